@@ -1,0 +1,65 @@
+"""Atomic file output: a file appears whole or not at all.
+
+Everything seqgen writes goes through :func:`atomic_path`: the caller writes to
+a temporary file beside the target, which is renamed over the target only when
+the ``with`` block ends without an exception.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from seqgen.errors import SeqgenError
+
+
+def check_writable(path) -> Path:
+    """Return ``path`` as a Path after checking that its folder exists and is writable."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SeqgenError(f"cannot write output: folder {str(folder)!r} does not exist", path)
+    if not os.access(folder, os.W_OK):
+        raise SeqgenError(f"cannot write output: folder {str(folder)!r} is not writable", path)
+    if path.is_dir():
+        raise SeqgenError("cannot write output: it is a folder", path)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix: str | None = None):
+    """Yield a temporary path to write; rename it to ``path`` on success.
+
+    Parameters
+    ----------
+    path : str or Path
+        The final file.
+    suffix : str, optional
+        Suffix of the temporary file (some writers, such as ``np.savez``, add
+        their own extension unless the name already ends with it). Defaults to
+        the suffix of ``path``.
+    """
+    path = check_writable(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+                               dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)

@@ -1,0 +1,107 @@
+"""The ``seqgen`` command line: thin subcommands over the package.
+
+Every subcommand is a pair of functions, ``_add_NAME(subparsers)`` that declares
+its arguments and ``_run_NAME(args)`` that calls the package. Errors of the
+tool's own kind (:class:`SeqgenError`) print one line and exit with status 1;
+``--debug`` shows the full traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from seqgen import __version__
+from seqgen.errors import SeqgenError
+
+
+def _add_encode(sub) -> None:
+    from seqgen.alphabets import ALPHABETS
+    from seqgen.io import DUPLICATE_POLICIES, FORMATS, LENGTH_POLICIES
+
+    p = sub.add_parser("encode", help="read a sequence file and store it encoded as .npz",
+                       description="Read FASTA/FASTQ/CSV/TSV/PBM/A2M (plain or gzip), validate it and write "
+                                   "(N, L) uint8 codes, ids and labels to an .npz file.")
+    p.add_argument("input", help="sequence file")
+    p.add_argument("--alphabet", choices=list(ALPHABETS), default="dna")
+    p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
+    p.add_argument("--out", required=True, help="output .npz file")
+    p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
+    p.add_argument("--label-column", action="append", default=[], help="CSV/TSV label column (repeatable)")
+    p.add_argument("--id-column", help="CSV/TSV column holding ids (default: 'id' if present, else row numbers)")
+    p.add_argument("--ambiguous", choices=["error", "drop"], default="error",
+                   help="records with ambiguity codes (N, X, IUPAC): stop with an error, or drop them")
+    p.add_argument("--lengths", choices=LENGTH_POLICIES, default="error",
+                   help="records of different lengths: stop with an error, pad to the longest, or trim to the "
+                        "shortest (or to --length)")
+    p.add_argument("--length", type=int, help="fixed length L to pad or trim to")
+    p.add_argument("--duplicate-ids", choices=DUPLICATE_POLICIES, default="error")
+
+
+def _run_encode(args) -> None:
+    from seqgen.io import read_sequences
+
+    data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
+                          args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids)
+    data.save(args.out)
+    dropped = data.meta.get("n_dropped", 0)
+    labels = f", labels: {', '.join(data.label_names)}" if data.label_names else ""
+    print(f"encoded {len(data)} x {data.length} {data.alphabet.name} sequences{labels}"
+          f"{f' ({dropped} dropped)' if dropped else ''} -> {args.out}", file=sys.stderr)
+
+
+def _add_simulate(sub) -> None:
+    p = sub.add_parser("simulate", help="simulate a PBM-like data set from a JASPAR motif (offline)",
+                       description="Random probes scored by an occupancy model of a real JASPAR motif "
+                                   "(see seqgen.simulate). Writes a TSV with id, sequence, signal.")
+    p.add_argument("--motif", default="MA0472.2", help="JASPAR matrix id (default: MA0472.2, EGR2)")
+    p.add_argument("--n", type=int, default=5000, help="number of probes")
+    p.add_argument("--length", type=int, default=35, help="probe length")
+    p.add_argument("--noise", type=float, default=0.15, help="lognormal noise sigma")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jaspar-release", help="pyjaspar release, e.g. JASPAR2024 (default: the newest)")
+    p.add_argument("--out", required=True, help="output .tsv")
+
+
+def _run_simulate(args) -> None:
+    from seqgen.simulate import simulate_pbm, write_table
+
+    table, info = simulate_pbm(args.motif, args.n, args.length, args.seed, args.noise,
+                               release=args.jaspar_release)
+    write_table(table, args.out)
+    print(f"simulated {args.n} probes of {args.length} nt for {info['motif_name']} ({args.motif}) -> {args.out}",
+          file=sys.stderr)
+
+
+COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seqgen", description="Design DNA and protein sequences with deep "
+                                                                "generative models.")
+    parser.add_argument("--version", action="version", version=f"seqgen {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        COMMANDS[args.command][1](args)
+    except SeqgenError as exc:
+        if args.debug:
+            raise
+        print(f"seqgen {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"seqgen {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

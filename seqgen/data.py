@@ -1,0 +1,168 @@
+"""SequenceSet: encoded sequences with ids and labels, saved as ``.npz``.
+
+Sequences are held as ``(N, L)`` uint8 codes (see :mod:`seqgen.alphabets`) and
+turned into channels-first one-hot ``(N, A, L)`` only when needed, in numpy or
+torch.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from seqgen.alphabets import PAD, Alphabet, decode, get_alphabet
+from seqgen.atomic import atomic_path
+from seqgen.errors import SeqgenError
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class SequenceSet:
+    """Encoded sequences.
+
+    Attributes
+    ----------
+    codes : np.ndarray
+        ``(N, L)`` uint8 letter codes; positions past a sequence's end hold PAD.
+    alphabet : Alphabet
+    ids : np.ndarray
+        ``(N,)`` str record identifiers.
+    lengths : np.ndarray
+        ``(N,)`` int32 true lengths (``L`` unless padded).
+    labels : np.ndarray
+        ``(N, K)`` float32 labels (``K`` may be 0).
+    label_names : list of str
+        ``K`` names of the label columns.
+    meta : dict
+        JSON-serializable provenance (source file, format, settings).
+    """
+
+    codes: np.ndarray
+    alphabet: Alphabet
+    ids: np.ndarray
+    lengths: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    label_names: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.codes = np.ascontiguousarray(self.codes, dtype=np.uint8)
+        if self.codes.ndim != 2:
+            raise ValueError(f"codes must be (N, L), got shape {self.codes.shape}")
+        n, length = self.codes.shape
+        self.alphabet = get_alphabet(self.alphabet)
+        self.ids = np.asarray(self.ids, dtype=str)
+        if self.lengths is None:
+            self.lengths = np.full(n, length, dtype=np.int32)
+        self.lengths = np.asarray(self.lengths, dtype=np.int32)
+        if self.labels is None:
+            self.labels = np.zeros((n, 0), dtype=np.float32)
+        self.labels = np.asarray(self.labels, dtype=np.float32).reshape(n, -1)
+        self.label_names = [str(x) for x in self.label_names]
+        if len(self.ids) != n or len(self.lengths) != n:
+            raise ValueError("ids, lengths and codes disagree on the number of sequences")
+        if self.labels.shape[1] != len(self.label_names):
+            raise ValueError("labels and label_names disagree on the number of labels")
+
+    def __len__(self) -> int:
+        return self.codes.shape[0]
+
+    @property
+    def length(self) -> int:
+        """``L``, the (padded) sequence length."""
+        return self.codes.shape[1]
+
+    @property
+    def sequences(self) -> list[str]:
+        """The sequences as strings."""
+        return decode(self.codes, self.alphabet)
+
+    def label(self, name: str | None = None) -> np.ndarray:
+        """One label column, ``(N,)`` float32; the first one when ``name`` is None."""
+        if not self.label_names:
+            raise SeqgenError("the data set has no labels")
+        if name is None:
+            return self.labels[:, 0]
+        if name not in self.label_names:
+            raise SeqgenError(f"no label {name!r}; the data set has {', '.join(self.label_names)}")
+        return self.labels[:, self.label_names.index(name)]
+
+    def subset(self, index) -> "SequenceSet":
+        """The sequences selected by ``index`` (a boolean mask or integer array)."""
+        return SequenceSet(self.codes[index], self.alphabet, self.ids[index], self.lengths[index],
+                           self.labels[index], list(self.label_names), dict(self.meta))
+
+    def split(self, fraction: float, seed: int = 0) -> tuple["SequenceSet", "SequenceSet"]:
+        """Random split into ``(rest, held_out)`` with ``fraction`` of the sequences held out."""
+        order = np.random.default_rng(seed).permutation(len(self))
+        n_out = int(round(fraction * len(self)))
+        return self.subset(np.sort(order[n_out:])), self.subset(np.sort(order[:n_out]))
+
+    def save(self, path) -> None:
+        """Write the set to ``path`` (``.npz``) atomically."""
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez(tmp, codes=self.codes, lengths=self.lengths, ids=self.ids, labels=self.labels,
+                     label_names=np.asarray(self.label_names, dtype=str),
+                     alphabet=np.asarray(self.alphabet.name),
+                     meta=np.asarray(json.dumps(self.meta)), format_version=np.asarray(FORMAT_VERSION))
+
+    @classmethod
+    def load(cls, path) -> "SequenceSet":
+        """Read a set written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+        except FileNotFoundError:
+            raise SeqgenError("no such file", path) from None
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise SeqgenError(f"not a seqgen data file (.npz from 'seqgen encode'): {exc}", path) from None
+        missing = {"codes", "ids", "alphabet"} - set(arrays)
+        if missing:
+            raise SeqgenError(f"not a seqgen data file: missing {', '.join(sorted(missing))}", path)
+        try:
+            return cls(arrays["codes"], str(arrays["alphabet"]), arrays["ids"], arrays.get("lengths"),
+                       arrays.get("labels"), list(arrays.get("label_names", [])),
+                       json.loads(str(arrays.get("meta", "{}"))))
+        except ValueError as exc:
+            raise SeqgenError(f"corrupt seqgen data file: {exc}", path) from None
+
+
+def one_hot(codes, alphabet_size: int):
+    """Channels-first one-hot encoding of codes, in numpy or torch.
+
+    Parameters
+    ----------
+    codes : np.ndarray or torch.Tensor
+        ``(N, L)`` uint8 codes; PAD (or any code >= ``alphabet_size``) becomes a
+        zero column.
+    alphabet_size : int
+        ``A``.
+
+    Returns
+    -------
+    np.ndarray or torch.Tensor
+        ``(N, A, L)`` float32, of the same kind (and device) as ``codes``.
+    """
+    if isinstance(codes, np.ndarray):
+        table = np.zeros((256, alphabet_size), dtype=np.float32)
+        table[np.arange(alphabet_size), np.arange(alphabet_size)] = 1.0
+        return np.ascontiguousarray(table[codes].transpose(0, 2, 1))
+    import torch
+
+    table = torch.zeros(256, alphabet_size, device=codes.device)
+    table[torch.arange(alphabet_size), torch.arange(alphabet_size)] = 1.0
+    return table[codes.long()].permute(0, 2, 1)
+
+
+def codes_from_one_hot(x) -> np.ndarray:
+    """Inverse of :func:`one_hot` (argmax over letters; all-zero columns become PAD).
+
+    ``x``: ``(N, A, L)`` numpy array or torch tensor; returns ``(N, L)`` uint8.
+    """
+    x = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    codes = x.argmax(axis=1).astype(np.uint8)
+    codes[x.max(axis=1) <= 0] = PAD
+    return codes

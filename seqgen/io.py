@@ -1,0 +1,582 @@
+"""Reading sequence files into a :class:`~seqgen.data.SequenceSet`, and writing results.
+
+Supported formats (chosen from the extension, ``.gz`` allowed, or named):
+
+========== ============================================ ==========================
+format     what                                         extensions
+========== ============================================ ==========================
+fasta      FASTA, single- or multi-line                 .fa .fasta .fna .fas .faa
+fastq      FASTQ, four lines a record                   .fq .fastq
+csv / tsv  a table with a header and a sequence column  .csv / .tsv .seq
+dream5     DREAM5 PBM: probe, signal, background        (name it)
+uniprobe   UniPROBE PBM: intensity, 60-nt probe          (name it)
+a2m        A2M / aligned FASTA, focus sequence first     .a2m .afa
+========== ============================================ ==========================
+
+FASTA and FASTQ are parsed by a vectorized byte-level reader (numpy over the
+whole file, no per-record Python), which also knows the line and column of
+every letter, so that errors can name them. Its output is checked against
+Biopython's parsers in the tests. Every problem raises :class:`SeqgenError`
+with a one-line message naming the file, the record and the problem.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from seqgen.alphabets import AMBIGUITY_POLICIES, AMBIGUOUS, INVALID, PAD, Alphabet, get_alphabet
+from seqgen.atomic import atomic_path
+from seqgen.data import SequenceSet
+from seqgen.errors import SeqgenError
+
+FORMATS = ("fasta", "fastq", "csv", "tsv", "dream5", "uniprobe", "a2m")
+LENGTH_POLICIES = ("error", "pad", "trim")
+DUPLICATE_POLICIES = ("error", "keep")
+EXTENSIONS = {
+    ".fa": "fasta", ".fasta": "fasta", ".fna": "fasta", ".fas": "fasta", ".faa": "fasta", ".ffn": "fasta",
+    ".fsa": "fasta", ".fq": "fastq", ".fastq": "fastq", ".csv": "csv", ".tsv": "tsv", ".seq": "tsv",
+    ".a2m": "a2m", ".afa": "a2m",
+}
+UNIPROBE_LINKER = "GTCTGTGTTCCGTTGTCCGTGCTG"  #: the 24-nt constant primer region of universal PBM probes
+
+_NL, _GT, _AT, _PLUS, _SPACE, _TAB = (ord(c) for c in "\n>@+ \t")
+
+
+@dataclass
+class RawRecords:
+    """Parsed but not yet encoded records.
+
+    Attributes
+    ----------
+    ids : np.ndarray
+        ``(N,)`` str.
+    buffer : np.ndarray
+        uint8 bytes of all sequences, concatenated.
+    starts, ends : np.ndarray
+        ``(N,)`` int64 slice of each record in ``buffer``.
+    line_offsets, line_numbers : np.ndarray
+        Where each file line's letters begin in ``buffer`` and its 1-based line
+        number in the file; used to name the line and column of a bad letter.
+    labels : np.ndarray
+        ``(N, K)`` float32.
+    label_names : list of str
+    meta : dict
+    """
+
+    ids: np.ndarray
+    buffer: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    line_offsets: np.ndarray
+    line_numbers: np.ndarray
+    labels: np.ndarray | None = None
+    label_names: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def locate(self, position: int) -> tuple[int, int, int]:
+        """Return ``(record, line, column)`` of a byte position in ``buffer`` (line, column 1-based)."""
+        record = int(np.searchsorted(self.starts, position, side="right")) - 1
+        k = int(np.searchsorted(self.line_offsets, position, side="right")) - 1
+        return record, int(self.line_numbers[k]), int(position - self.line_offsets[k]) + 1
+
+    def record_line(self, record: int) -> int:
+        """1-based file line of the first letter of ``record``."""
+        k = int(np.searchsorted(self.line_offsets, self.starts[record], side="right")) - 1
+        return int(self.line_numbers[max(k, 0)])
+
+
+# ---------------------------------------------------------------- file access
+
+def detect_format(path) -> str:
+    """The format implied by the file name (``.gz`` ignored)."""
+    name = Path(path).name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    fmt = EXTENSIONS.get(Path(name).suffix)
+    if fmt is None:
+        raise SeqgenError(f"cannot tell the format from the extension; pass --format ({'|'.join(FORMATS)})", path)
+    return fmt
+
+
+def read_bytes(path) -> bytes:
+    """Read a (possibly gzip-compressed) text file, with LF line endings.
+
+    Raises :class:`SeqgenError` for a missing, empty, binary or truncated file.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SeqgenError("no such file", path) from None
+    except IsADirectoryError:
+        raise SeqgenError("is a folder, not a file", path) from None
+    except PermissionError:
+        raise SeqgenError("permission denied", path) from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise SeqgenError(f"truncated or corrupt gzip file ({exc})", path) from None
+    if not data or data.isspace():
+        raise SeqgenError("file is empty", path)
+    head = data[:65536]
+    if head.startswith(b"%PDF"):
+        raise SeqgenError("not a sequence file: this is a PDF document", path)
+    if b"\x00" in head or data[:4] in (b"PK\x03\x04", b"\x89PNG"):
+        raise SeqgenError("not a sequence file: binary content", path)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    return data
+
+
+def _range_mask(size: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Boolean ``(size,)`` mask, True inside the half-open ranges ``[starts, ends)``.
+
+    The ranges must be disjoint and given in increasing order (so that no start,
+    and no end, repeats).
+    """
+    delta = np.zeros(size + 1, dtype=np.int8)
+    delta[starts] += 1
+    delta[ends] -= 1
+    return np.cumsum(delta[:-1], dtype=np.int8).astype(bool)
+
+
+def _split_lines(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive, at the newline) of every line of ``arr`` (which ends with LF)."""
+    ends = np.flatnonzero(arr == _NL)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    return starts, ends
+
+
+def _ranges_index(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(starts[i], ends[i])`` for all i, without a Python loop."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+
+
+def _header_ids(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """First word of each header line ``arr[starts:ends]`` (after its marker byte), ``(N,)`` str."""
+    starts = starts + 1
+    lengths = ends - starts
+    text = arr[_ranges_index(starts, ends)]
+    offsets = np.cumsum(lengths) - lengths
+    ws = np.append(np.flatnonzero((text == _SPACE) | (text == _TAB)), len(text))
+    id_lengths = np.minimum(ws[np.searchsorted(ws, offsets)] - offsets, lengths)
+    width = int(id_lengths.max(initial=0))
+    if width == 0:
+        return np.array([f"record_{i + 1}" for i in range(len(starts))])
+    index = starts[:, None] + np.arange(width)
+    table = np.where(np.arange(width) < id_lengths[:, None], arr[np.minimum(index, len(arr) - 1)], 0)
+    raw = np.ascontiguousarray(table.astype(np.uint8)).view(f"S{width}").ravel()
+    try:
+        ids = raw.astype(str)
+    except UnicodeDecodeError:
+        ids = np.array([r.decode("utf-8", "replace") for r in raw])
+    empty = np.flatnonzero(id_lengths == 0)
+    if len(empty):
+        ids = ids.astype(object)
+        ids[empty] = [f"record_{i + 1}" for i in empty]
+        ids = ids.astype(str)
+    return ids
+
+
+# ---------------------------------------------------------------- parsers
+
+def parse_fasta(data: bytes, path) -> RawRecords:
+    """Parse FASTA bytes (single- or multi-line records; blank lines and spaces ignored)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = _split_lines(arr)
+    first = arr[starts]
+    is_header = first == _GT
+    headers = np.flatnonzero(is_header)
+    content = np.flatnonzero((ends > starts) & ~is_header)
+    if len(headers) == 0 or (len(content) and content[0] < headers[0]):
+        line = int(content[0]) if len(content) else 0
+        found = data[starts[line]:min(ends[line], starts[line] + 40)].decode("utf-8", "replace")
+        raise SeqgenError(f"not a FASTA file: line {line + 1} does not start with '>' (it reads {found!r})", path)
+    keep = np.ones(len(arr), dtype=bool)
+    keep[ends] = False  # newlines
+    keep[_ranges_index(starts[headers], ends[headers])] = False
+    buffer = arr[keep]
+    per_line = ends - starts
+    per_line[headers] = 0
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(per_line, out=offsets[1:])
+    blanks = np.flatnonzero(buffer <= _SPACE)  # spaces, tabs and other blanks inside sequence lines
+    if len(blanks):
+        offsets -= np.searchsorted(blanks, offsets)
+        buffer = np.delete(buffer, blanks)
+    rec_starts = offsets[headers + 1]
+    rec_ends = offsets[np.append(headers[1:], len(starts))]
+    ids = _header_ids(arr, starts[headers], ends[headers])
+    empty = np.flatnonzero(rec_ends == rec_starts)
+    if len(empty):
+        k = empty[0]
+        raise SeqgenError(f"record {str(ids[k])!r} (line {headers[k] + 1}) has no sequence", path)
+    return RawRecords(ids, buffer, rec_starts, rec_ends, offsets[:-1], np.arange(1, len(starts) + 1))
+
+
+def parse_fastq(data: bytes, path) -> RawRecords:
+    """Parse FASTQ bytes (four lines a record: @id, sequence, +, qualities)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = _split_lines(arr)
+    nonblank = np.flatnonzero(ends > starts)
+    if len(nonblank) == 0 or arr[starts[0]] != _AT:
+        raise SeqgenError("not a FASTQ file: line 1 does not start with '@'", path)
+    n_lines = int(nonblank[-1]) + 1  # trailing blank lines are ignored
+    if n_lines % 4:
+        raise SeqgenError(f"truncated FASTQ: {n_lines} lines is not a multiple of 4 (last record incomplete)", path)
+    starts, ends = starts[:n_lines], ends[:n_lines]
+    head, seq, plus, qual = (np.arange(k, n_lines, 4) for k in range(4))
+    for rows, marker, name in ((head, _AT, "'@'"), (plus, _PLUS, "'+'")):
+        bad = np.flatnonzero(arr[starts[rows]] != marker)
+        if len(bad):
+            raise SeqgenError(f"malformed FASTQ: line {rows[bad[0]] + 1} should start with {name}", path)
+    ids = _header_ids(arr, starts[head], ends[head])
+    seq_len = ends[seq] - starts[seq]
+    bad = np.flatnonzero(seq_len != ends[qual] - starts[qual])
+    if len(bad):
+        k = bad[0]
+        raise SeqgenError(f"record {str(ids[k])!r} (line {seq[k] + 1}): quality line length differs from the sequence", path)
+    empty = np.flatnonzero(seq_len == 0)
+    if len(empty):
+        raise SeqgenError(f"record {str(ids[empty[0]])!r} (line {head[empty[0]] + 1}) has no sequence", path)
+    keep = _range_mask(len(arr), starts[seq], ends[seq])
+    rec_ends = np.cumsum(seq_len)
+    rec_starts = rec_ends - seq_len
+    return RawRecords(ids, arr[keep], rec_starts, rec_ends, rec_starts, seq + 1)
+
+
+def _records_from_strings(sequences, ids, path, first_line: int) -> RawRecords:
+    """RawRecords from per-record strings (table rows); row ``i`` is file line ``first_line + i``."""
+    encoded = []
+    for i, s in enumerate(sequences):
+        if not isinstance(s, str) or not s.strip():
+            raise SeqgenError(f"record {str(ids[i])!r} (line {first_line + i}) has no sequence", path)
+        encoded.append(s.strip().encode("utf-8", "surrogateescape"))
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return RawRecords(np.asarray(ids, dtype=str), buffer, starts, ends, starts,
+                      np.arange(first_line, first_line + len(encoded)))
+
+
+def _numeric_columns(table, names, path, first_line: int) -> np.ndarray:
+    """Table columns ``names`` as ``(N, K)`` float32, refusing missing, non-numeric and infinite values."""
+    import pandas as pd
+
+    out = np.zeros((len(table), len(names)), dtype=np.float32)
+    for k, name in enumerate(names):
+        raw = table[name]
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            i = bad[0]
+            what = "a missing value" if pd.isna(raw.iloc[i]) else f"{raw.iloc[i]!r}, not a finite number"
+            raise SeqgenError(f"column {name!r}, line {first_line + i}: label is {what}", path)
+        out[:, k] = values
+    return out
+
+
+def _read_table(data: bytes, path, sep: str, header: bool, names=None):
+    import pandas as pd
+
+    try:
+        return pd.read_csv(io.BytesIO(data), sep=sep, header=0 if header else None, names=names, dtype=str,
+                           keep_default_na=True, skip_blank_lines=True, comment=None, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        message = " ".join(str(exc).split())
+        raise SeqgenError(f"cannot read as a {'comma' if sep == ',' else 'tab'}-separated table: {message}",
+                          path) from None
+
+
+def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_columns=(), id_column=None
+                ) -> RawRecords:
+    """Parse a CSV/TSV table with a header row naming the sequence, label and id columns."""
+    table = _read_table(data, path, sep, header=True)
+    table.columns = [str(c).strip() for c in table.columns]
+    wanted = [sequence_column, *label_columns] + ([id_column] if id_column else [])
+    missing = [c for c in wanted if c not in table.columns]
+    if missing:
+        raise SeqgenError(f"no column {missing[0]!r}; the columns are {', '.join(map(repr, table.columns))}", path)
+    if id_column is None and "id" in table.columns:
+        id_column = "id"
+    ids = table[id_column].astype(str).tolist() if id_column else [f"row_{i + 1}" for i in range(len(table))]
+    raw = _records_from_strings(table[sequence_column].tolist(), ids, path, first_line=2)
+    raw.labels = _numeric_columns(table, list(label_columns), path, first_line=2)
+    raw.label_names = list(label_columns)
+    return raw
+
+
+def parse_dream5(data: bytes, path) -> RawRecords:
+    """DREAM5 PBM table: no header; probe sequence, median signal, median background."""
+    table = _read_table(data, path, "\t", header=False)
+    if table.shape[1] != 3:
+        raise SeqgenError(f"a DREAM5 PBM table has 3 tab-separated columns (probe, signal, background), "
+                          f"this one has {table.shape[1]}", path)
+    table.columns = ["sequence", "signal", "background"]
+    raw = _records_from_strings(table["sequence"].tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, 1)
+    raw.labels = _numeric_columns(table, ["signal", "background"], path, first_line=1)
+    raw.label_names = ["signal", "background"]
+    return raw
+
+
+def parse_uniprobe(data: bytes, path) -> RawRecords:
+    """UniPROBE PBM table: intensity, probe (60 nt: 36-nt variable region + the constant linker).
+
+    The constant linker is removed when every probe ends with it (recorded in ``meta['linker']``).
+    """
+    table = _read_table(data, path, "\t", header=False)
+    if table.shape[1] != 2:
+        raise SeqgenError(f"a UniPROBE probe table has 2 tab-separated columns (intensity, probe), "
+                          f"this one has {table.shape[1]}", path)
+    table.columns = ["intensity", "sequence"]
+    first_line = 1
+    if not _is_number(table["intensity"].iloc[0]):  # a header row
+        table, first_line = table.iloc[1:].reset_index(drop=True), 2
+    sequences = table["sequence"].fillna("").str.strip().str.upper()
+    meta = {}
+    if len(sequences) and sequences.str.endswith(UNIPROBE_LINKER).all():
+        sequences = sequences.str.slice(0, -len(UNIPROBE_LINKER))
+        meta["linker"] = UNIPROBE_LINKER
+    raw = _records_from_strings(sequences.tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, first_line)
+    raw.labels = _numeric_columns(table, ["intensity"], path, first_line)
+    raw.label_names = ["intensity"]
+    raw.meta = meta
+    return raw
+
+
+def _is_number(text) -> bool:
+    try:
+        float(text)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_a2m(data: bytes, path) -> RawRecords:
+    """A2M / aligned FASTA with the focus (query) sequence first.
+
+    Match columns are kept and insert columns dropped: when all rows have the
+    same length (aligned FASTA, as EVcouplings writes), the kept columns are
+    those where the focus sequence is upper case or '-'; otherwise (plain A2M)
+    lower-case letters and '.' are removed from every row. Letters are then
+    upper-cased and '.' becomes '-'. ``meta`` records the focus id and the
+    focus residue number of every kept column (from a ``NAME/START-END`` id).
+    """
+    raw = parse_fasta(data, path)
+    buf = raw.buffer
+    lengths = raw.ends - raw.starts
+    lower = (buf >= ord("a")) & (buf <= ord("z"))
+    dot = buf == ord(".")
+    focus = slice(int(raw.starts[0]), int(raw.ends[0]))
+    if (lengths == lengths[0]).all():
+        match = ~(lower[focus] | dot[focus])
+        keep = np.broadcast_to(match, (len(lengths), len(match))).ravel()
+    else:
+        keep = ~(lower | dot)
+    counts = np.add.reduceat(keep.view(np.uint8), raw.starts, dtype=np.int64)
+    ends = np.cumsum(counts)
+    letters = np.char.upper(buf[keep].view("S1")).view(np.uint8).copy()
+    letters[letters == ord(".")] = ord("-")
+    id_range = re.match(r".*/(\d+)-(\d+)$", raw.ids[0])
+    focus_start = int(id_range.group(1)) if id_range else 1
+    focus_is_residue = ~(dot[focus] | (buf[focus] == ord("-")))
+    residue_number = focus_start + np.cumsum(focus_is_residue) - 1
+    focus_keep = keep[focus]
+    positions = np.where(focus_is_residue[focus_keep], residue_number[focus_keep], -1)
+    meta = {"focus_id": str(raw.ids[0]), "focus_start": focus_start, "focus_positions": positions.tolist()}
+    lines = _first_lines(raw)
+    return RawRecords(raw.ids, letters, ends - counts, ends, ends - counts, lines, meta=meta)
+
+
+def _first_lines(raw: RawRecords) -> np.ndarray:
+    """1-based file line of each record's first letter, ``(N,)`` (vectorized :meth:`RawRecords.record_line`)."""
+    k = np.searchsorted(raw.line_offsets, raw.starts, side="right") - 1
+    return raw.line_numbers[np.maximum(k, 0)]
+
+
+# ---------------------------------------------------------------- encoding
+
+def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: str = "error",
+                   lengths: str = "error", length: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Encode parsed records under the ambiguity and length policies.
+
+    Returns
+    -------
+    codes : np.ndarray
+        ``(M, L)`` uint8, PAD past each record's end.
+    lengths : np.ndarray
+        ``(M,)`` int32 kept lengths.
+    kept : np.ndarray
+        ``(M,)`` int64 indices of the records kept (records with ambiguity
+        codes are dropped under ``ambiguous='drop'``).
+    """
+    alphabet = get_alphabet(alphabet)
+    if ambiguous not in AMBIGUITY_POLICIES:
+        raise SeqgenError(f"ambiguity policy must be one of {', '.join(AMBIGUITY_POLICIES)}, not {ambiguous!r}")
+    if lengths not in LENGTH_POLICIES:
+        raise SeqgenError(f"length policy must be one of {', '.join(LENGTH_POLICIES)}, not {lengths!r}")
+    flat = alphabet.encode_table[raw.buffer]
+    suspicious = len(flat) and flat.max() >= AMBIGUOUS  # one pass; the details only when needed
+    bad = np.flatnonzero(flat == INVALID) if suspicious else []
+    if len(bad):
+        letter = chr(raw.buffer[bad[0]]).upper()
+        hint = " (is this a protein file? use --alphabet protein)" if alphabet.is_nucleic and letter in \
+            get_alphabet("protein").letters else ""
+        raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"),
+                          path)
+    kept = np.arange(len(raw.ids))
+    amb = np.flatnonzero(flat == AMBIGUOUS) if suspicious else []
+    if len(amb) and ambiguous == "error":
+        raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code (use --ambiguous drop to drop "
+                                                          "such records)"), path)
+    if len(amb):
+        with_amb = np.unique(np.searchsorted(raw.starts, amb, side="right") - 1)
+        kept = np.setdiff1d(kept, with_amb)
+        if len(kept) == 0:
+            raise SeqgenError("every record contains an ambiguity code; nothing left to encode", path)
+    starts, ends = raw.starts[kept], raw.ends[kept]
+    lens = ends - starts
+    width = _target_length(raw, kept, lens, lengths, length, path)
+    take = np.minimum(lens, width)
+    n = len(kept)
+    if (take == width).all() and (np.diff(starts) == width).all():  # contiguous, equal lengths: no gather
+        codes = flat[starts[0]:starts[0] + n * width].reshape(n, width)
+    else:
+        codes = np.full((n, width), PAD, dtype=np.uint8)
+        rows = np.repeat(np.arange(n), take)
+        cols = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
+        codes[rows, cols] = flat[np.repeat(starts, take) + cols]
+    return np.ascontiguousarray(codes), take.astype(np.int32), kept
+
+
+def _letter_error(raw: RawRecords, position: int, problem: str) -> str:
+    record, line, column = raw.locate(position)
+    letter = chr(raw.buffer[position])
+    return f"record {str(raw.ids[record])!r} (line {line}, column {column}): {letter!r} {problem}"
+
+
+def _target_length(raw, kept, lens, policy, length, path) -> int:
+    """The common length ``L`` under the length policy."""
+    if length is not None and length <= 0:
+        raise SeqgenError(f"--length must be positive, not {length}")
+    if policy == "error":
+        target = int(lens[0]) if length is None else length
+        bad = np.flatnonzero(lens != target)
+        if len(bad):
+            k = kept[bad[0]]
+            reference = f"the first record {str(raw.ids[kept[0]])!r} has length {target}" if length is None \
+                else f"--length is {target}"
+            raise SeqgenError(f"record {str(raw.ids[k])!r} (line {raw.record_line(k)}) has length {lens[bad[0]]}, but "
+                              f"{reference} (choose --lengths pad or trim)", path)
+        return target
+    if policy == "pad":
+        target = int(lens.max()) if length is None else length
+        bad = np.flatnonzero(lens > target)
+        if len(bad):
+            k = kept[bad[0]]
+            raise SeqgenError(f"record {str(raw.ids[k])!r} (line {raw.record_line(k)}) has length {lens[bad[0]]}, "
+                              f"longer than --length {target}", path)
+        return target
+    target = int(lens.min()) if length is None else length
+    bad = np.flatnonzero(lens < target)
+    if len(bad):
+        k = kept[bad[0]]
+        raise SeqgenError(f"record {str(raw.ids[k])!r} (line {raw.record_line(k)}) has length {lens[bad[0]]}, "
+                          f"shorter than --length {target}", path)
+    return target
+
+
+# ---------------------------------------------------------------- public entry points
+
+def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
+          id_column: str | None = None) -> RawRecords:
+    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet)."""
+    fmt = (format or detect_format(path)).lower()
+    if fmt not in FORMATS:
+        raise SeqgenError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path)
+    data = read_bytes(path)
+    if fmt == "fasta":
+        return parse_fasta(data, path)
+    if fmt == "fastq":
+        return parse_fastq(data, path)
+    if fmt == "a2m":
+        return parse_a2m(data, path)
+    if fmt == "dream5":
+        return parse_dream5(data, path)
+    if fmt == "uniprobe":
+        return parse_uniprobe(data, path)
+    return parse_table(data, path, "," if fmt == "csv" else "\t", sequence_column, label_columns, id_column)
+
+
+def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = None,
+                   sequence_column: str = "sequence", label_columns=(), id_column: str | None = None,
+                   ambiguous: str = "error", lengths: str = "error", length: int | None = None,
+                   duplicate_ids: str = "error") -> SequenceSet:
+    """Read and encode a sequence file.
+
+    Parameters
+    ----------
+    path : str or Path
+    alphabet : {'dna', 'rna', 'protein', 'protein-gap'}
+    format : str, optional
+        One of :data:`FORMATS`; from the extension when None.
+    sequence_column, label_columns, id_column
+        Column names for CSV/TSV tables.
+    ambiguous : {'error', 'drop'}
+        What to do with records holding ambiguity codes (N, X, IUPAC).
+    lengths : {'error', 'pad', 'trim'}
+        What to do with records of different lengths; ``length`` fixes ``L``.
+    duplicate_ids : {'error', 'keep'}
+
+    Returns
+    -------
+    SequenceSet
+        ``codes (N, L)`` uint8, ids, labels.
+    """
+    alphabet = get_alphabet(alphabet)
+    fmt = (format or detect_format(path)).lower()
+    raw = parse(path, fmt, sequence_column, label_columns, id_column)
+    codes, lens, kept = encode_records(raw, alphabet, path, ambiguous, lengths, length)
+    ids = raw.ids[kept]
+    if duplicate_ids not in DUPLICATE_POLICIES:
+        raise SeqgenError(f"duplicate-id policy must be one of {', '.join(DUPLICATE_POLICIES)}")
+    if duplicate_ids == "error":
+        _check_unique(ids, raw, kept, path)
+    labels = raw.labels[kept] if raw.labels is not None else None
+    meta = {"source": str(path), "format": fmt, "ambiguous": ambiguous, "lengths": lengths,
+            "n_read": int(len(raw.ids)), "n_dropped": int(len(raw.ids) - len(kept)), **raw.meta}
+    return SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta)
+
+
+def _check_unique(ids: np.ndarray, raw: RawRecords, kept: np.ndarray, path) -> None:
+    unique, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup = unique[counts > 1][0]
+        where = np.flatnonzero(ids == dup)[:2]
+        lines = " and ".join(str(raw.record_line(kept[i])) for i in where)
+        raise SeqgenError(f"duplicated id {str(dup)!r} (sequences at lines {lines}); ids must be unique "
+                          f"(use --duplicate-ids keep to allow)", path)
+
+
+def write_fasta(path, ids, sequences, descriptions=None) -> None:
+    """Write sequences as FASTA, atomically (one line a sequence)."""
+    ids = list(ids)
+    lines = []
+    for i, (name, seq) in enumerate(zip(ids, sequences)):
+        desc = f" {descriptions[i]}" if descriptions is not None and descriptions[i] else ""
+        lines.append(f">{name}{desc}\n{seq}\n")
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(lines))

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seqgen.alphabets import DNA, PAD, PROTEIN, RNA, decode, encode, get_alphabet, reverse_complement
+from seqgen.data import codes_from_one_hot, one_hot
+
+dna_seqs = st.integers(1, 40).flatmap(lambda n: st.lists(st.text("ACGTacgt", min_size=n, max_size=n), min_size=1,
+                                                         max_size=20))
+
+
+@given(dna_seqs)
+def test_dna_round_trip_is_case_insensitive(seqs):
+    codes = encode(seqs, "dna")
+    assert codes.dtype == np.uint8 and codes.shape == (len(seqs), len(seqs[0]))
+    assert decode(codes, "dna") == [s.upper() for s in seqs]
+
+
+@given(st.lists(st.text(PROTEIN.letters, min_size=7, max_size=7), min_size=1, max_size=10))
+def test_protein_round_trip(seqs):
+    assert decode(encode(seqs, PROTEIN), PROTEIN) == seqs
+
+
+@given(dna_seqs)
+def test_reverse_complement_is_an_involution_and_matches_letters(seqs):
+    codes = encode(seqs, DNA)
+    rc = reverse_complement(codes, DNA)
+    assert np.array_equal(reverse_complement(rc, DNA), codes)
+    table = str.maketrans("ACGT", "TGCA")
+    assert decode(rc, DNA) == [s.upper().translate(table)[::-1] for s in seqs]
+
+
+def test_reverse_complement_keeps_padding_at_the_end():
+    codes = np.array([[0, 0, 2, PAD, PAD]], dtype=np.uint8)  # AAG
+    assert decode(reverse_complement(codes, DNA), DNA) == ["CTT"]
+    assert reverse_complement(codes, DNA)[0, 3:].tolist() == [PAD, PAD]
+
+
+def test_rna_uses_u():
+    assert decode(reverse_complement(encode(["AACU"], RNA), RNA), RNA) == ["AGUU"]
+
+
+def test_ambiguous_and_invalid_letters_are_refused():
+    with pytest.raises(ValueError, match="'N' at position 3"):
+        encode(["ACNT"], DNA)
+    with pytest.raises(ValueError, match="'Z'"):
+        encode(["AZ"], "protein")
+    with pytest.raises(ValueError, match="unknown alphabet"):
+        get_alphabet("klingon")
+
+
+@given(dna_seqs)
+@settings(max_examples=30)
+def test_one_hot_numpy_and_torch_agree_and_invert(seqs):
+    import torch
+
+    codes = encode(seqs, DNA)
+    x = one_hot(codes, 4)
+    assert x.shape == (len(seqs), 4, codes.shape[1])
+    assert np.array_equal(x.sum(axis=1), np.ones(codes.shape))
+    xt = one_hot(torch.from_numpy(codes), 4)
+    assert np.array_equal(xt.numpy(), x)
+    assert np.array_equal(codes_from_one_hot(x), codes)
+
+
+def test_one_hot_of_padding_is_zero():
+    x = one_hot(np.array([[1, PAD]], dtype=np.uint8), 4)
+    assert x[0, :, 1].sum() == 0 and x[0, 1, 0] == 1
+    assert codes_from_one_hot(x)[0, 1] == PAD

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from seqgen.alphabets import encode
+from seqgen.data import SequenceSet
+from seqgen.errors import SeqgenError
+
+
+def make_set(n=10, length=8, seed=0):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, (n, length)).astype(np.uint8)
+    return SequenceSet(codes, "dna", [f"s{i}" for i in range(n)], labels=rng.normal(size=(n, 2)),
+                       label_names=["a", "b"], meta={"source": "test"})
+
+
+def test_save_load_round_trip(tmp_path):
+    data = make_set()
+    data.save(tmp_path / "d.npz")
+    back = SequenceSet.load(tmp_path / "d.npz")
+    assert np.array_equal(back.codes, data.codes) and back.codes.dtype == np.uint8
+    assert back.ids.tolist() == data.ids.tolist()
+    assert np.allclose(back.labels, data.labels) and back.label_names == ["a", "b"]
+    assert back.alphabet.name == "dna" and back.meta == {"source": "test"}
+    assert [p.name for p in tmp_path.iterdir()] == ["d.npz"]  # no temp file left
+
+
+def test_split_is_disjoint_and_deterministic():
+    data = make_set(100)
+    rest, held = data.split(0.2, seed=3)
+    assert len(held) == 20 and len(rest) == 80
+    assert not set(rest.ids) & set(held.ids)
+    assert data.split(0.2, seed=3)[1].ids.tolist() == held.ids.tolist()
+
+
+def test_label_access():
+    data = make_set()
+    assert np.array_equal(data.label("b"), data.labels[:, 1])
+    with pytest.raises(SeqgenError, match="no label 'c'"):
+        data.label("c")
+
+
+def test_load_refuses_a_file_that_is_not_a_data_set(tmp_path):
+    bad = tmp_path / "x.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(SeqgenError, match="not a seqgen data file"):
+        SequenceSet.load(bad)
+    np.savez(tmp_path / "other.npz", something=np.zeros(3))
+    with pytest.raises(SeqgenError, match="missing"):
+        SequenceSet.load(tmp_path / "other.npz")
+
+
+def test_sequences_property_decodes():
+    data = SequenceSet(encode(["ACGT", "TTTT"], "dna"), "dna", ["a", "b"])
+    assert data.sequences == ["ACGT", "TTTT"]

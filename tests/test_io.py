@@ -1,0 +1,151 @@
+import gzip
+import io
+
+import numpy as np
+import pytest
+from Bio.SeqIO.FastaIO import SimpleFastaParser
+from Bio.SeqIO.QualityIO import FastqGeneralIterator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seqgen.alphabets import PAD
+from seqgen.errors import SeqgenError
+from seqgen.io import UNIPROBE_LINKER, read_sequences, write_fasta
+
+records = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9_.|]{1,12}", fullmatch=True),
+                             st.text("ACGTacgtn", min_size=1, max_size=50)), min_size=1, max_size=15)
+clean_records = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9_.|]{1,12}", fullmatch=True),
+                                   st.text("ACGTacgt", min_size=1, max_size=50)), min_size=1, max_size=15)
+
+
+def fasta_text(recs, width, newline):
+    out = []
+    for name, seq in recs:
+        out.append(f">{name} some description{newline}")
+        for i in range(0, len(seq), width):
+            out.append(seq[i:i + width] + newline)
+    return "".join(out)
+
+
+@given(records, st.integers(1, 60), st.sampled_from(["\n", "\r\n"]), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_fasta_matches_biopython(tmp_path_factory, recs, width, newline, gz):
+    path = tmp_path_factory.mktemp("fa") / ("x.fa.gz" if gz else "x.fa")
+    text = fasta_text(recs, width, newline)
+    path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
+    expected = [(h.split()[0], s.upper()) for h, s in SimpleFastaParser(io.StringIO(text.replace("\r", "")))]
+    expected = [(h, s) for h, s in expected if "N" not in s]
+    if not expected:
+        with pytest.raises(SeqgenError, match="every record contains an ambiguity code"):
+            read_sequences(path, "dna", ambiguous="drop")
+        return
+    data = read_sequences(path, "dna", ambiguous="drop", lengths="pad", duplicate_ids="keep")
+    assert list(zip(data.ids.tolist(), data.sequences)) == expected
+    assert data.lengths.tolist() == [len(s) for _, s in expected]
+
+
+@given(clean_records)
+@settings(max_examples=30, deadline=None)
+def test_fastq_matches_biopython(tmp_path_factory, recs):
+    text = "".join(f"@{n} desc\n{s}\n+\n{'I' * len(s)}\n" for n, s in recs)
+    path = tmp_path_factory.mktemp("fq") / "x.fq"
+    path.write_text(text)
+    data = read_sequences(path, "dna", ambiguous="drop", lengths="pad", duplicate_ids="keep")
+    expected = [(h.split()[0], s.upper()) for h, s, _ in FastqGeneralIterator(io.StringIO(text))]
+    assert list(zip(data.ids.tolist(), data.sequences)) == expected
+
+
+def test_length_policies(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nACGT\n>b\nAC\n")
+    with pytest.raises(SeqgenError, match="'b' \\(line 4\\) has length 2.*choose --lengths pad or trim"):
+        read_sequences(path)
+    padded = read_sequences(path, lengths="pad")
+    assert padded.codes.shape == (2, 4) and padded.codes[1, 2:].tolist() == [PAD, PAD]
+    assert padded.lengths.tolist() == [4, 2] and padded.sequences == ["ACGT", "AC"]
+    trimmed = read_sequences(path, lengths="trim")
+    assert trimmed.sequences == ["AC", "AC"]
+    assert read_sequences(path, lengths="pad", length=6).codes.shape == (2, 6)
+
+
+def test_ambiguity_policy(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nACGT\n>b\nACNT\n>c\nTTTT\n")
+    with pytest.raises(SeqgenError, match="record 'b' \\(line 4, column 3\\): 'N' is an ambiguity code"):
+        read_sequences(path)
+    data = read_sequences(path, ambiguous="drop")
+    assert data.ids.tolist() == ["a", "c"] and data.meta["n_dropped"] == 1
+
+
+def test_csv_with_labels_and_ids(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("name,seq,score,other\nr1,ACGT,1.5,x\nr2,acgg,-2,y\n")
+    data = read_sequences(path, sequence_column="seq", label_columns=["score"], id_column="name")
+    assert data.ids.tolist() == ["r1", "r2"] and data.sequences == ["ACGT", "ACGG"]
+    assert data.labels[:, 0].tolist() == [1.5, -2.0] and data.label_names == ["score"]
+
+
+def test_gzipped_tsv_like_the_chipseq_tables(tmp_path):
+    path = tmp_path / "peaks.seq.gz"
+    path.write_bytes(gzip.compress(b"FoldID\tEventID\tseq\tBound\nA\tp1\tACGTA\t1\nA\tp2\tTTTTA\t0\n"))
+    data = read_sequences(path, sequence_column="seq", label_columns=["Bound"], id_column="EventID")
+    assert data.ids.tolist() == ["p1", "p2"] and data.labels[:, 0].tolist() == [1, 0]
+
+
+def test_dream5_table(tmp_path):
+    path = tmp_path / "tf.txt"
+    path.write_text("ACGTACGT\t100.5\t10\nTTTTACGT\t20\t11\n")
+    data = read_sequences(path, format="dream5")
+    assert data.codes.shape == (2, 8) and data.label_names == ["signal", "background"]
+    assert data.labels.tolist() == [[100.5, 10], [20, 11]]
+
+
+def test_uniprobe_table_strips_the_constant_linker(tmp_path):
+    path = tmp_path / "wt1.txt"
+    path.write_text(f"1000.5\t{'A' * 36}{UNIPROBE_LINKER}\n20\t{'C' * 36}{UNIPROBE_LINKER}\n")
+    data = read_sequences(path, format="uniprobe")
+    assert data.sequences == ["A" * 36, "C" * 36] and data.meta["linker"] == UNIPROBE_LINKER
+    assert data.labels[:, 0].tolist() == [1000.5, 20]
+
+
+def test_a2m_keeps_focus_match_columns(tmp_path):
+    path = tmp_path / "fam.a2m"
+    path.write_text(">FOCUS/10-16\nmkVLa-GH\n>s2\n.-ILcAGH\n>s3\naaVIkAG-\n")
+    data = read_sequences(path, alphabet="protein-gap")
+    assert data.sequences == ["VL-GH", "ILAGH", "VIAG-"]
+    assert data.meta["focus_start"] == 10
+    assert data.meta["focus_positions"] == [12, 13, -1, 15, 16]
+
+
+def test_a2m_plain_variable_length_rows(tmp_path):
+    path = tmp_path / "fam.a2m"
+    path.write_text(">q\nACDE\n>s\nAcc.CD-\n")
+    assert read_sequences(path, alphabet="protein-gap").sequences == ["ACDE", "ACD-"]
+
+
+def test_write_fasta_round_trip(tmp_path):
+    write_fasta(tmp_path / "o.fa", ["a", "b"], ["ACGT", "GGCC"], descriptions=["score=1", None])
+    assert (tmp_path / "o.fa").read_text() == ">a score=1\nACGT\n>b\nGGCC\n"
+    assert read_sequences(tmp_path / "o.fa").sequences == ["ACGT", "GGCC"]
+
+
+def test_soft_masked_lowercase_is_accepted(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nacgtACGT\n")
+    assert read_sequences(path).sequences == ["ACGTACGT"]
+
+
+@pytest.mark.realdata
+def test_real_dream5_egr2(shared_data):
+    data = read_sequences(shared_data / "pbm/dream5/Egr2_HK.txt", "dna", format="dream5")
+    assert data.codes.shape == (39809, 35)
+    assert data.label_names[0] == "signal" and data.labels[0, 0] == 3065.0
+    assert data.sequences[0] == "AAAAAACAACAGGAGGGCATCATGGAGCTGTCCAG"
+
+
+@pytest.mark.realdata
+def test_real_alignment(shared_data):
+    path = shared_data / "protein/BLAT_ECOLX_hmmerbit_plmc_n5_m30_f50_t0.2_r24-286_id100_b105.a2m"
+    data = read_sequences(path, "protein-gap", ambiguous="drop")
+    assert data.codes.shape[1] == 253 and data.ids[0] == "BLAT_ECOLX/24-286"
+    assert data.meta["focus_positions"][0] == 29 and data.meta["focus_positions"][-1] == 283
