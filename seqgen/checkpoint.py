@@ -1,0 +1,72 @@
+"""Checkpoint files: written atomically, read with ``weights_only=True``.
+
+A checkpoint is a plain dictionary of tensors, numbers, strings, lists and
+dicts, so loading it never runs pickled code:
+
+``format``      ``"seqgen"``
+``kind``        what it holds (``vae``, ``gan``, ``predictor``...)
+``config``      the model's settings (JSON-like), enough to rebuild it
+``alphabet``    alphabet name; ``length``: sequence length ``L``
+``state_dict``  ``{module name: state_dict}``
+and, in training checkpoints, ``optimizers``, ``step``, ``rng`` and ``extra``.
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import torch
+
+from seqgen.atomic import atomic_path
+from seqgen.errors import SeqgenError
+
+FORMAT = "seqgen"
+REQUIRED = ("kind", "config", "alphabet", "length", "state_dict")
+
+
+def save_checkpoint(path, payload: dict) -> None:
+    """Write ``payload`` (see module docstring) to ``path`` atomically."""
+    missing = [k for k in REQUIRED if k not in payload]
+    if missing:
+        raise ValueError(f"checkpoint payload lacks {', '.join(missing)}")
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, **payload}, tmp)
+
+
+def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_location="cpu") -> dict:
+    """Read a checkpoint safely (``weights_only=True``) and check what it holds.
+
+    Parameters
+    ----------
+    path : str or Path
+        A checkpoint file, or a folder holding ``model.pt``.
+    kind : str or tuple of str, optional
+        Accepted kinds; anything else is refused with a clear message.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "model.pt"
+    if not path.is_file():
+        raise SeqgenError("no such checkpoint (expected a model folder or a model.pt file)", path)
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe content"
+        raise SeqgenError(f"refused to load: not a plain seqgen checkpoint ({first})", path) from None
+    except Exception as exc:  # torch raises many kinds (struct.error, RuntimeError, EOFError...) on junk
+        raise SeqgenError(f"not a seqgen checkpoint ({str(exc).splitlines()[0] if str(exc) else 'unreadable'})",
+                          path) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT or any(k not in payload for k in REQUIRED):
+        raise SeqgenError("not a seqgen checkpoint (missing model kind, config or weights)", path)
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if kinds and payload["kind"] not in kinds:
+        raise SeqgenError(f"holds a {payload['kind']} model, but a {' or '.join(kinds)} model is needed", path)
+    return payload
+
+
+def check_compatible(payload: dict, alphabet: str, length: int | None, path) -> None:
+    """Refuse a model made for another alphabet or sequence length."""
+    if payload["alphabet"] != alphabet:
+        raise SeqgenError(f"model was trained on {payload['alphabet']} sequences, not {alphabet}", path)
+    if length is not None and payload["length"] is not None and int(payload["length"]) != int(length):
+        raise SeqgenError(f"model was trained on sequences of length {payload['length']}, not {length}", path)

@@ -1,0 +1,91 @@
+"""Devices and device-resident data.
+
+The whole encoded data set lives on the training device as ``(N, L)`` uint8
+codes (1 byte a letter: 40k PBM probes are 1.4 MB); batches are drawn by index
+on the device and turned into one-hot there, so the hot loop has no
+DataLoader, no host-to-device copies and no per-sample Python.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+from seqgen.data import SequenceSet, one_hot
+from seqgen.errors import SeqgenError
+
+
+def select_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA, then Apple MPS, then the CPU; ``cpu``, ``cuda``, ``cuda:1``... are taken as given."""
+    if name in (None, "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise SeqgenError(f"unknown device {name!r} (use auto, cpu or cuda)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SeqgenError(f"device {name!r} asked for, but CUDA is not available on this machine")
+    return device
+
+
+def autocast(device: torch.device, enabled: bool = True):
+    """bf16 autocast on CUDA (when ``enabled``); a no-op context elsewhere."""
+    if enabled and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def adam(params, device: torch.device, lr: float, betas=(0.9, 0.999), weight_decay: float = 0.0):
+    """Adam, fused into one kernel on CUDA."""
+    fused = device.type == "cuda"
+    if weight_decay:
+        return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=weight_decay, fused=fused)
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused)
+
+
+class DeviceData:
+    """A :class:`SequenceSet` resident on a device.
+
+    Attributes
+    ----------
+    codes : torch.Tensor
+        ``(N, L)`` uint8.
+    labels : torch.Tensor
+        ``(N, K)`` float32.
+    weights : torch.Tensor or None
+        ``(N,)`` float32 sampling weights (e.g. alignment reweighting).
+    alphabet_size : int
+        ``A``.
+    """
+
+    def __init__(self, data: SequenceSet, device: torch.device, weights: np.ndarray | None = None):
+        self.device = device
+        self.alphabet = data.alphabet
+        self.alphabet_size = data.alphabet.size
+        self.length = data.length
+        self.codes = torch.from_numpy(data.codes).to(device)
+        self.labels = torch.from_numpy(np.ascontiguousarray(data.labels)).to(device)
+        self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.float32, device=device)
+
+    def __len__(self) -> int:
+        return self.codes.shape[0]
+
+    def sample_index(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+        """``(B,)`` random indices (by weight when the data set has weights)."""
+        if self.weights is not None:
+            return torch.multinomial(self.weights, batch_size, replacement=True, generator=generator)
+        return torch.randint(len(self), (batch_size,), device=self.device, generator=generator)
+
+    def one_hot(self, index: torch.Tensor) -> torch.Tensor:
+        """``(B, A, L)`` float32 one-hot of the sequences at ``index``."""
+        return one_hot(self.codes[index], self.alphabet_size)
+
+    def batch(self, batch_size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """A random batch: one-hot ``(B, A, L)`` and labels ``(B, K)``."""
+        index = self.sample_index(batch_size, generator)
+        return self.one_hot(index), self.labels[index]

@@ -1,0 +1,323 @@
+"""One training engine for every model in seqgen.
+
+A model family supplies a :class:`Task`: its modules, its optimizers and what
+one step does. The engine supplies everything else, the same way for all:
+
+- the device (``auto``: CUDA, MPS, CPU), data resident there (:class:`~seqgen.device.DeviceData`);
+- bf16 autocast and fused Adam on CUDA, optional ``torch.compile``;
+- one seeded ``torch.Generator`` for batches and noise, so that a run is a
+  function of its seed, and resuming from a checkpoint continues exactly;
+- checkpoints every ``checkpoint_every`` steps and at the end, written atomically
+  (``checkpoint.pt``: everything needed to resume; ``model.pt``: weights,
+  config, alphabet and length);
+- ``metrics.csv`` (one row every ``log_every`` steps), a tqdm progress bar;
+- a guard that stops on NaN/inf with the step named, keeping the last good checkpoint;
+- ``max_time`` (minutes): stop cleanly with a usable model;
+- early stopping on a validation score when the task has one;
+- data parallel over GPUs under ``torchrun`` (DistributedDataParallel).
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from seqgen.atomic import atomic_path
+from seqgen.checkpoint import load_checkpoint, save_checkpoint
+from seqgen.device import DeviceData, adam, autocast
+from seqgen.errors import SeqgenError
+
+
+@dataclass
+class TrainSettings:
+    """Settings every training run shares (model settings live in each task's config)."""
+
+    steps: int = 2000
+    batch_size: int = 64
+    seed: int = 0
+    max_time: float | None = None  #: minutes of wall time, then stop with a checkpoint
+    checkpoint_every: int = 500
+    log_every: int = 20
+    eval_every: int | None = None  #: validation every N steps (tasks with ``evaluate``)
+    patience: int | None = None  #: early stopping after this many evaluations without improvement
+    amp: bool = True  #: bf16 autocast on CUDA
+    compile: bool = False  #: torch.compile the modules
+    progress: bool = True
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
+            if getattr(self, name) <= 0:
+                raise SeqgenError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
+        if self.max_time is not None and self.max_time <= 0:
+            raise SeqgenError(f"max-time must be positive, not {self.max_time}")
+
+
+class TrainingDiverged(SeqgenError):
+    """A loss or gradient became NaN or infinite (or a task's own divergence check fired)."""
+
+
+@dataclass
+class Context:
+    """What the engine hands a task before training: the device and its helpers."""
+
+    device: torch.device
+    settings: TrainSettings
+    generator: torch.Generator
+    world_size: int = 1
+    rank: int = 0
+
+    def autocast(self):
+        """bf16 autocast on CUDA (if enabled)."""
+        return autocast(self.device, self.settings.amp)
+
+    def adam(self, params, lr: float, betas=(0.9, 0.999), weight_decay: float = 0.0):
+        """Adam (fused on CUDA)."""
+        return adam(params, self.device, lr, betas, weight_decay)
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        """Move a module to the device; compile and/or wrap it for data parallel as configured."""
+        module = module.to(self.device)
+        if self.world_size > 1:
+            module = nn.parallel.DistributedDataParallel(
+                module, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        if self.settings.compile:
+            module = torch.compile(module)
+        return module
+
+
+class Task:
+    """A model family's training recipe. Subclasses set ``kind`` and implement the methods.
+
+    Attributes
+    ----------
+    kind : str
+        Model kind written to checkpoints (``vae``, ``gan``, ``predictor``...).
+    config : dict
+        JSON-like model settings, enough to rebuild the modules.
+    """
+
+    kind: str = "model"
+
+    def __init__(self, config: dict, data: DeviceData):
+        self.config = config
+        self.data = data
+
+    def modules(self) -> dict[str, nn.Module]:
+        """The unwrapped modules to checkpoint, by name."""
+        raise NotImplementedError
+
+    def prepare(self, ctx: Context) -> None:
+        """Wrap modules (``ctx.wrap``) and build optimizers (``ctx.adam``)."""
+        raise NotImplementedError
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        raise NotImplementedError
+
+    def train_step(self, step: int, ctx: Context) -> dict[str, torch.Tensor]:
+        """One optimisation step; return scalar metrics (tensors, not synced)."""
+        raise NotImplementedError
+
+    def evaluate(self, ctx: Context) -> dict[str, float] | None:
+        """Validation metrics with a ``score`` to minimize, or None when the task has no validation."""
+        return None
+
+    def check(self, metrics: dict[str, float], step: int) -> None:
+        """Task-specific divergence check on logged metrics; raise :class:`TrainingDiverged`."""
+
+    def sequences_per_step(self, settings: TrainSettings) -> int:
+        """How many sequences one step processes (for the throughput column)."""
+        return settings.batch_size
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    stopped: str  #: ``done``, ``max_time``, ``early_stopping``
+    seconds: float
+    last_metrics: dict = field(default_factory=dict)
+    best_score: float | None = None
+
+
+def _rng_state(generator: torch.Generator) -> dict:
+    state = {"generator": generator.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(generator: torch.Generator, state: dict) -> None:
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _read_metrics(path: Path, until_step: int) -> list[dict]:
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return [row for row in csv.DictReader(f) if int(row["step"]) <= until_step]
+
+
+def _write_metrics(path: Path, rows: list[dict]) -> None:
+    if not rows:
+        return
+    fields = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buffer.getvalue())
+
+
+class Trainer:
+    """Runs a :class:`Task` to completion, writing ``checkpoint.pt``, ``model.pt`` and ``metrics.csv`` to ``out``."""
+
+    def __init__(self, task: Task, settings: TrainSettings, out, alphabet: str, length: int | None,
+                 model_extra: dict | None = None):
+        self.task = task
+        self.settings = settings
+        self.out = Path(out)
+        self.alphabet = alphabet
+        self.length = length
+        self.model_extra = model_extra or {}
+        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+
+    # ------------------------------------------------------------ files
+    def _payload(self, states: dict | None = None) -> dict:
+        states = states or {name: m.state_dict() for name, m in self.task.modules().items()}
+        return {"kind": self.task.kind, "config": self.task.config, "alphabet": self.alphabet,
+                "length": self.length, "state_dict": states, **self.model_extra}
+
+    def _save(self, step: int, ctx: Context, best: dict | None) -> None:
+        if self.rank != 0:
+            return
+        payload = self._payload()
+        payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
+                       rng=_rng_state(ctx.generator), settings=asdict(self.settings),
+                       best=best)
+        save_checkpoint(self.out / "checkpoint.pt", payload)
+        _write_metrics(self.out / "metrics.csv", self.rows)
+        self._last_saved = step
+
+    def _save_model(self, best: dict | None) -> None:
+        if self.rank != 0:
+            return
+        states = best["state_dict"] if best else None
+        save_checkpoint(self.out / "model.pt", self._payload(states))
+
+    def _resume(self, ctx: Context) -> tuple[int, dict | None]:
+        payload = load_checkpoint(self.out / "checkpoint.pt", kind=self.task.kind)
+        if payload["config"] != self.task.config:
+            raise SeqgenError("cannot resume: the model settings differ from the checkpoint's",
+                              self.out / "checkpoint.pt")
+        for name, module in self.task.modules().items():
+            module.load_state_dict(payload["state_dict"][name])
+        for name, opt in self.task.optimizers().items():
+            opt.load_state_dict(payload["optimizers"][name])
+        _set_rng_state(ctx.generator, payload["rng"])
+        step = int(payload["step"])
+        self.rows = _read_metrics(self.out / "metrics.csv", step)
+        self._last_saved = step
+        return step, payload.get("best")
+
+    # ------------------------------------------------------------ loop
+    def fit(self, device: torch.device, resume: bool = False) -> TrainResult:
+        s = self.settings
+        if self.world_size > 1:
+            device = self._init_distributed(device)
+        self.out.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(s.seed + self.rank)
+        generator = torch.Generator(device=device)
+        generator.manual_seed(s.seed + self.rank)
+        ctx = Context(device, s, generator, self.world_size, self.rank)
+        self.task.prepare(ctx)
+        self.rows: list[dict] = []
+        self._last_saved = 0
+        start, best = 0, None
+        if resume and (self.out / "checkpoint.pt").exists():
+            start, best = self._resume(ctx)
+        return self._loop(ctx, start, best)
+
+    def _loop(self, ctx: Context, start: int, best: dict | None) -> TrainResult:
+        from tqdm.auto import tqdm
+
+        s = self.settings
+        t0 = time.perf_counter()
+        deadline = t0 + 60 * s.max_time if s.max_time else math.inf
+        bad_evals, stopped, step = 0, "done", start
+        last = {}
+        seqs = 0
+        t_log = time.perf_counter()
+        bar = tqdm(total=s.steps, initial=start, disable=not s.progress or self.rank != 0,
+                   desc=self.task.kind, dynamic_ncols=True, leave=False)
+        for step in range(start + 1, s.steps + 1):
+            metrics = self.task.train_step(step, ctx)
+            seqs += self.task.sequences_per_step(s)
+            bar.update(1)
+            log_now = step % s.log_every == 0 or step == s.steps
+            out_of_time = time.perf_counter() > deadline
+            if log_now or step % s.checkpoint_every == 0 or out_of_time:
+                last = self._check(metrics, step)
+                now = time.perf_counter()
+                row = {"step": step, "seconds": round(now - t0, 3),
+                       "seqs_per_s": round(seqs / max(now - t_log, 1e-9), 1), **last}
+                seqs, t_log = 0, now
+                if s.eval_every and step % s.eval_every == 0:
+                    val = self.task.evaluate(ctx) or {}
+                    row.update({f"val_{k}": v for k, v in val.items()})
+                    if "score" in val:
+                        if best is None or val["score"] < best["score"]:
+                            best = {"score": float(val["score"]), "step": step,
+                                    "state_dict": copy.deepcopy({n: m.state_dict()
+                                                                 for n, m in self.task.modules().items()})}
+                            bad_evals = 0
+                        else:
+                            bad_evals += 1
+                self.rows.append(row)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in list(last.items())[:3]})
+            if step % s.checkpoint_every == 0:
+                self._save(step, ctx, best)
+            if out_of_time:
+                stopped = "max_time"
+                break
+            if s.patience and bad_evals >= s.patience:
+                stopped = "early_stopping"
+                break
+        bar.close()
+        self._save(step, ctx, best)
+        self._save_model(best)
+        return TrainResult(step, stopped, time.perf_counter() - t0, last,
+                           None if best is None else best["score"])
+
+    def _check(self, metrics: dict, step: int) -> dict[str, float]:
+        """Sync the step's metrics to floats; stop on NaN/inf (the last good checkpoint stays on disk)."""
+        values = {k: float(v) for k, v in metrics.items()}
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
+        if bad:
+            kept = (f"the last good checkpoint (step {self._last_saved}) is kept in {self.out}" if self._last_saved
+                    else "no checkpoint was written yet")
+            raise TrainingDiverged(f"training diverged at step {step}: {', '.join(bad)} is not finite; {kept}")
+        self.task.check(values, step)
+        return values
+
+    def _init_distributed(self, device: torch.device) -> torch.device:
+        import torch.distributed as dist
+
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if device.type == "cuda":
+            device = torch.device("cuda", local_rank)
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        return device

@@ -1,0 +1,151 @@
+"""The training engine, on a toy task: a linear model of a label from one-hot sequences."""
+import csv
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from seqgen.checkpoint import load_checkpoint
+from seqgen.data import SequenceSet
+from seqgen.device import DeviceData, select_device
+from seqgen.errors import SeqgenError
+from seqgen.training import Task, Trainer, TrainingDiverged, TrainSettings
+
+
+class LinearTask(Task):
+    kind = "toy"
+
+    def __init__(self, config, data, poison_at=None):
+        super().__init__(config, data)
+        self.model = nn.Linear(data.alphabet_size * data.length, 1)
+        self.poison_at = poison_at
+
+    def modules(self):
+        return {"model": self.model}
+
+    def prepare(self, ctx):
+        self.net = ctx.wrap(self.model)
+        self.opt = ctx.adam(self.net.parameters(), lr=self.config["lr"])
+
+    def optimizers(self):
+        return {"model": self.opt}
+
+    def train_step(self, step, ctx):
+        x, y = self.data.batch(ctx.settings.batch_size, ctx.generator)
+        x = x + 0.01 * torch.randn(x.shape, generator=ctx.generator)  # noise from the engine's generator
+        with ctx.autocast():
+            loss = ((self.net(x.flatten(1)).squeeze(1) - y[:, 0]) ** 2).mean()
+        if self.poison_at == step:
+            loss = loss * float("nan")
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return {"loss": loss.detach()}
+
+
+def toy_data(n=256, length=12, seed=0):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, (n, length)).astype(np.uint8)
+    y = (codes == 2).sum(1).astype(np.float32) - 3.0  # count of G
+    return SequenceSet(codes, "dna", [f"s{i}" for i in range(n)], labels=y[:, None], label_names=["y"])
+
+
+def run(tmp_path, steps, resume=False, poison_at=None, **kw):
+    data = DeviceData(toy_data(), select_device("cpu"))
+    task = LinearTask({"lr": 0.05}, data, poison_at)
+    settings = TrainSettings(steps=steps, batch_size=32, checkpoint_every=10, log_every=5, progress=False, **kw)
+    result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"), resume=resume)
+    return task, result
+
+
+def metric_rows(path):
+    with open(path / "metrics.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_training_lowers_the_loss_and_writes_files(tmp_path):
+    task, result = run(tmp_path, 60)
+    rows = metric_rows(tmp_path)
+    assert result.stopped == "done" and result.steps == 60
+    assert [int(r["step"]) for r in rows] == list(range(5, 61, 5))
+    assert float(rows[-1]["loss"]) < 0.25 * float(rows[0]["loss"])
+    model = load_checkpoint(tmp_path / "model.pt", kind="toy")
+    assert model["alphabet"] == "dna" and model["length"] == 12 and model["config"] == {"lr": 0.05}
+    assert torch.equal(model["state_dict"]["model"]["weight"], task.model.weight.detach())
+
+
+def test_resume_continues_exactly(tmp_path):
+    full, _ = run(tmp_path / "a", 40)
+    run(tmp_path / "b", 20)
+    resumed, result = run(tmp_path / "b", 40, resume=True)
+    assert result.steps == 40
+    assert torch.equal(full.model.weight, resumed.model.weight)
+    assert [r["step"] for r in metric_rows(tmp_path / "b")] == [r["step"] for r in metric_rows(tmp_path / "a")]
+
+
+def test_same_seed_same_weights_other_seed_differs(tmp_path):
+    a, _ = run(tmp_path / "a", 15)
+    b, _ = run(tmp_path / "b", 15)
+    c, _ = run(tmp_path / "c", 15, seed=1)
+    assert torch.equal(a.model.weight, b.model.weight)
+    assert not torch.equal(a.model.weight, c.model.weight)
+
+
+def test_nan_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    with pytest.raises(TrainingDiverged, match="diverged at step 25: loss is not finite; the last good checkpoint "
+                                               "\\(step 20\\)"):
+        run(tmp_path, 60, poison_at=23)
+    kept = load_checkpoint(tmp_path / "checkpoint.pt", kind="toy")
+    assert kept["step"] == 20
+    assert all(torch.isfinite(v).all() for v in kept["state_dict"]["model"].values())
+
+
+def test_max_time_stops_cleanly_with_a_model(tmp_path):
+    _, result = run(tmp_path, 10_000, max_time=1e-6)
+    assert result.stopped == "max_time" and result.steps < 10_000
+    assert load_checkpoint(tmp_path / "model.pt")["kind"] == "toy"
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(SeqgenError, match="steps must be positive"):
+        TrainSettings(steps=0)
+    with pytest.raises(SeqgenError, match="batch-size must be positive"):
+        TrainSettings(batch_size=-1)
+
+
+def test_device_selection():
+    assert select_device("cpu").type == "cpu"
+    assert select_device("auto").type in ("cpu", "cuda", "mps")
+    if not torch.cuda.is_available():
+        with pytest.raises(SeqgenError, match="CUDA is not available"):
+            select_device("cuda")
+
+
+def test_checkpoint_refuses_other_kinds_and_non_checkpoints(tmp_path):
+    run(tmp_path, 10)
+    with pytest.raises(SeqgenError, match="holds a toy model, but a vae model is needed"):
+        load_checkpoint(tmp_path, kind="vae")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(SeqgenError, match="not a seqgen checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_malicious_pickle_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    torch.save({"x": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(SeqgenError, match="refused to load"):
+        load_checkpoint(tmp_path / "evil.pt")
+
+
+@pytest.mark.gpu
+def test_training_on_cuda(tmp_path):
+    data = DeviceData(toy_data(), select_device("cuda"))
+    task = LinearTask({"lr": 0.05}, data)
+    settings = TrainSettings(steps=50, batch_size=32, log_every=10, progress=False)
+    Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cuda"))
+    rows = metric_rows(tmp_path)
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
