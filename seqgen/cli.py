@@ -72,7 +72,70 @@ def _run_simulate(args) -> None:
           file=sys.stderr)
 
 
-COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate)}
+def _add_common(p, seed=True) -> None:
+    """Options shared by the commands that run a model."""
+    if seed:
+        p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu or cuda[:N]")
+
+
+def _add_train(sub) -> None:
+    from seqgen.tasks import KINDS
+
+    p = sub.add_parser("train", help="train a generator (vae, gan) or a predictor",
+                       description="Train a model on an encoded data set (from 'seqgen encode'). Settings come "
+                                   "from the model kind's defaults, then --config, then the options below.")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("--data", required=True, help="encoded data set (.npz)")
+    p.add_argument("--out", required=True, help="output folder: model.pt, checkpoint.pt, metrics.csv")
+    p.add_argument("--config", help="YAML file of settings (see the kind's DEFAULTS)")
+    p.add_argument("--steps", type=int, help="number of training steps")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model")
+    p.add_argument("--checkpoint-every", type=int)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one setting (YAML value), repeatable")
+    _add_common(p)
+
+
+def _run_train(args) -> None:
+    import yaml
+
+    from seqgen.data import SequenceSet
+    from seqgen.device import select_device
+    from seqgen.tasks import load_config_file, merge_config, recipe
+    from seqgen.training import Trainer
+
+    user = load_config_file(args.config) if args.config else {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SeqgenError(f"--set takes KEY=VALUE, not {item!r}")
+        user[key.strip()] = yaml.safe_load(value)
+    for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed"):
+        if getattr(args, key) is not None:
+            user[key] = getattr(args, key)
+    if args.compile:
+        user["compile"] = True
+    if args.no_progress:
+        user["progress"] = False
+    config, settings = merge_config(args.kind, user, source=args.config or "settings")
+    data = SequenceSet.load(args.data)
+    device = select_device(args.device)
+    task, device_data = recipe(args.kind).make_task(config, data, device)
+    trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
+                      model_extra=getattr(task, "model_extra", None))
+    result = trainer.fit(device, resume=args.resume)
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in result.last_metrics.items())
+    print(f"trained {args.kind} for {result.steps} steps ({result.stopped}, {result.seconds:.0f} s on {device}): "
+          f"{summary} -> {args.out}", file=sys.stderr)
+
+
+COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
+            "train": (_add_train, _run_train)}
 
 
 def build_parser() -> argparse.ArgumentParser:
