@@ -1,0 +1,273 @@
+"""Design constraints: soft penalties while optimizing, hard repair and checks at the end.
+
+Constraints users of PBMs and synthesis need: fixed positions (a constant
+linker, primers), a GC-content window, forbidden k-mers (restriction sites;
+both strands for DNA), a maximum homopolymer length, and a maximum number of
+edits from a starting sequence. During gradient design they act as
+differentiable penalties on the letter probabilities ``(N, A, L)``; at the end
+:meth:`Constraints.enforce` repairs every output so that the hard constraints
+hold, and :meth:`Constraints.check` verifies them (outputs that cannot be
+repaired are dropped by the caller, never written).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, reverse_complement
+from seqgen.errors import SeqgenError
+
+FREE_LETTERS = ".N"  #: letters that mark a free position in a --fixed pattern (X too, for proteins)
+
+
+@dataclass
+class Constraints:
+    """Hard constraints on designed sequences of length ``L``.
+
+    Attributes
+    ----------
+    fixed : np.ndarray
+        ``(L,)`` uint8: a letter code where the position is fixed, PAD where free.
+    gc : tuple of float or None
+        Allowed GC fraction ``(low, high)`` (nucleic acids).
+    forbidden : list of str
+        Forbidden k-mers (for DNA/RNA their reverse complements too).
+    max_homopolymer : int or None
+        Longest allowed run of one letter.
+    max_edits : int or None
+        Most positions that may differ from ``start``.
+    start : np.ndarray or None
+        ``(L,)`` or ``(N, L)`` uint8 starting sequences (needed by ``max_edits``).
+    """
+
+    alphabet: Alphabet
+    length: int
+    fixed: np.ndarray | None = None
+    gc: tuple[float, float] | None = None
+    forbidden: list[str] = field(default_factory=list)
+    max_homopolymer: int | None = None
+    max_edits: int | None = None
+    start: np.ndarray | None = None
+
+    def __post_init__(self):
+        self.alphabet = get_alphabet(self.alphabet)
+        if self.fixed is None:
+            self.fixed = np.full(self.length, PAD, dtype=np.uint8)
+        if self.gc is not None:
+            if not self.alphabet.is_nucleic:
+                raise SeqgenError("a GC window applies to DNA or RNA only")
+            low, high = self.gc
+            if not 0 <= low <= high <= 1:
+                raise SeqgenError(f"GC window must satisfy 0 <= low <= high <= 1, not {self.gc}")
+        if self.max_homopolymer is not None and self.max_homopolymer < 1:
+            raise SeqgenError(f"max homopolymer must be at least 1, not {self.max_homopolymer}")
+        if self.max_edits is not None and self.start is None:
+            raise SeqgenError("max edits needs a starting sequence")
+        self._forbidden_codes = self._expand_forbidden()
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_options(cls, alphabet, length: int, fixed: str | None = None, gc_min: float | None = None,
+                     gc_max: float | None = None, forbidden=(), max_homopolymer: int | None = None,
+                     max_edits: int | None = None, start: str | None = None) -> "Constraints":
+        """Build from command-line style options (``fixed`` is a pattern with '.' or 'N' at free positions)."""
+        alphabet = get_alphabet(alphabet)
+        fixed_codes = None
+        if fixed:
+            if len(fixed) != length:
+                raise SeqgenError(f"--fixed pattern has length {len(fixed)}, but the sequences have length {length}")
+            free_letters = FREE_LETTERS + ("X" if not alphabet.is_nucleic else "")
+            fixed_codes = np.full(length, PAD, dtype=np.uint8)
+            pinned = [i for i, c in enumerate(fixed.upper()) if c not in free_letters]
+            if pinned:
+                fixed_codes[pinned] = _encode_or_fail("".join(fixed[i] for i in pinned), alphabet, "--fixed")
+        gc = None
+        if gc_min is not None or gc_max is not None:
+            gc = (0.0 if gc_min is None else gc_min, 1.0 if gc_max is None else gc_max)
+        start_codes = None
+        if start:
+            if len(start) != length:
+                raise SeqgenError(f"--start has length {len(start)}, but the sequences have length {length}")
+            start_codes = _encode_or_fail(start, alphabet, "--start")
+        return cls(alphabet, length, fixed_codes, gc, [k.upper() for k in forbidden], max_homopolymer, max_edits,
+                   start_codes)
+
+    def _expand_forbidden(self) -> dict[int, np.ndarray]:
+        """Forbidden k-mers as integer hashes, grouped by k (both strands for nucleic acids)."""
+        groups: dict[int, set] = {}
+        for kmer in self.forbidden:
+            codes = _encode_or_fail(kmer, self.alphabet, "forbidden k-mer")[None]
+            variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.is_nucleic else [])
+            for v in variants:
+                groups.setdefault(len(kmer), set()).add(int(_hash_windows(v, len(kmer), self.alphabet.size)[0, 0]))
+        return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}
+
+    @property
+    def free(self) -> np.ndarray:
+        """``(L,)`` bool, True where the position may change."""
+        return self.fixed == PAD
+
+    # ------------------------------------------------------------ checks
+    def check(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        """Which sequences satisfy each constraint: ``{name: (N,) bool}`` (only the constraints in use)."""
+        codes = np.asarray(codes, dtype=np.uint8)
+        out = {}
+        if not self.free.all():
+            out["fixed"] = (codes[:, ~self.free] == self.fixed[~self.free]).all(1)
+        if self.gc is not None:
+            gc = self.gc_fraction(codes)
+            out["gc"] = (gc >= self.gc[0] - 1e-9) & (gc <= self.gc[1] + 1e-9)
+        if self._forbidden_codes:
+            out["forbidden"] = ~self._forbidden_hits(codes).any(1)
+        if self.max_homopolymer is not None:
+            out["homopolymer"] = ~self._homopolymer_hits(codes).any(1)
+        if self.max_edits is not None:
+            out["edits"] = self.edits(codes) <= self.max_edits
+        return out
+
+    def satisfied(self, codes: np.ndarray) -> np.ndarray:
+        """``(N,)`` bool: every constraint holds."""
+        ok = np.ones(len(codes), dtype=bool)
+        for v in self.check(codes).values():
+            ok &= v
+        return ok
+
+    def gc_fraction(self, codes: np.ndarray) -> np.ndarray:
+        """``(N,)`` fraction of C and G (nucleic acids)."""
+        c, g = self.alphabet.letters.index("C"), self.alphabet.letters.index("G")
+        return ((codes == c) | (codes == g)).mean(1)
+
+    def edits(self, codes: np.ndarray) -> np.ndarray:
+        """``(N,)`` number of positions differing from the start."""
+        return (codes != np.broadcast_to(self.start, codes.shape)).sum(1)
+
+    def _forbidden_hits(self, codes: np.ndarray) -> np.ndarray:
+        """``(N, L)`` bool: a forbidden k-mer starts here."""
+        hits = np.zeros(codes.shape, dtype=bool)
+        for k, hashes in self._forbidden_codes.items():
+            if k <= codes.shape[1]:
+                hits[:, : codes.shape[1] - k + 1] |= np.isin(_hash_windows(codes, k, self.alphabet.size), hashes)
+        return hits
+
+    def _homopolymer_hits(self, codes: np.ndarray) -> np.ndarray:
+        """``(N, L)`` bool: a run longer than the maximum starts here."""
+        width = self.max_homopolymer + 1
+        hits = np.zeros(codes.shape, dtype=bool)
+        if width <= codes.shape[1]:
+            windows = np.lib.stride_tricks.sliding_window_view(codes, width, axis=1)
+            hits[:, : codes.shape[1] - width + 1] = (windows == windows[..., :1]).all(-1)
+        return hits
+
+    # ------------------------------------------------------------ repair
+    def enforce(self, codes: np.ndarray, rng: np.random.Generator, rounds: int = 200) -> np.ndarray:
+        """Repair ``(N, L)`` codes so the hard constraints hold (where possible); returns new codes.
+
+        Each round fixes, for every sequence at once, one violation of each kind
+        by a random change at a free position; rounds repeat until all hold.
+        """
+        codes = np.array(codes, dtype=np.uint8)
+        codes[:, ~self.free] = self.fixed[~self.free]
+        for _ in range(rounds):
+            if self.satisfied(codes).all():
+                break
+            if self.max_edits is not None:
+                self._revert_edits(codes, rng)
+            if self._forbidden_codes:
+                self._mutate_first(codes, self._forbidden_hits(codes), max(self._forbidden_codes), rng)
+            if self.max_homopolymer is not None:
+                self._mutate_first(codes, self._homopolymer_hits(codes), self.max_homopolymer + 1, rng)
+            if self.gc is not None:
+                self._repair_gc(codes, rng)
+        return codes
+
+    def _mutate_first(self, codes, hits, width, rng) -> None:
+        """Change one free position in the first violating window of each sequence."""
+        rows = np.flatnonzero(hits.any(1))
+        if not len(rows):
+            return
+        start = hits[rows].argmax(1)
+        pos = start[:, None] + np.arange(width)
+        valid = (pos < codes.shape[1]) & self.free[np.minimum(pos, codes.shape[1] - 1)]
+        keys = np.where(valid, rng.random(pos.shape), -1.0)
+        choice = keys.argmax(1)
+        ok = valid[np.arange(len(rows)), choice]
+        rows, col = rows[ok], pos[np.arange(len(pos)), choice][ok]
+        a = self.alphabet.size
+        codes[rows, col] = (codes[rows, col] + rng.integers(1, a, size=len(rows))) % a
+
+    def _revert_edits(self, codes, rng) -> None:
+        """Revert random edits beyond the allowed number back to the start letters."""
+        start = np.broadcast_to(self.start, codes.shape)
+        edited = (codes != start) & self.free
+        excess = edited.sum(1) - self.max_edits
+        keys = np.where(edited, rng.random(codes.shape), np.inf)
+        rank = keys.argsort(1).argsort(1)  # rank among edited positions (random order)
+        revert = edited & (rank < np.maximum(excess, 0)[:, None])
+        codes[revert] = start[revert]
+
+    def _repair_gc(self, codes, rng) -> None:
+        """Swap A/T for G/C (or back) at random free positions until the GC fraction is in the window."""
+        letters = self.alphabet.letters
+        at = np.array([letters.index("A"), letters.index(letters[3])])  # A and T (or U)
+        gc = np.array([letters.index("C"), letters.index("G")])
+        length = codes.shape[1]
+        count = np.isin(codes, gc).sum(1)
+        low, high = int(np.ceil(self.gc[0] * length - 1e-9)), int(np.floor(self.gc[1] * length + 1e-9))
+        for need, source, target in ((low - count, at, gc), (count - high, gc, at)):
+            movable = np.isin(codes, source) & self.free
+            keys = np.where(movable, rng.random(codes.shape), np.inf)
+            rank = keys.argsort(1).argsort(1)
+            change = movable & (rank < np.maximum(need, 0)[:, None])
+            codes[change] = target[rng.integers(0, 2, size=int(change.sum()))]
+
+    # ------------------------------------------------------------ soft penalties
+    def penalty(self, probs: torch.Tensor) -> torch.Tensor:
+        """``(N,)`` differentiable penalty of letter probabilities ``probs: (N, A, L)`` (0 when satisfied)."""
+        total = torch.zeros(probs.shape[0], device=probs.device)
+        letters = self.alphabet.letters
+        if self.gc is not None:
+            gc = probs[:, [letters.index("C"), letters.index("G")]].sum(1).mean(1)
+            total = total + 10 * (torch.relu(self.gc[0] - gc) ** 2 + torch.relu(gc - self.gc[1]) ** 2) * probs.shape[2]
+        logp = torch.log(probs.clamp_min(1e-8))
+        for k, hashes in self._forbidden_codes.items():
+            for h in hashes:
+                total = total + _expected_count(logp, _unhash(int(h), k, self.alphabet.size))
+        if self.max_homopolymer is not None:
+            width = self.max_homopolymer + 1
+            for a in range(self.alphabet.size):
+                total = total + _expected_count(logp, [a] * width)
+        if self.max_edits is not None:
+            start = torch.as_tensor(np.broadcast_to(self.start, (probs.shape[0], probs.shape[2])).astype(np.int64),
+                                    device=probs.device)
+            kept = probs.gather(1, start[:, None, :]).squeeze(1)
+            total = total + torch.relu((1 - kept).sum(1) - self.max_edits)
+        return total
+
+
+def _expected_count(logp: torch.Tensor, letters: list[int]) -> torch.Tensor:
+    """``(N,)`` expected number of occurrences of the word ``letters`` under independent positions."""
+    k, length = len(letters), logp.shape[2]
+    if k > length:
+        return torch.zeros(logp.shape[0], device=logp.device)
+    log_word = sum(logp[:, c, j: length - k + 1 + j] for j, c in enumerate(letters))
+    return log_word.exp().sum(1)
+
+
+def _hash_windows(codes: np.ndarray, k: int, base: int) -> np.ndarray:
+    """``(N, L-k+1)`` int64 hash of every k-window: the window read as a base-``A`` number."""
+    windows = np.lib.stride_tricks.sliding_window_view(codes.astype(np.int64), k, axis=1)
+    return windows @ (base ** np.arange(k - 1, -1, -1, dtype=np.int64))
+
+
+def _unhash(h: int, k: int, base: int) -> list[int]:
+    """The letters of a k-mer hash (inverse of :func:`_hash_windows`)."""
+    return [(h // base ** (k - 1 - j)) % base for j in range(k)]
+
+
+def _encode_or_fail(text: str, alphabet: Alphabet, what: str) -> np.ndarray:
+    try:
+        return encode([text], alphabet)[0]
+    except ValueError as exc:
+        raise SeqgenError(f"{what} {text!r}: {exc}") from None

@@ -1,0 +1,75 @@
+"""Objectives: what a design maximizes, from one or several predictors.
+
+A scorer is any callable ``x: (B, A, L) float -> mean (B,)`` or ``(mean (B,), std (B,))``,
+differentiable in ``x`` for the gradient methods (an ensemble predictor gives a std).
+Each objective turns a prediction into a utility to maximize:
+
+- ``max``: ``mean - k * std`` (``k`` = ``conservative``; k > 0 keeps designs where the ensemble agrees);
+- ``min``: ``-mean - k * std``;
+- ``target``: ``-|mean - target| - k * std``.
+
+Several objectives (bind A, not B) combine as a weighted sum, each reported on its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+DIRECTIONS = ("max", "min", "target")
+
+
+def as_mean_std(output) -> tuple[torch.Tensor, torch.Tensor]:
+    """A scorer's output as ``(mean (B,), std (B,))`` (std zero when it gives none)."""
+    if isinstance(output, (tuple, list)):
+        mean, std = output[0], output[1]
+    else:
+        mean, std = output, torch.zeros_like(output)
+    return mean.reshape(-1), std.reshape(-1)
+
+
+@dataclass
+class Objective:
+    """One predictor's goal."""
+
+    name: str
+    scorer: object
+    direction: str = "max"
+    weight: float = 1.0
+    target: float | None = None
+    conservative: float = 0.0
+
+    def __post_init__(self):
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
+        if self.direction == "target" and self.target is None:
+            raise ValueError(f"objective {self.name!r}: direction 'target' needs a target value")
+
+    def utility(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        """``(B,)`` utility to maximize."""
+        if self.direction == "max":
+            core = mean
+        elif self.direction == "min":
+            core = -mean
+        else:
+            core = -(mean - self.target).abs()
+        return core - self.conservative * std
+
+
+class ObjectiveSet:
+    """A weighted sum of objectives over the same sequences."""
+
+    def __init__(self, objectives: list[Objective]):
+        if not objectives:
+            raise ValueError("at least one objective is needed")
+        self.objectives = objectives
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
+        """Total utility ``(B,)`` of ``x: (B, A, L)`` and each objective's ``(mean, std)``."""
+        total = 0.0
+        parts = {}
+        for obj in self.objectives:
+            mean, std = as_mean_std(obj.scorer(x))
+            parts[obj.name] = (mean, std)
+            total = total + obj.weight * obj.utility(mean, std)
+        return total, parts

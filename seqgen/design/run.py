@@ -1,0 +1,292 @@
+"""Running a design: optimize a batch of candidates, then repair, check, deduplicate and score them.
+
+Methods
+-------
+``softmax``       free logits, softmax relaxation, Adam; the result is the final argmax.
+``fast-seqprop``  instance-normalized logits, sampled one-hot forward, straight-through gradient, Adam;
+                  the result of each chain is the best sampled sequence seen (its score is known for free).
+``latent``        Adam on a generator's latent codes (with an optional N(0, I) prior penalty); final argmax.
+``anneal``        simulated annealing on discrete sequences: each step scores ``proposals`` single-letter
+                  mutants per chain and accepts the best by the Metropolis rule.
+
+Predictor calls are counted per candidate sequence: one per sequence scored (a gradient step on one
+input counts one; ``samples`` straight-through samples count ``samples``; annealing counts its proposals).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from seqgen.alphabets import PAD
+from seqgen.data import one_hot
+from seqgen.design.constraints import Constraints
+from seqgen.design.objectives import ObjectiveSet
+from seqgen.design.parametrize import FastSeqProp, FixedPositions, LatentParam, SoftmaxParam
+from seqgen.errors import SeqgenError
+
+METHODS = ("softmax", "fast-seqprop", "latent", "anneal")
+
+
+@dataclass
+class DesignSettings:
+    """How to design (see the module docstring for the methods)."""
+
+    method: str = "fast-seqprop"
+    n: int = 64  #: candidates designed in parallel
+    steps: int = 200
+    lr: float = 0.1
+    samples: int = 1  #: straight-through samples per step (fast-seqprop, latent with straight_through)
+    gumbel: bool = False
+    temperature: float = 1.0  #: softmax temperature (softmax method)
+    init_scale: float = 1.0  #: spread of the random initial logits
+    diversity: float = 0.0  #: weight of the pairwise-similarity penalty
+    penalty_weight: float = 1.0  #: weight of the soft constraint penalties
+    prior_weight: float = 0.0  #: weight of the latent prior penalty (latent)
+    straight_through: bool = False  #: latent: feed sampled one-hot sequences
+    proposals: int = 8  #: anneal: mutants scored per chain and step
+    t_start: float = 0.1  #: anneal: initial temperature, in units of the initial utility spread
+    t_end: float = 0.001
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise SeqgenError(f"unknown design method {self.method!r}; choose one of {', '.join(METHODS)}")
+        for name in ("n", "steps", "samples", "proposals"):
+            if getattr(self, name) <= 0:
+                raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
+
+    @property
+    def calls_per_step(self) -> int:
+        if self.method == "anneal":
+            return self.proposals
+        if self.method == "fast-seqprop" or (self.method == "latent" and self.straight_through):
+            return self.samples
+        return 1
+
+
+@dataclass
+class DesignResult:
+    """Designed sequences and how they were made.
+
+    Attributes
+    ----------
+    codes : np.ndarray
+        ``(M, L)`` uint8, unique, every hard constraint satisfied, best utility first.
+    utility : np.ndarray
+        ``(M,)`` total utility (weighted objectives).
+    predictions : dict
+        ``{objective: (mean (M,), std (M,))}``.
+    trajectory : list of dict
+        Per step: ``step``, ``calls`` (per sequence so far), ``best`` and ``mean`` utility of the current
+        sequences (relaxed inputs for softmax/latent).
+    dropped : int
+        Candidates dropped because a constraint could not be repaired, or as duplicates.
+    """
+
+    codes: np.ndarray
+    utility: np.ndarray
+    predictions: dict
+    trajectory: list = field(default_factory=list)
+    calls_per_sequence: int = 0
+    seconds: float = 0.0
+    dropped: int = 0
+
+
+def score_codes(objectives: ObjectiveSet, codes: np.ndarray | torch.Tensor, alphabet_size: int,
+                device: torch.device, batch: int = 4096):
+    """Utility ``(N,)`` and per-objective ``(mean, std)`` of discrete sequences, without gradients."""
+    codes = torch.as_tensor(np.asarray(codes) if not torch.is_tensor(codes) else codes, device=device)
+    utils, parts = [], {}
+    with torch.no_grad():
+        for start in range(0, len(codes), batch):
+            u, p = objectives(one_hot(codes[start:start + batch], alphabet_size))
+            utils.append(u.float())
+            for name, (mean, std) in p.items():
+                parts.setdefault(name, ([], []))
+                parts[name][0].append(mean.float())
+                parts[name][1].append(std.float())
+    utility = torch.cat(utils) if utils else torch.zeros(0, device=device)
+    return utility, {k: (torch.cat(m), torch.cat(s)) for k, (m, s) in parts.items()}
+
+
+def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignSettings,
+           device: torch.device, decoder=None, latent_dim: int | None = None, callback=None) -> DesignResult:
+    """Design ``settings.n`` sequences.
+
+    Parameters
+    ----------
+    objectives : ObjectiveSet
+        What to maximize; scorers take ``(B, A, L)`` float inputs on ``device``.
+    constraints : Constraints
+        Hard constraints (fixed positions, GC, forbidden k-mers, homopolymers, edits).
+    decoder : callable, optional
+        ``z (N, D) -> probabilities (N, A, L)``; required by the ``latent`` method, with ``latent_dim``.
+    callback : callable, optional
+        ``callback(step, calls, codes)`` with the current result codes ``(N, L)`` (numpy), every step.
+    """
+    torch.manual_seed(settings.seed)
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    start = time.perf_counter()
+    if settings.method == "anneal":
+        codes, trajectory = _anneal(objectives, constraints, settings, device, generator, callback)
+    else:
+        codes, trajectory = _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim,
+                                      callback)
+    result = finalize(codes, objectives, constraints, device, rng)
+    result.trajectory = trajectory
+    result.calls_per_sequence = settings.steps * settings.calls_per_step
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constraints, device, rng) -> DesignResult:
+    """Repair, drop what still breaks a constraint, deduplicate, score and sort best first."""
+    n = len(codes)
+    codes = constraints.enforce(codes, rng)
+    codes = codes[constraints.satisfied(codes)]
+    codes = np.unique(codes, axis=0)
+    utility, parts = score_codes(objectives, codes, constraints.alphabet.size, device)
+    order = torch.argsort(utility, descending=True).cpu().numpy()
+    return DesignResult(codes[order], utility.cpu().numpy()[order],
+                        {k: (m.cpu().numpy()[order], s.cpu().numpy()[order]) for k, (m, s) in parts.items()},
+                        dropped=n - len(codes))
+
+
+def _init_logits(settings, constraints, device, generator) -> torch.Tensor:
+    shape = (settings.n, constraints.alphabet.size, constraints.length)
+    logits = settings.init_scale * torch.randn(shape, generator=generator, device=device)
+    if constraints.start is not None:  # start from the given sequence(s)
+        start = torch.as_tensor(np.broadcast_to(constraints.start, (settings.n, constraints.length)).astype(np.int64),
+                                device=device)
+        logits = logits + 4.0 * torch.nn.functional.one_hot(start, shape[1]).permute(0, 2, 1)
+    return logits
+
+
+def _build(settings, constraints, device, generator, decoder, latent_dim, fixed):
+    if settings.method == "latent":
+        if decoder is None or latent_dim is None:
+            raise SeqgenError("the latent method needs a generator (--generator)")
+        z = torch.randn(settings.n, latent_dim, generator=generator, device=device)
+        return LatentParam(z, decoder, fixed, settings.straight_through)
+    logits = _init_logits(settings, constraints, device, generator)
+    if settings.method == "softmax":
+        return SoftmaxParam(logits, fixed, settings.temperature)
+    return FastSeqProp(logits, fixed, settings.gumbel)
+
+
+def _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim, callback):
+    fixed_codes = torch.as_tensor(constraints.fixed, device=device)
+    fixed = FixedPositions(fixed_codes, constraints.alphabet.size) if (constraints.fixed != PAD).any() else None
+    param = _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
+    optimizer = torch.optim.Adam([p for p in param.parameters() if p.requires_grad], lr=settings.lr)
+    sampled = settings.calls_per_step > 1 or settings.method == "fast-seqprop" or settings.straight_through
+    best_codes = param.discrete().cpu().numpy()
+    best_util = np.full(settings.n, -np.inf)
+    trajectory = []
+    for step in range(1, settings.steps + 1):
+        x, probs = param(settings.samples, generator)  # (S, N, A, L), (N, A, L)
+        s, n, a, length = x.shape
+        utility, _ = objectives(x.reshape(s * n, a, length))
+        utility = utility.reshape(s, n)
+        loss = -utility.mean(0) + settings.penalty_weight * constraints.penalty(probs)
+        if settings.diversity and n > 1:
+            loss = loss + settings.diversity * _similarity(probs)
+        if settings.method == "latent" and settings.prior_weight:
+            loss = loss + settings.prior_weight * param.prior_penalty()
+        optimizer.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        optimizer.step()
+        with torch.no_grad():
+            u = utility.detach()
+            if sampled:  # the sampled sequences are discrete: keep each chain's best, known for free
+                best_sample = u.argmax(0)
+                u_best = u.max(0).values.cpu().numpy()
+                cand = x.detach().argmax(2)[best_sample, torch.arange(n, device=device)].to(torch.uint8)
+                improved = u_best > best_util
+                best_util = np.where(improved, u_best, best_util)
+                best_codes[improved] = cand.cpu().numpy()[improved]
+            else:
+                best_codes = param.discrete().cpu().numpy()
+        trajectory.append({"step": step, "calls": step * settings.calls_per_step,
+                           "best": float(u.max()), "mean": float(u.mean())})
+        if callback is not None:
+            callback(step, step * settings.calls_per_step, best_codes)
+    return best_codes, trajectory
+
+
+def _similarity(probs: torch.Tensor) -> torch.Tensor:
+    """``(N,)`` mean similarity of each candidate's letter probabilities to the others' (0..1)."""
+    n, _, length = probs.shape
+    flat = probs.reshape(n, -1)
+    sim = flat @ flat.T / length
+    return (sim.sum(1) - sim.diagonal()) / (n - 1)
+
+
+def _anneal(objectives, constraints, settings, device, generator, callback):
+    a, length, n, m = constraints.alphabet.size, constraints.length, settings.n, settings.proposals
+    rng = np.random.default_rng(settings.seed)
+    codes = rng.integers(0, a, size=(n, length)).astype(np.uint8)
+    if constraints.start is not None:
+        codes[:] = np.broadcast_to(constraints.start, codes.shape)
+    codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
+    free_positions = np.flatnonzero(constraints.free)
+    if not len(free_positions):
+        raise SeqgenError("every position is fixed: nothing to design")
+
+    def penalized(c):
+        util, _ = score_codes(objectives, c, a, device)
+        with torch.no_grad():
+            pen = constraints.penalty(one_hot(torch.as_tensor(c, device=device), a))
+        return (util - settings.penalty_weight * pen).cpu().numpy()
+
+    current = penalized(codes)
+    best_codes, best_util = codes.copy(), current.copy()
+    spread = float(np.std(current)) or 1.0
+    trajectory = []
+    for step in range(1, settings.steps + 1):
+        frac = (step - 1) / max(settings.steps - 1, 1)
+        temperature = spread * settings.t_start * (settings.t_end / settings.t_start) ** frac
+        pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))]
+        cand = np.repeat(codes[:, None, :], m, axis=1)  # (N, M, L)
+        rows, cols = np.arange(n)[:, None], np.arange(m)[None, :]
+        cand[rows, cols, pos] = (cand[rows, cols, pos] + rng.integers(1, a, size=(n, m))) % a
+        util = penalized(cand.reshape(n * m, length)).reshape(n, m)
+        j = util.argmax(1)
+        proposal = util[np.arange(n), j]
+        delta = proposal - current
+        accept = (delta > 0) | (rng.random(n) < np.exp(np.minimum(delta, 0) / temperature))
+        codes[accept] = cand[np.arange(n), j][accept]
+        current[accept] = proposal[accept]
+        improved = current > best_util
+        best_codes[improved], best_util[improved] = codes[improved], current[improved]
+        trajectory.append({"step": step, "calls": step * m, "best": float(current.max()),
+                           "mean": float(current.mean())})
+        if callback is not None:
+            callback(step, step * m, best_codes)
+    return best_codes, trajectory
+
+
+def mean_pairwise_hamming(codes: np.ndarray) -> float:
+    """Mean Hamming distance over all pairs of ``(N, L)`` codes (0 for fewer than 2)."""
+    n = len(codes)
+    if n < 2:
+        return 0.0
+    x = one_hot(codes, int(codes.max()) + 1).reshape(n, -1).astype(np.float32)
+    same = x @ x.T
+    length = codes.shape[1]
+    return float((length * n * (n - 1) - (same.sum() - np.trace(same))) / (n * (n - 1)))
+
+
+def nearest_distance(codes: np.ndarray, reference: np.ndarray, alphabet_size: int, chunk: int = 4096) -> np.ndarray:
+    """``(N,)`` Hamming distance of each sequence to its nearest reference sequence (same length)."""
+    x = torch.as_tensor(one_hot(codes, alphabet_size).reshape(len(codes), -1))
+    best = torch.full((len(codes),), -math.inf)
+    for start in range(0, len(reference), chunk):
+        r = torch.as_tensor(one_hot(reference[start:start + chunk], alphabet_size).reshape(-1, x.shape[1]))
+        best = torch.maximum(best, (x @ r.T).max(1).values)
+    return (codes.shape[1] - best).numpy().astype(int)

@@ -1,0 +1,157 @@
+"""Design engine on toy scorers: a real JASPAR PWM scanned over both strands."""
+import numpy as np
+import pytest
+import torch
+
+from seqgen.alphabets import DNA, decode, encode
+from seqgen.data import one_hot
+from seqgen.design.constraints import Constraints
+from seqgen.design.objectives import Objective, ObjectiveSet
+from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming, nearest_distance, score_codes
+from seqgen.errors import SeqgenError
+from seqgen.simulate import jaspar_motif, log_odds
+
+CPU = torch.device("cpu")
+
+
+class PWMScorer(torch.nn.Module):
+    """Soft-max over windows of a PWM's log-odds on both strands: (B, 4, L) -> (B,)."""
+
+    def __init__(self, matrix_id="MA0472.2"):
+        super().__init__()
+        _, counts = jaspar_motif(matrix_id)
+        w = torch.tensor(log_odds(counts), dtype=torch.float32)
+        self.weight = torch.stack([w, w.flip(0).flip(1)])  # forward and reverse-complement filters
+
+    def forward(self, x):
+        scores = torch.nn.functional.conv1d(x, self.weight)  # (B, 2, L-W+1)
+        return torch.logsumexp(scores.flatten(1), dim=1)
+
+
+def random_mean(scorer, n=256, length=30):
+    codes = np.random.default_rng(0).integers(0, 4, (n, length)).astype(np.uint8)
+    return scorer(torch.as_tensor(one_hot(codes, 4))).mean().item()
+
+
+@pytest.mark.parametrize("method,steps", [("softmax", 60), ("fast-seqprop", 60), ("anneal", 60)])
+def test_each_method_raises_the_score(method, steps):
+    scorer = PWMScorer()
+    obj = ObjectiveSet([Objective("egr2", scorer)])
+    cons = Constraints(DNA, 30)
+    result = design(obj, cons, DesignSettings(method=method, n=16, steps=steps, lr=0.3, seed=1), CPU)
+    assert result.codes.shape[1] == 30 and len(result.codes) >= 10
+    assert result.utility.mean() > random_mean(scorer) + 4.0  # several nats above random probes
+    assert len(result.trajectory) == steps and result.trajectory[-1]["best"] >= result.trajectory[0]["best"]
+    assert result.calls_per_sequence == steps * (8 if method == "anneal" else 1)
+    assert np.all(np.diff(result.utility) <= 1e-6)  # best first
+
+
+def test_latent_design_through_a_decoder():
+    torch.manual_seed(0)
+    decoder_net = torch.nn.Linear(8, 4 * 30)
+
+    def decoder(z):
+        return torch.softmax(decoder_net(z).reshape(-1, 4, 30), dim=1)
+
+    scorer = PWMScorer()
+    obj = ObjectiveSet([Objective("egr2", scorer)])
+    settings = DesignSettings(method="latent", n=8, steps=60, lr=0.2, seed=0)
+    before, _ = score_codes(obj, decoder(torch.randn(8, 8)).argmax(1), 4, CPU)
+    result = design(obj, Constraints(DNA, 30), settings, CPU, decoder=decoder, latent_dim=8)
+    assert result.utility.mean() > before.mean().item() + 2.0
+    with pytest.raises(SeqgenError, match="needs a generator"):
+        design(obj, Constraints(DNA, 30), settings, CPU)
+
+
+def test_hard_constraints_hold_in_every_output():
+    linker = "GTCTGTGTTCCG"
+    fixed = "." * 24 + linker
+    cons = Constraints.from_options("dna", 36, fixed=fixed, gc_min=0.4, gc_max=0.6, forbidden=["GAATTC", "GGATCC"],
+                                    max_homopolymer=3)
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    for method in ("fast-seqprop", "anneal", "softmax"):
+        result = design(obj, cons, DesignSettings(method=method, n=32, steps=30, lr=0.3), CPU)
+        seqs = decode(result.codes, DNA)
+        assert len(seqs) > 0
+        for s in seqs:
+            assert s.endswith(linker)
+            assert 0.4 <= (s.count("G") + s.count("C")) / 36 <= 0.6
+            assert "GAATTC" not in s and "GGATCC" not in s  # both palindromic sites
+            assert not any(b * 4 in s for b in "ACGT")
+        assert all(cons.satisfied(result.codes))
+
+
+def test_forbidden_kmers_are_checked_on_both_strands():
+    cons = Constraints.from_options("dna", 10, forbidden=["AAAC"])
+    codes = encode(["GTTTCCCCCC", "CCCCCCCCCC"], DNA)  # GTTT is the reverse complement of AAAC
+    assert cons.check(codes)["forbidden"].tolist() == [False, True]
+    repaired = cons.enforce(codes, np.random.default_rng(0))
+    assert cons.satisfied(repaired).all()
+
+
+def test_max_edits_from_a_start_sequence():
+    start = "ACGTACGTACGTACGTACGTACGTACGTAC"
+    cons = Constraints.from_options("dna", 30, max_edits=3, start=start)
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    result = design(obj, cons, DesignSettings(method="fast-seqprop", n=16, steps=40, lr=0.3), CPU)
+    assert (cons.edits(result.codes) <= 3).all()
+    base, _ = score_codes(obj, encode([start], DNA), 4, CPU)
+    assert result.utility[0] > base.item()
+
+
+def test_two_objectives_bind_a_not_b():
+    a, b = PWMScorer("MA0472.2"), PWMScorer("MA0493.3")  # EGR2 up, KLF1 down
+    obj = ObjectiveSet([Objective("egr2", a), Objective("klf1", b, direction="min")])
+    result = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=80, lr=0.3), CPU)
+    egr2, klf1 = result.predictions["egr2"][0], result.predictions["klf1"][0]
+    assert egr2.mean() > random_mean(a) + 3 and klf1.mean() < random_mean(b)
+
+
+def test_conservative_objective_prefers_agreement():
+    class Ensemble(torch.nn.Module):
+        """mean = PWM score; std grows with the number of G letters (an 'uncertain' region)."""
+
+        def __init__(self):
+            super().__init__()
+            self.pwm = PWMScorer()
+
+        def forward(self, x):
+            return self.pwm(x), 3.0 * x[:, 2].mean(1) * x.shape[2] / 10
+
+    plain = design(ObjectiveSet([Objective("e", Ensemble())]), Constraints(DNA, 30),
+                   DesignSettings(n=16, steps=60, lr=0.3), CPU)
+    careful = design(ObjectiveSet([Objective("e", Ensemble(), conservative=2.0)]), Constraints(DNA, 30),
+                     DesignSettings(n=16, steps=60, lr=0.3), CPU)
+    assert careful.predictions["e"][1].mean() < plain.predictions["e"][1].mean()
+
+
+def test_outputs_are_unique_and_diversity_penalty_spreads_them():
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    same = design(obj, Constraints(DNA, 20), DesignSettings(method="softmax", n=16, steps=80, lr=0.5), CPU)
+    assert len(np.unique(same.codes, axis=0)) == len(same.codes)
+    spread = design(obj, Constraints(DNA, 20), DesignSettings(method="softmax", n=16, steps=80, lr=0.5,
+                                                             diversity=5.0), CPU)
+    assert mean_pairwise_hamming(spread.codes) > mean_pairwise_hamming(same.codes)
+
+
+def test_same_seed_same_designs():
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    runs = [design(obj, Constraints(DNA, 20), DesignSettings(n=8, steps=20, seed=5), CPU) for _ in range(2)]
+    assert np.array_equal(runs[0].codes, runs[1].codes)
+
+
+def test_distances():
+    codes = encode(["AAAA", "AAAT", "TTTT"], DNA)
+    assert mean_pairwise_hamming(codes) == pytest.approx((1 + 4 + 3) / 3)
+    assert nearest_distance(codes[:1], codes[1:], 4).tolist() == [1]
+
+
+def test_bad_settings():
+    with pytest.raises(SeqgenError, match="unknown design method"):
+        DesignSettings(method="magic")
+    with pytest.raises(SeqgenError, match="steps must be positive"):
+        DesignSettings(steps=0)
+    with pytest.raises(SeqgenError, match="--fixed pattern has length 3"):
+        Constraints.from_options("dna", 10, fixed="ACG")
+    with pytest.raises(SeqgenError, match="GC window applies to DNA"):
+        Constraints.from_options("protein", 10, gc_min=0.2)
