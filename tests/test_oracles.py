@@ -9,8 +9,9 @@ from seqgen.oracles import KmerOracle, kmer_index, tfbind8_path
 
 def toy_oracle(site="GCGTGGGC", strong=1000.0):
     """All 8-mers at median 1, one site (and its reverse complement) strong."""
-    kmers = ["".join(p) for p in itertools.product("ACGT", repeat=8)]
     table = str.maketrans("ACGT", "TGCA")
+    every = ["".join(p) for p in itertools.product("ACGT", repeat=8)]
+    kmers = [k for k in every if k <= k.translate(table)[::-1]]  # reverse complements merged, as in real tables
     rc = [k.translate(table)[::-1] for k in kmers]
     median = np.random.default_rng(1).lognormal(0, 0.3, len(kmers))  # background spread
     escore = np.zeros(len(kmers))
