@@ -51,7 +51,7 @@ def test_sites_count_on_both_strands_and_cannot_overlap():
     one = encode(["A" * 10 + "GCGTGGGC" + "A" * 18], DNA)
     two = encode(["GCGTGGGC" * 2 + "A" * 20], DNA)
     occ = oracle.occupancy(np.concatenate([none, one, reverse_complement(one, DNA), two]))
-    assert occ[1] == pytest.approx(occ[2]) and occ[1] - occ[0] > 0.8 and occ[3] - occ[1] > 0.8
+    assert occ[1] == pytest.approx(occ[2]) and occ[1] - occ[0] > 0.5 and occ[3] - occ[1] > 0.5
     assert occ.max() <= 36 / 8
     assert oracle.max_escore(one)[0] == 0.5 and oracle.max_escore(none)[0] == 0.0
 
