@@ -1,0 +1,133 @@
+"""Protein families: sequence reweighting, mutant notation, and a site-independent baseline.
+
+Conventions follow DeepSequence (Riesselman et al. 2018): a family alignment
+is encoded in the ``protein-gap`` alphabet over the focus sequence's match
+columns (see :func:`seqgen.io.parse_a2m`); identity between two sequences
+counts the positions where both hold the same amino acid (gaps never match),
+over the first sequence's non-gap positions; each sequence is weighted by
+1 / (number of sequences, itself included, with identity above ``1 - theta``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from seqgen.alphabets import PROTEIN_GAP
+from seqgen.data import SequenceSet, one_hot
+from seqgen.errors import SeqgenError
+
+GAP = PROTEIN_GAP.letters.index("-")
+_MUTATION = re.compile(r"^([A-Z])(\d+)([A-Z])$")
+
+
+def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device | str = "cpu",
+                     chunk: int = 2048) -> np.ndarray:
+    """DeepSequence sequence weights of an alignment.
+
+    Parameters
+    ----------
+    codes : np.ndarray
+        ``(N, L)`` uint8 codes in the protein-gap alphabet.
+    theta : float
+        Sequences closer than ``1 - theta`` identity count as neighbours.
+
+    Returns
+    -------
+    np.ndarray
+        ``(N,)`` float32 weights; their sum is the effective number of sequences.
+    """
+    device = torch.device(device)
+    x = one_hot(torch.as_tensor(codes, device=device), PROTEIN_GAP.size)[:, :GAP]  # gaps: all-zero columns
+    x = x.reshape(len(codes), -1)
+    residues = x.sum(1).clamp_min(1)
+    neighbours = torch.empty(len(codes), device=device)
+    for start in range(0, len(codes), chunk):
+        identity = (x[start:start + chunk] @ x.T) / residues[start:start + chunk, None]
+        neighbours[start:start + chunk] = (identity > 1 - theta).sum(1)
+    return (1.0 / neighbours).cpu().numpy().astype(np.float32)
+
+
+@dataclass
+class Mutant:
+    """A set of substitutions, e.g. ``H24A:G26C``, as alignment columns."""
+
+    name: str
+    columns: np.ndarray  #: ``(M,)`` column indices in the encoded alignment
+    wild: np.ndarray  #: ``(M,)`` wild-type letter codes
+    mutant: np.ndarray  #: ``(M,)`` substituted letter codes
+
+
+def parse_mutants(names, focus_positions, focus_codes: np.ndarray, source="mutants") -> list[Mutant]:
+    """Parse mutant names against the focus sequence.
+
+    Parameters
+    ----------
+    names : list of str
+        ``H24A`` or ``H24A:G26C`` (residue numbers as in the focus header ``NAME/START-END``).
+    focus_positions : list of int
+        Residue number of each encoded column (-1 where the focus has a gap).
+    focus_codes : np.ndarray
+        ``(L,)`` the focus sequence's codes.
+    """
+    column_of = {int(p): i for i, p in enumerate(focus_positions) if p >= 0}
+    letters = PROTEIN_GAP.letters
+    out = []
+    for name in names:
+        cols, wild, mut = [], [], []
+        for part in str(name).strip().split(":"):
+            m = _MUTATION.match(part)
+            if not m:
+                raise SeqgenError(f"mutant {name!r}: {part!r} is not of the form H24A", source)
+            w, pos, v = m.group(1), int(m.group(2)), m.group(3)
+            if pos not in column_of:
+                raise SeqgenError(f"mutant {name!r}: residue {pos} is not a match column of the alignment", source)
+            col = column_of[pos]
+            if letters[focus_codes[col]] != w:
+                raise SeqgenError(f"mutant {name!r}: residue {pos} is {letters[focus_codes[col]]}, not {w}", source)
+            if v not in letters[:GAP]:
+                raise SeqgenError(f"mutant {name!r}: {v!r} is not an amino acid", source)
+            cols.append(col)
+            wild.append(letters.index(w))
+            mut.append(letters.index(v))
+        out.append(Mutant(str(name), np.array(cols), np.array(wild, np.uint8), np.array(mut, np.uint8)))
+    return out
+
+
+def covered(names, focus_positions) -> np.ndarray:
+    """``(M,)`` bool: every substituted residue of the mutant is a match column (others cannot be scored)."""
+    present = {int(p) for p in focus_positions if p >= 0}
+    return np.array([all((m := _MUTATION.match(part)) is not None and int(m.group(2)) in present
+                         for part in str(name).strip().split(":")) for name in names], dtype=bool)
+
+
+def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:
+    """``(M, L)`` codes of each mutant of the focus sequence."""
+    codes = np.repeat(focus_codes[None], len(mutants), axis=0)
+    for i, m in enumerate(mutants):
+        codes[i, m.columns] = m.mutant
+    return codes
+
+
+class SiteIndependentModel:
+    """Weighted per-column amino-acid frequencies (a PSSM) with a pseudocount.
+
+    ``score(codes)`` is the log-probability of each sequence under independent columns;
+    the mutation-effect score of a mutant is its log-probability minus the wild type's.
+    """
+
+    def __init__(self, data: SequenceSet, weights: np.ndarray | None = None, pseudocount: float = 1.0):
+        w = np.ones(len(data), np.float32) if weights is None else np.asarray(weights, np.float32)
+        x = one_hot(data.codes, PROTEIN_GAP.size)  # (N, A, L)
+        counts = np.einsum("n,nal->al", w, x) + pseudocount / PROTEIN_GAP.size
+        self.log_freq = np.log(counts / counts.sum(0, keepdims=True))  # (A, L)
+
+    def score(self, codes: np.ndarray) -> np.ndarray:
+        """``(N,)`` log-probability of ``(N, L)`` codes."""
+        return self.log_freq[codes, np.arange(codes.shape[1])].sum(1)
+
+    def mutation_effects(self, focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:
+        """``(M,)`` log p(mutant) - log p(wild type)."""
+        return self.score(apply_mutants(focus_codes, mutants)) - self.score(focus_codes[None])[0]
