@@ -134,8 +134,27 @@ def _run_train(args) -> None:
           f"{summary} -> {args.out}", file=sys.stderr)
 
 
+def _add_design(sub) -> None:
+    from seqgen.design.command import add_arguments
+
+    p = sub.add_parser("design", help="design sequences against a predictor",
+                       description="Optimize sequences for a trained predictor (softmax relaxation, Fast SeqProp, "
+                                   "a generator's latent space, or simulated annealing) under constraints. Writes "
+                                   "designs.fasta, designs.tsv, trajectory.tsv and design.json.")
+    add_arguments(p)
+    _add_common(p)
+
+
+def _run_design(args) -> None:
+    from seqgen.design.command import run
+
+    summary = run(args)
+    print(f"designed {summary['designs']} sequences with {args.method} ({summary['calls_per_sequence']} predictor "
+          f"calls each, best utility {summary['best_utility']:.4g}) -> {args.out}", file=sys.stderr)
+
+
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
-            "train": (_add_train, _run_train)}
+            "train": (_add_train, _run_train), "design": (_add_design, _run_design)}
 
 
 def build_parser() -> argparse.ArgumentParser:

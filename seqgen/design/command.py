@@ -1,0 +1,98 @@
+"""``seqgen design``: load the models, build objectives and constraints, design, write outputs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from seqgen.atomic import write_text
+from seqgen.data import SequenceSet
+from seqgen.design.constraints import Constraints
+from seqgen.design.objectives import Objective, ObjectiveSet
+from seqgen.design.outputs import designs_table, write_design
+from seqgen.design.run import METHODS, DesignSettings, design
+from seqgen.device import select_device
+from seqgen.errors import SeqgenError
+
+
+def add_arguments(p) -> None:
+    """Declare the options of ``seqgen design``."""
+    p.add_argument("--predictor", required=True, help="predictor folder to maximize (or see --direction)")
+    p.add_argument("--direction", choices=["max", "min", "target"], default="max")
+    p.add_argument("--target", type=float, help="target value of the predictor (with --direction target)")
+    p.add_argument("--avoid", action="append", default=[], metavar="DIR",
+                   help="another predictor whose prediction is minimized (e.g. bind A, not B); repeatable")
+    p.add_argument("--avoid-weight", type=float, default=1.0)
+    p.add_argument("--conservative", type=float, default=0.0, metavar="K",
+                   help="maximize mean - K * std of the ensemble (designs where the members agree)")
+    p.add_argument("--generator", help="generator folder (vae or gan), for --method latent")
+    p.add_argument("--method", choices=METHODS, default="fast-seqprop")
+    p.add_argument("--n", type=int, default=64, help="number of candidates")
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--samples", type=int, default=1, help="straight-through samples per step")
+    p.add_argument("--diversity", type=float, default=0.0, help="weight of the similarity penalty")
+    p.add_argument("--prior-weight", type=float, default=0.0, help="latent: weight of the N(0, I) prior on z")
+    p.add_argument("--proposals", type=int, default=8, help="anneal: mutants per chain and step")
+    p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' or N free (e.g. primers)")
+    p.add_argument("--gc-min", type=float)
+    p.add_argument("--gc-max", type=float)
+    p.add_argument("--forbid", action="append", default=[], metavar="KMER",
+                   help="forbidden k-mer, both strands for DNA (e.g. a restriction site); repeatable")
+    p.add_argument("--max-homopolymer", type=int)
+    p.add_argument("--start", help="starting sequence (with --max-edits)")
+    p.add_argument("--max-edits", type=int)
+    p.add_argument("--linker", help="constant region appended to every design: writes full probes (PBM mode)")
+    p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence")
+    p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
+
+
+def run(args) -> dict:
+    """Run ``seqgen design`` with parsed ``args``; return the summary written to ``design.json``."""
+    from seqgen.predict import load_predictor
+
+    device = select_device(args.device)
+    main = load_predictor(args.predictor, device)
+    if args.direction == "target" and args.target is None:
+        raise SeqgenError("--direction target needs --target VALUE")
+    objectives = [Objective("score", main.score, args.direction, 1.0, args.target, args.conservative)]
+    for i, path in enumerate(args.avoid):
+        other = load_predictor(path, device)
+        if (other.alphabet.name, other.length) != (main.alphabet.name, main.length):
+            raise SeqgenError(f"predictor {path} works on {other.alphabet.name} of length {other.length}, but "
+                              f"{args.predictor} on {main.alphabet.name} of length {main.length}")
+        objectives.append(Objective(f"avoid{i + 1}", other.score, "min", args.avoid_weight, None, args.conservative))
+    constraints = Constraints.from_options(main.alphabet, main.length, args.fixed, args.gc_min, args.gc_max,
+                                           args.forbid, args.max_homopolymer, args.max_edits, args.start)
+    settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
+                              diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
+                              seed=args.seed or 0)
+    decoder, latent_dim = _generator(args, main, device)
+    result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)
+    if not len(result.codes):
+        raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
+    reference = SequenceSet.load(args.data).codes if args.data else None
+    table = designs_table(result, constraints, args.method, reference, args.linker)
+    summary = write_design(args.out, result, table)
+    summary.update(method=args.method, predictor=str(args.predictor), seed=settings.seed,
+                   mean_utility=float(np.mean(result.utility)))
+    write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _generator(args, predictor, device):
+    """The latent method's decoder and latent size (None, None for the other methods)."""
+    if args.method != "latent":
+        return None, None
+    if not args.generator:
+        raise SeqgenError("--method latent needs --generator DIR (a trained vae or gan)")
+    from seqgen.generate import load_generator
+
+    module, payload = load_generator(args.generator, device)
+    if (payload["alphabet"], int(payload["length"])) != (predictor.alphabet.name, predictor.length):
+        raise SeqgenError(f"generator makes {payload['alphabet']} of length {payload['length']}, but the predictor "
+                          f"scores {predictor.alphabet.name} of length {predictor.length}", args.generator)
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module.decode, module.latent_dim
