@@ -96,12 +96,15 @@ def _add_train(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--settings", metavar="JSON", help="settings as one JSON mapping (used by the workflow)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one setting (YAML value), repeatable")
     _add_common(p)
 
 
 def _run_train(args) -> None:
+    import json
+
     import yaml
 
     from seqgen.data import SequenceSet
@@ -110,6 +113,14 @@ def _run_train(args) -> None:
     from seqgen.training import Trainer
 
     user = load_config_file(args.config) if args.config else {}
+    if args.settings:
+        try:
+            extra = json.loads(args.settings)
+        except json.JSONDecodeError as exc:
+            raise SeqgenError(f"--settings is not valid JSON: {exc}") from None
+        if not isinstance(extra, dict):
+            raise SeqgenError("--settings must be a JSON mapping of setting: value")
+        user.update(extra)
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep:

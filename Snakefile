@@ -1,0 +1,35 @@
+# seqgen: the whole chain, per data set: simulate/encode -> generators -> predictor -> design
+# -> motifs -> report.  Run:  snakemake --cores 4   (settings: config/config.yaml)
+import json
+import shlex
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
+
+DATASETS = list(config["datasets"])
+GENERATORS = config["generators"]
+METHODS = config["design"]["methods"]
+DESIGN_KEYS = {"methods", "n", "steps"}
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/generators.smk"
+include: "workflow/rules/predictor.smk"
+include: "workflow/rules/design.smk"
+include: "workflow/rules/motifs.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        expand("results/{dataset}/report.html", dataset=DATASETS),

@@ -1,0 +1,29 @@
+# Input data: simulated from a JASPAR motif, or a user's file; then validated and encoded.
+
+
+rule simulate:
+    output:
+        "results/{dataset}/input.tsv",
+    log:
+        "results/{dataset}/logs/simulate.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        options=lambda w: cli_options(dataset(w)["simulate"]),
+    shell:
+        "seqgen simulate {params.options} --out {output:q} 2> {log:q}"
+
+
+rule encode:
+    input:
+        raw_input,
+    output:
+        "results/{dataset}/data.npz",
+    log:
+        "results/{dataset}/logs/encode.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        options=encode_options,
+    shell:
+        "seqgen encode {input:q} {params.options} --out {output:q} 2> {log:q}"

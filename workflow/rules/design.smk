@@ -1,0 +1,36 @@
+# Design with each configured method (latent design goes through the first generator).
+
+
+rule design:
+    input:
+        unpack(design_inputs),
+    output:
+        fasta="results/{dataset}/design/{method}/designs.fasta",
+        table=report(
+            "results/{dataset}/design/{method}/designs.tsv",
+            category="Designs",
+            caption="../report/designs.rst",
+        ),
+        trajectory="results/{dataset}/design/{method}/trajectory.tsv",
+    log:
+        "results/{dataset}/logs/design_{method}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/design_{method}.tsv"
+    wildcard_constraints:
+        method="softmax|fast-seqprop|latent|anneal",
+    conda:
+        "../envs/seqgen.yaml"
+    threads: 2
+    resources:
+        **gpu_resources(),
+    params:
+        options=design_options,
+        predictor=lambda w, input: shlex.quote(str(Path(input.predictor).parent)),
+        device=device(),
+        n=config["design"]["n"],
+        steps=config["design"]["steps"],
+        seed=config["seed"],
+    shell:
+        "seqgen design --predictor {params.predictor} --method {wildcards.method} --data {input.data:q} "
+        "--n {params.n} --steps {params.steps} --seed {params.seed} "
+        "--device {params.device} {params.options} --out {output.fasta:q} 2> {log:q}"

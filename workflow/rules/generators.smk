@@ -1,0 +1,67 @@
+# Generators: train (vae, gan), sample, evaluate against the training data.
+
+
+rule train_generator:
+    input:
+        "results/{dataset}/data.npz",
+    output:
+        model="results/{dataset}/generator/{model}/model.pt",
+        metrics=report(
+            "results/{dataset}/generator/{model}/metrics.csv",
+            category="Generators",
+            caption="../report/generator_metrics.rst",
+        ),
+    log:
+        "results/{dataset}/logs/train_{model}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/train_{model}.tsv"
+    wildcard_constraints:
+        model="vae|gan",
+    conda:
+        "../envs/seqgen.yaml"
+    threads: 2
+    resources:
+        **gpu_resources(),
+    params:
+        settings=lambda w: as_json(config[w.model]),
+        folder=lambda w, output: shlex.quote(str(Path(output.model).parent)),
+        device=device(),
+        seed=config["seed"],
+    shell:
+        "seqgen train {wildcards.model} --data {input:q} --out {params.folder} --settings {params.settings} "
+        "--seed {params.seed} --device {params.device} --no-progress 2> {log:q}"
+
+
+rule sample:
+    input:
+        "results/{dataset}/generator/{model}/model.pt",
+    output:
+        "results/{dataset}/generator/{model}/samples.fasta",
+    log:
+        "results/{dataset}/logs/sample_{model}.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        device=device(),
+        n=config["sample"]["n"],
+        seed=config["seed"],
+    shell:
+        "seqgen sample --model {input:q} --n {params.n} --seed {params.seed} --device {params.device} "
+        "--out {output:q} 2> {log:q}"
+
+
+rule evaluate_generator:
+    input:
+        reference="results/{dataset}/data.npz",
+        query="results/{dataset}/generator/{model}/samples.fasta",
+    output:
+        "results/{dataset}/generator/{model}/evaluation.json",
+    log:
+        "results/{dataset}/logs/evaluate_{model}.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        seed=config["seed"],
+    shell:
+        "seqgen evaluate --reference {input.reference:q} --query {input.query:q} --seed {params.seed} "
+        "--out {output:q} 2> {log:q}"

@@ -1,0 +1,30 @@
+# The property predictor (a CNN ensemble) of the data set's label.
+
+
+rule train_predictor:
+    input:
+        "results/{dataset}/data.npz",
+    output:
+        model="results/{dataset}/predictor/model.pt",
+        metrics=report(
+            "results/{dataset}/predictor/metrics.csv",
+            category="Predictor",
+            caption="../report/predictor_metrics.rst",
+        ),
+    log:
+        "results/{dataset}/logs/train_predictor.log",
+    benchmark:
+        "results/{dataset}/benchmarks/train_predictor.tsv"
+    conda:
+        "../envs/seqgen.yaml"
+    threads: 2
+    resources:
+        **gpu_resources(),
+    params:
+        settings=predictor_settings,
+        folder=lambda w, output: shlex.quote(str(Path(output.model).parent)),
+        device=device(),
+        seed=config["seed"],
+    shell:
+        "seqgen train predictor --data {input:q} --out {params.folder} --settings {params.settings} "
+        "--seed {params.seed} --device {params.device} --no-progress 2> {log:q}"

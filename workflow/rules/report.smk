@@ -1,0 +1,28 @@
+# One self-contained HTML report per data set.
+
+
+rule report_html:
+    input:
+        expand(
+            "results/{{dataset}}/generator/{model}/evaluation.json", model=GENERATORS
+        ),
+        expand("results/{{dataset}}/design/{method}/motifs/tomtom.tsv", method=METHODS),
+        "results/{dataset}/motifs/tomtom.tsv",
+        "results/{dataset}/predictor/model.pt",
+    output:
+        report(
+            "results/{dataset}/report.html",
+            category="Report",
+            caption="../report/report.rst",
+        ),
+    log:
+        "results/{dataset}/logs/report.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        folder=lambda w: shlex.quote(f"results/{w.dataset}"),
+        title=lambda w: shlex.quote(f"seqgen: {w.dataset}"),
+        top=config["report"]["top"],
+    shell:
+        "seqgen report --results {params.folder} --title {params.title} --top {params.top} "
+        "--out {output:q} 2> {log:q}"
