@@ -1,0 +1,144 @@
+"""Design methods against an independent oracle: PBM 8-mer tables (../shared/data/tfbind8/).
+
+Protocol (as Killoran et al.'s scripts did, to test whether designs go beyond the data):
+draw 20,000 uniform random 36-nt probes, score them with the TF's 8-mer oracle
+(seqgen.oracles.KmerOracle) plus noise of 0.1 SD, keep only the lower half for training,
+train the predictor ensemble, design 256 probes per method and score them with the oracle.
+A design is a hit when it beats the best of the 20,000 random probes AND contains an 8-mer
+with E-score > 0.45. Reported per TF, method and budget (predictor calls per sequence), over
+predictor seeds: hit fraction, mean oracle score, calls and seconds to 95% of the method's
+final oracle gain, mean pairwise Hamming distance. Also a two-TF specificity task.
+
+Usage: python benchmarks/design.py [--tfs EGR2 PAX3 CRX KLF1] [--seeds 0 1 2] [--methods ...]
+       -> benchmarks/results/design.json
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common import SHARED_DATA, write_json
+from seqgen.data import SequenceSet
+from seqgen.design.constraints import Constraints
+from seqgen.design.objectives import Objective, ObjectiveSet
+from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming
+from seqgen.device import select_device
+from seqgen.oracles import KmerOracle, tfbind8_path
+from seqgen.predict import load_predictor
+from seqgen.tasks import merge_config, recipe
+from seqgen.training import Trainer
+
+BUDGETS = (50, 200, 1000, 2000)
+LENGTH = 36
+METHOD_SETTINGS = {  # settings of each method; steps follow from the budget
+    "softmax": {"lr": 0.1},
+    "fast-seqprop": {"lr": 0.1},
+    "anneal": {"proposals": 8},
+}
+PREDICTOR = {"members": 5, "steps": 3000, "max_time": 3.0, "progress": False, "eval_every": 100, "patience": 8}
+
+
+def make_training_set(oracle: KmerOracle, n: int, seed: int):
+    """Random probes, oracle score + 0.1 SD noise, the lower half kept; and the best random probe's score."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, (n, LENGTH)).astype(np.uint8)
+    true = oracle.occupancy(codes)
+    noisy = true + 0.1 * true.std() * rng.standard_normal(n)
+    lower = noisy <= np.median(noisy)
+    data = SequenceSet(codes[lower], "dna", [f"p{i}" for i in np.flatnonzero(lower)],
+                       labels=noisy[lower, None], label_names=["score"])
+    return data, float(true.max()), float(true[lower].max())
+
+
+def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float:
+    config, settings = merge_config("predictor", {**PREDICTOR, "seed": seed})
+    task, _ = recipe("predictor").make_task(config, data, device)
+    start = time.perf_counter()
+    Trainer(task, settings, folder, "dna", LENGTH, getattr(task, "model_extra", None)).fit(device)
+    return time.perf_counter() - start
+
+
+def run_method(method, objectives, oracle, best_random, n, device, seed):
+    """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
+    calls_per_step = METHOD_SETTINGS[method].get("proposals", 1) if method == "anneal" else 1
+    steps = max(BUDGETS) // calls_per_step
+    settings = DesignSettings(method=method, n=n, steps=steps, seed=seed, **METHOD_SETTINGS[method])
+    curve, snapshots, t0 = [], {}, time.perf_counter()
+
+    def callback(step, calls, codes):
+        if calls in BUDGETS or step % max(1, steps // 100) == 0:
+            curve.append((calls, time.perf_counter() - t0, float(oracle.occupancy(codes).mean())))
+        if calls in BUDGETS:
+            snapshots[calls] = codes.copy()
+
+    design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
+    out = {}
+    for budget, codes in snapshots.items():
+        occ = oracle.occupancy(codes)
+        hits = (occ > best_random) & (oracle.max_escore(codes) > 0.45)
+        out[budget] = {"hit_fraction": float(hits.mean()), "oracle_mean": float(occ.mean()),
+                       "mean_pairwise_hamming": mean_pairwise_hamming(np.unique(codes, axis=0))}
+    calls, seconds, score = map(np.array, zip(*curve))
+    gain = score - score[0]
+    reached = np.flatnonzero(gain >= 0.95 * gain[-1])[0] if gain[-1] > 0 else len(gain) - 1
+    return out, {"calls_to_95": int(calls[reached]), "seconds_to_95": float(seconds[reached]),
+                 "curve": [[int(c), round(float(s), 4)] for c, s in zip(calls, score)]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tfs", nargs="+", default=["EGR2", "PAX3", "CRX", "KLF1"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--methods", nargs="+", default=list(METHOD_SETTINGS))
+    parser.add_argument("--n", type=int, default=256)
+    parser.add_argument("--probes", type=int, default=20000)
+    parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
+    args = parser.parse_args()
+    folder = SHARED_DATA / "tfbind8"
+    if not folder.is_dir():
+        print("skipped: ../shared/data/tfbind8 is absent")
+        return
+    device = select_device("auto")
+    results = {"protocol": {"probes": args.probes, "n": args.n, "budgets": BUDGETS, "predictor": PREDICTOR,
+                            "methods": METHOD_SETTINGS, "device": str(device)}, "tfs": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for tf in args.tfs:
+            oracle = KmerOracle.from_file(tfbind8_path(folder, tf))
+            data, best_random, best_train = make_training_set(oracle, args.probes, seed=0)
+            entry = {"best_random": best_random, "best_training": best_train, "runs": []}
+            for seed in args.seeds:
+                model_dir = Path(tmp) / f"{tf}_{seed}"
+                train_seconds = train_predictor(data, seed, model_dir, device)
+                predictor = load_predictor(model_dir, device)
+                objectives = ObjectiveSet([Objective(tf, predictor.score)])
+                for method in args.methods:
+                    budgets, speed = run_method(method, objectives, oracle, best_random, args.n, device, seed)
+                    entry["runs"].append({"seed": seed, "method": method, "train_seconds": train_seconds,
+                                          "budgets": budgets, **speed})
+                    print(f"{tf} seed {seed} {method:13s} " + "  ".join(
+                        f"{b}: {v['hit_fraction']:.2f}/{v['oracle_mean']:.2f}" for b, v in budgets.items())
+                        + f"  calls to 95%: {speed['calls_to_95']}", flush=True)
+            results["tfs"][tf] = entry
+    write_json("design", results)
+    summarize(results)
+
+
+def summarize(results) -> None:
+    """Mean hit fraction per TF and method at each budget."""
+    print("\nhit fraction (mean over seeds) at budgets", BUDGETS)
+    for tf, entry in results["tfs"].items():
+        for method in {r["method"] for r in entry["runs"]}:
+            runs = [r for r in entry["runs"] if r["method"] == method]
+            hits = [np.mean([r["budgets"][b]["hit_fraction"] for r in runs]) for b in BUDGETS]
+            calls = np.mean([r["calls_to_95"] for r in runs])
+            print(f"{tf:5s} {method:13s} " + " ".join(f"{h:.2f}" for h in hits) + f"  calls to 95%: {calls:.0f}")
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    main()
