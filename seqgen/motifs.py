@@ -580,3 +580,104 @@ def sites_to_codes(codes: np.ndarray, sites: pd.DataFrame) -> np.ndarray:
     minus = (sites["strand"] == "-").to_numpy()
     letters[minus] = reverse_complement(letters[minus], DNA)
     return letters
+
+
+# ---------------------------------------------------------------- the `seqgen motifs` step
+
+def versions() -> dict:
+    """Versions of the packages behind a motif analysis or a report."""
+    import importlib.metadata as md
+    import platform
+
+    out = {"python": platform.python_version()}
+    for pkg in ("seqgen", "numpy", "pandas", "torch", "memelite", "pyjaspar", "logomaker", "matplotlib", "scipy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            if pkg == "seqgen":
+                from seqgen import __version__
+
+                out[pkg] = __version__
+    return out
+
+
+def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = None, fg_ids=None,
+                  release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
+                  tax_group: str | None = JASPAR_TAX_GROUP, params: dict | None = None,
+                  background: np.ndarray | None = None, site_threshold: float = 1e-4) -> pd.DataFrame:
+    """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``, ``params.json``.
+
+    Parameters
+    ----------
+    out_dir : folder (created if needed).
+    motifs : list of Motif (one alphabet).
+    fg_codes, fg_ids : (N, L) codes and ids of the sequences to scan for sites (FIMO).
+    release, collection, tax_group : the JASPAR database to compare with (DNA/RNA motifs only).
+    params : settings to record in ``params.json``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The Tomtom table (top 5 matches per motif).
+    """
+    import json
+    from pathlib import Path
+
+    from seqgen import plots
+    from seqgen.atomic import write_text
+
+    out = Path(out_dir)
+    (out / "logos").mkdir(parents=True, exist_ok=True)
+    write_meme(out / "motifs.meme", motifs, background)
+    nucleic = bool(motifs) and motifs[0].alphabet.is_nucleic
+    targets = jaspar_motifs(release, collection, tax_group) if nucleic else []
+    as_dna = [Motif(m.name, m.pwm, DNA, m.description, m.nsites, m.stats) for m in motifs] if nucleic else []
+    matches = tomtom(as_dna, targets, top=5) if nucleic else pd.DataFrame(columns=TOMTOM_COLUMNS)
+    with atomic_path(out / "tomtom.tsv") as tmp:
+        matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    summary = pd.DataFrame([{"motif": m.name, "consensus": m.consensus, "width": m.width, "nsites": m.nsites,
+                             **{k: v for k, v in m.stats.items() if np.isscalar(v)}} for m in motifs])
+    with atomic_path(out / "motifs.tsv") as tmp:
+        summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    if fg_codes is not None:
+        sites = scan(motifs, fg_codes, fg_ids, site_threshold)
+        with atomic_path(out / "sites.tsv") as tmp:
+            sites.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    by_id = {t.name: t for t in targets}
+    best = matches[matches["rank"] == 1].set_index("query") if len(matches) else None
+    for m in motifs:
+        if best is not None and m.name in best.index:
+            row = best.loc[m.name]
+            fig = plots.motif_with_match(m, by_id[row["target"]], int(row["offset"]), row["orientation"],
+                                         f"q = {row['q_value']:.2g}")
+        else:
+            fig = plots.logo(m)
+        plots.save(fig, out / "logos" / m.name)
+    info = {"n_motifs": len(motifs), "jaspar": {"release": release, "collection": collection,
+                                                "tax_group": tax_group, "n_targets": len(targets)},
+            "site_threshold": site_threshold, **(params or {}), "versions": versions()}
+    write_text(out / "params.json", json.dumps(info, indent=2, default=str) + "\n")
+    return matches
+
+
+def load_input(path, alphabet="dna", format: str | None = None):
+    """Read sequences for motif work: a seqgen ``.npz`` or any file :func:`seqgen.io.read_sequences` reads.
+
+    Tables (CSV/TSV) keep their numeric columns other than the sequence as labels.
+    """
+    from pathlib import Path
+
+    from seqgen.data import SequenceSet
+    from seqgen.io import detect_format, read_sequences
+
+    if str(path).endswith(".npz"):
+        return SequenceSet.load(path)
+    if not Path(path).is_file():
+        raise SeqgenError("no such file", path)
+    fmt = (format or detect_format(path)).lower()
+    labels = ()
+    if fmt in ("csv", "tsv"):
+        head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
+        labels = [c for c in head.select_dtypes("number").columns if c not in ("id", "index")]
+    return read_sequences(path, alphabet, fmt, label_columns=labels, ambiguous="drop", lengths="pad",
+                          duplicate_ids="keep")
