@@ -316,9 +316,13 @@ def sequence_section(res: Results, data, alphabet) -> str:
     from seqgen import plots
 
     sets, scores = {}, {}
+    preds = res.csv("predictor/predictions.tsv", "predictor predictions") if res.path(
+        "predictor/predictions.tsv") else None
+    if preds is not None and "predicted" in preds:  # training sequences on the predictor's scale, like the rest
+        scores["held-out training (predicted)"] = preds["predicted"].to_numpy()
     if data is not None:
         sets["training"] = data.codes
-        if data.label_names:
+        if data.label_names and not scores:
             scores[f"training ({data.label_names[0]}, measured)"] = data.labels[:, 0]
     for g in res.subdirs("generator"):
         s = res.sequences(f"generator/{g}/samples.fasta", f"{g} samples", alphabet)
@@ -340,8 +344,9 @@ def sequence_section(res: Results, data, alphabet) -> str:
     parts = []
     if scores:
         fig = plots.distributions(scores)
-        parts.append("<h3>Scores</h3><p class='sub'>Training labels are measurements; generated and designed "
-                     "scores come from their own tables (predictor scores).</p>"
+        parts.append("<h3>Scores</h3><p class='sub'>Predictor scores of held-out training sequences "
+                     "(predictor/predictions.tsv; the measured labels when that is absent), generated samples "
+                     "(samples.tsv) and designs (designs.tsv).</p>"
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:
         fig, js = plots.composition(sets, alphabet)
