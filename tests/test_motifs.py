@@ -155,3 +155,19 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path):
 def test_motifs_cli_errors(tmp_path, capsys):
     assert main(["motifs", "--input", str(tmp_path / "missing.fa"), "--out", str(tmp_path / "m")]) == 1
     assert "missing.fa: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_egr2_pbm_top_probes_give_the_egr_motif(shared_data):
+    from seqgen.io import read_sequences
+    from seqgen.motifs import top_and_rest
+
+    path = shared_data / "pbm" / "dream5" / "Egr2_HK.txt"
+    if not path.is_file():
+        pytest.skip("no DREAM5 Egr2 data")
+    data = read_sequences(path, "dna", "dream5")
+    fg, bg = top_and_rest(data.codes, data.label("signal"), 500)
+    (motif,) = discover_motifs(fg, bg, "dna", n_motifs=1)
+    table = top_matches(motif)
+    assert (table["target_name"].str.startswith("EGR") & (table["q_value"] < 0.05)).any()
