@@ -164,8 +164,83 @@ def _run_design(args) -> None:
           f"calls each, best utility {summary['best_utility']:.4g}) -> {args.out}", file=sys.stderr)
 
 
+def _add_motifs(sub) -> None:
+    from seqgen.alphabets import ALPHABETS
+    from seqgen.motifs import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP
+
+    p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
+                       description="Find motifs enriched in the input sequences against a background: the --top "
+                                   "highest-scoring sequences against the rest when the input has scores, else "
+                                   "against --background, else against shuffled copies. Writes motifs.meme, "
+                                   "motifs.tsv, tomtom.tsv, sites.tsv, logos/ and params.json to --out.")
+    p.add_argument("--input", required=True, help="sequences: .npz, FASTA, CSV/TSV (with a score column), PBM")
+    p.add_argument("--background", help="background sequences (default: the rest of the input, or shuffles)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--alphabet", choices=list(ALPHABETS), default="dna")
+    p.add_argument("--format", help="input format (default: from the extension)")
+    p.add_argument("--label", help="score column ranking the input (default: the first)")
+    p.add_argument("--top", type=int, default=500, help="number of top-scoring sequences used as foreground")
+    p.add_argument("--n-motifs", type=int, default=5)
+    p.add_argument("--k", type=int, help="seed k-mer length (default 8 for DNA/RNA, 4 for protein)")
+    p.add_argument("--jaspar-release", default=JASPAR_RELEASE)
+    p.add_argument("--jaspar-collection", default=JASPAR_COLLECTION)
+    p.add_argument("--jaspar-tax-group", default=JASPAR_TAX_GROUP, help="'' for all")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
+
+
+def _run_motifs(args) -> None:
+    import numpy as np
+
+    from seqgen import motifs as m
+
+    data = m.load_input(args.input, args.alphabet, args.format)
+    if args.background:
+        fg, bg, how = data.codes, m.load_input(args.background, data.alphabet).codes, args.background
+        fg_ids = data.ids
+    elif data.label_names:
+        score = data.label(args.label)
+        order = np.argsort(-score, kind="stable")
+        fg, bg = m.top_and_rest(data.codes, score, args.top)
+        fg_ids, how = data.ids[order[: args.top]], f"the rest of the input, ranked by {args.label or data.label_names[0]}"
+    else:
+        fg, fg_ids, how = data.codes, data.ids, "shuffled input (3 copies)"
+        bg = np.concatenate([m.shuffled(fg, args.seed + i) for i in range(3)])
+    found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
+    params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
+              "top": args.top, "k": args.k, "seed": args.seed}
+    matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
+                              args.jaspar_tax_group or None, params)
+    best = matches[matches["rank"] == 1] if len(matches) else matches
+    for motif in found:
+        hit = best[best["query"] == motif.name]
+        match = f", best JASPAR match {hit.iloc[0]['target_name']} ({hit.iloc[0]['target']}, " \
+                f"q = {hit.iloc[0]['q_value']:.2g})" if len(hit) else ""
+        print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
+    print(f"{len(found)} motifs from {len(fg)} sequences against {len(bg)} -> {args.out}", file=sys.stderr)
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="write a self-contained HTML report of a results folder",
+                       description="Read what exists in a results folder (data.npz, generator/, predictor/, "
+                                   "design/, motifs/) and write one HTML file with embedded images.")
+    p.add_argument("--results", required=True, help="results folder of one data set")
+    p.add_argument("--out", required=True, help="output .html")
+    p.add_argument("--title", help="report title (default: the folder name)")
+    p.add_argument("--top", type=int, default=20, help="designs shown per method")
+
+
+def _run_report(args) -> None:
+    from seqgen.report import write_report
+
+    notes = write_report(args.results, args.out, title=args.title, top=args.top)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"report -> {args.out}", file=sys.stderr)
+
+
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
-            "train": (_add_train, _run_train), "design": (_add_design, _run_design)}
+            "train": (_add_train, _run_train), "design": (_add_design, _run_design),
+            "motifs": (_add_motifs, _run_motifs), "report": (_add_report, _run_report)}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,683 @@
+"""Motifs: PWMs, discovery, JASPAR, Tomtom and FIMO (memelite), MEME files.
+
+A motif is a position probability matrix ``pwm`` of shape ``(A, W)`` (columns
+sum to 1) over an alphabet. Motifs come from three places:
+
+- :func:`discover_motifs`: enriched k-mer seeds in a foreground set against a
+  background, refined to PWMs by a few rounds of site selection at the score
+  threshold that best separates foreground from background (a STREME-like
+  zero-or-one-site-per-sequence scheme, both strands for DNA);
+- :mod:`seqgen.interpret`: a predictor's first-layer filters and its
+  attributions (gradient x input, in-silico mutagenesis), cut into seqlets and
+  clustered;
+- :func:`jaspar_motifs`: the JASPAR database shipped offline by ``pyjaspar``.
+
+Comparison with JASPAR uses memelite's Tomtom, site scanning its FIMO.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, reverse_complement
+from seqgen.atomic import atomic_path
+from seqgen.errors import SeqgenError
+
+JASPAR_RELEASE = "JASPAR2024"
+JASPAR_COLLECTION = "CORE"
+JASPAR_TAX_GROUP = "vertebrates"
+
+
+@dataclass
+class Motif:
+    """A position probability matrix with a name.
+
+    Attributes
+    ----------
+    name : str
+        Identifier (``seqgen-1``, ``filter-12``, ``MA0472.2``...), no spaces.
+    pwm : np.ndarray
+        ``(A, W)`` float64 letter probabilities, columns summing to 1.
+    alphabet : Alphabet
+    description : str
+        Free text on the MOTIF line (e.g. the consensus or TF name).
+    nsites : int
+        Number of sites the matrix was built from.
+    stats : dict
+        How it was found (source, enrichment counts, p-values, TF family...).
+    """
+
+    name: str
+    pwm: np.ndarray
+    alphabet: Alphabet = DNA
+    description: str = ""
+    nsites: int = 0
+    stats: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.alphabet = get_alphabet(self.alphabet)
+        self.pwm = np.asarray(self.pwm, dtype=np.float64)
+        if self.pwm.ndim != 2 or self.pwm.shape[0] != self.alphabet.size:
+            raise ValueError(f"motif {self.name}: pwm must be ({self.alphabet.size}, W), got {self.pwm.shape}")
+
+    @property
+    def width(self) -> int:
+        return self.pwm.shape[1]
+
+    @property
+    def consensus(self) -> str:
+        """Most likely letter of each column (lower case where the column holds under 1 bit)."""
+        letters = np.array(list(self.alphabet.letters))[self.pwm.argmax(axis=0)]
+        weak = information_content(self.pwm) < 1.0
+        return "".join(c.lower() if w else c for c, w in zip(letters, weak))
+
+    def reverse_complement(self) -> "Motif":
+        return Motif(self.name, self.pwm[::-1, ::-1].copy(), self.alphabet, self.description, self.nsites,
+                     dict(self.stats))
+
+
+def counts_to_pwm(counts: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
+    """``(A, W)`` counts -> probabilities; ``pseudocount`` is spread evenly over the letters."""
+    counts = np.asarray(counts, dtype=np.float64) + pseudocount / counts.shape[0]
+    total = counts.sum(axis=0, keepdims=True)
+    return np.where(total > 0, counts / np.where(total > 0, total, 1), 1.0 / counts.shape[0])
+
+
+def information_content(pwm: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:
+    """Information content of each column in bits, ``(W,)``, against ``background`` ``(A,)`` (uniform)."""
+    a = pwm.shape[0]
+    bg = np.full(a, 1.0 / a) if background is None else np.asarray(background, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(pwm > 0, pwm * np.log2(pwm / bg[:, None]), 0.0)
+    return terms.sum(axis=0)
+
+
+def trim(pwm: np.ndarray, min_ic: float = 0.3) -> np.ndarray:
+    """Drop edge columns of ``(A, W)`` ``pwm`` with less than ``min_ic`` bits (keeps at least one column)."""
+    ic = information_content(pwm)
+    keep = np.flatnonzero(ic >= min_ic)
+    if len(keep) == 0:
+        return pwm[:, [int(ic.argmax())]]
+    return pwm[:, keep[0]: keep[-1] + 1]
+
+
+def log_odds(pwm: np.ndarray, background: np.ndarray, pseudo: float = 0.01) -> np.ndarray:
+    """``(A, W)`` natural-log odds of a PWM (smoothed by ``pseudo``) against ``background`` ``(A,)``."""
+    p = (pwm + pseudo) / (1 + pseudo * pwm.shape[0])
+    return np.log(p / background[:, None])
+
+
+def letter_frequencies(codes: np.ndarray, size: int) -> np.ndarray:
+    """``(A,)`` letter frequencies of ``(N, L)`` codes (PAD ignored), with a pseudocount of 1."""
+    counts = np.bincount(codes[codes < size].ravel(), minlength=size)[:size] + 1.0
+    return counts / counts.sum()
+
+
+# ---------------------------------------------------------------- scanning
+
+def windows(codes: np.ndarray, width: int) -> np.ndarray:
+    """Sliding windows of ``(N, L)`` codes: ``(N, L - width + 1, width)`` (a view)."""
+    if codes.shape[1] < width:
+        return np.zeros((codes.shape[0], 0, width), dtype=codes.dtype)
+    return np.lib.stride_tricks.sliding_window_view(codes, width, axis=1)
+
+
+def window_scores(codes: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Log-odds score of every window, ``(N, P)``; windows touching PAD score ``-inf``.
+
+    ``codes``: ``(N, L)`` uint8; ``lo``: ``(A, W)`` log-odds.
+    """
+    size, width = lo.shape
+    table = np.vstack([lo, np.full((256 - size, width), -np.inf)])  # any non-letter code -> -inf
+    win = windows(codes, width)
+    return table[win, np.arange(width)].sum(axis=-1)
+
+
+def best_sites(codes: np.ndarray, lo: np.ndarray, alphabet: Alphabet, both_strands: bool = True):
+    """Best-scoring window of each sequence on either strand.
+
+    Returns
+    -------
+    score : (N,) float64
+    start : (N,) int64, 0-based start of the site on the forward strand
+    strand : (N,) int8, +1 or -1 (-1: the site reads as the motif on the reverse complement)
+    """
+    fwd = window_scores(codes, lo)
+    scores, strands = [fwd], [np.ones_like(fwd, dtype=np.int8)]
+    if both_strands and alphabet.is_nucleic:
+        rev = window_scores(codes, lo[::-1, ::-1])  # the reverse complement matrix on the forward strand
+        scores.append(rev)
+        strands.append(-np.ones_like(rev, dtype=np.int8))
+    allscores = np.concatenate(scores, axis=1)
+    best = allscores.argmax(axis=1) if allscores.shape[1] else np.zeros(len(codes), dtype=np.int64)
+    n_pos = fwd.shape[1]
+    score = allscores[np.arange(len(codes)), best] if n_pos else np.full(len(codes), -np.inf)
+    return score, best % max(n_pos, 1), np.where(best >= n_pos, -1, 1).astype(np.int8)
+
+
+def site_counts(codes: np.ndarray, starts: np.ndarray, strands: np.ndarray, width: int,
+                alphabet: Alphabet) -> np.ndarray:
+    """``(A, W)`` letter counts over sites (read on their strand); sites past an end count nothing."""
+    n, length = codes.shape
+    pos = starts[:, None] + np.arange(width)[None]  # (S, W)
+    inside = (pos >= 0) & (pos < length)
+    letters = codes[np.arange(len(starts))[:, None], np.clip(pos, 0, length - 1)]
+    letters = np.where(inside, letters, PAD)
+    minus = strands < 0
+    if minus.any():
+        letters[minus] = alphabet.complement_codes()[letters[minus][:, ::-1]]
+    counts = np.zeros((alphabet.size, width))
+    valid = letters < alphabet.size
+    cols = np.broadcast_to(np.arange(width), letters.shape)
+    np.add.at(counts, (letters[valid], cols[valid]), 1.0)
+    return counts
+
+
+# ---------------------------------------------------------------- discovery
+
+def _kmer_index(codes: np.ndarray, k: int, size: int) -> np.ndarray:
+    """``(N, P)`` int64 index of every k-mer (base ``size``); -1 for k-mers touching PAD."""
+    win = windows(codes, k).astype(np.int64)
+    idx = (win * size ** np.arange(k - 1, -1, -1)).sum(axis=-1)
+    return np.where((win < size).all(axis=-1), idx, -1)
+
+
+def _kmer_rc(index: np.ndarray, k: int) -> np.ndarray:
+    """Index of the reverse complement of DNA k-mer ``index`` (A,C,G,T = 0..3, complement = 3 - x)."""
+    digits = (index[..., None] // 4 ** np.arange(k)) % 4  # least significant first = last letter first
+    return ((3 - digits) * 4 ** np.arange(k - 1, -1, -1)).sum(axis=-1)
+
+
+def kmer_presence(codes: np.ndarray, k: int, alphabet: Alphabet, canonical: bool = True) -> np.ndarray:
+    """Number of sequences containing each k-mer, ``(A**k,)`` int64.
+
+    With ``canonical`` (DNA), a k-mer and its reverse complement are merged and
+    counted at the lower index.
+    """
+    size = alphabet.size
+    idx = _kmer_index(codes, k, size)
+    if canonical and alphabet.is_nucleic:
+        idx = np.where(idx >= 0, np.minimum(idx, _kmer_rc(np.maximum(idx, 0), k)), -1)
+    rows = np.broadcast_to(np.arange(len(codes))[:, None], idx.shape)
+    ok = idx >= 0
+    pairs = np.unique(rows[ok] * size ** k + idx[ok])
+    return np.bincount(pairs % size ** k, minlength=size ** k)
+
+
+def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
+    """One-sided hypergeometric (Fisher) log10 p-value that ``fg_hits`` of ``n_fg`` is enriched.
+
+    Arrays broadcast; each test asks whether the foreground holds more of the
+    ``fg_hits + bg_hits`` sequences with a hit than its share.
+    """
+    from scipy.stats import hypergeom
+
+    fg_hits = np.asarray(fg_hits)
+    total = fg_hits + np.asarray(bg_hits)
+    return hypergeom.logsf(fg_hits - 1, n_fg + n_bg, n_fg, total) / math.log(10)
+
+
+def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):
+    """The score threshold that best separates foreground from background.
+
+    Returns (threshold, log10 p, fg hits, bg hits).
+    """
+    n_fg, n_bg = len(fg_scores), len(bg_scores)
+    cand = np.unique(fg_scores[np.isfinite(fg_scores)])
+    if len(cand) == 0:
+        return np.inf, 0.0, 0, 0
+    cand = cand[-min(len(cand), 400):] if len(cand) > 400 else cand  # the top of the range is what matters
+    fg_sorted, bg_sorted = np.sort(fg_scores), np.sort(bg_scores)
+    fg_hits = n_fg - np.searchsorted(fg_sorted, cand, side="left")
+    bg_hits = n_bg - np.searchsorted(bg_sorted, cand, side="left")
+    logp = enrichment_log10p(fg_hits, n_fg, bg_hits, n_bg)
+    best = int(np.argmin(logp))
+    return float(cand[best]), float(logp[best]), int(fg_hits[best]), int(bg_hits[best])
+
+
+def _seed_pwm(kmer: int, k: int, size: int, flank: int, weight: float = 0.7) -> np.ndarray:
+    """A soft ``(A, k + 2 flank)`` PWM for one k-mer, uniform flanks."""
+    digits = (kmer // size ** np.arange(k - 1, -1, -1)) % size
+    pwm = np.full((size, k + 2 * flank), 1.0 / size)
+    core = np.full((size, k), (1 - weight) / (size - 1))
+    core[digits, np.arange(k)] = weight
+    pwm[:, flank: flank + k] = core
+    return pwm
+
+
+def _mask_sites(codes, starts, strands, hit, width) -> np.ndarray:
+    """Copy of ``codes`` with the sites of sequences ``hit`` set to PAD."""
+    codes = codes.copy()
+    rows = np.flatnonzero(hit)
+    cols = starts[rows, None] + np.arange(width)[None]
+    codes[np.repeat(rows, width), np.clip(cols, 0, codes.shape[1] - 1).ravel()] = PAD
+    return codes
+
+
+def refine(pwm: np.ndarray, fg: np.ndarray, bg: np.ndarray, alphabet: Alphabet, background: np.ndarray,
+           iterations: int = 5):
+    """Refine a PWM by rounds of: score, best threshold, rebuild from foreground sites.
+
+    Parameters
+    ----------
+    pwm : (A, W) starting probabilities.
+    fg, bg : (N, L) and (M, L) uint8 codes.
+
+    Returns
+    -------
+    pwm : (A, W) refined (not trimmed)
+    info : dict with threshold, log10_p, fg_hits, bg_hits and the site arrays
+    """
+    width = pwm.shape[1]
+    info = {}
+    for _ in range(iterations):
+        lo = log_odds(pwm, background)
+        fs, fstart, fstrand = best_sites(fg, lo, alphabet)
+        bs, bstart, bstrand = best_sites(bg, lo, alphabet)
+        thr, logp, nf, nb = _best_threshold(fs, bs)
+        hit = fs >= thr
+        if hit.sum() < 2:
+            break
+        new = counts_to_pwm(site_counts(fg[hit], fstart[hit], fstrand[hit], width, alphabet), pseudocount=0.5)
+        info = {"threshold": thr, "log10_p": logp, "fg_hits": nf, "bg_hits": nb, "n_fg": len(fg),
+                "n_bg": len(bg), "fg_sites": (fs >= thr, fstart, fstrand), "bg_sites": (bs >= thr, bstart, bstrand)}
+        if np.allclose(new, pwm, atol=1e-3):
+            break
+        pwm = new
+    return pwm, info
+
+
+def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: int = 5, k: int | None = None,
+                    flank: int = 4, max_log10_p: float = -5.0, min_ic: float = 0.3, prefix: str = "seqgen"
+                    ) -> list[Motif]:
+    """Find motifs enriched in ``fg`` over ``bg``.
+
+    Each round: count in how many sequences each k-mer occurs (DNA: strands
+    merged), take the most enriched k-mer (hypergeometric) as a seed, widen it
+    by ``flank`` uniform columns each side, refine it (:func:`refine`), trim
+    weak edge columns, then mask its sites in both sets so the next round finds
+    a different motif.
+
+    Parameters
+    ----------
+    fg, bg : (N, L) and (M, L) uint8 codes (PAD allowed).
+    alphabet : str or Alphabet
+    n_motifs : int
+        At most this many motifs.
+    k : int, optional
+        Seed length (default 8 for nucleic acids, 4 for proteins).
+    max_log10_p : float
+        Stop when the best motif's enrichment log10 p-value is above this.
+
+    Returns
+    -------
+    list of Motif
+        Ordered by discovery; ``stats`` holds ``log10_p`` (site enrichment),
+        ``fg_hits``/``n_fg``, ``bg_hits``/``n_bg`` and the seed.
+    """
+    alphabet = get_alphabet(alphabet)
+    fg, bg = np.asarray(fg, dtype=np.uint8), np.asarray(bg, dtype=np.uint8)
+    if len(fg) < 2 or len(bg) < 2:
+        raise SeqgenError(f"motif discovery needs at least 2 foreground and 2 background sequences "
+                          f"(got {len(fg)} and {len(bg)})")
+    k = k or (8 if alphabet.is_nucleic else 4)
+    k = min(k, fg.shape[1], bg.shape[1])
+    background = letter_frequencies(bg, alphabet.size)
+    if alphabet.is_nucleic:  # strand-symmetric background
+        background = (background + background[::-1]) / 2
+    motifs = []
+    for number in range(1, n_motifs + 1):
+        pf, pb = kmer_presence(fg, k, alphabet), kmer_presence(bg, k, alphabet)
+        logp = enrichment_log10p(pf, len(fg), pb, len(bg))
+        logp[pf < 2] = 0.0
+        seed = int(np.argmin(logp))
+        if logp[seed] > max_log10_p:
+            break
+        width = min(k + 2 * flank, fg.shape[1])
+        pwm, info = refine(_seed_pwm(seed, k, alphabet.size, (width - k) // 2), fg, bg, alphabet, background)
+        if not info or info["log10_p"] > max_log10_p:
+            break
+        trimmed = trim(pwm, min_ic)
+        seed_text = "".join(alphabet.letters[d] for d in (seed // alphabet.size ** np.arange(k - 1, -1, -1))
+                            % alphabet.size)
+        m = Motif(f"{prefix}-{number}", trimmed, alphabet, nsites=info["fg_hits"],
+                  stats={"source": "sequences", "seed": seed_text, "log10_p": info["log10_p"],
+                         "fg_hits": info["fg_hits"], "n_fg": info["n_fg"], "bg_hits": info["bg_hits"],
+                         "n_bg": info["n_bg"]})
+        m.description = m.consensus
+        motifs.append(m)
+        hit, start, strand = info["fg_sites"]
+        fg = _mask_sites(fg, start, strand, hit, width)
+        hit, start, strand = info["bg_sites"]
+        bg = _mask_sites(bg, start, strand, hit, width)
+    return motifs
+
+
+def shuffled(codes: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Each sequence of ``(N, L)`` codes with its letters shuffled (composition kept, PAD stays at the end)."""
+    rng = np.random.default_rng(seed)
+    keys = rng.random(codes.shape) + (codes == PAD)  # PAD sorts last
+    order = np.argsort(keys, axis=1, kind="stable")
+    return np.take_along_axis(codes, order, axis=1)
+
+
+def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):
+    """Split ``(N, L)`` codes into the ``top`` highest-scoring sequences and the rest."""
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    return codes[order[:top]], codes[order[top:]]
+
+
+# ---------------------------------------------------------------- JASPAR
+
+@functools.lru_cache(maxsize=8)
+def _jaspar(release: str, collection: str | None, tax_group: str | None) -> tuple:
+    from pyjaspar import jaspardb
+
+    db = jaspardb(release=release)
+    if not hasattr(db, "conn"):
+        raise SeqgenError(f"unknown JASPAR release {release!r}; pyjaspar offers {', '.join(db.get_releases())}")
+    kwargs = {"collection": collection}
+    if tax_group:
+        kwargs["tax_group"] = [tax_group]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        records = db.fetch_motifs(**kwargs)
+    out = []
+    for r in records:
+        counts = np.array([r.counts[c] for c in "ACGT"], dtype=np.float64)
+        out.append(Motif(r.matrix_id, counts_to_pwm(counts), DNA, r.name, int(counts[:, 0].sum()),
+                         {"source": "jaspar", "family": "; ".join(r.tf_family or []),
+                          "class": "; ".join(r.tf_class or [])}))
+    if not out:
+        raise SeqgenError(f"no JASPAR motifs for release {release}, collection {collection}, tax group {tax_group}")
+    return tuple(out)
+
+
+def jaspar_motifs(release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
+                  tax_group: str | None = JASPAR_TAX_GROUP) -> list[Motif]:
+    """JASPAR matrices (latest versions) from the offline database in ``pyjaspar``.
+
+    ``description`` is the TF name; ``stats`` has ``family`` and ``class``.
+    """
+    return list(_jaspar(release, collection, tax_group))
+
+
+# ---------------------------------------------------------------- Tomtom and FIMO
+
+TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_value", "e_value", "q_value",
+                  "offset", "overlap", "orientation", "query_consensus"]
+
+
+def bh_qvalues(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values along the last axis of ``p``."""
+    p = np.asarray(p, dtype=np.float64)
+    n = p.shape[-1]
+    order = np.argsort(p, axis=-1)
+    ranked = np.take_along_axis(p, order, axis=-1) * n / np.arange(1, n + 1)
+    ranked = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
+    q = np.empty_like(p)
+    np.put_along_axis(q, order, np.minimum(ranked, 1.0), axis=-1)
+    return q
+
+
+def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataFrame:
+    """Compare each query with every target by Tomtom (memelite), both strands.
+
+    Parameters
+    ----------
+    queries, targets : lists of DNA motifs.
+    top : int
+        Matches kept per query, best first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TOMTOM_COLUMNS`. ``e_value`` = p x number of targets;
+        ``q_value``: Benjamini-Hochberg over all targets of the query;
+        ``orientation`` is ``-`` when the query matches the target's reverse
+        complement; ``offset`` is memelite's alignment offset.
+    """
+    from memelite import tomtom as _tomtom
+
+    if not queries:
+        return pd.DataFrame(columns=TOMTOM_COLUMNS)
+    q = [np.ascontiguousarray(m.pwm) for m in queries]
+    t = [np.ascontiguousarray(m.pwm) for m in targets]
+    p, _, offsets, overlaps, strands = _tomtom(q, t)
+    qv = bh_qvalues(p)
+    rows = []
+    for i, m in enumerate(queries):
+        for rank, j in enumerate(np.argsort(p[i], kind="stable")[:top], start=1):
+            rows.append({"query": m.name, "rank": rank, "target": targets[j].name,
+                         "target_name": targets[j].description, "target_family": targets[j].stats.get("family", ""),
+                         "p_value": p[i, j], "e_value": p[i, j] * len(targets), "q_value": qv[i, j],
+                         "offset": int(offsets[i, j]), "overlap": int(overlaps[i, j]),
+                         "orientation": "-" if strands[i, j] else "+", "query_consensus": m.consensus})
+    return pd.DataFrame(rows, columns=TOMTOM_COLUMNS)
+
+
+SITE_COLUMNS = ["motif", "sequence", "index", "start", "end", "strand", "score", "p_value"]
+
+
+def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = 1e-4) -> pd.DataFrame:
+    """Motif sites in sequences, by FIMO (memelite).
+
+    Parameters
+    ----------
+    motifs : list of Motif (one alphabet)
+    codes : (N, L) uint8 codes.
+    ids : (N,) sequence names (default: indices).
+    threshold : float
+        Site p-value threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SITE_COLUMNS`; ``start``/``end`` are 0-based, end exclusive.
+    """
+    from memelite import fimo
+
+    from seqgen.data import one_hot
+
+    if not motifs or len(codes) == 0:
+        return pd.DataFrame(columns=SITE_COLUMNS)
+    alphabet = motifs[0].alphabet
+    x = one_hot(np.asarray(codes, dtype=np.uint8), alphabet.size)
+    named = {m.name: np.ascontiguousarray(m.pwm) for m in motifs}
+    hits = fimo(named, x, alphabet=list(alphabet.letters), threshold=threshold,
+                reverse_complement=alphabet.is_nucleic)
+    hits = [h for h in hits if len(h)]
+    if not hits:
+        return pd.DataFrame(columns=SITE_COLUMNS)
+    table = pd.concat(hits, ignore_index=True)
+    index = table["sequence_name"].to_numpy(dtype=np.int64)
+    names = np.asarray(ids if ids is not None else np.arange(len(codes))).astype(str)
+    out = pd.DataFrame({"motif": table["motif_name"].str.replace(r"-rc$", "", regex=True), "sequence": names[index],
+                        "index": index, "start": table["start"].astype(int), "end": table["end"].astype(int),
+                        "strand": table["strand"], "score": table["score"], "p_value": table["p-value"]})
+    return out.sort_values(["index", "start", "p_value"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- MEME format
+
+def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) -> None:
+    """Write motifs to a MEME (version 4) text file, atomically.
+
+    All motifs must share one alphabet; ``background`` ``(A,)`` defaults to uniform.
+    """
+    alphabet = motifs[0].alphabet if motifs else DNA
+    if any(m.alphabet != alphabet for m in motifs):
+        raise SeqgenError("cannot write motifs of different alphabets to one MEME file", path)
+    bg = np.full(alphabet.size, 1.0 / alphabet.size) if background is None else np.asarray(background)
+    lines = ["MEME version 4", "", f"ALPHABET= {alphabet.letters}", ""]
+    if alphabet.is_nucleic:
+        lines += ["strands: + -", ""]
+    lines += ["Background letter frequencies", " ".join(f"{c} {f:.4f}" for c, f in zip(alphabet.letters, bg)), ""]
+    for m in motifs:
+        evalue = 10 ** m.stats["log10_p"] if "log10_p" in m.stats else 0
+        lines.append(f"MOTIF {m.name} {m.description}".rstrip())
+        lines.append(f"letter-probability matrix: alength= {alphabet.size} w= {m.width} nsites= {m.nsites} "
+                     f"E= {evalue:.3g}")
+        lines += [" ".join(f"{v:.6f}" for v in col) for col in m.pwm.T]
+        lines.append("")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
+
+
+def read_meme(path) -> list[Motif]:
+    """Read the motifs of a MEME text file (any MEME alphabet that seqgen knows)."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise SeqgenError(f"cannot read MEME file: {exc.strerror or exc}", path) from None
+    letters = re.search(r"^ALPHABET=\s*(\S+)", text, re.M)
+    letters = letters.group(1).upper() if letters else "ACGT"
+    matches = [a for a in ("dna", "rna", "protein", "protein-gap") if get_alphabet(a).letters == letters]
+    if not matches:
+        raise SeqgenError(f"unsupported MEME alphabet {letters!r}", path)
+    alphabet = get_alphabet(matches[0])
+    motifs = []
+    blocks = re.split(r"^MOTIF[ \t]+", text, flags=re.M)[1:]
+    for block in blocks:
+        head, _, body = block.partition("\n")
+        fields = head.split(None, 1)
+        mat = re.search(r"letter-probability matrix:([^\n]*)\n", body)
+        if not fields or not mat:
+            raise SeqgenError(f"motif {head.strip()!r} has no letter-probability matrix", path)
+        width = int(re.search(r"w=\s*(\d+)", mat.group(1)).group(1))
+        nsites = re.search(r"nsites=\s*([\d.eE+-]+)", mat.group(1))
+        rows = body[mat.end():].strip().splitlines()[:width]
+        try:
+            pwm = np.array([[float(v) for v in r.split()] for r in rows]).T
+        except ValueError:
+            raise SeqgenError(f"motif {fields[0]!r}: bad number in its matrix", path) from None
+        if pwm.shape != (alphabet.size, width):
+            raise SeqgenError(f"motif {fields[0]!r}: matrix is not {width} rows of {alphabet.size} numbers", path)
+        motifs.append(Motif(fields[0], pwm, alphabet, fields[1].strip() if len(fields) > 1 else "",
+                            int(float(nsites.group(1))) if nsites else 0))
+    return motifs
+
+
+def sites_to_codes(codes: np.ndarray, sites: pd.DataFrame) -> np.ndarray:
+    """The letters of each site in ``sites`` (from :func:`scan`), read on its strand: ``(S, W)`` codes.
+
+    All sites must have one width.
+    """
+    if len(sites) == 0:
+        return np.zeros((0, 0), dtype=np.uint8)
+    width = int((sites["end"] - sites["start"]).iloc[0])
+    rows = sites["index"].to_numpy()
+    cols = sites["start"].to_numpy()[:, None] + np.arange(width)
+    letters = codes[rows[:, None], cols]
+    minus = (sites["strand"] == "-").to_numpy()
+    letters[minus] = reverse_complement(letters[minus], DNA)
+    return letters
+
+
+# ---------------------------------------------------------------- the `seqgen motifs` step
+
+def versions() -> dict:
+    """Versions of the packages behind a motif analysis or a report."""
+    import importlib.metadata as md
+    import platform
+
+    out = {"python": platform.python_version()}
+    for pkg in ("seqgen", "numpy", "pandas", "torch", "memelite", "pyjaspar", "logomaker", "matplotlib", "scipy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            if pkg == "seqgen":
+                from seqgen import __version__
+
+                out[pkg] = __version__
+    return out
+
+
+def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = None, fg_ids=None,
+                  release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
+                  tax_group: str | None = JASPAR_TAX_GROUP, params: dict | None = None,
+                  background: np.ndarray | None = None, site_threshold: float = 1e-4) -> pd.DataFrame:
+    """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``, ``params.json``.
+
+    Parameters
+    ----------
+    out_dir : folder (created if needed).
+    motifs : list of Motif (one alphabet).
+    fg_codes, fg_ids : (N, L) codes and ids of the sequences to scan for sites (FIMO).
+    release, collection, tax_group : the JASPAR database to compare with (DNA/RNA motifs only).
+    params : settings to record in ``params.json``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The Tomtom table (top 5 matches per motif).
+    """
+    import json
+    from pathlib import Path
+
+    from seqgen import plots
+    from seqgen.atomic import write_text
+
+    out = Path(out_dir)
+    (out / "logos").mkdir(parents=True, exist_ok=True)
+    write_meme(out / "motifs.meme", motifs, background)
+    nucleic = bool(motifs) and motifs[0].alphabet.is_nucleic
+    targets = jaspar_motifs(release, collection, tax_group) if nucleic else []
+    as_dna = [Motif(m.name, m.pwm, DNA, m.description, m.nsites, m.stats) for m in motifs] if nucleic else []
+    matches = tomtom(as_dna, targets, top=5) if nucleic else pd.DataFrame(columns=TOMTOM_COLUMNS)
+    with atomic_path(out / "tomtom.tsv") as tmp:
+        matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    summary = pd.DataFrame([{"motif": m.name, "consensus": m.consensus, "width": m.width, "nsites": m.nsites,
+                             **{k: v for k, v in m.stats.items() if np.isscalar(v)}} for m in motifs])
+    with atomic_path(out / "motifs.tsv") as tmp:
+        summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    if fg_codes is not None:
+        sites = scan(motifs, fg_codes, fg_ids, site_threshold)
+        with atomic_path(out / "sites.tsv") as tmp:
+            sites.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    by_id = {t.name: t for t in targets}
+    best = matches[matches["rank"] == 1].set_index("query") if len(matches) else None
+    for m in motifs:
+        if best is not None and m.name in best.index:
+            row = best.loc[m.name]
+            fig = plots.motif_with_match(m, by_id[row["target"]], int(row["offset"]), row["orientation"],
+                                         f"q = {row['q_value']:.2g}")
+        else:
+            fig = plots.logo(m)
+        plots.save(fig, out / "logos" / m.name)
+    info = {"n_motifs": len(motifs), "jaspar": {"release": release, "collection": collection,
+                                                "tax_group": tax_group, "n_targets": len(targets)},
+            "site_threshold": site_threshold, **(params or {}), "versions": versions()}
+    write_text(out / "params.json", json.dumps(info, indent=2, default=str) + "\n")
+    return matches
+
+
+def load_input(path, alphabet="dna", format: str | None = None):
+    """Read sequences for motif work: a seqgen ``.npz`` or any file :func:`seqgen.io.read_sequences` reads.
+
+    Tables (CSV/TSV) keep their numeric columns other than the sequence as labels.
+    """
+    from pathlib import Path
+
+    from seqgen.data import SequenceSet
+    from seqgen.io import detect_format, read_sequences
+
+    if str(path).endswith(".npz"):
+        return SequenceSet.load(path)
+    if not Path(path).is_file():
+        raise SeqgenError("no such file", path)
+    fmt = (format or detect_format(path)).lower()
+    labels = ()
+    if fmt in ("csv", "tsv"):
+        head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
+        labels = [c for c in head.select_dtypes("number").columns if c not in ("id", "index")]
+    return read_sequences(path, alphabet, fmt, label_columns=labels, ambiguous="drop", lengths="pad",
+                          duplicate_ids="keep")

@@ -1,0 +1,231 @@
+"""Pictures: sequence logos (logomaker), training curves, scatter, trajectories, distributions.
+
+Every function draws on a new matplotlib figure (Agg backend) and returns it;
+:func:`save` writes it as PNG and/or SVG atomically, :func:`to_png_bytes`
+renders it for embedding in the HTML report.
+"""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from seqgen.atomic import atomic_path  # noqa: E402
+from seqgen.motifs import Motif, information_content  # noqa: E402
+
+COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def save(fig, stem, formats=("png", "svg"), dpi: int = 120) -> list:
+    """Write ``fig`` to ``stem.png`` / ``stem.svg`` atomically; returns the paths written."""
+    from pathlib import Path
+
+    paths = []
+    for fmt in formats:
+        path = Path(f"{stem}.{fmt}")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata={"Date": None}
+                        if fmt == "svg" else None)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def to_png_bytes(fig, dpi: int = 110) -> bytes:
+    """``fig`` as PNG bytes (and close it)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- logos
+
+def _color_scheme(motif: Motif) -> str:
+    return "classic" if motif.alphabet.is_nucleic else "chemistry"
+
+
+def draw_logo(ax, motif: Motif, start: int = 0, title: str | None = None) -> None:
+    """Draw ``motif`` as an information-content logo (bits) on ``ax``, first column at x = ``start``."""
+    import logomaker
+
+    letters = list(motif.alphabet.letters)
+    pwm = motif.pwm / motif.pwm.sum(axis=0, keepdims=True)
+    heights = pwm * information_content(pwm)[None]  # (A, W) bits
+    df = pd.DataFrame(heights.T, columns=letters, index=np.arange(start, start + motif.width))
+    logomaker.Logo(df, ax=ax, color_scheme=_color_scheme(motif), font_name="DejaVu Sans", show_spines=False)
+    ax.set_ylim(0, np.log2(motif.alphabet.size))
+    ax.set_ylabel("bits")
+    ax.spines[["left", "bottom"]].set_visible(True)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+
+
+def logo(motif: Motif, title: str | None = None):
+    """A figure with one logo."""
+    fig, ax = plt.subplots(figsize=(max(2.5, 0.35 * motif.width + 1), 1.8))
+    draw_logo(ax, motif, title=title or f"{motif.name}  {motif.consensus}")
+    ax.set_xticks([])
+    return fig
+
+
+def motif_with_match(motif: Motif, match: Motif | None = None, offset: int = 0, orientation: str = "+",
+                     caption: str = ""):
+    """The discovered motif above its JASPAR match, aligned as Tomtom aligned them.
+
+    ``offset`` and ``orientation`` come from :func:`seqgen.motifs.tomtom`: the
+    match is reverse complemented when ``orientation`` is ``-``, and its first
+    column is drawn at x = -``offset`` of the query's frame.
+    """
+    if match is None:
+        return logo(motif)
+    if orientation == "-":
+        match = match.reverse_complement()
+    lo, hi = min(0, -offset), max(motif.width, match.width - offset)
+    fig, axes = plt.subplots(2, 1, figsize=(max(3.0, 0.35 * (hi - lo) + 1), 3.4), sharex=True)
+    draw_logo(axes[0], motif, 0, f"{motif.name}  {motif.consensus}")
+    rc = " (reverse complement)" if orientation == "-" else ""
+    draw_logo(axes[1], match, -offset, f"{match.name} {match.description}{rc}  {caption}".strip())
+    axes[1].set_xlim(lo - 0.6, hi - 0.4)
+    axes[1].set_xticks([])
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- curves and distributions
+
+def training_curves(tables: dict[str, pd.DataFrame]):
+    """Loss and other numeric columns against step, one panel per metric.
+
+    ``tables``: name -> metrics table (from ``metrics.csv``) with a ``step`` or
+    ``epoch`` column; every other numeric column is a curve.
+    """
+    metrics = []
+    for df in tables.values():
+        for col in df.select_dtypes("number").columns:
+            if col not in ("step", "epoch", "time", "seconds", "lr") and col not in metrics:
+                metrics.append(col)
+    metrics = metrics[:6]
+    if not metrics:
+        return None
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.6), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for i, (name, df) in enumerate(tables.items()):
+            if metric in df:
+                x = df["step"] if "step" in df else df["epoch"] if "epoch" in df else np.arange(len(df))
+                ax.plot(x, df[metric], label=name, color=COLORS[i % len(COLORS)], lw=1.2)
+        ax.set_title(metric, fontsize=10)
+        ax.set_xlabel("step")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def measured_vs_predicted(measured: np.ndarray, predicted: np.ndarray, title: str = ""):
+    """Scatter of ``(N,)`` measured against predicted values with Pearson and Spearman r."""
+    from scipy.stats import pearsonr, spearmanr
+
+    fig, ax = plt.subplots(figsize=(3.6, 3.4))
+    ax.scatter(measured, predicted, s=4, alpha=0.4, lw=0)
+    lo, hi = np.nanmin([measured, predicted]), np.nanmax([measured, predicted])
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("measured")
+    ax.set_ylabel("predicted")
+    r, rho = pearsonr(measured, predicted)[0], spearmanr(measured, predicted)[0]
+    ax.set_title(f"{title} Pearson r = {r:.3f}, Spearman = {rho:.3f}".strip(), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def trajectories(tables: dict[str, pd.DataFrame]):
+    """Design score against optimisation step, one line set per method.
+
+    ``tables``: method -> trajectory table with a ``step`` column and one or
+    more columns whose name contains ``score`` (e.g. ``mean_score``, ``best_score``).
+    """
+    fig, ax = plt.subplots(figsize=(5, 3))
+    styles = ["-", "--", ":", "-."]
+    drawn = False
+    for i, (method, df) in enumerate(tables.items()):
+        cols = [c for c in df.columns if "score" in c.lower() and pd.api.types.is_numeric_dtype(df[c])]
+        x = df["step"] if "step" in df else np.arange(len(df))
+        for j, col in enumerate(cols):
+            ax.plot(x, df[col], color=COLORS[i % len(COLORS)], ls=styles[j % len(styles)], label=f"{method} {col}")
+            drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_xlabel("step")
+    ax.set_ylabel("score")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
+    """Overlaid density histograms of several ``(N,)`` arrays."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    finite = [np.asarray(v, dtype=float)[np.isfinite(v)] for v in values.values()]
+    allv = np.concatenate([v for v in finite if len(v)]) if any(len(v) for v in finite) else np.zeros(1)
+    bins = np.linspace(allv.min(), allv.max() + 1e-9, 40)
+    for i, (name, v) in enumerate(zip(values, finite)):
+        ax.hist(v, bins=bins, density=True, histtype="step", lw=1.5, color=COLORS[i % len(COLORS)],
+                label=f"{name} (n={len(v)})")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def kmer_frequencies(codes: np.ndarray, k: int, size: int) -> np.ndarray:
+    """``(size**k,)`` frequencies of all k-mers in ``(N, L)`` codes (PAD-free windows)."""
+    from seqgen.motifs import _kmer_index
+
+    idx = _kmer_index(codes, k, size)
+    counts = np.bincount(idx[idx >= 0], minlength=size ** k).astype(float)
+    return counts / max(counts.sum(), 1)
+
+
+def composition(sets: dict[str, np.ndarray], alphabet, k: int = 4):
+    """GC content histograms (nucleic acids) and k-mer frequencies of each set against the first.
+
+    ``sets``: name -> ``(N, L)`` codes; the first set is the reference (training data).
+    Returns the figure and ``{name: Jensen-Shannon divergence (bits) of its k-mer spectrum to the reference}``.
+    """
+    from scipy.spatial.distance import jensenshannon
+
+    names = list(sets)
+    k = k if alphabet.is_nucleic else 2
+    freqs = {n: kmer_frequencies(c, k, alphabet.size) for n, c in sets.items()}
+    ref = freqs[names[0]]
+    js = {n: float(jensenshannon(ref, f, base=2) ** 2) for n, f in freqs.items() if n != names[0]}
+    panels = 2 if alphabet.is_nucleic else 1
+    fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 3.3), squeeze=False)
+    axes = axes[0]
+    if alphabet.is_nucleic:
+        gc_codes = [alphabet.letters.index("C"), alphabet.letters.index("G")]
+        gc = {n: np.isin(c, gc_codes).sum(1) / np.maximum((c < alphabet.size).sum(1), 1) for n, c in sets.items()}
+        bins = np.linspace(0, 1, 30)
+        for i, (n, v) in enumerate(gc.items()):
+            axes[0].hist(v, bins=bins, density=True, histtype="step", lw=1.5, color=COLORS[i % len(COLORS)], label=n)
+        axes[0].set_xlabel("GC fraction")
+        axes[0].set_ylabel("density")
+        axes[0].legend(fontsize=8)
+    ax = axes[-1]
+    for i, n in enumerate(names[1:], start=1):
+        ax.scatter(ref, freqs[n], s=5, alpha=0.5, lw=0, color=COLORS[i % len(COLORS)],
+                   label=f"{n} (JS = {js[n]:.3f})")
+    top = max(f.max() for f in freqs.values())
+    ax.plot([0, top], [0, top], color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(f"{k}-mer frequency, {names[0]}")
+    ax.set_ylabel(f"{k}-mer frequency")
+    if len(names) > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig, js

@@ -1,0 +1,439 @@
+"""A self-contained HTML report of one data set's results folder.
+
+The report reads files only (the layout of ``results/{dataset}/`` in the
+project's design notes), takes what exists and notes what does not:
+
+```
+data.npz                                   training sequences and labels
+generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, score), evaluation.json
+predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
+design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*)
+motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
+config.yaml or config.json                 the settings the results were made with
+```
+
+Images are embedded as PNG data URIs; the file has no external links, so it
+opens offline.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seqgen.atomic import write_text
+from seqgen.errors import SeqgenError
+
+SITE_COLORS = ["#ffd166", "#8ecae6", "#b5e48c", "#f4a3c1", "#cdb4db", "#f6bd60", "#a0c4ff", "#ffadad"]
+
+CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;
+     color:#222;line-height:1.4;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
+h3{margin-bottom:.3em} .sub{color:#666;margin-top:0}
+table{border-collapse:collapse;margin:.5em 0 1em 0;font-size:.9em}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:middle}
+th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}
+.card{background:#f6f8fa;border:1px solid #e1e4e8;border-radius:6px;padding:.6em .9em;min-width:150px}
+.card .v{font-size:1.4em;font-weight:600} .card .k{color:#555;font-size:.85em}
+.seq{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.85em;white-space:nowrap}
+.seq span{border-radius:2px} .note{color:#8a6d3b;background:#fcf8e3;border:1px solid #faebcc;
+     padding:.4em .8em;border-radius:4px;margin:.4em 0} pre{background:#f6f8fa;padding:.8em;overflow-x:auto;
+     font-size:.8em} img{max-width:100%} .legend span{padding:0 .4em;margin-right:.6em;border-radius:2px}
+"""
+
+
+# ---------------------------------------------------------------- small helpers
+
+def esc(value) -> str:
+    return html.escape(str(value))
+
+
+def img(png: bytes, alt: str = "", width: int | None = None) -> str:
+    """An ``<img>`` with the PNG embedded as a data URI."""
+    w = f' width="{width}"' if width else ""
+    return f'<img alt="{esc(alt)}"{w} src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def fmt(value) -> str:
+    """A number for a table cell."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return str(value)
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+            return f"{value:.3g}"
+        return f"{value:.4g}"
+    return esc(value)
+
+
+def table(df: pd.DataFrame, raw_columns=()) -> str:
+    """An HTML table of ``df``; columns in ``raw_columns`` hold HTML already."""
+    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for col, v in zip(df.columns, rec):
+            if col in raw_columns:
+                cells.append(f"<td>{v}</td>")
+            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                cells.append(f'<td class="num">{fmt(v)}</td>')
+            else:
+                cells.append(f"<td>{esc(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def kv_table(d: dict) -> str:
+    """A two-column table of a flat dict (nested values shown as JSON)."""
+    rows = [(k, v if isinstance(v, (int, float, str, bool)) or v is None else json.dumps(v)) for k, v in d.items()]
+    return table(pd.DataFrame(rows, columns=["key", "value"]))
+
+
+def card(key: str, value) -> str:
+    return f'<div class="card"><div class="v">{fmt(value)}</div><div class="k">{esc(key)}</div></div>'
+
+
+def note(text: str) -> str:
+    return f'<div class="note">{esc(text)}</div>'
+
+
+def score_column(df: pd.DataFrame) -> str | None:
+    """The column of a designs/samples table holding the score: ``score``, else the first ``*score*``/``pred*``."""
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    for c in numeric:
+        if c.lower() == "score":
+            return c
+    for c in numeric:
+        if "score" in c.lower() or c.lower().startswith("pred"):
+            return c
+    return None
+
+
+class Results:
+    """What a results folder holds; every reader returns None (and records a note) when a file is missing."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise SeqgenError("results folder does not exist", root)
+        self.notes: list[str] = []
+
+    def path(self, rel: str) -> Path | None:
+        p = self.root / rel
+        return p if p.exists() else None
+
+    def _read(self, rel: str, reader, what: str):
+        p = self.path(rel)
+        if p is None:
+            self.notes.append(f"no {rel} ({what})")
+            return None
+        try:
+            return reader(p)
+        except Exception as exc:  # a broken file is reported, the rest of the report is still written
+            self.notes.append(f"could not read {rel}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            return None
+
+    def csv(self, rel, what, sep=None):
+        return self._read(rel, lambda p: pd.read_csv(p, sep=sep or ("\t" if p.suffix == ".tsv" else ",")), what)
+
+    def json(self, rel, what):
+        return self._read(rel, lambda p: json.loads(p.read_text()), what)
+
+    def sequences(self, rel, what, alphabet="dna"):
+        from seqgen.motifs import load_input
+
+        return self._read(rel, lambda p: load_input(p, alphabet), what)
+
+    def subdirs(self, rel: str) -> list[str]:
+        p = self.root / rel
+        return sorted(d.name for d in p.iterdir() if d.is_dir()) if p.is_dir() else []
+
+
+# ---------------------------------------------------------------- sections
+
+def motif_section(res: Results, alphabet) -> tuple[str, list, dict]:
+    """Motifs with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
+    from seqgen import plots
+    from seqgen.motifs import read_meme
+
+    motifs = res._read("motifs/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
+    if motifs is None:
+        return note("No motifs yet: run `seqgen motifs --input ... --out RESULTS/motifs`."), [], {}
+    matches = res.csv("motifs/tomtom.tsv", "Tomtom matches")
+    summary = res.csv("motifs/motifs.tsv", "motif statistics")
+    params = res.json("motifs/params.json", "motif settings") or {}
+    colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
+    jaspar = params.get("jaspar", {})
+    parts = [f'<p class="sub">{len(motifs)} motifs; foreground {esc(params.get("n_foreground", "?"))} sequences, '
+             f'background: {esc(params.get("background", "?"))}. Matches: Tomtom against '
+             f'{esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
+             f'{esc(jaspar.get("tax_group", "") or "")} ({esc(jaspar.get("n_targets", "?"))} matrices); '
+             f"logos in bits, the best match drawn below each motif as Tomtom aligned them.</p>"]
+    if not motifs:
+        parts.append(note("Motif discovery found no significant motif."))
+    for m in motifs:
+        logo_png = res.path(f"motifs/logos/{m.name}.png")
+        picture = img(logo_png.read_bytes(), m.name) if logo_png else img(plots.to_png_bytes(plots.logo(m)), m.name)
+        stats = ""
+        if summary is not None and "motif" in summary and (summary["motif"] == m.name).any():
+            row = summary[summary["motif"] == m.name].iloc[0].dropna().to_dict()
+            stats = "; ".join(f"{esc(k)} {fmt(v)}" for k, v in row.items() if k not in ("motif",))
+        hits = ""
+        if matches is not None and len(matches):
+            mm = matches[matches["query"] == m.name].head(3)
+            if len(mm):
+                show = mm[["rank", "target", "target_name", "target_family", "p_value", "q_value", "orientation"]]
+                hits = table(show.fillna(""))
+            else:
+                hits = note("no JASPAR match listed")
+        parts.append(f'<h3><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '
+                     f'<span class="seq">{esc(m.consensus)}</span></h3><p class="sub">{stats}</p>'
+                     f"{picture}{hits}")
+    return "".join(parts), motifs, colors
+
+
+def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
+    """HTML of ``seq`` with the ``sites`` (columns motif, start, end, strand, p_value) highlighted."""
+    owner = [None] * len(seq)
+    for s in sites.sort_values("p_value").itertuples():  # stronger sites win overlaps
+        for i in range(int(s.start), min(int(s.end), len(seq))):
+            owner[i] = owner[i] or (s.motif, s.strand, s.p_value)
+    out, i = [], 0
+    while i < len(seq):
+        j = i
+        while j < len(seq) and owner[j] == owner[i]:
+            j += 1
+        chunk = esc(seq[i:j])
+        if owner[i] is None:
+            out.append(chunk)
+        else:
+            name, strand, p = owner[i]
+            out.append(f'<span style="background:{colors.get(name, "#ddd")}" title="{esc(name)} {strand} '
+                       f'p={p:.2g}">{chunk}</span>')
+        i = j
+    return f'<span class="seq">{"".join(out)}</span>'
+
+
+def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet) -> tuple[str, dict]:
+    """Top designs per method with marked motif sites, and the trajectories. Returns html and summary numbers."""
+    from seqgen import plots
+    from seqgen.alphabets import encode
+    from seqgen.motifs import scan
+
+    methods = res.subdirs("design")
+    if not methods:
+        res.notes.append("no design/ folder (design)")
+        return note("No designs yet: run `seqgen design`."), {}
+    parts, numbers, trajectories = [], {}, {}
+    if colors:
+        parts.append('<p class="legend">Motif sites (FIMO, p &lt; 1e-4): ' + "".join(
+            f'<span style="background:{c}">{esc(n)}</span>' for n, c in colors.items()) + "</p>")
+    for method in methods:
+        df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table")
+        if df is None or "sequence" not in df:
+            data = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet)
+            if data is None:
+                continue
+            df = pd.DataFrame({"id": data.ids, "sequence": data.sequences})
+        col = score_column(df)
+        if col:
+            df = df.sort_values(col, ascending=False, kind="stable")
+            numbers[method] = {"n": len(df), "best": float(df[col].max()), "mean": float(df[col].mean())}
+        else:
+            numbers[method] = {"n": len(df)}
+        shown = df.head(top).reset_index(drop=True)
+        if motifs and len(shown):
+            seqs = shown["sequence"].astype(str).str.upper().tolist()
+            try:
+                codes = encode(seqs, alphabet) if len({len(s) for s in seqs}) == 1 else None
+            except ValueError:
+                codes = None
+            sites = scan(motifs, codes) if codes is not None else pd.DataFrame(columns=["index"])
+            shown["sequence"] = [marked_sequence(s, sites[sites["index"] == i], colors) for i, s in enumerate(seqs)]
+            if "index" in sites:
+                shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
+        else:
+            shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
+        keep = [c for c in ["id", "sequence", "sites", col] if c and c in shown] + \
+               [c for c in shown.columns if c not in ("id", "sequence", "sites", col)][:3]
+        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; top {len(shown)} by "
+                     f"{esc(col or 'file order')}.</p>" + table(shown[keep], raw_columns=("sequence",)))
+        traj = res.csv(f"design/{method}/trajectory.tsv", f"{method} trajectory")
+        if traj is not None:
+            trajectories[method] = traj
+    if trajectories:
+        fig = plots.trajectories(trajectories)
+        if fig is not None:
+            parts.append("<h3>Design trajectories</h3>" + img(plots.to_png_bytes(fig), "trajectories"))
+    return "".join(parts), numbers
+
+
+def quality_section(res: Results) -> tuple[str, dict]:
+    """Predictor metrics and scatter, training curves, generator evaluations."""
+    from seqgen import plots
+
+    parts, numbers = [], {}
+    metrics = res.json("predictor/metrics.json", "predictor quality")
+    if metrics is not None:
+        flat = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
+        numbers["predictor"] = flat
+        parts.append("<h3>Predictor</h3>" + kv_table(metrics))
+    preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted")
+    if preds is not None and {"measured", "predicted"} <= set(preds.columns):
+        fig = plots.measured_vs_predicted(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
+        parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
+    curves = {}
+    for model in ["predictor"] + [f"generator/{g}" for g in res.subdirs("generator")]:
+        df = res.csv(f"{model}/metrics.csv", f"{model} training curve")
+        if df is not None:
+            curves[model] = df
+    if curves:
+        fig = plots.training_curves(curves)
+        if fig is not None:
+            parts.append("<h3>Training curves</h3>" + img(plots.to_png_bytes(fig), "training curves"))
+    for g in res.subdirs("generator"):
+        ev = res.json(f"generator/{g}/evaluation.json", f"{g} evaluation")
+        if ev is not None:
+            numbers[g] = {k: v for k, v in ev.items() if isinstance(v, (int, float))}
+            parts.append(f"<h3>Generator {esc(g)}: samples against training data</h3>" + kv_table(ev))
+    if not parts:
+        return note("No trained models yet: run `seqgen train`."), numbers
+    return "".join(parts), numbers
+
+
+def sequence_section(res: Results, data, alphabet) -> str:
+    """Score distributions and composition (GC, k-mers) of training, generated and designed sequences."""
+    from seqgen import plots
+
+    sets, scores = {}, {}
+    preds = res.csv("predictor/predictions.tsv", "predictor predictions") if res.path(
+        "predictor/predictions.tsv") else None
+    if preds is not None and "predicted" in preds:  # training sequences on the predictor's scale, like the rest
+        scores["held-out training (predicted)"] = preds["predicted"].to_numpy()
+    if data is not None:
+        sets["training"] = data.codes
+        if data.label_names and not scores:
+            scores[f"training ({data.label_names[0]}, measured)"] = data.labels[:, 0]
+    for g in res.subdirs("generator"):
+        s = res.sequences(f"generator/{g}/samples.fasta", f"{g} samples", alphabet)
+        if s is not None:
+            sets[g] = s.codes
+        t = res.csv(f"generator/{g}/samples.tsv", f"{g} sample scores") if res.path(
+            f"generator/{g}/samples.tsv") else None
+        if t is not None and score_column(t):
+            scores[f"{g} samples"] = t[score_column(t)].to_numpy()
+    for method in res.subdirs("design"):
+        t = res.path(f"design/{method}/designs.tsv")
+        df = pd.read_csv(t, sep="\t") if t else None
+        if df is not None and score_column(df):
+            scores[f"design {method}"] = df[score_column(df)].to_numpy()
+        s = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet) if res.path(
+            f"design/{method}/designs.fasta") else None
+        if s is not None:
+            sets[f"design {method}"] = s.codes
+    parts = []
+    if scores:
+        fig = plots.distributions(scores)
+        parts.append("<h3>Scores</h3><p class='sub'>Predictor scores of held-out training sequences "
+                     "(predictor/predictions.tsv; the measured labels when that is absent), generated samples "
+                     "(samples.tsv) and designs (designs.tsv).</p>"
+                     + img(plots.to_png_bytes(fig), "score distributions"))
+    if len(sets) >= 1 and "training" in sets:
+        fig, js = plots.composition(sets, alphabet)
+        js_text = "; ".join(f"{esc(k)} {v:.4f}" for k, v in js.items())
+        parts.append("<h3>Composition</h3>" + (f"<p class='sub'>k-mer Jensen-Shannon divergence to training "
+                                               f"(bits): {js_text}</p>" if js else "")
+                     + img(plots.to_png_bytes(fig), "composition"))
+    return "".join(parts) or note("No sequences to compare yet.")
+
+
+def provenance_section(res: Results, data) -> str:
+    """Config, data provenance, motif settings, versions."""
+    from seqgen.motifs import versions
+
+    parts = []
+    for name in ("config.yaml", "config.yml", "config.json"):
+        p = res.path(name)
+        if p:
+            parts.append(f"<h3>Configuration ({esc(name)})</h3><pre>{esc(p.read_text())}</pre>")
+            break
+    else:
+        res.notes.append("no config.yaml in the results folder (settings)")
+    if data is not None:
+        parts.append("<h3>Training data</h3>" + kv_table(data.meta))
+    params = res.json("motifs/params.json", "motif settings") if res.path("motifs/params.json") else None
+    if params:
+        parts.append("<h3>Motif analysis</h3>" + kv_table({k: v for k, v in params.items() if k != "versions"}))
+        if "versions" in params:
+            parts.append("<p class='sub'>Motif analysis run with:</p>" + kv_table(params["versions"]))
+    parts.append("<h3>This report</h3>" + kv_table({"written": datetime.datetime.now().isoformat(timespec="seconds"),
+                                                   "folder": str(res.root.resolve()), **versions()}))
+    return "".join(parts)
+
+
+def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) -> str:
+    cards = []
+    if data is not None:
+        cards += [card("training sequences", len(data)), card(f"length ({data.alphabet.name})", data.length)]
+    for name, nums in quality_numbers.items():
+        for k, v in list(nums.items())[:3]:
+            cards.append(card(f"{name} {k}", v))
+    for method, nums in design_numbers.items():
+        cards.append(card(f"{method} designs", nums["n"]))
+        if "best" in nums:
+            cards.append(card(f"{method} best score", nums["best"]))
+    if motif_list:
+        cards.append(card("motifs", len(motif_list)))
+        if matches is not None and len(matches):
+            best = matches[matches["rank"] == 1].sort_values("q_value").head(3)
+            for r in best.itertuples():
+                cards.append(card(f"{r.query} best match (q = {r.q_value:.2g})", f"{r.target_name}"))
+    return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")
+
+
+def build_report(results, title: str | None = None, top: int = 20) -> tuple[str, list[str]]:
+    """HTML text of the report for one results folder, and the notes on what was missing."""
+    res = Results(results)
+    from seqgen.data import SequenceSet
+
+    data = res._read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
+    alphabet = data.alphabet if data is not None else None
+    motif_html, motif_list, colors = motif_section(res, alphabet)
+    if alphabet is None:
+        from seqgen.alphabets import DNA
+
+        alphabet = motif_list[0].alphabet if motif_list else DNA
+    design_html, design_numbers = design_section(res, motif_list, colors, top, alphabet)
+    quality_html, quality_numbers = quality_section(res)
+    seq_html = sequence_section(res, data, alphabet)
+    matches = res.csv("motifs/tomtom.tsv", "Tomtom matches") if res.path("motifs/tomtom.tsv") else None
+    prov_html = provenance_section(res, data)
+    title = title or res.root.resolve().name
+    notes = sorted(set(res.notes))
+    body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
+            f"<h2>Summary</h2>{summary_cards(data, motif_list, matches, design_numbers, quality_numbers)}"
+            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}"
+            f"<h2>Model quality</h2>{quality_html}<h2>Sequences: training, generated, designed</h2>{seq_html}"
+            f"<h2>How it was made</h2>{prov_html}"
+            f"<h2>Not in this folder</h2>" + ("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+                                                if notes else "<p>Everything expected was found.</p>"))
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>seqgen report: {esc(title)}</title>"
+            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+    return page, notes
+
+
+def write_report(results, out, title: str | None = None, top: int = 20) -> list[str]:
+    """Write the report of ``results`` to ``out`` (HTML, atomically); returns the notes."""
+    page, notes = build_report(results, title, top)
+    write_text(out, page)
+    return notes

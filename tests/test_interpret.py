@@ -1,0 +1,112 @@
+"""Predictor-derived motifs, on a tiny CNN trained here on simulated EGR2 PBM data."""
+import numpy as np
+import pytest
+import torch
+
+from seqgen.alphabets import encode
+from seqgen.data import one_hot
+from seqgen.interpret import (attribution_motifs, filter_activations, filter_motifs, find_seqlets, first_conv,
+                              gradient_x_input, in_silico_mutagenesis)
+from seqgen.motifs import jaspar_motifs, tomtom
+from seqgen.simulate import simulate_pbm
+
+EGR_FAMILY = {"MA0472.2", "MA0162.5", "MA0732.2", "MA0733.2"}  # EGR2, EGR1, EGR3, EGR4
+
+
+class TinyCNN(torch.nn.Module):
+    def __init__(self, filters=16, width=11):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(4, filters, width, padding=width // 2)
+        self.out = torch.nn.Linear(filters, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.conv(x)).amax(dim=-1)).squeeze(-1)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    torch.manual_seed(0)
+    table, _ = simulate_pbm(n=6000, seed=0, threshold=8.0)
+    x = torch.tensor(one_hot(encode(table["sequence"].tolist(), "dna"), 4))
+    y = np.log(table["signal"].to_numpy())
+    y = torch.tensor((y - y.mean()) / y.std(), dtype=torch.float32)
+    net = TinyCNN()
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(6):
+        perm = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), 128):
+            b = perm[i: i + 128]
+            loss = ((net(x[b]) - y[b]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    net.eval()
+    with torch.no_grad():
+        pred = net(x)
+    assert np.corrcoef(pred.numpy(), y.numpy())[0, 1] > 0.5
+    top = x[torch.argsort(pred, descending=True)[:300]]
+    return net, top
+
+
+def best_egr_rank(motifs, n=3):
+    """Best rank (1-based) and its q-value of an EGR-family JASPAR match among the motifs' top n."""
+    table = tomtom(motifs, jaspar_motifs(), top=n)
+    hits = table[table["target"].isin(EGR_FAMILY) & (table["q_value"] < 0.05)]
+    return hits
+
+
+def test_filters_become_egr_pwms(trained):
+    net, top = trained
+    motifs = filter_motifs(net, top, top=3)
+    assert motifs and motifs[0].stats["influence"] >= motifs[-1].stats["influence"]
+    assert len(best_egr_rank(motifs[:1])) >= 1  # the most influential filter is an EGR motif
+
+
+@pytest.mark.parametrize("method", ["ism", "grad"])
+def test_attribution_seqlets_cluster_into_the_egr_motif(trained, method):
+    net, top = trained
+    motifs = attribution_motifs(net, top, method=method)
+    assert motifs and motifs[0].stats["n_seqlets"] >= 30
+    assert len(best_egr_rank(motifs[:1])) >= 1
+
+
+def test_ism_matches_brute_force(trained):
+    net, top = trained
+    x = top[:3]
+    deltas = in_silico_mutagenesis(net, x, batch_size=50)
+    with torch.no_grad():
+        base = net(x)
+        for pos in (0, 17, 34):
+            for letter in range(4):
+                mut = x.clone()
+                mut[:, :, pos] = 0
+                mut[:, letter, pos] = 1
+                np.testing.assert_allclose(deltas[:, letter, pos], (net(mut) - base).numpy(), atol=1e-5)
+    assert np.allclose((deltas * x.numpy()).sum(axis=1), 0, atol=1e-5)  # the letter present changes nothing
+
+
+def test_gradient_x_input_is_zero_off_the_sequence(trained):
+    net, top = trained
+    gx = gradient_x_input(net, top[:5])
+    assert gx.shape == (5, 4, 35) and np.all(gx[top[:5].numpy() == 0] == 0)
+
+
+def test_filter_windows_follow_padding_and_dilation():
+    torch.manual_seed(0)
+    for conv in (torch.nn.Conv1d(4, 3, 5, padding=2), torch.nn.Conv1d(4, 3, 3, dilation=2, padding="same"),
+                 torch.nn.Conv1d(4, 3, 5)):
+        model = torch.nn.Sequential(conv, torch.nn.ReLU())
+        x = torch.tensor(one_hot(np.random.default_rng(0).integers(0, 4, (2, 20), dtype=np.uint8), 4))
+        acts, wins = filter_activations(model, x)
+        # the activation is the filter applied to the window it is said to read
+        recon = torch.einsum("napk,fak->nfp", wins, conv.weight) + conv.bias[None, :, None]
+        assert torch.allclose(acts, recon, atol=1e-5)
+    assert first_conv(model) is conv
+
+
+def test_seqlets_found_where_contribution_is():
+    contrib = np.random.default_rng(0).normal(0, 0.1, (50, 40))
+    contrib[:, 10:16] += 2.0
+    rows, starts, _ = find_seqlets(contrib, 6, max_per_sequence=1)
+    assert len(rows) == 50 and np.all(np.abs(starts - 10) <= 1)

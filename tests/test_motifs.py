@@ -1,0 +1,173 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqgen.alphabets import DNA, PROTEIN, decode, reverse_complement
+from seqgen.cli import main
+from seqgen.errors import SeqgenError
+from seqgen.io import write_fasta
+from seqgen.motifs import (Motif, bh_qvalues, counts_to_pwm, discover_motifs, information_content, jaspar_motifs,
+                           kmer_presence, read_meme, scan, shuffled, tomtom, trim, write_meme)
+from seqgen.simulate import jaspar_motif
+
+EGR2 = "MA0472.2"
+
+
+def planted(n_fg=150, n_bg=600, length=40, matrix=EGR2, strand="both", seed=0):
+    """Random DNA; each foreground sequence gets one site sampled from a JASPAR matrix.
+
+    Returns fg codes, bg codes, site starts and strands (+1/-1) of the foreground.
+    """
+    rng = np.random.default_rng(seed)
+    _, counts = jaspar_motif(matrix)
+    pwm = counts_to_pwm(counts)
+    width = pwm.shape[1]
+    fg = rng.integers(0, 4, (n_fg, length), dtype=np.uint8)
+    bg = rng.integers(0, 4, (n_bg, length), dtype=np.uint8)
+    cum = pwm.cumsum(axis=0)  # (4, W)
+    sites = (rng.random((n_fg, width))[:, None, :] > cum[None]).sum(axis=1).astype(np.uint8)  # (N, W)
+    strands = rng.choice([1, -1], n_fg) if strand == "both" else np.full(n_fg, -1 if strand == "-" else 1)
+    sites[strands < 0] = reverse_complement(sites[strands < 0], DNA)
+    starts = rng.integers(0, length - width + 1, n_fg)
+    fg[np.arange(n_fg)[:, None], starts[:, None] + np.arange(width)] = sites
+    return fg, bg, starts, strands
+
+
+def top_matches(motif, k=3):
+    table = tomtom([motif], jaspar_motifs(), top=k)
+    return table
+
+
+def test_planted_motif_is_discovered_and_matched_to_jaspar():
+    fg, bg, _, _ = planted()
+    motifs = discover_motifs(fg, bg, "dna", n_motifs=2)
+    assert motifs, "nothing found"
+    m = motifs[0]
+    assert m.stats["log10_p"] < -20 and m.stats["fg_hits"] > 0.6 * len(fg)
+    table = top_matches(m)
+    assert EGR2 in set(table["target"])
+    assert table.loc[table["target"] == EGR2, "q_value"].iloc[0] < 0.05
+    assert (table["q_value"] >= table["p_value"]).all()
+
+
+def test_discovery_is_strand_aware():
+    fg, bg, _, _ = planted(strand="-", seed=3)  # every site on the minus strand
+    both = discover_motifs(fg, bg, "dna", n_motifs=1)[0]
+    assert both.stats["fg_hits"] > 0.6 * len(fg)
+    # the canonical k-mer count merges a k-mer with its reverse complement
+    codes = np.array([[0, 0, 1, 3]], dtype=np.uint8)  # AACT; its reverse complement is AGTT
+    rc = reverse_complement(codes, DNA)
+    assert np.array_equal(kmer_presence(codes, 4, DNA), kmer_presence(rc, 4, DNA))
+
+
+def test_no_motif_in_random_sequences():
+    rng = np.random.default_rng(1)
+    fg, bg = rng.integers(0, 4, (100, 30), dtype=np.uint8), rng.integers(0, 4, (400, 30), dtype=np.uint8)
+    assert discover_motifs(fg, bg, "dna") == []
+
+
+def test_tomtom_reports_reverse_complement_matches():
+    egr2 = next(m for m in jaspar_motifs() if m.name == EGR2)
+    table = tomtom([egr2.reverse_complement()], jaspar_motifs(), top=1)
+    assert table["target"].iloc[0] == EGR2 and table["orientation"].iloc[0] == "-"
+
+
+def test_fimo_finds_planted_sites_at_their_positions():
+    fg, _, starts, strands = planted(n_fg=20, seed=5)
+    egr2 = next(m for m in jaspar_motifs() if m.name == EGR2)
+    sites = scan([egr2], fg, ids=[f"s{i}" for i in range(20)], threshold=1e-4)
+    best = sites.sort_values("p_value").groupby("index").head(1).set_index("index")
+    found = 0
+    for i in best.index:
+        found += best.loc[i, "start"] == starts[i] and best.loc[i, "strand"] == ("+" if strands[i] > 0 else "-")
+    assert found >= 15
+    assert (sites["end"] - sites["start"] == egr2.width).all() and sites["sequence"].str.startswith("s").all()
+
+
+def test_meme_file_round_trips_and_opens_in_memelite(tmp_path):
+    from memelite.io import read_meme as memelite_read
+
+    rng = np.random.default_rng(0)
+    motifs = [Motif(f"m{i}", rng.dirichlet(np.ones(4), size=6 + i).T, DNA, "ACGT", nsites=10,
+                    stats={"log10_p": -12.0}) for i in range(3)]
+    path = tmp_path / "motifs.meme"
+    write_meme(path, motifs)
+    back = read_meme(path)
+    assert [m.name for m in back] == ["m0", "m1", "m2"] and back[0].description == "ACGT" and back[0].nsites == 10
+    for a, b in zip(motifs, back):
+        np.testing.assert_allclose(a.pwm, b.pwm, atol=1e-6)
+    theirs = memelite_read(str(path))
+    assert list(theirs) == ["m0 ACGT", "m1 ACGT", "m2 ACGT"]
+    np.testing.assert_allclose(theirs["m2 ACGT"], motifs[2].pwm, atol=1e-6)
+
+
+def test_protein_meme_round_trip(tmp_path):
+    pwm = np.random.default_rng(0).dirichlet(np.ones(20), size=5).T
+    write_meme(tmp_path / "p.meme", [Motif("p1", pwm, PROTEIN)])
+    (back,) = read_meme(tmp_path / "p.meme")
+    assert back.alphabet == PROTEIN and np.allclose(back.pwm, pwm, atol=1e-6)
+    assert "strands" not in (tmp_path / "p.meme").read_text()
+
+
+def test_bad_meme_file(tmp_path):
+    path = tmp_path / "bad.meme"
+    path.write_text("MEME version 4\n\nALPHABET= ACGT\n\nMOTIF x\nletter-probability matrix: alength= 4 w= 2\n"
+                    "0.25 0.25 0.25 0.25\n")
+    with pytest.raises(SeqgenError, match="bad.meme: motif 'x'"):
+        read_meme(path)
+
+
+def test_qvalues_match_benjamini_hochberg():
+    p = np.array([[0.01, 0.04, 0.03, 0.5]])
+    expected = [0.04 * 4 / 3, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5]
+    expected[0] = min(0.01 * 4, expected[1])
+    np.testing.assert_allclose(bh_qvalues(p)[0], expected)
+
+
+def test_information_content_and_trim():
+    pwm = np.array([[0.25, 1, 0, 0.25], [0.25, 0, 1, 0.25], [0.25, 0, 0, 0.25], [0.25, 0, 0, 0.25]])
+    np.testing.assert_allclose(information_content(pwm), [0, 2, 2, 0])
+    assert trim(pwm).shape == (4, 2)
+    assert Motif("x", pwm).consensus == "aACa"
+
+
+def test_shuffle_keeps_composition_and_padding():
+    codes = np.array([[0, 1, 2, 3, 3, 255], [1, 1, 1, 0, 2, 2]], dtype=np.uint8)
+    s = shuffled(codes, 0)
+    assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and s[0, -1] == 255
+
+
+def test_motifs_cli_on_unlabelled_fasta(tmp_path):
+    fg, _, _, _ = planted(n_fg=150, seed=2)
+    fasta = tmp_path / "designs.fa"
+    write_fasta(fasta, [f"d{i}" for i in range(len(fg))], decode(fg, DNA))
+    out = tmp_path / "motifs"
+    assert main(["motifs", "--input", str(fasta), "--out", str(out), "--n-motifs", "2"]) == 0
+    for name in ("motifs.meme", "motifs.tsv", "tomtom.tsv", "sites.tsv", "params.json"):
+        assert (out / name).is_file(), name
+    table = pd.read_csv(out / "tomtom.tsv", sep="\t")
+    first = table[table["query"] == "seqgen-1"]
+    assert EGR2 in set(first["target"].head(3))
+    assert (out / "logos" / "seqgen-1.png").is_file() and (out / "logos" / "seqgen-1.svg").is_file()
+    assert len(read_meme(out / "motifs.meme")) >= 1
+
+
+def test_motifs_cli_errors(tmp_path, capsys):
+    assert main(["motifs", "--input", str(tmp_path / "missing.fa"), "--out", str(tmp_path / "m")]) == 1
+    assert "missing.fa: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_egr2_pbm_top_probes_give_the_egr_motif(shared_data):
+    from seqgen.io import read_sequences
+    from seqgen.motifs import top_and_rest
+
+    path = shared_data / "pbm" / "dream5" / "Egr2_HK.txt"
+    if not path.is_file():
+        pytest.skip("no DREAM5 Egr2 data")
+    data = read_sequences(path, "dna", "dream5")
+    fg, bg = top_and_rest(data.codes, data.label("signal"), 500)
+    (motif,) = discover_motifs(fg, bg, "dna", n_motifs=1)
+    table = top_matches(motif)
+    assert (table["target_name"].str.startswith("EGR") & (table["q_value"] < 0.05)).any()

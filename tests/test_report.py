@@ -1,0 +1,154 @@
+"""The HTML report: a full results folder, partial ones, and a real render in headless Chromium."""
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from seqgen.alphabets import DNA, decode, encode
+from seqgen.cli import main
+from seqgen.data import SequenceSet, one_hot
+from seqgen.interpret import in_silico_mutagenesis
+from seqgen.io import write_fasta
+from seqgen.motifs import discover_motifs, top_and_rest, write_results
+from seqgen.report import build_report
+from seqgen.simulate import simulate_pbm
+
+
+class TinyCNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(4, 8, 11, padding=5)
+        self.out = torch.nn.Linear(8, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.conv(x)).amax(dim=-1)).squeeze(-1)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """A results folder made by real (small) steps: simulated data, a tiny predictor trained here,
+    a greedy in-silico-mutagenesis design run with it, and motif discovery on the top probes."""
+    root = tmp_path_factory.mktemp("results") / "demo"
+    root.mkdir()
+    table, info = simulate_pbm(n=3000, seed=0, threshold=8.0)
+    data = SequenceSet(encode(table["sequence"].tolist(), DNA), DNA, table["id"].to_numpy(), labels=np.log(table["signal"].to_numpy())[:, None],
+                       label_names=["log_signal"], meta={"source": "simulate_pbm", **info})
+    data.save(root / "data.npz")
+    (root / "config.yaml").write_text("dataset: demo\nseed: 0\nmotifs:\n  jaspar_release: JASPAR2024\n")
+    # predictor
+    torch.manual_seed(0)
+    x = torch.tensor(one_hot(data.codes, 4))
+    y = torch.tensor((data.labels[:, 0] - data.labels[:, 0].mean()) / data.labels[:, 0].std(), dtype=torch.float32)
+    net, rows = TinyCNN(), []
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    for step in range(150):
+        b = torch.randint(0, 2500, (128,))
+        loss = ((net(x[b]) - y[b]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 10 == 0:
+            with torch.no_grad():
+                val = float(((net(x[2500:]) - y[2500:]) ** 2).mean())
+            rows.append({"step": step, "loss": loss.item(), "val_loss": val})
+    (root / "predictor").mkdir()
+    pd.DataFrame(rows).to_csv(root / "predictor" / "metrics.csv", index=False)
+    with torch.no_grad():
+        pred = net(x[2500:]).numpy()
+    pd.DataFrame({"measured": y[2500:].numpy(), "predicted": pred}).to_csv(root / "predictor" / "predictions.tsv",
+                                                                           sep="\t", index=False)
+    (root / "predictor" / "metrics.json").write_text(json.dumps(
+        {"pearson": float(np.corrcoef(pred, y[2500:].numpy())[0, 1]), "n_test": 500}))
+    # design: greedy best single substitution per step, scored by the predictor
+    design = x[:30].clone()
+    traj = []
+    with torch.no_grad():
+        for step in range(8):
+            s = net(design)
+            traj.append({"step": step, "mean_score": float(s.mean()), "best_score": float(s.max())})
+            deltas = torch.tensor(in_silico_mutagenesis(net, design)).reshape(len(design), -1)
+            best = deltas.argmax(dim=1)
+            letter, pos = best // design.shape[2], best % design.shape[2]
+            design[torch.arange(len(design)), :, pos] = 0
+            design[torch.arange(len(design)), letter, pos] = 1
+        scores = net(design).numpy()
+    seqs = decode(design.argmax(1).numpy().astype(np.uint8), DNA)
+    folder = root / "design" / "greedy-ism"
+    folder.mkdir(parents=True)
+    ids = [f"design_{i + 1}" for i in range(len(seqs))]
+    write_fasta(folder / "designs.fasta", ids, seqs)
+    pd.DataFrame({"id": ids, "sequence": seqs, "score": scores}).to_csv(folder / "designs.tsv", sep="\t", index=False)
+    pd.DataFrame(traj).to_csv(folder / "trajectory.tsv", sep="\t", index=False)
+    # motifs
+    fg, bg = top_and_rest(data.codes, data.labels[:, 0], 100)
+    motifs = discover_motifs(fg, bg, DNA, n_motifs=2)
+    write_results(root / "motifs", motifs, fg, params={"n_foreground": len(fg), "background": "the rest"})
+    return root
+
+
+def external_links(page: str) -> list:
+    return re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?!data:)(?:https?:|//)""", page, flags=re.I)
+
+
+def test_full_report_is_self_contained(results, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", "--results", str(results), "--out", str(out), "--top", "10"]) == 0
+    page = out.read_text()
+    assert page.count("data:image/png;base64,") >= 6  # logos, curves, scatter, trajectory, scores, composition
+    assert external_links(page) == [] and "<link" not in page and "<script" not in page
+    for text in ("Summary", "seqgen-1", "EGR2", "MA0472.2", "greedy-ism", "design_", "Training curves",
+                 "pearson", "dataset: demo", "memelite"):
+        assert text in page, text
+    assert page.index("Summary") < page.index("Motifs") < page.index("Designs") < page.index("Model quality") \
+        < page.index("How it was made")
+    assert "background:#ffd166" in page  # a motif site marked in the designs table
+
+
+def test_report_on_partial_folders(tmp_path):
+    only_metrics = tmp_path / "only_metrics"
+    (only_metrics / "predictor").mkdir(parents=True)
+    pd.DataFrame({"step": [0, 1, 2], "loss": [1.0, 0.5, 0.3]}).to_csv(only_metrics / "predictor" / "metrics.csv",
+                                                                      index=False)
+    page, notes = build_report(only_metrics)
+    assert "Training curves" in page and "data:image/png" in page
+    assert any("motifs/motifs.meme" in n for n in notes) and any("data.npz" in n for n in notes)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    page, notes = build_report(empty)
+    assert "No motifs yet" in page and "No designs yet" in page
+    broken = tmp_path / "broken"
+    (broken / "predictor").mkdir(parents=True)
+    (broken / "predictor" / "metrics.json").write_text("{not json")
+    page, notes = build_report(broken)
+    assert any("could not read predictor/metrics.json" in n for n in notes)
+
+
+def test_report_of_missing_folder(tmp_path, capsys):
+    assert main(["report", "--results", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")]) == 1
+    assert "results folder does not exist" in capsys.readouterr().err
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
+def test_report_renders_in_headless_chromium(results, tmp_path):
+    out = results / "report.html"
+    assert main(["report", "--results", str(results), "--out", str(out)]) == 0
+    shot = results / "report.png"  # kept beside the report to look at
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1200,2400",
+           f"--screenshot={shot}", out.as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=90)
+    from PIL import Image
+
+    image = np.asarray(Image.open(shot).convert("L"))
+    assert image.shape[0] >= 2000 and image.shape[1] >= 1000
+    assert (image < 128).mean() > 0.01  # text and pictures were drawn, not a blank page
+    print(f"screenshot: {shot}")
