@@ -41,7 +41,7 @@ def test_each_method_raises_the_score(method, steps):
     result = design(obj, cons, DesignSettings(method=method, n=16, steps=steps, lr=0.3, seed=1), CPU)
     assert result.codes.shape[1] == 30 and len(result.codes) >= 10
     assert result.utility.mean() > random_mean(scorer) + 4.0  # several nats above random probes
-    assert len(result.trajectory) == steps and result.trajectory[-1]["best"] >= result.trajectory[0]["best"]
+    assert len(result.trajectory) == steps and result.trajectory[-1]["best_score"] >= result.trajectory[0]["best_score"]
     assert result.calls_per_sequence == steps * (8 if method == "anneal" else 1)
     assert np.all(np.diff(result.utility) <= 1e-6)  # best first
 

@@ -81,8 +81,8 @@ class DesignResult:
     predictions : dict
         ``{objective: (mean (M,), std (M,))}``.
     trajectory : list of dict
-        Per step: ``step``, ``calls`` (per sequence so far), ``best`` and ``mean`` utility of the current
-        sequences (relaxed inputs for softmax/latent).
+        Per step: ``step``, ``calls`` (per sequence so far), the best and mean utility of the current
+        sequences (relaxed inputs for softmax/latent), as ``best_score`` and ``mean_score``.
     dropped : int
         Candidates dropped because a constraint could not be repaired, or as duplicates.
     """
@@ -213,7 +213,7 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             else:
                 best_codes = param.discrete().cpu().numpy()
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
-                           "best": float(u.max()), "mean": float(u.mean())})
+                           "best_score": float(u.max()), "mean_score": float(u.mean())})
         if callback is not None:
             callback(step, step * settings.calls_per_step, best_codes)
     return best_codes, trajectory
@@ -264,8 +264,8 @@ def _anneal(objectives, constraints, settings, device, generator, callback):
         current[accept] = proposal[accept]
         improved = current > best_util
         best_codes[improved], best_util[improved] = codes[improved], current[improved]
-        trajectory.append({"step": step, "calls": step * m, "best": float(current.max()),
-                           "mean": float(current.mean())})
+        trajectory.append({"step": step, "calls": step * m, "best_score": float(current.max()),
+                           "mean_score": float(current.mean())})
         if callback is not None:
             callback(step, step * m, best_codes)
     return best_codes, trajectory

@@ -84,3 +84,12 @@ def design_options(wildcards, input):
     if "generator" in input.keys():
         options["generator"] = str(Path(input.generator).parent)
     return cli_options(options)
+
+
+def dataset_config_yaml(wildcards):
+    """The settings of one data set's run, as YAML (copied into its results folder for the report)."""
+    import yaml
+
+    settings = {k: v for k, v in config.items() if k != "datasets"}
+    settings["dataset"] = {wildcards.dataset: config["datasets"][wildcards.dataset]}
+    return yaml.safe_dump(settings, sort_keys=False)

@@ -27,3 +27,15 @@ rule encode:
         options=encode_options,
     shell:
         "seqgen encode {input:q} {params.options} --out {output:q} 2> {log:q}"
+
+rule save_config:
+    conda:
+        "../envs/seqgen.yaml"
+    output:
+        "results/{dataset}/config.yaml",
+    params:
+        text=lambda w: dataset_config_yaml(w),
+    log:
+        "results/{dataset}/logs/save_config.log",
+    run:
+        Path(output[0]).write_text(params.text)

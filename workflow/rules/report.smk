@@ -9,6 +9,7 @@ rule report_html:
         expand("results/{{dataset}}/design/{method}/motifs/tomtom.tsv", method=METHODS),
         "results/{dataset}/motifs/tomtom.tsv",
         "results/{dataset}/predictor/model.pt",
+        "results/{dataset}/config.yaml",
     output:
         report(
             "results/{dataset}/report.html",
