@@ -16,22 +16,29 @@ selection without touching the test arrays). Writes ``results/dream5[-NAME].json
 """
 from __future__ import annotations
 
-import argparse
-import sys
-import tempfile
-import time
-from pathlib import Path
+import os
 
-import numpy as np
-import torch
-import yaml
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # no spinning threads on a shared machine
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import yaml  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
 
 from common import SHARED_DATA, write_json  # noqa: E402
+from seqgen.data import one_hot  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.evaluation import auroc, pearson, spearman  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
+from seqgen.models.predictor import Predictor  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402
 from seqgen.tasks import merge_config, recipe  # noqa: E402
 from seqgen.tasks.predictor import split_index  # noqa: E402
@@ -47,8 +54,6 @@ def member_outputs(predictor, codes: np.ndarray) -> np.ndarray:
     outs = []
     with torch.no_grad():
         for start in range(0, len(codes), 8192):
-            from seqgen.data import one_hot
-
             outs.append(predictor.outputs(one_hot(x[start:start + 8192], 4)).float())
     z = torch.cat(outs).double().numpy()
     norm = predictor.normalization
@@ -94,6 +99,37 @@ def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test
     return row
 
 
+def ensemble_cost(user: dict, device, steps: int = 30) -> dict:
+    """Time per training step of one K-member ensemble against K separate single models (same batch per member)."""
+    config, settings = merge_config("predictor", {**BASE, **user})
+    members, batch = config["members"], settings.batch_size
+    arch = {k: config[k] for k in ("filters", "kernel", "layers", "kernel2", "dilation", "hidden", "pool_bins",
+                                   "dropout")}
+    strands = "concat" if config["strands"] == "auto" else config["strands"]
+    timings = {}
+    for k in (1, members):
+        model = Predictor(4, 35, members=k, strands=strands, **arch).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        codes = torch.randint(0, 4, (batch * k, 35), dtype=torch.uint8, device=device)
+        x = one_hot(codes, 4).reshape(batch, k, 4, 35)  # each member its own batch
+        y = torch.randn(batch, k, device=device)
+        for i in range(steps + 5):
+            if i == 5:
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                t0 = time.perf_counter()
+            loss = ((model(x) - y) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        timings[k] = 1000 * (time.perf_counter() - t0) / steps
+    return {"members": members, "ms_per_step_single": round(timings[1], 2),
+            "ms_per_step_ensemble": round(timings[members], 2),
+            "ensemble_vs_separate": round(timings[members] / (members * timings[1]), 3)}
+
+
 def summary(rows: list[dict], part: str) -> dict:
     """Mean of each figure per direction for ``part`` (ensemble, member0, members_mean, validation)."""
     out = {}
@@ -106,6 +142,23 @@ def summary(rows: list[dict], part: str) -> dict:
     return out
 
 
+def markdown(rows: list[dict], summ: dict) -> str:
+    """Per-TF table (ensemble and member 0) and the means per direction, as Markdown."""
+    figs = ("pearson_raw", "pearson_log", "spearman", "auroc")
+    lines = ["| TF | train -> test | steps (stop) | s | " + " | ".join(f"ens. {f}" for f in figs)
+             + " | " + " | ".join(f"single {f}" for f in figs) + " |", "|---" * (4 + 2 * len(figs)) + "|"]
+    for r in rows:
+        lines.append(f"| {r['tf']} | {r['train']} -> {r['test']} | {r['steps']} ({r['stopped']}) | {r['seconds']:.0f} | "
+                     + " | ".join(f"{r['ensemble'][f]:.3f}" for f in figs) + " | "
+                     + " | ".join(f"{r['member0'][f]:.3f}" for f in figs) + " |")
+    lines += ["", "| mean over TFs | direction | " + " | ".join(figs) + " |", "|---" * (2 + len(figs)) + "|"]
+    for part, label in (("ensemble", "ensemble"), ("member0", "single model (member 0)"),
+                        ("members_mean", "single model (mean over members)"), ("validation", "validation (train array)")):
+        for direction, values in summ.get(part, {}).items():
+            lines.append(f"| {label} | {direction} | " + " | ".join(f"{values[f]:.3f}" for f in figs) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tfs", nargs="*", help="TFs (default: every TF in the folder)")
@@ -115,7 +168,10 @@ def main(argv=None) -> int:
     parser.add_argument("--name", help="suffix of the JSON file")
     parser.add_argument("--no-test", action="store_true", help="validation figures only (model selection)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads (the budget is per core)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    warnings.filterwarnings("ignore", "Mean of empty slice")  # AUROC is nan where no probe is a positive
     if not DREAM5.is_dir():
         print(f"skipped: {DREAM5} is absent", file=sys.stderr)
         return 0
@@ -136,9 +192,13 @@ def main(argv=None) -> int:
                   f"val log-r {row['validation']['ensemble']['pearson_log']:.3f} | "
                   + " ".join(f"{k} {v:.3f}" for k, v in shown.items()), file=sys.stderr, flush=True)
     parts = ["validation"] + ([] if args.no_test else ["ensemble", "member0", "members_mean"])
-    payload = {"settings": user, "device": str(device), "rows": rows,
+    cost = ensemble_cost(user, device)
+    print(f"ensemble cost: {cost}", file=sys.stderr)
+    payload = {"settings": user, "device": str(device), "threads": args.threads, "ensemble_cost": cost, "rows": rows,
                "summary": {part: summary(rows, part) for part in parts}}
     path = write_json("dream5" + (f"-{args.name}" if args.name else ""), payload)
+    if not args.no_test:
+        path.with_suffix(".md").write_text(markdown(rows, payload["summary"]))
     for part in parts:
         for direction, figs in payload["summary"][part].items():
             print(f"{part:13s} {direction}: " + " ".join(f"{k} {v:.3f}" for k, v in figs.items()), file=sys.stderr)
