@@ -237,10 +237,40 @@ def _run_report(args) -> None:
         print(f"note: {note}", file=sys.stderr)
     print(f"report -> {args.out}", file=sys.stderr)
 
+def _add_predict(sub) -> None:
+    from seqgen.io import FORMATS
+
+    p = sub.add_parser("predict", help="predict sequences with a trained predictor",
+                       description="Score every sequence of a file (any format 'encode' reads, or an encoded .npz) "
+                                   "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
+                                   "ensemble's members, on the label's own scale; probabilities for "
+                                   "classification).")
+    p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'")
+    p.add_argument("--input", required=True, help="sequences to score")
+    p.add_argument("--out", required=True, help="output .tsv")
+    p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
+    p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
+    p.add_argument("--id-column", help="CSV/TSV column holding ids")
+    p.add_argument("--ambiguous", choices=["error", "drop"], default="error")
+    p.add_argument("--batch-size", type=int, default=8192)
+    _add_common(p, seed=False)
+
+
+def _run_predict(args) -> None:
+    from seqgen.device import select_device
+    from seqgen.predict import predict_file
+
+    n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
+                     sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous)
+    print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
+
+
+
 
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
-            "train": (_add_train, _run_train), "design": (_add_design, _run_design),
-            "motifs": (_add_motifs, _run_motifs), "report": (_add_report, _run_report)}
+            "train": (_add_train, _run_train), "predict": (_add_predict, _run_predict),
+            "design": (_add_design, _run_design), "motifs": (_add_motifs, _run_motifs),
+            "report": (_add_report, _run_report)}
 
 
 def build_parser() -> argparse.ArgumentParser:

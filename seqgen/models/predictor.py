@@ -1,0 +1,166 @@
+"""DeepBind-style CNN predictor, as an ensemble of K members in one batched module.
+
+A member is: convolution filters over the one-hot input (optionally more
+convolution layers), max and average pooling over positions, and a small MLP
+head giving one output (a standardized label for regression, a logit for
+classification).
+
+The K members live in one module as stacked parameters (a leading ``K`` axis
+on every weight): a convolution is the sequence's windows (``unfold``) times
+the K members' filter matrices, one batched matrix product, and the heads are
+batched products too. One forward pass computes all K members, on the same
+input or on one input per member (each member its own mini-batch in training).
+On a CPU this is compute-bound, so K members cost about K times one; the saving
+is in launches and Python overhead (large on a GPU), not in arithmetic.
+
+Strands (nucleic acids only): ``forward`` scans the given strand; ``max`` also
+scans the reverse complement with the same filters and keeps the larger of the
+two pooled features (the prediction is then the same for a sequence and its
+reverse complement); ``concat`` keeps both strands' pooled features side by
+side, so the head can tell orientation apart (PBM probes are tethered at one
+end, so orientation can matter).
+
+``pool_bins`` > 1 pools each of that many equal stretches of positions
+separately (position-aware pooling) rather than the whole sequence at once.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+STRANDS = ("forward", "max", "concat")
+
+
+def reverse_complement_one_hot(x: torch.Tensor) -> torch.Tensor:
+    """Reverse complement of channels-first one-hot (or relaxed) DNA/RNA.
+
+    With letters in ACGT (ACGU) order the complement of letter ``i`` is letter
+    ``3 - i``, so the reverse complement is a flip of both the letter and the
+    position axis. ``x``: ``(..., 4, L)``; returns the same shape.
+    """
+    return x.flip(-2, -1)
+
+
+class Predictor(nn.Module):
+    """An ensemble of ``members`` CNNs computed in one pass.
+
+    Parameters
+    ----------
+    alphabet_size : int
+        ``A``.
+    length : int
+        ``L``, the sequence length (for the number of positions after the convolutions).
+    members : int
+        ``K``, the ensemble size.
+    filters : int
+        Filters per convolution layer (per member).
+    kernel : int
+        Width of the first layer's filters (valid convolution).
+    layers : int
+        Convolution layers; layers after the first have odd width ``kernel2``,
+        dilation ``dilation``, same padding and a residual connection.
+    kernel2, dilation : int
+        Shape of the later convolution layers.
+    hidden : int
+        Width of the head's hidden layer (0: a linear head).
+    strands : {'forward', 'max', 'concat'}
+        How the reverse complement is used (see the module docstring).
+    pool_bins : int
+        Positional stretches pooled separately.
+    dropout : float
+        Dropout on the pooled features and the hidden layer.
+    """
+
+    def __init__(self, alphabet_size: int, length: int, members: int = 1, filters: int = 64, kernel: int = 13,
+                 layers: int = 1, kernel2: int = 5, dilation: int = 1, hidden: int = 32, strands: str = "forward",
+                 pool_bins: int = 1, dropout: float = 0.1):
+        super().__init__()
+        if strands not in STRANDS:
+            raise ValueError(f"strands must be one of {', '.join(STRANDS)}, not {strands!r}")
+        if strands != "forward" and alphabet_size != 4:
+            raise ValueError("scanning both strands needs a 4-letter nucleic-acid alphabet")
+        if kernel2 % 2 == 0:
+            raise ValueError(f"kernel2 must be odd (same padding), not {kernel2}")
+        if not 1 <= kernel <= length:
+            raise ValueError(f"kernel must be between 1 and the sequence length {length}, not {kernel}")
+        positions = length - kernel + 1
+        if not 1 <= pool_bins <= positions:
+            raise ValueError(f"pool_bins must be between 1 and {positions}, not {pool_bins}")
+        self.alphabet_size, self.members, self.filters = alphabet_size, members, filters
+        self.kernel, self.kernel2, self.dilation = kernel, kernel2, dilation
+        self.strands, self.pool_bins = strands, pool_bins
+        k = members
+        self.conv_w = nn.ParameterList([nn.Parameter(_uniform((k, alphabet_size * kernel, filters)))])
+        self.conv_w.extend(nn.Parameter(_uniform((k, filters * kernel2, filters))) for _ in range(layers - 1))
+        self.conv_b = nn.ParameterList(nn.Parameter(torch.zeros(k, 1, filters)) for _ in range(layers))
+        features = 2 * filters * pool_bins * (2 if strands == "concat" else 1)
+        self.dropout = nn.Dropout(dropout)
+        self.w1 = nn.Parameter(_uniform((k, features, hidden))) if hidden else None
+        self.b1 = nn.Parameter(torch.zeros(k, 1, hidden)) if hidden else None
+        self.w2 = nn.Parameter(_uniform((k, hidden or features, 1)))
+        self.b2 = nn.Parameter(torch.zeros(k, 1, 1))
+
+    def _conv(self, h: torch.Tensor, layer: int) -> torch.Tensor:
+        """``(K or 1, N, L, C)`` channels-last -> ``(K, N, L', F)``: windows times each member's filters."""
+        width, dilation = (self.kernel, 1) if layer == 0 else (self.kernel2, self.dilation)
+        if layer > 0:  # same padding along L
+            pad = dilation * (width - 1) // 2
+            h = nn.functional.pad(h, (0, 0, pad, pad))
+        span = dilation * (width - 1) + 1
+        windows = h.unfold(2, span, 1)[..., ::dilation]  # (K|1, N, L', C, width)
+        k, n, positions = windows.shape[:3]
+        out = torch.matmul(windows.reshape(k, n * positions, -1), self.conv_w[layer]) + self.conv_b[layer]
+        return out.view(self.members, n, positions, self.filters)
+
+    def _pool(self, h: torch.Tensor) -> torch.Tensor:
+        """``(K, N, L', F)`` -> ``(K, N, D)``: max and mean over (stretches of) positions."""
+        if self.pool_bins == 1:
+            return torch.cat([h.amax(2), h.mean(2)], -1)
+        positions = h.shape[2]
+        edges = [round(i * positions / self.pool_bins) for i in range(self.pool_bins + 1)]
+        parts = [h[:, :, a:b] for a, b in zip(edges[:-1], edges[1:])]
+        return torch.cat([p.amax(2) for p in parts] + [p.mean(2) for p in parts], -1)
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(K or 1, N, A, L)`` -> ``(K, N, D)`` pooled features of one strand."""
+        h = torch.relu(self._conv(x.transpose(-1, -2), 0))
+        for layer in range(1, len(self.conv_w)):
+            h = h + torch.relu(self._conv(h, layer))
+        return self._pool(h)
+
+    def _head(self, f: torch.Tensor) -> torch.Tensor:
+        """``(K, N, D)`` -> ``(N, K)``."""
+        f = self.dropout(f)
+        if self.w1 is not None:
+            f = self.dropout(torch.relu(torch.bmm(f, self.w1) + self.b1))
+        return (torch.bmm(f, self.w2) + self.b2).squeeze(-1).T
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """All members on the same sequences, or each member on its own.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            ``(N, A, L)`` one-hot (or relaxed, e.g. softmax) sequences for all
+            members, or ``(N, K, A, L)``: ``x[:, k]`` for member ``k``.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(N, K)`` outputs, differentiable in ``x``.
+        """
+        x = x.unsqueeze(0) if x.dim() == 3 else x.transpose(0, 1)  # (K|1, N, A, L)
+        n = x.shape[1]
+        if self.strands == "forward":
+            return self._head(self._features(x))
+        f = self._features(torch.cat([x, reverse_complement_one_hot(x)], 1))
+        f = torch.maximum(f[:, :n], f[:, n:]) if self.strands == "max" else torch.cat([f[:, :n], f[:, n:]], -1)
+        return self._head(f)
+
+
+def _uniform(shape) -> torch.Tensor:
+    """Uniform in +-1/sqrt(fan in), the fan in being the second-to-last axis."""
+    bound = 1.0 / math.sqrt(shape[-2])
+    return torch.empty(shape).uniform_(-bound, bound)

@@ -1,0 +1,134 @@
+"""Use a trained predictor: load it, score one-hot tensors (differentiably), predict files.
+
+The design engine needs :func:`load_predictor` and :meth:`LoadedPredictor.score`;
+``seqgen predict`` uses :func:`predict_file`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seqgen.alphabets import get_alphabet
+from seqgen.atomic import atomic_path
+from seqgen.checkpoint import check_compatible, load_checkpoint
+from seqgen.data import SequenceSet, one_hot
+from seqgen.labels import LabelTransform
+from seqgen.models.predictor import Predictor
+
+
+class LoadedPredictor:
+    """A trained predictor ensemble in eval mode, with its alphabet, length and label normalization.
+
+    Attributes
+    ----------
+    alphabet : seqgen.alphabets.Alphabet
+        The model's alphabet (``A = alphabet.size`` letters, in code order).
+    length : int
+        ``L``, the sequence length it was trained on.
+    members : int
+        ``K``, the ensemble size.
+    task : str
+        ``regression`` or ``classification``.
+    normalization : LabelTransform or None
+        How regression outputs map back to the label's scale.
+    model : Predictor
+    """
+
+    def __init__(self, payload: dict, device="cpu"):
+        self.device = torch.device(device)
+        self.alphabet = get_alphabet(payload["alphabet"])
+        self.length = int(payload["length"])
+        target = payload["target"]
+        self.task, self.label = target["task"], target["label"]
+        self.normalization = None if target["normalization"] is None else \
+            LabelTransform.from_dict(target["normalization"])
+        self.model = Predictor(**payload["architecture"])
+        self.model.load_state_dict(payload["state_dict"]["predictor"])
+        self.model.to(self.device).eval().requires_grad_(False)
+        self.members = self.model.members
+        self.payload = payload
+
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, A, L)`` float -> ``(N, K)`` member outputs (standardized label, or logit), differentiable in x."""
+        return self.model(x.to(self.device))
+
+    def score(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Ensemble mean and standard deviation on the model's scale, differentiable in ``x``.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            ``(N, A, L)`` float: one-hot, or relaxed (each column a distribution over letters).
+
+        Returns
+        -------
+        mean, std : torch.Tensor
+            ``(N,)`` each: mean and standard deviation over the K members of the
+            standardized (transformed) label for regression, of the logit for
+            classification; higher is better. ``std`` is 0 for a single model.
+        """
+        out = self.outputs(x)
+        std = out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
+        return out.mean(1), std
+
+    @torch.no_grad()
+    def predict(self, codes: np.ndarray, batch_size: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std over members of the prediction on the label's own scale.
+
+        Each member's output is mapped back (regression: inverse standardization
+        and transform; classification: probability), then averaged.
+
+        Parameters
+        ----------
+        codes : np.ndarray
+            ``(N, L)`` uint8 codes.
+
+        Returns
+        -------
+        mean, std : np.ndarray
+            ``(N,)`` float64 each.
+        """
+        means, stds = [], []
+        for start in range(0, len(codes), batch_size):
+            x = one_hot(torch.from_numpy(np.ascontiguousarray(codes[start:start + batch_size])).to(self.device),
+                        self.alphabet.size)
+            out = self.outputs(x).float()
+            out = torch.sigmoid(out) if self.task == "classification" else self.normalization.invert(out)
+            means.append(out.mean(1))
+            stds.append(out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0]))
+        if not means:
+            return np.zeros(0), np.zeros(0)
+        return torch.cat(means).double().cpu().numpy(), torch.cat(stds).double().cpu().numpy()
+
+
+def load_predictor(path, device="cpu") -> LoadedPredictor:
+    """Load a predictor from a model folder (``DIR/model.pt``) or a ``model.pt`` file."""
+    return LoadedPredictor(load_checkpoint(path, kind="predictor"), device)
+
+
+def read_input(path, alphabet: str, format: str | None = None, **options) -> SequenceSet:
+    """An encoded ``.npz`` (from ``seqgen encode``) or any file ``encode`` reads, in ``alphabet``."""
+    from seqgen.io import read_sequences
+
+    if format is None and str(path).endswith(".npz"):
+        return SequenceSet.load(path)
+    return read_sequences(path, alphabet, format, **options)
+
+
+def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
+                 batch_size: int = 8192, **options) -> int:
+    """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically).
+
+    Returns the number of sequences predicted.
+    """
+    predictor = load_predictor(model_path, device)
+    data = read_input(input_path, predictor.alphabet.name, format, **options)
+    check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)
+    mean, std = predictor.predict(data.codes, batch_size)
+    table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
+    with atomic_path(Path(out_path)) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    return len(table)

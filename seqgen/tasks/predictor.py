@@ -1,0 +1,207 @@
+"""Training recipe of the predictor: an ensemble of CNNs (:mod:`seqgen.models.predictor`) on one label.
+
+Regression (the label standardized after an optional log transform and
+background correction, see :mod:`seqgen.labels`; mean squared error) or binary
+classification (0/1 labels; binary cross-entropy). A random ``val_fraction``
+of the data is held out for early stopping on the ensemble's validation loss.
+Each member draws its own mini-batch every step, so the members differ by
+their initialization and their data order.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+from seqgen.data import SequenceSet
+from seqgen.device import DeviceData
+from seqgen.errors import SeqgenError
+from seqgen.evaluation import auroc, pearson
+from seqgen.labels import LabelTransform
+from seqgen.models.predictor import Predictor
+from seqgen.training import Context, Task, TrainSettings
+
+DEFAULTS = {
+    # what to learn
+    "label": None,  #: label column (default: the first)
+    "task": "auto",  #: regression, classification (0/1 labels) or auto (classification when labels are 0/1)
+    "transform": "none",  #: regression label transform: none or log (log(label + log_offset))
+    "log_offset": 1.0,
+    "background_label": None,  #: a label to regress out (PBM: background), see seqgen.labels
+    # the model
+    "members": 5,  #: ensemble size K
+    "filters": 64,
+    "kernel": 13,
+    "layers": 1,
+    "kernel2": 5,
+    "dilation": 1,
+    "hidden": 32,
+    "strands": "auto",  #: forward, max, concat; auto: concat for DNA/RNA, forward otherwise
+    "pool_bins": 1,
+    "dropout": 0.1,
+    # optimisation and validation
+    "lr": 0.001,
+    "weight_decay": 0.0,
+    "val_fraction": 0.1,
+    "val_seed": 0,
+    # engine settings (TrainSettings)
+    "steps": 5000,
+    "batch_size": 256,
+    "eval_every": 100,
+    "patience": 10,
+    "log_every": 50,
+    "checkpoint_every": 1000,
+    "seed": 0,
+    "max_time": None,
+    "amp": True,
+    "compile": False,
+    "progress": True,
+}
+
+ARCHITECTURE = ("members", "filters", "kernel", "layers", "kernel2", "dilation", "hidden", "strands", "pool_bins",
+                "dropout")
+EVAL_CHUNK = 8192
+
+
+class PredictorTask(Task):
+    """Trains a :class:`Predictor` ensemble; validation score: the ensemble's loss on the held-out split."""
+
+    kind = "predictor"
+
+    def __init__(self, config: dict, data: DeviceData, val: DeviceData | None, model: Predictor,
+                 classification: bool):
+        super().__init__(config, data)
+        self.val, self.model, self.classification = val, model, classification
+
+    def modules(self):
+        return {"predictor": self.model}
+
+    def prepare(self, ctx: Context) -> None:
+        self.net = ctx.wrap(self.model)
+        self.opt = ctx.adam(self.net.parameters(), lr=self.config["lr"], weight_decay=self.config["weight_decay"])
+
+    def optimizers(self):
+        return {"predictor": self.opt}
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.classification:
+            return torch.nn.functional.binary_cross_entropy_with_logits(out, y)
+        return torch.nn.functional.mse_loss(out, y)
+
+    def train_step(self, step: int, ctx: Context) -> dict[str, torch.Tensor]:
+        b, k = ctx.settings.batch_size, self.model.members
+        index = self.data.sample_index(b * k, ctx.generator)
+        x = self.data.one_hot(index).view(k, b, self.data.alphabet_size, -1).transpose(0, 1)  # (B, K, A, L)
+        y = self.data.labels[index, 0].view(k, b).T  # (B, K)
+        with ctx.autocast():
+            out = self.net(x)
+        loss = self._loss(out.float(), y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return {"loss": loss.detach()}
+
+    @torch.no_grad()
+    def outputs(self, data: DeviceData, ctx: Context | None = None) -> torch.Tensor:
+        """``(N, K)`` member outputs on every sequence of ``data`` (eval mode)."""
+        self.model.eval()
+        try:
+            parts = []
+            for start in range(0, len(data), EVAL_CHUNK):
+                index = torch.arange(start, min(start + EVAL_CHUNK, len(data)), device=data.device)
+                with ctx.autocast() if ctx else contextlib.nullcontext():
+                    parts.append(self.model(data.one_hot(index)).float())
+            return torch.cat(parts)
+        finally:
+            self.model.train()
+
+    def evaluate(self, ctx: Context) -> dict[str, float] | None:
+        if self.val is None:
+            return None
+        out, y = self.outputs(self.val, ctx), self.val.labels[:, 0]
+        if self.classification:
+            p = torch.sigmoid(out).mean(1).clamp(1e-6, 1 - 1e-6)
+            loss = float(torch.nn.functional.binary_cross_entropy(p, y))
+            return {"score": loss, "loss": loss, "auroc": auroc(p.cpu().numpy(), y.cpu().numpy() > 0.5)}
+        mean = out.mean(1)
+        loss = float(torch.nn.functional.mse_loss(mean, y))
+        return {"score": loss, "loss": loss, "member_loss": float(((out - y[:, None]) ** 2).mean()),
+                "pearson": pearson(mean.cpu().numpy(), y.cpu().numpy())}
+
+    def sequences_per_step(self, settings: TrainSettings) -> int:
+        return settings.batch_size * self.model.members
+
+
+def _label_column(data: SequenceSet, name) -> np.ndarray:
+    if not data.label_names:
+        raise SeqgenError("the data set has no labels; encode it with a label column (--label-column)")
+    if name is None:
+        return data.labels[:, 0]
+    if name not in data.label_names:
+        raise SeqgenError(f"setting 'label': no label {name!r}; the data set has {', '.join(data.label_names)}")
+    return data.labels[:, data.label_names.index(name)]
+
+
+def _task_type(config: dict, y: np.ndarray) -> str:
+    binary = bool(np.isin(y, (0.0, 1.0)).all())
+    kind = config["task"]
+    if kind == "auto":
+        return "classification" if binary else "regression"
+    if kind not in ("regression", "classification"):
+        raise SeqgenError(f"setting 'task' must be regression, classification or auto, not {kind!r}")
+    if kind == "classification" and not binary:
+        raise SeqgenError("setting 'task': classification needs labels that are all 0 or 1")
+    return kind
+
+
+def architecture(config: dict, data: SequenceSet) -> dict:
+    """The :class:`Predictor` arguments for ``config`` on ``data`` (``strands: auto`` resolved)."""
+    arch = {k: config[k] for k in ARCHITECTURE}
+    if arch["strands"] == "auto":
+        arch["strands"] = "concat" if data.alphabet.is_nucleic else "forward"
+    return {"alphabet_size": data.alphabet.size, "length": data.length, **arch}
+
+
+def split_index(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted ``(train, validation)`` indices of a random split of ``n`` items."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(fraction * n))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[PredictorTask, DeviceData]:
+    """Split off the validation set, fit the label normalization on the rest, build the ensemble."""
+    y = _label_column(data, config["label"])
+    task_type = _task_type(config, y)
+    background = None if config["background_label"] is None else _label_column(data, config["background_label"])
+    if not 0 <= config["val_fraction"] < 1:
+        raise SeqgenError(f"setting 'val_fraction' must be in [0, 1), not {config['val_fraction']}")
+    train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
+    n_val = len(val_index)
+    if len(train_index) == 0:
+        raise SeqgenError("no sequences left to train on")
+    if task_type == "regression":
+        norm = LabelTransform.fit(y[train_index], None if background is None else background[train_index],
+                                  config["transform"], config["log_offset"])
+        target = norm.apply(y, background)
+    else:
+        norm, target = None, y.astype(np.float32)
+    arch = architecture(config, data)
+    try:
+        model = Predictor(**arch)
+    except ValueError as exc:
+        raise SeqgenError(f"predictor settings: {exc}") from None
+
+    def resident(index):
+        part = SequenceSet(data.codes[index], data.alphabet, data.ids[index], labels=target[index, None],
+                           label_names=["target"])
+        return DeviceData(part, device)
+
+    train = resident(train_index)
+    val = resident(val_index) if n_val else None
+    task = PredictorTask(config, train, val, model, task_type == "classification")
+    task.model_extra = {"architecture": arch, "target": {
+        "task": task_type, "label": config["label"] or data.label_names[0],
+        "normalization": None if norm is None else norm.to_dict()}}
+    return task, train

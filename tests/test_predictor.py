@@ -1,0 +1,218 @@
+"""The predictor: model shapes and strands, ensembles, label normalization, training, loading, the CLI."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from seqgen.alphabets import reverse_complement
+from seqgen.cli import main
+from seqgen.data import SequenceSet, one_hot
+from seqgen.device import select_device
+from seqgen.errors import SeqgenError
+from seqgen.evaluation import auroc, pearson, spearman
+from seqgen.labels import LabelTransform
+from seqgen.models.predictor import Predictor, reverse_complement_one_hot
+from seqgen.predict import load_predictor
+from seqgen.tasks import merge_config, recipe
+from seqgen.training import Context, Trainer, TrainSettings
+
+CPU = torch.device("cpu")
+SMALL = {"members": 3, "filters": 16, "kernel": 9, "hidden": 8, "batch_size": 64, "eval_every": 20,
+         "log_every": 20, "progress": False, "lr": 0.005}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny tensors: one thread is fastest, and avoids spinning threads on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def random_one_hot(n, a, length, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return one_hot(torch.randint(0, a, (n, length), generator=g).to(torch.uint8), a)
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    """1,500 simulated PBM probes (EGR2 motif, little noise) as a SequenceSet with a signal label."""
+    from seqgen.alphabets import encode
+    from seqgen.simulate import simulate_pbm
+
+    table, _ = simulate_pbm(n=1500, length=30, seed=1, noise=0.1, threshold=8.0)
+    return SequenceSet(encode(table["sequence"].tolist(), "dna"), "dna", table["id"].to_numpy(),
+                       labels=table[["signal"]].to_numpy(), label_names=["signal"])
+
+
+def train(data, out, **settings):
+    config, ts = merge_config("predictor", {**SMALL, **settings})
+    task, _ = recipe("predictor").make_task(config, data, CPU)
+    result = Trainer(task, ts, out, data.alphabet.name, data.length, task.model_extra).fit(CPU)
+    return task, result
+
+
+# ------------------------------------------------------------ the module
+@pytest.mark.parametrize("a,strands", [(4, "forward"), (4, "max"), (4, "concat"), (20, "forward")])
+@pytest.mark.parametrize("layers,bins", [(1, 1), (2, 3)])
+def test_output_shapes(a, strands, layers, bins):
+    model = Predictor(a, 20, members=3, filters=8, kernel=5, layers=layers, strands=strands, pool_bins=bins)
+    x = random_one_hot(7, a, 20)
+    assert model(x).shape == (7, 3)
+    assert model(torch.stack([x, x, x], 1)).shape == (7, 3)
+
+
+def test_both_strands_need_dna():
+    with pytest.raises(ValueError, match="4-letter"):
+        Predictor(20, 20, strands="max")
+
+
+def test_reverse_complement_of_one_hot_matches_codes():
+    codes = np.random.default_rng(0).integers(0, 4, (5, 11)).astype(np.uint8)
+    rc = reverse_complement_one_hot(one_hot(torch.from_numpy(codes), 4))
+    assert torch.equal(rc, one_hot(torch.from_numpy(reverse_complement(codes, "dna")), 4))
+
+
+def test_max_strands_is_reverse_complement_invariant_and_concat_is_not():
+    x = random_one_hot(16, 4, 25)
+    for strands, invariant in (("max", True), ("concat", False)):
+        model = Predictor(4, 25, members=2, filters=8, kernel=7, strands=strands).eval()
+        same = torch.allclose(model(x), model(reverse_complement_one_hot(x)), atol=1e-5)
+        assert same == invariant
+
+
+def test_ensemble_members_are_independent_models_in_one_pass():
+    ens = Predictor(4, 20, members=3, filters=8, kernel=5, layers=2, strands="concat").eval()
+    x = random_one_hot(6, 4, 20)
+    out = ens(x)
+    for k in range(3):
+        single = Predictor(4, 20, members=1, filters=8, kernel=5, layers=2, strands="concat").eval()
+        single.load_state_dict({name: p[k:k + 1] for name, p in ens.state_dict().items()})
+        assert torch.allclose(single(x)[:, 0], out[:, k], atol=1e-5)
+    # each member on its own input: member k sees only x[:, k]
+    own = torch.stack([x, random_one_hot(6, 4, 20, seed=1), x], 1)
+    assert torch.allclose(ens(own)[:, [0, 2]], out[:, [0, 2]], atol=1e-5)
+    assert not torch.allclose(ens(own)[:, 1], out[:, 1])
+
+
+# ------------------------------------------------------------ labels and figures
+def test_label_transform_round_trip_and_background_regression():
+    rng = np.random.default_rng(0)
+    bg = rng.lognormal(6, 0.3, 500)
+    y = np.exp(rng.normal(8, 1, 500)) + 0.5 * bg
+    norm = LabelTransform.fit(y, transform="log")
+    z = norm.apply(y)
+    assert abs(z.mean()) < 1e-5 and abs(z.std() - 1) < 1e-4
+    assert np.allclose(norm.invert(torch.from_numpy(z).double()).numpy(), y, rtol=1e-4)
+    corrected = LabelTransform.fit(y, bg, transform="log")
+    assert corrected.beta > 0
+    assert abs(np.corrcoef(corrected.apply(y, bg), np.log(bg + 1))[0, 1]) < 1e-4
+    with pytest.raises(SeqgenError, match="log_offset"):
+        LabelTransform.fit(np.array([-5.0, 1.0]), transform="log")
+
+
+def test_figures():
+    assert pearson([1, 2, 3], [2, 4, 7]) > 0.98
+    assert spearman([1, 2, 3], [2, 4, 70]) == pytest.approx(1.0)
+    assert auroc([0.1, 0.4, 0.35, 0.8], [False, False, True, True]) == pytest.approx(0.75)
+    assert np.isnan(auroc([1, 2], [False, False]))
+
+
+# ------------------------------------------------------------ training
+def test_training_learns_the_planted_motif(simulated, tmp_path):
+    task, result = train(simulated, tmp_path, transform="log", steps=200, lr=0.01)
+    rows = pd.read_csv(tmp_path / "metrics.csv")  # a few strongly bound probes dominate the validation MSE
+    assert rows["val_loss"].min() < 0.9 * rows["val_loss"].iloc[0]
+    predictor = load_predictor(tmp_path)
+    mean, std = predictor.predict(simulated.codes)
+    assert mean.shape == std.shape == (len(simulated),) and (std > 0).all()
+    assert pearson(np.log(mean), np.log(simulated.label())) > 0.7
+
+
+def test_classification_and_protein(tmp_path):
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 20, (400, 15)).astype(np.uint8)
+    y = ((codes == 3).sum(1) >= 1).astype(np.float32)  # contains a D
+    data = SequenceSet(codes, "protein", [f"p{i}" for i in range(400)], labels=y[:, None], label_names=["bound"])
+    task, _ = train(data, tmp_path, steps=40, kernel=3)
+    assert task.model.strands == "forward" and task.model_extra["target"]["task"] == "classification"
+    predictor = load_predictor(tmp_path)
+    mean, std = predictor.predict(codes)
+    assert ((mean >= 0) & (mean <= 1)).all()
+    assert auroc(mean, y > 0.5) > 0.8
+
+
+def test_early_stopping_keeps_the_best_weights(tmp_path):
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, (300, 20)).astype(np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(300)], labels=rng.normal(size=(300, 1)),
+                       label_names=["noise"])
+    task, result = train(data, tmp_path, steps=2000, eval_every=5, patience=3, lr=0.02, kernel=5)
+    assert result.stopped == "early_stopping"
+    last = {k: v.clone() for k, v in task.model.state_dict().items()}
+    best = load_predictor(tmp_path).model.state_dict()
+    assert any(not torch.equal(last[k], best[k]) for k in best)
+    task.model.load_state_dict(best)
+    ctx = Context(CPU, TrainSettings(), torch.Generator())
+    assert task.evaluate(ctx)["score"] == pytest.approx(result.best_score, rel=1e-5)
+
+
+def test_bad_settings_are_refused(simulated):
+    for user, message in (({"task": "ranking"}, "setting 'task'"), ({"task": "classification"}, "all 0 or 1"),
+                          ({"label": "affinity"}, "no label 'affinity'"), ({"val_fraction": 1.0}, "val_fraction"),
+                          ({"kernel": 99}, "kernel must be"), ({"transform": "sqrt"}, "transform")):
+        config, _ = merge_config("predictor", {**SMALL, **user})
+        with pytest.raises(SeqgenError, match=message):
+            recipe("predictor").make_task(config, simulated, CPU)
+
+
+# ------------------------------------------------------------ the design interface
+def test_score_is_differentiable_in_relaxed_inputs(simulated, tmp_path):
+    train(simulated, tmp_path, transform="log", steps=20)
+    predictor = load_predictor(tmp_path)
+    logits = torch.randn(4, 4, 30, requires_grad=True)
+    mean, std = predictor.score(torch.softmax(logits, 1))
+    assert mean.shape == std.shape == (4,) and (std > 0).all()
+    (mean - 0.5 * std).sum().backward()
+    assert logits.grad is not None and torch.isfinite(logits.grad).all() and logits.grad.abs().sum() > 0
+
+
+# ------------------------------------------------------------ the command line
+def test_cli_train_then_predict(simulated, tmp_path, capsys):
+    simulated.save(tmp_path / "data.npz")
+    table = pd.DataFrame({"id": simulated.ids[:50], "sequence": simulated.sequences[:50]})
+    table.to_csv(tmp_path / "new.tsv", sep="\t", index=False)
+    config = tmp_path / "predictor.yaml"
+    config.write_text("members: 2\nfilters: 8\nkernel: 9\ntransform: log\neval_every: 10\n")
+    assert main(["train", "predictor", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "m"),
+                 "--config", str(config), "--steps", "20", "--seed", "3", "--max-time", "5", "--no-progress",
+                 "--device", "cpu"]) == 0
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "new.tsv"),
+                 "--out", str(tmp_path / "pred.tsv")]) == 0
+    pred = pd.read_csv(tmp_path / "pred.tsv", sep="\t")
+    assert list(pred.columns) == ["id", "sequence", "mean", "std"] and len(pred) == 50
+    assert (pred["sequence"] == table["sequence"]).all() and (pred["mean"] > 0).all()
+
+    (tmp_path / "short.fa").write_text(">a\nACGTACGT\n")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "short.fa"),
+                 "--out", str(tmp_path / "bad.tsv")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "trained on sequences of length 30, not 8" in err
+    assert not (tmp_path / "bad.tsv").exists()
+    protein = SequenceSet(np.zeros((2, 30), np.uint8), "protein", ["x", "y"])
+    protein.save(tmp_path / "protein.npz")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "protein.npz"),
+                 "--out", str(tmp_path / "bad.tsv")]) == 1
+    assert "trained on dna sequences, not protein" in capsys.readouterr().err
+
+
+@pytest.mark.gpu
+def test_training_and_scoring_on_cuda(simulated, tmp_path):
+    config, ts = merge_config("predictor", {**SMALL, "transform": "log", "steps": 40})
+    cuda = select_device("cuda")
+    task, _ = recipe("predictor").make_task(config, simulated, cuda)
+    Trainer(task, ts, tmp_path, "dna", simulated.length, task.model_extra).fit(cuda)
+    predictor = load_predictor(tmp_path, cuda)
+    mean, std = predictor.score(one_hot(torch.from_numpy(simulated.codes[:8]).to(cuda), 4))
+    assert mean.device.type == "cuda" and torch.isfinite(mean).all()
