@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqgen.atomic import write_text
+from seqgen.atomic import check_writable, write_text
 from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import Objective, ObjectiveSet
@@ -52,17 +52,20 @@ def run(args) -> dict:
     """Run ``seqgen design`` with parsed ``args``; return the summary written to ``design.json``."""
     from seqgen.predict import load_predictor
 
+    check_writable(args.out)  # fail before the work, not after
     device = select_device(args.device)
     main = load_predictor(args.predictor, device)
     if args.direction == "target" and args.target is None:
         raise SeqgenError("--direction target needs --target VALUE")
     objectives = [Objective("score", main.score, args.direction, 1.0, args.target, args.conservative)]
+    predictors = {"score": main}
     for i, path in enumerate(args.avoid):
         other = load_predictor(path, device)
         if (other.alphabet.name, other.length) != (main.alphabet.name, main.length):
             raise SeqgenError(f"predictor {path} works on {other.alphabet.name} of length {other.length}, but "
                               f"{args.predictor} on {main.alphabet.name} of length {main.length}")
         objectives.append(Objective(f"avoid{i + 1}", other.score, "min", args.avoid_weight, None, args.conservative))
+        predictors[f"avoid{i + 1}"] = other
     constraints = Constraints.from_options(main.alphabet, main.length, args.fixed, args.gc_min, args.gc_max,
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
@@ -74,6 +77,9 @@ def run(args) -> dict:
         raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
     reference = SequenceSet.load(args.data).codes if args.data else None
     table = designs_table(result, constraints, args.method, reference, args.linker)
+    for name, predictor in predictors.items():  # predictions on the label's own scale, beside the model's
+        mean, std = predictor.predict(result.codes)
+        table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
     summary = write_design(args.out, result, table)
     summary.update(method=args.method, predictor=str(args.predictor), seed=settings.seed,
                    mean_utility=float(np.mean(result.utility)))
