@@ -57,6 +57,8 @@ def _add_simulate(sub) -> None:
     p.add_argument("--n", type=int, default=5000, help="number of probes")
     p.add_argument("--length", type=int, default=35, help="probe length")
     p.add_argument("--noise", type=float, default=0.15, help="lognormal noise sigma")
+    p.add_argument("--threshold", type=float, default=8.0,
+                   help="half-occupancy point, in nats below the motif's best log-odds score")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jaspar-release", help="pyjaspar release, e.g. JASPAR2024 (default: the newest)")
     p.add_argument("--out", required=True, help="output .tsv")
@@ -65,7 +67,7 @@ def _add_simulate(sub) -> None:
 def _run_simulate(args) -> None:
     from seqgen.simulate import simulate_pbm, write_table
 
-    table, info = simulate_pbm(args.motif, args.n, args.length, args.seed, args.noise,
+    table, info = simulate_pbm(args.motif, args.n, args.length, args.seed, args.noise, args.threshold,
                                release=args.jaspar_release)
     write_table(table, args.out)
     print(f"simulated {args.n} probes of {args.length} nt for {info['motif_name']} ({args.motif}) -> {args.out}",

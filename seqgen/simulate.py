@@ -54,7 +54,7 @@ def log_odds(counts: np.ndarray, pseudocount: float = 0.8) -> np.ndarray:
     return np.log(freqs / 0.25)
 
 
-def occupancy(codes: np.ndarray, pwm: np.ndarray, threshold: float = 4.0) -> np.ndarray:
+def occupancy(codes: np.ndarray, pwm: np.ndarray, threshold: float = 8.0) -> np.ndarray:
     """Expected number of bound sites per sequence, both strands.
 
     Parameters
@@ -82,7 +82,7 @@ def occupancy(codes: np.ndarray, pwm: np.ndarray, threshold: float = 4.0) -> np.
 
 
 def simulate_pbm(matrix_id: str = "MA0472.2", n: int = 5000, length: int = 35, seed: int = 0,
-                 noise: float = 0.15, threshold: float = 4.0, background: float = 500.0, scale: float = 20000.0,
+                 noise: float = 0.15, threshold: float = 8.0, background: float = 500.0, scale: float = 20000.0,
                  release: str | None = None) -> tuple[pd.DataFrame, dict]:
     """Simulate a PBM-like table of random probes and their signal.
 
