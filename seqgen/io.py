@@ -424,6 +424,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
         codes are dropped under ``ambiguous='drop'``).
     """
     alphabet = get_alphabet(alphabet)
+    if len(raw.ids) == 0:
+        raise SeqgenError("no sequences in the file", path)
     if ambiguous not in AMBIGUITY_POLICIES:
         raise SeqgenError(f"ambiguity policy must be one of {', '.join(AMBIGUITY_POLICIES)}, not {ambiguous!r}")
     if lengths not in LENGTH_POLICIES:
