@@ -121,3 +121,15 @@ def test_vae_on_protein_with_gaps(tmp_path):
     codes = sample_codes(model, 9, seed=1)
     assert payload["alphabet"] == "protein-gap" and codes.shape == (9, 10) and codes.max() < 21
     assert np.array_equal(codes, sample_codes(model, 9, seed=1))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["vae", "gan"])
+def test_training_on_cuda_with_bf16_and_fused_adam(tmp_path, kind):
+    cuda = select_device("cuda")
+    config, settings = merge_config(kind, {**TINY, "steps": 10, "log_every": 5, "batch_size": 32})
+    task, _ = recipe(kind).make_task(config, family(), cuda)
+    Trainer(task, settings, tmp_path, "dna", 16).fit(cuda)
+    assert all(np.isfinite(float(v)) for k, v in rows(tmp_path)[-1].items() if k != "step")
+    model, _ = load_generator(tmp_path, cuda)
+    assert sample_codes(model, 5).shape == (5, 16)
