@@ -236,7 +236,10 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
     if alphabet.is_nucleic:
         gq, gr = gc_content(query.codes, alphabet), gc_content(reference.codes, alphabet)
         out["gc"] = {"query_mean": float(gq.mean()), "query_sd": float(gq.std()),
-                     "reference_mean": float(gr.mean()), "reference_sd": float(gr.std()), "ks": ks_statistic(gq, gr)}
+                     "reference_mean": float(gr.mean()), "reference_sd": float(gr.std()), "ks": ks_statistic(gq, gr),
+                     "bins": np.linspace(0, 1, 21).round(2).tolist(),
+                     "query_histogram": np.histogram(gq, 20, (0, 1))[0].tolist(),
+                     "reference_histogram": np.histogram(gr, 20, (0, 1))[0].tolist()}
     near = nearest_hamming(_subsample(query.codes, max_nearest, rng), pool, size)
     out["copies"] = {"fraction": copy_fraction(query.codes, pool), "of": source}
     out["nearest_hamming"] = {"mean": float(near.mean()), "median": float(np.median(near)), "min": int(near.min()),
