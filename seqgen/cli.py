@@ -266,11 +266,78 @@ def _run_predict(args) -> None:
                      sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous)
     print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
 
+def _add_sample(sub) -> None:
+    p = sub.add_parser("sample", help="sample sequences from a trained generator (vae, gan)",
+                       description="Draw sequences from a generator trained with 'seqgen train vae|gan' and "
+                                   "write them as FASTA. The same seed gives the same sequences on the CPU.")
+    p.add_argument("--model", required=True, help="model folder (or its model.pt)")
+    p.add_argument("--n", type=int, required=True, help="number of sequences")
+    p.add_argument("--out", required=True, help="output FASTA")
+    p.add_argument("--prefix", default="sample", help="sequence id prefix (ids: PREFIX_1, PREFIX_2...)")
+    _add_common(p)
+
+
+def _run_sample(args) -> None:
+    from seqgen.atomic import check_writable
+    from seqgen.device import select_device
+    from seqgen.generate import sample_sequences
+    from seqgen.io import write_fasta
+
+    if args.n <= 0:
+        raise SeqgenError(f"--n must be positive, not {args.n}")
+    check_writable(args.out)
+    seqs, payload = sample_sequences(args.model, args.n, args.seed or 0, select_device(args.device))
+    write_fasta(args.out, [f"{args.prefix}_{i + 1}" for i in range(len(seqs))], seqs)
+    print(f"sampled {len(seqs)} {payload['alphabet']} sequences of {payload['length']} from the {payload['kind']} "
+          f"-> {args.out}", file=sys.stderr)
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="compare generated sequences with real ones (JSON)",
+                       description="k-mer spectrum JS divergence (with the real-vs-real baseline), GC content, "
+                                   "copies and nearest-training distance, diversity and a two-sample classifier "
+                                   "AUROC of QUERY (generated) against REFERENCE (held-out real) sequences.")
+    p.add_argument("--reference", required=True, help="real held-out sequences (FASTA or .npz, any format "
+                                                      "'seqgen encode' reads)")
+    p.add_argument("--query", required=True, help="generated sequences")
+    p.add_argument("--training", help="the generator's training sequences (copies are counted against them)")
+    p.add_argument("--alphabet", default=None, help="alphabet of non-.npz inputs (default: dna)")
+    p.add_argument("--out", required=True, help="output JSON")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+
+
+def _read_any(path, alphabet):
+    from seqgen.data import SequenceSet
+    from seqgen.io import read_sequences
+
+    if str(path).endswith(".npz"):
+        return SequenceSet.load(path)
+    return read_sequences(path, alphabet or "dna", duplicate_ids="keep")
+
+
+def _run_evaluate(args) -> None:
+    import json
+
+    from seqgen.atomic import check_writable, write_text
+    from seqgen.metrics import evaluate
+
+    check_writable(args.out)
+    reference = _read_any(args.reference, args.alphabet)
+    alphabet = args.alphabet or reference.alphabet.name
+    query = _read_any(args.query, alphabet)
+    training = _read_any(args.training, alphabet) if args.training else None
+    result = evaluate(reference, query, training, seed=args.seed or 0)
+    write_text(args.out, json.dumps(result, indent=2) + "\n")
+    js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None)
+    print(f"k-mer JS ratio to real: {js}; copies {result['copies']['fraction']:.3f}; "
+          f"classifier AUROC {result['classifier_auroc']:.3f} -> {args.out}", file=sys.stderr)
+
 
 
 
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
-            "train": (_add_train, _run_train), "predict": (_add_predict, _run_predict),
+            "train": (_add_train, _run_train), "sample": (_add_sample, _run_sample),
+            "evaluate": (_add_evaluate, _run_evaluate), "predict": (_add_predict, _run_predict),
             "design": (_add_design, _run_design), "motifs": (_add_motifs, _run_motifs),
             "report": (_add_report, _run_report)}
 

@@ -82,13 +82,17 @@ class Context:
         """Adam (fused on CUDA)."""
         return adam(params, self.device, lr, betas, weight_decay)
 
-    def wrap(self, module: nn.Module) -> nn.Module:
-        """Move a module to the device; compile and/or wrap it for data parallel as configured."""
+    def wrap(self, module: nn.Module, compile: bool | None = None) -> nn.Module:
+        """Move a module to the device; compile and/or wrap it for data parallel as configured.
+
+        ``compile=False`` keeps a module uncompiled whatever the settings say (e.g. one
+        differentiated twice, as a WGAN-GP critic: ``torch.compile`` has no double backward).
+        """
         module = module.to(self.device)
         if self.world_size > 1:
             module = nn.parallel.DistributedDataParallel(
                 module, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        if self.settings.compile:
+        if self.settings.compile if compile is None else compile:
             module = torch.compile(module)
         return module
 

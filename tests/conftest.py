@@ -21,3 +21,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and not torch.cuda.is_available():
             item.add_marker(skip_gpu)
+
+
+def pytest_configure(config):
+    import torch
+
+    torch.set_num_threads(1)  # tiny models: threads only add spinning on a shared machine

@@ -54,7 +54,7 @@ def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSet
 
     Unknown keys and values of the wrong type are refused with the key named.
     """
-    defaults = recipe(kind).DEFAULTS
+    defaults = {**dataclasses.asdict(TrainSettings()), **recipe(kind).DEFAULTS}  # every engine setting is accepted
     merged = dict(defaults)
     for key, value in user.items():
         if key not in defaults:

@@ -1,0 +1,250 @@
+"""How much generated sequences look like real ones (and are not copies of them).
+
+All functions take ``(N, L)`` uint8 codes (PAD and codes >= ``A`` are skipped
+where it matters) and return plain numbers, so that :func:`evaluate` gives a
+JSON-ready dict:
+
+- k-mer spectrum Jensen-Shannon divergence (bits, in [0, 1]) against held-out
+  real sequences, beside the same figure for real sequences at the same sample
+  size (the floor set by sampling noise): ``ratio`` 1.0 is as good as real data;
+- GC content distributions (nucleic acids);
+- exact copies of training sequences, nearest-training Hamming distance;
+- pairwise diversity;
+- a two-sample classifier AUROC: a small CNN trained to tell real from
+  generated, scored on sequences it did not see (0.5: indistinguishable).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from seqgen.data import SequenceSet, one_hot
+from seqgen.errors import SeqgenError
+
+MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers stop at k = 4
+
+
+# ---------------------------------------------------------------- k-mer spectra
+
+def kmer_counts(codes: np.ndarray, k: int, alphabet_size: int) -> np.ndarray:
+    """Counts of every k-mer, ``(A ** k,)`` int64, over all windows without padding."""
+    codes = np.asarray(codes)
+    n, length = codes.shape
+    if length < k:
+        return np.zeros(alphabet_size ** k, dtype=np.int64)
+    width = length - k + 1
+    index = np.zeros((n, width), dtype=np.int64)
+    valid = np.ones((n, width), dtype=bool)
+    for j in range(k):
+        window = codes[:, j:j + width]
+        valid &= window < alphabet_size
+        index = index * alphabet_size + np.minimum(window, alphabet_size - 1)
+    return np.bincount(index[valid], minlength=alphabet_size ** k)
+
+
+def js_divergence(p: np.ndarray, q: np.ndarray) -> float:
+    """Jensen-Shannon divergence in bits (0: same distribution, 1: disjoint) of two count vectors."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if p.sum() == 0 or q.sum() == 0:
+        return float("nan")
+    p, q = p / p.sum(), q / q.sum()
+    m = 0.5 * (p + q)
+
+    def kl(a):
+        mask = a > 0
+        return float(np.sum(a[mask] * np.log2(a[mask] / m[mask])))
+
+    return max(0.0, 0.5 * kl(p) + 0.5 * kl(q))
+
+
+def kmer_sizes(alphabet_size: int, largest: int = 6) -> list[int]:
+    """k = 1 .. ``largest`` where the spectrum has at most :data:`MAX_KMER_BINS` bins."""
+    return [k for k in range(1, largest + 1) if alphabet_size ** k <= MAX_KMER_BINS]
+
+
+def kmer_js(a: np.ndarray, b: np.ndarray, k: int, alphabet_size: int) -> float:
+    """JS divergence of the k-mer spectra of two sets of codes."""
+    return js_divergence(kmer_counts(a, k, alphabet_size), kmer_counts(b, k, alphabet_size))
+
+
+# ---------------------------------------------------------------- composition
+
+def gc_content(codes: np.ndarray, alphabet) -> np.ndarray:
+    """``(N,)`` fraction of G or C over the letters of each sequence (nucleic alphabets)."""
+    g, c = alphabet.letters.index("G"), alphabet.letters.index("C")
+    valid = (codes < alphabet.size).sum(1)
+    return ((codes == g) | (codes == c)).sum(1) / np.maximum(valid, 1)
+
+
+def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic (largest gap between the empirical CDFs)."""
+    a, b = np.sort(a), np.sort(b)
+    grid = np.concatenate([a, b])
+    return float(np.abs(np.searchsorted(a, grid, "right") / len(a) - np.searchsorted(b, grid, "right") / len(b)).max())
+
+
+# ---------------------------------------------------------------- novelty and diversity
+
+def _rows(codes: np.ndarray) -> np.ndarray:
+    codes = np.ascontiguousarray(codes, dtype=np.uint8)
+    return codes.view(np.dtype((np.void, codes.shape[1]))).ravel()
+
+
+def copy_fraction(query: np.ndarray, training: np.ndarray) -> float:
+    """Fraction of ``query`` sequences that occur exactly in ``training`` (same length ``L``)."""
+    if len(query) == 0:
+        return float("nan")
+    return float(np.isin(_rows(query), _rows(training)).mean())
+
+
+def _matches(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``(Na, Nb)`` number of positions where two sets of one-hot ``(N, A*L)`` agree."""
+    return a @ b.T
+
+
+def nearest_hamming(query: np.ndarray, training: np.ndarray, alphabet_size: int, chunk: int = 4096) -> np.ndarray:
+    """``(Nq,)`` Hamming distance of each query sequence to its nearest training sequence."""
+    q = one_hot(torch.from_numpy(np.ascontiguousarray(query)), alphabet_size).flatten(1)
+    best = torch.zeros(len(q))
+    for start in range(0, len(training), chunk):
+        t = one_hot(torch.from_numpy(np.ascontiguousarray(training[start:start + chunk])), alphabet_size).flatten(1)
+        best = torch.maximum(best, _matches(q, t).max(1).values)
+    return (query.shape[1] - best).numpy().astype(np.int64)
+
+
+def diversity(codes: np.ndarray, alphabet_size: int) -> float:
+    """Mean pairwise Hamming distance between distinct sequences, as a fraction of ``L``."""
+    n, length = codes.shape
+    if n < 2:
+        return float("nan")
+    x = one_hot(torch.from_numpy(np.ascontiguousarray(codes)), alphabet_size).flatten(1)
+    same = _matches(x, x)
+    total = same.sum() - same.diagonal().sum()
+    return float(1 - total / (n * (n - 1) * length))
+
+
+# ---------------------------------------------------------------- two-sample classifier
+
+class _Classifier(nn.Module):
+    """Conv1d -> ReLU -> global max and mean pooling -> linear; ``x (N, A, L)`` -> ``(N,)`` logits."""
+
+    def __init__(self, alphabet_size: int, channels: int = 64, kernel_size: int = 9):
+        super().__init__()
+        self.conv = nn.Conv1d(alphabet_size, channels, kernel_size, padding=kernel_size // 2)
+        self.linear = nn.Linear(2 * channels, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x))
+        return self.linear(torch.cat([h.amax(2), h.mean(2)], 1)).squeeze(1)
+
+
+def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half)."""
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=bool)
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    ranks = (sums / counts)[inverse]  # average rank of ties
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def classifier_auroc(real: np.ndarray, generated: np.ndarray, alphabet_size: int, seed: int = 0,
+                     epochs: int = 10, batch_size: int = 128, max_per_class: int = 5000) -> float:
+    """AUROC of a small CNN told real from generated, on a held-out half of each set.
+
+    The sets are subsampled to the same size (at most ``max_per_class`` each);
+    half of each trains the classifier, the other half scores it.
+    """
+    rng = np.random.default_rng(seed)
+    n = min(len(real), len(generated), max_per_class)
+    if n < 4:
+        return float("nan")
+    real = real[rng.choice(len(real), n, replace=False)]
+    generated = generated[rng.choice(len(generated), n, replace=False)]
+    half = n // 2
+    x = torch.from_numpy(np.concatenate([real[:half], generated[:half], real[half:], generated[half:]]))
+    y = torch.cat([torch.ones(half), torch.zeros(half), torch.ones(n - half), torch.zeros(n - half)])
+    train = torch.arange(2 * half)
+    test = torch.arange(2 * half, 2 * n)
+    torch_gen = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = _Classifier(alphabet_size)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(epochs):
+        for idx in train[torch.randperm(len(train), generator=torch_gen)].split(batch_size):
+            loss = nn.functional.binary_cross_entropy_with_logits(model(one_hot(x[idx], alphabet_size)), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        scores = torch.cat([model(one_hot(x[idx], alphabet_size)) for idx in test.split(1024)])
+    return auroc(scores.numpy(), y[test].numpy() > 0.5)
+
+
+# ---------------------------------------------------------------- everything at once
+
+def _subsample(codes: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    return codes if len(codes) <= n else codes[np.sort(rng.choice(len(codes), n, replace=False))]
+
+
+def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet | None = None, seed: int = 0,
+             max_nearest: int = 2000, max_diversity: int = 1000, classifier_epochs: int = 10) -> dict:
+    """Every metric of ``query`` (generated) against ``reference`` (held-out real sequences).
+
+    Parameters
+    ----------
+    reference, query : SequenceSet
+        Same alphabet; equal lengths for the classifier and copies.
+    training : SequenceSet, optional
+        The generator's training set: copies and nearest distances are measured
+        against it, and the real-vs-real k-mer baseline is a training subset of
+        the query's size. Without it, the reference is split in two halves: one
+        to compare against, one for the baseline and copies.
+    """
+    if reference.alphabet.name != query.alphabet.name:
+        raise SeqgenError(f"reference is {reference.alphabet.name} but query is {query.alphabet.name}")
+    if reference.length != query.length:
+        raise SeqgenError(f"reference sequences have length {reference.length} but query sequences {query.length}")
+    if len(reference) < 2 or len(query) < 2:
+        raise SeqgenError("reference and query need at least 2 sequences each")
+    rng = np.random.default_rng(seed)
+    alphabet, size = reference.alphabet, reference.alphabet.size
+    if training is not None:
+        compare, pool, source = reference.codes, training.codes, "training"
+    else:
+        order = rng.permutation(len(reference))
+        half = len(reference) // 2
+        compare, pool, source = reference.codes[order[:half]], reference.codes[order[half:]], "reference half"
+    n = min(len(query), len(pool))
+    q, real = _subsample(query.codes, n, rng), _subsample(pool, n, rng)
+    out = {"n_reference": len(reference), "n_query": len(query), "n_compared": n, "alphabet": alphabet.name,
+           "length": reference.length, "baseline": f"{source} subset of {n}"}
+    out["kmer_js"] = {}
+    for k in kmer_sizes(size):
+        ref_counts = kmer_counts(compare, k, size)
+        js_q = js_divergence(kmer_counts(q, k, size), ref_counts)
+        js_real = js_divergence(kmer_counts(real, k, size), ref_counts)
+        out["kmer_js"][str(k)] = {"query": js_q, "real": js_real, "ratio": js_q / js_real if js_real > 0 else None}
+    if alphabet.is_nucleic:
+        gq, gr = gc_content(query.codes, alphabet), gc_content(reference.codes, alphabet)
+        out["gc"] = {"query_mean": float(gq.mean()), "query_sd": float(gq.std()),
+                     "reference_mean": float(gr.mean()), "reference_sd": float(gr.std()), "ks": ks_statistic(gq, gr),
+                     "bins": np.linspace(0, 1, 21).round(2).tolist(),
+                     "query_histogram": np.histogram(gq, 20, (0, 1))[0].tolist(),
+                     "reference_histogram": np.histogram(gr, 20, (0, 1))[0].tolist()}
+    near = nearest_hamming(_subsample(query.codes, max_nearest, rng), pool, size)
+    out["copies"] = {"fraction": copy_fraction(query.codes, pool), "of": source}
+    out["nearest_hamming"] = {"mean": float(near.mean()), "median": float(np.median(near)), "min": int(near.min()),
+                              "mean_fraction": float(near.mean() / reference.length), "n": len(near), "of": source}
+    out["diversity"] = {"query": diversity(_subsample(query.codes, max_diversity, rng), size),
+                        "reference": diversity(_subsample(reference.codes, max_diversity, rng), size)}
+    out["classifier_auroc"] = classifier_auroc(reference.codes, query.codes, size, seed, classifier_epochs)
+    return out

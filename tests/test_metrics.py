@@ -1,0 +1,71 @@
+"""Quality metrics: k-mer JS, copies, Hamming, diversity, classifier AUROC, evaluate()."""
+import numpy as np
+import pytest
+
+from seqgen.data import SequenceSet
+from seqgen.errors import SeqgenError
+from seqgen.metrics import (auroc, classifier_auroc, copy_fraction, diversity, evaluate, js_divergence, kmer_counts,
+                            kmer_js, nearest_hamming)
+
+RNG = np.random.default_rng(0)
+
+
+def dna(codes):
+    return SequenceSet(codes, "dna", [f"s{i}" for i in range(len(codes))])
+
+
+def random_codes(n, length, p=(0.25, 0.25, 0.25, 0.25), seed=0):
+    return np.random.default_rng(seed).choice(4, (n, length), p=p).astype(np.uint8)
+
+
+def test_kmer_counts_by_hand():
+    codes = np.array([[0, 1, 2, 3], [0, 1, 255, 3]], dtype=np.uint8)  # PAD breaks windows
+    counts = kmer_counts(codes, 2, 4)
+    assert counts.sum() == 4 and counts[0 * 4 + 1] == 2 and counts[1 * 4 + 2] == 1 and counts[2 * 4 + 3] == 1
+
+
+def test_js_identical_is_zero_disjoint_is_large():
+    a = random_codes(300, 20)
+    assert kmer_js(a, a.copy(), 4, 4) == pytest.approx(0.0, abs=1e-12)
+    at_rich, gc_rich = random_codes(300, 20, (0.45, 0.05, 0.05, 0.45)), random_codes(300, 20, (0.05, 0.45, 0.45, 0.05))
+    assert kmer_js(at_rich, gc_rich, 3, 4) > 0.5
+    assert js_divergence([1, 0], [0, 1]) == pytest.approx(1.0)
+
+
+def test_copies_and_nearest_hamming():
+    train = random_codes(200, 15)
+    assert copy_fraction(train[:50], train) == 1.0
+    mutated = train[:50].copy()
+    mutated[:, 3] = (mutated[:, 3] + 1) % 4
+    assert copy_fraction(mutated, train) < 0.1
+    assert np.array_equal(nearest_hamming(train[:10], train, 4), np.zeros(10))
+    assert (nearest_hamming(mutated, train, 4) <= 1).all()
+
+
+def test_diversity():
+    assert diversity(np.zeros((5, 10), np.uint8), 4) == 0.0
+    assert diversity(random_codes(400, 50), 4) == pytest.approx(0.75, abs=0.02)
+
+
+def test_auroc_by_hand():
+    assert auroc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]) == 1.0
+    assert auroc([0.5, 0.5], [0, 1]) == 0.5
+
+
+def test_classifier_auroc_same_vs_different():
+    same = classifier_auroc(random_codes(400, 20, seed=1), random_codes(400, 20, seed=2), 4, epochs=3)
+    other = classifier_auroc(random_codes(400, 20, seed=1), random_codes(400, 20, (0.45, 0.05, 0.05, 0.45)), 4, epochs=3)
+    assert abs(same - 0.5) < 0.1
+    assert other > 0.95
+
+
+def test_evaluate_reports_everything():
+    ref, query, train = random_codes(300, 20, seed=1), random_codes(300, 20, seed=2), random_codes(300, 20, seed=3)
+    out = evaluate(dna(ref), dna(query), dna(train), classifier_epochs=2)
+    assert set(out["kmer_js"]) == {"1", "2", "3", "4", "5", "6"}
+    assert 0.5 < out["kmer_js"]["3"]["ratio"] < 2
+    assert out["copies"]["fraction"] == 0 and out["gc"]["ks"] < 0.2
+    alone = evaluate(dna(ref), dna(ref[:100]), classifier_epochs=2)
+    assert alone["baseline"].startswith("reference half")
+    with pytest.raises(SeqgenError, match="length"):
+        evaluate(dna(ref), dna(query[:, :10]))
