@@ -1,0 +1,129 @@
+"""Generator quality on real ChIP-seq peaks within a fixed training budget.
+
+For each data set (``../shared/data/chipseq/NAME_AC.seq.gz``, 101 nt), hold out
+20%, train each generator for at most ``--minutes`` of wall time, sample as many
+sequences as the held-out set and evaluate them (:func:`seqgen.metrics.evaluate`,
+the held-out peaks as reference, the training set for copies and for the
+real-vs-real k-mer baseline). Two baselines go through the same evaluation:
+uniform random sequences and sequences drawn i.i.d. from the training base
+composition. Writes ``results/generator_quality.json``.
+
+Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/generator_quality.py [--minutes 10]
+[--datasets FOXA1 REST] [--models vae gan]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # no spinning threads on a shared machine (4x faster here)
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
+
+from seqgen.data import SequenceSet  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
+from seqgen.generate import load_generator, sample_codes  # noqa: E402
+from seqgen.io import read_sequences  # noqa: E402
+from seqgen.metrics import evaluate  # noqa: E402
+from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.training import Trainer  # noqa: E402
+
+#: settings for a CPU budget (the rest are each kind's defaults)
+CPU_SETTINGS = {
+    "vae": {"latent_dim": 64, "channels": 64, "blocks": 3, "batch_size": 128, "kl_warmup": 500, "lr": 1e-3},
+    "gan": {"channels": 32},  # Killoran's C = 100 runs 3-17 s a step here: 35-200 generator steps in 10 minutes
+}
+
+
+def load_peaks(name: str) -> SequenceSet:
+    path = SHARED_DATA / "chipseq" / f"{name}_AC.seq.gz"
+    matches = sorted((SHARED_DATA / "chipseq").glob(f"{name}*_AC.seq.gz"))
+    path = matches[0] if matches else path
+    return read_sequences(path, "dna", sequence_column="seq", id_column="EventID", ambiguous="drop",
+                          duplicate_ids="keep")
+
+
+def baseline(kind: str, train: SequenceSet, n: int, rng: np.random.Generator) -> np.ndarray:
+    size = train.alphabet.size
+    if kind == "uniform":
+        p = np.full(size, 1.0 / size)
+    else:
+        p = np.bincount(train.codes.ravel(), minlength=256)[:size].astype(float)
+        p /= p.sum()
+    return rng.choice(size, (n, train.length), p=p).astype(np.uint8)
+
+
+def train_and_sample(kind: str, train: SequenceSet, n: int, minutes: float, device, out: Path, seed: int):
+    config, settings = merge_config(kind, {**CPU_SETTINGS[kind], "steps": 10 ** 7, "max_time": minutes,
+                                           "checkpoint_every": 10 ** 6, "log_every": 50, "progress": False,
+                                           "seed": seed})
+    task, _ = recipe(kind).make_task(config, train, device)
+    result = Trainer(task, settings, out, train.alphabet.name, train.length).fit(device)
+    model, _ = load_generator(out, device)
+    codes = sample_codes(model, n, seed)
+    info = {"config": config, "steps": result.steps, "stopped": result.stopped, "seconds": round(result.seconds, 1),
+            "last_metrics": result.last_metrics}
+    return codes, info
+
+
+def summary(metrics: dict) -> dict:
+    js = metrics["kmer_js"]
+    return {"js_ratio_k4": js["4"]["ratio"], "js_ratio_k6": js["6"]["ratio"], "js_k4": js["4"]["query"],
+            "js_k6": js["6"]["query"], "copies": metrics["copies"]["fraction"],
+            "auroc": metrics["classifier_auroc"], "nearest_hamming": metrics["nearest_hamming"]["mean"],
+            "gc_ks": metrics["gc"]["ks"], "diversity": metrics["diversity"]["query"]}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["FOXA1", "REST"])
+    parser.add_argument("--models", nargs="+", default=["vae", "gan"])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default="generator_quality")
+    args = parser.parse_args(argv)
+    if not (SHARED_DATA / "chipseq").is_dir():
+        print("skipped: ../shared/data/chipseq is absent")
+        return
+    torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    previous = RESULTS / f"{args.name}.json"
+    results = json.loads(previous.read_text()).get("results", {}) if previous.is_file() else {}
+    for name in args.datasets:
+        data = load_peaks(name)
+        train, held = data.split(0.2, seed=args.seed)
+        rows = results.setdefault(name, {"n_train": len(train), "n_held_out": len(held), "length": data.length})
+        rng = np.random.default_rng(args.seed)
+        for kind in ("uniform", "composition"):
+            query = SequenceSet(baseline(kind, train, len(held), rng), "dna", np.arange(len(held)).astype(str))
+            rows[kind] = summary(evaluate(held, query, train, seed=args.seed))
+            print(name, kind, rows[kind], flush=True)
+        for kind in args.models:
+            with tempfile.TemporaryDirectory() as tmp:
+                t0 = time.perf_counter()
+                codes, info = train_and_sample(kind, train, len(held), args.minutes, device, Path(tmp), args.seed)
+                query = SequenceSet(codes, "dna", np.arange(len(codes)).astype(str))
+                metrics = evaluate(held, query, train, seed=args.seed)
+                rows[kind] = {**summary(metrics), "device": str(device), "minutes": args.minutes,
+                              "threads": args.threads, **info, "wall_s": round(time.perf_counter() - t0, 1),
+                              "metrics": metrics}
+                print(name, kind, {k: v for k, v in rows[kind].items() if k not in ("metrics", "config")}, flush=True)
+            write_json(args.name, {"results": results})
+    print(f"-> {write_json(args.name, {'results': results})}")
+
+
+if __name__ == "__main__":
+    main()
