@@ -1,0 +1,95 @@
+"""The Snakemake workflow: lint, schema errors, the whole chain on tiny data, no-op reruns, targeted reruns."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = ROOT / ".test" / "config" / "config.yaml"
+
+
+def snakemake(workdir, *args, check=True):
+    env = {**os.environ, "XDG_CACHE_HOME": str(Path(workdir) / ".cache"), "MPLBACKEND": "Agg",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+                             str(workdir), *args], capture_output=True, text=True, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(result.stdout[-3000:] + result.stderr[-3000:])
+    return result
+
+
+def job_counts(output: str) -> dict:
+    table = output[output.index("Job stats"):].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+def make_workdir(tmp_path, text):
+    (tmp_path / "config").mkdir(parents=True)
+    (tmp_path / "config" / "config.yaml").write_text(text)
+    return tmp_path
+
+
+def test_lint_passes():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "XDG_CACHE_HOME": "/tmp/seqgen-xdg"})
+    assert result.returncode == 0 and "good condition" in result.stdout + result.stderr
+
+
+def test_default_config_plans_the_whole_chain(tmp_path):
+    workdir = make_workdir(tmp_path, (ROOT / "config" / "config.yaml").read_text())
+    jobs = job_counts(snakemake(workdir, "-n", "--cores", "1").stdout)
+    for rule in ("simulate", "encode", "train_generator", "sample", "evaluate_generator", "train_predictor",
+                 "design", "motifs_data", "motifs_design", "report_html"):
+        assert jobs.get(rule, 0) >= 1, rule
+
+
+def test_invalid_config_names_the_key(tmp_path):
+    text = TEST_CONFIG.read_text().replace("n: 16", "n: sixteen")
+    result = snakemake(make_workdir(tmp_path, text), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "instance['design']['n']" in out and "'sixteen' is not of type 'integer'" in out
+    unknown = TEST_CONFIG.read_text() + "colour: blue\n"
+    result = snakemake(make_workdir(tmp_path / "b", unknown), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "'colour' was unexpected" in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """The tiny chain, on a data set whose name has a space and a quote (shell quoting is tested too)."""
+    workdir = tmp_path_factory.mktemp("workflow")
+    text = TEST_CONFIG.read_text().replace("  tiny:", "  \"it's tiny\":")
+    make_workdir(workdir, text)
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+@pytest.mark.slow
+def test_whole_chain_on_tiny_data(finished_run):
+    results = finished_run / "results" / "it's tiny"
+    for name in ("data.npz", "generator/vae/evaluation.json", "generator/gan/samples.fasta", "predictor/model.pt",
+                 "design/fast-seqprop/designs.tsv", "design/latent/designs.fasta", "motifs/tomtom.tsv",
+                 "report.html"):
+        assert (results / name).is_file(), name
+    html = (results / "report.html").read_text()
+    assert "<img" in html and "fast-seqprop" in html and "http://" not in html.replace("http://www.w3.org", "")
+
+
+@pytest.mark.slow
+def test_second_run_is_a_no_op_and_design_changes_rerun_only_downstream(finished_run):
+    assert "Nothing to be done" in snakemake(finished_run, "-n", "--cores", "1").stdout
+    config = finished_run / "config" / "config.yaml"
+    config.write_text(config.read_text().replace("  steps: 20", "  steps: 21"))
+    jobs = job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout)
+    assert jobs["design"] == 4 and "report_html" in jobs
+    assert not {"train_generator", "train_predictor", "encode", "simulate", "sample"} & set(jobs)
+
+
+@pytest.mark.slow
+def test_report_archive_builds_offline(finished_run):
+    snakemake(finished_run, "--report", str(finished_run / "report.zip"))
+    assert (finished_run / "report.zip").stat().st_size > 10_000
