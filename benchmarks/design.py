@@ -40,7 +40,7 @@ METHOD_SETTINGS = {  # settings of each method; steps follow from the budget
     "fast-seqprop": {"lr": 0.1},
     "anneal": {"proposals": 8},
 }
-PREDICTOR = {"members": 5, "steps": 3000, "max_time": 3.0, "progress": False, "eval_every": 100, "patience": 8}
+PREDICTOR = {"members": 4, "steps": 3000, "max_time": 3.0, "transform": "none", "progress": False, "eval_every": 100, "patience": 8}
 
 
 def make_training_set(oracle: KmerOracle, n: int, seed: int):
@@ -71,10 +71,11 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     curve, snapshots, t0 = [], {}, time.perf_counter()
 
     def callback(step, calls, codes):
-        if calls in BUDGETS or step % max(1, steps // 100) == 0:
+        due = [b for b in BUDGETS if b not in snapshots and calls >= b]  # first step at or past each budget
+        if due or step % max(1, steps // 100) == 0:
             curve.append((calls, time.perf_counter() - t0, float(oracle.occupancy(codes).mean())))
-        if calls in BUDGETS:
-            snapshots[calls] = codes.copy()
+        for budget in due:
+            snapshots[budget] = codes.copy()
 
     design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
     out = {}
@@ -124,8 +125,27 @@ def main() -> None:
                         f"{b}: {v['hit_fraction']:.2f}/{v['oracle_mean']:.2f}" for b, v in budgets.items())
                         + f"  calls to 95%: {speed['calls_to_95']}", flush=True)
             results["tfs"][tf] = entry
+        up, down = args.specificity
+        if {up, down} <= set(args.tfs):
+            results["specificity"] = specificity(up, down, Path(tmp), args.seeds[0], args.n, device, folder)
     write_json("design", results)
     summarize(results)
+
+
+def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder) -> dict:
+    """Design for ``up`` and against ``down`` (Fast SeqProp, 200 calls); score the designs with both oracles."""
+    oracles = {tf: KmerOracle.from_file(tfbind8_path(folder, tf)) for tf in (up, down)}
+    objectives = ObjectiveSet([Objective(up, load_predictor(models / f"{up}_{seed}", device).score),
+                               Objective(down, load_predictor(models / f"{down}_{seed}", device).score, "min")])
+    settings = DesignSettings(method="fast-seqprop", n=n, steps=200, seed=seed, **METHOD_SETTINGS["fast-seqprop"])
+    codes = design(objectives, Constraints("dna", LENGTH), settings, device).codes
+    random = np.random.default_rng(1).integers(0, 4, (n, LENGTH)).astype(np.uint8)
+    out = {"up": up, "down": down, "designs": len(codes)}
+    for tf, oracle in oracles.items():
+        out[tf] = {"designs": float(oracle.occupancy(codes).mean()), "random": float(oracle.occupancy(random).mean())}
+    print(f"specificity {up} up / {down} down: " + ", ".join(
+        f"{tf} designs {v['designs']:.2f} vs random {v['random']:.2f}" for tf, v in out.items() if isinstance(v, dict)))
+    return out
 
 
 def summarize(results) -> None:
