@@ -48,11 +48,14 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
         path = path / "model.pt"
     if not path.is_file():
         raise SeqgenError("no such checkpoint (expected a model folder or a model.pt file)", path)
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":  # torch.save writes a zip archive
+            raise SeqgenError("not a seqgen checkpoint (not a file written by torch.save)", path)
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe content"
-        raise SeqgenError(f"refused to load: not a plain seqgen checkpoint ({first})", path) from None
+    except pickle.UnpicklingError:
+        raise SeqgenError("refused to load: it holds objects other than tensors and plain values, which could "
+                          "run code (only seqgen checkpoints are loaded)", path) from None
     except Exception as exc:  # torch raises many kinds (struct.error, RuntimeError, EOFError...) on junk
         raise SeqgenError(f"not a seqgen checkpoint ({str(exc).splitlines()[0] if str(exc) else 'unreadable'})",
                           path) from None

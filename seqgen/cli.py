@@ -107,6 +107,8 @@ def _add_train(sub) -> None:
 def _run_train(args) -> None:
     import json
 
+    import torch
+
     import yaml
 
     from seqgen.data import SequenceSet
@@ -138,6 +140,7 @@ def _run_train(args) -> None:
     config, settings = merge_config(args.kind, user, source=args.config or "settings")
     data = SequenceSet.load(args.data)
     device = select_device(args.device)
+    torch.manual_seed(settings.seed)  # the initial weights are drawn when the task is built
     task, device_data = recipe(args.kind).make_task(config, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
                       model_extra=getattr(task, "model_extra", None))

@@ -1,0 +1,117 @@
+"""Bad input to every command: one line naming the file or key and the problem, exit 1, no output, inputs untouched."""
+import hashlib
+import os
+import stat
+
+import numpy as np
+import pytest
+import torch
+
+from seqgen.alphabets import decode
+from seqgen.cli import main
+from seqgen.io import write_fasta
+
+
+def digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """A tiny data set (30 nt) and a predictor and a VAE trained on it for a few steps."""
+    root = tmp_path_factory.mktemp("models")
+    assert main(["simulate", "--n", "200", "--length", "30", "--out", str(root / "sim.tsv")]) == 0
+    assert main(["encode", str(root / "sim.tsv"), "--label-column", "signal", "--out", str(root / "data.npz")]) == 0
+    for kind in ("predictor", "vae"):
+        assert main(["train", kind, "--data", str(root / "data.npz"), "--out", str(root / kind), "--steps", "4",
+                     "--no-progress", "--set", "members=2" if kind == "predictor" else "beta=1.0"]) == 0
+    rng = np.random.default_rng(0)
+    write_fasta(root / "len35.fa", ["a", "b"], decode(rng.integers(0, 4, (2, 35)).astype(np.uint8), "dna"))
+    write_fasta(root / "protein.fa", ["p"], ["MKVLAAGHTREWQLKMNPQRSTVWYACDEF"])
+    (root / "junk.pt").write_bytes(b"not a checkpoint at all")
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned > " + str(root / "pwned"),))
+
+    torch.save({"format": "seqgen", "kind": "predictor", "config": Evil()}, root / "evil.pt")
+    return root
+
+
+def cases(m, out):
+    """(name, argv, expected message fragment)."""
+    d, p, v = str(m / "data.npz"), str(m / "predictor"), str(m / "vae")
+    return [
+        ("sample: junk checkpoint", ["sample", "--model", str(m / "junk.pt"), "--n", "5", "--out", out],
+         "not a seqgen checkpoint"),
+        ("predict: malicious pickle", ["predict", "--model", str(m / "evil.pt"), "--input", d, "--out", out],
+         "refused to load"),
+        ("sample: a predictor is not a generator", ["sample", "--model", p, "--n", "5", "--out", out],
+         "holds a predictor model"),
+        ("design: a vae is not a predictor", ["design", "--predictor", v, "--out", out], "holds a vae model"),
+        ("predict: wrong length", ["predict", "--model", p, "--input", str(m / "len35.fa"), "--out", out],
+         "length"),
+        ("predict: wrong alphabet", ["predict", "--model", p, "--input", str(m / "protein.fa"), "--out", out],
+         "not a letter of the dna alphabet"),
+        ("train: unknown setting", ["train", "vae", "--data", d, "--out", out, "--set", "colour=blue"],
+         "unknown setting 'colour'"),
+        ("train: wrong type", ["train", "vae", "--data", d, "--out", out, "--set", "latent_dim=big"],
+         "setting 'latent_dim' must be a int"),
+        ("train: negative steps", ["train", "predictor", "--data", d, "--out", out, "--steps", "-3"],
+         "steps must be positive"),
+        ("train: data is not an npz", ["train", "vae", "--data", str(m / "sim.tsv"), "--out", out],
+         "not a seqgen data file"),
+        ("design: zero steps", ["design", "--predictor", p, "--steps", "0", "--out", out], "steps must be positive"),
+        ("design: impossible constraints", ["design", "--predictor", p, "--n", "4", "--steps", "2", "--gc-min", "0.9",
+                                            "--forbid", "GG", "--forbid", "CC", "--forbid", "GC", "--forbid", "CG",
+                                            "--out", out], "no design satisfies the constraints"),
+        ("design: fixed pattern of the wrong length", ["design", "--predictor", p, "--fixed", "ACGT", "--out", out],
+         "--fixed pattern has length 4"),
+        ("design: latent without a generator", ["design", "--predictor", p, "--method", "latent", "--out", out],
+         "needs --generator"),
+        ("evaluate: missing query", ["evaluate", "--reference", d, "--query", str(m / "nope.fa"), "--out", out],
+         "no such file"),
+    ]
+
+
+CASE_NAMES = [c[0] for c in cases(__import__("pathlib").Path("x"), "y")]
+
+
+@pytest.mark.parametrize("index", range(len(CASE_NAMES)), ids=CASE_NAMES)
+def test_command_errors(models, tmp_path, capsys, index):
+    out = tmp_path / "out" / "result.file"
+    out.parent.mkdir()
+    name, argv, message = cases(models, str(out))[index]
+    before = digest(models)
+    status = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1, name
+    assert len(err) == 1 and message in err[0], err
+    assert list(out.parent.iterdir()) == []  # nothing written
+    assert digest(models) == before  # inputs untouched
+    assert not (models / "pwned").exists()
+
+
+def test_output_in_a_read_only_folder(models, tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        status = main(["sample", "--model", str(models / "vae"), "--n", "3", "--out", str(folder / "s.fa")])
+        assert status == 1 and "not writable" in capsys.readouterr().err
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+def test_same_seed_gives_byte_identical_designs(models, tmp_path):
+    paths = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        out = tmp_path / run / "designs.fasta"
+        assert main(["design", "--predictor", str(models / "predictor"), "--n", "8", "--steps", "10", "--seed", "3",
+                     "--out", str(out)]) == 0
+        paths.append(out)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert (tmp_path / "a" / "designs.tsv").read_bytes() == (tmp_path / "b" / "designs.tsv").read_bytes()
