@@ -301,14 +301,33 @@ def quality_section(res: Results) -> tuple[str, dict]:
         fig = plots.training_curves(curves)
         if fig is not None:
             parts.append("<h3>Training curves</h3>" + img(plots.to_png_bytes(fig), "training curves"))
-    for g in res.subdirs("generator"):
-        ev = res.json(f"generator/{g}/evaluation.json", f"{g} evaluation")
-        if ev is not None:
-            numbers[g] = {k: v for k, v in ev.items() if isinstance(v, (int, float))}
-            parts.append(f"<h3>Generator {esc(g)}: samples against training data</h3>" + kv_table(ev))
+    evaluations = {g: ev for g in res.subdirs("generator")
+                   if (ev := res.json(f"generator/{g}/evaluation.json", f"{g} evaluation")) is not None}
+    if evaluations:
+        rows = {g: generator_row(ev) for g, ev in evaluations.items()}
+        numbers.update({g: {"classifier AUROC": r.get("classifier AUROC"), "6-mer JS ratio": r.get("JS ratio k=6")}
+                        for g, r in rows.items()})
+        parts.append("<h3>Generators: samples against the training data</h3><p class='sub'>k-mer spectrum "
+                     "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
+                     "subset of the same size (1 = as close as real data); copies of training sequences; "
+                     "AUROC of a classifier telling samples from real (0.5 = indistinguishable).</p>"
+                     + table(pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator").reset_index()))
     if not parts:
         return note("No trained models yet: run `seqgen train`."), numbers
     return "".join(parts), numbers
+
+
+def generator_row(ev: dict) -> dict:
+    """The headline numbers of one ``evaluation.json`` (from ``seqgen evaluate``)."""
+    row = {f"JS ratio k={k}": v.get("ratio") for k, v in (ev.get("kmer_js") or {}).items()}
+    gc = ev.get("gc") or {}
+    row["GC samples"], row["GC real"] = gc.get("query_mean"), gc.get("reference_mean")
+    for key, label in (("copies", "copies"), ("nearest_hamming", "nearest Hamming"), ("diversity", "diversity")):
+        value = ev.get(key)
+        row[label] = value.get("fraction", value.get("mean", value.get("query"))) if isinstance(value, dict) else value
+    auroc = ev.get("classifier_auroc")
+    row["classifier AUROC"] = auroc.get("auroc") if isinstance(auroc, dict) else auroc
+    return row
 
 
 def sequence_section(res: Results, data, alphabet) -> str:
