@@ -48,6 +48,7 @@ def simulated():
 
 def train(data, out, **settings):
     config, ts = merge_config("predictor", {**SMALL, **settings})
+    torch.manual_seed(ts.seed)  # the initial weights, as `seqgen train` seeds them
     task, _ = recipe("predictor").make_task(config, data, CPU)
     result = Trainer(task, ts, out, data.alphabet.name, data.length, task.model_extra).fit(CPU)
     return task, result
