@@ -217,3 +217,15 @@ def test_training_and_scoring_on_cuda(simulated, tmp_path):
     predictor = load_predictor(tmp_path, cuda)
     mean, std = predictor.score(one_hot(torch.from_numpy(simulated.codes[:8]).to(cuda), 4))
     assert mean.device.type == "cuda" and torch.isfinite(mean).all()
+
+
+@pytest.mark.realdata
+def test_dream5_probes_train_and_predict(shared_data, tmp_path):
+    from seqgen.io import read_sequences
+
+    hk = read_sequences(shared_data / "pbm" / "dream5" / "Egr2_HK.txt", "dna", "dream5")
+    task, _ = train(hk.subset(np.arange(3000)), tmp_path, transform="log", strands="forward", steps=30)
+    assert task.model_extra["target"]["label"] == "signal"
+    me = read_sequences(shared_data / "pbm" / "dream5" / "Egr2_ME.txt", "dna", "dream5")
+    mean, std = load_predictor(tmp_path).predict(me.codes[:500])
+    assert np.isfinite(mean).all() and (mean > 0).all() and (std > 0).all()
