@@ -145,6 +145,9 @@ def _run_train(args) -> None:
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
                       model_extra=getattr(task, "model_extra", None))
     result = trainer.fit(device, resume=args.resume)
+    finish = getattr(recipe(args.kind), "after_training", None)  # e.g. the predictor's validation outputs
+    if finish is not None and trainer.rank == 0:
+        finish(args.out, data, config, result)
     summary = ", ".join(f"{k} {v:.4g}" for k, v in result.last_metrics.items())
     print(f"trained {args.kind} for {result.steps} steps ({result.stopped}, {result.seconds:.0f} s on {device}): "
           f"{summary} -> {args.out}", file=sys.stderr)

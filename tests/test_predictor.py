@@ -1,4 +1,5 @@
 """The predictor: model shapes and strands, ensembles, label normalization, training, loading, the CLI."""
+import json
 import numpy as np
 import pandas as pd
 import pytest
@@ -229,3 +230,16 @@ def test_dream5_probes_train_and_predict(shared_data, tmp_path):
     me = read_sequences(shared_data / "pbm" / "dream5" / "Egr2_ME.txt", "dna", "dream5")
     mean, std = load_predictor(tmp_path).predict(me.codes[:500])
     assert np.isfinite(mean).all() and (mean > 0).all() and (std > 0).all()
+
+
+def test_cli_training_writes_validation_predictions_and_metrics(simulated, tmp_path):
+    from seqgen.cli import main
+
+    simulated.save(tmp_path / "data.npz")
+    assert main(["train", "predictor", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "p"),
+                 "--steps", "30", "--no-progress", "--set", "members=2", "--set", "transform=log"]) == 0
+    metrics = json.loads((tmp_path / "p" / "metrics.json").read_text())
+    table = pd.read_csv(tmp_path / "p" / "predictions.tsv", sep="\t")
+    assert metrics["n_validation"] == len(table) == 150 and metrics["members"] == 2
+    assert {"id", "sequence", "measured", "predicted", "std"} <= set(table.columns)
+    assert -1 <= metrics["val_pearson"] <= 1 and (table["predicted"] > 0).all()

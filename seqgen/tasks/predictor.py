@@ -205,3 +205,46 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
         "task": task_type, "label": config["label"] or data.label_names[0],
         "normalization": None if norm is None else norm.to_dict()}}
     return task, train
+
+
+def after_training(out, data: SequenceSet, config: dict, result) -> dict:
+    """Write ``predictions.tsv`` (the validation split: id, sequence, measured, predicted) and ``metrics.json``.
+
+    Uses the saved model (the best weights under early stopping), on the label's own scale.
+    """
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from seqgen.alphabets import decode
+    from seqgen.atomic import atomic_path, write_text
+    from seqgen.evaluation import spearman
+    from seqgen.predict import load_predictor
+
+    out = Path(out)
+    predictor = load_predictor(out)
+    _, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
+    metrics = {"label": predictor_label(config, data), "task": predictor.task, "members": predictor.members,
+               "n_sequences": len(data), "n_validation": int(len(val_index)), "steps": result.steps,
+               "stopped": result.stopped, "seconds": round(result.seconds, 1), "best_val_loss": result.best_score}
+    if len(val_index):
+        measured = _label_column(data, config["label"])[val_index]
+        mean, std = predictor.predict(data.codes[val_index])
+        table = pd.DataFrame({"id": data.ids[val_index], "sequence": decode(data.codes[val_index], data.alphabet),
+                              "measured": measured, "predicted": mean, "std": std})
+        with atomic_path(out / "predictions.tsv") as tmp:
+            table.to_csv(tmp, sep="\t", index=False)
+        if predictor.task == "classification":
+            metrics["val_auroc"] = auroc(mean, measured > 0.5)
+        else:
+            metrics["val_pearson"] = pearson(mean, measured)
+            metrics["val_spearman"] = spearman(mean, measured)
+            if (measured > 0).all() and (mean > 0).all():
+                metrics["val_pearson_log"] = pearson(np.log(mean), np.log(measured))
+    write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
+def predictor_label(config: dict, data: SequenceSet) -> str:
+    return config["label"] or data.label_names[0]
