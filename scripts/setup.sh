@@ -13,19 +13,20 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
+quiet() { "$@" 2>&1 | grep -v -e "^WARNING: Location" -e "^$" >&2 || true; }
 if ! "$PY" -c "import torch" 2>/dev/null; then
     if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
         echo "setup: installing PyTorch with CUDA" >&2
-        "${PIP[@]}" torch
+        quiet "${PIP[@]}" torch
     else
         echo "setup: installing the CPU build of PyTorch (torch==2.13.0)" >&2
-        "${PIP[@]}" torch==2.13.0 ${SEQGEN_TORCH_INDEX_URL:+--index-url "$SEQGEN_TORCH_INDEX_URL"}
+        quiet "${PIP[@]}" torch==2.13.0 ${SEQGEN_TORCH_INDEX_URL:+--index-url "$SEQGEN_TORCH_INDEX_URL"}
     fi
 fi
 stamp="$VENV/.seqgen-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing seqgen and its dependencies" >&2
-    "${PIP[@]}" -e ".[test]" 2>&1 | grep -v -e "^WARNING: Location" -e "^$" >&2 || true
+    quiet "${PIP[@]}" -e ".[test]"
     "$PY" -c "import seqgen, torch, snakemake" || { echo "setup: installation failed" >&2; exit 1; }
     touch "$stamp"
 fi
