@@ -15,6 +15,7 @@ Usage: python benchmarks/design.py [--tfs EGR2 PAX3 CRX KLF1] [--seeds 0 1 2] [-
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -160,5 +161,5 @@ def summarize(results) -> None:
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("SEQGEN_THREADS", "1")))
     main()
