@@ -93,14 +93,19 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
 
 
 def main() -> None:
+    global BUDGETS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tfs", nargs="+", default=["EGR2", "PAX3", "CRX", "KLF1"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--methods", nargs="+", default=list(METHOD_SETTINGS))
     parser.add_argument("--n", type=int, default=256)
+    parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
+    parser.add_argument("--predictor-minutes", type=float, default=PREDICTOR["max_time"])
     parser.add_argument("--probes", type=int, default=20000)
     parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
     args = parser.parse_args()
+    BUDGETS = tuple(sorted(args.budgets))
+    PREDICTOR["max_time"] = args.predictor_minutes
     folder = SHARED_DATA / "tfbind8"
     if not folder.is_dir():
         print("skipped: ../shared/data/tfbind8 is absent")
@@ -126,6 +131,7 @@ def main() -> None:
                         f"{b}: {v['hit_fraction']:.2f}/{v['oracle_mean']:.2f}" for b, v in budgets.items())
                         + f"  calls to 95%: {speed['calls_to_95']}", flush=True)
             results["tfs"][tf] = entry
+            write_json("design", results)  # after every TF, so a partial run still leaves its figures
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
             results["specificity"] = specificity(up, down, Path(tmp), args.seeds[0], args.n, device, folder)

@@ -194,6 +194,9 @@ def _add_motifs(sub) -> None:
     p.add_argument("--jaspar-collection", default=JASPAR_COLLECTION)
     p.add_argument("--jaspar-tax-group", default=JASPAR_TAX_GROUP, help="'' for all")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
+    p.add_argument("--predictor", help="also find the motifs a trained predictor learned (in-silico mutagenesis "
+                                       "of the foreground sequences); written to OUT/predictor/")
+    p.add_argument("--device", default="auto", help="device of the predictor")
 
 
 def _run_motifs(args) -> None:
@@ -202,6 +205,7 @@ def _run_motifs(args) -> None:
     from seqgen import motifs as m
 
     data = m.load_input(args.input, args.alphabet, args.format)
+    predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     if args.background:
         fg, bg, how = data.codes, m.load_input(args.background, data.alphabet).codes, args.background
         fg_ids = data.ids
@@ -225,6 +229,36 @@ def _run_motifs(args) -> None:
                 f"q = {hit.iloc[0]['q_value']:.2g})" if len(hit) else ""
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
     print(f"{len(found)} motifs from {len(fg)} sequences against {len(bg)} -> {args.out}", file=sys.stderr)
+    if predictor is not None:
+        _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
+
+
+def _checked_predictor(path, device, data):
+    """A predictor for the motif search, refused (before any work) if made for another alphabet or length."""
+    from seqgen.checkpoint import check_compatible
+    from seqgen.device import select_device
+    from seqgen.predict import load_predictor
+
+    predictor = load_predictor(path, select_device(device))
+    check_compatible({"alphabet": predictor.alphabet.name, "length": predictor.length}, data.alphabet.name,
+                     data.length, path)
+    return predictor
+
+
+def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
+    """Motifs the predictor learned: in-silico mutagenesis of the foreground, cut into seqlets (OUT/predictor/)."""
+    from pathlib import Path
+
+    from seqgen import motifs as m
+    from seqgen.data import one_hot
+    from seqgen.interpret import attribution_motifs
+
+    found = attribution_motifs(lambda x: predictor.score(x)[0], one_hot(fg, alphabet.size), alphabet, method="ism",
+                               prefix="predictor", seed=args.seed)[: args.n_motifs]
+    params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
+    m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
+                    args.jaspar_tax_group or None, params)
+    print(f"{len(found)} predictor motifs -> {Path(args.out) / 'predictor'}", file=sys.stderr)
 
 
 def _add_report(sub) -> None:

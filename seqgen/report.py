@@ -161,17 +161,17 @@ class Results:
 
 # ---------------------------------------------------------------- sections
 
-def motif_section(res: Results, alphabet) -> tuple[str, list, dict]:
-    """Motifs with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
+def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, list, dict]:
+    """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
     from seqgen.motifs import read_meme
 
-    motifs = res._read("motifs/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
+    motifs = res._read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
         return note("No motifs yet: run `seqgen motifs --input ... --out RESULTS/motifs`."), [], {}
-    matches = res.csv("motifs/tomtom.tsv", "Tomtom matches")
-    summary = res.csv("motifs/motifs.tsv", "motif statistics")
-    params = res.json("motifs/params.json", "motif settings") or {}
+    matches = res.csv(f"{folder}/tomtom.tsv", "Tomtom matches")
+    summary = res.csv(f"{folder}/motifs.tsv", "motif statistics")
+    params = res.json(f"{folder}/params.json", "motif settings") or {}
     colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
     jaspar = params.get("jaspar", {})
     parts = [f'<p class="sub">{len(motifs)} motifs; foreground {esc(params.get("n_foreground", "?"))} sequences, '
@@ -182,7 +182,7 @@ def motif_section(res: Results, alphabet) -> tuple[str, list, dict]:
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
     for m in motifs:
-        logo_png = res.path(f"motifs/logos/{m.name}.png")
+        logo_png = res.path(f"{folder}/logos/{m.name}.png")
         picture = img(logo_png.read_bytes(), m.name) if logo_png else img(plots.to_png_bytes(plots.logo(m)), m.name)
         stats = ""
         if summary is not None and "motif" in summary and (summary["motif"] == m.name).any():
@@ -428,6 +428,10 @@ def build_report(results, title: str | None = None, top: int = 20) -> tuple[str,
     data = res._read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
     alphabet = data.alphabet if data is not None else None
     motif_html, motif_list, colors = motif_section(res, alphabet)
+    if res.path("motifs/predictor/motifs.meme"):
+        learned = motif_section(res, alphabet, "motifs/predictor")[0]
+        motif_html += ("<h3>Motifs the predictor learned</h3><p class='sub'>In-silico mutagenesis of the top "
+                       "sequences, cut into seqlets and clustered (motifs/predictor/).</p>" + learned)
     if alphabet is None:
         from seqgen.alphabets import DNA
 

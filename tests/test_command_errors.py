@@ -115,3 +115,20 @@ def test_same_seed_gives_byte_identical_designs(models, tmp_path):
         paths.append(out)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     assert (tmp_path / "a" / "designs.tsv").read_bytes() == (tmp_path / "b" / "designs.tsv").read_bytes()
+
+
+def test_motifs_with_a_predictor_writes_its_own_folder(models, tmp_path):
+    out = tmp_path / "motifs"
+    assert main(["motifs", "--input", str(models / "data.npz"), "--predictor", str(models / "predictor"),
+                 "--top", "50", "--n-motifs", "2", "--out", str(out)]) == 0
+    assert (out / "motifs.meme").is_file() and (out / "predictor" / "motifs.meme").is_file()
+    assert "MOTIF" in (out / "predictor" / "motifs.meme").read_text() or \
+        (out / "predictor" / "motifs.tsv").read_text().strip() == ""
+
+
+def test_motifs_refuses_a_predictor_of_another_length(models, tmp_path, capsys):
+    assert main(["encode", str(models / "len35.fa"), "--out", str(tmp_path / "l35.npz")]) == 0
+    status = main(["motifs", "--input", str(tmp_path / "l35.npz"), "--predictor", str(models / "predictor"),
+                   "--out", str(tmp_path / "m")])
+    assert status == 1 and "length 30, not 35" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()  # refused before any output

@@ -3,7 +3,8 @@
 
 rule motifs_data:
     input:
-        "results/{dataset}/data.npz",
+        data="results/{dataset}/data.npz",
+        predictor="results/{dataset}/predictor/model.pt",
     output:
         meme="results/{dataset}/motifs/motifs.meme",
         tomtom="results/{dataset}/motifs/tomtom.tsv",
@@ -19,13 +20,14 @@ rule motifs_data:
         "../envs/seqgen.yaml"
     params:
         folder=lambda w, output: shlex.quote(str(Path(output.meme).parent)),
+        predictor=lambda w, input: shlex.quote(str(Path(input.predictor).parent)),
         alphabet=lambda w: dataset(w)["alphabet"],
         top=config["motifs"]["top"],
         n_motifs=config["motifs"]["n_motifs"],
         release=config["motifs"]["jaspar_release"],
         seed=config["seed"],
     shell:
-        "seqgen motifs --input {input:q} --alphabet {params.alphabet} --top {params.top} "
+        "seqgen motifs --input {input.data:q} --predictor {params.predictor} --alphabet {params.alphabet} --top {params.top} "
         "--n-motifs {params.n_motifs} --jaspar-release {params.release} "
         "--seed {params.seed} --out {params.folder} 2> {log:q}"
 
