@@ -114,3 +114,17 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
                  "--n", "4", "--steps", "5", "--out", str(out), "--device", "cpu"]) == 0
     assert out.exists()
     assert main(["design", "--method", "fast-seqprop", "--out", str(tmp_path / "x.fasta"), "--device", "cpu"]) == 1
+
+
+def test_protein_logos_colour_gaps(tmp_path):
+    import warnings
+
+    from seqgen.alphabets import get_alphabet
+    from seqgen.motifs import Motif
+    from seqgen.plots import logo
+
+    alphabet = get_alphabet("protein-gap")
+    pwm = np.random.default_rng(0).dirichlet(np.full(alphabet.size, 0.3), 5).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # logomaker warns about letters without a colour
+        logo(Motif("m", pwm, alphabet)).savefig(tmp_path / "logo.png")
