@@ -94,6 +94,8 @@ def _add_train(sub) -> None:
     p.add_argument("--steps", type=int, help="number of training steps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model")
+    p.add_argument("--arch", choices=["conv", "mlp"], help="vae: conv (default) or mlp (the family VAE for "
+                                                           "protein alignments)")
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
@@ -128,7 +130,7 @@ def _run_train(args) -> None:
         if not sep:
             raise SeqgenError(f"--set takes KEY=VALUE, not {item!r}")
         user[key.strip()] = yaml.safe_load(value)
-    for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed"):
+    for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed", "arch"):
         if getattr(args, key) is not None:
             user[key] = getattr(args, key)
     if args.compile:

@@ -46,7 +46,7 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
     npz, model = tmp_path / "fam.npz", tmp_path / "vae"
     assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)]) == 0
     assert SequenceSet.load(npz).length == 16
-    assert main(["train", "vae", "--data", str(npz), "--out", str(model), "--set", "arch=mlp", "--steps", "30",
+    assert main(["train", "vae", "--data", str(npz), "--out", str(model), "--arch", "mlp", "--steps", "30",
                  "--set", "encoder_hidden=[32]", "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4",
                  "--batch-size", "16", "--no-progress", "--device", "cpu"]) == 0
     err = capsys.readouterr().err
