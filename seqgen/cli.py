@@ -94,6 +94,8 @@ def _add_train(sub) -> None:
     p.add_argument("--steps", type=int, help="number of training steps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model")
+    p.add_argument("--arch", choices=["conv", "mlp"], help="vae: conv (default) or mlp (the family VAE for "
+                                                           "protein alignments)")
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
@@ -130,7 +132,7 @@ def _run_train(args) -> None:
         if not sep:
             raise SeqgenError(f"--set takes KEY=VALUE, not {item!r}")
         user[key.strip()] = yaml.safe_load(value)
-    for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed"):
+    for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed", "arch"):
         if getattr(args, key) is not None:
             user[key] = getattr(args, key)
     if args.compile:
@@ -375,11 +377,40 @@ def _run_evaluate(args) -> None:
 
 
 
+def _add_score_mutants(sub) -> None:
+    p = sub.add_parser("score-mutants", help="mutation effects from a family VAE (ELBO mutant - wild type)",
+                       description="Score mutants of the focus sequence (H24A, H24A:G26C; numbering of the focus "
+                                   "header NAME/START-END) with a VAE trained on an alignment: ELBO(mutant) - "
+                                   "ELBO(wild type) averaged over latent samples, and the site-independent model's "
+                                   "log-probability ratio. Writes a TSV: mutant, vae, site_independent.")
+    p.add_argument("--model", required=True, help="VAE folder (or model.pt) trained on an encoded alignment")
+    p.add_argument("--mutants", required=True, help="CSV/TSV with a 'mutant' column, or one mutant per line")
+    p.add_argument("--out", required=True, help="output .tsv")
+    p.add_argument("--samples", type=int, default=500, help="latent samples per ELBO (shared by all sequences)")
+    _add_common(p)
+
+
+def _run_score_mutants(args) -> None:
+    from seqgen.device import select_device
+    from seqgen.mutations import score_mutants
+
+    if args.samples <= 0:
+        raise SeqgenError(f"--samples must be positive, not {args.samples}")
+    summary = score_mutants(args.model, args.mutants, args.out, args.samples, args.seed or 0,
+                            select_device(args.device))
+    skipped = summary["skipped"]
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        print(f"skipped {len(skipped)} mutants at residues outside the alignment's match columns: {shown}",
+              file=sys.stderr)
+    print(f"scored {summary['scored']} mutants -> {args.out}", file=sys.stderr)
+
+
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
             "train": (_add_train, _run_train), "sample": (_add_sample, _run_sample),
             "evaluate": (_add_evaluate, _run_evaluate), "predict": (_add_predict, _run_predict),
             "design": (_add_design, _run_design), "motifs": (_add_motifs, _run_motifs),
-            "report": (_add_report, _run_report)}
+            "report": (_add_report, _run_report), "score-mutants": (_add_score_mutants, _run_score_mutants)}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,8 +46,13 @@ def to_png_bytes(fig, dpi: int = 110) -> bytes:
 
 # ---------------------------------------------------------------- logos
 
-def _color_scheme(motif: Motif) -> str:
-    return "classic" if motif.alphabet.is_nucleic else "chemistry"
+CHEMISTRY = {**dict.fromkeys("GSTYC", "green"), **dict.fromkeys("NQ", "purple"), **dict.fromkeys("KRH", "blue"),
+             **dict.fromkeys("DE", "red"), **dict.fromkeys("AVLIPWFM", "black"), "-": "lightgray"}
+
+
+def _color_scheme(motif: Motif):
+    """logomaker's ``classic`` for DNA/RNA; for proteins its ``chemistry`` colours, gaps light grey."""
+    return "classic" if motif.alphabet.is_nucleic else CHEMISTRY
 
 
 def draw_logo(ax, motif: Motif, start: int = 0, title: str | None = None) -> None:

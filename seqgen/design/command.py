@@ -5,7 +5,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from seqgen.alphabets import get_alphabet
 from seqgen.atomic import check_writable, write_text
 from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints
@@ -18,7 +20,8 @@ from seqgen.errors import SeqgenError
 
 def add_arguments(p) -> None:
     """Declare the options of ``seqgen design``."""
-    p.add_argument("--predictor", required=True, help="predictor folder to maximize (or see --direction)")
+    p.add_argument("--predictor", help="predictor folder to maximize (or see --direction); optional with "
+                                       "--naturalness")
     p.add_argument("--direction", choices=["max", "min", "target"], default="max")
     p.add_argument("--target", type=float, help="target value of the predictor (with --direction target)")
     p.add_argument("--avoid", action="append", default=[], metavar="DIR",
@@ -26,7 +29,11 @@ def add_arguments(p) -> None:
     p.add_argument("--avoid-weight", type=float, default=1.0)
     p.add_argument("--conservative", type=float, default=0.0, metavar="K",
                    help="maximize mean - K * std of the ensemble (designs where the members agree)")
-    p.add_argument("--generator", help="generator folder (vae or gan), for --method latent")
+    p.add_argument("--generator", help="generator folder (vae or gan), for --method latent and --naturalness")
+    p.add_argument("--naturalness", type=float, default=0.0, metavar="WEIGHT",
+                   help="also maximize WEIGHT x the --generator VAE's ELBO (nats; its own likelihood of the "
+                        "sequence, e.g. a family VAE); alone, without --predictor, it is the only objective")
+    p.add_argument("--naturalness-samples", type=int, default=8, help="latent samples per ELBO in --naturalness")
     p.add_argument("--method", choices=METHODS, default="fast-seqprop")
     p.add_argument("--n", type=int, default=64, help="number of candidates")
     p.add_argument("--steps", type=int, default=200)
@@ -54,24 +61,37 @@ def run(args) -> dict:
 
     check_writable(args.out)  # fail before the work, not after
     device = select_device(args.device)
-    main = load_predictor(args.predictor, device)
+    if not args.predictor and not args.naturalness:
+        raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
     if args.direction == "target" and args.target is None:
         raise SeqgenError("--direction target needs --target VALUE")
-    objectives = [Objective("score", main.score, args.direction, 1.0, args.target, args.conservative)]
-    predictors = {"score": main}
+    generator = _load_generator(args, device)
+    objectives, predictors = [], {}
+    main = load_predictor(args.predictor, device) if args.predictor else None
+    if main is not None:
+        objectives.append(Objective("score", main.score, args.direction, 1.0, args.target, args.conservative))
+        predictors["score"] = main
+    alphabet, length = (main.alphabet, main.length) if main is not None else (
+        get_alphabet(generator[1]["alphabet"]), int(generator[1]["length"]))
+    if generator is not None and (generator[1]["alphabet"], int(generator[1]["length"])) != (alphabet.name, length):
+        raise SeqgenError(f"generator makes {generator[1]['alphabet']} of length {generator[1]['length']}, but the "
+                          f"predictor scores {alphabet.name} of length {length}", args.generator)
     for i, path in enumerate(args.avoid):
         other = load_predictor(path, device)
-        if (other.alphabet.name, other.length) != (main.alphabet.name, main.length):
+        if (other.alphabet.name, other.length) != (alphabet.name, length):
             raise SeqgenError(f"predictor {path} works on {other.alphabet.name} of length {other.length}, but "
-                              f"{args.predictor} on {main.alphabet.name} of length {main.length}")
+                              f"the design is for {alphabet.name} of length {length}")
         objectives.append(Objective(f"avoid{i + 1}", other.score, "min", args.avoid_weight, None, args.conservative))
         predictors[f"avoid{i + 1}"] = other
-    constraints = Constraints.from_options(main.alphabet, main.length, args.fixed, args.gc_min, args.gc_max,
+    if args.naturalness:
+        objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",
+                                    args.naturalness))
+    constraints = Constraints.from_options(alphabet, length, args.fixed, args.gc_min, args.gc_max,
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
                               seed=args.seed or 0)
-    decoder, latent_dim = _generator(args, main, device)
+    decoder, latent_dim = (generator[0].decode, generator[0].latent_dim) if args.method == "latent" else (None, None)
     result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):
         raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
@@ -81,24 +101,34 @@ def run(args) -> dict:
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
     summary = write_design(args.out, result, table)
-    summary.update(method=args.method, predictor=str(args.predictor), seed=settings.seed,
+    summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
+                   naturalness=args.naturalness, seed=settings.seed,
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
-def _generator(args, predictor, device):
-    """The latent method's decoder and latent size (None, None for the other methods)."""
-    if args.method != "latent":
-        return None, None
-    if not args.generator:
+def _load_generator(args, device):
+    """``(module, payload)`` of ``--generator`` with frozen weights, or None when no option needs one."""
+    if args.method == "latent" and not args.generator:
         raise SeqgenError("--method latent needs --generator DIR (a trained vae or gan)")
+    if args.naturalness and not args.generator:
+        raise SeqgenError("--naturalness needs --generator DIR (a trained vae)")
+    if not args.generator or (args.method != "latent" and not args.naturalness):
+        return None
     from seqgen.generate import load_generator
 
     module, payload = load_generator(args.generator, device)
-    if (payload["alphabet"], int(payload["length"])) != (predictor.alphabet.name, predictor.length):
-        raise SeqgenError(f"generator makes {payload['alphabet']} of length {payload['length']}, but the predictor "
-                          f"scores {predictor.alphabet.name} of length {predictor.length}", args.generator)
+    if args.naturalness and not hasattr(module, "elbo"):
+        raise SeqgenError(f"--naturalness needs a vae, not a {payload['kind']}", args.generator)
     for p in module.parameters():
         p.requires_grad_(False)
-    return module.decode, module.latent_dim
+    return module, payload
+
+
+def naturalness_scorer(generator, args, device):
+    """``x (B, A, L) -> (B,)`` the VAE's ELBO in nats, differentiable in relaxed ``x``; fixed latent draws."""
+    module = generator[0]
+    eps = torch.randn(args.naturalness_samples, module.latent_dim, device=device,
+                      generator=torch.Generator(device=device).manual_seed(args.seed or 0))
+    return lambda x: module.elbo(x, eps)

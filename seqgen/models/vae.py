@@ -19,17 +19,20 @@ from seqgen.nn import LatentToSequence, SequenceToVector
 LOG_2PI = math.log(2 * math.pi)
 
 
-class ConvVAE(nn.Module):
-    """Conv VAE; ``latent_dim`` ``D``, alphabet size ``A``, length ``L``."""
+class VAE(nn.Module):
+    """What every VAE here shares: sampling, the ELBO terms, likelihood estimates, generation.
 
-    def __init__(self, alphabet_size: int, length: int, latent_dim: int = 32, channels: int = 64,
-                 blocks: int = 3, kernel_size: int = 5, res_scale: float = 0.3):
-        super().__init__()
-        self.alphabet_size, self.length, self.latent_dim = alphabet_size, length, latent_dim
-        self.encoder = SequenceToVector(alphabet_size, length, 2 * latent_dim, channels, blocks, kernel_size,
-                                        res_scale)
-        self.decoder = LatentToSequence(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
-                                        res_scale)
+    A subclass sets ``alphabet_size`` (``A``), ``length`` (``L``), ``latent_dim`` (``D``), an
+    ``encoder`` mapping ``(N, A, L)`` to ``(N, 2 D)`` and implements :meth:`logits`.
+    """
+
+    alphabet_size: int
+    length: int
+    latent_dim: int
+
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        """``z (N, D)`` -> logits ``(N, A, L)``."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------ the two halves
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -37,13 +40,9 @@ class ConvVAE(nn.Module):
         mu, log_sigma = self.encoder(x).float().chunk(2, dim=1)
         return mu, log_sigma.clamp(-10.0, 5.0)
 
-    def logits(self, z: torch.Tensor) -> torch.Tensor:
-        """``z (N, D)`` -> logits ``(N, A, L)``."""
-        return self.decoder(z)
-
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """``z (N, D)`` -> probabilities ``(N, A, L)`` (differentiable)."""
-        return torch.softmax(self.decoder(z).float(), dim=1)
+        return torch.softmax(self.logits(z).float(), dim=1)
 
     def reparameterize(self, mu, log_sigma, generator=None) -> torch.Tensor:
         """``z = mu + sigma * eps``, ``eps ~ N(0, I)``, all ``(N, D)``."""
@@ -65,6 +64,22 @@ class ConvVAE(nn.Module):
     def kl(mu: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
         """``KL(q(z|x) || N(0, I))`` per sequence, ``(N,)``."""
         return 0.5 * (mu.pow(2) + (2 * log_sigma).exp() - 1 - 2 * log_sigma).sum(1)
+
+    def elbo(self, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        """ELBO per sequence, ``(N,)`` nats: ``mean_k log p(x|z_k) - KL(q(z|x) || p(z))``.
+
+        ``x (N, A, L)`` may be relaxed (probabilities): the result is differentiable in ``x``.
+        ``eps (K, D)`` are the standard-normal draws, shared by all sequences
+        (``z_k = mu + sigma * eps_k``): common random numbers, so differences between the
+        ELBOs of similar sequences (mutant minus wild type) have a small variance.
+        """
+        mu, log_sigma = self.encode(x)
+        n, d = mu.shape
+        k = eps.shape[0]
+        z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * eps.unsqueeze(1)  # (K, N, D)
+        logits = self.logits(z.reshape(k * n, d)).view(k, n, self.alphabet_size, -1)
+        log_px = (x.unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))  # (K, N)
+        return log_px.mean(0) - self.kl(mu, log_sigma)
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor, samples: int = 100, generator=None, chunk: int = 256) -> torch.Tensor:
@@ -107,3 +122,20 @@ class ConvVAE(nn.Module):
         mu, _ = self.encode(torch.stack([x_a, x_b]))
         t = torch.linspace(0, 1, steps, device=mu.device).unsqueeze(1)
         return self.decode((1 - t) * mu[0] + t * mu[1])
+
+
+class ConvVAE(VAE):
+    """Conv VAE; ``latent_dim`` ``D``, alphabet size ``A``, length ``L``."""
+
+    def __init__(self, alphabet_size: int, length: int, latent_dim: int = 32, channels: int = 64,
+                 blocks: int = 3, kernel_size: int = 5, res_scale: float = 0.3):
+        super().__init__()
+        self.alphabet_size, self.length, self.latent_dim = alphabet_size, length, latent_dim
+        self.encoder = SequenceToVector(alphabet_size, length, 2 * latent_dim, channels, blocks, kernel_size,
+                                        res_scale)
+        self.decoder = LatentToSequence(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
+                                        res_scale)
+
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        """``z (N, D)`` -> logits ``(N, A, L)``."""
+        return self.decoder(z)

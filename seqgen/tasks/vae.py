@@ -4,31 +4,56 @@
 averaged over the batch; reconstruction is the categorical cross-entropy summed
 over positions, in nats). Logged: loss, reconstruction, KL, the KL weight and
 the ELBO (``-(reconstruction + KL)``, the bound on ``log p(x)``).
+
+``arch: mlp`` trains the family VAE (:class:`~seqgen.models.family_vae.FamilyVAE`)
+on a protein alignment: when the data came from an alignment (``meta`` has
+``focus_positions``), sequences with more than ``max_gap_fraction`` gaps are
+dropped (the focus sequence is always kept), each sequence is weighted by
+1 / (its neighbours above ``1 - theta`` identity) and batches are drawn with
+those weights (``reweight``); the effective number of sequences (``neff``, the
+sum of the weights) is stored in ``model.pt`` with the focus sequence, its
+numbering and a site-independent model's log-frequencies (so that
+``seqgen score-mutants`` needs only the model). The MLP's decoder prior,
+``neg_log_prior / neff``, is added to the loss (``prior_weight`` scales it).
 """
 from __future__ import annotations
 
+import sys
+
+import numpy as np
 import torch
 
 from seqgen.data import SequenceSet
 from seqgen.device import DeviceData
 from seqgen.errors import SeqgenError
-from seqgen.models.vae import ConvVAE
+from seqgen.models.family_vae import FamilyVAE
+from seqgen.models.vae import VAE, ConvVAE
 from seqgen.training import Context, Task
 
+ARCHS = ("conv", "mlp")
 DEFAULTS = {
-    "latent_dim": 32, "channels": 64, "blocks": 3, "kernel_size": 5, "res_scale": 0.3,
+    "arch": "conv", "latent_dim": 32,
+    # conv
+    "channels": 64, "blocks": 3, "kernel_size": 5, "res_scale": 0.3,
+    # mlp (family VAE)
+    "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
+    # alignments
+    "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
     "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000,
     "steps": 5000, "batch_size": 128, "checkpoint_every": 500, "log_every": 20,
 }
 
 
-def build_vae(config: dict, alphabet_size: int, length: int) -> ConvVAE:
+def build_vae(config: dict, alphabet_size: int, length: int) -> VAE:
     """The VAE described by ``config`` (untrained)."""
+    if config.get("arch", "conv") == "mlp":
+        return FamilyVAE(alphabet_size, length, config["latent_dim"], config["encoder_hidden"],
+                         config["decoder_hidden"], config["sparsity"])
     return ConvVAE(alphabet_size, length, config["latent_dim"], config["channels"], config["blocks"],
                    config["kernel_size"], config["res_scale"])
 
 
-def load_model(payload: dict) -> ConvVAE:
+def load_model(payload: dict) -> VAE:
     """The trained VAE of a ``vae`` checkpoint payload (see :func:`seqgen.checkpoint.load_checkpoint`)."""
     from seqgen.alphabets import get_alphabet
 
@@ -40,9 +65,12 @@ def load_model(payload: dict) -> ConvVAE:
 class VaeTask(Task):
     kind = "vae"
 
-    def __init__(self, config: dict, data: DeviceData):
+    def __init__(self, config: dict, data: DeviceData, family: dict | None = None):
         super().__init__(config, data)
         self.vae = build_vae(config, data.alphabet_size, data.length)
+        self.family = family
+        self.model_extra = {"family": family} if family else None
+        self.prior_scale = config["prior_weight"] / (family["neff"] if family else len(data))
 
     def modules(self):
         return {"vae": self.vae}
@@ -66,14 +94,28 @@ class VaeTask(Task):
         kl = ConvVAE.kl(mu, log_sigma).mean()
         weight = self.kl_weight(step)
         loss = recon + weight * kl
+        metrics = {}
+        if isinstance(self.vae, FamilyVAE) and self.config["prior_weight"]:
+            prior = self.vae.neg_log_prior() * self.prior_scale
+            loss = loss + prior
+            metrics["prior"] = prior.detach()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
         return {"loss": loss.detach(), "reconstruction": recon.detach(), "kl": kl.detach(),
-                "kl_weight": torch.tensor(weight), "elbo": -(recon + kl).detach()}
+                "kl_weight": torch.tensor(weight), "elbo": -(recon + kl).detach(), **metrics}
 
 
 def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[VaeTask, DeviceData]:
+    if config["arch"] not in ARCHS:
+        raise SeqgenError(f"setting 'arch' must be one of {', '.join(ARCHS)}, not {config['arch']!r}")
+    if any(int(h) <= 0 for h in [*config["encoder_hidden"], *config["decoder_hidden"]]) or \
+            not config["decoder_hidden"]:
+        raise SeqgenError("settings 'encoder_hidden' and 'decoder_hidden' must be lists of positive sizes")
+    if config["arch"] == "mlp" and config["sparsity"] and int(config["decoder_hidden"][-1]) % 4:
+        raise SeqgenError("with 'sparsity', the last of 'decoder_hidden' must be a multiple of 4")
+    if not 0 < config["theta"] < 1 or not 0 < config["max_gap_fraction"] <= 1:
+        raise SeqgenError("settings 'theta' and 'max_gap_fraction' must lie in (0, 1]")
     for key in ("latent_dim", "channels", "kernel_size"):
         if config[key] <= 0:
             raise SeqgenError(f"setting {key!r} must be positive, not {config[key]}")
@@ -83,5 +125,37 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("settings 'beta' and 'kl_warmup' must not be negative")
     if len(data) == 0:
         raise SeqgenError("the data set is empty")
-    device_data = DeviceData(data, device)
-    return VaeTask(config, device_data), device_data
+    family, weights = None, None
+    if "focus_positions" in data.meta:
+        if data.alphabet.name != "protein-gap":
+            raise SeqgenError(f"an alignment is trained in the protein-gap alphabet, not {data.alphabet.name}; "
+                              "encode it with --alphabet protein-gap")
+        data, weights, family = prepare_alignment(data, config, device)
+    device_data = DeviceData(data, device, weights if config["reweight"] else None)
+    return VaeTask(config, device_data, family), device_data
+
+
+def prepare_alignment(data: SequenceSet, config: dict, device) -> tuple[SequenceSet, np.ndarray, dict]:
+    """Gap filter, sequence weights and the family summary stored in ``model.pt``.
+
+    Returns the kept sequences, their ``(N,)`` weights and a dict: ``neff``, ``n_sequences``,
+    ``n_dropped_gaps``, ``theta``, ``focus_id``, ``focus_codes`` and ``focus_positions`` (lists),
+    ``site_log_freq`` (``(A, L)`` tensor: the weighted site-independent model).
+    """
+    from seqgen.protein import GAP, SiteIndependentModel, sequence_weights
+
+    gaps = (data.codes == GAP).mean(1)
+    keep = gaps <= config["max_gap_fraction"]
+    keep[0] = True  # the focus sequence
+    data = data.subset(np.flatnonzero(keep))
+    weights = sequence_weights(data.codes, config["theta"], device) if config["reweight"] else \
+        np.ones(len(data), np.float32)
+    neff = float(weights.sum())
+    print(f"alignment: {len(data)} sequences ({int((~keep).sum())} with more than "
+          f"{config['max_gap_fraction']:.0%} gaps dropped), effective number {neff:.1f} at theta {config['theta']}",
+          file=sys.stderr)
+    family = {"neff": neff, "n_sequences": len(data), "n_dropped_gaps": int((~keep).sum()),
+              "theta": config["theta"], "focus_id": str(data.meta.get("focus_id", data.ids[0])),
+              "focus_codes": data.codes[0].tolist(), "focus_positions": list(data.meta["focus_positions"]),
+              "site_log_freq": torch.from_numpy(SiteIndependentModel(data, weights).log_freq.astype(np.float32))}
+    return data, weights, family

@@ -1,0 +1,129 @@
+"""Mutation effects on TEM-1 beta-lactamase: family VAE vs deep mutational scanning.
+
+Trains the family VAE (``arch: mlp``) on the BLAT_ECOLX alignment for at most
+``--minutes`` of wall time with one seed, scores the Ranganathan 2015 mutants
+(2500 ug/ml ampicillin column) by ELBO(mutant) - ELBO(wild type), and stores
+the scores in ``results/protein/seedS.tsv``. Every run then recomputes
+``results/protein.json``: each seed's Spearman, the ensemble's (scores averaged
+over the seeds stored with the same settings) and the site-independent model's.
+One seed per run keeps each run short on a shared machine.
+
+Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/protein.py --seed 0 [--minutes 10]
+[--set encoder_hidden=[1000,1000]] [--samples 400]``
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+import yaml  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
+
+from seqgen.device import select_device  # noqa: E402
+from seqgen.generate import load_generator  # noqa: E402
+from seqgen.io import read_sequences  # noqa: E402
+from seqgen.mutations import elbo_differences, site_independent_differences  # noqa: E402
+from seqgen.protein import apply_mutants, covered, parse_mutants  # noqa: E402
+from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.training import Trainer  # noqa: E402
+
+ALIGNMENT = "protein/BLAT_ECOLX_hmmerbit_plmc_n5_m30_f50_t0.2_r24-286_id100_b105.a2m"
+DMS = "protein/BLAT_ECOLX_Ranganathan2015.csv"
+COLUMN = "2500"
+SCORES = RESULTS / "protein"
+
+
+def scores_path(seed: int, settings: dict) -> Path:
+    tag = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+    return SCORES / f"seed{seed}-{tag}.tsv"
+
+
+def train_and_score(args, user: dict) -> dict:
+    device = select_device(args.device)
+    data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
+    dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
+    dms = dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
+    config, settings = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
+                                            "progress": False})
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        task, _ = recipe("vae").make_task(config, data, device)
+        prep = time.perf_counter() - t0
+        result = Trainer(task, settings, out, data.alphabet.name, data.length, task.model_extra).fit(device)
+        model, payload = load_generator(out, device)
+    family = payload["family"]
+    focus = np.asarray(family["focus_codes"], np.uint8)
+    codes = apply_mutants(focus, parse_mutants(dms["mutant"], family["focus_positions"], focus))
+    t1 = time.perf_counter()
+    vae = elbo_differences(model, focus, codes, args.samples, seed=args.seed)
+    score_s = time.perf_counter() - t1
+    site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
+    SCORES.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"mutant": dms["mutant"], "measured": dms[COLUMN], "vae": vae, "site_independent": site}).to_csv(
+        scores_path(args.seed, user), sep="\t", index=False)
+    return {"seed": args.seed, "settings": user, "device": str(device), "steps": result.steps,
+            "stopped": result.stopped, "train_seconds": round(result.seconds, 1),
+            "weights_seconds": round(prep, 1), "score_seconds": round(score_s, 1), "samples": args.samples,
+            "neff": round(family["neff"], 1), "n_sequences": family["n_sequences"],
+            "n_mutants": len(dms), "final_elbo": result.last_metrics.get("elbo"),
+            "spearman": float(spearmanr(vae, dms[COLUMN]).statistic),
+            "spearman_site_independent": float(spearmanr(site, dms[COLUMN]).statistic)}
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Ensemble over the stored seeds that share the latest run's settings."""
+    latest = runs[-1]["settings"]
+    same = [r for r in runs if r["settings"] == latest]
+    tables = [pd.read_csv(scores_path(r["seed"], latest), sep="\t") for r in same]
+    measured = tables[0]["measured"]
+    mean = np.mean([t["vae"] for t in tables], axis=0)
+    return {"settings": latest, "seeds": [r["seed"] for r in same],
+            "single_spearman": [round(r["spearman"], 4) for r in same],
+            "single_mean": round(float(np.mean([r["spearman"] for r in same])), 4),
+            "ensemble_spearman": round(float(spearmanr(mean, measured).statistic), 4),
+            "site_independent_spearman": round(same[0]["spearman_site_independent"], 4),
+            "train_seconds_per_model": round(float(np.mean([r["train_seconds"] for r in same])), 1)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--minutes", type=float, default=10.0, help="training wall-time budget per model")
+    p.add_argument("--samples", type=int, default=400, help="latent samples per ELBO")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="VAE setting (arch is mlp)")
+    args = p.parse_args()
+    if not (SHARED_DATA / ALIGNMENT).is_file():
+        sys.exit(f"skipped: {SHARED_DATA / ALIGNMENT} is absent")
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
+    user = {"arch": "mlp", "steps": 1_000_000}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        user[key] = yaml.safe_load(value)
+    path = RESULTS / "protein.json"
+    runs = json.loads(path.read_text())["runs"] if path.is_file() else []
+    run = train_and_score(args, user)
+    runs = [r for r in runs if not (r["seed"] == run["seed"] and r["settings"] == run["settings"])] + [run]
+    summary = summarize(runs)
+    print(json.dumps(run, indent=1), json.dumps(summary, indent=1), sep="\n")
+    write_json("protein", {"summary": summary, "runs": runs})
+
+
+if __name__ == "__main__":
+    main()
