@@ -142,6 +142,11 @@ def _run_train(args) -> None:
     config, settings = merge_config(args.kind, user, source=args.config or "settings")
     data = SequenceSet.load(args.data)
     device = select_device(args.device)
+    from seqgen.device import free_memory
+
+    free = free_memory(device)
+    print(f"data: {len(data)} x {data.length} {data.alphabet.name}, {data.codes.nbytes / 2**20:.1f} MiB resident on "
+          f"{device}" + (f" ({free / 2**30:.1f} GiB free)" if free is not None else ""), file=sys.stderr)
     torch.manual_seed(settings.seed)  # the initial weights are drawn when the task is built
     task, device_data = recipe(args.kind).make_task(config, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,

@@ -48,6 +48,32 @@ def adam(params, device: torch.device, lr: float, betas=(0.9, 0.999), weight_dec
     return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused)
 
 
+def free_memory(device: torch.device) -> int | None:
+    """Bytes free on ``device`` (CUDA: the driver's figure; CPU: available RAM on Linux), or None if unknown."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    if device.type == "cpu":
+        try:
+            with open("/proc/meminfo") as f:
+                info = dict(line.split(":", 1) for line in f)
+            return int(info["MemAvailable"].split()[0]) * 1024
+        except (OSError, KeyError, ValueError):
+            return None
+    return None
+
+
+def check_fits(nbytes: int, device: torch.device, fraction: float = 0.5) -> None:
+    """Refuse, with the figures, a data set that would take more than ``fraction`` of the device's free memory.
+
+    The data stay resident on the device as uint8 codes (1 byte a letter), so this is the data's own need;
+    models and batches come on top.
+    """
+    free = free_memory(device)
+    if free is not None and nbytes > fraction * free:
+        raise SeqgenError(f"the data set needs {nbytes / 2**30:.2f} GiB on {device}, more than half of the "
+                          f"{free / 2**30:.2f} GiB free; use a subset or a device with more memory")
+
+
 class DeviceData:
     """A :class:`SequenceSet` resident on a device.
 
@@ -64,6 +90,7 @@ class DeviceData:
     """
 
     def __init__(self, data: SequenceSet, device: torch.device, weights: np.ndarray | None = None):
+        check_fits(data.codes.nbytes + data.labels.nbytes + (0 if weights is None else 4 * len(data)), device)
         self.device = device
         self.alphabet = data.alphabet
         self.alphabet_size = data.alphabet.size

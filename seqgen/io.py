@@ -111,6 +111,9 @@ def read_bytes(path) -> bytes:
     """
     try:
         data = Path(path).read_bytes()
+    except MemoryError:
+        raise SeqgenError(f"file too large to read into memory ({Path(path).stat().st_size / 2**30:.1f} GiB)",
+                          path) from None
     except FileNotFoundError:
         raise SeqgenError("no such file", path) from None
     except IsADirectoryError:
@@ -120,6 +123,8 @@ def read_bytes(path) -> bytes:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
+        except MemoryError:
+            raise SeqgenError("file too large to decompress into memory", path) from None
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise SeqgenError(f"truncated or corrupt gzip file ({exc})", path) from None
     if not data or data.isspace():

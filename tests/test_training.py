@@ -149,3 +149,11 @@ def test_training_on_cuda(tmp_path):
     Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cuda"))
     rows = metric_rows(tmp_path)
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+
+
+def test_a_data_set_too_large_for_the_device_is_refused_with_figures(monkeypatch):
+    import seqgen.device as device_module
+
+    monkeypatch.setattr(device_module, "free_memory", lambda device: 1000)  # pretend 1000 bytes are free
+    with pytest.raises(SeqgenError, match=r"the data set needs 0\.00 GiB on cpu, more than half of the"):
+        DeviceData(toy_data(), select_device("cpu"))
