@@ -100,7 +100,21 @@ def judge(motif, tf: str, targets, families: set) -> dict:
             "rank": min((hits.index(h) + 1 for h in ok), default=None)}
 
 
-def run_tf(tf: str, top: int, predictor: bool, targets) -> dict:
+def seqgen_predictor(hk, minutes: float, folder):
+    """The project's predictor (seqgen train predictor's recipe) on the HK array; returns the loaded ensemble."""
+    from seqgen.predict import load_predictor
+    from seqgen.tasks import merge_config, recipe
+    from seqgen.training import Trainer
+
+    config, settings = merge_config("predictor", {"members": 4, "strands": "forward", "transform": "log",
+                                                  "steps": 3000, "max_time": minutes, "progress": False})
+    torch.manual_seed(0)
+    task, _ = recipe("predictor").make_task(config, hk, torch.device("cpu"))
+    Trainer(task, settings, folder, "dna", hk.length, task.model_extra).fit(torch.device("cpu"))
+    return load_predictor(folder)
+
+
+def run_tf(tf: str, top: int, predictor: bool, targets, project_minutes: float | None = None) -> dict:
     own = [t for t in targets if t.description.upper() == tf.upper()]
     families = {f for t in own for f in t.stats["family"].split("; ") if f}
     result = {"jaspar": [t.name for t in own], "families": sorted(families)}
@@ -114,13 +128,20 @@ def run_tf(tf: str, top: int, predictor: bool, targets) -> dict:
         start = time.perf_counter()
         me = read_sequences(SHARED_DATA / "pbm" / "dream5" / f"{tf}_ME.txt", "dna", "dream5")
         x_hk, x_me = torch.tensor(one_hot(hk.codes, 4)), torch.tensor(one_hot(me.codes, 4))
-        net = train_cnn(x_hk, torch.tensor(standardized_log(hk.label("signal"))))
+        if project_minutes:  # the project's own predictor ensemble; attribution motifs only
+            import tempfile
+
+            loaded = seqgen_predictor(hk, project_minutes, tempfile.mkdtemp())
+            net = lambda x: loaded.score(x)[0]  # noqa: E731
+            model = None
+        else:
+            net = model = train_cnn(x_hk, torch.tensor(standardized_log(hk.label("signal"))))
         with torch.no_grad():
             pred = torch.cat([net(x_me[i: i + 4096]) for i in range(0, len(x_me), 4096)]).numpy()
         result["cnn_me_pearson"] = float(np.corrcoef(pred, standardized_log(me.label("signal")))[0, 1])
         result["cnn_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
-        for kind, motifs in predictor_motifs(net, net, x_me, top).items():
+        for kind, motifs in predictor_motifs(net, model, x_me, top).items():
             result[f"predictor_{kind}"] = judge(motifs[0], tf, targets, families) if motifs else \
                 {"pass": False, "hits": []}
         result["interpret_seconds"] = time.perf_counter() - start
@@ -132,6 +153,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=500)
     parser.add_argument("--tfs", nargs="*", default=TFS)
     parser.add_argument("--no-predictor", action="store_true")
+    parser.add_argument("--project-predictor", type=float, metavar="MINUTES",
+                        help="interpret the project's predictor ensemble (trained MINUTES per TF) instead of the "
+                             "small CNN; results go to results/motifs_project.json")
     args = parser.parse_args()
     if not (SHARED_DATA / "pbm" / "dream5").is_dir():
         print("../shared/data/pbm/dream5 is absent: nothing to measure")
@@ -140,7 +164,7 @@ def main() -> None:
     targets = jaspar_motifs(JASPAR_RELEASE)
     results = {}
     for tf in args.tfs:
-        results[tf] = r = run_tf(tf, args.top, not args.no_predictor, targets)
+        results[tf] = r = run_tf(tf, args.top, not args.no_predictor, targets, args.project_predictor)
         line = f"{tf:6s} probes {r['probes'].get('consensus', '-'):18s} pass={r['probes']['pass']}"
         for kind in ("filter", "attribution"):
             if f"predictor_{kind}" in r:
@@ -151,7 +175,7 @@ def main() -> None:
         print(line, flush=True)
     summary = {k: sum(r.get(k, {}).get("pass", False) for r in results.values())
                for k in ("probes", "predictor_filter", "predictor_attribution")}
-    write_json("motifs", {"jaspar_release": JASPAR_RELEASE, "top": args.top, "tfs": results,
+    write_json("motifs_project" if args.project_predictor else "motifs", {"jaspar_release": JASPAR_RELEASE, "top": args.top, "tfs": results,
                           "passed": summary, "n_tfs": len(results)})
     print("passed:", summary, "of", len(results))
 

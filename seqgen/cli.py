@@ -380,8 +380,6 @@ def _run_evaluate(args) -> None:
           f"classifier AUROC {result['classifier_auroc']:.3f} -> {args.out}", file=sys.stderr)
 
 
-
-
 def _add_score_mutants(sub) -> None:
     p = sub.add_parser("score-mutants", help="mutation effects from a family VAE (ELBO mutant - wild type)",
                        description="Score mutants of the focus sequence (H24A, H24A:G26C; numbering of the focus "
