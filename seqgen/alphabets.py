@@ -159,3 +159,24 @@ def reverse_complement(codes: np.ndarray, alphabet: str | Alphabet) -> np.ndarra
         cols = (np.arange(codes.shape[-1]) + n_pad) % codes.shape[-1]
         rc = np.take_along_axis(rc, cols, axis=-1)
     return rc
+
+
+def kmer_index(codes: np.ndarray, k: int, base: int) -> np.ndarray:
+    """Every k-window of ``(N, L)`` codes read as a base-``base`` number (first letter most significant).
+
+    Returns
+    -------
+    np.ndarray
+        ``(N, L-k+1)`` int64; -1 for windows holding PAD (or any code >= ``base``).
+    """
+    codes = np.asarray(codes)
+    n, length = codes.shape
+    width = max(length - k + 1, 0)
+    index = np.zeros((n, width), dtype=np.int64)
+    valid = np.ones((n, width), dtype=bool)
+    for j in range(k):  # k passes over (N, L) arrays: no (N, L, k) temporary
+        window = codes[:, j:j + width]
+        valid &= window < base
+        index = index * base + np.minimum(window, base - 1)
+    index[~valid] = -1
+    return index

@@ -83,7 +83,7 @@ class SequenceSet:
     def label(self, name: str | None = None) -> np.ndarray:
         """One label column, ``(N,)`` float32; the first one when ``name`` is None."""
         if not self.label_names:
-            raise SeqgenError("the data set has no labels")
+            raise SeqgenError("the data set has no labels; encode it with a label column (--label-column)")
         if name is None:
             return self.labels[:, 0]
         if name not in self.label_names:

@@ -19,8 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from seqgen.alphabets import kmer_index
 from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
+from seqgen.evaluation import auroc
 
 MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers stop at k = 4
 
@@ -29,18 +31,8 @@ MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers s
 
 def kmer_counts(codes: np.ndarray, k: int, alphabet_size: int) -> np.ndarray:
     """Counts of every k-mer, ``(A ** k,)`` int64, over all windows without padding."""
-    codes = np.asarray(codes)
-    n, length = codes.shape
-    if length < k:
-        return np.zeros(alphabet_size ** k, dtype=np.int64)
-    width = length - k + 1
-    index = np.zeros((n, width), dtype=np.int64)
-    valid = np.ones((n, width), dtype=bool)
-    for j in range(k):
-        window = codes[:, j:j + width]
-        valid &= window < alphabet_size
-        index = index * alphabet_size + np.minimum(window, alphabet_size - 1)
-    return np.bincount(index[valid], minlength=alphabet_size ** k)
+    index = kmer_index(codes, k, alphabet_size)
+    return np.bincount(index[index >= 0], minlength=alphabet_size ** k)
 
 
 def js_divergence(p: np.ndarray, q: np.ndarray) -> float:
@@ -138,21 +130,6 @@ class _Classifier(nn.Module):
     def forward(self, x):
         h = torch.relu(self.conv(x))
         return self.linear(torch.cat([h.amax(2), h.mean(2)], 1)).squeeze(1)
-
-
-def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney, ties counted half)."""
-    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=bool)
-    n_pos, n_neg = labels.sum(), (~labels).sum()
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    ranks[order] = np.arange(1, len(scores) + 1)
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=ranks)
-    ranks = (sums / counts)[inverse]  # average rank of ties
-    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def classifier_auroc(real: np.ndarray, generated: np.ndarray, alphabet_size: int, seed: int = 0,

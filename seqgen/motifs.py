@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, reverse_complement
+from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, kmer_index, reverse_complement
 from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
 
@@ -181,13 +181,6 @@ def site_counts(codes: np.ndarray, starts: np.ndarray, strands: np.ndarray, widt
 
 # ---------------------------------------------------------------- discovery
 
-def _kmer_index(codes: np.ndarray, k: int, size: int) -> np.ndarray:
-    """``(N, P)`` int64 index of every k-mer (base ``size``); -1 for k-mers touching PAD."""
-    win = windows(codes, k).astype(np.int64)
-    idx = (win * size ** np.arange(k - 1, -1, -1)).sum(axis=-1)
-    return np.where((win < size).all(axis=-1), idx, -1)
-
-
 def _kmer_rc(index: np.ndarray, k: int) -> np.ndarray:
     """Index of the reverse complement of DNA k-mer ``index`` (A,C,G,T = 0..3, complement = 3 - x)."""
     digits = (index[..., None] // 4 ** np.arange(k)) % 4  # least significant first = last letter first
@@ -201,7 +194,7 @@ def kmer_presence(codes: np.ndarray, k: int, alphabet: Alphabet, canonical: bool
     counted at the lower index.
     """
     size = alphabet.size
-    idx = _kmer_index(codes, k, size)
+    idx = kmer_index(codes, k, size)
     if canonical and alphabet.is_nucleic:
         idx = np.where(idx >= 0, np.minimum(idx, _kmer_rc(np.maximum(idx, 0), k)), -1)
     rows = np.broadcast_to(np.arange(len(codes))[:, None], idx.shape)

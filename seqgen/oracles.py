@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from seqgen.alphabets import DNA, encode, reverse_complement
+from seqgen.alphabets import kmer_index as alphabet_kmer_index
 from seqgen.errors import SeqgenError
 
 K = 8
@@ -26,8 +27,7 @@ K = 8
 
 def kmer_index(codes: np.ndarray, k: int = K) -> np.ndarray:
     """``(N, L-k+1)`` int64 index (base 4) of every k-window of ``(N, L)`` DNA codes."""
-    windows = np.lib.stride_tricks.sliding_window_view(codes.astype(np.int64), k, axis=1)
-    return windows @ (4 ** np.arange(k - 1, -1, -1, dtype=np.int64))
+    return alphabet_kmer_index(codes, k, 4)
 
 
 class KmerOracle:

@@ -190,10 +190,9 @@ def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
 
 def kmer_frequencies(codes: np.ndarray, k: int, size: int) -> np.ndarray:
     """``(size**k,)`` frequencies of all k-mers in ``(N, L)`` codes (PAD-free windows)."""
-    from seqgen.motifs import _kmer_index
+    from seqgen.metrics import kmer_counts
 
-    idx = _kmer_index(codes, k, size)
-    counts = np.bincount(idx[idx >= 0], minlength=size ** k).astype(float)
+    counts = kmer_counts(codes, k, size).astype(float)
     return counts / max(counts.sum(), 1)
 
 

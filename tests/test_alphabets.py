@@ -68,3 +68,11 @@ def test_one_hot_of_padding_is_zero():
     x = one_hot(np.array([[1, PAD]], dtype=np.uint8), 4)
     assert x[0, :, 1].sum() == 0 and x[0, 1, 0] == 1
     assert codes_from_one_hot(x)[0, 1] == PAD
+
+
+def test_kmer_index_reads_windows_as_numbers_and_marks_padding():
+    from seqgen.alphabets import kmer_index
+
+    codes = np.array([[0, 1, 2, 3, PAD]], dtype=np.uint8)  # ACGT + pad
+    assert kmer_index(codes, 2, 4).tolist() == [[0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, -1]]
+    assert kmer_index(codes, 6, 4).shape == (1, 0)

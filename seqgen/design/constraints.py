@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, reverse_complement
+from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, kmer_index, reverse_complement
 from seqgen.errors import SeqgenError
 
 FREE_LETTERS = ".N"  #: letters that mark a free position in a --fixed pattern (X too, for proteins)
@@ -101,7 +101,7 @@ class Constraints:
             codes = _encode_or_fail(kmer, self.alphabet, "forbidden k-mer")[None]
             variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.is_nucleic else [])
             for v in variants:
-                groups.setdefault(len(kmer), set()).add(int(_hash_windows(v, len(kmer), self.alphabet.size)[0, 0]))
+                groups.setdefault(len(kmer), set()).add(int(kmer_index(v, len(kmer), self.alphabet.size)[0, 0]))
         return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}
 
     @property
@@ -148,7 +148,7 @@ class Constraints:
         hits = np.zeros(codes.shape, dtype=bool)
         for k, hashes in self._forbidden_codes.items():
             if k <= codes.shape[1]:
-                hits[:, : codes.shape[1] - k + 1] |= np.isin(_hash_windows(codes, k, self.alphabet.size), hashes)
+                hits[:, : codes.shape[1] - k + 1] |= np.isin(kmer_index(codes, k, self.alphabet.size), hashes)
         return hits
 
     def _homopolymer_hits(self, codes: np.ndarray) -> np.ndarray:
@@ -255,14 +255,8 @@ def _expected_count(logp: torch.Tensor, letters: list[int]) -> torch.Tensor:
     return log_word.exp().sum(1)
 
 
-def _hash_windows(codes: np.ndarray, k: int, base: int) -> np.ndarray:
-    """``(N, L-k+1)`` int64 hash of every k-window: the window read as a base-``A`` number."""
-    windows = np.lib.stride_tricks.sliding_window_view(codes.astype(np.int64), k, axis=1)
-    return windows @ (base ** np.arange(k - 1, -1, -1, dtype=np.int64))
-
-
 def _unhash(h: int, k: int, base: int) -> list[int]:
-    """The letters of a k-mer hash (inverse of :func:`_hash_windows`)."""
+    """The letters of a k-mer hash (inverse of :func:`seqgen.alphabets.kmer_index`)."""
     return [(h // base ** (k - 1 - j)) % base for j in range(k)]
 
 

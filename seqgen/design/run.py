@@ -184,7 +184,7 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
     fixed = FixedPositions(fixed_codes, constraints.alphabet.size) if (constraints.fixed != PAD).any() else None
     param = _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
     optimizer = torch.optim.Adam([p for p in param.parameters() if p.requires_grad], lr=settings.lr)
-    sampled = settings.calls_per_step > 1 or settings.method == "fast-seqprop" or settings.straight_through
+    sampled = settings.method == "fast-seqprop" or (settings.method == "latent" and settings.straight_through)
     best_codes = param.discrete().cpu().numpy()
     best_util = np.full(settings.n, -np.inf)
     trajectory = []

@@ -133,16 +133,6 @@ class PredictorTask(Task):
         return settings.batch_size * self.model.members
 
 
-def _label_column(data: SequenceSet, name) -> np.ndarray:
-    if not data.label_names:
-        raise SeqgenError("the data set has no labels; encode it with a label column (--label-column)")
-    if name is None:
-        return data.labels[:, 0]
-    if name not in data.label_names:
-        raise SeqgenError(f"setting 'label': no label {name!r}; the data set has {', '.join(data.label_names)}")
-    return data.labels[:, data.label_names.index(name)]
-
-
 def _task_type(config: dict, y: np.ndarray) -> str:
     binary = bool(np.isin(y, (0.0, 1.0)).all())
     kind = config["task"]
@@ -172,9 +162,9 @@ def split_index(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndar
 
 def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[PredictorTask, DeviceData]:
     """Split off the validation set, fit the label normalization on the rest, build the ensemble."""
-    y = _label_column(data, config["label"])
+    y = data.label(config["label"])
     task_type = _task_type(config, y)
-    background = None if config["background_label"] is None else _label_column(data, config["background_label"])
+    background = None if config["background_label"] is None else data.label(config["background_label"])
     if not 0 <= config["val_fraction"] < 1:
         raise SeqgenError(f"setting 'val_fraction' must be in [0, 1), not {config['val_fraction']}")
     train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
@@ -229,7 +219,7 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
                "n_sequences": len(data), "n_validation": int(len(val_index)), "steps": result.steps,
                "stopped": result.stopped, "seconds": round(result.seconds, 1), "best_val_loss": result.best_score}
     if len(val_index):
-        measured = _label_column(data, config["label"])[val_index]
+        measured = data.label(config["label"])[val_index]
         mean, std = predictor.predict(data.codes[val_index])
         table = pd.DataFrame({"id": data.ids[val_index], "sequence": decode(data.codes[val_index], data.alphabet),
                               "measured": measured, "predicted": mean, "std": std})
