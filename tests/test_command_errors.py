@@ -69,6 +69,8 @@ def cases(m, out):
          "--fixed pattern has length 4"),
         ("design: latent without a generator", ["design", "--predictor", p, "--method", "latent", "--out", out],
          "needs --generator"),
+        ("design: training data is not an npz", ["design", "--predictor", p, "--data", str(m / "sim.tsv"),
+                                                  "--out", out], "not a seqgen data file"),
         ("evaluate: missing query", ["evaluate", "--reference", d, "--query", str(m / "nope.fa"), "--out", out],
          "no such file"),
     ]

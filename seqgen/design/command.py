@@ -60,6 +60,7 @@ def run(args) -> dict:
     from seqgen.predict import load_predictor
 
     check_writable(args.out)  # fail before the work, not after
+    reference = SequenceSet.load(args.data).codes if args.data else None
     device = select_device(args.device)
     if not args.predictor and not args.naturalness:
         raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
@@ -95,7 +96,6 @@ def run(args) -> dict:
     result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):
         raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
-    reference = SequenceSet.load(args.data).codes if args.data else None
     table = designs_table(result, constraints, args.method, reference, args.linker)
     for name, predictor in predictors.items():  # predictions on the label's own scale, beside the model's
         mean, std = predictor.predict(result.codes)
