@@ -2,8 +2,10 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,39 @@ def test_second_run_is_a_no_op_and_design_changes_rerun_only_downstream(finished
 def test_report_archive_builds_offline(finished_run):
     snakemake(finished_run, "--report", str(finished_run / "report.zip"))
     assert (finished_run / "report.zip").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_killed_run_reruns_only_the_incomplete_job(tmp_path):
+    """SIGKILL Snakemake (and its jobs) mid-way through training: the rerun repeats only that job."""
+    text = TEST_CONFIG.read_text().replace(
+        "predictor: {steps: 80, members: 2}",
+        "predictor: {steps: 1000000, members: 2, max_time: 0.25, checkpoint_every: 20, eval_every: 0}")
+    workdir = make_workdir(tmp_path, text)
+    results = workdir / "results" / "tiny"
+    target = "results/tiny/predictor/model.pt"
+    env = {**os.environ, "XDG_CACHE_HOME": str(workdir / ".cache"), "MPLBACKEND": "Agg",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.Popen([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+                            str(workdir), "--cores", "1", target], env=env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    try:
+        while not (results / "predictor" / "metrics.csv").exists():  # a checkpoint of the running training
+            assert run.poll() is None and time.monotonic() < deadline, "training did not start in time"
+            time.sleep(0.2)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    assert not (results / "predictor" / "model.pt").exists()
+    data_mtime = (results / "data.npz").stat().st_mtime_ns
+    refused = snakemake(workdir, "--cores", "1", target, check=False)
+    assert refused.returncode != 0 and "results/tiny/predictor/metrics.csv" in refused.stderr  # named incomplete
+    locked = snakemake(workdir, "--cores", "1", "--rerun-incomplete", target, check=False)
+    assert locked.returncode != 0 and "--unlock" in locked.stderr  # the killed run's lock is still there
+    snakemake(workdir, "--unlock")
+    rerun = snakemake(workdir, "--cores", "1", "--rerun-incomplete", target)
+    jobs = job_counts(rerun.stdout + rerun.stderr)
+    assert jobs == {"train_predictor": 1}
+    assert (results / "predictor" / "model.pt").is_file()
+    assert (results / "data.npz").stat().st_mtime_ns == data_mtime
