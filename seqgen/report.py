@@ -7,7 +7,7 @@ project's design notes), takes what exists and notes what does not:
 data.npz                                   training sequences and labels
 generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, score), evaluation.json
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
-design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*)
+design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*), design.json
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
 config.yaml or config.json                 the settings the results were made with
 ```
@@ -116,7 +116,7 @@ def score_column(df: pd.DataFrame) -> str | None:
     for c in numeric:
         if "score" in c.lower() or c.lower().startswith("pred"):
             return c
-    return None
+    return "utility" if "utility" in numeric else None  # designs for the VAE's likelihood alone
 
 
 class Results:
@@ -174,11 +174,13 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
     params = res.json(f"{folder}/params.json", "motif settings") or {}
     colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
     jaspar = params.get("jaspar", {})
+    matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
+               f'{esc(jaspar.get("tax_group", "") or "")} ({esc(jaspar.get("n_targets", "?"))} matrices); logos in '
+               f"bits, the best match drawn below each motif as Tomtom aligned them.")
+    if alphabet is not None and not alphabet.is_nucleic:
+        matched = "Logos in bits, protein chemistry colours; no JASPAR comparison (JASPAR holds DNA motifs)."
     parts = [f'<p class="sub">{len(motifs)} motifs; foreground {esc(params.get("n_foreground", "?"))} sequences, '
-             f'background: {esc(params.get("background", "?"))}. Matches: Tomtom against '
-             f'{esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
-             f'{esc(jaspar.get("tax_group", "") or "")} ({esc(jaspar.get("n_targets", "?"))} matrices); '
-             f"logos in bits, the best match drawn below each motif as Tomtom aligned them.</p>"]
+             f'background: {esc(params.get("background", "?"))}. {matched}</p>']
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
     for m in motifs:
@@ -200,6 +202,16 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
                      f'<span class="seq">{esc(m.consensus)}</span></h3><p class="sub">{stats}</p>'
                      f"{picture}{hits}")
     return "".join(parts), motifs, colors
+
+
+def objective_text(summary: dict | None) -> str:
+    """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness)."""
+    if summary is None:
+        return "objective unknown (no design.json)"
+    parts = [f"the predictor {summary['predictor']}"] if summary.get("predictor") else []
+    if summary.get("naturalness"):
+        parts.append(f"{summary['naturalness']:g} x the generator VAE's ELBO (naturalness)")
+    return "objective: " + (" + ".join(parts) or "none recorded")
 
 
 def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
@@ -266,8 +278,10 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet)
             shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
         keep = [c for c in ["id", "sequence", "sites", col] if c and c in shown] + \
                [c for c in shown.columns if c not in ("id", "sequence", "sites", col)][:3]
-        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; top {len(shown)} by "
-                     f"{esc(col or 'file order')}.</p>" + table(shown[keep], raw_columns=("sequence",)))
+        objective = objective_text(res.json(f"design/{method}/design.json", f"{method} design summary"))
+        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; {esc(objective)}; top "
+                     f"{len(shown)} by {esc(col or 'file order')}.</p>"
+                     + table(shown[keep], raw_columns=("sequence",)))
         traj = res.csv(f"design/{method}/trajectory.tsv", f"{method} trajectory")
         if traj is not None:
             trajectories[method] = traj
@@ -288,6 +302,9 @@ def quality_section(res: Results) -> tuple[str, dict]:
         flat = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
         numbers["predictor"] = flat
         parts.append("<h3>Predictor</h3>" + kv_table(metrics))
+    elif not res.path("predictor"):
+        parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
+                          "predicts a property; designs are ranked by what they maximized (see Designs)."))
     preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted")
     if preds is not None and {"measured", "predicted"} <= set(preds.columns):
         fig = plots.measured_vs_predicted(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
