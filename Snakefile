@@ -34,6 +34,7 @@ include: "workflow/rules/generators.smk"
 include: "workflow/rules/predictor.smk"
 include: "workflow/rules/design.smk"
 include: "workflow/rules/motifs.smk"
+include: "workflow/rules/mutations.smk"
 include: "workflow/rules/report.smk"
 
 

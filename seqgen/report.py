@@ -9,6 +9,7 @@ generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, seque
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
 design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*), design.json
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
+mutations.tsv (optional: mutant, vae, site_independent) mutation effects from ``seqgen score-mutants``
 config.yaml or config.json                 the settings the results were made with
 ```
 
@@ -347,6 +348,20 @@ def generator_row(ev: dict) -> dict:
     return row
 
 
+def mutation_section(res: Results, top: int) -> str:
+    """Mutation effects (``mutations.tsv`` of ``seqgen score-mutants``): agreement with the site-independent
+    model and the ``top`` mutants the VAE finds most and least like the family."""
+    df = res.csv("mutations.tsv", "mutation effects")
+    if df is None or not {"mutant", "vae", "site_independent"} <= set(df.columns):
+        return note("mutations.tsv has no mutant, vae and site_independent columns.") if df is not None else ""
+    rho = df["vae"].corr(df["site_independent"], method="spearman") if len(df) > 2 else float("nan")
+    ranked = df.sort_values("vae", ascending=False, kind="stable")
+    return (f"<p class='sub'>{len(df)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
+            f"ELBO(wild type), nats; higher: more like the family); Spearman with the site-independent model "
+            f"{fmt(rho)}.</p><h3>Most tolerated</h3>" + table(ranked.head(top))
+            + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1]))
+
+
 def sequence_section(res: Results, data, alphabet) -> str:
     """Score distributions and composition (GC, k-mers) of training, generated and designed sequences."""
     from seqgen import plots
@@ -458,11 +473,12 @@ def build_report(results, title: str | None = None, top: int = 20) -> tuple[str,
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches") if res.path("motifs/tomtom.tsv") else None
     prov_html = provenance_section(res, data)
+    mutation_html = f"<h2>Mutation effects</h2>{mutation_section(res, top)}" if res.path("mutations.tsv") else ""
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
             f"<h2>Summary</h2>{summary_cards(data, motif_list, matches, design_numbers, quality_numbers)}"
-            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}"
+            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}{mutation_html}"
             f"<h2>Model quality</h2>{quality_html}<h2>Sequences: training, generated, designed</h2>{seq_html}"
             f"<h2>How it was made</h2>{prov_html}"
             f"<h2>Not in this folder</h2>" + ("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"

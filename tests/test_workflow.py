@@ -101,6 +101,7 @@ datasets:
     input: family.a2m
     format: a2m
     alphabet: protein-gap
+    mutants: mutants.txt
     vae: {arch: mlp, steps: 200, encoder_hidden: [64, 64], decoder_hidden: [32, 64], latent_dim: 4}
 device: cpu
 generators: [vae]
@@ -112,12 +113,15 @@ design:
   steps: 30
   latent: {diversity: 10}
 motifs: {top: 100, n_motifs: 2}
+mutations: {samples: 100}
 report: {top: 5}
 """
 
 
 def write_family(path, n=200, length=30, seed=0):
-    """A synthetic alignment (A2M, focus first, header NAME/1-L): three subfamilies of one profile, 15% noise."""
+    """A synthetic alignment (A2M, focus first, header NAME/1-L): three subfamilies of one profile, 15% noise.
+
+    Also writes ``mutants.txt`` beside it: every substitution of focus residues 1-10 by A, D, K, W or Y."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -129,6 +133,9 @@ def write_family(path, n=200, length=30, seed=0):
         seq = np.where(rng.random(length) < 0.85, subfamilies[rng.integers(3)], rng.integers(0, 21, length))
         records.append(f">seq{i}/1-{length}\n{''.join(letters[seq])}")
     Path(path).write_text("\n".join(records) + "\n")
+    focus = records[0].split("\n")[1]
+    mutants = [f"{focus[i]}{i + 1}{m}" for i in range(10) for m in "ADKWY" if m != focus[i]]
+    (Path(path).parent / "mutants.txt").write_text("\n".join(mutants) + "\n")
 
 
 def test_protein_config_errors_name_the_data_set(tmp_path):
@@ -143,8 +150,10 @@ def test_protein_config_errors_name_the_data_set(tmp_path):
 
 @pytest.mark.slow
 def test_protein_family_runs_end_to_end(tmp_path):
-    """An alignment without labels: family VAE, no predictor, designs for the VAE's ELBO, protein logos, report."""
+    """An alignment without labels: family VAE, no predictor, designs for the VAE's ELBO, protein logos, mutation
+    effects, report."""
     import numpy as np
+    import pandas as pd
     import torch
 
     from seqgen.data import one_hot
@@ -161,7 +170,9 @@ def test_protein_family_runs_end_to_end(tmp_path):
     assert list((results / "motifs" / "logos").glob("*.png"))
     html = (results / "report.html").read_text()
     assert "No predictor in this folder" in html and "no JASPAR comparison" in html
-    assert html.count("objective: 1 x the generator VAE") == 2
+    assert html.count("objective: 1 x the generator VAE") == 2 and "<h2>Mutation effects</h2>" in html
+    mutations = pd.read_csv(results / "mutations.tsv", sep="\t")
+    assert len(mutations) >= 45 and mutations["vae"].corr(mutations["site_independent"], method="spearman") > 0.5
     model, _ = load_generator(results / "generator" / "vae")
     eps = torch.randn(64, model.latent_dim, generator=torch.Generator().manual_seed(0))
 

@@ -83,6 +83,8 @@ def check_datasets():
             raise ValueError(
                 f"data set {name!r} has no label: design needs naturalness > 0 (the VAE's likelihood)"
             )
+        if "mutants" in ds and "vae" not in GENERATORS:
+            raise ValueError(f"data set {name!r} scores mutants with the family VAE: add vae to generators")
         if any(weights) and "vae" not in GENERATORS:
             raise ValueError(
                 f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
@@ -130,6 +132,13 @@ def predictor_inputs(wildcards):
     """The predictor model of a labelled data set (none for an alignment without a label)."""
     if labelled(dataset(wildcards)):
         return {"predictor": f"results/{wildcards.dataset}/predictor/model.pt"}
+    return {}
+
+
+def mutation_inputs(wildcards):
+    """The mutation effects of a data set with `mutants` (none otherwise)."""
+    if "mutants" in dataset(wildcards):
+        return {"mutations": f"results/{wildcards.dataset}/mutations.tsv"}
     return {}
 
 
