@@ -29,6 +29,7 @@ include: "workflow/rules/common.smk"
 
 check_datasets()
 
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/generators.smk"
 include: "workflow/rules/predictor.smk"

@@ -71,7 +71,11 @@ def labelled(ds):
 def naturalness(ds, method=None):
     """Weight of the VAE's ELBO in design: the data set's `naturalness`, else the method's
     (`design.<method>.naturalness`), else 1 without a label and 0 with one."""
-    default = config["design"].get(method, {}).get("naturalness", 0.0 if labelled(ds) else 1.0)
+    default = (
+        config["design"]
+        .get(method, {})
+        .get("naturalness", 0.0 if labelled(ds) else 1.0)
+    )
     return ds.get("naturalness", default)
 
 
@@ -84,7 +88,9 @@ def check_datasets():
                 f"data set {name!r} has no label: design needs naturalness > 0 (the VAE's likelihood)"
             )
         if "mutants" in ds and "vae" not in GENERATORS:
-            raise ValueError(f"data set {name!r} scores mutants with the family VAE: add vae to generators")
+            raise ValueError(
+                f"data set {name!r} scores mutants with the family VAE: add vae to generators"
+            )
         if any(weights) and "vae" not in GENERATORS:
             raise ValueError(
                 f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
@@ -110,7 +116,10 @@ def design_generator(wildcards):
 
 def design_inputs(wildcards):
     ds = dataset(wildcards)
-    inputs = {"data": f"results/{wildcards.dataset}/data.npz", **predictor_inputs(wildcards)}
+    inputs = {
+        "data": f"results/{wildcards.dataset}/data.npz",
+        **predictor_inputs(wildcards),
+    }
     if wildcards.method == "latent" or naturalness(ds, wildcards.method):
         model = design_generator(wildcards)
         inputs["generator"] = f"results/{wildcards.dataset}/generator/{model}/model.pt"
