@@ -1,5 +1,5 @@
-# seqgen: the whole chain, per data set: simulate/encode -> generators -> predictor -> design
-# -> motifs -> report.  Run:  snakemake --cores 4   (settings: config/config.yaml)
+# seqgen: the whole chain, per data set: simulate/encode -> generators -> predictor (when the data
+# set has a label) -> design -> motifs -> report.  Run:  snakemake --cores 4   (settings: config/config.yaml)
 import json
 import shlex
 from pathlib import Path
@@ -20,12 +20,22 @@ METHODS = config["design"]["methods"]
 DESIGN_KEYS = {"methods", "n", "steps"}
 
 
+wildcard_constraints:
+    dataset="[^/]+",  # results/A/motifs/ is data set A's, not the motifs of a data set "A/design/M"
+
+
 include: "workflow/rules/common.smk"
+
+
+check_datasets()
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/generators.smk"
 include: "workflow/rules/predictor.smk"
 include: "workflow/rules/design.smk"
 include: "workflow/rules/motifs.smk"
+include: "workflow/rules/mutations.smk"
 include: "workflow/rules/report.smk"
 
 

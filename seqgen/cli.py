@@ -175,7 +175,7 @@ def _run_design(args) -> None:
     from seqgen.design.command import run
 
     summary = run(args)
-    print(f"designed {summary['designs']} sequences with {args.method} ({summary['calls_per_sequence']} predictor "
+    print(f"designed {summary['designs']} sequences with {args.method} ({summary['calls_per_sequence']} objective "
           f"calls each, best utility {summary['best_utility']:.4g}) -> {args.out}", file=sys.stderr)
 
 

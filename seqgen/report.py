@@ -7,8 +7,9 @@ project's design notes), takes what exists and notes what does not:
 data.npz                                   training sequences and labels
 generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, score), evaluation.json
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
-design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*)
+design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*), design.json
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
+mutations.tsv (optional: mutant, vae, site_independent) mutation effects from ``seqgen score-mutants``
 config.yaml or config.json                 the settings the results were made with
 ```
 
@@ -116,7 +117,7 @@ def score_column(df: pd.DataFrame) -> str | None:
     for c in numeric:
         if "score" in c.lower() or c.lower().startswith("pred"):
             return c
-    return None
+    return "utility" if "utility" in numeric else None  # designs for the VAE's likelihood alone
 
 
 class Results:
@@ -174,11 +175,13 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
     params = res.json(f"{folder}/params.json", "motif settings") or {}
     colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
     jaspar = params.get("jaspar", {})
+    matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
+               f'{esc(jaspar.get("tax_group", "") or "")} ({esc(jaspar.get("n_targets", "?"))} matrices); logos in '
+               f"bits, the best match drawn below each motif as Tomtom aligned them.")
+    if alphabet is not None and not alphabet.is_nucleic:
+        matched = "Logos in bits, protein chemistry colours; no JASPAR comparison (JASPAR holds DNA motifs)."
     parts = [f'<p class="sub">{len(motifs)} motifs; foreground {esc(params.get("n_foreground", "?"))} sequences, '
-             f'background: {esc(params.get("background", "?"))}. Matches: Tomtom against '
-             f'{esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
-             f'{esc(jaspar.get("tax_group", "") or "")} ({esc(jaspar.get("n_targets", "?"))} matrices); '
-             f"logos in bits, the best match drawn below each motif as Tomtom aligned them.</p>"]
+             f'background: {esc(params.get("background", "?"))}. {matched}</p>']
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
     for m in motifs:
@@ -200,6 +203,16 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
                      f'<span class="seq">{esc(m.consensus)}</span></h3><p class="sub">{stats}</p>'
                      f"{picture}{hits}")
     return "".join(parts), motifs, colors
+
+
+def objective_text(summary: dict | None) -> str:
+    """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness)."""
+    if summary is None:
+        return "objective unknown (no design.json)"
+    parts = [f"the predictor {summary['predictor']}"] if summary.get("predictor") else []
+    if summary.get("naturalness"):
+        parts.append(f"{summary['naturalness']:g} x the generator VAE's ELBO (naturalness)")
+    return "objective: " + (" + ".join(parts) or "none recorded")
 
 
 def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
@@ -266,8 +279,10 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet)
             shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
         keep = [c for c in ["id", "sequence", "sites", col] if c and c in shown] + \
                [c for c in shown.columns if c not in ("id", "sequence", "sites", col)][:3]
-        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; top {len(shown)} by "
-                     f"{esc(col or 'file order')}.</p>" + table(shown[keep], raw_columns=("sequence",)))
+        objective = objective_text(res.json(f"design/{method}/design.json", f"{method} design summary"))
+        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; {esc(objective)}; top "
+                     f"{len(shown)} by {esc(col or 'file order')}.</p>"
+                     + table(shown[keep], raw_columns=("sequence",)))
         traj = res.csv(f"design/{method}/trajectory.tsv", f"{method} trajectory")
         if traj is not None:
             trajectories[method] = traj
@@ -288,6 +303,9 @@ def quality_section(res: Results) -> tuple[str, dict]:
         flat = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
         numbers["predictor"] = flat
         parts.append("<h3>Predictor</h3>" + kv_table(metrics))
+    elif not res.path("predictor"):
+        parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
+                          "predicts a property; designs are ranked by what they maximized (see Designs)."))
     preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted")
     if preds is not None and {"measured", "predicted"} <= set(preds.columns):
         fig = plots.measured_vs_predicted(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
@@ -328,6 +346,20 @@ def generator_row(ev: dict) -> dict:
     auroc = ev.get("classifier_auroc")
     row["classifier AUROC"] = auroc.get("auroc") if isinstance(auroc, dict) else auroc
     return row
+
+
+def mutation_section(res: Results, top: int) -> str:
+    """Mutation effects (``mutations.tsv`` of ``seqgen score-mutants``): agreement with the site-independent
+    model and the ``top`` mutants the VAE finds most and least like the family."""
+    df = res.csv("mutations.tsv", "mutation effects")
+    if df is None or not {"mutant", "vae", "site_independent"} <= set(df.columns):
+        return note("mutations.tsv has no mutant, vae and site_independent columns.") if df is not None else ""
+    rho = df["vae"].corr(df["site_independent"], method="spearman") if len(df) > 2 else float("nan")
+    ranked = df.sort_values("vae", ascending=False, kind="stable")
+    return (f"<p class='sub'>{len(df)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
+            f"ELBO(wild type), nats; higher: more like the family); Spearman with the site-independent model "
+            f"{fmt(rho)}.</p><h3>Most tolerated</h3>" + table(ranked.head(top))
+            + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1]))
 
 
 def sequence_section(res: Results, data, alphabet) -> str:
@@ -441,11 +473,12 @@ def build_report(results, title: str | None = None, top: int = 20) -> tuple[str,
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches") if res.path("motifs/tomtom.tsv") else None
     prov_html = provenance_section(res, data)
+    mutation_html = f"<h2>Mutation effects</h2>{mutation_section(res, top)}" if res.path("mutations.tsv") else ""
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
             f"<h2>Summary</h2>{summary_cards(data, motif_list, matches, design_numbers, quality_numbers)}"
-            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}"
+            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}{mutation_html}"
             f"<h2>Model quality</h2>{quality_html}<h2>Sequences: training, generated, designed</h2>{seq_html}"
             f"<h2>How it was made</h2>{prov_html}"
             f"<h2>Not in this folder</h2>" + ("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"

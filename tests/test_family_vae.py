@@ -1,4 +1,6 @@
 """The family VAE: training on an alignment with weights, mutation scores, design with its likelihood."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,6 +115,12 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
     assert main(["design", "--generator", str(vae), "--method", "fast-seqprop", "--naturalness", "1",
                  "--n", "4", "--steps", "5", "--out", str(out), "--device", "cpu"]) == 0
     assert out.exists()
+    (tmp_path / "lat").mkdir()
+    out = tmp_path / "lat" / "designs.fasta"  # latent design for the VAE's likelihood alone
+    assert main(["design", "--generator", str(vae), "--method", "latent", "--naturalness", "1",
+                 "--n", "4", "--steps", "5", "--out", str(out), "--device", "cpu"]) == 0
+    summary = json.loads((tmp_path / "lat" / "design.json").read_text())
+    assert summary["predictor"] is None and summary["naturalness"] == 1 and summary["designs"] >= 1
     assert main(["design", "--method", "fast-seqprop", "--out", str(tmp_path / "x.fasta"), "--device", "cpu"]) == 1
 
 

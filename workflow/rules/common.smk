@@ -58,32 +58,104 @@ def encode_options(wildcards):
     return cli_options(options)
 
 
+def labelled(ds):
+    """Whether a data set has a label a predictor can learn (simulated, `label`, `label_columns`, a PBM format)."""
+    return (
+        "simulate" in ds
+        or "label" in ds
+        or bool(ds.get("label_columns"))
+        or ds.get("format") in ("dream5", "uniprobe")
+    )
+
+
+def naturalness(ds, method=None):
+    """Weight of the VAE's ELBO in design: the data set's `naturalness`, else the method's
+    (`design.<method>.naturalness`), else 1 without a label and 0 with one."""
+    default = (
+        config["design"]
+        .get(method, {})
+        .get("naturalness", 0.0 if labelled(ds) else 1.0)
+    )
+    return ds.get("naturalness", default)
+
+
+def check_datasets():
+    """Stop with one line naming the data set when a design would have no objective or no VAE."""
+    for name, ds in config["datasets"].items():
+        weights = [naturalness(ds, method) for method in METHODS]
+        if not labelled(ds) and not all(weights):
+            raise ValueError(
+                f"data set {name!r} has no label: design needs naturalness > 0 (the VAE's likelihood)"
+            )
+        if "mutants" in ds and "vae" not in GENERATORS:
+            raise ValueError(
+                f"data set {name!r} scores mutants with the family VAE: add vae to generators"
+            )
+        if any(weights) and "vae" not in GENERATORS:
+            raise ValueError(
+                f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
+            )
+
+
+def model_settings(wildcards, kind):
+    """Settings of `seqgen train KIND`: the global `KIND:` block, overridden by the data set's own."""
+    return {**config[kind], **dataset(wildcards).get(kind, {})}
+
+
 def predictor_settings(wildcards):
-    settings = dict(config["predictor"])
+    settings = model_settings(wildcards, "predictor")
     if "label" in dataset(wildcards):
         settings.setdefault("label", dataset(wildcards)["label"])
     return as_json(settings)
 
 
+def design_generator(wildcards):
+    """The generator design uses: the VAE when its ELBO is an objective, else the first generator."""
+    return "vae" if naturalness(dataset(wildcards), wildcards.method) else GENERATORS[0]
+
+
 def design_inputs(wildcards):
+    ds = dataset(wildcards)
     inputs = {
-        "predictor": f"results/{wildcards.dataset}/predictor/model.pt",
         "data": f"results/{wildcards.dataset}/data.npz",
+        **predictor_inputs(wildcards),
     }
-    if wildcards.method == "latent":
-        inputs["generator"] = (
-            f"results/{wildcards.dataset}/generator/{GENERATORS[0]}/model.pt"
-        )
+    if wildcards.method == "latent" or naturalness(ds, wildcards.method):
+        model = design_generator(wildcards)
+        inputs["generator"] = f"results/{wildcards.dataset}/generator/{model}/model.pt"
     return inputs
 
 
 def design_options(wildcards, input):
+    ds = dataset(wildcards)
     options = dict(config["design"].get(wildcards.method, {}))
-    if "linker" in dataset(wildcards):
-        options["linker"] = dataset(wildcards)["linker"]
+    options["naturalness"] = naturalness(ds, wildcards.method) or None
+    if "linker" in ds:
+        options["linker"] = ds["linker"]
     if "generator" in input.keys():
         options["generator"] = str(Path(input.generator).parent)
-    return cli_options(options)
+    return f"{cli_options(options)} {predictor_option(input)}"
+
+
+def predictor_inputs(wildcards):
+    """The predictor model of a labelled data set (none for an alignment without a label)."""
+    if labelled(dataset(wildcards)):
+        return {"predictor": f"results/{wildcards.dataset}/predictor/model.pt"}
+    return {}
+
+
+def mutation_inputs(wildcards):
+    """The mutation effects of a data set with `mutants` (none otherwise)."""
+    if "mutants" in dataset(wildcards):
+        return {"mutations": f"results/{wildcards.dataset}/mutations.tsv"}
+    return {}
+
+
+def predictor_option(input):
+    """`--predictor DIR` when the rule has a predictor input, else nothing."""
+    if "predictor" in input.keys():
+        return f"--predictor {shlex.quote(str(Path(input.predictor).parent))}"
+    return ""
 
 
 def dataset_config_yaml(wildcards):

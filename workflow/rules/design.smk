@@ -1,4 +1,5 @@
-# Design with each configured method (latent design goes through the first generator).
+# Design with each configured method: maximize the predictor of the label and/or the VAE's ELBO
+# (naturalness; the only objective of a data set without a label); latent design goes through a generator.
 
 
 rule design:
@@ -25,12 +26,11 @@ rule design:
         **gpu_resources(),
     params:
         options=design_options,
-        predictor=lambda w, input: shlex.quote(str(Path(input.predictor).parent)),
         device=device(),
         n=config["design"]["n"],
         steps=config["design"]["steps"],
         seed=config["seed"],
     shell:
-        "seqgen design --predictor {params.predictor} --method {wildcards.method} --data {input.data:q} "
+        "seqgen design --method {wildcards.method} --data {input.data:q} "
         "--n {params.n} --steps {params.steps} --seed {params.seed} "
         "--device {params.device} {params.options} --out {output.fasta:q} 2> {log:q}"

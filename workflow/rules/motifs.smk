@@ -1,10 +1,11 @@
-# Motifs: in the top-scoring training sequences, and in each method's designs (against the training data).
+# Motifs: in the top-scoring training sequences (without a label: all of them, against shuffles),
+# and in each method's designs (against the training data).
 
 
 rule motifs_data:
     input:
+        unpack(predictor_inputs),
         data="results/{dataset}/data.npz",
-        predictor="results/{dataset}/predictor/model.pt",
     output:
         meme="results/{dataset}/motifs/motifs.meme",
         tomtom="results/{dataset}/motifs/tomtom.tsv",
@@ -20,14 +21,14 @@ rule motifs_data:
         "../envs/seqgen.yaml"
     params:
         folder=lambda w, output: shlex.quote(str(Path(output.meme).parent)),
-        predictor=lambda w, input: shlex.quote(str(Path(input.predictor).parent)),
+        predictor=lambda w, input: predictor_option(input),
         alphabet=lambda w: dataset(w)["alphabet"],
         top=config["motifs"]["top"],
         n_motifs=config["motifs"]["n_motifs"],
         release=config["motifs"]["jaspar_release"],
         seed=config["seed"],
     shell:
-        "seqgen motifs --input {input.data:q} --predictor {params.predictor} --alphabet {params.alphabet} --top {params.top} "
+        "seqgen motifs --input {input.data:q} {params.predictor} --alphabet {params.alphabet} --top {params.top} "
         "--n-motifs {params.n_motifs} --jaspar-release {params.release} "
         "--seed {params.seed} --out {params.folder} 2> {log:q}"
 

@@ -8,7 +8,8 @@ rule report_html:
         ),
         expand("results/{{dataset}}/design/{method}/motifs/tomtom.tsv", method=METHODS),
         "results/{dataset}/motifs/tomtom.tsv",
-        "results/{dataset}/predictor/model.pt",
+        unpack(predictor_inputs),
+        unpack(mutation_inputs),
         "results/{dataset}/config.yaml",
     output:
         report(

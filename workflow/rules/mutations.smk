@@ -1,0 +1,30 @@
+# Mutation effects: a data set's `mutants` (of its alignment's focus sequence) scored by its family VAE.
+
+
+rule score_mutants:
+    input:
+        model="results/{dataset}/generator/vae/model.pt",
+        mutants=lambda w: dataset(w)["mutants"],
+    output:
+        report(
+            "results/{dataset}/mutations.tsv",
+            category="Mutations",
+            caption="../report/mutations.rst",
+        ),
+    log:
+        "results/{dataset}/logs/score_mutants.log",
+    benchmark:
+        "results/{dataset}/benchmarks/score_mutants.tsv"
+    conda:
+        "../envs/seqgen.yaml"
+    threads: 2
+    resources:
+        **gpu_resources(),
+    params:
+        folder=lambda w, input: shlex.quote(str(Path(input.model).parent)),
+        device=device(),
+        samples=config["mutations"]["samples"],
+        seed=config["seed"],
+    shell:
+        "seqgen score-mutants --model {params.folder} --mutants {input.mutants:q} --samples {params.samples} "
+        "--seed {params.seed} --device {params.device} --out {output:q} 2> {log:q}"
