@@ -83,15 +83,15 @@ def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test
     config, settings = merge_config("predictor", {**BASE, **user})
     with tempfile.TemporaryDirectory() as out:
         task, _ = recipe("predictor").make_task(config, train, device)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         result = Trainer(task, settings, out, "dna", train.length, task.model_extra).fit(device)
-        seconds = time.perf_counter() - t0
+        seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
         predictor = load_predictor(out, device)
     offset = config["log_offset"]
     _, val_index = split_index(len(train), config["val_fraction"], config["val_seed"])
     val = train.subset(val_index)
     row = {"tf": tf, "train": train_array, "test": test_array, "steps": result.steps, "stopped": result.stopped,
-           "seconds": round(seconds, 1), "members": predictor.members,
+           "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1), "members": predictor.members,
            "validation": ensemble_figures(member_outputs(predictor, val.codes), val.label("signal"), offset)}
     if test:
         held = read_sequences(DREAM5 / f"{tf}_{test_array}.txt", "dna", "dream5")
@@ -188,7 +188,7 @@ def main(argv=None) -> int:
             row = run_one(tf, train_array, test_array, user, device, not args.no_test)
             rows.append(row)
             shown = row.get("ensemble", row["validation"]["ensemble"])
-            print(f"{tf} {direction}: {row['steps']} steps ({row['stopped']}, {row['seconds']} s) "
+            print(f"{tf} {direction}: {row['steps']} steps ({row['stopped']}, {row['seconds']} s, cpu {row['cpu_seconds']} s) "
                   f"val log-r {row['validation']['ensemble']['pearson_log']:.3f} | "
                   + " ".join(f"{k} {v:.3f}" for k, v in shown.items()), file=sys.stderr, flush=True)
     parts = ["validation"] + ([] if args.no_test else ["ensemble", "member0", "members_mean"])
