@@ -105,6 +105,9 @@ def test_autoregressive_sampling_matches_teacher_forcing():
     relaxed = torch.softmax(torch.randn(3, 4, 30), 1).requires_grad_()
     vae.elbo(relaxed, torch.randn(2, 5)).sum().backward()
     assert relaxed.grad is not None and relaxed.grad.abs().sum() > 0
+    z = z.requires_grad_()
+    (vae.decode(z)[:, 0] ** 2).sum().backward()  # latent design: differentiable in z
+    assert z.grad.abs().sum() > 0
 
 
 def test_autoregressive_vae_learns_a_kmer_rule_the_independent_one_misses(tmp_path):
