@@ -9,7 +9,8 @@ uniform random sequences and sequences drawn i.i.d. from the training base
 composition. Writes ``results/generator_quality.json``.
 
 Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/generator_quality.py [--minutes 10]
-[--datasets FOXA1 REST] [--models vae gan]``
+[--datasets FOXA1 REST] [--models vae vae_ar gan]``; ``vae`` is the conv VAE with the
+independent (per-position) decoder, ``vae_ar`` the same with the autoregressive decoder.
 """
 from __future__ import annotations
 
@@ -42,8 +43,12 @@ from seqgen.training import Trainer  # noqa: E402
 #: settings for a CPU budget (the rest are each kind's defaults)
 CPU_SETTINGS = {
     "vae": {"latent_dim": 64, "channels": 64, "blocks": 3, "batch_size": 128, "kl_warmup": 500, "lr": 1e-3},
+    "vae_ar": {"latent_dim": 64, "channels": 64, "blocks": 3, "batch_size": 128, "kl_warmup": 500, "lr": 1e-3,
+               "decoder": "autoregressive", "dilations": [1, 2, 4, 8], "causal_kernel": 3, "free_bits": 0.05},
     "gan": {"channels": 32},  # Killoran's C = 100 runs 3-17 s a step here: 35-200 generator steps in 10 minutes
 }
+#: the training recipe of each benchmarked model
+KINDS = {"vae": "vae", "vae_ar": "vae", "gan": "gan"}
 
 
 def load_peaks(name: str) -> SequenceSet:
@@ -64,16 +69,18 @@ def baseline(kind: str, train: SequenceSet, n: int, rng: np.random.Generator) ->
     return rng.choice(size, (n, train.length), p=p).astype(np.uint8)
 
 
-def train_and_sample(kind: str, train: SequenceSet, n: int, minutes: float, device, out: Path, seed: int):
-    config, settings = merge_config(kind, {**CPU_SETTINGS[kind], "steps": 10 ** 7, "max_time": minutes,
+def train_and_sample(model: str, train: SequenceSet, n: int, minutes: float, device, out: Path, seed: int):
+    kind = KINDS[model]
+    config, settings = merge_config(kind, {**CPU_SETTINGS[model], "steps": 10 ** 7, "max_time": minutes,
                                            "checkpoint_every": 10 ** 6, "log_every": 50, "progress": False,
                                            "seed": seed})
     task, _ = recipe(kind).make_task(config, train, device)
     result = Trainer(task, settings, out, train.alphabet.name, train.length).fit(device)
-    model, _ = load_generator(out, device)
-    codes = sample_codes(model, n, seed)
+    generator, _ = load_generator(out, device)
+    t0 = time.perf_counter()
+    codes = sample_codes(generator, n, seed)
     info = {"config": config, "steps": result.steps, "stopped": result.stopped, "seconds": round(result.seconds, 1),
-            "last_metrics": result.last_metrics}
+            "sample_s": round(time.perf_counter() - t0, 1), "last_metrics": result.last_metrics}
     return codes, info
 
 
@@ -88,13 +95,21 @@ def summary(metrics: dict) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["FOXA1", "REST"])
-    parser.add_argument("--models", nargs="+", default=["vae", "gan"])
+    parser.add_argument("--models", nargs="+", default=["vae", "vae_ar", "gan"], choices=sorted(KINDS))
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-baselines", action="store_true",
+                        help="keep the baseline rows already in the results file (they depend on --seed only)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                        help="override a setting of every model in --models (for trials), e.g. free_bits=0")
     parser.add_argument("--name", default="generator_quality")
     args = parser.parse_args(argv)
+    for item in args.set:
+        key, value = item.split("=", 1)
+        for model in args.models:
+            CPU_SETTINGS[model][key] = json.loads(value)
     if not (SHARED_DATA / "chipseq").is_dir():
         print("skipped: ../shared/data/chipseq is absent")
         return
@@ -107,7 +122,7 @@ def main(argv=None):
         train, held = data.split(0.2, seed=args.seed)
         rows = results.setdefault(name, {"n_train": len(train), "n_held_out": len(held), "length": data.length})
         rng = np.random.default_rng(args.seed)
-        for kind in ("uniform", "composition"):
+        for kind in () if args.skip_baselines and "composition" in rows else ("uniform", "composition"):
             query = SequenceSet(baseline(kind, train, len(held), rng), "dna", np.arange(len(held)).astype(str))
             rows[kind] = summary(evaluate(held, query, train, seed=args.seed))
             print(name, kind, rows[kind], flush=True)

@@ -15,11 +15,13 @@ def make_data(path, n=96, length=14):
     SequenceSet(codes.astype(np.uint8), "dna", [f"s{i}" for i in range(n)]).save(path)
 
 
-@pytest.mark.parametrize("kind", ["vae", "gan"])
+@pytest.mark.parametrize("kind", ["vae", "gan", "vae-autoregressive"])
 def test_train_sample_evaluate_round_trip(tmp_path, kind):
     data, model = tmp_path / "data.npz", tmp_path / kind
     make_data(data)
     settings = ["--set", "channels=8", "--set", "blocks=1", "--set", "latent_dim=4"]
+    if kind == "vae-autoregressive":
+        kind, settings = "vae", settings + ["--set", "decoder=autoregressive", "--set", "dilations=[1, 2]"]
     if kind == "gan":
         settings += ["--set", "critic_steps=1"]
     assert main(["train", kind, "--data", str(data), "--out", str(model), "--steps", "4", "--no-progress",

@@ -1,10 +1,21 @@
 """Convolutional variational autoencoder for fixed-length sequences (DNA or protein).
 
 Encoder: one-hot ``(N, A, L)`` -> residual convolutions -> ``(mu, log_sigma)`` of
-a diagonal Gaussian ``q(z|x)``; decoder: ``z`` -> residual convolutions ->
-per-position categorical logits ``(N, A, L)``; prior N(0, I). Positions that
-are padding (all-zero one-hot columns) do not count in the likelihood.
-Training code lives in :mod:`seqgen.tasks.vae`.
+a diagonal Gaussian ``q(z|x)``; prior N(0, I). Two decoders:
+
+- ``independent``: ``z`` -> residual convolutions -> per-position categorical
+  logits ``(N, A, L)``, the positions independent given ``z``;
+- ``autoregressive``: ``p(x_i | x_<i, z)`` by causal dilated convolutions
+  (:mod:`seqgen.models.autoregressive`), so that local letter dependencies
+  (k-mers) are modelled. Likelihoods (training loss, :meth:`VAE.elbo`,
+  :meth:`VAE.log_likelihood`) use teacher forcing on the given ``x`` and are
+  exact; sampling is sequential. :meth:`VAE.decode` (latent design,
+  interpolation) returns the probabilities teacher-forced on the greedy
+  (position-by-position argmax) sequence of ``z``: differentiable in ``z`` for
+  a fixed greedy sequence, whose letters are the argmax of those probabilities.
+
+Positions that are padding (all-zero one-hot columns) do not count in the
+likelihood. Training code lives in :mod:`seqgen.tasks.vae`.
 """
 from __future__ import annotations
 
@@ -14,16 +25,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqgen.data import one_hot
+from seqgen.models.autoregressive import AutoregressiveDecoder
 from seqgen.nn import LatentToSequence, SequenceToVector
 
 LOG_2PI = math.log(2 * math.pi)
+DECODERS = ("independent", "autoregressive")
 
 
 class VAE(nn.Module):
     """What every VAE here shares: sampling, the ELBO terms, likelihood estimates, generation.
 
     A subclass sets ``alphabet_size`` (``A``), ``length`` (``L``), ``latent_dim`` (``D``), an
-    ``encoder`` mapping ``(N, A, L)`` to ``(N, 2 D)`` and implements :meth:`logits`.
+    ``encoder`` mapping ``(N, A, L)`` to ``(N, 2 D)`` and implements :meth:`logits`; an
+    autoregressive one also overrides :meth:`conditional_logits` and :meth:`sample`.
     """
 
     alphabet_size: int
@@ -33,6 +48,10 @@ class VAE(nn.Module):
     def logits(self, z: torch.Tensor) -> torch.Tensor:
         """``z (N, D)`` -> logits ``(N, A, L)``."""
         raise NotImplementedError
+
+    def conditional_logits(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, A, L)`` of ``p(x|z)`` at ``x (N, A, L)`` (teacher forcing); here independent of ``x``."""
+        return self.logits(z)
 
     # ------------------------------------------------------------ the two halves
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,7 +71,7 @@ class VAE(nn.Module):
     def forward(self, x: torch.Tensor, generator=None):
         """``x (N, A, L)`` -> ``(logits (N, A, L), mu (N, D), log_sigma (N, D))``."""
         mu, log_sigma = self.encode(x)
-        return self.logits(self.reparameterize(mu, log_sigma, generator)), mu, log_sigma
+        return self.conditional_logits(self.reparameterize(mu, log_sigma, generator), x), mu, log_sigma
 
     # ------------------------------------------------------------ likelihood terms
     @staticmethod
@@ -63,7 +82,19 @@ class VAE(nn.Module):
     @staticmethod
     def kl(mu: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
         """``KL(q(z|x) || N(0, I))`` per sequence, ``(N,)``."""
-        return 0.5 * (mu.pow(2) + (2 * log_sigma).exp() - 1 - 2 * log_sigma).sum(1)
+        return VAE.kl_per_dim(mu, log_sigma).sum(1)
+
+    @staticmethod
+    def kl_per_dim(mu: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
+        """``KL(q(z_d|x) || N(0, 1))`` per sequence and latent dimension, ``(N, D)``."""
+        return 0.5 * (mu.pow(2) + (2 * log_sigma).exp() - 1 - 2 * log_sigma)
+
+    def _log_px(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """``log p(x|z_k)``, ``(K, N)``, for ``x (N, A, L)`` and ``z (K, N, D)``."""
+        k, n, d = z.shape
+        xk = x.unsqueeze(0).expand(k, *x.shape).reshape(k * n, *x.shape[1:])
+        logits = self.conditional_logits(z.reshape(k * n, d), xk).view(k, n, self.alphabet_size, -1)
+        return (x.unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))
 
     def elbo(self, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         """ELBO per sequence, ``(N,)`` nats: ``mean_k log p(x|z_k) - KL(q(z|x) || p(z))``.
@@ -74,12 +105,8 @@ class VAE(nn.Module):
         ELBOs of similar sequences (mutant minus wild type) have a small variance.
         """
         mu, log_sigma = self.encode(x)
-        n, d = mu.shape
-        k = eps.shape[0]
         z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * eps.unsqueeze(1)  # (K, N, D)
-        logits = self.logits(z.reshape(k * n, d)).view(k, n, self.alphabet_size, -1)
-        log_px = (x.unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))  # (K, N)
-        return log_px.mean(0) - self.kl(mu, log_sigma)
+        return self._log_px(x, z).mean(0) - self.kl(mu, log_sigma)
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor, samples: int = 100, generator=None, chunk: int = 256) -> torch.Tensor:
@@ -96,8 +123,7 @@ class VAE(nn.Module):
             z = mu + log_sigma.exp() * eps  # (K, n, D)
             log_q = (-0.5 * eps.pow(2) - log_sigma - 0.5 * LOG_2PI).sum(-1)
             log_prior = (-0.5 * z.pow(2) - 0.5 * LOG_2PI).sum(-1)
-            logits = self.logits(z.reshape(samples * n, d)).view(samples, n, self.alphabet_size, -1)
-            log_px = (part.unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))
+            log_px = self._log_px(part, z)
             out.append(torch.logsumexp(log_px + log_prior - log_q, dim=0) - math.log(samples))
         return torch.cat(out)
 
@@ -125,17 +151,44 @@ class VAE(nn.Module):
 
 
 class ConvVAE(VAE):
-    """Conv VAE; ``latent_dim`` ``D``, alphabet size ``A``, length ``L``."""
+    """Conv VAE; ``latent_dim`` ``D``, alphabet size ``A``, length ``L``.
+
+    ``decoder``: ``"independent"`` or ``"autoregressive"`` (then ``dilations`` and
+    ``causal_kernel`` shape its causal stack, see
+    :class:`~seqgen.models.autoregressive.AutoregressiveDecoder`).
+    """
 
     def __init__(self, alphabet_size: int, length: int, latent_dim: int = 32, channels: int = 64,
-                 blocks: int = 3, kernel_size: int = 5, res_scale: float = 0.3):
+                 blocks: int = 3, kernel_size: int = 5, res_scale: float = 0.3, decoder: str = "independent",
+                 dilations=(1, 2, 4, 8), causal_kernel: int = 3):
         super().__init__()
+        if decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}, not {decoder!r}")
         self.alphabet_size, self.length, self.latent_dim = alphabet_size, length, latent_dim
+        self.autoregressive = decoder == "autoregressive"
         self.encoder = SequenceToVector(alphabet_size, length, 2 * latent_dim, channels, blocks, kernel_size,
                                         res_scale)
-        self.decoder = LatentToSequence(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
-                                        res_scale)
+        if self.autoregressive:
+            self.decoder = AutoregressiveDecoder(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
+                                                 res_scale, dilations, causal_kernel)
+        else:
+            self.decoder = LatentToSequence(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
+                                            res_scale)
 
     def logits(self, z: torch.Tensor) -> torch.Tensor:
-        """``z (N, D)`` -> logits ``(N, A, L)``."""
-        return self.decoder(z)
+        """``z (N, D)`` -> logits ``(N, A, L)``; autoregressive: teacher-forced on the greedy sequence of ``z``."""
+        if not self.autoregressive:
+            return self.decoder(z)
+        greedy = self.decoder.generate(z.detach(), greedy=True)
+        return self.decoder(z, one_hot(greedy, self.alphabet_size).to(z.dtype))
+
+    def conditional_logits(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, A, L)`` of ``p(x|z)`` at ``x (N, A, L)``; autoregressive: position ``i`` sees ``x_<i``."""
+        return self.decoder(z, x) if self.autoregressive else self.decoder(z)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, argmax: bool = False) -> torch.Tensor:
+        """``(n, L)`` uint8 codes: ``z`` from the prior, then ``p(x|z)`` sampled (or its mode, greedily)."""
+        if not self.autoregressive:
+            return super().sample(n, generator, argmax)
+        return self.decoder.generate(self.prior(n, generator), generator, greedy=argmax).to(torch.uint8)

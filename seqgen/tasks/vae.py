@@ -1,9 +1,17 @@
-"""Conv VAE training recipe: negative ELBO with KL warm-up and a beta weight.
+"""Conv VAE training recipe: negative ELBO with KL warm-up, a beta weight and free bits.
 
-``loss = reconstruction + beta * min(1, step / kl_warmup) * KL`` (per sequence,
+``loss = reconstruction + beta * min(1, step / kl_warmup) * KL_fb`` (per sequence,
 averaged over the batch; reconstruction is the categorical cross-entropy summed
-over positions, in nats). Logged: loss, reconstruction, KL, the KL weight and
-the ELBO (``-(reconstruction + KL)``, the bound on ``log p(x)``).
+over positions, in nats). ``KL_fb = sum_d max(free_bits, mean_batch KL_d)``
+(Kingma et al. 2016): with ``free_bits > 0`` (nats per latent dimension) no
+dimension is pushed below that much information, which limits posterior
+collapse under the autoregressive decoder; ``free_bits: 0`` is the plain KL.
+Logged: loss, reconstruction, KL (the plain one), the KL weight and the ELBO
+(``-(reconstruction + KL)``, the bound on ``log p(x)``).
+
+``decoder: independent`` (per-position logits given ``z``) or ``autoregressive``
+(:mod:`seqgen.models.autoregressive`; ``dilations`` and ``causal_kernel`` shape
+its causal stack, ``blocks`` its ``z`` tower), both for ``arch: conv``.
 
 ``arch: mlp`` trains the family VAE (:class:`~seqgen.models.family_vae.FamilyVAE`)
 on a protein alignment: when the data came from an alignment (``meta`` has
@@ -27,7 +35,7 @@ from seqgen.data import SequenceSet
 from seqgen.device import DeviceData
 from seqgen.errors import SeqgenError
 from seqgen.models.family_vae import FamilyVAE
-from seqgen.models.vae import VAE, ConvVAE
+from seqgen.models.vae import DECODERS, VAE, ConvVAE
 from seqgen.training import Context, Task
 
 ARCHS = ("conv", "mlp")
@@ -35,11 +43,12 @@ DEFAULTS = {
     "arch": "conv", "latent_dim": 32,
     # conv
     "channels": 64, "blocks": 3, "kernel_size": 5, "res_scale": 0.3,
+    "decoder": "independent", "dilations": [1, 2, 4, 8], "causal_kernel": 3,
     # mlp (family VAE)
     "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
     # alignments
     "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
-    "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000,
+    "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000, "free_bits": 0.0,
     "steps": 5000, "batch_size": 128, "checkpoint_every": 500, "log_every": 20,
 }
 
@@ -50,7 +59,8 @@ def build_vae(config: dict, alphabet_size: int, length: int) -> VAE:
         return FamilyVAE(alphabet_size, length, config["latent_dim"], config["encoder_hidden"],
                          config["decoder_hidden"], config["sparsity"])
     return ConvVAE(alphabet_size, length, config["latent_dim"], config["channels"], config["blocks"],
-                   config["kernel_size"], config["res_scale"])
+                   config["kernel_size"], config["res_scale"], config.get("decoder", "independent"),
+                   config.get("dilations", DEFAULTS["dilations"]), config.get("causal_kernel", 3))
 
 
 def load_model(payload: dict) -> VAE:
@@ -91,9 +101,11 @@ class VaeTask(Task):
         with ctx.autocast():
             logits, mu, log_sigma = self.net(x, ctx.generator)
         recon = ConvVAE.reconstruction(x, logits).mean()
-        kl = ConvVAE.kl(mu, log_sigma).mean()
+        kl_dims = ConvVAE.kl_per_dim(mu, log_sigma).mean(0)  # (D,)
+        kl = kl_dims.sum()
         weight = self.kl_weight(step)
-        loss = recon + weight * kl
+        free_bits = self.config["free_bits"]
+        loss = recon + weight * (kl_dims.clamp(min=free_bits).sum() if free_bits > 0 else kl)
         metrics = {}
         if isinstance(self.vae, FamilyVAE) and self.config["prior_weight"]:
             prior = self.vae.neg_log_prior() * self.prior_scale
@@ -116,6 +128,14 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("with 'sparsity', the last of 'decoder_hidden' must be a multiple of 4")
     if not 0 < config["theta"] < 1 or not 0 < config["max_gap_fraction"] <= 1:
         raise SeqgenError("settings 'theta' and 'max_gap_fraction' must lie in (0, 1]")
+    if config["decoder"] not in DECODERS:
+        raise SeqgenError(f"setting 'decoder' must be one of {', '.join(DECODERS)}, not {config['decoder']!r}")
+    if config["decoder"] == "autoregressive" and config["arch"] != "conv":
+        raise SeqgenError("setting 'decoder: autoregressive' needs 'arch: conv'")
+    if not config["dilations"] or any(int(d) <= 0 for d in config["dilations"]) or config["causal_kernel"] < 2:
+        raise SeqgenError("setting 'dilations' must be a list of positive integers and 'causal_kernel' at least 2")
+    if config["free_bits"] < 0:
+        raise SeqgenError("setting 'free_bits' must not be negative")
     for key in ("latent_dim", "channels", "kernel_size"):
         if config[key] <= 0:
             raise SeqgenError(f"setting {key!r} must be positive, not {config[key]}")

@@ -1,0 +1,102 @@
+"""Autoregressive decoder ``p(x|z) = prod_i p(x_i | x_<i, z)`` for the VAE (PixelVAE-style).
+
+A WaveNet-like stack of causal (left-padded), dilated 1D convolutions reads the
+sequence shifted right by one position; features of ``z`` (one per position,
+from :class:`~seqgen.nn.LatentToSequence`) are added at the input and at every
+layer. The logits at position ``i`` therefore depend on ``z`` and on the letters
+before ``i`` only (Gulrajani et al. 2017, "PixelVAE"; van den Oord et al. 2016,
+"WaveNet").
+
+Training and likelihoods use teacher forcing: one forward pass gives the exact
+``log p(x|z)``. Sampling is sequential over the ``L`` positions, batched over
+all sequences; each step runs the stack on the last ``receptive_field``
+positions only, which gives the same logits as the full pass.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqgen.nn import LatentToSequence
+
+
+class CausalConv1d(nn.Conv1d):
+    """Conv1d whose output at position ``i`` sees inputs ``<= i`` only: ``(N, C_in, L) -> (N, C_out, L)``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, dilation: int = 1):
+        super().__init__(in_channels, out_channels, kernel_size, dilation=dilation)
+        self.left = dilation * (kernel_size - 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(x, (self.left, 0)))
+
+
+class CausalBlock(nn.Module):
+    """``h + scale * conv1x1(relu(causal_conv(relu(h)) + cond_proj(c)))``; ``h, c: (N, C, L)``."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: int, scale: float = 0.3):
+        super().__init__()
+        self.scale = scale
+        self.conv = CausalConv1d(channels, channels, kernel_size, dilation)
+        self.cond = nn.Conv1d(channels, channels, 1)
+        self.mix = nn.Conv1d(channels, channels, 1)
+
+    def forward(self, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        return h + self.scale * self.mix(F.relu(self.conv(F.relu(h)) + self.cond(c)))
+
+
+class AutoregressiveDecoder(nn.Module):
+    """``z (N, D)`` and teacher-forced ``x (N, A, L)`` -> logits ``(N, A, L)`` of ``p(x_i | x_<i, z)``.
+
+    Parameters
+    ----------
+    channels, blocks, kernel_size, scale
+        Of the ``z`` -> ``(N, C, L)`` conditioning tower (:class:`~seqgen.nn.LatentToSequence`).
+    dilations : sequence of int
+        One causal block per entry (e.g. ``[1, 2, 4, 8]``).
+    causal_kernel : int
+        Kernel size of the causal convolutions (input layer and blocks).
+    """
+
+    def __init__(self, latent_dim: int, alphabet_size: int, length: int, channels: int = 64, blocks: int = 1,
+                 kernel_size: int = 5, scale: float = 0.3, dilations=(1, 2, 4, 8), causal_kernel: int = 3):
+        super().__init__()
+        self.alphabet_size, self.length = alphabet_size, length
+        self.context = LatentToSequence(latent_dim, channels, length, channels, blocks, kernel_size, scale)
+        self.inp = CausalConv1d(alphabet_size, channels, causal_kernel)
+        self.blocks = nn.ModuleList(CausalBlock(channels, causal_kernel, int(d), scale) for d in dilations)
+        self.out = nn.Sequential(nn.ReLU(), nn.Conv1d(channels, alphabet_size, 1))
+        #: positions of the shifted input that the logits at one position depend on
+        self.receptive_field = 1 + (causal_kernel - 1) * (1 + sum(int(d) for d in dilations))
+
+    def stack(self, shifted: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Shifted input ``(N, A, W)`` and conditioning ``(N, C, W)`` -> logits ``(N, A, W)``."""
+        h = self.inp(shifted) + cond
+        for block in self.blocks:
+            h = block(h, cond)
+        return self.out(h)
+
+    def forward(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``z (N, D)``, ``x (N, A, L)`` (one-hot or relaxed) -> logits ``(N, A, L)``; position ``i`` sees ``x_<i``."""
+        shifted = F.pad(x, (1, 0))[..., :-1].to(z.dtype)
+        return self.stack(shifted, self.context(z))
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, generator: torch.Generator | None = None,
+                 greedy: bool = False) -> torch.Tensor:
+        """``z (N, D)`` -> codes ``(N, L)`` int64, drawn position by position (or the greedy mode)."""
+        n, a, length = z.shape[0], self.alphabet_size, self.length
+        cond = self.context(z)  # (N, C, L)
+        shifted = torch.zeros(n, a, length, device=z.device, dtype=cond.dtype)
+        codes = torch.zeros(n, length, dtype=torch.long, device=z.device)
+        for i in range(length):
+            start = max(0, i + 1 - self.receptive_field)
+            logits = self.stack(shifted[..., start:i + 1], cond[..., start:i + 1])[..., -1].float()  # (N, A)
+            if greedy:
+                codes[:, i] = logits.argmax(1)
+            else:
+                codes[:, i] = torch.multinomial(torch.softmax(logits, 1), 1, generator=generator).squeeze(1)
+            if i + 1 < length:
+                shifted[:, :, i + 1] = F.one_hot(codes[:, i], a).to(shifted.dtype)
+        return codes
