@@ -103,6 +103,8 @@ def main() -> None:
     parser.add_argument("--predictor-minutes", type=float, default=PREDICTOR["max_time"])
     parser.add_argument("--probes", type=int, default=20000)
     parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
+    parser.add_argument("--models", help="folder that keeps the trained predictors (TF_SEED); one already there "
+                                         "is reused, so trials of the design settings need not retrain")
     args = parser.parse_args()
     BUDGETS = tuple(sorted(args.budgets))
     PREDICTOR["max_time"] = args.predictor_minutes
@@ -114,13 +116,18 @@ def main() -> None:
     results = {"protocol": {"probes": args.probes, "n": args.n, "budgets": BUDGETS, "predictor": PREDICTOR,
                             "methods": METHOD_SETTINGS, "device": str(device)}, "tfs": {}}
     with tempfile.TemporaryDirectory() as tmp:
+        models = Path(args.models) if args.models else Path(tmp)
         for tf in args.tfs:
             oracle = KmerOracle.from_file(tfbind8_path(folder, tf))
             data, best_random, best_train = make_training_set(oracle, args.probes, seed=0)
             entry = {"best_random": best_random, "best_training": best_train, "runs": []}
             for seed in args.seeds:
-                model_dir = Path(tmp) / f"{tf}_{seed}"
-                train_seconds = train_predictor(data, seed, model_dir, device)
+                model_dir = models / f"{tf}_{seed}"
+                if args.models and (model_dir / "train_seconds.txt").is_file():
+                    train_seconds = float((model_dir / "train_seconds.txt").read_text())
+                else:
+                    train_seconds = train_predictor(data, seed, model_dir, device)
+                    (model_dir / "train_seconds.txt").write_text(f"{train_seconds}\n")
                 predictor = load_predictor(model_dir, device)
                 objectives = ObjectiveSet([Objective(tf, predictor.score)])
                 for method in args.methods:
@@ -134,7 +141,7 @@ def main() -> None:
             write_json("design", results)  # after every TF, so a partial run still leaves its figures
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
-            results["specificity"] = specificity(up, down, Path(tmp), args.seeds[0], args.n, device, folder)
+            results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder)
     write_json("design", results)
     summarize(results)
 
