@@ -182,6 +182,7 @@ class _Progress:
         self.settings = settings
         self.best = np.full(settings.n, -np.inf)
         self.since = np.zeros(settings.n, dtype=int)  # steps since each chain's best last improved
+        self.quiet = 0
         self.restarts = 0
         self.stopped_at = None
 
@@ -191,7 +192,8 @@ class _Progress:
         improved = best_util > self.best + s.tolerance
         self.since = np.where(improved, 0, self.since + 1)
         self.best = np.where(improved, best_util, self.best)
-        if s.patience and self.since.min() >= s.patience:
+        self.quiet = 0 if improved.any() else self.quiet + 1  # steps since any chain improved
+        if s.patience and self.quiet >= s.patience:
             self.stopped_at = step
         stuck = self.since >= s.restart if s.restart else np.zeros(s.n, dtype=bool)
         if stuck.any() and self.stopped_at is None and step < s.steps:
