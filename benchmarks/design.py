@@ -66,19 +66,27 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
 
 def run_method(method, objectives, oracle, best_random, n, device, seed):
     """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
-    calls_per_step = METHOD_SETTINGS[method].get("proposals", 1) if method == "anneal" else 1
-    steps = max(BUDGETS) // calls_per_step
-    settings = DesignSettings(method=method, n=n, steps=steps, seed=seed, **METHOD_SETTINGS[method])
-    curve, snapshots, t0 = [], {}, time.perf_counter()
+    options = dict(METHOD_SETTINGS[method])
+    if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
+        options["polish"] = -(-(max(BUDGETS) - options["steps"] * options.get("samples", 1)) // options["proposals"])
+    else:
+        options["steps"] = max(BUDGETS) // DesignSettings(method=method, **options).calls_per_step
+    settings = DesignSettings(method=method, n=n, seed=seed, **options)
+    curve, snapshots, t0, last = [], {}, time.perf_counter(), {}
 
     def callback(step, calls, codes):
+        last["codes"], last["calls"] = codes.copy(), calls
         due = [b for b in BUDGETS if b not in snapshots and calls >= b]  # first step at or past each budget
-        if due or step % max(1, steps // 100) == 0:
+        if due or step % max(1, (settings.steps + settings.polish) // 100) == 0:
             curve.append((calls, time.perf_counter() - t0, float(oracle.occupancy(codes).mean())))
         for budget in due:
             snapshots[budget] = codes.copy()
 
-    design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
+    result = design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
+    for budget in BUDGETS:  # budgets past a run the stopping rule ended: its last designs
+        snapshots.setdefault(budget, last["codes"])
+    if curve[-1][0] != last["calls"]:
+        curve.append((last["calls"], time.perf_counter() - t0, float(oracle.occupancy(last["codes"]).mean())))
     out = {}
     for budget, codes in snapshots.items():
         occ = oracle.occupancy(codes)
@@ -88,7 +96,8 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     calls, seconds, score = map(np.array, zip(*curve))
     gain = score - score[0]
     reached = np.flatnonzero(gain >= 0.95 * gain[-1])[0] if gain[-1] > 0 else len(gain) - 1
-    return out, {"calls_to_95": int(calls[reached]), "seconds_to_95": float(seconds[reached]),
+    return out, {"calls_used": result.calls_per_sequence, "restarts": result.restarts,
+                 "calls_to_95": int(calls[reached]), "seconds_to_95": float(seconds[reached]),
                  "curve": [[int(c), round(float(s), 4)] for c, s in zip(calls, score)]}
 
 

@@ -220,3 +220,30 @@ def test_negative_settings_are_refused():
     for name in ("entropy", "restart", "patience"):
         with pytest.raises(SeqgenError, match=name):
             DesignSettings(**{name: -1})
+
+
+def test_polish_continues_from_the_gradient_designs_and_counts_its_calls():
+    scorer = CountingScorer(PWMScorer())
+    obj = ObjectiveSet([Objective("egr2", scorer)])
+    short = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=5, lr=0.3, seed=2), CPU)
+    scorer.seen = 0
+    polished = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=5, lr=0.3, seed=2,
+                                                                polish=20, proposals=4), CPU)
+    assert polished.calls_per_sequence == 5 + 20 * 4
+    assert len(polished.trajectory) == 25 and polished.trajectory[-1]["phase"] == "polish"
+    assert polished.trajectory[-1]["calls"] == 85
+    # the polish starts from the gradient phase's best sequences (scored once more) and only keeps improvements
+    assert scorer.seen == 16 * 5 + 16 + 16 * 20 * 4 + len(polished.codes)
+    assert polished.utility.mean() > short.utility.mean() + 1.0
+
+
+def test_a_frozen_offset_keeps_the_letter_composition():
+    """A scorer that rewards A everywhere: with the offset learned, A takes over; frozen, only the logits move."""
+    def a_rich(x):
+        return x[:, 0].sum(1)
+
+    obj = ObjectiveSet([Objective("a", a_rich)])
+    for learn, check in ((True, lambda f: f > 0.9), (False, lambda f: 0.4 < f < 0.75)):  # random: 0.25
+        settings = DesignSettings(method="fast-seqprop", n=8, steps=40, lr=0.1, learn_offset=learn, seed=0)
+        result = design(obj, Constraints(DNA, 30), settings, CPU)
+        assert check((result.codes == 0).mean())

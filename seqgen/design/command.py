@@ -44,6 +44,10 @@ def add_arguments(p) -> None:
                    help="fast-seqprop/softmax: keep each chain's mean per-position entropy above NATS (anti-collapse)")
     p.add_argument("--restart", type=int, default=0, metavar="STEPS",
                    help="re-initialize a chain whose best has not improved for STEPS steps (its best is kept)")
+    p.add_argument("--freeze-offset", action="store_true",
+                   help="fast-seqprop: do not learn the per-letter offset, so the letter composition cannot drift")
+    p.add_argument("--polish", type=int, default=0, metavar="STEPS",
+                   help="gradient methods: STEPS annealing steps (--proposals mutants each) from each chain's best")
     p.add_argument("--patience", type=int, default=0, metavar="STEPS",
                    help="stop once no chain's best has improved for STEPS steps (0: run all --steps)")
     p.add_argument("--prior-weight", type=float, default=0.0, help="latent: weight of the N(0, I) prior on z")
@@ -98,6 +102,7 @@ def run(args) -> dict:
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
                               entropy=args.entropy, restart=args.restart, patience=args.patience,
+                              learn_offset=not args.freeze_offset, polish=args.polish,
                               seed=args.seed or 0)
     decoder, latent_dim = (generator[0].decode, generator[0].latent_dim) if args.method == "latent" else (None, None)
     result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)

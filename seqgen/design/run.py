@@ -11,7 +11,9 @@ Methods
 
 Against collapse and over-fitting (all off by default): ``entropy`` keeps each chain's letter distribution
 above an entropy floor; ``restart`` re-initializes a chain whose best utility has stalled (its best sequence
-is kept); ``patience`` stops the run once no chain has improved for that many steps. With a conservative
+is kept); ``patience`` stops the run once no chain has improved for that many steps; ``polish`` continues
+a gradient method's best sequences with that many annealing steps (discrete single-letter moves, which
+reach sites a relaxation converged past). With a conservative
 objective (mean - k * std of an ensemble) the best sequence kept per chain is the one the members agree on.
 
 Predictor calls are counted per candidate sequence: one per sequence scored (a gradient step on one
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -47,6 +49,7 @@ class DesignSettings:
     lr: float = 0.1
     samples: int = 1  #: straight-through samples per step (fast-seqprop, latent with straight_through)
     gumbel: bool = False
+    learn_offset: bool = True  #: fast-seqprop: learn the per-letter offset (False: the letter composition cannot drift)
     temperature: float = 1.0  #: softmax temperature (softmax method)
     init_scale: float = 1.0  #: spread of the random initial logits
     diversity: float = 0.0  #: weight of the pairwise-similarity penalty
@@ -60,6 +63,8 @@ class DesignSettings:
     restart: int = 0  #: re-initialize a chain whose best utility has not improved for this many steps (0: never)
     patience: int = 0  #: stop when no chain's best utility has improved for this many steps (0: run all steps)
     tolerance: float = 1e-3  #: smallest improvement of a chain's best utility that counts (restart, patience)
+    polish: int = 0  #: gradient methods: annealing steps (``proposals`` mutants each) from each chain's best after
+    #: the gradient phase ends (its ``steps``, or the ``patience`` rule)
     seed: int = 0
 
     def __post_init__(self):
@@ -68,7 +73,7 @@ class DesignSettings:
         for name in ("n", "steps", "samples", "proposals"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("entropy", "restart", "patience", "tolerance"):
+        for name in ("entropy", "restart", "patience", "tolerance", "polish"):
             if getattr(self, name) < 0:
                 raise SeqgenError(f"{name} must not be negative, not {getattr(self, name)}")
 
@@ -154,9 +159,19 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
     else:
         codes, trajectory = _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim,
                                       callback, tracker)
+    calls = len(trajectory) * settings.calls_per_step
+    if settings.polish and settings.method != "anneal":
+        polish = replace(settings, method="anneal", steps=settings.polish, restart=0, patience=0)
+        offset = len(trajectory), calls
+        shifted = None if callback is None else (
+            lambda step, c, codes_: callback(offset[0] + step, offset[1] + c, codes_))
+        codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, _Progress(polish), codes)
+        trajectory += [{**t, "step": t["step"] + offset[0], "calls": t["calls"] + offset[1], "phase": "polish"}
+                       for t in more]
+        calls += len(more) * settings.proposals
     result = finalize(codes, objectives, constraints, device, rng)
     result.trajectory = trajectory
-    result.calls_per_sequence = len(trajectory) * settings.calls_per_step
+    result.calls_per_sequence = calls
     result.restarts, result.stopped_at = tracker.restarts, tracker.stopped_at
     result.seconds = time.perf_counter() - start
     return result
@@ -222,7 +237,7 @@ def _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
     logits = _init_logits(settings, constraints, device, generator)
     if settings.method == "softmax":
         return SoftmaxParam(logits, fixed, settings.temperature)
-    return FastSeqProp(logits, fixed, settings.gumbel)
+    return FastSeqProp(logits, fixed, settings.gumbel, learn_offset=settings.learn_offset)
 
 
 def _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim, callback, tracker):
@@ -300,11 +315,13 @@ def _similarity(probs: torch.Tensor) -> torch.Tensor:
     return (sim.sum(1) - sim.diagonal()) / (n - 1)
 
 
-def _anneal(objectives, constraints, settings, device, generator, callback, tracker):
+def _anneal(objectives, constraints, settings, device, generator, callback, tracker, init=None):
     a, length, n, m = constraints.alphabet.size, constraints.length, settings.n, settings.proposals
     rng = np.random.default_rng(settings.seed)
     codes = rng.integers(0, a, size=(n, length)).astype(np.uint8)
-    if constraints.start is not None:
+    if init is not None:  # polishing the sequences a gradient phase found
+        codes[:] = init
+    elif constraints.start is not None:
         codes[:] = np.broadcast_to(constraints.start, codes.shape)
     codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
     free_positions = np.flatnonzero(constraints.free)
