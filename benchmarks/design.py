@@ -36,9 +36,14 @@ from seqgen.training import Trainer
 
 BUDGETS = (50, 200, 1000, 2000)
 LENGTH = 36
-METHOD_SETTINGS = {  # settings of each method; steps follow from the budget
+METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`); steps follow from the budget
     "softmax": {"lr": 0.1},
     "fast-seqprop": {"lr": 0.1},
+    # Fast SeqProp with its letter composition held (no learned offset: against the A/T-rich collapse), 50
+    # gradient steps, then annealing from each chain's best up to the budget (discrete moves find the sites
+    # a relaxation converges past)
+    "fsp-polish": {"method": "fast-seqprop", "lr": 0.1, "learn_offset": False, "steps": 50, "polish": 1,
+                   "proposals": 8},
     "anneal": {"proposals": 8},
 }
 PREDICTOR = {"members": 4, "steps": 3000, "max_time": 3.0, "transform": "none", "progress": False, "eval_every": 100, "patience": 8}
@@ -67,6 +72,7 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
 def run_method(method, objectives, oracle, best_random, n, device, seed):
     """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
     options = dict(METHOD_SETTINGS[method])
+    method = options.pop("method", method)
     if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
         options["polish"] = -(-(max(BUDGETS) - options["steps"] * options.get("samples", 1)) // options["proposals"])
     else:
@@ -137,11 +143,14 @@ def main() -> None:
                 else:
                     train_seconds = train_predictor(data, seed, model_dir, device)
                     (model_dir / "train_seconds.txt").write_text(f"{train_seconds}\n")
+                metrics = (model_dir / "metrics.csv").read_text().strip().splitlines()
+                train_steps = int(metrics[-1].split(",")[0]) if len(metrics) > 1 else None  # time-bound: varies
                 predictor = load_predictor(model_dir, device)
                 objectives = ObjectiveSet([Objective(tf, predictor.score)])
                 for method in args.methods:
                     budgets, speed = run_method(method, objectives, oracle, best_random, args.n, device, seed)
                     entry["runs"].append({"seed": seed, "method": method, "train_seconds": train_seconds,
+                                          "train_steps": train_steps,
                                           "budgets": budgets, **speed})
                     print(f"{tf} seed {seed} {method:13s} " + "  ".join(
                         f"{b}: {v['hit_fraction']:.2f}/{v['oracle_mean']:.2f}" for b, v in budgets.items())
