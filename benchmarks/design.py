@@ -36,9 +36,14 @@ from seqgen.training import Trainer
 
 BUDGETS = (50, 200, 1000, 2000)
 LENGTH = 36
-METHOD_SETTINGS = {  # settings of each method; steps follow from the budget
+METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`); steps follow from the budget
     "softmax": {"lr": 0.1},
     "fast-seqprop": {"lr": 0.1},
+    # Fast SeqProp with its letter composition held (no learned offset: against the A/T-rich collapse), 50
+    # gradient steps, then annealing from each chain's best up to the budget (discrete moves find the sites
+    # a relaxation converges past)
+    "fsp-polish": {"method": "fast-seqprop", "lr": 0.1, "learn_offset": False, "steps": 50, "polish": 1,
+                   "proposals": 8},
     "anneal": {"proposals": 8},
 }
 PREDICTOR = {"members": 4, "steps": 3000, "max_time": 3.0, "transform": "none", "progress": False, "eval_every": 100, "patience": 8}
@@ -66,19 +71,28 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
 
 def run_method(method, objectives, oracle, best_random, n, device, seed):
     """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
-    calls_per_step = METHOD_SETTINGS[method].get("proposals", 1) if method == "anneal" else 1
-    steps = max(BUDGETS) // calls_per_step
-    settings = DesignSettings(method=method, n=n, steps=steps, seed=seed, **METHOD_SETTINGS[method])
-    curve, snapshots, t0 = [], {}, time.perf_counter()
+    options = dict(METHOD_SETTINGS[method])
+    method = options.pop("method", method)
+    if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
+        options["polish"] = -(-(max(BUDGETS) - options["steps"] * options.get("samples", 1)) // options["proposals"])
+    else:
+        options["steps"] = max(BUDGETS) // DesignSettings(method=method, **options).calls_per_step
+    settings = DesignSettings(method=method, n=n, seed=seed, **options)
+    curve, snapshots, t0, last = [], {}, time.perf_counter(), {}
 
     def callback(step, calls, codes):
+        last["codes"], last["calls"] = codes.copy(), calls
         due = [b for b in BUDGETS if b not in snapshots and calls >= b]  # first step at or past each budget
-        if due or step % max(1, steps // 100) == 0:
+        if due or step % max(1, (settings.steps + settings.polish) // 100) == 0:
             curve.append((calls, time.perf_counter() - t0, float(oracle.occupancy(codes).mean())))
         for budget in due:
             snapshots[budget] = codes.copy()
 
-    design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
+    result = design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
+    for budget in BUDGETS:  # budgets past a run the stopping rule ended: its last designs
+        snapshots.setdefault(budget, last["codes"])
+    if curve[-1][0] != last["calls"]:
+        curve.append((last["calls"], time.perf_counter() - t0, float(oracle.occupancy(last["codes"]).mean())))
     out = {}
     for budget, codes in snapshots.items():
         occ = oracle.occupancy(codes)
@@ -88,7 +102,8 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     calls, seconds, score = map(np.array, zip(*curve))
     gain = score - score[0]
     reached = np.flatnonzero(gain >= 0.95 * gain[-1])[0] if gain[-1] > 0 else len(gain) - 1
-    return out, {"calls_to_95": int(calls[reached]), "seconds_to_95": float(seconds[reached]),
+    return out, {"calls_used": result.calls_per_sequence, "restarts": result.restarts,
+                 "calls_to_95": int(calls[reached]), "seconds_to_95": float(seconds[reached]),
                  "curve": [[int(c), round(float(s), 4)] for c, s in zip(calls, score)]}
 
 
@@ -103,6 +118,8 @@ def main() -> None:
     parser.add_argument("--predictor-minutes", type=float, default=PREDICTOR["max_time"])
     parser.add_argument("--probes", type=int, default=20000)
     parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
+    parser.add_argument("--models", help="folder that keeps the trained predictors (TF_SEED); one already there "
+                                         "is reused, so trials of the design settings need not retrain")
     args = parser.parse_args()
     BUDGETS = tuple(sorted(args.budgets))
     PREDICTOR["max_time"] = args.predictor_minutes
@@ -114,18 +131,26 @@ def main() -> None:
     results = {"protocol": {"probes": args.probes, "n": args.n, "budgets": BUDGETS, "predictor": PREDICTOR,
                             "methods": METHOD_SETTINGS, "device": str(device)}, "tfs": {}}
     with tempfile.TemporaryDirectory() as tmp:
+        models = Path(args.models) if args.models else Path(tmp)
         for tf in args.tfs:
             oracle = KmerOracle.from_file(tfbind8_path(folder, tf))
             data, best_random, best_train = make_training_set(oracle, args.probes, seed=0)
             entry = {"best_random": best_random, "best_training": best_train, "runs": []}
             for seed in args.seeds:
-                model_dir = Path(tmp) / f"{tf}_{seed}"
-                train_seconds = train_predictor(data, seed, model_dir, device)
+                model_dir = models / f"{tf}_{seed}"
+                if args.models and (model_dir / "train_seconds.txt").is_file():
+                    train_seconds = float((model_dir / "train_seconds.txt").read_text())
+                else:
+                    train_seconds = train_predictor(data, seed, model_dir, device)
+                    (model_dir / "train_seconds.txt").write_text(f"{train_seconds}\n")
+                metrics = (model_dir / "metrics.csv").read_text().strip().splitlines()
+                train_steps = int(metrics[-1].split(",")[0]) if len(metrics) > 1 else None  # time-bound: varies
                 predictor = load_predictor(model_dir, device)
                 objectives = ObjectiveSet([Objective(tf, predictor.score)])
                 for method in args.methods:
                     budgets, speed = run_method(method, objectives, oracle, best_random, args.n, device, seed)
                     entry["runs"].append({"seed": seed, "method": method, "train_seconds": train_seconds,
+                                          "train_steps": train_steps,
                                           "budgets": budgets, **speed})
                     print(f"{tf} seed {seed} {method:13s} " + "  ".join(
                         f"{b}: {v['hit_fraction']:.2f}/{v['oracle_mean']:.2f}" for b, v in budgets.items())
@@ -134,7 +159,7 @@ def main() -> None:
             write_json("design", results)  # after every TF, so a partial run still leaves its figures
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
-            results["specificity"] = specificity(up, down, Path(tmp), args.seeds[0], args.n, device, folder)
+            results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder)
     write_json("design", results)
     summarize(results)
 

@@ -1,5 +1,6 @@
 """Bad input to every command: one line naming the file or key and the problem, exit 1, no output, inputs untouched."""
 import hashlib
+import json
 import os
 import stat
 
@@ -134,3 +135,14 @@ def test_motifs_refuses_a_predictor_of_another_length(models, tmp_path, capsys):
                    "--out", str(tmp_path / "m")])
     assert status == 1 and "length 30, not 35" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()  # refused before any output
+
+
+def test_design_cli_takes_the_anti_collapse_options(models, tmp_path):
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "8", "--steps", "300", "--seed", "1",
+                 "--conservative", "1", "--entropy", "0.3", "--restart", "4", "--patience", "10",
+                 "--freeze-offset", "--polish", "2", "--out", str(out)]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["restarts"] > 0  # chains stall within 4 steps on a small predictor now and then
+    assert summary["stopped_at"] is not None and summary["stopped_at"] < 300
+    assert summary["calls_per_sequence"] == summary["stopped_at"] + 2 * 8  # then 2 polish steps of 8 mutants

@@ -172,3 +172,95 @@ def test_latent_design_through_an_autoregressive_vae_decoder():
     result = design(obj, Constraints(DNA, 30), settings, CPU, decoder=vae.decode, latent_dim=8)
     assert result.codes.shape[1] == 30
     assert result.utility.mean() > before.mean().item() + 4.0  # the greedy-sequence gradient still climbs (~10 nats)
+
+
+class CountingScorer:
+    """A scorer that counts the sequences it is asked about; ``flat`` gives every input the same score."""
+
+    def __init__(self, inner=None):
+        self.inner, self.seen = inner, 0
+
+    def __call__(self, x):
+        self.seen += len(x)
+        return self.inner(x) if self.inner is not None else (x * 0).sum((1, 2))
+
+
+def test_more_samples_count_more_calls():
+    for samples in (1, 4):
+        scorer = CountingScorer(PWMScorer())
+        settings = DesignSettings(method="fast-seqprop", n=8, steps=10, samples=samples, seed=0)
+        result = design(ObjectiveSet([Objective("egr2", scorer)]), Constraints(DNA, 30), settings, CPU)
+        assert result.calls_per_sequence == 10 * samples
+        assert scorer.seen == 8 * 10 * samples + len(result.codes)  # the steps, then the final scoring
+
+
+@pytest.mark.parametrize("method", ["fast-seqprop", "anneal"])
+def test_patience_stops_a_run_that_no_longer_improves(method):
+    scorer = CountingScorer()  # a flat landscape: nothing ever improves
+    settings = DesignSettings(method=method, n=8, steps=200, patience=5, seed=0)
+    result = design(ObjectiveSet([Objective("flat", scorer)]), Constraints(DNA, 20), settings, CPU)
+    assert result.stopped_at == 6  # the first step sets each chain's best, then 5 without improvement
+    assert len(result.trajectory) == 6
+    assert result.calls_per_sequence == 6 * settings.calls_per_step
+    # on a real landscape the run goes on while it improves
+    result = design(ObjectiveSet([Objective("egr2", PWMScorer())]), Constraints(DNA, 30),
+                    DesignSettings(method=method, n=8, steps=40, patience=20, lr=0.3, seed=0), CPU)
+    assert result.stopped_at is None and len(result.trajectory) == 40
+
+
+@pytest.mark.parametrize("method", ["fast-seqprop", "softmax", "anneal"])
+def test_restarts_replace_stalled_chains_and_keep_their_best(method):
+    settings = DesignSettings(method=method, n=8, steps=12, restart=3, seed=0)
+    result = design(ObjectiveSet([Objective("flat", CountingScorer())]), Constraints(DNA, 20), settings, CPU)
+    assert result.restarts == 8 * 3  # every chain stalls: restarted after steps 4, 7 and 10 (not after the last)
+    # on the PWM, restarts still end with good designs, each chain's best kept over its restarts
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    plain = design(obj, Constraints(DNA, 30), DesignSettings(method=method, n=16, steps=60, lr=0.3, seed=1), CPU)
+    restarted = design(obj, Constraints(DNA, 30), DesignSettings(method=method, n=16, steps=60, lr=0.3, seed=1,
+                                                                 restart=5), CPU)
+    assert restarted.restarts > 0
+    assert restarted.utility.mean() > random_mean(PWMScorer()) + 4.0
+    assert restarted.utility.max() >= plain.utility.max() - 1.0
+
+
+def test_entropy_floor_keeps_chains_sampling():
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    runs = {floor: design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=80, lr=0.3,
+                                                                     entropy=floor, seed=0), CPU)
+            for floor in (0.0, 0.8)}
+    assert runs[0.0].trajectory[-1]["entropy"] < 0.5  # without a floor the chains collapse to one sequence each
+    assert runs[0.8].trajectory[-1]["entropy"] > 0.7
+    assert runs[0.8].utility.mean() > random_mean(PWMScorer()) + 4.0  # and the best sampled sequences are good
+
+
+def test_negative_settings_are_refused():
+    for name in ("entropy", "restart", "patience"):
+        with pytest.raises(SeqgenError, match=name):
+            DesignSettings(**{name: -1})
+
+
+def test_polish_continues_from_the_gradient_designs_and_counts_its_calls():
+    scorer = CountingScorer(PWMScorer())
+    obj = ObjectiveSet([Objective("egr2", scorer)])
+    short = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=5, lr=0.3, seed=2), CPU)
+    scorer.seen = 0
+    polished = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=5, lr=0.3, seed=2,
+                                                                polish=20, proposals=4), CPU)
+    assert polished.calls_per_sequence == 5 + 20 * 4
+    assert len(polished.trajectory) == 25 and polished.trajectory[-1]["phase"] == "polish"
+    assert polished.trajectory[-1]["calls"] == 85
+    # the polish starts from the gradient phase's best sequences (scored once more) and only keeps improvements
+    assert scorer.seen == 16 * 5 + 16 + 16 * 20 * 4 + len(polished.codes)
+    assert polished.utility.mean() > short.utility.mean() + 1.0
+
+
+def test_a_frozen_offset_keeps_the_letter_composition():
+    """A scorer that rewards A everywhere: with the offset learned, A takes over; frozen, only the logits move."""
+    def a_rich(x):
+        return x[:, 0].sum(1)
+
+    obj = ObjectiveSet([Objective("a", a_rich)])
+    for learn, check in ((True, lambda f: f > 0.9), (False, lambda f: 0.4 < f < 0.75)):  # random: 0.25
+        settings = DesignSettings(method="fast-seqprop", n=8, steps=40, lr=0.1, learn_offset=learn, seed=0)
+        result = design(obj, Constraints(DNA, 30), settings, CPU)
+        assert check((result.codes == 0).mean())

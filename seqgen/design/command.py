@@ -40,6 +40,16 @@ def add_arguments(p) -> None:
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--samples", type=int, default=1, help="straight-through samples per step")
     p.add_argument("--diversity", type=float, default=0.0, help="weight of the similarity penalty")
+    p.add_argument("--entropy", type=float, default=0.0, metavar="NATS",
+                   help="fast-seqprop/softmax: keep each chain's mean per-position entropy above NATS (anti-collapse)")
+    p.add_argument("--restart", type=int, default=0, metavar="STEPS",
+                   help="re-initialize a chain whose best has not improved for STEPS steps (its best is kept)")
+    p.add_argument("--freeze-offset", action="store_true",
+                   help="fast-seqprop: do not learn the per-letter offset, so the letter composition cannot drift")
+    p.add_argument("--polish", type=int, default=0, metavar="STEPS",
+                   help="gradient methods: STEPS annealing steps (--proposals mutants each) from each chain's best")
+    p.add_argument("--patience", type=int, default=0, metavar="STEPS",
+                   help="stop once no chain's best has improved for STEPS steps (0: run all --steps)")
     p.add_argument("--prior-weight", type=float, default=0.0, help="latent: weight of the N(0, I) prior on z")
     p.add_argument("--proposals", type=int, default=8, help="anneal: mutants per chain and step")
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' or N free (e.g. primers)")
@@ -91,6 +101,8 @@ def run(args) -> dict:
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
+                              entropy=args.entropy, restart=args.restart, patience=args.patience,
+                              learn_offset=not args.freeze_offset, polish=args.polish,
                               seed=args.seed or 0)
     decoder, latent_dim = (generator[0].decode, generator[0].latent_dim) if args.method == "latent" else (None, None)
     result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)
@@ -103,6 +115,7 @@ def run(args) -> dict:
     summary = write_design(args.out, result, table)
     summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
                    naturalness=args.naturalness, seed=settings.seed,
+                   restarts=result.restarts, stopped_at=result.stopped_at,
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary

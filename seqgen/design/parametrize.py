@@ -93,12 +93,14 @@ class FastSeqProp(nn.Module):
     """Instance-normalized logits with learned per-letter scale and offset; straight-through samples."""
 
     def __init__(self, init_logits: torch.Tensor, fixed: FixedPositions | None = None, gumbel: bool = False,
-                 eps: float = 1e-5):
+                 eps: float = 1e-5, learn_offset: bool = True):
         super().__init__()
         n, a, _ = init_logits.shape
         self.logits = nn.Parameter(init_logits.clone())
         self.scale = nn.Parameter(torch.ones(n, a, 1, device=init_logits.device))
-        self.offset = nn.Parameter(torch.zeros(n, a, 1, device=init_logits.device))
+        # the per-letter offset shifts a letter at every position at once: the letter composition. Frozen at
+        # 0, the composition cannot drift as a whole (e.g. to an A/T-rich sequence with G and C gone).
+        self.offset = nn.Parameter(torch.zeros(n, a, 1, device=init_logits.device), requires_grad=learn_offset)
         self.fixed = fixed
         self.gumbel = gumbel
         self.eps = eps

@@ -9,14 +9,22 @@ Methods
 ``anneal``        simulated annealing on discrete sequences: each step scores ``proposals`` single-letter
                   mutants per chain and accepts the best by the Metropolis rule.
 
+Against collapse and over-fitting (all off by default): ``entropy`` keeps each chain's letter distribution
+above an entropy floor; ``restart`` re-initializes a chain whose best utility has stalled (its best sequence
+is kept); ``patience`` stops the run once no chain has improved for that many steps; ``polish`` continues
+a gradient method's best sequences with that many annealing steps (discrete single-letter moves, which
+reach sites a relaxation converged past). With a conservative
+objective (mean - k * std of an ensemble) the best sequence kept per chain is the one the members agree on.
+
 Predictor calls are counted per candidate sequence: one per sequence scored (a gradient step on one
-input counts one; ``samples`` straight-through samples count ``samples``; annealing counts its proposals).
+input counts one; ``samples`` straight-through samples count ``samples``; annealing counts its proposals);
+a run the stopping rule ends early counts only the steps it ran.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -41,6 +49,7 @@ class DesignSettings:
     lr: float = 0.1
     samples: int = 1  #: straight-through samples per step (fast-seqprop, latent with straight_through)
     gumbel: bool = False
+    learn_offset: bool = True  #: fast-seqprop: learn the per-letter offset (False: the letter composition cannot drift)
     temperature: float = 1.0  #: softmax temperature (softmax method)
     init_scale: float = 1.0  #: spread of the random initial logits
     diversity: float = 0.0  #: weight of the pairwise-similarity penalty
@@ -50,6 +59,12 @@ class DesignSettings:
     proposals: int = 8  #: anneal: mutants scored per chain and step
     t_start: float = 0.1  #: anneal: initial temperature, in units of the initial utility spread
     t_end: float = 0.001
+    entropy: float = 0.0  #: fast-seqprop/softmax: floor on the mean per-position entropy (nats) of each chain
+    restart: int = 0  #: re-initialize a chain whose best utility has not improved for this many steps (0: never)
+    patience: int = 0  #: stop when no chain's best utility has improved for this many steps (0: run all steps)
+    tolerance: float = 1e-3  #: smallest improvement of a chain's best utility that counts (restart, patience)
+    polish: int = 0  #: gradient methods: annealing steps (``proposals`` mutants each) from each chain's best after
+    #: the gradient phase ends (its ``steps``, or the ``patience`` rule)
     seed: int = 0
 
     def __post_init__(self):
@@ -58,6 +73,9 @@ class DesignSettings:
         for name in ("n", "steps", "samples", "proposals"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
+        for name in ("entropy", "restart", "patience", "tolerance", "polish"):
+            if getattr(self, name) < 0:
+                raise SeqgenError(f"{name} must not be negative, not {getattr(self, name)}")
 
     @property
     def calls_per_step(self) -> int:
@@ -82,7 +100,8 @@ class DesignResult:
         ``{objective: (mean (M,), std (M,))}``.
     trajectory : list of dict
         Per step: ``step``, ``calls`` (per sequence so far), the best and mean utility of the current
-        sequences (relaxed inputs for softmax/latent), as ``best_score`` and ``mean_score``.
+        sequences (relaxed inputs for softmax/latent), as ``best_score`` and ``mean_score``; gradient methods
+        add ``entropy``, the mean per-position entropy (nats) of the chains' letter probabilities.
     dropped : int
         Candidates dropped because a constraint could not be repaired, or as duplicates.
     """
@@ -94,6 +113,8 @@ class DesignResult:
     calls_per_sequence: int = 0
     seconds: float = 0.0
     dropped: int = 0
+    restarts: int = 0
+    stopped_at: int | None = None  #: the step the stopping rule ended the run at (None: all steps ran)
 
 
 def score_codes(objectives: ObjectiveSet, codes: np.ndarray | torch.Tensor, alphabet_size: int,
@@ -132,14 +153,26 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     start = time.perf_counter()
+    tracker = _Progress(settings)
     if settings.method == "anneal":
-        codes, trajectory = _anneal(objectives, constraints, settings, device, generator, callback)
+        codes, trajectory = _anneal(objectives, constraints, settings, device, generator, callback, tracker)
     else:
         codes, trajectory = _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim,
-                                      callback)
+                                      callback, tracker)
+    calls = len(trajectory) * settings.calls_per_step
+    if settings.polish and settings.method != "anneal":
+        polish = replace(settings, method="anneal", steps=settings.polish, restart=0, patience=0)
+        offset = len(trajectory), calls
+        shifted = None if callback is None else (
+            lambda step, c, codes_: callback(offset[0] + step, offset[1] + c, codes_))
+        codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, _Progress(polish), codes)
+        trajectory += [{**t, "step": t["step"] + offset[0], "calls": t["calls"] + offset[1], "phase": "polish"}
+                       for t in more]
+        calls += len(more) * settings.proposals
     result = finalize(codes, objectives, constraints, device, rng)
     result.trajectory = trajectory
-    result.calls_per_sequence = settings.steps * settings.calls_per_step
+    result.calls_per_sequence = calls
+    result.restarts, result.stopped_at = tracker.restarts, tracker.stopped_at
     result.seconds = time.perf_counter() - start
     return result
 
@@ -157,11 +190,39 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
                         dropped=n - len(codes))
 
 
-def _init_logits(settings, constraints, device, generator) -> torch.Tensor:
-    shape = (settings.n, constraints.alphabet.size, constraints.length)
+class _Progress:
+    """Per-chain bookkeeping of the best utility: which chains are stuck (restart), whether to stop (patience)."""
+
+    def __init__(self, settings: DesignSettings):
+        self.settings = settings
+        self.best = np.full(settings.n, -np.inf)
+        self.since = np.zeros(settings.n, dtype=int)  # steps since each chain's best last improved
+        self.quiet = 0
+        self.restarts = 0
+        self.stopped_at = None
+
+    def update(self, best_util: np.ndarray, step: int) -> np.ndarray:
+        """Record the chains' best utilities after ``step``; return the chains to restart (bool ``(N,)``)."""
+        s = self.settings
+        improved = best_util > self.best + s.tolerance
+        self.since = np.where(improved, 0, self.since + 1)
+        self.best = np.where(improved, best_util, self.best)
+        self.quiet = 0 if improved.any() else self.quiet + 1  # steps since any chain improved
+        if s.patience and self.quiet >= s.patience:
+            self.stopped_at = step
+        stuck = self.since >= s.restart if s.restart else np.zeros(s.n, dtype=bool)
+        if stuck.any() and self.stopped_at is None and step < s.steps:
+            self.since[stuck] = 0
+            self.restarts += int(stuck.sum())
+            return stuck
+        return np.zeros(s.n, dtype=bool)
+
+
+def _init_logits(settings, constraints, device, generator, n: int | None = None) -> torch.Tensor:
+    shape = (settings.n if n is None else n, constraints.alphabet.size, constraints.length)
     logits = settings.init_scale * torch.randn(shape, generator=generator, device=device)
     if constraints.start is not None:  # start from the given sequence(s)
-        start = torch.as_tensor(np.broadcast_to(constraints.start, (settings.n, constraints.length)).astype(np.int64),
+        start = torch.as_tensor(np.broadcast_to(constraints.start, (shape[0], constraints.length)).astype(np.int64),
                                 device=device)
         logits = logits + 4.0 * torch.nn.functional.one_hot(start, shape[1]).permute(0, 2, 1)
     return logits
@@ -176,10 +237,10 @@ def _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
     logits = _init_logits(settings, constraints, device, generator)
     if settings.method == "softmax":
         return SoftmaxParam(logits, fixed, settings.temperature)
-    return FastSeqProp(logits, fixed, settings.gumbel)
+    return FastSeqProp(logits, fixed, settings.gumbel, learn_offset=settings.learn_offset)
 
 
-def _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim, callback):
+def _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim, callback, tracker):
     fixed_codes = torch.as_tensor(constraints.fixed, device=device)
     fixed = FixedPositions(fixed_codes, constraints.alphabet.size) if (constraints.fixed != PAD).any() else None
     param = _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
@@ -198,6 +259,11 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             loss = loss + settings.diversity * _similarity(probs)
         if settings.method == "latent" and settings.prior_weight:
             loss = loss + settings.prior_weight * param.prior_penalty()
+        if settings.entropy:  # keep each chain sampling: a hinge below the entropy floor
+            free = fixed.free if fixed is not None else torch.ones(length, device=device)
+            ent = -(probs * torch.log(probs.clamp_min(1e-9))).sum(1)  # (N, L)
+            mean_ent = (ent * free).sum(1) / free.sum().clamp_min(1)
+            loss = loss + torch.relu(settings.entropy - mean_ent) * length
         optimizer.zero_grad(set_to_none=True)
         loss.sum().backward()
         optimizer.step()
@@ -212,11 +278,33 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
                 best_codes[improved] = cand.cpu().numpy()[improved]
             else:
                 best_codes = param.discrete().cpu().numpy()
+                best_util = u.mean(0).cpu().numpy()  # the relaxed input's utility: a proxy for the argmax
+            ent = -(probs * torch.log(probs.clamp_min(1e-9))).sum(1).mean()
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
-                           "best_score": float(u.max()), "mean_score": float(u.mean())})
+                           "best_score": float(u.max()), "mean_score": float(u.mean()), "entropy": float(ent)})
         if callback is not None:
             callback(step, step * settings.calls_per_step, best_codes)
+        stuck = tracker.update(best_util, step)
+        if tracker.stopped_at is not None:
+            break
+        if stuck.any() and settings.method != "latent":
+            _restart(param, optimizer, torch.as_tensor(stuck, device=device),
+                     _init_logits(settings, constraints, device, generator, int(stuck.sum())))
     return best_codes, trajectory
+
+
+def _restart(param, optimizer, rows: torch.Tensor, logits: torch.Tensor) -> None:
+    """Give the chains ``rows`` fresh logits (and, for Fast SeqProp, scale 1 and offset 0); forget their Adam state."""
+    with torch.no_grad():
+        param.logits[rows] = logits
+        if isinstance(param, FastSeqProp):
+            param.scale[rows] = 1.0
+            param.offset[rows] = 0.0
+        for p in param.parameters():
+            state = optimizer.state.get(p, {})
+            for key in ("exp_avg", "exp_avg_sq"):
+                if key in state:
+                    state[key][rows] = 0.0
 
 
 def _similarity(probs: torch.Tensor) -> torch.Tensor:
@@ -227,11 +315,13 @@ def _similarity(probs: torch.Tensor) -> torch.Tensor:
     return (sim.sum(1) - sim.diagonal()) / (n - 1)
 
 
-def _anneal(objectives, constraints, settings, device, generator, callback):
+def _anneal(objectives, constraints, settings, device, generator, callback, tracker, init=None):
     a, length, n, m = constraints.alphabet.size, constraints.length, settings.n, settings.proposals
     rng = np.random.default_rng(settings.seed)
     codes = rng.integers(0, a, size=(n, length)).astype(np.uint8)
-    if constraints.start is not None:
+    if init is not None:  # polishing the sequences a gradient phase found
+        codes[:] = init
+    elif constraints.start is not None:
         codes[:] = np.broadcast_to(constraints.start, codes.shape)
     codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
     free_positions = np.flatnonzero(constraints.free)
@@ -268,6 +358,16 @@ def _anneal(objectives, constraints, settings, device, generator, callback):
                            "mean_score": float(current.mean())})
         if callback is not None:
             callback(step, step * m, best_codes)
+        stuck = tracker.update(best_util, step)
+        if tracker.stopped_at is not None:
+            break
+        if stuck.any():  # a stuck chain starts again from a random sequence (its best is kept)
+            fresh = rng.integers(0, a, size=(int(stuck.sum()), length)).astype(np.uint8)
+            if constraints.start is not None:
+                fresh[:] = np.broadcast_to(constraints.start, fresh.shape)
+            fresh[:, ~constraints.free] = constraints.fixed[~constraints.free]
+            codes[stuck] = fresh
+            current[stuck] = penalized(fresh)
     return best_codes, trajectory
 
 
