@@ -46,7 +46,9 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
                    "proposals": 8},
     "anneal": {"proposals": 8},
 }
-PREDICTOR = {"members": 4, "steps": 3000, "max_time": 3.0, "transform": "none", "progress": False, "eval_every": 100, "patience": 8}
+#: the predictor's training is bound by steps (early stopping within them), not by wall time, so that the
+#: load of a shared machine does not change the predictors; --predictor-minutes adds a time limit
+PREDICTOR = {"members": 4, "steps": 3000, "max_time": None, "transform": "none", "progress": False, "eval_every": 100, "patience": 8}
 
 
 def make_training_set(oracle: KmerOracle, n: int, seed: int):
@@ -115,14 +117,16 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHOD_SETTINGS))
     parser.add_argument("--n", type=int, default=256)
     parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
-    parser.add_argument("--predictor-minutes", type=float, default=PREDICTOR["max_time"])
+    parser.add_argument("--predictor-minutes", type=float, default=None,
+                        help="wall-time limit of the predictor's training (default: none; --predictor-steps bounds it)")
+    parser.add_argument("--predictor-steps", type=int, default=PREDICTOR["steps"])
     parser.add_argument("--probes", type=int, default=20000)
     parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
     parser.add_argument("--models", help="folder that keeps the trained predictors (TF_SEED); one already there "
                                          "is reused, so trials of the design settings need not retrain")
     args = parser.parse_args()
     BUDGETS = tuple(sorted(args.budgets))
-    PREDICTOR["max_time"] = args.predictor_minutes
+    PREDICTOR["max_time"], PREDICTOR["steps"] = args.predictor_minutes, args.predictor_steps
     folder = SHARED_DATA / "tfbind8"
     if not folder.is_dir():
         print("skipped: ../shared/data/tfbind8 is absent")
