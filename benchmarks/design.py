@@ -44,6 +44,8 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
     # a relaxation converges past)
     "fsp-polish": {"method": "fast-seqprop", "lr": 0.1, "learn_offset": False, "steps": 50, "polish": 1,
                    "proposals": 8},
+    # the same with the offset learned (the composition may drift, as EGR2's GC-rich site needs)
+    "fsp-polish-drift": {"method": "fast-seqprop", "lr": 0.1, "steps": 50, "polish": 1, "proposals": 8},
     "anneal": {"proposals": 8},
 }
 #: the predictor's training is bound by steps (early stopping within them), not by wall time, so that the
