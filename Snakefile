@@ -17,7 +17,6 @@ validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 DATASETS = list(config["datasets"])
 GENERATORS = config["generators"]
 METHODS = config["design"]["methods"]
-DESIGN_KEYS = {"methods", "n", "steps"}
 
 
 wildcard_constraints:
