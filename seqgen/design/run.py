@@ -261,7 +261,7 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             loss = loss + settings.prior_weight * param.prior_penalty()
         if settings.entropy:  # keep each chain sampling: a hinge below the entropy floor
             free = fixed.free if fixed is not None else torch.ones(length, device=device)
-            ent = -(probs * torch.log(probs.clamp_min(1e-9))).sum(1)  # (N, L)
+            ent = _entropy(probs)
             mean_ent = (ent * free).sum(1) / free.sum().clamp_min(1)
             loss = loss + torch.relu(settings.entropy - mean_ent) * length
         optimizer.zero_grad(set_to_none=True)
@@ -279,7 +279,7 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             else:
                 best_codes = param.discrete().cpu().numpy()
                 best_util = u.mean(0).cpu().numpy()  # the relaxed input's utility: a proxy for the argmax
-            ent = -(probs * torch.log(probs.clamp_min(1e-9))).sum(1).mean()
+            ent = _entropy(probs).mean()
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
                            "best_score": float(u.max()), "mean_score": float(u.mean()), "entropy": float(ent)})
         if callback is not None:
@@ -315,15 +315,27 @@ def _similarity(probs: torch.Tensor) -> torch.Tensor:
     return (sim.sum(1) - sim.diagonal()) / (n - 1)
 
 
+def _start_codes(rng: np.random.Generator, constraints: Constraints, k: int) -> np.ndarray:
+    """``(k, L)`` uint8 starting sequences of annealing: random (or ``constraints.start``), fixed letters set."""
+    codes = rng.integers(0, constraints.alphabet.size, size=(k, constraints.length)).astype(np.uint8)
+    if constraints.start is not None:
+        codes[:] = np.broadcast_to(constraints.start, codes.shape)
+    codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
+    return codes
+
+
+def _entropy(probs: torch.Tensor) -> torch.Tensor:
+    """``probs (N, A, L)`` -> ``(N, L)`` entropy (nats) of each position's letter distribution."""
+    return -(probs * torch.log(probs.clamp_min(1e-9))).sum(1)
+
+
 def _anneal(objectives, constraints, settings, device, generator, callback, tracker, init=None):
     a, length, n, m = constraints.alphabet.size, constraints.length, settings.n, settings.proposals
     rng = np.random.default_rng(settings.seed)
-    codes = rng.integers(0, a, size=(n, length)).astype(np.uint8)
+    codes = _start_codes(rng, constraints, n)
     if init is not None:  # polishing the sequences a gradient phase found
         codes[:] = init
-    elif constraints.start is not None:
-        codes[:] = np.broadcast_to(constraints.start, codes.shape)
-    codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
+        codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
     free_positions = np.flatnonzero(constraints.free)
     if not len(free_positions):
         raise SeqgenError("every position is fixed: nothing to design")
@@ -362,10 +374,7 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         if tracker.stopped_at is not None:
             break
         if stuck.any():  # a stuck chain starts again from a random sequence (its best is kept)
-            fresh = rng.integers(0, a, size=(int(stuck.sum()), length)).astype(np.uint8)
-            if constraints.start is not None:
-                fresh[:] = np.broadcast_to(constraints.start, fresh.shape)
-            fresh[:, ~constraints.free] = constraints.fixed[~constraints.free]
+            fresh = _start_codes(rng, constraints, int(stuck.sum()))
             codes[stuck] = fresh
             current[stuck] = penalized(fresh)
     return best_codes, trajectory
