@@ -44,13 +44,15 @@ class VAE(nn.Module):
     alphabet_size: int
     length: int
     latent_dim: int
+    autoregressive: bool = False  #: whether ``p(x|z)`` depends on ``x`` (then :meth:`conditional_logits` needs it)
 
     def logits(self, z: torch.Tensor) -> torch.Tensor:
         """``z (N, D)`` -> logits ``(N, A, L)``."""
         raise NotImplementedError
 
     def conditional_logits(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(N, A, L)`` of ``p(x|z)`` at ``x (N, A, L)`` (teacher forcing); here independent of ``x``."""
+        """Logits ``(N, A, L)`` of ``p(x|z)`` at ``x (N, A, L)`` (teacher forcing); here independent of ``x``
+        (which may then be None)."""
         return self.logits(z)
 
     # ------------------------------------------------------------ the two halves
@@ -92,7 +94,8 @@ class VAE(nn.Module):
     def _log_px(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``log p(x|z_k)``, ``(K, N)``, for ``x (N, A, L)`` and ``z (K, N, D)``."""
         k, n, d = z.shape
-        xk = x.unsqueeze(0).expand(k, *x.shape).reshape(k * n, *x.shape[1:])
+        # the K copies of x are only made for a decoder that reads them (K x N x A x L floats)
+        xk = x.unsqueeze(0).expand(k, *x.shape).reshape(k * n, *x.shape[1:]) if self.autoregressive else None
         logits = self.conditional_logits(z.reshape(k * n, d), xk).view(k, n, self.alphabet_size, -1)
         return (x.unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))
 
