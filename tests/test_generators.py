@@ -88,7 +88,7 @@ def test_autoregressive_decoder_is_causal():
 
 
 def test_autoregressive_sampling_matches_teacher_forcing():
-    """The windowed sequential pass gives the logits of the full teacher-forced pass."""
+    """The buffered sequential pass gives the logits of the full teacher-forced pass."""
     torch.manual_seed(1)
     vae = ConvVAE(4, 30, latent_dim=5, channels=8, blocks=1, decoder="autoregressive", dilations=[1, 2])
     z = torch.randn(6, 5)
@@ -98,6 +98,9 @@ def test_autoregressive_sampling_matches_teacher_forcing():
     assert torch.equal(probs.argmax(1), greedy)
     codes = vae.sample(7, torch.Generator().manual_seed(3))
     assert codes.shape == (7, 30) and codes.dtype == torch.uint8 and int(codes.max()) < 4
+    drawn = torch.randint(0, 4, (6, 30))  # any sequence: the step logits are the teacher-forced ones
+    steps = torch.stack([logits for _, logits in vae.decoder._step_logits(z, drawn)], 2)  # (N, A, L)
+    assert torch.allclose(steps, vae.decoder(z, one_hot(drawn, 4)), atol=1e-5)
     assert torch.equal(codes, vae.sample(7, torch.Generator().manual_seed(3)))
     assert not torch.equal(codes, vae.sample(7, torch.Generator().manual_seed(4)))
     x = one_hot(codes.long(), 4)

@@ -32,6 +32,23 @@ class CausalConv1d(nn.Conv1d):
         return super().forward(F.pad(x, (self.left, 0)))
 
 
+def conv_at(conv: nn.Conv1d, buffer: torch.Tensor, i: int) -> torch.Tensor:
+    """Output ``(N, C_out)`` at position ``i`` of a left-padded causal ``conv`` over ``buffer (N, C_in, L)``.
+
+    Reads the columns ``i - dilation * (kernel_size - 1 - k)`` for ``k < kernel_size`` (zeros before 0).
+    """
+    d, size = conv.dilation[0], conv.kernel_size[0]
+    cols = [buffer[..., j] if j >= 0 else buffer.new_zeros(buffer.shape[:2])
+            for j in (i - d * (size - 1 - k) for k in range(size))]
+    weight = conv.weight.permute(0, 2, 1).reshape(conv.out_channels, -1)  # (C_out, K * C_in), k-major
+    return torch.nn.functional.linear(torch.cat(cols, 1), weight, conv.bias)
+
+
+def pointwise(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+    """A kernel-1 ``conv`` applied to one position ``x (N, C_in)`` -> ``(N, C_out)``."""
+    return torch.nn.functional.linear(x, conv.weight[..., 0], conv.bias)
+
+
 class CausalBlock(nn.Module):
     """``h + scale * conv1x1(relu(causal_conv(relu(h)) + cond_proj(c)))``; ``h, c: (N, C, L)``."""
 
@@ -86,17 +103,30 @@ class AutoregressiveDecoder(nn.Module):
     def generate(self, z: torch.Tensor, generator: torch.Generator | None = None,
                  greedy: bool = False) -> torch.Tensor:
         """``z (N, D)`` -> codes ``(N, L)`` int64, drawn position by position (or the greedy mode)."""
-        n, a, length = z.shape[0], self.alphabet_size, self.length
-        cond = self.context(z)  # (N, C, L)
-        shifted = torch.zeros(n, a, length, device=z.device, dtype=cond.dtype)
-        codes = torch.zeros(n, length, dtype=torch.long, device=z.device)
-        for i in range(length):
-            start = max(0, i + 1 - self.receptive_field)
-            logits = self.stack(shifted[..., start:i + 1], cond[..., start:i + 1])[..., -1].float()  # (N, A)
+        codes = torch.zeros(z.shape[0], self.length, dtype=torch.long, device=z.device)
+        for i, logits in self._step_logits(z, codes):
             if greedy:
                 codes[:, i] = logits.argmax(1)
             else:
                 codes[:, i] = torch.multinomial(torch.softmax(logits, 1), 1, generator=generator).squeeze(1)
-            if i + 1 < length:
-                shifted[:, :, i + 1] = F.one_hot(codes[:, i], a).to(shifted.dtype)
         return codes
+
+    def _step_logits(self, z: torch.Tensor, codes: torch.Tensor):
+        """Yield ``(i, logits (N, A))`` for i = 0 .. L-1; the caller fills ``codes[:, i]`` before the next step.
+
+        Every layer's input is buffered ``(N, C, L)``, so each step costs one position per layer.
+        """
+        n, a, length = z.shape[0], self.alphabet_size, self.length
+        cond = self.context(z)  # (N, C, L)
+        conds = [block.cond(cond) for block in self.blocks]  # each block's projection, all positions
+        shifted = torch.zeros(n, a, length, device=z.device, dtype=cond.dtype)
+        inputs = [torch.zeros_like(cond) for _ in self.blocks]  # relu of each block's input h
+        for i in range(length):
+            if i > 0:
+                shifted[:, :, i] = F.one_hot(codes[:, i - 1], a).to(shifted.dtype)
+            h = conv_at(self.inp, shifted, i) + cond[..., i]
+            for block, buffer, c in zip(self.blocks, inputs, conds):
+                buffer[..., i] = F.relu(h)
+                inner = F.relu(conv_at(block.conv, buffer, i) + c[..., i])
+                h = h + block.scale * pointwise(block.mix, inner)
+            yield i, pointwise(self.out[1], F.relu(h)).float()
