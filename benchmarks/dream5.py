@@ -21,7 +21,9 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # no spinning threads on a shared machine
 
 import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import sys  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -159,6 +161,15 @@ def markdown(rows: list[dict], summ: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def report(row: dict) -> dict:
+    """Print one TF-direction's figures to stderr; returns ``row``."""
+    shown = row.get("ensemble", row["validation"]["ensemble"])
+    print(f"{row['tf']} {row['train']}-{row['test']}: {row['steps']} steps ({row['stopped']}, {row['seconds']} s, "
+          f"cpu {row['cpu_seconds']} s) val log-r {row['validation']['ensemble']['pearson_log']:.3f} | "
+          + " ".join(f"{k} {v:.3f}" for k, v in shown.items()), file=sys.stderr, flush=True)
+    return row
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tfs", nargs="*", help="TFs (default: every TF in the folder)")
@@ -169,6 +180,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-test", action="store_true", help="validation figures only (model selection)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (the budget is per core)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="TF-directions trained at once, each in its own process with --threads threads")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", "Mean of empty slice")  # AUROC is nan where no probe is a positive
@@ -181,16 +194,14 @@ def main(argv=None) -> int:
         user[key] = yaml.safe_load(value)
     tfs = args.tfs or sorted({p.name.split("_")[0] for p in DREAM5.glob("*_HK.txt")})
     device = select_device(args.device)
-    rows = []
-    for tf in tfs:
-        for direction in args.directions:
-            train_array, test_array = direction.split("-")
-            row = run_one(tf, train_array, test_array, user, device, not args.no_test)
-            rows.append(row)
-            shown = row.get("ensemble", row["validation"]["ensemble"])
-            print(f"{tf} {direction}: {row['steps']} steps ({row['stopped']}, {row['seconds']} s, cpu {row['cpu_seconds']} s) "
-                  f"val log-r {row['validation']['ensemble']['pearson_log']:.3f} | "
-                  + " ".join(f"{k} {v:.3f}" for k, v in shown.items()), file=sys.stderr, flush=True)
+    tasks = [(tf, *direction.split("-")) for tf in tfs for direction in args.directions]
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=torch.set_num_threads, initargs=(args.threads,)) as pool:
+            futures = [pool.submit(run_one, tf, tr, te, user, device, not args.no_test) for tf, tr, te in tasks]
+            rows = [report(f.result()) for f in futures]
+    else:
+        rows = [report(run_one(tf, tr, te, user, device, not args.no_test)) for tf, tr, te in tasks]
     parts = ["validation"] + ([] if args.no_test else ["ensemble", "member0", "members_mean"])
     cost = ensemble_cost(user, device)
     print(f"ensemble cost: {cost}", file=sys.stderr)
