@@ -62,12 +62,17 @@ def read_mutant_names(path) -> list[str]:
     return table["mutant"].dropna().str.strip().tolist()
 
 
+#: the ``note`` of a mutant that cannot be scored
+SKIPPED = "not scored: a residue outside the alignment's match columns"
+
+
 def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu") -> dict:
     """Score the mutants in ``mutants_path`` with the family VAE at ``model_path``; write a TSV to ``out``.
 
-    Columns: ``mutant``, ``vae`` (ELBO difference, nats), ``site_independent``. Mutants at
-    residues that are not match columns are skipped and counted; a wild-type letter that
-    does not match the focus sequence is an error naming the mutant.
+    One row per input mutant, in input order. Columns: ``mutant``, ``vae`` (ELBO difference, nats),
+    ``site_independent``, ``note``. Mutants at residues that are not match columns cannot be scored:
+    their scores are empty and their ``note`` says why. A wild-type letter that does not match the
+    focus sequence is an error naming the mutant.
     """
     from seqgen.generate import load_generator
 
@@ -85,7 +90,10 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     codes = apply_mutants(focus, parsed)
     vae = elbo_differences(model, focus, codes, samples, seed)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
-    table = pd.DataFrame({"mutant": kept, "vae": np.round(vae, 5), "site_independent": np.round(site, 5)})
+    ok = np.asarray(ok, dtype=bool)
+    table = pd.DataFrame({"mutant": names, "vae": np.nan, "site_independent": np.nan,
+                          "note": np.where(ok, "", SKIPPED)})
+    table.loc[ok, "vae"], table.loc[ok, "site_independent"] = np.round(vae, 5), np.round(site, 5)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
     return {"scored": len(kept), "skipped": [n for n, k in zip(names, ok) if not k]}

@@ -9,7 +9,7 @@ generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, seque
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
 design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*), design.json
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
-mutations.tsv (optional: mutant, vae, site_independent) mutation effects from ``seqgen score-mutants``
+mutations.tsv (optional: mutant, vae, site_independent, note) mutation effects from ``seqgen score-mutants``
 config.yaml or config.json                 the settings the results were made with
 ```
 
@@ -354,11 +354,15 @@ def mutation_section(res: Results, top: int) -> str:
     df = res.csv("mutations.tsv", "mutation effects")
     if df is None or not {"mutant", "vae", "site_independent"} <= set(df.columns):
         return note("mutations.tsv has no mutant, vae and site_independent columns.") if df is not None else ""
-    rho = df["vae"].corr(df["site_independent"], method="spearman") if len(df) > 2 else float("nan")
-    ranked = df.sort_values("vae", ascending=False, kind="stable")
-    return (f"<p class='sub'>{len(df)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
+    scored = df.dropna(subset=["vae"])
+    skipped = df.loc[df["vae"].isna(), "mutant"].astype(str).tolist()
+    rho = scored["vae"].corr(scored["site_independent"], method="spearman") if len(scored) > 2 else float("nan")
+    ranked = scored.sort_values("vae", ascending=False, kind="stable")[["mutant", "vae", "site_independent"]]
+    unscored = (f" {len(skipped)} could not be scored (a residue outside the alignment's match columns): "
+                + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else "") + "." if skipped else "")
+    return (f"<p class='sub'>{len(scored)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
             f"ELBO(wild type), nats; higher: more like the family); Spearman with the site-independent model "
-            f"{fmt(rho)}.</p><h3>Most tolerated</h3>" + table(ranked.head(top))
+            f"{fmt(rho)}.{html.escape(unscored)}</p><h3>Most tolerated</h3>" + table(ranked.head(top))
             + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1]))
 
 

@@ -67,8 +67,9 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
                  "--samples", "20", "--device", "cpu"]) == 0
     assert "skipped 1 mutants" in capsys.readouterr().err
     table = pd.read_csv(out, sep="\t")
-    assert table["mutant"].tolist() == [first, pair]
-    assert np.isfinite(table[["vae", "site_independent"]].to_numpy()).all()
+    assert table["mutant"].tolist() == [first, pair, "A99C"]  # every input mutant, the unscorable one noted
+    assert np.isfinite(table[["vae", "site_independent"]].to_numpy()[:2]).all()
+    assert table[["vae", "site_independent"]].iloc[2].isna().all() and "match columns" in table["note"][2]
 
     wrong = tmp_path / "wrong.txt"
     wrong.write_text(f"{'W' if focus[0] != 'W' else 'Y'}10A\n")

@@ -152,3 +152,16 @@ def test_report_renders_in_headless_chromium(results, tmp_path):
     assert image.shape[0] >= 2000 and image.shape[1] >= 1000
     assert (image < 128).mean() > 0.01  # text and pictures were drawn, not a blank page
     print(f"screenshot: {shot}")
+
+
+def test_mutation_section_counts_unscored_mutants(tmp_path):
+    from seqgen.report import Results, mutation_section
+
+    pd.DataFrame({"mutant": ["A1C", "D2E", "G3W", "K90R"], "vae": [-1.0, 0.5, -3.0, np.nan],
+                  "site_independent": [-0.5, 0.2, -2.0, np.nan],
+                  "note": ["", "", "", "not scored: outside"]}).to_csv(tmp_path / "mutations.tsv", sep="\t", index=False)
+    section = mutation_section(Results(tmp_path), top=2)
+    assert "3 mutants of the focus sequence scored" in section
+    assert "1 could not be scored" in section and "K90R" in section
+    most = section.split("Most tolerated")[1].split("Least tolerated")[0]
+    assert most.index("D2E") < most.index("A1C") and "G3W" not in most
