@@ -15,6 +15,7 @@ Usage: python benchmarks/design.py [--tfs EGR2 PAX3 CRX KLF1] [--seeds 0 1 2] [-
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import SHARED_DATA, write_json
+from common import RESULTS, SHARED_DATA, write_json
 from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import Objective, ObjectiveSet
@@ -87,7 +88,7 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     def callback(step, calls, codes):
         last["codes"], last["calls"] = codes.copy(), calls
         due = [b for b in BUDGETS if b not in snapshots and calls >= b]  # first step at or past each budget
-        if due or step % max(1, (settings.steps + settings.polish) // 100) == 0:
+        if due or step % max(1, (settings.steps + settings.polish) // 200) == 0:
             curve.append((calls, time.perf_counter() - t0, float(oracle.occupancy(codes).mean())))
         for budget in due:
             snapshots[budget] = codes.copy()
@@ -124,9 +125,17 @@ def main() -> None:
     parser.add_argument("--predictor-steps", type=int, default=PREDICTOR["steps"])
     parser.add_argument("--probes", type=int, default=20000)
     parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
+    parser.add_argument("--name", default="design", help="results file name (for runs split over processes)")
+    parser.add_argument("--merge", nargs="+", metavar="NAME",
+                        help="only merge the results files NAME.json (TFs and specificity) into --name.json")
     parser.add_argument("--models", help="folder that keeps the trained predictors (TF_SEED); one already there "
                                          "is reused, so trials of the design settings need not retrain")
     args = parser.parse_args()
+    if args.merge:
+        merged = merge(args.merge, args.name)
+        BUDGETS = tuple(merged["protocol"]["budgets"])
+        summarize(merged)
+        return
     BUDGETS = tuple(sorted(args.budgets))
     PREDICTOR["max_time"], PREDICTOR["steps"] = args.predictor_minutes, args.predictor_steps
     folder = SHARED_DATA / "tfbind8"
@@ -162,12 +171,26 @@ def main() -> None:
                         f"{b}: {v['hit_fraction']:.2f}/{v['oracle_mean']:.2f}" for b, v in budgets.items())
                         + f"  calls to 95%: {speed['calls_to_95']}", flush=True)
             results["tfs"][tf] = entry
-            write_json("design", results)  # after every TF, so a partial run still leaves its figures
+            write_json(args.name, results)  # after every TF, so a partial run still leaves its figures
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
             results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder)
-    write_json("design", results)
+    write_json(args.name, results)
     summarize(results)
+
+
+def merge(names: list[str], out: str) -> dict:
+    """Union of the TFs (and the specificity task) of results files run with the same protocol."""
+    parts = [json.loads((RESULTS / f"{name}.json").read_text()) for name in names]
+    merged = {"protocol": parts[0]["protocol"], "tfs": {}}
+    for part in parts:
+        if part["protocol"] != merged["protocol"]:
+            raise SystemExit(f"protocols differ: {names[0]} and another file")
+        merged["tfs"].update(part["tfs"])
+        if "specificity" in part:
+            merged["specificity"] = part["specificity"]
+    write_json(out, merged)
+    return merged
 
 
 def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder) -> dict:
@@ -192,7 +215,8 @@ def summarize(results) -> None:
     for tf, entry in results["tfs"].items():
         for method in {r["method"] for r in entry["runs"]}:
             runs = [r for r in entry["runs"] if r["method"] == method]
-            hits = [np.mean([r["budgets"][b]["hit_fraction"] for r in runs]) for b in BUDGETS]
+            hits = [np.mean([r["budgets"][b if b in r["budgets"] else str(b)]["hit_fraction"] for r in runs])
+                    for b in BUDGETS]  # int keys in a live run, str keys in a file read back
             calls = np.mean([r["calls_to_95"] for r in runs])
             print(f"{tf:5s} {method:13s} " + " ".join(f"{h:.2f}" for h in hits) + f"  calls to 95%: {calls:.0f}")
 
