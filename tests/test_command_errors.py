@@ -141,7 +141,7 @@ def test_design_cli_takes_the_anti_collapse_options(models, tmp_path):
     out = tmp_path / "designs.fasta"
     assert main(["design", "--predictor", str(models / "predictor"), "--n", "8", "--steps", "300", "--seed", "1",
                  "--conservative", "1", "--entropy", "0.3", "--restart", "4", "--patience", "10",
-                 "--freeze-offset", "--polish", "2", "--out", str(out)]) == 0
+                 "--freeze-offset", "--offset-limit", "1", "--polish", "2", "--out", str(out)]) == 0
     summary = json.loads((tmp_path / "design.json").read_text())
     assert summary["restarts"] > 0  # chains stall within 4 steps on a small predictor now and then
     assert summary["stopped_at"] is not None and summary["stopped_at"] < 300

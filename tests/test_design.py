@@ -264,3 +264,26 @@ def test_a_frozen_offset_keeps_the_letter_composition():
         settings = DesignSettings(method="fast-seqprop", n=8, steps=40, lr=0.1, learn_offset=learn, seed=0)
         result = design(obj, Constraints(DNA, 30), settings, CPU)
         assert check((result.codes == 0).mean())
+
+
+def test_a_bounded_offset_limits_how_far_the_composition_drifts():
+    """The soft bound m * tanh(offset / m) caps the per-letter offset; the letters it disfavours stay sampled."""
+    from seqgen.design.parametrize import FastSeqProp
+
+    param = FastSeqProp(torch.zeros(2, 4, 10), offset_limit=0.5)
+    with torch.no_grad():
+        param.offset[:, 0] = 50.0  # far past the bound
+    assert torch.allclose(param.normalized_logits()[:, 0], torch.full((2, 10), 0.5), atol=1e-4)
+
+    def a_rich(x):
+        return x[:, 0].sum(1)
+
+    obj = ObjectiveSet([Objective("a", a_rich)])
+    fractions = []
+    for limit in (0.0, 0.5):
+        settings = DesignSettings(method="fast-seqprop", n=8, steps=40, lr=0.1, offset_limit=limit, seed=0)
+        result = design(obj, Constraints(DNA, 30), settings, CPU)
+        fractions.append((result.codes == 0).mean())
+    assert fractions[0] > 0.9 and fractions[1] < fractions[0]
+    with pytest.raises(SeqgenError, match="offset_limit"):
+        DesignSettings(offset_limit=-1)

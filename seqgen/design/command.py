@@ -46,6 +46,9 @@ def add_arguments(p) -> None:
                    help="re-initialize a chain whose best has not improved for STEPS steps (its best is kept)")
     p.add_argument("--freeze-offset", action="store_true",
                    help="fast-seqprop: do not learn the per-letter offset, so the letter composition cannot drift")
+    p.add_argument("--offset-limit", type=float, default=0.0, metavar="M",
+                   help="fast-seqprop: bound the learned per-letter offset softly to +-M (0: unbounded), so the "
+                        "composition may drift but no letter leaves every position at once")
     p.add_argument("--polish", type=int, default=0, metavar="STEPS",
                    help="gradient methods: STEPS annealing steps (--proposals mutants each) from each chain's best")
     p.add_argument("--patience", type=int, default=0, metavar="STEPS",
@@ -102,8 +105,8 @@ def run(args) -> dict:
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
                               entropy=args.entropy, restart=args.restart, patience=args.patience,
-                              learn_offset=not args.freeze_offset, polish=args.polish,
-                              seed=args.seed or 0)
+                              learn_offset=not args.freeze_offset, offset_limit=args.offset_limit,
+                              polish=args.polish, seed=args.seed or 0)
     decoder, latent_dim = (generator[0].decode, generator[0].latent_dim) if args.method == "latent" else (None, None)
     result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):

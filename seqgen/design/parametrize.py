@@ -93,7 +93,7 @@ class FastSeqProp(nn.Module):
     """Instance-normalized logits with learned per-letter scale and offset; straight-through samples."""
 
     def __init__(self, init_logits: torch.Tensor, fixed: FixedPositions | None = None, gumbel: bool = False,
-                 eps: float = 1e-5, learn_offset: bool = True):
+                 eps: float = 1e-5, learn_offset: bool = True, offset_limit: float = 0.0):
         super().__init__()
         n, a, _ = init_logits.shape
         self.logits = nn.Parameter(init_logits.clone())
@@ -101,6 +101,9 @@ class FastSeqProp(nn.Module):
         # the per-letter offset shifts a letter at every position at once: the letter composition. Frozen at
         # 0, the composition cannot drift as a whole (e.g. to an A/T-rich sequence with G and C gone).
         self.offset = nn.Parameter(torch.zeros(n, a, 1, device=init_logits.device), requires_grad=learn_offset)
+        # offset_limit > 0 bounds it softly, ``m * tanh(offset / m)``: the composition may drift, but no letter
+        # can be pushed out of every position at once
+        self.offset_limit = offset_limit
         self.fixed = fixed
         self.gumbel = gumbel
         self.eps = eps
@@ -109,7 +112,10 @@ class FastSeqProp(nn.Module):
         """``(N, A, L)``: each letter's logits normalized across positions, then scaled and shifted."""
         mean = self.logits.mean(dim=2, keepdim=True)
         var = self.logits.var(dim=2, unbiased=False, keepdim=True)
-        return (self.logits - mean) / torch.sqrt(var + self.eps) * self.scale + self.offset
+        offset = self.offset
+        if self.offset_limit > 0:
+            offset = self.offset_limit * torch.tanh(offset / self.offset_limit)
+        return (self.logits - mean) / torch.sqrt(var + self.eps) * self.scale + offset
 
     def probs(self) -> torch.Tensor:
         p = torch.softmax(self.normalized_logits(), dim=1)

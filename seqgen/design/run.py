@@ -50,6 +50,7 @@ class DesignSettings:
     samples: int = 1  #: straight-through samples per step (fast-seqprop, latent with straight_through)
     gumbel: bool = False
     learn_offset: bool = True  #: fast-seqprop: learn the per-letter offset (False: the letter composition cannot drift)
+    offset_limit: float = 0.0  #: fast-seqprop: bound on the learned offset, m * tanh(offset / m) (0: unbounded)
     temperature: float = 1.0  #: softmax temperature (softmax method)
     init_scale: float = 1.0  #: spread of the random initial logits
     diversity: float = 0.0  #: weight of the pairwise-similarity penalty
@@ -73,7 +74,7 @@ class DesignSettings:
         for name in ("n", "steps", "samples", "proposals"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("entropy", "restart", "patience", "tolerance", "polish"):
+        for name in ("entropy", "restart", "patience", "tolerance", "polish", "offset_limit"):
             if getattr(self, name) < 0:
                 raise SeqgenError(f"{name} must not be negative, not {getattr(self, name)}")
 
@@ -237,7 +238,8 @@ def _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
     logits = _init_logits(settings, constraints, device, generator)
     if settings.method == "softmax":
         return SoftmaxParam(logits, fixed, settings.temperature)
-    return FastSeqProp(logits, fixed, settings.gumbel, learn_offset=settings.learn_offset)
+    return FastSeqProp(logits, fixed, settings.gumbel, learn_offset=settings.learn_offset,
+                       offset_limit=settings.offset_limit)
 
 
 def _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim, callback, tracker):

@@ -1,0 +1,68 @@
+"""Trials of design settings on predictors ``design.py --models DIR`` already trained (no retraining).
+
+Each candidate ``"NAME KEY=VALUE ..."`` is a ``METHOD_SETTINGS`` entry of ``design.py`` (give
+``method=...``); it designs ``--n`` probes per TF with ``--seed``'s predictors, and prints the hit
+fraction at each budget and the calls to 95% of its final oracle gain, with the mean over TFs.
+
+    python benchmarks/design_select.py --models /tmp/design-models --seed 0 --budgets 50 200 \\
+        "fsp method=fast-seqprop" "fsp-lim1 method=fast-seqprop offset_limit=1.0"
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import design as bench  # noqa: E402
+from common import SHARED_DATA  # noqa: E402
+
+from seqgen.design.objectives import Objective, ObjectiveSet  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
+from seqgen.oracles import KmerOracle, tfbind8_path  # noqa: E402
+from seqgen.predict import load_predictor  # noqa: E402
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("candidates", nargs="+")
+    parser.add_argument("--models", required=True, help="design.py --models folder (TF_SEED predictors)")
+    parser.add_argument("--tfs", nargs="+", default=["EGR2", "PAX3", "CRX"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n", type=int, default=128)
+    parser.add_argument("--budgets", nargs="+", type=int, default=[50, 200])
+    args = parser.parse_args(argv)
+    folder = SHARED_DATA / "tfbind8"
+    if not folder.is_dir():
+        print("skipped: ../shared/data/tfbind8 is absent")
+        return
+    bench.BUDGETS = tuple(sorted(args.budgets))
+    device = select_device("auto")
+    setups = {}
+    for tf in args.tfs:
+        oracle = KmerOracle.from_file(tfbind8_path(folder, tf))
+        _, best_random, _ = bench.make_training_set(oracle, 20000, seed=0)
+        predictor = load_predictor(Path(args.models) / f"{tf}_{args.seed}", device)
+        setups[tf] = (oracle, best_random, ObjectiveSet([Objective(tf, predictor.score)]))
+    for candidate in args.candidates:
+        name, *items = candidate.split()
+        bench.METHOD_SETTINGS[name] = {k: yaml.safe_load(v) for k, v in (i.split("=", 1) for i in items)}
+        hits = {b: [] for b in bench.BUDGETS}
+        for tf, (oracle, best_random, objectives) in setups.items():
+            budgets, speed = bench.run_method(name, objectives, oracle, best_random, args.n, device, args.seed)
+            for b in bench.BUDGETS:
+                hits[b].append(budgets[b]["hit_fraction"])
+            print(f"{name:16s} {tf:5s} " + " ".join(f"@{b} {budgets[b]['hit_fraction']:.2f}" for b in bench.BUDGETS)
+                  + f"  oracle@{bench.BUDGETS[-1]} {budgets[bench.BUDGETS[-1]]['oracle_mean']:.2f}"
+                  + f"  calls to 95% {speed['calls_to_95']}", flush=True)
+        print(f"{name:16s} mean  " + " ".join(f"@{b} {np.mean(h):.2f} (min {min(h):.2f})" for b, h in hits.items()),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
