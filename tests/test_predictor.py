@@ -85,11 +85,12 @@ def test_max_strands_is_reverse_complement_invariant_and_concat_is_not():
 
 
 def test_ensemble_members_are_independent_models_in_one_pass():
-    ens = Predictor(4, 20, members=3, filters=8, kernel=5, layers=2, strands="concat").eval()
+    shape = dict(filters=8, kernel=5, layers=2, dilation=2, pool_bins=2, strands="concat")
+    ens = Predictor(4, 20, members=3, **shape).eval()
     x = random_one_hot(6, 4, 20)
     out = ens(x)
     for k in range(3):
-        single = Predictor(4, 20, members=1, filters=8, kernel=5, layers=2, strands="concat").eval()
+        single = Predictor(4, 20, members=1, **shape).eval()
         single.load_state_dict({name: p[k:k + 1] for name, p in ens.state_dict().items()})
         assert torch.allclose(single(x)[:, 0], out[:, k], atol=1e-5)
     # each member on its own input: member k sees only x[:, k]

@@ -6,12 +6,12 @@ head giving one output (a standardized label for regression, a logit for
 classification).
 
 The K members live in one module as stacked parameters (a leading ``K`` axis
-on every weight): a convolution is the sequence's windows (``unfold``) times
-the K members' filter matrices, one batched matrix product, and the heads are
-batched products too. One forward pass computes all K members, on the same
-input or on one input per member (each member its own mini-batch in training).
-On a CPU this is compute-bound, so K members cost about K times one; the saving
-is in launches and Python overhead (large on a GPU), not in arithmetic.
+on every weight): a convolution layer is one grouped convolution (``groups=K``,
+member ``k``'s filters on its own channels) and the heads are batched matrix
+products. One forward pass computes all K members, on the same input or on one
+input per member (each member its own mini-batch in training). On a CPU this is
+compute-bound, so K members cost about K times one; the saving is in launches
+and Python overhead (large on a GPU), not in arithmetic.
 
 Strands (nucleic acids only): ``forward`` scans the given strand; ``max`` also
 scans the reverse complement with the same filters and keeps the larger of the
@@ -103,29 +103,29 @@ class Predictor(nn.Module):
         self.b2 = nn.Parameter(torch.zeros(k, 1, 1))
 
     def _conv(self, h: torch.Tensor, layer: int) -> torch.Tensor:
-        """``(K or 1, N, L, C)`` channels-last -> ``(K, N, L', F)``: windows times each member's filters."""
+        """``(N, K * C, L)`` -> ``(N, K * F, L')``: member ``k``'s filters on its own ``C`` channels (groups = K)."""
         width, dilation = (self.kernel, 1) if layer == 0 else (self.kernel2, self.dilation)
-        if layer > 0:  # same padding along L
-            pad = dilation * (width - 1) // 2
-            h = nn.functional.pad(h, (0, 0, pad, pad))
-        span = dilation * (width - 1) + 1
-        windows = h.unfold(2, span, 1)[..., ::dilation]  # (K|1, N, L', C, width)
-        k, n, positions = windows.shape[:3]
-        out = torch.matmul(windows.reshape(k, n * positions, -1), self.conv_w[layer]) + self.conv_b[layer]
-        return out.view(self.members, n, positions, self.filters)
+        k, c = self.members, h.shape[1] // self.members
+        # conv_w[layer] is (K, C * width, F), rows ordered channel-major: as conv1d's (K * F, C, width) weight
+        weight = self.conv_w[layer].view(k, c, width, self.filters).permute(0, 3, 1, 2).reshape(-1, c, width)
+        pad = dilation * (width - 1) // 2 if layer > 0 else 0  # later layers: same padding
+        return nn.functional.conv1d(h, weight, self.conv_b[layer].reshape(-1), padding=pad, dilation=dilation,
+                                    groups=k)
 
     def _pool(self, h: torch.Tensor) -> torch.Tensor:
-        """``(K, N, L', F)`` -> ``(K, N, D)``: max and mean over (stretches of) positions."""
-        if self.pool_bins == 1:
-            return torch.cat([h.amax(2), h.mean(2)], -1)
-        positions = h.shape[2]
+        """``(N, K * F, L')`` -> ``(K, N, D)``: max and mean over (stretches of) positions."""
+        n, positions = h.shape[0], h.shape[-1]
+        h = h.view(n, self.members, self.filters, positions)
         edges = [round(i * positions / self.pool_bins) for i in range(self.pool_bins + 1)]
-        parts = [h[:, :, a:b] for a, b in zip(edges[:-1], edges[1:])]
-        return torch.cat([p.amax(2) for p in parts] + [p.mean(2) for p in parts], -1)
+        parts = [h[..., a:b] for a, b in zip(edges[:-1], edges[1:])]
+        return torch.cat([p.amax(-1) for p in parts] + [p.mean(-1) for p in parts], -1).transpose(0, 1)
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         """``(K or 1, N, A, L)`` -> ``(K, N, D)`` pooled features of one strand."""
-        h = torch.relu(self._conv(x.transpose(-1, -2), 0))
+        k, n, a, length = x.shape
+        if k == 1 and self.members > 1:  # the same sequences for every member
+            x = x.expand(self.members, n, a, length)
+        h = torch.relu(self._conv(x.transpose(0, 1).reshape(n, self.members * a, length), 0))
         for layer in range(1, len(self.conv_w)):
             h = h + torch.relu(self._conv(h, layer))
         return self._pool(h)
