@@ -1,0 +1,93 @@
+"""Model selection for ``generator_quality.py`` on a validation split of the TRAINING peaks only.
+
+The benchmark's held-out 20% is never read: the training 80% (same split and seed as the
+benchmark) is split again, 10% for validation. Each candidate (``NAME KEY=JSON ...``, settings
+over the benchmark's ``vae_ar`` ones) trains for ``--minutes`` of wall time, then reports per
+nucleotide the validation ELBO (nats, higher is better) and the k-mer JS ratio (k = 4, 6) of as
+many samples as validation sequences, against a training subset of the same size.
+
+    flock /tmp/seqgen-bench.lock python benchmarks/generator_select.py --dataset FOXA1 --minutes 4 \\
+        "A" "B blocks=1 lr=0.002"
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import SHARED_DATA, write_json  # noqa: E402
+from generator_quality import CPU_SETTINGS, load_peaks  # noqa: E402
+
+from seqgen.data import one_hot  # noqa: E402
+from seqgen.generate import load_generator, sample_codes  # noqa: E402
+from seqgen.metrics import kmer_js  # noqa: E402
+from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.training import Trainer  # noqa: E402
+
+
+def validation_elbo(model, codes: np.ndarray, samples: int = 4, chunk: int = 1024) -> float:
+    """Mean ELBO per nucleotide (nats) of ``codes (N, L)``."""
+    eps = torch.randn(samples, model.latent_dim, generator=torch.Generator().manual_seed(0))
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(codes), chunk):
+            x = one_hot(torch.from_numpy(codes[start:start + chunk]), model.alphabet_size).float()
+            total += float(model.elbo(x, eps).sum())
+    return total / codes.size
+
+
+def run(name: str, overrides: dict, fit, val, minutes: float, seed: int) -> dict:
+    config, settings = merge_config("vae", {**CPU_SETTINGS["vae_ar"], **overrides, "steps": 10 ** 7,
+                                            "max_time": minutes, "checkpoint_every": 10 ** 6, "progress": False,
+                                            "seed": seed})
+    device = torch.device("cpu")
+    with tempfile.TemporaryDirectory() as out:
+        task, _ = recipe("vae").make_task(config, fit, device)
+        result = Trainer(task, settings, out, "dna", fit.length).fit(device)
+        model, _ = load_generator(out, device)
+    model.eval()
+    samples = sample_codes(model, len(val), seed)
+    real = fit.codes[np.random.default_rng(seed).choice(len(fit), len(val), replace=False)]
+    row = {"name": name, "settings": overrides, "steps": result.steps,
+           "val_elbo_per_nt": round(validation_elbo(model, val.codes), 4)}
+    for k in (4, 6):
+        row[f"js_ratio_k{k}"] = round(kmer_js(samples, val.codes, k, 4) / kmer_js(real, val.codes, k, 4), 2)
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("candidates", nargs="+", help='"NAME KEY=JSON ..." (settings over vae_ar)')
+    parser.add_argument("--dataset", default="FOXA1")
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if not (SHARED_DATA / "chipseq").is_dir():
+        print("skipped: ../shared/data/chipseq is absent")
+        return
+    torch.set_num_threads(args.threads)
+    train, _ = load_peaks(args.dataset).split(0.2, seed=args.seed)  # the benchmark's held-out part is dropped
+    fit, val = train.split(0.1, seed=args.seed + 1)
+    rows = []
+    for candidate in args.candidates:
+        name, *items = candidate.split()
+        rows.append(run(name, {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}, fit, val,
+                        args.minutes, args.seed))
+    write_json(f"generator_select-{args.dataset}", {"minutes": args.minutes, "threads": args.threads, "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
