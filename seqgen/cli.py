@@ -195,6 +195,9 @@ def _add_motifs(sub) -> None:
     p.add_argument("--format", help="input format (default: from the extension)")
     p.add_argument("--label", help="score column ranking the input (default: the first)")
     p.add_argument("--top", type=int, default=500, help="number of top-scoring sequences used as foreground")
+    p.add_argument("--max-sequences", type=int, metavar="N",
+                   help="input without scores or --background: search at most N of its sequences (a random subset, "
+                        "seeded by --seed) against their shuffles (default: all)")
     p.add_argument("--n-motifs", type=int, default=5)
     p.add_argument("--k", type=int, help="seed k-mer length (default 8 for DNA/RNA, 4 for protein)")
     p.add_argument("--jaspar-release", default=JASPAR_RELEASE)
@@ -211,6 +214,8 @@ def _run_motifs(args) -> None:
 
     from seqgen import motifs as m
 
+    if args.max_sequences is not None and args.max_sequences < 2:
+        raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
     data = m.load_input(args.input, args.alphabet, args.format)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     if args.background:
@@ -223,10 +228,14 @@ def _run_motifs(args) -> None:
         fg_ids, how = data.ids[order[: args.top]], f"the rest of the input, ranked by {args.label or data.label_names[0]}"
     else:
         fg, fg_ids, how = data.codes, data.ids, "shuffled input (3 copies)"
+        if args.max_sequences is not None and len(fg) > args.max_sequences:
+            keep = np.sort(np.random.default_rng(args.seed).choice(len(fg), args.max_sequences, replace=False))
+            fg, fg_ids = fg[keep], fg_ids[keep]
+            how += f"; a random {args.max_sequences} of the {len(data)} input sequences"
         bg = np.concatenate([m.shuffled(fg, args.seed + i) for i in range(3)])
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
-              "top": args.top, "k": args.k, "seed": args.seed}
+              "top": args.top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                               args.jaspar_tax_group or None, params)
     best = matches[matches["rank"] == 1] if len(matches) else matches

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -150,6 +152,13 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path):
     assert EGR2 in set(first["target"].head(3))
     assert (out / "logos" / "seqgen-1.png").is_file() and (out / "logos" / "seqgen-1.svg").is_file()
     assert len(read_meme(out / "motifs.meme")) >= 1
+    assert json.loads((out / "params.json").read_text())["n_foreground"] == 150
+    # a large unlabelled input: a seeded random subset is searched
+    sub = tmp_path / "subset"
+    assert main(["motifs", "--input", str(fasta), "--out", str(sub), "--n-motifs", "1", "--max-sequences", "100"]) == 0
+    params = json.loads((sub / "params.json").read_text())
+    assert params["n_foreground"] == 100 and params["n_background"] == 300 and "random 100 of the 150" in params["background"]
+    assert EGR2 in set(pd.read_csv(sub / "tomtom.tsv", sep="\t")["target"].head(3))
 
 
 def test_motifs_cli_errors(tmp_path, capsys):

@@ -25,10 +25,12 @@ rule motifs_data:
         alphabet=lambda w: dataset(w)["alphabet"],
         top=config["motifs"]["top"],
         n_motifs=config["motifs"]["n_motifs"],
+        max_sequences=config["motifs"]["max_sequences"],
         release=config["motifs"]["jaspar_release"],
         seed=config["seed"],
     shell:
         "seqgen motifs --input {input.data:q} {params.predictor} --alphabet {params.alphabet} --top {params.top} "
+        "--max-sequences {params.max_sequences} "
         "--n-motifs {params.n_motifs} --jaspar-release {params.release} "
         "--seed {params.seed} --out {params.folder} 2> {log:q}"
 
