@@ -135,6 +135,7 @@ def main() -> None:
         merged = merge(args.merge, args.name)
         BUDGETS = tuple(merged["protocol"]["budgets"])
         summarize(merged)
+        (RESULTS / f"{args.name}.md").write_text(markdown(merged))
         return
     BUDGETS = tuple(sorted(args.budgets))
     PREDICTOR["max_time"], PREDICTOR["steps"] = args.predictor_minutes, args.predictor_steps
@@ -177,6 +178,7 @@ def main() -> None:
             results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder)
     write_json(args.name, results)
     summarize(results)
+    (RESULTS / f"{args.name}.md").write_text(markdown(results))
 
 
 def merge(names: list[str], out: str) -> dict:
@@ -207,6 +209,38 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
     print(f"specificity {up} up / {down} down: " + ", ".join(
         f"{tf} designs {v['designs']:.2f} vs random {v['random']:.2f}" for tf, v in out.items() if isinstance(v, dict)))
     return out
+
+
+def markdown(results) -> str:
+    """Per TF and method, means over seeds (hits at each budget, oracle mean and pairwise Hamming at 200
+    calls or the nearest budget, calls to 95%); then per seed the mean hits over the main TFs."""
+    def get(r, b):
+        return r["budgets"][b if b in r["budgets"] else str(b)]
+
+    mid = min(BUDGETS, key=lambda b: abs(b - 200))
+    lines = ["| TF | method | seeds | " + " | ".join(f"hits @{b}" for b in BUDGETS)
+             + f" | oracle mean @{mid} | calls to 95% (per seed) | pairwise Hamming @{mid} |",
+             "|---" * (6 + len(BUDGETS)) + "|"]
+    for tf, entry in results["tfs"].items():
+        for method in dict.fromkeys(r["method"] for r in entry["runs"]):
+            runs = [r for r in entry["runs"] if r["method"] == method]
+            lines.append(f"| {tf} | {method} | {len(runs)} | "
+                         + " | ".join(f"{np.mean([get(r, b)['hit_fraction'] for r in runs]):.2f}" for b in BUDGETS)
+                         + f" | {np.mean([get(r, mid)['oracle_mean'] for r in runs]):.2f} | "
+                         + f"{np.mean([r['calls_to_95'] for r in runs]):.0f} ("
+                         + " / ".join(str(r["calls_to_95"]) for r in runs) + ") | "
+                         + f"{np.mean([get(r, mid)['mean_pairwise_hamming'] for r in runs]):.1f} |")
+    main_tfs = [tf for tf in results["tfs"] if tf != "KLF1"]
+    lines += ["", f"| method | seed | mean hits @{mid} over {', '.join(main_tfs)} | lowest TF |", "|---|---|---|---|"]
+    methods = dict.fromkeys(r["method"] for tf in main_tfs for r in results["tfs"][tf]["runs"])
+    seeds = sorted({r["seed"] for tf in main_tfs for r in results["tfs"][tf]["runs"]})
+    for method in methods:
+        for seed in seeds:
+            hits = [get(r, mid)["hit_fraction"] for tf in main_tfs for r in results["tfs"][tf]["runs"]
+                    if r["method"] == method and r["seed"] == seed]
+            if len(hits) == len(main_tfs):
+                lines.append(f"| {method} | {seed} | {np.mean(hits):.2f} | {min(hits):.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def summarize(results) -> None:
