@@ -182,13 +182,17 @@ def main() -> None:
 
 
 def merge(names: list[str], out: str) -> dict:
-    """Union of the TFs (and the specificity task) of results files run with the same protocol."""
+    """Union of the TFs' runs (and the specificity task) of results files run with the same protocol."""
     parts = [json.loads((RESULTS / f"{name}.json").read_text()) for name in names]
     merged = {"protocol": parts[0]["protocol"], "tfs": {}}
     for part in parts:
         if part["protocol"] != merged["protocol"]:
             raise SystemExit(f"protocols differ: {names[0]} and another file")
-        merged["tfs"].update(part["tfs"])
+        for tf, entry in part["tfs"].items():  # a TF split over files (e.g. by seed): its runs are joined
+            if tf in merged["tfs"]:
+                merged["tfs"][tf]["runs"] += entry["runs"]
+            else:
+                merged["tfs"][tf] = entry
         if "specificity" in part:
             merged["specificity"] = part["specificity"]
     write_json(out, merged)
