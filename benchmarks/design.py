@@ -185,9 +185,9 @@ def merge(names: list[str], out: str) -> dict:
     """Union of the TFs' runs (and the specificity task) of results files run with the same protocol."""
     parts = [json.loads((RESULTS / f"{name}.json").read_text()) for name in names]
     merged = {"protocol": parts[0]["protocol"], "tfs": {}}
-    for part in parts:
+    for name, part in zip(names, parts):
         if part["protocol"] != merged["protocol"]:
-            raise SystemExit(f"protocols differ: {names[0]} and another file")
+            raise SystemExit(f"{RESULTS / name}.json: its protocol differs from {names[0]}.json's")
         for tf, entry in part["tfs"].items():  # a TF split over files (e.g. by seed): its runs are joined
             if tf in merged["tfs"]:
                 merged["tfs"][tf]["runs"] += entry["runs"]
@@ -215,12 +215,14 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
     return out
 
 
+def get(run: dict, budget: int) -> dict:
+    """A run's figures at ``budget`` (int keys in a live run, str keys in a file read back)."""
+    return run["budgets"][budget if budget in run["budgets"] else str(budget)]
+
+
 def markdown(results) -> str:
     """Per TF and method, means over seeds (hits at each budget, oracle mean and pairwise Hamming at 200
     calls or the nearest budget, calls to 95%); then per seed the mean hits over the main TFs."""
-    def get(r, b):
-        return r["budgets"][b if b in r["budgets"] else str(b)]
-
     mid = min(BUDGETS, key=lambda b: abs(b - 200))
     lines = ["| TF | method | seeds | " + " | ".join(f"hits @{b}" for b in BUDGETS)
              + f" | oracle mean @{mid} | calls to 95% (per seed) | pairwise Hamming @{mid} |",
@@ -253,8 +255,7 @@ def summarize(results) -> None:
     for tf, entry in results["tfs"].items():
         for method in {r["method"] for r in entry["runs"]}:
             runs = [r for r in entry["runs"] if r["method"] == method]
-            hits = [np.mean([r["budgets"][b if b in r["budgets"] else str(b)]["hit_fraction"] for r in runs])
-                    for b in BUDGETS]  # int keys in a live run, str keys in a file read back
+            hits = [np.mean([get(r, b)["hit_fraction"] for r in runs]) for b in BUDGETS]
             calls = np.mean([r["calls_to_95"] for r in runs])
             print(f"{tf:5s} {method:13s} " + " ".join(f"{h:.2f}" for h in hits) + f"  calls to 95%: {calls:.0f}")
 
