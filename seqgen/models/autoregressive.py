@@ -32,15 +32,20 @@ class CausalConv1d(nn.Conv1d):
         return super().forward(F.pad(x, (self.left, 0)))
 
 
-def conv_at(conv: nn.Conv1d, buffer: torch.Tensor, i: int) -> torch.Tensor:
+def flat_weight(conv: nn.Conv1d) -> torch.Tensor:
+    """``conv``'s weight as ``(C_out, K * C_in)``, kernel-position-major: the matrix :func:`conv_at` applies."""
+    return conv.weight.permute(0, 2, 1).reshape(conv.out_channels, -1)
+
+
+def conv_at(conv: nn.Conv1d, weight: torch.Tensor, buffer: torch.Tensor, i: int) -> torch.Tensor:
     """Output ``(N, C_out)`` at position ``i`` of a left-padded causal ``conv`` over ``buffer (N, C_in, L)``.
 
-    Reads the columns ``i - dilation * (kernel_size - 1 - k)`` for ``k < kernel_size`` (zeros before 0).
+    ``weight`` is :func:`flat_weight` of ``conv`` (computed once per generation, not per step). Reads the
+    columns ``i - dilation * (kernel_size - 1 - k)`` for ``k < kernel_size`` (zeros before 0).
     """
     d, size = conv.dilation[0], conv.kernel_size[0]
     cols = [buffer[..., j] if j >= 0 else buffer.new_zeros(buffer.shape[:2])
             for j in (i - d * (size - 1 - k) for k in range(size))]
-    weight = conv.weight.permute(0, 2, 1).reshape(conv.out_channels, -1)  # (C_out, K * C_in), k-major
     return torch.nn.functional.linear(torch.cat(cols, 1), weight, conv.bias)
 
 
@@ -121,12 +126,13 @@ class AutoregressiveDecoder(nn.Module):
         conds = [block.cond(cond) for block in self.blocks]  # each block's projection, all positions
         shifted = torch.zeros(n, a, length, device=z.device, dtype=cond.dtype)
         inputs = [torch.zeros_like(cond) for _ in self.blocks]  # relu of each block's input h
+        inp_weight, weights = flat_weight(self.inp), [flat_weight(block.conv) for block in self.blocks]
         for i in range(length):
             if i > 0:
                 shifted[:, :, i] = F.one_hot(codes[:, i - 1], a).to(shifted.dtype)
-            h = conv_at(self.inp, shifted, i) + cond[..., i]
-            for block, buffer, c in zip(self.blocks, inputs, conds):
+            h = conv_at(self.inp, inp_weight, shifted, i) + cond[..., i]
+            for block, weight, buffer, c in zip(self.blocks, weights, inputs, conds):
                 buffer[..., i] = F.relu(h)
-                inner = F.relu(conv_at(block.conv, buffer, i) + c[..., i])
+                inner = F.relu(conv_at(block.conv, weight, buffer, i) + c[..., i])
                 h = h + block.scale * pointwise(block.mix, inner)
             yield i, pointwise(self.out[1], F.relu(h)).float()
