@@ -103,14 +103,19 @@ class Predictor(nn.Module):
         self.b2 = nn.Parameter(torch.zeros(k, 1, 1))
 
     def _conv(self, h: torch.Tensor, layer: int) -> torch.Tensor:
-        """``(N, K * C, L)`` -> ``(N, K * F, L')``: member ``k``'s filters on its own ``C`` channels (groups = K)."""
+        """``(N, K * C, L)`` -> ``(N, K * F, L')``: member ``k``'s filters on its own ``C`` channels (groups = K).
+
+        ``h`` may also be ``(N, C, L)``, one input shared by all members: then every member's filters read it
+        (a plain convolution with ``K * F`` outputs; no K copies of the input).
+        """
         width, dilation = (self.kernel, 1) if layer == 0 else (self.kernel2, self.dilation)
-        k, c = self.members, h.shape[1] // self.members
+        k = self.members
+        c = self.conv_w[layer].shape[1] // width
         # conv_w[layer] is (K, C * width, F), rows ordered channel-major: as conv1d's (K * F, C, width) weight
         weight = self.conv_w[layer].view(k, c, width, self.filters).permute(0, 3, 1, 2).reshape(-1, c, width)
         pad = dilation * (width - 1) // 2 if layer > 0 else 0  # later layers: same padding
         return nn.functional.conv1d(h, weight, self.conv_b[layer].reshape(-1), padding=pad, dilation=dilation,
-                                    groups=k)
+                                    groups=h.shape[1] // c)
 
     def _pool(self, h: torch.Tensor) -> torch.Tensor:
         """``(N, K * F, L')`` -> ``(K, N, D)``: max and mean over (stretches of) positions."""
@@ -122,10 +127,8 @@ class Predictor(nn.Module):
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         """``(K or 1, N, A, L)`` -> ``(K, N, D)`` pooled features of one strand."""
-        k, n, a, length = x.shape
-        if k == 1 and self.members > 1:  # the same sequences for every member
-            x = x.expand(self.members, n, a, length)
-        h = torch.relu(self._conv(x.transpose(0, 1).reshape(n, self.members * a, length), 0))
+        k, n, a, length = x.shape  # k = 1: the same sequences for every member
+        h = torch.relu(self._conv(x.transpose(0, 1).reshape(n, k * a, length), 0))
         for layer in range(1, len(self.conv_w)):
             h = h + torch.relu(self._conv(h, layer))
         return self._pool(h)
