@@ -48,6 +48,12 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
     # the same with the offset learned (the composition may drift, as EGR2's GC-rich site needs)
     "fsp-polish-drift": {"method": "fast-seqprop", "lr": 0.1, "steps": 50, "polish": 1, "proposals": 8},
     "anneal": {"proposals": 8},
+    # 20 Fast SeqProp steps, then annealing whose mutants are drawn by the predictor's gradient (HotFlip-style
+    # first-order gains), stopped once the last 50 calls added < 5% of the mean best score's rise (the plateau rule)
+    "fsp-guided": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 8, "guided": True,
+                   "plateau": 0.05},
+    # the gradient-free baseline under the same stopping rule (for a like-for-like speed comparison)
+    "anneal-plateau": {"method": "anneal", "proposals": 8, "plateau": 0.05},
 }
 #: the predictor's training is bound by steps (early stopping within them), not by wall time, so that the
 #: load of a shared machine does not change the predictors; --predictor-minutes adds a time limit
@@ -79,7 +85,8 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     options = dict(METHOD_SETTINGS[method])
     method = options.pop("method", method)
     if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
-        options["polish"] = -(-(max(BUDGETS) - options["steps"] * options.get("samples", 1)) // options["proposals"])
+        per_step = options["proposals"] + options.get("guided", False)
+        options["polish"] = -(-(max(BUDGETS) - options["steps"] * options.get("samples", 1)) // per_step)
     else:
         options["steps"] = max(BUDGETS) // DesignSettings(method=method, **options).calls_per_step
     settings = DesignSettings(method=method, n=n, seed=seed, **options)
@@ -184,10 +191,14 @@ def main() -> None:
 def merge(names: list[str], out: str) -> dict:
     """Union of the TFs' runs (and the specificity task) of results files run with the same protocol."""
     parts = [json.loads((RESULTS / f"{name}.json").read_text()) for name in names]
-    merged = {"protocol": parts[0]["protocol"], "tfs": {}}
+    merged = {"protocol": {**parts[0]["protocol"], "methods": {}}, "tfs": {}}
     for name, part in zip(names, parts):
-        if part["protocol"] != merged["protocol"]:
+        methods = part["protocol"]["methods"]  # a part may add methods; a method's settings must agree
+        if {k: v for k, v in part["protocol"].items() if k != "methods"} != \
+                {k: v for k, v in merged["protocol"].items() if k != "methods"} or \
+                any(merged["protocol"]["methods"].get(m, s) != s for m, s in methods.items()):
             raise SystemExit(f"{RESULTS / name}.json: its protocol differs from {names[0]}.json's")
+        merged["protocol"]["methods"].update(methods)
         for tf, entry in part["tfs"].items():  # a TF split over files (e.g. by seed): its runs are joined
             if tf in merged["tfs"]:
                 merged["tfs"][tf]["runs"] += entry["runs"]

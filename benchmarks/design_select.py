@@ -1,8 +1,9 @@
 """Trials of design settings on predictors ``design.py --models DIR`` already trained (no retraining).
 
 Each candidate ``"NAME KEY=VALUE ..."`` is a ``METHOD_SETTINGS`` entry of ``design.py`` (give
-``method=...``); it designs ``--n`` probes per TF with ``--seed``'s predictors, and prints the hit
-fraction at each budget and the calls to 95% of its final oracle gain, with the mean over TFs.
+``method=...``; ``conservative=K`` makes the objective mean - K * std); it designs ``--n`` probes per TF
+with ``--seed``'s predictors, and prints the hit fraction at each budget and the calls to 95% of its final
+oracle gain, with the mean over TFs.
 
     python benchmarks/design_select.py --models /tmp/design-models --seed 0 --budgets 50 200 \\
         "fsp method=fast-seqprop" "fsp-lim1 method=fast-seqprop offset_limit=1.0"
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,9 +53,13 @@ def main(argv=None) -> None:
         setups[tf] = (oracle, best_random, ObjectiveSet([Objective(tf, predictor.score)]))
     for candidate in args.candidates:
         name, *items = candidate.split()
-        bench.METHOD_SETTINGS[name] = {k: yaml.safe_load(v) for k, v in (i.split("=", 1) for i in items)}
+        settings = {k: yaml.safe_load(v) for k, v in (i.split("=", 1) for i in items)}
+        conservative = float(settings.pop("conservative", 0.0))  # the objective's k in mean - k * std
+        bench.METHOD_SETTINGS[name] = settings
         hits = {b: [] for b in bench.BUDGETS}
         for tf, (oracle, best_random, objectives) in setups.items():
+            if conservative:
+                objectives = ObjectiveSet([replace(objectives.objectives[0], conservative=conservative)])
             budgets, speed = bench.run_method(name, objectives, oracle, best_random, args.n, device, args.seed)
             for b in bench.BUDGETS:
                 hits[b].append(budgets[b]["hit_fraction"])

@@ -287,3 +287,54 @@ def test_a_bounded_offset_limits_how_far_the_composition_drifts():
     assert fractions[0] > 0.9 and fractions[1] < fractions[0]
     with pytest.raises(SeqgenError, match="offset_limit"):
         DesignSettings(offset_limit=-1)
+
+
+def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer():
+    """For a linear scorer the gradient's first-order gain is exact: at temperature 0 the top changes are drawn."""
+    from seqgen.design.run import _guided_mutations
+
+    rng = np.random.default_rng(0)
+    weight = torch.as_tensor(rng.standard_normal((4, 12)), dtype=torch.float32)
+    obj = ObjectiveSet([Objective("linear", lambda x: (x * weight).sum((1, 2)))])
+    cons = Constraints.from_options(DNA, 12, "AC" + "." * 10)  # the first two positions are fixed
+    codes = rng.integers(0, 4, (5, 12)).astype(np.uint8)
+    codes[:, :2] = [0, 1]
+    settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=0.0)
+    pos, letters = _guided_mutations(obj, cons, settings, codes, CPU, torch.Generator().manual_seed(0))
+    w = weight.numpy()
+    for i in range(5):
+        gains = {(l, b): w[b, l] - w[codes[i, l], l] for l in range(2, 12) for b in range(4) if b != codes[i, l]}
+        best = sorted(gains, key=gains.get, reverse=True)[:6]
+        assert sorted(zip(pos[i], letters[i])) == sorted(best)
+    # with randomness the draws differ between chains' calls but never touch a fixed position or keep a letter
+    settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=1.0)
+    pos, letters = _guided_mutations(obj, cons, settings, codes, CPU, torch.Generator().manual_seed(0))
+    assert (pos >= 2).all() and (letters != codes[np.arange(5)[:, None], pos]).all()
+    assert all(len(set(zip(p, q))) == 6 for p, q in zip(pos, letters))  # distinct changes per chain
+
+
+def test_guided_annealing_counts_its_gradient_call_and_beats_random_proposals_at_equal_calls():
+    scorer = CountingScorer(PWMScorer())
+    obj = ObjectiveSet([Objective("egr2", scorer)])
+    guided = design(obj, Constraints(DNA, 30),
+                    DesignSettings(method="anneal", n=16, steps=8, proposals=4, guided=True, seed=3), CPU)
+    assert guided.calls_per_sequence == 8 * 5 and guided.trajectory[-1]["calls"] == 40
+    assert scorer.seen == 16 + 16 * 8 * 5 + len(guided.codes)  # start, (gradient + 4 mutants) per step, final
+    plain = design(obj, Constraints(DNA, 30), DesignSettings(method="anneal", n=16, steps=10, proposals=4, seed=3), CPU)
+    assert plain.calls_per_sequence == 40
+    assert guided.utility.mean() > plain.utility.mean() + 1.0
+
+
+def test_plateau_rule_stops_a_converged_run_and_its_polish():
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    full = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=20, lr=0.3, seed=0,
+                                                            polish=60, proposals=4, guided=True), CPU)
+    stopped = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=20, lr=0.3, seed=0,
+                                                               polish=60, proposals=4, guided=True, plateau=0.05,
+                                                               plateau_window=40), CPU)
+    assert full.stopped_at is None and full.calls_per_sequence == 20 + 60 * 5
+    assert stopped.stopped_at is not None and stopped.calls_per_sequence < full.calls_per_sequence
+    assert stopped.trajectory[-1]["calls"] == stopped.calls_per_sequence and stopped.trajectory[-1]["phase"] == "polish"
+    # the designs at the stop are nearly as good as the full run's
+    assert stopped.utility.mean() > full.utility.mean() - 1.0
+    assert stopped.utility.mean() > random_mean(PWMScorer()) + 4.0

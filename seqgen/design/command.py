@@ -53,8 +53,17 @@ def add_arguments(p) -> None:
                    help="gradient methods: STEPS annealing steps (--proposals mutants each) from each chain's best")
     p.add_argument("--patience", type=int, default=0, metavar="STEPS",
                    help="stop once no chain's best has improved for STEPS steps (0: run all --steps)")
+    p.add_argument("--plateau", type=float, default=0.0, metavar="FRACTION",
+                   help="stop the run (and its polish) once the last --plateau-window calls raised the mean best "
+                        "score by less than FRACTION of its rise so far (e.g. 0.05; 0: off)")
+    p.add_argument("--plateau-window", type=int, default=50, metavar="CALLS")
     p.add_argument("--prior-weight", type=float, default=0.0, help="latent: weight of the N(0, I) prior on z")
     p.add_argument("--proposals", type=int, default=8, help="anneal: mutants per chain and step")
+    p.add_argument("--guided", action="store_true",
+                   help="anneal and --polish: draw the mutants by the predictor's gradient (first-order gain of "
+                        "each single-letter change; one more call per step) instead of at random")
+    p.add_argument("--guide-temperature", type=float, default=0.5,
+                   help="--guided: randomness of the draw, in units of the gains' spread (0: the top ones)")
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' or N free (e.g. primers)")
     p.add_argument("--gc-min", type=float)
     p.add_argument("--gc-max", type=float)
@@ -104,7 +113,9 @@ def run(args) -> dict:
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
+                              guided=args.guided, guide_temperature=args.guide_temperature,
                               entropy=args.entropy, restart=args.restart, patience=args.patience,
+                              plateau=args.plateau, plateau_window=args.plateau_window,
                               learn_offset=not args.freeze_offset, offset_limit=args.offset_limit,
                               polish=args.polish, seed=args.seed or 0)
     decoder, latent_dim = (generator[0].decode, generator[0].latent_dim) if args.method == "latent" else (None, None)

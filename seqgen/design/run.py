@@ -7,14 +7,21 @@ Methods
                   the result of each chain is the best sampled sequence seen (its score is known for free).
 ``latent``        Adam on a generator's latent codes (with an optional N(0, I) prior penalty); final argmax.
 ``anneal``        simulated annealing on discrete sequences: each step scores ``proposals`` single-letter
-                  mutants per chain and accepts the best by the Metropolis rule.
+                  mutants per chain and accepts the best by the Metropolis rule. The mutants are drawn at
+                  random (the gradient-free baseline), or, with ``guided``, ranked by the predictor's gradient
+                  at the current sequence (a first-order estimate of every single-letter change, as HotFlip,
+                  Ebrahimi et al. 2018), ``proposals`` of them drawn by Gumbel-top-k on that estimate: one
+                  gradient call more per step, far fewer wasted proposals.
 
 Against collapse and over-fitting (all off by default): ``entropy`` keeps each chain's letter distribution
 above an entropy floor; ``restart`` re-initializes a chain whose best utility has stalled (its best sequence
-is kept); ``patience`` stops the run once no chain has improved for that many steps; ``polish`` continues
-a gradient method's best sequences with that many annealing steps (discrete single-letter moves, which
-reach sites a relaxation converged past). With a conservative
-objective (mean - k * std of an ensemble) the best sequence kept per chain is the one the members agree on.
+is kept); ``patience`` stops the run once no chain has improved for that many steps; ``plateau`` stops the
+whole run (both phases) once the chains' mean best utility rose by less than that fraction of its rise so
+far over the last ``plateau_window`` calls (a converged run; later calls mostly over-fit the predictor);
+``polish`` continues a gradient method's best sequences with that many annealing steps (discrete
+single-letter moves, which reach sites a relaxation converged past; ``guided`` applies to them too). With a
+conservative objective (mean - k * std of an ensemble) the best sequence kept per chain is the one the
+members agree on.
 
 Predictor calls are counted per candidate sequence: one per sequence scored (a gradient step on one
 input counts one; ``samples`` straight-through samples count ``samples``; annealing counts its proposals);
@@ -58,12 +65,17 @@ class DesignSettings:
     prior_weight: float = 0.0  #: weight of the latent prior penalty (latent)
     straight_through: bool = False  #: latent: feed sampled one-hot sequences
     proposals: int = 8  #: anneal: mutants scored per chain and step
+    guided: bool = False  #: anneal (and polish): draw the mutants by the gradient's first-order gain, not at random
+    guide_temperature: float = 0.5  #: guided: Gumbel-top-k temperature, in units of each chain's gain spread
     t_start: float = 0.1  #: anneal: initial temperature, in units of the initial utility spread
     t_end: float = 0.001
     entropy: float = 0.0  #: fast-seqprop/softmax: floor on the mean per-position entropy (nats) of each chain
     restart: int = 0  #: re-initialize a chain whose best utility has not improved for this many steps (0: never)
     patience: int = 0  #: stop when no chain's best utility has improved for this many steps (0: run all steps)
     tolerance: float = 1e-3  #: smallest improvement of a chain's best utility that counts (restart, patience)
+    plateau: float = 0.0  #: stop once the last ``plateau_window`` calls added less than this fraction of the rise
+    #: of the chains' mean best utility so far (0: off)
+    plateau_window: int = 50  #: calls per sequence
     polish: int = 0  #: gradient methods: annealing steps (``proposals`` mutants each) from each chain's best after
     #: the gradient phase ends (its ``steps``, or the ``patience`` rule)
     seed: int = 0
@@ -74,14 +86,15 @@ class DesignSettings:
         for name in ("n", "steps", "samples", "proposals"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("entropy", "restart", "patience", "tolerance", "polish", "offset_limit"):
+        for name in ("entropy", "restart", "patience", "tolerance", "polish", "offset_limit", "guide_temperature",
+                     "plateau"):
             if getattr(self, name) < 0:
                 raise SeqgenError(f"{name} must not be negative, not {getattr(self, name)}")
 
     @property
     def calls_per_step(self) -> int:
         if self.method == "anneal":
-            return self.proposals
+            return self.proposals + self.guided  # a guided step also takes the gradient at the current sequence
         if self.method == "fast-seqprop" or (self.method == "latent" and self.straight_through):
             return self.samples
         return 1
@@ -154,22 +167,25 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     start = time.perf_counter()
-    tracker = _Progress(settings)
+    plateau = _Plateau(settings.plateau, settings.plateau_window)
+    tracker = _Progress(settings, plateau)
     if settings.method == "anneal":
         codes, trajectory = _anneal(objectives, constraints, settings, device, generator, callback, tracker)
     else:
         codes, trajectory = _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim,
                                       callback, tracker)
     calls = len(trajectory) * settings.calls_per_step
-    if settings.polish and settings.method != "anneal":
+    if settings.polish and settings.method != "anneal" and not plateau.reached:
         polish = replace(settings, method="anneal", steps=settings.polish, restart=0, patience=0)
         offset = len(trajectory), calls
         shifted = None if callback is None else (
             lambda step, c, codes_: callback(offset[0] + step, offset[1] + c, codes_))
-        codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, _Progress(polish), codes)
+        polish_tracker = _Progress(polish, plateau, calls)
+        codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, polish_tracker, codes)
+        tracker.stopped_at = polish_tracker.stopped_at and polish_tracker.stopped_at + offset[0]
         trajectory += [{**t, "step": t["step"] + offset[0], "calls": t["calls"] + offset[1], "phase": "polish"}
                        for t in more]
-        calls += len(more) * settings.proposals
+        calls += len(more) * polish.calls_per_step
     result = finalize(codes, objectives, constraints, device, rng)
     result.trajectory = trajectory
     result.calls_per_sequence = calls
@@ -191,11 +207,29 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
                         dropped=n - len(codes))
 
 
-class _Progress:
-    """Per-chain bookkeeping of the best utility: which chains are stuck (restart), whether to stop (patience)."""
+class _Plateau:
+    """Whether a run has converged: the chains' mean best utility over the calls, against its rise so far."""
 
-    def __init__(self, settings: DesignSettings):
-        self.settings = settings
+    def __init__(self, fraction: float, window: int):
+        self.fraction, self.window = fraction, window
+        self.history = []  # (calls per sequence, mean best utility)
+        self.reached = False
+
+    def update(self, calls: int, value: float) -> bool:
+        self.history.append((calls, value))
+        before = [v for c, v in self.history if c <= calls - self.window]
+        if self.fraction and before:
+            rise = value - self.history[0][1]
+            self.reached = rise > 0 and value - before[-1] < self.fraction * rise
+        return self.reached
+
+
+class _Progress:
+    """Per-chain bookkeeping of the best utility: which chains are stuck (restart), whether to stop (patience,
+    plateau); ``offset`` is the calls per sequence of earlier phases."""
+
+    def __init__(self, settings: DesignSettings, plateau: _Plateau | None = None, offset: int = 0):
+        self.settings, self.plateau, self.offset = settings, plateau, offset
         self.best = np.full(settings.n, -np.inf)
         self.since = np.zeros(settings.n, dtype=int)  # steps since each chain's best last improved
         self.quiet = 0
@@ -210,6 +244,9 @@ class _Progress:
         self.best = np.where(improved, best_util, self.best)
         self.quiet = 0 if improved.any() else self.quiet + 1  # steps since any chain improved
         if s.patience and self.quiet >= s.patience:
+            self.stopped_at = step
+        if self.plateau is not None and self.plateau.update(self.offset + step * s.calls_per_step,
+                                                            float(self.best.mean())):
             self.stopped_at = step
         stuck = self.since >= s.restart if s.restart else np.zeros(s.n, dtype=bool)
         if stuck.any() and self.stopped_at is None and step < s.steps:
@@ -352,13 +389,20 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
     best_codes, best_util = codes.copy(), current.copy()
     spread = float(np.std(current)) or 1.0
     trajectory = []
+    calls = settings.calls_per_step
     for step in range(1, settings.steps + 1):
         frac = (step - 1) / max(settings.steps - 1, 1)
         temperature = spread * settings.t_start * (settings.t_end / settings.t_start) ** frac
-        pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))]
+        if settings.guided:
+            pos, letters = _guided_mutations(objectives, constraints, settings, codes, device, generator)
+        else:
+            pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))]
+            letters = None
         cand = np.repeat(codes[:, None, :], m, axis=1)  # (N, M, L)
         rows, cols = np.arange(n)[:, None], np.arange(m)[None, :]
-        cand[rows, cols, pos] = (cand[rows, cols, pos] + rng.integers(1, a, size=(n, m))) % a
+        if letters is None:
+            letters = (cand[rows, cols, pos] + rng.integers(1, a, size=(n, m))) % a
+        cand[rows, cols, pos] = letters
         util = penalized(cand.reshape(n * m, length)).reshape(n, m)
         j = util.argmax(1)
         proposal = util[np.arange(n), j]
@@ -368,10 +412,10 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         current[accept] = proposal[accept]
         improved = current > best_util
         best_codes[improved], best_util[improved] = codes[improved], current[improved]
-        trajectory.append({"step": step, "calls": step * m, "best_score": float(current.max()),
+        trajectory.append({"step": step, "calls": step * calls, "best_score": float(current.max()),
                            "mean_score": float(current.mean())})
         if callback is not None:
-            callback(step, step * m, best_codes)
+            callback(step, step * calls, best_codes)
         stuck = tracker.update(best_util, step)
         if tracker.stopped_at is not None:
             break
@@ -380,6 +424,37 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
             codes[stuck] = fresh
             current[stuck] = penalized(fresh)
     return best_codes, trajectory
+
+
+def _guided_mutations(objectives, constraints, settings, codes: np.ndarray, device, generator):
+    """Single-letter mutants of ``codes (N, L)`` drawn by the gradient's estimate of their gain.
+
+    The estimate of changing position ``l`` to letter ``b`` is ``g[b, l] - g[x_l, l]``, with ``g (N, A, L)`` the
+    gradient of the penalized utility at the one-hot sequence. ``proposals`` distinct changes per chain are drawn
+    by Gumbel-top-k on the estimate divided by ``guide_temperature`` times its spread over the chain's changes
+    (fixed positions and the current letters excluded). Returns positions and letters, both ``(N, M)`` int.
+    """
+    a, m = constraints.alphabet.size, settings.proposals
+    x = one_hot(torch.as_tensor(codes, device=device), a).float().requires_grad_(True)  # (N, A, L)
+    util, _ = objectives(x)
+    (util - settings.penalty_weight * constraints.penalty(x)).sum().backward()
+    with torch.no_grad():
+        g = x.grad
+        gain = g - (g * x).sum(1, keepdim=True)  # (N, A, L): first-order change of the utility
+        allowed = (x == 0) & torch.as_tensor(constraints.free, device=device)
+        spread = gain.masked_fill(~allowed, float("nan")).flatten(1)
+        spread = (spread - spread.nanmean(1, keepdim=True)).pow(2).nanmean(1).sqrt().clamp_min(1e-8)  # (N,)
+        keys = gain / (settings.guide_temperature * spread[:, None, None] + 1e-12)
+        if settings.guide_temperature > 0:
+            u = torch.rand(keys.shape, generator=generator, device=device).clamp(1e-10, 1 - 1e-10)
+            keys = keys - torch.log(-torch.log(u))  # Gumbel-top-k: k draws without replacement
+        keys = keys.masked_fill(~allowed, -float("inf")).flatten(1)  # (N, A * L)
+        k = min(m, int(allowed[0].sum()))
+        top = keys.topk(k, dim=1).indices.cpu().numpy()
+    if k < m:  # fewer changes than proposals: repeat the drawn ones
+        top = np.concatenate([top] * (-(-m // k)), axis=1)[:, :m]
+    length = constraints.length
+    return top % length, top // length
 
 
 def mean_pairwise_hamming(codes: np.ndarray) -> float:
