@@ -338,3 +338,15 @@ def test_plateau_rule_stops_a_converged_run_and_its_polish():
     # the designs at the stop are nearly as good as the full run's
     assert stopped.utility.mean() > full.utility.mean() - 1.0
     assert stopped.utility.mean() > random_mean(PWMScorer()) + 4.0
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("settings", [dict(method="fast-seqprop"), dict(method="softmax"), dict(method="anneal"),
+                                      dict(method="fast-seqprop", steps=10, polish=10, guided=True, plateau=0.05)])
+def test_design_runs_on_cuda(settings):
+    cuda = torch.device("cuda")
+    scorer = PWMScorer().to(cuda)
+    scorer.weight = scorer.weight.to(cuda)
+    obj = ObjectiveSet([Objective("egr2", scorer)])
+    result = design(obj, Constraints(DNA, 30), DesignSettings(n=16, lr=0.3, seed=0, **{"steps": 40, **settings}), cuda)
+    assert len(result.codes) >= 10 and result.utility.mean() > random_mean(PWMScorer()) + 4.0
