@@ -8,8 +8,16 @@ the scores in ``results/protein/seedS.tsv``. Every run then recomputes
 over the seeds stored with the same settings) and the site-independent model's.
 One seed per run keeps each run short on a shared machine.
 
+The family VAE's decoder is variational unless ``--set bayesian_decoder=false``
+(MAP weights); the setting is always stored with a run. With a variational decoder the ELBOs also average
+over ``--weight-samples`` decoder weight draws (default: one per latent sample, as
+DeepSequence; 0: the posterior means); ``--also-means`` additionally scores with the
+posterior means and records that Spearman as ``spearman_posterior_mean``. ``--set
+steps=N`` with a large ``--minutes`` fixes the number of training steps, so that
+runs compare at the same steps whatever the machine's load.
+
 Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/protein.py --seed 0 [--minutes 10]
-[--set encoder_hidden=[1000,1000]] [--samples 400]``
+[--set encoder_hidden=[1000,1000]] [--samples 400] [--set bayesian_decoder=false]``
 """
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -67,12 +76,22 @@ def train_and_score(args, user: dict) -> dict:
         prep = time.perf_counter() - t0
         result = Trainer(task, settings, out, data.alphabet.name, data.length, task.model_extra).fit(device)
         model, payload = load_generator(out, device)
+        if args.keep_model:
+            Path(args.keep_model).mkdir(parents=True, exist_ok=True)
+            shutil.copy(Path(out) / "model.pt", Path(args.keep_model) / "model.pt")
     family = payload["family"]
     focus = np.asarray(family["focus_codes"], np.uint8)
     codes = apply_mutants(focus, parse_mutants(dms["mutant"], family["focus_positions"], focus))
     t1 = time.perf_counter()
-    vae = elbo_differences(model, focus, codes, args.samples, seed=args.seed)
+    vae = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=args.weight_samples)
     score_s = time.perf_counter() - t1
+    bayesian = getattr(model, "bayesian", False)
+    extra = {}
+    if bayesian:
+        extra["weight_samples"] = args.samples if args.weight_samples is None else args.weight_samples
+        if args.also_means:
+            means = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=0)
+            extra["spearman_posterior_mean"] = float(spearmanr(means, dms[COLUMN]).statistic)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     SCORES.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"mutant": dms["mutant"], "measured": dms[COLUMN], "vae": vae, "site_independent": site}).to_csv(
@@ -82,8 +101,10 @@ def train_and_score(args, user: dict) -> dict:
             "weights_seconds": round(prep, 1), "score_seconds": round(score_s, 1), "samples": args.samples,
             "neff": round(family["neff"], 1), "n_sequences": family["n_sequences"],
             "n_mutants": len(dms), "final_elbo": result.last_metrics.get("elbo"),
+            "final_reconstruction": result.last_metrics.get("reconstruction"),
+            "final_weight_kl": result.last_metrics.get("weight_kl"),
             "spearman": float(spearmanr(vae, dms[COLUMN]).statistic),
-            "spearman_site_independent": float(spearmanr(site, dms[COLUMN]).statistic)}
+            "spearman_site_independent": float(spearmanr(site, dms[COLUMN]).statistic), **extra}
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -106,13 +127,19 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--minutes", type=float, default=10.0, help="training wall-time budget per model")
     p.add_argument("--samples", type=int, default=400, help="latent samples per ELBO")
+    p.add_argument("--weight-samples", type=int, default=None,
+                   help="decoder weight draws of a variational decoder (default: --samples; 0: posterior means)")
+    p.add_argument("--also-means", action="store_true",
+                   help="with a variational decoder, also score with the posterior means")
+    p.add_argument("--keep-model", metavar="DIR", help="also copy the trained model.pt into DIR")
     p.add_argument("--device", default="cpu")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="VAE setting (arch is mlp)")
     args = p.parse_args()
     if not (SHARED_DATA / ALIGNMENT).is_file():
         sys.exit(f"skipped: {SHARED_DATA / ALIGNMENT} is absent")
     torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
-    user = {"arch": "mlp", "steps": 1_000_000}
+    # the decoder kind is always named, so that runs before and after a change of its default never share a group
+    user = {"arch": "mlp", "steps": 1_000_000, "bayesian_decoder": recipe("vae").DEFAULTS["bayesian_decoder"]}
     for item in args.set:
         key, _, value = item.partition("=")
         user[key] = yaml.safe_load(value)

@@ -2,8 +2,10 @@
 
 The score of a mutant is ``ELBO(mutant) - ELBO(wild type)`` (DeepSequence), each
 ELBO averaged over ``samples`` latent draws shared by all sequences (common
-random numbers); beside it the site-independent model's log-probability ratio,
-from the log-frequencies stored in ``model.pt`` at training time.
+random numbers; with a variational decoder, also over decoder weight draws
+shared by all sequences, see :func:`elbo_differences`); beside it the
+site-independent model's log-probability ratio, from the log-frequencies
+stored in ``model.pt`` at training time.
 """
 from __future__ import annotations
 
@@ -19,22 +21,49 @@ from seqgen.protein import apply_mutants, covered, parse_mutants
 
 @torch.no_grad()
 def elbo_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndarray, samples: int = 500,
-                     seed: int = 0, batch: int = 64) -> np.ndarray:
+                     seed: int = 0, batch: int = 64, weight_samples: int | None = None) -> np.ndarray:
     """``(M,)`` ELBO(mutant) - ELBO(focus) of ``(M, L)`` codes, ``samples`` latent draws shared by all.
 
-    Work per batch is ``batch * samples`` decoder passes (memory: ``batch * samples * A * L`` floats).
+    A model with a variational decoder (``model.bayesian``) is scored as DeepSequence does, the
+    log-likelihood term averaged over decoder weight draws as well: ``weight_samples`` draws
+    (default None: one per latent draw, ``samples``), each used for ``samples / weight_samples``
+    latent draws, every draw shared by the wild type and all mutants (common random numbers);
+    ``weight_samples=0`` decodes with the posterior means instead. Other models ignore it.
+
+    Work is ``(M + 1) * samples`` decoder passes, ``batch * samples`` at a time (memory:
+    ``batch * samples * A * L`` floats).
     """
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
     eps = torch.randn(samples, model.latent_dim, generator=generator, device=device)
     a = model.alphabet_size
+    draws = samples if weight_samples is None else int(weight_samples)
+    if not getattr(model, "bayesian", False) or draws == 0:  # point estimates or posterior means
 
-    def elbo(codes):
-        out = [model.elbo(one_hot(torch.as_tensor(codes[i:i + batch], device=device), a), eps)
-               for i in range(0, len(codes), batch)]
-        return torch.cat(out).double().cpu().numpy()
+        def elbo(codes):
+            out = [model.elbo(one_hot(torch.as_tensor(codes[i:i + batch], device=device), a), eps)
+                   for i in range(0, len(codes), batch)]
+            return torch.cat(out).double().cpu().numpy()
 
-    return elbo(mutant_codes) - elbo(focus_codes[None])[0]
+        return elbo(mutant_codes) - elbo(focus_codes[None])[0]
+    codes = np.concatenate([focus_codes[None], mutant_codes])
+    if not 0 < draws <= samples:
+        raise ValueError(f"weight_samples must lie in [0, samples = {samples}], not {draws}")
+    groups = eps.tensor_split(draws)  # latent draws of each weight draw, (K_j, D)
+    chunk = max(1, batch * samples // max(len(g) for g in groups))  # sequences decoded at once
+    parts = [torch.as_tensor(codes[i:i + chunk], device=device) for i in range(0, len(codes), chunk)]
+    posteriors = [model.encode(one_hot(c, a)) for c in parts]  # (mu, log_sigma), each (n, D)
+    log_px = torch.zeros(len(codes), dtype=torch.float64, device=device)
+    for group in groups:
+        with model.weight_draw(generator=generator):
+            start = 0
+            for c, (mu, log_sigma) in zip(parts, posteriors):
+                z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * group.unsqueeze(1)  # (K_j, n, D)
+                log_px[start:start + len(c)] += model._log_px(one_hot(c, a), z).sum(0).double()
+                start += len(c)
+    kl = torch.cat([model.kl(mu, log_sigma) for mu, log_sigma in posteriors]).double()
+    elbo = (log_px / samples - kl).cpu().numpy()
+    return elbo[1:] - elbo[0]
 
 
 def site_independent_differences(log_freq: np.ndarray, focus_codes: np.ndarray, mutant_codes: np.ndarray) -> np.ndarray:
@@ -66,13 +95,15 @@ def read_mutant_names(path) -> list[str]:
 SKIPPED = "not scored: a residue outside the alignment's match columns"
 
 
-def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu") -> dict:
+def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu",
+                  weight_samples: int | None = None) -> dict:
     """Score the mutants in ``mutants_path`` with the family VAE at ``model_path``; write a TSV to ``out``.
 
     One row per input mutant, in input order. Columns: ``mutant``, ``vae`` (ELBO difference, nats),
     ``site_independent``, ``note``. Mutants at residues that are not match columns cannot be scored:
     their scores are empty and their ``note`` says why. A wild-type letter that does not match the
-    focus sequence is an error naming the mutant.
+    focus sequence is an error naming the mutant. ``weight_samples``: decoder weight draws of a
+    variational decoder, as in :func:`elbo_differences`.
     """
     from seqgen.generate import load_generator
 
@@ -88,7 +119,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     parsed = parse_mutants(kept, family["focus_positions"], focus, source=mutants_path)
     codes = apply_mutants(focus, parsed)
-    vae = elbo_differences(model, focus, codes, samples, seed)
+    vae = elbo_differences(model, focus, codes, samples, seed, weight_samples=weight_samples)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     ok = np.asarray(ok, dtype=bool)
     table = pd.DataFrame({"mutant": names, "vae": np.nan, "site_independent": np.nan,

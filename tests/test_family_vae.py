@@ -1,5 +1,6 @@
 """The family VAE: training on an alignment with weights, mutation scores, design with its likelihood."""
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -78,8 +79,8 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
     assert "residue 10 is" in capsys.readouterr().err and not (tmp_path / "x.tsv").exists()
 
 
-@pytest.mark.parametrize("arch", ["conv", "mlp"])
-def test_unweighted_data_still_train(tmp_path, arch):
+@pytest.mark.parametrize("arch,bayesian", [("conv", False), ("mlp", True), ("mlp", False)])
+def test_unweighted_data_still_train(tmp_path, arch, bayesian):
     from seqgen.alphabets import PROTEIN
     from seqgen.alphabets import encode as encode_seqs
 
@@ -89,7 +90,10 @@ def test_unweighted_data_still_train(tmp_path, arch):
     data.save(tmp_path / "p.npz")
     assert main(["train", "vae", "--data", str(tmp_path / "p.npz"), "--out", str(tmp_path / "m"), "--steps", "3",
                  "--set", f"arch={arch}", "--set", "encoder_hidden=[8]", "--set", "decoder_hidden=[8]",
-                 "--set", "channels=8", "--no-progress", "--device", "cpu"]) == 0
+                 "--set", "channels=8", "--set", f"bayesian_decoder={str(bayesian).lower()}", "--no-progress",
+                 "--device", "cpu"]) == 0
+    if arch == "mlp":  # the MAP decoder logs its prior term, the variational one its KL
+        assert ("weight_kl" if bayesian else "prior") in pd.read_csv(tmp_path / "m" / "metrics.csv").columns
 
 
 def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
@@ -137,3 +141,124 @@ def test_protein_logos_colour_gaps(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # logomaker warns about letters without a colour
         logo(Motif("m", pwm, alphabet)).savefig(tmp_path / "logo.png")
+
+
+def test_bayesian_decoder_kl_matches_the_closed_form():
+    from torch.distributions import Normal, kl_divergence
+
+    from seqgen.models.family_vae import SPARSITY_MU, SPARSITY_SIGMA, gaussian_kl
+
+    # a known case: KL(N(1, 0.5^2) || N(0, 1)) = -log 0.5 + (0.25 + 1) / 2 - 1/2 per element
+    mu, log_sigma = torch.ones(3), torch.full((3,), math.log(0.5))
+    assert gaussian_kl(mu, log_sigma).item() == pytest.approx(3 * (math.log(2) + 0.625 - 0.5))
+    assert gaussian_kl(torch.zeros(4), torch.zeros(4)).item() == pytest.approx(0.0, abs=1e-7)
+
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True)
+    names = set(model.decoder_parameters())
+    assert names == {"decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias", "out_weight",
+                     "out_bias", "sparsity", "temperature"}
+    with torch.no_grad():
+        for p in model.weight_log_sigma.values():
+            p.uniform_(-3, 0)
+    expected = 0.0
+    for name, mean in model.decoder_parameters().items():
+        prior = Normal(SPARSITY_MU, SPARSITY_SIGMA) if name == "sparsity" else Normal(0.0, 1.0)
+        q = Normal(mean.detach(), model.weight_log_sigma[name.replace(".", "_")].detach().exp())
+        expected += kl_divergence(q, prior).sum().item()
+    kl = model.weight_kl()
+    assert kl.item() > 0 and kl.item() == pytest.approx(expected, rel=1e-5)
+    kl.backward()  # the KL reaches every mean and log-sigma
+    assert all(p.grad is not None for p in model.weight_log_sigma.values())
+    with pytest.raises(ValueError):
+        FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12]).weight_kl()
+
+
+def test_bayesian_decoder_draws_weights_in_training_only():
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True,
+                      log_sigma_init=-1.0)
+    z = torch.randn(4, 3)
+    means = model.logits(z)
+    assert torch.equal(model.logits(z), means)  # outside a draw: the posterior means
+    with model.weight_draw(generator=torch.Generator().manual_seed(1)) as draw:
+        drawn = model.logits(z)
+        assert set(draw) == set(model.decoder_parameters()) and not torch.allclose(drawn, means)
+    with model.weight_draw(draw):  # a given draw decodes the same
+        assert torch.equal(model.logits(z), drawn)
+    assert torch.equal(model.logits(z), means)
+    x = one_hot(torch.randint(0, 21, (5, 12)), 21)
+    model.train()
+    a, _, _ = model(x, torch.Generator().manual_seed(2))
+    b, _, _ = model(x, torch.Generator().manual_seed(3))
+    assert a.shape == (5, 21, 12) and not torch.allclose(a, b)
+    a.sum().backward()
+    assert model.weight_log_sigma["out_weight"].grad is not None  # reparameterized
+    model.eval()
+    c, _, _ = model(x, torch.Generator().manual_seed(2))
+    d, _, _ = model(x, torch.Generator().manual_seed(2))
+    assert torch.equal(c, d)
+
+
+def test_bayesian_scores_share_weight_draws():
+    from seqgen.mutations import elbo_differences
+
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True,
+                      log_sigma_init=-1.0).eval()
+    rng = np.random.default_rng(0)
+    focus = rng.integers(0, 20, 12).astype(np.uint8)
+    mutants = np.repeat(focus[None], 5, 0)
+    mutants[np.arange(1, 5), np.arange(1, 5)] = (focus[1:5] + 1) % 20  # the first row is the wild type itself
+    sampled = elbo_differences(model, focus, mutants, samples=12, batch=2)
+    assert sampled.shape == (5,) and np.isfinite(sampled).all()
+    assert sampled[0] == 0  # common random numbers: the wild type against itself
+    grouped = elbo_differences(model, focus, mutants, samples=12, weight_samples=2, batch=1)  # 3 chunks of 2
+    assert np.allclose(grouped, elbo_differences(model, focus, mutants, samples=12, weight_samples=2, batch=3),
+                       atol=1e-5)  # one chunk
+    means = elbo_differences(model, focus, mutants, samples=12, weight_samples=0)
+    assert grouped[0] == 0 and means[0] == 0 and not np.allclose(sampled, means)
+    with pytest.raises(ValueError):
+        elbo_differences(model, focus, mutants, samples=12, weight_samples=13)
+    # a MAP model ignores weight_samples
+    map_model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12]).eval()
+    assert np.array_equal(elbo_differences(map_model, focus, mutants, samples=6, weight_samples=3),
+                          elbo_differences(map_model, focus, mutants, samples=6))
+
+
+def test_bayesian_decoder_trains_scores_and_samples(tmp_path):
+    focus = write_alignment(tmp_path / "fam.a2m")
+    npz, model = tmp_path / "fam.npz", tmp_path / "vae"
+    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
+    assert main(["train", "vae", "--data", str(npz), "--out", str(model), "--arch", "mlp", "--steps", "80",
+                 "--set", "encoder_hidden=[32]", "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4",
+                 "--set", "bayesian_decoder=true", "--set", "log_every=10", "--batch-size", "16",
+                 "--no-progress", "--device", "cpu"]) == 0
+    metrics = pd.read_csv(model / "metrics.csv")
+    assert (metrics["weight_kl"] > 0).all() and "prior" not in metrics.columns
+    first, last = metrics.iloc[:2].mean(numeric_only=True), metrics.iloc[-2:].mean(numeric_only=True)
+    assert last["loss"] < first["loss"] and last["reconstruction"] < first["reconstruction"]
+    vae, payload = load_generator(model)
+    assert payload["config"]["bayesian_decoder"] and vae.bayesian
+    assert any(k.startswith("weight_log_sigma.") for k in payload["state_dict"]["vae"])
+    mean_sigma = torch.cat([p.detach().flatten() for p in vae.weight_log_sigma.values()]).mean()
+    assert mean_sigma > -5  # the KL pushed the posterior widths up from their start
+    codes = vae.sample(6, torch.Generator().manual_seed(0))
+    assert codes.shape == (6, 16) and codes.dtype == torch.uint8
+
+    mutants = tmp_path / "mutants.txt"
+    first, second = f"{focus[0]}10{'A' if focus[0] != 'A' else 'C'}", f"{focus[3]}13{'W' if focus[3] != 'W' else 'Y'}"
+    mutants.write_text(f"{first}\n{second}\n")
+    out = tmp_path / "scores.tsv"
+    assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(out),
+                 "--samples", "10", "--device", "cpu"]) == 0
+    assert np.isfinite(pd.read_csv(out, sep="\t")["vae"]).all()
+
+
+def test_map_checkpoints_without_the_key_still_load():
+    from seqgen.tasks.vae import DEFAULTS, build_vae
+
+    config = {k: v for k, v in DEFAULTS.items() if k not in ("bayesian_decoder", "weight_log_sigma_init")}
+    config.update(arch="mlp", encoder_hidden=[16], decoder_hidden=[8, 12], latent_dim=3)
+    model = build_vae(config, 21, 12)
+    assert not model.bayesian and model.weight_log_sigma is None
+    assert not any("log_sigma" in k for k in model.state_dict())

@@ -5,21 +5,36 @@ Encoder: the flattened one-hot alignment row ``(N, A * L)`` -> an MLP (ReLU) ->
 last hidden layer of ``H`` units) -> a linear map to per-column logits ``(N, A, L)``
 whose weights ``W (H, L, A)`` are scaled per column by group-sparsity gates
 ``sigmoid(S)``, ``S (H / patterns, L)`` tiled ``patterns`` times over the hidden
-units, and multiplied by a learned positive temperature (as DeepSequence).
+units, and multiplied by a learned positive temperature ``softplus(t)`` (as DeepSequence).
 
-DeepSequence is "doubly variational": a Gaussian posterior over every decoder
-weight. Here the decoder weights are point estimates under the same priors
-(MAP): :meth:`FamilyVAE.neg_log_prior` is ``0.5 * ||W||^2`` over the decoder's
-weight matrices (a N(0, 1) prior) plus a Gaussian prior on the sparsity logits
-``S`` centred at DeepSequence's ``logit(p = 0.001)`` scale (mean -12.36, std 4);
-the training recipe adds it divided by the effective number of sequences.
-Training code lives in :mod:`seqgen.tasks.vae`.
+Priors on the decoder parameters (DeepSequence's): N(0, 1) on every weight, bias
+and the raw temperature ``t``; on the sparsity logits ``S`` a Gaussian centred at
+DeepSequence's ``logit(p = 0.001)`` scale (mean -12.36, std 4). Two ways to use them:
+
+- MAP (``bayesian=False``): the decoder parameters are point estimates;
+  :meth:`FamilyVAE.neg_log_prior` is ``0.5 * ||W||^2`` over the decoder's weight
+  matrices (biases and temperature left out) plus the sparsity term.
+- Variational (``bayesian=True``, DeepSequence's "doubly variational" model): a
+  mean-field Gaussian posterior ``q(w) = N(mu, sigma^2)`` over every decoder
+  parameter (the MLP's weights and biases, ``W``, the output bias, ``S`` and
+  ``t``). The means are the same parameters as the MAP model's (same names in the
+  state dict); the log-sigmas live in ``weight_log_sigma`` (initialized to
+  ``log_sigma_init``, -5 as DeepSequence). :meth:`FamilyVAE.weight_kl` is
+  ``KL(q(w) || p(w))`` in closed form. In training mode :meth:`forward` decodes
+  with one reparameterized draw ``w = mu + sigma * eps`` (shared by the batch);
+  everywhere else (``elbo``, ``decode``, ``sample``, design) the decoder uses the
+  posterior means unless a draw is fixed with :meth:`FamilyVAE.weight_draw`.
+
+The training recipe (:mod:`seqgen.tasks.vae`) adds ``neg_log_prior`` (MAP) or
+``weight_kl`` (variational) divided by the effective number of sequences to the loss.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from seqgen.models.vae import VAE
@@ -39,6 +54,13 @@ def _mlp(sizes: list[int], last_activation: nn.Module | None) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def gaussian_kl(mu: torch.Tensor, log_sigma: torch.Tensor, prior_mu: float = 0.0,
+                prior_sigma: float = 1.0) -> torch.Tensor:
+    """Scalar ``sum KL(N(mu, sigma^2) || N(prior_mu, prior_sigma^2))`` over the elements of ``mu`` and ``log_sigma``."""
+    return (math.log(prior_sigma) - log_sigma
+            + 0.5 * ((2 * log_sigma).exp() + (mu - prior_mu).pow(2)) / prior_sigma ** 2 - 0.5).sum()
+
+
 class FamilyVAE(VAE):
     """MLP VAE over aligned sequences; alphabet size ``A``, length ``L``, latent ``D``.
 
@@ -50,10 +72,16 @@ class FamilyVAE(VAE):
         Hidden layer sizes of the decoder (DeepSequence: 100, 500); the last is ``H``.
     sparsity : bool
         Group-sparsity gates on the output weights (``H`` must be a multiple of ``patterns``).
+    bayesian : bool
+        A mean-field Gaussian posterior over the decoder parameters (see the module docstring)
+        instead of point estimates.
+    log_sigma_init : float
+        Initial log standard deviation of every decoder parameter's posterior (``bayesian``).
     """
 
     def __init__(self, alphabet_size: int, length: int, latent_dim: int = 30, encoder_hidden=(1500, 1500),
-                 decoder_hidden=(100, 500), sparsity: bool = True, patterns: int = 4):
+                 decoder_hidden=(100, 500), sparsity: bool = True, patterns: int = 4, bayesian: bool = False,
+                 log_sigma_init: float = -5.0):
         super().__init__()
         self.alphabet_size, self.length, self.latent_dim = alphabet_size, length, latent_dim
         self.patterns = patterns if sparsity else 1
@@ -65,20 +93,85 @@ class FamilyVAE(VAE):
         self.out_bias = nn.Parameter(torch.zeros(alphabet_size, length))
         self.sparsity = nn.Parameter(torch.zeros(hidden // self.patterns, length)) if sparsity else None
         self.temperature = nn.Parameter(torch.tensor(math.log(math.e - 1)))  # softplus -> 1.0
+        self.bayesian = bayesian
+        self.weight_log_sigma = nn.ParameterDict({
+            name.replace(".", "_"): nn.Parameter(torch.full_like(p, log_sigma_init))
+            for name, p in self.decoder_parameters().items()}) if bayesian else None
+        self._draw: dict[str, torch.Tensor] | None = None  # a fixed weight draw (weight_draw)
 
-    def output_weight(self) -> torch.Tensor:
-        """``(H, L, A)`` output weights, gated per column by the sparsity scales."""
+    # ------------------------------------------------------------ decoder parameters
+    def decoder_parameters(self) -> dict[str, torch.Tensor]:
+        """The decoder's parameters by name (the posterior means of a ``bayesian`` model).
+
+        ``decoder.{i}.weight (out, in)``, ``decoder.{i}.bias (out,)``, ``out_weight (H, L, A)``,
+        ``out_bias (A, L)``, ``sparsity (H / patterns, L)`` (when gated), ``temperature ()``.
+        """
+        params = dict(self.decoder.named_parameters(prefix="decoder"))
+        params.update(out_weight=self.out_weight, out_bias=self.out_bias, temperature=self.temperature)
+        if self.sparsity is not None:
+            params["sparsity"] = self.sparsity
+        return params
+
+    def sample_weights(self, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """One reparameterized draw ``mu + sigma * eps`` of every decoder parameter (shapes as
+        :meth:`decoder_parameters`; differentiable in ``mu`` and ``log_sigma``). Needs ``bayesian``."""
+        if not self.bayesian:
+            raise ValueError("sample_weights needs a bayesian decoder")
+        out = {}
+        for name, mu in self.decoder_parameters().items():
+            eps = torch.randn(mu.shape, device=mu.device, generator=generator)
+            out[name] = mu + self.weight_log_sigma[name.replace(".", "_")].exp() * eps
+        return out
+
+    @contextlib.contextmanager
+    def weight_draw(self, weights: dict[str, torch.Tensor] | None = None, generator: torch.Generator | None = None):
+        """Decode with fixed decoder parameters inside the block: ``weights`` (as
+        :meth:`decoder_parameters`) or, when None, a fresh :meth:`sample_weights` draw."""
+        previous = self._draw
+        self._draw = self.sample_weights(generator) if weights is None else weights
+        try:
+            yield self._draw
+        finally:
+            self._draw = previous
+
+    def weight_kl(self) -> torch.Tensor:
+        """Scalar ``KL(q(w) || p(w))`` summed over every decoder parameter (closed form, nats). Needs ``bayesian``."""
+        if not self.bayesian:
+            raise ValueError("weight_kl needs a bayesian decoder")
+        total = 0.0
+        for name, mu in self.decoder_parameters().items():
+            prior = (SPARSITY_MU, SPARSITY_SIGMA) if name == "sparsity" else (0.0, 1.0)
+            total = total + gaussian_kl(mu, self.weight_log_sigma[name.replace(".", "_")], *prior)
+        return total
+
+    # ------------------------------------------------------------ decoding
+    def output_weight(self, weights: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """``(H, L, A)`` output weights, gated per column by the sparsity scales (of ``weights``, default the
+        module's own parameters)."""
+        w = self.decoder_parameters() if weights is None else weights
         if self.sparsity is None:
-            return self.out_weight
-        gate = torch.sigmoid(self.sparsity).repeat(self.patterns, 1)  # (H, L)
-        return self.out_weight * gate.unsqueeze(-1)
+            return w["out_weight"]
+        gate = torch.sigmoid(w["sparsity"]).repeat(self.patterns, 1)  # (H, L)
+        return w["out_weight"] * gate.unsqueeze(-1)
 
     def logits(self, z: torch.Tensor) -> torch.Tensor:
-        """``z (N, D)`` -> logits ``(N, A, L)``."""
-        h = self.decoder(z)  # (N, H)
-        w = self.output_weight()
-        out = (h @ w.reshape(w.shape[0], -1)).view(-1, self.length, self.alphabet_size).transpose(1, 2)
-        return nn.functional.softplus(self.temperature) * (out + self.out_bias)
+        """``z (N, D)`` -> logits ``(N, A, L)`` (with the fixed :meth:`weight_draw`, else the means)."""
+        w = self.decoder_parameters() if self._draw is None else self._draw
+        h = z
+        for i, layer in enumerate(self.decoder):
+            h = F.linear(h, w[f"decoder.{i}.weight"], w[f"decoder.{i}.bias"]) if isinstance(layer, nn.Linear) \
+                else layer(h)  # (N, H) at the end
+        out_w = self.output_weight(w)
+        out = (h @ out_w.reshape(out_w.shape[0], -1)).view(-1, self.length, self.alphabet_size).transpose(1, 2)
+        return F.softplus(w["temperature"]) * (out + w["out_bias"])
+
+    def forward(self, x: torch.Tensor, generator=None):
+        """``x (N, A, L)`` -> ``(logits (N, A, L), mu (N, D), log_sigma (N, D))``; a ``bayesian`` model in
+        training mode decodes with one weight draw from ``generator`` (drawn before ``z``)."""
+        if self.bayesian and self.training and self._draw is None:
+            with self.weight_draw(generator=generator):
+                return super().forward(x, generator)
+        return super().forward(x, generator)
 
     def neg_log_prior(self) -> torch.Tensor:
         """Scalar ``-log p(decoder weights)`` up to a constant (N(0, 1) weights, logit-normal sparsity)."""
