@@ -146,3 +146,14 @@ def test_design_cli_takes_the_anti_collapse_options(models, tmp_path):
     assert summary["restarts"] > 0  # chains stall within 4 steps on a small predictor now and then
     assert summary["stopped_at"] is not None and summary["stopped_at"] < 300
     assert summary["calls_per_sequence"] == summary["stopped_at"] + 2 * 8  # then 2 polish steps of 8 mutants
+
+
+def test_design_cli_takes_the_guided_polish_and_the_plateau_rule(models, tmp_path):
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "8", "--steps", "10", "--seed", "1",
+                 "--polish", "100", "--proposals", "4", "--guided", "--guide-temperature", "0.5",
+                 "--plateau", "0.05", "--plateau-window", "20", "--out", str(out)]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    steps = summary["stopped_at"]  # the plateau rule ends the polish long before its 100 steps
+    assert steps is not None and 10 < steps < 110
+    assert summary["calls_per_sequence"] == 10 + (steps - 10) * 5  # each guided step: 4 mutants + the gradient

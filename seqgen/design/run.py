@@ -128,7 +128,7 @@ class DesignResult:
     seconds: float = 0.0
     dropped: int = 0
     restarts: int = 0
-    stopped_at: int | None = None  #: the step the stopping rule ended the run at (None: all steps ran)
+    stopped_at: int | None = None  #: the step a stopping rule ended the run (or its gradient phase, before a polish) at
 
 
 def score_codes(objectives: ObjectiveSet, codes: np.ndarray | torch.Tensor, alphabet_size: int,
@@ -182,7 +182,8 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
             lambda step, c, codes_: callback(offset[0] + step, offset[1] + c, codes_))
         polish_tracker = _Progress(polish, plateau, calls)
         codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, polish_tracker, codes)
-        tracker.stopped_at = polish_tracker.stopped_at and polish_tracker.stopped_at + offset[0]
+        if polish_tracker.stopped_at is not None:  # the plateau rule ended the polish (else: as the gradient phase)
+            tracker.stopped_at = polish_tracker.stopped_at + offset[0]
         trajectory += [{**t, "step": t["step"] + offset[0], "calls": t["calls"] + offset[1], "phase": "polish"}
                        for t in more]
         calls += len(more) * polish.calls_per_step
