@@ -9,6 +9,8 @@ stored in ``model.pt`` at training time.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import torch
@@ -38,31 +40,24 @@ def elbo_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndarray, s
     eps = torch.randn(samples, model.latent_dim, generator=generator, device=device)
     a = model.alphabet_size
     draws = samples if weight_samples is None else int(weight_samples)
-    if not getattr(model, "bayesian", False) or draws == 0:  # point estimates or posterior means
-
-        def elbo(codes):
-            out = [model.elbo(one_hot(torch.as_tensor(codes[i:i + batch], device=device), a), eps)
-                   for i in range(0, len(codes), batch)]
-            return torch.cat(out).double().cpu().numpy()
-
-        return elbo(mutant_codes) - elbo(focus_codes[None])[0]
-    codes = np.concatenate([focus_codes[None], mutant_codes])
-    if not 0 < draws <= samples:
+    variational = getattr(model, "bayesian", False) and draws != 0
+    if variational and not 0 < draws <= samples:
         raise ValueError(f"weight_samples must lie in [0, samples = {samples}], not {draws}")
-    groups = eps.tensor_split(draws)  # latent draws of each weight draw, (K_j, D)
+    groups = eps.tensor_split(draws) if variational else (eps,)  # latent draws of each weight draw, (K_j, D)
+    codes = np.concatenate([focus_codes[None], mutant_codes])
     chunk = max(1, batch * samples // max(len(g) for g in groups))  # sequences decoded at once
     parts = [torch.as_tensor(codes[i:i + chunk], device=device) for i in range(0, len(codes), chunk)]
-    posteriors = [model.encode(one_hot(c, a)) for c in parts]  # (mu, log_sigma), each (n, D)
+    posteriors = [model.encode(one_hot(c, a)) for c in parts]  # (mu, log_sigma), each (n, D): encoded once
     log_px = torch.zeros(len(codes), dtype=torch.float64, device=device)
     for group in groups:
-        with model.weight_draw(generator=generator):
+        with model.weight_draw(generator=generator) if variational else contextlib.nullcontext():
             start = 0
             for c, (mu, log_sigma) in zip(parts, posteriors):
                 z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * group.unsqueeze(1)  # (K_j, n, D)
                 log_px[start:start + len(c)] += model._log_px(one_hot(c, a), z).sum(0).double()
                 start += len(c)
     kl = torch.cat([model.kl(mu, log_sigma) for mu, log_sigma in posteriors]).double()
-    elbo = (log_px / samples - kl).cpu().numpy()
+    elbo = (log_px / samples - kl).cpu().numpy()  # the VAE's ELBO (model.elbo), averaged over every draw
     return elbo[1:] - elbo[0]
 
 
