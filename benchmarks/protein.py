@@ -14,7 +14,8 @@ over ``--weight-samples`` decoder weight draws (default: one per latent sample, 
 DeepSequence; 0: the posterior means); ``--also-means`` additionally scores with the
 posterior means and records that Spearman as ``spearman_posterior_mean``. ``--set
 steps=N`` with a large ``--minutes`` fixes the number of training steps, so that
-runs compare at the same steps whatever the machine's load.
+runs compare at the same steps whatever the machine's load. ``--score-at 6000,12000,20000``
+trains once to the largest count and scores at each (stored as runs with ``steps`` set).
 
 Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/protein.py --seed 0 [--minutes 10]
 [--set encoder_hidden=[1000,1000]] [--samples 400] [--set bayesian_decoder=false]``
@@ -63,31 +64,51 @@ def scores_path(seed: int, settings: dict) -> Path:
     return SCORES / f"seed{seed}-{tag}.tsv"
 
 
-def train_and_score(args, user: dict) -> dict:
+def train_and_score(args, user: dict):
+    """Train one seed and score the mutants; with ``--score-at``, score at each of those steps
+    (training resumes from the previous stage's checkpoint, exactly as an uninterrupted run).
+    Yields one run record per scored stage, as soon as it is scored."""
     device = select_device(args.device)
     data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
     dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
     dms = dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
-    config, settings = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
-                                            "progress": False})
+    stages = args.score_at or [None]
+    trained = 0.0
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
+        config, _ = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
+                                                "progress": False})
+        torch.manual_seed(args.seed)  # the initial weights are drawn when the task is built (as the CLI)
         task, _ = recipe("vae").make_task(config, data, device)
         prep = time.perf_counter() - t0
-        result = Trainer(task, settings, out, data.alphabet.name, data.length, task.model_extra).fit(device)
-        model, payload = load_generator(out, device)
-        if args.keep_model:
-            Path(args.keep_model).mkdir(parents=True, exist_ok=True)
-            shutil.copy(Path(out) / "model.pt", Path(args.keep_model) / "model.pt")
-    family = payload["family"]
+        for stage in stages:
+            stage_user = user if stage is None else {**user, "steps": stage}
+            _, settings = merge_config("vae", {**stage_user, "seed": args.seed, "max_time": args.minutes,
+                                               "progress": False})
+            result = Trainer(task, settings, out, data.alphabet.name, data.length,
+                             task.model_extra).fit(device, resume=True)
+            trained += result.seconds
+            model, payload = load_generator(out, device)
+            if args.keep_model:
+                Path(args.keep_model).mkdir(parents=True, exist_ok=True)
+                shutil.copy(Path(out) / "model.pt", Path(args.keep_model) / "model.pt")
+            record = score(args, stage_user, model, payload["family"], dms)
+            yield {**record, "device": str(device), "steps": result.steps, "stopped": result.stopped,
+                   "train_seconds": round(trained, 1), "weights_seconds": round(prep, 1),
+                   "final_elbo": result.last_metrics.get("elbo"),
+                   "final_reconstruction": result.last_metrics.get("reconstruction"),
+                   "final_weight_kl": result.last_metrics.get("weight_kl")}
+
+
+def score(args, user: dict, model, family: dict, dms: pd.DataFrame) -> dict:
+    """Score the mutants of ``dms`` with ``model``; writes the scores table, returns the Spearman figures."""
     focus = np.asarray(family["focus_codes"], np.uint8)
     codes = apply_mutants(focus, parse_mutants(dms["mutant"], family["focus_positions"], focus))
     t1 = time.perf_counter()
     vae = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=args.weight_samples)
     score_s = time.perf_counter() - t1
-    bayesian = getattr(model, "bayesian", False)
     extra = {}
-    if bayesian:
+    if getattr(model, "bayesian", False):
         extra["weight_samples"] = args.samples if args.weight_samples is None else args.weight_samples
         if args.also_means:
             means = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=0)
@@ -96,13 +117,8 @@ def train_and_score(args, user: dict) -> dict:
     SCORES.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"mutant": dms["mutant"], "measured": dms[COLUMN], "vae": vae, "site_independent": site}).to_csv(
         scores_path(args.seed, user), sep="\t", index=False)
-    return {"seed": args.seed, "settings": user, "device": str(device), "steps": result.steps,
-            "stopped": result.stopped, "train_seconds": round(result.seconds, 1),
-            "weights_seconds": round(prep, 1), "score_seconds": round(score_s, 1), "samples": args.samples,
-            "neff": round(family["neff"], 1), "n_sequences": family["n_sequences"],
-            "n_mutants": len(dms), "final_elbo": result.last_metrics.get("elbo"),
-            "final_reconstruction": result.last_metrics.get("reconstruction"),
-            "final_weight_kl": result.last_metrics.get("weight_kl"),
+    return {"seed": args.seed, "settings": user, "score_seconds": round(score_s, 1), "samples": args.samples,
+            "neff": round(family["neff"], 1), "n_sequences": family["n_sequences"], "n_mutants": len(dms),
             "spearman": float(spearmanr(vae, dms[COLUMN]).statistic),
             "spearman_site_independent": float(spearmanr(site, dms[COLUMN]).statistic), **extra}
 
@@ -132,6 +148,9 @@ def main() -> None:
     p.add_argument("--also-means", action="store_true",
                    help="with a variational decoder, also score with the posterior means")
     p.add_argument("--keep-model", metavar="DIR", help="also copy the trained model.pt into DIR")
+    p.add_argument("--score-at", type=lambda v: sorted(int(x) for x in v.split(",")), metavar="N1,N2,...",
+                   help="train to each of these step counts in turn and score the mutants at each (a learning "
+                        "curve for the cost of the longest run); each stage is stored as a run with steps=N")
     p.add_argument("--device", default="cpu")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="VAE setting (arch is mlp)")
     args = p.parse_args()
@@ -143,12 +162,18 @@ def main() -> None:
     for item in args.set:
         key, _, value = item.partition("=")
         user[key] = yaml.safe_load(value)
+    for run in train_and_score(args, user):
+        store(run)
+
+
+def store(run: dict) -> None:
+    """Add ``run`` to ``results/protein.json`` (re-read now: runs side by side each add their own) and
+    recompute the summary."""
     path = RESULTS / "protein.json"
     runs = json.loads(path.read_text())["runs"] if path.is_file() else []
-    run = train_and_score(args, user)
     runs = [r for r in runs if not (r["seed"] == run["seed"] and r["settings"] == run["settings"])] + [run]
     summary = summarize(runs)
-    print(json.dumps(run, indent=1), json.dumps(summary, indent=1), sep="\n")
+    print(json.dumps(run, indent=1), json.dumps(summary, indent=1), sep="\n", flush=True)
     write_json("protein", {"summary": summary, "runs": runs})
 
 

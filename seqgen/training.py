@@ -4,7 +4,7 @@ A model family supplies a :class:`Task`: its modules, its optimizers and what
 one step does. The engine supplies everything else, the same way for all:
 
 - the device (``auto``: CUDA, MPS, CPU), data resident there (:class:`~seqgen.device.DeviceData`);
-- bf16 autocast and fused Adam on CUDA, optional ``torch.compile``;
+- bf16 autocast and fused Adam (CUDA and CPU), optional ``torch.compile``;
 - one seeded ``torch.Generator`` for batches and noise, so that a run is a
   function of its seed, and resuming from a checkpoint continues exactly;
 - checkpoints every ``checkpoint_every`` steps and at the end, written atomically
@@ -79,7 +79,7 @@ class Context:
         return autocast(self.device, self.settings.amp)
 
     def adam(self, params, lr: float, betas=(0.9, 0.999), weight_decay: float = 0.0):
-        """Adam (fused on CUDA)."""
+        """Adam (fused on CUDA and CPU)."""
         return adam(params, self.device, lr, betas, weight_decay)
 
     def wrap(self, module: nn.Module, compile: bool | None = None) -> nn.Module:

@@ -53,6 +53,7 @@ def toy_data(n=256, length=12, seed=0):
 
 def run(tmp_path, steps, resume=False, poison_at=None, **kw):
     data = DeviceData(toy_data(), select_device("cpu"))
+    torch.manual_seed(kw.get("seed", 0))  # the initial weights, as the CLI draws them
     task = LinearTask({"lr": 0.05}, data, poison_at)
     settings = TrainSettings(steps=steps, batch_size=32, checkpoint_every=10, log_every=5, progress=False, **kw)
     result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"), resume=resume)
