@@ -32,7 +32,7 @@ from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming
 from seqgen.device import select_device
 from seqgen.oracles import KmerOracle, tfbind8_path
 from seqgen.predict import load_predictor
-from seqgen.tasks import merge_config, recipe
+from seqgen.tasks import build_task, merge_config
 from seqgen.training import Trainer
 
 BUDGETS = (50, 200, 1000, 2000)
@@ -74,7 +74,7 @@ def make_training_set(oracle: KmerOracle, n: int, seed: int):
 
 def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float:
     config, settings = merge_config("predictor", {**PREDICTOR, "seed": seed})
-    task, _ = recipe("predictor").make_task(config, data, device)
+    task, _ = build_task("predictor", config, settings, data, device)
     start = time.perf_counter()
     Trainer(task, settings, folder, "dna", LENGTH, getattr(task, "model_extra", None)).fit(device)
     return time.perf_counter() - start

@@ -42,7 +42,7 @@ from seqgen.evaluation import auroc, pearson, spearman  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.models.predictor import Predictor  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402
-from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.tasks.predictor import split_index  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
@@ -84,7 +84,7 @@ def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test
     train = read_sequences(DREAM5 / f"{tf}_{train_array}.txt", "dna", "dream5")
     config, settings = merge_config("predictor", {**BASE, **user})
     with tempfile.TemporaryDirectory() as out:
-        task, _ = recipe("predictor").make_task(config, train, device)
+        task, _ = build_task("predictor", config, settings, train, device)
         t0, cpu0 = time.perf_counter(), time.process_time()
         result = Trainer(task, settings, out, "dna", train.length, task.model_extra).fit(device)
         seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0

@@ -37,7 +37,7 @@ from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator, sample_codes  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.metrics import evaluate  # noqa: E402
-from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
 #: settings for a CPU budget (the rest are each kind's defaults)
@@ -74,7 +74,7 @@ def train_and_sample(model: str, train: SequenceSet, n: int, minutes: float, dev
     config, settings = merge_config(kind, {**CPU_SETTINGS[model], "steps": 10 ** 7, "max_time": minutes,
                                            "checkpoint_every": 10 ** 6, "log_every": 50, "progress": False,
                                            "seed": seed})
-    task, _ = recipe(kind).make_task(config, train, device)
+    task, _ = build_task(kind, config, settings, train, device)
     result = Trainer(task, settings, out, train.alphabet.name, train.length).fit(device)
     generator, _ = load_generator(out, device)
     t0 = time.perf_counter()

@@ -32,7 +32,7 @@ from generator_quality import CPU_SETTINGS, load_peaks  # noqa: E402
 from seqgen.data import one_hot  # noqa: E402
 from seqgen.generate import load_generator, sample_codes  # noqa: E402
 from seqgen.metrics import kmer_js  # noqa: E402
-from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
 
@@ -53,7 +53,7 @@ def run(name: str, overrides: dict, fit, val, minutes: float, seed: int) -> dict
                                             "seed": seed})
     device = torch.device("cpu")
     with tempfile.TemporaryDirectory() as out:
-        task, _ = recipe("vae").make_task(config, fit, device)
+        task, _ = build_task("vae", config, settings, fit, device)
         result = Trainer(task, settings, out, "dna", fit.length).fit(device)
         model, _ = load_generator(out, device)
     model.eval()

@@ -103,13 +103,12 @@ def judge(motif, tf: str, targets, families: set) -> dict:
 def seqgen_predictor(hk, minutes: float, folder):
     """The project's predictor (seqgen train predictor's recipe) on the HK array; returns the loaded ensemble."""
     from seqgen.predict import load_predictor
-    from seqgen.tasks import merge_config, recipe
+    from seqgen.tasks import build_task, merge_config
     from seqgen.training import Trainer
 
     config, settings = merge_config("predictor", {"members": 4, "strands": "forward", "transform": "log",
                                                   "steps": 3000, "max_time": minutes, "progress": False})
-    torch.manual_seed(0)
-    task, _ = recipe("predictor").make_task(config, hk, torch.device("cpu"))
+    task, _ = build_task("predictor", config, settings, hk, torch.device("cpu"))
     Trainer(task, settings, folder, "dna", hk.length, task.model_extra).fit(torch.device("cpu"))
     return load_predictor(folder)
 

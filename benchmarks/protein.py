@@ -50,7 +50,7 @@ from seqgen.generate import load_generator  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.mutations import elbo_differences, site_independent_differences  # noqa: E402
 from seqgen.protein import apply_mutants, covered, parse_mutants  # noqa: E402
-from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.tasks import build_task, merge_config, recipe  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
 ALIGNMENT = "protein/BLAT_ECOLX_hmmerbit_plmc_n5_m30_f50_t0.2_r24-286_id100_b105.a2m"
@@ -76,10 +76,9 @@ def train_and_score(args, user: dict):
     trained = 0.0
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        config, _ = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
+        config, settings = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
                                                 "progress": False})
-        torch.manual_seed(args.seed)  # the initial weights are drawn when the task is built (as the CLI)
-        task, _ = recipe("vae").make_task(config, data, device)
+        task, _ = build_task("vae", config, settings, data, device)
         prep = time.perf_counter() - t0
         for stage in stages:
             stage_user = user if stage is None else {**user, "steps": stage}

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_json  # noqa: E402
 
 from seqgen.data import SequenceSet  # noqa: E402
-from seqgen.tasks import merge_config, recipe  # noqa: E402
+from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Context  # noqa: E402
 
 LENGTH = 36
@@ -62,7 +62,7 @@ def make(kind, batch, device, compile_):
     codes = np.random.default_rng(0).integers(0, 4, (20000, LENGTH)).astype(np.uint8)
     data = SequenceSet(codes, "dna", np.arange(len(codes)).astype(str))
     config, settings = merge_config(kind, {"batch_size": batch, "compile": compile_, "progress": False})
-    task, _ = recipe(kind).make_task(config, data, device)
+    task, _ = build_task(kind, config, settings, data, device)
     generator = torch.Generator(device=device)
     generator.manual_seed(0)
     ctx = Context(device, settings, generator)

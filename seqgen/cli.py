@@ -109,13 +109,11 @@ def _add_train(sub) -> None:
 def _run_train(args) -> None:
     import json
 
-    import torch
-
     import yaml
 
     from seqgen.data import SequenceSet
     from seqgen.device import select_device
-    from seqgen.tasks import load_config_file, merge_config, recipe
+    from seqgen.tasks import build_task, load_config_file, merge_config, recipe
     from seqgen.training import Trainer
 
     user = load_config_file(args.config) if args.config else {}
@@ -147,8 +145,7 @@ def _run_train(args) -> None:
     free = free_memory(device)
     print(f"data: {len(data)} x {data.length} {data.alphabet.name}, {data.codes.nbytes / 2**20:.1f} MiB resident on "
           f"{device}" + (f" ({free / 2**30:.1f} GiB free)" if free is not None else ""), file=sys.stderr)
-    torch.manual_seed(settings.seed)  # the initial weights are drawn when the task is built
-    task, device_data = recipe(args.kind).make_task(config, data, device)
+    task, device_data = build_task(args.kind, config, settings, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
                       model_extra=getattr(task, "model_extra", None))
     result = trainer.fit(device, resume=args.resume)

@@ -12,7 +12,7 @@ from seqgen.generate import load_generator, sample_codes
 from seqgen.models.gan import Critic, Generator
 from seqgen.models.autoregressive import AutoregressiveDecoder
 from seqgen.models.vae import ConvVAE
-from seqgen.tasks import merge_config, recipe
+from seqgen.tasks import build_task, merge_config, recipe
 from seqgen.tasks.gan import gradient_penalty
 from seqgen.training import Trainer, TrainingDiverged
 
@@ -31,8 +31,7 @@ def family(n=256, length=16, alphabet="dna", size=4, p=0.85, seed=0):
 def train(kind, data, out, steps, resume=False, **overrides):
     config, settings = merge_config(kind, {**TINY, "steps": steps, "checkpoint_every": 5, "log_every": 5,
                                            "batch_size": 32, **overrides})
-    torch.manual_seed(settings.seed)  # the initial weights, as the CLI draws them
-    task, _ = recipe(kind).make_task(config, data, CPU)
+    task, _ = build_task(kind, config, settings, data, CPU)
     result = Trainer(task, settings, out, data.alphabet.name, data.length).fit(CPU, resume=resume)
     return task, result
 
@@ -203,3 +202,16 @@ def test_training_on_cuda_with_bf16_and_fused_adam(tmp_path, kind):
     assert all(np.isfinite(float(v)) for k, v in rows(tmp_path)[-1].items() if k != "step")
     model, _ = load_generator(tmp_path, cuda)
     assert sample_codes(model, 5).shape == (5, 16)
+
+
+def test_initial_weights_follow_the_seed():
+    states = iter(range(100, 200))
+
+    def first_weights(seed):
+        config, settings = merge_config("vae", {**TINY, "seed": seed})
+        torch.manual_seed(next(states))  # a different global state before each build
+        task, _ = build_task("vae", config, settings, family(), CPU)
+        return next(iter(task.vae.parameters())).detach().clone()
+
+    assert torch.equal(first_weights(0), first_weights(0))
+    assert not torch.equal(first_weights(0), first_weights(1))

@@ -14,7 +14,7 @@ from seqgen.evaluation import auroc, pearson, spearman
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor, reverse_complement_one_hot
 from seqgen.predict import load_predictor
-from seqgen.tasks import merge_config, recipe
+from seqgen.tasks import build_task, merge_config, recipe
 from seqgen.training import Context, Trainer, TrainSettings
 
 CPU = torch.device("cpu")
@@ -49,8 +49,7 @@ def simulated():
 
 def train(data, out, **settings):
     config, ts = merge_config("predictor", {**SMALL, **settings})
-    torch.manual_seed(ts.seed)  # the initial weights, as `seqgen train` seeds them
-    task, _ = recipe("predictor").make_task(config, data, CPU)
+    task, _ = build_task("predictor", config, ts, data, CPU)
     result = Trainer(task, ts, out, data.alphabet.name, data.length, task.model_extra).fit(CPU)
     return task, result
 

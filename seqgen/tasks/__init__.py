@@ -9,6 +9,8 @@ A recipe module ``seqgen.tasks.KIND`` provides:
 ``make_task(config, data, device) -> (Task, DeviceData)``
     builds the task from the full config (defaults merged with the user's)
     and a :class:`~seqgen.data.SequenceSet`.
+
+:func:`build_task` is how callers build one: it seeds the initial weights first.
 """
 from __future__ import annotations
 
@@ -28,6 +30,16 @@ def recipe(kind: str):
     if kind not in KINDS:
         raise SeqgenError(f"unknown model kind {kind!r}; choose one of {', '.join(KINDS)}")
     return importlib.import_module(f"seqgen.tasks.{kind}")
+
+
+def build_task(kind: str, config: dict, settings: TrainSettings, data, device):
+    """``recipe(kind).make_task(config, data, device)`` with the global torch RNG seeded by
+    ``settings.seed`` first, so that the initial weights (drawn when the modules are built) follow
+    the seed as the batches do. Returns ``(Task, DeviceData)``."""
+    import torch
+
+    torch.manual_seed(settings.seed)
+    return recipe(kind).make_task(config, data, device)
 
 
 def load_config_file(path) -> dict:
