@@ -325,6 +325,35 @@ def test_guided_annealing_counts_its_gradient_call_and_beats_random_proposals_at
     assert guided.utility.mean() > plain.utility.mean() + 1.0
 
 
+def test_combining_improving_mutants_applies_each_position_once():
+    from seqgen.design.run import _combine_improving
+
+    codes = np.zeros((3, 6), np.uint8)
+    pos = np.array([[1, 1, 4], [2, 3, 5], [0, 1, 2]])
+    letters = np.array([[2, 3, 1], [1, 1, 1], [3, 3, 3]])
+    improving = np.array([[True, True, True], [True, False, True], [False, False, False]])
+    util = np.array([[1.0, 2.0, 0.5], [1.0, 3.0, 2.0], [0.0, 0.0, 0.0]])
+    merged = _combine_improving(codes, pos, letters, improving, util)
+    assert merged.tolist() == [[0, 3, 0, 0, 1, 0],  # position 1 takes the better of its two mutants
+                               [0, 0, 1, 0, 0, 1],  # the non-improving mutant at position 3 is left out
+                               [0, 0, 0, 0, 0, 0]]  # no improving mutant: unchanged
+    assert codes.max() == 0  # the input is not modified
+
+
+def test_combined_mutants_climb_a_linear_scorer_in_fewer_calls():
+    rng = np.random.default_rng(1)
+    weight = torch.as_tensor(rng.standard_normal((4, 30)), dtype=torch.float32)
+    scorer = CountingScorer(lambda x: (x * weight).sum((1, 2)))
+    obj = ObjectiveSet([Objective("linear", scorer)])
+    base = dict(method="anneal", n=16, proposals=4, guided=True, guide_temperature=0.0, seed=0)
+    combined = design(obj, Constraints(DNA, 30), DesignSettings(steps=5, combine=True, **base), CPU)
+    assert combined.calls_per_sequence == 5 * 6  # the gradient, 4 mutants and the combination per step
+    assert scorer.seen == 16 + 16 * 5 * 6 + len(combined.codes)
+    single = design(obj, Constraints(DNA, 30), DesignSettings(steps=6, **base), CPU)
+    assert single.calls_per_sequence == 6 * 5  # the same calls
+    assert combined.utility.mean() > single.utility.mean() + 2.0
+
+
 def test_plateau_rule_stops_a_converged_run_and_its_polish():
     obj = ObjectiveSet([Objective("egr2", PWMScorer())])
     full = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=20, lr=0.3, seed=0,
@@ -342,7 +371,8 @@ def test_plateau_rule_stops_a_converged_run_and_its_polish():
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("settings", [dict(method="fast-seqprop"), dict(method="softmax"), dict(method="anneal"),
-                                      dict(method="fast-seqprop", steps=10, polish=10, guided=True, plateau=0.05)])
+                                      dict(method="fast-seqprop", steps=10, polish=10, guided=True, plateau=0.05,
+                                           combine=True)])
 def test_design_runs_on_cuda(settings):
     cuda = torch.device("cuda")
     scorer = PWMScorer().to(cuda)

@@ -64,6 +64,9 @@ def add_arguments(p) -> None:
                         "each single-letter change; one more call per step) instead of at random")
     p.add_argument("--guide-temperature", type=float, default=0.5,
                    help="--guided: randomness of the draw, in units of the gains' spread (0: the top ones)")
+    p.add_argument("--combine", action="store_true",
+                   help="anneal and --polish: also score each chain with all its improving mutants at once (one "
+                        "more call per step) and take it when it beats the best single mutant")
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' or N free (e.g. primers)")
     p.add_argument("--gc-min", type=float)
     p.add_argument("--gc-max", type=float)
@@ -113,7 +116,7 @@ def run(args) -> dict:
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
-                              guided=args.guided, guide_temperature=args.guide_temperature,
+                              guided=args.guided, guide_temperature=args.guide_temperature, combine=args.combine,
                               entropy=args.entropy, restart=args.restart, patience=args.patience,
                               plateau=args.plateau, plateau_window=args.plateau_window,
                               learn_offset=not args.freeze_offset, offset_limit=args.offset_limit,
