@@ -153,6 +153,19 @@ def test_bayesian_decoder_kl_matches_the_closed_form():
     assert gaussian_kl(mu, log_sigma).item() == pytest.approx(3 * (math.log(2) + 0.625 - 0.5))
     assert gaussian_kl(torch.zeros(4), torch.zeros(4)).item() == pytest.approx(0.0, abs=1e-7)
 
+    # the hand-written backward: the same gradients as autograd through torch.distributions, and gradcheck
+    mu, log_sigma = torch.randn(5, 7, dtype=torch.float64), torch.rand(5, 7, dtype=torch.float64) - 2
+    for prior in [(0.0, 1.0), (SPARSITY_MU, SPARSITY_SIGMA)]:
+        a = [mu.clone().requires_grad_(), log_sigma.clone().requires_grad_()]
+        b = [mu.clone().requires_grad_(), log_sigma.clone().requires_grad_()]
+        (3 * gaussian_kl(*a, *prior)).backward()
+        (3 * kl_divergence(Normal(b[0], b[1].exp()), Normal(*prior)).sum()).backward()
+        for x, y in zip(a, b):
+            assert torch.allclose(x.grad, y.grad)
+        assert torch.autograd.gradcheck(lambda m, s: gaussian_kl(m, s, *prior), b)
+    assert gaussian_kl(torch.tensor(0.5), torch.tensor(-1.0)).item() == pytest.approx(
+        kl_divergence(Normal(0.5, math.exp(-1)), Normal(0.0, 1.0)).item())  # 0-d (the temperature)
+
     model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True)
     names = set(model.decoder_parameters())
     assert names == {"decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias", "out_weight",
@@ -262,3 +275,35 @@ def test_map_checkpoints_without_the_key_still_load():
     model = build_vae(config, 21, 12)
     assert not model.bayesian and model.weight_log_sigma is None
     assert not any("log_sigma" in k for k in model.state_dict())
+
+
+@pytest.mark.parametrize("bayesian", [False, True])
+def test_letter_dictionary_factorizes_the_output_weights(tmp_path, bayesian):
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=bayesian,
+                      dictionary=5)
+    assert model.out_weight.shape == (12, 12, 5) and model.dictionary.shape == (5, 21)
+    gate = torch.sigmoid(model.sparsity).repeat(4, 1).unsqueeze(-1)  # (H, L, 1)
+    assert torch.allclose(model.output_weight(), torch.einsum("hlk,ka->hla", model.out_weight, model.dictionary) * gate)
+    x = one_hot(torch.randint(0, 21, (5, 12)), 21)
+    model.train()
+    logits, _, _ = model(x)
+    penalty = model.weight_kl() if bayesian else model.neg_log_prior()
+    (logits.logsumexp(1).sum() + penalty).backward()
+    assert model.dictionary.grad is not None and model.dictionary.grad.abs().sum() > 0
+    if bayesian:
+        assert "dictionary" in model.sample_weights() and model.weight_log_sigma["dictionary"].grad is not None
+    # through the command line, and the setting survives the checkpoint
+    write_alignment(tmp_path / "fam.a2m")
+    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
+    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
+    assert main(["train", "vae", "--data", str(npz), "--out", str(out), "--arch", "mlp", "--steps", "60",
+                 "--set", "encoder_hidden=[32]", "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4",
+                 "--set", "dictionary=6", "--set", f"bayesian_decoder={str(bayesian).lower()}",
+                 "--set", "log_every=10", "--batch-size", "16", "--no-progress", "--device", "cpu"]) == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert metrics["reconstruction"].iloc[-2:].mean() < metrics["reconstruction"].iloc[:2].mean()
+    vae, _ = load_generator(out)
+    assert vae.dictionary.shape == (6, 21)
+    assert main(["train", "vae", "--data", str(npz), "--out", str(tmp_path / "bad"), "--arch", "mlp",
+                 "--set", "dictionary=-1", "--steps", "2", "--no-progress", "--device", "cpu"]) != 0

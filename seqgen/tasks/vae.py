@@ -53,7 +53,7 @@ DEFAULTS = {
     "decoder": "independent", "dilations": [1, 2, 4, 8], "causal_kernel": 3,
     # mlp (family VAE)
     "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
-    "bayesian_decoder": True, "weight_log_sigma_init": -5.0,
+    "bayesian_decoder": True, "weight_log_sigma_init": -5.0, "dictionary": 0,
     # alignments
     "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
     "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000, "free_bits": 0.0,
@@ -67,7 +67,8 @@ def build_vae(config: dict, alphabet_size: int, length: int) -> VAE:
         return FamilyVAE(alphabet_size, length, config["latent_dim"], config["encoder_hidden"],
                          config["decoder_hidden"], config["sparsity"],
                          bayesian=config.get("bayesian_decoder", False),  # absent from older checkpoints
-                         log_sigma_init=config.get("weight_log_sigma_init", -5.0))
+                         log_sigma_init=config.get("weight_log_sigma_init", -5.0),
+                         dictionary=int(config.get("dictionary", 0)))  # absent from older checkpoints
     return ConvVAE(alphabet_size, length, config["latent_dim"], config["channels"], config["blocks"],
                    config["kernel_size"], config["res_scale"], config.get("decoder", "independent"),
                    config.get("dilations", DEFAULTS["dilations"]), config.get("causal_kernel", 3))
@@ -148,8 +149,8 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("setting 'decoder: autoregressive' needs 'arch: conv'")
     if not config["dilations"] or any(int(d) <= 0 for d in config["dilations"]) or config["causal_kernel"] < 2:
         raise SeqgenError("setting 'dilations' must be a list of positive integers and 'causal_kernel' at least 2")
-    if config["free_bits"] < 0:
-        raise SeqgenError("setting 'free_bits' must not be negative")
+    if config["free_bits"] < 0 or config["dictionary"] < 0:
+        raise SeqgenError("settings 'free_bits' and 'dictionary' must not be negative")
     for key in ("latent_dim", "channels", "kernel_size"):
         if config[key] <= 0:
             raise SeqgenError(f"setting {key!r} must be positive, not {config[key]}")
