@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from common import RESULTS, SHARED_DATA, write_json
-from seqgen.data import SequenceSet
+from seqgen.data import SequenceSet, one_hot
 from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming
@@ -80,16 +80,21 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
     return time.perf_counter() - start
 
 
-def run_method(method, objectives, oracle, best_random, n, device, seed):
-    """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
+def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettings:
+    """``METHOD_SETTINGS[method]`` with its steps (or polish steps) set to spend ``budget`` calls per sequence."""
     options = dict(METHOD_SETTINGS[method])
     method = options.pop("method", method)
     if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
         per_step = options["proposals"] + options.get("guided", False)
-        options["polish"] = -(-(max(BUDGETS) - options["steps"] * options.get("samples", 1)) // per_step)
+        options["polish"] = -(-(budget - options["steps"] * options.get("samples", 1)) // per_step)
     else:
-        options["steps"] = max(BUDGETS) // DesignSettings(method=method, **options).calls_per_step
-    settings = DesignSettings(method=method, n=n, seed=seed, **options)
+        options["steps"] = budget // DesignSettings(method=method, **options).calls_per_step
+    return DesignSettings(method=method, n=n, seed=seed, **options)
+
+
+def run_method(method, objectives, oracle, best_random, n, device, seed):
+    """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
+    settings = method_settings(method, n, seed, max(BUDGETS))
     curve, snapshots, t0, last = [], {}, time.perf_counter(), {}
 
     def callback(step, calls, codes):
@@ -132,6 +137,9 @@ def main() -> None:
     parser.add_argument("--predictor-steps", type=int, default=PREDICTOR["steps"])
     parser.add_argument("--probes", type=int, default=20000)
     parser.add_argument("--specificity", nargs=2, default=["EGR2", "KLF1"], metavar=("UP", "DOWN"))
+    parser.add_argument("--specificity-only", action="store_true",
+                        help="only the specificity task, with the predictors kept in --models (seed: the first of "
+                             "--seeds); merge it into the main file with --merge")
     parser.add_argument("--name", default="design", help="results file name (for runs split over processes)")
     parser.add_argument("--merge", nargs="+", metavar="NAME",
                         help="only merge the results files NAME.json (TFs and specificity) into --name.json")
@@ -153,6 +161,13 @@ def main() -> None:
     device = select_device("auto")
     results = {"protocol": {"probes": args.probes, "n": args.n, "budgets": BUDGETS, "predictor": PREDICTOR,
                             "methods": METHOD_SETTINGS, "device": str(device)}, "tfs": {}}
+    if args.specificity_only:
+        if not args.models:
+            raise SystemExit("--specificity-only needs --models (the folder that kept the predictors)")
+        results["specificity"] = specificity(*args.specificity, Path(args.models), args.seeds[0], args.n, device,
+                                             folder, args.methods, args.probes)
+        write_json(args.name, results)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         models = Path(args.models) if args.models else Path(tmp)
         for tf in args.tfs:
@@ -182,7 +197,8 @@ def main() -> None:
             write_json(args.name, results)  # after every TF, so a partial run still leaves its figures
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
-            results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder)
+            results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder,
+                                                 args.methods, args.probes)
     write_json(args.name, results)
     summarize(results)
     (RESULTS / f"{args.name}.md").write_text(markdown(results))
@@ -210,19 +226,43 @@ def merge(names: list[str], out: str) -> dict:
     return merged
 
 
-def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder) -> dict:
-    """Design for ``up`` and against ``down`` (Fast SeqProp, 200 calls); score the designs with both oracles."""
+def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder, methods, probes: int,
+                budget: int = 200) -> dict:
+    """Design for ``up`` and against ``down`` with each method at ``budget`` calls; score the designs with
+    both oracles, against random probes. Two ways to say "not ``down``" (weight 1 each): ``min`` (minimize
+    its prediction) and ``below`` (penalize it only above its mean prediction on random probes,
+    ``seqgen design --avoid-below``).
+
+    Per method and formulation: each oracle's mean occupancy; ``up_hits``, the up TF's hit fraction (the
+    main protocol's definition); ``specific``, the fraction that is an up hit AND scores below the down
+    oracle's median random probe.
+    """
     oracles = {tf: KmerOracle.from_file(tfbind8_path(folder, tf)) for tf in (up, down)}
-    objectives = ObjectiveSet([Objective(up, load_predictor(models / f"{up}_{seed}", device).score),
-                               Objective(down, load_predictor(models / f"{down}_{seed}", device).score, "min")])
-    settings = DesignSettings(method="fast-seqprop", n=n, steps=200, seed=seed, **METHOD_SETTINGS["fast-seqprop"])
-    codes = design(objectives, Constraints("dna", LENGTH), settings, device).codes
-    random = np.random.default_rng(1).integers(0, 4, (n, LENGTH)).astype(np.uint8)
-    out = {"up": up, "down": down, "designs": len(codes)}
-    for tf, oracle in oracles.items():
-        out[tf] = {"designs": float(oracle.occupancy(codes).mean()), "random": float(oracle.occupancy(random).mean())}
-    print(f"specificity {up} up / {down} down: " + ", ".join(
-        f"{tf} designs {v['designs']:.2f} vs random {v['random']:.2f}" for tf, v in out.items() if isinstance(v, dict)))
+    up_model, down_model = (load_predictor(models / f"{tf}_{seed}", device) for tf in (up, down))
+    best_random = make_training_set(oracles[up], probes, seed=0)[1]
+    random = np.random.default_rng(1).integers(0, 4, (probes, LENGTH)).astype(np.uint8)
+    down_median = float(np.median(oracles[down].occupancy(random)))
+    with torch.no_grad():
+        level = float(torch.cat([down_model.score(torch.as_tensor(one_hot(chunk, 4), device=device))[0].cpu()
+                                 for chunk in np.array_split(random, 20)]).mean())
+    formulations = {"min": Objective(down, down_model.score, "min"),
+                    "below": Objective(down, down_model.score, "below", target=level)}
+    out = {"up": up, "down": down, "seed": seed, "budget": budget, "designs": n,
+           "random": {tf: float(o.occupancy(random).mean()) for tf, o in oracles.items()},
+           "down_median_random": down_median, "below_level": level, "methods": {}}
+    for method in methods:
+        for form, against in formulations.items():
+            objectives = ObjectiveSet([Objective(up, up_model.score), against])
+            start = time.perf_counter()
+            result = design(objectives, Constraints("dna", LENGTH), method_settings(method, n, seed, budget), device)
+            up_occ, down_occ = oracles[up].occupancy(result.codes), oracles[down].occupancy(result.codes)
+            up_hits = (up_occ > best_random) & (oracles[up].max_escore(result.codes) > 0.45)
+            out["methods"][f"{method} ({form})"] = {
+                up: float(up_occ.mean()), down: float(down_occ.mean()), "up_hits": float(up_hits.mean()),
+                "specific": float((up_hits & (down_occ < down_median)).mean()),
+                "calls_used": result.calls_per_sequence, "seconds": round(time.perf_counter() - start, 1)}
+            print(f"specificity {up} up / {down} down, {method} ({form}): "
+                  + json.dumps(out["methods"][f"{method} ({form})"]), flush=True)
     return out
 
 
@@ -248,6 +288,7 @@ def markdown(results) -> str:
                          + " / ".join(str(r["calls_to_95"]) for r in runs) + ") | "
                          + f"{np.mean([get(r, mid)['mean_pairwise_hamming'] for r in runs]):.1f} |")
     main_tfs = [tf for tf in results["tfs"] if tf != "KLF1"]
+    lines += specificity_markdown(results.get("specificity"))
     lines += ["", f"| method | seed | mean hits @{mid} over {', '.join(main_tfs)} | lowest TF |", "|---|---|---|---|"]
     methods = dict.fromkeys(r["method"] for tf in main_tfs for r in results["tfs"][tf]["runs"])
     seeds = sorted({r["seed"] for tf in main_tfs for r in results["tfs"][tf]["runs"]})
@@ -258,6 +299,20 @@ def markdown(results) -> str:
             if len(hits) == len(main_tfs):
                 lines.append(f"| {method} | {seed} | {np.mean(hits):.2f} | {min(hits):.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def specificity_markdown(spec: dict | None) -> list[str]:
+    """The specificity task's table (one row per method), or nothing for a run without it (or an older format)."""
+    if not spec or "methods" not in spec:
+        return []
+    up, down = spec["up"], spec["down"]
+    lines = ["", f"Specificity: {up} up, {down} down, seed {spec['seed']}, {spec['designs']} designs, "
+                 f"{spec['budget']} calls; random probes: {up} {spec['random'][up]:.2f}, {down} {spec['random'][down]:.2f}",
+             "", f"| method | {up} oracle | {down} oracle | {up} hits | specific (hit, {down} below random median) |",
+             "|---|---|---|---|---|"]
+    for method, m in spec["methods"].items():
+        lines.append(f"| {method} | {m[up]:.2f} | {m[down]:.2f} | {m['up_hits']:.2f} | {m['specific']:.2f} |")
+    return lines
 
 
 def summarize(results) -> None:

@@ -107,6 +107,24 @@ def test_two_objectives_bind_a_not_b():
     assert egr2.mean() > random_mean(a) + 3 and klf1.mean() < random_mean(b)
 
 
+def test_avoid_below_a_level_keeps_more_of_the_main_objective():
+    """``below``: B pays only above the level, so A is not traded away to push B further down."""
+    below = Objective("b", None, "below", target=1.0, conservative=0.5)
+    mean, std = torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.0, 0.0, 2.0])
+    assert torch.equal(below.utility(mean, std), torch.tensor([0.0, 0.0, -2.0]))
+    with pytest.raises(ValueError):
+        Objective("b", None, "below")
+    a, b = PWMScorer("MA0472.2"), PWMScorer("MA0493.3")  # EGR2 up, KLF1 down
+    level = random_mean(b)
+    settings = DesignSettings(method="fast-seqprop", n=16, steps=80, lr=0.3)
+    minimized = design(ObjectiveSet([Objective("egr2", a), Objective("klf1", b, "min", weight=3.0)]),
+                       Constraints(DNA, 30), settings, CPU)
+    capped = design(ObjectiveSet([Objective("egr2", a), Objective("klf1", b, "below", weight=3.0, target=level)]),
+                    Constraints(DNA, 30), settings, CPU)
+    assert capped.predictions["egr2"][0].mean() > minimized.predictions["egr2"][0].mean()
+    assert capped.predictions["klf1"][0].mean() < level + 1
+
+
 def test_conservative_objective_prefers_agreement():
     class Ensemble(torch.nn.Module):
         """mean = PWM score; std grows with the number of G letters (an 'uncertain' region)."""

@@ -27,6 +27,8 @@ def add_arguments(p) -> None:
     p.add_argument("--avoid", action="append", default=[], metavar="DIR",
                    help="another predictor whose prediction is minimized (e.g. bind A, not B); repeatable")
     p.add_argument("--avoid-weight", type=float, default=1.0)
+    p.add_argument("--avoid-below", type=float, metavar="VALUE",
+                   help="penalize an --avoid predictor only above VALUE (its units) instead of minimizing it")
     p.add_argument("--conservative", type=float, default=0.0, metavar="K",
                    help="maximize mean - K * std of the ensemble (designs where the members agree)")
     p.add_argument("--generator", help="generator folder (vae or gan), for --method latent and --naturalness")
@@ -107,7 +109,9 @@ def run(args) -> dict:
         if (other.alphabet.name, other.length) != (alphabet.name, length):
             raise SeqgenError(f"predictor {path} works on {other.alphabet.name} of length {other.length}, but "
                               f"the design is for {alphabet.name} of length {length}")
-        objectives.append(Objective(f"avoid{i + 1}", other.score, "min", args.avoid_weight, None, args.conservative))
+        direction = "min" if args.avoid_below is None else "below"
+        objectives.append(Objective(f"avoid{i + 1}", other.score, direction, args.avoid_weight, args.avoid_below,
+                                    args.conservative))
         predictors[f"avoid{i + 1}"] = other
     if args.naturalness:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",

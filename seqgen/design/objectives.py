@@ -6,7 +6,9 @@ Each objective turns a prediction into a utility to maximize:
 
 - ``max``: ``mean - k * std`` (``k`` = ``conservative``; k > 0 keeps designs where the ensemble agrees);
 - ``min``: ``-mean - k * std``;
-- ``target``: ``-|mean - target| - k * std``.
+- ``target``: ``-|mean - target| - k * std``;
+- ``below``: ``-max(0, mean + k * std - target)``: no reward for going lower, a penalty above
+  ``target`` (bind A *but not B*: B only has to stay below a level, e.g. that of random sequences).
 
 Several objectives (bind A, not B) combine as a weighted sum, each reported on its own.
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-DIRECTIONS = ("max", "min", "target")
+DIRECTIONS = ("max", "min", "target", "below")
 
 
 def as_mean_std(output) -> tuple[torch.Tensor, torch.Tensor]:
@@ -42,8 +44,8 @@ class Objective:
     def __post_init__(self):
         if self.direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
-        if self.direction == "target" and self.target is None:
-            raise ValueError(f"objective {self.name!r}: direction 'target' needs a target value")
+        if self.direction in ("target", "below") and self.target is None:
+            raise ValueError(f"objective {self.name!r}: direction {self.direction!r} needs a target value")
 
     def utility(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
         """``(B,)`` utility to maximize."""
@@ -51,6 +53,8 @@ class Objective:
             core = mean
         elif self.direction == "min":
             core = -mean
+        elif self.direction == "below":
+            return -(mean + self.conservative * std - self.target).clamp(min=0)
         else:
             core = -(mean - self.target).abs()
         return core - self.conservative * std
