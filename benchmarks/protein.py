@@ -16,6 +16,9 @@ posterior means and records that Spearman as ``spearman_posterior_mean``. ``--se
 steps=N`` with a large ``--minutes`` fixes the number of training steps, so that
 runs compare at the same steps whatever the machine's load. ``--score-at 6000,12000,20000``
 trains once to the largest count and scores at each (stored as runs with ``steps`` set).
+``--rescore DIR`` scores a model kept with ``--keep-model`` again (e.g. with more ``--samples``), trains
+nothing and stores nothing: it prints the Spearman figures. ``--ensemble A.tsv B.tsv ...`` prints the
+Spearman of the mean score over stored per-mutant tables (models of different settings, not only seeds).
 
 Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/protein.py --seed 0 [--minutes 10]
 [--set encoder_hidden=[1000,1000]] [--samples 400] [--set bayesian_decoder=false]``
@@ -150,6 +153,10 @@ def main() -> None:
     p.add_argument("--score-at", type=lambda v: sorted(int(x) for x in v.split(",")), metavar="N1,N2,...",
                    help="train to each of these step counts in turn and score the mutants at each (a learning "
                         "curve for the cost of the longest run); each stage is stored as a run with steps=N")
+    p.add_argument("--rescore", metavar="DIR",
+                   help="score the model.pt kept in DIR (with --keep-model) again and print the figures; no training")
+    p.add_argument("--ensemble", nargs="+", metavar="TSV",
+                   help="only print the Spearman of the scores averaged over these per-mutant tables")
     p.add_argument("--device", default="cpu")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="VAE setting (arch is mlp)")
     args = p.parse_args()
@@ -161,8 +168,32 @@ def main() -> None:
     for item in args.set:
         key, _, value = item.partition("=")
         user[key] = yaml.safe_load(value)
+    if args.rescore:
+        rescore(args)
+        return
+    if args.ensemble:
+        tables = [pd.read_csv(path, sep="\t") for path in args.ensemble]
+        if any(not t["mutant"].equals(tables[0]["mutant"]) for t in tables):
+            sys.exit("--ensemble: the tables do not list the same mutants in the same order")
+        single = [float(spearmanr(t["vae"], t["measured"]).statistic) for t in tables]
+        mean = np.mean([t["vae"] for t in tables], axis=0)
+        print(json.dumps({"tables": args.ensemble, "single_spearman": single,
+                          "ensemble_spearman": float(spearmanr(mean, tables[0]["measured"]).statistic)}, indent=1))
+        return
     for run in train_and_score(args, user):
         store(run)
+
+
+def rescore(args) -> None:
+    """Score a kept model again (``--samples``, ``--weight-samples``, ``--seed``); prints, stores nothing."""
+    global SCORES
+    model, payload = load_generator(Path(args.rescore) / "model.pt", select_device(args.device))
+    data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
+    dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
+    dms = dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
+    SCORES = Path(args.rescore)  # the per-mutant table goes next to the model
+    record = score(args, {"rescored": args.rescore, "samples": args.samples}, model, payload["family"], dms)
+    print(json.dumps({**record, "settings": payload["config"]}, indent=1))
 
 
 def store(run: dict) -> None:
