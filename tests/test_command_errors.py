@@ -5,6 +5,7 @@ import os
 import stat
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -157,3 +158,21 @@ def test_design_cli_takes_the_guided_polish_and_the_plateau_rule(models, tmp_pat
     steps = summary["stopped_at"]  # the plateau rule ends the polish long before its 100 steps
     assert steps is not None and 10 < steps < 110
     assert summary["calls_per_sequence"] == 10 + (steps - 10) * 5  # each guided step: 4 mutants + the gradient
+
+
+def test_design_cli_avoid_below_caps_the_avoided_prediction(models, tmp_path):
+    """The same predictor to raise and, twice as strongly, to keep below a level between its reachable low and
+    high: the designs settle near that level instead of at either end."""
+    p = str(models / "predictor")
+
+    def run(name, *extra):
+        (tmp_path / name).mkdir()
+        assert main(["design", "--predictor", p, *extra, "--n", "16", "--steps", "60", "--seed", "1",
+                     "--out", str(tmp_path / name / "d.fasta")]) == 0
+        return pd.read_csv(tmp_path / name / "designs.tsv", sep="\t")
+
+    high, low = run("high")["score_mean"].mean(), run("low", "--direction", "min")["score_mean"].mean()
+    level = (high + low) / 2
+    capped = run("capped", "--avoid", p, "--avoid-weight", "2", "--avoid-below", str(level))
+    assert np.allclose(capped["score_mean"], capped["avoid1_mean"])
+    assert abs(capped["score_mean"].mean() - level) < 0.25 * (high - low)
