@@ -293,17 +293,38 @@ def test_letter_dictionary_factorizes_the_output_weights(tmp_path, bayesian):
     assert model.dictionary.grad is not None and model.dictionary.grad.abs().sum() > 0
     if bayesian:
         assert "dictionary" in model.sample_weights() and model.weight_log_sigma["dictionary"].grad is not None
-    # through the command line, and the setting survives the checkpoint
+    # a negative size is refused (training through the command line: test_family_vae_with_a_dictionary_...)
     write_alignment(tmp_path / "fam.a2m")
-    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
+    npz = tmp_path / "fam.npz"
     main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
-    assert main(["train", "vae", "--data", str(npz), "--out", str(out), "--arch", "mlp", "--steps", "60",
-                 "--set", "encoder_hidden=[32]", "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4",
-                 "--set", "dictionary=6", "--set", f"bayesian_decoder={str(bayesian).lower()}",
-                 "--set", "log_every=10", "--batch-size", "16", "--no-progress", "--device", "cpu"]) == 0
-    metrics = pd.read_csv(out / "metrics.csv")
-    assert metrics["reconstruction"].iloc[-2:].mean() < metrics["reconstruction"].iloc[:2].mean()
-    vae, _ = load_generator(out)
-    assert vae.dictionary.shape == (6, 21)
     assert main(["train", "vae", "--data", str(npz), "--out", str(tmp_path / "bad"), "--arch", "mlp",
                  "--set", "dictionary=-1", "--steps", "2", "--no-progress", "--device", "cpu"]) != 0
+
+
+def _train_family_vae_on(device: str, tmp_path):
+    write_alignment(tmp_path / "fam.a2m")
+    npz, out = tmp_path / "fam.npz", tmp_path / f"vae-{device}"
+    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
+    assert main(["train", "vae", "--data", str(npz), "--out", str(out), "--arch", "mlp", "--steps", "80",
+                 "--set", "encoder_hidden=[32]", "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4",
+                 "--set", "dictionary=6", "--set", "log_every=10", "--batch-size", "16", "--no-progress",
+                 "--device", device]) == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert metrics["loss"].iloc[-2:].mean() < metrics["loss"].iloc[:2].mean()
+    on_device, _ = load_generator(out, device)
+    on_cpu, _ = load_generator(out, "cpu")
+    assert on_cpu.dictionary.shape == (6, 21) and on_cpu.bayesian  # the settings survive the checkpoint
+    assert on_device.weight_kl().item() == pytest.approx(on_cpu.weight_kl().item(), rel=1e-4)
+    x = one_hot(torch.randint(0, 21, (5, 16)), 21)
+    eps = torch.randn(7, 4)
+    assert torch.allclose(on_device.elbo(x.to(device), eps.to(device)).cpu(), on_cpu.elbo(x, eps), atol=1e-3)
+
+
+def test_family_vae_with_a_dictionary_trains_and_reloads(tmp_path):
+    _train_family_vae_on("cpu", tmp_path)
+
+
+@pytest.mark.gpu
+def test_family_vae_trains_on_cuda(tmp_path):
+    """The variational decoder's closed-form KL, the dictionary and the ELBO on CUDA match the CPU."""
+    _train_family_vae_on("cuda", tmp_path)
