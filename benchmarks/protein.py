@@ -67,14 +67,19 @@ def scores_path(seed: int, settings: dict) -> Path:
     return SCORES / f"seed{seed}-{tag}.tsv"
 
 
+def load_family_and_scan():
+    """The alignment (a SequenceSet) and the scan's mutants with a value in COLUMN at match columns."""
+    data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
+    dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
+    return data, dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
+
+
 def train_and_score(args, user: dict):
     """Train one seed and score the mutants; with ``--score-at``, score at each of those steps
     (training resumes from the previous stage's checkpoint, exactly as an uninterrupted run).
     Yields one run record per scored stage, as soon as it is scored."""
     device = select_device(args.device)
-    data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
-    dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
-    dms = dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
+    data, dms = load_family_and_scan()
     stages = args.score_at or [None]
     trained = 0.0
     with tempfile.TemporaryDirectory() as out:
@@ -102,8 +107,9 @@ def train_and_score(args, user: dict):
                    "final_weight_kl": result.last_metrics.get("weight_kl")}
 
 
-def score(args, user: dict, model, family: dict, dms: pd.DataFrame) -> dict:
-    """Score the mutants of ``dms`` with ``model``; writes the scores table, returns the Spearman figures."""
+def score(args, user: dict, model, family: dict, dms: pd.DataFrame, out: Path | None = None) -> dict:
+    """Score the mutants of ``dms`` with ``model``; writes the scores table (to ``out``, default the run's
+    ``scores_path``), returns the Spearman figures."""
     focus = np.asarray(family["focus_codes"], np.uint8)
     codes = apply_mutants(focus, parse_mutants(dms["mutant"], family["focus_positions"], focus))
     t1 = time.perf_counter()
@@ -116,9 +122,10 @@ def score(args, user: dict, model, family: dict, dms: pd.DataFrame) -> dict:
             means = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=0)
             extra["spearman_posterior_mean"] = float(spearmanr(means, dms[COLUMN]).statistic)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
-    SCORES.mkdir(parents=True, exist_ok=True)
+    out = scores_path(args.seed, user) if out is None else out
+    out.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"mutant": dms["mutant"], "measured": dms[COLUMN], "vae": vae, "site_independent": site}).to_csv(
-        scores_path(args.seed, user), sep="\t", index=False)
+        out, sep="\t", index=False)
     return {"seed": args.seed, "settings": user, "score_seconds": round(score_s, 1), "samples": args.samples,
             "neff": round(family["neff"], 1), "n_sequences": family["n_sequences"], "n_mutants": len(dms),
             "spearman": float(spearmanr(vae, dms[COLUMN]).statistic),
@@ -186,13 +193,10 @@ def main() -> None:
 
 def rescore(args) -> None:
     """Score a kept model again (``--samples``, ``--weight-samples``, ``--seed``); prints, stores nothing."""
-    global SCORES
     model, payload = load_generator(Path(args.rescore) / "model.pt", select_device(args.device))
-    data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
-    dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
-    dms = dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
-    SCORES = Path(args.rescore)  # the per-mutant table goes next to the model
-    record = score(args, {"rescored": args.rescore, "samples": args.samples}, model, payload["family"], dms)
+    _, dms = load_family_and_scan()
+    record = score(args, {"rescored": args.rescore}, model, payload["family"], dms,
+                   out=Path(args.rescore) / f"scores-seed{args.seed}-samples{args.samples}.tsv")
     print(json.dumps({**record, "settings": payload["config"]}, indent=1))
 
 

@@ -51,6 +51,8 @@ def cases(m, out):
         ("sample: a predictor is not a generator", ["sample", "--model", p, "--n", "5", "--out", out],
          "holds a predictor model"),
         ("design: a vae is not a predictor", ["design", "--predictor", v, "--out", out], "holds a vae model"),
+        ("design: --avoid-below without --avoid", ["design", "--predictor", p, "--avoid-below", "0.5", "--out", out],
+         "--avoid-below needs an --avoid predictor"),
         ("predict: wrong length", ["predict", "--model", p, "--input", str(m / "len35.fa"), "--out", out],
          "length"),
         ("predict: wrong alphabet", ["predict", "--model", p, "--input", str(m / "protein.fa"), "--out", out],

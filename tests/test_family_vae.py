@@ -278,7 +278,7 @@ def test_map_checkpoints_without_the_key_still_load():
 
 
 @pytest.mark.parametrize("bayesian", [False, True])
-def test_letter_dictionary_factorizes_the_output_weights(tmp_path, bayesian):
+def test_letter_dictionary_factorizes_the_output_weights(tmp_path, capsys, bayesian):
     torch.manual_seed(0)
     model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=bayesian,
                       dictionary=5)
@@ -299,6 +299,8 @@ def test_letter_dictionary_factorizes_the_output_weights(tmp_path, bayesian):
     main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
     assert main(["train", "vae", "--data", str(npz), "--out", str(tmp_path / "bad"), "--arch", "mlp",
                  "--set", "dictionary=-1", "--steps", "2", "--no-progress", "--device", "cpu"]) != 0
+    assert "setting 'dictionary' must not be negative" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def _train_family_vae_on(device: str, tmp_path):

@@ -93,6 +93,8 @@ def run(args) -> dict:
         raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
     if args.direction == "target" and args.target is None:
         raise SeqgenError("--direction target needs --target VALUE")
+    if args.avoid_below is not None and not args.avoid:
+        raise SeqgenError("--avoid-below needs an --avoid predictor to hold below it")
     generator = _load_generator(args, device)
     objectives, predictors = [], {}
     main = load_predictor(args.predictor, device) if args.predictor else None

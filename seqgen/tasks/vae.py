@@ -149,8 +149,9 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("setting 'decoder: autoregressive' needs 'arch: conv'")
     if not config["dilations"] or any(int(d) <= 0 for d in config["dilations"]) or config["causal_kernel"] < 2:
         raise SeqgenError("setting 'dilations' must be a list of positive integers and 'causal_kernel' at least 2")
-    if config["free_bits"] < 0 or config["dictionary"] < 0:
-        raise SeqgenError("settings 'free_bits' and 'dictionary' must not be negative")
+    for key in ("free_bits", "dictionary"):
+        if config[key] < 0:
+            raise SeqgenError(f"setting {key!r} must not be negative, not {config[key]}")
     for key in ("latent_dim", "channels", "kernel_size"):
         if config[key] <= 0:
             raise SeqgenError(f"setting {key!r} must be positive, not {config[key]}")
