@@ -13,6 +13,9 @@ one step does. The engine supplies everything else, the same way for all:
 - ``metrics.csv`` (one row every ``log_every`` steps), a tqdm progress bar;
 - a guard that stops on NaN/inf with the step named, keeping the last good checkpoint;
 - ``max_time`` (minutes): stop cleanly with a usable model;
+- ``ema``: an exponential moving average of the weights (:class:`WeightAverage`),
+  kept in the checkpoint and written as ``model.pt`` (less step-to-step noise in
+  a model stopped early, e.g. by ``max_time``);
 - early stopping on a validation score when the task has one;
 - data parallel over GPUs under ``torchrun`` (DistributedDataParallel).
 """
@@ -51,6 +54,7 @@ class TrainSettings:
     amp: bool = True  #: bf16 autocast on CUDA
     compile: bool = False  #: torch.compile the modules
     progress: bool = True
+    ema: float | None = None  #: decay of an exponential moving average of the weights, written to model.pt
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
@@ -58,6 +62,45 @@ class TrainSettings:
                 raise SeqgenError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
         if self.max_time is not None and self.max_time <= 0:
             raise SeqgenError(f"max-time must be positive, not {self.max_time}")
+        if self.ema is not None and (isinstance(self.ema, bool) or not isinstance(self.ema, (int, float))
+                                     or not 0 < self.ema < 1):
+            raise SeqgenError(f"setting 'ema' must lie between 0 and 1, not {self.ema}")
+        if self.ema is not None and (self.eval_every or self.patience):
+            raise SeqgenError("setting 'ema' cannot be combined with validation and early stopping "
+                              "(eval_every, patience): model.pt would hold two different snapshots")
+
+
+class WeightAverage:
+    """Exponential moving average of every module's floating-point state (Polyak averaging).
+
+    After step ``t`` each average moves towards the live value by ``1 - min(decay, (1 + t) / (10 + t))``
+    (the short early horizon keeps the random initial weights from lingering); integer state (counters)
+    is copied. ``state_dict()`` has the modules' own layout, so it loads as the model.
+    """
+
+    def __init__(self, modules: dict[str, nn.Module], decay: float):
+        self.modules, self.decay = modules, decay
+        self.shadow = {name: {k: v.detach().clone() for k, v in m.state_dict().items()}
+                       for name, m in modules.items()}
+
+    @torch.no_grad()
+    def update(self, step: int) -> None:
+        weight = 1.0 - min(self.decay, (1 + step) / (10 + step))
+        for name, module in self.modules.items():
+            live, shadow = module.state_dict(), self.shadow[name]
+            floats = [k for k, v in live.items() if v.is_floating_point()]
+            torch._foreach_lerp_([shadow[k] for k in floats], [live[k] for k in floats], weight)
+            for k, v in live.items():
+                if not v.is_floating_point():
+                    shadow[k].copy_(v)
+
+    def state_dict(self) -> dict:
+        return self.shadow
+
+    def load_state_dict(self, states: dict) -> None:
+        for name, state in states.items():
+            for k, v in state.items():
+                self.shadow[name][k].copy_(v)
 
 
 class TrainingDiverged(SeqgenError):
@@ -196,6 +239,7 @@ class Trainer:
         self.model_extra = model_extra or {}
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
+        self.average: WeightAverage | None = None
 
     # ------------------------------------------------------------ files
     def _payload(self, states: dict | None = None) -> dict:
@@ -209,7 +253,7 @@ class Trainer:
         payload = self._payload()
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
                        rng=_rng_state(ctx.generator), settings=asdict(self.settings),
-                       best=best)
+                       best=best, ema=self.average.state_dict() if self.average else None)
         save_checkpoint(self.out / "checkpoint.pt", payload)
         _write_metrics(self.out / "metrics.csv", self.rows)
         self._last_saved = step
@@ -217,7 +261,7 @@ class Trainer:
     def _save_model(self, best: dict | None) -> None:
         if self.rank != 0:
             return
-        states = best["state_dict"] if best else None
+        states = best["state_dict"] if best else self.average.state_dict() if self.average else None
         save_checkpoint(self.out / "model.pt", self._payload(states))
 
     def _resume(self, ctx: Context) -> tuple[int, dict | None]:
@@ -230,6 +274,11 @@ class Trainer:
         for name, opt in self.task.optimizers().items():
             opt.load_state_dict(payload["optimizers"][name])
         _set_rng_state(ctx.generator, payload["rng"])
+        if self.average:
+            if payload.get("ema") is None:
+                raise SeqgenError("cannot resume with 'ema': the checkpoint has no weight average",
+                                  self.out / "checkpoint.pt")
+            self.average.load_state_dict(payload["ema"])
         step = int(payload["step"])
         self.rows = _read_metrics(self.out / "metrics.csv", step)
         self._last_saved = step
@@ -246,6 +295,7 @@ class Trainer:
         generator.manual_seed(s.seed + self.rank)
         ctx = Context(device, s, generator, self.world_size, self.rank)
         self.task.prepare(ctx)
+        self.average = WeightAverage(self.task.modules(), s.ema) if s.ema else None
         self.rows: list[dict] = []
         self._last_saved = 0
         start, best = 0, None
@@ -267,6 +317,8 @@ class Trainer:
                    desc=self.task.kind, dynamic_ncols=True, leave=False)
         for step in range(start + 1, s.steps + 1):
             metrics = self.task.train_step(step, ctx)
+            if self.average:
+                self.average.update(step)
             seqs += self.task.sequences_per_step(s)
             bar.update(1)
             log_now = step % s.log_every == 0 or step == s.steps

@@ -330,3 +330,44 @@ def test_family_vae_with_a_dictionary_trains_and_reloads(tmp_path):
 def test_family_vae_trains_on_cuda(tmp_path):
     """The variational decoder's closed-form KL, the dictionary and the ELBO on CUDA match the CPU."""
     _train_family_vae_on("cuda", tmp_path)
+
+
+def test_gaps_as_missing_data(tmp_path, capsys):
+    """``gaps: missing``: gap positions add nothing to log p(x|z), the encoder reads them as zeros, no gap is
+    sampled; trained from the command line and refused where it has no meaning."""
+    from seqgen.protein import GAP
+
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], missing=GAP).eval()
+    codes = torch.randint(0, 20, (4, 12))
+    gapped = codes.clone()
+    gapped[:, 3:6] = GAP
+    x, xg = one_hot(codes, 21), one_hot(gapped, 21)
+    z = torch.randn(2, 4, 3)
+    log_px, log_px_gapped = model._log_px(x, z), model._log_px(xg, z)
+    probs = model.decode(z[0])
+    assert torch.allclose(probs[:, :20].sum(1), torch.ones(4, 12)) and probs[:, GAP].max() < 1e-6
+    per_position = torch.log_softmax(model.logits(z.reshape(8, 3)), 1).view(2, 4, 21, 12)
+    at_gaps = (x.unsqueeze(0) * per_position)[..., 3:6].sum((2, 3))  # what the residues there scored
+    assert torch.allclose(log_px_gapped, log_px - at_gaps, atol=1e-4)  # the gaps themselves add nothing
+    blank = x.clone()
+    blank[:, :, 3:6] = 0
+    assert torch.allclose(model.encode(xg)[0], model.encode(blank)[0])
+    assert int((model.sample(50) == GAP).sum()) == 0
+
+    write_alignment(tmp_path / "fam.a2m")
+    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
+    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
+    args = ["train", "vae", "--data", str(npz), "--arch", "mlp", "--steps", "40", "--set", "encoder_hidden=[32]",
+            "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4", "--set", "log_every=10",
+            "--batch-size", "16", "--no-progress", "--device", "cpu"]
+    assert main([*args, "--out", str(out), "--set", "gaps=missing"]) == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert metrics["loss"].iloc[-2:].mean() < metrics["loss"].iloc[:2].mean()
+    reloaded, _ = load_generator(out)
+    assert reloaded.missing == GAP
+    assert main([*args, "--out", str(tmp_path / "bad"), "--set", "gaps=ignored"]) != 0
+    assert "setting 'gaps' must be one of letter, missing" in capsys.readouterr().err
+    conv = ["conv" if a == "mlp" else a for a in args]
+    assert main([*conv, "--out", str(tmp_path / "bad"), "--set", "gaps=missing"]) != 0
+    assert "'gaps: missing' needs 'arch: mlp'" in capsys.readouterr().err and not (tmp_path / "bad").exists()

@@ -115,6 +115,40 @@ def test_bad_settings_are_refused():
         TrainSettings(batch_size=-1)
 
 
+def test_weight_average_follows_the_decay_and_resumes_exactly(tmp_path):
+    from seqgen.training import WeightAverage
+
+    layer = nn.Linear(2, 1)
+    with torch.no_grad():
+        layer.weight.fill_(0.0)
+    average = WeightAverage({"m": layer}, decay=0.5)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    average.update(step=100)  # decay min(0.5, 101 / 110) = 0.5: halfway
+    assert torch.allclose(average.state_dict()["m"]["weight"], torch.full((1, 2), 0.5))
+    average.update(step=0)  # early steps: decay (1 + 0) / 10 = 0.1, nearly the live value
+    assert torch.allclose(average.state_dict()["m"]["weight"], torch.full((1, 2), 0.95))
+
+    task, _ = run(tmp_path / "a", 40, ema=0.9)
+    model = load_checkpoint(tmp_path / "a" / "model.pt", kind="toy")["state_dict"]["model"]["weight"]
+    checkpoint = load_checkpoint(tmp_path / "a" / "checkpoint.pt", kind="toy")
+    assert torch.equal(checkpoint["ema"]["model"]["weight"], model)
+    assert not torch.equal(model, task.model.weight.detach())  # model.pt holds the average, not the last step
+    assert (model - task.model.weight.detach()).abs().max() < 0.2  # ... of weights near the last ones
+    run(tmp_path / "b", 20, ema=0.9)
+    run(tmp_path / "b", 40, resume=True, ema=0.9)
+    resumed = load_checkpoint(tmp_path / "b" / "model.pt", kind="toy")["state_dict"]["model"]["weight"]
+    assert torch.equal(model, resumed)
+    with pytest.raises(SeqgenError, match="no weight average"):
+        run(tmp_path / "c", 20)
+        run(tmp_path / "c", 30, resume=True, ema=0.9)
+    for bad in (1.0, 0, True, "0.9"):
+        with pytest.raises(SeqgenError, match="'ema' must lie between 0 and 1"):
+            TrainSettings(ema=bad)
+    with pytest.raises(SeqgenError, match="'ema' cannot be combined with validation"):
+        TrainSettings(ema=0.9, eval_every=10, patience=3)
+
+
 def test_device_selection():
     assert select_device("cpu").type == "cpu"
     assert select_device("auto").type in ("cpu", "cuda", "mps")

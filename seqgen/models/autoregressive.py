@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqgen.models.markov import MarkovOffset
 from seqgen.nn import LatentToSequence
 
 
@@ -79,16 +80,25 @@ class AutoregressiveDecoder(nn.Module):
         One causal block per entry (e.g. ``[1, 2, 4, 8]``).
     causal_kernel : int
         Kernel size of the causal convolutions (input layer and blocks).
+    markov_order : int
+        With ``m > 0``, a fixed order-``m`` Markov chain (:class:`~seqgen.models.markov.MarkovOffset`,
+        counted on the training data by :meth:`fit_markov`) is added to the logits and the network's
+        output layer starts at zero: the decoder starts as the chain and learns what it misses.
     """
 
     def __init__(self, latent_dim: int, alphabet_size: int, length: int, channels: int = 64, blocks: int = 1,
-                 kernel_size: int = 5, scale: float = 0.3, dilations=(1, 2, 4, 8), causal_kernel: int = 3):
+                 kernel_size: int = 5, scale: float = 0.3, dilations=(1, 2, 4, 8), causal_kernel: int = 3,
+                 markov_order: int = 0):
         super().__init__()
         self.alphabet_size, self.length = alphabet_size, length
         self.context = LatentToSequence(latent_dim, channels, length, channels, blocks, kernel_size, scale)
         self.inp = CausalConv1d(alphabet_size, channels, causal_kernel)
         self.blocks = nn.ModuleList(CausalBlock(channels, causal_kernel, int(d), scale) for d in dilations)
         self.out = nn.Sequential(nn.ReLU(), nn.Conv1d(channels, alphabet_size, 1))
+        self.markov = MarkovOffset(alphabet_size, markov_order) if markov_order > 0 else None
+        if self.markov is not None:
+            nn.init.zeros_(self.out[1].weight)
+            nn.init.zeros_(self.out[1].bias)
         #: positions of the shifted input that the logits at one position depend on
         self.receptive_field = 1 + (causal_kernel - 1) * (1 + sum(int(d) for d in dilations))
 
@@ -102,7 +112,13 @@ class AutoregressiveDecoder(nn.Module):
     def forward(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``z (N, D)``, ``x (N, A, L)`` (one-hot or relaxed) -> logits ``(N, A, L)``; position ``i`` sees ``x_<i``."""
         shifted = F.pad(x, (1, 0))[..., :-1].to(z.dtype)
-        return self.stack(shifted, self.context(z))
+        logits = self.stack(shifted, self.context(z))
+        return logits if self.markov is None else logits + self.markov(x)
+
+    def fit_markov(self, codes: torch.Tensor) -> None:
+        """Count the Markov offset's chain on the training ``codes (N, L)``; no-op without one."""
+        if self.markov is not None:
+            self.markov.fit(codes)
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, generator: torch.Generator | None = None,
@@ -135,4 +151,5 @@ class AutoregressiveDecoder(nn.Module):
                 buffer[..., i] = F.relu(h)
                 inner = F.relu(conv_at(block.conv, weight, buffer, i) + c[..., i])
                 h = h + block.scale * pointwise(block.mix, inner)
-            yield i, pointwise(self.out[1], F.relu(h)).float()
+            logits = pointwise(self.out[1], F.relu(h)).float()
+            yield i, logits if self.markov is None else logits + self.markov.step(codes, i)

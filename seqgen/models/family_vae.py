@@ -30,6 +30,12 @@ DeepSequence's ``logit(p = 0.001)`` scale (mean -12.36, std 4). Two ways to use 
   everywhere else (``elbo``, ``decode``, ``sample``, design) the decoder uses the
   posterior means unless a draw is fixed with :meth:`FamilyVAE.weight_draw`.
 
+Gaps: by default the gap is one more letter of the alphabet, modelled like the others. With
+``missing`` set to the gap's code, gaps are missing data as in DeepSequence (whose
+one-hot encoding has no gap letter): the encoder sees an all-zero column, the
+decoder's softmax runs over the other letters only, and gap positions add nothing
+to ``log p(x|z)`` (:meth:`VAE.likelihood_target`); samples never hold a gap.
+
 The training recipe (:mod:`seqgen.tasks.vae`) adds ``neg_log_prior`` (MAP) or
 ``weight_kl`` (variational) divided by the effective number of sequences to the loss.
 """
@@ -114,12 +120,19 @@ class FamilyVAE(VAE):
     dictionary : int
         ``K > 0``: output weights ``V (H, L, K) @ C (K, A)`` through a learned letter dictionary
         shared by all columns (DeepSequence: 40); 0: free ``W (H, L, A)``.
+    missing : int or None
+        Code of a letter treated as missing data (the gap; see the module docstring); None: none.
     """
 
     def __init__(self, alphabet_size: int, length: int, latent_dim: int = 30, encoder_hidden=(1500, 1500),
                  decoder_hidden=(100, 500), sparsity: bool = True, patterns: int = 4, bayesian: bool = False,
-                 log_sigma_init: float = -5.0, dictionary: int = 0):
+                 log_sigma_init: float = -5.0, dictionary: int = 0, missing: int | None = None):
         super().__init__()
+        self.missing = missing
+        mask = torch.zeros(alphabet_size, 1, dtype=torch.bool)
+        if missing is not None:
+            mask[missing] = True
+        self.register_buffer("missing_mask", mask, persistent=False)  # (A, 1)
         self.alphabet_size, self.length, self.latent_dim = alphabet_size, length, latent_dim
         self.patterns = patterns if sparsity else 1
         hidden = int(decoder_hidden[-1])
@@ -207,7 +220,16 @@ class FamilyVAE(VAE):
                 else layer(h)  # (N, H) at the end
         out_w = self.output_weight(w)
         out = (h @ out_w.reshape(out_w.shape[0], -1)).view(-1, self.length, self.alphabet_size).transpose(1, 2)
-        return F.softplus(w["temperature"]) * (out + w["out_bias"])
+        out = F.softplus(w["temperature"]) * (out + w["out_bias"])
+        return out if self.missing is None else out.masked_fill(self.missing_mask, -1e4)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x (N, A, L)`` -> ``mu (N, D)``, ``log_sigma (N, D)``; a missing letter's channel is read as zeros."""
+        return super().encode(self.likelihood_target(x))
+
+    def likelihood_target(self, x: torch.Tensor) -> torch.Tensor:
+        """``x (N, A, L)`` with the missing letter's channel zeroed (unchanged without one)."""
+        return x if self.missing is None else x.masked_fill(self.missing_mask, 0.0)
 
     def forward(self, x: torch.Tensor, generator=None):
         """``x (N, A, L)`` -> ``(logits (N, A, L), mu (N, D), log_sigma (N, D))``; a ``bayesian`` model in

@@ -76,6 +76,11 @@ class VAE(nn.Module):
         return self.conditional_logits(self.reparameterize(mu, log_sigma, generator), x), mu, log_sigma
 
     # ------------------------------------------------------------ likelihood terms
+    def likelihood_target(self, x: torch.Tensor) -> torch.Tensor:
+        """The part of ``x (N, A, L)`` that ``p(x|z)`` scores (all of it here; a model that treats some
+        letters as missing data zeroes them)."""
+        return x
+
     @staticmethod
     def reconstruction(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         """``-log p(x|z)`` per sequence, ``(N,)``: categorical cross-entropy summed over positions."""
@@ -97,7 +102,7 @@ class VAE(nn.Module):
         # the K copies of x are only made for a decoder that reads them (K x N x A x L floats)
         xk = x.unsqueeze(0).expand(k, *x.shape).reshape(k * n, *x.shape[1:]) if self.autoregressive else None
         logits = self.conditional_logits(z.reshape(k * n, d), xk).view(k, n, self.alphabet_size, -1)
-        return (x.unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))
+        return (self.likelihood_target(x).unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))
 
     def elbo(self, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         """ELBO per sequence, ``(N,)`` nats: ``mean_k log p(x|z_k) - KL(q(z|x) || p(z))``.
@@ -157,13 +162,13 @@ class ConvVAE(VAE):
     """Conv VAE; ``latent_dim`` ``D``, alphabet size ``A``, length ``L``.
 
     ``decoder``: ``"independent"`` or ``"autoregressive"`` (then ``dilations`` and
-    ``causal_kernel`` shape its causal stack, see
-    :class:`~seqgen.models.autoregressive.AutoregressiveDecoder`).
+    ``causal_kernel`` shape its causal stack and ``markov_order`` adds a counted Markov chain
+    to its logits, see :class:`~seqgen.models.autoregressive.AutoregressiveDecoder`).
     """
 
     def __init__(self, alphabet_size: int, length: int, latent_dim: int = 32, channels: int = 64,
                  blocks: int = 3, kernel_size: int = 5, res_scale: float = 0.3, decoder: str = "independent",
-                 dilations=(1, 2, 4, 8), causal_kernel: int = 3):
+                 dilations=(1, 2, 4, 8), causal_kernel: int = 3, markov_order: int = 0):
         super().__init__()
         if decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, not {decoder!r}")
@@ -173,7 +178,7 @@ class ConvVAE(VAE):
                                         res_scale)
         if self.autoregressive:
             self.decoder = AutoregressiveDecoder(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
-                                                 res_scale, dilations, causal_kernel)
+                                                 res_scale, dilations, causal_kernel, markov_order)
         else:
             self.decoder = LatentToSequence(latent_dim, alphabet_size, length, channels, blocks, kernel_size,
                                             res_scale)

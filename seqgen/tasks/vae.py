@@ -11,7 +11,9 @@ Logged: loss, reconstruction, KL (the plain one), the KL weight and the ELBO
 
 ``decoder: independent`` (per-position logits given ``z``) or ``autoregressive``
 (:mod:`seqgen.models.autoregressive`; ``dilations`` and ``causal_kernel`` shape
-its causal stack, ``blocks`` its ``z`` tower), both for ``arch: conv``.
+its causal stack, ``blocks`` its ``z`` tower; ``markov_order: m > 0`` adds the
+log-probabilities of an order-``m`` Markov chain counted on the training set to
+its logits, :mod:`seqgen.models.markov`), both for ``arch: conv``.
 
 ``arch: mlp`` trains the family VAE (:class:`~seqgen.models.family_vae.FamilyVAE`)
 on a protein alignment: when the data came from an alignment (``meta`` has
@@ -43,17 +45,19 @@ from seqgen.device import DeviceData
 from seqgen.errors import SeqgenError
 from seqgen.models.family_vae import FamilyVAE
 from seqgen.models.vae import DECODERS, VAE, ConvVAE
+from seqgen.protein import GAP
 from seqgen.training import Context, Task
 
 ARCHS = ("conv", "mlp")
+GAP_MODELS = ("letter", "missing")
 DEFAULTS = {
     "arch": "conv", "latent_dim": 32,
     # conv
     "channels": 64, "blocks": 3, "kernel_size": 5, "res_scale": 0.3,
-    "decoder": "independent", "dilations": [1, 2, 4, 8], "causal_kernel": 3,
+    "decoder": "independent", "dilations": [1, 2, 4, 8], "causal_kernel": 3, "markov_order": 0,
     # mlp (family VAE)
     "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
-    "bayesian_decoder": True, "weight_log_sigma_init": -5.0, "dictionary": 0,
+    "bayesian_decoder": True, "weight_log_sigma_init": -5.0, "dictionary": 0, "gaps": "letter",
     # alignments
     "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
     "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000, "free_bits": 0.0,
@@ -68,10 +72,12 @@ def build_vae(config: dict, alphabet_size: int, length: int) -> VAE:
                          config["decoder_hidden"], config["sparsity"],
                          bayesian=config.get("bayesian_decoder", False),  # absent from older checkpoints
                          log_sigma_init=config.get("weight_log_sigma_init", -5.0),
-                         dictionary=int(config.get("dictionary", 0)))  # absent from older checkpoints
+                         dictionary=int(config.get("dictionary", 0)),  # absent from older checkpoints
+                         missing=GAP if config.get("gaps", "letter") == "missing" else None)
     return ConvVAE(alphabet_size, length, config["latent_dim"], config["channels"], config["blocks"],
                    config["kernel_size"], config["res_scale"], config.get("decoder", "independent"),
-                   config.get("dilations", DEFAULTS["dilations"]), config.get("causal_kernel", 3))
+                   config.get("dilations", DEFAULTS["dilations"]), config.get("causal_kernel", 3),
+                   int(config.get("markov_order", 0)))  # absent from older checkpoints
 
 
 def load_model(payload: dict) -> VAE:
@@ -89,6 +95,8 @@ class VaeTask(Task):
     def __init__(self, config: dict, data: DeviceData, family: dict | None = None):
         super().__init__(config, data)
         self.vae = build_vae(config, data.alphabet_size, data.length)
+        if getattr(self.vae, "autoregressive", False):
+            self.vae.decoder.fit_markov(data.codes)  # the training set's chain (a no-op at markov_order 0)
         self.family = family
         self.model_extra = {"family": family} if family else None
         self.prior_scale = config["prior_weight"] / (family["neff"] if family else len(data))
@@ -111,7 +119,7 @@ class VaeTask(Task):
         x, _ = self.data.batch(ctx.settings.batch_size, ctx.generator)
         with ctx.autocast():
             logits, mu, log_sigma = self.net(x, ctx.generator)
-        recon = ConvVAE.reconstruction(x, logits).mean()
+        recon = ConvVAE.reconstruction(self.vae.likelihood_target(x), logits).mean()
         kl_dims = ConvVAE.kl_per_dim(mu, log_sigma).mean(0)  # (D,)
         kl = kl_dims.sum()
         weight = self.kl_weight(step)
@@ -149,7 +157,16 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("setting 'decoder: autoregressive' needs 'arch: conv'")
     if not config["dilations"] or any(int(d) <= 0 for d in config["dilations"]) or config["causal_kernel"] < 2:
         raise SeqgenError("setting 'dilations' must be a list of positive integers and 'causal_kernel' at least 2")
-    for key in ("free_bits", "dictionary"):
+    if config["gaps"] not in GAP_MODELS:
+        raise SeqgenError(f"setting 'gaps' must be one of {', '.join(GAP_MODELS)}, not {config['gaps']!r}")
+    if config["gaps"] == "missing" and (config["arch"] != "mlp" or data.alphabet.name != "protein-gap"):
+        raise SeqgenError("setting 'gaps: missing' needs 'arch: mlp' and an alignment in the protein-gap alphabet")
+    if config["markov_order"] and config["decoder"] != "autoregressive":
+        raise SeqgenError("setting 'markov_order' needs 'decoder: autoregressive'")
+    if (data.alphabet.size + 1) ** config["markov_order"] > 2 ** 22:
+        raise SeqgenError(f"setting 'markov_order' {config['markov_order']} is too large for the "
+                          f"{data.alphabet.size}-letter alphabet (more than 4 million contexts)")
+    for key in ("free_bits", "dictionary", "markov_order"):
         if config[key] < 0:
             raise SeqgenError(f"setting {key!r} must not be negative, not {config[key]}")
     for key in ("latent_dim", "channels", "kernel_size"):
