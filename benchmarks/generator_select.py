@@ -74,6 +74,7 @@ def main(argv=None) -> None:
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", help="results file name (default generator_select-DATASET)")
     args = parser.parse_args(argv)
     if not (SHARED_DATA / "chipseq").is_dir():
         print("skipped: ../shared/data/chipseq is absent")
@@ -86,7 +87,7 @@ def main(argv=None) -> None:
         name, *items = candidate.split()
         rows.append(run(name, {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}, fit, val,
                         args.minutes, args.seed))
-    write_json(f"generator_select-{args.dataset}", {"minutes": args.minutes, "threads": args.threads, "rows": rows})
+    write_json(args.name or f"generator_select-{args.dataset}", {"minutes": args.minutes, "threads": args.threads, "rows": rows})
 
 
 if __name__ == "__main__":

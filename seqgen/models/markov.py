@@ -13,6 +13,8 @@ misses (``markov_order`` in the VAE recipe).
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -115,9 +117,8 @@ class MarkovOffset(nn.Module):
     def __init__(self, alphabet_size: int, order: int):
         super().__init__()
         self.alphabet_size, self.order = alphabet_size, order
-        uniform = torch.full(((alphabet_size + 1) ** order, alphabet_size), -float(torch.log(torch.tensor(
-            float(alphabet_size)))))
-        self.register_buffer("log_probs", uniform)
+        uniform = torch.full(((alphabet_size + 1) ** order, alphabet_size), -math.log(alphabet_size))
+        self.register_buffer("log_probs", uniform)  # ((A+1)^m, A)
 
     @torch.no_grad()
     def fit(self, codes: torch.Tensor) -> None:

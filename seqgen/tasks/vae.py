@@ -30,7 +30,8 @@ measured better on BLAT_ECOLX at 2,000 and 6,000 steps; DeepSequence's variation
 decoder: a Gaussian posterior over every decoder parameter, one reparameterized
 draw per training step, log-sigmas initialized at ``weight_log_sigma_init``) it is
 ``KL(q(w) || p(w)) / neff``, logged as ``weight_kl`` (not annealed by
-``kl_warmup``). ``prior_weight`` scales either. The logged ``elbo`` is the batch's
+``kl_warmup``). ``prior_weight`` scales either. ``gaps: missing`` treats gaps as
+missing data (DeepSequence) instead of a letter (``letter``, the default). The logged ``elbo`` is the batch's
 ``-(reconstruction + KL(q(z|x)))``, under the step's weight draw.
 """
 from __future__ import annotations
