@@ -79,20 +79,20 @@ class WeightAverage:
     """
 
     def __init__(self, modules: dict[str, nn.Module], decay: float):
-        self.modules, self.decay = modules, decay
-        self.shadow = {name: {k: v.detach().clone() for k, v in m.state_dict().items()}
-                       for name, m in modules.items()}
+        self.decay = decay
+        live = {name: m.state_dict() for name, m in modules.items()}  # tensors sharing the modules' storage
+        self.shadow = {name: {k: v.detach().clone() for k, v in state.items()} for name, state in live.items()}
+        pairs = [(self.shadow[name][k], v) for name, state in live.items() for k, v in state.items()]
+        floats = [(s, v) for s, v in pairs if v.is_floating_point()]
+        self._float_shadow, self._float_live = [s for s, _ in floats], [v for _, v in floats]
+        self._others = [(s, v) for s, v in pairs if not v.is_floating_point()]
 
     @torch.no_grad()
     def update(self, step: int) -> None:
         weight = 1.0 - min(self.decay, (1 + step) / (10 + step))
-        for name, module in self.modules.items():
-            live, shadow = module.state_dict(), self.shadow[name]
-            floats = [k for k, v in live.items() if v.is_floating_point()]
-            torch._foreach_lerp_([shadow[k] for k in floats], [live[k] for k in floats], weight)
-            for k, v in live.items():
-                if not v.is_floating_point():
-                    shadow[k].copy_(v)
+        torch._foreach_lerp_(self._float_shadow, self._float_live, weight)
+        for shadow, live in self._others:
+            shadow.copy_(live)
 
     def state_dict(self) -> dict:
         return self.shadow

@@ -83,18 +83,17 @@ class _Lookup(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, table: torch.Tensor, order: int):
-        a = x.shape[1]
-        index = context_index(x.argmax(1), order, a)  # (N, L)
-        ctx.save_for_backward(x.argmax(1), table)
+        codes = x.argmax(1)  # (N, L)
+        index = context_index(codes, order, x.shape[1])  # (N, L)
+        ctx.save_for_backward(codes, index, table)
         ctx.order = order
         return table[index].permute(0, 2, 1).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        codes, table = ctx.saved_tensors
+        codes, index, table = ctx.saved_tensors
         order, (n, a, length) = ctx.order, grad.shape
         base = a + 1
-        index = context_index(codes, order, a)  # (N, L)
         padded = F.pad(codes, (order, 0), value=a)
         g = grad.permute(0, 2, 1).to(table.dtype)  # (N, L, A) over the next letter
         letters = torch.arange(a, device=codes.device)

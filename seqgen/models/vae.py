@@ -81,10 +81,10 @@ class VAE(nn.Module):
         letters as missing data zeroes them)."""
         return x
 
-    @staticmethod
-    def reconstruction(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        """``-log p(x|z)`` per sequence, ``(N,)``: categorical cross-entropy summed over positions."""
-        return -(x * F.log_softmax(logits.float(), dim=1)).sum((1, 2))
+    def reconstruction(self, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """``-log p(x|z)`` per sequence: categorical cross-entropy of :meth:`likelihood_target` summed over
+        positions. ``x (N, A, L)``, ``logits (..., N, A, L)`` -> ``(..., N)``."""
+        return -(self.likelihood_target(x) * F.log_softmax(logits.float(), dim=-2)).sum((-2, -1))
 
     @staticmethod
     def kl(mu: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
@@ -102,7 +102,7 @@ class VAE(nn.Module):
         # the K copies of x are only made for a decoder that reads them (K x N x A x L floats)
         xk = x.unsqueeze(0).expand(k, *x.shape).reshape(k * n, *x.shape[1:]) if self.autoregressive else None
         logits = self.conditional_logits(z.reshape(k * n, d), xk).view(k, n, self.alphabet_size, -1)
-        return (self.likelihood_target(x).unsqueeze(0) * F.log_softmax(logits.float(), dim=2)).sum((2, 3))
+        return -self.reconstruction(x, logits)
 
     def elbo(self, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         """ELBO per sequence, ``(N,)`` nats: ``mean_k log p(x|z_k) - KL(q(z|x) || p(z))``.

@@ -96,7 +96,7 @@ class VaeTask(Task):
     def __init__(self, config: dict, data: DeviceData, family: dict | None = None):
         super().__init__(config, data)
         self.vae = build_vae(config, data.alphabet_size, data.length)
-        if getattr(self.vae, "autoregressive", False):
+        if self.vae.autoregressive:
             self.vae.decoder.fit_markov(data.codes)  # the training set's chain (a no-op at markov_order 0)
         self.family = family
         self.model_extra = {"family": family} if family else None
@@ -120,7 +120,7 @@ class VaeTask(Task):
         x, _ = self.data.batch(ctx.settings.batch_size, ctx.generator)
         with ctx.autocast():
             logits, mu, log_sigma = self.net(x, ctx.generator)
-        recon = ConvVAE.reconstruction(self.vae.likelihood_target(x), logits).mean()
+        recon = self.vae.reconstruction(x, logits).mean()
         kl_dims = ConvVAE.kl_per_dim(mu, log_sigma).mean(0)  # (D,)
         kl = kl_dims.sum()
         weight = self.kl_weight(step)
