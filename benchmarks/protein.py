@@ -51,7 +51,7 @@ from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
-from seqgen.mutations import elbo_differences, site_independent_differences  # noqa: E402
+from seqgen.mutations import ESTIMATORS, likelihood_differences, site_independent_differences  # noqa: E402
 from seqgen.protein import apply_mutants, covered, parse_mutants  # noqa: E402
 from seqgen.tasks import build_task, merge_config, recipe  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
@@ -113,13 +113,15 @@ def score(args, user: dict, model, family: dict, dms: pd.DataFrame, out: Path | 
     focus = np.asarray(family["focus_codes"], np.uint8)
     codes = apply_mutants(focus, parse_mutants(dms["mutant"], family["focus_positions"], focus))
     t1 = time.perf_counter()
-    vae = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=args.weight_samples)
+    vae = likelihood_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=args.weight_samples,
+                                 estimator=args.estimator)
     score_s = time.perf_counter() - t1
     extra = {}
     if getattr(model, "bayesian", False):
         extra["weight_samples"] = args.samples if args.weight_samples is None else args.weight_samples
         if args.also_means:
-            means = elbo_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=0)
+            means = likelihood_differences(model, focus, codes, args.samples, seed=args.seed, weight_samples=0,
+                                           estimator=args.estimator)
             extra["spearman_posterior_mean"] = float(spearmanr(means, dms[COLUMN]).statistic)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     out = scores_path(args.seed, user) if out is None else out
@@ -154,6 +156,9 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=400, help="latent samples per ELBO")
     p.add_argument("--weight-samples", type=int, default=None,
                    help="decoder weight draws of a variational decoder (default: --samples; 0: posterior means)")
+    p.add_argument("--estimator", choices=ESTIMATORS, default="elbo",
+                   help="log-likelihood estimate of each sequence: the ELBO (DeepSequence) or the importance-weighted "
+                        "bound (iwae; with a variational decoder give --weight-samples < --samples)")
     p.add_argument("--also-means", action="store_true",
                    help="with a variational decoder, also score with the posterior means")
     p.add_argument("--keep-model", metavar="DIR", help="also copy the trained model.pt into DIR")

@@ -395,7 +395,13 @@ def _add_score_mutants(sub) -> None:
     p.add_argument("--model", required=True, help="VAE folder (or model.pt) trained on an encoded alignment")
     p.add_argument("--mutants", required=True, help="CSV/TSV with a 'mutant' column, or one mutant per line")
     p.add_argument("--out", required=True, help="output .tsv")
-    p.add_argument("--samples", type=int, default=500, help="latent samples per ELBO (shared by all sequences)")
+    p.add_argument("--samples", type=int, default=500, help="latent samples per estimate (shared by all sequences)")
+    p.add_argument("--estimator", choices=("elbo", "iwae"), default="elbo",
+                   help="each sequence's log-likelihood estimate: the ELBO (DeepSequence; default) or the "
+                        "importance-weighted bound over the latent samples")
+    p.add_argument("--weight-samples", type=int, default=None,
+                   help="decoder weight draws of a variational decoder, each shared by --samples / N latent "
+                        "samples (default: one per latent sample; 0: the posterior means)")
     _add_common(p)
 
 
@@ -405,8 +411,10 @@ def _run_score_mutants(args) -> None:
 
     if args.samples <= 0:
         raise SeqgenError(f"--samples must be positive, not {args.samples}")
+    if args.weight_samples is not None and not 0 <= args.weight_samples <= args.samples:
+        raise SeqgenError(f"--weight-samples must lie in [0, --samples = {args.samples}], not {args.weight_samples}")
     summary = score_mutants(args.model, args.mutants, args.out, args.samples, args.seed or 0,
-                            select_device(args.device))
+                            select_device(args.device), args.weight_samples, args.estimator)
     skipped = summary["skipped"]
     if skipped:
         shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")

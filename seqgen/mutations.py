@@ -3,13 +3,15 @@
 The score of a mutant is ``ELBO(mutant) - ELBO(wild type)`` (DeepSequence), each
 ELBO averaged over ``samples`` latent draws shared by all sequences (common
 random numbers; with a variational decoder, also over decoder weight draws
-shared by all sequences, see :func:`elbo_differences`); beside it the
+shared by all sequences, see :func:`likelihood_differences`;
+or the importance-weighted bound instead of the ELBO); beside it the
 site-independent model's log-probability ratio, from the log-frequencies
 stored in ``model.pt`` at training time.
 """
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 import pandas as pd
@@ -21,20 +23,42 @@ from seqgen.errors import SeqgenError
 from seqgen.protein import apply_mutants, covered, parse_mutants
 
 
+#: how a sequence's log-likelihood is estimated from the latent draws
+ESTIMATORS = ("elbo", "iwae")
+
+
+def likelihood_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndarray, samples: int = 500,
+                           seed: int = 0, batch: int = 64, weight_samples: int | None = None,
+                           estimator: str = "elbo") -> np.ndarray:
+    """``(M,)`` log-likelihood(mutant) - log-likelihood(focus) for ``(M, L)`` mutant codes and ``(L,)`` focus
+    codes, every estimate from the same draws (see :func:`log_likelihoods`)."""
+    estimates = log_likelihoods(model, np.concatenate([focus_codes[None], mutant_codes]), samples, seed, batch,
+                                weight_samples, estimator)
+    return estimates[1:] - estimates[0]
+
+
 @torch.no_grad()
-def elbo_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndarray, samples: int = 500,
-                     seed: int = 0, batch: int = 64, weight_samples: int | None = None) -> np.ndarray:
-    """``(M,)`` ELBO(mutant) - ELBO(focus) of ``(M, L)`` codes, ``samples`` latent draws shared by all.
+def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0, batch: int = 64,
+                    weight_samples: int | None = None, estimator: str = "elbo") -> np.ndarray:
+    """``(N,)`` estimates of ``log p(x)`` (nats) for ``(N, L)`` codes, ``samples`` latent draws shared by all.
+
+    ``estimator``: ``"elbo"`` (DeepSequence) averages ``log p(x|z) - KL(q(z|x) || p(z))`` over the
+    draws; ``"iwae"`` is the importance-weighted bound ``log mean_k p(x|z_k) p(z_k) / q(z_k|x)``
+    (Burda et al. 2016), tighter than the ELBO for the same draws.
 
     A model with a variational decoder (``model.bayesian``) is scored as DeepSequence does, the
-    log-likelihood term averaged over decoder weight draws as well: ``weight_samples`` draws
+    log-likelihood averaged over decoder weight draws as well: ``weight_samples`` draws
     (default None: one per latent draw, ``samples``), each used for ``samples / weight_samples``
     latent draws, every draw shared by the wild type and all mutants (common random numbers);
-    ``weight_samples=0`` decodes with the posterior means instead. Other models ignore it.
+    ``weight_samples=0`` decodes with the posterior means instead. With ``"iwae"`` the bound is
+    taken over the latent draws of each weight draw, then averaged over weight draws (one weight
+    draw per latent draw makes it the ELBO again: use fewer weight draws). Other models ignore it.
 
-    Work is ``(M + 1) * samples`` decoder passes, ``batch * samples`` at a time (memory:
+    Work is ``N * samples`` decoder passes, ``batch * samples`` at a time (memory:
     ``batch * samples * A * L`` floats).
     """
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, not {estimator!r}")
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
     eps = torch.randn(samples, model.latent_dim, generator=generator, device=device)
@@ -44,21 +68,27 @@ def elbo_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndarray, s
     if variational and not 0 < draws <= samples:
         raise ValueError(f"weight_samples must lie in [0, samples = {samples}], not {draws}")
     groups = eps.tensor_split(draws) if variational else (eps,)  # latent draws of each weight draw, (K_j, D)
-    codes = np.concatenate([focus_codes[None], mutant_codes])
     chunk = max(1, batch * samples // max(len(g) for g in groups))  # sequences decoded at once
     parts = [torch.as_tensor(codes[i:i + chunk], device=device) for i in range(0, len(codes), chunk)]
     posteriors = [model.encode(one_hot(c, a)) for c in parts]  # (mu, log_sigma), each (n, D): encoded once
-    log_px = torch.zeros(len(codes), dtype=torch.float64, device=device)
+    total = torch.zeros(len(codes), dtype=torch.float64, device=device)  # summed over groups (and draws: elbo)
     for group in groups:
         with model.weight_draw(generator=generator) if variational else contextlib.nullcontext():
             start = 0
             for c, (mu, log_sigma) in zip(parts, posteriors):
                 z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * group.unsqueeze(1)  # (K_j, n, D)
-                log_px[start:start + len(c)] += model._log_px(one_hot(c, a), z).sum(0).double()
+                log_px = model._log_px(one_hot(c, a), z).double()  # (K_j, n)
+                if estimator == "iwae":  # log p(z) - log q(z|x); the 2 pi terms cancel
+                    log_ratio = (-0.5 * z.pow(2) + 0.5 * group.pow(2).unsqueeze(1) + log_sigma).sum(-1).double()
+                    total[start:start + len(c)] += torch.logsumexp(log_px + log_ratio, 0) - math.log(len(group))
+                else:
+                    total[start:start + len(c)] += log_px.sum(0)
                 start += len(c)
-    kl = torch.cat([model.kl(mu, log_sigma) for mu, log_sigma in posteriors]).double()
-    elbo = (log_px / samples - kl).cpu().numpy()  # the VAE's ELBO (model.elbo), averaged over every draw
-    return elbo[1:] - elbo[0]
+    if estimator == "iwae":
+        estimate = total / len(groups)
+    else:  # the VAE's ELBO (model.elbo), averaged over every draw
+        estimate = total / samples - torch.cat([model.kl(mu, log_sigma) for mu, log_sigma in posteriors]).double()
+    return estimate.cpu().numpy()
 
 
 def site_independent_differences(log_freq: np.ndarray, focus_codes: np.ndarray, mutant_codes: np.ndarray) -> np.ndarray:
@@ -91,14 +121,14 @@ SKIPPED = "not scored: a residue outside the alignment's match columns"
 
 
 def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu",
-                  weight_samples: int | None = None) -> dict:
+                  weight_samples: int | None = None, estimator: str = "elbo") -> dict:
     """Score the mutants in ``mutants_path`` with the family VAE at ``model_path``; write a TSV to ``out``.
 
-    One row per input mutant, in input order. Columns: ``mutant``, ``vae`` (ELBO difference, nats),
+    One row per input mutant, in input order. Columns: ``mutant``, ``vae`` (log-likelihood difference, nats),
     ``site_independent``, ``note``. Mutants at residues that are not match columns cannot be scored:
     their scores are empty and their ``note`` says why. A wild-type letter that does not match the
     focus sequence is an error naming the mutant. ``weight_samples``: decoder weight draws of a
-    variational decoder, as in :func:`elbo_differences`.
+    variational decoder, and ``estimator`` (``"elbo"`` or ``"iwae"``), as in :func:`log_likelihoods`.
     """
     from seqgen.generate import load_generator
 
@@ -114,7 +144,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     parsed = parse_mutants(kept, family["focus_positions"], focus, source=mutants_path)
     codes = apply_mutants(focus, parsed)
-    vae = elbo_differences(model, focus, codes, samples, seed, weight_samples=weight_samples)
+    vae = likelihood_differences(model, focus, codes, samples, seed, weight_samples=weight_samples, estimator=estimator)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     ok = np.asarray(ok, dtype=bool)
     table = pd.DataFrame({"mutant": names, "vae": np.nan, "site_independent": np.nan,

@@ -213,7 +213,7 @@ def test_bayesian_decoder_draws_weights_in_training_only():
 
 
 def test_bayesian_scores_share_weight_draws():
-    from seqgen.mutations import elbo_differences
+    from seqgen.mutations import likelihood_differences
 
     torch.manual_seed(0)
     model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True,
@@ -222,20 +222,47 @@ def test_bayesian_scores_share_weight_draws():
     focus = rng.integers(0, 20, 12).astype(np.uint8)
     mutants = np.repeat(focus[None], 5, 0)
     mutants[np.arange(1, 5), np.arange(1, 5)] = (focus[1:5] + 1) % 20  # the first row is the wild type itself
-    sampled = elbo_differences(model, focus, mutants, samples=12, batch=2)
+    sampled = likelihood_differences(model, focus, mutants, samples=12, batch=2)
     assert sampled.shape == (5,) and np.isfinite(sampled).all()
     assert sampled[0] == 0  # common random numbers: the wild type against itself
-    grouped = elbo_differences(model, focus, mutants, samples=12, weight_samples=2, batch=1)  # 3 chunks of 2
-    assert np.allclose(grouped, elbo_differences(model, focus, mutants, samples=12, weight_samples=2, batch=3),
+    grouped = likelihood_differences(model, focus, mutants, samples=12, weight_samples=2, batch=1)  # 3 chunks of 2
+    assert np.allclose(grouped, likelihood_differences(model, focus, mutants, samples=12, weight_samples=2, batch=3),
                        atol=1e-5)  # one chunk
-    means = elbo_differences(model, focus, mutants, samples=12, weight_samples=0)
+    means = likelihood_differences(model, focus, mutants, samples=12, weight_samples=0)
     assert grouped[0] == 0 and means[0] == 0 and not np.allclose(sampled, means)
     with pytest.raises(ValueError):
-        elbo_differences(model, focus, mutants, samples=12, weight_samples=13)
+        likelihood_differences(model, focus, mutants, samples=12, weight_samples=13)
     # a MAP model ignores weight_samples
     map_model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12]).eval()
-    assert np.array_equal(elbo_differences(map_model, focus, mutants, samples=6, weight_samples=3),
-                          elbo_differences(map_model, focus, mutants, samples=6))
+    assert np.array_equal(likelihood_differences(map_model, focus, mutants, samples=6, weight_samples=3),
+                          likelihood_differences(map_model, focus, mutants, samples=6))
+
+
+def test_importance_weighted_log_likelihoods():
+    from seqgen.mutations import log_likelihoods
+    from seqgen.data import one_hot
+
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12]).eval()
+    codes = np.random.default_rng(1).integers(0, 21, (4, 12)).astype(np.uint8)
+    iwae = log_likelihoods(model, codes, samples=7, seed=5, batch=1, estimator="iwae")  # 4 chunks
+    # the bound written out: the same shared draws, log mean_k p(x|z_k) p(z_k) / q(z_k|x)
+    eps = torch.randn(7, 3, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        x = one_hot(torch.from_numpy(codes), 21)
+        mu, log_sigma = model.encode(x)
+        z = mu + log_sigma.exp() * eps.unsqueeze(1)  # (K, N, D)
+        prior = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
+        posterior = torch.distributions.Normal(mu, log_sigma.exp()).log_prob(z).sum(-1)
+        expected = torch.logsumexp(model._log_px(x, z) + prior - posterior, 0) - np.log(7)
+    assert np.allclose(iwae, expected.numpy(), atol=1e-4)
+    # many draws: tighter than the ELBO for every sequence, and the same figure as VAE.log_likelihood
+    many = log_likelihoods(model, codes, samples=4000, estimator="iwae")
+    assert (many > log_likelihoods(model, codes, samples=4000)).all()
+    reference = model.log_likelihood(x, samples=4000, generator=torch.Generator().manual_seed(9)).numpy()
+    assert np.allclose(many, reference, atol=0.1)  # two independent estimates of one quantity
+    with pytest.raises(ValueError, match="estimator"):
+        log_likelihoods(model, codes, samples=4, estimator="exact")
 
 
 def test_bayesian_decoder_trains_scores_and_samples(tmp_path):
@@ -265,6 +292,14 @@ def test_bayesian_decoder_trains_scores_and_samples(tmp_path):
     assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(out),
                  "--samples", "10", "--device", "cpu"]) == 0
     assert np.isfinite(pd.read_csv(out, sep="\t")["vae"]).all()
+    iwae = tmp_path / "iwae.tsv"
+    assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(iwae),
+                 "--samples", "10", "--weight-samples", "2", "--estimator", "iwae", "--device", "cpu"]) == 0
+    scores = pd.read_csv(iwae, sep="\t")["vae"]
+    assert np.isfinite(scores).all() and not np.allclose(scores, pd.read_csv(out, sep="\t")["vae"])
+    assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(tmp_path / "x.tsv"),
+                 "--samples", "10", "--weight-samples", "11"]) == 1
+    assert not (tmp_path / "x.tsv").exists()
 
 
 def test_map_checkpoints_without_the_key_still_load():
