@@ -1,12 +1,11 @@
 """Mutation effects from a trained family VAE: ``seqgen score-mutants``.
 
-The score of a mutant is ``ELBO(mutant) - ELBO(wild type)`` (DeepSequence), each
-ELBO averaged over ``samples`` latent draws shared by all sequences (common
-random numbers; with a variational decoder, also over decoder weight draws
-shared by all sequences, see :func:`likelihood_differences`;
-or the importance-weighted bound instead of the ELBO); beside it the
-site-independent model's log-probability ratio, from the log-frequencies
-stored in ``model.pt`` at training time.
+The score of a mutant is ``log p(mutant) - log p(wild type)``, each estimated from
+``samples`` latent draws shared by all sequences (common random numbers; with a
+variational decoder, also decoder weight draws shared by all sequences): by default
+the ELBO, as DeepSequence, or the importance-weighted bound (see
+:func:`log_likelihoods`). Beside it the site-independent model's log-probability
+ratio, from the log-frequencies stored in ``model.pt`` at training time.
 """
 from __future__ import annotations
 
