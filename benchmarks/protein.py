@@ -54,6 +54,7 @@ from seqgen.io import read_sequences  # noqa: E402
 from seqgen.mutations import ESTIMATORS, likelihood_differences, site_independent_differences  # noqa: E402
 from seqgen.protein import apply_mutants, covered, parse_mutants  # noqa: E402
 from seqgen.tasks import build_task, merge_config, recipe  # noqa: E402
+from seqgen.tasks.vae import resolve_gaps  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
 ALIGNMENT = "protein/BLAT_ECOLX_hmmerbit_plmc_n5_m30_f50_t0.2_r24-286_id100_b105.a2m"
@@ -180,6 +181,9 @@ def main() -> None:
     for item in args.set:
         key, _, value = item.partition("=")
         user[key] = yaml.safe_load(value)
+    # the gap model is always named too (resolved: 'auto' is 'missing' here), so that runs from before 'auto'
+    # (gaps as a letter, unnamed) keep a group of their own
+    user["gaps"] = resolve_gaps({**recipe("vae").DEFAULTS, **user}, "protein-gap")
     if args.rescore:
         rescore(args)
         return

@@ -305,7 +305,7 @@ def test_bayesian_decoder_trains_scores_and_samples(tmp_path):
 def test_map_checkpoints_without_the_key_still_load():
     from seqgen.tasks.vae import DEFAULTS, build_vae
 
-    config = {k: v for k, v in DEFAULTS.items() if k not in ("bayesian_decoder", "weight_log_sigma_init")}
+    config = {k: v for k, v in DEFAULTS.items() if k not in ("bayesian_decoder", "weight_log_sigma_init", "gaps")}
     config.update(arch="mlp", encoder_hidden=[16], decoder_hidden=[8, 12], latent_dim=3)
     model = build_vae(config, 21, 12)
     assert not model.bayesian and model.weight_log_sigma is None
@@ -402,7 +402,15 @@ def test_gaps_as_missing_data(tmp_path, capsys):
     reloaded, _ = load_generator(out)
     assert reloaded.missing == GAP
     assert main([*args, "--out", str(tmp_path / "bad"), "--set", "gaps=ignored"]) != 0
-    assert "setting 'gaps' must be one of letter, missing" in capsys.readouterr().err
+    assert "setting 'gaps' must be one of auto, letter, missing" in capsys.readouterr().err
     conv = ["conv" if a == "mlp" else a for a in args]
     assert main([*conv, "--out", str(tmp_path / "bad"), "--set", "gaps=missing"]) != 0
     assert "'gaps: missing' needs 'arch: mlp'" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+    # the default, auto: missing for the family VAE on an alignment, a letter for the conv VAE; model.pt says which
+    assert main([*args, "--out", str(tmp_path / "auto")]) == 0
+    family, payload = load_generator(tmp_path / "auto")
+    assert family.missing == GAP and payload["config"]["gaps"] == "missing"
+    assert main([*args, "--out", str(tmp_path / "letter"), "--set", "gaps=letter"]) == 0
+    assert load_generator(tmp_path / "letter")[0].missing is None
+    assert main([*conv, "--out", str(tmp_path / "conv")]) == 0
+    assert load_generator(tmp_path / "conv")[1]["config"]["gaps"] == "letter"
