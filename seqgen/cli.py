@@ -398,7 +398,8 @@ def _add_score_mutants(sub) -> None:
     p.add_argument("--samples", type=int, default=500, help="latent samples per estimate (shared by all sequences)")
     p.add_argument("--estimator", choices=("elbo", "iwae"), default="elbo",
                    help="each sequence's log-likelihood estimate: the ELBO (DeepSequence; default) or the "
-                        "importance-weighted bound over the latent samples")
+                        "importance-weighted bound over the latent samples of each decoder weight draw (with a "
+                        "variational decoder give --weight-samples well below --samples, or 0)")
     p.add_argument("--weight-samples", type=int, default=None,
                    help="decoder weight draws of a variational decoder, each shared by --samples / N latent "
                         "samples (default: one per latent sample; 0: the posterior means)")

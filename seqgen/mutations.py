@@ -77,8 +77,8 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
             for c, (mu, log_sigma) in zip(parts, posteriors):
                 z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * group.unsqueeze(1)  # (K_j, n, D)
                 log_px = model._log_px(one_hot(c, a), z).double()  # (K_j, n)
-                if estimator == "iwae":  # log p(z) - log q(z|x); the 2 pi terms cancel
-                    log_ratio = (-0.5 * z.pow(2) + 0.5 * group.pow(2).unsqueeze(1) + log_sigma).sum(-1).double()
+                if estimator == "iwae":
+                    log_ratio = model.log_prior_ratio(z, group.unsqueeze(1), log_sigma).double()  # (K_j, n)
                     total[start:start + len(c)] += torch.logsumexp(log_px + log_ratio, 0) - math.log(len(group))
                 else:
                     total[start:start + len(c)] += log_px.sum(0)

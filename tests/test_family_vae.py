@@ -240,7 +240,6 @@ def test_bayesian_scores_share_weight_draws():
 
 def test_importance_weighted_log_likelihoods():
     from seqgen.mutations import log_likelihoods
-    from seqgen.data import one_hot
 
     torch.manual_seed(0)
     model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12]).eval()

@@ -29,7 +29,6 @@ from seqgen.data import one_hot
 from seqgen.models.autoregressive import AutoregressiveDecoder
 from seqgen.nn import LatentToSequence, SequenceToVector
 
-LOG_2PI = math.log(2 * math.pi)
 DECODERS = ("independent", "autoregressive")
 
 
@@ -129,11 +128,16 @@ class VAE(nn.Module):
             n, d = mu.shape
             eps = torch.randn((samples, n, d), device=mu.device, generator=generator)
             z = mu + log_sigma.exp() * eps  # (K, n, D)
-            log_q = (-0.5 * eps.pow(2) - log_sigma - 0.5 * LOG_2PI).sum(-1)
-            log_prior = (-0.5 * z.pow(2) - 0.5 * LOG_2PI).sum(-1)
             log_px = self._log_px(part, z)
-            out.append(torch.logsumexp(log_px + log_prior - log_q, dim=0) - math.log(samples))
+            out.append(torch.logsumexp(log_px + self.log_prior_ratio(z, eps, log_sigma), dim=0) - math.log(samples))
         return torch.cat(out)
+
+    @staticmethod
+    def log_prior_ratio(z: torch.Tensor, eps: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
+        """``log p(z) - log q(z|x)`` per draw, ``(K, N)``, for ``z = mu + sigma * eps``: ``z (K, N, D)``,
+        ``eps`` broadcastable to it (``(K, N, D)`` or ``(K, 1, D)``), ``log_sigma (N, D)``. The
+        importance weight of an IWAE bound, less ``log p(x|z)``; the 2 pi terms cancel."""
+        return (-0.5 * z.pow(2) + 0.5 * eps.pow(2) + log_sigma).sum(-1)
 
     # ------------------------------------------------------------ generation
     def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
