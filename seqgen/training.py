@@ -13,6 +13,8 @@ one step does. The engine supplies everything else, the same way for all:
 - ``metrics.csv`` (one row every ``log_every`` steps), a tqdm progress bar;
 - a guard that stops on NaN/inf with the step named, keeping the last good checkpoint;
 - ``max_time`` (minutes): stop cleanly with a usable model;
+- ``lr_schedule``: ``constant`` or ``cosine`` (each optimizer's learning rate decays along a half
+  cosine to 0 over the run's progress: the larger of step / ``steps`` and elapsed / ``max_time``);
 - ``ema``: an exponential moving average of the weights (:class:`WeightAverage`),
   kept in the checkpoint and written as ``model.pt`` (less step-to-step noise in
   a model stopped early, e.g. by ``max_time``);
@@ -39,6 +41,16 @@ from seqgen.device import DeviceData, adam, autocast
 from seqgen.errors import SeqgenError
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def lr_factor(schedule: str, progress: float) -> float:
+    """The learning-rate multiplier at ``progress`` (0 at the start, 1 at the end) of a run."""
+    if schedule == "constant":
+        return 1.0
+    return 0.5 * (1.0 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
 @dataclass
 class TrainSettings:
     """Settings every training run shares (model settings live in each task's config)."""
@@ -55,6 +67,7 @@ class TrainSettings:
     compile: bool = False  #: torch.compile the modules
     progress: bool = True
     ema: float | None = None  #: decay of an exponential moving average of the weights, written to model.pt
+    lr_schedule: str = "constant"  #: ``constant`` or ``cosine`` (to 0 over steps or max_time, whichever ends first)
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
@@ -65,6 +78,8 @@ class TrainSettings:
         if self.ema is not None and (isinstance(self.ema, bool) or not isinstance(self.ema, (int, float))
                                      or not 0 < self.ema < 1):
             raise SeqgenError(f"setting 'ema' must lie between 0 and 1, not {self.ema}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SeqgenError(f"setting 'lr_schedule' must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}")
         if self.ema is not None and (self.eval_every or self.patience):
             raise SeqgenError("setting 'ema' cannot be combined with validation and early stopping "
                               "(eval_every, patience): model.pt would hold two different snapshots")
@@ -315,7 +330,14 @@ class Trainer:
         t_log = time.perf_counter()
         bar = tqdm(total=s.steps, initial=start, disable=not s.progress or self.rank != 0,
                    desc=self.task.kind, dynamic_ncols=True, leave=False)
+        groups = [g for opt in self.task.optimizers().values() for g in opt.param_groups]
+        for g in groups:
+            g.setdefault("initial_lr", g["lr"])  # kept in the optimizer's state, so a resumed run decays the same
         for step in range(start + 1, s.steps + 1):
+            if s.lr_schedule != "constant":
+                progress = max((step - 1) / s.steps, (time.perf_counter() - t0) / (deadline - t0))
+                for g in groups:
+                    g["lr"] = g["initial_lr"] * lr_factor(s.lr_schedule, progress)
             metrics = self.task.train_step(step, ctx)
             if self.average:
                 self.average.update(step)

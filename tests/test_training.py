@@ -115,6 +115,25 @@ def test_bad_settings_are_refused():
         TrainSettings(batch_size=-1)
 
 
+def test_cosine_schedule_decays_the_learning_rate_to_zero_and_resumes_exactly(tmp_path):
+    from seqgen.training import lr_factor
+
+    assert lr_factor("constant", 0.7) == 1.0
+    assert [round(lr_factor("cosine", p), 6) for p in (0, 0.5, 1, 2)] == [1.0, 0.5, 0.0, 0.0]
+    cosine, _ = run(tmp_path / "a", 40, lr_schedule="cosine")
+    lrs = [g["lr"] for g in cosine.opt.param_groups]
+    assert lrs == [pytest.approx(0.05 * lr_factor("cosine", 39 / 40))] and lrs[0] < 1e-3
+    constant, _ = run(tmp_path / "c", 40)
+    assert constant.opt.param_groups[0]["lr"] == 0.05
+    assert not torch.equal(cosine.model.weight, constant.model.weight)
+    with pytest.raises(TrainingDiverged):  # interrupted: the checkpoint of step 20 of the same 40-step run stays
+        run(tmp_path / "b", 40, poison_at=23, lr_schedule="cosine")
+    resumed, _ = run(tmp_path / "b", 40, resume=True, lr_schedule="cosine")
+    assert torch.equal(cosine.model.weight, resumed.model.weight)
+    with pytest.raises(SeqgenError, match="'lr_schedule' must be one of constant, cosine"):
+        TrainSettings(lr_schedule="linear")
+
+
 def test_weight_average_follows_the_decay_and_resumes_exactly(tmp_path):
     from seqgen.training import WeightAverage
 
