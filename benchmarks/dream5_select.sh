@@ -5,6 +5,8 @@
 # arrays in round 1). The best mean validation log-Pearson wins; the full table is then run with it
 # as a 3-member ensemble in 5 minutes per TF and direction:
 #   python benchmarks/dream5.py --max-time 5 --set members=3 --set steps=100000 --set KEY=VALUE ...
+# Round 3 (2026-11-22): CANDIDATES=("L strands=forward layers=2 dilation=2 kernel=9" plus lr=0.002, lr_schedule=cosine,
+# lr=0.003 lr_schedule=cosine): no change (RESULTS.md).
 # Round 1 (strands and background correction, 0.5-min models on Egr2 HK and Irf2 ME): see RESULTS.md.
 # Run under the shared lock:  flock /tmp/seqgen-bench.lock bash benchmarks/dream5_select.sh
 set -uo pipefail
