@@ -309,7 +309,7 @@ def test_a_bounded_offset_limits_how_far_the_composition_drifts():
 
 def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer():
     """For a linear scorer the gradient's first-order gain is exact: at temperature 0 the top changes are drawn."""
-    from seqgen.design.run import _guided_mutations
+    from seqgen.design.run import _guided_mutations, _penalized_with_gradient
 
     rng = np.random.default_rng(0)
     weight = torch.as_tensor(rng.standard_normal((4, 12)), dtype=torch.float32)
@@ -318,29 +318,55 @@ def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer(
     codes = rng.integers(0, 4, (5, 12)).astype(np.uint8)
     codes[:, :2] = [0, 1]
     settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=0.0)
-    pos, letters = _guided_mutations(obj, cons, settings, codes, CPU, torch.Generator().manual_seed(0))
+    util, grad = _penalized_with_gradient(obj, cons, settings.penalty_weight, codes, CPU)
     w = weight.numpy()
+    assert np.allclose(util, [w[codes[i], np.arange(12)].sum() for i in range(5)], atol=1e-5)
+    assert torch.allclose(grad, weight.expand(5, 4, 12))
+    pos, letters = _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0))
     for i in range(5):
         gains = {(l, b): w[b, l] - w[codes[i, l], l] for l in range(2, 12) for b in range(4) if b != codes[i, l]}
         best = sorted(gains, key=gains.get, reverse=True)[:6]
         assert sorted(zip(pos[i], letters[i])) == sorted(best)
     # with randomness the draws differ between chains' calls but never touch a fixed position or keep a letter
     settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=1.0)
-    pos, letters = _guided_mutations(obj, cons, settings, codes, CPU, torch.Generator().manual_seed(0))
+    pos, letters = _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0))
     assert (pos >= 2).all() and (letters != codes[np.arange(5)[:, None], pos]).all()
     assert all(len(set(zip(p, q))) == 6 for p, q in zip(pos, letters))  # distinct changes per chain
 
 
-def test_guided_annealing_counts_its_gradient_call_and_beats_random_proposals_at_equal_calls():
+def test_guided_annealing_scores_proposals_with_their_gradients_and_beats_random_proposals_at_equal_calls():
     scorer = CountingScorer(PWMScorer())
     obj = ObjectiveSet([Objective("egr2", scorer)])
     guided = design(obj, Constraints(DNA, 30),
                     DesignSettings(method="anneal", n=16, steps=8, proposals=4, guided=True, seed=3), CPU)
-    assert guided.calls_per_sequence == 8 * 5 and guided.trajectory[-1]["calls"] == 40
-    assert scorer.seen == 16 + 16 * 8 * 5 + len(guided.codes)  # start, (gradient + 4 mutants) per step, final
-    plain = design(obj, Constraints(DNA, 30), DesignSettings(method="anneal", n=16, steps=10, proposals=4, seed=3), CPU)
-    assert plain.calls_per_sequence == 40
+    assert guided.calls_per_sequence == 8 * 4 and guided.trajectory[-1]["calls"] == 32
+    assert scorer.seen == 16 + 16 * 8 * 4 + len(guided.codes)  # start, 4 mutants (each with its gradient), final
+    plain = design(obj, Constraints(DNA, 30), DesignSettings(method="anneal", n=16, steps=8, proposals=4, seed=3), CPU)
+    assert plain.calls_per_sequence == 32
     assert guided.utility.mean() > plain.utility.mean() + 1.0
+    single = design(obj, Constraints(DNA, 30),  # one proposal a step: one pass scores it and gives the next gradient
+                    DesignSettings(method="anneal", n=16, steps=32, proposals=1, guided=True, seed=3), CPU)
+    assert single.calls_per_sequence == 32 and single.utility.mean() > plain.utility.mean() + 1.0
+
+
+def test_guided_annealing_always_proposes_from_the_gradient_at_the_current_sequence(monkeypatch):
+    """The gradient carried from the accepted proposal (or a restart) is the one a fresh pass gives there."""
+    import seqgen.design.run as run
+
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    cons = Constraints.from_options(DNA, 30, gc_min=0.3, gc_max=0.6)  # a penalty term in the gradient too
+    original, checked = run._guided_mutations, []
+
+    def checking(grad, constraints, settings, codes, generator):
+        _, fresh = run._penalized_with_gradient(obj, constraints, settings.penalty_weight, codes, CPU)
+        checked.append(torch.allclose(grad, fresh, atol=1e-5))
+        return original(grad, constraints, settings, codes, generator)
+
+    monkeypatch.setattr(run, "_guided_mutations", checking)
+    settings = DesignSettings(method="anneal", n=8, steps=30, proposals=3, guided=True, combine=True, restart=4,
+                              t_start=1.0, seed=1)
+    design(obj, cons, settings, CPU)
+    assert len(checked) == 30 and all(checked)
 
 
 def test_combining_improving_mutants_applies_each_position_once():
@@ -364,11 +390,11 @@ def test_combined_mutants_climb_a_linear_scorer_in_fewer_calls():
     scorer = CountingScorer(lambda x: (x * weight).sum((1, 2)))
     obj = ObjectiveSet([Objective("linear", scorer)])
     base = dict(method="anneal", n=16, proposals=4, guided=True, guide_temperature=0.0, seed=0)
-    combined = design(obj, Constraints(DNA, 30), DesignSettings(steps=5, combine=True, **base), CPU)
-    assert combined.calls_per_sequence == 5 * 6  # the gradient, 4 mutants and the combination per step
-    assert scorer.seen == 16 + 16 * 5 * 6 + len(combined.codes)
-    single = design(obj, Constraints(DNA, 30), DesignSettings(steps=6, **base), CPU)
-    assert single.calls_per_sequence == 6 * 5  # the same calls
+    combined = design(obj, Constraints(DNA, 30), DesignSettings(steps=4, combine=True, **base), CPU)
+    assert combined.calls_per_sequence == 4 * 5  # 4 mutants and the combination per step
+    assert scorer.seen == 16 + 16 * 4 * 5 + len(combined.codes)
+    single = design(obj, Constraints(DNA, 30), DesignSettings(steps=5, **base), CPU)
+    assert single.calls_per_sequence == 5 * 4  # the same calls
     assert combined.utility.mean() > single.utility.mean() + 2.0
 
 
@@ -379,7 +405,7 @@ def test_plateau_rule_stops_a_converged_run_and_its_polish():
     stopped = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=20, lr=0.3, seed=0,
                                                                polish=60, proposals=4, guided=True, plateau=0.05,
                                                                plateau_window=40), CPU)
-    assert full.stopped_at is None and full.calls_per_sequence == 20 + 60 * 5
+    assert full.stopped_at is None and full.calls_per_sequence == 20 + 60 * 4
     assert stopped.stopped_at is not None and stopped.calls_per_sequence < full.calls_per_sequence
     assert stopped.trajectory[-1]["calls"] == stopped.calls_per_sequence and stopped.trajectory[-1]["phase"] == "polish"
     # the designs at the stop are nearly as good as the full run's

@@ -10,8 +10,9 @@ Methods
                   mutants per chain and accepts the best by the Metropolis rule. The mutants are drawn at
                   random (the gradient-free baseline), or, with ``guided``, ranked by the predictor's gradient
                   at the current sequence (a first-order estimate of every single-letter change, as HotFlip,
-                  Ebrahimi et al. 2018), ``proposals`` of them drawn by Gumbel-top-k on that estimate: one
-                  gradient call more per step, far fewer wasted proposals. With ``combine`` each step also
+                  Ebrahimi et al. 2018), ``proposals`` of them drawn by Gumbel-top-k on that estimate: far
+                  fewer wasted proposals. Each proposal is scored by a forward and backward pass, so the
+                  gradient at the sequence a step moves to comes with its score. With ``combine`` each step also
                   scores the chain with all its improving mutants applied together (one call more), and takes
                   that when it beats the best single mutant: several letters a step once a site is in reach.
 
@@ -97,8 +98,8 @@ class DesignSettings:
     @property
     def calls_per_step(self) -> int:
         if self.method == "anneal":
-            # a guided step also takes the gradient at the current sequence; combine scores one sequence more
-            return self.proposals + self.guided + self.combine
+            # a guided step scores its proposals with their gradients (one pass each); combine scores one more
+            return self.proposals + self.combine
         if self.method == "fast-seqprop" or (self.method == "latent" and self.straight_through):
             return self.samples
         return 1
@@ -385,41 +386,52 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         raise SeqgenError("every position is fixed: nothing to design")
 
     def penalized(c):
+        """Penalized utility ``(K,)`` of codes ``(K, L)``, and with ``guided`` its gradient ``(K, A, L)``."""
+        if settings.guided:
+            return _penalized_with_gradient(objectives, constraints, settings.penalty_weight, c, device)
         util, _ = score_codes(objectives, c, a, device)
         with torch.no_grad():
             pen = constraints.penalty(one_hot(torch.as_tensor(c, device=device), a))
-        return (util - settings.penalty_weight * pen).cpu().numpy()
+        return (util - settings.penalty_weight * pen).cpu().numpy(), None
 
-    current = penalized(codes)
+    current, grad = penalized(codes)
     best_codes, best_util = codes.copy(), current.copy()
     spread = float(np.std(current)) or 1.0
     trajectory = []
     calls = settings.calls_per_step
+    chains = np.arange(n)
     for step in range(1, settings.steps + 1):
         frac = (step - 1) / max(settings.steps - 1, 1)
         temperature = spread * settings.t_start * (settings.t_end / settings.t_start) ** frac
         if settings.guided:
-            pos, letters = _guided_mutations(objectives, constraints, settings, codes, device, generator)
+            pos, letters = _guided_mutations(grad, constraints, settings, codes, generator)
         else:
             pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))]
             letters = None
         cand = np.repeat(codes[:, None, :], m, axis=1)  # (N, M, L)
-        rows, cols = np.arange(n)[:, None], np.arange(m)[None, :]
+        rows, cols = chains[:, None], np.arange(m)[None, :]
         if letters is None:
             letters = (cand[rows, cols, pos] + rng.integers(1, a, size=(n, m))) % a
         cand[rows, cols, pos] = letters
-        util = penalized(cand.reshape(n * m, length)).reshape(n, m)
+        util, cand_grad = penalized(cand.reshape(n * m, length))
+        util = util.reshape(n, m)
         j = util.argmax(1)
-        proposal, chosen = util[np.arange(n), j], cand[np.arange(n), j]
+        proposal, chosen = util[chains, j], cand[chains, j]
+        chosen_grad = None if cand_grad is None else cand_grad.view(n, m, a, length)[chains, j]
         if settings.combine:
             merged = _combine_improving(codes, pos, letters, util > current[:, None], util)
-            merged_util = penalized(merged)
+            merged_util, merged_grad = penalized(merged)
             better = merged_util > proposal
             proposal, chosen = np.where(better, merged_util, proposal), np.where(better[:, None], merged, chosen)
+            if chosen_grad is not None:
+                chosen_grad = torch.where(torch.as_tensor(better, device=device)[:, None, None], merged_grad,
+                                          chosen_grad)
         delta = proposal - current
         accept = (delta > 0) | (rng.random(n) < np.exp(np.minimum(delta, 0) / temperature))
         codes[accept] = chosen[accept]
         current[accept] = proposal[accept]
+        if grad is not None:
+            grad[torch.as_tensor(accept, device=device)] = chosen_grad[torch.as_tensor(accept, device=device)]
         improved = current > best_util
         best_codes[improved], best_util[improved] = codes[improved], current[improved]
         trajectory.append({"step": step, "calls": step * calls, "best_score": float(current.max()),
@@ -432,7 +444,9 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         if stuck.any():  # a stuck chain starts again from a random sequence (its best is kept)
             fresh = _start_codes(rng, constraints, int(stuck.sum()))
             codes[stuck] = fresh
-            current[stuck] = penalized(fresh)
+            current[stuck], fresh_grad = penalized(fresh)
+            if grad is not None:
+                grad[torch.as_tensor(stuck, device=device)] = fresh_grad
     return best_codes, trajectory
 
 
@@ -457,21 +471,34 @@ def _combine_improving(codes: np.ndarray, pos: np.ndarray, letters: np.ndarray, 
     return merged
 
 
-def _guided_mutations(objectives, constraints, settings, codes: np.ndarray, device, generator):
+def _penalized_with_gradient(objectives, constraints, penalty_weight: float, codes: np.ndarray, device,
+                             batch: int = 4096):
+    """Penalized utility of ``codes (K, L)`` and its gradient at the one-hot sequences, one forward and
+    backward pass per sequence. Returns utility ``(K,)`` numpy and gradient ``(K, A, L)`` on the device."""
+    a = constraints.alphabet.size
+    utils, grads = [], []
+    for start in range(0, len(codes), batch):
+        x = one_hot(torch.as_tensor(codes[start:start + batch], device=device), a).float().requires_grad_(True)
+        util, _ = objectives(x)
+        total = util.float() - penalty_weight * constraints.penalty(x)
+        total.sum().backward()
+        utils.append(total.detach())
+        grads.append(x.grad)
+    return torch.cat(utils).cpu().numpy(), torch.cat(grads)
+
+
+def _guided_mutations(grad: torch.Tensor, constraints, settings, codes: np.ndarray, generator):
     """Single-letter mutants of ``codes (N, L)`` drawn by the gradient's estimate of their gain.
 
-    The estimate of changing position ``l`` to letter ``b`` is ``g[b, l] - g[x_l, l]``, with ``g (N, A, L)`` the
-    gradient of the penalized utility at the one-hot sequence. ``proposals`` distinct changes per chain are drawn
-    by Gumbel-top-k on the estimate divided by ``guide_temperature`` times its spread over the chain's changes
-    (fixed positions and the current letters excluded). Returns positions and letters, both ``(N, M)`` int.
+    The estimate of changing position ``l`` to letter ``b`` is ``g[b, l] - g[x_l, l]``, with ``grad (N, A, L)``
+    the gradient of the penalized utility at the one-hot sequence. ``proposals`` distinct changes per chain are
+    drawn by Gumbel-top-k on the estimate divided by ``guide_temperature`` times its spread over the chain's
+    changes (fixed positions and the current letters excluded). Returns positions and letters, both ``(N, M)`` int.
     """
-    a, m = constraints.alphabet.size, settings.proposals
-    x = one_hot(torch.as_tensor(codes, device=device), a).float().requires_grad_(True)  # (N, A, L)
-    util, _ = objectives(x)
-    (util - settings.penalty_weight * constraints.penalty(x)).sum().backward()
+    a, m, device = constraints.alphabet.size, settings.proposals, grad.device
+    x = one_hot(torch.as_tensor(codes, device=device), a).float()  # (N, A, L)
     with torch.no_grad():
-        g = x.grad
-        gain = g - (g * x).sum(1, keepdim=True)  # (N, A, L): first-order change of the utility
+        gain = grad - (grad * x).sum(1, keepdim=True)  # (N, A, L): first-order change of the utility
         allowed = (x == 0) & torch.as_tensor(constraints.free, device=device)
         spread = gain.masked_fill(~allowed, float("nan")).flatten(1)
         spread = (spread - spread.nanmean(1, keepdim=True)).pow(2).nanmean(1).sqrt().clamp_min(1e-8)  # (N,)
