@@ -49,9 +49,13 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
     "fsp-polish-drift": {"method": "fast-seqprop", "lr": 0.1, "steps": 50, "polish": 1, "proposals": 8},
     "anneal": {"proposals": 8},
     # 20 Fast SeqProp steps, then annealing whose mutants are drawn by the predictor's gradient (HotFlip-style
-    # first-order gains), stopped once the last 50 calls added < 5% of the mean best score's rise (the plateau rule)
+    # first-order gains; each scored by a pass that also gives its gradient), stopped once the last 50 calls
+    # added < 5% of the mean best score's rise (the plateau rule)
     "fsp-guided": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 8, "guided": True,
                    "plateau": 0.05},
+    # the same with one proposal a step: the fewest calls per step, a greedier climb
+    "fsp-guided-1": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 1, "guided": True,
+                     "plateau": 0.05},
     # the gradient-free baseline under the same stopping rule (for a like-for-like speed comparison)
     "anneal-plateau": {"method": "anneal", "proposals": 8, "plateau": 0.05},
 }
@@ -205,7 +209,11 @@ def main() -> None:
 
 
 def merge(names: list[str], out: str) -> dict:
-    """Union of the TFs' runs (and the specificity task) of results files run with the same protocol."""
+    """Union of the TFs' runs (and the specificity task) of results files run with the same protocol.
+
+    A later file's run of a TF, seed and method replaces an earlier file's (a method rerun); the specificity
+    task's methods are merged the same way.
+    """
     parts = [json.loads((RESULTS / f"{name}.json").read_text()) for name in names]
     merged = {"protocol": {**parts[0]["protocol"], "methods": {}}, "tfs": {}}
     for name, part in zip(names, parts):
@@ -217,11 +225,14 @@ def merge(names: list[str], out: str) -> dict:
         merged["protocol"]["methods"].update(methods)
         for tf, entry in part["tfs"].items():  # a TF split over files (e.g. by seed): its runs are joined
             if tf in merged["tfs"]:
-                merged["tfs"][tf]["runs"] += entry["runs"]
+                rerun = {(r["seed"], r["method"]) for r in entry["runs"]}
+                kept = [r for r in merged["tfs"][tf]["runs"] if (r["seed"], r["method"]) not in rerun]
+                merged["tfs"][tf]["runs"] = kept + entry["runs"]
             else:
                 merged["tfs"][tf] = entry
         if "specificity" in part:
-            merged["specificity"] = part["specificity"]
+            earlier = merged.get("specificity", {}).get("methods", {})
+            merged["specificity"] = {**part["specificity"], "methods": {**earlier, **part["specificity"]["methods"]}}
     write_json(out, merged)
     return merged
 
