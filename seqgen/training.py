@@ -79,7 +79,8 @@ class TrainSettings:
                                      or not 0 < self.ema < 1):
             raise SeqgenError(f"setting 'ema' must lie between 0 and 1, not {self.ema}")
         if self.lr_schedule not in LR_SCHEDULES:
-            raise SeqgenError(f"setting 'lr_schedule' must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}")
+            raise SeqgenError(f"setting 'lr_schedule' must be one of {', '.join(LR_SCHEDULES)}, "
+                              f"not {self.lr_schedule!r}")
         if self.ema is not None and (self.eval_every or self.patience):
             raise SeqgenError("setting 'ema' cannot be combined with validation and early stopping "
                               "(eval_every, patience): model.pt would hold two different snapshots")
