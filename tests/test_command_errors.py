@@ -159,7 +159,7 @@ def test_design_cli_takes_the_guided_polish_and_the_plateau_rule(models, tmp_pat
     summary = json.loads((tmp_path / "design.json").read_text())
     steps = summary["stopped_at"]  # the plateau rule ends the polish long before its 100 steps
     assert steps is not None and 10 < steps < 110
-    assert summary["calls_per_sequence"] == 10 + (steps - 10) * 4  # 4 mutants a step, no extra gradient call
+    assert summary["calls_per_sequence"] == 10 + (steps - 10) * 5  # each guided step: 4 mutants + the gradient
 
 
 def test_design_cli_avoid_below_caps_the_avoided_prediction(models, tmp_path):

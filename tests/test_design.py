@@ -334,23 +334,26 @@ def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer(
     assert all(len(set(zip(p, q))) == 6 for p, q in zip(pos, letters))  # distinct changes per chain
 
 
-def test_guided_annealing_scores_proposals_with_their_gradients_and_beats_random_proposals_at_equal_calls():
+def test_guided_annealing_counts_its_gradient_call_and_beats_random_proposals_at_equal_calls():
     scorer = CountingScorer(PWMScorer())
     obj = ObjectiveSet([Objective("egr2", scorer)])
     guided = design(obj, Constraints(DNA, 30),
                     DesignSettings(method="anneal", n=16, steps=8, proposals=4, guided=True, seed=3), CPU)
-    assert guided.calls_per_sequence == 8 * 4 and guided.trajectory[-1]["calls"] == 32
-    assert scorer.seen == 16 + 16 * 8 * 4 + len(guided.codes)  # start, 4 mutants (each with its gradient), final
-    plain = design(obj, Constraints(DNA, 30), DesignSettings(method="anneal", n=16, steps=8, proposals=4, seed=3), CPU)
-    assert plain.calls_per_sequence == 32
+    assert guided.calls_per_sequence == 8 * 5 and guided.trajectory[-1]["calls"] == 40
+    assert scorer.seen == 16 + 16 * 8 * 5 + len(guided.codes)  # start, (gradient + 4 mutants) per step, final
+    plain = design(obj, Constraints(DNA, 30), DesignSettings(method="anneal", n=16, steps=10, proposals=4, seed=3), CPU)
+    assert plain.calls_per_sequence == 40
     assert guided.utility.mean() > plain.utility.mean() + 1.0
-    single = design(obj, Constraints(DNA, 30),  # one proposal a step: one pass scores it and gives the next gradient
-                    DesignSettings(method="anneal", n=16, steps=32, proposals=1, guided=True, seed=3), CPU)
-    assert single.calls_per_sequence == 32 and single.utility.mean() > plain.utility.mean() + 1.0
+    scorer.seen = 0  # one proposal a step: the pass that scores it also gives the next step's gradient
+    single = design(obj, Constraints(DNA, 30),
+                    DesignSettings(method="anneal", n=16, steps=40, proposals=1, guided=True, seed=3), CPU)
+    assert single.calls_per_sequence == 40 and scorer.seen == 16 + 16 * 40 + len(single.codes)
+    assert single.utility.mean() > plain.utility.mean() + 1.0
 
 
 def test_guided_annealing_always_proposes_from_the_gradient_at_the_current_sequence(monkeypatch):
-    """The gradient carried from the accepted proposal (or a restart) is the one a fresh pass gives there."""
+    """With one proposal a step, the gradient carried from the accepted proposal (or the combined mutant, or a
+    restart) is the one a fresh pass gives at the current sequence."""
     import seqgen.design.run as run
 
     obj = ObjectiveSet([Objective("egr2", PWMScorer())])
@@ -363,7 +366,7 @@ def test_guided_annealing_always_proposes_from_the_gradient_at_the_current_seque
         return original(grad, constraints, settings, codes, generator)
 
     monkeypatch.setattr(run, "_guided_mutations", checking)
-    settings = DesignSettings(method="anneal", n=8, steps=30, proposals=3, guided=True, combine=True, restart=4,
+    settings = DesignSettings(method="anneal", n=8, steps=30, proposals=1, guided=True, combine=True, restart=4,
                               t_start=1.0, seed=1)
     design(obj, cons, settings, CPU)
     assert len(checked) == 30 and all(checked)
@@ -390,11 +393,11 @@ def test_combined_mutants_climb_a_linear_scorer_in_fewer_calls():
     scorer = CountingScorer(lambda x: (x * weight).sum((1, 2)))
     obj = ObjectiveSet([Objective("linear", scorer)])
     base = dict(method="anneal", n=16, proposals=4, guided=True, guide_temperature=0.0, seed=0)
-    combined = design(obj, Constraints(DNA, 30), DesignSettings(steps=4, combine=True, **base), CPU)
-    assert combined.calls_per_sequence == 4 * 5  # 4 mutants and the combination per step
-    assert scorer.seen == 16 + 16 * 4 * 5 + len(combined.codes)
-    single = design(obj, Constraints(DNA, 30), DesignSettings(steps=5, **base), CPU)
-    assert single.calls_per_sequence == 5 * 4  # the same calls
+    combined = design(obj, Constraints(DNA, 30), DesignSettings(steps=5, combine=True, **base), CPU)
+    assert combined.calls_per_sequence == 5 * 6  # the gradient, 4 mutants and the combination per step
+    assert scorer.seen == 16 + 16 * 5 * 6 + len(combined.codes)
+    single = design(obj, Constraints(DNA, 30), DesignSettings(steps=6, **base), CPU)
+    assert single.calls_per_sequence == 6 * 5  # the same calls
     assert combined.utility.mean() > single.utility.mean() + 2.0
 
 
@@ -405,7 +408,7 @@ def test_plateau_rule_stops_a_converged_run_and_its_polish():
     stopped = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=16, steps=20, lr=0.3, seed=0,
                                                                polish=60, proposals=4, guided=True, plateau=0.05,
                                                                plateau_window=40), CPU)
-    assert full.stopped_at is None and full.calls_per_sequence == 20 + 60 * 4
+    assert full.stopped_at is None and full.calls_per_sequence == 20 + 60 * 5
     assert stopped.stopped_at is not None and stopped.calls_per_sequence < full.calls_per_sequence
     assert stopped.trajectory[-1]["calls"] == stopped.calls_per_sequence and stopped.trajectory[-1]["phase"] == "polish"
     # the designs at the stop are nearly as good as the full run's

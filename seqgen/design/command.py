@@ -63,7 +63,7 @@ def add_arguments(p) -> None:
     p.add_argument("--proposals", type=int, default=8, help="anneal: mutants per chain and step")
     p.add_argument("--guided", action="store_true",
                    help="anneal and --polish: draw the mutants by the predictor's gradient (first-order gain of "
-                        "each single-letter change; each mutant's scoring pass gives its gradient too) instead of "
+                        "each single-letter change; one more call per step, none with --proposals 1) instead of "
                         "at random")
     p.add_argument("--guide-temperature", type=float, default=0.5,
                    help="--guided: randomness of the draw, in units of the gains' spread (0: the top ones)")

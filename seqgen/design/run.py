@@ -11,8 +11,10 @@ Methods
                   random (the gradient-free baseline), or, with ``guided``, ranked by the predictor's gradient
                   at the current sequence (a first-order estimate of every single-letter change, as HotFlip,
                   Ebrahimi et al. 2018), ``proposals`` of them drawn by Gumbel-top-k on that estimate: far
-                  fewer wasted proposals. Each proposal is scored by a forward and backward pass, so the
-                  gradient at the sequence a step moves to comes with its score. With ``combine`` each step also
+                  fewer wasted proposals, for one gradient call more per step. With one proposal a step, the
+                  pass that scores it also takes its gradient, which the next step draws from if it is
+                  accepted: one call a step, not two (with M > 1 proposals, M forward passes and one gradient
+                  pass cost less compute than M forward-backward passes). With ``combine`` each step also
                   scores the chain with all its improving mutants applied together (one call more), and takes
                   that when it beats the best single mutant: several letters a step once a site is in reach.
 
@@ -98,11 +100,17 @@ class DesignSettings:
     @property
     def calls_per_step(self) -> int:
         if self.method == "anneal":
-            # a guided step scores its proposals with their gradients (one pass each); combine scores one more
-            return self.proposals + self.combine
+            # a guided step takes the gradient at the current sequence, unless a single proposal's scoring
+            # pass carries it; combine scores one sequence more
+            return self.proposals + (self.guided and not self.carries_gradient) + self.combine
         if self.method == "fast-seqprop" or (self.method == "latent" and self.straight_through):
             return self.samples
         return 1
+
+    @property
+    def carries_gradient(self) -> bool:
+        """Guided annealing with one proposal a step: its scoring pass also gives the next step's gradient."""
+        return self.guided and self.proposals == 1
 
 
 @dataclass
@@ -385,9 +393,11 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
     if not len(free_positions):
         raise SeqgenError("every position is fixed: nothing to design")
 
-    def penalized(c):
-        """Penalized utility ``(K,)`` of codes ``(K, L)``, and with ``guided`` its gradient ``(K, A, L)``."""
-        if settings.guided:
+    carry = settings.carries_gradient
+
+    def penalized(c, gradient: bool = carry):
+        """Penalized utility ``(K,)`` of codes ``(K, L)``, and with ``gradient`` its gradient ``(K, A, L)``."""
+        if gradient:
             return _penalized_with_gradient(objectives, constraints, settings.penalty_weight, c, device)
         util, _ = score_codes(objectives, c, a, device)
         with torch.no_grad():
@@ -404,6 +414,8 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         frac = (step - 1) / max(settings.steps - 1, 1)
         temperature = spread * settings.t_start * (settings.t_end / settings.t_start) ** frac
         if settings.guided:
+            if not carry:
+                _, grad = penalized(codes, gradient=True)
             pos, letters = _guided_mutations(grad, constraints, settings, codes, generator)
         else:
             pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))]
@@ -417,21 +429,22 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         util = util.reshape(n, m)
         j = util.argmax(1)
         proposal, chosen = util[chains, j], cand[chains, j]
-        chosen_grad = None if cand_grad is None else cand_grad.view(n, m, a, length)[chains, j]
+        chosen_grad = cand_grad.view(n, m, a, length)[chains, j] if carry else None
         if settings.combine:
             merged = _combine_improving(codes, pos, letters, util > current[:, None], util)
             merged_util, merged_grad = penalized(merged)
             better = merged_util > proposal
             proposal, chosen = np.where(better, merged_util, proposal), np.where(better[:, None], merged, chosen)
-            if chosen_grad is not None:
+            if carry:
                 chosen_grad = torch.where(torch.as_tensor(better, device=device)[:, None, None], merged_grad,
                                           chosen_grad)
         delta = proposal - current
         accept = (delta > 0) | (rng.random(n) < np.exp(np.minimum(delta, 0) / temperature))
         codes[accept] = chosen[accept]
         current[accept] = proposal[accept]
-        if grad is not None:
-            grad[torch.as_tensor(accept, device=device)] = chosen_grad[torch.as_tensor(accept, device=device)]
+        if carry:
+            accepted = torch.as_tensor(accept, device=device)
+            grad[accepted] = chosen_grad[accepted]
         improved = current > best_util
         best_codes[improved], best_util[improved] = codes[improved], current[improved]
         trajectory.append({"step": step, "calls": step * calls, "best_score": float(current.max()),
@@ -445,7 +458,7 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
             fresh = _start_codes(rng, constraints, int(stuck.sum()))
             codes[stuck] = fresh
             current[stuck], fresh_grad = penalized(fresh)
-            if grad is not None:
+            if carry:
                 grad[torch.as_tensor(stuck, device=device)] = fresh_grad
     return best_codes, trajectory
 
@@ -481,9 +494,9 @@ def _penalized_with_gradient(objectives, constraints, penalty_weight: float, cod
         x = one_hot(torch.as_tensor(codes[start:start + batch], device=device), a).float().requires_grad_(True)
         util, _ = objectives(x)
         total = util.float() - penalty_weight * constraints.penalty(x)
-        total.sum().backward()
+        (grad,) = torch.autograd.grad(total.sum(), x)  # the input's gradient only
         utils.append(total.detach())
-        grads.append(x.grad)
+        grads.append(grad)
     return torch.cat(utils).cpu().numpy(), torch.cat(grads)
 
 
