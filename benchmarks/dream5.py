@@ -36,7 +36,8 @@ import yaml  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
 
 from common import SHARED_DATA, write_json  # noqa: E402
-from seqgen.data import one_hot  # noqa: E402
+from seqgen.alphabets import PAD, encode  # noqa: E402
+from seqgen.data import SequenceSet, one_hot  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.evaluation import auroc, pearson, spearman  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
@@ -80,8 +81,23 @@ def ensemble_figures(log_members: np.ndarray, signal: np.ndarray, offset: float)
             "members_mean": {k: float(np.nanmean([s[k] for s in singles])) for k in ens}}
 
 
-def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test: bool) -> dict:
-    train = read_sequences(DREAM5 / f"{tf}_{train_array}.txt", "dna", "dream5")
+def read_array(tf: str, array: str, flank: str = "") -> SequenceSet:
+    """One TF's probes on one array design, with ``flank`` (a constant region) appended to every probe.
+
+    An ``N`` in ``flank`` is an unknown base (a zero one-hot column).
+    """
+    probes = read_sequences(DREAM5 / f"{tf}_{array}.txt", "dna", "dream5")
+    if not flank:
+        return probes
+    known = encode([flank.replace("N", "A")], "dna")[0]
+    codes = np.where(np.array(list(flank)) == "N", PAD, known).astype(np.uint8)
+    tail = np.broadcast_to(codes, (len(probes), len(flank)))
+    return SequenceSet(np.concatenate([probes.codes, tail], axis=1), probes.alphabet, probes.ids, None,
+                       probes.labels, probes.label_names, {**probes.meta, "flank": flank})
+
+
+def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test: bool, flank: str = "") -> dict:
+    train = read_array(tf, train_array, flank)
     config, settings = merge_config("predictor", {**BASE, **user})
     with tempfile.TemporaryDirectory() as out:
         task, _ = build_task("predictor", config, settings, train, device)
@@ -96,7 +112,7 @@ def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test
            "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1), "members": predictor.members,
            "validation": ensemble_figures(member_outputs(predictor, val.codes), val.label("signal"), offset)}
     if test:
-        held = read_sequences(DREAM5 / f"{tf}_{test_array}.txt", "dna", "dream5")
+        held = read_array(tf, test_array, flank)
         row.update(ensemble_figures(member_outputs(predictor, held.codes), held.label("signal"), offset))
     return row
 
@@ -106,7 +122,7 @@ def ensemble_cost(user: dict, device, steps: int = 30) -> dict:
     config, settings = merge_config("predictor", {**BASE, **user})
     members, batch = config["members"], settings.batch_size
     arch = {k: config[k] for k in ("filters", "kernel", "layers", "kernel2", "dilation", "hidden", "pool_bins",
-                                   "dropout")}
+                                   "dropout", "padding")}
     strands = "concat" if config["strands"] == "auto" else config["strands"]
     timings = {}
     for k in (1, members):
@@ -177,6 +193,9 @@ def main(argv=None) -> int:
     parser.add_argument("--max-time", type=float, default=5.0, help="minutes of training per TF and direction")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="predictor setting")
     parser.add_argument("--name", help="suffix of the JSON file")
+    parser.add_argument("--flank", default="", metavar="SEQ",
+                        help="constant region appended to every probe (the array's linker, between the variable "
+                             "region and the slide)")
     parser.add_argument("--no-test", action="store_true", help="validation figures only (model selection)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (the budget is per core)")
@@ -198,14 +217,16 @@ def main(argv=None) -> int:
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=torch.set_num_threads, initargs=(args.threads,)) as pool:
-            futures = [pool.submit(run_one, tf, tr, te, user, device, not args.no_test) for tf, tr, te in tasks]
+            futures = [pool.submit(run_one, tf, tr, te, user, device, not args.no_test, args.flank)
+                       for tf, tr, te in tasks]
             rows = [report(f.result()) for f in futures]
     else:
-        rows = [report(run_one(tf, tr, te, user, device, not args.no_test)) for tf, tr, te in tasks]
+        rows = [report(run_one(tf, tr, te, user, device, not args.no_test, args.flank)) for tf, tr, te in tasks]
     parts = ["validation"] + ([] if args.no_test else ["ensemble", "member0", "members_mean"])
     cost = ensemble_cost(user, device)
     print(f"ensemble cost: {cost}", file=sys.stderr)
-    payload = {"settings": user, "device": str(device), "threads": args.threads, "ensemble_cost": cost, "rows": rows,
+    payload = {"settings": user, "flank": args.flank, "device": str(device), "threads": args.threads,
+               "ensemble_cost": cost, "rows": rows,
                "summary": {part: summary(rows, part) for part in parts}}
     path = write_json("dream5" + (f"-{args.name}" if args.name else ""), payload)
     if not args.no_test:

@@ -83,6 +83,28 @@ def test_max_strands_is_reverse_complement_invariant_and_concat_is_not():
         assert same == invariant
 
 
+def test_full_padding_scores_motifs_that_run_past_the_ends():
+    """A filter reading ACG in its first 3 columns (of 5) sees an ACG at the last 3 positions only when the
+    windows may run past the end; the output keeps its shape with every setting."""
+    length = 12
+    codes = torch.tensor([[3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 1, 2]], dtype=torch.uint8)  # T x 9, then ACG
+    x = one_hot(codes, 4)
+    best = {}
+    for padding in ("valid", "full"):
+        model = Predictor(4, length, filters=1, kernel=5, hidden=0, padding=padding).eval()
+        with torch.no_grad():
+            model.conv_w[0].zero_()
+            for letter, column in ((0, 0), (1, 1), (2, 2)):  # rows are channel-major: letter * kernel + column
+                model.conv_w[0][0, letter * 5 + column, 0] = 1.0
+            best[padding] = model._features(x.unsqueeze(0))[0, 0, 0].item()  # the filter's max over positions
+        assert model(x).shape == (1, 1)
+    assert best == {"valid": 0.0, "full": 3.0}
+    shape = dict(members=2, filters=4, kernel=5, layers=2, dilation=2, pool_bins=3, padding="full")
+    assert Predictor(4, length, **shape)(random_one_hot(3, 4, length)).shape == (3, 2)
+    with pytest.raises(ValueError, match="padding must be"):
+        Predictor(4, length, padding="same")
+
+
 def test_ensemble_members_are_independent_models_in_one_pass():
     shape = dict(filters=8, kernel=5, layers=2, dilation=2, pool_bins=2, strands="concat")
     ens = Predictor(4, 20, members=3, **shape).eval()
@@ -122,14 +144,16 @@ def test_figures():
 
 
 # ------------------------------------------------------------ training
-def test_training_learns_the_planted_motif(simulated, tmp_path):
-    task, result = train(simulated, tmp_path, transform="log", steps=200, lr=0.01)
+@pytest.mark.parametrize("padding,strands", [("valid", "auto"), ("full", "max")])
+def test_training_learns_the_planted_motif(simulated, tmp_path, padding, strands):
+    task, result = train(simulated, tmp_path, transform="log", steps=200, lr=0.01, padding=padding, strands=strands)
     rows = pd.read_csv(tmp_path / "metrics.csv")  # a few strongly bound probes dominate the validation MSE
     assert rows["val_loss"].min() < 0.9 * rows["val_loss"].iloc[0]
     predictor = load_predictor(tmp_path)
     mean, std = predictor.predict(simulated.codes)
     assert mean.shape == std.shape == (len(simulated),) and (std > 0).all()
     assert pearson(np.log(mean), np.log(simulated.label())) > 0.7
+    assert predictor.model.end_pad == (8 if padding == "full" else 0)  # kernel 9; stored in model.pt
 
 
 def test_classification_and_protein(tmp_path):
@@ -163,7 +187,8 @@ def test_early_stopping_keeps_the_best_weights(tmp_path):
 def test_bad_settings_are_refused(simulated):
     for user, message in (({"task": "ranking"}, "setting 'task'"), ({"task": "classification"}, "all 0 or 1"),
                           ({"label": "affinity"}, "no label 'affinity'"), ({"val_fraction": 1.0}, "val_fraction"),
-                          ({"kernel": 99}, "kernel must be"), ({"transform": "sqrt"}, "transform")):
+                          ({"kernel": 99}, "kernel must be"), ({"transform": "sqrt"}, "transform"),
+                          ({"padding": "same"}, "padding must be")):
         config, _ = merge_config("predictor", {**SMALL, **user})
         with pytest.raises(SeqgenError, match=message):
             recipe("predictor").make_task(config, simulated, CPU)

@@ -22,6 +22,12 @@ end, so orientation can matter).
 
 ``pool_bins`` > 1 pools each of that many equal stretches of positions
 separately (position-aware pooling) rather than the whole sequence at once.
+
+``padding``: ``valid`` scans only windows inside the sequence; ``full`` (as
+DeepBind) first adds ``kernel - 1`` zero columns at each end, so the first
+layer's filters also score motifs that run past either end of the sequence,
+counting only the part inside (on a PBM probe the DNA goes on into the
+constant linker, which the variable region alone does not show).
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ import torch
 from torch import nn
 
 STRANDS = ("forward", "max", "concat")
+PADDINGS = ("valid", "full")
 
 
 def reverse_complement_one_hot(x: torch.Tensor) -> torch.Tensor:
@@ -71,21 +78,26 @@ class Predictor(nn.Module):
         Positional stretches pooled separately.
     dropout : float
         Dropout on the pooled features and the hidden layer.
+    padding : {'valid', 'full'}
+        Zero columns added at the ends before the first layer (see the module docstring).
     """
 
     def __init__(self, alphabet_size: int, length: int, members: int = 1, filters: int = 64, kernel: int = 13,
                  layers: int = 1, kernel2: int = 5, dilation: int = 1, hidden: int = 32, strands: str = "forward",
-                 pool_bins: int = 1, dropout: float = 0.1):
+                 pool_bins: int = 1, dropout: float = 0.1, padding: str = "valid"):
         super().__init__()
         if strands not in STRANDS:
             raise ValueError(f"strands must be one of {', '.join(STRANDS)}, not {strands!r}")
         if strands != "forward" and alphabet_size != 4:
             raise ValueError("scanning both strands needs a 4-letter nucleic-acid alphabet")
+        if padding not in PADDINGS:
+            raise ValueError(f"padding must be one of {', '.join(PADDINGS)}, not {padding!r}")
         if kernel2 % 2 == 0:
             raise ValueError(f"kernel2 must be odd (same padding), not {kernel2}")
         if not 1 <= kernel <= length:
             raise ValueError(f"kernel must be between 1 and the sequence length {length}, not {kernel}")
-        positions = length - kernel + 1
+        self.end_pad = kernel - 1 if padding == "full" else 0
+        positions = length + 2 * self.end_pad - kernel + 1
         if not 1 <= pool_bins <= positions:
             raise ValueError(f"pool_bins must be between 1 and {positions}, not {pool_bins}")
         self.alphabet_size, self.members, self.filters = alphabet_size, members, filters
@@ -127,6 +139,8 @@ class Predictor(nn.Module):
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         """``(K or 1, N, A, L)`` -> ``(K, N, D)`` pooled features of one strand."""
+        if self.end_pad:
+            x = nn.functional.pad(x, (self.end_pad, self.end_pad))
         k, n, a, length = x.shape  # k = 1: the same sequences for every member
         h = torch.relu(self._conv(x.transpose(0, 1).reshape(n, k * a, length), 0))
         for layer in range(1, len(self.conv_w)):

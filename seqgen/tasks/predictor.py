@@ -40,6 +40,7 @@ DEFAULTS = {
     "strands": "auto",  #: forward, max, concat; auto: concat for DNA/RNA, forward otherwise
     "pool_bins": 1,
     "dropout": 0.1,
+    "padding": "valid",  #: valid, or full: kernel - 1 zero columns at each end (motifs running past the ends)
     # optimisation and validation
     "lr": 0.001,
     "weight_decay": 0.0,
@@ -60,7 +61,7 @@ DEFAULTS = {
 }
 
 ARCHITECTURE = ("members", "filters", "kernel", "layers", "kernel2", "dilation", "hidden", "strands", "pool_bins",
-                "dropout")
+                "dropout", "padding")
 EVAL_CHUNK = 8192
 
 
