@@ -44,7 +44,7 @@ from seqgen.io import read_sequences  # noqa: E402
 from seqgen.models.predictor import Predictor  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402
 from seqgen.tasks import build_task, merge_config  # noqa: E402
-from seqgen.tasks.predictor import split_index  # noqa: E402
+from seqgen.tasks.predictor import ARCHITECTURE, split_index  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
 DREAM5 = SHARED_DATA / "pbm" / "dream5"
@@ -117,19 +117,18 @@ def run_one(tf: str, train_array: str, test_array: str, user: dict, device, test
     return row
 
 
-def ensemble_cost(user: dict, device, steps: int = 30) -> dict:
+def ensemble_cost(user: dict, device, steps: int = 30, length: int = 35) -> dict:
     """Time per training step of one K-member ensemble against K separate single models (same batch per member)."""
     config, settings = merge_config("predictor", {**BASE, **user})
     members, batch = config["members"], settings.batch_size
-    arch = {k: config[k] for k in ("filters", "kernel", "layers", "kernel2", "dilation", "hidden", "pool_bins",
-                                   "dropout", "padding")}
+    arch = {k: config[k] for k in ARCHITECTURE if k not in ("members", "strands")}
     strands = "concat" if config["strands"] == "auto" else config["strands"]
     timings = {}
     for k in (1, members):
-        model = Predictor(4, 35, members=k, strands=strands, **arch).to(device)
+        model = Predictor(4, length, members=k, strands=strands, **arch).to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        codes = torch.randint(0, 4, (batch * k, 35), dtype=torch.uint8, device=device)
-        x = one_hot(codes, 4).reshape(batch, k, 4, 35)  # each member its own batch
+        codes = torch.randint(0, 4, (batch * k, length), dtype=torch.uint8, device=device)
+        x = one_hot(codes, 4).reshape(batch, k, 4, length)  # each member its own batch
         y = torch.randn(batch, k, device=device)
         for i in range(steps + 5):
             if i == 5:
@@ -223,7 +222,7 @@ def main(argv=None) -> int:
     else:
         rows = [report(run_one(tf, tr, te, user, device, not args.no_test, args.flank)) for tf, tr, te in tasks]
     parts = ["validation"] + ([] if args.no_test else ["ensemble", "member0", "members_mean"])
-    cost = ensemble_cost(user, device)
+    cost = ensemble_cost(user, device, length=35 + len(args.flank))  # DREAM5 probes: 35 nt
     print(f"ensemble cost: {cost}", file=sys.stderr)
     payload = {"settings": user, "flank": args.flank, "device": str(device), "threads": args.threads,
                "ensemble_cost": cost, "rows": rows,
