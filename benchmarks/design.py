@@ -56,6 +56,9 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
     # the same with one proposal a step: the fewest calls per step, a greedier climb
     "fsp-guided-1": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 1, "guided": True,
                      "plateau": 0.05},
+    # the same with two letters a step: the two positions of largest first-order gain, each with its best letter
+    "fsp-guided-2": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 1, "guided": True,
+                     "mutations": 2, "plateau": 0.05},
     # the gradient-free baseline under the same stopping rule (for a like-for-like speed comparison)
     "anneal-plateau": {"method": "anneal", "proposals": 8, "plateau": 0.05},
 }
@@ -84,12 +87,16 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
     return time.perf_counter() - start
 
 
+POLISH_KEYS = ("proposals", "guided", "combine")  # what a polish step's calls depend on
+
+
 def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettings:
     """``METHOD_SETTINGS[method]`` with its steps (or polish steps) set to spend ``budget`` calls per sequence."""
     options = dict(METHOD_SETTINGS[method])
     method = options.pop("method", method)
     if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
-        per_step = options["proposals"] + options.get("guided", False)
+        polish = {k: v for k, v in options.items() if k in POLISH_KEYS}
+        per_step = DesignSettings(method="anneal", **polish).calls_per_step
         options["polish"] = -(-(budget - options["steps"] * options.get("samples", 1)) // per_step)
     else:
         options["steps"] = budget // DesignSettings(method=method, **options).calls_per_step

@@ -71,6 +71,8 @@ def cases(m, out):
                                             "--out", out], "no design satisfies the constraints"),
         ("design: fixed pattern of the wrong length", ["design", "--predictor", p, "--fixed", "ACGT", "--out", out],
          "--fixed pattern has length 4"),
+        ("design: --combine with --mutations", ["design", "--predictor", p, "--method", "anneal", "--combine",
+                                                "--mutations", "2", "--out", out], "cannot be used with mutations > 1"),
         ("design: latent without a generator", ["design", "--predictor", p, "--method", "latent", "--out", out],
          "needs --generator"),
         ("design: training data is not an npz", ["design", "--predictor", p, "--data", str(m / "sim.tsv"),
@@ -160,6 +162,15 @@ def test_design_cli_takes_the_guided_polish_and_the_plateau_rule(models, tmp_pat
     steps = summary["stopped_at"]  # the plateau rule ends the polish long before its 100 steps
     assert steps is not None and 10 < steps < 110
     assert summary["calls_per_sequence"] == 10 + (steps - 10) * 5  # each guided step: 4 mutants + the gradient
+
+
+def test_design_cli_takes_multi_letter_mutants(models, tmp_path):
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "8", "--steps", "5", "--seed", "1",
+                 "--polish", "12", "--proposals", "1", "--guided", "--mutations", "3", "--out", str(out)]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["calls_per_sequence"] == 5 + 12  # one call a polish step: its pass carries the gradient
+    assert len(out.read_text().split(">")) > 1
 
 
 def test_design_cli_avoid_below_caps_the_avoided_prediction(models, tmp_path):

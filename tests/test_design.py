@@ -323,13 +323,15 @@ def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer(
     assert np.allclose(util, [w[codes[i], np.arange(12)].sum() for i in range(5)], atol=1e-5)
     assert torch.allclose(grad, weight.expand(5, 4, 12))
     pos, letters = _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0))
+    assert pos.shape == letters.shape == (5, 6, 1)  # (N, M, K): one change per mutant
+    pos, letters = pos[..., 0], letters[..., 0]
     for i in range(5):
         gains = {(l, b): w[b, l] - w[codes[i, l], l] for l in range(2, 12) for b in range(4) if b != codes[i, l]}
         best = sorted(gains, key=gains.get, reverse=True)[:6]
         assert sorted(zip(pos[i], letters[i])) == sorted(best)
     # with randomness the draws differ between chains' calls but never touch a fixed position or keep a letter
     settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=1.0)
-    pos, letters = _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0))
+    pos, letters = (a[..., 0] for a in _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0)))
     assert (pos >= 2).all() and (letters != codes[np.arange(5)[:, None], pos]).all()
     assert all(len(set(zip(p, q))) == 6 for p, q in zip(pos, letters))  # distinct changes per chain
 
@@ -399,6 +401,39 @@ def test_combined_mutants_climb_a_linear_scorer_in_fewer_calls():
     single = design(obj, Constraints(DNA, 30), DesignSettings(steps=6, **base), CPU)
     assert single.calls_per_sequence == 6 * 5  # the same calls
     assert combined.utility.mean() > single.utility.mean() + 2.0
+
+
+def test_multi_letter_mutants_change_distinct_positions_and_climb_a_linear_scorer_in_fewer_calls():
+    from seqgen.design.run import _guided_mutations, _penalized_with_gradient, _random_mutations
+
+    rng = np.random.default_rng(2)
+    weight = torch.as_tensor(rng.standard_normal((4, 30)), dtype=torch.float32)
+    obj = ObjectiveSet([Objective("linear", lambda x: (x * weight).sum((1, 2)))])
+    cons = Constraints.from_options(DNA, 30, "ACG" + "." * 27)  # the first three positions are fixed
+    codes = rng.integers(0, 4, (6, 30)).astype(np.uint8)
+    codes[:, :3] = [0, 1, 2]
+    _, grad = _penalized_with_gradient(obj, cons, 1.0, codes, CPU)
+    settings = DesignSettings(method="anneal", n=6, proposals=2, mutations=3, guided=True, guide_temperature=0.0)
+    pos, letters = _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0))
+    assert pos.shape == letters.shape == (6, 2, 3)
+    w = weight.numpy()
+    for i in range(6):  # temperature 0: the 6 positions of largest gain, each with its best letter, in rank order
+        gain = w - w[codes[i], np.arange(30)]
+        gain[codes[i], np.arange(30)] = -np.inf
+        best = np.argsort(-gain.max(0)[3:], kind="stable")[:6] + 3
+        assert pos[i].ravel().tolist() == best.tolist()
+        assert letters[i].ravel().tolist() == gain.argmax(0)[best].tolist()
+    pos, letters = _random_mutations(np.random.default_rng(0), np.arange(3, 30), codes, 4, 5, 4)
+    assert pos.shape == (6, 5, 4) and (pos >= 3).all()
+    assert all(len(set(p)) == 4 for p in pos.reshape(-1, 4))  # distinct positions within a mutant
+    assert (letters != codes[np.arange(6)[:, None, None], pos]).all()  # every change is a change
+    base = dict(method="anneal", n=16, proposals=1, guided=True, guide_temperature=0.0, seed=0, steps=8)
+    single = design(obj, Constraints(DNA, 30), DesignSettings(**base), CPU)
+    triple = design(obj, Constraints(DNA, 30), DesignSettings(mutations=3, **base), CPU)
+    assert single.calls_per_sequence == triple.calls_per_sequence == 8
+    assert triple.utility.mean() > single.utility.mean() + 2.0
+    with pytest.raises(SeqgenError, match="combine"):
+        DesignSettings(method="anneal", combine=True, mutations=2)
 
 
 def test_plateau_rule_stops_a_converged_run_and_its_polish():

@@ -70,6 +70,9 @@ def add_arguments(p) -> None:
     p.add_argument("--combine", action="store_true",
                    help="anneal and --polish: also score each chain with all its improving mutants at once (one "
                         "more call per step) and take it when it beats the best single mutant")
+    p.add_argument("--mutations", type=int, default=1, metavar="K",
+                   help="anneal and --polish: letters each mutant changes, at K distinct positions (guided: the K "
+                        "positions of best gradient gain, each with its best letter)")
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' or N free (e.g. primers)")
     p.add_argument("--gc-min", type=float)
     p.add_argument("--gc-max", type=float)
@@ -124,7 +127,8 @@ def run(args) -> dict:
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
                               guided=args.guided, guide_temperature=args.guide_temperature, combine=args.combine,
-                              entropy=args.entropy, restart=args.restart, patience=args.patience,
+                              mutations=args.mutations, entropy=args.entropy, restart=args.restart,
+                              patience=args.patience,
                               plateau=args.plateau, plateau_window=args.plateau_window,
                               learn_offset=not args.freeze_offset, offset_limit=args.offset_limit,
                               polish=args.polish, seed=args.seed or 0)

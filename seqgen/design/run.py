@@ -17,6 +17,8 @@ Methods
                   pass cost less compute than M forward-backward passes). With ``combine`` each step also
                   scores the chain with all its improving mutants applied together (one call more), and takes
                   that when it beats the best single mutant: several letters a step once a site is in reach.
+                  With ``mutations`` K > 1 every mutant changes K distinct positions (guided: the K positions
+                  of largest estimated gain, each with its best letter), for the same calls a step.
 
 Against collapse and over-fitting (all off by default): ``entropy`` keeps each chain's letter distribution
 above an entropy floor; ``restart`` re-initializes a chain whose best utility has stalled (its best sequence
@@ -73,6 +75,7 @@ class DesignSettings:
     guided: bool = False  #: anneal (and polish): draw the mutants by the gradient's first-order gain, not at random
     guide_temperature: float = 0.5  #: guided: Gumbel-top-k temperature, in units of each chain's gain spread
     combine: bool = False  #: anneal (and polish): also score the chain with all its improving mutants applied at once
+    mutations: int = 1  #: anneal (and polish): letters each mutant changes, at distinct positions
     t_start: float = 0.1  #: anneal: initial temperature, in units of the initial utility spread
     t_end: float = 0.001
     entropy: float = 0.0  #: fast-seqprop/softmax: floor on the mean per-position entropy (nats) of each chain
@@ -89,13 +92,15 @@ class DesignSettings:
     def __post_init__(self):
         if self.method not in METHODS:
             raise SeqgenError(f"unknown design method {self.method!r}; choose one of {', '.join(METHODS)}")
-        for name in ("n", "steps", "samples", "proposals"):
+        for name in ("n", "steps", "samples", "proposals", "mutations"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
         for name in ("entropy", "restart", "patience", "tolerance", "polish", "offset_limit", "guide_temperature",
                      "plateau"):
             if getattr(self, name) < 0:
                 raise SeqgenError(f"{name} must not be negative, not {getattr(self, name)}")
+        if self.combine and self.mutations > 1:
+            raise SeqgenError("combine merges single-letter mutants: it cannot be used with mutations > 1")
 
     @property
     def calls_per_step(self) -> int:
@@ -418,12 +423,9 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
                 _, grad = penalized(codes, gradient=True)
             pos, letters = _guided_mutations(grad, constraints, settings, codes, generator)
         else:
-            pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))]
-            letters = None
+            pos, letters = _random_mutations(rng, free_positions, codes, a, m, settings.mutations)
         cand = np.repeat(codes[:, None, :], m, axis=1)  # (N, M, L)
-        rows, cols = chains[:, None], np.arange(m)[None, :]
-        if letters is None:
-            letters = (cand[rows, cols, pos] + rng.integers(1, a, size=(n, m))) % a
+        rows, cols = chains[:, None, None], np.arange(m)[None, :, None]
         cand[rows, cols, pos] = letters
         util, cand_grad = penalized(cand.reshape(n * m, length))
         util = util.reshape(n, m)
@@ -431,7 +433,7 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         proposal, chosen = util[chains, j], cand[chains, j]
         chosen_grad = cand_grad.view(n, m, a, length)[chains, j] if carry else None
         if settings.combine:
-            merged = _combine_improving(codes, pos, letters, util > current[:, None], util)
+            merged = _combine_improving(codes, pos[..., 0], letters[..., 0], util > current[:, None], util)
             merged_util, merged_grad = penalized(merged)
             better = merged_util > proposal
             proposal, chosen = np.where(better, merged_util, proposal), np.where(better[:, None], merged, chosen)
@@ -461,6 +463,20 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
             if carry:
                 grad[torch.as_tensor(stuck, device=device)] = fresh_grad
     return best_codes, trajectory
+
+
+def _random_mutations(rng: np.random.Generator, free_positions: np.ndarray, codes: np.ndarray, a: int, m: int,
+                      k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` random mutants per chain of ``codes (N, L)``, each changing ``k`` distinct free positions to
+    another letter. Returns positions and letters, both ``(N, M, K)`` int."""
+    n = len(codes)
+    if k == 1:
+        pos = free_positions[rng.integers(0, len(free_positions), size=(n, m))][..., None]
+    else:
+        k = min(k, len(free_positions))
+        pos = free_positions[np.argsort(rng.random((n, m, len(free_positions))), axis=2)[..., :k]]
+    letters = (codes[np.arange(n)[:, None, None], pos] + rng.integers(1, a, size=pos.shape)) % a
+    return pos, letters
 
 
 def _combine_improving(codes: np.ndarray, pos: np.ndarray, letters: np.ndarray, improving: np.ndarray,
@@ -506,7 +522,9 @@ def _guided_mutations(grad: torch.Tensor, constraints, settings, codes: np.ndarr
     The estimate of changing position ``l`` to letter ``b`` is ``g[b, l] - g[x_l, l]``, with ``grad (N, A, L)``
     the gradient of the penalized utility at the one-hot sequence. ``proposals`` distinct changes per chain are
     drawn by Gumbel-top-k on the estimate divided by ``guide_temperature`` times its spread over the chain's
-    changes (fixed positions and the current letters excluded). Returns positions and letters, both ``(N, M)`` int.
+    changes (fixed positions and the current letters excluded). With ``mutations`` K > 1, the Gumbel keys are
+    maxed over the letters of each position first, so that each mutant takes the K best-keyed positions of its
+    own, each with its best-keyed letter. Returns positions and letters, both ``(N, M, K)`` int.
     """
     a, m, device = constraints.alphabet.size, settings.proposals, grad.device
     x = one_hot(torch.as_tensor(codes, device=device), a).float()  # (N, A, L)
@@ -519,13 +537,30 @@ def _guided_mutations(grad: torch.Tensor, constraints, settings, codes: np.ndarr
         if settings.guide_temperature > 0:
             u = torch.rand(keys.shape, generator=generator, device=device).clamp(1e-10, 1 - 1e-10)
             keys = keys - torch.log(-torch.log(u))  # Gumbel-top-k: k draws without replacement
-        keys = keys.masked_fill(~allowed, -float("inf")).flatten(1)  # (N, A * L)
+        keys = keys.masked_fill(~allowed, -float("inf"))  # (N, A, L)
+        if settings.mutations > 1:
+            return _multi_site(keys, m, settings.mutations)
+        keys = keys.flatten(1)  # (N, A * L)
         k = min(m, int(allowed[0].sum()))
         top = keys.topk(k, dim=1).indices.cpu().numpy()
     if k < m:  # fewer changes than proposals: repeat the drawn ones
         top = np.concatenate([top] * (-(-m // k)), axis=1)[:, :m]
     length = constraints.length
-    return top % length, top // length
+    return (top % length)[..., None], (top // length)[..., None]
+
+
+def _multi_site(keys: torch.Tensor, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` mutants of ``k`` changes each from the keys ``(N, A, L)`` (``-inf``: not allowed): the
+    ``m * k`` best-keyed positions, ``k`` to a mutant in rank order, each with its best-keyed letter
+    (positions repeated when there are too few). Returns positions and letters, both ``(N, M, K)`` int."""
+    best, letter = keys.max(1)  # (N, L)
+    usable = int(torch.isfinite(best[0]).sum())
+    k = min(k, usable)
+    order = best.topk(min(m * k, usable), dim=1).indices  # (N, <= M * K)
+    if order.shape[1] < m * k:
+        order = order.repeat(1, -(-m * k // order.shape[1]))[:, :m * k]
+    pos = order.view(-1, m, k)
+    return pos.cpu().numpy(), letter.gather(1, order).view(-1, m, k).cpu().numpy()
 
 
 def mean_pairwise_hamming(codes: np.ndarray) -> float:
