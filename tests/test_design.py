@@ -307,16 +307,23 @@ def test_a_bounded_offset_limits_how_far_the_composition_drifts():
         DesignSettings(offset_limit=-1)
 
 
+def linear_problem(seed: int, length: int, fixed: str, n: int):
+    """A random linear scorer ``(4, L)`` as an objective, constraints fixing the prefix ``fixed``, and ``n`` random
+    sequences ``(n, L)`` with that prefix."""
+    rng = np.random.default_rng(seed)
+    weight = torch.as_tensor(rng.standard_normal((4, length)), dtype=torch.float32)
+    obj = ObjectiveSet([Objective("linear", lambda x: (x * weight).sum((1, 2)))])
+    cons = Constraints.from_options(DNA, length, fixed + "." * (length - len(fixed)))
+    codes = rng.integers(0, 4, (n, length)).astype(np.uint8)
+    codes[:, :len(fixed)] = encode([fixed], DNA)[0]
+    return weight, obj, cons, codes
+
+
 def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer():
     """For a linear scorer the gradient's first-order gain is exact: at temperature 0 the top changes are drawn."""
     from seqgen.design.run import _guided_mutations, _penalized_with_gradient
 
-    rng = np.random.default_rng(0)
-    weight = torch.as_tensor(rng.standard_normal((4, 12)), dtype=torch.float32)
-    obj = ObjectiveSet([Objective("linear", lambda x: (x * weight).sum((1, 2)))])
-    cons = Constraints.from_options(DNA, 12, "AC" + "." * 10)  # the first two positions are fixed
-    codes = rng.integers(0, 4, (5, 12)).astype(np.uint8)
-    codes[:, :2] = [0, 1]
+    weight, obj, cons, codes = linear_problem(seed=0, length=12, fixed="AC", n=5)
     settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=0.0)
     util, grad = _penalized_with_gradient(obj, cons, settings.penalty_weight, codes, CPU)
     w = weight.numpy()
@@ -406,12 +413,7 @@ def test_combined_mutants_climb_a_linear_scorer_in_fewer_calls():
 def test_multi_letter_mutants_change_distinct_positions_and_climb_a_linear_scorer_in_fewer_calls():
     from seqgen.design.run import _guided_mutations, _penalized_with_gradient, _random_mutations
 
-    rng = np.random.default_rng(2)
-    weight = torch.as_tensor(rng.standard_normal((4, 30)), dtype=torch.float32)
-    obj = ObjectiveSet([Objective("linear", lambda x: (x * weight).sum((1, 2)))])
-    cons = Constraints.from_options(DNA, 30, "ACG" + "." * 27)  # the first three positions are fixed
-    codes = rng.integers(0, 4, (6, 30)).astype(np.uint8)
-    codes[:, :3] = [0, 1, 2]
+    weight, obj, cons, codes = linear_problem(seed=2, length=30, fixed="ACG", n=6)
     _, grad = _penalized_with_gradient(obj, cons, 1.0, codes, CPU)
     settings = DesignSettings(method="anneal", n=6, proposals=2, mutations=3, guided=True, guide_temperature=0.0)
     pos, letters = _guided_mutations(grad, cons, settings, codes, torch.Generator().manual_seed(0))
