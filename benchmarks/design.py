@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,16 +91,12 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
     return time.perf_counter() - start
 
 
-POLISH_KEYS = ("proposals", "guided", "combine")  # what a polish step's calls depend on
-
-
 def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettings:
     """``METHOD_SETTINGS[method]`` with its steps (or polish steps) set to spend ``budget`` calls per sequence."""
     options = dict(METHOD_SETTINGS[method])
     method = options.pop("method", method)
     if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
-        polish = {k: v for k, v in options.items() if k in POLISH_KEYS}
-        per_step = DesignSettings(method="anneal", **polish).calls_per_step
+        per_step = replace(DesignSettings(method=method, **options), method="anneal").calls_per_step  # as design()
         options["polish"] = -(-(budget - options["steps"] * options.get("samples", 1)) // per_step)
     else:
         options["steps"] = budget // DesignSettings(method=method, **options).calls_per_step

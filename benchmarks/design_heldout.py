@@ -25,6 +25,7 @@ from seqgen.data import one_hot  # noqa: E402
 from seqgen.design.constraints import Constraints  # noqa: E402
 from seqgen.design.objectives import Objective, ObjectiveSet  # noqa: E402
 from seqgen.design.run import design  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
 from seqgen.oracles import KmerOracle, tfbind8_path  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402
 
@@ -69,7 +70,7 @@ def main() -> None:
     if not (SHARED_DATA / "tfbind8").is_dir():
         print("skipped: ../shared/data/tfbind8 is absent")
         return
-    device = torch.device("cpu")
+    device = select_device("auto")
     results = {"method": args.method, "n": args.n, "columns": COLUMNS, "runs": {}}
     for run in args.runs:
         tf, seed = run.split(":")
