@@ -63,6 +63,13 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
     # the same with Fast SeqProp at 3x the learning rate (more of EGR2's sites in its 20 steps)
     "fsp-guided-2-lr0.3": {"method": "fast-seqprop", "lr": 0.3, "steps": 20, "polish": 1, "proposals": 1,
                            "guided": True, "mutations": 2, "plateau": 0.05},
+    # designs with no run of one letter longer than 6 (a synthesis constraint that also keeps designs off the
+    # poly-G/poly-C runs EGR2's predictors over-rate), and the baselines under the same constraint; the guided
+    # polish changes three letters a step
+    "fsp-guided-3-h6": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 1,
+                        "guided": True, "mutations": 3, "plateau": 0.05, "max_homopolymer": 6},
+    "anneal-h6": {"method": "anneal", "proposals": 8, "max_homopolymer": 6},
+    "softmax-h6": {"method": "softmax", "lr": 0.1, "max_homopolymer": 6},
     # the gradient-free baseline under the same stopping rule (for a like-for-like speed comparison)
     "anneal-plateau": {"method": "anneal", "proposals": 8, "plateau": 0.05},
 }
@@ -91,9 +98,19 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
     return time.perf_counter() - start
 
 
+#: METHOD_SETTINGS keys that are constraints of the designs (seqgen design's --max-homopolymer), not settings
+CONSTRAINT_KEYS = ("max_homopolymer",)
+
+
+def method_constraints(method: str) -> Constraints:
+    """The hard constraints a method designs under (none unless its entry names some)."""
+    options = METHOD_SETTINGS[method]
+    return Constraints("dna", LENGTH, **{k: options[k] for k in CONSTRAINT_KEYS if k in options})
+
+
 def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettings:
     """``METHOD_SETTINGS[method]`` with its steps (or polish steps) set to spend ``budget`` calls per sequence."""
-    options = dict(METHOD_SETTINGS[method])
+    options = {k: v for k, v in METHOD_SETTINGS[method].items() if k not in CONSTRAINT_KEYS}
     method = options.pop("method", method)
     if options.get("polish"):  # a gradient phase of `steps` (or until `patience`), then annealing up to the budget
         per_step = replace(DesignSettings(method=method, **options), method="anneal").calls_per_step  # as design()
@@ -105,7 +122,7 @@ def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettin
 
 def run_method(method, objectives, oracle, best_random, n, device, seed):
     """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
-    settings = method_settings(method, n, seed, max(BUDGETS))
+    settings, constraints = method_settings(method, n, seed, max(BUDGETS)), method_constraints(method)
     curve, snapshots, t0, last = [], {}, time.perf_counter(), {}
 
     def callback(step, calls, codes):
@@ -116,7 +133,7 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
         for budget in due:
             snapshots[budget] = codes.copy()
 
-    result = design(objectives, Constraints("dna", LENGTH), settings, device, callback=callback)
+    result = design(objectives, constraints, settings, device, callback=callback)
     for budget in BUDGETS:  # budgets past a run the stopping rule ended: its last designs
         snapshots.setdefault(budget, last["codes"])
     if curve[-1][0] != last["calls"]:
@@ -124,8 +141,10 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     out = {}
     for budget, codes in snapshots.items():
         occ = oracle.occupancy(codes)
-        hits = (occ > best_random) & (oracle.max_escore(codes) > 0.45)
+        valid = constraints.satisfied(codes)  # a design that breaks the method's constraints is no hit
+        hits = (occ > best_random) & (oracle.max_escore(codes) > 0.45) & valid
         out[budget] = {"hit_fraction": float(hits.mean()), "oracle_mean": float(occ.mean()),
+                       "valid_fraction": float(valid.mean()),
                        "mean_pairwise_hamming": mean_pairwise_hamming(np.unique(codes, axis=0))}
     calls, seconds, score = map(np.array, zip(*curve))
     gain = score - score[0]
@@ -272,7 +291,7 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
         for form, against in formulations.items():
             objectives = ObjectiveSet([Objective(up, up_model.score), against])
             start = time.perf_counter()
-            result = design(objectives, Constraints("dna", LENGTH), method_settings(method, n, seed, budget), device)
+            result = design(objectives, method_constraints(method), method_settings(method, n, seed, budget), device)
             up_occ, down_occ = oracles[up].occupancy(result.codes), oracles[down].occupancy(result.codes)
             up_hits = (up_occ > best_random) & (oracles[up].max_escore(result.codes) > 0.45)
             out["methods"][f"{method} ({form})"] = {
