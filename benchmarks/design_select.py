@@ -1,7 +1,8 @@
 """Trials of design settings on predictors ``design.py --models DIR`` already trained (no retraining).
 
 Each candidate ``"NAME KEY=VALUE ..."`` is a ``METHOD_SETTINGS`` entry of ``design.py`` (give
-``method=...``; ``conservative=K`` makes the objective mean - K * std); it designs ``--n`` probes per TF
+``method=...``; ``conservative=K`` makes the objective mean - K * std; ``max_homopolymer=K`` designs under
+that constraint); it designs ``--n`` probes per TF
 with ``--seed``'s predictors, and prints the hit fraction at each budget and the calls to 95% of its final
 oracle gain, with the mean over TFs.
 
