@@ -5,7 +5,8 @@ draw 20,000 uniform random 36-nt probes, score them with the TF's 8-mer oracle
 (seqgen.oracles.KmerOracle) plus noise of 0.1 SD, keep only the lower half for training,
 train the predictor ensemble, design 256 probes per method and score them with the oracle.
 A design is a hit when it beats the best of the 20,000 random probes AND contains an 8-mer
-with E-score > 0.45 (AND satisfies the constraints its method designs under, e.g. max_homopolymer). Reported per TF, method and budget (predictor calls per sequence), over
+with E-score > 0.45 (AND satisfies the constraints its method designs under, e.g. a maximum
+homopolymer length). Reported per TF, method and budget (predictor calls per sequence), over
 predictor seeds: hit fraction, mean oracle score, calls and seconds to 95% of the method's
 final oracle gain, mean pairwise Hamming distance. Also a two-TF specificity task.
 
