@@ -189,3 +189,20 @@ def test_design_cli_avoid_below_caps_the_avoided_prediction(models, tmp_path):
     capped = run("capped", "--avoid", p, "--avoid-weight", "2", "--avoid-below", str(level))
     assert np.allclose(capped["score_mean"], capped["avoid1_mean"])
     assert abs(capped["score_mean"].mean() - level) < 0.25 * (high - low)
+
+
+def test_design_warns_of_long_runs_unless_a_homopolymer_limit_is_set(models, tmp_path, capsys):
+    start = "A" * 9 + "CGT" * 7  # 30 nt with a run of 9; no edits allowed, so every design keeps it
+    out = tmp_path / "a" / "designs.fasta"
+    out.parent.mkdir()
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--start", start,
+                 "--max-edits", "0", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 1 designs have a run of more than 6" in err and "--max-homopolymer 6" in err
+    assert json.loads((out.parent / "design.json").read_text())["long_runs"] == 1
+    out = tmp_path / "b" / "designs.fasta"  # the user set a limit (here one the run respects): no warning
+    out.parent.mkdir()
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--start", start,
+                 "--max-edits", "0", "--max-homopolymer", "9", "--out", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert json.loads((out.parent / "design.json").read_text())["long_runs"] is None

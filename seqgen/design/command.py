@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,10 @@ from seqgen.design.outputs import designs_table, write_design
 from seqgen.design.run import METHODS, DesignSettings, design
 from seqgen.device import select_device
 from seqgen.errors import SeqgenError
+
+#: without --max-homopolymer, DNA/RNA designs with a longer run of one letter draw a warning: predictors trained on
+#: ordinary sequences rarely see such runs and often over-rate them (benchmarks/RESULTS.md, design run 8)
+LONG_RUN = 6
 
 
 def add_arguments(p) -> None:
@@ -141,12 +146,24 @@ def run(args) -> dict:
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
     summary = write_design(args.out, result, table)
+    long_runs = None if args.max_homopolymer is not None or not alphabet.is_nucleic else \
+        count_long_runs(result.codes, alphabet, length, args.out)
     summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
-                   naturalness=args.naturalness, seed=settings.seed,
+                   naturalness=args.naturalness, seed=settings.seed, long_runs=long_runs,
                    restarts=result.restarts, stopped_at=result.stopped_at,
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def count_long_runs(codes: np.ndarray, alphabet, length: int, out) -> int:
+    """How many ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN``; a one-line warning if any."""
+    long = ~Constraints(alphabet, length, max_homopolymer=LONG_RUN).check(codes)["homopolymer"]
+    if long.any():
+        print(f"warning: {out}: {int(long.sum())} of {len(codes)} designs have a run of more than {LONG_RUN} of one "
+              f"letter, which predictors trained on ordinary sequences often over-rate; consider --max-homopolymer "
+              f"{LONG_RUN}", file=sys.stderr)
+    return int(long.sum())
 
 
 def _load_generator(args, device):
