@@ -109,6 +109,12 @@ def method_constraints(method: str) -> Constraints:
     return Constraints("dna", LENGTH, **{k: options[k] for k in CONSTRAINT_KEYS if k in options})
 
 
+def hit_mask(oracle: KmerOracle, codes: np.ndarray, best_random: float, constraints: Constraints) -> np.ndarray:
+    """``(N,)`` bool: the designs ``(N, L)`` that are hits (above the best random probe, an 8-mer with E-score
+    > 0.45, and the method's constraints hold)."""
+    return (oracle.occupancy(codes) > best_random) & (oracle.max_escore(codes) > 0.45) & constraints.satisfied(codes)
+
+
 def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettings:
     """``METHOD_SETTINGS[method]`` with its steps (or polish steps) set to spend ``budget`` calls per sequence."""
     options = {k: v for k, v in METHOD_SETTINGS[method].items() if k not in CONSTRAINT_KEYS}
@@ -142,10 +148,9 @@ def run_method(method, objectives, oracle, best_random, n, device, seed):
     out = {}
     for budget, codes in snapshots.items():
         occ = oracle.occupancy(codes)
-        valid = constraints.satisfied(codes)  # a design that breaks the method's constraints is no hit
-        hits = (occ > best_random) & (oracle.max_escore(codes) > 0.45) & valid
+        hits = hit_mask(oracle, codes, best_random, constraints)  # a design that breaks a constraint is no hit
         out[budget] = {"hit_fraction": float(hits.mean()), "oracle_mean": float(occ.mean()),
-                       "valid_fraction": float(valid.mean()),
+                       "valid_fraction": float(constraints.satisfied(codes).mean()),
                        "mean_pairwise_hamming": mean_pairwise_hamming(np.unique(codes, axis=0))}
     calls, seconds, score = map(np.array, zip(*curve))
     gain = score - score[0]
@@ -292,9 +297,10 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
         for form, against in formulations.items():
             objectives = ObjectiveSet([Objective(up, up_model.score), against])
             start = time.perf_counter()
-            result = design(objectives, method_constraints(method), method_settings(method, n, seed, budget), device)
+            constraints = method_constraints(method)
+            result = design(objectives, constraints, method_settings(method, n, seed, budget), device)
             up_occ, down_occ = oracles[up].occupancy(result.codes), oracles[down].occupancy(result.codes)
-            up_hits = (up_occ > best_random) & (oracles[up].max_escore(result.codes) > 0.45)
+            up_hits = hit_mask(oracles[up], result.codes, best_random, constraints)
             out["methods"][f"{method} ({form})"] = {
                 up: float(up_occ.mean()), down: float(down_occ.mean()), "up_hits": float(up_hits.mean()),
                 "specific": float((up_hits & (down_occ < down_median)).mean()),

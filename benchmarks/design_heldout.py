@@ -22,7 +22,6 @@ import design as bench  # noqa: E402
 from common import SHARED_DATA, write_json  # noqa: E402
 
 from seqgen.data import one_hot  # noqa: E402
-from seqgen.design.constraints import Constraints  # noqa: E402
 from seqgen.design.objectives import Objective, ObjectiveSet  # noqa: E402
 from seqgen.design.run import design  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
@@ -42,7 +41,7 @@ def trace(tf: str, seed: int, models: Path, method: str, n: int, device) -> list
         out = predictor.outputs(x)[:, 1:]
         return out.mean(1), out.std(1)
 
-    rows = []
+    rows, constraints = [], bench.method_constraints(method)  # the method's own constraints, as design.py
 
     def record(step, calls, codes):  # codes: (N, L) the chains' best sequences
         if calls % 10 and calls > 20:
@@ -50,13 +49,12 @@ def trace(tf: str, seed: int, models: Path, method: str, n: int, device) -> list
         with torch.no_grad():
             out = predictor.outputs(one_hot(torch.as_tensor(codes, device=device), 4).float())
         occ = oracle.occupancy(codes)
-        hits = (occ > best_random) & (oracle.max_escore(codes) > 0.45)
+        hits = bench.hit_mask(oracle, codes, best_random, constraints)
         rows.append((calls, float(out[:, 1:].mean()), float(out[:, 0].mean()), float(out[:, 1:].std(1).mean()),
                      float(occ.mean()), float(hits.mean())))
 
     settings = bench.method_settings(method, n, seed, 2000)
-    design(ObjectiveSet([Objective(tf, optimized_members)]), Constraints("dna", bench.LENGTH), settings, device,
-           callback=record)
+    design(ObjectiveSet([Objective(tf, optimized_members)]), constraints, settings, device, callback=record)
     return rows
 
 
