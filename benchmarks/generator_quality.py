@@ -12,7 +12,9 @@ statistics by counting alone). Writes ``results/generator_quality.json``.
 Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/generator_quality.py [--minutes 10]
 [--datasets FOXA1 REST] [--models vae vae_ar vae_ar_markov gan]``; ``vae`` is the conv VAE with the
 independent (per-position) decoder, ``vae_ar`` the same with the autoregressive decoder, ``vae_ar_markov``
-that with the order-5 chain added to its logits (``markov_order: 5``, no KL warm-up, ``ema: 0.998``).
+that with the order-5 chain added to its logits (``markov_order: 5``, no KL warm-up, ``ema: 0.998``, a
+cosine learning-rate decay over the budget). ``--draws D`` samples D sets from each trained model and
+reports every set's k-mer JS ratios and their mean.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from seqgen.data import SequenceSet  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator, sample_codes  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
-from seqgen.metrics import evaluate  # noqa: E402
+from seqgen.metrics import evaluate, kmer_js  # noqa: E402
 from seqgen.models.markov import fit_log_probs, sample_chain  # noqa: E402
 from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
@@ -50,9 +52,11 @@ CPU_SETTINGS = {
                "decoder": "autoregressive", "dilations": [1, 2, 4, 8], "causal_kernel": 3, "free_bits": 0.05},
     "gan": {"channels": 32},  # Killoran's C = 100 runs 3-17 s a step here: 35-200 generator steps in 10 minutes
 }
-# the chain starts the decoder at the data's k-mer statistics; no KL warm-up and a weight average keep
-# the early network's noise out of the samples (selection trials: benchmarks/RESULTS.md)
-CPU_SETTINGS["vae_ar_markov"] = {**CPU_SETTINGS["vae_ar"], "markov_order": 5, "kl_warmup": 0, "ema": 0.998}
+# the chain starts the decoder at the data's k-mer statistics; no KL warm-up, a weight average and a learning
+# rate decaying to 0 over the budget keep the network's step-to-step noise out of the samples (selection
+# trials: benchmarks/RESULTS.md)
+CPU_SETTINGS["vae_ar_markov"] = {**CPU_SETTINGS["vae_ar"], "markov_order": 5, "kl_warmup": 0, "ema": 0.998,
+                                 "lr_schedule": "cosine"}
 #: the training recipe of each benchmarked model
 KINDS = {"vae": "vae", "vae_ar": "vae", "vae_ar_markov": "vae", "gan": "gan"}
 #: order of the Markov-chain baseline
@@ -94,7 +98,20 @@ def train_and_sample(model: str, train: SequenceSet, n: int, minutes: float, dev
     codes = sample_codes(generator, n, seed)
     info = {"config": config, "steps": result.steps, "stopped": result.stopped, "seconds": round(result.seconds, 1),
             "sample_s": round(time.perf_counter() - t0, 1), "last_metrics": result.last_metrics}
-    return codes, info
+    return codes, info, generator
+
+
+def draw_ratios(generator, held: SequenceSet, metrics: dict, draws: int, seed: int) -> list:
+    """k-mer JS ratios (k = 4, 6) of ``draws - 1`` more sample sets as large as ``held`` (seeds ``seed + 1`` ..).
+
+    Over ``metrics``' real-vs-real floor, so each is comparable with the first draw's ratio.
+    """
+    out = []
+    for draw in range(1, draws):
+        codes = sample_codes(generator, len(held), seed + draw)
+        out.append({f"k{k}": round(kmer_js(codes, held.codes, k, 4) / metrics["kmer_js"][str(k)]["real"], 3)
+                    for k in (4, 6)})
+    return out
 
 
 def summary(metrics: dict) -> dict:
@@ -118,6 +135,9 @@ def main(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="override a setting of every model in --models (for trials), e.g. free_bits=0")
     parser.add_argument("--name", default="generator_quality")
+    parser.add_argument("--draws", type=int, default=1,
+                        help="sample sets drawn from each trained model; the k-mer JS ratios of every draw and "
+                             "their mean are reported (one FOXA1-sized draw is +-0.2 at k = 4)")
     args = parser.parse_args(argv)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -142,10 +162,14 @@ def main(argv=None):
         for kind in args.models:
             with tempfile.TemporaryDirectory() as tmp:
                 t0 = time.perf_counter()
-                codes, info = train_and_sample(kind, train, len(held), args.minutes, device, Path(tmp), args.seed)
+                codes, info, generator = train_and_sample(kind, train, len(held), args.minutes, device, Path(tmp),
+                                                          args.seed)
                 query = SequenceSet(codes, "dna", np.arange(len(codes)).astype(str))
                 metrics = evaluate(held, query, train, seed=args.seed)
-                rows[kind] = {**summary(metrics), "device": str(device), "minutes": args.minutes,
+                first = {"k4": round(metrics["kmer_js"]["4"]["ratio"], 3), "k6": round(metrics["kmer_js"]["6"]["ratio"], 3)}
+                draws = [first, *draw_ratios(generator, held, metrics, args.draws, args.seed)]
+                means = {f"js_ratio_k{k}_mean": round(float(np.mean([d[f"k{k}"] for d in draws])), 3) for k in (4, 6)}
+                rows[kind] = {**summary(metrics), **means, "draws": draws, "device": str(device), "minutes": args.minutes,
                               "threads": args.threads, **info, "wall_s": round(time.perf_counter() - t0, 1),
                               "metrics": metrics}
                 print(name, kind, {k: v for k, v in rows[kind].items() if k not in ("metrics", "config")}, flush=True)
