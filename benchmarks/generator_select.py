@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import SHARED_DATA, write_json  # noqa: E402
+from generator_floor import mean_floor  # noqa: E402
 from generator_quality import CPU_SETTINGS, load_peaks  # noqa: E402
 
 from seqgen.data import one_hot  # noqa: E402
@@ -49,13 +50,6 @@ def validation_elbo(model, codes: np.ndarray, samples: int = 4, chunk: int = 102
             x = one_hot(torch.from_numpy(codes[start:start + chunk]), model.alphabet_size).float()
             total += float(model.elbo(x, eps).sum())
     return total / codes.size
-
-
-def real_floor(fit, val, seed: int, subsets: int = 5) -> dict:
-    """k-mer JS (k = 4, 6) of training subsets as large as ``val`` against it, the mean over ``subsets`` draws."""
-    rng = np.random.default_rng(seed)
-    real = [fit.codes[rng.choice(len(fit), len(val), replace=False)] for _ in range(subsets)]
-    return {k: float(np.mean([kmer_js(r, val.codes, k, 4) for r in real])) for k in (4, 6)}
 
 
 def run(name: str, overrides: dict, fit, val, floor: dict, minutes: float, seed: int, base: str = "vae_ar",
@@ -104,7 +98,7 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     train, _ = load_peaks(args.dataset).split(0.2, seed=args.seed)  # the benchmark's held-out part is dropped
     fit, val = train.split(args.val_fraction, seed=args.seed + 1)
-    floor = real_floor(fit, val, args.seed)  # one real-vs-real floor for every candidate
+    floor = {k: mean_floor(fit, val, k, 5, args.seed)[0] for k in (4, 6)}  # one floor for every candidate
     rows = []
     for candidate in args.candidates:
         name, *items = candidate.split()
