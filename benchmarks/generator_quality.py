@@ -35,12 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
+from generator_floor import KS, draw_ratios  # noqa: E402
 
 from seqgen.data import SequenceSet  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator, sample_codes  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
-from seqgen.metrics import evaluate, kmer_js  # noqa: E402
+from seqgen.metrics import evaluate  # noqa: E402
 from seqgen.models.markov import fit_log_probs, sample_chain  # noqa: E402
 from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
@@ -101,19 +102,6 @@ def train_and_sample(model: str, train: SequenceSet, n: int, minutes: float, dev
     return codes, info, generator
 
 
-def draw_ratios(generator, held: SequenceSet, metrics: dict, draws: int, seed: int) -> list:
-    """k-mer JS ratios (k = 4, 6) of ``draws - 1`` more sample sets as large as ``held`` (seeds ``seed + 1`` ..).
-
-    Over ``metrics``' real-vs-real floor, so each is comparable with the first draw's ratio.
-    """
-    out = []
-    for draw in range(1, draws):
-        codes = sample_codes(generator, len(held), seed + draw)
-        out.append({f"k{k}": round(kmer_js(codes, held.codes, k, 4) / metrics["kmer_js"][str(k)]["real"], 3)
-                    for k in (4, 6)})
-    return out
-
-
 def summary(metrics: dict) -> dict:
     js = metrics["kmer_js"]
     return {"js_ratio_k4": js["4"]["ratio"], "js_ratio_k6": js["6"]["ratio"], "js_k4": js["4"]["query"],
@@ -166,9 +154,10 @@ def main(argv=None):
                                                           args.seed)
                 query = SequenceSet(codes, "dna", np.arange(len(codes)).astype(str))
                 metrics = evaluate(held, query, train, seed=args.seed)
-                first = {"k4": round(metrics["kmer_js"]["4"]["ratio"], 3), "k6": round(metrics["kmer_js"]["6"]["ratio"], 3)}
-                draws = [first, *draw_ratios(generator, held, metrics, args.draws, args.seed)]
-                means = {f"js_ratio_k{k}_mean": round(float(np.mean([d[f"k{k}"] for d in draws])), 3) for k in (4, 6)}
+                floor = {k: metrics["kmer_js"][str(k)]["real"] for k in KS}  # more draws over the first's floor
+                first = {f"k{k}": round(metrics["kmer_js"][str(k)]["ratio"], 3) for k in KS}
+                draws = [first, *draw_ratios(generator, held.codes, floor, range(args.seed + 1, args.seed + args.draws))]
+                means = {f"js_ratio_k{k}_mean": round(float(np.mean([d[f"k{k}"] for d in draws])), 3) for k in KS}
                 rows[kind] = {**summary(metrics), **means, "draws": draws, "device": str(device), "minutes": args.minutes,
                               "threads": args.threads, **info, "wall_s": round(time.perf_counter() - t0, 1),
                               "metrics": metrics}

@@ -31,12 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import SHARED_DATA, write_json  # noqa: E402
-from generator_floor import mean_floor  # noqa: E402
+from generator_floor import KS, draw_ratios, mean_floor  # noqa: E402
 from generator_quality import CPU_SETTINGS, load_peaks  # noqa: E402
 
 from seqgen.data import one_hot  # noqa: E402
-from seqgen.generate import load_generator, sample_codes  # noqa: E402
-from seqgen.metrics import kmer_js  # noqa: E402
+from seqgen.generate import load_generator  # noqa: E402
 from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
@@ -63,13 +62,10 @@ def run(name: str, overrides: dict, fit, val, floor: dict, minutes: float, seed:
         result = Trainer(task, settings, out, "dna", fit.length).fit(device)
         model, _ = load_generator(out, device)
     model.eval()
-    ratios = []
-    for draw in range(draws):
-        samples = sample_codes(model, len(val), seed + draw)
-        ratios.append({f"k{k}": round(kmer_js(samples, val.codes, k, 4) / floor[k], 3) for k in (4, 6)})
+    ratios = draw_ratios(model, val.codes, floor, range(seed, seed + draws))
     row = {"name": name, "base": base, "settings": overrides, "steps": result.steps,
            "val_elbo_per_nt": round(validation_elbo(model, val.codes), 4)}
-    for k in (4, 6):
+    for k in KS:
         row[f"js_ratio_k{k}"] = round(float(np.mean([r[f"k{k}"] for r in ratios])), 2)
     row["draws"] = ratios
     print(json.dumps(row), flush=True)
@@ -98,7 +94,7 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     train, _ = load_peaks(args.dataset).split(0.2, seed=args.seed)  # the benchmark's held-out part is dropped
     fit, val = train.split(args.val_fraction, seed=args.seed + 1)
-    floor = {k: mean_floor(fit, val, k, 5, args.seed)[0] for k in (4, 6)}  # one floor for every candidate
+    floor = {k: mean_floor(fit, val, k, 5, args.seed)[0] for k in KS}  # one floor for every candidate
     rows = []
     for candidate in args.candidates:
         name, *items = candidate.split()
