@@ -144,9 +144,11 @@ def test_figures():
 
 
 # ------------------------------------------------------------ training
-@pytest.mark.parametrize("padding,strands", [("valid", "auto"), ("full", "max")])
-def test_training_learns_the_planted_motif(simulated, tmp_path, padding, strands):
-    task, result = train(simulated, tmp_path, transform="log", steps=200, lr=0.01, padding=padding, strands=strands)
+@pytest.mark.parametrize("padding,strands,loss", [("valid", "auto", "mse"), ("full", "max", "mse"),
+                                                  ("valid", "auto", "huber")])
+def test_training_learns_the_planted_motif(simulated, tmp_path, padding, strands, loss):
+    task, result = train(simulated, tmp_path, transform="log", steps=200, lr=0.01, padding=padding, strands=strands,
+                         loss=loss)
     rows = pd.read_csv(tmp_path / "metrics.csv")  # a few strongly bound probes dominate the validation MSE
     assert rows["val_loss"].min() < 0.9 * rows["val_loss"].iloc[0]
     predictor = load_predictor(tmp_path)
@@ -169,6 +171,17 @@ def test_classification_and_protein(tmp_path):
     assert auroc(mean, y > 0.5) > 0.8
 
 
+def test_huber_loss_is_quadratic_near_and_linear_far():
+    from seqgen.tasks.predictor import regression_loss
+
+    y = torch.zeros(4)
+    out = torch.tensor([0.5, -0.5, 3.0, -3.0])
+    assert float(regression_loss(out, y, "mse")) == pytest.approx((0.25 * 2 + 9 * 2) / 4)
+    # 0.5 * e^2 within delta = 1, delta * (|e| - delta / 2) beyond
+    assert float(regression_loss(out, y, "huber")) == pytest.approx((0.125 * 2 + 2.5 * 2) / 4)
+    assert float(regression_loss(out, y, "huber", delta=4.0)) == pytest.approx(0.5 * float(regression_loss(out, y, "mse")))
+
+
 def test_early_stopping_keeps_the_best_weights(tmp_path):
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 4, (300, 20)).astype(np.uint8)
@@ -188,7 +201,8 @@ def test_bad_settings_are_refused(simulated):
     for user, message in (({"task": "ranking"}, "setting 'task'"), ({"task": "classification"}, "all 0 or 1"),
                           ({"label": "affinity"}, "no label 'affinity'"), ({"val_fraction": 1.0}, "val_fraction"),
                           ({"kernel": 99}, "kernel must be"), ({"transform": "sqrt"}, "transform"),
-                          ({"padding": "same"}, "padding must be")):
+                          ({"padding": "same"}, "padding must be"), ({"loss": "mae"}, "setting 'loss'"),
+                          ({"loss": "huber", "huber_delta": 0}, "huber_delta")):
         config, _ = merge_config("predictor", {**SMALL, **user})
         with pytest.raises(SeqgenError, match=message):
             recipe("predictor").make_task(config, simulated, CPU)

@@ -1,7 +1,9 @@
 """Training recipe of the predictor: an ensemble of CNNs (:mod:`seqgen.models.predictor`) on one label.
 
 Regression (the label standardized after an optional log transform and
-background correction, see :mod:`seqgen.labels`; mean squared error) or binary
+background correction, see :mod:`seqgen.labels`; mean squared error, or the
+Huber loss, quadratic within ``huber_delta`` standard deviations of the target
+and linear beyond, which gives outlying measurements less pull) or binary
 classification (0/1 labels; binary cross-entropy). A random ``val_fraction``
 of the data is held out for early stopping on the ensemble's validation loss.
 Each member draws its own mini-batch every step, so the members differ by
@@ -44,6 +46,8 @@ DEFAULTS = {
     # optimisation and validation
     "lr": 0.001,
     "weight_decay": 0.0,
+    "loss": "mse",  #: regression loss: mse, or huber (linear beyond huber_delta SDs: robust to outliers)
+    "huber_delta": 1.0,
     "val_fraction": 0.1,
     "val_seed": 0,
     # engine settings (TrainSettings)
@@ -88,7 +92,7 @@ class PredictorTask(Task):
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.classification:
             return torch.nn.functional.binary_cross_entropy_with_logits(out, y)
-        return torch.nn.functional.mse_loss(out, y)
+        return regression_loss(out, y, self.config["loss"], self.config["huber_delta"])
 
     def train_step(self, step: int, ctx: Context) -> dict[str, torch.Tensor]:
         b, k = ctx.settings.batch_size, self.model.members
@@ -126,12 +130,23 @@ class PredictorTask(Task):
             loss = float(torch.nn.functional.binary_cross_entropy(p, y))
             return {"score": loss, "loss": loss, "auroc": auroc(p.cpu().numpy(), y.cpu().numpy() > 0.5)}
         mean = out.mean(1)
-        loss = float(torch.nn.functional.mse_loss(mean, y))
-        return {"score": loss, "loss": loss, "member_loss": float(((out - y[:, None]) ** 2).mean()),
+        loss = float(regression_loss(mean, y, self.config["loss"], self.config["huber_delta"]))
+        member_loss = regression_loss(out, y[:, None].expand_as(out), self.config["loss"], self.config["huber_delta"])
+        return {"score": loss, "loss": loss, "member_loss": float(member_loss),
                 "pearson": pearson(mean.cpu().numpy(), y.cpu().numpy())}
 
     def sequences_per_step(self, settings: TrainSettings) -> int:
         return settings.batch_size * self.model.members
+
+
+LOSSES = ("mse", "huber")
+
+
+def regression_loss(out: torch.Tensor, y: torch.Tensor, kind: str, delta: float = 1.0) -> torch.Tensor:
+    """Mean ``mse`` or ``huber`` loss of predictions ``out`` against targets ``y`` (same shape)."""
+    if kind == "huber":
+        return torch.nn.functional.huber_loss(out, y, delta=delta)
+    return torch.nn.functional.mse_loss(out, y)
 
 
 def _task_type(config: dict, y: np.ndarray) -> str:
@@ -166,6 +181,10 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
     y = data.label(config["label"])
     task_type = _task_type(config, y)
     background = None if config["background_label"] is None else data.label(config["background_label"])
+    if config["loss"] not in LOSSES:
+        raise SeqgenError(f"setting 'loss' must be one of {', '.join(LOSSES)}, not {config['loss']!r}")
+    if not config["huber_delta"] > 0:
+        raise SeqgenError(f"setting 'huber_delta' must be positive, not {config['huber_delta']}")
     if not 0 <= config["val_fraction"] < 1:
         raise SeqgenError(f"setting 'val_fraction' must be in [0, 1), not {config['val_fraction']}")
     train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
