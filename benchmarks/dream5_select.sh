@@ -6,7 +6,8 @@
 #   python benchmarks/dream5.py --jobs 2 --max-time 5 --set members=3 --set steps=100000 --set KEY=VALUE ...
 # Round 6 (2026-11-22, session 14): on padding=full, single models as rounds 2-4 (the loop below with
 #   settings "dropout=0.3", "weight_decay=0.05", "loss=huber", "loss=huber huber_delta=0.5", "layers=3"):
-#   0.836, 0.835, 0.837, 0.835, 0.837 against 0.836 unchanged; none chosen (RESULTS.md).
+#   0.836, 0.835, 0.837, 0.835, 0.837 against 0.836 unchanged; strands=concat 0.832, strands=max 0.774 (in
+#   place of strands=forward); none chosen (RESULTS.md).
 # Round 5 (2026-11-22, session 11): the ensemble size within the final 5 minutes, padding=full, members 1, 2
 #   and 3 (dream5.py --no-test --max-time 5 --set members=K --set steps=100000, the TFs below): 0.836, 0.840,
 #   0.837 mean validation log-Pearson, all the same; the final table keeps 3 members.
