@@ -21,16 +21,21 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
 
-from dream5 import read_array
-from seqgen.evaluation import pearson, spearman
-from seqgen.tasks.predictor import split_index
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dream5 import DREAM5, read_array  # noqa: E402
+from seqgen.evaluation import pearson, spearman  # noqa: E402
+from seqgen.tasks.predictor import split_index  # noqa: E402
 
 K = 8
 
@@ -120,9 +125,6 @@ def run_multitask(tfs: list[str], array: str, minutes: float, filters: int, only
     z = torch.tensor((y - np.nanmean(y[train], 0)) / np.nanstd(y[train], 0))
     if only:  # the single-task baseline: the other TFs' labels are not learned
         z[:, [tf != only for tf in tfs]] = float("nan")
-        tfs_reported = [only]
-    else:
-        tfs_reported = tfs
     x = nn.functional.one_hot(torch.tensor(codes, dtype=torch.long), 4).float().transpose(1, 2)
     torch.manual_seed(seed)
     net = MultiTaskCNN(len(tfs), filters)
@@ -152,7 +154,7 @@ def run_multitask(tfs: list[str], array: str, minutes: float, filters: int, only
     net.load_state_dict(kept)
     pred = predict(val).numpy()
     for j, tf in enumerate(tfs):
-        if tf not in tfs_reported:
+        if only and tf != only:
             continue
         known = ~np.isnan(y[val, j])
         p, t = pred[known, j], y[val, j][known]
@@ -173,6 +175,11 @@ def main() -> None:
     m.add_argument("--filters", type=int, default=64)
     m.add_argument("--only", help="learn this TF's labels alone (the single-task baseline on the same split)")
     args = parser.parse_args()
+    if not DREAM5.is_dir():
+        print(f"skipped: {DREAM5} is absent", file=sys.stderr)
+        return
+    if args.what == "multitask" and args.only and args.only not in args.tfs:
+        parser.error(f"--only {args.only} is not one of --tfs")
     torch.set_num_threads(1)
     if args.what == "kmer":
         run_kmer(args.tfs, args.top)

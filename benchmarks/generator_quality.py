@@ -156,11 +156,12 @@ def main(argv=None):
                 metrics = evaluate(held, query, train, seed=args.seed)
                 floor = {k: metrics["kmer_js"][str(k)]["real"] for k in KS}  # more draws over the first's floor
                 first = {f"k{k}": round(metrics["kmer_js"][str(k)]["ratio"], 3) for k in KS}
-                draws = [first, *draw_ratios(generator, held.codes, floor, range(args.seed + 1, args.seed + args.draws))]
+                more_seeds = range(args.seed + 1, args.seed + args.draws)
+                draws = [first, *draw_ratios(generator, held.codes, floor, more_seeds)]
                 means = {f"js_ratio_k{k}_mean": round(float(np.mean([d[f"k{k}"] for d in draws])), 3) for k in KS}
-                rows[kind] = {**summary(metrics), **means, "draws": draws, "device": str(device), "minutes": args.minutes,
-                              "threads": args.threads, **info, "wall_s": round(time.perf_counter() - t0, 1),
-                              "metrics": metrics}
+                rows[kind] = {**summary(metrics), **means, "draws": draws, "device": str(device),
+                              "minutes": args.minutes, "threads": args.threads, **info,
+                              "wall_s": round(time.perf_counter() - t0, 1), "metrics": metrics}
                 print(name, kind, {k: v for k, v in rows[kind].items() if k not in ("metrics", "config")}, flush=True)
             write_json(args.name, {"results": results})
     print(f"-> {write_json(args.name, {'results': results})}")
