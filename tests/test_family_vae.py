@@ -413,3 +413,37 @@ def test_gaps_as_missing_data(tmp_path, capsys):
     assert load_generator(tmp_path / "letter")[0].missing is None
     assert main([*conv, "--out", str(tmp_path / "conv")]) == 0
     assert load_generator(tmp_path / "conv")[1]["config"]["gaps"] == "letter"
+
+
+def test_deepsequence_initialization(tmp_path, capsys):
+    """``init: deepsequence``: Glorot-normal weights, biases 0.1, a nearly deterministic q(z|x) at the start
+    (log-sigma bias -5) and the raw temperature 1; trained from the command line, stored, and refused when unknown."""
+    torch.manual_seed(0)
+    shape = dict(latent_dim=4, encoder_hidden=[400, 300], decoder_hidden=[100, 200])
+    ds = FamilyVAE(21, 40, **shape, init="deepsequence")
+    plain = FamilyVAE(21, 40, **shape)
+    first = ds.decoder[0]
+    assert first.weight.std().item() == pytest.approx(math.sqrt(2 / (4 + 100)), rel=0.1)
+    assert torch.all(first.bias == 0.1) and torch.all(ds.out_bias == 0.1)
+    assert ds.out_weight.std().item() == pytest.approx(math.sqrt(2 / (200 + 40 * 21)), rel=0.05)
+    assert ds.out_weight.std() < 0.7 * plain.out_weight.std()  # the default: 1 / sqrt(H)
+    assert torch.nn.functional.softplus(ds.temperature).item() == pytest.approx(math.log1p(math.e))
+    x = one_hot(torch.randint(0, 21, (6, 40)), 21)
+    assert ds.encode(x)[1].mean().item() == pytest.approx(-5.0, abs=0.5)
+    assert abs(plain.encode(x)[1].mean().item()) < 0.5
+    with pytest.raises(ValueError, match="init must be one of"):
+        FamilyVAE(21, 40, **shape, init="xavier")
+
+    write_alignment(tmp_path / "fam.a2m")
+    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
+    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
+    args = ["train", "vae", "--data", str(npz), "--arch", "mlp", "--steps", "40", "--set", "encoder_hidden=[32]",
+            "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4", "--set", "log_every=10",
+            "--batch-size", "16", "--no-progress", "--device", "cpu"]
+    assert main([*args, "--out", str(out), "--set", "init=deepsequence"]) == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert metrics["loss"].iloc[-2:].mean() < metrics["loss"].iloc[:2].mean()
+    assert load_generator(out)[1]["config"]["init"] == "deepsequence"
+    assert main([*args, "--out", str(tmp_path / "bad"), "--set", "init=xavier"]) != 0
+    assert "setting 'init' must be one of torch, deepsequence" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -50,6 +50,7 @@ from torch import nn
 
 from seqgen.models.vae import VAE
 
+INITS = ("torch", "deepsequence")
 SPARSITY_SIGMA = 4.0
 SPARSITY_MU = math.sqrt(2.0) * SPARSITY_SIGMA * -2.1851  # sqrt(2) sigma erfinv(2 * 0.001 - 1), as DeepSequence
 
@@ -122,12 +123,21 @@ class FamilyVAE(VAE):
         shared by all columns (DeepSequence: 40); 0: free ``W (H, L, A)``.
     missing : int or None
         Code of a letter treated as missing data (the gap; see the module docstring); None: none.
+    init : {"torch", "deepsequence"}
+        Initial values: PyTorch's defaults (uniform in +-1/sqrt(fan_in) for the MLPs, ``W`` with
+        standard deviation 1/sqrt(H), temperature 1), or DeepSequence's: every weight
+        Glorot-normal (standard deviation sqrt(2 / (fan_in + fan_out)), ``W`` as an
+        ``(H, L * A)`` matrix), every bias 0.1, the encoder's log-sigma bias -5 (so that ``z``
+        starts nearly deterministic) and the raw temperature 1 (``softplus(1) = 1.31``).
     """
 
     def __init__(self, alphabet_size: int, length: int, latent_dim: int = 30, encoder_hidden=(1500, 1500),
                  decoder_hidden=(100, 500), sparsity: bool = True, patterns: int = 4, bayesian: bool = False,
-                 log_sigma_init: float = -5.0, dictionary: int = 0, missing: int | None = None):
+                 log_sigma_init: float = -5.0, dictionary: int = 0, missing: int | None = None,
+                 init: str = "torch"):
         super().__init__()
+        if init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, not {init!r}")
         self.missing = missing
         mask = torch.zeros(alphabet_size, 1, dtype=torch.bool)
         if missing is not None:
@@ -146,11 +156,26 @@ class FamilyVAE(VAE):
         self.out_bias = nn.Parameter(torch.zeros(alphabet_size, length))
         self.sparsity = nn.Parameter(torch.zeros(hidden // self.patterns, length)) if sparsity else None
         self.temperature = nn.Parameter(torch.tensor(math.log(math.e - 1)))  # softplus -> 1.0
+        if init == "deepsequence":
+            self._deepsequence_init()
         self.bayesian = bayesian
         self.weight_log_sigma = nn.ParameterDict({
             name.replace(".", "_"): nn.Parameter(torch.full_like(p, log_sigma_init))
             for name, p in self.decoder_parameters().items()}) if bayesian else None
         self._draw: dict[str, torch.Tensor] | None = None  # a fixed weight draw (weight_draw)
+
+    @torch.no_grad()
+    def _deepsequence_init(self) -> None:
+        """DeepSequence's initial values (see ``init`` in the class docstring)."""
+        for layer in [m for m in [*self.encoder.modules(), *self.decoder] if isinstance(m, nn.Linear)]:
+            nn.init.normal_(layer.weight, 0.0, math.sqrt(2.0 / (layer.in_features + layer.out_features)))
+            nn.init.constant_(layer.bias, 0.1)
+        encoder_out = [m for m in self.encoder.modules() if isinstance(m, nn.Linear)][-1]
+        encoder_out.bias[self.latent_dim:] = -5.0  # log sigma of q(z|x); the first D outputs are mu
+        hidden, length, width = self.out_weight.shape
+        nn.init.normal_(self.out_weight, 0.0, math.sqrt(2.0 / (hidden + length * width)))
+        nn.init.constant_(self.out_bias, 0.1)
+        self.temperature.fill_(1.0)
 
     # ------------------------------------------------------------ decoder parameters
     def decoder_parameters(self) -> dict[str, torch.Tensor]:

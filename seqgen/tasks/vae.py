@@ -46,7 +46,7 @@ import torch
 from seqgen.data import SequenceSet
 from seqgen.device import DeviceData
 from seqgen.errors import SeqgenError
-from seqgen.models.family_vae import FamilyVAE
+from seqgen.models.family_vae import INITS, FamilyVAE
 from seqgen.models.vae import DECODERS, VAE, ConvVAE
 from seqgen.protein import GAP
 from seqgen.training import Context, Task
@@ -61,6 +61,7 @@ DEFAULTS = {
     # mlp (family VAE)
     "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
     "bayesian_decoder": True, "weight_log_sigma_init": -5.0, "dictionary": 0, "gaps": "auto",
+    "init": "torch",
     # alignments
     "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
     "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000, "free_bits": 0.0,
@@ -78,7 +79,8 @@ def build_vae(config: dict, alphabet_size: int, length: int) -> VAE:
                          bayesian=config.get("bayesian_decoder", False),  # absent from older checkpoints
                          log_sigma_init=config.get("weight_log_sigma_init", -5.0),
                          dictionary=int(config.get("dictionary", 0)),  # absent from older checkpoints
-                         missing=GAP if config.get("gaps", "letter") == "missing" else None)
+                         missing=GAP if config.get("gaps", "letter") == "missing" else None,
+                         init=config.get("init", "torch"))  # absent from older checkpoints
     return ConvVAE(alphabet_size, length, config["latent_dim"], config["channels"], config["blocks"],
                    config["kernel_size"], config["res_scale"], config.get("decoder", "independent"),
                    config.get("dilations", DEFAULTS["dilations"]), config.get("causal_kernel", 3),
@@ -172,6 +174,8 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("setting 'dilations' must be a list of positive integers and 'causal_kernel' at least 2")
     if config["gaps"] not in GAP_MODELS:
         raise SeqgenError(f"setting 'gaps' must be one of {', '.join(GAP_MODELS)}, not {config['gaps']!r}")
+    if config["init"] not in INITS:
+        raise SeqgenError(f"setting 'init' must be one of {', '.join(INITS)}, not {config['init']!r}")
     config = {**config, "gaps": resolve_gaps(config, data.alphabet.name)}  # model.pt stores the resolved value
     if config["gaps"] == "missing" and (config["arch"] != "mlp" or data.alphabet.name != "protein-gap"):
         raise SeqgenError("setting 'gaps: missing' needs 'arch: mlp' and an alignment in the protein-gap alphabet")
