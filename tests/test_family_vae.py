@@ -366,6 +366,21 @@ def test_family_vae_trains_on_cuda(tmp_path):
     _train_family_vae_on("cuda", tmp_path)
 
 
+def _train_small_family_vae(tmp_path, setting: str):
+    """Train a tiny family VAE from the command line with one extra ``--set``; assert the loss fell.
+    Returns the command's other arguments (without ``--out``) and the model folder."""
+    write_alignment(tmp_path / "fam.a2m")
+    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
+    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
+    args = ["train", "vae", "--data", str(npz), "--arch", "mlp", "--steps", "40", "--set", "encoder_hidden=[32]",
+            "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4", "--set", "log_every=10",
+            "--batch-size", "16", "--no-progress", "--device", "cpu"]
+    assert main([*args, "--out", str(out), "--set", setting]) == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert metrics["loss"].iloc[-2:].mean() < metrics["loss"].iloc[:2].mean()
+    return args, out
+
+
 def test_gaps_as_missing_data(tmp_path, capsys):
     """``gaps: missing``: gap positions add nothing to log p(x|z), the encoder reads them as zeros, no gap is
     sampled; trained from the command line and refused where it has no meaning."""
@@ -389,15 +404,7 @@ def test_gaps_as_missing_data(tmp_path, capsys):
     assert torch.allclose(model.encode(xg)[0], model.encode(blank)[0])
     assert int((model.sample(50) == GAP).sum()) == 0
 
-    write_alignment(tmp_path / "fam.a2m")
-    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
-    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
-    args = ["train", "vae", "--data", str(npz), "--arch", "mlp", "--steps", "40", "--set", "encoder_hidden=[32]",
-            "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4", "--set", "log_every=10",
-            "--batch-size", "16", "--no-progress", "--device", "cpu"]
-    assert main([*args, "--out", str(out), "--set", "gaps=missing"]) == 0
-    metrics = pd.read_csv(out / "metrics.csv")
-    assert metrics["loss"].iloc[-2:].mean() < metrics["loss"].iloc[:2].mean()
+    args, out = _train_small_family_vae(tmp_path, "gaps=missing")
     reloaded, _ = load_generator(out)
     assert reloaded.missing == GAP
     assert main([*args, "--out", str(tmp_path / "bad"), "--set", "gaps=ignored"]) != 0
@@ -434,15 +441,7 @@ def test_deepsequence_initialization(tmp_path, capsys):
     with pytest.raises(ValueError, match="init must be one of"):
         FamilyVAE(21, 40, **shape, init="xavier")
 
-    write_alignment(tmp_path / "fam.a2m")
-    npz, out = tmp_path / "fam.npz", tmp_path / "vae"
-    main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
-    args = ["train", "vae", "--data", str(npz), "--arch", "mlp", "--steps", "40", "--set", "encoder_hidden=[32]",
-            "--set", "decoder_hidden=[8,16]", "--set", "latent_dim=4", "--set", "log_every=10",
-            "--batch-size", "16", "--no-progress", "--device", "cpu"]
-    assert main([*args, "--out", str(out), "--set", "init=deepsequence"]) == 0
-    metrics = pd.read_csv(out / "metrics.csv")
-    assert metrics["loss"].iloc[-2:].mean() < metrics["loss"].iloc[:2].mean()
+    args, out = _train_small_family_vae(tmp_path, "init=deepsequence")
     assert load_generator(out)[1]["config"]["init"] == "deepsequence"
     assert main([*args, "--out", str(tmp_path / "bad"), "--set", "init=xavier"]) != 0
     assert "setting 'init' must be one of torch, deepsequence" in capsys.readouterr().err
