@@ -445,4 +445,7 @@ def test_deepsequence_initialization(tmp_path, capsys):
     assert load_generator(out)[1]["config"]["init"] == "deepsequence"
     assert main([*args, "--out", str(tmp_path / "bad"), "--set", "init=xavier"]) != 0
     assert "setting 'init' must be one of torch, deepsequence" in capsys.readouterr().err
+    conv = ["conv" if a == "mlp" else a for a in args]
+    assert main([*conv, "--out", str(tmp_path / "bad"), "--set", "init=deepsequence"]) != 0
+    assert "'init: deepsequence' needs 'arch: mlp'" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()

@@ -176,6 +176,8 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError(f"setting 'gaps' must be one of {', '.join(GAP_MODELS)}, not {config['gaps']!r}")
     if config["init"] not in INITS:
         raise SeqgenError(f"setting 'init' must be one of {', '.join(INITS)}, not {config['init']!r}")
+    if config["init"] != "torch" and config["arch"] != "mlp":
+        raise SeqgenError(f"setting 'init: {config['init']}' needs 'arch: mlp'")
     config = {**config, "gaps": resolve_gaps(config, data.alphabet.name)}  # model.pt stores the resolved value
     if config["gaps"] == "missing" and (config["arch"] != "mlp" or data.alphabet.name != "protein-gap"):
         raise SeqgenError("setting 'gaps: missing' needs 'arch: mlp' and an alignment in the protein-gap alphabet")
