@@ -127,7 +127,7 @@ class FamilyVAE(VAE):
         Initial values: PyTorch's defaults (uniform in +-1/sqrt(fan_in) for the MLPs, ``W`` with
         standard deviation 1/sqrt(H), temperature 1), or DeepSequence's: every weight
         Glorot-normal (standard deviation sqrt(2 / (fan_in + fan_out)), ``W`` as an
-        ``(H, L * A)`` matrix), every bias 0.1, the encoder's log-sigma bias -5 (so that ``z``
+        ``(H, L * A)`` matrix, ``(H, L * K)`` with a dictionary), every bias 0.1, the encoder's log-sigma bias -5 (so that ``z``
         starts nearly deterministic) and the raw temperature 1 (``softplus(1) = 1.31``).
     """
 
