@@ -167,11 +167,11 @@ class FamilyVAE(VAE):
     @torch.no_grad()
     def _deepsequence_init(self) -> None:
         """DeepSequence's initial values (see ``init`` in the class docstring)."""
-        for layer in [m for m in [*self.encoder.modules(), *self.decoder] if isinstance(m, nn.Linear)]:
+        encoder = [m for m in self.encoder.modules() if isinstance(m, nn.Linear)]
+        for layer in [*encoder, *(m for m in self.decoder if isinstance(m, nn.Linear))]:
             nn.init.normal_(layer.weight, 0.0, math.sqrt(2.0 / (layer.in_features + layer.out_features)))
             nn.init.constant_(layer.bias, 0.1)
-        encoder_out = [m for m in self.encoder.modules() if isinstance(m, nn.Linear)][-1]
-        encoder_out.bias[self.latent_dim:] = -5.0  # log sigma of q(z|x); the first D outputs are mu
+        encoder[-1].bias[self.latent_dim:] = -5.0  # log sigma of q(z|x); the first D outputs are mu
         hidden, length, width = self.out_weight.shape
         nn.init.normal_(self.out_weight, 0.0, math.sqrt(2.0 / (hidden + length * width)))
         nn.init.constant_(self.out_bias, 0.1)
