@@ -4,6 +4,8 @@
 # and Tbx3 ME->HK (the TFs weakest on the test arrays in round 1). The best mean validation log-Pearson
 # wins; the full table is then run with it as a 3-member ensemble in 5 minutes per TF and direction:
 #   python benchmarks/dream5.py --jobs 2 --max-time 5 --set members=3 --set steps=100000 --set KEY=VALUE ...
+# Round 7 (2026-11-22, session 16): the batch size on padding=full, single models as rounds 2-4 (the loop below
+#   with settings "batch_size=128", "batch_size=512"; default 256): 0.835 and 0.834 against 0.836; none chosen.
 # Round 6 (2026-11-22, session 14): on padding=full, single models as rounds 2-4 (the loop below with
 #   settings "dropout=0.3", "weight_decay=0.05", "loss=huber", "loss=huber huber_delta=0.5", "layers=3"):
 #   0.836, 0.835, 0.837, 0.835, 0.837 against 0.836 unchanged; strands=concat 0.832, strands=max 0.774 (in
