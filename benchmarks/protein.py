@@ -16,7 +16,9 @@ posterior means and records that Spearman as ``spearman_posterior_mean``. ``--se
 steps=N`` with a large ``--minutes`` fixes the number of training steps, so that
 runs compare at the same steps whatever the machine's load. ``--score-at 6000,12000,20000``
 trains once to the largest count and scores at each (stored as runs with ``steps`` set).
-``--rescore DIR`` scores a model kept with ``--keep-model`` again (e.g. with more ``--samples``), trains
+``--work-dir DIR`` trains in DIR instead of a temporary folder, so that a run stopped part way (the end of a
+session) resumes from its last checkpoint when started again with the same DIR (a schedule longer than one
+sitting). ``--rescore DIR`` scores a model kept with ``--keep-model`` again (e.g. with more ``--samples``), trains
 nothing and stores nothing: it prints the Spearman figures. ``--ensemble A.tsv B.tsv ...`` prints the
 Spearman of the mean score over stored per-mutant tables (models of different settings, not only seeds).
 
@@ -26,6 +28,7 @@ Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/protein.py --seed 0 [--m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -83,7 +86,7 @@ def train_and_score(args, user: dict):
     data, dms = load_family_and_scan()
     stages = args.score_at or [None]
     trained = 0.0
-    with tempfile.TemporaryDirectory() as out:
+    with (contextlib.nullcontext(args.work_dir) if args.work_dir else tempfile.TemporaryDirectory()) as out:
         t0 = time.perf_counter()
         config, settings = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
                                                 "progress": False})
@@ -166,6 +169,8 @@ def main() -> None:
     p.add_argument("--score-at", type=lambda v: sorted(int(x) for x in v.split(",")), metavar="N1,N2,...",
                    help="train to each of these step counts in turn and score the mutants at each (a learning "
                         "curve for the cost of the longest run); each stage is stored as a run with steps=N")
+    p.add_argument("--work-dir", metavar="DIR",
+                   help="train in DIR (kept) and resume from its checkpoint if there is one: a long run over sittings")
     p.add_argument("--rescore", metavar="DIR",
                    help="score the model.pt kept in DIR (with --keep-model) again and print the figures; no training")
     p.add_argument("--ensemble", nargs="+", metavar="TSV",
