@@ -17,7 +17,7 @@ steps=N`` with a large ``--minutes`` fixes the number of training steps, so that
 runs compare at the same steps whatever the machine's load. ``--score-at 6000,12000,20000``
 trains once to the largest count and scores at each (stored as runs with ``steps`` set).
 ``--work-dir DIR`` trains in DIR instead of a temporary folder, so that a run stopped part way (the end of a
-session) resumes from its last checkpoint when started again with the same DIR (a schedule longer than one
+session) resumes from its last checkpoint when started again with the same DIR and settings (a schedule longer than one
 sitting). ``--rescore DIR`` scores a model kept with ``--keep-model`` again (e.g. with more ``--samples``), trains
 nothing and stores nothing: it prints the Spearman figures. ``--ensemble A.tsv B.tsv ...`` prints the
 Spearman of the mean score over stored per-mutant tables (models of different settings, not only seeds).
