@@ -127,8 +127,9 @@ class FamilyVAE(VAE):
         Initial values: PyTorch's defaults (uniform in +-1/sqrt(fan_in) for the MLPs, ``W`` with
         standard deviation 1/sqrt(H), temperature 1), or DeepSequence's: every weight
         Glorot-normal (standard deviation sqrt(2 / (fan_in + fan_out)), ``W`` as an
-        ``(H, L * A)`` matrix, ``(H, L * K)`` with a dictionary), every bias 0.1, the encoder's log-sigma bias -5 (so that ``z``
-        starts nearly deterministic) and the raw temperature 1 (``softplus(1) = 1.31``).
+        ``(H, L * A)`` matrix, ``(H, L * K)`` with a dictionary), every bias 0.1, the encoder's
+        log-sigma bias -5 (so that ``z`` starts nearly deterministic) and the raw temperature 1
+        (``softplus(1) = 1.31``).
     """
 
     def __init__(self, alphabet_size: int, length: int, latent_dim: int = 30, encoder_hidden=(1500, 1500),
