@@ -1,7 +1,6 @@
 import gzip
 import io
 
-import numpy as np
 import pytest
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 from Bio.SeqIO.QualityIO import FastqGeneralIterator

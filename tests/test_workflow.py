@@ -1,7 +1,6 @@
 """The Snakemake workflow: lint, schema errors, the whole chain on tiny data, no-op reruns, targeted reruns."""
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
