@@ -391,8 +391,11 @@ def _add_score_mutants(sub) -> None:
                        description="Score mutants of the focus sequence (H24A, H24A:G26C; numbering of the focus "
                                    "header NAME/START-END) with a VAE trained on an alignment: ELBO(mutant) - "
                                    "ELBO(wild type) averaged over latent samples, and the site-independent model's "
-                                   "log-probability ratio. Writes a TSV: mutant, vae, site_independent.")
-    p.add_argument("--model", required=True, help="VAE folder (or model.pt) trained on an encoded alignment")
+                                   "log-probability ratio. Writes a TSV: mutant, vae, site_independent. With several "
+                                   "models (an ensemble of one alignment, e.g. other seeds) vae is their mean, "
+                                   "and a column vae_std is added.")
+    p.add_argument("--model", required=True, nargs="+",
+                   help="VAE folder (or model.pt) trained on an encoded alignment; several: an ensemble")
     p.add_argument("--mutants", required=True, help="CSV/TSV with a 'mutant' column, or one mutant per line")
     p.add_argument("--out", required=True, help="output .tsv")
     p.add_argument("--samples", type=int, default=500, help="latent samples per estimate (shared by all sequences)")
@@ -421,7 +424,8 @@ def _run_score_mutants(args) -> None:
         shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
         print(f"skipped {len(skipped)} mutants at residues outside the alignment's match columns: {shown}",
               file=sys.stderr)
-    print(f"scored {summary['scored']} mutants -> {args.out}", file=sys.stderr)
+    models = f" with {summary['models']} models" if summary["models"] > 1 else ""
+    print(f"scored {summary['scored']} mutants{models} -> {args.out}", file=sys.stderr)
 
 
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),

@@ -123,32 +123,56 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
                   weight_samples: int | None = None, estimator: str = "elbo") -> dict:
     """Score the mutants in ``mutants_path`` with the family VAE at ``model_path``; write a TSV to ``out``.
 
+    ``model_path`` is one model folder (or ``model.pt``) or a list of them, an ensemble trained on the same
+    alignment (e.g. other seeds): each model scores every mutant, and ``vae`` is the mean of their scores.
+
     One row per input mutant, in input order. Columns: ``mutant``, ``vae`` (log-likelihood difference, nats),
-    ``site_independent``, ``note``. Mutants at residues that are not match columns cannot be scored:
-    their scores are empty and their ``note`` says why. A wild-type letter that does not match the
+    with an ensemble ``vae_std`` (the models' standard deviation), ``site_independent`` (from the first
+    model's alignment statistics), ``note``. Mutants at residues that are not match columns cannot be
+    scored: their scores are empty and their ``note`` says why. A wild-type letter that does not match the
     focus sequence is an error naming the mutant. ``weight_samples``: decoder weight draws of a
     variational decoder, and ``estimator`` (``"elbo"`` or ``"iwae"``), as in :func:`log_likelihoods`.
     """
-    from seqgen.generate import load_generator
-
+    paths = list(model_path) if isinstance(model_path, (list, tuple)) else [model_path]
     check_writable(out)
-    model, payload = load_generator(model_path, device)
-    family = payload.get("family")
-    if not family:
-        raise SeqgenError("this VAE was not trained on an alignment (no focus sequence stored); train it on an "
-                          "encoded .a2m", model_path)
     names = read_mutant_names(mutants_path)
-    ok = covered(names, family["focus_positions"])
+    model, family = _load_family_model(paths[0], device)
+    ok = np.asarray(covered(names, family["focus_positions"]), dtype=bool)
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
-    parsed = parse_mutants(kept, family["focus_positions"], focus, source=mutants_path)
-    codes = apply_mutants(focus, parsed)
-    vae = likelihood_differences(model, focus, codes, samples, seed, weight_samples=weight_samples, estimator=estimator)
+    codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))
+    scores = []
+    for path in paths:
+        if scores:  # the first model is loaded already
+            model, _ = _load_family_model(path, device, family)
+        scores.append(likelihood_differences(model, focus, codes, samples, seed, weight_samples=weight_samples,
+                                             estimator=estimator))
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
-    ok = np.asarray(ok, dtype=bool)
-    table = pd.DataFrame({"mutant": names, "vae": np.nan, "site_independent": np.nan,
-                          "note": np.where(ok, "", SKIPPED)})
-    table.loc[ok, "vae"], table.loc[ok, "site_independent"] = np.round(vae, 5), np.round(site, 5)
+    table = pd.DataFrame({"mutant": names, "vae": np.nan})
+    table.loc[ok, "vae"] = np.round(np.mean(scores, axis=0), 5)
+    if len(scores) > 1:
+        table["vae_std"] = np.nan
+        table.loc[ok, "vae_std"] = np.round(np.std(scores, axis=0, ddof=1), 5)
+    table["site_independent"] = np.nan
+    table.loc[ok, "site_independent"] = np.round(site, 5)
+    table["note"] = np.where(ok, "", SKIPPED)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
-    return {"scored": len(kept), "skipped": [n for n, k in zip(names, ok) if not k]}
+    return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k]}
+
+
+def _load_family_model(path, device, family: dict | None = None) -> tuple[torch.nn.Module, dict]:
+    """The family VAE at ``path`` and its stored alignment facts; an error unless it was trained on an
+    alignment with the same focus sequence and numbering as ``family`` (the first model's; None: any)."""
+    from seqgen.generate import load_generator
+
+    model, payload = load_generator(path, device)
+    own = payload.get("family")
+    if not own:
+        raise SeqgenError("this VAE was not trained on an alignment (no focus sequence stored); train it on an "
+                          "encoded .a2m", path)
+    if family is not None and (list(own["focus_positions"]) != list(family["focus_positions"])
+                               or not np.array_equal(own["focus_codes"], family["focus_codes"])):
+        raise SeqgenError("an ensemble needs models of one alignment: this model's focus sequence or numbering "
+                          "differs from the first model's", path)
+    return model, own

@@ -449,3 +449,38 @@ def test_deepsequence_initialization(tmp_path, capsys):
     assert main([*conv, "--out", str(tmp_path / "bad"), "--set", "init=deepsequence"]) != 0
     assert "'init: deepsequence' needs 'arch: mlp'" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_score_mutants_with_an_ensemble(tmp_path, capsys):
+    """Several models: ``vae`` is the mean of each model's own scores and ``vae_std`` their spread; a model of
+    another alignment is refused with nothing written."""
+    from seqgen.alphabets import PROTEIN_GAP, decode
+
+    args, first = _train_small_family_vae(tmp_path, "kl_warmup=0")
+    second = tmp_path / "vae-seed1"
+    assert main([*args, "--out", str(second), "--seed", "1", "--set", "kl_warmup=0"]) == 0
+    _, payload = load_generator(first)
+    letters = decode(np.asarray(payload["family"]["focus_codes"], dtype=np.uint8)[None], PROTEIN_GAP)[0]
+    mutants = tmp_path / "mutants.txt"
+    mutants.write_text("".join(f"{letters[i]}{10 + i}{'A' if letters[i] != 'A' else 'C'}\n" for i in range(6)))
+
+    def scores(*models, out):
+        assert main(["score-mutants", "--model", *map(str, models), "--mutants", str(mutants), "--out", str(out),
+                     "--samples", "10", "--device", "cpu"]) == 0
+        return pd.read_csv(out, sep="\t")
+
+    one, two = scores(first, out=tmp_path / "a.tsv"), scores(second, out=tmp_path / "b.tsv")
+    both = scores(first, second, out=tmp_path / "ab.tsv")
+    assert "with 2 models" in capsys.readouterr().err and "vae_std" not in one
+    pair = np.stack([one["vae"], two["vae"]])
+    assert np.allclose(both["vae"], pair.mean(0), atol=1e-4)
+    assert np.allclose(both["vae_std"], pair.std(0, ddof=1), atol=1e-4) and (both["vae_std"] > 0).any()
+    assert np.allclose(both["site_independent"], one["site_independent"])
+
+    write_alignment(tmp_path / "other.a2m", seed=5)  # another focus sequence
+    main(["encode", str(tmp_path / "other.a2m"), "--alphabet", "protein-gap", "--out", str(tmp_path / "other.npz")])
+    other = [a if a != str(tmp_path / "fam.npz") else str(tmp_path / "other.npz") for a in args]
+    assert main([*other, "--out", str(tmp_path / "vae-other")]) == 0
+    assert main(["score-mutants", "--model", str(first), str(tmp_path / "vae-other"), "--mutants", str(mutants),
+                 "--out", str(tmp_path / "x.tsv"), "--samples", "10", "--device", "cpu"]) == 1
+    assert "models of one alignment" in capsys.readouterr().err and not (tmp_path / "x.tsv").exists()
