@@ -296,6 +296,9 @@ class Trainer:
                                   self.out / "checkpoint.pt")
             self.average.load_state_dict(payload["ema"])
         step = int(payload["step"])
+        if step > self.settings.steps:
+            raise SeqgenError(f"cannot resume: the checkpoint is at step {step}, past steps = {self.settings.steps} "
+                              "(give at least its steps, or another output folder)", self.out / "checkpoint.pt")
         self.rows = _read_metrics(self.out / "metrics.csv", step)
         self._last_saved = step
         return step, payload.get("best")

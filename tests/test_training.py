@@ -85,6 +85,17 @@ def test_resume_continues_exactly(tmp_path):
     assert [r["step"] for r in metric_rows(tmp_path / "b")] == [r["step"] for r in metric_rows(tmp_path / "a")]
 
 
+def test_resume_past_the_steps_is_refused(tmp_path):
+    """A checkpoint already beyond ``steps`` is an error, not a longer-trained model passed off as the shorter one."""
+    run(tmp_path, 20)
+    before = (tmp_path / "model.pt").read_bytes()
+    with pytest.raises(SeqgenError, match="checkpoint is at step 20, past steps = 10"):
+        run(tmp_path, 10, resume=True)
+    assert (tmp_path / "model.pt").read_bytes() == before
+    _, result = run(tmp_path, 20, resume=True)  # at its steps already: nothing to train, the model stays
+    assert result.steps == 20
+
+
 def test_same_seed_same_weights_other_seed_differs(tmp_path):
     a, _ = run(tmp_path / "a", 15)
     b, _ = run(tmp_path / "b", 15)
