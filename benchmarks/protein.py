@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
 
+from seqgen.checkpoint import load_checkpoint  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
@@ -87,6 +88,11 @@ def train_and_score(args, user: dict):
     stages = args.score_at or [None]
     trained = 0.0
     with (contextlib.nullcontext(args.work_dir) if args.work_dir else tempfile.TemporaryDirectory()) as out:
+        done = checkpoint_step(out)
+        if stages[0] is not None and any(stage < done for stage in stages):
+            print(f"checkpoint at step {done}: skipping --score-at {[st for st in stages if st < done]} "
+                  "(past; scored in an earlier sitting)", file=sys.stderr)
+            stages = [stage for stage in stages if stage >= done]
         t0 = time.perf_counter()
         config, settings = merge_config("vae", {**user, "seed": args.seed, "max_time": args.minutes,
                                                 "progress": False})
@@ -109,6 +115,12 @@ def train_and_score(args, user: dict):
                    "final_elbo": result.last_metrics.get("elbo"),
                    "final_reconstruction": result.last_metrics.get("reconstruction"),
                    "final_weight_kl": result.last_metrics.get("weight_kl")}
+
+
+def checkpoint_step(folder) -> int:
+    """The step of ``folder/checkpoint.pt`` (a ``--work-dir`` of an earlier sitting), 0 without one."""
+    path = Path(folder) / "checkpoint.pt"
+    return int(load_checkpoint(path)["step"]) if path.exists() else 0
 
 
 def score(args, user: dict, model, family: dict, dms: pd.DataFrame, out: Path | None = None) -> dict:
