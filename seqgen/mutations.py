@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from seqgen.atomic import atomic_path, check_writable
+from seqgen.checkpoint import load_checkpoint
 from seqgen.data import one_hot
 from seqgen.errors import SeqgenError
 from seqgen.protein import apply_mutants, covered, parse_mutants
@@ -133,20 +134,18 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     focus sequence is an error naming the mutant. ``weight_samples``: decoder weight draws of a
     variational decoder, and ``estimator`` (``"elbo"`` or ``"iwae"``), as in :func:`log_likelihoods`.
     """
+    from seqgen.generate import load_generator
+
     paths = list(model_path) if isinstance(model_path, (list, tuple)) else [model_path]
     check_writable(out)
     names = read_mutant_names(mutants_path)
-    model, family = _load_family_model(paths[0], device)
+    family = alignment_of(paths)
     ok = np.asarray(covered(names, family["focus_positions"]), dtype=bool)
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))
-    scores = []
-    for path in paths:
-        if scores:  # the first model is loaded already
-            model, _ = _load_family_model(path, device, family)
-        scores.append(likelihood_differences(model, focus, codes, samples, seed, weight_samples=weight_samples,
-                                             estimator=estimator))
+    scores = [likelihood_differences(load_generator(path, device)[0], focus, codes, samples, seed,
+                                     weight_samples=weight_samples, estimator=estimator) for path in paths]
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     table = pd.DataFrame({"mutant": names, "vae": np.nan})
     table.loc[ok, "vae"] = np.round(np.mean(scores, axis=0), 5)
@@ -161,18 +160,22 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k]}
 
 
-def _load_family_model(path, device, family: dict | None = None) -> tuple[torch.nn.Module, dict]:
-    """The family VAE at ``path`` and its stored alignment facts; an error unless it was trained on an
-    alignment with the same focus sequence and numbering as ``family`` (the first model's; None: any)."""
-    from seqgen.generate import load_generator
+def alignment_of(paths) -> dict:
+    """The alignment facts (focus sequence, numbering, site-independent model) stored with the first of the
+    family VAEs at ``paths``; an error unless every model was trained on an alignment with the same focus
+    sequence and numbering, checked before any scoring."""
+    from seqgen.generate import GENERATOR_KINDS
 
-    model, payload = load_generator(path, device)
-    own = payload.get("family")
-    if not own:
-        raise SeqgenError("this VAE was not trained on an alignment (no focus sequence stored); train it on an "
-                          "encoded .a2m", path)
-    if family is not None and (list(own["focus_positions"]) != list(family["focus_positions"])
-                               or not np.array_equal(own["focus_codes"], family["focus_codes"])):
-        raise SeqgenError("an ensemble needs models of one alignment: this model's focus sequence or numbering "
-                          "differs from the first model's", path)
-    return model, own
+    first = None
+    for path in paths:
+        family = load_checkpoint(path, kind=GENERATOR_KINDS).get("family")
+        if not family:
+            raise SeqgenError("this VAE was not trained on an alignment (no focus sequence stored); train it on "
+                              "an encoded .a2m", path)
+        if first is None:
+            first = family
+        elif (list(family["focus_positions"]) != list(first["focus_positions"])
+              or not np.array_equal(family["focus_codes"], first["focus_codes"])):
+            raise SeqgenError("an ensemble needs models of one alignment: this model's focus sequence or "
+                              "numbering differs from the first model's", path)
+    return first

@@ -80,7 +80,7 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("arch,bayesian", [("conv", False), ("mlp", True), ("mlp", False)])
-def test_unweighted_data_still_train(tmp_path, arch, bayesian):
+def test_unweighted_data_still_train(tmp_path, capsys, arch, bayesian):
     from seqgen.alphabets import PROTEIN
     from seqgen.alphabets import encode as encode_seqs
 
@@ -94,6 +94,10 @@ def test_unweighted_data_still_train(tmp_path, arch, bayesian):
                  "--device", "cpu"]) == 0
     if arch == "mlp":  # the MAP decoder logs its prior term, the variational one its KL
         assert ("weight_kl" if bayesian else "prior") in pd.read_csv(tmp_path / "m" / "metrics.csv").columns
+    (tmp_path / "mutants.txt").write_text("A1C\n")
+    assert main(["score-mutants", "--model", str(tmp_path / "m"), "--mutants", str(tmp_path / "mutants.txt"),
+                 "--out", str(tmp_path / "scores.tsv")]) == 1  # no focus sequence: nothing to mutate
+    assert "not trained on an alignment" in capsys.readouterr().err and not (tmp_path / "scores.tsv").exists()
 
 
 def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
