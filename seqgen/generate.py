@@ -28,8 +28,12 @@ def load_generator(path, device="cpu") -> tuple[torch.nn.Module, dict]:
         ``kind``, ``config``, ``alphabet``, ``length`` (and the weights).
     """
     payload = load_checkpoint(path, kind=GENERATOR_KINDS)
-    module = importlib.import_module(f"seqgen.tasks.{payload['kind']}").load_model(payload)
-    return module.to(device), payload
+    return generator_from_payload(payload, device), payload
+
+
+def generator_from_payload(payload: dict, device="cpu") -> torch.nn.Module:
+    """The generator of a checkpoint payload already read (``load_checkpoint``), in eval mode on ``device``."""
+    return importlib.import_module(f"seqgen.tasks.{payload['kind']}").load_model(payload).to(device)
 
 
 @torch.no_grad()

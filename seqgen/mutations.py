@@ -134,18 +134,19 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     focus sequence is an error naming the mutant. ``weight_samples``: decoder weight draws of a
     variational decoder, and ``estimator`` (``"elbo"`` or ``"iwae"``), as in :func:`log_likelihoods`.
     """
-    from seqgen.generate import load_generator
+    from seqgen.generate import generator_from_payload
 
     paths = list(model_path) if isinstance(model_path, (list, tuple)) else [model_path]
     check_writable(out)
     names = read_mutant_names(mutants_path)
-    family = alignment_of(paths)
+    payloads = family_payloads(paths)
+    family = payloads[0]["family"]
     ok = np.asarray(covered(names, family["focus_positions"]), dtype=bool)
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))
-    scores = [likelihood_differences(load_generator(path, device)[0], focus, codes, samples, seed,
-                                     weight_samples=weight_samples, estimator=estimator) for path in paths]
+    scores = [likelihood_differences(generator_from_payload(payload, device), focus, codes, samples, seed,
+                                     weight_samples=weight_samples, estimator=estimator) for payload in payloads]
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     table = pd.DataFrame({"mutant": names, "vae": np.nan})
     table.loc[ok, "vae"] = np.round(np.mean(scores, axis=0), 5)
@@ -160,15 +161,16 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k]}
 
 
-def alignment_of(paths) -> dict:
-    """The alignment facts (focus sequence, numbering, site-independent model) stored with the first of the
-    family VAEs at ``paths``; an error unless every model was trained on an alignment with the same focus
-    sequence and numbering, checked before any scoring."""
+def family_payloads(paths) -> list[dict]:
+    """The checkpoint payloads of the family VAEs at ``paths``, each read once; an error unless every model
+    was trained on an alignment (its ``family``: focus sequence, numbering, site-independent model) with the
+    same focus sequence and numbering, checked before any scoring."""
     from seqgen.generate import GENERATOR_KINDS
 
-    first = None
+    payloads, first = [], None
     for path in paths:
-        family = load_checkpoint(path, kind=GENERATOR_KINDS).get("family")
+        payloads.append(load_checkpoint(path, kind=GENERATOR_KINDS))
+        family = payloads[-1].get("family")
         if not family:
             raise SeqgenError("this VAE was not trained on an alignment (no focus sequence stored); train it on "
                               "an encoded .a2m", path)
@@ -178,4 +180,4 @@ def alignment_of(paths) -> dict:
               or not np.array_equal(family["focus_codes"], first["focus_codes"])):
             raise SeqgenError("an ensemble needs models of one alignment: this model's focus sequence or "
                               "numbering differs from the first model's", path)
-    return first
+    return payloads
