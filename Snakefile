@@ -9,7 +9,11 @@ from snakemake.utils import min_version, validate
 min_version("8.0")
 
 
-configfile: "config/config.yaml"
+# The demo's config is the default only: with --configfile the user's file replaces it (Snakemake would
+# otherwise merge the two key by key, so the demo's data set and settings would run with the user's).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 validate(config, "workflow/schemas/config.schema.yaml", set_default=True)

@@ -48,6 +48,16 @@ def test_default_config_plans_the_whole_chain(tmp_path):
         assert jobs.get(rule, 0) >= 1, rule
 
 
+def test_a_configfile_replaces_the_demo_config(tmp_path):
+    workdir = make_workdir(tmp_path, (ROOT / "config" / "config.yaml").read_text())
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(TEST_CONFIG.read_text())
+    out = snakemake(workdir, "-n", "--cores", "1", "--configfile", str(mine)).stdout
+    assert "results/tiny/report.html" in out and "results/demo" not in out
+    demo = snakemake(workdir, "-n", "--cores", "1", "--config", "seed=1").stdout  # --config alone keeps the demo
+    assert "results/demo/report.html" in demo
+
+
 def test_invalid_config_names_the_key(tmp_path):
     text = TEST_CONFIG.read_text().replace("n: 16", "n: sixteen")
     result = snakemake(make_workdir(tmp_path, text), "-n", "--cores", "1", check=False)
