@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seqgen.alphabets import get_alphabet
+from seqgen.alphabets import PROTEIN, PROTEIN_GAP, get_alphabet
 from seqgen.atomic import check_writable, write_text
 from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints
@@ -127,7 +127,8 @@ def run(args) -> dict:
     if args.naturalness:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",
                                     args.naturalness))
-    constraints = Constraints.from_options(alphabet, length, args.fixed, args.gc_min, args.gc_max,
+    designed = design_alphabet(alphabet)
+    constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max,
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
@@ -137,8 +138,9 @@ def run(args) -> dict:
                               plateau=args.plateau, plateau_window=args.plateau_window,
                               learn_offset=not args.freeze_offset, offset_limit=args.offset_limit,
                               polish=args.polish, seed=args.seed or 0)
-    decoder, latent_dim = (generator[0].decode, generator[0].latent_dim) if args.method == "latent" else (None, None)
-    result = design(ObjectiveSet(objectives), constraints, settings, device, decoder, latent_dim)
+    decoder, latent_dim = (_decoder(generator[0], designed.size), generator[0].latent_dim) \
+        if args.method == "latent" else (None, None)
+    result = design(ObjectiveSet(objectives, alphabet.size), constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):
         raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
     table = designs_table(result, constraints, args.method, reference, args.linker)
@@ -154,6 +156,20 @@ def run(args) -> dict:
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def design_alphabet(alphabet):
+    """The letters designs are made of: a protein alignment's alphabet without its gap (designs are proteins:
+    with gaps as missing data a gap costs a family VAE nothing, and designs for it filled up with gaps)."""
+    return PROTEIN if alphabet.name == PROTEIN_GAP.name else alphabet
+
+
+def _decoder(generator, letters: int):
+    """``z (N, D) -> (N, letters, L)``: the generator's letter probabilities, restricted to the first ``letters``."""
+    def decode(z):
+        p = generator.decode(z)[:, :letters]
+        return p / p.sum(1, keepdim=True).clamp_min(1e-12)
+    return decode
 
 
 def count_long_runs(codes: np.ndarray, alphabet, length: int, out) -> int:

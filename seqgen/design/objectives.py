@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 DIRECTIONS = ("max", "min", "target", "below")
 
@@ -63,13 +64,18 @@ class Objective:
 class ObjectiveSet:
     """A weighted sum of objectives over the same sequences."""
 
-    def __init__(self, objectives: list[Objective]):
+    def __init__(self, objectives: list[Objective], letters: int | None = None):
+        """``letters``: the scorers' alphabet size ``A``, when designs use only its first ``A' < A`` letters
+        (proteins without the gap): their ``(B, A', L)`` input gets zero channels for the rest."""
         if not objectives:
             raise ValueError("at least one objective is needed")
         self.objectives = objectives
+        self.letters = letters
 
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
-        """Total utility ``(B,)`` of ``x: (B, A, L)`` and each objective's ``(mean, std)``."""
+        """Total utility ``(B,)`` of ``x: (B, A', L)`` and each objective's ``(mean, std)``."""
+        if self.letters is not None and x.shape[-2] < self.letters:
+            x = F.pad(x, (0, 0, 0, self.letters - x.shape[-2]))
         total = 0.0
         parts = {}
         for obj in self.objectives:
