@@ -282,12 +282,16 @@ def _add_report(sub) -> None:
     p.add_argument("--out", required=True, help="output .html")
     p.add_argument("--title", help="report title (default: the folder name)")
     p.add_argument("--top", type=int, default=20, help="designs shown per method")
+    p.add_argument("--methods", nargs="+", metavar="METHOD",
+                   help="design/ sub-folders to report (default: every one found)")
+    p.add_argument("--generators", nargs="+", metavar="KIND",
+                   help="generator/ sub-folders to report (default: every one found)")
 
 
 def _run_report(args) -> None:
     from seqgen.report import write_report
 
-    notes = write_report(args.results, args.out, title=args.title, top=args.top)
+    notes = write_report(args.results, args.out, args.title, args.top, args.methods, args.generators)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"report -> {args.out}", file=sys.stderr)

@@ -109,11 +109,12 @@ def note(text: str) -> str:
 
 
 def score_column(df: pd.DataFrame) -> str | None:
-    """The column of a designs/samples table holding the score: ``score``, else the first ``*score*``/``pred*``."""
+    """The column of a designs/samples table holding the score: ``score``, else ``score_label_mean`` (the
+    predictor's mean on the label's scale, as in predictor/predictions.tsv), else the first ``*score*``/``pred*``."""
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
-    for c in numeric:
-        if c.lower() == "score":
-            return c
+    for name in ("score", "score_label_mean"):
+        if name in (c.lower() for c in numeric):
+            return next(c for c in numeric if c.lower() == name)
     for c in numeric:
         if "score" in c.lower() or c.lower().startswith("pred"):
             return c
@@ -123,11 +124,14 @@ def score_column(df: pd.DataFrame) -> str | None:
 class Results:
     """What a results folder holds; every reader returns None (and records a note) when a file is missing."""
 
-    def __init__(self, root):
+    def __init__(self, root, only: dict[str, list[str]] | None = None):
+        """``only``: the sub-folders to read of ``design``/``generator`` (e.g. those the current config makes);
+        by default every one found."""
         self.root = Path(root)
         if not self.root.is_dir():
             raise SeqgenError("results folder does not exist", root)
         self.notes: list[str] = []
+        self.only = {k: v for k, v in (only or {}).items() if v is not None}
 
     def path(self, rel: str) -> Path | None:
         p = self.root / rel
@@ -157,7 +161,8 @@ class Results:
 
     def subdirs(self, rel: str) -> list[str]:
         p = self.root / rel
-        return sorted(d.name for d in p.iterdir() if d.is_dir()) if p.is_dir() else []
+        found = sorted(d.name for d in p.iterdir() if d.is_dir()) if p.is_dir() else []
+        return [d for d in found if d in self.only[rel]] if rel in self.only else found
 
 
 # ---------------------------------------------------------------- sections
@@ -399,9 +404,10 @@ def sequence_section(res: Results, data, alphabet) -> str:
     parts = []
     if scores:
         fig = plots.distributions(scores)
-        parts.append("<h3>Scores</h3><p class='sub'>Predictor scores of held-out training sequences "
-                     "(predictor/predictions.tsv; the measured labels when that is absent), generated samples "
-                     "(samples.tsv) and designs (designs.tsv).</p>"
+        parts.append("<h3>Scores</h3><p class='sub'>Held-out training sequences (the predictor's scores, "
+                     "predictor/predictions.tsv; the measured labels when that is absent), generated samples "
+                     "(samples.tsv) and designs (designs.tsv: the predictor's mean on the label's scale, or the "
+                     "design's utility where there is no predictor).</p>"
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:
         fig, js = plots.composition(sets, alphabet)
@@ -456,9 +462,13 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) ->
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")
 
 
-def build_report(results, title: str | None = None, top: int = 20) -> tuple[str, list[str]]:
-    """HTML text of the report for one results folder, and the notes on what was missing."""
-    res = Results(results)
+def build_report(results, title: str | None = None, top: int = 20, methods: list[str] | None = None,
+                 generators: list[str] | None = None) -> tuple[str, list[str]]:
+    """HTML text of the report for one results folder, and the notes on what was missing.
+
+    ``methods`` and ``generators`` restrict the design and generator sub-folders read (default: all found), so a
+    folder left by an earlier configuration is not reported as this one's."""
+    res = Results(results, {"design": methods, "generator": generators})
     from seqgen.data import SequenceSet
 
     data = res._read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
@@ -492,8 +502,9 @@ def build_report(results, title: str | None = None, top: int = 20) -> tuple[str,
     return page, notes
 
 
-def write_report(results, out, title: str | None = None, top: int = 20) -> list[str]:
+def write_report(results, out, title: str | None = None, top: int = 20, methods: list[str] | None = None,
+                 generators: list[str] | None = None) -> list[str]:
     """Write the report of ``results`` to ``out`` (HTML, atomically); returns the notes."""
-    page, notes = build_report(results, title, top)
+    page, notes = build_report(results, title, top, methods, generators)
     write_text(out, page)
     return notes

@@ -165,3 +165,24 @@ def test_mutation_section_counts_unscored_mutants(tmp_path):
     assert "1 could not be scored" in section and "K90R" in section
     most = section.split("Most tolerated")[1].split("Least tolerated")[0]
     assert most.index("D2E") < most.index("A1C") and "G3W" not in most
+
+
+def test_designs_are_ranked_on_the_label_scale():
+    from seqgen.report import score_column
+
+    designs = pd.DataFrame({"id": ["a", "b"], "sequence": ["AC", "GT"], "utility": [0.9, 0.8],
+                            "score_mean": [0.9, 0.8], "score_std": [0.1, 0.1], "score_label_mean": [2.0e4, 1.0e4]})
+    assert score_column(designs) == "score_label_mean"  # the scale of predictions.tsv and the measured labels
+    assert score_column(designs.drop(columns="score_label_mean")) == "score_mean"
+    assert score_column(designs[["id", "sequence", "utility"]]) == "utility"
+
+
+def test_report_reads_only_the_methods_asked(tmp_path):
+    for method in ("softmax", "anneal"):
+        (tmp_path / "design" / method).mkdir(parents=True)
+        pd.DataFrame({"id": [f"{method}_1"], "sequence": ["ACGT"], "utility": [1.0]}).to_csv(
+            tmp_path / "design" / method / "designs.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    assert "<h3>softmax</h3>" in page and "<h3>anneal</h3>" in page
+    page, _ = build_report(tmp_path, methods=["anneal"], generators=["vae"])  # softmax/ is left from an older run
+    assert "<h3>anneal</h3>" in page and "softmax" not in page

@@ -23,8 +23,9 @@ rule report_html:
         "../envs/seqgen.yaml"
     params:
         folder=lambda w: shlex.quote(f"results/{w.dataset}"),
-        title=lambda w: shlex.quote(f"seqgen: {w.dataset}"),
+        title=lambda w: shlex.quote(w.dataset),
         top=config["report"]["top"],
+        only=" ".join(["--methods", *map(shlex.quote, METHODS), "--generators", *GENERATORS]),
     shell:
         "seqgen report --results {params.folder} --title {params.title} --top {params.top} "
-        "--out {output:q} 2> {log:q}"
+        "{params.only} --out {output:q} 2> {log:q}"
