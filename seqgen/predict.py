@@ -15,6 +15,7 @@ from seqgen.alphabets import get_alphabet
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_checkpoint
 from seqgen.data import SequenceSet, one_hot
+from seqgen.errors import SeqgenError
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
 
@@ -73,6 +74,21 @@ class LoadedPredictor:
         out = self.outputs(x)
         std = out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
         return out.mean(1), std
+
+    def to_model_scale(self, value: float, what: str = "value") -> float:
+        """A value on the label's own scale (as :meth:`predict` gives it) -> the model's scale of :meth:`score`.
+
+        Regression: transformed and standardized as the training labels were; classification: a probability,
+        to its logit.
+        """
+        if self.task == "classification":
+            if not 0 < value < 1:
+                raise SeqgenError(f"{what} {value:g}: this predictor is a classifier, so give a probability "
+                                  f"between 0 and 1")
+            return float(np.log(value / (1 - value)))
+        if self.normalization is None:
+            return float(value)
+        return float(self.normalization.apply(np.array([value]))[0])
 
     @torch.no_grad()
     def predict(self, codes: np.ndarray, batch_size: int = 8192) -> tuple[np.ndarray, np.ndarray]:

@@ -184,11 +184,14 @@ def test_design_cli_avoid_below_caps_the_avoided_prediction(models, tmp_path):
                      "--out", str(tmp_path / name / "d.fasta")]) == 0
         return pd.read_csv(tmp_path / name / "designs.tsv", sep="\t")
 
-    high, low = run("high")["score_mean"].mean(), run("low", "--direction", "min")["score_mean"].mean()
-    level = (high + low) / 2
+    high, low = (run(name, *extra)["score_label_mean"].mean() for name, extra in
+                 (("high", ()), ("low", ("--direction", "min"))))
+    level = (high + low) / 2  # on the label's scale, as designs.tsv and `seqgen predict` give it
     capped = run("capped", "--avoid", p, "--avoid-weight", "2", "--avoid-below", str(level))
-    assert np.allclose(capped["score_mean"], capped["avoid1_mean"])
-    assert abs(capped["score_mean"].mean() - level) < 0.25 * (high - low)
+    assert np.allclose(capped["score_label_mean"], capped["avoid1_label_mean"])
+    assert abs(capped["score_label_mean"].mean() - level) < 0.25 * (high - low)
+    hit = run("target", "--direction", "target", "--target", str(level))
+    assert abs(hit["score_label_mean"].mean() - level) < 0.25 * (high - low)
 
 
 def test_design_warns_of_long_runs_unless_a_homopolymer_limit_is_set(models, tmp_path, capsys):

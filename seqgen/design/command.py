@@ -28,12 +28,15 @@ def add_arguments(p) -> None:
     p.add_argument("--predictor", help="predictor folder to maximize (or see --direction); optional with "
                                        "--naturalness")
     p.add_argument("--direction", choices=["max", "min", "target"], default="max")
-    p.add_argument("--target", type=float, help="target value of the predictor (with --direction target)")
+    p.add_argument("--target", type=float,
+                   help="target value of the predictor (with --direction target), on the label's scale as `seqgen "
+                        "predict` gives it (a probability for a classifier)")
     p.add_argument("--avoid", action="append", default=[], metavar="DIR",
                    help="another predictor whose prediction is minimized (e.g. bind A, not B); repeatable")
     p.add_argument("--avoid-weight", type=float, default=1.0)
     p.add_argument("--avoid-below", type=float, metavar="VALUE",
-                   help="penalize an --avoid predictor only above VALUE (its units) instead of minimizing it")
+                   help="penalize an --avoid predictor only above VALUE (on its label's scale, as `seqgen "
+                        "predict` gives it) instead of minimizing it")
     p.add_argument("--conservative", type=float, default=0.0, metavar="K",
                    help="maximize mean - K * std of the ensemble (designs where the members agree)")
     p.add_argument("--generator", help="generator folder (vae or gan), for --method latent and --naturalness")
@@ -108,7 +111,8 @@ def run(args) -> dict:
     objectives, predictors = [], {}
     main = load_predictor(args.predictor, device) if args.predictor else None
     if main is not None:
-        objectives.append(Objective("score", main.score, args.direction, 1.0, args.target, args.conservative))
+        target = None if args.target is None else main.to_model_scale(args.target, "--target")
+        objectives.append(Objective("score", main.score, args.direction, 1.0, target, args.conservative))
         predictors["score"] = main
     alphabet, length = (main.alphabet, main.length) if main is not None else (
         get_alphabet(generator[1]["alphabet"]), int(generator[1]["length"]))
@@ -120,8 +124,9 @@ def run(args) -> dict:
         if (other.alphabet.name, other.length) != (alphabet.name, length):
             raise SeqgenError(f"predictor {path} works on {other.alphabet.name} of length {other.length}, but "
                               f"the design is for {alphabet.name} of length {length}")
-        direction = "min" if args.avoid_below is None else "below"
-        objectives.append(Objective(f"avoid{i + 1}", other.score, direction, args.avoid_weight, args.avoid_below,
+        direction, level = ("min", None) if args.avoid_below is None else \
+            ("below", other.to_model_scale(args.avoid_below, "--avoid-below"))
+        objectives.append(Objective(f"avoid{i + 1}", other.score, direction, args.avoid_weight, level,
                                     args.conservative))
         predictors[f"avoid{i + 1}"] = other
     if args.naturalness:
