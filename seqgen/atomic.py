@@ -15,11 +15,13 @@ from seqgen.errors import SeqgenError
 
 
 def check_writable(path) -> Path:
-    """Return ``path`` as a Path after checking that its folder exists and is writable."""
+    """Return ``path`` as a Path after checking that its folder is writable (a missing folder is made)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SeqgenError(f"cannot write output: folder {str(folder)!r} does not exist", path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SeqgenError(f"cannot write output: cannot make folder {str(folder)!r} ({exc.strerror})", path)
     if not os.access(folder, os.W_OK):
         raise SeqgenError(f"cannot write output: folder {str(folder)!r} is not writable", path)
     if path.is_dir():

@@ -60,8 +60,11 @@ def test_missing_input_file(tmp_path, capsys):
 
 def test_output_in_missing_folder(tmp_path, capsys):
     (tmp_path / "x.fa").write_text(GOOD)
-    assert main(["encode", str(tmp_path / "x.fa"), "--out", str(tmp_path / "no" / "o.npz")]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert main(["encode", str(tmp_path / "x.fa"), "--out", str(tmp_path / "new" / "o.npz")]) == 0  # folder made
+    assert (tmp_path / "new" / "o.npz").is_file()
+    (tmp_path / "file").write_text("")
+    assert main(["encode", str(tmp_path / "x.fa"), "--out", str(tmp_path / "file" / "o.npz")]) == 1
+    assert "cannot make folder" in capsys.readouterr().err
 
 
 def test_good_input_crlf_and_lowercase(tmp_path, capsys):
