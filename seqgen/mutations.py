@@ -141,7 +141,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     names = read_mutant_names(mutants_path)
     payloads = family_payloads(paths)
     family = payloads[0]["family"]
-    ok = np.asarray(covered(names, family["focus_positions"]), dtype=bool)
+    ok = np.asarray(covered(names, family["focus_positions"], source=mutants_path), dtype=bool)
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))

@@ -77,11 +77,7 @@ def parse_mutants(names, focus_positions, focus_codes: np.ndarray, source="mutan
     out = []
     for name in names:
         cols, wild, mut = [], [], []
-        for part in str(name).strip().split(":"):
-            m = _MUTATION.match(part)
-            if not m:
-                raise SeqgenError(f"mutant {name!r}: {part!r} is not of the form H24A", source)
-            w, pos, v = m.group(1), int(m.group(2)), m.group(3)
+        for w, pos, v in _substitutions(name, source):
             if pos not in column_of:
                 raise SeqgenError(f"mutant {name!r}: residue {pos} is not a match column of the alignment", source)
             col = column_of[pos]
@@ -96,11 +92,27 @@ def parse_mutants(names, focus_positions, focus_codes: np.ndarray, source="mutan
     return out
 
 
-def covered(names, focus_positions) -> np.ndarray:
-    """``(M,)`` bool: every substituted residue of the mutant is a match column (others cannot be scored)."""
+def _substitutions(name, source) -> list[tuple[str, int, str]]:
+    """``[(wild letter, residue number, new letter), ...]`` of a mutant name such as ``H24A:G26C``; an error
+    naming the mutant when a part is not of that form or a residue is substituted twice."""
+    parts = []
+    for part in str(name).strip().split(":"):
+        m = _MUTATION.match(part)
+        if not m:
+            raise SeqgenError(f"mutant {name!r}: {part!r} is not of the form H24A", source)
+        parts.append((m.group(1), int(m.group(2)), m.group(3)))
+    residues = [pos for _, pos, _ in parts]
+    if len(set(residues)) < len(residues):
+        raise SeqgenError(f"mutant {name!r}: a residue is substituted twice", source)
+    return parts
+
+
+def covered(names, focus_positions, source="mutants") -> np.ndarray:
+    """``(M,)`` bool: every substituted residue of the mutant is a match column (others cannot be scored);
+    an error naming the first mutant whose name does not parse."""
     present = {int(p) for p in focus_positions if p >= 0}
-    return np.array([all((m := _MUTATION.match(part)) is not None and int(m.group(2)) in present
-                         for part in str(name).strip().split(":")) for name in names], dtype=bool)
+    return np.array([all(pos in present for _, pos, _ in _substitutions(name, source)) for name in names],
+                    dtype=bool)
 
 
 def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:

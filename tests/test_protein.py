@@ -47,8 +47,10 @@ def test_mutant_parsing_and_application():
         parse_mutants(["A11R"], data.meta["focus_positions"], data.codes[0])
     with pytest.raises(SeqgenError, match="residue 99 is not a match column"):
         parse_mutants(["K99R"], data.meta["focus_positions"], data.codes[0])
-    assert covered(["K11R", "K99R", "K11R:L13I", "junk"], data.meta["focus_positions"]).tolist() == [
-        True, False, True, False]
+    assert covered(["K11R", "K99R", "K11R:L13I"], data.meta["focus_positions"]).tolist() == [True, False, True]
+    for junk, message in (("junk", "not of the form"), ("K11R:K11W", "substituted twice")):
+        with pytest.raises(SeqgenError, match=message):  # named, not skipped as if outside the alignment
+            covered(["K11R", junk], data.meta["focus_positions"])
     with pytest.raises(SeqgenError, match="not of the form"):
         parse_mutants(["K11"], data.meta["focus_positions"], data.codes[0])
 
