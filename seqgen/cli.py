@@ -383,11 +383,21 @@ def _run_evaluate(args) -> None:
     alphabet = args.alphabet or reference.alphabet.name
     query = _read_any(args.query, alphabet)
     training = _read_any(args.training, alphabet) if args.training else None
-    result = evaluate(reference, query, training, seed=args.seed or 0)
-    write_text(args.out, json.dumps(result, indent=2) + "\n")
+    result = _nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
+    write_text(args.out, json.dumps(result, indent=2, allow_nan=False) + "\n")  # strict JSON: null, not NaN
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None)
+    auroc = result["classifier_auroc"]
     print(f"k-mer JS ratio to real: {js}; copies {result['copies']['fraction']:.3f}; "
-          f"classifier AUROC {result['classifier_auroc']:.3f} -> {args.out}", file=sys.stderr)
+          f"classifier AUROC {'n/a' if auroc is None else f'{auroc:.3f}'} -> {args.out}", file=sys.stderr)
+
+
+def _nan_to_none(value):
+    """``value`` (nested dicts and lists) with every float NaN replaced by None."""
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
 
 
 def _add_score_mutants(sub) -> None:

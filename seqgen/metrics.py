@@ -192,6 +192,9 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
         raise SeqgenError(f"reference sequences have length {reference.length} but query sequences {query.length}")
     if len(reference) < 2 or len(query) < 2:
         raise SeqgenError("reference and query need at least 2 sequences each")
+    if training is not None and (training.alphabet.name, training.length) != (query.alphabet.name, query.length):
+        raise SeqgenError(f"training sequences are {training.alphabet.name} of length {training.length}, but query "
+                          f"sequences {query.alphabet.name} of length {query.length}")
     rng = np.random.default_rng(seed)
     alphabet, size = reference.alphabet, reference.alphabet.size
     if training is not None:

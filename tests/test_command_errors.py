@@ -79,6 +79,9 @@ def cases(m, out):
                                                   "--out", out], "not a seqgen data file"),
         ("evaluate: missing query", ["evaluate", "--reference", d, "--query", str(m / "nope.fa"), "--out", out],
          "no such file"),
+        ("evaluate: training of another length", ["evaluate", "--reference", d, "--query", d, "--training",
+                                                  str(m / "len35.fa"), "--out", out],
+         "training sequences are dna of length 35, but query sequences dna of length 30"),
     ]
 
 

@@ -69,3 +69,21 @@ def test_evaluate_reports_everything():
     assert alone["baseline"].startswith("reference half")
     with pytest.raises(SeqgenError, match="length"):
         evaluate(dna(ref), dna(query[:, :10]))
+
+
+def test_evaluate_writes_strict_json(tmp_path):
+    import json
+
+    from seqgen.cli import main
+
+    (tmp_path / "ref.fa").write_text(">a\nACGTACGTAC\n>b\nTTGCAACGTA\n")
+    (tmp_path / "query.fa").write_text(">c\nACGTTCGTAC\n>d\nGGGCAACGTA\n")
+    out = tmp_path / "e.json"
+    assert main(["evaluate", "--reference", str(tmp_path / "ref.fa"), "--query", str(tmp_path / "query.fa"),
+                 "--out", str(out)]) == 0
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    result = json.loads(out.read_text(), parse_constant=refuse)
+    assert result["classifier_auroc"] is None  # too few sequences to train the classifier: null, not NaN
