@@ -285,6 +285,10 @@ class Trainer:
         if payload["config"] != self.task.config:
             raise SeqgenError("cannot resume: the model settings differ from the checkpoint's",
                               self.out / "checkpoint.pt")
+        if (payload.get("alphabet"), payload.get("length")) != (self.alphabet, self.length):
+            raise SeqgenError(f"cannot resume: the checkpoint was trained on {payload.get('alphabet')} of length "
+                              f"{payload.get('length')}, this data is {self.alphabet} of length {self.length}",
+                              self.out / "checkpoint.pt")
         for name, module in self.task.modules().items():
             module.load_state_dict(payload["state_dict"][name])
         for name, opt in self.task.optimizers().items():

@@ -51,12 +51,12 @@ def toy_data(n=256, length=12, seed=0):
     return SequenceSet(codes, "dna", [f"s{i}" for i in range(n)], labels=y[:, None], label_names=["y"])
 
 
-def run(tmp_path, steps, resume=False, poison_at=None, **kw):
+def run(tmp_path, steps, resume=False, poison_at=None, length=12, **kw):
     data = DeviceData(toy_data(), select_device("cpu"))
     torch.manual_seed(kw.get("seed", 0))  # the initial weights, as the CLI draws them
     task = LinearTask({"lr": 0.05}, data, poison_at)
     settings = TrainSettings(steps=steps, batch_size=32, checkpoint_every=10, log_every=5, progress=False, **kw)
-    result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"), resume=resume)
+    result = Trainer(task, settings, tmp_path, "dna", length).fit(select_device("cpu"), resume=resume)
     return task, result
 
 
@@ -94,6 +94,8 @@ def test_resume_past_the_steps_is_refused(tmp_path):
     assert (tmp_path / "model.pt").read_bytes() == before
     _, result = run(tmp_path, 20, resume=True)  # at its steps already: nothing to train, the model stays
     assert result.steps == 20
+    with pytest.raises(SeqgenError, match="trained on dna of length 12, this data is dna of length 30"):
+        run(tmp_path, 40, resume=True, length=30)  # other data in the same folder
 
 
 def test_same_seed_same_weights_other_seed_differs(tmp_path):
