@@ -554,6 +554,9 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
     fmt = (format or detect_format(path)).lower()
     if fmt not in FORMATS:
         raise SeqgenError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path)
+    if label_columns and fmt not in ("csv", "tsv"):
+        raise SeqgenError(f"a {fmt} file has no label columns to read {', '.join(label_columns)} from; give the "
+                          f"labels as columns of a CSV/TSV table", path)
     data = read_bytes(path)
     if fmt == "fasta":
         return parse_fasta(data, path)

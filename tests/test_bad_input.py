@@ -39,6 +39,7 @@ CASES = [
     ("unknown extension", "x.dat", GOOD, (), "cannot tell the format"),
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
+    ("label of a fasta", "x.fa", GOOD, ("--label-column", "y"), "a fasta file has no label columns to read y"),
 ]
 
 

@@ -67,6 +67,28 @@ def test_invalid_config_names_the_key(tmp_path):
     unknown = TEST_CONFIG.read_text() + "colour: blue\n"
     result = snakemake(make_workdir(tmp_path / "b", unknown), "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "'colour' was unexpected" in result.stdout + result.stderr
+    design = TEST_CONFIG.read_text().replace("design:\n", "design:\n  anneal: {propsals: 4}\n")
+    result = snakemake(make_workdir(tmp_path / "c", design), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "'propsals' was unexpected" in result.stdout + result.stderr  # at once
+    method = TEST_CONFIG.read_text().replace("design:\n", "design:\n  fast_seqprop: {polish: 5}\n")
+    result = snakemake(make_workdir(tmp_path / "d", method), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "'fast_seqprop' was unexpected" in result.stdout + result.stderr
+
+
+def test_the_schema_knows_every_design_option():
+    """`design.<method>` accepts exactly the options of `seqgen design` that the workflow does not set itself."""
+    import argparse
+
+    import yaml
+
+    from seqgen.design.command import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    options = {a.dest for a in parser._actions if a.option_strings} - {
+        "help", "predictor", "generator", "method", "data", "out", "linker", "seed", "device"}
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert set(schema["$defs"]["design_method"]["properties"]) == options
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +253,11 @@ def test_protein_family_runs_end_to_end(tmp_path):
     for method in ("fast-seqprop", "latent"):
         designs = read_sequences(results / "design" / method / "designs.fasta", "protein-gap").codes
         assert len(designs) >= 2 and elbo(designs).min() > elbo(random).max() + 10, method
+
+
+def test_encode_options_from_the_config(tmp_path):
+    (tmp_path / "seqs.fa").write_text(">a\nACGTACGT\n>a\nACGTAC\n")
+    text = (f"datasets:\n  mine:\n    input: {tmp_path / 'seqs.fa'}\n    lengths: pad\n    length: 10\n"
+            "    duplicate_ids: keep\n")
+    out = snakemake(make_workdir(tmp_path / "w", text), "-n", "-p", "--cores", "1", "results/mine/data.npz").stdout
+    assert "--lengths pad --length 10 --duplicate-ids keep" in out

@@ -42,13 +42,15 @@ def encode_options(wildcards):
         "alphabet": ds["alphabet"],
         "ambiguous": ds["ambiguous"],
         "lengths": ds["lengths"],
+        "length": ds.get("length"),
+        "duplicate_ids": ds["duplicate_ids"],
     }
     if "input" in ds:
         options.update({k: ds[k] for k in ("format", "id_column") if k in ds})
         options["sequence_column"] = ds["sequence_column"]
         labels = ds.get("label_columns") or (
             [ds["label"]]
-            if "label" in ds and ds.get("format") in (None, "csv", "tsv")
+            if "label" in ds and ds.get("format") not in ("dream5", "uniprobe")
             else []
         )
         options["label_column"] = labels
