@@ -89,6 +89,19 @@ def test_forbidden_kmers_are_checked_on_both_strands():
     assert cons.satisfied(repaired).all()
 
 
+def test_constraints_reach_into_the_linker():
+    """A forbidden site or a run across the junction with the linker counts; one inside the linker alone does not."""
+    cons = Constraints.from_options("dna", 8, forbidden=["GAATTC"], max_homopolymer=4, linker="TTCAAAAGAATTC")
+    codes = encode(["ACGTCGAA", "ACGTATTT", "ACGTACGC"], DNA)  # GAA|TTC; TTT|TT; the linker's own GAATTC
+    checks = cons.check(codes)
+    assert checks["forbidden"].tolist() == [False, True, True]
+    assert checks["homopolymer"].tolist() == [True, False, True]
+    repaired = cons.enforce(codes, np.random.default_rng(0))
+    assert cons.satisfied(repaired).all()
+    with pytest.raises(SeqgenError, match="--linker 'GTCTXX'"):
+        Constraints.from_options("dna", 8, linker="GTCTXX")
+
+
 def test_max_edits_from_a_start_sequence():
     start = "ACGTACGTACGTACGTACGTACGTACGTAC"
     cons = Constraints.from_options("dna", 30, max_edits=3, start=start)

@@ -134,7 +134,8 @@ def run(args) -> dict:
                                     args.naturalness))
     designed = design_alphabet(alphabet)
     constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max,
-                                           args.forbid, args.max_homopolymer, args.max_edits, args.start)
+                                           args.forbid, args.max_homopolymer, args.max_edits, args.start,
+                                           args.linker)
     settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
                               diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
                               guided=args.guided, guide_temperature=args.guide_temperature, combine=args.combine,

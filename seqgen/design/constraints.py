@@ -40,6 +40,9 @@ class Constraints:
         Most positions that may differ from ``start``.
     start : np.ndarray or None
         ``(L,)`` or ``(N, L)`` uint8 starting sequences (needed by ``max_edits``).
+    suffix : np.ndarray or None
+        ``(S,)`` uint8: a constant region that follows every design (a PBM linker); forbidden k-mers and runs
+        that start in the design and reach into it count too.
     """
 
     alphabet: Alphabet
@@ -50,6 +53,7 @@ class Constraints:
     max_homopolymer: int | None = None
     max_edits: int | None = None
     start: np.ndarray | None = None
+    suffix: np.ndarray | None = None
 
     def __post_init__(self):
         self.alphabet = get_alphabet(self.alphabet)
@@ -71,7 +75,8 @@ class Constraints:
     @classmethod
     def from_options(cls, alphabet, length: int, fixed: str | None = None, gc_min: float | None = None,
                      gc_max: float | None = None, forbidden=(), max_homopolymer: int | None = None,
-                     max_edits: int | None = None, start: str | None = None) -> "Constraints":
+                     max_edits: int | None = None, start: str | None = None,
+                     linker: str | None = None) -> "Constraints":
         """Build from command-line style options (``fixed`` is a pattern with '.' or 'N' at free positions)."""
         alphabet = get_alphabet(alphabet)
         fixed_codes = None
@@ -91,8 +96,9 @@ class Constraints:
             if len(start) != length:
                 raise SeqgenError(f"--start has length {len(start)}, but the sequences have length {length}")
             start_codes = _encode_or_fail(start, alphabet, "--start")
+        suffix = _encode_or_fail(linker, alphabet, "--linker") if linker else None
         return cls(alphabet, length, fixed_codes, gc, [k.upper() for k in forbidden], max_homopolymer, max_edits,
-                   start_codes)
+                   start_codes, suffix)
 
     def _expand_forbidden(self) -> dict[int, np.ndarray]:
         """Forbidden k-mers as integer hashes, grouped by k (both strands for nucleic acids)."""
@@ -143,22 +149,30 @@ class Constraints:
         """``(N,)`` number of positions differing from the start."""
         return (codes != np.broadcast_to(self.start, codes.shape)).sum(1)
 
+    def _with_suffix(self, codes: np.ndarray) -> np.ndarray:
+        """``(N, L + S)``: the designs followed by the constant suffix (``(N, L)`` unchanged without one)."""
+        if self.suffix is None:
+            return codes
+        return np.concatenate([codes, np.broadcast_to(self.suffix, (len(codes), len(self.suffix)))], axis=1)
+
     def _forbidden_hits(self, codes: np.ndarray) -> np.ndarray:
-        """``(N, L)`` bool: a forbidden k-mer starts here."""
-        hits = np.zeros(codes.shape, dtype=bool)
+        """``(N, L)`` bool: a forbidden k-mer starts here (it may reach into the suffix)."""
+        full = self._with_suffix(codes)
+        hits = np.zeros(full.shape, dtype=bool)
         for k, hashes in self._forbidden_codes.items():
-            if k <= codes.shape[1]:
-                hits[:, : codes.shape[1] - k + 1] |= np.isin(kmer_index(codes, k, self.alphabet.size), hashes)
-        return hits
+            if k <= full.shape[1]:
+                hits[:, : full.shape[1] - k + 1] |= np.isin(kmer_index(full, k, self.alphabet.size), hashes)
+        return hits[:, : codes.shape[1]]
 
     def _homopolymer_hits(self, codes: np.ndarray) -> np.ndarray:
-        """``(N, L)`` bool: a run longer than the maximum starts here."""
+        """``(N, L)`` bool: a run longer than the maximum starts here (it may reach into the suffix)."""
+        full = self._with_suffix(codes)
         width = self.max_homopolymer + 1
-        hits = np.zeros(codes.shape, dtype=bool)
-        if width <= codes.shape[1]:
-            windows = np.lib.stride_tricks.sliding_window_view(codes, width, axis=1)
-            hits[:, : codes.shape[1] - width + 1] = (windows == windows[..., :1]).all(-1)
-        return hits
+        hits = np.zeros(full.shape, dtype=bool)
+        if width <= full.shape[1]:
+            windows = np.lib.stride_tricks.sliding_window_view(full, width, axis=1)
+            hits[:, : full.shape[1] - width + 1] = (windows == windows[..., :1]).all(-1)
+        return hits[:, : codes.shape[1]]
 
     # ------------------------------------------------------------ repair
     def enforce(self, codes: np.ndarray, rng: np.random.Generator, rounds: int = 200) -> np.ndarray:
