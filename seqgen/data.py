@@ -118,7 +118,8 @@ class SequenceSet:
         except FileNotFoundError:
             raise SeqgenError("no such file", path) from None
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise SeqgenError(f"not a seqgen data file (.npz from 'seqgen encode'): {exc}", path) from None
+            hint = "encode it first with 'seqgen encode'" if not str(path).endswith(".npz") else str(exc)
+            raise SeqgenError(f"not a seqgen data file (.npz from 'seqgen encode'): {hint}", path) from None
         missing = {"codes", "ids", "alphabet"} - set(arrays)
         if missing:
             raise SeqgenError(f"not a seqgen data file: missing {', '.join(sorted(missing))}", path)

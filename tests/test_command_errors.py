@@ -29,6 +29,7 @@ def models(tmp_path_factory):
                      "--no-progress", "--set", "members=2" if kind == "predictor" else "beta=1.0"]) == 0
     rng = np.random.default_rng(0)
     write_fasta(root / "len35.fa", ["a", "b"], decode(rng.integers(0, 4, (2, 35)).astype(np.uint8), "dna"))
+    assert main(["encode", str(root / "len35.fa"), "--out", str(root / "len35.npz")]) == 0
     write_fasta(root / "protein.fa", ["p"], ["MKVLAAGHTREWQLKMNPQRSTVWYACDEF"])
     (root / "junk.pt").write_bytes(b"not a checkpoint at all")
 
@@ -77,6 +78,11 @@ def cases(m, out):
          "needs --generator"),
         ("design: training data is not an npz", ["design", "--predictor", p, "--data", str(m / "sim.tsv"),
                                                   "--out", out], "not a seqgen data file"),
+        ("design: training data of another length", ["design", "--predictor", p, "--data", str(m / "len35.npz"),
+                                                     "--out", out],
+         "--data holds dna of length 35, but the design is for dna of length 30"),
+        ("train: a FASTA where data.npz is expected", ["train", "vae", "--data", str(m / "len35.fa"), "--out",
+                                                        str(m / "x")], "encode it first with 'seqgen encode'"),
         ("evaluate: missing query", ["evaluate", "--reference", d, "--query", str(m / "nope.fa"), "--out", out],
          "no such file"),
         ("evaluate: training of another length", ["evaluate", "--reference", d, "--query", d, "--training",

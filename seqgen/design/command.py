@@ -99,7 +99,7 @@ def run(args) -> dict:
     from seqgen.predict import load_predictor
 
     check_writable(args.out)  # fail before the work, not after
-    reference = SequenceSet.load(args.data).codes if args.data else None
+    reference = SequenceSet.load(args.data) if args.data else None
     device = select_device(args.device)
     if not args.predictor and not args.naturalness:
         raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
@@ -133,6 +133,9 @@ def run(args) -> dict:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",
                                     args.naturalness))
     designed = design_alphabet(alphabet)
+    if reference is not None and (reference.alphabet.name, reference.length) != (alphabet.name, length):
+        raise SeqgenError(f"--data holds {reference.alphabet.name} of length {reference.length}, but the design is "
+                          f"for {alphabet.name} of length {length}", args.data)
     constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max,
                                            args.forbid, args.max_homopolymer, args.max_edits, args.start,
                                            args.linker)
@@ -149,7 +152,8 @@ def run(args) -> dict:
     result = design(ObjectiveSet(objectives, alphabet.size), constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):
         raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
-    table = designs_table(result, constraints, args.method, reference, args.linker)
+    table = designs_table(result, constraints, args.method, None if reference is None else reference.codes,
+                          args.linker)
     for name, predictor in predictors.items():  # predictions on the label's own scale, beside the model's
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
