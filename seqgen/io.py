@@ -67,6 +67,9 @@ class RawRecords:
         ``(N, K)`` float32.
     label_names : list of str
     meta : dict
+    source : np.ndarray or None
+        ``(len(buffer),)`` int64: where each letter was in the buffer that ``line_offsets`` describe, when only
+        some letters were kept (A2M match columns); None when ``buffer`` is that buffer.
     """
 
     ids: np.ndarray
@@ -78,16 +81,24 @@ class RawRecords:
     labels: np.ndarray | None = None
     label_names: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    source: np.ndarray | None = None
+
+    def _in_file(self, position: int) -> int:
+        """A position in ``buffer`` as a position in the buffer of ``line_offsets``."""
+        if self.source is None or not len(self.source):
+            return int(position)
+        return int(self.source[min(int(position), len(self.source) - 1)])
 
     def locate(self, position: int) -> tuple[int, int, int]:
         """Return ``(record, line, column)`` of a byte position in ``buffer`` (line, column 1-based)."""
         record = int(np.searchsorted(self.starts, position, side="right")) - 1
+        position = self._in_file(position)
         k = int(np.searchsorted(self.line_offsets, position, side="right")) - 1
         return record, int(self.line_numbers[k]), int(position - self.line_offsets[k]) + 1
 
     def record_line(self, record: int) -> int:
         """1-based file line of the first letter of ``record``."""
-        k = int(np.searchsorted(self.line_offsets, self.starts[record], side="right")) - 1
+        k = int(np.searchsorted(self.line_offsets, self._in_file(self.starts[record]), side="right")) - 1
         return int(self.line_numbers[max(k, 0)])
 
 
@@ -442,14 +453,8 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     focus_keep = keep[focus]
     positions = np.where(focus_is_residue[focus_keep], residue_number[focus_keep], -1)
     meta = {"focus_id": str(raw.ids[0]), "focus_start": focus_start, "focus_positions": positions.tolist()}
-    lines = _first_lines(raw)
-    return RawRecords(raw.ids, letters, ends - counts, ends, ends - counts, lines, meta=meta)
-
-
-def _first_lines(raw: RawRecords) -> np.ndarray:
-    """1-based file line of each record's first letter, ``(N,)`` (vectorized :meth:`RawRecords.record_line`)."""
-    k = np.searchsorted(raw.line_offsets, raw.starts, side="right") - 1
-    return raw.line_numbers[np.maximum(k, 0)]
+    return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
+                      source=np.flatnonzero(keep))
 
 
 # ---------------------------------------------------------------- encoding
@@ -524,10 +529,12 @@ def _target_length(raw, kept, lens, policy, length, path) -> int:
         bad = np.flatnonzero(lens != target)
         if len(bad):
             k = kept[bad[0]]
+            fix = "the rows of an alignment must have the same match columns" if "focus_id" in raw.meta else \
+                "choose --lengths pad or trim"
             reference = f"the first record {str(raw.ids[kept[0]])!r} has length {target}" if length is None \
                 else f"--length is {target}"
             raise SeqgenError(f"record {str(raw.ids[k])!r} (line {raw.record_line(k)}) has length {lens[bad[0]]}, but "
-                              f"{reference} (choose --lengths pad or trim)", path)
+                              f"{reference} ({fix})", path)
         return target
     if policy == "pad":
         target = int(lens.max()) if length is None else length

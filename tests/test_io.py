@@ -122,6 +122,16 @@ def test_a2m_plain_variable_length_rows(tmp_path):
     assert read_sequences(path, alphabet="protein-gap").sequences == ["ACDE", "ACD-"]
 
 
+def test_a2m_errors_name_the_file_line_and_column(tmp_path):
+    path = tmp_path / "fam.a2m"  # wrapped rows, as alignments often are; the X is on line 6, column 2
+    path.write_text(">q/1-8\nmkVL\nAGHK\n>s\n..IL\nCXHK\n")
+    with pytest.raises(SeqgenError, match=r"record 's' \(line 6, column 2\): 'X' is an ambiguity code"):
+        read_sequences(path, alphabet="protein-gap")
+    path.write_text(">q/1-8\nmkVL\nAGHK\n>s\nmkIL\nCGHK\n>t\nmkILCGHKA\n")
+    with pytest.raises(SeqgenError, match=r"record 't' \(line 8\) has length 7.*must have the same match columns"):
+        read_sequences(path, alphabet="protein-gap")
+
+
 def test_write_fasta_round_trip(tmp_path):
     write_fasta(tmp_path / "o.fa", ["a", "b"], ["ACGT", "GGCC"], descriptions=["score=1", None])
     assert (tmp_path / "o.fa").read_text() == ">a score=1\nACGT\n>b\nGGCC\n"
