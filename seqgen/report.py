@@ -86,6 +86,8 @@ def table(df: pd.DataFrame, raw_columns=()) -> str:
         for col, v in zip(df.columns, rec):
             if col in raw_columns:
                 cells.append(f"<td>{v}</td>")
+            elif v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+                cells.append('<td class="num">n/a</td>')  # not measured (e.g. no validation split, no GC)
             elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
                 cells.append(f'<td class="num">{fmt(v)}</td>')
             else:
@@ -180,13 +182,15 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
     params = res.json(f"{folder}/params.json", "motif settings") or {}
     colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
     jaspar = params.get("jaspar", {})
+    targets = f' ({esc(jaspar["n_targets"])} matrices)' if jaspar.get("n_targets") else ""
     matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
-               f'{esc(jaspar.get("tax_group", "") or "")} ({esc(jaspar.get("n_targets", "?"))} matrices); logos in '
-               f"bits, the best match drawn below each motif as Tomtom aligned them.")
+               f'{esc(jaspar.get("tax_group", "") or "")}{targets}; logos in bits, the best match drawn below each '
+               f"motif as Tomtom aligned them." if motifs else "")
     if alphabet is not None and not alphabet.is_nucleic:
         matched = "Logos in bits, protein chemistry colours; no JASPAR comparison (JASPAR holds DNA motifs)."
-    parts = [f'<p class="sub">{len(motifs)} motifs; foreground {esc(params.get("n_foreground", "?"))} sequences, '
-             f'background: {esc(params.get("background", "?"))}. {matched}</p>']
+    searched = (f'; foreground {esc(params["n_foreground"])} sequences, background: {esc(params.get("background"))}'
+                if "n_foreground" in params else "")
+    parts = [f'<p class="sub">{len(motifs)} motifs{searched}. {matched}</p>']
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
     for m in motifs:
@@ -294,7 +298,10 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet)
     if trajectories:
         fig = plots.trajectories(trajectories)
         if fig is not None:
-            parts.append("<h3>Design trajectories</h3>" + img(plots.to_png_bytes(fig), "trajectories"))
+            parts.append("<h3>Design trajectories</h3><p class='sub'>The objective at each step as the optimizer "
+                         "saw it, on the model's scale: softmax and latent score relaxed (soft) sequences, so "
+                         "their curves can lie below the final discrete designs' scores in the tables.</p>"
+                         + img(plots.to_png_bytes(fig), "trajectories"))
     return "".join(parts), numbers
 
 
@@ -367,8 +374,10 @@ def mutation_section(res: Results, top: int) -> str:
                 + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else "") + "." if skipped else "")
     return (f"<p class='sub'>{len(scored)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
             f"ELBO(wild type), nats; higher: more like the family); Spearman with the site-independent model "
-            f"{fmt(rho)}.{html.escape(unscored)}</p><h3>Most tolerated</h3>" + table(ranked.head(top))
-            + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1]))
+            f"{fmt(rho)}.{html.escape(unscored)}</p>" + (
+                "<h3>Every scored mutant, most tolerated first</h3>" + table(ranked) if len(ranked) <= 2 * top else
+                "<h3>Most tolerated</h3>" + table(ranked.head(top))
+                + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1])))
 
 
 def sequence_section(res: Results, data, alphabet) -> str:
