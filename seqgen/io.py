@@ -485,8 +485,12 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     bad = np.flatnonzero(flat == INVALID) if suspicious else []
     if len(bad):
         letter = chr(raw.buffer[bad[0]]).upper()
-        hint = " (is this a protein file? use --alphabet protein)" if alphabet.is_nucleic and letter in \
-            get_alphabet("protein").letters else ""
+        hint = ""
+        if alphabet.is_nucleic and letter in "TU":
+            other = "rna" if letter == "U" else "dna"
+            hint = f" (is this {other.upper()}? use --alphabet {other})"
+        elif alphabet.is_nucleic and letter in get_alphabet("protein").letters:
+            hint = " (is this a protein file? use --alphabet protein)"
         raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"),
                           path)
     kept = np.arange(len(raw.ids))

@@ -39,6 +39,8 @@ CASES = [
     ("unknown extension", "x.dat", GOOD, (), "cannot tell the format"),
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
+    ("dna read as rna", "x.fa", ">a\nACGT\n", ("--alphabet", "rna"), "'T' is not a letter of the rna alphabet (is "
+                                                                     "this DNA? use --alphabet dna)"),
     ("label of a fasta", "x.fa", GOOD, ("--label-column", "y"), "a fasta file has no label columns to read y"),
 ]
 
