@@ -629,7 +629,8 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     with atomic_path(out / "tomtom.tsv") as tmp:
         matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     summary = pd.DataFrame([{"motif": m.name, "consensus": m.consensus, "width": m.width, "nsites": m.nsites,
-                             **{k: v for k, v in m.stats.items() if np.isscalar(v)}} for m in motifs])
+                             **{k: v for k, v in m.stats.items() if np.isscalar(v)}} for m in motifs],
+                           columns=None if motifs else ["motif", "consensus", "width", "nsites"])  # a header always
     with atomic_path(out / "motifs.tsv") as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     if fg_codes is not None:

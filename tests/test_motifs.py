@@ -180,3 +180,10 @@ def test_egr2_pbm_top_probes_give_the_egr_motif(shared_data):
     (motif,) = discover_motifs(fg, bg, "dna", n_motifs=1)
     table = top_matches(motif)
     assert (table["target_name"].str.startswith("EGR") & (table["q_value"] < 0.05)).any()
+
+
+def test_no_motif_still_writes_tables_with_headers(tmp_path):
+    from seqgen.motifs import write_results
+
+    write_results(tmp_path / "m", [], None, params={"n_foreground": 0})
+    assert list(pd.read_csv(tmp_path / "m" / "motifs.tsv", sep="\t").columns)[:2] == ["motif", "consensus"]
