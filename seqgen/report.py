@@ -73,6 +73,8 @@ def fmt(value) -> str:
             return str(value)
         if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
             return f"{value:.3g}"
+        if abs(value) >= 1e3:
+            return f"{value:,.0f}"
         return f"{value:.4g}"
     return esc(value)
 
@@ -214,6 +216,27 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
     return "".join(parts), motifs, colors
 
 
+def extrapolation_note(designs: pd.DataFrame, col: str | None, label_max: float | None) -> str:
+    """A note when designs are predicted above every training label: the predictor extrapolates there."""
+    if col != "score_label_mean" or label_max is None:
+        return ""
+    above = designs[col] > label_max
+    if not above.any():
+        return ""
+    return note(f"{int(above.sum())} of {len(designs)} designs are predicted above the highest training label "
+                f"({fmt(label_max)}; the best at {fmt(float(designs[col].max()))}): there the predictor "
+                f"extrapolates, so read their scores as a ranking, not as the values an assay would give.")
+
+
+def training_label_max(res: Results, data) -> float | None:
+    """The highest training value of the predictor's label (None without a regression predictor or labels)."""
+    metrics = res.json("predictor/metrics.json", "predictor quality") if res.path("predictor/metrics.json") else None
+    if not metrics or metrics.get("task") != "regression" or data is None or metrics.get("label") not in \
+            (data.label_names or []):
+        return None
+    return float(np.nanmax(data.labels[:, data.label_names.index(metrics["label"])]))
+
+
 def objective_text(summary: dict | None) -> str:
     """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness)."""
     if summary is None:
@@ -246,8 +269,11 @@ def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
     return f'<span class="seq">{"".join(out)}</span>'
 
 
-def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet) -> tuple[str, dict]:
-    """Top designs per method with marked motif sites, and the trajectories. Returns html and summary numbers."""
+def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
+                   label_max: float | None = None) -> tuple[str, dict]:
+    """Top designs per method with marked motif sites, and the trajectories. Returns html and summary numbers.
+
+    ``label_max``: the highest training label; designs predicted above it are flagged as extrapolation."""
     from seqgen import plots
     from seqgen.alphabets import encode
     from seqgen.motifs import scan
@@ -291,7 +317,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet)
         objective = objective_text(res.json(f"design/{method}/design.json", f"{method} design summary"))
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; {esc(objective)}; top "
                      f"{len(shown)} by {esc(col or 'file order')}.</p>"
-                     + table(shown[keep], raw_columns=("sequence",)))
+                     + extrapolation_note(df, col, label_max) + table(shown[keep], raw_columns=("sequence",)))
         traj = res.csv(f"design/{method}/trajectory.tsv", f"{method} trajectory")
         if traj is not None:
             trajectories[method] = traj
@@ -491,7 +517,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
         from seqgen.alphabets import DNA
 
         alphabet = motif_list[0].alphabet if motif_list else DNA
-    design_html, design_numbers = design_section(res, motif_list, colors, top, alphabet)
+    design_html, design_numbers = design_section(res, motif_list, colors, top, alphabet,
+                                                 training_label_max(res, data))
     quality_html, quality_numbers = quality_section(res)
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches") if res.path("motifs/tomtom.tsv") else None

@@ -179,6 +179,16 @@ def test_designs_are_ranked_on_the_label_scale():
     assert score_column(designs[["id", "sequence", "utility"]]) == "utility"
 
 
+def test_designs_beyond_the_training_labels_are_flagged():
+    from seqgen.report import extrapolation_note
+
+    designs = pd.DataFrame({"score_label_mean": [3.0e7, 2.0e4, 1.0e3]})
+    text = extrapolation_note(designs, "score_label_mean", label_max=2.6e4)
+    assert "1 of 3 designs are predicted above the highest training label (26,000" in text
+    assert extrapolation_note(designs, "score_label_mean", label_max=5e7) == ""
+    assert extrapolation_note(designs, "utility", label_max=2.6e4) == ""  # no label scale, nothing to compare
+
+
 def test_report_reads_only_the_methods_asked(tmp_path):
     for method in ("softmax", "anneal"):
         (tmp_path / "design" / method).mkdir(parents=True)
