@@ -331,12 +331,12 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     return "".join(parts), numbers
 
 
-def quality_section(res: Results) -> tuple[str, dict]:
+def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, dict]:
     """Predictor metrics and scatter, training curves, generator evaluations."""
     from seqgen import plots
 
     parts, numbers = [], {}
-    metrics = res.json("predictor/metrics.json", "predictor quality")
+    metrics = res.json("predictor/metrics.json", "predictor quality") if expect_predictor else None
     if metrics is not None:
         flat = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
         numbers["predictor"] = flat
@@ -344,12 +344,12 @@ def quality_section(res: Results) -> tuple[str, dict]:
     elif not res.path("predictor"):
         parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
                           "predicts a property; designs are ranked by what they maximized (see Designs)."))
-    preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted")
+    preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted") if expect_predictor else None
     if preds is not None and {"measured", "predicted"} <= set(preds.columns):
         fig = plots.measured_vs_predicted(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
         parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
     curves = {}
-    for model in ["predictor"] + [f"generator/{g}" for g in res.subdirs("generator")]:
+    for model in (["predictor"] if expect_predictor else []) + [f"generator/{g}" for g in res.subdirs("generator")]:
         df = res.csv(f"{model}/metrics.csv", f"{model} training curve")
         if df is not None:
             curves[model] = df
@@ -519,7 +519,9 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
         alphabet = motif_list[0].alphabet if motif_list else DNA
     design_html, design_numbers = design_section(res, motif_list, colors, top, alphabet,
                                                  training_label_max(res, data))
-    quality_html, quality_numbers = quality_section(res)
+    # data without labels (an alignment) has no predictor: its absence is not noted as missing
+    expect_predictor = bool(res.path("predictor")) or data is None or bool(data.label_names)
+    quality_html, quality_numbers = quality_section(res, expect_predictor)
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches") if res.path("motifs/tomtom.tsv") else None
     prov_html = provenance_section(res, data)

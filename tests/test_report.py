@@ -198,3 +198,14 @@ def test_report_reads_only_the_methods_asked(tmp_path):
     assert "<h3>softmax</h3>" in page and "<h3>anneal</h3>" in page
     page, _ = build_report(tmp_path, methods=["anneal"], generators=["vae"])  # softmax/ is left from an older run
     assert "<h3>anneal</h3>" in page and "softmax" not in page
+
+
+def test_data_without_labels_expects_no_predictor(tmp_path):
+    SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"]).save(tmp_path / "data.npz")
+    page, notes = build_report(tmp_path)
+    assert "No predictor in this folder" in page and not any("predictor" in n for n in notes)
+    labelled = tmp_path / "labelled"
+    labelled.mkdir()
+    SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.ones((2, 1), np.float32),
+                label_names=["y"]).save(labelled / "data.npz")
+    assert any("predictor/metrics.json" in n for n in build_report(labelled)[1])  # missing where one is expected
