@@ -34,12 +34,16 @@ class Alphabet:
         caller's choice (see :data:`AMBIGUITY_POLICIES`).
     complement : str or None
         For nucleic acids, the complement of each letter in code order.
+    double_stranded : bool
+        A site may lie on either strand (DNA): motif searches, scans and forbidden k-mers cover the reverse
+        complement too. RNA is single-stranded: its sites read one way only.
     """
 
     name: str
     letters: str
     ambiguous: str = ""
     complement: str | None = None
+    double_stranded: bool = False
     encode_table: np.ndarray = field(init=False, repr=False, compare=False)
     decode_table: np.ndarray = field(init=False, repr=False, compare=False)
 
@@ -75,7 +79,7 @@ class Alphabet:
         return table
 
 
-DNA = Alphabet("dna", "ACGT", ambiguous="NRYKMSWBDHV", complement="TGCA")
+DNA = Alphabet("dna", "ACGT", ambiguous="NRYKMSWBDHV", complement="TGCA", double_stranded=True)
 RNA = Alphabet("rna", "ACGU", ambiguous="NRYKMSWBDHV", complement="UGCA")
 PROTEIN = Alphabet("protein", "ACDEFGHIKLMNPQRSTVWY", ambiguous="XBZJUO*")
 PROTEIN_GAP = Alphabet("protein-gap", "ACDEFGHIKLMNPQRSTVWY-", ambiguous="XBZJUO*")

@@ -213,16 +213,21 @@ def _run_motifs(args) -> None:
 
     if args.max_sequences is not None and args.max_sequences < 2:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
+    if args.top < 1 or (args.k is not None and args.k < 1):
+        raise SeqgenError("--top and --k must be at least 1")
     data = m.load_input(args.input, args.alphabet, args.format)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     if args.background:
         fg, bg, how = data.codes, m.load_input(args.background, data.alphabet).codes, args.background
         fg_ids = data.ids
     elif data.label_names:
-        score = data.label(args.label)
+        score, name = data.label(args.label), args.label or data.label_names[0]
         order = np.argsort(-score, kind="stable")
-        fg, bg = m.top_and_rest(data.codes, score, args.top)
-        fg_ids, how = data.ids[order[: args.top]], f"the rest of the input, ranked by {args.label or data.label_names[0]}"
+        top, how = args.top, f"the rest of the input, ranked by {name}"
+        if set(np.unique(score)) <= {0.0, 1.0}:  # a class label: the positives (at most --top) against the negatives
+            top, how = min(top, int((score == 1).sum())), f"the sequences of {name} 0"
+        fg, bg = m.top_and_rest(data.codes, score, top)
+        fg_ids = data.ids[order[:top]]
     else:
         fg, fg_ids, how = data.codes, data.ids, "shuffled input (3 copies)"
         if args.max_sequences is not None and len(fg) > args.max_sequences:

@@ -290,7 +290,7 @@ def cluster_seqlets(x: np.ndarray, contrib: np.ndarray, rows: np.ndarray, starts
         return []
     no = np.zeros(len(rows), dtype=bool)
     cwm = _extract(contrib, rows, starts, width, no)
-    sim, shift, minus = _similarity(cwm, alphabet.is_nucleic, width // 2)
+    sim, shift, minus = _similarity(cwm, alphabet.double_stranded, width // 2)
     sim = np.maximum(sim, sim.T)
     np.fill_diagonal(sim, 1.0)
     dist = squareform(np.clip(1 - sim, 0, 2), checks=False)

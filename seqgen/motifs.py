@@ -150,7 +150,7 @@ def best_sites(codes: np.ndarray, lo: np.ndarray, alphabet: Alphabet, both_stran
     """
     fwd = window_scores(codes, lo)
     scores, strands = [fwd], [np.ones_like(fwd, dtype=np.int8)]
-    if both_strands and alphabet.is_nucleic:
+    if both_strands and alphabet.double_stranded:
         rev = window_scores(codes, lo[::-1, ::-1])  # the reverse complement matrix on the forward strand
         scores.append(rev)
         strands.append(-np.ones_like(rev, dtype=np.int8))
@@ -190,12 +190,12 @@ def _kmer_rc(index: np.ndarray, k: int) -> np.ndarray:
 def kmer_presence(codes: np.ndarray, k: int, alphabet: Alphabet, canonical: bool = True) -> np.ndarray:
     """Number of sequences containing each k-mer, ``(A**k,)`` int64.
 
-    With ``canonical`` (DNA), a k-mer and its reverse complement are merged and
+    With ``canonical`` (double-stranded DNA), a k-mer and its reverse complement are merged and
     counted at the lower index.
     """
     size = alphabet.size
     idx = kmer_index(codes, k, size)
-    if canonical and alphabet.is_nucleic:
+    if canonical and alphabet.double_stranded:
         idx = np.where(idx >= 0, np.minimum(idx, _kmer_rc(np.maximum(idx, 0), k)), -1)
     rows = np.broadcast_to(np.arange(len(codes))[:, None], idx.shape)
     ok = idx >= 0
@@ -286,6 +286,10 @@ def refine(pwm: np.ndarray, fg: np.ndarray, bg: np.ndarray, alphabet: Alphabet, 
     return pwm, info
 
 
+#: the most k-mers counted in a table (``A ** k``; 4 ** 12 for DNA)
+MAX_KMERS = 4 ** 12
+
+
 def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: int = 5, k: int | None = None,
                     flank: int = 4, max_log10_p: float = -5.0, min_ic: float = 0.3, prefix: str = "seqgen"
                     ) -> list[Motif]:
@@ -320,9 +324,12 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
         raise SeqgenError(f"motif discovery needs at least 2 foreground and 2 background sequences "
                           f"(got {len(fg)} and {len(bg)})")
     k = k or (8 if alphabet.is_nucleic else 4)
+    if alphabet.size ** k > MAX_KMERS:
+        longest = next(j for j in range(1, k) if alphabet.size ** (j + 1) > MAX_KMERS)
+        raise SeqgenError(f"k-mers of length {k} are too many to count for {alphabet.name} (at most k = {longest})")
     k = min(k, fg.shape[1], bg.shape[1])
     background = letter_frequencies(bg, alphabet.size)
-    if alphabet.is_nucleic:  # strand-symmetric background
+    if alphabet.double_stranded:  # strand-symmetric background
         background = (background + background[::-1]) / 2
     motifs = []
     for number in range(1, n_motifs + 1):
@@ -484,7 +491,7 @@ def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = 1e
     x = one_hot(np.asarray(codes, dtype=np.uint8), alphabet.size)
     named = {m.name: np.ascontiguousarray(m.pwm) for m in motifs}
     hits = fimo(named, x, alphabet=list(alphabet.letters), threshold=threshold,
-                reverse_complement=alphabet.is_nucleic)
+                reverse_complement=alphabet.double_stranded)
     hits = [h for h in hits if len(h)]
     if not hits:
         return pd.DataFrame(columns=SITE_COLUMNS)
@@ -509,8 +516,7 @@ def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) 
         raise SeqgenError("cannot write motifs of different alphabets to one MEME file", path)
     bg = np.full(alphabet.size, 1.0 / alphabet.size) if background is None else np.asarray(background)
     lines = ["MEME version 4", "", f"ALPHABET= {alphabet.letters}", ""]
-    if alphabet.is_nucleic:
-        lines += ["strands: + -", ""]
+    lines += ["strands: + -" if alphabet.double_stranded else "strands: +", ""] if alphabet.is_nucleic else []
     lines += ["Background letter frequencies", " ".join(f"{c} {f:.4f}" for c, f in zip(alphabet.letters, bg)), ""]
     for m in motifs:
         evalue = 10 ** m.stats["log10_p"] if "log10_p" in m.stats else 0
@@ -622,7 +628,7 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     out = Path(out_dir)
     (out / "logos").mkdir(parents=True, exist_ok=True)
     write_meme(out / "motifs.meme", motifs, background)
-    nucleic = bool(motifs) and motifs[0].alphabet.is_nucleic
+    nucleic = bool(motifs) and motifs[0].alphabet.double_stranded  # JASPAR: DNA motifs of transcription factors
     targets = jaspar_motifs(release, collection, tax_group) if nucleic else []
     as_dna = [Motif(m.name, m.pwm, DNA, m.description, m.nsites, m.stats) for m in motifs] if nucleic else []
     matches = tomtom(as_dna, targets, top=5) if nucleic else pd.DataFrame(columns=TOMTOM_COLUMNS)

@@ -190,6 +190,8 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
                f"motif as Tomtom aligned them." if motifs else "")
     if alphabet is not None and not alphabet.is_nucleic:
         matched = "Logos in bits, protein chemistry colours; no JASPAR comparison (JASPAR holds DNA motifs)."
+    elif alphabet is not None and not alphabet.double_stranded:
+        matched = "Logos in bits, one strand (RNA); no JASPAR comparison (JASPAR holds DNA motifs)."
     searched = (f'; foreground {esc(params["n_foreground"])} sequences, background: {esc(params.get("background"))}'
                 if "n_foreground" in params else "")
     parts = [f'<p class="sub">{len(motifs)} motifs{searched}. {matched}</p>']

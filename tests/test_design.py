@@ -477,3 +477,9 @@ def test_design_runs_on_cuda(settings):
     obj = ObjectiveSet([Objective("egr2", scorer)])
     result = design(obj, Constraints(DNA, 30), DesignSettings(n=16, lr=0.3, seed=0, **{"steps": 40, **settings}), cuda)
     assert len(result.codes) >= 10 and result.utility.mean() > random_mean(PWMScorer()) + 4.0
+
+
+def test_forbidden_kmers_of_rna_are_read_on_one_strand():
+    cons = Constraints.from_options("rna", 10, forbidden=["AAAC"])
+    codes = encode(["GUUUCCCCCC", "AAACCCCCCC"], "rna")  # GUUU is only AAAC's reverse complement
+    assert cons.check(codes)["forbidden"].tolist() == [True, False]

@@ -6,6 +6,7 @@ import pytest
 
 from seqgen.alphabets import DNA, PROTEIN, decode, reverse_complement
 from seqgen.cli import main
+from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import write_fasta
 from seqgen.motifs import (Motif, bh_qvalues, counts_to_pwm, discover_motifs, information_content, jaspar_motifs,
@@ -187,3 +188,36 @@ def test_no_motif_still_writes_tables_with_headers(tmp_path):
 
     write_results(tmp_path / "m", [], None, params={"n_foreground": 0})
     assert list(pd.read_csv(tmp_path / "m" / "motifs.tsv", sep="\t").columns)[:2] == ["motif", "consensus"]
+
+
+def test_rna_is_read_on_one_strand():
+    """A site in the positives and its reverse complement in the negatives: RNA (one strand) tells them apart,
+    DNA (both strands merged) cannot."""
+    rng = np.random.default_rng(0)
+    site = np.array([3, 2, 3, 0, 0, 0, 3, 0], dtype=np.uint8)  # UGUAAAUA, a Pumilio site
+    fg, bg = (rng.integers(0, 4, (200, 30), dtype=np.uint8) for _ in range(2))
+    fg[:, 10:18] = site
+    bg[:, 10:18] = reverse_complement(site[None], DNA)[0]
+    rna = discover_motifs(fg, bg, "rna", n_motifs=1)
+    assert rna and rna[0].consensus.upper().replace("T", "U").find("UGUAAAUA") >= 0
+    assert not discover_motifs(fg, bg, "dna", n_motifs=1)
+
+
+def test_a_class_label_searches_the_positives_against_the_negatives(tmp_path):
+    rng = np.random.default_rng(1)
+    fg, _, _, _ = planted(n_fg=60, n_bg=0, seed=1)
+    codes = np.concatenate([fg, rng.integers(0, 4, (240, 40), dtype=np.uint8)])
+    labels = np.r_[np.ones(60), np.zeros(240)].astype(np.float32)[:, None]
+    SequenceSet(codes, "dna", [f"s{i}" for i in range(300)], labels=labels, label_names=["bound"]).save(
+        tmp_path / "d.npz")
+    assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--n-motifs", "1", "--out", str(tmp_path / "m")]) == 0
+    params = json.loads((tmp_path / "m" / "params.json").read_text())
+    assert params["n_foreground"] == 60 and params["n_background"] == 240  # not the default --top 500
+    assert params["background"] == "the sequences of bound 0"
+    assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--top", "-5", "--out", str(tmp_path / "x")]) == 1
+
+
+def test_too_long_seed_kmers_are_refused():
+    codes = np.zeros((3, 50), dtype=np.uint8)
+    with pytest.raises(SeqgenError, match="k-mers of length 13 are too many to count for dna \\(at most k = 12\\)"):
+        discover_motifs(codes, codes, "dna", k=13)

@@ -283,3 +283,12 @@ def test_cli_training_writes_validation_predictions_and_metrics(simulated, tmp_p
     assert metrics["n_validation"] == len(table) == 150 and metrics["members"] == 2
     assert {"id", "sequence", "measured", "predicted", "std"} <= set(table.columns)
     assert -1 <= metrics["val_pearson"] <= 1 and (table["predicted"] > 0).all()
+
+
+def test_strands_auto_reads_both_strands_of_dna_only():
+    from seqgen.data import SequenceSet
+    from seqgen.tasks.predictor import DEFAULTS, architecture
+
+    codes = np.zeros((2, 10), dtype=np.uint8)
+    for alphabet, strands in (("dna", "concat"), ("rna", "forward"), ("protein", "forward")):
+        assert architecture(dict(DEFAULTS), SequenceSet(codes, alphabet, ["a", "b"]))["strands"] == strands

@@ -105,7 +105,8 @@ class Constraints:
         groups: dict[int, set] = {}
         for kmer in self.forbidden:
             codes = _encode_or_fail(kmer, self.alphabet, "forbidden k-mer")[None]
-            variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.is_nucleic else [])
+            variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.double_stranded
+                                  else [])
             for v in variants:
                 groups.setdefault(len(kmer), set()).add(int(kmer_index(v, len(kmer), self.alphabet.size)[0, 0]))
         return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}

@@ -165,7 +165,7 @@ def architecture(config: dict, data: SequenceSet) -> dict:
     """The :class:`Predictor` arguments for ``config`` on ``data`` (``strands: auto`` resolved)."""
     arch = {k: config[k] for k in ARCHITECTURE}
     if arch["strands"] == "auto":
-        arch["strands"] = "concat" if data.alphabet.is_nucleic else "forward"
+        arch["strands"] = "concat" if data.alphabet.double_stranded else "forward"
     return {"alphabet_size": data.alphabet.size, "length": data.length, **arch}
 
 
