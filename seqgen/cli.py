@@ -324,6 +324,8 @@ def _run_predict(args) -> None:
     from seqgen.device import select_device
     from seqgen.predict import predict_file
 
+    if args.batch_size < 1:
+        raise SeqgenError(f"--batch-size must be at least 1, not {args.batch_size}")
     n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
                      sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous)
     print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
@@ -355,6 +357,8 @@ def _run_sample(args) -> None:
 
 
 def _add_evaluate(sub) -> None:
+    from seqgen.alphabets import ALPHABETS
+
     p = sub.add_parser("evaluate", help="compare generated sequences with real ones (JSON)",
                        description="k-mer spectrum JS divergence (with the real-vs-real baseline), GC content, "
                                    "copies and nearest-training distance, diversity and a two-sample classifier "
@@ -363,7 +367,8 @@ def _add_evaluate(sub) -> None:
                                                       "'seqgen encode' reads)")
     p.add_argument("--query", required=True, help="generated sequences")
     p.add_argument("--training", help="the generator's training sequences (copies are counted against them)")
-    p.add_argument("--alphabet", default=None, help="alphabet of non-.npz inputs (default: dna)")
+    p.add_argument("--alphabet", choices=list(ALPHABETS), default=None,
+                   help="alphabet of non-.npz inputs (default: dna)")
     p.add_argument("--out", required=True, help="output JSON")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
 

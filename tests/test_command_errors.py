@@ -85,6 +85,8 @@ def cases(m, out):
                                                         str(m / "x")], "encode it first with 'seqgen encode'"),
         ("evaluate: missing query", ["evaluate", "--reference", d, "--query", str(m / "nope.fa"), "--out", out],
          "no such file"),
+        ("predict: batch size 0", ["predict", "--model", p, "--input", d, "--out", out, "--batch-size", "0"],
+         "--batch-size must be at least 1, not 0"),
         ("evaluate: training of another length", ["evaluate", "--reference", d, "--query", d, "--training",
                                                   str(m / "len35.fa"), "--out", out],
          "training sequences are dna of length 35, but query sequences dna of length 30"),
@@ -218,3 +220,11 @@ def test_design_warns_of_long_runs_unless_a_homopolymer_limit_is_set(models, tmp
                  "--max-edits", "0", "--max-homopolymer", "9", "--out", str(out)]) == 0
     assert "warning" not in capsys.readouterr().err
     assert json.loads((out.parent / "design.json").read_text())["long_runs"] is None
+
+
+@pytest.mark.parametrize("setting", ["members", "filters", "layers"])
+def test_a_predictor_of_nothing_is_refused(models, tmp_path, capsys, setting):
+    assert main(["train", "predictor", "--data", str(models / "data.npz"), "--out", str(tmp_path / "p"),
+                 "--set", f"{setting}=0", "--no-progress"]) == 1
+    assert f"{setting} must be at least 1, not 0" in capsys.readouterr().err
+    assert not (tmp_path / "p" / "model.pt").exists()

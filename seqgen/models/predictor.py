@@ -92,6 +92,11 @@ class Predictor(nn.Module):
             raise ValueError("scanning both strands needs a 4-letter nucleic-acid alphabet")
         if padding not in PADDINGS:
             raise ValueError(f"padding must be one of {', '.join(PADDINGS)}, not {padding!r}")
+        for name, value in (("members", members), ("filters", filters), ("layers", layers), ("dilation", dilation)):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, not {value}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), not {dropout}")
         if kernel2 % 2 == 0:
             raise ValueError(f"kernel2 must be odd (same padding), not {kernel2}")
         if not 1 <= kernel <= length:
