@@ -322,7 +322,8 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     Parameters
     ----------
     score : callable
-        ``(N, A, L)`` float tensor -> ``(N,)`` tensor (e.g. a predictor's output).
+        ``(N, A, L)`` float tensor -> ``(N,)`` tensor (e.g. a predictor's output), or ``(mean, std)`` as a
+        loaded seqgen predictor's ``score`` gives (the mean is used).
     x : (N, A, L) one-hot, numpy or tensor (typically the top-scoring sequences).
     method : {'ism', 'grad'}
         In-silico mutagenesis, or gradient x input.
@@ -336,6 +337,12 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     alphabet = get_alphabet(alphabet)
     xt = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float32)
     xn = xt.cpu().numpy()
+    scorer = score
+
+    def score(batch):
+        out = scorer(batch)
+        return out[0] if isinstance(out, (tuple, list)) else out
+
     if method == "ism":
         contrib = ism_contributions(in_silico_mutagenesis(score, xt), xn)
     elif method == "grad":

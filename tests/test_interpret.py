@@ -69,6 +69,9 @@ def test_attribution_seqlets_cluster_into_the_egr_motif(trained, method):
     motifs = attribution_motifs(net, top, method=method)
     assert motifs and motifs[0].stats["n_seqlets"] >= 30
     assert len(best_egr_rank(motifs[:1])) >= 1
+    if method == "ism":  # a scorer giving (mean, std), as a loaded seqgen predictor's score, the same motifs
+        ensemble_like = attribution_motifs(lambda x: (net(x), torch.zeros(len(x))), top, method=method)
+        assert [m.consensus for m in ensemble_like] == [m.consensus for m in motifs]
 
 
 def test_ism_matches_brute_force(trained):
