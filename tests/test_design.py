@@ -182,6 +182,11 @@ def test_bad_settings():
         DesignSettings(method="magic")
     with pytest.raises(SeqgenError, match="steps must be positive"):
         DesignSettings(steps=0)
+    with pytest.raises(SeqgenError, match="plateau_window must be positive"):
+        DesignSettings(plateau_window=0)
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    with pytest.raises(SeqgenError, match="mutations \\(9\\) is more than the 8 free positions"):
+        design(obj, Constraints("dna", 8), DesignSettings(method="anneal", n=2, steps=2, mutations=9), CPU)
     with pytest.raises(SeqgenError, match="--fixed pattern has length 3"):
         Constraints.from_options("dna", 10, fixed="ACG")
     with pytest.raises(SeqgenError, match="GC window applies to DNA"):

@@ -92,7 +92,7 @@ class DesignSettings:
     def __post_init__(self):
         if self.method not in METHODS:
             raise SeqgenError(f"unknown design method {self.method!r}; choose one of {', '.join(METHODS)}")
-        for name in ("n", "steps", "samples", "proposals", "mutations"):
+        for name in ("n", "steps", "samples", "proposals", "mutations", "plateau_window"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
         for name in ("entropy", "restart", "patience", "tolerance", "polish", "offset_limit", "guide_temperature",
@@ -397,6 +397,8 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
     free_positions = np.flatnonzero(constraints.free)
     if not len(free_positions):
         raise SeqgenError("every position is fixed: nothing to design")
+    if settings.mutations > len(free_positions):
+        raise SeqgenError(f"mutations ({settings.mutations}) is more than the {len(free_positions)} free positions")
 
     carry = settings.carries_gradient
 
