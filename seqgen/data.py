@@ -38,6 +38,8 @@ class SequenceSet:
         ``K`` names of the label columns.
     meta : dict
         JSON-serializable provenance (source file, format, settings).
+    path : str or None
+        The ``.npz`` it was loaded from (named in errors), None when built in memory.
     """
 
     codes: np.ndarray
@@ -47,6 +49,7 @@ class SequenceSet:
     labels: np.ndarray | None = None
     label_names: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    path: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         self.codes = np.ascontiguousarray(self.codes, dtype=np.uint8)
@@ -83,17 +86,18 @@ class SequenceSet:
     def label(self, name: str | None = None) -> np.ndarray:
         """One label column, ``(N,)`` float32; the first one when ``name`` is None."""
         if not self.label_names:
-            raise SeqgenError("the data set has no labels; encode it with a label column (--label-column)")
+            raise SeqgenError("the data set has no labels; encode it with a label column (--label-column)",
+                              self.path)
         if name is None:
             return self.labels[:, 0]
         if name not in self.label_names:
-            raise SeqgenError(f"no label {name!r}; the data set has {', '.join(self.label_names)}")
+            raise SeqgenError(f"no label {name!r}; the data set has {', '.join(self.label_names)}", self.path)
         return self.labels[:, self.label_names.index(name)]
 
     def subset(self, index) -> "SequenceSet":
         """The sequences selected by ``index`` (a boolean mask or integer array)."""
         return SequenceSet(self.codes[index], self.alphabet, self.ids[index], self.lengths[index],
-                           self.labels[index], list(self.label_names), dict(self.meta))
+                           self.labels[index], list(self.label_names), dict(self.meta), self.path)
 
     def split(self, fraction: float, seed: int = 0) -> tuple["SequenceSet", "SequenceSet"]:
         """Random split into ``(rest, held_out)`` with ``fraction`` of the sequences held out."""
@@ -126,7 +130,7 @@ class SequenceSet:
         try:
             return cls(arrays["codes"], str(arrays["alphabet"]), arrays["ids"], arrays.get("lengths"),
                        arrays.get("labels"), list(arrays.get("label_names", [])),
-                       json.loads(str(arrays.get("meta", "{}"))))
+                       json.loads(str(arrays.get("meta", "{}"))), str(path))
         except ValueError as exc:
             raise SeqgenError(f"corrupt seqgen data file: {exc}", path) from None
 

@@ -228,3 +228,10 @@ def test_a_predictor_of_nothing_is_refused(models, tmp_path, capsys, setting):
                  "--set", f"{setting}=0", "--no-progress"]) == 1
     assert f"{setting} must be at least 1, not 0" in capsys.readouterr().err
     assert not (tmp_path / "p" / "model.pt").exists()
+
+
+def test_a_missing_label_names_the_data_file(models, tmp_path, capsys):
+    data = str(models / "data.npz")
+    assert main(["train", "predictor", "--data", data, "--out", str(tmp_path / "p"), "--set", "label=nosuch",
+                 "--no-progress"]) == 1
+    assert f"{data}: no label 'nosuch'; the data set has signal" in capsys.readouterr().err
