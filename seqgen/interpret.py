@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from seqgen.alphabets import Alphabet, get_alphabet
+from seqgen.design.objectives import as_mean_std
 from seqgen.errors import SeqgenError
 from seqgen.motifs import Motif, counts_to_pwm, trim
 
@@ -339,9 +340,8 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     xn = xt.cpu().numpy()
     scorer = score
 
-    def score(batch):
-        out = scorer(batch)
-        return out[0] if isinstance(out, (tuple, list)) else out
+    def score(batch):  # the mean of a (mean, std) scorer
+        return as_mean_std(scorer(batch))[0]
 
     if method == "ism":
         contrib = ism_contributions(in_silico_mutagenesis(score, xt), xn)

@@ -116,9 +116,10 @@ def score_column(df: pd.DataFrame) -> str | None:
     """The column of a designs/samples table holding the score: ``score``, else ``score_label_mean`` (the
     predictor's mean on the label's scale, as in predictor/predictions.tsv), else the first ``*score*``/``pred*``."""
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    by_name = {c.lower(): c for c in numeric}
     for name in ("score", "score_label_mean"):
-        if name in (c.lower() for c in numeric):
-            return next(c for c in numeric if c.lower() == name)
+        if name in by_name:
+            return by_name[name]
     for c in numeric:
         if "score" in c.lower() or c.lower().startswith("pred"):
             return c

@@ -36,7 +36,7 @@ import torch
 from torch import nn
 
 from seqgen.atomic import atomic_path
-from seqgen.checkpoint import load_checkpoint, save_checkpoint
+from seqgen.checkpoint import check_compatible, load_checkpoint, save_checkpoint
 from seqgen.device import DeviceData, adam, autocast
 from seqgen.errors import SeqgenError
 
@@ -285,10 +285,7 @@ class Trainer:
         if payload["config"] != self.task.config:
             raise SeqgenError("cannot resume: the model settings differ from the checkpoint's",
                               self.out / "checkpoint.pt")
-        if (payload.get("alphabet"), payload.get("length")) != (self.alphabet, self.length):
-            raise SeqgenError(f"cannot resume: the checkpoint was trained on {payload.get('alphabet')} of length "
-                              f"{payload.get('length')}, this data is {self.alphabet} of length {self.length}",
-                              self.out / "checkpoint.pt")
+        check_compatible(payload, self.alphabet, self.length, self.out / "checkpoint.pt")  # other data
         for name, module in self.task.modules().items():
             module.load_state_dict(payload["state_dict"][name])
         for name, opt in self.task.optimizers().items():

@@ -94,7 +94,7 @@ def test_resume_past_the_steps_is_refused(tmp_path):
     assert (tmp_path / "model.pt").read_bytes() == before
     _, result = run(tmp_path, 20, resume=True)  # at its steps already: nothing to train, the model stays
     assert result.steps == 20
-    with pytest.raises(SeqgenError, match="trained on dna of length 12, this data is dna of length 30"):
+    with pytest.raises(SeqgenError, match="trained on sequences of length 12, not 30"):
         run(tmp_path, 40, resume=True, length=30)  # other data in the same folder
 
 
