@@ -178,6 +178,7 @@ def _run_design(args) -> None:
 
 def _add_motifs(sub) -> None:
     from seqgen.alphabets import ALPHABETS
+    from seqgen.io import FORMATS
     from seqgen.motifs import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP
 
     p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
@@ -189,7 +190,8 @@ def _add_motifs(sub) -> None:
     p.add_argument("--background", help="background sequences (default: the rest of the input, or shuffles)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--alphabet", choices=list(ALPHABETS), default="dna")
-    p.add_argument("--format", help="input format (default: from the extension)")
+    p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
+    p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--label", help="score column ranking the input (default: the first)")
     p.add_argument("--top", type=int, default=500, help="number of top-scoring sequences used as foreground")
     p.add_argument("--max-sequences", type=int, metavar="N",
@@ -215,10 +217,11 @@ def _run_motifs(args) -> None:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
     if args.top < 1 or (args.k is not None and args.k < 1):
         raise SeqgenError("--top and --k must be at least 1")
-    data = m.load_input(args.input, args.alphabet, args.format)
+    data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     if args.background:
-        fg, bg, how = data.codes, m.load_input(args.background, data.alphabet).codes, args.background
+        bg = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column).codes
+        fg, how = data.codes, args.background
         fg_ids = data.ids
     elif data.label_names:
         score, name = data.label(args.label), args.label or data.label_names[0]
@@ -368,18 +371,19 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--query", required=True, help="generated sequences")
     p.add_argument("--training", help="the generator's training sequences (copies are counted against them)")
     p.add_argument("--alphabet", choices=list(ALPHABETS), default=None,
-                   help="alphabet of non-.npz inputs (default: dna)")
+                   help="alphabet of non-.npz inputs (default: the reference's, else dna)")
+    p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--out", required=True, help="output JSON")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
 
 
-def _read_any(path, alphabet):
+def _read_any(path, alphabet, sequence_column="sequence"):
     from seqgen.data import SequenceSet
     from seqgen.io import read_sequences
 
     if str(path).endswith(".npz"):
         return SequenceSet.load(path)
-    return read_sequences(path, alphabet or "dna", duplicate_ids="keep")
+    return read_sequences(path, alphabet or "dna", sequence_column=sequence_column, duplicate_ids="keep")
 
 
 def _run_evaluate(args) -> None:
@@ -389,10 +393,10 @@ def _run_evaluate(args) -> None:
     from seqgen.metrics import evaluate
 
     check_writable(args.out)
-    reference = _read_any(args.reference, args.alphabet)
+    reference = _read_any(args.reference, args.alphabet, args.sequence_column)
     alphabet = args.alphabet or reference.alphabet.name
-    query = _read_any(args.query, alphabet)
-    training = _read_any(args.training, alphabet) if args.training else None
+    query = _read_any(args.query, alphabet, args.sequence_column)
+    training = _read_any(args.training, alphabet, args.sequence_column) if args.training else None
     result = _nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
     write_text(args.out, json.dumps(result, indent=2, allow_nan=False) + "\n")  # strict JSON: null, not NaN
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None)

@@ -660,10 +660,10 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     return matches
 
 
-def load_input(path, alphabet="dna", format: str | None = None):
+def load_input(path, alphabet="dna", format: str | None = None, sequence_column: str = "sequence"):
     """Read sequences for motif work: a seqgen ``.npz`` or any file :func:`seqgen.io.read_sequences` reads.
 
-    Tables (CSV/TSV) keep their numeric columns other than the sequence as labels.
+    Tables (CSV/TSV) keep their numeric columns other than the sequence (``sequence_column``) as labels.
     """
     from pathlib import Path
 
@@ -678,6 +678,6 @@ def load_input(path, alphabet="dna", format: str | None = None):
     labels = ()
     if fmt in ("csv", "tsv"):
         head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
-        labels = [c for c in head.select_dtypes("number").columns if c not in ("id", "index")]
-    return read_sequences(path, alphabet, fmt, label_columns=labels, ambiguous="drop", lengths="pad",
+        labels = [c for c in head.select_dtypes("number").columns if c not in ("id", "index", sequence_column)]
+    return read_sequences(path, alphabet, fmt, sequence_column, label_columns=labels, ambiguous="drop", lengths="pad",
                           duplicate_ids="keep")

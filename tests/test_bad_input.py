@@ -26,7 +26,7 @@ CASES = [
     ("record without sequence", "x.fa", ">a\nACGT\n>empty\n>c\nACGT\n", (), "record 'empty' (line 3) has no sequence"),
     ("invalid character", "x.fa", ">a\nACGT\n>b\nAC\nGZ\n", (), "record 'b' (line 5, column 2): 'Z' is not a letter"),
     ("wrong alphabet", "x.fa", ">p\nMKVLA\n", (), "column 4): 'L' is not a letter of the dna alphabet (is this a "
-                                                  "protein file? use --alphabet protein)"),
+                                                  "protein file? it needs the protein alphabet)"),
     ("duplicated ids", "x.fa", ">a\nACGT\n>a\nACGA\n", (), "duplicated id 'a' (sequences at lines 2 and 4)"),
     ("csv without the column", "x.csv", "id,seq\na,ACGT\n", (), "no column 'sequence'"),
     ("nan label", "x.csv", "sequence,y\nACGT,1\nACGA,NaN\n", ("--label-column", "y"), "line 3: label is a missing"),
@@ -40,7 +40,7 @@ CASES = [
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
     ("dna read as rna", "x.fa", ">a\nACGT\n", ("--alphabet", "rna"), "'T' is not a letter of the rna alphabet (is "
-                                                                     "this DNA? use --alphabet dna)"),
+                                                                     "this DNA? it needs the dna alphabet)"),
     ("label of a fasta", "x.fa", GOOD, ("--label-column", "y"), "a fasta file has no label columns to read y"),
 ]
 

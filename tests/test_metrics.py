@@ -87,3 +87,16 @@ def test_evaluate_writes_strict_json(tmp_path):
 
     result = json.loads(out.read_text(), parse_constant=refuse)
     assert result["classifier_auroc"] is None  # too few sequences to train the classifier: null, not NaN
+
+
+def test_evaluate_reads_a_named_sequence_column(tmp_path):
+    import json
+
+    from seqgen.cli import main
+
+    (tmp_path / "ref.csv").write_text("seq\nACGTACGTAC\nTTGCAACGTA\n")
+    (tmp_path / "query.csv").write_text("seq\nACGTACGTAC\nGGGCAACGTA\n")
+    out = tmp_path / "e.json"
+    assert main(["evaluate", "--reference", str(tmp_path / "ref.csv"), "--query", str(tmp_path / "query.csv"),
+                 "--training", str(tmp_path / "ref.csv"), "--sequence-column", "seq", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["copies"]["fraction"] == 0.5  # ACGTACGTAC is a training sequence

@@ -221,3 +221,14 @@ def test_too_long_seed_kmers_are_refused():
     codes = np.zeros((3, 50), dtype=np.uint8)
     with pytest.raises(SeqgenError, match="k-mers of length 13 are too many to count for dna \\(at most k = 12\\)"):
         discover_motifs(codes, codes, "dna", k=13)
+
+
+def test_load_input_reads_a_named_sequence_column(tmp_path):
+    from seqgen.motifs import load_input
+
+    path = tmp_path / "probes.csv"
+    path.write_text("name,probe,intensity\na,ACGTAC,1.5\nb,TTGCAA,0.2\n")
+    data = load_input(path, sequence_column="probe")
+    assert data.sequences == ["ACGTAC", "TTGCAA"] and data.label_names == ["intensity"]
+    with pytest.raises(SeqgenError, match="no column 'sequence'"):
+        load_input(path)

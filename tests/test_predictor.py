@@ -171,6 +171,19 @@ def test_classification_and_protein(tmp_path):
     assert auroc(mean, y > 0.5) > 0.8
 
 
+def test_regression_settings_on_a_classification_are_noted(capsys):
+    codes = np.random.default_rng(0).integers(0, 4, (50, 12)).astype(np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(50)], labels=(np.arange(50) % 2)[:, None],
+                       label_names=["bound"])
+    config, _ = merge_config("predictor", {**SMALL, "transform": "log"})
+    task, _ = recipe("predictor").make_task(config, data, CPU)
+    assert task.model_extra["target"]["normalization"] is None
+    assert "transform: log not used: the labels are 0/1" in capsys.readouterr().err
+    config, _ = merge_config("predictor", SMALL)
+    recipe("predictor").make_task(config, data, CPU)
+    assert "not used" not in capsys.readouterr().err
+
+
 def test_huber_loss_is_quadratic_near_and_linear_far():
     from seqgen.tasks.predictor import regression_loss
 

@@ -12,6 +12,7 @@ their initialization and their data order.
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import numpy as np
 import torch
@@ -161,6 +162,15 @@ def _task_type(config: dict, y: np.ndarray) -> str:
     return kind
 
 
+def _note_regression_settings(config: dict) -> None:
+    """Say so when regression-only settings are given to a classification (they do not apply to 0/1 labels)."""
+    unused = [f"{key}: {config[key]}" for key, off in (("transform", "none"), ("background_label", None))
+              if config[key] != off]
+    if unused:
+        print(f"note: {', '.join(unused)} not used: the labels are 0/1, so the predictor is a classifier "
+              f"(set 'task: regression' to regress them)", file=sys.stderr)
+
+
 def architecture(config: dict, data: SequenceSet) -> dict:
     """The :class:`Predictor` arguments for ``config`` on ``data`` (``strands: auto`` resolved)."""
     arch = {k: config[k] for k in ARCHITECTURE}
@@ -196,6 +206,7 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
                                   config["transform"], config["log_offset"])
         target = norm.apply(y, background)
     else:
+        _note_regression_settings(config)
         norm, target = None, y.astype(np.float32)
     arch = architecture(config, data)
     try:
