@@ -67,7 +67,7 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
     return payload
 
 
-def check_compatible(payload: dict, alphabet: str, length: int | None, path) -> None:
+def check_compatible(payload: dict, alphabet: str, length: int | None, path=None) -> None:
     """Refuse a model made for another alphabet or sequence length."""
     if payload["alphabet"] != alphabet:
         raise SeqgenError(f"model was trained on {payload['alphabet']} sequences, not {alphabet}", path)

@@ -98,6 +98,9 @@ def _add_train(sub) -> None:
                                                            "protein alignments)")
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
+    p.add_argument("--resume-if-unchanged", action="store_true",
+                   help="continue from OUT/checkpoint.pt if it was written with the same settings and data, else "
+                        "train from scratch (what the workflow does, so an interrupted run picks up where it was)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--settings", metavar="JSON", help="settings as one JSON mapping (used by the workflow)")
@@ -147,8 +150,9 @@ def _run_train(args) -> None:
           f"{device}" + (f" ({free / 2**30:.1f} GiB free)" if free is not None else ""), file=sys.stderr)
     task, device_data = build_task(args.kind, config, settings, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
-                      model_extra=getattr(task, "model_extra", None))
-    result = trainer.fit(device, resume=args.resume)
+                      model_extra={**(getattr(task, "model_extra", None) or {}), "data_sha1": data.fingerprint()})
+    result = trainer.fit(device, resume=args.resume or args.resume_if_unchanged,
+                         restart_if_changed=args.resume_if_unchanged)
     finish = getattr(recipe(args.kind), "after_training", None)  # e.g. the predictor's validation outputs
     if finish is not None and trainer.rank == 0:
         finish(args.out, data, config, result)

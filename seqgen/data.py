@@ -6,6 +6,7 @@ torch.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -104,6 +105,14 @@ class SequenceSet:
         order = np.random.default_rng(seed).permutation(len(self))
         n_out = int(round(fraction * len(self)))
         return self.subset(np.sort(order[n_out:])), self.subset(np.sort(order[:n_out]))
+
+    def fingerprint(self) -> str:
+        """SHA-1 of the alphabet, codes ``(N, L)`` and labels ``(N, K)``: which data a model was trained on."""
+        digest = hashlib.sha1(self.alphabet.name.encode())
+        for array in (self.codes, self.labels):
+            digest.update(str(array.shape).encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
 
     def save(self, path) -> None:
         """Write the set to ``path`` (``.npz``) atomically."""

@@ -28,6 +28,7 @@ import csv
 import io
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from seqgen import __version__
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_checkpoint, save_checkpoint
 from seqgen.device import DeviceData, adam, autocast
@@ -42,6 +44,8 @@ from seqgen.errors import SeqgenError
 
 
 LR_SCHEDULES = ("constant", "cosine")
+#: training settings a resumed run may change: they do not alter the training trajectory
+RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
 
 
 def lr_factor(schedule: str, progress: float) -> float:
@@ -263,13 +267,15 @@ class Trainer:
         return {"kind": self.task.kind, "config": self.task.config, "alphabet": self.alphabet,
                 "length": self.length, "state_dict": states, **self.model_extra}
 
-    def _save(self, step: int, ctx: Context, best: dict | None) -> None:
+    def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False) -> None:
+        """Write ``checkpoint.pt`` and ``metrics.csv``; ``finished``: the run's last checkpoint."""
         if self.rank != 0:
             return
         payload = self._payload()
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
                        rng=_rng_state(ctx.generator), settings=asdict(self.settings),
-                       best=best, ema=self.average.state_dict() if self.average else None)
+                       best=best, ema=self.average.state_dict() if self.average else None, metrics=self.rows,
+                       finished=finished, seqgen_version=__version__)
         save_checkpoint(self.out / "checkpoint.pt", payload)
         _write_metrics(self.out / "metrics.csv", self.rows)
         self._last_saved = step
@@ -280,12 +286,48 @@ class Trainer:
         states = best["state_dict"] if best else self.average.state_dict() if self.average else None
         save_checkpoint(self.out / "model.pt", self._payload(states))
 
-    def _resume(self, ctx: Context) -> tuple[int, dict | None]:
-        payload = load_checkpoint(self.out / "checkpoint.pt", kind=self.task.kind)
+    def _resume_problem(self, payload: dict) -> str | None:
+        """Why this run cannot continue the checkpoint ``payload`` (None: it can)."""
+        try:
+            check_compatible(payload, self.alphabet, self.length)  # data of another alphabet or length
+        except SeqgenError as exc:
+            return str(exc)
         if payload["config"] != self.task.config:
-            raise SeqgenError("cannot resume: the model settings differ from the checkpoint's",
-                              self.out / "checkpoint.pt")
-        check_compatible(payload, self.alphabet, self.length, self.out / "checkpoint.pt")  # other data
+            return "the model settings differ from the checkpoint's"
+        theirs = payload.get("data_sha1")
+        if theirs and self.model_extra.get("data_sha1") not in (None, theirs):
+            return "the checkpoint was trained on other data"
+        saved, now = payload.get("settings", {}), asdict(self.settings)
+        changed = sorted(k for k in now if k not in (*RESUMABLE_CHANGES, "steps") and saved.get(k, now[k]) != now[k])
+        if changed:
+            return f"the training settings differ from the checkpoint's: {', '.join(changed)}"
+        if saved.get("steps", now["steps"]) != now["steps"] and now["lr_schedule"] != "constant":
+            return f"'steps' differs from the checkpoint's, and lr_schedule {now['lr_schedule']!r} depends on it"
+        step = int(payload["step"])
+        if step > now["steps"]:
+            return f"the checkpoint is at step {step}, past steps = {now['steps']} (give at least its steps, or " \
+                   "another output folder)"
+        return None
+
+    def _resume(self, ctx: Context, restart_if_changed: bool = False) -> tuple[int, dict | None]:
+        """Load ``checkpoint.pt``: returns (its step, its best snapshot).
+
+        A checkpoint this run cannot continue is an error, or with ``restart_if_changed`` a note and a fresh
+        start from step 0.
+        """
+        path = self.out / "checkpoint.pt"
+        payload = load_checkpoint(path, kind=self.task.kind)
+        problem = self._resume_problem(payload)
+        if restart_if_changed and problem is None:  # only an interrupted run of this very code is continued
+            if payload.get("finished"):
+                problem = "it is the end of a finished run"
+            elif payload.get("seqgen_version") != __version__:
+                problem = f"it was written by seqgen {payload.get('seqgen_version', 'before 0.1')}"
+        if problem and restart_if_changed:
+            print(f"note: {path} is not continued ({problem}); training from scratch", file=sys.stderr)
+            return 0, None
+        if problem:
+            raise SeqgenError(f"cannot resume: {problem}", path)
         for name, module in self.task.modules().items():
             module.load_state_dict(payload["state_dict"][name])
         for name, opt in self.task.optimizers().items():
@@ -297,15 +339,14 @@ class Trainer:
                                   self.out / "checkpoint.pt")
             self.average.load_state_dict(payload["ema"])
         step = int(payload["step"])
-        if step > self.settings.steps:
-            raise SeqgenError(f"cannot resume: the checkpoint is at step {step}, past steps = {self.settings.steps} "
-                              "(give at least its steps, or another output folder)", self.out / "checkpoint.pt")
-        self.rows = _read_metrics(self.out / "metrics.csv", step)
+        rows = payload.get("metrics")
+        self.rows = rows if rows is not None else _read_metrics(self.out / "metrics.csv", step)
         self._last_saved = step
         return step, payload.get("best")
 
     # ------------------------------------------------------------ loop
-    def fit(self, device: torch.device, resume: bool = False) -> TrainResult:
+    def fit(self, device: torch.device, resume: bool = False, restart_if_changed: bool = False) -> TrainResult:
+        """Train to the end; ``resume``: continue from ``checkpoint.pt`` if present (see :meth:`_resume`)."""
         s = self.settings
         if self.world_size > 1:
             device = self._init_distributed(device)
@@ -320,7 +361,7 @@ class Trainer:
         self._last_saved = 0
         start, best = 0, None
         if resume and (self.out / "checkpoint.pt").exists():
-            start, best = self._resume(ctx)
+            start, best = self._resume(ctx, restart_if_changed)
         return self._loop(ctx, start, best)
 
     def _loop(self, ctx: Context, start: int, best: dict | None) -> TrainResult:
@@ -378,7 +419,7 @@ class Trainer:
                 stopped = "early_stopping"
                 break
         bar.close()
-        self._save(step, ctx, best)
+        self._save(step, ctx, best, finished=True)
         self._save_model(best)
         return TrainResult(step, stopped, time.perf_counter() - t0, last,
                            None if best is None else best["score"])

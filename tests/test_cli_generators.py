@@ -47,3 +47,23 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     make_data(data)
     assert main(["train", "vae", "--data", str(data), "--out", str(tmp_path / "m"), "--set", "kernel_size=4"]) == 1
     assert "kernel_size" in capsys.readouterr().err
+
+
+def test_resume_if_unchanged_restarts_on_other_data(tmp_path, capsys):
+    from seqgen.checkpoint import load_checkpoint
+
+    data, other, model = tmp_path / "data.npz", tmp_path / "other.npz", tmp_path / "m"
+    make_data(data)
+    make_data(other)
+    changed = SequenceSet.load(other)
+    changed.codes[0] = (changed.codes[0] + 1) % 4  # one sequence differs: same shape, other data
+    changed.save(other)
+    args = ["--out", str(model), "--no-progress", "--device", "cpu", "--checkpoint-every", "2", "--set", "channels=8",
+            "--set", "blocks=1", "--set", "latent_dim=4"]
+    assert main(["train", "vae", "--data", str(data), "--steps", "4", *args]) == 0
+    assert load_checkpoint(model / "model.pt")["data_sha1"] == SequenceSet.load(data).fingerprint()
+    assert main(["train", "vae", "--data", str(other), "--steps", "6", "--resume", *args]) == 1
+    assert "cannot resume: the checkpoint was trained on other data" in capsys.readouterr().err
+    assert main(["train", "vae", "--data", str(other), "--steps", "6", "--resume-if-unchanged", *args]) == 0
+    assert "not continued (the checkpoint was trained on other data); training from scratch" in capsys.readouterr().err
+    assert load_checkpoint(model / "model.pt")["data_sha1"] == changed.fingerprint()

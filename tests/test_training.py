@@ -51,12 +51,13 @@ def toy_data(n=256, length=12, seed=0):
     return SequenceSet(codes, "dna", [f"s{i}" for i in range(n)], labels=y[:, None], label_names=["y"])
 
 
-def run(tmp_path, steps, resume=False, poison_at=None, length=12, **kw):
+def run(tmp_path, steps, resume=False, poison_at=None, length=12, restart_if_changed=False, **kw):
     data = DeviceData(toy_data(), select_device("cpu"))
     torch.manual_seed(kw.get("seed", 0))  # the initial weights, as the CLI draws them
     task = LinearTask({"lr": 0.05}, data, poison_at)
-    settings = TrainSettings(steps=steps, batch_size=32, checkpoint_every=10, log_every=5, progress=False, **kw)
-    result = Trainer(task, settings, tmp_path, "dna", length).fit(select_device("cpu"), resume=resume)
+    settings = TrainSettings(**{"batch_size": 32, "checkpoint_every": 10, "log_every": 5, "progress": False,
+                                "steps": steps, **kw})
+    result = Trainer(task, settings, tmp_path, "dna", length).fit(select_device("cpu"), resume, restart_if_changed)
     return task, result
 
 
@@ -96,6 +97,41 @@ def test_resume_past_the_steps_is_refused(tmp_path):
     assert result.steps == 20
     with pytest.raises(SeqgenError, match="trained on sequences of length 12, not 30"):
         run(tmp_path, 40, resume=True, length=30)  # other data in the same folder
+
+
+def test_resume_refuses_other_training_settings(tmp_path):
+    run(tmp_path, 20, lr_schedule="cosine")
+    with pytest.raises(SeqgenError, match="training settings differ from the checkpoint's: batch_size"):
+        run(tmp_path, 20, resume=True, batch_size=16, lr_schedule="cosine")
+    with pytest.raises(SeqgenError, match="'steps' differs .* lr_schedule 'cosine' depends on it"):
+        run(tmp_path, 40, resume=True, lr_schedule="cosine")  # the decay of a 20-step run is not that of 40
+    run(tmp_path, 20, resume=True, lr_schedule="cosine", max_time=60.0, checkpoint_every=5)  # harmless changes
+    run(tmp_path / "c", 20)
+    _, result = run(tmp_path / "c", 30, resume=True)  # a constant rate: a run can be extended
+    assert result.steps == 30
+
+
+def test_restart_if_changed_continues_the_same_run_and_restarts_another(tmp_path, capsys):
+    full, _ = run(tmp_path / "full", 40)
+    with pytest.raises(TrainingDiverged):  # interrupted: the checkpoint of step 20 stays
+        run(tmp_path / "a", 40, poison_at=23)
+    (tmp_path / "a" / "metrics.csv").unlink()  # the workflow deletes an interrupted job's outputs
+    resumed, _ = run(tmp_path / "a", 40, resume=True, restart_if_changed=True)
+    assert torch.equal(full.model.weight, resumed.model.weight) and "not continued" not in capsys.readouterr().err
+    assert [r["step"] for r in metric_rows(tmp_path / "a")] == [r["step"] for r in metric_rows(tmp_path / "full")]
+
+    fresh, _ = run(tmp_path / "fresh", 40, batch_size=16)
+    with pytest.raises(TrainingDiverged):
+        run(tmp_path / "b", 40, poison_at=23)
+    restarted, result = run(tmp_path / "b", 40, resume=True, restart_if_changed=True, batch_size=16)
+    assert "not continued (the training settings differ from the checkpoint's: batch_size); training from " \
+           "scratch" in capsys.readouterr().err
+    assert result.steps == 40 and torch.equal(fresh.model.weight, restarted.model.weight)
+    assert metric_rows(tmp_path / "b")[0]["step"] == "5"
+    # a finished run is run again (e.g. after the code changed), not taken as done
+    again, result = run(tmp_path / "b", 40, resume=True, restart_if_changed=True, batch_size=16)
+    assert "not continued (it is the end of a finished run)" in capsys.readouterr().err
+    assert result.steps == 40 and torch.equal(fresh.model.weight, again.model.weight)
 
 
 def test_same_seed_same_weights_other_seed_differs(tmp_path):
@@ -171,7 +207,7 @@ def test_weight_average_follows_the_decay_and_resumes_exactly(tmp_path):
     run(tmp_path / "b", 40, resume=True, ema=0.9)
     resumed = load_checkpoint(tmp_path / "b" / "model.pt", kind="toy")["state_dict"]["model"]["weight"]
     assert torch.equal(model, resumed)
-    with pytest.raises(SeqgenError, match="no weight average"):
+    with pytest.raises(SeqgenError, match="differ from the checkpoint's: ema"):
         run(tmp_path / "c", 20)
         run(tmp_path / "c", 30, resume=True, ema=0.9)
     for bad in (1.0, 0, True, "0.9"):

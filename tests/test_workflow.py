@@ -7,7 +7,10 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from seqgen.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / ".test" / "config" / "config.yaml"
@@ -151,6 +154,7 @@ def test_killed_run_reruns_only_the_incomplete_job(tmp_path):
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
     assert not (results / "predictor" / "model.pt").exists()
+    killed = load_checkpoint(results / "predictor" / "checkpoint.pt")
     data_mtime = (results / "data.npz").stat().st_mtime_ns
     refused = snakemake(workdir, "--cores", "1", target, check=False)
     assert refused.returncode != 0 and "results/tiny/predictor/metrics.csv" in refused.stderr  # named incomplete
@@ -162,6 +166,11 @@ def test_killed_run_reruns_only_the_incomplete_job(tmp_path):
     assert jobs == {"train_predictor": 1}
     assert (results / "predictor" / "model.pt").is_file()
     assert (results / "data.npz").stat().st_mtime_ns == data_mtime
+    # the rerun continued the killed training from its checkpoint: its metrics up to there are the killed run's own
+    assert "not continued" not in (results / "logs" / "train_predictor.log").read_text()
+    rows = pd.read_csv(results / "predictor" / "metrics.csv")
+    before = rows[rows["step"] <= killed["step"]]
+    assert len(before) and before["seconds"].tolist() == [row["seconds"] for row in killed["metrics"]]
 
 
 PROTEIN_CONFIG = """\

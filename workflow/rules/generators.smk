@@ -29,7 +29,7 @@ rule train_generator:
         seed=config["seed"],
     shell:
         "seqgen train {wildcards.model} --data {input:q} --out {params.folder} --settings {params.settings} "
-        "--seed {params.seed} --device {params.device} --no-progress 2> {log:q}"
+        "--seed {params.seed} --device {params.device} --no-progress --resume-if-unchanged 2> {log:q}"
 
 
 rule sample:

@@ -27,4 +27,4 @@ rule train_predictor:
         seed=config["seed"],
     shell:
         "seqgen train predictor --data {input:q} --out {params.folder} --settings {params.settings} "
-        "--seed {params.seed} --device {params.device} --no-progress 2> {log:q}"
+        "--seed {params.seed} --device {params.device} --no-progress --resume-if-unchanged 2> {log:q}"
