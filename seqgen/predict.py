@@ -5,11 +5,13 @@ The design engine needs :func:`load_predictor` and :meth:`LoadedPredictor.score`
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from seqgen.alphabets import get_alphabet
 from seqgen.atomic import atomic_path
@@ -74,6 +76,27 @@ class LoadedPredictor:
         out = self.outputs(x)
         std = out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
         return out.mean(1), std
+
+    def score_of_label_mean(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """As :meth:`score`, but the mean is the ensemble mean on the label's scale (as :meth:`predict` gives it)
+        mapped to the model's scale by :meth:`to_model_scale`, differentiable in ``x``.
+
+        Thresholds and targets given on the label's scale then hold for :meth:`predict`'s mean exactly: the
+        members' mean logit (or mean log signal) is not the logit of their mean probability (or the log of
+        their mean signal). Returns ``mean, std``: ``(N,)`` each.
+        """
+        out = self.outputs(x)
+        std = out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
+        log_k = math.log(self.members)
+        if self.task == "classification":  # logit of the mean probability, from log-sigmoids
+            log_p = torch.logsumexp(F.logsigmoid(out), 1) - log_k
+            log_q = torch.logsumexp(F.logsigmoid(-out), 1) - log_k
+            return log_p - log_q, std
+        norm = self.normalization
+        if norm is None or norm.transform != "log":  # linear: the mean maps to the mean
+            return out.mean(1), std
+        t = torch.logsumexp(out * norm.std + norm.mean, 1) - log_k  # log(mean signal + offset)
+        return (t - norm.mean) / norm.std, std
 
     def to_model_scale(self, value: float, what: str = "value") -> float:
         """A value on the label's own scale (as :meth:`predict` gives it) -> the model's scale of :meth:`score`.

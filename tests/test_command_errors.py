@@ -67,6 +67,19 @@ def cases(m, out):
         ("train: data is not an npz", ["train", "vae", "--data", str(m / "sim.tsv"), "--out", out],
          "not a seqgen data file"),
         ("design: zero steps", ["design", "--predictor", p, "--steps", "0", "--out", out], "steps must be positive"),
+        ("design: --target with --direction max", ["design", "--predictor", p, "--direction", "max", "--target", "5",
+                                                   "--out", out], "cannot be combined with --direction max"),
+        ("design: negative learning rate", ["design", "--predictor", p, "--lr", "-1", "--out", out],
+         "--lr must be positive, not -1.0"),
+        ("design: no ELBO samples", ["design", "--predictor", p, "--naturalness-samples", "0", "--out", out],
+         "--naturalness-samples must be positive"),
+        ("design: an empty forbidden k-mer", ["design", "--predictor", p, "--forbid", "", "--out", out],
+         "a forbidden k-mer is empty"),
+        ("design: an entropy floor above the maximum", ["design", "--predictor", p, "--entropy", "5", "--out", out],
+         "at most ln 4 = 1.39"),
+        ("design: a linker holding a forbidden site", ["design", "--predictor", p, "--forbid", "GAATTC", "--linker",
+                                                       "ttgaattcaa", "--out", out],
+         "the linker itself holds a forbidden k-mer"),
         ("design: impossible constraints", ["design", "--predictor", p, "--n", "4", "--steps", "2", "--gc-min", "0.9",
                                             "--forbid", "GG", "--forbid", "CC", "--forbid", "GC", "--forbid", "CG",
                                             "--out", out], "no design satisfies the constraints"),
@@ -203,6 +216,36 @@ def test_design_cli_avoid_below_caps_the_avoided_prediction(models, tmp_path):
     assert abs(capped["score_label_mean"].mean() - level) < 0.25 * (high - low)
     hit = run("target", "--direction", "target", "--target", str(level))
     assert abs(hit["score_label_mean"].mean() - level) < 0.25 * (high - low)
+
+
+def test_design_names_the_options_it_ignores_and_a_target_sets_the_direction(models, tmp_path, capsys):
+    p, out = str(models / "predictor"), tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", p, "--method", "softmax", "--n", "4", "--steps", "3", "--samples", "4",
+                 "--proposals", "3", "--prior-weight", "1", "--out", str(out)]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert [line.split()[1] for line in notes] == ["--samples", "--prior-weight", "--proposals"]
+    assert "(--method softmax without --polish)" in notes[-1]
+    assert main(["design", "--predictor", p, "--method", "anneal", "--n", "4", "--steps", "3", "--proposals", "3",
+                 "--guided", "--out", str(out)]) == 0  # options of the method: no note
+    assert "note:" not in capsys.readouterr().err
+    assert main(["design", "--predictor", p, "--n", "8", "--steps", "40", "--out", str(out)]) == 0
+    high = pd.read_csv(tmp_path / "designs.tsv", sep="\t")["score_label_mean"].mean()
+    target = 0.8 * high
+    assert main(["design", "--predictor", p, "--n", "8", "--steps", "40", "--target", str(target),
+                 "--out", str(out)]) == 0
+    reached = pd.read_csv(tmp_path / "designs.tsv", sep="\t")["score_label_mean"].mean()
+    assert abs(reached - target) < 0.05 * high  # --target alone: reach it (not maximize)
+
+
+def test_design_linker_is_read_in_capitals_and_long_runs_reach_into_it(models, tmp_path, capsys):
+    out = tmp_path / "designs.fasta"
+    fixed = "." * 25 + "GGGGG"
+    assert main(["design", "--predictor", str(models / "predictor"), "--method", "anneal", "--n", "4", "--steps", "3",
+                 "--fixed", fixed, "--linker", "ggggggac", "--out", str(out)]) == 0
+    table = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
+    assert all(probe.endswith("GGGGGGGGGGGAC") for probe in table["probe"])
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["long_runs"] == len(table) and "have a run of more than 6" in capsys.readouterr().err
 
 
 def test_design_warns_of_long_runs_unless_a_homopolymer_limit_is_set(models, tmp_path, capsys):

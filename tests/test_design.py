@@ -90,9 +90,10 @@ def test_forbidden_kmers_are_checked_on_both_strands():
 
 
 def test_constraints_reach_into_the_linker():
-    """A forbidden site or a run across the junction with the linker counts; one inside the linker alone does not."""
-    cons = Constraints.from_options("dna", 8, forbidden=["GAATTC"], max_homopolymer=4, linker="TTCAAAAGAATTC")
-    codes = encode(["ACGTCGAA", "ACGTATTT", "ACGTACGC"], DNA)  # GAA|TTC; TTT|TT; the linker's own GAATTC
+    """A forbidden site or a run across the junction with the linker counts; a linker that breaks a constraint by
+    itself is refused (every probe would break it)."""
+    cons = Constraints.from_options("dna", 8, forbidden=["GAATTC"], max_homopolymer=4, linker="ttcaaaag")
+    codes = encode(["ACGTCGAA", "ACGTATTT", "ACGTACGC"], DNA)  # GAA|TTC; TTT|TT; neither
     checks = cons.check(codes)
     assert checks["forbidden"].tolist() == [False, True, True]
     assert checks["homopolymer"].tolist() == [True, False, True]
@@ -100,6 +101,25 @@ def test_constraints_reach_into_the_linker():
     assert cons.satisfied(repaired).all()
     with pytest.raises(SeqgenError, match="--linker 'GTCTXX'"):
         Constraints.from_options("dna", 8, linker="GTCTXX")
+    with pytest.raises(SeqgenError, match="the linker itself holds a forbidden k-mer"):
+        Constraints.from_options("dna", 8, forbidden=["GAATTC"], linker="TTCAAAAGAATTC")
+    with pytest.raises(SeqgenError, match="the linker itself holds a run longer than 4"):
+        Constraints.from_options("dna", 8, max_homopolymer=4, linker="TTCAAAAAG")
+    with pytest.raises(SeqgenError, match="forbidden k-mer is empty"):
+        Constraints.from_options("dna", 8, forbidden=[""])
+
+
+def test_fixed_letters_per_alphabet_and_edits_at_fixed_positions():
+    protein = Constraints.from_options("protein", 6, fixed="NPx.XA")  # N is asparagine: pinned
+    assert protein.free.tolist() == [False, False, True, True, True, False]
+    dna = Constraints.from_options("dna", 6, fixed="NNAC..")
+    assert dna.free.tolist() == [True, True, False, False, True, True]
+    # a fixed letter that differs from the start is an edit the repair cannot undo: it uses up the budget
+    cons = Constraints.from_options("dna", 8, fixed="TT......", start="ACGTACGT", max_edits=3)
+    repaired = cons.enforce(encode(["TTTTTTTT"], DNA), np.random.default_rng(0))
+    assert cons.edits(repaired).tolist() == [3] and cons.satisfied(repaired).all()
+    with pytest.raises(SeqgenError, match="differ from the starting sequence at 2 positions, more than the 1"):
+        Constraints.from_options("dna", 8, fixed="TT......", start="ACGTACGT", max_edits=1)
 
 
 def test_max_edits_from_a_start_sequence():
@@ -257,6 +277,20 @@ def test_restarts_replace_stalled_chains_and_keep_their_best(method):
     assert restarted.restarts > 0
     assert restarted.utility.mean() > random_mean(PWMScorer()) + 4.0
     assert restarted.utility.max() >= plain.utility.max() - 1.0
+
+
+@pytest.mark.parametrize("method", ["softmax", "latent"])
+def test_relaxed_methods_keep_each_chains_best_over_restarts(method):
+    """softmax and latent keep the argmax of each chain's best relaxed step: a restart does not replace it."""
+    torch.manual_seed(0)
+    net = torch.nn.Linear(8, 4 * 20)
+    decoder = (lambda z: torch.softmax(net(z).reshape(-1, 4, 20), dim=1)) if method == "latent" else None
+    seen = []
+    settings = DesignSettings(method=method, n=8, steps=12, restart=3, seed=0)
+    result = design(ObjectiveSet([Objective("flat", CountingScorer())]), Constraints(DNA, 20), settings, CPU,
+                    decoder=decoder, latent_dim=8, callback=lambda step, calls, codes: seen.append(codes.copy()))
+    assert result.restarts == 8 * 3  # the flat score never improves: every chain restarts after steps 4, 7, 10
+    assert all(np.array_equal(codes, seen[0]) for codes in seen)  # ... and keeps its first (best) argmax
 
 
 def test_entropy_floor_keeps_chains_sampling():

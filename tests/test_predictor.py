@@ -233,6 +233,37 @@ def test_score_is_differentiable_in_relaxed_inputs(simulated, tmp_path):
     assert logits.grad is not None and torch.isfinite(logits.grad).all() and logits.grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize("kind", ["log", "none", "classification"])
+def test_score_of_label_mean_is_predicts_mean_on_the_model_scale(simulated, tmp_path, kind):
+    """Thresholds on the label's scale (--target, --avoid-below) are compared with predict's own mean."""
+    data = simulated
+    if kind == "classification":
+        y = (simulated.label() > np.median(simulated.label())).astype(np.float32)
+        data = SequenceSet(simulated.codes, "dna", simulated.ids, labels=y[:, None], label_names=["bound"])
+    train(data, tmp_path, transform="log" if kind == "log" else "none", steps=20)
+    predictor = load_predictor(tmp_path)
+    codes = simulated.codes[:16]
+    mean, _ = predictor.predict(codes)
+    x = torch.as_tensor(one_hot(codes, 4), dtype=torch.float32)
+    z, std = predictor.score_of_label_mean(x)
+    expected = [predictor.to_model_scale(v) for v in mean]
+    np.testing.assert_allclose(z.numpy(), expected, rtol=1e-4, atol=1e-4)
+    assert torch.equal(std, predictor.score(x)[1])
+    # members that disagree: the mean on the label's scale is not the members' mean on the model's (score's)
+    members = np.array([0.0, 4.0, 2.0])  # SMALL has 3 members
+    predictor.outputs = lambda x: torch.tensor(members[None], dtype=torch.float32)
+    z, _ = predictor.score_of_label_mean(x[:1])
+    if kind == "classification":
+        p = np.mean(1 / (1 + np.exp(-members)))
+        assert float(z) == pytest.approx(np.log(p / (1 - p)), rel=1e-5) and float(z) < 2.0
+    elif kind == "log":
+        norm = predictor.normalization
+        signal = np.mean(np.exp(members * norm.std + norm.mean)) - norm.offset
+        assert float(z) == pytest.approx(predictor.to_model_scale(signal), rel=1e-5) and float(z) > 2.0
+    else:
+        assert float(z) == pytest.approx(2.0)
+
+
 # ------------------------------------------------------------ the command line
 def test_cli_train_then_predict(simulated, tmp_path, capsys):
     simulated.save(tmp_path / "data.npz")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -27,10 +28,11 @@ def add_arguments(p) -> None:
     """Declare the options of ``seqgen design``."""
     p.add_argument("--predictor", help="predictor folder to maximize (or see --direction); optional with "
                                        "--naturalness")
-    p.add_argument("--direction", choices=["max", "min", "target"], default="max")
+    p.add_argument("--direction", choices=["max", "min", "target"],
+                   help="maximize (the default), minimize or reach --target (the default when --target is given)")
     p.add_argument("--target", type=float,
-                   help="target value of the predictor (with --direction target), on the label's scale as `seqgen "
-                        "predict` gives it (a probability for a classifier)")
+                   help="target value of the predictor's mean, on the label's scale as `seqgen predict` gives it (a "
+                        "probability for a classifier)")
     p.add_argument("--avoid", action="append", default=[], metavar="DIR",
                    help="another predictor whose prediction is minimized (e.g. bind A, not B); repeatable")
     p.add_argument("--avoid-weight", type=float, default=1.0)
@@ -81,7 +83,8 @@ def add_arguments(p) -> None:
     p.add_argument("--mutations", type=int, default=1, metavar="K",
                    help="anneal and --polish: letters each mutant changes, at K distinct positions (guided: the K "
                         "positions of best gradient gain, each with its best letter)")
-    p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' or N free (e.g. primers)")
+    p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' free (also N for DNA/RNA, X for "
+                                   "protein; e.g. primers)")
     p.add_argument("--gc-min", type=float)
     p.add_argument("--gc-max", type=float)
     p.add_argument("--forbid", action="append", default=[], metavar="KMER",
@@ -99,20 +102,19 @@ def run(args) -> dict:
     from seqgen.predict import load_predictor
 
     check_writable(args.out)  # fail before the work, not after
+    args.linker = args.linker.upper() if args.linker else None
     reference = SequenceSet.load(args.data) if args.data else None
     device = select_device(args.device)
     if not args.predictor and not args.naturalness:
         raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
-    if args.direction == "target" and args.target is None:
-        raise SeqgenError("--direction target needs --target VALUE")
-    if args.avoid_below is not None and not args.avoid:
-        raise SeqgenError("--avoid-below needs an --avoid predictor to hold below it")
+    _check_options(args)
     generator = _load_generator(args, device)
     objectives, predictors = [], {}
     main = load_predictor(args.predictor, device) if args.predictor else None
     if main is not None:
         target = None if args.target is None else main.to_model_scale(args.target, "--target")
-        objectives.append(Objective("score", main.score, args.direction, 1.0, target, args.conservative))
+        scorer = main.score_of_label_mean if target is not None else main.score  # the target holds for predict's mean
+        objectives.append(Objective("score", scorer, args.direction, 1.0, target, args.conservative))
         predictors["score"] = main
     alphabet, length = (main.alphabet, main.length) if main is not None else (
         get_alphabet(generator[1]["alphabet"]), int(generator[1]["length"]))
@@ -126,13 +128,16 @@ def run(args) -> dict:
                               f"the design is for {alphabet.name} of length {length}")
         direction, level = ("min", None) if args.avoid_below is None else \
             ("below", other.to_model_scale(args.avoid_below, "--avoid-below"))
-        objectives.append(Objective(f"avoid{i + 1}", other.score, direction, args.avoid_weight, level,
-                                    args.conservative))
+        objectives.append(Objective(f"avoid{i + 1}", other.score if level is None else other.score_of_label_mean,
+                                    direction, args.avoid_weight, level, args.conservative))
         predictors[f"avoid{i + 1}"] = other
     if args.naturalness:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",
                                     args.naturalness))
     designed = design_alphabet(alphabet)
+    if args.entropy >= math.log(designed.size):
+        raise SeqgenError(f"--entropy {args.entropy:g} nats: a position of {designed.size} letters has at most "
+                          f"ln {designed.size} = {math.log(designed.size):.2f}")
     if reference is not None and (reference.alphabet.name, reference.length) != (alphabet.name, length):
         raise SeqgenError(f"--data holds {reference.alphabet.name} of length {reference.length}, but the design is "
                           f"for {alphabet.name} of length {length}", args.data)
@@ -159,13 +164,56 @@ def run(args) -> dict:
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
     summary = write_design(args.out, result, table)
     long_runs = None if args.max_homopolymer is not None or not alphabet.is_nucleic else \
-        count_long_runs(result.codes, alphabet, length, args.out)
+        count_long_runs(result.codes, constraints, args.out)
     summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
                    naturalness=args.naturalness, seed=settings.seed, long_runs=long_runs,
                    restarts=result.restarts, stopped_at=result.stopped_at,
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+#: options that only some methods use (the others would ignore them): option -> methods
+GRADIENT = ("softmax", "fast-seqprop", "latent")
+ANNEALING = ("proposals", "guided", "guide_temperature", "combine", "mutations")  # anneal, or a gradient --polish
+METHOD_OPTIONS = {"lr": GRADIENT, "diversity": GRADIENT, "polish": GRADIENT, "samples": ("fast-seqprop",),
+                  "freeze_offset": ("fast-seqprop",), "offset_limit": ("fast-seqprop",),
+                  "entropy": ("fast-seqprop", "softmax"), "prior_weight": ("latent",)}
+
+
+def _check_options(args) -> None:
+    """Refuse contradictory options; name the ones this run ignores (a one-line note each)."""
+    if args.target is not None:
+        if args.direction not in (None, "target"):
+            raise SeqgenError(f"--target reaches a value: it cannot be combined with --direction {args.direction}")
+        args.direction = "target"
+    args.direction = args.direction or "max"
+    if args.direction == "target" and args.target is None:
+        raise SeqgenError("--direction target needs --target VALUE")
+    if args.avoid_below is not None and not args.avoid:
+        raise SeqgenError("--avoid-below needs an --avoid predictor to hold below it")
+    for name in ("lr", "naturalness_samples"):
+        if not getattr(args, name) > 0:
+            raise SeqgenError(f"--{name.replace('_', '-')} must be positive, not {getattr(args, name)}")
+    defaults = vars(_parser_defaults())
+    changed = [k for k in defaults if k != "method" and getattr(args, k, defaults[k]) != defaults[k]]
+    ignored = [k for k in changed if k in METHOD_OPTIONS and args.method not in METHOD_OPTIONS[k]]
+    ignored += [k for k in changed if k in ANNEALING and args.method != "anneal" and not args.polish]
+    ignored += [k for k in ("naturalness_samples",) if k in changed and not args.naturalness]
+    ignored += [k for k in ("avoid_weight",) if k in changed and not args.avoid]
+    ignored += ["generator"] if args.generator and args.method != "latent" and not args.naturalness else []
+    for name in ignored:
+        print(f"note: --{name.replace('_', '-')} does not apply to this design (--method {args.method}"
+              f"{' without --polish' if name in ANNEALING else ''}) and is ignored", file=sys.stderr)
+
+
+def _parser_defaults():
+    """The options' defaults, as ``seqgen design`` declares them."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(["--out", "-"])
 
 
 def design_alphabet(alphabet):
@@ -182,9 +230,11 @@ def _decoder(generator, letters: int):
     return decode
 
 
-def count_long_runs(codes: np.ndarray, alphabet, length: int, out) -> int:
-    """How many ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN``; a one-line warning if any."""
-    long = ~Constraints(alphabet, length, max_homopolymer=LONG_RUN).check(codes)["homopolymer"]
+def count_long_runs(codes: np.ndarray, constraints: Constraints, out) -> int:
+    """How many ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN`` (also one that reaches into
+    the constraints' linker); a one-line warning if any."""
+    long = ~Constraints(constraints.alphabet, constraints.length, max_homopolymer=LONG_RUN,
+                        suffix=constraints.suffix).check(codes)["homopolymer"]
     if long.any():
         print(f"warning: {out}: {int(long.sum())} of {len(codes)} designs have a run of more than {LONG_RUN} of one "
               f"letter, which predictors trained on ordinary sequences often over-rate; consider --max-homopolymer "

@@ -19,7 +19,12 @@ import torch
 from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, kmer_index, reverse_complement
 from seqgen.errors import SeqgenError
 
-FREE_LETTERS = ".N"  #: letters that mark a free position in a --fixed pattern (X too, for proteins)
+
+
+def free_letters(alphabet: Alphabet) -> str:
+    """Letters that mark a free position in a --fixed pattern: '.', and N for DNA/RNA or X for proteins (N is
+    asparagine there, so it pins a letter like any other amino acid)."""
+    return ".N" if alphabet.is_nucleic else ".X"
 
 
 @dataclass
@@ -69,6 +74,9 @@ class Constraints:
             raise SeqgenError(f"max homopolymer must be at least 1, not {self.max_homopolymer}")
         if self.max_edits is not None and self.start is None:
             raise SeqgenError("max edits needs a starting sequence")
+        if self.max_edits is not None and self.max_edits < self._fixed_edits().max(initial=0):
+            raise SeqgenError(f"the fixed letters differ from the starting sequence at {self._fixed_edits().max()} "
+                              f"positions, more than the {self.max_edits} edits allowed")
         self._forbidden_codes = self._expand_forbidden()
 
     # ------------------------------------------------------------ construction
@@ -77,15 +85,15 @@ class Constraints:
                      gc_max: float | None = None, forbidden=(), max_homopolymer: int | None = None,
                      max_edits: int | None = None, start: str | None = None,
                      linker: str | None = None) -> "Constraints":
-        """Build from command-line style options (``fixed`` is a pattern with '.' or 'N' at free positions)."""
+        """Build from command-line style options (``fixed`` is a pattern with :func:`free_letters` at free
+        positions)."""
         alphabet = get_alphabet(alphabet)
         fixed_codes = None
         if fixed:
             if len(fixed) != length:
                 raise SeqgenError(f"--fixed pattern has length {len(fixed)}, but the sequences have length {length}")
-            free_letters = FREE_LETTERS + ("X" if not alphabet.is_nucleic else "")
             fixed_codes = np.full(length, PAD, dtype=np.uint8)
-            pinned = [i for i, c in enumerate(fixed.upper()) if c not in free_letters]
+            pinned = [i for i, c in enumerate(fixed.upper()) if c not in free_letters(alphabet)]
             if pinned:
                 fixed_codes[pinned] = _encode_or_fail("".join(fixed[i] for i in pinned), alphabet, "--fixed")
         gc = None
@@ -96,20 +104,44 @@ class Constraints:
             if len(start) != length:
                 raise SeqgenError(f"--start has length {len(start)}, but the sequences have length {length}")
             start_codes = _encode_or_fail(start, alphabet, "--start")
-        suffix = _encode_or_fail(linker, alphabet, "--linker") if linker else None
-        return cls(alphabet, length, fixed_codes, gc, [k.upper() for k in forbidden], max_homopolymer, max_edits,
+        suffix = _encode_or_fail(linker.upper(), alphabet, "--linker") if linker else None
+        made = cls(alphabet, length, fixed_codes, gc, [k.upper() for k in forbidden], max_homopolymer, max_edits,
                    start_codes, suffix)
+        made.check_suffix()
+        return made
 
     def _expand_forbidden(self) -> dict[int, np.ndarray]:
         """Forbidden k-mers as integer hashes, grouped by k (both strands for nucleic acids)."""
         groups: dict[int, set] = {}
         for kmer in self.forbidden:
+            if not kmer:
+                raise SeqgenError("a forbidden k-mer is empty")
             codes = _encode_or_fail(kmer, self.alphabet, "forbidden k-mer")[None]
             variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.double_stranded
                                   else [])
             for v in variants:
                 groups.setdefault(len(kmer), set()).add(int(kmer_index(v, len(kmer), self.alphabet.size)[0, 0]))
         return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}
+
+    def check_suffix(self) -> None:
+        """Refuse a suffix (linker) that breaks a constraint by itself: no design could repair that."""
+        if self.suffix is None:
+            return
+        alone = Constraints(self.alphabet, len(self.suffix), forbidden=self.forbidden,
+                            max_homopolymer=self.max_homopolymer)
+        broken = [name for name, ok in alone.check(self.suffix[None]).items() if not ok[0]]
+        if broken:
+            what = {"forbidden": "a forbidden k-mer", "homopolymer": f"a run longer than {self.max_homopolymer}"}
+            raise SeqgenError(f"the linker itself holds {' and '.join(what[b] for b in broken)}, so every probe "
+                              f"would")
+
+    def _fixed_edits(self) -> np.ndarray:
+        """``(N,)`` or ``(1,)``: fixed positions whose letter differs from the start (edits no repair can undo)."""
+        if self.start is None:
+            return np.zeros(1, dtype=int)
+        start = np.atleast_2d(self.start)
+        pinned = ~self.free
+        return (start[:, pinned] != self.fixed[pinned]).sum(1)
 
     @property
     def free(self) -> np.ndarray:
@@ -216,7 +248,7 @@ class Constraints:
         """Revert random edits beyond the allowed number back to the start letters."""
         start = np.broadcast_to(self.start, codes.shape)
         edited = (codes != start) & self.free
-        excess = edited.sum(1) - self.max_edits
+        excess = (codes != start).sum(1) - self.max_edits  # edits at fixed positions count, but cannot be undone
         keys = np.where(edited, rng.random(codes.shape), np.inf)
         rank = keys.argsort(1).argsort(1)  # rank among edited positions (random order)
         revert = edited & (rank < np.maximum(excess, 0)[:, None])

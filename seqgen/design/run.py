@@ -2,10 +2,12 @@
 
 Methods
 -------
-``softmax``       free logits, softmax relaxation, Adam; the result is the final argmax.
+``softmax``       free logits, softmax relaxation, Adam; the result of each chain is its argmax at the step of
+                  its best relaxed utility.
 ``fast-seqprop``  instance-normalized logits, sampled one-hot forward, straight-through gradient, Adam;
                   the result of each chain is the best sampled sequence seen (its score is known for free).
-``latent``        Adam on a generator's latent codes (with an optional N(0, I) prior penalty); final argmax.
+``latent``        Adam on a generator's latent codes (with an optional N(0, I) prior penalty); the argmax at the
+                  step of each chain's best relaxed utility.
 ``anneal``        simulated annealing on discrete sequences: each step scores ``proposals`` single-letter
                   mutants per chain and accepts the best by the Metropolis rule. The mutants are drawn at
                   random (the gradient-free baseline), or, with ``guided``, ranked by the predictor's gradient
@@ -181,6 +183,8 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
     callback : callable, optional
         ``callback(step, calls, codes)`` with the current result codes ``(N, L)`` (numpy), every step.
     """
+    if constraints.free.sum() == 0:
+        raise SeqgenError("every position is fixed: nothing to design")
     torch.manual_seed(settings.seed)
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
@@ -334,9 +338,11 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
                 improved = u_best > best_util
                 best_util = np.where(improved, u_best, best_util)
                 best_codes[improved] = cand.cpu().numpy()[improved]
-            else:
-                best_codes = param.discrete().cpu().numpy()
-                best_util = u.mean(0).cpu().numpy()  # the relaxed input's utility: a proxy for the argmax
+            else:  # keep each chain's argmax at its best relaxed utility (a proxy for the argmax's own)
+                u_now = u.mean(0).cpu().numpy()
+                improved = u_now > best_util
+                best_util = np.where(improved, u_now, best_util)
+                best_codes[improved] = param.discrete().cpu().numpy()[improved]
             ent = _entropy(probs).mean()
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
                            "best_score": float(u.max()), "mean_score": float(u.mean()), "entropy": float(ent)})
@@ -345,16 +351,22 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
         stuck = tracker.update(best_util, step)
         if tracker.stopped_at is not None:
             break
-        if stuck.any() and settings.method != "latent":
-            _restart(param, optimizer, torch.as_tensor(stuck, device=device),
-                     _init_logits(settings, constraints, device, generator, int(stuck.sum())))
+        if stuck.any():
+            rows, k = torch.as_tensor(stuck, device=device), int(stuck.sum())
+            fresh = torch.randn(k, latent_dim, generator=generator, device=device) if settings.method == "latent" \
+                else _init_logits(settings, constraints, device, generator, k)
+            _restart(param, optimizer, rows, fresh)
     return best_codes, trajectory
 
 
-def _restart(param, optimizer, rows: torch.Tensor, logits: torch.Tensor) -> None:
-    """Give the chains ``rows`` fresh logits (and, for Fast SeqProp, scale 1 and offset 0); forget their Adam state."""
+def _restart(param, optimizer, rows: torch.Tensor, fresh: torch.Tensor) -> None:
+    """Give the chains ``rows`` fresh logits (Fast SeqProp: also scale 1 and offset 0) or latent codes; forget
+    their Adam state."""
     with torch.no_grad():
-        param.logits[rows] = logits
+        if isinstance(param, LatentParam):
+            param.z[rows] = fresh
+        else:
+            param.logits[rows] = fresh
         if isinstance(param, FastSeqProp):
             param.scale[rows] = 1.0
             param.offset[rows] = 0.0
@@ -395,8 +407,6 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         codes[:] = init
         codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
     free_positions = np.flatnonzero(constraints.free)
-    if not len(free_positions):
-        raise SeqgenError("every position is fixed: nothing to design")
     if settings.mutations > len(free_positions):
         raise SeqgenError(f"mutations ({settings.mutations}) is more than the {len(free_positions)} free positions")
 

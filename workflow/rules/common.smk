@@ -18,7 +18,7 @@ def cli_options(mapping):
         for item in value if isinstance(value, list) else [value]:
             if item is True:
                 words.append(flag)
-            elif item not in (False, None):
+            elif item is not False and item is not None:  # 0 is a value (target: 0, max_edits: 0)
                 words += [flag, shlex.quote(str(item))]
     return " ".join(words)
 
