@@ -16,6 +16,8 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
+if isinstance(config.get("gpu"), str):  # --config gpu=true arrives as the string 'true'
+    config["gpu"] = {"true": True, "false": False}.get(config["gpu"].lower(), config["gpu"])
 validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 
 DATASETS = list(config["datasets"])

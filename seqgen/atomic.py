@@ -29,6 +29,20 @@ def check_writable(path) -> Path:
     return path
 
 
+def check_folder(path) -> Path:
+    """Return the output folder ``path`` as a Path after making it (if missing) and checking it is writable."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SeqgenError("cannot write output: it is a file, not a folder", path) from None
+    except OSError as exc:
+        raise SeqgenError(f"cannot write output: cannot make the folder ({exc.strerror})", path) from None
+    if not os.access(path, os.W_OK):
+        raise SeqgenError("cannot write output: the folder is not writable", path)
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path to write; rename it to ``path`` on success.

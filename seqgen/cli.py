@@ -114,6 +114,7 @@ def _run_train(args) -> None:
 
     import yaml
 
+    from seqgen.atomic import check_folder
     from seqgen.data import SequenceSet
     from seqgen.device import select_device
     from seqgen.tasks import build_task, load_config_file, merge_config, recipe
@@ -142,6 +143,7 @@ def _run_train(args) -> None:
         user["progress"] = False
     config, settings = merge_config(args.kind, user, source=args.config or "settings")
     data = SequenceSet.load(args.data)
+    check_folder(args.out)
     device = select_device(args.device)
     from seqgen.device import free_memory
 
@@ -216,6 +218,7 @@ def _run_motifs(args) -> None:
     import numpy as np
 
     from seqgen import motifs as m
+    from seqgen.atomic import check_folder
 
     if args.max_sequences is not None and args.max_sequences < 2:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
@@ -223,6 +226,7 @@ def _run_motifs(args) -> None:
         raise SeqgenError("--top and --k must be at least 1")
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
+    check_folder(args.out)  # before the search, not after
     if args.background:
         bg = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column).codes
         fg, how = data.codes, args.background
@@ -481,7 +485,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    debug = "--debug" in argv  # before or after the command
+    args = parser.parse_args([a for a in argv if a != "--debug"])
+    args.debug = debug
     try:
         COMMANDS[args.command][1](args)
     except SeqgenError as exc:

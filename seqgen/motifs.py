@@ -377,11 +377,9 @@ def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):
 
 @functools.lru_cache(maxsize=8)
 def _jaspar(release: str, collection: str | None, tax_group: str | None) -> tuple:
-    from pyjaspar import jaspardb
+    from seqgen.simulate import open_jaspar
 
-    db = jaspardb(release=release)
-    if not hasattr(db, "conn"):
-        raise SeqgenError(f"unknown JASPAR release {release!r}; pyjaspar offers {', '.join(db.get_releases())}")
+    db = open_jaspar(release)
     kwargs = {"collection": collection}
     if tax_group:
         kwargs["tax_group"] = [tax_group]

@@ -55,7 +55,10 @@ class LoadedPredictor:
         self.payload = payload
 
     def outputs(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, A, L)`` float -> ``(N, K)`` member outputs (standardized label, or logit), differentiable in x."""
+        """``(N, A, L)`` float -> ``(N, K)`` member outputs (standardized label, or logit), differentiable in x
+        (a numpy array, e.g. from :func:`seqgen.data.one_hot`, is taken too)."""
+        if not torch.is_tensor(x):
+            x = torch.as_tensor(x, dtype=torch.float32)
         return self.model(x.to(self.device))
 
     def score(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -167,7 +167,13 @@ class Results:
     def subdirs(self, rel: str) -> list[str]:
         p = self.root / rel
         found = sorted(d.name for d in p.iterdir() if d.is_dir()) if p.is_dir() else []
-        return [d for d in found if d in self.only[rel]] if rel in self.only else found
+        if rel not in self.only:
+            return found
+        missing = [d for d in self.only[rel] if d not in found]  # asked for, e.g. a misspelled --methods name
+        for d in missing:
+            note = f"no {rel}/{d}/ (asked for by --{'methods' if rel == 'design' else 'generators'})"
+            self.notes += [note] if note not in self.notes else []
+        return [d for d in found if d in self.only[rel]]
 
 
 # ---------------------------------------------------------------- sections
@@ -364,7 +370,7 @@ def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, d
                    if (ev := res.json(f"generator/{g}/evaluation.json", f"{g} evaluation")) is not None}
     if evaluations:
         rows = {g: generator_row(ev) for g, ev in evaluations.items()}
-        numbers.update({g: {"classifier AUROC": r.get("classifier AUROC"), "6-mer JS ratio": r.get("JS ratio k=6")}
+        numbers.update({g: {"classifier AUROC": r.get("classifier AUROC"), **longest_kmer_ratio(r)}
                         for g, r in rows.items()})
         parts.append("<h3>Generators: samples against the training data</h3><p class='sub'>k-mer spectrum "
                      "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
@@ -374,6 +380,12 @@ def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, d
     if not parts:
         return note("No trained models yet: run `seqgen train`."), numbers
     return "".join(parts), numbers
+
+
+def longest_kmer_ratio(row: dict) -> dict:
+    """``{'K-mer JS ratio': value}`` for the longest k of a :func:`generator_row` (6 for DNA, 5 for protein)."""
+    ks = [int(key.split("=")[1]) for key in row if key.startswith("JS ratio k=")]
+    return {f"{max(ks)}-mer JS ratio": row[f"JS ratio k={max(ks)}"]} if ks else {}
 
 
 def generator_row(ev: dict) -> dict:

@@ -25,6 +25,21 @@ from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
 
 
+def open_jaspar(release: str | None = None):
+    """pyjaspar's offline JASPAR database of ``release`` (default: its newest); an unknown release is a one-line
+    error listing the ones pyjaspar ships."""
+    import contextlib
+    import io
+
+    from pyjaspar import jaspardb
+
+    with contextlib.redirect_stdout(io.StringIO()):  # pyjaspar prints its releases for an unknown one
+        db = jaspardb(release=release) if release else jaspardb()
+    if not hasattr(db, "conn"):
+        raise SeqgenError(f"unknown JASPAR release {release!r}; pyjaspar offers {', '.join(db.get_releases())}")
+    return db
+
+
 def jaspar_motif(matrix_id: str, release: str | None = None):
     """Fetch a motif from the offline JASPAR database shipped with ``pyjaspar``.
 
@@ -36,9 +51,7 @@ def jaspar_motif(matrix_id: str, release: str | None = None):
     """
     import warnings
 
-    from pyjaspar import jaspardb
-
-    db = jaspardb(release=release) if release else jaspardb()
+    db = open_jaspar(release)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyjaspar warns before returning None for an unknown id
         motif = db.fetch_motif_by_id(matrix_id)

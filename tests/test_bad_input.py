@@ -79,6 +79,8 @@ def test_debug_shows_the_traceback(tmp_path):
     (tmp_path / "x.fa").write_text("")
     with pytest.raises(Exception, match="file is empty"):
         main(["--debug", "encode", str(tmp_path / "x.fa"), "--out", str(tmp_path / "o.npz")])
+    with pytest.raises(Exception, match="file is empty"):  # after the command too
+        main(["encode", str(tmp_path / "x.fa"), "--out", str(tmp_path / "o.npz"), "--debug"])
 
 
 def test_file_larger_than_memory_is_refused_before_reading(tmp_path, capsys, monkeypatch):

@@ -231,6 +231,17 @@ def test_score_is_differentiable_in_relaxed_inputs(simulated, tmp_path):
     assert mean.shape == std.shape == (4,) and (std > 0).all()
     (mean - 0.5 * std).sum().backward()
     assert logits.grad is not None and torch.isfinite(logits.grad).all() and logits.grad.abs().sum() > 0
+    codes = simulated.codes[:3]  # numpy one-hot, as seqgen.data.one_hot gives it for numpy codes
+    np.testing.assert_allclose(predictor.score(one_hot(codes, 4))[0].numpy(),
+                               predictor.score(torch.as_tensor(one_hot(codes, 4)))[0].numpy())
+
+
+def test_a_label_of_one_value_is_refused():
+    codes = np.random.default_rng(0).integers(0, 4, (40, 12)).astype(np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(40)], labels=np.ones((40, 1)), label_names=["Bound"])
+    config, _ = merge_config("predictor", SMALL)
+    with pytest.raises(SeqgenError, match="the label has one value only \\(1 for every sequence\\)"):
+        recipe("predictor").make_task(config, data, CPU)
 
 
 @pytest.mark.parametrize("kind", ["log", "none", "classification"])

@@ -189,6 +189,13 @@ def test_designs_beyond_the_training_labels_are_flagged():
     assert extrapolation_note(designs, "utility", label_max=2.6e4) == ""  # no label scale, nothing to compare
 
 
+def test_the_summary_gives_the_longest_kmer_ratio_measured():
+    from seqgen.report import longest_kmer_ratio
+
+    assert longest_kmer_ratio({"JS ratio k=1": 1.0, "JS ratio k=5": 2.5, "copies": 0}) == {"5-mer JS ratio": 2.5}
+    assert longest_kmer_ratio({"copies": 0}) == {}
+
+
 def test_report_reads_only_the_methods_asked(tmp_path):
     for method in ("softmax", "anneal"):
         (tmp_path / "design" / method).mkdir(parents=True)
@@ -196,8 +203,12 @@ def test_report_reads_only_the_methods_asked(tmp_path):
             tmp_path / "design" / method / "designs.tsv", sep="\t", index=False)
     page, _ = build_report(tmp_path)
     assert "<h3>softmax</h3>" in page and "<h3>anneal</h3>" in page
-    page, _ = build_report(tmp_path, methods=["anneal"], generators=["vae"])  # softmax/ is left from an older run
+    page, notes = build_report(tmp_path, methods=["anneal"], generators=[])  # softmax/ is left from an older run
     assert "<h3>anneal</h3>" in page and "softmax" not in page
+    assert not any("asked for" in n for n in notes)
+    page, notes = build_report(tmp_path, methods=["anneal", "bogus"], generators=["vea"])  # misspelled names
+    assert [n for n in notes if "asked for" in n] == ["no design/bogus/ (asked for by --methods)",
+                                                       "no generator/vea/ (asked for by --generators)"]
 
 
 def test_data_without_labels_expects_no_predictor(tmp_path):

@@ -76,6 +76,10 @@ def test_invalid_config_names_the_key(tmp_path):
     method = TEST_CONFIG.read_text().replace("design:\n", "design:\n  fast_seqprop: {polish: 5}\n")
     result = snakemake(make_workdir(tmp_path / "d", method), "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "'fast_seqprop' was unexpected" in result.stdout + result.stderr
+    model = TEST_CONFIG.read_text().replace("predictor: {steps: 80,", "predictor: {stepz: 80,")
+    result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0  # at once, not when train_predictor runs after the generators
+    assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
 
 
 def test_the_schema_knows_every_design_option():
@@ -92,6 +96,15 @@ def test_the_schema_knows_every_design_option():
         "help", "predictor", "generator", "method", "data", "out", "linker", "seed", "device"}
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     assert set(schema["$defs"]["design_method"]["properties"]) == options
+
+
+def test_gpu_jobs_ask_for_a_gpu_on_their_partition_only_with_gpu_true(tmp_path):
+    workdir = make_workdir(tmp_path, TEST_CONFIG.read_text())
+    target = "results/tiny/predictor/model.pt"
+    out = snakemake(workdir, "-n", "--cores", "1", target, "--config", "gpu=true", "gpu_partition=gpu").stdout
+    assert "gpu=1, slurm_partition=gpu" in out  # --config gives the string 'true': read as the boolean
+    out = snakemake(workdir, "-n", "--cores", "1", target, "--config", "gpu=false").stdout
+    assert "gpu=1" not in out and "slurm_partition" not in out
 
 
 def test_design_options_of_value_zero_reach_the_command(tmp_path):

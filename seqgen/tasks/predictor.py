@@ -151,6 +151,9 @@ def regression_loss(out: torch.Tensor, y: torch.Tensor, kind: str, delta: float 
 
 
 def _task_type(config: dict, y: np.ndarray) -> str:
+    if len(np.unique(y)) < 2:
+        raise SeqgenError(f"the label has one value only ({y[0]:g} for every sequence): there is nothing to learn "
+                          f"(a classifier needs sequences of both classes, 0 and 1)")
     binary = bool(np.isin(y, (0.0, 1.0)).all())
     kind = config["task"]
     if kind == "auto":

@@ -24,7 +24,10 @@ def cli_options(mapping):
 
 
 def gpu_resources():
-    return {"gpu": 1} if config["gpu"] else {}
+    """Resources of the rules that use a GPU when `gpu: true` (training, design, mutant scoring)."""
+    if not config["gpu"]:
+        return {}
+    return {"gpu": 1, **({"slurm_partition": config["gpu_partition"]} if config["gpu_partition"] else {})}
 
 
 def device():
@@ -97,6 +100,21 @@ def check_datasets():
             raise ValueError(
                 f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
             )
+        check_model_settings(name, ds)
+
+
+def check_model_settings(name, ds):
+    """Stop before any job when a model block holds an unknown or mistyped setting (not after other training)."""
+    try:
+        from seqgen.tasks import merge_config
+        from seqgen.errors import SeqgenError
+    except ImportError:  # seqgen only inside the rules' environment: each training job checks its own
+        return
+    for kind in GENERATORS + (["predictor"] if labelled(ds) else []):
+        try:
+            merge_config(kind, {**config[kind], **ds.get(kind, {})}, source=f"config {kind}")
+        except SeqgenError as exc:
+            raise ValueError(f"data set {name!r}: {exc}") from None
 
 
 def model_settings(wildcards, kind):
