@@ -58,7 +58,7 @@ def member_outputs(predictor, codes: np.ndarray) -> np.ndarray:
     with torch.no_grad():
         for start in range(0, len(codes), 8192):
             outs.append(predictor.outputs(one_hot(x[start:start + 8192], 4)).float())
-    z = torch.cat(outs).double().numpy()
+    z = torch.cat(outs).double().cpu().numpy()
     norm = predictor.normalization
     return z * norm.std + norm.mean
 

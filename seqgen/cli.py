@@ -116,7 +116,7 @@ def _run_train(args) -> None:
 
     from seqgen.atomic import check_folder
     from seqgen.data import SequenceSet
-    from seqgen.device import select_device
+    from seqgen.device import distributed_device, select_device
     from seqgen.tasks import build_task, load_config_file, merge_config, recipe
     from seqgen.training import Trainer
 
@@ -144,7 +144,7 @@ def _run_train(args) -> None:
     config, settings = merge_config(args.kind, user, source=args.config or "settings")
     data = SequenceSet.load(args.data)
     check_folder(args.out)
-    device = select_device(args.device)
+    device = distributed_device(select_device(args.device))  # under torchrun: this rank's GPU, before the data
     from seqgen.device import free_memory
 
     free = free_memory(device)

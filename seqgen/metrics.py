@@ -151,7 +151,7 @@ def classifier_auroc(real: np.ndarray, generated: np.ndarray, alphabet_size: int
     train = torch.arange(2 * half)
     test = torch.arange(2 * half, 2 * n)
     torch_gen = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng():
+    with torch.random.fork_rng(devices=[]):  # CPU only: starts no CUDA context
         torch.manual_seed(seed)
         model = _Classifier(alphabet_size)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)

@@ -39,7 +39,7 @@ from torch import nn
 from seqgen import __version__
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_checkpoint, save_checkpoint
-from seqgen.device import DeviceData, adam, autocast
+from seqgen.device import DeviceData, adam, autocast, distributed_device
 from seqgen.errors import SeqgenError
 
 
@@ -214,17 +214,18 @@ class TrainResult:
 
 
 def _rng_state(generator: torch.Generator) -> dict:
-    state = {"generator": generator.get_state(), "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
+    """The random state of one process: its batch generator (on the training device) and torch's global ones."""
+    state = {"device": generator.device.type, "generator": generator.get_state(), "torch": torch.get_rng_state()}
+    if generator.device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(generator.device)
     return state
 
 
 def _set_rng_state(generator: torch.Generator, state: dict) -> None:
     generator.set_state(state["generator"])
     torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+    if "cuda" in state and generator.device.type == "cuda":
+        torch.cuda.set_rng_state(state["cuda"], generator.device)
 
 
 def _read_metrics(path: Path, until_step: int) -> list[dict]:
@@ -268,12 +269,14 @@ class Trainer:
                 "length": self.length, "state_dict": states, **self.model_extra}
 
     def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False) -> None:
-        """Write ``checkpoint.pt`` and ``metrics.csv``; ``finished``: the run's last checkpoint."""
+        """Write ``checkpoint.pt`` and ``metrics.csv`` (rank 0; every rank calls it); ``finished``: the run's
+        last checkpoint."""
+        rng = self._rng_states(ctx)
         if self.rank != 0:
             return
         payload = self._payload()
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
-                       rng=_rng_state(ctx.generator), settings=asdict(self.settings),
+                       rng=rng, settings=asdict(self.settings),
                        best=best, ema=self.average.state_dict() if self.average else None, metrics=self.rows,
                        finished=finished, seqgen_version=__version__)
         save_checkpoint(self.out / "checkpoint.pt", payload)
@@ -285,6 +288,18 @@ class Trainer:
             return
         states = best["state_dict"] if best else self.average.state_dict() if self.average else None
         save_checkpoint(self.out / "model.pt", self._payload(states))
+
+    def _rng_states(self, ctx: Context) -> dict:
+        """This process's random state; under ``torchrun`` every rank's (``{"ranks": [...]}``), so that each
+        resumes its own batch order."""
+        state = _rng_state(ctx.generator)
+        if self.world_size == 1:
+            return state
+        import torch.distributed as dist
+
+        states = [None] * self.world_size
+        dist.all_gather_object(states, state)
+        return {"ranks": states}
 
     def _resume_problem(self, payload: dict) -> str | None:
         """Why this run cannot continue the checkpoint ``payload`` (None: it can)."""
@@ -303,6 +318,13 @@ class Trainer:
             return f"the training settings differ from the checkpoint's: {', '.join(changed)}"
         if saved.get("steps", now["steps"]) != now["steps"] and now["lr_schedule"] != "constant":
             return f"'steps' differs from the checkpoint's, and lr_schedule {now['lr_schedule']!r} depends on it"
+        rng = payload["rng"]
+        ranks = len(rng["ranks"]) if "ranks" in rng else 1
+        if ranks != self.world_size:
+            return f"it was written by {ranks} processes, this run has {self.world_size}"
+        written_on = (rng["ranks"][0] if "ranks" in rng else rng).get("device", "cpu")
+        if written_on != self.device_type:
+            return f"it was written on {written_on}, this run is on {self.device_type} (their random states differ)"
         step = int(payload["step"])
         if step > now["steps"]:
             return f"the checkpoint is at step {step}, past steps = {now['steps']} (give at least its steps, or " \
@@ -332,7 +354,8 @@ class Trainer:
             module.load_state_dict(payload["state_dict"][name])
         for name, opt in self.task.optimizers().items():
             opt.load_state_dict(payload["optimizers"][name])
-        _set_rng_state(ctx.generator, payload["rng"])
+        rng = payload["rng"]
+        _set_rng_state(ctx.generator, rng["ranks"][self.rank] if "ranks" in rng else rng)
         if self.average:
             if payload.get("ema") is None:
                 raise SeqgenError("cannot resume with 'ema': the checkpoint has no weight average",
@@ -350,6 +373,7 @@ class Trainer:
         s = self.settings
         if self.world_size > 1:
             device = self._init_distributed(device)
+        self.device_type = device.type
         self.out.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(s.seed + self.rank)
         generator = torch.Generator(device=device)
@@ -369,7 +393,7 @@ class Trainer:
 
         s = self.settings
         t0 = time.perf_counter()
-        deadline = t0 + 60 * s.max_time if s.max_time else math.inf
+        used = 0.0  # the fraction of max_time spent so far, the same on every rank
         bad_evals, stopped, step = 0, "done", start
         last = {}
         seqs = 0
@@ -381,7 +405,7 @@ class Trainer:
             g.setdefault("initial_lr", g["lr"])  # kept in the optimizer's state, so a resumed run decays the same
         for step in range(start + 1, s.steps + 1):
             if s.lr_schedule != "constant":
-                progress = max((step - 1) / s.steps, (time.perf_counter() - t0) / (deadline - t0))
+                progress = max((step - 1) / s.steps, used)
                 for g in groups:
                     g["lr"] = g["initial_lr"] * lr_factor(s.lr_schedule, progress)
             metrics = self.task.train_step(step, ctx)
@@ -390,7 +414,9 @@ class Trainer:
             seqs += self.task.sequences_per_step(s)
             bar.update(1)
             log_now = step % s.log_every == 0 or step == s.steps
-            out_of_time = time.perf_counter() > deadline
+            if s.max_time:
+                used = self._on_rank_0(time.perf_counter() - t0, ctx.device) / (60 * s.max_time)
+            out_of_time = used > 1
             if log_now or step % s.checkpoint_every == 0 or out_of_time:
                 last = self._check(metrics, step)
                 now = time.perf_counter()
@@ -424,6 +450,17 @@ class Trainer:
         return TrainResult(step, stopped, time.perf_counter() - t0, last,
                            None if best is None else best["score"])
 
+    def _on_rank_0(self, value: float, device: torch.device) -> float:
+        """``value`` as rank 0 has it (under ``torchrun``; one small broadcast), so that every rank takes the same
+        decisions from its clock: all stop at the same step, and decay their learning rate alike."""
+        if self.world_size == 1:
+            return value
+        import torch.distributed as dist
+
+        shared = torch.tensor([value], dtype=torch.float64, device=device)
+        dist.broadcast(shared, 0)
+        return float(shared)
+
     def _check(self, metrics: dict, step: int) -> dict[str, float]:
         """Sync the step's metrics to floats; stop on NaN/inf (the last good checkpoint stays on disk)."""
         values = {k: float(v) for k, v in metrics.items()}
@@ -438,10 +475,7 @@ class Trainer:
     def _init_distributed(self, device: torch.device) -> torch.device:
         import torch.distributed as dist
 
-        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        if device.type == "cuda":
-            device = torch.device("cuda", local_rank)
-            torch.cuda.set_device(device)
+        device = distributed_device(device)  # the caller should already have put the data there
         if not dist.is_initialized():
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
         return device

@@ -134,6 +134,48 @@ def test_restart_if_changed_continues_the_same_run_and_restarts_another(tmp_path
     assert result.steps == 40 and torch.equal(fresh.model.weight, again.model.weight)
 
 
+def test_resume_refuses_a_checkpoint_of_another_device_or_process_count(tmp_path, capsys):
+    """A CUDA generator's state does not load into a CPU one (nor one rank's into several): refused, or with
+    restart_if_changed trained from scratch, never a crash."""
+    from seqgen.checkpoint import save_checkpoint
+
+    with pytest.raises(TrainingDiverged):
+        run(tmp_path, 40, poison_at=23)  # interrupted at its step-20 checkpoint
+    payload = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert payload["rng"]["device"] == "cpu"
+    for rng, problem in (({**payload["rng"], "device": "cuda"}, "written on cuda, this run is on cpu"),
+                         ({"ranks": [payload["rng"]] * 2}, "written by 2 processes, this run has 1")):
+        save_checkpoint(tmp_path / "checkpoint.pt", {**payload, "rng": rng})
+        with pytest.raises(SeqgenError, match=problem):
+            run(tmp_path, 40, resume=True)
+        _, result = run(tmp_path, 40, resume=True, restart_if_changed=True)
+        assert result.steps == 40 and problem in capsys.readouterr().err
+        save_checkpoint(tmp_path / "checkpoint.pt", payload)
+
+
+@pytest.mark.slow
+def test_torchrun_ranks_keep_their_own_batches_over_a_resume(tmp_path):
+    """Two processes (gloo on the CPU): the checkpoint holds each rank's random state, and a resumed run (with a
+    time limit, decided on rank 0 for all) continues with them."""
+    import subprocess
+    import sys
+
+    from seqgen.cli import main
+
+    assert main(["simulate", "--n", "200", "--length", "20", "--out", str(tmp_path / "s.tsv")]) == 0
+    assert main(["encode", str(tmp_path / "s.tsv"), "--out", str(tmp_path / "d.npz")]) == 0
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
+    for steps, extra in (("10", []), ("20", ["--resume", "--max-time", "5"])):
+        subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "seqgen.cli",
+                        "train", "vae", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), "--steps",
+                        steps, "--checkpoint-every", "5", "--no-progress", "--device", "cpu", "--set", "channels=8",
+                        "--set", "blocks=1", *extra], check=True, env=env, capture_output=True)
+    payload = load_checkpoint(tmp_path / "m" / "checkpoint.pt")
+    ranks = payload["rng"]["ranks"]
+    assert payload["step"] == 20 and len(ranks) == 2
+    assert not torch.equal(ranks[0]["generator"], ranks[1]["generator"])
+
+
 def test_same_seed_same_weights_other_seed_differs(tmp_path):
     a, _ = run(tmp_path / "a", 15)
     b, _ = run(tmp_path / "b", 15)

@@ -11,7 +11,6 @@ their initialization and their data order.
 """
 from __future__ import annotations
 
-import contextlib
 import sys
 
 import numpy as np
@@ -109,15 +108,15 @@ class PredictorTask(Task):
         return {"loss": loss.detach()}
 
     @torch.no_grad()
-    def outputs(self, data: DeviceData, ctx: Context | None = None) -> torch.Tensor:
-        """``(N, K)`` member outputs on every sequence of ``data`` (eval mode)."""
+    def outputs(self, data: DeviceData) -> torch.Tensor:
+        """``(N, K)`` member outputs on every sequence of ``data`` (eval mode; fp32, not autocast: early stopping
+        compares these and model.pt keeps the best)."""
         self.model.eval()
         try:
             parts = []
             for start in range(0, len(data), EVAL_CHUNK):
                 index = torch.arange(start, min(start + EVAL_CHUNK, len(data)), device=data.device)
-                with ctx.autocast() if ctx else contextlib.nullcontext():
-                    parts.append(self.model(data.one_hot(index)).float())
+                parts.append(self.model(data.one_hot(index)).float())
             return torch.cat(parts)
         finally:
             self.model.train()
@@ -125,7 +124,7 @@ class PredictorTask(Task):
     def evaluate(self, ctx: Context) -> dict[str, float] | None:
         if self.val is None:
             return None
-        out, y = self.outputs(self.val, ctx), self.val.labels[:, 0]
+        out, y = self.outputs(self.val), self.val.labels[:, 0]
         if self.classification:
             p = torch.sigmoid(out).mean(1).clamp(1e-6, 1 - 1e-6)
             loss = float(torch.nn.functional.binary_cross_entropy(p, y))
