@@ -29,9 +29,19 @@ def check_writable(path) -> Path:
     return path
 
 
-def check_folder(path) -> Path:
-    """Return the output folder ``path`` as a Path after making it (if missing) and checking it is writable."""
+def check_folder(path, make: bool = True) -> Path:
+    """Return the output folder ``path`` as a Path after making it (if missing; with ``make=False`` only checking
+    that it could be made) and checking it is writable."""
     path = Path(path)
+    if not make:
+        if path.exists() and not path.is_dir():
+            raise SeqgenError("cannot write output: it is a file, not a folder", path)
+        ancestor = next(p for p in (path, *path.parents) if p.exists() or p == Path(p.anchor or "."))
+        if not ancestor.is_dir():
+            raise SeqgenError("cannot write output: cannot make the folder (Not a directory)", path)
+        if not os.access(ancestor, os.W_OK):
+            raise SeqgenError("cannot write output: the folder is not writable", path)
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
