@@ -199,7 +199,9 @@ def _add_motifs(sub) -> None:
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--label", help="score column ranking the input (default: the first)")
-    p.add_argument("--top", type=int, default=500, help="number of top-scoring sequences used as foreground")
+    p.add_argument("--top", type=int, default=500,
+                   help="number of top-scoring sequences used as foreground (a 0/1 label: at most this many of the "
+                        "1s, a random subset seeded by --seed, against the 0s)")
     p.add_argument("--max-sequences", type=int, metavar="N",
                    help="input without scores or --background: search at most N of its sequences (a random subset, "
                         "seeded by --seed) against their shuffles (default: all)")
@@ -227,18 +229,23 @@ def _run_motifs(args) -> None:
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     check_folder(args.out)  # before the search, not after
+    top = None  # --top is used by a ranked input only
     if args.background:
         bg = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column).codes
         fg, how = data.codes, args.background
         fg_ids = data.ids
     elif data.label_names:
-        score, name = data.label(args.label), args.label or data.label_names[0]
-        order = np.argsort(-score, kind="stable")
-        top, how = args.top, f"the rest of the input, ranked by {name}"
-        if set(np.unique(score)) <= {0.0, 1.0}:  # a class label: the positives (at most --top) against the negatives
-            top, how = min(top, int((score == 1).sum())), f"the sequences of {name} 0"
-        fg, bg = m.top_and_rest(data.codes, score, top)
-        fg_ids = data.ids[order[:top]]
+        score, name, top = data.label(args.label), args.label or data.label_names[0], args.top
+        if set(np.unique(score)) <= {0.0, 1.0}:  # a class label: the positives against the negatives only
+            pos, neg = np.flatnonzero(score == 1), np.flatnonzero(score == 0)
+            how = f"the sequences of {name} 0"
+            if len(pos) > top:
+                how += f"; a random {top} of the {len(pos)} sequences of {name} 1"
+                pos = np.sort(np.random.default_rng(args.seed).choice(pos, top, replace=False))
+            fg, bg, fg_ids = data.codes[pos], data.codes[neg], data.ids[pos]
+        else:
+            fg, bg = m.top_and_rest(data.codes, score, top)
+            fg_ids, how = data.ids[np.argsort(-score, kind="stable")[:top]], f"the rest of the input, ranked by {name}"
     else:
         fg, fg_ids, how = data.codes, data.ids, "shuffled input (3 copies)"
         if args.max_sequences is not None and len(fg) > args.max_sequences:
@@ -248,14 +255,18 @@ def _run_motifs(args) -> None:
         bg = np.concatenate([m.shuffled(fg, args.seed + i) for i in range(3)])
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
-              "top": args.top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
+              "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                               args.jaspar_tax_group or None, params)
     best = matches[matches["rank"] == 1] if len(matches) else matches
     for motif in found:
         hit = best[best["query"] == motif.name]
-        match = f", best JASPAR match {hit.iloc[0]['target_name']} ({hit.iloc[0]['target']}, " \
-                f"q = {hit.iloc[0]['q_value']:.2g})" if len(hit) else ""
+        match = ""
+        if len(hit):
+            row = hit.iloc[0]
+            match = f", best JASPAR match {row['target_name']} ({row['target']}, q = {row['q_value']:.2g})" \
+                if row["q_value"] <= m.MATCH_Q else f", no significant JASPAR match (best {row['target_name']}, " \
+                                                    f"q = {row['q_value']:.2g})"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
     print(f"{len(found)} motifs from {len(fg)} sequences against {len(bg)} -> {args.out}", file=sys.stderr)
     if predictor is not None:

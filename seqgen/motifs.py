@@ -217,7 +217,8 @@ def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
 
 
 def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):
-    """The score threshold that best separates foreground from background.
+    """The score threshold that best separates foreground from background: every distinct foreground score is
+    tried (a foreground of thousands of sites has its best threshold far down the range).
 
     Returns (threshold, log10 p, fg hits, bg hits).
     """
@@ -225,7 +226,6 @@ def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):
     cand = np.unique(fg_scores[np.isfinite(fg_scores)])
     if len(cand) == 0:
         return np.inf, 0.0, 0, 0
-    cand = cand[-min(len(cand), 400):] if len(cand) > 400 else cand  # the top of the range is what matters
     fg_sorted, bg_sorted = np.sort(fg_scores), np.sort(bg_scores)
     fg_hits = n_fg - np.searchsorted(fg_sorted, cand, side="left")
     bg_hits = n_bg - np.searchsorted(bg_sorted, cand, side="left")
@@ -265,25 +265,30 @@ def refine(pwm: np.ndarray, fg: np.ndarray, bg: np.ndarray, alphabet: Alphabet, 
     Returns
     -------
     pwm : (A, W) refined (not trimmed)
-    info : dict with threshold, log10_p, fg_hits, bg_hits and the site arrays
     """
     width = pwm.shape[1]
-    info = {}
     for _ in range(iterations):
-        lo = log_odds(pwm, background)
-        fs, fstart, fstrand = best_sites(fg, lo, alphabet)
-        bs, bstart, bstrand = best_sites(bg, lo, alphabet)
-        thr, logp, nf, nb = _best_threshold(fs, bs)
-        hit = fs >= thr
+        info = site_statistics(pwm, fg, bg, alphabet, background)
+        hit, start, strand = info["fg_sites"]
         if hit.sum() < 2:
             break
-        new = counts_to_pwm(site_counts(fg[hit], fstart[hit], fstrand[hit], width, alphabet), pseudocount=0.5)
-        info = {"threshold": thr, "log10_p": logp, "fg_hits": nf, "bg_hits": nb, "n_fg": len(fg),
-                "n_bg": len(bg), "fg_sites": (fs >= thr, fstart, fstrand), "bg_sites": (bs >= thr, bstart, bstrand)}
+        new = counts_to_pwm(site_counts(fg[hit], start[hit], strand[hit], width, alphabet), pseudocount=0.5)
         if np.allclose(new, pwm, atol=1e-3):
             break
         pwm = new
-    return pwm, info
+    return pwm
+
+
+def site_statistics(pwm: np.ndarray, fg: np.ndarray, bg: np.ndarray, alphabet: Alphabet,
+                    background: np.ndarray) -> dict:
+    """How ``pwm`` ``(A, W)`` separates ``fg`` from ``bg``: each sequence's best site, the best threshold on their
+    scores, its log10 p, fg/bg hits, and ``fg_sites``/``bg_sites`` = (hit (N,) bool, start, strand)."""
+    lo = log_odds(pwm, background)
+    fs, fstart, fstrand = best_sites(fg, lo, alphabet)
+    bs, bstart, bstrand = best_sites(bg, lo, alphabet)
+    thr, logp, nf, nb = _best_threshold(fs, bs)
+    return {"threshold": thr, "log10_p": logp, "fg_hits": nf, "bg_hits": nb, "n_fg": len(fg), "n_bg": len(bg),
+            "fg_sites": (fs >= thr, fstart, fstrand), "bg_sites": (bs >= thr, bstart, bstrand)}
 
 
 #: the most k-mers counted in a table (``A ** k``; 4 ** 12 for DNA)
@@ -340,10 +345,11 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
         if logp[seed] > max_log10_p:
             break
         width = min(k + 2 * flank, fg.shape[1])
-        pwm, info = refine(_seed_pwm(seed, k, alphabet.size, (width - k) // 2), fg, bg, alphabet, background)
-        if not info or info["log10_p"] > max_log10_p:
-            break
+        pwm = refine(_seed_pwm(seed, k, alphabet.size, (width - k) // 2), fg, bg, alphabet, background)
         trimmed = trim(pwm, min_ic)
+        info = site_statistics(trimmed, fg, bg, alphabet, background)  # of the matrix reported, and its sites
+        if info["fg_hits"] < 2 or info["log10_p"] > max_log10_p:
+            break
         seed_text = "".join(alphabet.letters[d] for d in (seed // alphabet.size ** np.arange(k - 1, -1, -1))
                             % alphabet.size)
         m = Motif(f"{prefix}-{number}", trimmed, alphabet, nsites=info["fg_hits"],
@@ -353,9 +359,9 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
         m.description = m.consensus
         motifs.append(m)
         hit, start, strand = info["fg_sites"]
-        fg = _mask_sites(fg, start, strand, hit, width)
+        fg = _mask_sites(fg, start, strand, hit, trimmed.shape[1])
         hit, start, strand = info["bg_sites"]
-        bg = _mask_sites(bg, start, strand, hit, width)
+        bg = _mask_sites(bg, start, strand, hit, trimmed.shape[1])
     return motifs
 
 
@@ -407,6 +413,9 @@ def jaspar_motifs(release: str = JASPAR_RELEASE, collection: str | None = JASPAR
 
 
 # ---------------------------------------------------------------- Tomtom and FIMO
+
+#: a JASPAR match is named as the motif's match (drawn under its logo, in summaries) only at q <= MATCH_Q
+MATCH_Q = 0.05
 
 TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_value", "e_value", "q_value",
                   "offset", "overlap", "orientation", "query_consensus"]
@@ -464,7 +473,9 @@ SITE_COLUMNS = ["motif", "sequence", "index", "start", "end", "strand", "score",
 
 
 def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = 1e-4) -> pd.DataFrame:
-    """Motif sites in sequences, by FIMO (memelite).
+    """Motif sites in sequences, by FIMO (memelite) for DNA/RNA; for proteins by :func:`scan_exact` (memelite's
+    FIMO scores against a background of 0.25 a letter, which is right for 4 letters only). Sites reach no further
+    than each sequence's own end (not into the padding of a shorter one).
 
     Parameters
     ----------
@@ -486,7 +497,11 @@ def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = 1e
     if not motifs or len(codes) == 0:
         return pd.DataFrame(columns=SITE_COLUMNS)
     alphabet = motifs[0].alphabet
-    x = one_hot(np.asarray(codes, dtype=np.uint8), alphabet.size)
+    codes = np.asarray(codes, dtype=np.uint8)
+    names = np.asarray(ids if ids is not None else np.arange(len(codes))).astype(str)
+    if alphabet.size != 4:
+        return scan_exact(motifs, codes, names, threshold)
+    x = one_hot(codes, alphabet.size)
     named = {m.name: np.ascontiguousarray(m.pwm) for m in motifs}
     hits = fimo(named, x, alphabet=list(alphabet.letters), threshold=threshold,
                 reverse_complement=alphabet.double_stranded)
@@ -495,11 +510,59 @@ def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = 1e
         return pd.DataFrame(columns=SITE_COLUMNS)
     table = pd.concat(hits, ignore_index=True)
     index = table["sequence_name"].to_numpy(dtype=np.int64)
-    names = np.asarray(ids if ids is not None else np.arange(len(codes))).astype(str)
+    table = table[table["end"].to_numpy() <= (codes != PAD).sum(1)[index]]  # not into the padding
+    index = table["sequence_name"].to_numpy(dtype=np.int64)
     out = pd.DataFrame({"motif": table["motif_name"].str.replace(r"-rc$", "", regex=True), "sequence": names[index],
                         "index": index, "start": table["start"].astype(int), "end": table["end"].astype(int),
                         "strand": table["strand"], "score": table["score"], "p_value": table["p-value"]})
     return out.sort_values(["index", "start", "p_value"], kind="stable").reset_index(drop=True)
+
+
+def score_tail(lo: np.ndarray, background: np.ndarray, bin_size: float = 0.1) -> tuple[np.ndarray, int, np.ndarray]:
+    """Exact p-values of a log-odds matrix's window scores under a background, as FIMO computes them.
+
+    Parameters
+    ----------
+    lo : (A, W) log-odds in bits; background : (A,) letter probabilities.
+
+    Returns
+    -------
+    binned : (A, W) int64 scores in units of ``bin_size``
+    lowest : int, the lowest window score (binned)
+    tail : (S,) P(score >= lowest + i) for a background window
+    """
+    binned = np.round(lo / bin_size).astype(np.int64)
+    shift = binned - binned.min(0)
+    dist = np.ones(1)
+    for column in shift.T:  # W columns, A letters each: the score distribution, one column at a time
+        new = np.zeros(len(dist) + int(column.max()))
+        for letter, step in enumerate(column):
+            new[step: step + len(dist)] += background[letter] * dist
+        dist = new
+    return binned, int(binned.min(0).sum()), np.cumsum(dist[::-1])[::-1]
+
+
+def scan_exact(motifs: list[Motif], codes: np.ndarray, names: np.ndarray, threshold: float = 1e-4,
+               eps: float = 1e-4, bin_size: float = 0.1) -> pd.DataFrame:
+    """Forward-strand sites of ``(N, L)`` codes with an exact p-value below ``threshold`` under a uniform
+    background of the motifs' alphabet (scores in bits, as FIMO: log2(p + eps) - log2(1 / A)); windows that
+    reach into padding are not scanned."""
+    size = motifs[0].alphabet.size
+    background = np.full(size, 1.0 / size)
+    parts = []
+    for m in motifs:
+        lo = np.log2(m.pwm + eps) - np.log2(background)[:, None]
+        binned, lowest, tail = score_tail(lo, background, bin_size)
+        score = window_scores(codes, binned.astype(np.float64))  # (N, P) binned; -inf touching padding
+        p = np.ones_like(score)
+        ok = np.isfinite(score)
+        p[ok] = tail[score[ok].astype(np.int64) - lowest]
+        seq, start = np.nonzero(p < threshold)
+        parts.append(pd.DataFrame({"motif": m.name, "sequence": names[seq], "index": seq, "start": start,
+                                   "end": start + m.width, "strand": "+", "score": score[seq, start] * bin_size,
+                                   "p_value": p[seq, start]}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SITE_COLUMNS)
+    return out[SITE_COLUMNS].sort_values(["index", "start", "p_value"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- MEME format
@@ -644,7 +707,7 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     by_id = {t.name: t for t in targets}
     best = matches[matches["rank"] == 1].set_index("query") if len(matches) else None
     for m in motifs:
-        if best is not None and m.name in best.index:
+        if best is not None and m.name in best.index and best.loc[m.name]["q_value"] <= MATCH_Q:
             row = best.loc[m.name]
             fig = plots.motif_with_match(m, by_id[row["target"]], int(row["offset"]), row["orientation"],
                                          f"q = {row['q_value']:.2g}")

@@ -181,7 +181,7 @@ class Results:
 def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, list, dict]:
     """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
-    from seqgen.motifs import read_meme
+    from seqgen.motifs import MATCH_Q, read_meme
 
     motifs = res._read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
@@ -190,11 +190,12 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
     summary = res.csv(f"{folder}/motifs.tsv", "motif statistics")
     params = res.json(f"{folder}/params.json", "motif settings") or {}
     colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
+    alphabet = alphabet or (motifs[0].alphabet if motifs else None)  # without data.npz: the motifs' own
     jaspar = params.get("jaspar", {})
     targets = f' ({esc(jaspar["n_targets"])} matrices)' if jaspar.get("n_targets") else ""
     matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
                f'{esc(jaspar.get("tax_group", "") or "")}{targets}; logos in bits, the best match drawn below each '
-               f"motif as Tomtom aligned them." if motifs else "")
+               f"motif as Tomtom aligned them when significant (q <= {MATCH_Q})." if motifs else "")
     if alphabet is not None and not alphabet.is_nucleic:
         matched = "Logos in bits, protein chemistry colours; no JASPAR comparison (JASPAR holds DNA motifs)."
     elif alphabet is not None and not alphabet.double_stranded:
@@ -217,6 +218,8 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
             if len(mm):
                 show = mm[["rank", "target", "target_name", "target_family", "p_value", "q_value", "orientation"]]
                 hits = table(show.fillna(""))
+                if mm["q_value"].iloc[0] > MATCH_Q:
+                    hits = note(f"no significant JASPAR match (every q > {MATCH_Q}); the closest:") + hits
             else:
                 hits = note("no JASPAR match listed")
         parts.append(f'<h3><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '
@@ -506,7 +509,9 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) ->
     if motif_list:
         cards.append(card("motifs", len(motif_list)))
         if matches is not None and len(matches):
-            best = matches[matches["rank"] == 1].sort_values("q_value").head(3)
+            from seqgen.motifs import MATCH_Q
+
+            best = matches[(matches["rank"] == 1) & (matches["q_value"] <= MATCH_Q)].sort_values("q_value").head(3)
             for r in best.itertuples():
                 cards.append(card(f"{r.query} best match (q = {r.q_value:.2g})", f"{r.target_name}"))
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")

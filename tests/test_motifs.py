@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqgen.alphabets import DNA, PROTEIN, decode, reverse_complement
+from seqgen.alphabets import DNA, PAD, PROTEIN, decode, encode, reverse_complement
 from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
@@ -214,6 +214,12 @@ def test_a_class_label_searches_the_positives_against_the_negatives(tmp_path):
     params = json.loads((tmp_path / "m" / "params.json").read_text())
     assert params["n_foreground"] == 60 and params["n_background"] == 240  # not the default --top 500
     assert params["background"] == "the sequences of bound 0"
+    # fewer than the positives: a random 40 of them, and still only the 0s as background
+    assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--n-motifs", "1", "--top", "40", "--out",
+                 str(tmp_path / "t")]) == 0
+    params = json.loads((tmp_path / "t" / "params.json").read_text())
+    assert params["n_foreground"] == 40 and params["n_background"] == 240 and params["top"] == 40
+    assert params["background"] == "the sequences of bound 0; a random 40 of the 60 sequences of bound 1"
     assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--top", "-5", "--out", str(tmp_path / "x")]) == 1
 
 
@@ -232,3 +238,41 @@ def test_load_input_reads_a_named_sequence_column(tmp_path):
     assert data.sequences == ["ACGTAC", "TTGCAA"] and data.label_names == ["intensity"]
     with pytest.raises(SeqgenError, match="no column 'sequence'"):
         load_input(path)
+
+
+def test_exact_site_pvalues_of_a_protein_motif():
+    """Protein sites: p-values under a uniform background of 20 letters (memelite's FIMO assumes 0.25 a letter)."""
+    import itertools
+
+    from seqgen.alphabets import PROTEIN
+    from seqgen.motifs import scan, score_tail
+
+    rng = np.random.default_rng(0)
+    pwm = rng.dirichlet(np.ones(20) * 0.3, size=2).T  # (20, 2)
+    background = np.full(20, 0.05)
+    lo = np.log2(pwm + 1e-4) - np.log2(background)[:, None]
+    binned, lowest, tail = score_tail(lo, background)
+    scores = np.array([binned[a, 0] + binned[b, 1] for a, b in itertools.product(range(20), repeat=2)])
+    for s in np.unique(scores)[::7]:  # brute force over all 400 windows
+        assert tail[s - lowest] == pytest.approx((scores >= s).mean())
+    sharp = np.full((20, 6), 1e-6)
+    sharp[[3, 5, 7, 9, 11, 13], np.arange(6)] = 1.0
+    motif = Motif("m", counts_to_pwm(sharp), PROTEIN)
+    codes = rng.integers(0, 20, (3, 30)).astype(np.uint8)
+    codes[0, 10:16] = [3, 5, 7, 9, 11, 13]
+    codes[2, 25:] = PAD  # a shorter sequence
+    codes[2, 19:25] = [3, 5, 7, 9, 11, 13]
+    sites = scan([motif], codes, ["a", "b", "c"])
+    assert sites[["sequence", "start", "end"]].values.tolist() == [["a", 10, 16], ["c", 19, 25]]
+    assert sites["p_value"].tolist() == pytest.approx([0.05 ** 6] * 2, rel=1e-3)
+
+
+def test_sites_do_not_reach_into_the_padding_of_a_shorter_sequence():
+    from seqgen.motifs import scan
+
+    pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
+    codes = np.full((2, 40), PAD, dtype=np.uint8)
+    codes[0] = encode(["C" * 10 + "TGTTTACTTAG" + "C" * 19], DNA)[0]
+    codes[1, :29] = encode(["C" * 19 + "TGTTTACTTA"], DNA)[0]  # 29 letters: the site's last one would be padding
+    sites = scan([Motif("m", pwm, DNA)], codes)
+    assert sites["index"].tolist() == [0] and sites["start"].tolist() == [10]

@@ -220,3 +220,22 @@ def test_data_without_labels_expects_no_predictor(tmp_path):
     SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.ones((2, 1), np.float32),
                 label_names=["y"]).save(labelled / "data.npz")
     assert any("predictor/metrics.json" in n for n in build_report(labelled)[1])  # missing where one is expected
+
+
+def test_a_match_is_named_only_when_significant_and_protein_motifs_claim_no_jaspar(tmp_path):
+    from seqgen.alphabets import PROTEIN
+    from seqgen.motifs import TOMTOM_COLUMNS, Motif, write_meme
+
+    (tmp_path / "motifs").mkdir()
+    write_meme(tmp_path / "motifs" / "motifs.meme", [Motif("seqgen-1", np.full((4, 6), 0.25), DNA)])
+    row = {"query": "seqgen-1", "rank": 1, "target": "MA0162.5", "target_name": "EGR1", "target_family": "",
+           "p_value": 0.01, "e_value": 8.0, "q_value": 0.64, "offset": 0, "overlap": 6, "orientation": "+"}
+    pd.DataFrame([row], columns=TOMTOM_COLUMNS).to_csv(tmp_path / "motifs" / "tomtom.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    assert "no significant JASPAR match (every q &gt; 0.05)" in page
+    assert "best match (q" not in page  # not in the summary cards either
+    protein = tmp_path / "protein"
+    (protein / "motifs").mkdir(parents=True)
+    write_meme(protein / "motifs" / "motifs.meme", [Motif("seqgen-1", np.full((20, 4), 0.05), PROTEIN)])
+    page, _ = build_report(protein)  # no data.npz: the alphabet is the motifs' own
+    assert "no JASPAR comparison (JASPAR holds DNA motifs)" in page and "Tomtom against" not in page
