@@ -392,17 +392,23 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--alphabet", choices=list(ALPHABETS), default=None,
                    help="alphabet of non-.npz inputs (default: the reference's, else dna)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
+    p.add_argument("--ambiguous", choices=["error", "drop"], default="error",
+                   help="records with ambiguity codes in non-.npz inputs: stop with an error, or drop them")
+    p.add_argument("--lengths", choices=["error", "pad", "trim"], default="error",
+                   help="records of different lengths in non-.npz inputs: stop with an error, pad each file to its "
+                        "longest or trim it to its shortest (the files must end up of one length)")
     p.add_argument("--out", required=True, help="output JSON")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
 
 
-def _read_any(path, alphabet, sequence_column="sequence"):
+def _read_any(path, alphabet, args):
     from seqgen.data import SequenceSet
     from seqgen.io import read_sequences
 
     if str(path).endswith(".npz"):
         return SequenceSet.load(path)
-    return read_sequences(path, alphabet or "dna", sequence_column=sequence_column, duplicate_ids="keep")
+    return read_sequences(path, alphabet or "dna", sequence_column=args.sequence_column, ambiguous=args.ambiguous,
+                          lengths=args.lengths, duplicate_ids="keep")
 
 
 def _run_evaluate(args) -> None:
@@ -412,13 +418,13 @@ def _run_evaluate(args) -> None:
     from seqgen.metrics import evaluate
 
     check_writable(args.out)
-    reference = _read_any(args.reference, args.alphabet, args.sequence_column)
+    reference = _read_any(args.reference, args.alphabet, args)
     alphabet = args.alphabet or reference.alphabet.name
-    query = _read_any(args.query, alphabet, args.sequence_column)
-    training = _read_any(args.training, alphabet, args.sequence_column) if args.training else None
+    query = _read_any(args.query, alphabet, args)
+    training = _read_any(args.training, alphabet, args) if args.training else None
     result = _nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
     write_text(args.out, json.dumps(result, indent=2, allow_nan=False) + "\n")  # strict JSON: null, not NaN
-    js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None)
+    js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None) or "n/a"
     auroc = result["classifier_auroc"]
     print(f"k-mer JS ratio to real: {js}; copies {result['copies']['fraction']:.3f}; "
           f"classifier AUROC {'n/a' if auroc is None else f'{auroc:.3f}'} -> {args.out}", file=sys.stderr)

@@ -19,12 +19,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqgen.alphabets import kmer_index
+from seqgen.alphabets import PAD, kmer_index
 from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
 from seqgen.evaluation import auroc
 
-MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers stop at k = 4
+MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers stop at k = 5
 
 
 # ---------------------------------------------------------------- k-mer spectra
@@ -96,12 +96,19 @@ def _matches(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return a @ b.T
 
 
+def _flat_one_hot(codes: np.ndarray, alphabet_size: int) -> torch.Tensor:
+    """``(N, (A + 1) * L)``: one-hot with padding as one more letter, so that padding agrees with padding (two
+    copies of a padded sequence are at distance 0) and differs from any letter."""
+    codes = np.where(codes == PAD, alphabet_size, codes).astype(np.uint8)
+    return one_hot(torch.from_numpy(np.ascontiguousarray(codes)), alphabet_size + 1).flatten(1)
+
+
 def nearest_hamming(query: np.ndarray, training: np.ndarray, alphabet_size: int, chunk: int = 4096) -> np.ndarray:
     """``(Nq,)`` Hamming distance of each query sequence to its nearest training sequence."""
-    q = one_hot(torch.from_numpy(np.ascontiguousarray(query)), alphabet_size).flatten(1)
+    q = _flat_one_hot(query, alphabet_size)
     best = torch.zeros(len(q))
     for start in range(0, len(training), chunk):
-        t = one_hot(torch.from_numpy(np.ascontiguousarray(training[start:start + chunk])), alphabet_size).flatten(1)
+        t = _flat_one_hot(training[start:start + chunk], alphabet_size)
         best = torch.maximum(best, _matches(q, t).max(1).values)
     return (query.shape[1] - best).numpy().astype(np.int64)
 
@@ -111,7 +118,7 @@ def diversity(codes: np.ndarray, alphabet_size: int) -> float:
     n, length = codes.shape
     if n < 2:
         return float("nan")
-    x = one_hot(torch.from_numpy(np.ascontiguousarray(codes)), alphabet_size).flatten(1)
+    x = _flat_one_hot(codes, alphabet_size)
     same = _matches(x, x)
     total = same.sum() - same.diagonal().sum()
     return float(1 - total / (n * (n - 1) * length))
@@ -137,7 +144,9 @@ def classifier_auroc(real: np.ndarray, generated: np.ndarray, alphabet_size: int
     """AUROC of a small CNN told real from generated, on a held-out half of each set.
 
     The sets are subsampled to the same size (at most ``max_per_class`` each);
-    half of each trains the classifier, the other half scores it.
+    half of each trains the classifier, the other half scores it, less any sequence the classifier was trained
+    on (under either label): a sequence in both sets would otherwise be learnt as one class and scored as the
+    other, and identical sets would rank below 0.5.
     """
     rng = np.random.default_rng(seed)
     n = min(len(real), len(generated), max_per_class)
@@ -149,7 +158,10 @@ def classifier_auroc(real: np.ndarray, generated: np.ndarray, alphabet_size: int
     x = torch.from_numpy(np.concatenate([real[:half], generated[:half], real[half:], generated[half:]]))
     y = torch.cat([torch.ones(half), torch.zeros(half), torch.ones(n - half), torch.zeros(n - half)])
     train = torch.arange(2 * half)
-    test = torch.arange(2 * half, 2 * n)
+    seen = np.isin(_rows(x[2 * half:].numpy()), _rows(x[:2 * half].numpy()))
+    test = torch.arange(2 * half, 2 * n)[torch.from_numpy(~seen)]
+    if min(int((y[test] > 0.5).sum()), int((y[test] < 0.5).sum())) < 2:
+        return float("nan")
     torch_gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):  # CPU only: starts no CUDA context
         torch.manual_seed(seed)

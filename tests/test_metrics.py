@@ -100,3 +100,39 @@ def test_evaluate_reads_a_named_sequence_column(tmp_path):
     assert main(["evaluate", "--reference", str(tmp_path / "ref.csv"), "--query", str(tmp_path / "query.csv"),
                  "--training", str(tmp_path / "ref.csv"), "--sequence-column", "seq", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["copies"]["fraction"] == 0.5  # ACGTACGTAC is a training sequence
+
+
+def test_padding_agrees_with_padding_in_distances_and_diversity():
+    from seqgen.alphabets import PAD
+    from seqgen.metrics import diversity, nearest_hamming
+
+    codes = np.array([[0, 1, 2, PAD, PAD], [0, 1, 3, PAD, PAD]], dtype=np.uint8)
+    assert nearest_hamming(codes, codes, 4).tolist() == [0, 0]  # each is its own nearest: distance 0
+    assert nearest_hamming(codes[:1], codes[1:], 4).tolist() == [1]  # one letter differs, the padding does not
+    assert nearest_hamming(np.array([[0, 1, 2, 3, 3]], np.uint8), codes[:1], 4).tolist() == [2]  # letters vs pad
+    assert diversity(np.repeat(codes[:1], 5, axis=0), 4) == 0.0  # identical copies
+
+
+def test_identical_sets_are_indistinguishable_to_the_classifier():
+    """A sequence in both sets must not be learnt as one class and scored as the other (AUROC would fall below
+    0.5 for identical sets)."""
+    from seqgen.metrics import classifier_auroc
+
+    codes = np.random.default_rng(0).integers(0, 4, (600, 30)).astype(np.uint8)
+    values = [classifier_auroc(codes, codes.copy(), 4, seed=s, epochs=5) for s in range(3)]
+    assert all(0.4 < v < 0.6 for v in values), values
+    assert abs(np.mean(values) - 0.5) < 0.05
+
+
+def test_evaluate_pads_variable_lengths_when_asked(tmp_path, capsys):
+    import json
+
+    from seqgen.cli import main
+
+    (tmp_path / "ref.fa").write_text(">a\nACGTACGTAC\n>b\nTTGCAACG\n>c\nACGTAC\n>d\nGGCATTAC\n")
+    args = ["evaluate", "--reference", str(tmp_path / "ref.fa"), "--query", str(tmp_path / "ref.fa"),
+            "--out", str(tmp_path / "e.json")]
+    assert main(args) == 1 and "choose --lengths pad" in capsys.readouterr().err
+    assert main(args + ["--lengths", "pad"]) == 0
+    result = json.loads((tmp_path / "e.json").read_text())
+    assert result["length"] == 10 and result["nearest_hamming"]["min"] == 0
