@@ -88,6 +88,22 @@ def write_text(path, text: str) -> None:
         tmp.write_text(text)
 
 
+def nan_to_none(value):
+    """``value`` (nested dicts and lists) with every float NaN replaced by None."""
+    if isinstance(value, dict):
+        return {k: nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nan_to_none(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
+
+
+def write_json(path, value) -> None:
+    """Write ``value`` to ``path`` atomically as strict JSON (a NaN becomes null)."""
+    import json
+
+    write_text(path, json.dumps(nan_to_none(value), indent=2, allow_nan=False) + "\n")
+
+
 def write_bytes(path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path) as tmp:

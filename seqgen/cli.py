@@ -338,6 +338,10 @@ def _add_predict(sub) -> None:
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--id-column", help="CSV/TSV column holding ids")
     p.add_argument("--ambiguous", choices=["error", "drop"], default="error")
+    p.add_argument("--lengths", choices=["error", "pad", "trim"], default="error",
+                   help="records whose length is not the model's: stop with an error, or pad or trim them to it "
+                        "(as a model trained on padded data expects)")
+    p.add_argument("--duplicate-ids", choices=["error", "keep"], default="error")
     p.add_argument("--batch-size", type=int, default=8192)
     _add_common(p, seed=False)
 
@@ -349,7 +353,8 @@ def _run_predict(args) -> None:
     if args.batch_size < 1:
         raise SeqgenError(f"--batch-size must be at least 1, not {args.batch_size}")
     n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
-                     sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous)
+                     sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous,
+                     lengths=args.lengths, duplicate_ids=args.duplicate_ids)
     print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
 
 def _add_sample(sub) -> None:
@@ -412,9 +417,7 @@ def _read_any(path, alphabet, args):
 
 
 def _run_evaluate(args) -> None:
-    import json
-
-    from seqgen.atomic import check_writable, write_text
+    from seqgen.atomic import check_writable, nan_to_none, write_json
     from seqgen.metrics import evaluate
 
     check_writable(args.out)
@@ -422,21 +425,12 @@ def _run_evaluate(args) -> None:
     alphabet = args.alphabet or reference.alphabet.name
     query = _read_any(args.query, alphabet, args)
     training = _read_any(args.training, alphabet, args) if args.training else None
-    result = _nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
-    write_text(args.out, json.dumps(result, indent=2, allow_nan=False) + "\n")  # strict JSON: null, not NaN
+    result = nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
+    write_json(args.out, result)  # strict JSON: null, not NaN
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None) or "n/a"
     auroc = result["classifier_auroc"]
     print(f"k-mer JS ratio to real: {js}; copies {result['copies']['fraction']:.3f}; "
           f"classifier AUROC {'n/a' if auroc is None else f'{auroc:.3f}'} -> {args.out}", file=sys.stderr)
-
-
-def _nan_to_none(value):
-    """``value`` (nested dicts and lists) with every float NaN replaced by None."""
-    if isinstance(value, dict):
-        return {k: _nan_to_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nan_to_none(v) for v in value]
-    return None if isinstance(value, float) and value != value else value
 
 
 def _add_score_mutants(sub) -> None:

@@ -6,6 +6,7 @@ The design engine needs :func:`load_predictor` and :meth:`LoadedPredictor.score`
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +161,13 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
     return read_sequences(path, alphabet, format, **options)
 
 
+def _nucleotide_codes(alphabet) -> np.ndarray:
+    """Codes of A, C, G, T, N (and the padding) in a protein alphabet: input made of these only is likely DNA."""
+    from seqgen.alphabets import PAD
+
+    return np.array([alphabet.letters.index(c) for c in "ACGTN" if c in alphabet.letters] + [PAD], dtype=np.uint8)
+
+
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int = 8192, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically).
@@ -167,8 +175,13 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     Returns the number of sequences predicted.
     """
     predictor = load_predictor(model_path, device)
+    if options.get("lengths") in ("pad", "trim"):
+        options["length"] = predictor.length
     data = read_input(input_path, predictor.alphabet.name, format, **options)
     check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)
+    if not predictor.alphabet.is_nucleic and np.isin(data.codes, _nucleotide_codes(predictor.alphabet)).all():
+        print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "
+              f"{predictor.alphabet.name}", file=sys.stderr)
     mean, std = predictor.predict(data.codes, batch_size)
     table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
     with atomic_path(Path(out_path)) as tmp:

@@ -268,7 +268,7 @@ class Trainer:
         return {"kind": self.task.kind, "config": self.task.config, "alphabet": self.alphabet,
                 "length": self.length, "state_dict": states, **self.model_extra}
 
-    def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False) -> None:
+    def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False, bad_evals: int = 0) -> None:
         """Write ``checkpoint.pt`` and ``metrics.csv`` (rank 0; every rank calls it); ``finished``: the run's
         last checkpoint."""
         rng = self._rng_states(ctx)
@@ -278,7 +278,7 @@ class Trainer:
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
                        rng=rng, settings=asdict(self.settings),
                        best=best, ema=self.average.state_dict() if self.average else None, metrics=self.rows,
-                       finished=finished, seqgen_version=__version__)
+                       finished=finished, seqgen_version=__version__, bad_evals=bad_evals)
         save_checkpoint(self.out / "checkpoint.pt", payload)
         _write_metrics(self.out / "metrics.csv", self.rows)
         self._last_saved = step
@@ -362,6 +362,7 @@ class Trainer:
                                   self.out / "checkpoint.pt")
             self.average.load_state_dict(payload["ema"])
         step = int(payload["step"])
+        self.bad_evals = int(payload.get("bad_evals", 0))  # early stopping's count goes on where it was
         rows = payload.get("metrics")
         self.rows = rows if rows is not None else _read_metrics(self.out / "metrics.csv", step)
         self._last_saved = step
@@ -383,6 +384,7 @@ class Trainer:
         self.average = WeightAverage(self.task.modules(), s.ema) if s.ema else None
         self.rows: list[dict] = []
         self._last_saved = 0
+        self.bad_evals = 0
         start, best = 0, None
         if resume and (self.out / "checkpoint.pt").exists():
             start, best = self._resume(ctx, restart_if_changed)
@@ -394,7 +396,9 @@ class Trainer:
         s = self.settings
         t0 = time.perf_counter()
         used = 0.0  # the fraction of max_time spent so far, the same on every rank
-        bad_evals, stopped, step = 0, "done", start
+        bad_evals, step = self.bad_evals, start
+        stopped_early = bool(s.patience) and bad_evals >= s.patience  # resumed from a run that had stopped early
+        stopped = "early_stopping" if stopped_early else "done"
         last = {}
         seqs = 0
         t_log = time.perf_counter()
@@ -403,7 +407,7 @@ class Trainer:
         groups = [g for opt in self.task.optimizers().values() for g in opt.param_groups]
         for g in groups:
             g.setdefault("initial_lr", g["lr"])  # kept in the optimizer's state, so a resumed run decays the same
-        for step in range(start + 1, s.steps + 1):
+        for step in range(start + 1, (start if stopped_early else s.steps) + 1):
             if s.lr_schedule != "constant":
                 progress = max((step - 1) / s.steps, used)
                 for g in groups:
@@ -413,7 +417,8 @@ class Trainer:
                 self.average.update(step)
             seqs += self.task.sequences_per_step(s)
             bar.update(1)
-            log_now = step % s.log_every == 0 or step == s.steps
+            eval_now = bool(s.eval_every) and step % s.eval_every == 0
+            log_now = step % s.log_every == 0 or step == s.steps or eval_now  # a row for every validation
             if s.max_time:
                 used = self._on_rank_0(time.perf_counter() - t0, ctx.device) / (60 * s.max_time)
             out_of_time = used > 1
@@ -423,7 +428,7 @@ class Trainer:
                 row = {"step": step, "seconds": round(now - t0, 3),
                        "seqs_per_s": round(seqs / max(now - t_log, 1e-9), 1), **last}
                 seqs, t_log = 0, now
-                if s.eval_every and step % s.eval_every == 0:
+                if eval_now:
                     val = self.task.evaluate(ctx) or {}
                     row.update({f"val_{k}": v for k, v in val.items()})
                     if "score" in val:
@@ -437,7 +442,7 @@ class Trainer:
                 self.rows.append(row)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in list(last.items())[:3]})
             if step % s.checkpoint_every == 0:
-                self._save(step, ctx, best)
+                self._save(step, ctx, best, bad_evals=bad_evals)
             if out_of_time:
                 stopped = "max_time"
                 break
@@ -445,7 +450,7 @@ class Trainer:
                 stopped = "early_stopping"
                 break
         bar.close()
-        self._save(step, ctx, best, finished=True)
+        self._save(step, ctx, best, finished=True, bad_evals=bad_evals)
         self._save_model(best)
         return TrainResult(step, stopped, time.perf_counter() - t0, last,
                            None if best is None else best["score"])

@@ -242,6 +242,10 @@ def test_a_label_of_one_value_is_refused():
     config, _ = merge_config("predictor", SMALL)
     with pytest.raises(SeqgenError, match="the label has one value only \\(1 for every sequence\\)"):
         recipe("predictor").make_task(config, data, CPU)
+    data.labels[:20] = 0.0
+    data.labels[5] = np.nan  # an .npz made outside seqgen encode, which refuses these
+    with pytest.raises(SeqgenError, match="the label has 1 missing or infinite values"):
+        recipe("predictor").make_task(config, data, CPU)
 
 
 @pytest.mark.parametrize("kind", ["log", "none", "classification"])
@@ -302,6 +306,13 @@ def test_cli_train_then_predict(simulated, tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "protein.npz"),
                  "--out", str(tmp_path / "bad.tsv")]) == 1
     assert "trained on dna sequences, not protein" in capsys.readouterr().err
+    # shorter records padded to the model's length; repeated ids kept when asked
+    (tmp_path / "var.fa").write_text(">a\n" + simulated.sequences[0] + "\n>a\n" + simulated.sequences[1][:25] + "\n")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "var.fa"), "--lengths", "pad",
+                 "--duplicate-ids", "keep", "--out", str(tmp_path / "var.tsv")]) == 0
+    pred = pd.read_csv(tmp_path / "var.tsv", sep="\t")
+    assert pred["id"].tolist() == ["a", "a"] and len(pred["sequence"][1]) == 25
+    assert pred["mean"][0] == pytest.approx(load_predictor(tmp_path / "m").predict(simulated.codes[:1])[0][0], rel=1e-5)
 
 
 @pytest.mark.gpu
@@ -347,3 +358,18 @@ def test_strands_auto_reads_both_strands_of_dna_only():
     codes = np.zeros((2, 10), dtype=np.uint8)
     for alphabet, strands in (("dna", "concat"), ("rna", "forward"), ("protein", "forward")):
         assert architecture(dict(DEFAULTS), SequenceSet(codes, alphabet, ["a", "b"]))["strands"] == strands
+
+
+def test_dna_given_to_a_protein_model_is_noted(tmp_path, capsys):
+    from seqgen.predict import predict_file
+
+    codes = np.random.default_rng(0).integers(0, 20, (100, 15)).astype(np.uint8)
+    data = SequenceSet(codes, "protein", [f"p{i}" for i in range(100)], labels=codes[:, :1].astype(np.float32),
+                       label_names=["y"])
+    train(data, tmp_path / "m", steps=5, kernel=3)
+    (tmp_path / "dna.fa").write_text(">a\nACGTACGTACGTACG\n>b\nTTTTGGGGCCCCAAA\n")
+    (tmp_path / "protein.fa").write_text(">a\nMKVLAAGHTREWQLK\n")
+    assert predict_file(tmp_path / "m", tmp_path / "dna.fa", tmp_path / "p.tsv") == 2
+    assert "every sequence is made of A, C, G, T (and N) only; is it DNA?" in capsys.readouterr().err
+    predict_file(tmp_path / "m", tmp_path / "protein.fa", tmp_path / "q.tsv")
+    assert "is it DNA" not in capsys.readouterr().err

@@ -302,3 +302,37 @@ def test_a_data_set_too_large_for_the_device_is_refused_with_figures(monkeypatch
     monkeypatch.setattr(device_module, "free_memory", lambda device: 1000)  # pretend 1000 bytes are free
     with pytest.raises(SeqgenError, match=r"the data set needs 0\.00 GiB on cpu, more than half of the"):
         DeviceData(toy_data(), select_device("cpu"))
+
+
+def test_validation_runs_every_eval_every_steps_whatever_log_every(tmp_path):
+    data = DeviceData(toy_data(), select_device("cpu"))
+    task = LinearTask({"lr": 0.05}, data, None)
+    seen = []
+    task.evaluate = lambda ctx: seen.append(1) or {"score": 1.0}
+    settings = TrainSettings(steps=100, batch_size=32, checkpoint_every=1000, log_every=50, eval_every=30,
+                             progress=False)
+    Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
+    assert len(seen) == 3  # steps 30, 60, 90 (the log only every 50)
+    assert [int(r["step"]) for r in metric_rows(tmp_path)] == [30, 50, 60, 90, 100]
+
+
+def test_resume_keeps_early_stoppings_count(tmp_path):
+    """Patience counts evaluations without improvement across a resume, and a run that stopped early stays
+    stopped when resumed."""
+    def run_validated(out, steps, resume=False):
+        data = DeviceData(toy_data(), select_device("cpu"))
+        torch.manual_seed(0)
+        task = LinearTask({"lr": 0.05}, data, None)
+        scores = iter([5.0, 4.0] + [4.5] * 100)  # improves twice, then never again
+        task.evaluate = lambda ctx: {"score": next(scores)}
+        settings = TrainSettings(steps=steps, batch_size=32, checkpoint_every=10, log_every=10, eval_every=10,
+                                 patience=3, progress=False)
+        return Trainer(task, settings, out, "dna", 12).fit(select_device("cpu"), resume)
+
+    straight = run_validated(tmp_path / "a", 200)
+    assert straight.stopped == "early_stopping" and straight.steps == 50  # best at 20, three worse at 30-50
+    run_validated(tmp_path / "b", 40)  # best at 20, worse at 30 and 40: two bad evaluations so far
+    resumed = run_validated(tmp_path / "b", 200, resume=True)  # its scores start again, but the count goes on
+    assert resumed.stopped == "early_stopping" and resumed.steps == 50
+    again = run_validated(tmp_path / "b", 300, resume=True)
+    assert again.stopped == "early_stopping" and again.steps == 50  # stopped early: no more training

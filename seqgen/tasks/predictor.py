@@ -39,7 +39,7 @@ DEFAULTS = {
     "kernel2": 5,
     "dilation": 1,
     "hidden": 32,
-    "strands": "auto",  #: forward, max, concat; auto: concat for DNA/RNA, forward otherwise
+    "strands": "auto",  #: forward, max, concat; auto: concat for DNA, forward otherwise (RNA and protein)
     "pool_bins": 1,
     "dropout": 0.1,
     "padding": "valid",  #: valid, or full: kernel - 1 zero columns at each end (motifs running past the ends)
@@ -132,8 +132,8 @@ class PredictorTask(Task):
         mean = out.mean(1)
         loss = float(regression_loss(mean, y, self.config["loss"], self.config["huber_delta"]))
         member_loss = regression_loss(out, y[:, None].expand_as(out), self.config["loss"], self.config["huber_delta"])
-        return {"score": loss, "loss": loss, "member_loss": float(member_loss),
-                "pearson": pearson(mean.cpu().numpy(), y.cpu().numpy())}
+        return {"score": loss, "loss": loss, "member_loss": float(member_loss),  # on the model's (standardized) scale
+                "pearson_model_scale": pearson(mean.cpu().numpy(), y.cpu().numpy())}
 
     def sequences_per_step(self, settings: TrainSettings) -> int:
         return settings.batch_size * self.model.members
@@ -150,6 +150,9 @@ def regression_loss(out: torch.Tensor, y: torch.Tensor, kind: str, delta: float 
 
 
 def _task_type(config: dict, y: np.ndarray) -> str:
+    if not np.isfinite(y).all():
+        raise SeqgenError(f"the label has {int((~np.isfinite(y)).sum())} missing or infinite values (NaN, inf): "
+                          f"drop those sequences first")
     if len(np.unique(y)) < 2:
         raise SeqgenError(f"the label has one value only ({y[0]:g} for every sequence): there is nothing to learn "
                           f"(a classifier needs sequences of both classes, 0 and 1)")
@@ -235,13 +238,12 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
 
     Uses the saved model (the best weights under early stopping), on the label's own scale.
     """
-    import json
     from pathlib import Path
 
     import pandas as pd
 
     from seqgen.alphabets import decode
-    from seqgen.atomic import atomic_path, write_text
+    from seqgen.atomic import atomic_path, write_json
     from seqgen.evaluation import spearman
     from seqgen.predict import load_predictor
 
@@ -265,7 +267,7 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
             metrics["val_spearman"] = spearman(mean, measured)
             if (measured > 0).all() and (mean > 0).all():
                 metrics["val_pearson_log"] = pearson(np.log(mean), np.log(measured))
-    write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    write_json(out / "metrics.json", metrics)  # strict JSON: a metric of a one-sequence split is null, not NaN
     return metrics
 
 
