@@ -37,6 +37,11 @@ def make_workdir(tmp_path, text):
     return tmp_path
 
 
+def test_the_default_profile_is_found_next_to_the_snakefile(tmp_path):
+    out = snakemake(make_workdir(tmp_path, TEST_CONFIG.read_text()), "-n", "--cores", "1")
+    assert "Using workflow specific profile" in out.stdout + out.stderr and "profiles/default" in out.stdout + out.stderr
+
+
 def test_lint_passes():
     result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True,
                             text=True, env={**os.environ, "XDG_CACHE_HOME": "/tmp/seqgen-xdg"})
@@ -76,6 +81,13 @@ def test_invalid_config_names_the_key(tmp_path):
     method = TEST_CONFIG.read_text().replace("design:\n", "design:\n  fast_seqprop: {polish: 5}\n")
     result = snakemake(make_workdir(tmp_path / "d", method), "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "'fast_seqprop' was unexpected" in result.stdout + result.stderr
+    for i, name in enumerate(["'-n'", "'..'", "'a/b'", "''", "'{x}'"]):  # names no results folder can have
+        odd = TEST_CONFIG.read_text().replace("  tiny:", f"  {name}:")
+        result = snakemake(make_workdir(tmp_path / f"n{i}", odd), "-n", "--cores", "1", check=False)
+        assert result.returncode != 0 and "does not match" in result.stdout + result.stderr, name
+    label = TEST_CONFIG.read_text().replace("label: signal", "label: intensity")
+    result = snakemake(make_workdir(tmp_path / "l", label), "-n", "--cores", "1", check=False)
+    assert "data set 'tiny' is simulated: its label is signal, not 'intensity'" in result.stdout + result.stderr
     model = TEST_CONFIG.read_text().replace("predictor: {steps: 80,", "predictor: {stepz: 80,")
     result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
     assert result.returncode != 0  # at once, not when train_predictor runs after the generators
@@ -147,6 +159,15 @@ def test_second_run_is_a_no_op_and_design_changes_rerun_only_downstream(finished
     jobs = job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout)
     assert jobs["design"] == 4 and "report_html" in jobs
     assert not {"train_generator", "train_predictor", "encode", "simulate", "sample"} & set(jobs)
+    # one method's own option: that method's design (and what reads it) reruns, no other
+    config.write_text(config.read_text().replace("  steps: 21", "  steps: 20").replace(
+        "design:\n", "design:\n  anneal: {proposals: 4}\n"))
+    jobs = job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout)
+    assert jobs["design"] == 1 and jobs["motifs_design"] == 1 and "report_html" in jobs
+    assert not {"train_generator", "train_predictor", "motifs_data"} & set(jobs)
+    # a motif setting the data set does not use (a labelled one is ranked, not subsampled) reruns no search
+    config.write_text(config.read_text().replace("motifs: {top: 100,", "motifs: {max_sequences: 50, top: 100,"))
+    assert "motifs_data" not in job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout)
 
 
 @pytest.mark.slow
@@ -180,12 +201,12 @@ def test_killed_run_reruns_only_the_incomplete_job(tmp_path):
     assert not (results / "predictor" / "model.pt").exists()
     killed = load_checkpoint(results / "predictor" / "checkpoint.pt")
     data_mtime = (results / "data.npz").stat().st_mtime_ns
-    refused = snakemake(workdir, "--cores", "1", target, check=False)
+    refused = snakemake(workdir, "--cores", "1", "--workflow-profile", "none", target, check=False)  # no profile
     assert refused.returncode != 0 and "results/tiny/predictor/metrics.csv" in refused.stderr  # named incomplete
-    locked = snakemake(workdir, "--cores", "1", "--rerun-incomplete", target, check=False)
+    locked = snakemake(workdir, "--cores", "1", target, check=False)  # the default profile reruns incomplete jobs
     assert locked.returncode != 0 and "--unlock" in locked.stderr  # the killed run's lock is still there
     snakemake(workdir, "--unlock")
-    rerun = snakemake(workdir, "--cores", "1", "--rerun-incomplete", target)
+    rerun = snakemake(workdir, "--cores", "1", target)
     jobs = job_counts(rerun.stdout + rerun.stderr)
     assert jobs == {"train_predictor": 1}
     assert (results / "predictor" / "model.pt").is_file()

@@ -100,6 +100,10 @@ def check_datasets():
             raise ValueError(
                 f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
             )
+        if "simulate" in ds and ds.get("label", "signal") != "signal":
+            raise ValueError(
+                f"data set {name!r} is simulated: its label is signal, not {ds['label']!r}"
+            )
         check_model_settings(name, ds)
 
 
@@ -146,15 +150,36 @@ def design_inputs(wildcards):
     return inputs
 
 
-def design_options(wildcards, input):
+def design_options(wildcards):
+    """The method's options, the naturalness weight, the linker and the model folders, as `seqgen design`
+    options. A function of the wildcards only: Snakemake leaves params computed from `input` out of its change
+    detection, so a changed design option would not rerun the design."""
     ds = dataset(wildcards)
     options = dict(config["design"].get(wildcards.method, {}))
     options["naturalness"] = naturalness(ds, wildcards.method) or None
     if "linker" in ds:
         options["linker"] = ds["linker"]
-    if "generator" in input.keys():
-        options["generator"] = str(Path(input.generator).parent)
-    return f"{cli_options(options)} {predictor_option(input)}"
+    for model, path in design_inputs(wildcards).items():
+        if model in ("generator", "predictor"):
+            options[model] = str(Path(path).parent)
+    return cli_options(options)
+
+
+def motif_options(wildcards, search_data=True):
+    """`seqgen motifs` options, only those that matter for the data set (so that a setting it does not use
+    reruns nothing): `--top` and the predictor for a labelled one, `--max-sequences` for one without a label,
+    the JASPAR release for DNA. A function of the wildcards only, so that Snakemake tracks every change."""
+    ds = dataset(wildcards)
+    motifs = config["motifs"]
+    options = {"alphabet": ds["alphabet"], "n_motifs": motifs["n_motifs"], "seed": config["seed"]}
+    if ds["alphabet"] == "dna":
+        options["jaspar_release"] = motifs["jaspar_release"]
+    if search_data and labelled(ds):
+        options["top"] = motifs["top"]
+        options["predictor"] = str(Path(predictor_inputs(wildcards)["predictor"]).parent)
+    elif search_data:
+        options["max_sequences"] = motifs.get("max_sequences")
+    return cli_options(options)
 
 
 def predictor_inputs(wildcards):
@@ -169,13 +194,6 @@ def mutation_inputs(wildcards):
     if "mutants" in dataset(wildcards):
         return {"mutations": f"results/{wildcards.dataset}/mutations.tsv"}
     return {}
-
-
-def predictor_option(input):
-    """`--predictor DIR` when the rule has a predictor input, else nothing."""
-    if "predictor" in input.keys():
-        return f"--predictor {shlex.quote(str(Path(input.predictor).parent))}"
-    return ""
 
 
 def dataset_config_yaml(wildcards):

@@ -10,6 +10,7 @@ rule design:
         table=report(
             "results/{dataset}/design/{method}/designs.tsv",
             category="Designs",
+            subcategory="{dataset}",
             caption="../report/designs.rst",
         ),
         trajectory="results/{dataset}/design/{method}/trajectory.tsv",

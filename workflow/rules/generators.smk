@@ -9,6 +9,7 @@ rule train_generator:
         metrics=report(
             "results/{dataset}/generator/{model}/metrics.csv",
             category="Generators",
+            subcategory="{dataset}",
             caption="../report/generator_metrics.rst",
         ),
     log:

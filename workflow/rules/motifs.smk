@@ -13,6 +13,7 @@ rule motifs_data:
             directory("results/{dataset}/motifs/logos"),
             patterns=["{name}.png"],
             category="Motifs",
+            subcategory="{dataset}",
             caption="../report/motifs.rst",
         ),
     log:
@@ -21,18 +22,9 @@ rule motifs_data:
         "../envs/seqgen.yaml"
     params:
         folder=lambda w, output: shlex.quote(str(Path(output.meme).parent)),
-        predictor=lambda w, input: predictor_option(input),
-        alphabet=lambda w: dataset(w)["alphabet"],
-        top=config["motifs"]["top"],
-        n_motifs=config["motifs"]["n_motifs"],
-        max_sequences=config["motifs"]["max_sequences"],
-        release=config["motifs"]["jaspar_release"],
-        seed=config["seed"],
+        options=motif_options,
     shell:
-        "seqgen motifs --input {input.data:q} {params.predictor} --alphabet {params.alphabet} --top {params.top} "
-        "--max-sequences {params.max_sequences} "
-        "--n-motifs {params.n_motifs} --jaspar-release {params.release} "
-        "--seed {params.seed} --out {params.folder} 2> {log:q}"
+        "seqgen motifs --input {input.data:q} {params.options} --out {params.folder} 2> {log:q}"
 
 
 rule motifs_design:
@@ -48,11 +40,7 @@ rule motifs_design:
         "../envs/seqgen.yaml"
     params:
         folder=lambda w, output: shlex.quote(str(Path(output.meme).parent)),
-        alphabet=lambda w: dataset(w)["alphabet"],
-        n_motifs=config["motifs"]["n_motifs"],
-        release=config["motifs"]["jaspar_release"],
-        seed=config["seed"],
+        options=lambda w: motif_options(w, search_data=False),
     shell:
-        "seqgen motifs --input {input.designs:q} --background {input.background:q} --alphabet {params.alphabet} "
-        "--n-motifs {params.n_motifs} --jaspar-release {params.release} "
-        "--seed {params.seed} --out {params.folder} 2> {log:q}"
+        "seqgen motifs --input {input.designs:q} --background {input.background:q} {params.options} "
+        "--out {params.folder} 2> {log:q}"

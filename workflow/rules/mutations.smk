@@ -9,6 +9,7 @@ rule score_mutants:
         report(
             "results/{dataset}/mutations.tsv",
             category="Mutations",
+            subcategory="{dataset}",
             caption="../report/mutations.rst",
         ),
     log:

@@ -9,6 +9,7 @@ rule train_predictor:
         metrics=report(
             "results/{dataset}/predictor/metrics.csv",
             category="Predictor",
+            subcategory="{dataset}",
             caption="../report/predictor_metrics.rst",
         ),
     log:

@@ -15,6 +15,7 @@ rule report_html:
         report(
             "results/{dataset}/report.html",
             category="Report",
+            subcategory="{dataset}",
             caption="../report/report.rst",
         ),
     log:
