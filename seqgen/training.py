@@ -366,6 +366,8 @@ class Trainer:
         rows = payload.get("metrics")
         self.rows = rows if rows is not None else _read_metrics(self.out / "metrics.csv", step)
         self._last_saved = step
+        if self.rank == 0:
+            print(f"continuing from step {step} of {path}", file=sys.stderr)
         return step, payload.get("best")
 
     # ------------------------------------------------------------ loop

@@ -117,7 +117,9 @@ def test_restart_if_changed_continues_the_same_run_and_restarts_another(tmp_path
         run(tmp_path / "a", 40, poison_at=23)
     (tmp_path / "a" / "metrics.csv").unlink()  # the workflow deletes an interrupted job's outputs
     resumed, _ = run(tmp_path / "a", 40, resume=True, restart_if_changed=True)
-    assert torch.equal(full.model.weight, resumed.model.weight) and "not continued" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert torch.equal(full.model.weight, resumed.model.weight) and "not continued" not in err
+    assert "continuing from step 20 of" in err
     assert [r["step"] for r in metric_rows(tmp_path / "a")] == [r["step"] for r in metric_rows(tmp_path / "full")]
 
     fresh, _ = run(tmp_path / "fresh", 40, batch_size=16)
