@@ -29,27 +29,17 @@ def check_writable(path) -> Path:
     return path
 
 
-def check_folder(path, make: bool = True) -> Path:
-    """Return the output folder ``path`` as a Path after making it (if missing; with ``make=False`` only checking
-    that it could be made) and checking it is writable."""
+def check_folder(path) -> Path:
+    """Return the output folder ``path`` as a Path after checking, before any work, that it is or can be made a
+    writable folder (nothing is made here: the writers make it, so a failed run leaves no empty folder)."""
     path = Path(path)
-    if not make:
-        if path.exists() and not path.is_dir():
-            raise SeqgenError("cannot write output: it is a file, not a folder", path)
-        ancestor = next(p for p in (path, *path.parents) if p.exists() or p == Path(p.anchor or "."))
-        if not ancestor.is_dir():
-            raise SeqgenError("cannot write output: cannot make the folder (Not a directory)", path)
-        if not os.access(ancestor, os.W_OK):
-            raise SeqgenError("cannot write output: the folder is not writable", path)
-        return path
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise SeqgenError("cannot write output: it is a file, not a folder", path) from None
-    except OSError as exc:
-        raise SeqgenError(f"cannot write output: cannot make the folder ({exc.strerror})", path) from None
-    if not os.access(path, os.W_OK):
-        raise SeqgenError("cannot write output: the folder is not writable", path)
+    if path.exists() and not path.is_dir():
+        raise SeqgenError("cannot write output: it is a file, not a folder", path)
+    existing = next(p for p in (path, *path.parents) if p.exists())  # '.' or '/' at the latest
+    if not existing.is_dir():
+        raise SeqgenError(f"cannot write output: cannot make the folder ({str(existing)!r} is a file)", path)
+    if not os.access(existing, os.W_OK):
+        raise SeqgenError(f"cannot write output: folder {str(existing)!r} is not writable", path)
     return path
 
 

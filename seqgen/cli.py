@@ -143,7 +143,7 @@ def _run_train(args) -> None:
         user["progress"] = False
     config, settings = merge_config(args.kind, user, source=args.config or "settings")
     data = SequenceSet.load(args.data)
-    check_folder(args.out, make=False)  # made once the settings are checked
+    check_folder(args.out)  # made by the trainer, once the settings are checked
     device = distributed_device(select_device(args.device))  # under torchrun: this rank's GPU, before the data
     from seqgen.device import free_memory
 

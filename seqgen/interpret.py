@@ -89,7 +89,8 @@ def filter_influence(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 
     base = torch.cat([_as_scores(model(xb)) for xb in _batches(x, batch_size)])
     influence = np.zeros(conv.out_channels)
     for f in range(conv.out_channels):
-        hook = conv.register_forward_hook(lambda mod, inp, out, f=f: out.index_fill(1, torch.tensor([f], device=out.device), 0.0))
+        hook = conv.register_forward_hook(
+            lambda mod, inp, out, f=f: out.index_fill(1, torch.tensor([f], device=out.device), 0.0))
         try:
             out = torch.cat([_as_scores(model(xb)) for xb in _batches(x, batch_size)])
         finally:

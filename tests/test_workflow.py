@@ -39,7 +39,8 @@ def make_workdir(tmp_path, text):
 
 def test_the_default_profile_is_found_next_to_the_snakefile(tmp_path):
     out = snakemake(make_workdir(tmp_path, TEST_CONFIG.read_text()), "-n", "--cores", "1")
-    assert "Using workflow specific profile" in out.stdout + out.stderr and "profiles/default" in out.stdout + out.stderr
+    log = out.stdout + out.stderr
+    assert "Using workflow specific profile" in log and "profiles/default" in log
 
 
 def test_lint_passes():
@@ -123,7 +124,8 @@ def test_design_options_of_value_zero_reach_the_command(tmp_path):
     text = TEST_CONFIG.read_text().replace(
         "  steps: 20\n", "  steps: 20\n  anneal: {target: 0, max_edits: 0, start: %s, guide_temperature: 0, "
         "guided: true, combine: false}\n" % ("ACGT" * 7 + "AC"))
-    out = snakemake(make_workdir(tmp_path, text), "-n", "-p", "--cores", "1", "results/tiny/design/anneal/designs.fasta")
+    out = snakemake(make_workdir(tmp_path, text), "-n", "-p", "--cores", "1",
+                    "results/tiny/design/anneal/designs.fasta")
     command = next(line for line in out.stdout.splitlines() if "seqgen design" in line and "anneal" in line)
     for words in ("--target 0 ", "--max-edits 0 ", "--guide-temperature 0 ", "--guided "):
         assert words in command + " ", words

@@ -74,9 +74,10 @@ class Constraints:
             raise SeqgenError(f"max homopolymer must be at least 1, not {self.max_homopolymer}")
         if self.max_edits is not None and self.start is None:
             raise SeqgenError("max edits needs a starting sequence")
-        if self.max_edits is not None and self.max_edits < self._fixed_edits().max(initial=0):
-            raise SeqgenError(f"the fixed letters differ from the starting sequence at {self._fixed_edits().max()} "
-                              f"positions, more than the {self.max_edits} edits allowed")
+        fixed_edits = int(self._fixed_edits().max(initial=0))
+        if self.max_edits is not None and self.max_edits < fixed_edits:
+            raise SeqgenError(f"the fixed letters differ from the starting sequence at {fixed_edits} positions, more "
+                              f"than the {self.max_edits} edits allowed")
         self._forbidden_codes = self._expand_forbidden()
 
     # ------------------------------------------------------------ construction

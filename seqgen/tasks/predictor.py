@@ -149,13 +149,17 @@ def regression_loss(out: torch.Tensor, y: torch.Tensor, kind: str, delta: float 
     return torch.nn.functional.mse_loss(out, y)
 
 
-def _task_type(config: dict, y: np.ndarray) -> str:
+def _check_label(y: np.ndarray) -> None:
+    """Refuse a label a predictor cannot learn: missing values, or one value for every sequence."""
     if not np.isfinite(y).all():
         raise SeqgenError(f"the label has {int((~np.isfinite(y)).sum())} missing or infinite values (NaN, inf): "
                           f"drop those sequences first")
     if len(np.unique(y)) < 2:
         raise SeqgenError(f"the label has one value only ({y[0]:g} for every sequence): there is nothing to learn "
                           f"(a classifier needs sequences of both classes, 0 and 1)")
+
+
+def _task_type(config: dict, y: np.ndarray) -> str:
     binary = bool(np.isin(y, (0.0, 1.0)).all())
     kind = config["task"]
     if kind == "auto":
@@ -194,6 +198,7 @@ def split_index(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndar
 def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[PredictorTask, DeviceData]:
     """Split off the validation set, fit the label normalization on the rest, build the ensemble."""
     y = data.label(config["label"])
+    _check_label(y)
     task_type = _task_type(config, y)
     background = None if config["background_label"] is None else data.label(config["background_label"])
     if config["loss"] not in LOSSES:
