@@ -17,7 +17,8 @@ one step does. The engine supplies everything else, the same way for all:
   cosine to 0 over the run's progress: the larger of step / ``steps`` and elapsed / ``max_time``);
 - ``ema``: an exponential moving average of the weights (:class:`WeightAverage`),
   kept in the checkpoint and written as ``model.pt`` (less step-to-step noise in
-  a model stopped early, e.g. by ``max_time``);
+  a model stopped early, e.g. by ``max_time``); with validation, the average is what
+  is validated and what the best snapshot keeps;
 - early stopping on a validation score when the task has one;
 - data parallel over GPUs under ``torchrun`` (DistributedDataParallel).
 """
@@ -30,6 +31,7 @@ import math
 import os
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -85,9 +87,6 @@ class TrainSettings:
         if self.lr_schedule not in LR_SCHEDULES:
             raise SeqgenError(f"setting 'lr_schedule' must be one of {', '.join(LR_SCHEDULES)}, "
                               f"not {self.lr_schedule!r}")
-        if self.ema is not None and (self.eval_every or self.patience):
-            raise SeqgenError("setting 'ema' cannot be combined with validation and early stopping "
-                              "(eval_every, patience): model.pt would hold two different snapshots")
 
 
 class WeightAverage:
@@ -116,6 +115,16 @@ class WeightAverage:
 
     def state_dict(self) -> dict:
         return self.shadow
+
+    @contextmanager
+    def applied(self):
+        """Inside the block the modules hold the averaged weights (to validate them), after it their own again."""
+        own = [v.clone() for v in self._float_live]
+        torch._foreach_copy_(self._float_live, self._float_shadow)
+        try:
+            yield
+        finally:
+            torch._foreach_copy_(self._float_live, own)
 
     def load_state_dict(self, states: dict) -> None:
         for name, state in states.items():
@@ -431,16 +440,10 @@ class Trainer:
                        "seqs_per_s": round(seqs / max(now - t_log, 1e-9), 1), **last}
                 seqs, t_log = 0, now
                 if eval_now:
-                    val = self.task.evaluate(ctx) or {}
+                    val, best, improved = self._validate(ctx, step, best)
                     row.update({f"val_{k}": v for k, v in val.items()})
                     if "score" in val:
-                        if best is None or val["score"] < best["score"]:
-                            best = {"score": float(val["score"]), "step": step,
-                                    "state_dict": copy.deepcopy({n: m.state_dict()
-                                                                 for n, m in self.task.modules().items()})}
-                            bad_evals = 0
-                        else:
-                            bad_evals += 1
+                        bad_evals = 0 if improved else bad_evals + 1
                 self.rows.append(row)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in list(last.items())[:3]})
             if step % s.checkpoint_every == 0:
@@ -456,6 +459,17 @@ class Trainer:
         self._save_model(best)
         return TrainResult(step, stopped, time.perf_counter() - t0, last,
                            None if best is None else best["score"])
+
+    def _validate(self, ctx: Context, step: int, best: dict | None) -> tuple[dict, dict | None, bool]:
+        """Validation metrics of the model (of its weight average, with ``ema``), the best snapshot so far, and
+        whether this one is better."""
+        with self.average.applied() if self.average else nullcontext():
+            val = self.task.evaluate(ctx) or {}
+            improved = "score" in val and (best is None or val["score"] < best["score"])
+            if improved:
+                best = {"score": float(val["score"]), "step": step,
+                        "state_dict": copy.deepcopy({n: m.state_dict() for n, m in self.task.modules().items()})}
+        return val, best, improved
 
     def _on_rank_0(self, value: float, device: torch.device) -> float:
         """``value`` as rank 0 has it (under ``torchrun``; one small broadcast), so that every rank takes the same

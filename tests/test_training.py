@@ -257,8 +257,31 @@ def test_weight_average_follows_the_decay_and_resumes_exactly(tmp_path):
     for bad in (1.0, 0, True, "0.9"):
         with pytest.raises(SeqgenError, match="'ema' must lie between 0 and 1"):
             TrainSettings(ema=bad)
-    with pytest.raises(SeqgenError, match="'ema' cannot be combined with validation"):
-        TrainSettings(ema=0.9, eval_every=10, patience=3)
+
+
+def test_validation_with_ema_scores_and_keeps_the_average(tmp_path):
+    data = DeviceData(toy_data(), select_device("cpu"))
+    torch.manual_seed(0)
+    task = LinearTask({"lr": 0.05}, data)
+    trainer = None
+    seen = []
+
+    def evaluate(ctx):  # what the model holds while it is validated; a score that is best at step 20
+        seen.append((task.model.weight.detach().clone(), trainer.average.state_dict()["model"]["weight"].clone()))
+        return {"score": abs(len(seen) - 2)}
+
+    task.evaluate = evaluate
+    settings = TrainSettings(steps=40, batch_size=32, checkpoint_every=10, log_every=10, eval_every=10, patience=5,
+                             ema=0.9, progress=False)
+    trainer = Trainer(task, settings, tmp_path, "dna", 12)
+    trainer.fit(select_device("cpu"))
+    assert all(torch.equal(held, average) for held, average in seen)  # validated: the average
+    live = task.model.weight.detach()
+    assert not torch.equal(live, trainer.average.state_dict()["model"]["weight"])  # ... and the live weights after
+    model = load_checkpoint(tmp_path / "model.pt", kind="toy")["state_dict"]["model"]["weight"]
+    assert torch.equal(model, seen[1][1])  # model.pt: the average at step 20, the best validation
+    checkpoint = load_checkpoint(tmp_path / "checkpoint.pt", kind="toy")
+    assert torch.equal(checkpoint["state_dict"]["model"]["weight"], live)  # the checkpoint resumes the live run
 
 
 def test_device_selection():
