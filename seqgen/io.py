@@ -220,9 +220,19 @@ def _ranges_index(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
 
 
+def _leading_blanks(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``(N,)`` number of spaces and tabs that open each ``arr[starts:ends]``."""
+    lengths = ends - starts
+    text = arr[_ranges_index(starts, ends)]
+    offsets = np.cumsum(lengths) - lengths
+    words = np.append(np.flatnonzero((text != _SPACE) & (text != _TAB)), len(text))
+    return np.minimum(words[np.searchsorted(words, offsets)] - offsets, lengths)
+
+
 def _header_ids(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """First word of each header line ``arr[starts:ends]`` (after its marker byte), ``(N,)`` str."""
+    """First word of each header line ``arr[starts:ends]`` (after its marker byte and any blanks), ``(N,)`` str."""
     starts = starts + 1
+    starts = starts + _leading_blanks(arr, starts, ends)
     lengths = ends - starts
     text = arr[_ranges_index(starts, ends)]
     offsets = np.cumsum(lengths) - lengths
@@ -425,9 +435,11 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     """A2M / aligned FASTA with the focus (query) sequence first.
 
     Match columns are kept and insert columns dropped: when all rows have the
-    same length (aligned FASTA, as EVcouplings writes), the kept columns are
-    those where the focus sequence is upper case or '-'; otherwise (plain A2M)
-    lower-case letters and '.' are removed from every row. Letters are then
+    same length and none has a lower-case letter or '.' where the focus has a
+    match column (aligned FASTA, as EVcouplings writes), the kept columns are
+    those where the focus sequence is upper case or '-'; otherwise (plain A2M,
+    each row's inserts in its own frame) lower-case letters and '.' are removed
+    from every row. Letters are then
     upper-cased and '.' becomes '-'. ``meta`` records the focus id and the
     focus residue number of every kept column (from a ``NAME/START-END`` id).
     """
@@ -437,11 +449,13 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     lower = (buf >= ord("a")) & (buf <= ord("z"))
     dot = buf == ord(".")
     focus = slice(int(raw.starts[0]), int(raw.ends[0]))
+    insert = lower | dot
+    keep = ~insert  # plain A2M
     if (lengths == lengths[0]).all():
-        match = ~(lower[focus] | dot[focus])
-        keep = np.broadcast_to(match, (len(lengths), len(match))).ravel()
-    else:
-        keep = ~(lower | dot)
+        match = ~insert[focus]
+        columns = np.broadcast_to(match, (len(lengths), len(match))).ravel()
+        if not (insert & columns).any():  # aligned FASTA: the focus's match columns are every row's
+            keep = columns
     counts = np.add.reduceat(keep.view(np.uint8), raw.starts, dtype=np.int64)
     ends = np.cumsum(counts)
     letters = np.char.upper(buf[keep].view("S1")).view(np.uint8).copy()

@@ -17,20 +17,20 @@ clean_records = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9_.|]{1,12}", fullma
                                    st.text("ACGTacgt", min_size=1, max_size=50)), min_size=1, max_size=15)
 
 
-def fasta_text(recs, width, newline):
+def fasta_text(recs, width, newline, lead=""):
     out = []
     for name, seq in recs:
-        out.append(f">{name} some description{newline}")
+        out.append(f">{lead}{name} some description{newline}")
         for i in range(0, len(seq), width):
             out.append(seq[i:i + width] + newline)
     return "".join(out)
 
 
-@given(records, st.integers(1, 60), st.sampled_from(["\n", "\r\n"]), st.booleans())
+@given(records, st.integers(1, 60), st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["", " ", " \t "]))
 @settings(max_examples=60, deadline=None)
-def test_fasta_matches_biopython(tmp_path_factory, recs, width, newline, gz):
+def test_fasta_matches_biopython(tmp_path_factory, recs, width, newline, gz, lead):
     path = tmp_path_factory.mktemp("fa") / ("x.fa.gz" if gz else "x.fa")
-    text = fasta_text(recs, width, newline)
+    text = fasta_text(recs, width, newline, lead)  # "> id": blanks before the id, as some tools write
     path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
     expected = [(h.split()[0], s.upper()) for h, s in SimpleFastaParser(io.StringIO(text.replace("\r", "")))]
     expected = [(h, s) for h, s in expected if "N" not in s]
@@ -43,10 +43,10 @@ def test_fasta_matches_biopython(tmp_path_factory, recs, width, newline, gz):
     assert data.lengths.tolist() == [len(s) for _, s in expected]
 
 
-@given(clean_records)
+@given(clean_records, st.sampled_from(["", " "]))
 @settings(max_examples=30, deadline=None)
-def test_fastq_matches_biopython(tmp_path_factory, recs):
-    text = "".join(f"@{n} desc\n{s}\n+\n{'I' * len(s)}\n" for n, s in recs)
+def test_fastq_matches_biopython(tmp_path_factory, recs, lead):
+    text = "".join(f"@{lead}{n} desc\n{s}\n+\n{'I' * len(s)}\n" for n, s in recs)
     path = tmp_path_factory.mktemp("fq") / "x.fq"
     path.write_text(text)
     data = read_sequences(path, "dna", ambiguous="drop", lengths="pad", duplicate_ids="keep")
@@ -120,6 +120,14 @@ def test_a2m_plain_variable_length_rows(tmp_path):
     path = tmp_path / "fam.a2m"
     path.write_text(">q\nACDE\n>s\nAcc.CD-\n")
     assert read_sequences(path, alphabet="protein-gap").sequences == ["ACDE", "ACD-"]
+
+
+def test_a2m_plain_rows_of_equal_length_keep_their_own_inserts_out(tmp_path):
+    path = tmp_path / "fam.a2m"  # every row one insert letter, each in its own frame: not aligned FASTA
+    path.write_text(">focus/1-5\nACdEF\n>s2\nAkCEF\n>s3\nA-EFm\n")
+    data = read_sequences(path, alphabet="protein-gap")
+    assert data.sequences == ["ACEF", "ACEF", "A-EF"]
+    assert data.meta["focus_positions"] == [1, 2, 4, 5]
 
 
 def test_a2m_errors_name_the_file_line_and_column(tmp_path):
