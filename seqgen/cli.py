@@ -198,7 +198,8 @@ def _add_motifs(sub) -> None:
     p.add_argument("--alphabet", choices=list(ALPHABETS), default="dna")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
-    p.add_argument("--label", help="score column ranking the input (default: the first)")
+    p.add_argument("--label", help="score column ranking the input (default: a table's one numeric column, or the first "
+                                   "label of a .npz)")
     p.add_argument("--top", type=int, default=500,
                    help="number of top-scoring sequences used as foreground (a 0/1 label: at most this many of the "
                         "1s, a random subset seeded by --seed, against the 0s)")
@@ -226,12 +227,13 @@ def _run_motifs(args) -> None:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
     if args.top < 1 or (args.k is not None and args.k < 1):
         raise SeqgenError("--top and --k must be at least 1")
-    data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column)
+    data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column, args.label,
+                        scores=not args.background)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     check_folder(args.out)  # before the search, not after
     top = None  # --top is used by a ranked input only
     if args.background:
-        bg = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column).codes
+        bg = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column, scores=False).codes
         fg, how = data.codes, args.background
         fg_ids = data.ids
     elif data.label_names:
@@ -385,6 +387,7 @@ def _run_sample(args) -> None:
 
 def _add_evaluate(sub) -> None:
     from seqgen.alphabets import ALPHABETS
+    from seqgen.io import FORMATS
 
     p = sub.add_parser("evaluate", help="compare generated sequences with real ones (JSON)",
                        description="k-mer spectrum JS divergence (with the real-vs-real baseline), GC content, "
@@ -396,6 +399,9 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--training", help="the generator's training sequences (copies are counted against them)")
     p.add_argument("--alphabet", choices=list(ALPHABETS), default=None,
                    help="alphabet of non-.npz inputs (default: the reference's, else dna)")
+    for role in ("reference", "query", "training"):
+        p.add_argument(f"--{role}-format", choices=FORMATS, metavar="FORMAT",
+                       help=f"format of --{role} (default: from the extension; one of {', '.join(FORMATS)})")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--ambiguous", choices=["error", "drop"], default="error",
                    help="records with ambiguity codes in non-.npz inputs: stop with an error, or drop them")
@@ -406,14 +412,17 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--seed", type=int, help="random seed (default 0)")
 
 
-def _read_any(path, alphabet, args):
+def _read_any(role: str, alphabet, args):
+    """The ``--reference``, ``--query`` or ``--training`` (``role``) sequences of ``seqgen evaluate``."""
     from seqgen.data import SequenceSet
-    from seqgen.io import read_sequences
+    from seqgen.io import detect_format, read_sequences
 
+    path, format = getattr(args, role), getattr(args, f"{role}_format")
     if str(path).endswith(".npz"):
         return SequenceSet.load(path)
-    return read_sequences(path, alphabet or "dna", sequence_column=args.sequence_column, ambiguous=args.ambiguous,
-                          lengths=args.lengths, duplicate_ids="keep")
+    return read_sequences(path, alphabet or "dna", format or detect_format(path, f"--{role}-format"),
+                          sequence_column=args.sequence_column, ambiguous=args.ambiguous, lengths=args.lengths,
+                          duplicate_ids="keep")
 
 
 def _run_evaluate(args) -> None:
@@ -421,10 +430,10 @@ def _run_evaluate(args) -> None:
     from seqgen.metrics import evaluate
 
     check_writable(args.out)
-    reference = _read_any(args.reference, args.alphabet, args)
+    reference = _read_any("reference", args.alphabet, args)
     alphabet = args.alphabet or reference.alphabet.name
-    query = _read_any(args.query, alphabet, args)
-    training = _read_any(args.training, alphabet, args) if args.training else None
+    query = _read_any("query", alphabet, args)
+    training = _read_any("training", alphabet, args) if args.training else None
     result = nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
     write_json(args.out, result)  # strict JSON: null, not NaN
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None) or "n/a"

@@ -104,14 +104,14 @@ class RawRecords:
 
 # ---------------------------------------------------------------- file access
 
-def detect_format(path) -> str:
-    """The format implied by the file name (``.gz`` ignored)."""
+def detect_format(path, option: str = "--format") -> str:
+    """The format implied by the file name (``.gz`` ignored); else an error naming the command-line ``option``."""
     name = Path(path).name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
     fmt = EXTENSIONS.get(Path(name).suffix)
     if fmt is None:
-        raise SeqgenError(f"cannot tell the format from the extension; pass --format ({'|'.join(FORMATS)})", path)
+        raise SeqgenError(f"cannot tell the format from the extension; pass {option} ({'|'.join(FORMATS)})", path)
     return fmt
 
 

@@ -721,10 +721,13 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     return matches
 
 
-def load_input(path, alphabet="dna", format: str | None = None, sequence_column: str = "sequence"):
+def load_input(path, alphabet="dna", format: str | None = None, sequence_column: str = "sequence",
+               label: str | None = None, scores: bool = True):
     """Read sequences for motif work: a seqgen ``.npz`` or any file :func:`seqgen.io.read_sequences` reads.
 
-    Tables (CSV/TSV) keep their numeric columns other than the sequence (``sequence_column``) as labels.
+    A table (CSV/TSV) keeps the column ``label`` as its score; without ``label``, its one numeric column other
+    than the sequence (``sequence_column``), ``id`` and ``index`` (several are an error: which one ranks the
+    input is the user's choice). ``scores=False`` reads no scores (a background).
     """
     from pathlib import Path
 
@@ -737,8 +740,17 @@ def load_input(path, alphabet="dna", format: str | None = None, sequence_column:
         raise SeqgenError("no such file", path)
     fmt = (format or detect_format(path)).lower()
     labels = ()
-    if fmt in ("csv", "tsv"):
-        head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
-        labels = [c for c in head.select_dtypes("number").columns if c not in ("id", "index", sequence_column)]
+    if fmt in ("csv", "tsv") and scores:
+        labels = [label] if label is not None else _numeric_columns(path, fmt, sequence_column)
     return read_sequences(path, alphabet, fmt, sequence_column, label_columns=labels, ambiguous="drop", lengths="pad",
                           duplicate_ids="keep")
+
+
+def _numeric_columns(path, fmt: str, sequence_column: str) -> list[str]:
+    """The score column of a table, as a list of at most one name (see :func:`load_input`)."""
+    head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
+    numeric = [c for c in head.select_dtypes("number").columns if c not in ("id", "index", sequence_column)]
+    if len(numeric) > 1:
+        raise SeqgenError(f"the table has several numeric columns ({', '.join(map(str, numeric))}): name the score "
+                          "that ranks the sequences with --label", path)
+    return numeric

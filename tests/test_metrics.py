@@ -136,3 +136,17 @@ def test_evaluate_pads_variable_lengths_when_asked(tmp_path, capsys):
     assert main(args + ["--lengths", "pad"]) == 0
     result = json.loads((tmp_path / "e.json").read_text())
     assert result["length"] == 10 and result["nearest_hamming"]["min"] == 0
+
+
+def test_evaluate_reads_a_pbm_table_given_its_format(tmp_path, capsys):
+    import json
+
+    from seqgen.cli import main
+
+    (tmp_path / "probes.txt").write_text("ACGTACGTAC\t3065.0\t1021.0\nTTGCAACGTA\t10033.5\t1639.0\n")  # DREAM5
+    (tmp_path / "query.fa").write_text(">q1\nACGTACGTAC\n>q2\nGGGCAACGTA\n")
+    args = ["evaluate", "--reference", str(tmp_path / "probes.txt"), "--query", str(tmp_path / "query.fa"),
+            "--training", str(tmp_path / "probes.txt"), "--out", str(tmp_path / "e.json")]
+    assert main(args) == 1 and "pass --reference-format" in capsys.readouterr().err
+    assert main(args + ["--reference-format", "dream5", "--training-format", "dream5"]) == 0
+    assert json.loads((tmp_path / "e.json").read_text())["copies"]["fraction"] == 0.5

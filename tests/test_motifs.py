@@ -240,6 +240,19 @@ def test_load_input_reads_a_named_sequence_column(tmp_path):
         load_input(path)
 
 
+def test_a_table_of_peaks_is_ranked_by_the_named_score_only(tmp_path):
+    from seqgen.motifs import load_input
+
+    path = tmp_path / "peaks.tsv"  # coordinates are numbers too; a q-value column with a gap
+    path.write_text("chrom\tstart\tend\tsequence\tscore\tqvalue\n"
+                    "chr1\t100\t106\tACGTAC\t7.5\t0.01\nchr2\t900\t906\tTTGCAA\t2.0\t\n")
+    data = load_input(path, label="score")
+    assert data.label_names == ["score"] and data.labels[:, 0].tolist() == [7.5, 2.0]
+    with pytest.raises(SeqgenError, match=r"several numeric columns \(start, end, score, qvalue\): name the score"):
+        load_input(path)
+    assert load_input(path, scores=False).label_names == []  # a background needs no score
+
+
 def test_exact_site_pvalues_of_a_protein_motif():
     """Protein sites: p-values under a uniform background of 20 letters (memelite's FIMO assumes 0.25 a letter)."""
     import itertools
