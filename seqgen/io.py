@@ -69,7 +69,7 @@ class RawRecords:
     meta : dict
     source : np.ndarray or None
         ``(len(buffer),)`` int64: where each letter was in the buffer that ``line_offsets`` describe, when only
-        some letters were kept (A2M match columns); None when ``buffer`` is that buffer.
+        some letters were kept (blanks inside FASTA lines, A2M match columns); None when ``buffer`` is that buffer.
     """
 
     ids: np.ndarray
@@ -82,6 +82,7 @@ class RawRecords:
     label_names: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     source: np.ndarray | None = None
+    table: bool = False  #: a table's row: the column of a letter is its place in the sequence field
 
     def _in_file(self, position: int) -> int:
         """A position in ``buffer`` as a position in the buffer of ``line_offsets``."""
@@ -279,17 +280,19 @@ def parse_fasta(data: bytes, path) -> RawRecords:
     offsets = np.zeros(len(starts) + 1, dtype=np.int64)
     np.cumsum(per_line, out=offsets[1:])
     blanks = np.flatnonzero(buffer <= _SPACE)  # spaces, tabs and other blanks inside sequence lines
-    if len(blanks):
-        offsets -= np.searchsorted(blanks, offsets)
+    letters, source = offsets, None
+    if len(blanks):  # letters are counted without the blanks; the line offsets (columns) keep counting them
+        letters = offsets - np.searchsorted(blanks, offsets)
+        source = np.delete(np.arange(len(buffer)), blanks)
         buffer = np.delete(buffer, blanks)
-    rec_starts = offsets[headers + 1]
-    rec_ends = offsets[np.append(headers[1:], len(starts))]
+    rec_starts = letters[headers + 1]
+    rec_ends = letters[np.append(headers[1:], len(starts))]
     ids = _header_ids(arr, starts[headers], ends[headers])
     empty = np.flatnonzero(rec_ends == rec_starts)
     if len(empty):
         k = empty[0]
         raise SeqgenError(f"record {str(ids[k])!r} (line {headers[k] + 1}) has no sequence", path)
-    return RawRecords(ids, buffer, rec_starts, rec_ends, offsets[:-1], np.arange(1, len(starts) + 1))
+    return RawRecords(ids, buffer, rec_starts, rec_ends, offsets[:-1], np.arange(1, len(starts) + 1), source=source)
 
 
 def parse_fastq(data: bytes, path) -> RawRecords:
@@ -323,22 +326,41 @@ def parse_fastq(data: bytes, path) -> RawRecords:
     return RawRecords(ids, arr[keep], rec_starts, rec_ends, rec_starts, seq + 1)
 
 
-def _records_from_strings(sequences, ids, path, first_line: int) -> RawRecords:
-    """RawRecords from per-record strings (table rows); row ``i`` is file line ``first_line + i``."""
+def _row_lines(data: bytes, sep: str, rows: int) -> np.ndarray:
+    """``(rows,)`` the file line on which each of a table's first ``rows`` rows (a header included) starts, as
+    pandas reads them: blank lines skipped, a quoted field possibly over several lines."""
+    text = data.replace(b"\r\n", b"\n")
+    if b'"' not in text and not re.search(rb"(^|\n)[ \t]*\n", text.rstrip()):
+        return np.arange(1, rows + 1)  # one line a row
+    import csv
+
+    reader = csv.reader(io.StringIO(text.decode("utf-8", "replace")), delimiter=sep)
+    lines, read = [], 0
+    for row in reader:
+        if len(lines) == rows:
+            break
+        if len(row) > 1 or (row and row[0].strip()):
+            lines.append(read + 1)
+        read = reader.line_num
+    return np.array(lines + list(range(read + 1, read + 1 + rows - len(lines))), dtype=np.int64)
+
+
+def _records_from_strings(sequences, ids, path, lines: np.ndarray) -> RawRecords:
+    """RawRecords from per-record strings (table rows); row ``i`` starts on file line ``lines[i]``."""
     encoded = []
     for i, s in enumerate(sequences):
         if not isinstance(s, str) or not s.strip():
-            raise SeqgenError(f"record {str(ids[i])!r} (line {first_line + i}) has no sequence", path)
+            raise SeqgenError(f"record {str(ids[i])!r} (line {lines[i]}) has no sequence", path)
         encoded.append(s.strip().encode("utf-8", "surrogateescape"))
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     ends = np.cumsum(lengths)
     starts = ends - lengths
     buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    return RawRecords(np.asarray(ids, dtype=str), buffer, starts, ends, starts,
-                      np.arange(first_line, first_line + len(encoded)))
+    return RawRecords(np.asarray(ids, dtype=str), buffer, starts, ends, starts, np.asarray(lines[:len(encoded)]),
+                      table=True)
 
 
-def _numeric_columns(table, names, path, first_line: int) -> np.ndarray:
+def _numeric_columns(table, names, path, lines: np.ndarray) -> np.ndarray:
     """Table columns ``names`` as ``(N, K)`` float32, refusing missing, non-numeric and infinite values."""
     import pandas as pd
 
@@ -350,7 +372,7 @@ def _numeric_columns(table, names, path, first_line: int) -> np.ndarray:
         if len(bad):
             i = bad[0]
             what = "a missing value" if pd.isna(raw.iloc[i]) else f"{raw.iloc[i]!r}, not a finite number"
-            raise SeqgenError(f"column {name!r}, line {first_line + i}: label is {what}", path)
+            raise SeqgenError(f"column {name!r}, line {lines[i]}: label is {what}", path)
         out[:, k] = values
     return out
 
@@ -379,8 +401,9 @@ def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_c
     if id_column is None and "id" in table.columns:
         id_column = "id"
     ids = table[id_column].astype(str).tolist() if id_column else [f"row_{i + 1}" for i in range(len(table))]
-    raw = _records_from_strings(table[sequence_column].tolist(), ids, path, first_line=2)
-    raw.labels = _numeric_columns(table, list(label_columns), path, first_line=2)
+    lines = _row_lines(data, sep, len(table) + 1)[1:]
+    raw = _records_from_strings(table[sequence_column].tolist(), ids, path, lines)
+    raw.labels = _numeric_columns(table, list(label_columns), path, lines)
     raw.label_names = list(label_columns)
     return raw
 
@@ -392,8 +415,10 @@ def parse_dream5(data: bytes, path) -> RawRecords:
         raise SeqgenError(f"a DREAM5 PBM table has 3 tab-separated columns (probe, signal, background), "
                           f"this one has {table.shape[1]}", path)
     table.columns = ["sequence", "signal", "background"]
-    raw = _records_from_strings(table["sequence"].tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, 1)
-    raw.labels = _numeric_columns(table, ["signal", "background"], path, first_line=1)
+    lines = _row_lines(data, "\t", len(table))
+    raw = _records_from_strings(table["sequence"].tolist(), [f"probe_{i + 1}" for i in range(len(table))], path,
+                                lines)
+    raw.labels = _numeric_columns(table, ["signal", "background"], path, lines)
     raw.label_names = ["signal", "background"]
     return raw
 
@@ -408,16 +433,16 @@ def parse_uniprobe(data: bytes, path) -> RawRecords:
         raise SeqgenError(f"a UniPROBE probe table has 2 tab-separated columns (intensity, probe), "
                           f"this one has {table.shape[1]}", path)
     table.columns = ["intensity", "sequence"]
-    first_line = 1
+    lines = _row_lines(data, "\t", len(table))
     if not _is_number(table["intensity"].iloc[0]):  # a header row
-        table, first_line = table.iloc[1:].reset_index(drop=True), 2
+        table, lines = table.iloc[1:].reset_index(drop=True), lines[1:]
     sequences = table["sequence"].fillna("").str.strip().str.upper()
     meta = {}
     if len(sequences) and sequences.str.endswith(UNIPROBE_LINKER).all():
         sequences = sequences.str.slice(0, -len(UNIPROBE_LINKER))
         meta["linker"] = UNIPROBE_LINKER
-    raw = _records_from_strings(sequences.tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, first_line)
-    raw.labels = _numeric_columns(table, ["intensity"], path, first_line)
+    raw = _records_from_strings(sequences.tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, lines)
+    raw.labels = _numeric_columns(table, ["intensity"], path, lines)
     raw.label_names = ["intensity"]
     raw.meta = meta
     return raw
@@ -468,7 +493,7 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     positions = np.where(focus_is_residue[focus_keep], residue_number[focus_keep], -1)
     meta = {"focus_id": str(raw.ids[0]), "focus_start": focus_start, "focus_positions": positions.tolist()}
     return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
-                      source=np.flatnonzero(keep))
+                      source=np.flatnonzero(keep) if raw.source is None else raw.source[keep])
 
 
 # ---------------------------------------------------------------- encoding
@@ -535,7 +560,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
 def _letter_error(raw: RawRecords, position: int, problem: str) -> str:
     record, line, column = raw.locate(position)
     letter = chr(raw.buffer[position])
-    return f"record {str(raw.ids[record])!r} (line {line}, column {column}): {letter!r} {problem}"
+    where = f"letter {column} of its sequence" if raw.table else f"column {column}"
+    return f"record {str(raw.ids[record])!r} (line {line}, {where}): {letter!r} {problem}"
 
 
 def _target_length(raw, kept, lens, policy, length, path) -> int:

@@ -166,3 +166,24 @@ def test_real_alignment(shared_data):
     data = read_sequences(path, "protein-gap", ambiguous="drop")
     assert data.codes.shape[1] == 253 and data.ids[0] == "BLAT_ECOLX/24-286"
     assert data.meta["focus_positions"][0] == 29 and data.meta["focus_positions"][-1] == 283
+
+
+def test_table_errors_name_the_file_line_after_blank_lines_and_quoted_newlines(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,sequence,score\na,ACGT,1.5\n\n  \nb,ACGT,2\nc,ACGT,\n")
+    with pytest.raises(SeqgenError, match=r"column 'score', line 6: label is a missing value"):
+        read_sequences(path, label_columns=["score"])
+    path.write_text('id,sequence,score\n"a\nsecond line",ACGT,1.5\r\nb,ACGX,2\n')
+    with pytest.raises(SeqgenError, match=r"record 'b' \(line 4, letter 4 of its sequence\): 'X' is not a letter"):
+        read_sequences(path, label_columns=["score"])
+
+
+def test_fasta_error_columns_count_the_blanks_of_the_line(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text(">s1\nAC GT\nAC  GTNA\n>s2\nACGTACGTAC\n")
+    with pytest.raises(SeqgenError, match=r"record 's1' \(line 3, column 7\): 'N' is an ambiguity code"):
+        read_sequences(path)
+    path = tmp_path / "x.a2m"  # an alignment's letters kept after the blanks
+    path.write_text(">q/1-8\nmk VL\nAGHK\n>s\n..IL\nC XHK\n")
+    with pytest.raises(SeqgenError, match=r"record 's' \(line 6, column 3\): 'X' is an ambiguity code"):
+        read_sequences(path, alphabet="protein-gap")
