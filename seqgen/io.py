@@ -303,8 +303,13 @@ def parse_fastq(data: bytes, path) -> RawRecords:
     if len(nonblank) == 0 or arr[starts[0]] != _AT:
         raise SeqgenError("not a FASTQ file: line 1 does not start with '@'", path)
     n_lines = int(nonblank[-1]) + 1  # trailing blank lines are ignored
+    blank = np.flatnonzero(ends[:n_lines] == starts[:n_lines])
+    if len(blank):
+        raise SeqgenError(f"line {blank[0] + 1} of the FASTQ file is blank (records are 4 lines each: @id, "
+                          f"sequence, +, qualities)", path)
     if n_lines % 4:
-        raise SeqgenError(f"truncated FASTQ: {n_lines} lines is not a multiple of 4 (last record incomplete)", path)
+        raise SeqgenError(f"{n_lines} lines is not a multiple of 4: the FASTQ file is truncated, or its records span "
+                          f"more than 4 lines (seqgen reads one line of sequence and one of qualities a record)", path)
     starts, ends = starts[:n_lines], ends[:n_lines]
     head, seq, plus, qual = (np.arange(k, n_lines, 4) for k in range(4))
     for rows, marker, name in ((head, _AT, "'@'"), (plus, _PLUS, "'+'")):
@@ -400,8 +405,11 @@ def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_c
         raise SeqgenError(f"no column {missing[0]!r}; the columns are {', '.join(map(repr, table.columns))}", path)
     if id_column is None and "id" in table.columns:
         id_column = "id"
-    ids = table[id_column].astype(str).tolist() if id_column else [f"row_{i + 1}" for i in range(len(table))]
     lines = _row_lines(data, sep, len(table) + 1)[1:]
+    if id_column and table[id_column].isna().any():
+        i = int(np.flatnonzero(table[id_column].isna())[0])
+        raise SeqgenError(f"column {id_column!r}, line {lines[i]}: the id is missing", path)
+    ids = table[id_column].astype(str).tolist() if id_column else [f"row_{i + 1}" for i in range(len(table))]
     raw = _records_from_strings(table[sequence_column].tolist(), ids, path, lines)
     raw.labels = _numeric_columns(table, list(label_columns), path, lines)
     raw.label_names = list(label_columns)

@@ -34,7 +34,11 @@ CASES = [
     ("text label", "x.csv", "sequence,y\nACGT,high\n", ("--label-column", "y"), "'high', not a finite number"),
     ("mixed lengths", "x.fa", ">a\nACGT\n>b\nACG\n", (), "has length 3, but the first record 'a' has length 4"),
     ("truncated gzip", "x.fa.gz", gzip.compress(GOOD.encode() * 50)[:-30], (), "truncated or corrupt gzip"),
-    ("truncated fastq", "x.fq", "@a\nACGT\n+\nIIII\n@b\nACGT\n", (), "truncated FASTQ"),
+    ("truncated fastq", "x.fq", "@a\nACGT\n+\nIIII\n@b\nACGT\n", (), "the FASTQ file is truncated, or its records"),
+    ("multi-line fastq", "x.fq", "@a\nAC\nGT\n+\nII\nII\n@b\nACGT\n+\nIIII\n", (), "span more than 4 lines"),
+    ("blank line in fastq", "x.fq", "@a\nACGT\n+\nIIII\n\n@b\nACGT\n+\nIIII\n", (), "line 5 of the FASTQ file is "
+                                                                                        "blank"),
+    ("csv without an id", "x.csv", "id,sequence\n,ACGT\nb,ACGA\n", (), "column 'id', line 2: the id is missing"),
     ("fastq bad quality", "x.fq", "@a\nACGT\n+\nIII\n", (), "quality line length differs"),
     ("unknown extension", "x.dat", GOOD, (), "cannot tell the format"),
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
