@@ -32,7 +32,7 @@ def _add_encode(sub) -> None:
                    help="records with ambiguity codes (N, X, IUPAC): stop with an error, or drop them")
     p.add_argument("--lengths", choices=LENGTH_POLICIES, default="error",
                    help="records of different lengths: stop with an error, pad to the longest, or trim to the "
-                        "shortest (or to --length)")
+                        "shortest (or to --length; ambiguity codes in the part cut off do not count)")
     p.add_argument("--length", type=int, help="fixed length L to pad or trim to")
     p.add_argument("--duplicate-ids", choices=DUPLICATE_POLICIES, default="error")
 
@@ -42,6 +42,17 @@ def _run_encode(args) -> None:
 
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids)
+    table_options = [f"--{k.replace('_', '-')}" for k in ("sequence_column", "id_column")
+                     if getattr(args, k) not in (None, "sequence")]
+    if table_options and data.meta["format"] not in ("csv", "tsv"):
+        print(f"note: {' and '.join(table_options)} ignored: only a CSV/TSV table has columns, and this is a "
+              f"{data.meta['format']} file", file=sys.stderr)
+    if data.meta.get("linker_missing"):
+        print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
+              f"PBM linker, so no probe's linker was removed", file=sys.stderr)
+    if data.looks_like_dna():
+        print(f"note: {args.input}: every sequence is made of A, C, G, T (and N) only; is it DNA? it was read as "
+              f"{data.alphabet.name} (--alphabet)", file=sys.stderr)
     data.save(args.out)
     dropped = data.meta.get("n_dropped", 0)
     labels = f", labels: {', '.join(data.label_names)}" if data.label_names else ""
@@ -229,6 +240,9 @@ def _run_motifs(args) -> None:
         raise SeqgenError("--top and --k must be at least 1")
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column, args.label,
                         scores=not args.background)
+    if data.meta.get("n_dropped"):
+        print(f"note: {data.meta['n_dropped']} of the {data.meta['n_read']} input sequences have ambiguity codes and "
+              f"are left out", file=sys.stderr)
     predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
     check_folder(args.out)  # before the search, not after
     top = None  # --top is used by a ranked input only

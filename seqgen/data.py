@@ -106,6 +106,13 @@ class SequenceSet:
         n_out = int(round(fraction * len(self)))
         return self.subset(np.sort(order[n_out:])), self.subset(np.sort(order[:n_out]))
 
+    def looks_like_dna(self) -> bool:
+        """True for protein sequences made of A, C, G, T and N only: likely DNA read with the wrong alphabet."""
+        if self.alphabet.is_nucleic:
+            return False
+        nucleotides = [self.alphabet.letters.index(c) for c in "ACGTN" if c in self.alphabet.letters]
+        return bool(np.isin(self.codes, [*nucleotides, PAD]).all())
+
     def fingerprint(self) -> str:
         """SHA-1 of the alphabet, codes ``(N, L)`` and labels ``(N, K)``: which data a model was trained on."""
         digest = hashlib.sha1(self.alphabet.name.encode())

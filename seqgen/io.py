@@ -434,7 +434,8 @@ def parse_dream5(data: bytes, path) -> RawRecords:
 def parse_uniprobe(data: bytes, path) -> RawRecords:
     """UniPROBE PBM table: intensity, probe (60 nt: 36-nt variable region + the constant linker).
 
-    The constant linker is removed when every probe ends with it (recorded in ``meta['linker']``).
+    The constant linker is removed when every probe ends with it (recorded in ``meta['linker']``); when only some
+    do, it is kept and ``meta['linker_missing']`` counts the others.
     """
     table = _read_table(data, path, "\t", header=False)
     if table.shape[1] != 2:
@@ -442,13 +443,17 @@ def parse_uniprobe(data: bytes, path) -> RawRecords:
                           f"this one has {table.shape[1]}", path)
     table.columns = ["intensity", "sequence"]
     lines = _row_lines(data, "\t", len(table))
-    if not _is_number(table["intensity"].iloc[0]):  # a header row
-        table, lines = table.iloc[1:].reset_index(drop=True), lines[1:]
+    first = table.iloc[0]
+    if not _is_number(first["intensity"]) and not re.fullmatch(r"[ACGTNacgtn]+", str(first["sequence"]).strip()):
+        table, lines = table.iloc[1:].reset_index(drop=True), lines[1:]  # a header row
     sequences = table["sequence"].fillna("").str.strip().str.upper()
     meta = {}
-    if len(sequences) and sequences.str.endswith(UNIPROBE_LINKER).all():
+    with_linker = int(sequences.str.endswith(UNIPROBE_LINKER).sum())
+    if len(sequences) and with_linker == len(sequences):
         sequences = sequences.str.slice(0, -len(UNIPROBE_LINKER))
         meta["linker"] = UNIPROBE_LINKER
+    elif with_linker:
+        meta["linker_missing"] = len(sequences) - with_linker  # the linker is kept: the probes would differ
     raw = _records_from_strings(sequences.tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, lines)
     raw.labels = _numeric_columns(table, ["intensity"], path, lines)
     raw.label_names = ["intensity"]
@@ -542,6 +547,10 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
                           path)
     kept = np.arange(len(raw.ids))
     amb = np.flatnonzero(flat == AMBIGUOUS) if suspicious else []
+    if len(amb) and lengths == "trim":  # only the letters kept count: each record's first --length, or shortest
+        keep_to = length if length is not None else int((raw.ends - raw.starts).min())
+        record = np.searchsorted(raw.starts, amb, side="right") - 1
+        amb = amb[amb - raw.starts[record] < keep_to]
     if len(amb) and ambiguous == "error":
         raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code (use --ambiguous drop to drop "
                                                           "such records)"), path)

@@ -161,13 +161,6 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
     return read_sequences(path, alphabet, format, **options)
 
 
-def _nucleotide_codes(alphabet) -> np.ndarray:
-    """Codes of A, C, G, T, N (and the padding) in a protein alphabet: input made of these only is likely DNA."""
-    from seqgen.alphabets import PAD
-
-    return np.array([alphabet.letters.index(c) for c in "ACGTN" if c in alphabet.letters] + [PAD], dtype=np.uint8)
-
-
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int = 8192, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically).
@@ -179,7 +172,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         options["length"] = predictor.length
     data = read_input(input_path, predictor.alphabet.name, format, **options)
     check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)
-    if not predictor.alphabet.is_nucleic and np.isin(data.codes, _nucleotide_codes(predictor.alphabet)).all():
+    if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "
               f"{predictor.alphabet.name}", file=sys.stderr)
     mean, std = predictor.predict(data.codes, batch_size)

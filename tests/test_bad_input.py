@@ -100,3 +100,13 @@ def test_file_larger_than_memory_is_refused_before_reading(tmp_path, capsys, mon
     assert not out.exists()
     monkeypatch.setattr(seqgen_io, "available_memory", lambda: 10_000_000)  # 6 x 400 kB fits in 10 MB
     assert main(["encode", str(path), "--out", str(out)]) == 0 and out.exists()
+
+
+def test_encode_notes_what_it_ignores_or_suspects(tmp_path, capsys):
+    status, err, out, _ = run_encode(tmp_path, capsys, "x.fa", ">a\nACGTN\n", "--alphabet", "protein",
+                                     "--id-column", "name")
+    assert status == 0 and out.exists()
+    assert "note: --id-column ignored: only a CSV/TSV table has columns, and this is a fasta file" in err
+    assert "is it DNA? it was read as protein" in err
+    status, err, _, _ = run_encode(tmp_path, capsys, "y.fa", ">p\nMKVLA\n", "--alphabet", "protein")
+    assert status == 0 and "note:" not in err

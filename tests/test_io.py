@@ -74,6 +74,12 @@ def test_ambiguity_policy(tmp_path):
         read_sequences(path)
     data = read_sequences(path, ambiguous="drop")
     assert data.ids.tolist() == ["a", "c"] and data.meta["n_dropped"] == 1
+    path.write_text(">a\nACGTACGT\n>b\nACGTACGTNN\n>c\nACNTACGTAA\n")  # b's Ns are trimmed off, c's are not
+    for options in ({}, {"length": 8}):
+        trimmed = read_sequences(path, ambiguous="drop", lengths="trim", **options)
+        assert trimmed.ids.tolist() == ["a", "b"] and trimmed.sequences == ["ACGTACGT", "ACGTACGT"]
+    with pytest.raises(SeqgenError, match="record 'c' \\(line 6, column 3\\)"):
+        read_sequences(path, lengths="trim")
 
 
 def test_csv_with_labels_and_ids(tmp_path):
@@ -105,6 +111,21 @@ def test_uniprobe_table_strips_the_constant_linker(tmp_path):
     data = read_sequences(path, format="uniprobe")
     assert data.sequences == ["A" * 36, "C" * 36] and data.meta["linker"] == UNIPROBE_LINKER
     assert data.labels[:, 0].tolist() == [1000.5, 20]
+
+
+def test_uniprobe_keeps_the_linker_unless_every_probe_has_it_and_reads_a_bad_first_row(tmp_path, capsys):
+    from seqgen.cli import main
+
+    path = tmp_path / "wt1.txt"
+    other = UNIPROBE_LINKER[:-1] + "A"
+    path.write_text(f"1000.5\t{'A' * 36}{UNIPROBE_LINKER}\n20\t{'C' * 36}{other}\n")
+    data = read_sequences(path, format="uniprobe")
+    assert data.length == 60 and "linker" not in data.meta and data.meta["linker_missing"] == 1
+    assert main(["encode", str(path), "--format", "uniprobe", "--out", str(tmp_path / "x.npz")]) == 0
+    assert "1 of the 2 probes do not end with the universal PBM linker" in capsys.readouterr().err
+    path.write_text(f"x\t{'A' * 36}\n20\t{'C' * 36}\n")  # a probe with a broken intensity, not a header
+    with pytest.raises(SeqgenError, match="column 'intensity', line 1: label is 'x'"):
+        read_sequences(path, format="uniprobe")
 
 
 def test_a2m_keeps_focus_match_columns(tmp_path):

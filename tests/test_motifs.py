@@ -140,12 +140,13 @@ def test_shuffle_keeps_composition_and_padding():
     assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and s[0, -1] == 255
 
 
-def test_motifs_cli_on_unlabelled_fasta(tmp_path):
+def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
     fg, _, _, _ = planted(n_fg=150, seed=2)
     fasta = tmp_path / "designs.fa"
-    write_fasta(fasta, [f"d{i}" for i in range(len(fg))], decode(fg, DNA))
+    write_fasta(fasta, [f"d{i}" for i in range(len(fg))] + ["withN"], decode(fg, DNA) + ["ACGN" * 9])
     out = tmp_path / "motifs"
     assert main(["motifs", "--input", str(fasta), "--out", str(out), "--n-motifs", "2"]) == 0
+    assert "note: 1 of the 151 input sequences have ambiguity codes and are left out" in capsys.readouterr().err
     for name in ("motifs.meme", "motifs.tsv", "tomtom.tsv", "sites.tsv", "params.json"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "tomtom.tsv", sep="\t")
