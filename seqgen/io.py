@@ -554,8 +554,16 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     if len(amb) and ambiguous == "error":
         raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code (use --ambiguous drop to drop "
                                                           "such records)"), path)
+    alignment = "focus_id" in raw.meta
+    if alignment and lengths != "error":
+        raise SeqgenError(f"--lengths {lengths} would shift an alignment's columns: its rows must have the same match "
+                          f"columns", path)
     if len(amb):
         with_amb = np.unique(np.searchsorted(raw.starts, amb, side="right") - 1)
+        if alignment and with_amb[0] == 0:
+            raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code in the focus sequence, which "
+                                                              "cannot be dropped: the alignment is numbered by it"),
+                              path)
         kept = np.setdiff1d(kept, with_amb)
         if len(kept) == 0:
             raise SeqgenError("every record contains an ambiguity code; nothing left to encode", path)

@@ -151,6 +151,20 @@ def test_a2m_plain_rows_of_equal_length_keep_their_own_inserts_out(tmp_path):
     assert data.meta["focus_positions"] == [1, 2, 4, 5]
 
 
+def test_a2m_never_drops_its_focus_nor_pads_its_rows(tmp_path):
+    path = tmp_path / "fam.a2m"
+    path.write_text(">focus/24-28\nAXDEF\n>s2\nACDEF\n>s3\nAXDEF\n")
+    with pytest.raises(SeqgenError, match=r"record 'focus/24-28' \(line 2, column 2\): 'X' is an ambiguity code in "
+                                          r"the focus sequence, which cannot be dropped"):
+        read_sequences(path, alphabet="protein-gap", ambiguous="drop")
+    path.write_text(">focus/24-28\nACDEF\n>s2\nAXDEF\n>s3\nACDEF\n")
+    assert read_sequences(path, alphabet="protein-gap", ambiguous="drop").ids.tolist() == ["focus/24-28", "s3"]
+    path.write_text(">focus/24-28\nACDEF\n>s2\nACDE\n")
+    for policy in ("pad", "trim"):
+        with pytest.raises(SeqgenError, match=f"--lengths {policy} would shift an alignment's columns"):
+            read_sequences(path, alphabet="protein-gap", lengths=policy)
+
+
 def test_a2m_errors_name_the_file_line_and_column(tmp_path):
     path = tmp_path / "fam.a2m"  # wrapped rows, as alignments often are; the X is on line 6, column 2
     path.write_text(">q/1-8\nmkVL\nAGHK\n>s\n..IL\nCXHK\n")
