@@ -37,7 +37,8 @@ def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device
     Returns
     -------
     np.ndarray
-        ``(N,)`` float32 weights; their sum is the effective number of sequences.
+        ``(N,)`` float32 weights; their sum is the effective number of sequences. A row of gaps only has no
+        neighbour, not even itself, and weight 0.
     """
     device = torch.device(device)
     x = one_hot(torch.as_tensor(codes, device=device), PROTEIN_GAP.size)[:, :GAP]  # gaps: all-zero columns
@@ -47,7 +48,7 @@ def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device
     for start in range(0, len(codes), chunk):
         identity = (x[start:start + chunk] @ x.T) / residues[start:start + chunk, None]
         neighbours[start:start + chunk] = (identity > 1 - theta).sum(1)
-    return (1.0 / neighbours).cpu().numpy().astype(np.float32)
+    return torch.where(neighbours > 0, 1.0 / neighbours.clamp_min(1), 0.0).cpu().numpy().astype(np.float32)
 
 
 @dataclass

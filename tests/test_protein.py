@@ -30,6 +30,8 @@ def test_weights_match_the_definition():
     w = sequence_weights(codes, theta=0.2, chunk=5)
     assert np.allclose(w, brute_weights(seqs, 0.2))
     assert w.min() < 1 and w.max() == pytest.approx(1.0)
+    with_empty = sequence_weights(encode(seqs + ["-" * 20], PROTEIN_GAP), theta=0.2)  # a row of gaps only
+    assert with_empty[-1] == 0 and np.allclose(with_empty[:-1], w)
 
 
 def family():

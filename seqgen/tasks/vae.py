@@ -164,8 +164,10 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Va
         raise SeqgenError("settings 'encoder_hidden' and 'decoder_hidden' must be lists of positive sizes")
     if config["arch"] == "mlp" and config["sparsity"] and int(config["decoder_hidden"][-1]) % 4:
         raise SeqgenError("with 'sparsity', the last of 'decoder_hidden' must be a multiple of 4")
-    if not 0 < config["theta"] < 1 or not 0 < config["max_gap_fraction"] <= 1:
-        raise SeqgenError("settings 'theta' and 'max_gap_fraction' must lie in (0, 1]")
+    if not 0 < config["theta"] < 1:
+        raise SeqgenError(f"setting 'theta' must lie in (0, 1), not {config['theta']}")
+    if not 0 < config["max_gap_fraction"] <= 1:
+        raise SeqgenError(f"setting 'max_gap_fraction' must lie in (0, 1], not {config['max_gap_fraction']}")
     if config["decoder"] not in DECODERS:
         raise SeqgenError(f"setting 'decoder' must be one of {', '.join(DECODERS)}, not {config['decoder']!r}")
     if config["decoder"] == "autoregressive" and config["arch"] != "conv":
