@@ -209,8 +209,8 @@ def _add_motifs(sub) -> None:
     p.add_argument("--alphabet", choices=list(ALPHABETS), default="dna")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
-    p.add_argument("--label", help="score column ranking the input (default: a table's one numeric column, or the first "
-                                   "label of a .npz)")
+    p.add_argument("--label", help="score column ranking the input (default: a table's one numeric column, or the "
+                                   "first label of a .npz)")
     p.add_argument("--top", type=int, default=500,
                    help="number of top-scoring sequences used as foreground (a 0/1 label: at most this many of the "
                         "1s, a random subset seeded by --seed, against the 0s)")
@@ -492,7 +492,8 @@ def _run_score_mutants(args) -> None:
     skipped = summary["skipped"]
     if skipped:
         shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
-        print(f"skipped {len(skipped)} mutants at residues outside the alignment's match columns: {shown}",
+        print(f"skipped {len(skipped)} mutants (stops, or residues outside the alignment's match columns; see their "
+              f"note): {shown}",
               file=sys.stderr)
     models = f" with {summary['models']} models" if summary["models"] > 1 else ""
     print(f"scored {summary['scored']} mutants{models} -> {args.out}", file=sys.stderr)

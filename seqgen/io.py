@@ -478,8 +478,9 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     those where the focus sequence is upper case or '-'; otherwise (plain A2M,
     each row's inserts in its own frame) lower-case letters and '.' are removed
     from every row. Letters are then
-    upper-cased and '.' becomes '-'. ``meta`` records the focus id and the
-    focus residue number of every kept column (from a ``NAME/START-END`` id).
+    upper-cased and '.' becomes '-'. ``meta`` records the focus id, the
+    focus residue number of every kept column (from a ``NAME/START-END`` id) and
+    every focus residue, inserts included (``focus_residues``, from ``focus_start``).
     """
     raw = parse_fasta(data, path)
     buf = raw.buffer
@@ -504,7 +505,9 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     residue_number = focus_start + np.cumsum(focus_is_residue) - 1
     focus_keep = keep[focus]
     positions = np.where(focus_is_residue[focus_keep], residue_number[focus_keep], -1)
-    meta = {"focus_id": str(raw.ids[0]), "focus_start": focus_start, "focus_positions": positions.tolist()}
+    residues = np.char.upper(buf[focus][focus_is_residue].view("S1")).tobytes().decode("ascii", "replace")
+    meta = {"focus_id": str(raw.ids[0]), "focus_start": focus_start, "focus_positions": positions.tolist(),
+            "focus_residues": residues}
     return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
                       source=np.flatnonzero(keep) if raw.source is None else raw.source[keep])
 

@@ -10,6 +10,7 @@ ratio, from the log-frequencies stored in ``model.pt`` at training time.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 
 import numpy as np
@@ -20,7 +21,7 @@ from seqgen.atomic import atomic_path, check_writable
 from seqgen.checkpoint import load_checkpoint
 from seqgen.data import one_hot
 from seqgen.errors import SeqgenError
-from seqgen.protein import apply_mutants, covered, parse_mutants
+from seqgen.protein import apply_mutants, mutant_notes, parse_mutants
 
 
 #: how a sequence's log-likelihood is estimated from the latent draws
@@ -98,26 +99,43 @@ def site_independent_differences(log_freq: np.ndarray, focus_codes: np.ndarray, 
 
 
 def read_mutant_names(path) -> list[str]:
-    """Mutant names from a CSV/TSV with a ``mutant`` column, or a plain list (one per line)."""
+    """Mutant names from a CSV/TSV with a ``mutant`` column (any case), or a plain list (one per line, an optional
+    ``mutant`` header); gzip-compressed or not. Every row needs a name: the output keeps the input's rows."""
+    from seqgen.io import read_bytes
+
     try:
-        text = open(path).read()
-    except OSError as exc:
-        raise SeqgenError(f"cannot read mutants: {exc.strerror}", path) from None
+        text = read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SeqgenError(f"not UTF-8 text (byte {exc.start})", path) from None
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise SeqgenError("no mutants in the file", path)
-    first = lines[0]
+    first = lines[0] if lines else ""
     sep = "\t" if "\t" in first else "," if "," in first else None
     if sep is None:
-        return lines[1:] if first.lower() == "mutant" else lines
-    table = pd.read_csv(path, sep=sep, dtype=str)
-    if "mutant" not in table.columns:
-        raise SeqgenError(f"a table of mutants needs a 'mutant' column; it has {', '.join(table.columns)}", path)
-    return table["mutant"].dropna().str.strip().tolist()
+        names = [line.strip('"\'') for line in lines]
+        names = names[1:] if names and names[0].lower() == "mutant" else names
+    else:
+        names = _mutant_column(text, sep, path)
+    if not names:
+        raise SeqgenError("no mutants in the file", path)
+    return names
 
 
-#: the ``note`` of a mutant that cannot be scored
-SKIPPED = "not scored: a residue outside the alignment's match columns"
+def _mutant_column(text: str, sep: str, path) -> list[str]:
+    """The ``mutant`` column of a table, each row's name (an error for an empty one)."""
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise SeqgenError(f"cannot read as a {'comma' if sep == ',' else 'tab'}-separated table: "
+                          f"{' '.join(str(exc).split())}", path) from None
+    column = [c for c in table.columns if str(c).strip().lower() == "mutant"]
+    if not column:
+        raise SeqgenError(f"a table of mutants needs a 'mutant' column; it has {', '.join(map(str, table.columns))} "
+                          f"(several substitutions are one mutant joined by ':', e.g. H24A:G26C)", path)
+    names = table[column[0]].str.strip()
+    empty = np.flatnonzero(names == "")
+    if len(empty):
+        raise SeqgenError(f"row {empty[0] + 1} of the table has no mutant", path)
+    return names.tolist()
 
 
 def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu",
@@ -129,10 +147,11 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
 
     One row per input mutant, in input order. Columns: ``mutant``, ``vae`` (log-likelihood difference, nats),
     with an ensemble ``vae_std`` (the models' standard deviation), ``site_independent`` (from the first
-    model's alignment statistics), ``note``. Mutants at residues that are not match columns cannot be
-    scored: their scores are empty and their ``note`` says why. A wild-type letter that does not match the
-    focus sequence is an error naming the mutant. ``weight_samples``: decoder weight draws of a
-    variational decoder, and ``estimator`` (``"elbo"`` or ``"iwae"``), as in :func:`log_likelihoods`.
+    model's alignment statistics), ``note``. Mutants at residues that are not match columns, and stops,
+    cannot be scored: their scores are empty and their ``note`` says why (none scored is an error). A residue
+    outside the focus sequence, or a wild-type letter that is not the focus's, is an error naming the mutant.
+    ``weight_samples``: decoder weight draws of a variational decoder, and ``estimator`` (``"elbo"`` or
+    ``"iwae"``), as in :func:`log_likelihoods`.
     """
     from seqgen.generate import generator_from_payload
 
@@ -141,7 +160,10 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     names = read_mutant_names(mutants_path)
     payloads = family_payloads(paths)
     family = payloads[0]["family"]
-    ok = np.asarray(covered(names, family["focus_positions"], source=mutants_path), dtype=bool)
+    notes = np.array(mutant_notes(names, family, source=mutants_path), dtype=object)
+    ok = notes == ""
+    if not ok.any():
+        raise SeqgenError(f"none of the {len(names)} mutants can be scored ({notes[0]}: {names[0]})", mutants_path)
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))
@@ -155,7 +177,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
         table.loc[ok, "vae_std"] = np.round(np.std(scores, axis=0, ddof=1), 5)
     table["site_independent"] = np.nan
     table.loc[ok, "site_independent"] = np.round(site, 5)
-    table["note"] = np.where(ok, "", SKIPPED)
+    table["note"] = notes
     with atomic_path(out) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
     return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k]}

@@ -20,7 +20,9 @@ from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
 
 GAP = PROTEIN_GAP.letters.index("-")
-_MUTATION = re.compile(r"^([A-Z])(\d+)([A-Z])$")
+_MUTATION = re.compile(r"^([A-Z])(\d+)([A-Z*])$")
+#: names of the wild type in deep mutational scanning tables (no substitution: score 0)
+WILD_TYPE_NAMES = ("wt", "_wt", "wildtype", "wild-type", "wild_type")
 
 
 def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device | str = "cpu",
@@ -89,18 +91,22 @@ def parse_mutants(names, focus_positions, focus_codes: np.ndarray, source="mutan
             cols.append(col)
             wild.append(letters.index(w))
             mut.append(letters.index(v))
-        out.append(Mutant(str(name), np.array(cols), np.array(wild, np.uint8), np.array(mut, np.uint8)))
+        out.append(Mutant(str(name), np.array(cols, np.int64), np.array(wild, np.uint8), np.array(mut, np.uint8)))
     return out
 
 
 def _substitutions(name, source) -> list[tuple[str, int, str]]:
-    """``[(wild letter, residue number, new letter), ...]`` of a mutant name such as ``H24A:G26C``; an error
-    naming the mutant when a part is not of that form or a residue is substituted twice."""
+    """``[(wild letter, residue number, new letter), ...]`` of a mutant name such as ``H24A:G26C`` (or
+    ``H24A;G26C``; ``H24*``: a stop; ``WT``: none); an error naming the mutant when a part is not of that form
+    or a residue is substituted twice."""
+    if str(name).strip().lower() in WILD_TYPE_NAMES:
+        return []
     parts = []
-    for part in str(name).strip().split(":"):
-        m = _MUTATION.match(part)
+    for part in re.split("[:;]", str(name).strip()):
+        m = _MUTATION.match(part.strip())
         if not m:
-            raise SeqgenError(f"mutant {name!r}: {part!r} is not of the form H24A", source)
+            raise SeqgenError(f"mutant {name!r}: {part!r} is not of the form H24A (substitutions joined by ':')",
+                              source)
         parts.append((m.group(1), int(m.group(2)), m.group(3)))
     residues = [pos for _, pos, _ in parts]
     if len(set(residues)) < len(residues):
@@ -108,12 +114,32 @@ def _substitutions(name, source) -> list[tuple[str, int, str]]:
     return parts
 
 
-def covered(names, focus_positions, source="mutants") -> np.ndarray:
-    """``(M,)`` bool: every substituted residue of the mutant is a match column (others cannot be scored);
-    an error naming the first mutant whose name does not parse."""
-    present = {int(p) for p in focus_positions if p >= 0}
-    return np.array([all(pos in present for _, pos, _ in _substitutions(name, source)) for name in names],
-                    dtype=bool)
+#: the ``note`` of a mutant that cannot be scored, by reason
+OUTSIDE = "not scored: a residue outside the alignment's match columns"
+STOP = "not scored: a stop codon"
+
+
+def mutant_notes(names, family: dict, source="mutants") -> list[str]:
+    """Why each mutant cannot be scored (``""``: it can): a stop, or a residue outside the match columns.
+
+    ``family``: the alignment summary a family VAE stores (``focus_positions``, and where stored ``focus_start``
+    and ``focus_residues``, every focus residue, inserts included). An error names the first mutant whose name
+    does not parse, whose residue is not in the focus sequence, or whose wild-type letter is not the focus's.
+    """
+    present = {int(p) for p in family["focus_positions"] if p >= 0}
+    residues, start = family.get("focus_residues"), family.get("focus_start")
+    notes = []
+    for name in names:
+        parts = _substitutions(name, source)
+        for w, pos, _ in parts if residues is not None and start is not None else ():
+            if not start <= pos < start + len(residues):
+                raise SeqgenError(f"mutant {name!r}: residue {pos} is not in the focus sequence (residues {start}-"
+                                  f"{start + len(residues) - 1})", source)
+            if residues[pos - start] != w:
+                raise SeqgenError(f"mutant {name!r}: residue {pos} is {residues[pos - start]}, not {w}", source)
+        stop = any(v == "*" for _, _, v in parts)
+        notes.append(STOP if stop else "" if all(pos in present for _, pos, _ in parts) else OUTSIDE)
+    return notes
 
 
 def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:

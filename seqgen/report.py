@@ -414,7 +414,7 @@ def mutation_section(res: Results, top: int) -> str:
     skipped = df.loc[df["vae"].isna(), "mutant"].astype(str).tolist()
     rho = scored["vae"].corr(scored["site_independent"], method="spearman") if len(scored) > 2 else float("nan")
     ranked = scored.sort_values("vae", ascending=False, kind="stable")[["mutant", "vae", "site_independent"]]
-    unscored = (f" {len(skipped)} could not be scored (a residue outside the alignment's match columns): "
+    unscored = (f" {len(skipped)} could not be scored (stops, or residues outside the alignment's match columns): "
                 + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else "") + "." if skipped else "")
     return (f"<p class='sub'>{len(scored)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
             f"ELBO(wild type), nats; higher: more like the family); Spearman with the site-independent model "

@@ -1,6 +1,8 @@
 """The family VAE: training on an alignment with weights, mutation scores, design with its likelihood."""
+import gzip
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -62,21 +64,41 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
     mutants = tmp_path / "mutants.csv"
     first = f"{focus[0]}10{'A' if focus[0] != 'A' else 'C'}"
     pair = f"{first}:{focus[2]}12W" if focus[2] != "W" else f"{first}:{focus[2]}12Y"
-    pd.DataFrame({"mutant": [first, pair, "A99C"]}).to_csv(mutants, index=False)
+    stop = f"{focus[3]}13*"
+    pd.DataFrame({"Mutant": [first, pair, "A18C", stop, "WT"]}).to_csv(mutants, index=False)  # 18: the insert
     out = tmp_path / "scores.tsv"
     assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(out),
                  "--samples", "20", "--device", "cpu"]) == 0
-    assert "skipped 1 mutants" in capsys.readouterr().err
-    table = pd.read_csv(out, sep="\t")
-    assert table["mutant"].tolist() == [first, pair, "A99C"]  # every input mutant, the unscorable one noted
-    assert np.isfinite(table[["vae", "site_independent"]].to_numpy()[:2]).all()
-    assert table[["vae", "site_independent"]].iloc[2].isna().all() and "match columns" in table["note"][2]
+    assert "skipped 2 mutants" in capsys.readouterr().err
+    table = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=[""])
+    assert table["mutant"].tolist() == [first, pair, "A18C", stop, "WT"]  # every input mutant, the unscorable noted
+    assert np.isfinite(table[["vae", "site_independent"]].to_numpy()[[0, 1, 4]]).all()
+    assert table[["vae", "site_independent"]].iloc[4].tolist() == [0, 0]  # the wild type against itself
+    assert table[["vae", "site_independent"]].iloc[2:4].isna().all().all()
+    assert "match columns" in table["note"][2] and "stop" in table["note"][3]
 
     wrong = tmp_path / "wrong.txt"
     wrong.write_text(f"{'W' if focus[0] != 'W' else 'Y'}10A\n")
     assert main(["score-mutants", "--model", str(model), "--mutants", str(wrong), "--out",
                  str(tmp_path / "x.tsv"), "--device", "cpu"]) == 1
     assert "residue 10 is" in capsys.readouterr().err and not (tmp_path / "x.tsv").exists()
+    for content, message in (("C18A\n", "residue 18 is A, not C"),  # the focus's insert residue ('a') is checked too
+                             ("Q99A\n", r"residue 99 is not in the focus sequence \(residues 10-26\)"),
+                             ("A18C\n", "none of the 1 mutants can be scored"),
+                             (f"mutant,score\n{first},1\n,2\n", "row 2 of the table has no mutant"),
+                             (f"mutant,score\n{first},1\n{pair},2,3\n", "cannot read as a comma-separated table"),
+                             (b"mutant\ncaf\xe9\n", "not UTF-8 text"),
+                             (f"{first},{pair}\n", "joined by ':'")):
+        wrong.write_bytes(content if isinstance(content, bytes) else content.encode())
+        assert main(["score-mutants", "--model", str(model), "--mutants", str(wrong), "--out",
+                     str(tmp_path / "x.tsv"), "--device", "cpu"]) == 1
+        err = capsys.readouterr().err
+        assert re.search(message, err) and len(err.strip().splitlines()) == 1, err
+    packed = tmp_path / "mutants.csv.gz"
+    packed.write_bytes(gzip.compress(mutants.read_bytes()))
+    assert main(["score-mutants", "--model", str(model), "--mutants", str(packed), "--out", str(tmp_path / "z.tsv"),
+                 "--samples", "20", "--device", "cpu"]) == 0
+    assert pd.read_csv(tmp_path / "z.tsv", sep="\t")["vae"].equals(pd.read_csv(out, sep="\t")["vae"])
 
 
 @pytest.mark.parametrize("arch,bayesian", [("conv", False), ("mlp", True), ("mlp", False)])

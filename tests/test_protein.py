@@ -6,7 +6,8 @@ from seqgen.alphabets import PROTEIN_GAP, encode
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import read_sequences
-from seqgen.protein import SiteIndependentModel, apply_mutants, covered, parse_mutants, sequence_weights
+from seqgen.protein import (OUTSIDE, STOP, SiteIndependentModel, apply_mutants, mutant_notes, parse_mutants,
+                            sequence_weights)
 
 
 def brute_weights(seqs, theta):
@@ -49,12 +50,27 @@ def test_mutant_parsing_and_application():
         parse_mutants(["A11R"], data.meta["focus_positions"], data.codes[0])
     with pytest.raises(SeqgenError, match="residue 99 is not a match column"):
         parse_mutants(["K99R"], data.meta["focus_positions"], data.codes[0])
-    assert covered(["K11R", "K99R", "K11R:L13I"], data.meta["focus_positions"]).tolist() == [True, False, True]
+    old_model = {"focus_positions": data.meta["focus_positions"]}  # no focus residues stored: no range check
+    assert mutant_notes(["K11R", "K99R", "K11R;L13I", "K11*", "WT"], old_model) == ["", OUTSIDE, "", STOP, ""]
     for junk, message in (("junk", "not of the form"), ("K11R:K11W", "substituted twice")):
         with pytest.raises(SeqgenError, match=message):  # named, not skipped as if outside the alignment
-            covered(["K11R", junk], data.meta["focus_positions"])
+            mutant_notes(["K11R", junk], old_model)
     with pytest.raises(SeqgenError, match="not of the form"):
         parse_mutants(["K11"], data.meta["focus_positions"], data.codes[0])
+    wild = apply_mutants(data.codes[0], parse_mutants(["WT"], data.meta["focus_positions"], data.codes[0]))
+    assert np.array_equal(wild[0], data.codes[0])
+
+
+def test_mutants_are_checked_against_every_focus_residue():
+    """An insert residue (lower case in the focus, no match column) is checked too; residues past the focus are
+    errors, not skipped."""
+    path_family = {"focus_positions": [10, 11, -1, 13, 14], "focus_start": 9, "focus_residues": "GMKHVLA"}
+    assert mutant_notes(["K11R", "H12A", "G9A"], path_family) == ["", OUTSIDE, OUTSIDE]
+    with pytest.raises(SeqgenError, match="mutant 'A12G': residue 12 is H, not A"):
+        mutant_notes(["A12G"], path_family)
+    with pytest.raises(SeqgenError, match=r"mutant 'V1000A': residue 1000 is not in the focus sequence \(residues "
+                                          r"9-15\)"):
+        mutant_notes(["V1000A"], path_family)
 
 
 def test_site_independent_model_prefers_observed_residues():
@@ -74,7 +90,7 @@ def test_site_independent_baseline_on_beta_lactamase(shared_data):
     data = read_sequences(aln, "protein-gap", ambiguous="drop")
     weights = sequence_weights(data.codes, 0.2)
     dms = pd.read_csv(shared_data / "protein/BLAT_ECOLX_Ranganathan2015.csv").dropna(subset=["2500"])
-    dms = dms[covered(dms["mutant"], data.meta["focus_positions"])]
+    dms = dms[np.array(mutant_notes(dms["mutant"], data.meta)) == ""]
     assert len(dms) > 4000
     mutants = parse_mutants(dms["mutant"], data.meta["focus_positions"], data.codes[0])
     effects = SiteIndependentModel(data, weights).mutation_effects(data.codes[0], mutants)

@@ -232,5 +232,6 @@ def prepare_alignment(data: SequenceSet, config: dict, device) -> tuple[Sequence
     family = {"neff": neff, "n_sequences": len(data), "n_dropped_gaps": int((~keep).sum()),
               "theta": config["theta"], "focus_id": str(data.meta.get("focus_id", data.ids[0])),
               "focus_codes": data.codes[0].tolist(), "focus_positions": list(data.meta["focus_positions"]),
+              "focus_start": data.meta.get("focus_start"), "focus_residues": data.meta.get("focus_residues"),
               "site_log_freq": torch.from_numpy(SiteIndependentModel(data, weights).log_freq.astype(np.float32))}
     return data, weights, family
