@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -167,8 +168,12 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))
-    scores = [likelihood_differences(generator_from_payload(payload, device), focus, codes, samples, seed,
-                                     weight_samples=weight_samples, estimator=estimator) for payload in payloads]
+    models = [generator_from_payload(payload, device) for payload in payloads]
+    if estimator == "iwae" and weight_samples is None and any(getattr(m, "bayesian", False) for m in models):
+        print("note: with one decoder weight draw per latent draw (--weight-samples not given) the importance-"
+              "weighted bound is the ELBO; give --weight-samples well below --samples, or 0", file=sys.stderr)
+    scores = [likelihood_differences(model, focus, codes, samples, seed, weight_samples=weight_samples,
+                                     estimator=estimator) for model in models]
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     table = pd.DataFrame({"mutant": names, "vae": np.nan})
     table.loc[ok, "vae"] = np.round(np.mean(scores, axis=0), 5)

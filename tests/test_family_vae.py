@@ -292,7 +292,7 @@ def test_importance_weighted_log_likelihoods():
         log_likelihoods(model, codes, samples=4, estimator="exact")
 
 
-def test_bayesian_decoder_trains_scores_and_samples(tmp_path):
+def test_bayesian_decoder_trains_scores_and_samples(tmp_path, capsys):
     focus = write_alignment(tmp_path / "fam.a2m")
     npz, model = tmp_path / "fam.npz", tmp_path / "vae"
     main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
@@ -324,6 +324,10 @@ def test_bayesian_decoder_trains_scores_and_samples(tmp_path):
                  "--samples", "10", "--weight-samples", "2", "--estimator", "iwae", "--device", "cpu"]) == 0
     scores = pd.read_csv(iwae, sep="\t")["vae"]
     assert np.isfinite(scores).all() and not np.allclose(scores, pd.read_csv(out, sep="\t")["vae"])
+    assert "bound is the ELBO" not in capsys.readouterr().err
+    assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(iwae),
+                 "--samples", "10", "--estimator", "iwae", "--device", "cpu"]) == 0
+    assert "note: with one decoder weight draw per latent draw" in capsys.readouterr().err
     assert main(["score-mutants", "--model", str(model), "--mutants", str(mutants), "--out", str(tmp_path / "x.tsv"),
                  "--samples", "10", "--weight-samples", "11"]) == 1
     assert not (tmp_path / "x.tsv").exists()
