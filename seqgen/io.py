@@ -555,8 +555,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
         record = np.searchsorted(raw.starts, amb, side="right") - 1
         amb = amb[amb - raw.starts[record] < keep_to]
     if len(amb) and ambiguous == "error":
-        raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code (use --ambiguous drop to drop "
-                                                          "such records)"), path)
+        what = "is a stop" if raw.buffer[amb[0]] == ord("*") else "is an ambiguity code"
+        raise SeqgenError(_letter_error(raw, int(amb[0]), f"{what} (use --ambiguous drop to drop such records)"), path)
     alignment = "focus_id" in raw.meta
     if alignment and lengths != "error":
         raise SeqgenError(f"--lengths {lengths} would shift an alignment's columns: its rows must have the same match "
