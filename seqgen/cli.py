@@ -225,6 +225,8 @@ def _add_motifs(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
     p.add_argument("--predictor", help="also find the motifs a trained predictor learned (in-silico mutagenesis "
                                        "of the foreground sequences); written to OUT/predictor/")
+    p.add_argument("--seqlet-width", type=int, help="--predictor: width of the windows of high contribution that are "
+                                                    "clustered into motifs (default 12 for DNA/RNA, 8 for protein)")
     p.add_argument("--device", default="auto", help="device of the predictor")
 
 
@@ -236,8 +238,8 @@ def _run_motifs(args) -> None:
 
     if args.max_sequences is not None and args.max_sequences < 2:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
-    if args.top < 1 or (args.k is not None and args.k < 1):
-        raise SeqgenError("--top and --k must be at least 1")
+    if args.top < 1 or (args.k is not None and args.k < 1) or (args.seqlet_width is not None and args.seqlet_width < 2):
+        raise SeqgenError("--top and --k must be at least 1, and --seqlet-width at least 2")
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column, args.label,
                         scores=not args.background)
     if data.meta.get("n_dropped"):
@@ -310,7 +312,7 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
     from seqgen.interpret import attribution_motifs
 
     found = attribution_motifs(lambda x: predictor.score(x)[0], one_hot(fg, alphabet.size), alphabet, method="ism",
-                               prefix="predictor", seed=args.seed)[: args.n_motifs]
+                               width=args.seqlet_width, prefix="predictor", seed=args.seed)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                     args.jaspar_tax_group or None, params)

@@ -122,6 +122,7 @@ def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 
     """
     alphabet = get_alphabet(alphabet)
     x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float32)
+    _check_channels(x, alphabet)
     x = x.to(next(model.parameters()).device)
     acts, wins = filter_activations(model, x)
     peak = acts.amax(dim=(0, 2))  # (F,)
@@ -182,12 +183,14 @@ def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int = 4096) -> np.
 
 
 def ism_contributions(deltas: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Per-letter contributions from ISM: ``x * (-mean over letters of deltas)``, ``(N, A, L)``.
+    """Per-letter contributions from ISM ``deltas`` ``(N, A, L)``: ``x * (-mean of deltas over the A - 1 other
+    letters)``, ``(N, A, L)``.
 
     The contribution of the letter present is how much the score drops, on
-    average, when it is replaced.
+    average, when it is replaced (its own delta, 0, is not averaged in).
     """
-    return np.asarray(x) * (-deltas.mean(axis=1, keepdims=True))
+    a = deltas.shape[1]
+    return np.asarray(x) * (-deltas.sum(axis=1, keepdims=True) / (a - 1))
 
 
 def find_seqlets(contrib: np.ndarray, width: int, max_per_sequence: int = 2, null_quantile: float = 0.99,
@@ -280,6 +283,8 @@ def cluster_seqlets(x: np.ndarray, contrib: np.ndarray, rows: np.ndarray, starts
         Average-linkage clusters are cut at this correlation.
     min_size : int
         Smaller clusters are dropped.
+    min_ic : float
+        Edge columns are trimmed below ``min_ic`` bits above what a cluster of that many random letters shows.
 
     Returns
     -------
@@ -308,7 +313,9 @@ def cluster_seqlets(x: np.ndarray, contrib: np.ndarray, rows: np.ndarray, starts
         # in the medoid's frame [0, W): forward members start at start - d; reverse ones read start + d, flipped
         aligned = np.where(rc, starts[members] + d, starts[members] - d) - flank
         windows_ = _extract(x, rows[members], aligned, width + 2 * flank, rc)
-        pwm = trim(counts_to_pwm(windows_[:, : alphabet.size].sum(axis=0), pseudocount=0.1), min_ic)
+        # a column of n random letters shows (A - 1) / (2 n ln 2) bits on average (Schneider et al. 1986): trimmed too
+        sampling_ic = (alphabet.size - 1) / (2 * len(members) * np.log(2))
+        pwm = trim(counts_to_pwm(windows_[:, : alphabet.size].sum(axis=0), pseudocount=0.1), min_ic + sampling_ic)
         m = Motif(f"{prefix}-{len(motifs) + 1}", pwm, alphabet, nsites=len(members),
                   stats={"source": "attribution", "n_seqlets": int(len(members))})
         m.description = m.consensus
@@ -316,7 +323,18 @@ def cluster_seqlets(x: np.ndarray, contrib: np.ndarray, rows: np.ndarray, starts
     return motifs
 
 
-def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int = 12, min_size: int = 10,
+def _check_channels(x: torch.Tensor, alphabet) -> None:
+    """Refuse one-hot ``x`` ``(N, A, L)`` whose ``A`` is not the alphabet's size (e.g. protein read as DNA)."""
+    if x.ndim != 3 or x.shape[1] != alphabet.size:
+        raise SeqgenError(f"the sequences are one-hot of shape {tuple(x.shape)}, but the {alphabet.name} alphabet has "
+                          f"{alphabet.size} letters: pass the sequences' alphabet")
+
+
+#: seqlet width by default: DNA/RNA sites and the windows around them are longer than protein ones
+SEQLET_WIDTH = {True: 12, False: 8}
+
+
+def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int | None = None, min_size: int = 10,
                        min_similarity: float = 0.5, max_seqlets: int = 1500, prefix: str = "attr",
                        seed: int = 0) -> list[Motif]:
     """Motifs from attributions of ``score`` over sequences ``x``.
@@ -329,15 +347,17 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     x : (N, A, L) one-hot, numpy or tensor (typically the top-scoring sequences).
     method : {'ism', 'grad'}
         In-silico mutagenesis, or gradient x input.
-    width : int
-        Seqlet width.
+    width : int, optional
+        Seqlet width (default 12 for DNA and RNA, 8 for protein).
 
     Returns
     -------
     list of Motif, largest cluster first.
     """
     alphabet = get_alphabet(alphabet)
+    width = width or SEQLET_WIDTH[alphabet.is_nucleic]
     xt = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float32)
+    _check_channels(xt, alphabet)
     xn = xt.cpu().numpy()
     scorer = score
 

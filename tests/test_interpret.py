@@ -113,3 +113,51 @@ def test_seqlets_found_where_contribution_is():
     contrib[:, 10:16] += 2.0
     rows, starts, _ = find_seqlets(contrib, 6, max_per_sequence=1)
     assert len(rows) == 50 and np.all(np.abs(starts - 10) <= 1)
+
+
+def test_ism_contribution_is_the_mean_drop_over_the_other_letters(trained):
+    from seqgen.interpret import ism_contributions
+
+    net, top = trained
+    x = top[:4].numpy()
+    deltas = in_silico_mutagenesis(net, top[:4])
+    contrib = ism_contributions(deltas, x)
+    present = x.argmax(1)  # (N, L)
+    for n, pos in ((0, 3), (2, 20)):
+        others = [a for a in range(4) if a != present[n, pos]]
+        assert contrib[n, present[n, pos], pos] == pytest.approx(-deltas[n, others, pos].mean(), abs=1e-6)
+    assert np.all(contrib[x == 0] == 0)
+
+
+def test_a_wrong_alphabet_is_refused(trained):
+    from seqgen.errors import SeqgenError
+
+    net, top = trained
+    with pytest.raises(SeqgenError, match=r"shape \(300, 4, 35\), but the protein alphabet has 20 letters"):
+        attribution_motifs(net, top, alphabet="protein")
+    with pytest.raises(SeqgenError, match="but the protein alphabet has 20 letters"):
+        filter_motifs(net, top, alphabet="protein")
+
+
+def test_protein_seqlets_are_shorter_and_their_noisy_flanks_trimmed():
+    """A planted 5-residue site in 30-residue proteins: every sequence gives a seqlet, and the motif is the site,
+    not the site and 7 columns of sampling noise (20 letters over a few hundred sites look informative)."""
+    from seqgen.alphabets import PROTEIN
+
+    rng = np.random.default_rng(0)
+    n = 100
+    site = [PROTEIN.letters.index(c) for c in "WKDHW"]
+    codes = rng.integers(0, 20, (n, 30)).astype(np.uint8)
+    where = rng.integers(0, 25, n)
+    for i, s in enumerate(where):
+        codes[i, s:s + 5] = site
+    target = torch.tensor(np.array(site))
+    weights = torch.tensor(rng.normal(0, 0.05, (20, 30)), dtype=torch.float32)  # small effects everywhere
+
+    def score(x):  # 1 where the site is, anywhere in the sequence, plus the small effects
+        windows = x.argmax(1).unfold(1, 5, 1)  # (N, 26, 5)
+        return (windows == target).all(-1).float().amax(-1) + (x * weights).sum((1, 2))
+
+    motifs = attribution_motifs(score, one_hot(codes, 20), alphabet="protein", min_size=10)
+    assert motifs and motifs[0].stats["n_seqlets"] >= 0.9 * n
+    assert "WKDHW" in motifs[0].consensus and motifs[0].pwm.shape[1] <= 7
