@@ -61,6 +61,8 @@ def _run_encode(args) -> None:
 
 
 def _add_simulate(sub) -> None:
+    from seqgen.motifs import JASPAR_RELEASE
+
     p = sub.add_parser("simulate", help="simulate a PBM-like data set from a JASPAR motif (offline)",
                        description="Random probes scored by an occupancy model of a real JASPAR motif "
                                    "(see seqgen.simulate). Writes a TSV with id, sequence, signal.")
@@ -71,7 +73,7 @@ def _add_simulate(sub) -> None:
     p.add_argument("--threshold", type=float, default=8.0,
                    help="half-occupancy point, in nats below the motif's best log-odds score")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jaspar-release", help="pyjaspar release, e.g. JASPAR2024 (default: the newest)")
+    p.add_argument("--jaspar-release", help=f"pyjaspar release (default: {JASPAR_RELEASE}, as seqgen motifs)")
     p.add_argument("--out", required=True, help="output .tsv")
 
 
@@ -81,8 +83,14 @@ def _run_simulate(args) -> None:
     table, info = simulate_pbm(args.motif, args.n, args.length, args.seed, args.noise, args.threshold,
                                release=args.jaspar_release)
     write_table(table, args.out)
-    print(f"simulated {args.n} probes of {args.length} nt for {info['motif_name']} ({args.motif}) -> {args.out}",
-          file=sys.stderr)
+    print(f"simulated {args.n} probes of {args.length} nt for {info['motif_name']} ({info['motif_id']}) -> "
+          f"{args.out}", file=sys.stderr)
+    bound = info["fraction_bound"]
+    if not 0.005 <= bound <= 0.5:
+        print(f"note: in {bound:.1%} of the probes the motif's sites give more signal than the background, so the "
+              f"signal says little about the motif; move --threshold (now {args.threshold} nats below the best "
+              f"score: {'raise' if bound < 0.005 else 'lower'} it) for a {info['motif_id']} motif of this width",
+              file=sys.stderr)
 
 
 def _add_common(p, seed=True) -> None:

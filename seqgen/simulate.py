@@ -41,24 +41,29 @@ def open_jaspar(release: str | None = None):
 
 
 def jaspar_motif(matrix_id: str, release: str | None = None):
-    """Fetch a motif from the offline JASPAR database shipped with ``pyjaspar``.
+    """Fetch a motif from the offline JASPAR database shipped with ``pyjaspar`` (default release: the one
+    motif matching uses, :data:`seqgen.motifs.JASPAR_RELEASE`).
 
     Returns
     -------
     name : str
     counts : np.ndarray
         ``(4, W)`` float counts in A, C, G, T order.
+    matrix_id : str
+        The versioned id (``MA0472`` gives the newest version in the release, e.g. ``MA0472.2``).
     """
     import warnings
 
-    db = open_jaspar(release)
+    from seqgen.motifs import JASPAR_RELEASE
+
+    db = open_jaspar(release or JASPAR_RELEASE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyjaspar warns before returning None for an unknown id
         motif = db.fetch_motif_by_id(matrix_id)
     if motif is None:
         raise SeqgenError(f"no JASPAR motif {matrix_id!r} in {db.release if hasattr(db, 'release') else 'JASPAR'}")
     counts = np.array([motif.counts[letter] for letter in "ACGT"], dtype=np.float64)
-    return motif.name, counts
+    return motif.name, counts, motif.matrix_id
 
 
 def log_odds(counts: np.ndarray, pseudocount: float = 0.8) -> np.ndarray:
@@ -108,7 +113,11 @@ def simulate_pbm(matrix_id: str = "MA0472.2", n: int = 5000, length: int = 35, s
     """
     if n <= 0 or length <= 0:
         raise SeqgenError(f"--n and --length must be positive (got {n} and {length})")
-    name, counts = jaspar_motif(matrix_id, release)
+    if not (np.isfinite(noise) and 0 <= noise <= 5):
+        raise SeqgenError(f"--noise is the lognormal sigma: between 0 and 5, not {noise}")
+    if not (np.isfinite(threshold) and threshold > 0):
+        raise SeqgenError(f"--threshold must be a positive number of nats below the best score, not {threshold}")
+    name, counts, matrix_id = jaspar_motif(matrix_id, release)
     if counts.shape[1] > length:
         raise SeqgenError(f"motif {matrix_id} is {counts.shape[1]} wide, longer than the probes ({length})")
     rng = np.random.default_rng(seed)
@@ -118,7 +127,8 @@ def simulate_pbm(matrix_id: str = "MA0472.2", n: int = 5000, length: int = 35, s
     table = pd.DataFrame({"id": [f"probe_{i + 1}" for i in range(n)], "sequence": decode(codes, DNA),
                           "signal": np.round(signal, 2)})
     info = {"motif_id": matrix_id, "motif_name": name, "n": n, "length": length, "seed": seed, "noise": noise,
-            "threshold": threshold, "background": background, "scale": scale}
+            "threshold": threshold, "background": background, "scale": scale,
+            "fraction_bound": float((scale * occ > background).mean())}  #: probes whose sites outshine the background
     return table, info
 
 

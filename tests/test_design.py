@@ -19,7 +19,7 @@ class PWMScorer(torch.nn.Module):
 
     def __init__(self, matrix_id="MA0472.2"):
         super().__init__()
-        _, counts = jaspar_motif(matrix_id)
+        _, counts, _ = jaspar_motif(matrix_id)
         w = torch.tensor(log_odds(counts), dtype=torch.float32)
         self.weight = torch.stack([w, w.flip(0).flip(1)])  # forward and reverse-complement filters
 

@@ -22,7 +22,7 @@ def planted(n_fg=150, n_bg=600, length=40, matrix=EGR2, strand="both", seed=0):
     Returns fg codes, bg codes, site starts and strands (+1/-1) of the foreground.
     """
     rng = np.random.default_rng(seed)
-    _, counts = jaspar_motif(matrix)
+    _, counts, _ = jaspar_motif(matrix)
     pwm = counts_to_pwm(counts)
     width = pwm.shape[1]
     fg = rng.integers(0, 4, (n_fg, length), dtype=np.uint8)

@@ -9,12 +9,12 @@ from seqgen.simulate import jaspar_motif, log_odds, occupancy, simulate_pbm
 
 
 def test_jaspar_motif_is_read_offline():
-    name, counts = jaspar_motif("MA0472.2")
+    name, counts, _ = jaspar_motif("MA0472.2")
     assert name == "EGR2" and counts.shape[0] == 4 and counts.shape[1] >= 10
 
 
 def test_occupancy_counts_sites_on_both_strands():
-    _, counts = jaspar_motif("MA0472.2")
+    _, counts, _ = jaspar_motif("MA0472.2")
     pwm = log_odds(counts)
     best = "".join("ACGT"[i] for i in pwm.argmax(axis=0))
     table = str.maketrans("ACGT", "TGCA")
@@ -44,3 +44,21 @@ def test_simulate_cli_writes_a_table_that_encodes(tmp_path):
 def test_unknown_motif():
     with pytest.raises(SeqgenError, match="no JASPAR motif"):
         simulate_pbm("MA9999.9", n=5)
+
+
+def test_settings_that_give_no_signal_are_refused_or_noted(tmp_path, capsys):
+    for option, value, message in (("--noise", "nan", "--noise is the lognormal sigma"),
+                                   ("--noise", "-1", "--noise is the lognormal sigma"),
+                                   ("--threshold", "nan", "--threshold must be a positive number"),
+                                   ("--threshold", "-5", "--threshold must be a positive number")):
+        assert main(["simulate", "--n", "5", option, value, "--out", str(tmp_path / "x.tsv")]) == 1
+        assert message in capsys.readouterr().err and not (tmp_path / "x.tsv").exists()
+    assert main(["simulate", "--n", "300", "--out", str(tmp_path / "egr2.tsv")]) == 0
+    err = capsys.readouterr().err
+    assert "for EGR2 (MA0472.2)" in err and "note" not in err  # the demo's motif: a usable share of bound probes
+    assert main(["simulate", "--n", "300", "--motif", "MA0472", "--threshold", "1", "--out",
+                 str(tmp_path / "none.tsv")]) == 0  # half occupancy 1 nat below the best score: hardly any site
+    err = capsys.readouterr().err
+    assert "(MA0472.2)" in err and "note: in 0.0% of the probes" in err and "raise it" in err
+    _, info = simulate_pbm(n=300, threshold=30.0)  # every window half occupied
+    assert info["fraction_bound"] == 1.0
