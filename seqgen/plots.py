@@ -104,29 +104,48 @@ def motif_with_match(motif: Motif, match: Motif | None = None, offset: int = 0, 
 
 # ---------------------------------------------------------------- curves and distributions
 
-def training_curves(tables: dict[str, pd.DataFrame]):
-    """Loss and other numeric columns against step, one panel per metric.
+#: metrics.csv columns that are not training curves
+NOT_CURVES = ("step", "epoch", "time", "seconds", "lr", "seqs_per_s")
 
-    ``tables``: name -> metrics table (from ``metrics.csv``) with a ``step`` or
-    ``epoch`` column; every other numeric column is a curve.
+
+def curve_columns(df: pd.DataFrame, limit: int = 6) -> list[str]:
+    """The first ``limit`` numeric columns of a metrics table that are curves, without repeats (e.g. a
+    validation ``score`` that is the validation ``loss``)."""
+    numeric = list(df.select_dtypes("number").columns)
+    columns = []  # a generic "score" last: the named metric it repeats is kept
+    for col in [c for c in numeric if not c.endswith("score")] + [c for c in numeric if c.endswith("score")]:
+        values = df[col].dropna()
+        if col in NOT_CURVES or values.empty or any(df[c].dropna().equals(values) for c in columns):
+            continue
+        columns.append(col)
+    return columns[:limit]
+
+
+def training_curves(tables: dict[str, pd.DataFrame]):
+    """One row of panels per model (its own metrics, on its own scales), one panel per metric against step.
+
+    ``tables``: name -> metrics table (from ``metrics.csv``) with a ``step`` or ``epoch`` column. Rows
+    without a value (validation runs less often than logging) are skipped, so every curve is drawn.
     """
-    metrics = []
-    for df in tables.values():
-        for col in df.select_dtypes("number").columns:
-            if col not in ("step", "epoch", "time", "seconds", "lr") and col not in metrics:
-                metrics.append(col)
-    metrics = metrics[:6]
-    if not metrics:
+    rows = {name: curve_columns(df) for name, df in tables.items()}
+    rows = {name: cols for name, cols in rows.items() if cols}
+    if not rows:
         return None
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.6), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
-        for i, (name, df) in enumerate(tables.items()):
-            if metric in df:
-                x = df["step"] if "step" in df else df["epoch"] if "epoch" in df else np.arange(len(df))
-                ax.plot(x, df[metric], label=name, color=COLORS[i % len(COLORS)], lw=1.2)
-        ax.set_title(metric, fontsize=10)
-        ax.set_xlabel("step")
-    axes[0][0].legend(fontsize=8)
+    width = max(len(cols) for cols in rows.values())
+    fig, axes = plt.subplots(len(rows), width, figsize=(2.8 * width, 2.3 * len(rows)), squeeze=False)
+    for r, (name, cols) in enumerate(rows.items()):
+        df = tables[name]
+        x = df["step"] if "step" in df else df["epoch"] if "epoch" in df else pd.Series(np.arange(len(df)))
+        for c, ax in enumerate(axes[r]):
+            if c >= len(cols):
+                ax.axis("off")
+                continue
+            y = df[cols[c]]
+            seen = y.notna()
+            ax.plot(x[seen], y[seen], color=COLORS[r % len(COLORS)], lw=1.2, marker="." if seen.sum() < 30 else None)
+            ax.set_title(f"{name}: {cols[c]}", fontsize=8)
+            ax.set_xlabel("step", fontsize=8)
+            ax.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
 
@@ -173,11 +192,16 @@ def trajectories(tables: dict[str, pd.DataFrame]):
 
 
 def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
-    """Overlaid density histograms of several ``(N,)`` arrays."""
+    """Overlaid density histograms of several ``(N,)`` arrays; on a log axis when all are positive and span more
+    than a factor 100 (signal intensities: a linear axis puts most of them in one bin)."""
     fig, ax = plt.subplots(figsize=(5, 3))
     finite = [np.asarray(v, dtype=float)[np.isfinite(v)] for v in values.values()]
     allv = np.concatenate([v for v in finite if len(v)]) if any(len(v) for v in finite) else np.zeros(1)
-    bins = np.linspace(allv.min(), allv.max() + 1e-9, 40)
+    if allv.min() > 0 and allv.max() > 100 * allv.min():
+        bins = np.geomspace(allv.min(), allv.max() * (1 + 1e-9), 40)
+        ax.set_xscale("log")
+    else:
+        bins = np.linspace(allv.min(), allv.max() + 1e-9, 40)
     for i, (name, v) in enumerate(zip(values, finite)):
         ax.hist(v, bins=bins, density=True, histtype="step", lw=1.5, color=COLORS[i % len(COLORS)],
                 label=f"{name} (n={len(v)})")

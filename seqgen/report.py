@@ -178,14 +178,14 @@ class Results:
 
 # ---------------------------------------------------------------- sections
 
-def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, list, dict]:
+def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3") -> tuple[str, list, dict]:
     """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
     from seqgen.motifs import MATCH_Q, read_meme
 
     motifs = res._read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
-        return note("No motifs yet: run `seqgen motifs --input ... --out RESULTS/motifs`."), [], {}
+        return note(f"No motifs yet: run `seqgen motifs --input ... --out RESULTS/{folder}`."), [], {}
     matches = res.csv(f"{folder}/tomtom.tsv", "Tomtom matches")
     summary = res.csv(f"{folder}/motifs.tsv", "motif statistics")
     params = res.json(f"{folder}/params.json", "motif settings") or {}
@@ -196,6 +196,8 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
     matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
                f'{esc(jaspar.get("tax_group", "") or "")}{targets}; logos in bits, the best match drawn below each '
                f"motif as Tomtom aligned them when significant (q <= {MATCH_Q})." if motifs else "")
+    if matches is None and motifs:
+        matched = "No Tomtom matches (tomtom.tsv is missing)."
     if alphabet is not None and not alphabet.is_nucleic:
         matched = "Logos in bits, protein chemistry colours; no JASPAR comparison (JASPAR holds DNA motifs)."
     elif alphabet is not None and not alphabet.double_stranded:
@@ -222,8 +224,8 @@ def motif_section(res: Results, alphabet, folder: str = "motifs") -> tuple[str, 
                     hits = note(f"no significant JASPAR match (every q > {MATCH_Q}); the closest:") + hits
             else:
                 hits = note("no JASPAR match listed")
-        parts.append(f'<h3><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '
-                     f'<span class="seq">{esc(m.consensus)}</span></h3><p class="sub">{stats}</p>'
+        parts.append(f'<{heading}><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '
+                     f'<span class="seq">{esc(m.consensus)}</span></{heading}><p class="sub">{stats}</p>'
                      f"{picture}{hits}")
     return "".join(parts), motifs, colors
 
@@ -253,7 +255,12 @@ def objective_text(summary: dict | None) -> str:
     """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness)."""
     if summary is None:
         return "objective unknown (no design.json)"
-    parts = [f"the predictor {summary['predictor']}"] if summary.get("predictor") else []
+    goal = {"min": "minimized", "target": f"brought to {summary.get('target')}"}.get(summary.get("direction"),
+                                                                                      "maximized")
+    parts = [f"the predictor {summary['predictor']} ({goal})"] if summary.get("predictor") else []
+    for path in summary.get("avoid") or []:
+        level = summary.get("avoid_below")
+        parts.append(f"the predictor {path} ({'held below ' + str(level) if level is not None else 'minimized'})")
     if summary.get("naturalness"):
         parts.append(f"{summary['naturalness']:g} x the generator VAE's ELBO (naturalness)")
     return "objective: " + (" + ".join(parts) or "none recorded")
@@ -306,11 +313,11 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                 continue
             df = pd.DataFrame({"id": data.ids, "sequence": data.sequences})
         col = score_column(df)
-        if col:
-            df = df.sort_values(col, ascending=False, kind="stable")
-            numbers[method] = {"n": len(df), "best": float(df[col].max()), "mean": float(df[col].mean())}
-        else:
-            numbers[method] = {"n": len(df)}
+        rank = "utility" if "utility" in df else col  # what the design maximized: min, target and avoid included
+        if rank:
+            df = df.sort_values(rank, ascending=False, kind="stable")
+        numbers[method] = {"n": len(df), "best": float(df[col].iloc[0]), "mean": float(df[col].mean())} if col \
+            and len(df) else {"n": len(df)}
         shown = df.head(top).reset_index(drop=True)
         if motifs and len(shown):
             seqs = shown["sequence"].astype(str).str.upper().tolist()
@@ -326,10 +333,14 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
             shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
         keep = [c for c in ["id", "sequence", "sites", col] if c and c in shown] + \
                [c for c in shown.columns if c not in ("id", "sequence", "sites", col)][:3]
-        objective = objective_text(res.json(f"design/{method}/design.json", f"{method} design summary"))
-        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs; {esc(objective)}; top "
-                     f"{len(shown)} by {esc(col or 'file order')}.</p>"
+        summary = res.json(f"design/{method}/design.json", f"{method} design summary")
+        dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
+        parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
+                     f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}.</p>"
                      + extrapolation_note(df, col, label_max) + table(shown[keep], raw_columns=("sequence",)))
+        if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
+            found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")
+            parts.append(f"<h4>Motifs in the {esc(method)} designs</h4>{found}")
         traj = res.csv(f"design/{method}/trajectory.tsv", f"{method} trajectory")
         if traj is not None:
             trajectories[method] = traj
@@ -350,8 +361,8 @@ def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, d
     parts, numbers = [], {}
     metrics = res.json("predictor/metrics.json", "predictor quality") if expect_predictor else None
     if metrics is not None:
-        flat = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
-        numbers["predictor"] = flat
+        quality = ("val_pearson", "val_spearman", "val_auroc", "val_pearson_log")  # the cards: how good it is
+        numbers["predictor"] = {k.replace("_", " "): metrics[k] for k in quality if metrics.get(k) is not None}
         parts.append("<h3>Predictor</h3>" + kv_table(metrics))
     elif not res.path("predictor"):
         parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
@@ -373,7 +384,7 @@ def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, d
                    if (ev := res.json(f"generator/{g}/evaluation.json", f"{g} evaluation")) is not None}
     if evaluations:
         rows = {g: generator_row(ev) for g, ev in evaluations.items()}
-        numbers.update({g: {"classifier AUROC": r.get("classifier AUROC"), **longest_kmer_ratio(r)}
+        numbers.update({g: {"classifier AUROC": r.get("classifier AUROC"), **kmer_ratios(r)}
                         for g, r in rows.items()})
         parts.append("<h3>Generators: samples against the training data</h3><p class='sub'>k-mer spectrum "
                      "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
@@ -385,10 +396,14 @@ def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, d
     return "".join(parts), numbers
 
 
-def longest_kmer_ratio(row: dict) -> dict:
-    """``{'K-mer JS ratio': value}`` for the longest k of a :func:`generator_row` (6 for DNA, 5 for protein)."""
-    ks = [int(key.split("=")[1]) for key in row if key.startswith("JS ratio k=")]
-    return {f"{max(ks)}-mer JS ratio": row[f"JS ratio k={max(ks)}"]} if ks else {}
+def kmer_ratios(row: dict) -> dict:
+    """``{'k-mer JS ratio (k = 4 / 6)': '1.31 / 1.12'}``: a :func:`generator_row`'s ratios at k = 4 and the longest
+    k (6 for DNA, 5 for protein), the project's targets (the longest alone looks better than it is: the spectra
+    of a few hundred sequences are sparse, real and generated alike)."""
+    measured = [int(key.split("=")[1]) for key in row if key.startswith("JS ratio k=") and row[key] is not None]
+    ks = sorted({k for k in measured if k == 4 or k == max(measured)})
+    return {f"k-mer JS ratio (k = {' / '.join(map(str, ks))})": " / ".join(fmt(row[f"JS ratio k={k}"]) for k in ks)} \
+        if ks else {}
 
 
 def generator_row(ev: dict) -> dict:
@@ -446,8 +461,8 @@ def sequence_section(res: Results, data, alphabet) -> str:
         if t is not None and score_column(t):
             scores[f"{g} samples"] = t[score_column(t)].to_numpy()
     for method in res.subdirs("design"):
-        t = res.path(f"design/{method}/designs.tsv")
-        df = pd.read_csv(t, sep="\t") if t else None
+        df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table") if res.path(
+            f"design/{method}/designs.tsv") else None
         if df is not None and score_column(df):
             scores[f"design {method}"] = df[score_column(df)].to_numpy()
         s = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet) if res.path(
@@ -505,7 +520,7 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) ->
     for method, nums in design_numbers.items():
         cards.append(card(f"{method} designs", nums["n"]))
         if "best" in nums:
-            cards.append(card(f"{method} best score", nums["best"]))
+            cards.append(card(f"{method} top design's score", nums["best"]))
     if motif_list:
         cards.append(card("motifs", len(motif_list)))
         if matches is not None and len(matches):

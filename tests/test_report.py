@@ -189,11 +189,58 @@ def test_designs_beyond_the_training_labels_are_flagged():
     assert extrapolation_note(designs, "utility", label_max=2.6e4) == ""  # no label scale, nothing to compare
 
 
-def test_the_summary_gives_the_longest_kmer_ratio_measured():
-    from seqgen.report import longest_kmer_ratio
+def test_the_summary_gives_the_kmer_ratios_of_the_targets():
+    from seqgen.report import kmer_ratios
 
-    assert longest_kmer_ratio({"JS ratio k=1": 1.0, "JS ratio k=5": 2.5, "copies": 0}) == {"5-mer JS ratio": 2.5}
-    assert longest_kmer_ratio({"copies": 0}) == {}
+    row = {"JS ratio k=1": 272.1, "JS ratio k=4": 8.28, "JS ratio k=6": 1.545, "copies": 0}
+    assert kmer_ratios(row) == {"k-mer JS ratio (k = 4 / 6)": "8.28 / 1.545"}  # not the forgiving 6-mer alone
+    assert kmer_ratios({"JS ratio k=1": 1.0, "JS ratio k=5": 2.5}) == {"k-mer JS ratio (k = 5)": "2.5"}
+    assert kmer_ratios({"copies": 0}) == {}
+
+
+def test_designs_that_minimize_are_ranked_by_what_they_optimized(tmp_path):
+    folder = tmp_path / "design" / "anneal"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"id": ["weak", "strong", "middle"], "sequence": ["ACGT", "GGCC", "TTAA"],
+                  "utility": [-0.2, -0.9, -0.5], "score_label_mean": [450.6, 980.0, 600.0]}).to_csv(
+        folder / "designs.tsv", sep="\t", index=False)
+    (folder / "design.json").write_text(json.dumps({"predictor": "p", "direction": "min", "target": None,
+                                                    "dropped": 3}))
+    page, _ = build_report(tmp_path)
+    assert "the predictor p (minimized)" in page and "3 designs (3 dropped by the constraints)" in page
+    assert page.index(">weak<") < page.index(">middle<") < page.index(">strong<")
+    assert re.search(r'<div class="v">450.6</div><div class="k">anneal top design&#x27;s score</div>', page)
+
+
+def test_design_motifs_and_a_broken_designs_table_are_reported(results, tmp_path):
+    copy = tmp_path / "demo"
+    shutil.copytree(results, copy)
+    method = copy / "design" / "greedy-ism"
+    designs = SequenceSet.load(copy / "data.npz").codes[:200]  # stands in for designs: the top probes' motif
+    write_results(method / "motifs", discover_motifs(designs, np.concatenate(
+        [np.random.default_rng(i).permuted(designs, axis=1) for i in range(3)]), DNA, n_motifs=1), designs,
+        params={"n_foreground": 200, "background": "shuffled designs"})
+    page, notes = build_report(copy)
+    assert "Motifs in the greedy-ism designs" in page and "shuffled designs" in page
+    (method / "designs.tsv").write_text("")
+    page, notes = build_report(copy)  # no traceback: a note, and the rest of the report
+    assert any("could not read design/greedy-ism/designs.tsv" in n for n in notes) and "Model quality" in page
+
+
+def test_training_curves_are_per_model_without_throughput_or_repeats():
+    from seqgen.plots import curve_columns, training_curves
+
+    predictor = pd.DataFrame({"step": [50, 100, 150, 200], "seconds": [1, 2, 3, 4], "seqs_per_s": [9.0] * 4,
+                              "loss": [1, .8, .7, .6], "val_score": [np.nan, .9, np.nan, .7],
+                              "val_loss": [np.nan, .9, np.nan, .7], "val_pearson": [np.nan, .3, np.nan, .5]})
+    vae = pd.DataFrame({"step": [20, 40], "loss": [30.0, 40.0], "reconstruction": [20.0, 19.0], "kl": [1.0, 3.0]})
+    assert curve_columns(predictor) == ["loss", "val_loss", "val_pearson"]
+    fig = training_curves({"predictor": predictor, "generator/vae": vae})
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["predictor: loss", "predictor: val_loss", "predictor: val_pearson", "generator/vae: loss",
+                      "generator/vae: reconstruction", "generator/vae: kl"]
+    val = fig.axes[1].lines[0]
+    assert list(val.get_xdata()) == [100, 200]  # the validation rows only: a line, not isolated invisible points
 
 
 def test_report_reads_only_the_methods_asked(tmp_path):

@@ -168,10 +168,11 @@ def test_torchrun_ranks_keep_their_own_batches_over_a_resume(tmp_path):
     assert main(["encode", str(tmp_path / "s.tsv"), "--out", str(tmp_path / "d.npz")]) == 0
     env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
     for steps, extra in (("10", []), ("20", ["--resume", "--max-time", "5"])):
-        subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "seqgen.cli",
-                        "train", "vae", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), "--steps",
-                        steps, "--checkpoint-every", "5", "--no-progress", "--device", "cpu", "--set", "channels=8",
-                        "--set", "blocks=1", *extra], check=True, env=env, capture_output=True)
+        launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]  # a free port
+        subprocess.run([*launch, "-m", "seqgen.cli", "train", "vae", "--data", str(tmp_path / "d.npz"), "--out",
+                        str(tmp_path / "m"), "--steps", steps, "--checkpoint-every", "5", "--no-progress", "--device",
+                        "cpu", "--set", "channels=8", "--set", "blocks=1", *extra], check=True, env=env,
+                        capture_output=True)
     payload = load_checkpoint(tmp_path / "m" / "checkpoint.pt")
     ranks = payload["rng"]["ranks"]
     assert payload["step"] == 20 and len(ranks) == 2
