@@ -344,6 +344,8 @@ def _add_report(sub) -> None:
 def _run_report(args) -> None:
     from seqgen.report import write_report
 
+    if args.top < 1:
+        raise SeqgenError(f"--top must be at least 1, not {args.top}")
     notes = write_report(args.results, args.out, args.title, args.top, args.methods, args.generators)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -131,6 +131,8 @@ def test_report_on_partial_folders(tmp_path):
 def test_report_of_missing_folder(tmp_path, capsys):
     assert main(["report", "--results", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")]) == 1
     assert "results folder does not exist" in capsys.readouterr().err
+    assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html"), "--top", "-3"]) == 1
+    assert "--top must be at least 1, not -3" in capsys.readouterr().err
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

@@ -174,8 +174,13 @@ def test_second_run_is_a_no_op_and_design_changes_rerun_only_downstream(finished
 
 @pytest.mark.slow
 def test_report_archive_builds_offline(finished_run):
+    import zipfile
+
     snakemake(finished_run, "--report", str(finished_run / "report.zip"))
+    archive = zipfile.ZipFile(finished_run / "report.zip")
+    text = archive.read("report/report.html").decode()
     assert (finished_run / "report.zip").stat().st_size > 10_000
+    assert "motifs discovered in the anneal designs of" in text  # the design motifs are in it, captioned
 
 
 @pytest.mark.slow

@@ -34,6 +34,13 @@ rule motifs_design:
     output:
         meme="results/{dataset}/design/{method}/motifs/motifs.meme",
         tomtom="results/{dataset}/design/{method}/motifs/tomtom.tsv",
+        logos=report(
+            directory("results/{dataset}/design/{method}/motifs/logos"),
+            patterns=["{name}.png"],
+            category="Motifs",
+            subcategory="{dataset}",
+            caption="../report/design_motifs.rst",
+        ),
     log:
         "results/{dataset}/logs/motifs_{method}.log",
     conda:
