@@ -112,7 +112,8 @@ def _add_train(sub) -> None:
     p.add_argument("--config", help="YAML file of settings (see the kind's DEFAULTS)")
     p.add_argument("--steps", type=int, help="number of training steps")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model")
+    p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model (a resumed run "
+                                                  "counts the minutes before it)")
     p.add_argument("--arch", choices=["conv", "mlp"], help="vae: conv (default) or mlp (the family VAE for "
                                                            "protein alignments)")
     p.add_argument("--checkpoint-every", type=int)

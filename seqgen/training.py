@@ -285,7 +285,7 @@ class Trainer:
             return
         payload = self._payload()
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
-                       rng=rng, settings=asdict(self.settings),
+                       rng=rng, settings=asdict(self.settings), elapsed=round(time.perf_counter() - self._t0, 3),
                        best=best, ema=self.average.state_dict() if self.average else None, metrics=self.rows,
                        finished=finished, seqgen_version=__version__, bad_evals=bad_evals)
         save_checkpoint(self.out / "checkpoint.pt", payload)
@@ -317,7 +317,9 @@ class Trainer:
         except SeqgenError as exc:
             return str(exc)
         if payload["config"] != self.task.config:
-            return "the model settings differ from the checkpoint's"
+            keys = sorted(k for k in {*payload["config"], *self.task.config}
+                          if payload["config"].get(k) != self.task.config.get(k))
+            return f"the model settings differ from the checkpoint's: {', '.join(keys)}"
         theirs = payload.get("data_sha1")
         if theirs and self.model_extra.get("data_sha1") not in (None, theirs):
             return "the checkpoint was trained on other data"
@@ -372,6 +374,7 @@ class Trainer:
             self.average.load_state_dict(payload["ema"])
         step = int(payload["step"])
         self.bad_evals = int(payload.get("bad_evals", 0))  # early stopping's count goes on where it was
+        self.elapsed = float(payload.get("elapsed", 0.0))  # max_time and the time-based schedule go on too
         rows = payload.get("metrics")
         self.rows = rows if rows is not None else _read_metrics(self.out / "metrics.csv", step)
         self._last_saved = step
@@ -386,30 +389,34 @@ class Trainer:
         if self.world_size > 1:
             device = self._init_distributed(device)
         self.device_type = device.type
-        self.out.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(s.seed + self.rank)
         generator = torch.Generator(device=device)
         generator.manual_seed(s.seed + self.rank)
         ctx = Context(device, s, generator, self.world_size, self.rank)
         self.task.prepare(ctx)
+        self.out.mkdir(parents=True, exist_ok=True)  # after the task is built: a bad setting leaves no folder
         self.average = WeightAverage(self.task.modules(), s.ema) if s.ema else None
         self.rows: list[dict] = []
         self._last_saved = 0
         self.bad_evals = 0
+        self.elapsed = 0.0  #: seconds of training so far, over resumes (rank 0's clock)
         start, best = 0, None
         if resume and (self.out / "checkpoint.pt").exists():
             start, best = self._resume(ctx, restart_if_changed)
+        if start == 0 and self.rank == 0:  # a new run: another run's model must not outlive it if this one fails
+            (self.out / "model.pt").unlink(missing_ok=True)
         return self._loop(ctx, start, best)
 
     def _loop(self, ctx: Context, start: int, best: dict | None) -> TrainResult:
         from tqdm.auto import tqdm
 
         s = self.settings
-        t0 = time.perf_counter()
-        used = 0.0  # the fraction of max_time spent so far, the same on every rank
+        t0 = self._t0 = time.perf_counter() - self.elapsed  # a resumed run counts the time before it
+        used = self.elapsed / (60 * s.max_time) if s.max_time else 0.0  # the fraction of max_time spent, every rank
         bad_evals, step = self.bad_evals, start
         stopped_early = bool(s.patience) and bad_evals >= s.patience  # resumed from a run that had stopped early
-        stopped = "early_stopping" if stopped_early else "done"
+        stopped = "early_stopping" if stopped_early else "max_time" if used > 1 else "done"
+        already_stopped = stopped != "done"  # resumed from a run that had stopped early, or at its time limit
         last = {}
         seqs = 0
         t_log = time.perf_counter()
@@ -418,7 +425,7 @@ class Trainer:
         groups = [g for opt in self.task.optimizers().values() for g in opt.param_groups]
         for g in groups:
             g.setdefault("initial_lr", g["lr"])  # kept in the optimizer's state, so a resumed run decays the same
-        for step in range(start + 1, (start if stopped_early else s.steps) + 1):
+        for step in range(start + 1, (start if already_stopped else s.steps) + 1):
             if s.lr_schedule != "constant":
                 progress = max((step - 1) / s.steps, used)
                 for g in groups:

@@ -362,3 +362,41 @@ def test_resume_keeps_early_stoppings_count(tmp_path):
     assert resumed.stopped == "early_stopping" and resumed.steps == 50
     again = run_validated(tmp_path / "b", 300, resume=True)
     assert again.stopped == "early_stopping" and again.steps == 50  # stopped early: no more training
+
+
+def test_a_new_run_removes_the_old_model_and_a_resume_keeps_the_clock(tmp_path):
+    run(tmp_path, 20)
+    assert (tmp_path / "model.pt").exists()
+    with pytest.raises(TrainingDiverged):  # a new run into the same folder fails: no model of the old run is left
+        run(tmp_path, 40, poison_at=13, seed=1)
+    assert not (tmp_path / "model.pt").exists()
+    first = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert first["elapsed"] > 0
+    run(tmp_path, 40, resume=True, seed=1)
+    rows = metric_rows(tmp_path)
+    seconds = [float(r["seconds"]) for r in rows]
+    assert seconds == sorted(seconds) and seconds[-1] >= first["elapsed"]  # the clock goes on over the resume
+
+
+def test_a_run_resumed_at_its_time_limit_takes_no_more_steps(tmp_path):
+    task, result = run(tmp_path, 100_000, max_time=0.002, checkpoint_every=10)
+    assert result.stopped == "max_time"
+    _, again = run(tmp_path, 100_000, resume=True, max_time=0.002, checkpoint_every=10)
+    assert again.stopped == "max_time" and again.steps == result.steps  # its 0.12 s were spent
+    _, longer = run(tmp_path, 100_000, resume=True, max_time=0.01, checkpoint_every=10)
+    assert longer.steps > result.steps  # a longer limit gives it the difference
+
+
+def test_settings_out_of_range_and_validation_of_a_generator_are_refused():
+    from seqgen.tasks import merge_config
+
+    for kind, key, value in (("gan", "lr", -0.001), ("gan", "beta1", 1.5), ("vae", "weight_decay", -1),
+                             ("gan", "gp_weight", -10.0), ("vae", "blocks", -1)):
+        with pytest.raises(SeqgenError, match=f"setting '{key}' must be"):
+            merge_config(kind, {key: value})
+    assert merge_config("vae", {"lr": "1e-4"})[0]["lr"] == 1e-4  # YAML 1.1 reads 1e-4 as a string
+    with pytest.raises(SeqgenError, match="setting 'steps' must be a int"):
+        merge_config("vae", {"steps": "1e3"})
+    with pytest.raises(SeqgenError, match="'eval_every' and 'patience' need a validation split, and vae"):
+        merge_config("vae", {"patience": 3})
+    assert merge_config("predictor", {"patience": 3})[1].patience == 3

@@ -9,6 +9,8 @@ A recipe module ``seqgen.tasks.KIND`` provides:
 ``make_task(config, data, device) -> (Task, DeviceData)``
     builds the task from the full config (defaults merged with the user's)
     and a :class:`~seqgen.data.SequenceSet`.
+``VALIDATES`` (optional, default False)
+    True when the task validates on a held-out split (``eval_every``, ``patience``).
 
 :func:`build_task` is how callers build one: it seeds the initial weights first.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 from pathlib import Path
 
 from seqgen.errors import SeqgenError
@@ -72,9 +75,38 @@ def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSet
         if key not in defaults:
             raise SeqgenError(f"unknown setting {key!r} for {kind}; known: {', '.join(sorted(defaults))}", source)
         merged[key] = _checked(key, value, defaults[key], source)
+    _in_range(merged, source)
     settings = TrainSettings(**{k: v for k, v in merged.items() if k in SETTINGS_FIELDS})
+    if (settings.eval_every or settings.patience) and not getattr(recipe(kind), "VALIDATES", False):
+        raise SeqgenError(f"settings 'eval_every' and 'patience' need a validation split, and {kind} training has "
+                          "none (a predictor has)", source)
     config = {k: v for k, v in merged.items() if k not in SETTINGS_FIELDS}
     return config, settings
+
+
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+#: settings of every kind that have a range: key -> (accepted, what it must be)
+RANGES = {
+    "lr": (lambda v: v > 0, "positive"),
+    "weight_decay": (lambda v: v >= 0, "0 or more"),
+    "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "beta2": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "gp_weight": (lambda v: v >= 0, "0 or more"),
+    "blocks": (lambda v: v >= 0, "0 or more"),
+    "channels": (lambda v: v > 0, "positive"),
+    "filters": (lambda v: v > 0, "positive"),
+    "members": (lambda v: v > 0, "positive"),
+    "critic_steps": (lambda v: v > 0, "positive"),
+}
+
+
+def _in_range(merged: dict, source) -> None:
+    """Refuse, naming the key, a setting outside its range (before any folder or model is made)."""
+    for key, (accepted, what) in RANGES.items():
+        value = merged.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not accepted(value):
+            raise SeqgenError(f"setting {key!r} must be {what}, not {value}", source)
 
 
 def _checked(key, value, default, source):
@@ -89,6 +121,8 @@ def _checked(key, value, default, source):
             return value
     elif isinstance(default, float):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):  # YAML 1.1 reads 1e-4 as a string
             return float(value)
     elif isinstance(default, str):
         if isinstance(value, str):

@@ -64,6 +64,8 @@ DEFAULTS = {
     "progress": True,
 }
 
+VALIDATES = True  #: validation on a held-out split, early stopping
+
 ARCHITECTURE = ("members", "filters", "kernel", "layers", "kernel2", "dilation", "hidden", "strands", "pool_bins",
                 "dropout", "padding")
 EVAL_CHUNK = 8192
