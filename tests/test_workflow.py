@@ -27,6 +27,8 @@ def snakemake(workdir, *args, check=True):
 
 
 def job_counts(output: str) -> dict:
+    if "Job stats" not in output:  # nothing to be done
+        return {}
     table = output[output.index("Job stats"):].split("total")[0]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
 
@@ -93,6 +95,46 @@ def test_invalid_config_names_the_key(tmp_path):
     result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
     assert result.returncode != 0  # at once, not when train_predictor runs after the generators
     assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
+    for i, (old, new, message) in enumerate((
+            ("    label: signal\n", "    label: signal\n    input: x.fa\n", "give either simulate (a demo from a "
+                                                                          "JASPAR motif) or input (a file)"),
+            ("    label: signal\n", "    label: signal\n    mutants: m.txt\n", "scores mutants: that needs an "
+                                                                              "alignment (format: a2m)"),
+            ("vae: {steps: 60,", "vae: {seed: 5, steps: 60,", "'seed' in a vae block is not used"),
+            ("generators: [vae, gan]", "generators: []", "should be non-empty"),
+            ("  n: 16\n", "  n: 16\n  lr: -1\n", "'lr' was unexpected"),
+            ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"))):
+        bad = TEST_CONFIG.read_text().replace(old, new)
+        assert bad != TEST_CONFIG.read_text()
+        result = snakemake(make_workdir(tmp_path / f"c{i}", bad), "-n", "--cores", "1", check=False)
+        assert result.returncode != 0 and message in result.stdout + result.stderr, message
+
+
+def test_a_label_that_encoding_does_not_read_is_refused_at_start(tmp_path):
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "peaks.csv").write_text("id,sequence,bound\na,ACGTACGT,1\nb,TTGCAACG,0\n")
+    config = TEST_CONFIG.read_text().replace(
+        "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n",
+        "    input: peaks.csv\n    label_columns: [bound]\n").replace("label: signal", "label: other")
+    result = snakemake(make_workdir(tmp_path / "w", config), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0
+    assert "its label 'other' is not among the columns it reads (bound): add it to label_columns" in \
+        result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_same_settings_in_another_order_rerun_nothing(finished_run):
+    config = finished_run / "config" / "config.yaml"
+    before = config.read_text()
+    planned = job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout)
+    reordered = before.replace("vae: {steps: 60, batch_size: 64}", "vae: {batch_size: 64, steps: 60}").replace(
+        "predictor: {steps: 80, members: 2}", "predictor: {members: 2, steps: 80}")
+    assert reordered != before
+    config.write_text(reordered)
+    try:
+        assert job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout) == planned
+    finally:
+        config.write_text(before)
 
 
 def test_the_schema_knows_every_design_option():
@@ -321,4 +363,5 @@ def test_encode_options_from_the_config(tmp_path):
     text = (f"datasets:\n  mine:\n    input: {tmp_path / 'seqs.fa'}\n    lengths: pad\n    length: 10\n"
             "    duplicate_ids: keep\n")
     out = snakemake(make_workdir(tmp_path / "w", text), "-n", "-p", "--cores", "1", "results/mine/data.npz").stdout
-    assert "--lengths pad --length 10 --duplicate-ids keep" in out
+    for option in ("--lengths pad", "--length 10", "--duplicate-ids keep"):  # the options sorted by name
+        assert option in out, option

@@ -6,14 +6,16 @@ def dataset(wildcards):
 
 
 def as_json(mapping):
-    """A settings mapping as one shell-quoted JSON argument."""
-    return shlex.quote(json.dumps(mapping))
+    """A settings mapping as one shell-quoted JSON argument, its keys sorted: the same settings in another
+    order are the same command, and rerun nothing."""
+    return shlex.quote(json.dumps(mapping, sort_keys=True))
 
 
 def cli_options(mapping):
-    """{key: value} -> '--key value ...' (lists repeat the option; true flags stand alone), quoted."""
+    """{key: value} -> '--key value ...' in the order of the sorted keys (lists repeat the option; true flags
+    stand alone), quoted."""
     words = []
-    for key, value in mapping.items():
+    for key, value in sorted(mapping.items()):
         flag = "--" + str(key).replace("_", "-")
         for item in value if isinstance(value, list) else [value]:
             if item is True:
@@ -87,6 +89,8 @@ def naturalness(ds, method=None):
 def check_datasets():
     """Stop with one line naming the data set when a design would have no objective or no VAE."""
     for name, ds in config["datasets"].items():
+        if ("simulate" in ds) == ("input" in ds):
+            raise ValueError(f"data set {name!r}: give either simulate (a demo from a JASPAR motif) or input (a file)")
         weights = [naturalness(ds, method) for method in METHODS]
         if not labelled(ds) and not all(weights):
             raise ValueError(
@@ -104,7 +108,34 @@ def check_datasets():
             raise ValueError(
                 f"data set {name!r} is simulated: its label is signal, not {ds['label']!r}"
             )
+        read = read_labels(ds)
+        if "label" in ds and ds["label"] not in read:
+            raise ValueError(
+                f"data set {name!r}: its label {ds['label']!r} is not among the columns it reads "
+                f"({', '.join(read) or 'none'}): add it to label_columns"
+            )
+        if "mutants" in ds and ds.get("format") != "a2m":
+            raise ValueError(
+                f"data set {name!r} scores mutants: that needs an alignment (format: a2m), the family VAE's input"
+            )
+        for kind in ("vae", "gan", "predictor"):
+            if "seed" in {**config[kind], **ds.get(kind, {})}:
+                raise ValueError(
+                    f"data set {name!r}: 'seed' in a {kind} block is not used; the workflow's seed is the "
+                    f"top-level key seed"
+                )
         check_model_settings(name, ds)
+
+
+def read_labels(ds):
+    """The label columns encoding reads for a data set."""
+    if "simulate" in ds:
+        return ["signal"]
+    if ds.get("format") == "dream5":
+        return ["signal", "background"]
+    if ds.get("format") == "uniprobe":
+        return ["intensity"]
+    return ds.get("label_columns") or ([ds["label"]] if "label" in ds else [])
 
 
 def check_model_settings(name, ds):
@@ -128,8 +159,8 @@ def model_settings(wildcards, kind):
 
 def predictor_settings(wildcards):
     settings = model_settings(wildcards, "predictor")
-    if "label" in dataset(wildcards):
-        settings.setdefault("label", dataset(wildcards)["label"])
+    if "label" in dataset(wildcards):  # the data set's own label wins over a global predictor block's
+        settings["label"] = dataset(wildcards)["label"]
     return as_json(settings)
 
 
@@ -197,9 +228,14 @@ def mutation_inputs(wildcards):
 
 
 def dataset_config_yaml(wildcards):
-    """The settings of one data set's run, as YAML (copied into its results folder for the report)."""
+    """The settings of one data set's run, as YAML (copied into its results folder for the report): only the
+    blocks it uses, so that a change to another data set's kind of model reruns nothing of it."""
     import yaml
 
-    settings = {k: v for k, v in config.items() if k != "datasets"}
-    settings["dataset"] = {wildcards.dataset: config["datasets"][wildcards.dataset]}
-    return yaml.safe_dump(settings, sort_keys=False)
+    ds = config["datasets"][wildcards.dataset]
+    unused = {"datasets", *({"vae", "gan"} - set(GENERATORS))}
+    unused |= set() if labelled(ds) else {"predictor"}
+    unused |= set() if "mutants" in ds else {"mutations"}
+    settings = {k: v for k, v in config.items() if k not in unused}
+    settings["dataset"] = {wildcards.dataset: ds}
+    return yaml.safe_dump(settings, sort_keys=True)
