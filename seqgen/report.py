@@ -331,8 +331,13 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                 shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
         else:
             shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
-        keep = [c for c in ["id", "sequence", "sites", col] if c and c in shown] + \
-               [c for c in shown.columns if c not in ("id", "sequence", "sites", col)][:3]
+        first = [c for c in dict.fromkeys(["id", "sequence", "sites", col, f"{col[:-5]}_std" if col and
+                                           col.endswith("_mean") else None, rank]) if c and c in shown]
+        checks = [c for c in shown.columns if c.startswith("ok_")]  # constraint checks: one column, all of them
+        if checks:
+            shown["constraints met"] = shown[checks].astype(bool).all(axis=1)
+        rest = [c for c in shown.columns if c not in first and c not in checks and not c.startswith("score_")]
+        keep = first + rest[:6]  # score_* on the model's scale repeat the label-scale columns
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "

@@ -288,3 +288,18 @@ def test_a_match_is_named_only_when_significant_and_protein_motifs_claim_no_jasp
     write_meme(protein / "motifs" / "motifs.meme", [Motif("seqgen-1", np.full((20, 4), 0.05), PROTEIN)])
     page, _ = build_report(protein)  # no data.npz: the alphabet is the motifs' own
     assert "no JASPAR comparison (JASPAR holds DNA motifs)" in page and "Tomtom against" not in page
+
+
+def test_the_design_table_shows_spread_checks_and_distances(tmp_path):
+    folder = tmp_path / "design" / "anneal"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"id": ["a", "b"], "sequence": ["ACGT", "GGCC"], "utility": [2.0, 1.0], "score_mean": [2.0, 1.0],
+                  "score_std": [0.1, 0.2], "ok_homopolymer": [True, True], "ok_gc": [True, False], "gc": [0.5, 1.0],
+                  "nearest_training_distance": [17, 3], "score_label_mean": [900.0, 450.0],
+                  "score_label_std": [30.0, 60.0], "avoid1_mean": [-1.0, -0.5]}).to_csv(
+        folder / "designs.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    header = re.findall(r"<th>([^<]+)</th>", page.split("<h3>anneal</h3>")[1])
+    assert header[:5] == ["id", "sequence", "score_label_mean", "score_label_std", "utility"]
+    assert {"gc", "nearest_training_distance", "avoid1_mean", "constraints met"} <= set(header)
+    assert "score_mean" not in header and "ok_gc" not in header
