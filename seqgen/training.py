@@ -285,7 +285,7 @@ class Trainer:
             return
         payload = self._payload()
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
-                       rng=rng, settings=asdict(self.settings), elapsed=round(time.perf_counter() - self._t0, 3),
+                       rng=rng, settings=asdict(self.settings), elapsed=time.perf_counter() - self._t0,
                        best=best, ema=self.average.state_dict() if self.average else None, metrics=self.rows,
                        finished=finished, seqgen_version=__version__, bad_evals=bad_evals)
         save_checkpoint(self.out / "checkpoint.pt", payload)

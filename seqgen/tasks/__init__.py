@@ -95,8 +95,6 @@ RANGES = {
     "gp_weight": (lambda v: v >= 0, "0 or more"),
     "blocks": (lambda v: v >= 0, "0 or more"),
     "channels": (lambda v: v > 0, "positive"),
-    "filters": (lambda v: v > 0, "positive"),
-    "members": (lambda v: v > 0, "positive"),
     "critic_steps": (lambda v: v > 0, "positive"),
 }
 
