@@ -234,6 +234,8 @@ def _add_motifs(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
     p.add_argument("--predictor", help="also find the motifs a trained predictor learned (in-silico mutagenesis "
                                        "of the foreground sequences); written to OUT/predictor/")
+    p.add_argument("--lengths", choices=["error", "pad"], default="error",
+                   help="--predictor: sequences shorter than the model's: stop with an error, or pad them to its length")
     p.add_argument("--seqlet-width", type=int, help="--predictor: width of the windows of high contribution that are "
                                                     "clustered into motifs (default 12 for DNA/RNA, 8 for protein)")
     p.add_argument("--device", default="auto", help="device of the predictor")
@@ -254,7 +256,9 @@ def _run_motifs(args) -> None:
     if data.meta.get("n_dropped"):
         print(f"note: {data.meta['n_dropped']} of the {data.meta['n_read']} input sequences have ambiguity codes and "
               f"are left out", file=sys.stderr)
-    predictor = _checked_predictor(args.predictor, args.device, data) if args.predictor else None
+    predictor = None
+    if args.predictor:
+        predictor, data = _checked_predictor(args.predictor, args.device, data, args.lengths == "pad")
     check_folder(args.out)  # before the search, not after
     top = None  # --top is used by a ranked input only
     if args.background:
@@ -300,16 +304,25 @@ def _run_motifs(args) -> None:
         _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
 
 
-def _checked_predictor(path, device, data):
-    """A predictor for the motif search, refused (before any work) if made for another alphabet or length."""
+def _checked_predictor(path, device, data, pad: bool = False):
+    """A predictor for the motif search and the data it reads, refused (before any work) if made for another
+    alphabet or length; ``pad``: shorter sequences are padded to the model's length. Returns (predictor, data)."""
+    import numpy as np
+
+    from seqgen.alphabets import PAD
     from seqgen.checkpoint import check_compatible
+    from seqgen.data import SequenceSet
     from seqgen.device import select_device
     from seqgen.predict import load_predictor
 
     predictor = load_predictor(path, select_device(device))
+    if pad and data.length < predictor.length:
+        codes = np.pad(data.codes, ((0, 0), (0, predictor.length - data.length)), constant_values=PAD)
+        data = SequenceSet(codes, data.alphabet, data.ids, data.lengths, data.labels, list(data.label_names),
+                           dict(data.meta), data.path)
     check_compatible({"alphabet": predictor.alphabet.name, "length": predictor.length}, data.alphabet.name,
                      data.length, path)
-    return predictor
+    return predictor, data
 
 
 def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:

@@ -171,6 +171,13 @@ def test_motifs_refuses_a_predictor_of_another_length(models, tmp_path, capsys):
                    "--out", str(tmp_path / "m")])
     assert status == 1 and "length 30, not 35" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()  # refused before any output
+    short = tmp_path / "short.fa"  # shorter sequences are padded to the model's length when asked
+    write_fasta(short, [f"s{i}" for i in range(40)],
+                decode(np.random.default_rng(1).integers(0, 4, (40, 24)).astype(np.uint8), "dna"))
+    args = ["motifs", "--input", str(short), "--predictor", str(models / "predictor"), "--n-motifs", "1",
+            "--out", str(tmp_path / "p")]
+    assert main(args) == 1 and "length 30, not 24" in capsys.readouterr().err
+    assert main(args + ["--lengths", "pad"]) == 0 and (tmp_path / "p" / "predictor" / "motifs.tsv").is_file()
 
 
 def test_design_cli_takes_the_anti_collapse_options(models, tmp_path):
