@@ -192,8 +192,8 @@ def trajectories(tables: dict[str, pd.DataFrame]):
 
 
 def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
-    """Overlaid density histograms of several ``(N,)`` arrays; on a log axis when all are positive and span more
-    than a factor 100 (signal intensities: a linear axis puts most of them in one bin)."""
+    """Overlaid histograms (each set's fraction per bin) of several ``(N,)`` arrays; on a log axis when all are
+    positive and span more than a factor 100 (signal intensities: a linear axis puts most of them in one bin)."""
     fig, ax = plt.subplots(figsize=(5, 3))
     finite = [np.asarray(v, dtype=float)[np.isfinite(v)] for v in values.values()]
     allv = np.concatenate([v for v in finite if len(v)]) if any(len(v) for v in finite) else np.zeros(1)
@@ -202,11 +202,11 @@ def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
         ax.set_xscale("log")
     else:
         bins = np.linspace(allv.min(), allv.max() + 1e-9, 40)
-    for i, (name, v) in enumerate(zip(values, finite)):
-        ax.hist(v, bins=bins, density=True, histtype="step", lw=1.5, color=COLORS[i % len(COLORS)],
-                label=f"{name} (n={len(v)})")
+    for i, (name, v) in enumerate(zip(values, finite)):  # each set's fraction per bin: comparable on any axis
+        ax.hist(v, bins=bins, weights=np.full(len(v), 1 / max(len(v), 1)), histtype="step", lw=1.5,
+                color=COLORS[i % len(COLORS)], label=f"{name} (n={len(v)})")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("density")
+    ax.set_ylabel("fraction of the set")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

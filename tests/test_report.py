@@ -303,3 +303,15 @@ def test_the_design_table_shows_spread_checks_and_distances(tmp_path):
     assert header[:5] == ["id", "sequence", "score_label_mean", "score_label_std", "utility"]
     assert {"gc", "nearest_training_distance", "avoid1_mean", "constraints met"} <= set(header)
     assert "score_mean" not in header and "ok_gc" not in header
+
+
+def test_score_distributions_over_a_wide_range_use_a_log_axis_and_fractions():
+    from seqgen.plots import distributions
+
+    rng = np.random.default_rng(0)
+    fig = distributions({"held out": rng.uniform(500, 900, 400), "designs": rng.uniform(1e6, 3e7, 60)})
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    heights = [patch.get_path().vertices[:, 1].max() for patch in ax.patches]
+    assert all(0.1 < h <= 1 for h in heights)  # each set's fraction per bin: the designs are visible too
+    assert distributions({"a": rng.normal(0, 1, 50)}).axes[0].get_xscale() == "linear"
