@@ -493,11 +493,15 @@ class Trainer:
         """Sync the step's metrics to floats; stop on NaN/inf (the last good checkpoint stays on disk)."""
         values = {k: float(v) for k, v in metrics.items()}
         bad = [k for k, v in values.items() if not math.isfinite(v)]
+        kept = (f"the last good checkpoint (step {self._last_saved}) is kept in {self.out}" if self._last_saved
+                else "no checkpoint was written yet")
         if bad:
-            kept = (f"the last good checkpoint (step {self._last_saved}) is kept in {self.out}" if self._last_saved
-                    else "no checkpoint was written yet")
-            raise TrainingDiverged(f"training diverged at step {step}: {', '.join(bad)} is not finite; {kept}")
-        self.task.check(values, step)
+            raise TrainingDiverged(f"training diverged by step {step} (checked on logged steps): {', '.join(bad)} is "
+                                   f"not finite; {kept}")
+        try:
+            self.task.check(values, step)
+        except TrainingDiverged as exc:  # the task's own check (the GAN's Wasserstein estimate)
+            raise TrainingDiverged(f"{exc}; {kept}") from None
         return values
 
     def _init_distributed(self, device: torch.device) -> torch.device:

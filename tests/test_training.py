@@ -188,8 +188,8 @@ def test_same_seed_same_weights_other_seed_differs(tmp_path):
 
 
 def test_nan_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
-    with pytest.raises(TrainingDiverged, match="diverged at step 25: loss is not finite; the last good checkpoint "
-                                               "\\(step 20\\)"):
+    with pytest.raises(TrainingDiverged, match="diverged by step 25 \\(checked on logged steps\\): loss is not finite; "
+                                               "the last good checkpoint \\(step 20\\)"):
         run(tmp_path, 60, poison_at=23)
     kept = load_checkpoint(tmp_path / "checkpoint.pt", kind="toy")
     assert kept["step"] == 20

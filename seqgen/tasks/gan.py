@@ -119,8 +119,8 @@ class GanTask(Task):
 
     def check(self, metrics: dict[str, float], step: int) -> None:
         if abs(metrics["wasserstein"]) > self.config["max_wasserstein"]:
-            raise TrainingDiverged(f"training diverged at step {step}: the Wasserstein estimate "
-                                   f"{metrics['wasserstein']:.3g} exceeds max_wasserstein "
+            raise TrainingDiverged(f"training diverged by step {step} (checked on logged steps): the Wasserstein "
+                                   f"estimate {metrics['wasserstein']:.3g} exceeds max_wasserstein "
                                    f"{self.config['max_wasserstein']:g}")
 
     def sequences_per_step(self, settings) -> int:
