@@ -741,12 +741,12 @@ def load_input(path, alphabet="dna", format: str | None = None, sequence_column:
     fmt = (format or detect_format(path)).lower()
     labels = ()
     if fmt in ("csv", "tsv") and scores:
-        labels = [label] if label is not None else _numeric_columns(path, fmt, sequence_column)
+        labels = [label] if label is not None else _score_column(path, fmt, sequence_column)
     return read_sequences(path, alphabet, fmt, sequence_column, label_columns=labels, ambiguous="drop", lengths="pad",
                           duplicate_ids="keep")
 
 
-def _numeric_columns(path, fmt: str, sequence_column: str) -> list[str]:
+def _score_column(path, fmt: str, sequence_column: str) -> list[str]:
     """The score column of a table, as a list of at most one name (see :func:`load_input`)."""
     head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
     numeric = [c for c in head.select_dtypes("number").columns if c not in ("id", "index", sequence_column)]

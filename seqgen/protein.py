@@ -127,19 +127,27 @@ def mutant_notes(names, family: dict, source="mutants") -> list[str]:
     does not parse, whose residue is not in the focus sequence, or whose wild-type letter is not the focus's.
     """
     present = {int(p) for p in family["focus_positions"] if p >= 0}
-    residues, start = family.get("focus_residues"), family.get("focus_start")
     notes = []
     for name in names:
         parts = _substitutions(name, source)
-        for w, pos, _ in parts if residues is not None and start is not None else ():
-            if not start <= pos < start + len(residues):
-                raise SeqgenError(f"mutant {name!r}: residue {pos} is not in the focus sequence (residues {start}-"
-                                  f"{start + len(residues) - 1})", source)
-            if residues[pos - start] != w:
-                raise SeqgenError(f"mutant {name!r}: residue {pos} is {residues[pos - start]}, not {w}", source)
-        stop = any(v == "*" for _, _, v in parts)
-        notes.append(STOP if stop else "" if all(pos in present for _, pos, _ in parts) else OUTSIDE)
+        if family.get("focus_residues") is not None and family.get("focus_start") is not None:
+            _check_focus_residues(name, parts, family["focus_residues"], family["focus_start"], source)
+        if any(v == "*" for _, _, v in parts):
+            notes.append(STOP)
+        else:
+            notes.append("" if all(pos in present for _, pos, _ in parts) else OUTSIDE)
     return notes
+
+
+def _check_focus_residues(name, parts, residues: str, start: int, source) -> None:
+    """Refuse a mutant whose residue is not in the focus sequence (``residues`` from number ``start``, inserts
+    included) or whose wild-type letter is not the focus's."""
+    for w, pos, _ in parts:
+        if not start <= pos < start + len(residues):
+            raise SeqgenError(f"mutant {name!r}: residue {pos} is not in the focus sequence (residues {start}-"
+                              f"{start + len(residues) - 1})", source)
+        if residues[pos - start] != w:
+            raise SeqgenError(f"mutant {name!r}: residue {pos} is {residues[pos - start]}, not {w}", source)
 
 
 def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:

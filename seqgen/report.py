@@ -145,13 +145,18 @@ class Results:
     def _read(self, rel: str, reader, what: str):
         p = self.path(rel)
         if p is None:
-            self.notes.append(f"no {rel} ({what})")
+            self._note(f"no {rel} ({what})")
             return None
         try:
             return reader(p)
         except Exception as exc:  # a broken file is reported, the rest of the report is still written
-            self.notes.append(f"could not read {rel}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            self._note(f"could not read {rel}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             return None
+
+    def _note(self, text: str) -> None:
+        """Record a note once (sections may read the same file)."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def csv(self, rel, what, sep=None):
         return self._read(rel, lambda p: pd.read_csv(p, sep=sep or ("\t" if p.suffix == ".tsv" else ",")), what)
@@ -172,7 +177,7 @@ class Results:
         missing = [d for d in self.only[rel] if d not in found]  # asked for, e.g. a misspelled --methods name
         for d in missing:
             note = f"no {rel}/{d}/ (asked for by --{'methods' if rel == 'design' else 'generators'})"
-            self.notes += [note] if note not in self.notes else []
+            self._note(note)
         return [d for d in found if d in self.only[rel]]
 
 
@@ -288,6 +293,18 @@ def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
     return f'<span class="seq">{"".join(out)}</span>'
 
 
+def design_columns(shown: pd.DataFrame, col: str | None, rank: str | None) -> pd.DataFrame:
+    """The design table's columns: id, sequence, sites, the score ``col`` and its spread, the ``rank`` column,
+    then up to six others (GC, distances, avoided predictors...), the ``ok_*`` checks as one "constraints met"."""
+    spread = f"{col[:-len('_mean')]}_std" if col and col.endswith("_mean") else None
+    first = [c for c in dict.fromkeys(["id", "sequence", "sites", col, spread, rank]) if c and c in shown]
+    checks = [c for c in shown.columns if c.startswith("ok_")]
+    if checks:
+        shown = shown.assign(**{"constraints met": shown[checks].astype(bool).all(axis=1)})
+    rest = [c for c in shown.columns if c not in first and c not in checks and not c.startswith("score_")]
+    return shown[first + rest[:6]]  # score_* on the model's scale repeat the label-scale columns
+
+
 def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                    label_max: float | None = None) -> tuple[str, dict]:
     """Top designs per method with marked motif sites, and the trajectories. Returns html and summary numbers.
@@ -331,18 +348,12 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                 shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
         else:
             shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
-        first = [c for c in dict.fromkeys(["id", "sequence", "sites", col, f"{col[:-5]}_std" if col and
-                                           col.endswith("_mean") else None, rank]) if c and c in shown]
-        checks = [c for c in shown.columns if c.startswith("ok_")]  # constraint checks: one column, all of them
-        if checks:
-            shown["constraints met"] = shown[checks].astype(bool).all(axis=1)
-        rest = [c for c in shown.columns if c not in first and c not in checks and not c.startswith("score_")]
-        keep = first + rest[:6]  # score_* on the model's scale repeat the label-scale columns
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}.</p>"
-                     + extrapolation_note(df, col, label_max) + table(shown[keep], raw_columns=("sequence",)))
+                     + extrapolation_note(df, col, label_max)
+                     + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
             found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")
             parts.append(f"<h4>Motifs in the {esc(method)} designs</h4>{found}")

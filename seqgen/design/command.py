@@ -167,7 +167,8 @@ def run(args) -> dict:
         count_long_runs(result.codes, constraints, args.out)
     summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
                    direction=args.direction if args.predictor else None, target=args.target,
-                   avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, naturalness=args.naturalness, seed=settings.seed, long_runs=long_runs,
+                   avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, naturalness=args.naturalness,
+                   seed=settings.seed, long_runs=long_runs,
                    restarts=result.restarts, stopped_at=result.stopped_at,
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")

@@ -53,26 +53,35 @@ def encode_options(wildcards):
     if "input" in ds:
         options.update({k: ds[k] for k in ("format", "id_column") if k in ds})
         options["sequence_column"] = ds["sequence_column"]
-        labels = ds.get("label_columns") or (
-            [ds["label"]]
-            if "label" in ds and ds.get("format") not in ("dream5", "uniprobe")
-            else []
-        )
-        options["label_column"] = labels
+        options["label_column"] = requested_labels(ds)
     else:
         options["label_column"] = ["signal"]
         options["id_column"] = "id"
     return cli_options(options)
 
 
+#: the label columns a PBM table's format gives by itself
+PBM_LABELS = {"dream5": ["signal", "background"], "uniprobe": ["intensity"]}
+
+
+def requested_labels(ds):
+    """The columns encoding is asked to read as labels (`--label-column`): `label_columns`, else `label` (not
+    for a PBM table, whose format gives its own)."""
+    if ds.get("label_columns"):
+        return ds["label_columns"]
+    return [ds["label"]] if "label" in ds and ds.get("format") not in PBM_LABELS else []
+
+
+def read_labels(ds):
+    """The label columns a data set's encoding holds."""
+    if "simulate" in ds:
+        return ["signal"]
+    return PBM_LABELS.get(ds.get("format")) or requested_labels(ds)
+
+
 def labelled(ds):
     """Whether a data set has a label a predictor can learn (simulated, `label`, `label_columns`, a PBM format)."""
-    return (
-        "simulate" in ds
-        or "label" in ds
-        or bool(ds.get("label_columns"))
-        or ds.get("format") in ("dream5", "uniprobe")
-    )
+    return bool(read_labels(ds))
 
 
 def naturalness(ds, method=None):
@@ -125,17 +134,6 @@ def check_datasets():
                     f"top-level key seed"
                 )
         check_model_settings(name, ds)
-
-
-def read_labels(ds):
-    """The label columns encoding reads for a data set."""
-    if "simulate" in ds:
-        return ["signal"]
-    if ds.get("format") == "dream5":
-        return ["signal", "background"]
-    if ds.get("format") == "uniprobe":
-        return ["intensity"]
-    return ds.get("label_columns") or ([ds["label"]] if "label" in ds else [])
 
 
 def check_model_settings(name, ds):
@@ -233,9 +231,11 @@ def dataset_config_yaml(wildcards):
     import yaml
 
     ds = config["datasets"][wildcards.dataset]
-    unused = {"datasets", *({"vae", "gan"} - set(GENERATORS))}
-    unused |= set() if labelled(ds) else {"predictor"}
-    unused |= set() if "mutants" in ds else {"mutations"}
+    unused = {"datasets"} | ({"vae", "gan"} - set(GENERATORS))
+    if not labelled(ds):
+        unused.add("predictor")
+    if "mutants" not in ds:
+        unused.add("mutations")
     settings = {k: v for k, v in config.items() if k not in unused}
     settings["dataset"] = {wildcards.dataset: ds}
     return yaml.safe_dump(settings, sort_keys=True)
