@@ -235,7 +235,8 @@ def _add_motifs(sub) -> None:
     p.add_argument("--predictor", help="also find the motifs a trained predictor learned (in-silico mutagenesis "
                                        "of the foreground sequences); written to OUT/predictor/")
     p.add_argument("--lengths", choices=["error", "pad"], default="error",
-                   help="--predictor: sequences shorter than the model's: stop with an error, or pad them to its length")
+                   help="--predictor: sequences shorter than the model's: stop with an error, or pad them to its "
+                        "length")
     p.add_argument("--seqlet-width", type=int, help="--predictor: width of the windows of high contribution that are "
                                                     "clustered into motifs (default 12 for DNA/RNA, 8 for protein)")
     p.add_argument("--device", default="auto", help="device of the predictor")
