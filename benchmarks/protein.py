@@ -56,7 +56,7 @@ from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.mutations import ESTIMATORS, likelihood_differences, site_independent_differences  # noqa: E402
-from seqgen.protein import apply_mutants, covered, parse_mutants  # noqa: E402
+from seqgen.protein import apply_mutants, mutant_notes, parse_mutants  # noqa: E402
 from seqgen.tasks import build_task, merge_config, recipe  # noqa: E402
 from seqgen.tasks.vae import resolve_gaps  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
@@ -76,7 +76,8 @@ def load_family_and_scan():
     """The alignment (a SequenceSet) and the scan's mutants with a value in COLUMN at match columns."""
     data = read_sequences(SHARED_DATA / ALIGNMENT, "protein-gap", ambiguous="drop")
     dms = pd.read_csv(SHARED_DATA / DMS).dropna(subset=[COLUMN])
-    return data, dms[covered(dms["mutant"], data.meta["focus_positions"])].reset_index(drop=True)
+    scorable = np.array(mutant_notes(dms["mutant"], data.meta, source=DMS)) == ""
+    return data, dms[scorable].reset_index(drop=True)
 
 
 def train_and_score(args, user: dict):
