@@ -8,7 +8,8 @@ dicts, so loading it never runs pickled code:
 ``config``      the model's settings (JSON-like), enough to rebuild it
 ``alphabet``    alphabet name; ``length``: sequence length ``L``
 ``state_dict``  ``{module name: state_dict}``
-and, in training checkpoints, ``optimizers``, ``step``, ``rng`` and ``extra``.
+and, in training checkpoints (``checkpoint.pt``), ``optimizers``, ``step``, ``rng``, ``ema`` (the weight
+average, or None), ``best`` (the best validated snapshot, or None) and the run's metrics.
 """
 from __future__ import annotations
 
@@ -65,6 +66,23 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
     if kinds and payload["kind"] not in kinds:
         raise SeqgenError(f"holds a {payload['kind']} model, but a {' or '.join(kinds)} model is needed", path)
     return payload
+
+
+def model_states(payload: dict, best: dict | None = None, average: dict | None = None) -> dict:
+    """The weights a model is used with: the best validated snapshot, else the weight average (``ema``), else
+    the live weights. ``model.pt`` is written with them, and a training checkpoint loaded as a model (e.g.
+    ``seqgen sample --model run/checkpoint.pt``) gives the same model as ``model.pt`` would.
+
+    ``best`` and ``average`` default to the payload's own (those of a ``checkpoint.pt``)."""
+    best = payload.get("best") if best is None else best
+    average = payload.get("ema") if average is None else average
+    return best["state_dict"] if best else average if average is not None else payload["state_dict"]
+
+
+def load_model_file(path, kind: str | tuple[str, ...]) -> dict:
+    """:func:`load_checkpoint` of a model to use (not to resume): its ``state_dict`` is :func:`model_states`."""
+    payload = load_checkpoint(path, kind)
+    return {**payload, "state_dict": model_states(payload)}
 
 
 def check_compatible(payload: dict, alphabet: str, length: int | None, path=None) -> None:

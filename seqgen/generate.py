@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from seqgen.alphabets import decode as decode_codes
-from seqgen.checkpoint import load_checkpoint
+from seqgen.checkpoint import load_model_file
 
 GENERATOR_KINDS = ("vae", "gan")
 
@@ -27,12 +27,12 @@ def load_generator(path, device="cpu") -> tuple[torch.nn.Module, dict]:
     payload : dict
         ``kind``, ``config``, ``alphabet``, ``length`` (and the weights).
     """
-    payload = load_checkpoint(path, kind=GENERATOR_KINDS)
+    payload = load_model_file(path, kind=GENERATOR_KINDS)
     return generator_from_payload(payload, device), payload
 
 
 def generator_from_payload(payload: dict, device="cpu") -> torch.nn.Module:
-    """The generator of a checkpoint payload already read (``load_checkpoint``), in eval mode on ``device``."""
+    """The generator of a checkpoint payload already read (``load_model_file``), in eval mode on ``device``."""
     return importlib.import_module(f"seqgen.tasks.{payload['kind']}").load_model(payload).to(device)
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from seqgen.atomic import atomic_path, check_writable
-from seqgen.checkpoint import load_checkpoint
+from seqgen.checkpoint import load_model_file
 from seqgen.data import one_hot
 from seqgen.errors import SeqgenError
 from seqgen.protein import apply_mutants, mutant_notes, parse_mutants
@@ -196,7 +196,7 @@ def family_payloads(paths) -> list[dict]:
 
     payloads, first = [], None
     for path in paths:
-        payloads.append(load_checkpoint(path, kind=GENERATOR_KINDS))
+        payloads.append(load_model_file(path, kind=GENERATOR_KINDS))
         family = payloads[-1].get("family")
         if not family:
             raise SeqgenError("this VAE was not trained on an alignment (no focus sequence stored); train it on "

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from seqgen.alphabets import get_alphabet
 from seqgen.atomic import atomic_path
-from seqgen.checkpoint import check_compatible, load_checkpoint
+from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
 from seqgen.labels import LabelTransform
@@ -149,7 +149,7 @@ class LoadedPredictor:
 
 def load_predictor(path, device="cpu") -> LoadedPredictor:
     """Load a predictor from a model folder (``DIR/model.pt``) or a ``model.pt`` file."""
-    return LoadedPredictor(load_checkpoint(path, kind="predictor"), device)
+    return LoadedPredictor(load_model_file(path, kind="predictor"), device)
 
 
 def read_input(path, alphabet: str, format: str | None = None, **options) -> SequenceSet:

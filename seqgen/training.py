@@ -40,7 +40,7 @@ from torch import nn
 
 from seqgen import __version__
 from seqgen.atomic import atomic_path
-from seqgen.checkpoint import check_compatible, load_checkpoint, save_checkpoint
+from seqgen.checkpoint import check_compatible, load_checkpoint, model_states, save_checkpoint
 from seqgen.device import DeviceData, adam, autocast, distributed_device
 from seqgen.errors import SeqgenError
 
@@ -295,8 +295,9 @@ class Trainer:
     def _save_model(self, best: dict | None) -> None:
         if self.rank != 0:
             return
-        states = best["state_dict"] if best else self.average.state_dict() if self.average else None
-        save_checkpoint(self.out / "model.pt", self._payload(states))
+        live = self._payload()
+        save_checkpoint(self.out / "model.pt", {**live, "state_dict": model_states(
+            live, best, self.average.state_dict() if self.average else None)})
 
     def _rng_states(self, ctx: Context) -> dict:
         """This process's random state; under ``torchrun`` every rank's (``{"ranks": [...]}``), so that each

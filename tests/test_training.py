@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from seqgen.checkpoint import load_checkpoint
+from seqgen.checkpoint import load_checkpoint, load_model_file
 from seqgen.data import SequenceSet
 from seqgen.device import DeviceData, select_device
 from seqgen.errors import SeqgenError
@@ -248,6 +248,8 @@ def test_weight_average_follows_the_decay_and_resumes_exactly(tmp_path):
     assert torch.equal(checkpoint["ema"]["model"]["weight"], model)
     assert not torch.equal(model, task.model.weight.detach())  # model.pt holds the average, not the last step
     assert (model - task.model.weight.detach()).abs().max() < 0.2  # ... of weights near the last ones
+    used = load_model_file(tmp_path / "a" / "checkpoint.pt", kind="toy")["state_dict"]["model"]["weight"]
+    assert torch.equal(used, model)  # the checkpoint used as a model (sample --model checkpoint.pt): the average
     run(tmp_path / "b", 20, ema=0.9)
     run(tmp_path / "b", 40, resume=True, ema=0.9)
     resumed = load_checkpoint(tmp_path / "b" / "model.pt", kind="toy")["state_dict"]["model"]["weight"]
@@ -283,6 +285,8 @@ def test_validation_with_ema_scores_and_keeps_the_average(tmp_path):
     assert torch.equal(model, seen[1][1])  # model.pt: the average at step 20, the best validation
     checkpoint = load_checkpoint(tmp_path / "checkpoint.pt", kind="toy")
     assert torch.equal(checkpoint["state_dict"]["model"]["weight"], live)  # the checkpoint resumes the live run
+    used = load_model_file(tmp_path / "checkpoint.pt", kind="toy")["state_dict"]["model"]["weight"]
+    assert torch.equal(used, model)  # ... and used as a model, it is model.pt's best snapshot
 
 
 def test_device_selection():
