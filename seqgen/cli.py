@@ -210,7 +210,8 @@ def _add_motifs(sub) -> None:
     p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
                        description="Find motifs enriched in the input sequences against a background: the --top "
                                    "highest-scoring sequences against the rest when the input has scores, else "
-                                   "against --background, else against shuffled copies. Writes motifs.meme, "
+                                   "against --background, else against shuffled copies (DNA/RNA: dinucleotide "
+                                   "shuffles, protein: letters shuffled). Writes motifs.meme, "
                                    "motifs.tsv, tomtom.tsv, sites.tsv, logos/ and params.json to --out.")
     p.add_argument("--input", required=True, help="sequences: .npz, FASTA, CSV/TSV (with a score column), PBM")
     p.add_argument("--background", help="background sequences (default: the rest of the input, or shuffles)")
@@ -279,12 +280,14 @@ def _run_motifs(args) -> None:
             fg, bg = m.top_and_rest(data.codes, score, top)
             fg_ids, how = data.ids[np.argsort(-score, kind="stable")[:top]], f"the rest of the input, ranked by {name}"
     else:
-        fg, fg_ids, how = data.codes, data.ids, "shuffled input (3 copies)"
+        kmer = 2 if data.alphabet.is_nucleic else 1  # nucleic acids: dinucleotides kept, as MEME does
+        fg, fg_ids = data.codes, data.ids
+        how = f"{'dinucleotide-' if kmer == 2 else ''}shuffled input (3 copies)"
         if args.max_sequences is not None and len(fg) > args.max_sequences:
             keep = np.sort(np.random.default_rng(args.seed).choice(len(fg), args.max_sequences, replace=False))
             fg, fg_ids = fg[keep], fg_ids[keep]
             how += f"; a random {args.max_sequences} of the {len(data)} input sequences"
-        bg = np.concatenate([m.shuffled(fg, args.seed + i) for i in range(3)])
+        bg = np.concatenate([m.shuffled(fg, args.seed + i, kmer) for i in range(3)])
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}

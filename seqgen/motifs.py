@@ -365,12 +365,72 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
     return motifs
 
 
-def shuffled(codes: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Each sequence of ``(N, L)`` codes with its letters shuffled (composition kept, PAD stays at the end)."""
+def shuffled(codes: np.ndarray, seed: int = 0, kmer: int = 2) -> np.ndarray:
+    """Each sequence of ``(N, L)`` codes shuffled, keeping its ``kmer``-letter counts (PAD stays at the end).
+
+    ``kmer=1`` keeps the letter composition; ``kmer=2`` (the default, as MEME's ``fasta-shuffle-letters -kmer 2``)
+    keeps every dinucleotide count and the first and last letter, so that a background of shuffles has the
+    input's dinucleotide composition (CpG depletion, CA/TG-rich sequence): a bias of neighbouring letters is not
+    called a motif (with ``kmer=1`` it is), while longer words, motifs and repeats, are lost. Dinucleotide shuffles are uniform
+    over the sequences with the same counts (Altschul and Erickson 1985, as in Kandel et al. 1996: a random
+    last-exit tree, then a random order of the other edges, walked as an Eulerian path), drawn for all
+    sequences of one length at once.
+    """
+    if kmer not in (1, 2):
+        raise ValueError(f"kmer must be 1 or 2, not {kmer}")
     rng = np.random.default_rng(seed)
-    keys = rng.random(codes.shape) + (codes == PAD)  # PAD sorts last
-    order = np.argsort(keys, axis=1, kind="stable")
-    return np.take_along_axis(codes, order, axis=1)
+    if kmer == 1:
+        keys = rng.random(codes.shape) + (codes == PAD)  # PAD sorts last
+        return np.take_along_axis(codes, np.argsort(keys, axis=1, kind="stable"), axis=1)
+    out = codes.copy()
+    lengths = (codes != PAD).sum(1)
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        if n > 3:
+            out[rows, :n] = _dinucleotide_shuffle(codes[rows, :n].astype(np.int64), rng)
+    return out
+
+
+def _dinucleotide_shuffle(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``(M, n)`` codes, each row shuffled keeping its dinucleotide counts (see :func:`shuffled`)."""
+    m, n = x.shape
+    size = int(x.max()) + 1
+    src, dst = x[:, :-1], x[:, 1:]  # (M, n - 1) edges of each row's walk
+    rows = np.arange(m)
+    keys = rng.random(src.shape)
+    todo = rows
+    while len(todo):  # redraw the rows whose last exits do not form a tree towards the last letter
+        keys[todo] = rng.random((len(todo), n - 1))
+        todo = todo[~_last_exits_form_tree(src[todo], dst[todo], keys[todo], x[todo, -1], size)]
+    # Each letter's out-edges in the order of their keys: the last exit (the largest key) is taken last.
+    order = np.lexsort((keys, src))  # per row: by source letter, then key
+    dst_sorted = np.take_along_axis(dst, order, axis=1)
+    degree = np.stack([(src == a).sum(1) for a in range(size)], 1)  # (M, size)
+    next_edge = np.cumsum(degree, 1) - degree  # index of each letter's next unused out-edge in dst_sorted
+    walk = np.empty_like(x)
+    walk[:, 0] = current = x[:, 0]
+    for t in range(1, n):
+        edge = next_edge[rows, current]
+        next_edge[rows, current] += 1
+        walk[:, t] = current = dst_sorted[rows, edge]
+    return walk
+
+
+def _last_exits_form_tree(src, dst, keys, last, size: int) -> np.ndarray:
+    """``(M,)`` bool: each letter's last exit (its out-edge of largest key) leads, followed from any letter with
+    an out-edge, to the row's last letter without a cycle."""
+    rows = np.arange(len(src))
+    step = np.tile(np.arange(size), (len(src), 1))  # letters without out-edges stay put
+    for a in range(size):
+        masked = np.where(src == a, keys, -1.0)
+        has = masked.max(1) >= 0
+        step[has, a] = dst[has, masked[has].argmax(1)]
+    step[rows, last] = last
+    node = step.copy()
+    for _ in range(size):
+        node = np.take_along_axis(step, node, axis=1)
+    has_out = np.stack([(src == a).any(1) for a in range(size)], 1)
+    return ((node == last[:, None]) | ~has_out).all(1)
 
 
 def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):

@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import numpy as np
@@ -136,8 +137,53 @@ def test_information_content_and_trim():
 
 def test_shuffle_keeps_composition_and_padding():
     codes = np.array([[0, 1, 2, 3, 3, 255], [1, 1, 1, 0, 2, 2]], dtype=np.uint8)
-    s = shuffled(codes, 0)
-    assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and s[0, -1] == 255
+    for kmer in (1, 2):
+        s = shuffled(codes, 0, kmer=kmer)
+        assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and s[0, -1] == 255
+
+
+def _dinucleotides(row) -> list:
+    row = [int(c) for c in row if c != 255]
+    return sorted(zip(row, row[1:]))
+
+
+def test_dinucleotide_shuffle_keeps_every_dinucleotide_and_the_ends():
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 4, (300, 60)).astype(np.uint8)
+    codes[:100, 40:] = 255  # shorter sequences, padded
+    codes[100:110] = np.tile([1, 0], 30)  # a CA repeat: its shuffles are itself
+    s = shuffled(codes, 3)
+    assert all(_dinucleotides(a) == _dinucleotides(b) for a, b in zip(s, codes))
+    assert (s[:, 0] == codes[:, 0]).all() and (s[:100, 39] == codes[:100, 39]).all() and (s[:, 40:][:100] == 255).all()
+    assert (s[100:110] == codes[100:110]).all()
+    assert (s[110:] != codes[110:]).any(1).mean() > 0.95  # random rows are shuffled
+    assert (shuffled(codes, 3) == s).all() and (shuffled(codes, 4) != s).any()  # seeded
+
+
+def test_a_dinucleotide_bias_is_no_motif_against_dinucleotide_shuffles():
+    rng = np.random.default_rng(0)
+    chain = np.array([[.1, .6, .1, .2], [.6, .1, .05, .25], [.3, .3, .2, .2], [.2, .2, .4, .2]])  # CA/AC-rich
+    x = np.zeros((400, 100), np.uint8)
+    x[:, 0] = rng.integers(0, 4, len(x))
+    for t in range(1, x.shape[1]):  # a first-order Markov chain: no motif, only a bias of neighbouring letters
+        x[:, t] = (rng.random(len(x))[:, None] > np.cumsum(chain[x[:, t - 1]], 1)).sum(1)
+    found = {kmer: discover_motifs(x, np.concatenate([shuffled(x, i, kmer) for i in range(3)]), "dna", 2)
+             for kmer in (1, 2)}
+    assert found[2] == [] and "CACACA" in found[1][0].consensus.upper()  # letter shuffles call the bias a motif
+
+
+def test_dinucleotide_shuffle_is_uniform_over_sequences_with_the_same_counts():
+    row = np.array([0, 0, 1, 0, 2, 1, 1, 2, 0, 3], np.uint8)
+    # Every sequence of the same length, ends and dinucleotide counts, by brute force.
+    target = _dinucleotides(row)
+    valid = {c for c in itertools.product(range(4), repeat=8)
+             if _dinucleotides((0, *c, 3)) == target}
+    draws = shuffled(np.tile(row, (6000, 1)), 0)
+    seen = {tuple(int(c) for c in d[1:-1]) for d in draws}
+    assert seen == valid and len(valid) > 5
+    counts = np.array([sum(tuple(d[1:-1]) == v for d in draws) for v in valid])
+    expected = len(draws) / len(valid)
+    assert ((counts - expected) ** 2 / expected).sum() < 3 * len(valid)  # chi-square: about len(valid) - 1
 
 
 def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
