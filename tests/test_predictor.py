@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seqgen.alphabets import reverse_complement
+from seqgen.alphabets import PAD, reverse_complement
 from seqgen.cli import main
 from seqgen.data import SequenceSet, one_hot
 from seqgen.device import select_device
@@ -75,12 +75,25 @@ def test_reverse_complement_of_one_hot_matches_codes():
     assert torch.equal(rc, one_hot(torch.from_numpy(reverse_complement(codes, "dna")), 4))
 
 
+def test_reverse_complement_of_padded_one_hot_keeps_the_padding_at_the_end():
+    codes = np.random.default_rng(1).integers(0, 4, (6, 15)).astype(np.uint8)
+    codes[:3, 9:] = PAD
+    codes[3, 14:] = PAD
+    rc = reverse_complement_one_hot(one_hot(torch.from_numpy(codes), 4))
+    assert torch.equal(rc, one_hot(torch.from_numpy(reverse_complement(codes, "dna")), 4))
+
+
 def test_max_strands_is_reverse_complement_invariant_and_concat_is_not():
-    x = random_one_hot(16, 4, 25)
+    codes = np.random.default_rng(2).integers(0, 4, (16, 25)).astype(np.uint8)
+    codes[:8, 17:] = PAD  # shorter sequences of a padded data set
+    x, x_rc = (one_hot(torch.from_numpy(c), 4) for c in (codes, reverse_complement(codes, "dna")))
     for strands, invariant in (("max", True), ("concat", False)):
-        model = Predictor(4, 25, members=2, filters=8, kernel=7, strands=strands).eval()
-        same = torch.allclose(model(x), model(reverse_complement_one_hot(x)), atol=1e-5)
-        assert same == invariant
+        for pool_bins, layers in ((1, 1), (2, 2)):
+            model = Predictor(4, 25, members=2, filters=8, kernel=7, strands=strands, pool_bins=pool_bins,
+                              layers=layers).eval()
+            with torch.no_grad():
+                same = torch.allclose(model(x), model(x_rc), atol=1e-5)
+            assert same == invariant
 
 
 def test_full_padding_scores_motifs_that_run_past_the_ends():

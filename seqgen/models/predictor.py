@@ -16,7 +16,7 @@ and Python overhead (large on a GPU), not in arithmetic.
 Strands (nucleic acids only): ``forward`` scans the given strand; ``max`` also
 scans the reverse complement with the same filters and keeps the larger of the
 two pooled features (the prediction is then the same for a sequence and its
-reverse complement); ``concat`` keeps both strands' pooled features side by
+reverse complement, padded sequences of a shorter length included); ``concat`` keeps both strands' pooled features side by
 side, so the head can tell orientation apart (PBM probes are tethered at one
 end, so orientation can matter).
 
@@ -45,9 +45,18 @@ def reverse_complement_one_hot(x: torch.Tensor) -> torch.Tensor:
 
     With letters in ACGT (ACGU) order the complement of letter ``i`` is letter
     ``3 - i``, so the reverse complement is a flip of both the letter and the
-    position axis. ``x``: ``(..., 4, L)``; returns the same shape.
+    position axis. Trailing all-zero columns are padding (a shorter sequence of a
+    padded data set) and stay at the end, as in :func:`seqgen.alphabets.reverse_complement`,
+    so that a padded sequence maps to its own reverse complement, padded (unknown
+    bases at the very end of a sequence, also zero columns, are read as padding).
+    ``x``: ``(..., 4, L)``; returns the same shape.
     """
-    return x.flip(-2, -1)
+    rc = x.flip(-2, -1)
+    length = x.shape[-1]
+    # leading zero columns of rc = trailing padding of x; roll each row left by their number (no host sync)
+    n_pad = (rc.detach().abs().sum(-2) > 0).float().argmax(-1, keepdim=True)  # (..., 1); 0 for an all-zero row
+    cols = (torch.arange(length, device=x.device) + n_pad) % length  # (..., L)
+    return rc.gather(-1, cols.unsqueeze(-2).expand(rc.shape))
 
 
 class Predictor(nn.Module):
