@@ -1,6 +1,7 @@
 """Helpers shared by the benchmark scripts: machine description and JSON output."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -26,9 +27,32 @@ def machine() -> dict:
     return info
 
 
-def write_json(name: str, payload: dict) -> Path:
-    """Write ``payload`` with the machine description to ``benchmarks/results/NAME.json``."""
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2) + "\n")
+def write_text(path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a run killed part way leaves the previous file whole)."""
+    from seqgen.atomic import atomic_path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text)
     return path
+
+
+def write_json(name: str, payload: dict) -> Path:
+    """Write ``payload`` with the machine description to ``benchmarks/results/NAME.json`` (atomically)."""
+    return write_text(RESULTS / f"{name}.json", json.dumps({"machine": machine(), **payload}, indent=2) + "\n")
+
+
+@contextlib.contextmanager
+def locked(name: str):
+    """Hold ``benchmarks/results/NAME.lock`` (an exclusive ``flock``) inside the block: runs side by side that
+    read, update and write one results file take turns."""
+    import fcntl
+
+    RESULTS.mkdir(exist_ok=True)
+    with open(RESULTS / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
