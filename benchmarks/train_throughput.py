@@ -70,12 +70,19 @@ def make(kind, batch, device, compile_):
     return task, ctx, settings
 
 
-def measure(kind, batch, device, compile_=False, min_seconds=5.0, max_steps=50) -> dict:
-    task, ctx, settings = make(kind, batch, device, compile_)
+def step_flops(kind, batch, device) -> int:
+    """FLOPs of one train step, counted on an uncompiled model (under a dispatch mode such as the counter,
+    Dynamo skips the frame and never compiles it afterwards, so a compiled model's first step must run outside)."""
+    task, ctx, _ = make(kind, batch, device, False)
     with FlopCounterMode(display=False) as counter:
-        task.train_step(1, ctx)  # also the warm-up (and compilation)
-    flops = counter.get_total_flops()
-    for step in range(2, 4 if device.type == "cuda" else 2):
+        task.train_step(1, ctx)
+    return counter.get_total_flops()
+
+
+def measure(kind, batch, device, compile_=False, min_seconds=5.0, max_steps=50) -> dict:
+    flops = step_flops(kind, batch, device)
+    task, ctx, settings = make(kind, batch, device, compile_)
+    for step in range(1, 4 if device.type == "cuda" else 2):  # warm-up (and compilation)
         task.train_step(step, ctx)
     sync(device)
     steps, t0 = 0, time.perf_counter()
