@@ -35,10 +35,10 @@ import yaml  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
 
-from common import SHARED_DATA, write_json  # noqa: E402
+from common import SHARED_DATA, write_json, write_text  # noqa: E402
 from seqgen.alphabets import PAD, encode  # noqa: E402
 from seqgen.data import SequenceSet, one_hot  # noqa: E402
-from seqgen.device import select_device  # noqa: E402
+from seqgen.device import adam, autocast, select_device  # noqa: E402
 from seqgen.evaluation import auroc, pearson, spearman  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.models.predictor import Predictor  # noqa: E402
@@ -63,11 +63,18 @@ def member_outputs(predictor, codes: np.ndarray) -> np.ndarray:
     return z * norm.std + norm.mean
 
 
+#: the figures' log scale, log(signal + 1), whatever ``log_offset`` the model was trained with
+EVAL_OFFSET = 1.0
+
+
 def figures(log_pred: np.ndarray, signal: np.ndarray, offset: float) -> dict:
-    """The four DREAM5 figures of one prediction ``(N,)`` (on the log scale) against ``signal``."""
-    log_signal = np.log(np.maximum(signal, 0) + offset)
+    """The four DREAM5 figures of one prediction ``(N,)`` of log(signal + ``offset``), the model's training
+    scale, against ``signal``; the log figures on the scale log(signal + 1)."""
+    raw_pred = np.exp(log_pred) - offset
+    log_signal = np.log(np.maximum(signal, 0) + EVAL_OFFSET)
     positive = signal > signal.mean() + 4 * signal.std()
-    return {"pearson_raw": pearson(np.exp(log_pred) - offset, signal), "pearson_log": pearson(log_pred, log_signal),
+    return {"pearson_raw": pearson(raw_pred, signal),
+            "pearson_log": pearson(np.log(np.maximum(raw_pred, 0) + EVAL_OFFSET), log_signal),
             "spearman": spearman(log_pred, signal), "auroc": auroc(log_pred, positive)}
 
 
@@ -126,7 +133,7 @@ def ensemble_cost(user: dict, device, steps: int = 30, length: int = 35) -> dict
     timings = {}
     for k in (1, members):
         model = Predictor(4, length, members=k, strands=strands, **arch).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        opt = adam(model.parameters(), device, lr=1e-3)  # as training: fused Adam, bf16 autocast on CUDA
         codes = torch.randint(0, 4, (batch * k, length), dtype=torch.uint8, device=device)
         x = one_hot(codes, 4).reshape(batch, k, 4, length)  # each member its own batch
         y = torch.randn(batch, k, device=device)
@@ -135,7 +142,8 @@ def ensemble_cost(user: dict, device, steps: int = 30, length: int = 35) -> dict
                 if device.type == "cuda":
                     torch.cuda.synchronize()
                 t0 = time.perf_counter()
-            loss = ((model(x) - y) ** 2).mean()
+            with autocast(device):
+                loss = ((model(x).float() - y) ** 2).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -229,7 +237,7 @@ def main(argv=None) -> int:
                "summary": {part: summary(rows, part) for part in parts}}
     path = write_json("dream5" + (f"-{args.name}" if args.name else ""), payload)
     if not args.no_test:
-        path.with_suffix(".md").write_text(markdown(rows, payload["summary"]))
+        write_text(path.with_suffix(".md"), markdown(rows, payload["summary"]))
     for part in parts:
         for direction, figs in payload["summary"][part].items():
             print(f"{part:13s} {direction}: " + " ".join(f"{k} {v:.3f}" for k, v in figs.items()), file=sys.stderr)

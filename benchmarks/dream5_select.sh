@@ -25,6 +25,8 @@
 # Run under the shared lock:  flock /tmp/seqgen-bench.lock bash benchmarks/dream5_select.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ ! -d ../shared/data/pbm/dream5 ]; then echo "skipped: ../shared/data/pbm/dream5 is absent"; exit 0; fi
+STARTED=$(date +%s)  # the summary reads only the results this run writes
 export PYTHONPATH="$PWD" OMP_NUM_THREADS=1
 PY=${PYTHON:-python}
 L="strands=forward layers=2 dilation=2 kernel=9"
@@ -45,10 +47,13 @@ for cand in "${CANDIDATES[@]}"; do
       --flank "$flank" --set members=1 --set steps=30000 $sets 2>&1 | grep -E "^validation" | sed "s/^/$name $1 /"
   done
 done
-$PY - <<'PYEOF'
-import glob, json
+STARTED=$STARTED $PY - <<'PYEOF'
+import glob, json, os
+started = float(os.environ["STARTED"])
 for name in ("L", "F24", "C25", "T25", "X24", "N24", "PF"):
-    vals = [json.load(open(p))["summary"]["validation"] for p in sorted(glob.glob(f"benchmarks/results/dream5-s10-{name}-*.json"))]
+    paths = [p for p in sorted(glob.glob(f"benchmarks/results/dream5-s10-{name}-*.json"))
+             if os.path.getmtime(p) >= started]
+    vals = [json.load(open(p))["summary"]["validation"] for p in paths]
     logr = [v[d]["pearson_log"] for v in vals for d in v]
     if logr:
         print(f"{name}: mean validation log-Pearson {sum(logr) / len(logr):.4f} over {len(logr)} runs")

@@ -14,11 +14,15 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
 
 import argparse  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import SHARED_DATA, write_json  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402

@@ -34,7 +34,7 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
+from common import RESULTS, SHARED_DATA, locked, write_json  # noqa: E402
 from generator_floor import KS, draw_ratios  # noqa: E402
 
 from seqgen.data import SequenceSet  # noqa: E402
@@ -163,8 +163,19 @@ def main(argv=None):
                               "minutes": args.minutes, "threads": args.threads, **info,
                               "wall_s": round(time.perf_counter() - t0, 1), "metrics": metrics}
                 print(name, kind, {k: v for k, v in rows[kind].items() if k not in ("metrics", "config")}, flush=True)
-            write_json(args.name, {"results": results})
-    print(f"-> {write_json(args.name, {'results': results})}")
+            store(args.name, results)
+    print(f"-> {store(args.name, results)}")
+
+
+def store(name: str, results: dict):
+    """Write this run's rows into ``results/NAME.json``, re-read now under a lock, so that runs side by side (other
+    data sets or models) each keep theirs."""
+    with locked(name):
+        path = RESULTS / f"{name}.json"
+        stored = json.loads(path.read_text()).get("results", {}) if path.is_file() else {}
+        for dataset, rows in results.items():
+            stored.setdefault(dataset, {}).update(rows)
+        return write_json(name, {"results": stored})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ nothing and stores nothing: it prints the Spearman figures. ``--ensemble A.tsv B
 Spearman of the mean score over stored per-mutant tables (models of different settings, not only seeds).
 
 Usage: ``flock /tmp/seqgen-bench.lock python benchmarks/protein.py --seed 0 [--minutes 10]
-[--set encoder_hidden=[1000,1000]] [--samples 400] [--set bayesian_decoder=false]``
+[--set encoder_hidden=[1000,1000]] [--samples 200] [--set bayesian_decoder=false]``
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from scipy.stats import spearmanr  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS, SHARED_DATA, write_json  # noqa: E402
+from common import RESULTS, SHARED_DATA, locked, write_json, write_text  # noqa: E402
 
 from seqgen.checkpoint import load_checkpoint  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
@@ -67,8 +67,24 @@ COLUMN = "2500"
 SCORES = RESULTS / "protein"
 
 
-def scores_path(seed: int, settings: dict) -> Path:
-    tag = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+#: how every stored run was scored unless it says otherwise
+DEFAULT_SCORING = {"samples": 200, "weight_samples": None, "estimator": "elbo"}
+
+
+def scoring_of(run: dict) -> dict:
+    """How a stored run was scored (runs from before the field: the ELBO, weight draws as latent draws)."""
+    if "scoring" in run:
+        return run["scoring"]
+    weights = run.get("weight_samples")
+    return {"samples": run["samples"], "weight_samples": None if weights in (None, run["samples"]) else weights,
+            "estimator": run.get("estimator", "elbo")}
+
+
+def scores_path(seed: int, settings: dict, scoring: dict = DEFAULT_SCORING) -> Path:
+    """The per-mutant table of a run; the name's tag is the settings' hash (and the scoring's, if not the
+    default), so that a run scored another way never replaces one scored the default way."""
+    key = settings if scoring == DEFAULT_SCORING else {"settings": settings, "scoring": scoring}
+    tag = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:8]
     return SCORES / f"seed{seed}-{tag}.tsv"
 
 
@@ -141,24 +157,25 @@ def score(args, user: dict, model, family: dict, dms: pd.DataFrame, out: Path | 
                                            estimator=args.estimator)
             extra["spearman_posterior_mean"] = float(spearmanr(means, dms[COLUMN]).statistic)
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
-    out = scores_path(args.seed, user) if out is None else out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"mutant": dms["mutant"], "measured": dms[COLUMN], "vae": vae, "site_independent": site}).to_csv(
-        out, sep="\t", index=False)
-    return {"seed": args.seed, "settings": user, "score_seconds": round(score_s, 1), "samples": args.samples,
+    scoring = {"samples": args.samples, "weight_samples": None if args.weight_samples in (None, args.samples)
+               else args.weight_samples, "estimator": args.estimator}
+    out = scores_path(args.seed, user, scoring) if out is None else out
+    write_text(out, pd.DataFrame({"mutant": dms["mutant"], "measured": dms[COLUMN], "vae": vae,
+                                  "site_independent": site}).to_csv(sep="\t", index=False))
+    return {"seed": args.seed, "settings": user, "scoring": scoring, "score_seconds": round(score_s, 1),
+            "samples": args.samples,
             "neff": round(family["neff"], 1), "n_sequences": family["n_sequences"], "n_mutants": len(dms),
             "spearman": float(spearmanr(vae, dms[COLUMN]).statistic),
             "spearman_site_independent": float(spearmanr(site, dms[COLUMN]).statistic), **extra}
 
 
-def summarize(runs: list[dict]) -> dict:
-    """Ensemble over the stored seeds that share the latest run's settings."""
-    latest = runs[-1]["settings"]
-    same = [r for r in runs if r["settings"] == latest]
-    tables = [pd.read_csv(scores_path(r["seed"], latest), sep="\t") for r in same]
+def summarize(runs: list[dict], settings: dict, scoring: dict) -> dict:
+    """One group's figures: its seeds (the stored runs of these settings, scored this way) and their ensemble."""
+    same = [r for r in runs if r["settings"] == settings and scoring_of(r) == scoring]
+    tables = [pd.read_csv(scores_path(r["seed"], settings, scoring), sep="\t") for r in same]
     measured = tables[0]["measured"]
     mean = np.mean([t["vae"] for t in tables], axis=0)
-    return {"settings": latest, "seeds": [r["seed"] for r in same],
+    return {"settings": settings, "scoring": scoring, "seeds": [r["seed"] for r in same],
             "single_spearman": [round(r["spearman"], 4) for r in same],
             "single_mean": round(float(np.mean([r["spearman"] for r in same])), 4),
             "ensemble_spearman": round(float(spearmanr(mean, measured).statistic), 4),
@@ -170,7 +187,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--minutes", type=float, default=10.0, help="training wall-time budget per model")
-    p.add_argument("--samples", type=int, default=400, help="latent samples per ELBO")
+    p.add_argument("--samples", type=int, default=DEFAULT_SCORING["samples"], help="latent samples per ELBO")
     p.add_argument("--weight-samples", type=int, default=None,
                    help="decoder weight draws of a variational decoder (default: --samples; 0: posterior means)")
     p.add_argument("--estimator", choices=ESTIMATORS, default="elbo",
@@ -191,8 +208,12 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="VAE setting (arch is mlp)")
     args = p.parse_args()
+    if args.ensemble:
+        ensemble(args.ensemble)
+        return
     if not (SHARED_DATA / ALIGNMENT).is_file():
-        sys.exit(f"skipped: {SHARED_DATA / ALIGNMENT} is absent")
+        print(f"skipped: {SHARED_DATA / ALIGNMENT} is absent")
+        return
     torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
     # the decoder kind is always named, so that runs before and after a change of its default never share a group
     user = {"arch": "mlp", "steps": 1_000_000, "bayesian_decoder": recipe("vae").DEFAULTS["bayesian_decoder"]}
@@ -205,17 +226,19 @@ def main() -> None:
     if args.rescore:
         rescore(args)
         return
-    if args.ensemble:
-        tables = [pd.read_csv(path, sep="\t") for path in args.ensemble]
-        if any(not t["mutant"].equals(tables[0]["mutant"]) for t in tables):
-            sys.exit("--ensemble: the tables do not list the same mutants in the same order")
-        single = [float(spearmanr(t["vae"], t["measured"]).statistic) for t in tables]
-        mean = np.mean([t["vae"] for t in tables], axis=0)
-        print(json.dumps({"tables": args.ensemble, "single_spearman": single,
-                          "ensemble_spearman": float(spearmanr(mean, tables[0]["measured"]).statistic)}, indent=1))
-        return
     for run in train_and_score(args, user):
         store(run)
+
+
+def ensemble(paths: list[str]) -> None:
+    """Print the Spearman of each per-mutant table and of their scores averaged (needs no data)."""
+    tables = [pd.read_csv(path, sep="\t") for path in paths]
+    if any(not t["mutant"].equals(tables[0]["mutant"]) for t in tables):
+        sys.exit("--ensemble: the tables do not list the same mutants in the same order")
+    single = [float(spearmanr(t["vae"], t["measured"]).statistic) for t in tables]
+    mean = np.mean([t["vae"] for t in tables], axis=0)
+    print(json.dumps({"tables": paths, "single_spearman": single,
+                      "ensemble_spearman": float(spearmanr(mean, tables[0]["measured"]).statistic)}, indent=1))
 
 
 def rescore(args) -> None:
@@ -228,14 +251,22 @@ def rescore(args) -> None:
 
 
 def store(run: dict) -> None:
-    """Add ``run`` to ``results/protein.json`` (re-read now: runs side by side each add their own) and
-    recompute the summary."""
-    path = RESULTS / "protein.json"
-    runs = json.loads(path.read_text())["runs"] if path.is_file() else []
-    runs = [r for r in runs if not (r["seed"] == run["seed"] and r["settings"] == run["settings"])] + [run]
-    summary = summarize(runs)
-    print(json.dumps(run, indent=1), json.dumps(summary, indent=1), sep="\n", flush=True)
-    write_json("protein", {"summary": summary, "runs": runs})
+    """Add ``run`` to ``results/protein.json`` (re-read now, under a lock: runs side by side each add their own;
+    it replaces only a run of the same seed, settings and scoring) and recompute every group's figures:
+    ``groups`` (one per settings and scoring, in the order first stored) and ``summary`` (the group of this run)."""
+    with locked("protein"):
+        path = RESULTS / "protein.json"
+        runs = json.loads(path.read_text())["runs"] if path.is_file() else []
+        same = (run["seed"], run["settings"], scoring_of(run))
+        runs = [r for r in runs if (r["seed"], r["settings"], scoring_of(r)) != same] + [run]
+        keys = []
+        for r in runs:
+            if (r["settings"], scoring_of(r)) not in keys:
+                keys.append((r["settings"], scoring_of(r)))
+        groups = [summarize(runs, settings, scoring) for settings, scoring in keys]
+        summary = summarize(runs, run["settings"], scoring_of(run))
+        print(json.dumps(run, indent=1), json.dumps(summary, indent=1), sep="\n", flush=True)
+        write_json("protein", {"summary": summary, "groups": groups, "runs": runs})
 
 
 if __name__ == "__main__":
