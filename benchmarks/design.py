@@ -13,7 +13,7 @@ Speed: the designs' mean oracle score is taken after every step of every method 
 counted from the first step; the oracle's own time is left out of the seconds), so the calls to
 95% are exact to one step (1 call for Fast SeqProp and the softmax relaxation, 8 for annealing).
 
-Usage: python benchmarks/design.py [--tfs EGR2 PAX3 CRX KLF1] [--seeds 0 1 2] [--methods ...]
+Usage: python benchmarks/design.py [--tfs EGR2 PAX3 CRX KLF1] [--seeds 0 1 2] [--methods ...] [--device auto]
        -> benchmarks/results/design.json
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -29,16 +30,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import RESULTS, SHARED_DATA, write_json
-from seqgen.data import SequenceSet, one_hot
-from seqgen.design.constraints import Constraints
-from seqgen.design.objectives import Objective, ObjectiveSet
-from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming
-from seqgen.device import select_device
-from seqgen.oracles import KmerOracle, tfbind8_path
-from seqgen.predict import load_predictor
-from seqgen.tasks import build_task, merge_config
-from seqgen.training import Trainer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # common
+
+from common import RESULTS, SHARED_DATA, write_json, write_text  # noqa: E402
+from seqgen.data import SequenceSet, one_hot  # noqa: E402
+from seqgen.design.constraints import Constraints  # noqa: E402
+from seqgen.design.objectives import Objective, ObjectiveSet  # noqa: E402
+from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
+from seqgen.oracles import KmerOracle, tfbind8_path  # noqa: E402
+from seqgen.predict import load_predictor  # noqa: E402
+from seqgen.tasks import build_task, merge_config  # noqa: E402
+from seqgen.training import Trainer  # noqa: E402
 
 BUDGETS = (50, 200, 1000, 2000)
 #: oracle-scored points of a run's curve kept in the results file (the speed figures use every step)
@@ -190,12 +194,15 @@ def main() -> None:
                         help="only merge the results files NAME.json (TFs and specificity) into --name.json")
     parser.add_argument("--models", help="folder that keeps the trained predictors (TF_SEED); one already there "
                                          "is reused, so trials of the design settings need not retrain")
+    parser.add_argument("--device", default="auto",
+                        help="auto (CUDA, then MPS, then the CPU), cpu, cuda, cuda:1...: where the predictors train, "
+                             "predict and design")
     args = parser.parse_args()
     if args.merge:
         merged = merge(args.merge, args.name)
         BUDGETS = tuple(merged["protocol"]["budgets"])
         summarize(merged)
-        (RESULTS / f"{args.name}.md").write_text(markdown(merged))
+        write_text(RESULTS / f"{args.name}.md", markdown(merged))
         return
     BUDGETS = tuple(sorted(args.budgets))
     PREDICTOR["max_time"], PREDICTOR["steps"] = args.predictor_minutes, args.predictor_steps
@@ -203,7 +210,7 @@ def main() -> None:
     if not folder.is_dir():
         print("skipped: ../shared/data/tfbind8 is absent")
         return
-    device = select_device("auto")
+    device = select_device(args.device)
     results = {"protocol": {"probes": args.probes, "n": args.n, "budgets": BUDGETS, "predictor": PREDICTOR,
                             "methods": METHOD_SETTINGS, "device": str(device)}, "tfs": {}}
     if args.specificity_only:
@@ -225,7 +232,7 @@ def main() -> None:
                     train_seconds = float((model_dir / "train_seconds.txt").read_text())
                 else:
                     train_seconds = train_predictor(data, seed, model_dir, device)
-                    (model_dir / "train_seconds.txt").write_text(f"{train_seconds}\n")
+                    write_text(model_dir / "train_seconds.txt", f"{train_seconds}\n")
                 metrics = (model_dir / "metrics.csv").read_text().strip().splitlines()
                 train_steps = int(metrics[-1].split(",")[0]) if len(metrics) > 1 else None  # time-bound: varies
                 predictor = load_predictor(model_dir, device)
@@ -246,7 +253,7 @@ def main() -> None:
                                                  args.methods, args.probes)
     write_json(args.name, results)
     summarize(results)
-    (RESULTS / f"{args.name}.md").write_text(markdown(results))
+    write_text(RESULTS / f"{args.name}.md", markdown(results))
 
 
 def merge(names: list[str], out: str) -> dict:

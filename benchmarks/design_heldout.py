@@ -64,12 +64,14 @@ def main() -> None:
     parser.add_argument("--runs", nargs="+", default=["EGR2:0", "EGR2:1", "CRX:0"], metavar="TF:SEED")
     parser.add_argument("--method", default="fsp-guided-2")
     parser.add_argument("--n", type=int, default=256)
+    parser.add_argument("--device", default="auto",
+                        help="auto (CUDA, then MPS, then the CPU), cpu, cuda, cuda:1...: where the predictors design")
     args = parser.parse_args()
     if not (SHARED_DATA / "tfbind8").is_dir():
         print("skipped: ../shared/data/tfbind8 is absent")
         return
-    device = select_device("auto")
-    results = {"method": args.method, "n": args.n, "columns": COLUMNS, "runs": {}}
+    device = select_device(args.device)
+    results = {"method": args.method, "n": args.n, "device": str(device), "columns": COLUMNS, "runs": {}}
     for run in args.runs:
         tf, seed = run.split(":")
         rows = trace(tf, int(seed), Path(args.models), args.method, args.n, device)

@@ -12,6 +12,8 @@
   probes.
 
 Neither is part of the package (RESULTS.md, DREAM5 round 6: neither beat the package's predictor).
+The printed figures also go to ``results/dream5_alternatives-kmer[-NAME].json`` or
+``results/dream5_alternatives-multitask[-NAME].json``; ``--device`` (multitask) trains and predicts there.
 Usage::
 
     python benchmarks/dream5_alternatives.py kmer --tfs Egr2:HK Foxo1:HK Tbx3:ME
@@ -33,7 +35,9 @@ import torch.nn as nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import write_json  # noqa: E402
 from dream5 import DREAM5, read_array  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
 from seqgen.evaluation import pearson, spearman  # noqa: E402
 from seqgen.tasks.predictor import split_index  # noqa: E402
 
@@ -67,7 +71,9 @@ def kmer_scores(train_codes: np.ndarray, y: np.ndarray, test_codes: np.ndarray, 
     return best[:, :top].mean(1)
 
 
-def run_kmer(pairs: list[str], tops: list[int]) -> None:
+def run_kmer(pairs: list[str], tops: list[int]) -> list[dict]:
+    """Prints, and returns as rows, the validation figures of each TF:ARRAY pair and ``top``."""
+    rows = []
     for pair in pairs:
         tf, array = pair.split(":")
         data = read_array(tf, array)
@@ -77,6 +83,9 @@ def run_kmer(pairs: list[str], tops: list[int]) -> None:
             p = kmer_scores(data.codes[train], y[train], data.codes[val], top)
             print(f"kmer {tf} {array} top {top}: val log-Pearson {pearson(p, y[val]):.3f} "
                   f"Spearman {spearman(p, y[val]):.3f}", flush=True)
+            rows.append({"tf": tf, "array": array, "top": top, "val_pearson_log": float(pearson(p, y[val])),
+                         "val_spearman": float(spearman(p, y[val]))})
+    return rows
 
 
 class MultiTaskCNN(nn.Module):
@@ -119,15 +128,17 @@ def union_table(tfs: list[str], array: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_multitask(tfs: list[str], array: str, minutes: float, filters: int, only: str | None = None,
-                  seed: int = 0) -> None:
+                  seed: int = 0, device: torch.device = torch.device("cpu")) -> dict:
+    """Trains on ``device``; prints, and returns, the validation figures per TF (and the steps trained)."""
     codes, y = union_table(tfs, array)
     train, val = split_index(len(codes), 0.1, seed)
-    z = torch.tensor((y - np.nanmean(y[train], 0)) / np.nanstd(y[train], 0))
+    z = torch.tensor((y - np.nanmean(y[train], 0)) / np.nanstd(y[train], 0), device=device)
     if only:  # the single-task baseline: the other TFs' labels are not learned
         z[:, [tf != only for tf in tfs]] = float("nan")
-    x = nn.functional.one_hot(torch.tensor(codes, dtype=torch.long), 4).float().transpose(1, 2)
+    x = nn.functional.one_hot(torch.tensor(codes, dtype=torch.long, device=device), 4).float().transpose(1, 2)
+    val_index = torch.as_tensor(val, device=device)
     torch.manual_seed(seed)
-    net = MultiTaskCNN(len(tfs), filters)
+    net = MultiTaskCNN(len(tfs), filters).to(device)  # initialized on the CPU: the same weights on every device
     opt = torch.optim.Adam(net.parameters(), 1e-3)
 
     def predict(index):
@@ -137,22 +148,23 @@ def run_multitask(tfs: list[str], array: str, minutes: float, filters: int, only
         net.train()
         return out
 
-    best, waited, step, start, pool = float("inf"), 0, 0, time.time(), torch.tensor(train)
+    best, waited, step, start, pool = float("inf"), 0, 0, time.time(), torch.tensor(train, device=device)
     kept = {k: v.clone() for k, v in net.state_dict().items()}
     while time.time() - start < minutes * 60 and waited < 10:  # early stopping as the package: patience 10
-        index = pool[torch.randint(len(pool), (256,))]
+        index = pool[torch.randint(len(pool), (256,)).to(device)]  # drawn on the CPU, as before
         loss = masked_mse(net(x[index]), z[index])
         opt.zero_grad()
         loss.backward()
         opt.step()
         step += 1
         if step % 100 == 0:
-            score = float(masked_mse(predict(val), z[val]))
+            score = float(masked_mse(predict(val_index), z[val_index]))
             best, waited = (score, 0) if score < best else (best, waited + 1)
             if waited == 0:
                 kept = {k: v.clone() for k, v in net.state_dict().items()}
     net.load_state_dict(kept)
-    pred = predict(val).numpy()
+    pred = predict(val_index).cpu().numpy()
+    rows = []
     for j, tf in enumerate(tfs):
         if only and tf != only:
             continue
@@ -160,15 +172,23 @@ def run_multitask(tfs: list[str], array: str, minutes: float, filters: int, only
         p, t = pred[known, j], y[val, j][known]
         print(f"multitask {array} {tf} (tasks {1 if only else len(tfs)}, filters {filters}, {step} steps): "
               f"val log-Pearson {pearson(p, t):.3f} Spearman {spearman(p, t):.3f}", flush=True)
+        rows.append({"tf": tf, "val_pearson_log": float(pearson(p, t)), "val_spearman": float(spearman(p, t))})
+    return {"array": array, "tfs": tfs, "only": only, "tasks": 1 if only else len(tfs), "filters": filters,
+            "minutes": minutes, "seed": seed, "steps": step, "device": str(device), "rows": rows}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    both = argparse.ArgumentParser(add_help=False)  # the options of both subcommands
+    both.add_argument("--name", help="suffix of the JSON file (results/dream5_alternatives-WHAT-NAME.json)")
+    both.add_argument("--device", default="cpu",
+                      help="cpu, cuda, cuda:1... or auto (CUDA, then MPS, then the CPU): where multitask trains "
+                           "and predicts (kmer runs in numpy)")
     sub = parser.add_subparsers(dest="what", required=True)
-    k = sub.add_parser("kmer")
+    k = sub.add_parser("kmer", parents=[both])
     k.add_argument("--tfs", nargs="+", default=["Egr2:HK", "Foxo1:HK", "Tbx3:ME"], help="TF:ARRAY pairs")
     k.add_argument("--top", nargs="+", type=int, default=[1, 3, 5])
-    m = sub.add_parser("multitask")
+    m = sub.add_parser("multitask", parents=[both])
     m.add_argument("--array", default="HK")
     m.add_argument("--tfs", nargs="+", required=True)
     m.add_argument("--minutes", type=float, default=3.0)
@@ -181,10 +201,13 @@ def main() -> None:
     if args.what == "multitask" and args.only and args.only not in args.tfs:
         parser.error(f"--only {args.only} is not one of --tfs")
     torch.set_num_threads(1)
+    device = select_device(args.device)
     if args.what == "kmer":
-        run_kmer(args.tfs, args.top)
+        payload = {"tfs": args.tfs, "top": args.top, "rows": run_kmer(args.tfs, args.top)}
     else:
-        run_multitask(args.tfs, args.array, args.minutes, args.filters, args.only)
+        payload = run_multitask(args.tfs, args.array, args.minutes, args.filters, args.only, device=device)
+    path = write_json(f"dream5_alternatives-{args.what}" + (f"-{args.name}" if args.name else ""), payload)
+    print(f"-> {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

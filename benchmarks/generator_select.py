@@ -35,28 +35,30 @@ from generator_floor import KS, draw_ratios, mean_floor  # noqa: E402
 from generator_quality import CPU_SETTINGS, load_peaks  # noqa: E402
 
 from seqgen.data import one_hot  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
 from seqgen.generate import load_generator  # noqa: E402
 from seqgen.tasks import build_task, merge_config  # noqa: E402
 from seqgen.training import Trainer  # noqa: E402
 
 
 def validation_elbo(model, codes: np.ndarray, samples: int = 4, chunk: int = 1024) -> float:
-    """Mean ELBO per nucleotide (nats) of ``codes (N, L)``."""
-    eps = torch.randn(samples, model.latent_dim, generator=torch.Generator().manual_seed(0))
+    """Mean ELBO per nucleotide (nats) of ``codes (N, L)``, on the model's device."""
+    device = next(model.parameters()).device
+    # the draws from a CPU generator, then moved: the same eps on every device
+    eps = torch.randn(samples, model.latent_dim, generator=torch.Generator().manual_seed(0)).to(device)
     total = 0.0
     with torch.no_grad():
         for start in range(0, len(codes), chunk):
-            x = one_hot(torch.from_numpy(codes[start:start + chunk]), model.alphabet_size).float()
+            x = one_hot(torch.from_numpy(codes[start:start + chunk]).to(device), model.alphabet_size).float()
             total += float(model.elbo(x, eps).sum())
     return total / codes.size
 
 
 def run(name: str, overrides: dict, fit, val, floor: dict, minutes: float, seed: int, base: str = "vae_ar",
-        draws: int = 1) -> dict:
+        draws: int = 1, device: torch.device = torch.device("cpu")) -> dict:
     config, settings = merge_config("vae", {**CPU_SETTINGS[base], **overrides, "steps": 10 ** 7,
                                             "max_time": minutes, "checkpoint_every": 10 ** 6, "progress": False,
                                             "seed": seed})
-    device = torch.device("cpu")
     with tempfile.TemporaryDirectory() as out:
         task, _ = build_task("vae", config, settings, fit, device)
         result = Trainer(task, settings, out, "dna", fit.length).fit(device)
@@ -87,11 +89,15 @@ def main(argv=None) -> None:
     parser.add_argument("--train-seed", type=int,
                         help="seed of the models and samples (default --seed, which also fixes the data splits)")
     parser.add_argument("--name", help="results file name (default generator_select-DATASET)")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, cuda, cuda:1... or auto (CUDA, then MPS, then the CPU): where the candidates "
+                             "train, sample and are scored")
     args = parser.parse_args(argv)
     if not (SHARED_DATA / "chipseq").is_dir():
         print("skipped: ../shared/data/chipseq is absent")
         return
     torch.set_num_threads(args.threads)
+    device = select_device(args.device)
     train, _ = load_peaks(args.dataset).split(0.2, seed=args.seed)  # the benchmark's held-out part is dropped
     fit, val = train.split(args.val_fraction, seed=args.seed + 1)
     floor = {k: mean_floor(fit, val, k, 5, args.seed)[0] for k in KS}  # one floor for every candidate
@@ -100,9 +106,9 @@ def main(argv=None) -> None:
         name, *items = candidate.split()
         rows.append(run(name, {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}, fit, val, floor,
                         args.minutes, args.seed if args.train_seed is None else args.train_seed, args.base,
-                        args.draws))
+                        args.draws, device))
     write_json(args.name or f"generator_select-{args.dataset}",
-               {"minutes": args.minutes, "threads": args.threads, "base": args.base,
+               {"minutes": args.minutes, "threads": args.threads, "base": args.base, "device": str(device),
                 "val_fraction": args.val_fraction, "draws": args.draws, "train_seed": args.train_seed, "rows": rows})
 
 

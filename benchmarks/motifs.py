@@ -16,22 +16,33 @@ For each TF (Egr2, Cebpb, Foxo1, Irf2, Sox14, Tbx3):
 A motif passes when the TF's own JASPAR matrix, or one of the same TF family
 (JASPAR's family annotation), is among its top 3 Tomtom hits with q < 0.05.
 
-Usage: python benchmarks/motifs.py [--top 500] [--tfs Egr2 Irf2] [--no-predictor]
+With ``--project-predictor MINUTES`` the project's predictor ensemble replaces the small CNN: only its
+attribution motif is judged (it has no single first layer to read filters from), so ``passed`` has no
+``predictor_filter`` count, and its HK -> ME Pearson r is ``project_me_pearson`` (``cnn_me_pearson`` is the
+small CNN's).
+
+Usage: python benchmarks/motifs.py [--top 500] [--tfs Egr2 Irf2] [--no-predictor] [--device cpu]
   -> benchmarks/results/motifs.json
 """
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from common import SHARED_DATA, write_json
-from seqgen.data import one_hot
-from seqgen.interpret import attribution_motifs, filter_motifs
-from seqgen.io import read_sequences
-from seqgen.motifs import JASPAR_RELEASE, discover_motifs, jaspar_motifs, tomtom, top_and_rest
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # common
+
+from common import SHARED_DATA, write_json  # noqa: E402
+from seqgen.data import one_hot  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
+from seqgen.interpret import attribution_motifs, filter_motifs  # noqa: E402
+from seqgen.io import read_sequences  # noqa: E402
+from seqgen.motifs import JASPAR_RELEASE, discover_motifs, jaspar_motifs, tomtom, top_and_rest  # noqa: E402
 
 TFS = ["Egr2", "Cebpb", "Foxo1", "Irf2", "Sox14", "Tbx3"]
 
@@ -54,12 +65,13 @@ def standardized_log(signal: np.ndarray) -> np.ndarray:
 
 
 def train_cnn(x: torch.Tensor, y: torch.Tensor, epochs: int = 5, seed: int = 0) -> SmallCNN:
+    """The small CNN trained on ``x`` ``(N, 4, L)`` and ``y`` ``(N,)``, on their device."""
     torch.manual_seed(seed)
-    net = SmallCNN()
+    net = SmallCNN().to(x.device)
     opt = torch.optim.Adam(net.parameters(), 3e-3)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)  # the batches' order: drawn on the CPU, the same on every device
     for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=gen)
+        perm = torch.randperm(len(x), generator=gen).to(x.device)
         for i in range(0, len(x), 128):
             b = perm[i: i + 128]
             loss = ((net(x[b]) - y[b]) ** 2).mean()
@@ -100,20 +112,22 @@ def judge(motif, tf: str, targets, families: set) -> dict:
             "rank": min((hits.index(h) + 1 for h in ok), default=None)}
 
 
-def seqgen_predictor(hk, minutes: float, folder):
-    """The project's predictor (seqgen train predictor's recipe) on the HK array; returns the loaded ensemble."""
+def seqgen_predictor(hk, minutes: float, folder, device: torch.device):
+    """The project's predictor (seqgen train predictor's recipe) trained on the HK array on ``device``; returns
+    the loaded ensemble (on ``device``)."""
     from seqgen.predict import load_predictor
     from seqgen.tasks import build_task, merge_config
     from seqgen.training import Trainer
 
     config, settings = merge_config("predictor", {"members": 4, "strands": "forward", "transform": "log",
                                                   "steps": 3000, "max_time": minutes, "progress": False})
-    task, _ = build_task("predictor", config, settings, hk, torch.device("cpu"))
-    Trainer(task, settings, folder, "dna", hk.length, task.model_extra).fit(torch.device("cpu"))
-    return load_predictor(folder)
+    task, _ = build_task("predictor", config, settings, hk, device)
+    Trainer(task, settings, folder, "dna", hk.length, task.model_extra).fit(device)
+    return load_predictor(folder, device)
 
 
-def run_tf(tf: str, top: int, predictor: bool, targets, project_minutes: float | None = None) -> dict:
+def run_tf(tf: str, top: int, predictor: bool, targets, project_minutes: float | None = None,
+           device: torch.device = torch.device("cpu")) -> dict:
     own = [t for t in targets if t.description.upper() == tf.upper()]
     families = {f for t in own for f in t.stats["family"].split("; ") if f}
     result = {"jaspar": [t.name for t in own], "families": sorted(families)}
@@ -126,19 +140,21 @@ def run_tf(tf: str, top: int, predictor: bool, targets, project_minutes: float |
     if predictor:
         start = time.perf_counter()
         me = read_sequences(SHARED_DATA / "pbm" / "dream5" / f"{tf}_ME.txt", "dna", "dream5")
-        x_hk, x_me = torch.tensor(one_hot(hk.codes, 4)), torch.tensor(one_hot(me.codes, 4))
+        x_hk = torch.tensor(one_hot(hk.codes, 4), device=device)
+        x_me = torch.tensor(one_hot(me.codes, 4), device=device)
         if project_minutes:  # the project's own predictor ensemble; attribution motifs only
             import tempfile
 
-            loaded = seqgen_predictor(hk, project_minutes, tempfile.mkdtemp())
+            loaded = seqgen_predictor(hk, project_minutes, tempfile.mkdtemp(), device)
             net = lambda x: loaded.score(x)[0]  # noqa: E731
-            model = None
+            model, which = None, "project"  # the figures are the ensemble's, not the small CNN's
         else:
-            net = model = train_cnn(x_hk, torch.tensor(standardized_log(hk.label("signal"))))
+            net = model = train_cnn(x_hk, torch.tensor(standardized_log(hk.label("signal")), device=device))
+            which = "cnn"
         with torch.no_grad():
-            pred = torch.cat([net(x_me[i: i + 4096]) for i in range(0, len(x_me), 4096)]).numpy()
-        result["cnn_me_pearson"] = float(np.corrcoef(pred, standardized_log(me.label("signal")))[0, 1])
-        result["cnn_seconds"] = time.perf_counter() - start
+            pred = torch.cat([net(x_me[i: i + 4096]) for i in range(0, len(x_me), 4096)]).cpu().numpy()
+        result[f"{which}_me_pearson"] = float(np.corrcoef(pred, standardized_log(me.label("signal")))[0, 1])
+        result[f"{which}_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
         for kind, motifs in predictor_motifs(net, model, x_me, top).items():
             result[f"predictor_{kind}"] = judge(motifs[0], tf, targets, families) if motifs else \
@@ -155,15 +171,19 @@ def main() -> None:
     parser.add_argument("--project-predictor", type=float, metavar="MINUTES",
                         help="interpret the project's predictor ensemble (trained MINUTES per TF) instead of the "
                              "small CNN; results go to results/motifs_project.json")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, cuda, cuda:1... or auto (CUDA, then MPS, then the CPU): where the predictor "
+                             "trains, predicts and is interpreted")
     args = parser.parse_args()
     if not (SHARED_DATA / "pbm" / "dream5").is_dir():
         print("../shared/data/pbm/dream5 is absent: nothing to measure")
         return
     torch.set_num_threads(1)
+    device = select_device(args.device)
     targets = jaspar_motifs(JASPAR_RELEASE)
     results = {}
     for tf in args.tfs:
-        results[tf] = r = run_tf(tf, args.top, not args.no_predictor, targets, args.project_predictor)
+        results[tf] = r = run_tf(tf, args.top, not args.no_predictor, targets, args.project_predictor, device)
         line = f"{tf:6s} probes {r['probes'].get('consensus', '-'):18s} pass={r['probes']['pass']}"
         for kind in ("filter", "attribution"):
             if f"predictor_{kind}" in r:
@@ -171,11 +191,16 @@ def main() -> None:
                         f"pass={r[f'predictor_{kind}']['pass']}"
         if "cnn_me_pearson" in r:
             line += f" | CNN HK->ME r={r['cnn_me_pearson']:.3f}"
+        if "project_me_pearson" in r:
+            line += f" | project ensemble HK->ME r={r['project_me_pearson']:.3f}"
         print(line, flush=True)
-    summary = {k: sum(r.get(k, {}).get("pass", False) for r in results.values())
-               for k in ("probes", "predictor_filter", "predictor_attribution")}
-    write_json("motifs_project" if args.project_predictor else "motifs", {"jaspar_release": JASPAR_RELEASE, "top": args.top, "tfs": results,
-                          "passed": summary, "n_tfs": len(results)})
+    kinds = ["probes"]  # only the motifs this run computed: one not run is no failure
+    if not args.no_predictor:
+        kinds += ["predictor_attribution"] if args.project_predictor else ["predictor_filter", "predictor_attribution"]
+    summary = {k: sum(r.get(k, {}).get("pass", False) for r in results.values()) for k in kinds}
+    write_json("motifs_project" if args.project_predictor else "motifs",
+               {"jaspar_release": JASPAR_RELEASE, "top": args.top, "device": str(device), "tfs": results,
+                "passed": summary, "n_tfs": len(results)})
     print("passed:", summary, "of", len(results))
 
 
