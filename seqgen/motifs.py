@@ -371,10 +371,10 @@ def shuffled(codes: np.ndarray, seed: int = 0, kmer: int = 2) -> np.ndarray:
     ``kmer=1`` keeps the letter composition; ``kmer=2`` (the default, as MEME's ``fasta-shuffle-letters -kmer 2``)
     keeps every dinucleotide count and the first and last letter, so that a background of shuffles has the
     input's dinucleotide composition (CpG depletion, CA/TG-rich sequence): a bias of neighbouring letters is not
-    called a motif (with ``kmer=1`` it is), while longer words, motifs and repeats, are lost. Dinucleotide shuffles are uniform
-    over the sequences with the same counts (Altschul and Erickson 1985, as in Kandel et al. 1996: a random
-    last-exit tree, then a random order of the other edges, walked as an Eulerian path), drawn for all
-    sequences of one length at once.
+    called a motif (with ``kmer=1`` it is), while longer words, motifs and repeats, are lost. Dinucleotide
+    shuffles are uniform over the sequences with the same counts (Altschul and Erickson 1985, as in Kandel et
+    al. 1996: a random last-exit tree, then a random order of the other edges, walked as an Eulerian path),
+    drawn for all sequences of one length at once.
     """
     if kmer not in (1, 2):
         raise ValueError(f"kmer must be 1 or 2, not {kmer}")
@@ -397,7 +397,7 @@ def _dinucleotide_shuffle(x: np.ndarray, rng: np.random.Generator) -> np.ndarray
     size = int(x.max()) + 1
     src, dst = x[:, :-1], x[:, 1:]  # (M, n - 1) edges of each row's walk
     rows = np.arange(m)
-    keys = rng.random(src.shape)
+    keys = np.empty(src.shape)
     todo = rows
     while len(todo):  # redraw the rows whose last exits do not form a tree towards the last letter
         keys[todo] = rng.random((len(todo), n - 1))

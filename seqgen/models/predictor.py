@@ -16,9 +16,9 @@ and Python overhead (large on a GPU), not in arithmetic.
 Strands (nucleic acids only): ``forward`` scans the given strand; ``max`` also
 scans the reverse complement with the same filters and keeps the larger of the
 two pooled features (the prediction is then the same for a sequence and its
-reverse complement, padded sequences of a shorter length included); ``concat`` keeps both strands' pooled features side by
-side, so the head can tell orientation apart (PBM probes are tethered at one
-end, so orientation can matter).
+reverse complement, padded sequences of a shorter length included); ``concat``
+keeps both strands' pooled features side by side, so the head can tell
+orientation apart (PBM probes are tethered at one end, so orientation can matter).
 
 ``pool_bins`` > 1 pools each of that many equal stretches of positions
 separately (position-aware pooling) rather than the whole sequence at once.
