@@ -4,6 +4,9 @@
 # and Tbx3 ME->HK (the TFs weakest on the test arrays in round 1). The best mean validation log-Pearson
 # wins; the full table is then run with it as a 3-member ensemble in 5 minutes per TF and direction:
 #   python benchmarks/dream5.py --jobs 2 --max-time 5 --set members=3 --set steps=100000 --set KEY=VALUE ...
+# Round 9 (2026-11-23, session 21): the target's log offset on padding=full, single models as rounds 2-4 (the loop
+#   below with settings "log_offset=100", "log_offset=1000"; figures on log(signal + 1) whatever the offset):
+#   0.835 and 0.835 against 0.836; none chosen.
 # Round 8 (2026-11-23, session 20): on padding=full, single models as rounds 2-4 (the loop below with settings
 #   "ema=0.99", "ema=0.999", "kernel=13", "filters=128"): 0.837, 0.837, 0.832, 0.836 against 0.836; none chosen.
 # Round 7 (2026-11-22, session 16): the batch size on padding=full, single models as rounds 2-4 (the loop below
