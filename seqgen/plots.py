@@ -7,6 +7,7 @@ renders it for embedding in the HTML report.
 from __future__ import annotations
 
 import io
+import warnings
 
 import matplotlib
 
@@ -63,7 +64,9 @@ def draw_logo(ax, motif: Motif, start: int = 0, title: str | None = None) -> Non
     pwm = motif.pwm / motif.pwm.sum(axis=0, keepdims=True)
     heights = pwm * information_content(pwm)[None]  # (A, W) bits
     df = pd.DataFrame(heights.T, columns=letters, index=np.arange(start, start + motif.width))
-    logomaker.Logo(df, ax=ax, color_scheme=_color_scheme(motif), font_name="DejaVu Sans", show_spines=False)
+    with warnings.catch_warnings():  # a motif without information (all heights 0): the y range is set just below
+        warnings.filterwarnings("ignore", "Attempting to set identical low and high ylims")
+        logomaker.Logo(df, ax=ax, color_scheme=_color_scheme(motif), font_name="DejaVu Sans", show_spines=False)
     ax.set_ylim(0, np.log2(motif.alphabet.size))
     ax.set_ylabel("bits")
     ax.spines[["left", "bottom"]].set_visible(True)

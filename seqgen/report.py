@@ -224,7 +224,7 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
             mm = matches[matches["query"] == m.name].head(3)
             if len(mm):
                 show = mm[["rank", "target", "target_name", "target_family", "p_value", "q_value", "orientation"]]
-                hits = table(show.fillna(""))
+                hits = table(show.astype(object).fillna(""))
                 if mm["q_value"].iloc[0] > MATCH_Q:
                     hits = note(f"no significant JASPAR match (every q > {MATCH_Q}); the closest:") + hits
             else:
