@@ -158,6 +158,8 @@ def test_dinucleotide_shuffle_keeps_every_dinucleotide_and_the_ends():
     assert (s[100:110] == codes[100:110]).all()
     assert (s[110:] != codes[110:]).any(1).mean() > 0.95  # random rows are shuffled
     assert (shuffled(codes, 3) == s).all() and (shuffled(codes, 4) != s).any()  # seeded
+    blocks = encode(["A" * 330 + "C" * 330 + "G" * 330 + "T" * 10], DNA)  # long runs: a rare last-exit tree
+    assert _dinucleotides(shuffled(blocks, 0)[0]) == _dinucleotides(blocks[0])  # drawn directly, not by rejection
 
 
 def test_a_dinucleotide_bias_is_no_motif_against_dinucleotide_shuffles():

@@ -47,8 +47,9 @@ def reverse_complement_one_hot(x: torch.Tensor) -> torch.Tensor:
     ``3 - i``, so the reverse complement is a flip of both the letter and the
     position axis. Trailing all-zero columns are padding (a shorter sequence of a
     padded data set) and stay at the end, as in :func:`seqgen.alphabets.reverse_complement`,
-    so that a padded sequence maps to its own reverse complement, padded (unknown
-    bases at the very end of a sequence, also zero columns, are read as padding).
+    so that a padded sequence maps to its own reverse complement, padded (through
+    the Python API, unknown bases at the very end of a sequence, also zero columns,
+    are read as padding; the command line refuses or drops sequences with them).
     ``x``: ``(..., 4, L)``; returns the same shape.
     """
     rc = x.flip(-2, -1)
