@@ -48,6 +48,9 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
     if path.is_dir():
         path = path / "model.pt"
     if not path.is_file():
+        if path.name == "model.pt" and (path.parent / "checkpoint.pt").is_file():
+            raise SeqgenError("no model.pt: the training run in this folder did not finish; give its checkpoint.pt "
+                              "to use the model as it stands, or --resume the training", path)
         raise SeqgenError("no such checkpoint (expected a model folder or a model.pt file)", path)
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":  # torch.save writes a zip archive

@@ -377,7 +377,8 @@ def _add_predict(sub) -> None:
                                    "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
                                    "ensemble's members, on the label's own scale; probabilities for "
                                    "classification).")
-    p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'")
+    p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a checkpoint.pt is "
+                                                      "read as model.pt would be (a run not finished)")
     p.add_argument("--input", required=True, help="sequences to score")
     p.add_argument("--out", required=True, help="output .tsv")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
@@ -407,7 +408,8 @@ def _add_sample(sub) -> None:
     p = sub.add_parser("sample", help="sample sequences from a trained generator (vae, gan)",
                        description="Draw sequences from a generator trained with 'seqgen train vae|gan' and "
                                    "write them as FASTA. The same seed gives the same sequences on the CPU.")
-    p.add_argument("--model", required=True, help="model folder (or its model.pt)")
+    p.add_argument("--model", required=True,
+                   help="model folder (or its model.pt; a checkpoint.pt is read as model.pt would be)")
     p.add_argument("--n", type=int, required=True, help="number of sequences")
     p.add_argument("--out", required=True, help="output FASTA")
     p.add_argument("--prefix", default="sample", help="sequence id prefix (ids: PREFIX_1, PREFIX_2...)")
@@ -495,7 +497,8 @@ def _add_score_mutants(sub) -> None:
                                    "models (an ensemble of one alignment, e.g. other seeds) vae is their mean, "
                                    "and a column vae_std is added.")
     p.add_argument("--model", required=True, nargs="+",
-                   help="VAE folder (or model.pt) trained on an encoded alignment; several: an ensemble")
+                   help="VAE folder (or model.pt, or a checkpoint.pt) trained on an encoded alignment; several: an "
+                        "ensemble")
     p.add_argument("--mutants", required=True, help="CSV/TSV with a 'mutant' column, or one mutant per line")
     p.add_argument("--out", required=True, help="output .tsv")
     p.add_argument("--samples", type=int, default=500, help="latent samples per estimate (shared by all sequences)")

@@ -304,6 +304,10 @@ def test_checkpoint_refuses_other_kinds_and_non_checkpoints(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"junk")
     with pytest.raises(SeqgenError, match="not a seqgen checkpoint"):
         load_checkpoint(tmp_path / "junk.pt")
+    (tmp_path / "model.pt").unlink()  # a run that did not finish: its checkpoint is named
+    with pytest.raises(SeqgenError, match="did not finish; give its checkpoint.pt"):
+        load_model_file(tmp_path, kind="toy")
+    assert load_model_file(tmp_path / "checkpoint.pt", kind="toy")["kind"] == "toy"
 
 
 def test_malicious_pickle_is_refused(tmp_path):
