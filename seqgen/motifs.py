@@ -121,13 +121,6 @@ def letter_frequencies(codes: np.ndarray, size: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- scanning
 
-def windows(codes: np.ndarray, width: int) -> np.ndarray:
-    """Sliding windows of ``(N, L)`` codes: ``(N, L - width + 1, width)`` (a view)."""
-    if codes.shape[1] < width:
-        return np.zeros((codes.shape[0], 0, width), dtype=codes.dtype)
-    return np.lib.stride_tricks.sliding_window_view(codes, width, axis=1)
-
-
 def window_scores(codes: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """Log-odds score of every window, ``(N, P)``; windows touching PAD score ``-inf``.
 
@@ -135,8 +128,12 @@ def window_scores(codes: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """
     size, width = lo.shape
     table = np.vstack([lo, np.full((256 - size, width), -np.inf)])  # any non-letter code -> -inf
-    win = windows(codes, width)
-    return table[win, np.arange(width)].sum(axis=-1)
+    n, length = codes.shape
+    positions = max(length - width + 1, 0)
+    score = np.zeros((n, positions))
+    for j in range(width if positions else 0):  # one (N, P) column gather per motif column, no (N, P, W) array
+        score += table[codes[:, j:j + positions], j]
+    return score
 
 
 def best_sites(codes: np.ndarray, lo: np.ndarray, alphabet: Alphabet, both_strands: bool = True):
@@ -196,11 +193,13 @@ def kmer_presence(codes: np.ndarray, k: int, alphabet: Alphabet, canonical: bool
     size = alphabet.size
     idx = kmer_index(codes, k, size)
     if canonical and alphabet.double_stranded:
-        idx = np.where(idx >= 0, np.minimum(idx, _kmer_rc(np.maximum(idx, 0), k)), -1)
-    rows = np.broadcast_to(np.arange(len(codes))[:, None], idx.shape)
-    ok = idx >= 0
-    pairs = np.unique(rows[ok] * size ** k + idx[ok])
-    return np.bincount(pairs % size ** k, minlength=size ** k)
+        every = np.arange(size ** k)
+        lowest = np.append(np.minimum(every, _kmer_rc(every, k)), -1)  # index -1 (PAD) stays -1
+        idx = lowest[idx]
+    idx = np.sort(idx, axis=1)  # a k-mer's repeats in a sequence side by side, counted once
+    first = np.ones(idx.shape, dtype=bool)
+    first[:, 1:] = idx[:, 1:] != idx[:, :-1]
+    return np.bincount(idx[first & (idx >= 0)], minlength=size ** k)
 
 
 def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
@@ -209,11 +208,48 @@ def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
     Arrays broadcast; each test asks whether the foreground holds more of the
     ``fg_hits + bg_hits`` sequences with a hit than its share.
     """
-    from scipy.stats import hypergeom
-
     fg_hits = np.asarray(fg_hits)
     total = fg_hits + np.asarray(bg_hits)
-    return hypergeom.logsf(fg_hits - 1, n_fg + n_bg, n_fg, total) / math.log(10)
+    return hypergeom_log_tail(fg_hits, n_fg + n_bg, n_fg, total) / math.log(10)
+
+
+def hypergeom_log_tail(k, population: int, successes: int, draws) -> np.ndarray:
+    """``log P(X >= k)`` for ``X`` hypergeometric (``draws`` from ``population`` holding ``successes``).
+
+    Elementwise over broadcast ``k`` and ``draws``, vectorized (scipy's ``hypergeom.logsf`` loops in Python
+    over elements). The smaller tail is summed from its inner end outwards, term ratios read off the
+    probability mass function, until a term adds less than 1e-17 of the sum; log-concavity bounds what is
+    left. Exact to rounding where the tail underflows a float (log p of -10,000 and below).
+    """
+    from scipy.special import gammaln
+
+    k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
+    shape, k, draws = k.shape, k.ravel(), draws.ravel()
+    m, n, others = float(population), float(successes), float(population - successes)
+    low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
+
+    def log_pmf(x):
+        return (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + gammaln(others + 1) - gammaln(draws - x + 1)
+                - gammaln(others - draws + x + 1) - gammaln(m + 1) + gammaln(draws + 1) + gammaln(m - draws + 1))
+
+    mode = np.floor((draws + 1) * (n + 1) / (m + 2))
+    upper = k > mode  # sum P(X >= k) upwards; else P(X <= k - 1) downwards, and take its complement
+    start = np.clip(np.where(upper, k, k - 1), low, high)
+    total, term, x = np.ones_like(k), np.ones_like(k), start.copy()
+    active = np.ones(k.shape, dtype=bool)
+    while active.any():
+        xa, da = x[active], draws[active]
+        ratio = np.where(upper[active], (n - xa) * (da - xa) / ((xa + 1) * (others - da + xa + 1)),
+                         xa * (others - da + xa) / np.maximum((n - xa + 1) * (da - xa + 1), 1.0))
+        term[active] *= ratio
+        total[active] += term[active]
+        x[active] += np.where(upper[active], 1.0, -1.0)
+        active[active] = term[active] > 1e-17 * total[active]
+    tail = log_pmf(start) + np.log(total)
+    with np.errstate(divide="ignore"):  # a lower tail of 1 where the upper one is taken or is empty
+        result = np.where(upper, tail, np.log1p(-np.exp(np.minimum(tail, 0.0))))
+    result = np.where(~upper & (k - 1 < low), 0.0, result)  # the lower tail is empty: P(X >= k) = 1
+    return np.where(upper & (k > high), -np.inf, result).reshape(shape)
 
 
 def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):

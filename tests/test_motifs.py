@@ -338,3 +338,48 @@ def test_sites_do_not_reach_into_the_padding_of_a_shorter_sequence():
     codes[1, :29] = encode(["C" * 19 + "TGTTTACTTA"], DNA)[0]  # 29 letters: the site's last one would be padding
     sites = scan([Motif("m", pwm, DNA)], codes)
     assert sites["index"].tolist() == [0] and sites["start"].tolist() == [10]
+
+
+def test_window_scores_sum_each_windows_log_odds_and_padding_scores_minus_infinity():
+    from seqgen.motifs import window_scores
+
+    rng = np.random.default_rng(3)
+    lo = rng.normal(size=(4, 5))
+    codes = rng.integers(0, 4, (6, 12)).astype(np.uint8)
+    codes[1, 9:] = PAD
+    scores = window_scores(codes, lo)
+    assert scores.shape == (6, 8)
+    for i, j in itertools.product(range(6), range(8)):
+        window = codes[i, j:j + 5]
+        expected = -np.inf if (window == PAD).any() else lo[window, np.arange(5)].sum()
+        assert scores[i, j] == pytest.approx(expected)
+    assert window_scores(codes[:, :4], lo).shape == (6, 0)  # shorter than the motif: no windows
+
+
+def test_kmer_presence_counts_sequences_not_occurrences_and_merges_strands():
+    codes = encode(["AAAAC", "GTTTT", "ACGTA", "CCCCC"], DNA)
+    codes[2, 4] = PAD  # a shorter sequence: "TA" is no k-mer
+    counts = kmer_presence(codes, 2, DNA)
+    index = {a + b: 4 * "ACGT".index(a) + "ACGT".index(b) for a in "ACGT" for b in "ACGT"}
+    assert counts[index["AA"]] == 2  # AA three times in one sequence, TT (its complement) in another
+    assert counts[index["AC"]] == 3 and counts[index["GT"]] == 0  # GT (in 2 sequences) counted as AC
+    assert counts[index["CG"]] == 1 and counts[index["CC"]] == 1 and counts[index["GG"]] == 0
+    assert counts.sum() == 2 + 3 + 1 + 1  # the padding ends "ACGT": no "T" k-mer after it
+    assert kmer_presence(codes, 2, DNA, canonical=False)[index["TT"]] == 1
+
+
+def test_hypergeometric_tail_matches_scipy_far_into_the_tail():
+    from scipy.stats import hypergeom
+
+    from seqgen.motifs import hypergeom_log_tail
+
+    rng = np.random.default_rng(0)
+    for population, successes in [(10, 4), (2000, 1000), (25000, 5000), (50, 49)]:
+        draws = rng.integers(0, population + 1, 500)
+        k = rng.integers(-1, population + 2, 500)
+        expected = hypergeom.logsf(k - 1, population, successes, draws)
+        got = hypergeom_log_tail(k, population, successes, draws)
+        assert np.array_equal(np.isfinite(got), np.isfinite(expected))
+        finite = np.isfinite(expected)
+        assert got[finite] == pytest.approx(expected[finite], rel=1e-9, abs=1e-12)
+    assert hypergeom_log_tail(3, 20, 5, 6) == pytest.approx(hypergeom.logsf(2, 20, 5, 6))
