@@ -29,7 +29,8 @@ def save(fig, stem, formats=("png", "svg"), dpi: int = 120) -> list:
     paths = []
     for fmt in formats:
         path = Path(f"{stem}.{fmt}")
-        with atomic_path(path) as tmp:
+        # SVG: no date and fixed element ids, so the same figure gives the same bytes
+        with atomic_path(path) as tmp, plt.rc_context({"svg.hashsalt": "seqgen"}):
             fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata={"Date": None}
                         if fmt == "svg" else None)
         paths.append(path)

@@ -315,3 +315,13 @@ def test_score_distributions_over_a_wide_range_use_a_log_axis_and_fractions():
     heights = [patch.get_path().vertices[:, 1].max() for patch in ax.patches]
     assert all(0.1 < h <= 1 for h in heights)  # each set's fraction per bin: the designs are visible too
     assert distributions({"a": rng.normal(0, 1, 50)}).axes[0].get_xscale() == "linear"
+
+
+def test_the_same_logo_saves_to_the_same_svg_bytes(tmp_path):
+    from seqgen.motifs import Motif
+    from seqgen.plots import logo, save
+
+    motif = Motif("m", np.array([[0.7, 0.1, 0.1], [0.1, 0.7, 0.1], [0.1, 0.1, 0.7], [0.1, 0.1, 0.1]]), DNA)
+    first = save(logo(motif), tmp_path / "a", formats=("svg",))[0].read_bytes()
+    second = save(logo(motif), tmp_path / "b", formats=("svg",))[0].read_bytes()
+    assert first == second and b"<svg" in first
