@@ -53,11 +53,11 @@ BASE = {"label": "signal", "transform": "log", "progress": False}
 
 def member_outputs(predictor, codes: np.ndarray) -> np.ndarray:
     """``(N, K)`` member predictions of log signal (model outputs mapped back to the log scale)."""
-    x = torch.from_numpy(codes)
+    x, rows = torch.from_numpy(codes), predictor.batch_rows()
     outs = []
     with torch.no_grad():
-        for start in range(0, len(codes), 8192):
-            outs.append(predictor.outputs(one_hot(x[start:start + 8192], 4)).float())
+        for start in range(0, len(codes), rows):
+            outs.append(predictor.outputs(one_hot(x[start:start + rows], 4)).float())
     z = torch.cat(outs).double().cpu().numpy()
     norm = predictor.normalization
     return z * norm.std + norm.mean

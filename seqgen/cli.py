@@ -389,7 +389,9 @@ def _add_predict(sub) -> None:
                    help="records whose length is not the model's: stop with an error, or pad or trim them to it "
                         "(as a model trained on padded data expects)")
     p.add_argument("--duplicate-ids", choices=["error", "keep"], default="error")
-    p.add_argument("--batch-size", type=int, default=8192)
+    p.add_argument("--batch-size", type=int,
+                   help="sequences a batch (default: as many as fit 512 MiB of activations, or a quarter of the free "
+                        "GPU memory)")
     _add_common(p, seed=False)
 
 
@@ -397,7 +399,7 @@ def _run_predict(args) -> None:
     from seqgen.device import select_device
     from seqgen.predict import predict_file
 
-    if args.batch_size < 1:
+    if args.batch_size is not None and args.batch_size < 1:
         raise SeqgenError(f"--batch-size must be at least 1, not {args.batch_size}")
     n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
                      sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous,

@@ -89,6 +89,18 @@ def free_memory(device: torch.device) -> int | None:
     return None
 
 
+BATCH_BUDGET_CPU = 2 ** 29  #: bytes of activations an inference batch may take off CUDA (512 MiB)
+
+
+def batch_rows(row_bytes: int, device: torch.device, cap: int = 8192) -> int:
+    """Sequences per inference batch: as many as fit ``row_bytes`` each (activations of one sequence) into a
+    quarter of the free GPU memory on CUDA, or 512 MiB elsewhere; between 1 and ``cap``."""
+    budget = BATCH_BUDGET_CPU
+    if device.type == "cuda":
+        budget = free_memory(device) // 4
+    return int(min(cap, max(1, budget // max(row_bytes, 1))))
+
+
 def check_fits(nbytes: int, device: torch.device, fraction: float = 0.5) -> None:
     """Refuse, with the figures, a data set that would take more than ``fraction`` of the device's free memory.
 

@@ -18,6 +18,7 @@ from seqgen.alphabets import get_alphabet
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
+from seqgen.device import batch_rows
 from seqgen.errors import SeqgenError
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
@@ -118,7 +119,12 @@ class LoadedPredictor:
         return float(self.normalization.apply(np.array([value]))[0])
 
     @torch.no_grad()
-    def predict(self, codes: np.ndarray, batch_size: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    def batch_rows(self, gradient: bool = False) -> int:
+        """Sequences per batch that keep the activations within :func:`seqgen.device.batch_rows`'s budget
+        (``gradient``: a backward pass too, about three times the memory)."""
+        return batch_rows(self.model.forward_bytes(self.length) * (3 if gradient else 1), self.device)
+
+    def predict(self, codes: np.ndarray, batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std over members of the prediction on the label's own scale.
 
         Each member's output is mapped back (regression: inverse standardization
@@ -128,6 +134,8 @@ class LoadedPredictor:
         ----------
         codes : np.ndarray
             ``(N, L)`` uint8 codes.
+        batch_size : int, optional
+            Sequences a batch; by default as many as fit a memory budget (:meth:`batch_rows`).
 
         Returns
         -------
@@ -135,6 +143,7 @@ class LoadedPredictor:
             ``(N,)`` float64 each.
         """
         means, stds = [], []
+        batch_size = batch_size or self.batch_rows()
         for start in range(0, len(codes), batch_size):
             x = one_hot(torch.from_numpy(np.ascontiguousarray(codes[start:start + batch_size])).to(self.device),
                         self.alphabet.size)
@@ -162,7 +171,7 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
 
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
-                 batch_size: int = 8192, **options) -> int:
+                 batch_size: int | None = None, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically).
 
     Returns the number of sequences predicted.

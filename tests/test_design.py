@@ -522,3 +522,16 @@ def test_forbidden_kmers_of_rna_are_read_on_one_strand():
     cons = Constraints.from_options("rna", 10, forbidden=["AAAC"])
     codes = encode(["GUUUCCCCCC", "AAACCCCCCC"], "rna")  # GUUU is only AAAC's reverse complement
     assert cons.check(codes)["forbidden"].tolist() == [True, False]
+
+
+def test_diversity_terms_equal_their_pairwise_definitions():
+    from seqgen.design.run import _similarity
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, (30, 12)).astype(np.uint8)
+    pairwise = [(codes[i] != codes[j]).sum() for i in range(30) for j in range(30) if i != j]
+    assert mean_pairwise_hamming(codes) == pytest.approx(np.mean(pairwise))
+    probs = torch.softmax(torch.as_tensor(rng.normal(size=(30, 4, 12))), 1)
+    sim = probs.flatten(1) @ probs.flatten(1).T / 12
+    expected = (sim.sum(1) - sim.diagonal()) / 29
+    torch.testing.assert_close(_similarity(probs), expected)

@@ -169,6 +169,8 @@ def test_training_learns_the_planted_motif(simulated, tmp_path, padding, strands
     assert mean.shape == std.shape == (len(simulated),) and (std > 0).all()
     assert pearson(np.log(mean), np.log(simulated.label())) > 0.7
     assert predictor.model.end_pad == (8 if padding == "full" else 0)  # kernel 9; stored in model.pt
+    small_batches = predictor.predict(simulated.codes, batch_size=7)
+    np.testing.assert_allclose(small_batches, (mean, std), rtol=1e-5)
 
 
 def test_classification_and_protein(tmp_path):
@@ -386,3 +388,16 @@ def test_dna_given_to_a_protein_model_is_noted(tmp_path, capsys):
     assert "every sequence is made of A, C, G, T (and N) only; is it DNA?" in capsys.readouterr().err
     predict_file(tmp_path / "m", tmp_path / "protein.fa", tmp_path / "q.tsv")
     assert "is it DNA" not in capsys.readouterr().err
+
+
+def test_inference_batches_shrink_to_a_memory_budget():
+    from seqgen.device import BATCH_BUDGET_CPU, batch_rows
+
+    cpu = torch.device("cpu")
+    small = Predictor(4, 60, members=1, filters=16, kernel=9)
+    large = Predictor(4, 200, members=5, filters=256, kernel=13, strands="concat", padding="full")
+    assert large.forward_bytes(200) == 4 * 3 * 5 * 256 * (200 + 24) * 2
+    rows = batch_rows(large.forward_bytes(200), cpu)
+    assert rows * large.forward_bytes(200) <= BATCH_BUDGET_CPU < (rows + 1) * large.forward_bytes(200)
+    assert batch_rows(small.forward_bytes(60), cpu) == 8192  # the cap
+    assert batch_rows(10 * BATCH_BUDGET_CPU, cpu) == 1

@@ -114,7 +114,8 @@ def run(args) -> dict:
     if main is not None:
         target = None if args.target is None else main.to_model_scale(args.target, "--target")
         scorer = main.score_of_label_mean if target is not None else main.score  # the target holds for predict's mean
-        objectives.append(Objective("score", scorer, args.direction, 1.0, target, args.conservative))
+        objectives.append(Objective("score", scorer, args.direction, 1.0, target, args.conservative,
+                                    main.model.forward_bytes(main.length)))
         predictors["score"] = main
     alphabet, length = (main.alphabet, main.length) if main is not None else (
         get_alphabet(generator[1]["alphabet"]), int(generator[1]["length"]))
@@ -129,7 +130,8 @@ def run(args) -> dict:
         direction, level = ("min", None) if args.avoid_below is None else \
             ("below", other.to_model_scale(args.avoid_below, "--avoid-below"))
         objectives.append(Objective(f"avoid{i + 1}", other.score if level is None else other.score_of_label_mean,
-                                    direction, args.avoid_weight, level, args.conservative))
+                                    direction, args.avoid_weight, level, args.conservative,
+                                    other.model.forward_bytes(other.length)))
         predictors[f"avoid{i + 1}"] = other
     if args.naturalness:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from seqgen.device import batch_rows
+
 DIRECTIONS = ("max", "min", "target", "below")
 
 
@@ -41,6 +43,7 @@ class Objective:
     weight: float = 1.0
     target: float | None = None
     conservative: float = 0.0
+    row_bytes: int = 0  #: activation bytes of one sequence's forward pass (sizes batches; 0: small)
 
     def __post_init__(self):
         if self.direction not in DIRECTIONS:
@@ -71,6 +74,12 @@ class ObjectiveSet:
             raise ValueError("at least one objective is needed")
         self.objectives = objectives
         self.letters = letters
+
+    def batch_rows(self, length: int, device: torch.device, gradient: bool = False) -> int:
+        """Sequences per batch of length ``length`` within :func:`seqgen.device.batch_rows`'s memory budget
+        (``gradient``: with a backward pass, about three times the memory); at most 4096."""
+        row = max(sum(obj.row_bytes for obj in self.objectives), 4 * 64 * length)  # floor: 64 channels
+        return batch_rows(row * (3 if gradient else 1), device, cap=4096)
 
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
         """Total utility ``(B,)`` of ``x: (B, A', L)`` and each objective's ``(mean, std)``."""

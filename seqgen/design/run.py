@@ -152,9 +152,11 @@ class DesignResult:
 
 
 def score_codes(objectives: ObjectiveSet, codes: np.ndarray | torch.Tensor, alphabet_size: int,
-                device: torch.device, batch: int = 4096):
-    """Utility ``(N,)`` and per-objective ``(mean, std)`` of discrete sequences, without gradients."""
+                device: torch.device, batch: int | None = None):
+    """Utility ``(N,)`` and per-objective ``(mean, std)`` of discrete sequences, without gradients (in batches
+    of ``batch``, by default as many as fit the memory budget)."""
     codes = torch.as_tensor(np.asarray(codes) if not torch.is_tensor(codes) else codes, device=device)
+    batch = batch or objectives.batch_rows(codes.shape[-1], device)
     utils, parts = [], {}
     with torch.no_grad():
         for start in range(0, len(codes), batch):
@@ -381,8 +383,8 @@ def _similarity(probs: torch.Tensor) -> torch.Tensor:
     """``(N,)`` mean similarity of each candidate's letter probabilities to the others' (0..1)."""
     n, _, length = probs.shape
     flat = probs.reshape(n, -1)
-    sim = flat @ flat.T / length
-    return (sim.sum(1) - sim.diagonal()) / (n - 1)
+    to_all = flat @ flat.sum(0) - (flat * flat).sum(1)  # sum over j != i of <p_i, p_j>, without an (N, N) matrix
+    return to_all / (length * (n - 1))
 
 
 def _start_codes(rng: np.random.Generator, constraints: Constraints, k: int) -> np.ndarray:
@@ -513,10 +515,11 @@ def _combine_improving(codes: np.ndarray, pos: np.ndarray, letters: np.ndarray, 
 
 
 def _penalized_with_gradient(objectives, constraints, penalty_weight: float, codes: np.ndarray, device,
-                             batch: int = 4096):
+                             batch: int | None = None):
     """Penalized utility of ``codes (K, L)`` and its gradient at the one-hot sequences, one forward and
     backward pass per sequence. Returns utility ``(K,)`` numpy and gradient ``(K, A, L)`` on the device."""
     a = constraints.alphabet.size
+    batch = batch or objectives.batch_rows(codes.shape[-1], device, gradient=True)
     utils, grads = [], []
     for start in range(0, len(codes), batch):
         x = one_hot(torch.as_tensor(codes[start:start + batch], device=device), a).float().requires_grad_(True)
@@ -580,10 +583,10 @@ def mean_pairwise_hamming(codes: np.ndarray) -> float:
     n = len(codes)
     if n < 2:
         return 0.0
-    x = one_hot(codes, int(codes.max()) + 1).reshape(n, -1).astype(np.float32)
-    same = x @ x.T
     length = codes.shape[1]
-    return float((length * n * (n - 1) - (same.sum() - np.trace(same))) / (n * (n - 1)))
+    counts = one_hot(codes, int(codes.max()) + 1).sum(0, dtype=np.float64)  # (A, L): no (N, N) matrix
+    same = (counts ** 2).sum() - n * length  # ordered pairs i != j agreeing at a position
+    return float((length * n * (n - 1) - same) / (n * (n - 1)))
 
 
 def nearest_distance(codes: np.ndarray, reference: np.ndarray, alphabet_size: int, chunk: int = 4096) -> np.ndarray:

@@ -129,6 +129,13 @@ class Predictor(nn.Module):
         self.w2 = nn.Parameter(_uniform((k, hidden or features, 1)))
         self.b2 = nn.Parameter(torch.zeros(k, 1, 1))
 
+    def forward_bytes(self, length: int) -> int:
+        """Bytes of float32 activations one sequence of ``length`` takes in a forward pass (all members and
+        strands): a convolution's output, its ReLU and a residual sum alive at once."""
+        strands = 1 if self.strands == "forward" else 2
+        positions = length + 2 * self.end_pad
+        return 4 * 3 * self.members * self.filters * positions * strands
+
     def _conv(self, h: torch.Tensor, layer: int) -> torch.Tensor:
         """``(N, K * C, L)`` -> ``(N, K * F, L')``: member ``k``'s filters on its own ``C`` channels (groups = K).
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from seqgen.data import SequenceSet
-from seqgen.device import DeviceData
+from seqgen.device import DeviceData, batch_rows
 from seqgen.errors import SeqgenError
 from seqgen.evaluation import auroc, pearson
 from seqgen.labels import LabelTransform
@@ -68,7 +68,6 @@ VALIDATES = True  #: validation on a held-out split, early stopping
 
 ARCHITECTURE = ("members", "filters", "kernel", "layers", "kernel2", "dilation", "hidden", "strands", "pool_bins",
                 "dropout", "padding")
-EVAL_CHUNK = 8192
 
 
 class PredictorTask(Task):
@@ -116,8 +115,9 @@ class PredictorTask(Task):
         self.model.eval()
         try:
             parts = []
-            for start in range(0, len(data), EVAL_CHUNK):
-                index = torch.arange(start, min(start + EVAL_CHUNK, len(data)), device=data.device)
+            rows = batch_rows(self.model.forward_bytes(data.length), data.device)
+            for start in range(0, len(data), rows):
+                index = torch.arange(start, min(start + rows, len(data)), device=data.device)
                 parts.append(self.model(data.one_hot(index)).float())
             return torch.cat(parts)
         finally:
