@@ -313,11 +313,11 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
     best_codes = param.discrete().cpu().numpy()
     best_util = np.full(settings.n, -np.inf)
     trajectory = []
+    chunk = objectives.batch_rows(constraints.length, device, gradient=True)
     for step in range(1, settings.steps + 1):
         x, probs = param(settings.samples, generator)  # (S, N, A, L), (N, A, L)
         s, n, a, length = x.shape
-        utility, _ = objectives(x.reshape(s * n, a, length))
-        utility = utility.reshape(s, n)
+        utility = _differentiable_utility(objectives, x.reshape(s * n, a, length), chunk).reshape(s, n)
         loss = -utility.mean(0) + settings.penalty_weight * constraints.penalty(probs)
         if settings.diversity and n > 1:
             loss = loss + settings.diversity * _similarity(probs)
@@ -377,6 +377,18 @@ def _restart(param, optimizer, rows: torch.Tensor, fresh: torch.Tensor) -> None:
             for key in ("exp_avg", "exp_avg_sq"):
                 if key in state:
                     state[key][rows] = 0.0
+
+
+def _differentiable_utility(objectives: ObjectiveSet, x: torch.Tensor, rows: int) -> torch.Tensor:
+    """``(B,)`` utility of ``x: (B, A, L)``, differentiable in ``x``. Above ``rows`` sequences the scorers run
+    chunk by chunk under activation checkpointing: a chunk's activations are dropped after its forward pass and
+    recomputed in the backward pass, so memory holds one chunk's at a time (for one more forward pass)."""
+    if len(x) <= rows:
+        return objectives(x)[0]
+    from torch.utils.checkpoint import checkpoint
+
+    return torch.cat([checkpoint(lambda part: objectives(part)[0], part, use_reentrant=False)
+                      for part in x.split(rows)])
 
 
 def _similarity(probs: torch.Tensor) -> torch.Tensor:
