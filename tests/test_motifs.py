@@ -383,3 +383,13 @@ def test_hypergeometric_tail_matches_scipy_far_into_the_tail():
         finite = np.isfinite(expected)
         assert got[finite] == pytest.approx(expected[finite], rel=1e-9, abs=1e-12)
     assert hypergeom_log_tail(3, 20, 5, 6) == pytest.approx(hypergeom.logsf(2, 20, 5, 6))
+
+
+def test_windows_tied_in_exact_arithmetic_tie_in_their_scores():
+    from seqgen.motifs import window_scores
+
+    lo = np.zeros((4, 2))
+    lo[0, 0], lo[1, 1], lo[2, 0], lo[0, 1] = 0.1, 0.2, 0.3, 0.0  # AC: 0.1 + 0.2, GA: 0.3 + 0.0
+    assert 0.1 + 0.2 != 0.3 + 0.0  # in floats
+    scores = window_scores(encode(["AC", "GA"], DNA), lo)
+    assert scores[0, 0] == scores[1, 0]
