@@ -578,11 +578,28 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     if (take == width).all() and (np.diff(starts) == width).all():  # contiguous, equal lengths: no gather
         codes = flat[starts[0]:starts[0] + n * width].reshape(n, width)
     else:
-        codes = np.full((n, width), PAD, dtype=np.uint8)
-        rows = np.repeat(np.arange(n), take)
-        cols = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
-        codes[rows, cols] = flat[np.repeat(starts, take) + cols]
+        codes = _gather_rows(flat, starts, take, width)
     return np.ascontiguousarray(codes), take.astype(np.int32), kept
+
+
+GATHER_BLOCK = 1 << 22  #: letters copied per block when records are padded or trimmed (int64 indices: 32 MiB each)
+
+
+def _gather_rows(flat: np.ndarray, starts: np.ndarray, take: np.ndarray, width: int) -> np.ndarray:
+    """``(N, width)`` uint8: record ``i``'s first ``take[i]`` letters from ``flat[starts[i]:]``, then PAD.
+
+    Copied in blocks of about :data:`GATHER_BLOCK` letters, so the index arrays stay small whatever the file size.
+    """
+    codes = np.full((len(starts), width), PAD, dtype=np.uint8)
+    ends = np.cumsum(take)
+    edges = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(GATHER_BLOCK, ends[-1], GATHER_BLOCK)),
+                                      [len(starts)]])) if len(starts) else [0]
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        part = take[lo:hi]
+        rows = np.repeat(np.arange(lo, hi), part)
+        cols = np.arange(int(part.sum())) - np.repeat(np.cumsum(part) - part, part)
+        codes[rows, cols] = flat[np.repeat(starts[lo:hi], part) + cols]
+    return codes
 
 
 def _letter_error(raw: RawRecords, position: int, problem: str) -> str:

@@ -222,3 +222,21 @@ def test_fasta_error_columns_count_the_blanks_of_the_line(tmp_path):
     path.write_text(">q/1-8\nmk VL\nAGHK\n>s\n..IL\nC XHK\n")
     with pytest.raises(SeqgenError, match=r"record 's' \(line 6, column 3\): 'X' is an ambiguity code"):
         read_sequences(path, alphabet="protein-gap")
+
+
+@pytest.mark.parametrize("lengths", ["pad", "trim"])
+def test_padding_and_trimming_copy_in_blocks_with_the_same_result(tmp_path, monkeypatch, lengths):
+    import random
+
+    import seqgen.io
+
+    rng = random.Random(0)
+    records = ["".join(rng.choice("ACGT") for _ in range(rng.randint(3, 40))) for _ in range(60)]
+    path = tmp_path / "var.fa"
+    path.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(records)))
+    whole = read_sequences(path, lengths=lengths)
+    monkeypatch.setattr(seqgen.io, "GATHER_BLOCK", 7)  # shorter than most records: many blocks
+    blocks = read_sequences(path, lengths=lengths)
+    assert (blocks.codes == whole.codes).all() and blocks.sequences == whole.sequences
+    width = whole.length
+    assert whole.sequences == [s[:width] for s in records]
