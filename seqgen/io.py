@@ -578,6 +578,11 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     if (take == width).all() and (np.diff(starts) == width).all():  # contiguous, equal lengths: no gather
         codes = flat[starts[0]:starts[0] + n * width].reshape(n, width)
     else:
+        free = available_memory()
+        if free is not None and n * width > free // 2:  # padding to the longest record can outgrow the file
+            raise SeqgenError(f"{n} records padded to length {width} need {n * width / 2**30:.1f} GiB, more than half "
+                              f"of the {free / 2**30:.1f} GiB available; trim (--lengths trim, --length) or split "
+                              f"the long records off", path)
         codes = _gather_rows(flat, starts, take, width)
     return np.ascontiguousarray(codes), take.astype(np.int32), kept
 

@@ -240,3 +240,14 @@ def test_padding_and_trimming_copy_in_blocks_with_the_same_result(tmp_path, monk
     assert (blocks.codes == whole.codes).all() and blocks.sequences == whole.sequences
     width = whole.length
     assert whole.sequences == [s[:width] for s in records]
+
+
+def test_padding_beyond_the_memory_available_is_refused(tmp_path, monkeypatch):
+    import seqgen.io
+
+    path = tmp_path / "x.fa"
+    path.write_text(">a\n" + "A" * 1000 + "\n" + "".join(f">b{i}\nAC\n" for i in range(99)))  # ~1.8 kB
+    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 20_000)  # enough to parse, not to pad to 100 kB
+    with pytest.raises(SeqgenError, match=r"x\.fa: 100 records padded to length 1000 need .* GiB, more than half"):
+        read_sequences(path, lengths="pad")
+    assert read_sequences(path, lengths="trim").length == 2
