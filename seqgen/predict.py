@@ -118,12 +118,12 @@ class LoadedPredictor:
             return float(value)
         return float(self.normalization.apply(np.array([value]))[0])
 
-    @torch.no_grad()
     def batch_rows(self, gradient: bool = False) -> int:
         """Sequences per batch that keep the activations within :func:`seqgen.device.batch_rows`'s budget
         (``gradient``: a backward pass too, about three times the memory)."""
         return batch_rows(self.model.forward_bytes(self.length) * (3 if gradient else 1), self.device)
 
+    @torch.no_grad()
     def predict(self, codes: np.ndarray, batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std over members of the prediction on the label's own scale.
 

@@ -401,3 +401,11 @@ def test_inference_batches_shrink_to_a_memory_budget():
     assert rows * large.forward_bytes(200) <= BATCH_BUDGET_CPU < (rows + 1) * large.forward_bytes(200)
     assert batch_rows(small.forward_bytes(60), cpu) == 8192  # the cap
     assert batch_rows(10 * BATCH_BUDGET_CPU, cpu) == 1
+
+
+def test_predict_builds_no_autograd_graph(simulated, tmp_path):
+    train(simulated, tmp_path, steps=3)
+    predictor = load_predictor(tmp_path)
+    predictor.model.requires_grad_(True)  # e.g. a model being fine-tuned: predict still returns plain arrays
+    mean, std = predictor.predict(simulated.codes[:10])
+    assert mean.shape == std.shape == (10,)

@@ -382,7 +382,8 @@ def _restart(param, optimizer, rows: torch.Tensor, fresh: torch.Tensor) -> None:
 def _differentiable_utility(objectives: ObjectiveSet, x: torch.Tensor, rows: int) -> torch.Tensor:
     """``(B,)`` utility of ``x: (B, A, L)``, differentiable in ``x``. Above ``rows`` sequences the scorers run
     chunk by chunk under activation checkpointing: a chunk's activations are dropped after its forward pass and
-    recomputed in the backward pass, so memory holds one chunk's at a time (for one more forward pass)."""
+    recomputed in the backward pass, so memory holds one chunk's at a time (for one more forward pass). The
+    recomputation replays torch's global random state, so scorers must not draw from their own generators."""
     if len(x) <= rows:
         return objectives(x)[0]
     from torch.utils.checkpoint import checkpoint
