@@ -392,6 +392,7 @@ def _add_predict(sub) -> None:
     p.add_argument("--batch-size", type=int,
                    help="sequences a batch (default: as many as fit 512 MiB of activations, or a quarter of the free "
                         "GPU memory)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
     _add_common(p, seed=False)
 
 
@@ -403,7 +404,7 @@ def _run_predict(args) -> None:
         raise SeqgenError(f"--batch-size must be at least 1, not {args.batch_size}")
     n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
                      sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous,
-                     lengths=args.lengths, duplicate_ids=args.duplicate_ids)
+                     lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress)
     print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
 
 def _add_sample(sub) -> None:

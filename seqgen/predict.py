@@ -124,7 +124,8 @@ class LoadedPredictor:
         return batch_rows(self.model.forward_bytes(self.length) * (3 if gradient else 1), self.device)
 
     @torch.no_grad()
-    def predict(self, codes: np.ndarray, batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, codes: np.ndarray, batch_size: int | None = None,
+                progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std over members of the prediction on the label's own scale.
 
         Each member's output is mapped back (regression: inverse standardization
@@ -136,14 +137,19 @@ class LoadedPredictor:
             ``(N, L)`` uint8 codes.
         batch_size : int, optional
             Sequences a batch; by default as many as fit a memory budget (:meth:`batch_rows`).
+        progress : bool
+            A progress bar on stderr (only on a terminal).
 
         Returns
         -------
         mean, std : np.ndarray
             ``(N,)`` float64 each.
         """
+        from tqdm.auto import tqdm
+
         means, stds = [], []
         batch_size = batch_size or self.batch_rows()
+        bar = tqdm(total=len(codes), unit="seq", desc="predict", leave=False, disable=None if progress else True)
         for start in range(0, len(codes), batch_size):
             x = one_hot(torch.from_numpy(np.ascontiguousarray(codes[start:start + batch_size])).to(self.device),
                         self.alphabet.size)
@@ -151,6 +157,8 @@ class LoadedPredictor:
             out = torch.sigmoid(out) if self.task == "classification" else self.normalization.invert(out)
             means.append(out.mean(1))
             stds.append(out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0]))
+            bar.update(len(x))
+        bar.close()
         if not means:
             return np.zeros(0), np.zeros(0)
         return torch.cat(means).double().cpu().numpy(), torch.cat(stds).double().cpu().numpy()
@@ -171,7 +179,7 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
 
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
-                 batch_size: int | None = None, **options) -> int:
+                 batch_size: int | None = None, progress: bool = False, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically).
 
     Returns the number of sequences predicted.
@@ -184,7 +192,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "
               f"{predictor.alphabet.name}", file=sys.stderr)
-    mean, std = predictor.predict(data.codes, batch_size)
+    mean, std = predictor.predict(data.codes, batch_size, progress)
     table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
     with atomic_path(Path(out_path)) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

@@ -409,3 +409,12 @@ def test_predict_builds_no_autograd_graph(simulated, tmp_path):
     predictor.model.requires_grad_(True)  # e.g. a model being fine-tuned: predict still returns plain arrays
     mean, std = predictor.predict(simulated.codes[:10])
     assert mean.shape == std.shape == (10,)
+
+
+def test_progress_bars_stay_off_a_log_file(simulated, tmp_path, capfd):
+    train(simulated, tmp_path, steps=3)
+    predictor = load_predictor(tmp_path)
+    capfd.readouterr()
+    with_bar = predictor.predict(simulated.codes[:50], batch_size=7, progress=True)  # stderr is no terminal here
+    np.testing.assert_array_equal(with_bar, predictor.predict(simulated.codes[:50]))
+    assert capfd.readouterr().err == ""
