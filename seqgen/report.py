@@ -5,9 +5,9 @@ project's design notes), takes what exists and notes what does not:
 
 ```
 data.npz                                   training sequences and labels
-generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, score), evaluation.json
+generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, mean, std), evaluation.json
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
-design/{method}/designs.fasta, designs.tsv (id, sequence, score...), trajectory.tsv (step, *score*), design.json
+design/{method}/designs.fasta, designs.tsv (id, sequence, score_label_mean...), trajectory.tsv (step, *score*), design.json
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
 mutations.tsv (optional: mutant, vae, site_independent, note) mutation effects from ``seqgen score-mutants``
 config.yaml or config.json                 the settings the results were made with
@@ -114,10 +114,11 @@ def note(text: str) -> str:
 
 def score_column(df: pd.DataFrame) -> str | None:
     """The column of a designs/samples table holding the score: ``score``, else ``score_label_mean`` (the
-    predictor's mean on the label's scale, as in predictor/predictions.tsv), else the first ``*score*``/``pred*``."""
+    predictor's mean on the label's scale, as in predictor/predictions.tsv), else ``mean`` (``seqgen predict``'s
+    table, as the workflow's samples.tsv), else the first ``*score*``/``pred*``."""
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
     by_name = {c.lower(): c for c in numeric}
-    for name in ("score", "score_label_mean"):
+    for name in ("score", "score_label_mean", "mean"):
         if name in by_name:
             return by_name[name]
     for c in numeric:
@@ -490,7 +491,7 @@ def sequence_section(res: Results, data, alphabet) -> str:
         fig = plots.distributions(scores)
         parts.append("<h3>Scores</h3><p class='sub'>Held-out training sequences (the predictor's scores, "
                      "predictor/predictions.tsv; the measured labels when that is absent), generated samples "
-                     "(samples.tsv) and designs (designs.tsv: the predictor's mean on the label's scale, or the "
+                     "(samples.tsv: the predictor's mean on the label's scale) and designs (designs.tsv: the predictor's mean on the label's scale, or the "
                      "design's utility where there is no predictor).</p>"
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:

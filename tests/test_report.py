@@ -179,6 +179,8 @@ def test_designs_are_ranked_on_the_label_scale():
     assert score_column(designs) == "score_label_mean"  # the scale of predictions.tsv and the measured labels
     assert score_column(designs.drop(columns="score_label_mean")) == "score_mean"
     assert score_column(designs[["id", "sequence", "utility"]]) == "utility"
+    predicted = pd.DataFrame({"id": ["a"], "sequence": ["AC"], "mean": [3.0], "std": [0.5]})  # seqgen predict's
+    assert score_column(predicted) == "mean"
 
 
 def test_designs_beyond_the_training_labels_are_flagged():

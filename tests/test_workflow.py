@@ -55,7 +55,7 @@ def test_default_config_plans_the_whole_chain(tmp_path):
     workdir = make_workdir(tmp_path, (ROOT / "config" / "config.yaml").read_text())
     jobs = job_counts(snakemake(workdir, "-n", "--cores", "1").stdout)
     for rule in ("simulate", "encode", "train_generator", "sample", "evaluate_generator", "train_predictor",
-                 "design", "motifs_data", "motifs_design", "report_html"):
+                 "score_samples", "design", "motifs_data", "motifs_design", "report_html"):
         assert jobs.get(rule, 0) >= 1, rule
 
 
@@ -95,6 +95,9 @@ def test_invalid_config_names_the_key(tmp_path):
     result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
     assert result.returncode != 0  # at once, not when train_predictor runs after the generators
     assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
+    unused = TEST_CONFIG.read_text().replace("[vae, gan]", "[vae]").replace("gan: {steps: 10,", "gan: {stepz: 10,")
+    result = snakemake(make_workdir(tmp_path / "u", unused), "-n", "--cores", "1", check=False)
+    assert "data set 'tiny': config gan: unknown setting 'stepz'" in result.stdout + result.stderr  # a block not used
     for i, (old, new, message) in enumerate((
             ("    label: signal\n", "    label: signal\n    input: x.fa\n", "give either simulate (a demo from a "
                                                                           "JASPAR motif) or input (a file)"),
@@ -188,11 +191,15 @@ def finished_run(tmp_path_factory):
 def test_whole_chain_on_tiny_data(finished_run):
     results = finished_run / "results" / "it's tiny"
     for name in ("data.npz", "generator/vae/evaluation.json", "generator/gan/samples.fasta", "predictor/model.pt",
+                 "generator/vae/samples.tsv",
                  "design/fast-seqprop/designs.tsv", "design/latent/designs.fasta", "motifs/tomtom.tsv",
                  "report.html"):
         assert (results / name).is_file(), name
     html = (results / "report.html").read_text()
     assert "<img" in html and "fast-seqprop" in html and "http://" not in html.replace("http://www.w3.org", "")
+    scores = pd.read_csv(results / "generator" / "gan" / "samples.tsv", sep="\t")  # the predictor's, of the samples
+    assert list(scores.columns) == ["id", "sequence", "mean", "std"] and len(scores) == 100
+    assert scores["mean"].notna().all() and scores["std"].gt(0).all()  # a 2-member ensemble disagrees a little
 
 
 @pytest.mark.slow

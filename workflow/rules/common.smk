@@ -143,9 +143,11 @@ def check_model_settings(name, ds):
         from seqgen.errors import SeqgenError
     except ImportError:  # seqgen only inside the rules' environment: each training job checks its own
         return
-    for kind in GENERATORS + (["predictor"] if labelled(ds) else []):
+    for kind in ("vae", "gan", "predictor"):  # blocks of models this data set does not train are checked too
+        if not config.get(kind) and not ds.get(kind):
+            continue
         try:
-            merge_config(kind, {**config[kind], **ds.get(kind, {})}, source=f"config {kind}")
+            merge_config(kind, {**config.get(kind, {}), **ds.get(kind, {})}, source=f"config {kind}")
         except SeqgenError as exc:
             raise ValueError(f"data set {name!r}: {exc}") from None
 
@@ -216,6 +218,13 @@ def predictor_inputs(wildcards):
     if labelled(dataset(wildcards)):
         return {"predictor": f"results/{wildcards.dataset}/predictor/model.pt"}
     return {}
+
+
+def sample_score_inputs(wildcards):
+    """The predictor's scores of each generator's samples (none without a label, so without a predictor)."""
+    if labelled(dataset(wildcards)):
+        return [f"results/{wildcards.dataset}/generator/{model}/samples.tsv" for model in GENERATORS]
+    return []
 
 
 def mutation_inputs(wildcards):

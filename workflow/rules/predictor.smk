@@ -29,3 +29,22 @@ rule train_predictor:
     shell:
         "seqgen train predictor --data {input:q} --out {params.folder} --settings {params.settings} "
         "--seed {params.seed} --device {params.device} --no-progress --resume-if-unchanged 2> {log:q}"
+
+
+rule score_samples:
+    input:
+        model="results/{dataset}/predictor/model.pt",
+        samples="results/{dataset}/generator/{model}/samples.fasta",
+    output:
+        "results/{dataset}/generator/{model}/samples.tsv",
+    log:
+        "results/{dataset}/logs/score_samples_{model}.log",
+    wildcard_constraints:
+        model="vae|gan",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        device=device(),
+    shell:
+        "seqgen predict --model {input.model:q} --input {input.samples:q} --out {output:q} "
+        "--device {params.device} --no-progress 2> {log:q}"

@@ -9,6 +9,7 @@ rule report_html:
         expand("results/{{dataset}}/design/{method}/motifs/tomtom.tsv", method=METHODS),
         "results/{dataset}/motifs/tomtom.tsv",
         unpack(predictor_inputs),
+        sample_score_inputs,
         unpack(mutation_inputs),
         "results/{dataset}/config.yaml",
     output:
