@@ -341,7 +341,7 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
                                width=args.seqlet_width, prefix="predictor", seed=args.seed)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                    args.jaspar_tax_group or None, params)
+                    args.jaspar_tax_group or None, params, stat_columns=("source", "n_seqlets", "method"))
     print(f"{len(found)} predictor motifs -> {Path(args.out) / 'predictor'}", file=sys.stderr)
 
 

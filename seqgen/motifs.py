@@ -32,6 +32,7 @@ from seqgen.errors import SeqgenError
 JASPAR_RELEASE = "JASPAR2024"
 JASPAR_COLLECTION = "CORE"
 JASPAR_TAX_GROUP = "vertebrates"
+DISCOVERY_STATS = ("source", "seed", "log10_p", "fg_hits", "n_fg", "bg_hits", "n_bg")  # motifs.tsv columns
 
 
 @dataclass
@@ -785,7 +786,8 @@ def versions() -> dict:
 def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = None, fg_ids=None,
                   release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
                   tax_group: str | None = JASPAR_TAX_GROUP, params: dict | None = None,
-                  background: np.ndarray | None = None, site_threshold: float = 1e-4) -> pd.DataFrame:
+                  background: np.ndarray | None = None, site_threshold: float = 1e-4,
+                  stat_columns: tuple[str, ...] = DISCOVERY_STATS) -> pd.DataFrame:
     """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``, ``params.json``.
 
     Parameters
@@ -795,6 +797,8 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     fg_codes, fg_ids : (N, L) codes and ids of the sequences to scan for sites (FIMO).
     release, collection, tax_group : the JASPAR database to compare with (DNA/RNA motifs only).
     params : settings to record in ``params.json``.
+    stat_columns : the ``motifs.tsv`` columns after motif, consensus, width and nsites when no motif was found
+        (found motifs give their own ``stats``).
 
     Returns
     -------
@@ -818,7 +822,7 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
         matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     summary = pd.DataFrame([{"motif": m.name, "consensus": m.consensus, "width": m.width, "nsites": m.nsites,
                              **{k: v for k, v in m.stats.items() if np.isscalar(v)}} for m in motifs],
-                           columns=None if motifs else ["motif", "consensus", "width", "nsites"])  # a header always
+                           columns=None if motifs else ["motif", "consensus", "width", "nsites", *stat_columns])
     with atomic_path(out / "motifs.tsv") as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     if fg_codes is not None:

@@ -236,7 +236,12 @@ def test_no_motif_still_writes_tables_with_headers(tmp_path):
     from seqgen.motifs import write_results
 
     write_results(tmp_path / "m", [], None, params={"n_foreground": 0})
-    assert list(pd.read_csv(tmp_path / "m" / "motifs.tsv", sep="\t").columns)[:2] == ["motif", "consensus"]
+    empty = pd.read_csv(tmp_path / "m" / "motifs.tsv", sep="\t")
+    fg, bg, _, _ = planted(n_fg=150, seed=2)
+    (found,) = discover_motifs(fg, bg, "dna", n_motifs=1)
+    write_results(tmp_path / "f", [found], None, params={"n_foreground": 150})
+    full = pd.read_csv(tmp_path / "f" / "motifs.tsv", sep="\t")
+    assert list(empty.columns) == list(full.columns)  # the same columns whether or not a motif was found
 
 
 def test_rna_is_read_on_one_strand():

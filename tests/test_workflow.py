@@ -372,3 +372,15 @@ def test_encode_options_from_the_config(tmp_path):
     out = snakemake(make_workdir(tmp_path / "w", text), "-n", "-p", "--cores", "1", "results/mine/data.npz").stdout
     for option in ("--lengths pad", "--length 10", "--duplicate-ids keep"):  # the options sorted by name
         assert option in out, option
+
+
+def test_the_jaspar_taxon_reaches_tomtom(tmp_path):
+    text = TEST_CONFIG.read_text().replace("    label: signal\n", "    label: signal\n    jaspar_tax_group: all\n")
+    out = snakemake(make_workdir(tmp_path / "a", text), "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv")
+    command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
+    assert "--jaspar-tax-group '' " in command  # every taxon
+    text = TEST_CONFIG.read_text() + "motifs: {jaspar_tax_group: plants}\n"
+    out = snakemake(make_workdir(tmp_path / "p", text.replace("motifs: {top: 100, n_motifs: 2}\n", "")), "-n", "-p",
+                    "--cores", "1", "results/tiny/design/anneal/motifs/tomtom.tsv")
+    command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
+    assert "--jaspar-tax-group plants " in command

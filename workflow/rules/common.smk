@@ -199,12 +199,14 @@ def design_options(wildcards):
 def motif_options(wildcards, search_data=True):
     """`seqgen motifs` options, only those that matter for the data set (so that a setting it does not use
     reruns nothing): `--top` and the predictor for a labelled one, `--max-sequences` for one without a label,
-    the JASPAR release for DNA. A function of the wildcards only, so that Snakemake tracks every change."""
+    the JASPAR release and taxon for DNA. A function of the wildcards only, so that Snakemake tracks every change."""
     ds = dataset(wildcards)
     motifs = config["motifs"]
     options = {"alphabet": ds["alphabet"], "n_motifs": motifs["n_motifs"], "seed": config["seed"]}
     if ds["alphabet"] == "dna":
         options["jaspar_release"] = motifs["jaspar_release"]
+        taxon = ds.get("jaspar_tax_group", motifs["jaspar_tax_group"])
+        options["jaspar_tax_group"] = "" if taxon == "all" else taxon
     if search_data and labelled(ds):
         options["top"] = motifs["top"]
         options["predictor"] = str(Path(predictor_inputs(wildcards)["predictor"]).parent)
