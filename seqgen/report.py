@@ -248,6 +248,58 @@ def extrapolation_note(designs: pd.DataFrame, col: str | None, label_max: float 
                 f"extrapolates, so read their scores as a ranking, not as the values an assay would give.")
 
 
+def reference_gc(res: Results, data) -> tuple[np.ndarray, str] | None:
+    """GC fractions of the training sequences that designs should resemble, and what they are: the best 1% (at
+    least 100) by the predictor's label, or all of them without one; None for protein data or without data."""
+    from seqgen.metrics import gc_content
+
+    if data is None or not data.alphabet.is_nucleic:
+        return None
+    gc = gc_content(data.codes, data.alphabet)
+    metrics = res.json("predictor/metrics.json", "predictor quality") if res.path("predictor/metrics.json") else None
+    label = (metrics or {}).get("label")
+    if label not in (data.label_names or []):
+        return gc, "the training sequences"
+    y = data.label(label)
+    best = np.argsort(-np.where(np.isfinite(y), y, -np.inf), kind="stable")[: max(100, len(y) // 100)]
+    return gc[best], f"the {len(best)} training sequences of highest {label}"
+
+
+def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarray, str] | None) -> str:
+    """Notes on DNA/RNA designs whose composition models are known to over-rate: a mean GC outside that of 90%
+    of the ``reference`` sequences (:func:`reference_gc`), runs of one letter longer than the design's warning
+    length. Neither happens to designs that carry the sites of the best training sequences."""
+    from seqgen.alphabets import encode
+    from seqgen.design.command import LONG_RUN
+    from seqgen.design.constraints import Constraints
+    from seqgen.metrics import gc_content
+
+    if reference is None or "sequence" not in designs or not len(designs):
+        return ""
+    seqs = designs["sequence"].astype(str).str.upper().tolist()
+    try:
+        codes = encode(seqs, alphabet) if len({len(s) for s in seqs}) == 1 else None
+    except ValueError:
+        codes = None
+    if codes is None:
+        return ""
+    notes = []
+    gc, (ref_gc, what) = float(gc_content(codes, alphabet).mean()), reference
+    low, high = np.quantile(ref_gc, [0.05, 0.95])
+    if not low <= gc <= high:
+        notes.append(f"The designs' mean GC content, {gc:.2f}, lies outside that of 90% of {what} ({low:.2f}-"
+                     f"{high:.2f}).")
+    runs = int((~Constraints(alphabet, codes.shape[1], max_homopolymer=LONG_RUN).check(codes)["homopolymer"]).sum())
+    if runs:
+        notes.append(f"{runs} of {len(codes)} designs have a run of more than {LONG_RUN} of one letter.")
+    if not notes:
+        return ""
+    return note(" ".join(notes) + " Models of ordinary sequences, predictors and a VAE's likelihood alike, often "
+                "rate such composition highly without a site behind it: check these designs by other means (their "
+                "motifs below, another model, an assay) before trusting their scores; design options "
+                "--max-homopolymer and --gc-min / --gc-max constrain it.")
+
+
 def training_label_max(res: Results, data) -> float | None:
     """The highest training value of the predictor's label (None without a regression predictor or labels)."""
     metrics = res.json("predictor/metrics.json", "predictor quality") if res.path("predictor/metrics.json") else None
@@ -306,11 +358,12 @@ def design_columns(shown: pd.DataFrame, col: str | None, rank: str | None) -> pd
     return shown[first + rest[:6]]  # score_* on the model's scale repeat the label-scale columns
 
 
-def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
-                   label_max: float | None = None) -> tuple[str, dict]:
+def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet, label_max: float | None = None,
+                   reference: tuple[np.ndarray, str] | None = None) -> tuple[str, dict]:
     """Top designs per method with marked motif sites, and the trajectories. Returns html and summary numbers.
 
-    ``label_max``: the highest training label; designs predicted above it are flagged as extrapolation."""
+    ``label_max``: the highest training label; designs predicted above it are flagged as extrapolation.
+    ``reference``: GC fractions designs should resemble (:func:`reference_gc`); see :func:`composition_note`."""
     from seqgen import plots
     from seqgen.alphabets import encode
     from seqgen.motifs import scan
@@ -353,7 +406,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}.</p>"
-                     + extrapolation_note(df, col, label_max)
+                     + extrapolation_note(df, col, label_max) + composition_note(df, alphabet, reference)
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
             found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")
@@ -491,8 +544,8 @@ def sequence_section(res: Results, data, alphabet) -> str:
         fig = plots.distributions(scores)
         parts.append("<h3>Scores</h3><p class='sub'>Held-out training sequences (the predictor's scores, "
                      "predictor/predictions.tsv; the measured labels when that is absent), generated samples "
-                     "(samples.tsv: the predictor's mean on the label's scale) and designs (designs.tsv: the predictor's mean on the label's scale, or the "
-                     "design's utility where there is no predictor).</p>"
+                     "(samples.tsv) and designs (designs.tsv), both as the predictor's mean on the label's "
+                     "scale, or the design's utility where there is no predictor.</p>"
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:
         fig, js = plots.composition(sets, alphabet)
@@ -570,7 +623,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
 
         alphabet = motif_list[0].alphabet if motif_list else DNA
     design_html, design_numbers = design_section(res, motif_list, colors, top, alphabet,
-                                                 training_label_max(res, data))
+                                                 training_label_max(res, data), reference_gc(res, data))
     # data without labels (an alignment) has no predictor: its absence is not noted as missing
     expect_predictor = bool(res.path("predictor")) or data is None or bool(data.label_names)
     quality_html, quality_numbers = quality_section(res, expect_predictor)

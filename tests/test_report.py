@@ -193,6 +193,33 @@ def test_designs_beyond_the_training_labels_are_flagged():
     assert extrapolation_note(designs, "utility", label_max=2.6e4) == ""  # no label scale, nothing to compare
 
 
+def test_designs_of_a_composition_unlike_the_best_training_sequences_are_flagged(tmp_path):
+    from seqgen.data import SequenceSet
+    from seqgen.report import Results, composition_note, reference_gc
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, (400, 30)).astype(np.uint8)
+    codes[:100, :12] = encode(["GCGCGCCGGCGC"], DNA)[0]  # the 100 best: GC-rich
+    labels = np.r_[np.full(100, 9.0), np.zeros(300)].astype(np.float32)[:, None]
+    data = SequenceSet(codes, DNA, labels=labels, label_names=["signal"], ids=np.array([f"s{i}" for i in range(400)]))
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "regression"}))
+    reference = reference_gc(Results(tmp_path), data)
+    assert reference[1] == "the 100 training sequences of highest signal" and reference[0].min() > 0.4
+    best = [seq for seq in decode(codes[:100], DNA) if not re.search(r"(.)\1{6}", seq)]  # no run of 7
+    like_the_best = pd.DataFrame({"sequence": best[:20]})
+    assert composition_note(like_the_best, DNA, reference) == ""
+    at_rich = pd.DataFrame({"sequence": ["ATTATAAATTTATAATAAATTTATAGCATA"] * 5})
+    assert "mean GC content, 0.07, lies outside that of 90% of the 100 training" in composition_note(
+        at_rich, DNA, reference)
+    runs = pd.DataFrame({"sequence": decode(codes[:4], DNA)[:3] + ["GCGCGCCGGCGC" + "G" * 8 + "ACGTACGTAC"]})
+    assert "1 of 4 designs have a run of more than 6 of one letter" in composition_note(runs, DNA, reference)
+    (tmp_path / "none").mkdir()
+    everything = reference_gc(Results(tmp_path / "none"), data)  # no predictor: all the training sequences
+    assert everything[1] == "the training sequences" and len(everything[0]) == 400
+    assert reference_gc(Results(tmp_path), SequenceSet(codes[:, :5], "protein", ids=data.ids)) is None
+
+
 def test_the_summary_gives_the_kmer_ratios_of_the_targets():
     from seqgen.report import kmer_ratios
 

@@ -241,8 +241,8 @@ def count_long_runs(codes: np.ndarray, constraints: Constraints, out) -> int:
                         suffix=constraints.suffix).check(codes)["homopolymer"]
     if long.any():
         print(f"warning: {out}: {int(long.sum())} of {len(codes)} designs have a run of more than {LONG_RUN} of one "
-              f"letter, which predictors trained on ordinary sequences often over-rate; consider --max-homopolymer "
-              f"{LONG_RUN}", file=sys.stderr)
+              f"letter, which models of ordinary sequences often over-rate (predictors and a VAE's likelihood alike); "
+              f"consider --max-homopolymer {LONG_RUN} (workflow: design.<method>.max_homopolymer)", file=sys.stderr)
     return int(long.sum())
 
 

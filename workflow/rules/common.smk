@@ -1,6 +1,9 @@
 # Helpers shared by the rules: settings to command-line text (always shell-quoted).
 
 
+MAX_HOMOPOLYMER = 6  # DNA/RNA designs' default longest run of one letter: seqgen.design.command.LONG_RUN
+
+
 def dataset(wildcards):
     return config["datasets"][wildcards.dataset]
 
@@ -187,6 +190,8 @@ def design_options(wildcards):
     detection, so a changed design option would not rerun the design."""
     ds = dataset(wildcards)
     options = dict(config["design"].get(wildcards.method, {}))
+    if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
+        options.setdefault("max_homopolymer", MAX_HOMOPOLYMER)
     options["naturalness"] = naturalness(ds, wildcards.method) or None
     if "linker" in ds:
         options["linker"] = ds["linker"]
