@@ -436,11 +436,12 @@ class Trainer:
                 self.average.update(step)
             seqs += self.task.sequences_per_step(s)
             bar.update(1)
-            eval_now = bool(s.eval_every) and step % s.eval_every == 0
-            log_now = step % s.log_every == 0 or step == s.steps or eval_now  # a row for every validation
             if s.max_time:
                 used = self._on_rank_0(time.perf_counter() - t0, ctx.device) / (60 * s.max_time)
             out_of_time = used > 1
+            # the last step is validated too: a run that the clock stops before its first validation keeps a model
+            eval_now = bool(s.eval_every) and (step % s.eval_every == 0 or step == s.steps or out_of_time)
+            log_now = step % s.log_every == 0 or step == s.steps or eval_now  # a row for every validation
             if log_now or step % s.checkpoint_every == 0 or out_of_time:
                 last = self._check(metrics, step)
                 now = time.perf_counter()

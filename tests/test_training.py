@@ -346,8 +346,18 @@ def test_validation_runs_every_eval_every_steps_whatever_log_every(tmp_path):
     settings = TrainSettings(steps=100, batch_size=32, checkpoint_every=1000, log_every=50, eval_every=30,
                              progress=False)
     Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
-    assert len(seen) == 3  # steps 30, 60, 90 (the log only every 50)
+    assert len(seen) == 4  # steps 30, 60, 90 (the log only every 50), and the last
     assert [int(r["step"]) for r in metric_rows(tmp_path)] == [30, 50, 60, 90, 100]
+
+
+def test_a_run_stopped_by_the_clock_before_its_first_validation_is_validated(tmp_path):
+    data = DeviceData(toy_data(), select_device("cpu"))
+    task = LinearTask({"lr": 0.05}, data, None)
+    seen = []
+    task.evaluate = lambda ctx: seen.append(1) or {"score": 1.0}
+    settings = TrainSettings(steps=1000, batch_size=32, log_every=50, eval_every=100, max_time=1e-9, progress=False)
+    result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
+    assert result.stopped == "max_time" and result.steps == 1 and len(seen) == 1 and result.best_score == 1.0
 
 
 def test_resume_keeps_early_stoppings_count(tmp_path):
