@@ -545,7 +545,7 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
             other = "rna" if letter == "U" else "dna"
             hint = f" (is this {other.upper()}? it needs the {other} alphabet)"
         elif alphabet.is_nucleic and letter in get_alphabet("protein").letters:
-            hint = " (is this a protein file? it needs the protein alphabet)"
+            hint = " (is this a protein file? it needs the protein alphabet, or protein-gap for an alignment)"
         raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"),
                           path)
     kept = np.arange(len(raw.ids))

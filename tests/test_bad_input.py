@@ -26,7 +26,7 @@ CASES = [
     ("record without sequence", "x.fa", ">a\nACGT\n>empty\n>c\nACGT\n", (), "record 'empty' (line 3) has no sequence"),
     ("invalid character", "x.fa", ">a\nACGT\n>b\nAC\nGZ\n", (), "record 'b' (line 5, column 2): 'Z' is not a letter"),
     ("wrong alphabet", "x.fa", ">p\nMKVLA\n", (), "column 4): 'L' is not a letter of the dna alphabet (is this a "
-                                                  "protein file? it needs the protein alphabet)"),
+                                                  "protein file? it needs the protein alphabet, or protein-gap for an alignment)"),
     ("duplicated ids", "x.fa", ">a\nACGT\n>a\nACGA\n", (), "duplicated id 'a' (sequences at lines 2 and 4)"),
     ("csv without the column", "x.csv", "id,seq\na,ACGT\n", (), "no column 'sequence'"),
     ("nan label", "x.csv", "sequence,y\nACGT,1\nACGA,NaN\n", ("--label-column", "y"), "line 3: label is a missing"),

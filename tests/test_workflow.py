@@ -95,6 +95,10 @@ def test_invalid_config_names_the_key(tmp_path):
     result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
     assert result.returncode != 0  # at once, not when train_predictor runs after the generators
     assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
+    dream5 = TEST_CONFIG.read_text().replace("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n",
+                                             "    input: p.txt\n    format: dream5\n").replace("signal", "intensity")
+    result = snakemake(make_workdir(tmp_path / "p", dream5), "-n", "--cores", "1", check=False)
+    assert "its label 'intensity' is not among the columns it reads (signal, background)\n" in result.stdout
     unused = TEST_CONFIG.read_text().replace("[vae, gan]", "[vae]").replace("gan: {steps: 10,", "gan: {stepz: 10,")
     result = snakemake(make_workdir(tmp_path / "u", unused), "-n", "--cores", "1", check=False)
     assert "data set 'tiny': config gan: unknown setting 'stepz'" in result.stdout + result.stderr  # a block not used
@@ -106,7 +110,11 @@ def test_invalid_config_names_the_key(tmp_path):
             ("vae: {steps: 60,", "vae: {seed: 5, steps: 60,", "'seed' in a vae block is not used"),
             ("generators: [vae, gan]", "generators: []", "should be non-empty"),
             ("  n: 16\n", "  n: 16\n  lr: -1\n", "'lr' was unexpected"),
-            ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"))):
+            ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"),
+            ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
+             "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),
+            ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: p.fa\n",
+             "data set 'tiny': a fasta file has no label columns to read signal from"))):
         bad = TEST_CONFIG.read_text().replace(old, new)
         assert bad != TEST_CONFIG.read_text()
         result = snakemake(make_workdir(tmp_path / f"c{i}", bad), "-n", "--cores", "1", check=False)

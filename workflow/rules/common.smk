@@ -124,7 +124,8 @@ def check_datasets():
         if "label" in ds and ds["label"] not in read:
             raise ValueError(
                 f"data set {name!r}: its label {ds['label']!r} is not among the columns it reads "
-                f"({', '.join(read) or 'none'}): add it to label_columns"
+                f"({', '.join(read) or 'none'})"
+                + ("" if ds.get("format") in PBM_LABELS else ": add it to label_columns")
             )
         if "mutants" in ds and ds.get("format") != "a2m":
             raise ValueError(
@@ -137,6 +138,27 @@ def check_datasets():
                     f"top-level key seed"
                 )
         check_model_settings(name, ds)
+        check_input_format(name, ds)
+
+
+def check_input_format(name, ds):
+    """Stop before any job when an input file's format cannot be told from its name, or cannot hold the labels
+    asked for (the encode job would say so in terms of command-line options)."""
+    if "input" not in ds:
+        return
+    try:
+        from seqgen.io import detect_format
+        from seqgen.errors import SeqgenError
+    except ImportError:  # seqgen only inside the rules' environment: the encode job checks the same
+        return
+    try:
+        fmt = ds.get("format") or detect_format(ds["input"], option="format: in the data set's config")
+    except SeqgenError as exc:
+        raise ValueError(f"data set {name!r}: {exc}") from None
+    labels = requested_labels(ds)
+    if labels and fmt not in ("csv", "tsv"):
+        raise ValueError(f"data set {name!r}: a {fmt} file has no label columns to read {', '.join(labels)} from; "
+                         f"give a CSV/TSV table with the label as a column")
 
 
 def check_model_settings(name, ds):
