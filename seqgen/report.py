@@ -387,7 +387,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         rank = "utility" if "utility" in df else col  # what the design maximized: min, target and avoid included
         if rank:
             df = df.sort_values(rank, ascending=False, kind="stable")
-        numbers[method] = {"n": len(df), "best": float(df[col].iloc[0]), "mean": float(df[col].mean())} if col \
+        numbers[method] = {"n": len(df), "first": float(df[col].iloc[0]), "mean": float(df[col].mean())} if col \
             and len(df) else {"n": len(df)}
         shown = df.head(top).reset_index(drop=True)
         if motifs and len(shown):
@@ -589,8 +589,8 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) ->
             cards.append(card(f"{name} {k}", v))
     for method, nums in design_numbers.items():
         cards.append(card(f"{method} designs", nums["n"]))
-        if "best" in nums:
-            cards.append(card(f"{method} top design's score", nums["best"]))
+        if "first" in nums:  # ranked by what the design optimized (the utility), not always the highest score
+            cards.append(card(f"{method} first-ranked design's score", nums["first"]))
     if motif_list:
         cards.append(card("motifs", len(motif_list)))
         if matches is not None and len(matches):

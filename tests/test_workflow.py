@@ -95,8 +95,9 @@ def test_invalid_config_names_the_key(tmp_path):
     result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
     assert result.returncode != 0  # at once, not when train_predictor runs after the generators
     assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
-    dream5 = TEST_CONFIG.read_text().replace("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n",
-                                             "    input: p.txt\n    format: dream5\n").replace("signal", "intensity")
+    simulated = "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n"
+    dream5 = TEST_CONFIG.read_text().replace(simulated, "    input: p.txt\n    format: dream5\n").replace(
+        "signal", "intensity")
     result = snakemake(make_workdir(tmp_path / "p", dream5), "-n", "--cores", "1", check=False)
     assert "its label 'intensity' is not among the columns it reads (signal, background)\n" in result.stdout
     unused = TEST_CONFIG.read_text().replace("[vae, gan]", "[vae]").replace("gan: {steps: 10,", "gan: {stepz: 10,")
