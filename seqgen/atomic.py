@@ -15,17 +15,18 @@ from seqgen.errors import SeqgenError
 
 
 def check_writable(path) -> Path:
-    """Return ``path`` as a Path after checking that its folder is writable (a missing folder is made)."""
+    """Return ``path`` as a Path after checking, before any work, that it can be written: not a folder, in a folder
+    that is or can be made writable (nothing is made here, so a run that fails leaves no empty folder behind)."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SeqgenError(f"cannot write output: cannot make folder {str(folder)!r} ({exc.strerror})", path)
-    if not os.access(folder, os.W_OK):
-        raise SeqgenError(f"cannot write output: folder {str(folder)!r} is not writable", path)
     if path.is_dir():
         raise SeqgenError("cannot write output: it is a folder", path)
+    folder = path.parent if str(path.parent) else Path(".")
+    existing = next(p for p in (folder, *folder.parents) if p.exists())  # '.' or '/' at the latest
+    if not existing.is_dir():
+        raise SeqgenError(f"cannot write output: cannot make folder {str(folder)!r} ({str(existing)!r} is a file)",
+                          path)
+    if not os.access(existing, os.W_OK):
+        raise SeqgenError(f"cannot write output: folder {str(existing)!r} is not writable", path)
     return path
 
 
@@ -57,6 +58,10 @@ def atomic_path(path, suffix: str | None = None):
         the suffix of ``path``.
     """
     path = check_writable(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SeqgenError(f"cannot write output: cannot make folder {str(path.parent)!r} ({exc.strerror})", path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
                                dir=path.parent)
     os.close(fd)

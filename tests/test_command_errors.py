@@ -118,15 +118,15 @@ CASE_NAMES = [c[0] for c in cases(__import__("pathlib").Path("x"), "y")]
 
 @pytest.mark.parametrize("index", range(len(CASE_NAMES)), ids=CASE_NAMES)
 def test_command_errors(models, tmp_path, capsys, index):
-    out = tmp_path / "out" / "result.file"
-    out.parent.mkdir()
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "new" / "result.file"  # in a folder the command would make
     name, argv, message = cases(models, str(out))[index]
     before = digest(models)
     status = main(argv)
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1, name
     assert len(err) == 1 and message in err[0], err
-    assert list(out.parent.iterdir()) == []  # nothing written
+    assert list((tmp_path / "out").iterdir()) == []  # nothing written, no empty folder made
     assert digest(models) == before  # inputs untouched
     assert not (models / "pwned").exists()
 
