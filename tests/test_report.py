@@ -240,7 +240,7 @@ def test_designs_that_minimize_are_ranked_by_what_they_optimized(tmp_path):
     page, _ = build_report(tmp_path)
     assert "the predictor p (minimized)" in page and "3 designs (3 dropped by the constraints)" in page
     assert page.index(">weak<") < page.index(">middle<") < page.index(">strong<")
-    assert re.search(r'<div class="v">450.6</div><div class="k">anneal top design&#x27;s score</div>', page)
+    assert re.search(r'<div class="v">450.6</div><div class="k">anneal first-ranked design&#x27;s score</div>', page)
 
 
 def test_design_motifs_and_a_broken_designs_table_are_reported(results, tmp_path):
