@@ -649,15 +649,22 @@ def _target_length(raw, kept, lens, policy, length, path) -> int:
 
 # ---------------------------------------------------------------- public entry points
 
-def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
-          id_column: str | None = None) -> RawRecords:
-    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet)."""
-    fmt = (format or detect_format(path)).lower()
+def resolve_format(path, format: str | None = None, label_columns=(), option: str = "--format") -> str:
+    """The format of ``path`` (``format``, else from its extension; an error names ``option``), after checking
+    that it can hold ``label_columns``. The workflow calls it at start, before any file is read."""
+    fmt = (format or detect_format(path, option)).lower()
     if fmt not in FORMATS:
         raise SeqgenError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path)
     if label_columns and fmt not in ("csv", "tsv"):
         raise SeqgenError(f"a {fmt} file has no label columns to read {', '.join(label_columns)} from; give the "
                           f"labels as columns of a CSV/TSV table", path)
+    return fmt
+
+
+def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
+          id_column: str | None = None) -> RawRecords:
+    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet)."""
+    fmt = resolve_format(path, format, label_columns)
     data = read_bytes(path)
     if fmt == "fasta":
         return parse_fasta(data, path)

@@ -7,7 +7,7 @@ project's design notes), takes what exists and notes what does not:
 data.npz                                   training sequences and labels
 generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, mean, std), evaluation.json
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
-design/{method}/designs.fasta, designs.tsv (id, sequence, score_label_mean...), trajectory.tsv (step, *score*), design.json
+design/{method}/designs.fasta, designs.tsv (id, sequence, score_label_mean...), trajectory.tsv, design.json
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
 mutations.tsv (optional: mutant, vae, site_independent, note) mutation effects from ``seqgen score-mutants``
 config.yaml or config.json                 the settings the results were made with
@@ -270,8 +270,7 @@ def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarra
     of the ``reference`` sequences (:func:`reference_gc`), runs of one letter longer than the design's warning
     length. Neither happens to designs that carry the sites of the best training sequences."""
     from seqgen.alphabets import encode
-    from seqgen.design.command import LONG_RUN
-    from seqgen.design.constraints import Constraints
+    from seqgen.design.command import LONG_RUN, long_runs
     from seqgen.metrics import gc_content
 
     if reference is None or "sequence" not in designs or not len(designs):
@@ -289,7 +288,7 @@ def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarra
     if not low <= gc <= high:
         notes.append(f"The designs' mean GC content, {gc:.2f}, lies outside that of 90% of {what} ({low:.2f}-"
                      f"{high:.2f}).")
-    runs = int((~Constraints(alphabet, codes.shape[1], max_homopolymer=LONG_RUN).check(codes)["homopolymer"]).sum())
+    runs = int(long_runs(codes, alphabet).sum())
     if runs:
         notes.append(f"{runs} of {len(codes)} designs have a run of more than {LONG_RUN} of one letter.")
     if not notes:

@@ -115,7 +115,7 @@ def test_invalid_config_names_the_key(tmp_path):
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
              "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: p.fa\n",
-             "data set 'tiny': a fasta file has no label columns to read signal from"))):
+             "data set 'tiny': p.fa: a fasta file has no label columns to read signal from"))):
         bad = TEST_CONFIG.read_text().replace(old, new)
         assert bad != TEST_CONFIG.read_text()
         result = snakemake(make_workdir(tmp_path / f"c{i}", bad), "-n", "--cores", "1", check=False)

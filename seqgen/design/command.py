@@ -234,11 +234,16 @@ def _decoder(generator, letters: int):
     return decode
 
 
+def long_runs(codes: np.ndarray, alphabet, suffix: np.ndarray | None = None) -> np.ndarray:
+    """``(N,)`` bool: which ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN`` (also one that
+    reaches into the constant ``suffix``, a linker)."""
+    return ~Constraints(alphabet, codes.shape[1], max_homopolymer=LONG_RUN, suffix=suffix).check(codes)["homopolymer"]
+
+
 def count_long_runs(codes: np.ndarray, constraints: Constraints, out) -> int:
-    """How many ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN`` (also one that reaches into
-    the constraints' linker); a one-line warning if any."""
-    long = ~Constraints(constraints.alphabet, constraints.length, max_homopolymer=LONG_RUN,
-                        suffix=constraints.suffix).check(codes)["homopolymer"]
+    """How many ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN`` (:func:`long_runs`, the
+    constraints' linker included); a one-line warning if any."""
+    long = long_runs(codes, constraints.alphabet, constraints.suffix)
     if long.any():
         print(f"warning: {out}: {int(long.sum())} of {len(codes)} designs have a run of more than {LONG_RUN} of one "
               f"letter, which models of ordinary sequences often over-rate (predictors and a VAE's likelihood alike); "

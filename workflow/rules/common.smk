@@ -147,18 +147,14 @@ def check_input_format(name, ds):
     if "input" not in ds:
         return
     try:
-        from seqgen.io import detect_format
+        from seqgen.io import resolve_format
         from seqgen.errors import SeqgenError
     except ImportError:  # seqgen only inside the rules' environment: the encode job checks the same
         return
     try:
-        fmt = ds.get("format") or detect_format(ds["input"], option="format: in the data set's config")
+        resolve_format(ds["input"], ds.get("format"), requested_labels(ds), option="format: in the data set's config")
     except SeqgenError as exc:
         raise ValueError(f"data set {name!r}: {exc}") from None
-    labels = requested_labels(ds)
-    if labels and fmt not in ("csv", "tsv"):
-        raise ValueError(f"data set {name!r}: a {fmt} file has no label columns to read {', '.join(labels)} from; "
-                         f"give a CSV/TSV table with the label as a column")
 
 
 def check_model_settings(name, ds):
