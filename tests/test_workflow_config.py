@@ -1,0 +1,164 @@
+"""The workflow's config in dry runs: errors named at start, defaults, options reaching the commands, profile, lint."""
+import os
+import subprocess
+import sys
+
+from workflow_helpers import ROOT, TEST_CONFIG, job_counts, make_workdir, snakemake
+
+
+def test_the_default_profile_is_found_next_to_the_snakefile(tmp_path):
+    out = snakemake(make_workdir(tmp_path, TEST_CONFIG.read_text()), "-n", "--cores", "1")
+    log = out.stdout + out.stderr
+    assert "Using workflow specific profile" in log and "profiles/default" in log
+
+
+def test_lint_passes():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "XDG_CACHE_HOME": "/tmp/seqgen-xdg"})
+    assert result.returncode == 0 and "good condition" in result.stdout + result.stderr
+
+
+def test_default_config_plans_the_whole_chain(tmp_path):
+    workdir = make_workdir(tmp_path, (ROOT / "config" / "config.yaml").read_text())
+    jobs = job_counts(snakemake(workdir, "-n", "--cores", "1").stdout)
+    for rule in ("simulate", "encode", "train_generator", "sample", "evaluate_generator", "train_predictor",
+                 "score_samples", "design", "motifs_data", "motifs_design", "report_html"):
+        assert jobs.get(rule, 0) >= 1, rule
+
+
+def test_a_configfile_replaces_the_demo_config(tmp_path):
+    workdir = make_workdir(tmp_path, (ROOT / "config" / "config.yaml").read_text())
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(TEST_CONFIG.read_text())
+    out = snakemake(workdir, "-n", "--cores", "1", "--configfile", str(mine)).stdout
+    assert "results/tiny/report.html" in out and "results/demo" not in out
+    demo = snakemake(workdir, "-n", "--cores", "1", "--config", "seed=1").stdout  # --config alone keeps the demo
+    assert "results/demo/report.html" in demo
+
+
+def test_invalid_config_names_the_key(tmp_path):
+    text = TEST_CONFIG.read_text().replace("n: 16", "n: sixteen")
+    result = snakemake(make_workdir(tmp_path, text), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "instance['design']['n']" in out and "'sixteen' is not of type 'integer'" in out
+    unknown = TEST_CONFIG.read_text() + "colour: blue\n"
+    result = snakemake(make_workdir(tmp_path / "b", unknown), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "'colour' was unexpected" in result.stdout + result.stderr
+    design = TEST_CONFIG.read_text().replace("design:\n", "design:\n  anneal: {propsals: 4}\n")
+    result = snakemake(make_workdir(tmp_path / "c", design), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "'propsals' was unexpected" in result.stdout + result.stderr  # at once
+    method = TEST_CONFIG.read_text().replace("design:\n", "design:\n  fast_seqprop: {polish: 5}\n")
+    result = snakemake(make_workdir(tmp_path / "d", method), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "'fast_seqprop' was unexpected" in result.stdout + result.stderr
+    for i, name in enumerate(["'-n'", "'..'", "'a/b'", "''", "'{x}'"]):  # names no results folder can have
+        odd = TEST_CONFIG.read_text().replace("  tiny:", f"  {name}:")
+        result = snakemake(make_workdir(tmp_path / f"n{i}", odd), "-n", "--cores", "1", check=False)
+        assert result.returncode != 0 and "does not match" in result.stdout + result.stderr, name
+    label = TEST_CONFIG.read_text().replace("label: signal", "label: intensity")
+    result = snakemake(make_workdir(tmp_path / "l", label), "-n", "--cores", "1", check=False)
+    assert "data set 'tiny' is simulated: its label is signal, not 'intensity'" in result.stdout + result.stderr
+    model = TEST_CONFIG.read_text().replace("predictor: {steps: 80,", "predictor: {stepz: 80,")
+    result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0  # at once, not when train_predictor runs after the generators
+    assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
+    simulated = "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n"
+    dream5 = TEST_CONFIG.read_text().replace(simulated, "    input: p.txt\n    format: dream5\n").replace(
+        "signal", "intensity")
+    result = snakemake(make_workdir(tmp_path / "p", dream5), "-n", "--cores", "1", check=False)
+    assert "its label 'intensity' is not among the columns it reads (signal, background)\n" in result.stdout
+    unused = TEST_CONFIG.read_text().replace("[vae, gan]", "[vae]").replace("gan: {steps: 10,", "gan: {stepz: 10,")
+    result = snakemake(make_workdir(tmp_path / "u", unused), "-n", "--cores", "1", check=False)
+    assert "data set 'tiny': config gan: unknown setting 'stepz'" in result.stdout + result.stderr  # a block not used
+    for i, (old, new, message) in enumerate((
+            ("    label: signal\n", "    label: signal\n    input: x.fa\n", "give either simulate (a demo from a "
+                                                                          "JASPAR motif) or input (a file)"),
+            ("    label: signal\n", "    label: signal\n    mutants: m.txt\n", "scores mutants: that needs an "
+                                                                              "alignment (format: a2m)"),
+            ("vae: {steps: 60,", "vae: {seed: 5, steps: 60,", "'seed' in a vae block is not used"),
+            ("generators: [vae, gan]", "generators: []", "should be non-empty"),
+            ("  n: 16\n", "  n: 16\n  lr: -1\n", "'lr' was unexpected"),
+            ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"),
+            ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
+             "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),
+            ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: p.fa\n",
+             "data set 'tiny': p.fa: a fasta file has no label columns to read signal from"))):
+        bad = TEST_CONFIG.read_text().replace(old, new)
+        assert bad != TEST_CONFIG.read_text()
+        result = snakemake(make_workdir(tmp_path / f"c{i}", bad), "-n", "--cores", "1", check=False)
+        assert result.returncode != 0 and message in result.stdout + result.stderr, message
+
+
+def test_a_label_that_encoding_does_not_read_is_refused_at_start(tmp_path):
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "peaks.csv").write_text("id,sequence,bound\na,ACGTACGT,1\nb,TTGCAACG,0\n")
+    config = TEST_CONFIG.read_text().replace(
+        "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n",
+        "    input: peaks.csv\n    label_columns: [bound]\n").replace("label: signal", "label: other")
+    result = snakemake(make_workdir(tmp_path / "w", config), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0
+    assert "its label 'other' is not among the columns it reads (bound): add it to label_columns" in \
+        result.stdout + result.stderr
+
+
+def test_the_schema_knows_every_design_option():
+    """`design.<method>` accepts exactly the options of `seqgen design` that the workflow does not set itself."""
+    import argparse
+
+    import yaml
+
+    from seqgen.design.command import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    options = {a.dest for a in parser._actions if a.option_strings} - {
+        "help", "predictor", "generator", "method", "data", "out", "linker", "seed", "device"}
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert set(schema["$defs"]["design_method"]["properties"]) == options
+
+
+def test_gpu_jobs_ask_for_a_gpu_on_their_partition_only_with_gpu_true(tmp_path):
+    workdir = make_workdir(tmp_path, TEST_CONFIG.read_text())
+    target = "results/tiny/predictor/model.pt"
+    out = snakemake(workdir, "-n", "--cores", "1", target, "--config", "gpu=true", "gpu_partition=gpu").stdout
+    assert "gpu=1, slurm_partition=gpu" in out  # --config gives the string 'true': read as the boolean
+    out = snakemake(workdir, "-n", "--cores", "1", target, "--config", "gpu=false").stdout
+    assert "gpu=1" not in out and "slurm_partition" not in out
+
+
+def test_design_options_of_value_zero_reach_the_command(tmp_path):
+    text = TEST_CONFIG.read_text().replace(
+        "  steps: 20\n", "  steps: 20\n  anneal: {target: 0, max_edits: 0, start: %s, guide_temperature: 0, "
+        "guided: true, combine: false}\n" % ("ACGT" * 7 + "AC"))
+    out = snakemake(make_workdir(tmp_path, text), "-n", "-p", "--cores", "1",
+                    "results/tiny/design/anneal/designs.fasta")
+    command = next(line for line in out.stdout.splitlines() if "seqgen design" in line and "anneal" in line)
+    for words in ("--target 0 ", "--max-edits 0 ", "--guide-temperature 0 ", "--guided "):
+        assert words in command + " ", words
+    assert "--combine" not in command
+    from seqgen.design.command import LONG_RUN
+
+    softmax = next(line for line in snakemake(tmp_path, "-n", "-p", "--cores", "1", "results/tiny/design/softmax/"
+                                              "designs.fasta").stdout.splitlines() if "seqgen design" in line)
+    assert f"--max-homopolymer {LONG_RUN} " in softmax  # DNA designs' default, not set in the config
+
+
+def test_encode_options_from_the_config(tmp_path):
+    (tmp_path / "seqs.fa").write_text(">a\nACGTACGT\n>a\nACGTAC\n")
+    text = (f"datasets:\n  mine:\n    input: {tmp_path / 'seqs.fa'}\n    lengths: pad\n    length: 10\n"
+            "    duplicate_ids: keep\n")
+    out = snakemake(make_workdir(tmp_path / "w", text), "-n", "-p", "--cores", "1", "results/mine/data.npz").stdout
+    for option in ("--lengths pad", "--length 10", "--duplicate-ids keep"):  # the options sorted by name
+        assert option in out, option
+
+
+def test_the_jaspar_taxon_reaches_tomtom(tmp_path):
+    text = TEST_CONFIG.read_text().replace("    label: signal\n", "    label: signal\n    jaspar_tax_group: all\n")
+    out = snakemake(make_workdir(tmp_path / "a", text), "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv")
+    command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
+    assert "--jaspar-tax-group '' " in command  # every taxon
+    text = TEST_CONFIG.read_text() + "motifs: {jaspar_tax_group: plants}\n"
+    out = snakemake(make_workdir(tmp_path / "p", text.replace("motifs: {top: 100, n_motifs: 2}\n", "")), "-n", "-p",
+                    "--cores", "1", "results/tiny/design/anneal/motifs/tomtom.tsv")
+    command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
+    assert "--jaspar-tax-group plants " in command
