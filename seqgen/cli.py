@@ -109,7 +109,7 @@ def _add_train(sub) -> None:
     p.add_argument("kind", choices=KINDS)
     p.add_argument("--data", required=True, help="encoded data set (.npz)")
     p.add_argument("--out", required=True, help="output folder: model.pt, checkpoint.pt, metrics.csv")
-    p.add_argument("--config", help="YAML file of settings (see the kind's DEFAULTS)")
+    p.add_argument("--config", help="YAML file of settings (any key of the kind's DEFAULTS in seqgen/settings.py)")
     p.add_argument("--steps", type=int, help="number of training steps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model (a resumed run "

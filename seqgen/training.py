@@ -43,9 +43,9 @@ from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_checkpoint, model_states, save_checkpoint
 from seqgen.device import DeviceData, adam, autocast, distributed_device
 from seqgen.errors import SeqgenError
+from seqgen.settings import TrainSettings
 
 
-LR_SCHEDULES = ("constant", "cosine")
 #: training settings a resumed run may change: they do not alter the training trajectory
 RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
 
@@ -55,38 +55,6 @@ def lr_factor(schedule: str, progress: float) -> float:
     if schedule == "constant":
         return 1.0
     return 0.5 * (1.0 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
-
-
-@dataclass
-class TrainSettings:
-    """Settings every training run shares (model settings live in each task's config)."""
-
-    steps: int = 2000
-    batch_size: int = 64
-    seed: int = 0
-    max_time: float | None = None  #: minutes of wall time, then stop with a checkpoint
-    checkpoint_every: int = 500
-    log_every: int = 20
-    eval_every: int | None = None  #: validation every N steps (tasks with ``evaluate``)
-    patience: int | None = None  #: early stopping after this many evaluations without improvement
-    amp: bool = True  #: bf16 autocast on CUDA
-    compile: bool = False  #: torch.compile the modules
-    progress: bool = True
-    ema: float | None = None  #: decay of an exponential moving average of the weights, written to model.pt
-    lr_schedule: str = "constant"  #: ``constant`` or ``cosine`` (to 0 over steps or max_time, whichever ends first)
-
-    def __post_init__(self):
-        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
-            if getattr(self, name) <= 0:
-                raise SeqgenError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
-        if self.max_time is not None and self.max_time <= 0:
-            raise SeqgenError(f"max-time must be positive, not {self.max_time}")
-        if self.ema is not None and (isinstance(self.ema, bool) or not isinstance(self.ema, (int, float))
-                                     or not 0 < self.ema < 1):
-            raise SeqgenError(f"setting 'ema' must lie between 0 and 1, not {self.ema}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise SeqgenError(f"setting 'lr_schedule' must be one of {', '.join(LR_SCHEDULES)}, "
-                              f"not {self.lr_schedule!r}")
 
 
 class WeightAverage:

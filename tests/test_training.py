@@ -1,5 +1,7 @@
 """The training engine, on a toy task: a linear model of a label from one-hot sequences."""
 import csv
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -418,3 +420,16 @@ def test_settings_out_of_range_and_validation_of_a_generator_are_refused():
     with pytest.raises(SeqgenError, match="'eval_every' and 'patience' need a validation split, and vae"):
         merge_config("vae", {"patience": 3})
     assert merge_config("predictor", {"patience": 3})[1].patience == 3
+
+
+def test_settings_are_checked_without_loading_pytorch():
+    """What the workflow imports to check a config at start (every snakemake call, dry runs too) loads no PyTorch
+    (about 2 s a call) and no SciPy; the recipes still see the same defaults."""
+    code = ("import sys; from seqgen.tasks import merge_config; from seqgen.io import resolve_format; "
+            "merge_config('predictor', {'steps': 5}); print(sorted({'torch', 'scipy'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    from seqgen.settings import DEFAULTS
+    from seqgen.tasks import recipe
+
+    assert all(recipe(kind).DEFAULTS is DEFAULTS[kind] for kind in DEFAULTS)

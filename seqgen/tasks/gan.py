@@ -16,14 +16,10 @@ from seqgen.data import SequenceSet
 from seqgen.device import DeviceData
 from seqgen.errors import SeqgenError
 from seqgen.models.gan import Critic, Generator
+from seqgen.settings import DEFAULTS as SETTINGS
 from seqgen.training import Context, Task, TrainingDiverged
 
-DEFAULTS = {
-    "latent_dim": 100, "channels": 100, "blocks": 5, "kernel_size": 5, "res_scale": 0.3,
-    "gp_weight": 10.0, "critic_steps": 5, "lr": 1e-4, "beta1": 0.5, "beta2": 0.9,
-    "max_wasserstein": 1e4,  #: stop as diverged when |Wasserstein estimate| exceeds this
-    "steps": 20000, "batch_size": 64, "checkpoint_every": 500, "log_every": 20,
-}
+DEFAULTS = SETTINGS["gan"]
 
 
 def build_generator(config: dict, alphabet_size: int, length: int) -> Generator:

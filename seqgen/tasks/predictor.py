@@ -22,49 +22,10 @@ from seqgen.errors import SeqgenError
 from seqgen.evaluation import auroc, pearson
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
+from seqgen.settings import DEFAULTS as SETTINGS
 from seqgen.training import Context, Task, TrainSettings
 
-DEFAULTS = {
-    # what to learn
-    "label": None,  #: label column (default: the first)
-    "task": "auto",  #: regression, classification (0/1 labels) or auto (classification when labels are 0/1)
-    "transform": "none",  #: regression label transform: none or log (log(label + log_offset))
-    "log_offset": 1.0,
-    "background_label": None,  #: a label to regress out (PBM: background), see seqgen.labels
-    # the model
-    "members": 5,  #: ensemble size K
-    "filters": 64,
-    "kernel": 13,
-    "layers": 1,
-    "kernel2": 5,
-    "dilation": 1,
-    "hidden": 32,
-    "strands": "auto",  #: forward, max, concat; auto: concat for DNA, forward otherwise (RNA and protein)
-    "pool_bins": 1,
-    "dropout": 0.1,
-    "padding": "valid",  #: valid, or full: kernel - 1 zero columns at each end (motifs running past the ends)
-    # optimisation and validation
-    "lr": 0.001,
-    "weight_decay": 0.0,
-    "loss": "mse",  #: regression loss: mse, or huber (linear beyond huber_delta SDs: robust to outliers)
-    "huber_delta": 1.0,
-    "val_fraction": 0.1,
-    "val_seed": 0,
-    # engine settings (TrainSettings)
-    "steps": 5000,
-    "batch_size": 256,
-    "eval_every": 100,
-    "patience": 10,
-    "log_every": 50,
-    "checkpoint_every": 1000,
-    "seed": 0,
-    "max_time": None,
-    "amp": True,
-    "compile": False,
-    "progress": True,
-}
-
-VALIDATES = True  #: validation on a held-out split, early stopping
+DEFAULTS = SETTINGS["predictor"]
 
 ARCHITECTURE = ("members", "filters", "kernel", "layers", "kernel2", "dilation", "hidden", "strands", "pool_bins",
                 "dropout", "padding")

@@ -49,24 +49,12 @@ from seqgen.errors import SeqgenError
 from seqgen.models.family_vae import INITS, FamilyVAE
 from seqgen.models.vae import DECODERS, VAE, ConvVAE
 from seqgen.protein import GAP
+from seqgen.settings import DEFAULTS as SETTINGS
 from seqgen.training import Context, Task
 
 ARCHS = ("conv", "mlp")
 GAP_MODELS = ("auto", "letter", "missing")
-DEFAULTS = {
-    "arch": "conv", "latent_dim": 32,
-    # conv
-    "channels": 64, "blocks": 3, "kernel_size": 5, "res_scale": 0.3,
-    "decoder": "independent", "dilations": [1, 2, 4, 8], "causal_kernel": 3, "markov_order": 0,
-    # mlp (family VAE)
-    "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
-    "bayesian_decoder": True, "weight_log_sigma_init": -5.0, "dictionary": 0, "gaps": "auto",
-    "init": "torch",
-    # alignments
-    "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
-    "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000, "free_bits": 0.0,
-    "steps": 5000, "batch_size": 128, "checkpoint_every": 500, "log_every": 20,
-}
+DEFAULTS = SETTINGS["vae"]
 
 
 def build_vae(config: dict, alphabet_size: int, length: int) -> VAE:

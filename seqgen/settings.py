@@ -1,0 +1,207 @@
+"""What each model kind accepts: the settings every training run shares (:class:`TrainSettings`),
+every kind's defaults (:data:`DEFAULTS`) and :func:`merge_config`, which checks a user's settings against them.
+
+No PyTorch is imported here, so that the workflow checks every model block of a config at start (a dry run
+included) in a fraction of a second; the recipes (:mod:`seqgen.tasks`) build and train the models.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from seqgen.errors import SeqgenError
+
+LR_SCHEDULES = ("constant", "cosine")
+
+
+@dataclass
+class TrainSettings:
+    """Settings every training run shares (model settings live in each task's config)."""
+
+    steps: int = 2000
+    batch_size: int = 64
+    seed: int = 0
+    max_time: float | None = None  #: minutes of wall time, then stop with a checkpoint
+    checkpoint_every: int = 500
+    log_every: int = 20
+    eval_every: int | None = None  #: validation every N steps (tasks with ``evaluate``)
+    patience: int | None = None  #: early stopping after this many evaluations without improvement
+    amp: bool = True  #: bf16 autocast on CUDA
+    compile: bool = False  #: torch.compile the modules
+    progress: bool = True
+    ema: float | None = None  #: decay of an exponential moving average of the weights, written to model.pt
+    lr_schedule: str = "constant"  #: ``constant`` or ``cosine`` (to 0 over steps or max_time, whichever ends first)
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
+            if getattr(self, name) <= 0:
+                raise SeqgenError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
+        if self.max_time is not None and self.max_time <= 0:
+            raise SeqgenError(f"max-time must be positive, not {self.max_time}")
+        if self.ema is not None and (isinstance(self.ema, bool) or not isinstance(self.ema, (int, float))
+                                     or not 0 < self.ema < 1):
+            raise SeqgenError(f"setting 'ema' must lie between 0 and 1, not {self.ema}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SeqgenError(f"setting 'lr_schedule' must be one of {', '.join(LR_SCHEDULES)}, "
+                              f"not {self.lr_schedule!r}")
+
+
+KINDS = ("vae", "gan", "predictor")
+SETTINGS_FIELDS = {f.name for f in dataclasses.fields(TrainSettings)}
+
+#: every setting of each model kind (its model's and the engine's it prefers), with its default
+DEFAULTS = {
+    "vae": {
+        "arch": "conv", "latent_dim": 32,
+        # conv
+        "channels": 64, "blocks": 3, "kernel_size": 5, "res_scale": 0.3,
+        "decoder": "independent", "dilations": [1, 2, 4, 8], "causal_kernel": 3, "markov_order": 0,
+        # mlp (family VAE)
+        "encoder_hidden": [1500, 1500], "decoder_hidden": [100, 500], "sparsity": True, "prior_weight": 1.0,
+        "bayesian_decoder": True, "weight_log_sigma_init": -5.0, "dictionary": 0, "gaps": "auto",
+        "init": "torch",
+        # alignments
+        "reweight": True, "theta": 0.2, "max_gap_fraction": 0.5,
+        "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "kl_warmup": 1000, "free_bits": 0.0,
+        "steps": 5000, "batch_size": 128, "checkpoint_every": 500, "log_every": 20,
+    },
+    "gan": {
+        "latent_dim": 100, "channels": 100, "blocks": 5, "kernel_size": 5, "res_scale": 0.3,
+        "gp_weight": 10.0, "critic_steps": 5, "lr": 1e-4, "beta1": 0.5, "beta2": 0.9,
+        "max_wasserstein": 1e4,  #: stop as diverged when |Wasserstein estimate| exceeds this
+        "steps": 20000, "batch_size": 64, "checkpoint_every": 500, "log_every": 20,
+    },
+    "predictor": {
+        # what to learn
+        "label": None,  #: label column (default: the first)
+        "task": "auto",  #: regression, classification (0/1 labels) or auto (classification when labels are 0/1)
+        "transform": "none",  #: regression label transform: none or log (log(label + log_offset))
+        "log_offset": 1.0,
+        "background_label": None,  #: a label to regress out (PBM: background), see seqgen.labels
+        # the model
+        "members": 5,  #: ensemble size K
+        "filters": 64,
+        "kernel": 13,
+        "layers": 1,
+        "kernel2": 5,
+        "dilation": 1,
+        "hidden": 32,
+        "strands": "auto",  #: forward, max, concat; auto: concat for DNA, forward otherwise (RNA and protein)
+        "pool_bins": 1,
+        "dropout": 0.1,
+        "padding": "valid",  #: valid, or full: kernel - 1 zero columns at each end (motifs running past the ends)
+        # optimisation and validation
+        "lr": 0.001,
+        "weight_decay": 0.0,
+        "loss": "mse",  #: regression loss: mse, or huber (linear beyond huber_delta SDs: robust to outliers)
+        "huber_delta": 1.0,
+        "val_fraction": 0.1,
+        "val_seed": 0,
+        # engine settings (TrainSettings)
+        "steps": 5000,
+        "batch_size": 256,
+        "eval_every": 100,
+        "patience": 10,
+        "log_every": 50,
+        "checkpoint_every": 1000,
+        "seed": 0,
+        "max_time": None,
+        "amp": True,
+        "compile": False,
+        "progress": True,
+    },
+}
+
+VALIDATING = ("predictor",)  #: kinds that validate on a held-out split (eval_every, patience, early stopping)
+
+
+def load_config_file(path) -> dict:
+    """Read a YAML (or JSON) settings file into a dict."""
+    import yaml
+
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise SeqgenError(f"cannot read config: {exc.strerror}", path) from None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SeqgenError(f"not valid YAML: {' '.join(str(exc).split())}", path) from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise SeqgenError("a config file must hold a mapping of setting: value", path)
+    return loaded
+
+
+def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSettings]:
+    """Defaults of ``kind`` updated by ``user``; returns (model config, training settings).
+
+    Unknown keys and values of the wrong type are refused with the key named.
+    """
+    if kind not in KINDS:
+        raise SeqgenError(f"unknown model kind {kind!r}; choose one of {', '.join(KINDS)}")
+    defaults = {**dataclasses.asdict(TrainSettings()), **DEFAULTS[kind]}  # every engine setting is accepted
+    merged = dict(defaults)
+    for key, value in user.items():
+        if key not in defaults:
+            raise SeqgenError(f"unknown setting {key!r} for {kind}; known: {', '.join(sorted(defaults))}", source)
+        merged[key] = _checked(key, value, defaults[key], source)
+    _in_range(merged, source)
+    settings = TrainSettings(**{k: v for k, v in merged.items() if k in SETTINGS_FIELDS})
+    if (settings.eval_every or settings.patience) and kind not in VALIDATING:
+        raise SeqgenError(f"settings 'eval_every' and 'patience' need a validation split, and {kind} training has "
+                          "none (a predictor has)", source)
+    config = {k: v for k, v in merged.items() if k not in SETTINGS_FIELDS}
+    return config, settings
+
+
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+#: settings of every kind that have a range: key -> (accepted, what it must be)
+RANGES = {
+    "lr": (lambda v: v > 0, "positive"),
+    "weight_decay": (lambda v: v >= 0, "0 or more"),
+    "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "beta2": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "gp_weight": (lambda v: v >= 0, "0 or more"),
+    "blocks": (lambda v: v >= 0, "0 or more"),
+    "channels": (lambda v: v > 0, "positive"),
+    "critic_steps": (lambda v: v > 0, "positive"),
+}
+
+
+def _in_range(merged: dict, source) -> None:
+    """Refuse, naming the key, a setting outside its range (before any folder or model is made)."""
+    for key, (accepted, what) in RANGES.items():
+        value = merged.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not accepted(value):
+            raise SeqgenError(f"setting {key!r} must be {what}, not {value}", source)
+
+
+def _checked(key, value, default, source):
+    """``value`` coerced to the type of ``default`` where that is lossless, else an error naming ``key``."""
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(default, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):  # YAML 1.1 reads 1e-4 as a string
+            return float(value)
+    elif isinstance(default, str):
+        if isinstance(value, str):
+            return value
+    elif isinstance(default, (list, tuple)):
+        if isinstance(value, (list, tuple)):
+            return list(value)
+    else:
+        return value
+    raise SeqgenError(f"setting {key!r} must be a {type(default).__name__}, not {value!r}", source)
