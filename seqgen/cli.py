@@ -200,6 +200,10 @@ def _run_design(args) -> None:
     summary = run(args)
     print(f"designed {summary['designs']} sequences with {args.method} ({summary['calls_per_sequence']} objective "
           f"calls each, best utility {summary['best_utility']:.4g}) -> {args.out}", file=sys.stderr)
+    if summary.get("training_scored"):
+        print(f"the same objective on {summary['training_scored']} training sequences: median "
+              f"{summary['training_utility_median']:.4g}, best {summary['training_utility_max']:.4g}; "
+              f"{summary['designs_above_training_max']} designs above the best", file=sys.stderr)
 
 
 def _add_motifs(sub) -> None:

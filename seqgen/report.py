@@ -308,6 +308,16 @@ def training_label_max(res: Results, data) -> float | None:
     return float(np.nanmax(data.labels[:, data.label_names.index(metrics["label"])]))
 
 
+def training_comparison(summary: dict | None) -> str:
+    """A sentence from ``design.json``: the designs' utility against training sequences' under the same objective."""
+    if not (summary or {}).get("training_scored"):
+        return ""
+    return (f" Under the same objective, {summary['designs_above_training_max']} of {summary['designs']} designs "
+            f"score above the best of {summary['training_scored']} training sequences (median "
+            f"{fmt(summary['training_utility_median'])}, best {fmt(summary['training_utility_max'])}; utility, "
+            f"as the models judge it).")
+
+
 def objective_text(summary: dict | None) -> str:
     """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness)."""
     if summary is None:
@@ -404,7 +414,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
-                     f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}.</p>"
+                     f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
+                     f"{esc(training_comparison(summary))}</p>"
                      + extrapolation_note(df, col, label_max) + composition_note(df, alphabet, reference)
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
@@ -508,6 +519,17 @@ def mutation_section(res: Results, top: int) -> str:
                 + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1])))
 
 
+def training_utility(res: Results) -> np.ndarray | None:
+    """The design objective's utility of training sequences, ``design/{method}/training_utility.tsv`` of the first
+    method that has one (every method of a data set has the same objective)."""
+    for method in res.subdirs("design"):
+        if res.path(f"design/{method}/training_utility.tsv"):
+            table = res.csv(f"design/{method}/training_utility.tsv", f"{method} training utility")
+            if table is not None and "utility" in table and len(table):
+                return table["utility"].to_numpy()
+    return None
+
+
 def sequence_section(res: Results, data, alphabet) -> str:
     """Score distributions and composition (GC, k-mers) of training, generated and designed sequences."""
     from seqgen import plots
@@ -517,6 +539,7 @@ def sequence_section(res: Results, data, alphabet) -> str:
         "predictor/predictions.tsv") else None
     if preds is not None and "predicted" in preds:  # training sequences on the predictor's scale, like the rest
         scores["held-out training (predicted)"] = preds["predicted"].to_numpy()
+    labelled = bool(scores) or (data is not None and bool(data.label_names))  # training scores of its own
     if data is not None:
         sets["training"] = data.codes
         if data.label_names and not scores:
@@ -538,13 +561,17 @@ def sequence_section(res: Results, data, alphabet) -> str:
             f"design/{method}/designs.fasta") else None
         if s is not None:
             sets[f"design {method}"] = s.codes
+    training = training_utility(res) if scores and not labelled else None
+    if training is not None:  # no label: the designs' utility (the VAE's ELBO), beside the data's
+        scores = {"training (utility)": training, **scores}
     parts = []
     if scores:
         fig = plots.distributions(scores)
         parts.append("<h3>Scores</h3><p class='sub'>Held-out training sequences (the predictor's scores, "
                      "predictor/predictions.tsv; the measured labels when that is absent), generated samples "
                      "(samples.tsv) and designs (designs.tsv), both as the predictor's mean on the label's "
-                     "scale, or the design's utility where there is no predictor.</p>"
+                     "scale. Where there is no predictor: the designs' utility, and the same utility of "
+                     "training sequences (training_utility.tsv).</p>"
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:
         fig, js = plots.composition(sets, alphabet)

@@ -550,3 +550,34 @@ def test_gradient_design_in_checkpointed_chunks_matches_one_batch(monkeypatch, m
     chunked = design(obj, Constraints(DNA, 30), settings, CPU)
     np.testing.assert_array_equal(chunked.codes, whole.codes)
     np.testing.assert_allclose(chunked.utility, whole.utility, rtol=1e-5)
+
+
+def test_the_design_objective_scores_training_sequences_made_of_the_designs_letters():
+    """design.json compares the designs with training sequences under the same objective; padded rows (and gapped
+    ones, where designs have no gap) cannot be designs and are left out."""
+    import pandas as pd
+
+    from seqgen.alphabets import PAD, PROTEIN, PROTEIN_GAP
+    from seqgen.data import SequenceSet
+    from seqgen.design.command import TRAINING_SCORED, compare_with_training, training_utility
+
+    scorer = PWMScorer()
+    objectives = ObjectiveSet([Objective("score", scorer, "max")], 4)
+    codes = np.random.default_rng(0).integers(0, 4, (TRAINING_SCORED + 200, 30)).astype(np.uint8)
+    codes[:150, -3:] = PAD  # shorter sequences, padded
+    reference = SequenceSet(codes, DNA, [f"s{i}" for i in range(len(codes))])
+    table = training_utility(objectives, reference, DNA, CPU, seed=3)
+    assert len(table) == TRAINING_SCORED and not table["id"].isin([f"s{i}" for i in range(150)]).any()
+    rows = table["id"].str[1:].astype(int).to_numpy()
+    with torch.no_grad():
+        expected = scorer(torch.as_tensor(one_hot(codes[rows], 4))).numpy()
+    assert np.allclose(table["utility"], expected, atol=1e-4)
+    assert table.equals(training_utility(objectives, reference, DNA, CPU, seed=3))  # seeded
+    designs = pd.Series([table["utility"].max() + 1, table["utility"].median() - 1])
+    assert compare_with_training(table, designs) == {
+        "training_scored": TRAINING_SCORED, "training_utility_median": table["utility"].median(),
+        "training_utility_max": table["utility"].max(), "designs_above_training_max": 1}
+    gapped = SequenceSet(np.full((5, 8), PROTEIN_GAP.size - 1, dtype=np.uint8), PROTEIN_GAP, list("abcde"))
+    protein = ObjectiveSet([Objective("score", lambda x: x.sum((1, 2)), "max")], PROTEIN_GAP.size)
+    assert training_utility(protein, gapped, PROTEIN, CPU).empty  # only gaps: nothing a design could be
+    assert compare_with_training(training_utility(protein, gapped, PROTEIN, CPU), designs) == {"training_scored": 0}

@@ -144,10 +144,16 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
     for method in ("fast-seqprop", "anneal"):  # the VAE's likelihood alone; a gap would cost it nothing
         (tmp_path / method).mkdir()
         out = tmp_path / method / "designs.fasta"
-        assert main(["design", "--generator", str(vae), "--method", method, "--naturalness", "1",
+        assert main(["design", "--generator", str(vae), "--method", method, "--naturalness", "1", "--data", str(npz),
                      "--n", "8", "--steps", "40", "--out", str(out), "--device", "cpu"]) == 0
         designs = pd.read_csv(tmp_path / method / "designs.tsv", sep="\t")
         assert len(designs) and not designs["sequence"].str.contains("-").any(), method
+        training = pd.read_csv(tmp_path / method / "training_utility.tsv", sep="\t")  # the ELBO of the data
+        gap_free = (data.codes < 20).all(axis=1)
+        assert sorted(training["id"]) == sorted(np.asarray(data.ids)[gap_free]) and len(training) >= 10
+        summary = json.loads((tmp_path / method / "design.json").read_text())
+        assert summary["training_scored"] == len(training)  # designed for the ELBO: above the data's median
+        assert designs["utility"].median() > summary["training_utility_median"] == training["utility"].median()
     (tmp_path / "lat").mkdir()
     out = tmp_path / "lat" / "designs.fasta"  # latent design for the VAE's likelihood alone
     assert main(["design", "--generator", str(vae), "--method", "latent", "--naturalness", "1",

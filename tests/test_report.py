@@ -300,6 +300,31 @@ def test_data_without_labels_expects_no_predictor(tmp_path):
     assert any("predictor/metrics.json" in n for n in build_report(labelled)[1])  # missing where one is expected
 
 
+def test_without_a_label_the_designs_utility_is_plotted_beside_the_training_sequences(tmp_path, monkeypatch):
+    from seqgen import plots
+
+    plotted = []
+    monkeypatch.setattr(plots, "distributions", lambda scores: plotted.append(scores) or plots.plt.figure())
+    SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"]).save(tmp_path / "data.npz")
+    for method in ("anneal", "softmax"):
+        (tmp_path / "design" / method).mkdir(parents=True)
+        pd.DataFrame({"id": ["d1"], "sequence": ["ACGA"], "utility": [-3.0]}).to_csv(
+            tmp_path / "design" / method / "designs.tsv", sep="\t", index=False)
+    pd.DataFrame({"id": ["a", "b"], "utility": [-5.0, -4.0]}).to_csv(
+        tmp_path / "design" / "softmax" / "training_utility.tsv", sep="\t", index=False)
+    (tmp_path / "design" / "softmax" / "design.json").write_text(json.dumps(
+        {"designs": 1, "training_scored": 2, "training_utility_median": -4.5, "training_utility_max": -4.0,
+         "designs_above_training_max": 1}))
+    page, _ = build_report(tmp_path)
+    assert list(plotted[-1]) == ["training (utility)", "design anneal", "design softmax"]
+    assert "1 of 1 designs score above the best of 2 training sequences (median -4.5, best -4;" in page
+    assert plotted[-1]["training (utility)"].tolist() == [-5.0, -4.0]
+    SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.ones((2, 1), np.float32),
+                label_names=["y"]).save(tmp_path / "data.npz")  # labelled: the designs are on the label's scale
+    build_report(tmp_path)
+    assert "training (utility)" not in plotted[-1] and "training (y, measured)" in plotted[-1]
+
+
 def test_a_match_is_named_only_when_significant_and_protein_motifs_claim_no_jaspar(tmp_path):
     from seqgen.alphabets import PROTEIN
     from seqgen.motifs import TOMTOM_COLUMNS, Motif, write_meme

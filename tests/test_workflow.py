@@ -22,7 +22,8 @@ def test_whole_chain_on_tiny_data(finished_run):
     results = finished_run / "results" / "it's tiny"
     for name in ("data.npz", "generator/vae/evaluation.json", "generator/gan/samples.fasta", "predictor/model.pt",
                  "generator/vae/samples.tsv",
-                 "design/fast-seqprop/designs.tsv", "design/latent/designs.fasta", "motifs/tomtom.tsv",
+                 "design/fast-seqprop/designs.tsv", "design/fast-seqprop/training_utility.tsv",
+                 "design/latent/designs.fasta", "motifs/tomtom.tsv",
                  "report.html"):
         assert (results / name).is_file(), name
     html = (results / "report.html").read_text()

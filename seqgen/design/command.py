@@ -7,15 +7,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from seqgen.alphabets import PROTEIN, PROTEIN_GAP, get_alphabet
-from seqgen.atomic import check_writable, write_text
+from seqgen.atomic import atomic_path, check_writable, write_text
 from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.outputs import designs_table, write_design
-from seqgen.design.run import METHODS, DesignSettings, design
+from seqgen.design.run import METHODS, DesignSettings, design, score_codes
 from seqgen.device import select_device
 from seqgen.errors import SeqgenError
 
@@ -93,7 +94,8 @@ def add_arguments(p) -> None:
     p.add_argument("--start", help="starting sequence (with --max-edits)")
     p.add_argument("--max-edits", type=int)
     p.add_argument("--linker", help="constant region appended to every design: writes full probes (PBM mode)")
-    p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence")
+    p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence, and scores "
+                   "up to 1,000 training sequences with the same objective (training_utility.tsv)")
     p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
 
 
@@ -165,6 +167,11 @@ def run(args) -> dict:
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
     summary = write_design(args.out, result, table)
+    if reference is not None:  # the same objective on training sequences: are the designs better than the data?
+        training = training_utility(ObjectiveSet(objectives, alphabet.size), reference, designed, device, args.seed)
+        summary.update(compare_with_training(training, table["utility"]))
+        with atomic_path(Path(args.out).parent / "training_utility.tsv") as tmp:
+            training.to_csv(tmp, sep="\t", index=False)
     long_runs = None if args.max_homopolymer is not None or not alphabet.is_nucleic else \
         count_long_runs(result.codes, constraints, args.out)
     summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
@@ -175,6 +182,29 @@ def run(args) -> dict:
                    mean_utility=float(np.mean(result.utility)))
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+#: training sequences scored with the design's objective (a seeded subsample of those made of the designs' letters)
+TRAINING_SCORED = 1000
+
+
+def training_utility(objectives: ObjectiveSet, reference: SequenceSet, designed, device, seed=None) -> pd.DataFrame:
+    """The design objective's utility of up to :data:`TRAINING_SCORED` training sequences, those made only of the
+    designs' letters (no padding; no gaps where designs have none): a table of id and utility (maybe empty)."""
+    whole = np.flatnonzero((reference.codes < designed.size).all(axis=1))
+    pick = np.sort(np.random.default_rng(seed or 0).choice(whole, min(len(whole), TRAINING_SCORED), replace=False))
+    utility, _ = score_codes(objectives, reference.codes[pick], designed.size, device)
+    return pd.DataFrame({"id": np.asarray(reference.ids, dtype=object)[pick],
+                         "utility": np.round(utility.cpu().numpy().astype(float), 5)})
+
+
+def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
+    """``design.json``'s comparison of the designs' utilities with the training sequences' (``training_utility``)."""
+    if not len(training):
+        return {"training_scored": 0}
+    best = float(training["utility"].max())
+    return {"training_scored": len(training), "training_utility_median": float(training["utility"].median()),
+            "training_utility_max": best, "designs_above_training_max": int((designs > best).sum())}
 
 
 #: options that only some methods use (the others would ignore them): option -> methods

@@ -14,6 +14,7 @@ rule design:
             caption="../report/designs.rst",
         ),
         trajectory="results/{dataset}/design/{method}/trajectory.tsv",
+        training="results/{dataset}/design/{method}/training_utility.tsv",
     log:
         "results/{dataset}/logs/design_{method}.log",
     benchmark:

@@ -7,6 +7,7 @@ rule report_html:
             "results/{{dataset}}/generator/{model}/evaluation.json", model=GENERATORS
         ),
         expand("results/{{dataset}}/design/{method}/motifs/tomtom.tsv", method=METHODS),
+        expand("results/{{dataset}}/design/{method}/training_utility.tsv", method=METHODS),
         "results/{dataset}/motifs/tomtom.tsv",
         unpack(predictor_inputs),
         sample_score_inputs,
