@@ -49,6 +49,18 @@ def test_the_same_settings_in_another_order_rerun_nothing(finished_run):
 
 
 @pytest.mark.slow
+def test_the_saved_config_reproduces_the_run(finished_run):
+    """results/{dataset}/config.yaml, the run's settings with their defaults, is a config of its own."""
+    saved = finished_run / "results" / "it's tiny" / "config.yaml"
+    out = snakemake(finished_run, "-n", "--cores", "1", "--configfile", str(saved)).stdout
+    assert "Nothing to be done" in out
+    other = finished_run / "other.yaml"
+    other.write_text(saved.read_text().replace("it's tiny", "another"))
+    jobs = job_counts(snakemake(finished_run, "-n", "--cores", "1", "--configfile", str(other)).stdout)
+    assert jobs["report_html"] == 1 and jobs["train_predictor"] == 1  # the same settings, under another name
+
+
+@pytest.mark.slow
 def test_second_run_is_a_no_op_and_design_changes_rerun_only_downstream(finished_run):
     assert "Nothing to be done" in snakemake(finished_run, "-n", "--cores", "1").stdout
     config = finished_run / "config" / "config.yaml"

@@ -271,5 +271,5 @@ def dataset_config_yaml(wildcards):
     if "mutants" not in ds:
         unused.add("mutations")
     settings = {k: v for k, v in config.items() if k not in unused}
-    settings["dataset"] = {wildcards.dataset: ds}
+    settings["datasets"] = {wildcards.dataset: ds}  # a config of its own: --configfile reruns this data set
     return yaml.safe_dump(settings, sort_keys=True)
