@@ -519,7 +519,7 @@ def mutation_section(res: Results, top: int) -> str:
                 + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1])))
 
 
-def training_utility(res: Results) -> np.ndarray | None:
+def read_training_utility(res: Results) -> np.ndarray | None:
     """The design objective's utility of training sequences, ``design/{method}/training_utility.tsv`` of the first
     method that has one (every method of a data set has the same objective)."""
     for method in res.subdirs("design"):
@@ -561,7 +561,7 @@ def sequence_section(res: Results, data, alphabet) -> str:
             f"design/{method}/designs.fasta") else None
         if s is not None:
             sets[f"design {method}"] = s.codes
-    training = training_utility(res) if scores and not labelled else None
+    training = read_training_utility(res) if scores and not labelled else None
     if training is not None:  # no label: the designs' utility (the VAE's ELBO), beside the data's
         scores = {"training (utility)": training, **scores}
     parts = []

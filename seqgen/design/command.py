@@ -166,9 +166,11 @@ def run(args) -> dict:
     for name, predictor in predictors.items():  # predictions on the label's own scale, beside the model's
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
+    # the same objective on training sequences (are the designs better than the data?), scored before any output
+    training = None if reference is None else \
+        training_utility(ObjectiveSet(objectives, alphabet.size), reference, designed, device, args.seed)
     summary = write_design(args.out, result, table)
-    if reference is not None:  # the same objective on training sequences: are the designs better than the data?
-        training = training_utility(ObjectiveSet(objectives, alphabet.size), reference, designed, device, args.seed)
+    if training is not None:
         summary.update(compare_with_training(training, table["utility"]))
         with atomic_path(Path(args.out).parent / "training_utility.tsv") as tmp:
             training.to_csv(tmp, sep="\t", index=False)
