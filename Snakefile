@@ -6,6 +6,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from seqgen.settings import scientific_numbers
+
 min_version("8.0")
 
 
@@ -16,6 +18,7 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
+config.update(scientific_numbers(config))  # 1e-4 is a number (YAML 1.2), not the string YAML 1.1 reads
 if isinstance(config.get("gpu"), str):  # --config gpu=true arrives as the string 'true'
     config["gpu"] = {"true": True, "false": False}.get(config["gpu"].lower(), config["gpu"])
 validate(config, "workflow/schemas/config.schema.yaml", set_default=True)

@@ -159,6 +159,23 @@ def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSet
 
 
 _FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_SCIENTIFIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def scientific_numbers(value):
+    """``value`` with every string in scientific notation without a dot (``1e-4``) made a float, through nested
+    mappings and lists.
+
+    YAML 1.2 reads ``1e-4`` as a number; PyYAML and Snakemake's config reader follow YAML 1.1, which wants a dot
+    (``1.0e-4``) and keeps ``1e-4`` a string, so a schema asking for a number would refuse what the user wrote.
+    """
+    if isinstance(value, dict):
+        return {k: scientific_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scientific_numbers(v) for v in value]
+    if isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()):
+        return float(value)
+    return value
 
 #: settings of every kind that have a range: key -> (accepted, what it must be)
 RANGES = {

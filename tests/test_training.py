@@ -433,3 +433,12 @@ def test_settings_are_checked_without_loading_pytorch():
     from seqgen.tasks import recipe
 
     assert all(recipe(kind).DEFAULTS is DEFAULTS[kind] for kind in DEFAULTS)
+
+
+def test_scientific_notation_is_read_as_numbers_where_yaml_1_1_keeps_strings():
+    from seqgen.settings import scientific_numbers
+
+    config = {"lr": "1e-4", "deep": [{"p": "-2.5E+3"}, "5e"], "name": "MA0472.2", "seq": "ACGT", "n": 3,
+              "already": 0.5, "word": "e5", "spaced": " 1e-2 "}
+    assert scientific_numbers(config) == {"lr": 1e-4, "deep": [{"p": -2500.0}, "5e"], "name": "MA0472.2",
+                                          "seq": "ACGT", "n": 3, "already": 0.5, "word": "e5", "spaced": 0.01}
