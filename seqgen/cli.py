@@ -209,7 +209,7 @@ def _run_design(args) -> None:
 def _add_motifs(sub) -> None:
     from seqgen.alphabets import ALPHABETS
     from seqgen.io import FORMATS
-    from seqgen.motifs import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP
+    from seqgen.motifs import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, SITE_P
 
     p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
                        description="Find motifs enriched in the input sequences against a background: the --top "
@@ -237,6 +237,9 @@ def _add_motifs(sub) -> None:
     p.add_argument("--jaspar-collection", default=JASPAR_COLLECTION)
     p.add_argument("--jaspar-tax-group", default=JASPAR_TAX_GROUP, help="'' for all")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
+    p.add_argument("--site-p", type=float, default=SITE_P, metavar="P",
+                   help="sites.tsv (FIMO): windows whose score has a p-value below P (default: FIMO's %(default)g; "
+                        "a larger P also lists weaker sites); the report marks the designs' sites at the same P")
     p.add_argument("--predictor", help="also find the motifs a trained predictor learned (in-silico mutagenesis "
                                        "of the foreground sequences); written to OUT/predictor/")
     p.add_argument("--lengths", choices=["error", "pad"], default="error",
@@ -257,6 +260,8 @@ def _run_motifs(args) -> None:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
     if args.top < 1 or (args.k is not None and args.k < 1) or (args.seqlet_width is not None and args.seqlet_width < 2):
         raise SeqgenError("--top and --k must be at least 1, and --seqlet-width at least 2")
+    if not 0 < args.site_p < 1:
+        raise SeqgenError(f"--site-p must be between 0 and 1, not {args.site_p:g}")
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column, args.label,
                         scores=not args.background)
     if data.meta.get("n_dropped"):
@@ -296,7 +301,7 @@ def _run_motifs(args) -> None:
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                              args.jaspar_tax_group or None, params)
+                              args.jaspar_tax_group or None, params, site_threshold=args.site_p)
     best = matches[matches["rank"] == 1] if len(matches) else matches
     for motif in found:
         hit = best[best["query"] == motif.name]
@@ -345,7 +350,8 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
                                width=args.seqlet_width, prefix="predictor", seed=args.seed)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                    args.jaspar_tax_group or None, params, stat_columns=("source", "n_seqlets", "method"))
+                    args.jaspar_tax_group or None, params, site_threshold=args.site_p,
+                    stat_columns=("source", "n_seqlets", "method"))
     print(f"{len(found)} predictor motifs -> {Path(args.out) / 'predictor'}", file=sys.stderr)
 
 

@@ -538,6 +538,8 @@ def jaspar_motifs(release: str = JASPAR_RELEASE, collection: str | None = JASPAR
 
 #: a JASPAR match is named as the motif's match (drawn under its logo, in summaries) only at q <= MATCH_Q
 MATCH_Q = 0.05
+#: a window is a motif site when its score's p-value is below SITE_P (FIMO's default threshold)
+SITE_P = 1e-4
 
 TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_value", "e_value", "q_value",
                   "offset", "overlap", "orientation", "query_consensus"]
@@ -594,7 +596,7 @@ def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataF
 SITE_COLUMNS = ["motif", "sequence", "index", "start", "end", "strand", "score", "p_value"]
 
 
-def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = 1e-4) -> pd.DataFrame:
+def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = SITE_P) -> pd.DataFrame:
     """Motif sites in sequences, by FIMO (memelite) for DNA/RNA; for proteins by :func:`scan_exact` (memelite's
     FIMO scores against a background of 0.25 a letter, which is right for 4 letters only). Sites reach no further
     than each sequence's own end (not into the padding of a shorter one).
@@ -664,7 +666,7 @@ def score_tail(lo: np.ndarray, background: np.ndarray, bin_size: float = 0.1) ->
     return binned, int(binned.min(0).sum()), np.cumsum(dist[::-1])[::-1]
 
 
-def scan_exact(motifs: list[Motif], codes: np.ndarray, names: np.ndarray, threshold: float = 1e-4,
+def scan_exact(motifs: list[Motif], codes: np.ndarray, names: np.ndarray, threshold: float = SITE_P,
                eps: float = 1e-4, bin_size: float = 0.1) -> pd.DataFrame:
     """Forward-strand sites of ``(N, L)`` codes with an exact p-value below ``threshold`` under a uniform
     background of the motifs' alphabet (scores in bits, as FIMO: log2(p + eps) - log2(1 / A)); windows that
@@ -786,7 +788,7 @@ def versions() -> dict:
 def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = None, fg_ids=None,
                   release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
                   tax_group: str | None = JASPAR_TAX_GROUP, params: dict | None = None,
-                  background: np.ndarray | None = None, site_threshold: float = 1e-4,
+                  background: np.ndarray | None = None, site_threshold: float = SITE_P,
                   stat_columns: tuple[str, ...] = DISCOVERY_STATS) -> pd.DataFrame:
     """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``, ``params.json``.
 

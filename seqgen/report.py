@@ -375,15 +375,17 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     ``reference``: GC fractions designs should resemble (:func:`reference_gc`); see :func:`composition_note`."""
     from seqgen import plots
     from seqgen.alphabets import encode
-    from seqgen.motifs import scan
+    from seqgen.motifs import SITE_P, scan
 
     methods = res.subdirs("design")
     if not methods:
         res.notes.append("no design/ folder (design)")
         return note("No designs yet: run `seqgen design`."), {}
     parts, numbers, trajectories = [], {}, {}
+    params = res.json("motifs/params.json", "motif settings") if res.path("motifs/params.json") else None
+    site_p = float((params or {}).get("site_threshold", SITE_P))  # the threshold of the motifs' own sites.tsv
     if colors:
-        parts.append('<p class="legend">Motif sites (FIMO, p &lt; 1e-4): ' + "".join(
+        parts.append(f'<p class="legend">Motif sites (FIMO, p &lt; {site_p:g}): ' + "".join(
             f'<span style="background:{c}">{esc(n)}</span>' for n, c in colors.items()) + "</p>")
     for method in methods:
         df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table")
@@ -405,7 +407,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                 codes = encode(seqs, alphabet) if len({len(s) for s in seqs}) == 1 else None
             except ValueError:
                 codes = None
-            sites = scan(motifs, codes) if codes is not None else pd.DataFrame(columns=["index"])
+            sites = scan(motifs, codes, threshold=site_p) if codes is not None else pd.DataFrame(columns=["index"])
             shown["sequence"] = [marked_sequence(s, sites[sites["index"] == i], colors) for i, s in enumerate(seqs)]
             if "index" in sites:
                 shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))

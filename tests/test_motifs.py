@@ -203,6 +203,13 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
     assert (out / "logos" / "seqgen-1.png").is_file() and (out / "logos" / "seqgen-1.svg").is_file()
     assert len(read_meme(out / "motifs.meme")) >= 1
     assert json.loads((out / "params.json").read_text())["n_foreground"] == 150
+    # weaker sites with a larger p-value threshold: every default site and more
+    weak = tmp_path / "weak"
+    assert main(["motifs", "--input", str(fasta), "--out", str(weak), "--n-motifs", "2", "--site-p", "1e-3"]) == 0
+    strong_sites, weak_sites = (pd.read_csv(d / "sites.tsv", sep="\t") for d in (out, weak))
+    assert len(weak_sites) > len(strong_sites) > 0 and weak_sites["p_value"].max() < 1e-3
+    assert strong_sites["p_value"].max() < 1e-4 and json.loads((weak / "params.json").read_text())[
+        "site_threshold"] == 1e-3
     # a large unlabelled input: a seeded random subset is searched
     sub = tmp_path / "subset"
     assert main(["motifs", "--input", str(fasta), "--out", str(sub), "--n-motifs", "1", "--max-sequences", "100"]) == 0
@@ -214,6 +221,8 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
 def test_motifs_cli_errors(tmp_path, capsys):
     assert main(["motifs", "--input", str(tmp_path / "missing.fa"), "--out", str(tmp_path / "m")]) == 1
     assert "missing.fa: no such file" in capsys.readouterr().err
+    assert main(["motifs", "--input", str(tmp_path / "missing.fa"), "--site-p", "2", "--out", str(tmp_path / "m")]) == 1
+    assert "--site-p must be between 0 and 1, not 2" in capsys.readouterr().err and not (tmp_path / "m").exists()
 
 
 @pytest.mark.realdata

@@ -109,6 +109,18 @@ def test_full_report_is_self_contained(results, tmp_path):
     assert "background:#ffd166" in page  # a motif site marked in the designs table
 
 
+def test_design_sites_are_marked_at_the_motif_search_threshold(results, tmp_path):
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy)
+    page, _ = build_report(copy)
+    assert "Motif sites (FIMO, p &lt; 0.0001)" in page
+    params = json.loads((copy / "motifs" / "params.json").read_text())
+    (copy / "motifs" / "params.json").write_text(json.dumps({**params, "site_threshold": 0.01}))
+    weak, _ = build_report(copy)
+    assert "Motif sites (FIMO, p &lt; 0.01)" in weak
+    assert weak.count("background:#") > page.count("background:#")  # weaker sites marked too
+
+
 def test_report_on_partial_folders(tmp_path):
     only_metrics = tmp_path / "only_metrics"
     (only_metrics / "predictor").mkdir(parents=True)

@@ -162,3 +162,21 @@ def test_the_jaspar_taxon_reaches_tomtom(tmp_path):
                     "--cores", "1", "results/tiny/design/anneal/motifs/tomtom.tsv")
     command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
     assert "--jaspar-tax-group plants " in command
+
+
+def test_numbers_in_scientific_notation_and_the_site_threshold_reach_the_commands(tmp_path):
+    # YAML 1.1 (PyYAML, Snakemake) reads 1e-3 as a string; the schema wants a number, as YAML 1.2 reads it
+    text = TEST_CONFIG.read_text().replace("motifs: {top: 100, n_motifs: 2}", "motifs: {top: 100, n_motifs: 2, "
+                                           "site_p: 1e-3}").replace("  steps: 20\n", "  steps: 20\n  softmax: {lr: 5e-2}\n")
+    workdir = make_workdir(tmp_path, text)
+    out = snakemake(workdir, "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv",
+                    "results/tiny/design/softmax/designs.fasta").stdout
+    motifs = next(line for line in out.splitlines() if "seqgen motifs" in line)
+    design = next(line for line in out.splitlines() if "seqgen design" in line)
+    assert "--site-p 0.001 " in motifs and "--lr 0.05 " in design + " "
+    default = snakemake(make_workdir(tmp_path / "d", TEST_CONFIG.read_text()), "-n", "-p", "--cores", "1",
+                        "results/tiny/motifs/tomtom.tsv").stdout
+    assert "--site-p 0.0001 " in next(line for line in default.splitlines() if "seqgen motifs" in line)
+    wrong = TEST_CONFIG.read_text().replace("motifs: {top: 100, n_motifs: 2}", "motifs: {site_p: 5}")
+    result = snakemake(make_workdir(tmp_path / "w", wrong), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "instance['motifs']['site_p']" in result.stdout + result.stderr

@@ -225,7 +225,8 @@ def motif_options(wildcards, search_data=True):
     the JASPAR release and taxon for DNA. A function of the wildcards only, so that Snakemake tracks every change."""
     ds = dataset(wildcards)
     motifs = config["motifs"]
-    options = {"alphabet": ds["alphabet"], "n_motifs": motifs["n_motifs"], "seed": config["seed"]}
+    options = {"alphabet": ds["alphabet"], "n_motifs": motifs["n_motifs"], "seed": config["seed"],
+               "site_p": motifs["site_p"]}
     if ds["alphabet"] == "dna":
         options["jaspar_release"] = motifs["jaspar_release"]
         taxon = ds.get("jaspar_tax_group", motifs["jaspar_tax_group"])
