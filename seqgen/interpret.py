@@ -2,7 +2,8 @@
 
 Works with any model, through two small interfaces:
 
-- :func:`filter_motifs`: any ``torch.nn.Module`` whose first ``nn.Conv1d``
+- :func:`filter_motifs`: seqgen's :class:`~seqgen.models.predictor.Predictor`
+  (every member's filters), or any ``torch.nn.Module`` whose first ``nn.Conv1d``
   reads (possibly transformed) one-hot ``(N, A, L)`` input. Each filter becomes
   a PWM of the input windows where it fires above a fraction of its maximum
   (Alipanahi et al. 2015; Kelley et al. 2016), ranked by its influence: how
@@ -15,6 +16,8 @@ Works with any model, through two small interfaces:
   TF-MoDISco-like scheme).
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -49,7 +52,7 @@ def filter_activations(model: torch.nn.Module, x: torch.Tensor, batch_size: int 
 
     Parameters
     ----------
-    model : nn.Module taking ``(N, A, L)``.
+    model : nn.Module taking ``(N, A, L)``: seqgen's Predictor (its ``first_layer``) or one with an ``nn.Conv1d``.
     x : (N, A, L) float tensor.
 
     Returns
@@ -57,6 +60,10 @@ def filter_activations(model: torch.nn.Module, x: torch.Tensor, batch_size: int 
     acts : (N, F, P) float tensor, the conv output (before any nonlinearity).
     wins : (N, A, P, K) float tensor, the input window behind each output position.
     """
+    if hasattr(model, "first_layer"):
+        model.eval()
+        parts = [model.first_layer(xb) for xb in _batches(x, batch_size)]
+        return torch.cat([a for a, _ in parts]), torch.cat([w for _, w in parts])
     conv = first_conv(model)
     captured = {}
     hook = conv.register_forward_hook(lambda mod, inp, out: captured.update(inp=inp[0], out=out))
@@ -84,19 +91,30 @@ def filter_activations(model: torch.nn.Module, x: torch.Tensor, batch_size: int 
 @torch.no_grad()
 def filter_influence(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 512) -> np.ndarray:
     """``(F,)`` mean squared change of the model's output when each first-layer filter is silenced."""
-    conv = first_conv(model)
     model.eval()
     base = torch.cat([_as_scores(model(xb)) for xb in _batches(x, batch_size)])
-    influence = np.zeros(conv.out_channels)
-    for f in range(conv.out_channels):
-        hook = conv.register_forward_hook(
-            lambda mod, inp, out, f=f: out.index_fill(1, torch.tensor([f], device=out.device), 0.0))
-        try:
+    n_filters = model.first_filters if hasattr(model, "first_filters") else first_conv(model).out_channels
+    influence = np.zeros(n_filters)
+    for f in range(n_filters):
+        with _silenced(model, f):
             out = torch.cat([_as_scores(model(xb)) for xb in _batches(x, batch_size)])
-        finally:
-            hook.remove()
         influence[f] = float(((out - base) ** 2).mean())
     return influence
+
+
+@contextmanager
+def _silenced(model: torch.nn.Module, f: int):
+    """Within the block, first-layer filter ``f`` of ``model`` outputs 0."""
+    if hasattr(model, "silenced"):
+        with model.silenced(f):
+            yield
+        return
+    conv = first_conv(model)
+    hook = conv.register_forward_hook(lambda mod, inp, out: out.index_fill(1, torch.tensor([f], device=out.device), 0.0))
+    try:
+        yield
+    finally:
+        hook.remove()
 
 
 def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 0.5, min_sites: int = 10,

@@ -63,6 +63,42 @@ def test_filters_become_egr_pwms(trained):
     assert len(best_egr_rank(motifs[:1])) >= 1  # the most influential filter is an EGR motif
 
 
+def test_filters_of_seqgens_own_predictor_become_egr_pwms(trained):
+    """The package's Predictor convolves stacked members' weights (no nn.Conv1d): its filters are read through
+    first_layer (both strands, every member) and silenced one at a time."""
+    from seqgen.models.predictor import Predictor
+
+    _, top = trained
+    torch.manual_seed(0)
+    table, _ = simulate_pbm(n=6000, seed=0, threshold=8.0)
+    x = torch.tensor(one_hot(encode(table["sequence"].tolist(), "dna"), 4))
+    y = torch.tensor(np.log(table["signal"].to_numpy()), dtype=torch.float32)
+    y = (y - y.mean()) / y.std()
+    net = Predictor(4, x.shape[2], members=2, filters=8, kernel=11, strands="max", padding="full", dropout=0.0)
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    for _ in range(4):
+        for b in torch.randperm(len(x), generator=torch.Generator().manual_seed(0)).split(128):
+            loss = ((net(x[b]) - y[b, None]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    net.eval()
+    acts, wins = filter_activations(net, top[:5])
+    positions = 2 * (x.shape[2] + 2 * 10 - 11 + 1)  # both strands, kernel - 1 zero columns at each end
+    assert acts.shape == (5, 16, positions) and wins.shape == (5, 4, positions, 11)
+    weights = net.conv_w[0].detach()  # (K, A * kernel, F): member 1's filter 3 is filter 8 + 3
+    manual = (wins[:, :, 0].reshape(5, -1) @ weights[1, :, 3]) + net.conv_b[0][1, 0, 3]
+    assert torch.allclose(acts[:, 11, 0], manual, atol=1e-5)
+    before = net(top[:5]).detach()
+    with net.silenced(11):
+        silenced = net(top[:5]).detach()
+    assert torch.equal(silenced[:, 0], before[:, 0]) and not torch.equal(silenced[:, 1], before[:, 1])
+    assert torch.equal(net(top[:5]).detach(), before)  # restored
+    motifs = filter_motifs(net, top, top=3)
+    assert len(motifs) == 3 and motifs[0].stats["influence"] >= motifs[-1].stats["influence"]
+    assert len(best_egr_rank(motifs)) >= 1  # (the most influential one here fires everywhere: a composition filter)
+
+
 @pytest.mark.parametrize("method", ["ism", "grad"])
 def test_attribution_seqlets_cluster_into_the_egr_motif(trained, method):
     net, top = trained

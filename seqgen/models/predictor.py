@@ -32,6 +32,7 @@ constant linker, which the variable region alone does not show).
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -135,6 +136,44 @@ class Predictor(nn.Module):
         strands = 1 if self.strands == "forward" else 2
         positions = length + 2 * self.end_pad
         return 4 * 3 * self.members * self.filters * positions * strands
+
+    @property
+    def first_filters(self) -> int:
+        """Filters of the first layer over all members, ``K * F`` (member ``k``'s filter ``f`` is ``k * F + f``)."""
+        return self.members * self.filters
+
+    def first_layer(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """First-layer outputs (before the ReLU) and the input windows they read, for motifs from the filters.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            ``(N, A, L)`` one-hot.
+
+        Returns
+        -------
+        acts : ``(N, K * F, P)``, every member's filters; a model that scans both strands also reads the reverse
+            complement, whose positions follow the forward strand's.
+        wins : ``(N, A, P, kernel)``, the window behind each position (zero columns where ``padding: full`` runs
+            past an end).
+        """
+        strands = [x] if self.strands == "forward" else [x, reverse_complement_one_hot(x)]
+        padded = [nn.functional.pad(s, (self.end_pad, self.end_pad)) for s in strands]
+        acts = torch.cat([self._conv(s, 0) for s in padded], -1)
+        wins = torch.cat([s.unfold(2, self.kernel, 1) for s in padded], 2)
+        return acts, wins
+
+    @contextmanager
+    def silenced(self, index: int):
+        """Within the block, first-layer filter ``index`` (see :attr:`first_filters`) outputs 0 everywhere."""
+        k, f = divmod(index, self.filters)
+        weight, bias = self.conv_w[0], self.conv_b[0]
+        saved = weight.data[k, :, f].clone(), bias.data[k, 0, f].clone()
+        weight.data[k, :, f], bias.data[k, 0, f] = 0.0, 0.0
+        try:
+            yield
+        finally:
+            weight.data[k, :, f], bias.data[k, 0, f] = saved
 
     def _conv(self, h: torch.Tensor, layer: int) -> torch.Tensor:
         """``(N, K * C, L)`` -> ``(N, K * F, L')``: member ``k``'s filters on its own ``C`` channels (groups = K).
