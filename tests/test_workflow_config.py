@@ -89,6 +89,20 @@ def test_invalid_config_names_the_key(tmp_path):
         assert result.returncode != 0 and message in result.stdout + result.stderr, message
 
 
+def test_a_missing_input_file_is_refused_at_start_even_where_results_exist(tmp_path):
+    workdir = tmp_path / "w"
+    (workdir / "results" / "mine").mkdir(parents=True)
+    (workdir / "results" / "mine" / "data.npz").write_bytes(b"made from an earlier input")
+    config = "datasets:\n  mine:\n    input: gone.fa\n"
+    result = snakemake(make_workdir(workdir, config), "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "data set 'mine': its input file gone.fa does not exist" in result.stdout
+    (workdir / "gone.fa").write_text(">a\nACGT\n")
+    mutants = config.replace("gone.fa", "gone.fa\n    format: a2m\n    mutants: m.txt")
+    (workdir / "config" / "config.yaml").write_text(mutants)
+    result = snakemake(workdir, "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "data set 'mine': its mutants file m.txt does not exist" in result.stdout
+
+
 def test_a_label_that_encoding_does_not_read_is_refused_at_start(tmp_path):
     (tmp_path / "w").mkdir()
     (tmp_path / "w" / "peaks.csv").write_text("id,sequence,bound\na,ACGTACGT,1\nb,TTGCAACG,0\n")

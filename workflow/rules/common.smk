@@ -139,6 +139,15 @@ def check_datasets():
                 )
         check_model_settings(name, ds)
         check_input_format(name, ds)
+        check_input_files(name, ds)
+
+
+def check_input_files(name, ds):
+    """Stop when a data set's input or mutants file is missing: where its results exist, Snakemake would not ask
+    for it, and the report would describe the old results under the new file's name."""
+    for key in ("input", "mutants"):
+        if key in ds and not Path(ds[key]).is_file():
+            raise ValueError(f"data set {name!r}: its {key} file {ds[key]} does not exist")
 
 
 def check_input_format(name, ds):
