@@ -103,7 +103,7 @@ def test_constraints_reach_into_the_linker():
         Constraints.from_options("dna", 8, linker="GTCTXX")
     with pytest.raises(SeqgenError, match="the linker itself holds a forbidden k-mer"):
         Constraints.from_options("dna", 8, forbidden=["GAATTC"], linker="TTCAAAAGAATTC")
-    with pytest.raises(SeqgenError, match="the linker itself holds a run longer than 4"):
+    with pytest.raises(SeqgenError, match="holds a run longer than 4, so every probe would break the constraint: change"):
         Constraints.from_options("dna", 8, max_homopolymer=4, linker="TTCAAAAAG")
     with pytest.raises(SeqgenError, match="forbidden k-mer is empty"):
         Constraints.from_options("dna", 8, forbidden=[""])
@@ -581,3 +581,21 @@ def test_the_design_objective_scores_training_sequences_made_of_the_designs_lett
     protein = ObjectiveSet([Objective("score", lambda x: x.sum((1, 2)), "max")], PROTEIN_GAP.size)
     assert training_utility(protein, gapped, PROTEIN, CPU).empty  # only gaps: nothing a design could be
     assert compare_with_training(training_utility(protein, gapped, PROTEIN, CPU), designs) == {"training_scored": 0}
+
+
+def test_gradient_chains_keep_their_best_under_the_penalized_utility():
+    """Fast SeqProp keeps each chain's best sampled sequence by utility minus the constraint penalty, as annealing
+    does: against an objective that rewards G and C, the kept sequences respect a GC window the loss holds them to
+    (ranked by the utility alone, none of the 16 did: the highest-GC samples won)."""
+    from seqgen.design.run import _gradient, _Plateau, _Progress
+
+    torch.manual_seed(0)
+    weights = torch.randn(4, 20) * 0.3
+    weights[[1, 2]] += 1.0  # C and G
+    objectives = ObjectiveSet([Objective("gc-loving", lambda x: (x * weights).sum((1, 2)))])
+    constraints = Constraints.from_options("dna", 20, gc_min=0.4, gc_max=0.6)
+    settings = DesignSettings(method="fast-seqprop", n=16, steps=100, penalty_weight=10.0, seed=0)
+    codes, _ = _gradient(objectives, constraints, settings, CPU, torch.Generator().manual_seed(0), None, None, None,
+                         _Progress(settings, _Plateau(0, 50)))
+    gc = constraints.gc_fraction(codes)
+    assert ((gc >= 0.4) & (gc <= 0.6)).sum() >= 14

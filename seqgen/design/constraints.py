@@ -134,7 +134,7 @@ class Constraints:
         if broken:
             what = {"forbidden": "a forbidden k-mer", "homopolymer": f"a run longer than {self.max_homopolymer}"}
             raise SeqgenError(f"the linker itself holds {' and '.join(what[b] for b in broken)}, so every probe "
-                              f"would")
+                              f"would break the constraint: change the linker or the constraint")
 
     def _fixed_edits(self) -> np.ndarray:
         """``(N,)`` or ``(1,)``: fixed positions whose letter differs from the start (edits no repair can undo)."""
