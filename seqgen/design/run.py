@@ -318,7 +318,8 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
         x, probs = param(settings.samples, generator)  # (S, N, A, L), (N, A, L)
         s, n, a, length = x.shape
         utility = _differentiable_utility(objectives, x.reshape(s * n, a, length), chunk).reshape(s, n)
-        loss = -utility.mean(0) + settings.penalty_weight * constraints.penalty(probs)
+        penalty = settings.penalty_weight * constraints.penalty(probs)  # (N,)
+        loss = -utility.mean(0) + penalty
         if settings.diversity and n > 1:
             loss = loss + settings.diversity * _similarity(probs)
         if settings.method == "latent" and settings.prior_weight:
@@ -331,17 +332,19 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
         optimizer.zero_grad(set_to_none=True)
         loss.sum().backward()
         optimizer.step()
-        with torch.no_grad():
+        with torch.no_grad():  # each chain keeps its best under the penalized utility, as annealing does
             u = utility.detach()
             if sampled:  # the sampled sequences are discrete: keep each chain's best, known for free
-                best_sample = u.argmax(0)
-                u_best = u.max(0).values.cpu().numpy()
+                hard = x.detach().reshape(s * n, a, length)
+                kept = u - settings.penalty_weight * constraints.penalty(hard).reshape(s, n)
+                best_sample = kept.argmax(0)
+                u_best = kept.max(0).values.cpu().numpy()
                 cand = x.detach().argmax(2)[best_sample, torch.arange(n, device=device)].to(torch.uint8)
                 improved = u_best > best_util
                 best_util = np.where(improved, u_best, best_util)
                 best_codes[improved] = cand.cpu().numpy()[improved]
-            else:  # keep each chain's argmax at its best relaxed utility (a proxy for the argmax's own)
-                u_now = u.mean(0).cpu().numpy()
+            else:  # keep each chain's argmax at its best relaxed objective (a proxy for the argmax's own)
+                u_now = (u.mean(0) - penalty.detach()).cpu().numpy()
                 improved = u_now > best_util
                 best_util = np.where(improved, u_now, best_util)
                 best_codes[improved] = param.discrete().cpu().numpy()[improved]
