@@ -312,7 +312,11 @@ def _run_motifs(args) -> None:
                 if row["q_value"] <= m.MATCH_Q else f", no significant JASPAR match (best {row['target_name']}, " \
                                                     f"q = {row['q_value']:.2g})"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
-    print(f"{len(found)} motifs from {len(fg)} sequences against {len(bg)} -> {args.out}", file=sys.stderr)
+    unreachable = m.unreachable_note(found, args.site_p)
+    if unreachable:
+        print(f"note: {unreachable}", file=sys.stderr)
+    print(f"{len(found)} motif{'' if len(found) == 1 else 's'} from {len(fg)} sequences against {len(bg)} -> "
+          f"{args.out}", file=sys.stderr)
     if predictor is not None:
         _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
 

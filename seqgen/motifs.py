@@ -596,6 +596,25 @@ def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataF
 SITE_COLUMNS = ["motif", "sequence", "index", "start", "end", "strand", "score", "p_value"]
 
 
+def best_site_p(motif: Motif) -> float:
+    """The smallest p-value a window can reach for ``motif`` under the scan's uniform background: the chance that a
+    random window has a best letter at every column. A motif whose best p-value is above the scan's threshold has no
+    site anywhere (a 6-wide DNA motif: 4^-6 = 2.4e-4 > 1e-4)."""
+    ties = (motif.pwm >= motif.pwm.max(0, keepdims=True) - 1e-12).sum(0)  # best letters per column
+    return float(np.prod(ties / motif.alphabet.size))
+
+
+def unreachable_note(motifs: list[Motif], threshold: float) -> str | None:
+    """A sentence naming the motifs that cannot have a site at p < ``threshold`` (None when every one can)."""
+    short = [m for m in motifs if best_site_p(m) >= threshold]
+    if not short:
+        return None
+    named = ", ".join(f"{m.name} ({m.consensus}, best p {best_site_p(m):.2g})" for m in short)
+    return (f"{named} cannot reach p < {threshold:g} at any window (too short or too degenerate), so no sites of "
+            f"{'it' if len(short) == 1 else 'them'} are listed; a larger site p-value threshold (--site-p, the "
+            f"workflow's motifs.site_p) lists them")
+
+
 def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = SITE_P) -> pd.DataFrame:
     """Motif sites in sequences, by FIMO (memelite) for DNA/RNA; for proteins by :func:`scan_exact` (memelite's
     FIMO scores against a background of 0.25 a letter, which is right for 4 letters only). Sites reach no further

@@ -210,7 +210,7 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
         matched = "Logos in bits, one strand (RNA); no JASPAR comparison (JASPAR holds DNA motifs)."
     searched = (f'; foreground {esc(params["n_foreground"])} sequences, background: {esc(params.get("background"))}'
                 if "n_foreground" in params else "")
-    parts = [f'<p class="sub">{len(motifs)} motifs{searched}. {matched}</p>']
+    parts = [f'<p class="sub">{len(motifs)} motif{"" if len(motifs) == 1 else "s"}{searched}. {matched}</p>']
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
     for m in motifs:
@@ -375,7 +375,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     ``reference``: GC fractions designs should resemble (:func:`reference_gc`); see :func:`composition_note`."""
     from seqgen import plots
     from seqgen.alphabets import encode
-    from seqgen.motifs import SITE_P, scan
+    from seqgen.motifs import SITE_P, scan, unreachable_note
 
     methods = res.subdirs("design")
     if not methods:
@@ -387,6 +387,9 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     if colors:
         parts.append(f'<p class="legend">Motif sites (FIMO, p &lt; {site_p:g}): ' + "".join(
             f'<span style="background:{c}">{esc(n)}</span>' for n, c in colors.items()) + "</p>")
+        unreachable = unreachable_note(motifs, site_p)
+        if unreachable:
+            parts.append(note(unreachable + "."))
     for method in methods:
         df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table")
         if df is None or "sequence" not in df:

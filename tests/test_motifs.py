@@ -407,3 +407,22 @@ def test_windows_tied_in_exact_arithmetic_tie_in_their_scores():
     assert 0.1 + 0.2 != 0.3 + 0.0  # in floats
     scores = window_scores(encode(["AC", "GA"], DNA), lo)
     assert scores[0, 0] == scores[1, 0]
+
+
+def test_the_best_site_p_value_a_motif_can_reach():
+    from seqgen.motifs import best_site_p, unreachable_note
+
+    sharp = np.full((4, 6), 0.02)
+    sharp[encode(["TATAAT"], DNA)[0], np.arange(6)] = 0.94
+    assert best_site_p(Motif("six", sharp, DNA)) == pytest.approx(4.0 ** -6)
+    tied = sharp.copy()
+    tied[:, 0] = 0.25  # any letter is best in the first column
+    assert best_site_p(Motif("tied", tied, DNA)) == pytest.approx(4.0 ** -5)
+    long = np.tile(sharp, 2)
+    assert best_site_p(Motif("twelve", long, DNA)) == pytest.approx(4.0 ** -12)
+    motifs = [Motif("six", sharp, DNA), Motif("twelve", long, DNA)]
+    assert unreachable_note(motifs, 1e-4).startswith("six (TATAAT, best p 0.00024) cannot reach p < 0.0001")
+    assert unreachable_note(motifs, 1e-3) is None
+    # and the scan agrees: the six-wide motif's own site is found at 1e-3, never at 1e-4
+    codes = encode(["GGGGTATAATGGGG"], DNA)
+    assert len(scan(motifs[:1], codes, threshold=1e-4)) == 0 and len(scan(motifs[:1], codes, threshold=1e-3)) >= 1

@@ -121,6 +121,22 @@ def test_design_sites_are_marked_at_the_motif_search_threshold(results, tmp_path
     assert weak.count("background:#") > page.count("background:#")  # weaker sites marked too
 
 
+def test_motifs_too_short_for_the_site_threshold_are_named(results, tmp_path):
+    from seqgen.motifs import Motif, write_meme
+
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy)
+    pwm = np.full((4, 6), 0.02)
+    pwm[encode(["TATAAT"], DNA)[0], np.arange(6)] = 0.94  # best window p = 4^-6 = 2.4e-4
+    write_meme(copy / "motifs" / "motifs.meme", [Motif("tata", pwm, DNA)])
+    page, _ = build_report(copy)
+    assert "tata (TATAAT, best p 0.00024) cannot reach p &lt; 0.0001 at any window" in page
+    params = json.loads((copy / "motifs" / "params.json").read_text())
+    (copy / "motifs" / "params.json").write_text(json.dumps({**params, "site_threshold": 0.001}))
+    page, _ = build_report(copy)
+    assert "cannot reach" not in page and "Motif sites (FIMO, p &lt; 0.001)" in page
+
+
 def test_report_on_partial_folders(tmp_path):
     only_metrics = tmp_path / "only_metrics"
     (only_metrics / "predictor").mkdir(parents=True)
