@@ -313,9 +313,22 @@ def training_comparison(summary: dict | None) -> str:
     if not (summary or {}).get("training_scored"):
         return ""
     return (f" Under the same objective, {summary['designs_above_training_max']} of {summary['designs']} designs "
-            f"score above the best of {summary['training_scored']} training sequences (median "
-            f"{fmt(summary['training_utility_median'])}, best {fmt(summary['training_utility_max'])}; utility, "
-            f"as the models judge it).")
+            f"score above the best of {scored_training(summary)} (median {fmt(summary['training_utility_median'])}, "
+            f"best {fmt(summary['training_utility_max'])}; utility, as the models judge it).")
+
+
+def scored_training(summary: dict) -> str:
+    """Which training sequences were scored: '21 of the 300 training sequences (the 21 of full length: ...)'."""
+    scored, total = summary["training_scored"], summary.get("training_sequences")
+    comparable = summary.get("training_comparable", total)
+    if total is None or scored == total:
+        return f"{scored} training sequences"
+    why = []
+    if comparable < total:
+        why.append(f"the {comparable} of full length, without padding or gaps, compare with the designs")
+    if scored < comparable:
+        why.append(f"a random {scored} of {'them' if why else 'all'}")
+    return f"{scored} of the {total} training sequences ({'; '.join(why)})"
 
 
 def objective_text(summary: dict | None) -> str:

@@ -152,7 +152,8 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
         gap_free = (data.codes < 20).all(axis=1)
         assert sorted(training["id"]) == sorted(np.asarray(data.ids)[gap_free]) and len(training) >= 10
         summary = json.loads((tmp_path / method / "design.json").read_text())
-        assert summary["training_scored"] == len(training)  # designed for the ELBO: above the data's median
+        assert summary["training_scored"] == summary["training_comparable"] == len(training)
+        assert summary["training_sequences"] == len(data) > len(training)  # the gapped ones are not comparable
         assert designs["utility"].median() > summary["training_utility_median"] == training["utility"].median()
     (tmp_path / "lat").mkdir()
     out = tmp_path / "lat" / "designs.fasta"  # latent design for the VAE's likelihood alone

@@ -347,6 +347,16 @@ def test_without_a_label_the_designs_utility_is_plotted_beside_the_training_sequ
     assert list(plotted[-1]) == ["training (utility)", "design anneal", "design softmax"]
     assert "1 of 1 designs score above the best of 2 training sequences (median -4.5, best -4;" in page
     assert plotted[-1]["training (utility)"].tolist() == [-5.0, -4.0]
+    for extra, says in (({"training_sequences": 300, "training_comparable": 2}, "the best of 2 of the 300 training "
+                         "sequences (the 2 of full length, without padding or gaps, compare with the designs) (median"),
+                        ({"training_sequences": 4000, "training_comparable": 4000}, "the best of 2 of the 4000 "
+                         "training sequences (a random 2 of all) (median"),
+                        ({"training_sequences": 4000, "training_comparable": 3000}, "(the 3000 of full length, "
+                         "without padding or gaps, compare with the designs; a random 2 of them)")):
+        (tmp_path / "design" / "softmax" / "design.json").write_text(json.dumps(
+            {"designs": 1, "training_scored": 2, "training_utility_median": -4.5, "training_utility_max": -4.0,
+             "designs_above_training_max": 1, **extra}))
+        assert says in build_report(tmp_path)[0]
     SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.ones((2, 1), np.float32),
                 label_names=["y"]).save(tmp_path / "data.npz")  # labelled: the designs are on the label's scale
     build_report(tmp_path)

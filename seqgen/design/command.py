@@ -171,7 +171,8 @@ def run(args) -> dict:
         training_utility(ObjectiveSet(objectives, alphabet.size), reference, designed, device, args.seed)
     summary = write_design(args.out, result, table)
     if training is not None:
-        summary.update(compare_with_training(training, table["utility"]))
+        summary.update(compare_with_training(training, table["utility"]), training_sequences=len(reference),
+                       training_comparable=len(comparable_rows(reference, designed)))
         with atomic_path(Path(args.out).parent / "training_utility.tsv") as tmp:
             training.to_csv(tmp, sep="\t", index=False)
     long_runs = None if args.max_homopolymer is not None or not alphabet.is_nucleic else \
@@ -193,11 +194,17 @@ TRAINING_SCORED = 1000
 def training_utility(objectives: ObjectiveSet, reference: SequenceSet, designed, device, seed=None) -> pd.DataFrame:
     """The design objective's utility of up to :data:`TRAINING_SCORED` training sequences, those made only of the
     designs' letters (no padding; no gaps where designs have none): a table of id and utility (maybe empty)."""
-    whole = np.flatnonzero((reference.codes < designed.size).all(axis=1))
+    whole = comparable_rows(reference, designed)
     pick = np.sort(np.random.default_rng(seed or 0).choice(whole, min(len(whole), TRAINING_SCORED), replace=False))
     utility, _ = score_codes(objectives, reference.codes[pick], designed.size, device)
     return pd.DataFrame({"id": np.asarray(reference.ids, dtype=object)[pick],
                          "utility": np.round(utility.cpu().numpy().astype(float), 5)})
+
+
+def comparable_rows(reference: SequenceSet, designed) -> np.ndarray:
+    """Indices of the training sequences made only of the designs' letters (no padding; no gaps where designs
+    have none): those whose utility compares with the designs'."""
+    return np.flatnonzero((reference.codes < designed.size).all(axis=1))
 
 
 def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
