@@ -392,6 +392,9 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
 
     methods = res.subdirs("design")
     if not methods:
+        found = sorted(d.name for d in res.path("design").iterdir() if d.is_dir()) if res.path("design") else []
+        if found:  # every one was left out by --methods (each is noted as missing)
+            return note(f"None of the designs asked for is in design/, which holds {', '.join(found)}."), {}
         res.notes.append("no design/ folder (design)")
         return note("No designs yet: run `seqgen design`."), {}
     parts, numbers, trajectories = [], {}, {}

@@ -315,6 +315,9 @@ def test_report_reads_only_the_methods_asked(tmp_path):
     page, notes = build_report(tmp_path, methods=["anneal", "bogus"], generators=["vea"])  # misspelled names
     assert [n for n in notes if "asked for" in n] == ["no design/bogus/ (asked for by --methods)",
                                                        "no generator/vea/ (asked for by --generators)"]
+    page, notes = build_report(tmp_path, methods=["fastseqprop"])  # none of those asked for: design/ is not missing
+    assert "no design/fastseqprop/ (asked for by --methods)" in notes and not any("no design/ folder" in n for n in notes)
+    assert "None of the designs asked for is in design/, which holds anneal, softmax." in page
 
 
 def test_data_without_labels_expects_no_predictor(tmp_path):
