@@ -47,6 +47,10 @@ def _run_encode(args) -> None:
     if table_options and data.meta["format"] not in ("csv", "tsv"):
         print(f"note: {' and '.join(table_options)} ignored: only a CSV/TSV table has columns, and this is a "
               f"{data.meta['format']} file", file=sys.stderr)
+    unread = data.meta.get("unread_numeric_columns")
+    if unread:
+        print(f"note: {args.input}: numeric column{'s' if len(unread) > 1 else ''} {', '.join(unread)} not read: "
+              f"--label-column {unread[0]} keeps one as a label (a predictor needs one)", file=sys.stderr)
     if data.meta.get("linker_missing"):
         print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
               f"PBM linker, so no probe's linker was removed", file=sys.stderr)

@@ -413,7 +413,19 @@ def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_c
     raw = _records_from_strings(table[sequence_column].tolist(), ids, path, lines)
     raw.labels = _numeric_columns(table, list(label_columns), path, lines)
     raw.label_names = list(label_columns)
+    if not label_columns:  # numbers a user may have meant as labels (a note, not an error: sequences alone are fine)
+        others = [c for c in table.columns if c not in (sequence_column, id_column)]
+        numeric = [c for c in others if len(table) and _is_number_column(table[c])]
+        if numeric:
+            raw.meta = {**raw.meta, "unread_numeric_columns": numeric}
     return raw
+
+
+def _is_number_column(column) -> bool:
+    """Whether every value of a table column (strings) is a number."""
+    import pandas as pd
+
+    return bool(pd.to_numeric(column, errors="coerce").notna().all())
 
 
 def parse_dream5(data: bytes, path) -> RawRecords:

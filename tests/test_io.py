@@ -251,3 +251,15 @@ def test_padding_beyond_the_memory_available_is_refused(tmp_path, monkeypatch):
     with pytest.raises(SeqgenError, match=r"x\.fa: 100 records padded to length 1000 need .* GiB, more than half"):
         read_sequences(path, lengths="pad")
     assert read_sequences(path, lengths="trim").length == 2
+
+
+def test_numeric_columns_left_unread_draw_a_note(tmp_path, capsys):
+    from seqgen.cli import main
+
+    path = tmp_path / "probes.tsv"
+    path.write_text("id\tsequence\tsignal\tbatch\tnote\np1\tACGT\t10.5\t1\tok\np2\tGGCA\t3\t2\tbad\n")
+    assert main(["encode", str(path), "--out", str(tmp_path / "a.npz")]) == 0
+    assert "note: " + str(path) + ": numeric columns signal, batch not read: --label-column signal keeps one" \
+        in capsys.readouterr().err
+    assert main(["encode", str(path), "--label-column", "signal", "--out", str(tmp_path / "b.npz")]) == 0
+    assert "not read" not in capsys.readouterr().err
