@@ -176,16 +176,21 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
                                      estimator=estimator) for model in models]
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     table = pd.DataFrame({"mutant": names, "vae": np.nan})
-    table.loc[ok, "vae"] = np.round(np.mean(scores, axis=0), 5)
+    table.loc[ok, "vae"] = _rounded(np.mean(scores, axis=0))
     if len(scores) > 1:
         table["vae_std"] = np.nan
-        table.loc[ok, "vae_std"] = np.round(np.std(scores, axis=0, ddof=1), 5)
+        table.loc[ok, "vae_std"] = _rounded(np.std(scores, axis=0, ddof=1))
     table["site_independent"] = np.nan
-    table.loc[ok, "site_independent"] = np.round(site, 5)
+    table.loc[ok, "site_independent"] = _rounded(site)
     table["note"] = notes
     with atomic_path(out) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
     return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k]}
+
+
+def _rounded(values) -> np.ndarray:
+    """Float64 values to 5 decimals, without a negative zero (float32 would print as -3.7532401084899902)."""
+    return np.round(np.asarray(values, dtype=np.float64), 5) + 0.0
 
 
 def family_payloads(paths) -> list[dict]:

@@ -74,6 +74,8 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
     assert table["mutant"].tolist() == [first, pair, "A18C", stop, "WT"]  # every input mutant, the unscorable noted
     assert np.isfinite(table[["vae", "site_independent"]].to_numpy()[[0, 1, 4]]).all()
     assert table[["vae", "site_independent"]].iloc[4].tolist() == [0, 0]  # the wild type against itself
+    rows = out.read_text().splitlines()
+    assert "-0.0" not in rows[5] and all(len(v.split(".")[-1]) <= 5 for v in rows[1].split("\t")[1:3])  # as written
     assert table[["vae", "site_independent"]].iloc[2:4].isna().all().all()
     assert "match columns" in table["note"][2] and "stop" in table["note"][3]
 
