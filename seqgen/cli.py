@@ -316,6 +316,10 @@ def _run_motifs(args) -> None:
                 if row["q_value"] <= m.MATCH_Q else f", no significant JASPAR match (best {row['target_name']}, " \
                                                     f"q = {row['q_value']:.2g})"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
+    if not found:
+        print(f"note: no motif is enriched at p <= 1e-5 in the {len(fg)} foreground sequences against the "
+              f"background; more foreground sequences (--top), more data or a closer --background may find one",
+              file=sys.stderr)
     unreachable = m.unreachable_note(found, args.site_p)
     if unreachable:
         print(f"note: {unreachable}", file=sys.stderr)

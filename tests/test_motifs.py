@@ -426,3 +426,13 @@ def test_the_best_site_p_value_a_motif_can_reach():
     # and the scan agrees: the six-wide motif's own site is found at 1e-3, never at 1e-4
     codes = encode(["GGGGTATAATGGGG"], DNA)
     assert len(scan(motifs[:1], codes, threshold=1e-4)) == 0 and len(scan(motifs[:1], codes, threshold=1e-3)) >= 1
+
+
+def test_no_motif_found_says_why(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    fasta = tmp_path / "random.fa"
+    write_fasta(fasta, [f"r{i}" for i in range(60)], decode(rng.integers(0, 4, (60, 30), dtype=np.uint8), DNA))
+    assert main(["motifs", "--input", str(fasta), "--n-motifs", "1", "--out", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err
+    assert "note: no motif is enriched at p <= 1e-5 in the 60 foreground sequences" in err
+    assert "0 motifs from 60 sequences" in err
