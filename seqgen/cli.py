@@ -47,6 +47,9 @@ def _run_encode(args) -> None:
     if table_options and data.meta["format"] not in ("csv", "tsv"):
         print(f"note: {' and '.join(table_options)} ignored: only a CSV/TSV table has columns, and this is a "
               f"{data.meta['format']} file", file=sys.stderr)
+    if data.meta.get("trailing_stops"):
+        print(f"note: the stop '*' ending {data.meta['trailing_stops']} of the {data.meta['n_read']} records was "
+              f"removed", file=sys.stderr)
     unread = data.meta.get("unread_numeric_columns")
     if unread:
         print(f"note: {args.input}: numeric column{'s' if len(unread) > 1 else ''} {', '.join(unread)} not read: "

@@ -547,6 +547,7 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
         raise SeqgenError(f"ambiguity policy must be one of {', '.join(AMBIGUITY_POLICIES)}, not {ambiguous!r}")
     if lengths not in LENGTH_POLICIES:
         raise SeqgenError(f"length policy must be one of {', '.join(LENGTH_POLICIES)}, not {lengths!r}")
+    stripped = _strip_trailing_stops(raw) if not alphabet.is_nucleic else 0
     flat = alphabet.encode_table[raw.buffer]
     suspicious = len(flat) and flat.max() >= AMBIGUOUS  # one pass; the details only when needed
     bad = np.flatnonzero(flat == INVALID) if suspicious else []
@@ -562,6 +563,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
                           path)
     kept = np.arange(len(raw.ids))
     amb = np.flatnonzero(flat == AMBIGUOUS) if suspicious else []
+    if len(amb) and stripped:  # a stripped stop lies past its record's end
+        amb = amb[amb < raw.ends[np.searchsorted(raw.starts, amb, side="right") - 1]]
     if len(amb) and lengths == "trim":  # only the letters kept count: each record's first --length, or shortest
         keep_to = length if length is not None else int((raw.ends - raw.starts).min())
         record = np.searchsorted(raw.starts, amb, side="right") - 1
@@ -729,6 +732,17 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     meta = {"source": str(path), "format": fmt, "ambiguous": ambiguous, "lengths": lengths,
             "n_read": int(len(raw.ids)), "n_dropped": int(len(raw.ids) - len(kept)), **raw.meta}
     return SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta)
+
+
+def _strip_trailing_stops(raw: RawRecords) -> int:
+    """End each protein record that ends with a stop ('*', as translated FASTA files write them) before it; the
+    count goes to ``raw.meta['trailing_stops']``. A stop inside a record stays (an error, or dropped)."""
+    last = raw.buffer[np.maximum(raw.ends - 1, 0)] if len(raw.buffer) else np.zeros(len(raw.ends), np.uint8)
+    stop = (raw.ends > raw.starts) & (last == ord("*"))
+    if stop.any():
+        raw.ends = np.where(stop, raw.ends - 1, raw.ends)
+        raw.meta = {**raw.meta, "trailing_stops": int(stop.sum())}
+    return int(stop.sum())
 
 
 def _check_unique(ids: np.ndarray, raw: RawRecords, kept: np.ndarray, path) -> None:

@@ -43,7 +43,7 @@ CASES = [
     ("unknown extension", "x.dat", GOOD, (), "cannot tell the format"),
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
-    ("stop in a protein", "x.fa", ">a\nMKV*\n", ("--alphabet", "protein"), "column 4): '*' is a stop (use --ambiguous"),
+    ("stop in a protein", "x.fa", ">a\nMK*V*\n", ("--alphabet", "protein"), "column 3): '*' is a stop (use --ambiguous"),
     ("dna read as rna", "x.fa", ">a\nACGT\n", ("--alphabet", "rna"), "'T' is not a letter of the rna alphabet (is "
                                                                      "this DNA? it needs the dna alphabet)"),
     ("label of a fasta", "x.fa", GOOD, ("--label-column", "y"), "a fasta file has no label columns to read y"),

@@ -263,3 +263,19 @@ def test_numeric_columns_left_unread_draw_a_note(tmp_path, capsys):
         in capsys.readouterr().err
     assert main(["encode", str(path), "--label-column", "signal", "--out", str(tmp_path / "b.npz")]) == 0
     assert "not read" not in capsys.readouterr().err
+
+
+def test_a_protein_records_final_stop_is_removed_and_an_inner_one_refused(tmp_path, capsys):
+    from seqgen.cli import main
+
+    path = tmp_path / "translated.fa"
+    path.write_text(">a\nMKVL*\n>b\nMKAL\n>c\nMK*LA*\n")
+    with pytest.raises(SeqgenError, match=r"record 'c' \(line 6, column 3\): '\*' is a stop"):
+        read_sequences(path, "protein")
+    data = read_sequences(path, "protein", ambiguous="drop")
+    assert data.sequences == ["MKVL", "MKAL"] and data.meta["trailing_stops"] == 2 and data.meta["n_dropped"] == 1
+    path.write_text(">a\nMKVL*\n>b\nMKAL*\n")
+    assert main(["encode", str(path), "--alphabet", "protein", "--out", str(tmp_path / "p.npz")]) == 0
+    assert "the stop '*' ending 2 of the 2 records was removed" in capsys.readouterr().err
+    with pytest.raises(SeqgenError, match="is not a letter of the dna alphabet"):  # DNA has no stop letter
+        read_sequences(path, "dna")
