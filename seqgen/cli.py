@@ -501,13 +501,18 @@ def _read_any(role: str, alphabet, args):
 
 def _run_evaluate(args) -> None:
     from seqgen.atomic import check_writable, nan_to_none, write_json
-    from seqgen.metrics import evaluate
+    from seqgen.metrics import copy_fraction, evaluate
 
     check_writable(args.out)
     reference = _read_any("reference", args.alphabet, args)
     alphabet = args.alphabet or reference.alphabet.name
     query = _read_any("query", alphabet, args)
     training = _read_any("training", alphabet, args) if args.training else None
+    if training is not None and training.length == reference.length:
+        shared = copy_fraction(reference.codes, training.codes)
+        if shared > 0.5:
+            print(f"note: {shared:.0%} of the --reference sequences are --training sequences: the reference should "
+                  f"be held out, or copies of the training data look like real sequences", file=sys.stderr)
     result = nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
     write_json(args.out, result)  # strict JSON: null, not NaN
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None) or "n/a"

@@ -16,7 +16,7 @@ def make_data(path, n=96, length=14):
 
 
 @pytest.mark.parametrize("kind", ["vae", "gan", "vae-autoregressive"])
-def test_train_sample_evaluate_round_trip(tmp_path, kind):
+def test_train_sample_evaluate_round_trip(tmp_path, kind, capsys):
     data, model = tmp_path / "data.npz", tmp_path / kind
     make_data(data)
     settings = ["--set", "channels=8", "--set", "blocks=1", "--set", "latent_dim=4"]
@@ -38,6 +38,10 @@ def test_train_sample_evaluate_round_trip(tmp_path, kind):
     assert main(["evaluate", "--reference", str(data), "--query", str(a), "--out", str(report)]) == 0
     result = json.loads(report.read_text())
     assert {"kmer_js", "gc", "copies", "nearest_hamming", "diversity", "classifier_auroc"} <= set(result)
+    assert "held out" not in capsys.readouterr().err
+    assert main(["evaluate", "--reference", str(data), "--query", str(a), "--training", str(data), "--out",
+                 str(report)]) == 0  # the training data as its own reference: noted
+    assert "note: 100% of the --reference sequences are --training sequences" in capsys.readouterr().err
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):
