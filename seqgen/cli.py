@@ -580,7 +580,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add, _ in COMMANDS.values():
         add(sub)
+    for command in sub.choices.values():
+        _show_defaults(command)
     return parser
+
+
+def _show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Every option with a default value shows it in its help, unless its help already speaks of the default."""
+    for action in parser._actions:
+        default = action.default
+        if not action.option_strings or default is None or default is False or default == argparse.SUPPRESS \
+                or default == []:
+            continue
+        text = action.help or ""
+        if "default" not in text.lower():
+            action.help = f"{text} (default: %(default)s)".lstrip()
 
 
 def main(argv=None) -> int:

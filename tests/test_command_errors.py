@@ -292,3 +292,18 @@ def test_a_missing_label_names_the_data_file(models, tmp_path, capsys):
     assert main(["train", "predictor", "--data", data, "--out", str(tmp_path / "p"), "--set", "label=nosuch",
                  "--no-progress"]) == 1
     assert f"{data}: no label 'nosuch'; the data set has signal" in capsys.readouterr().err
+
+
+def test_every_command_help_shows_its_defaults():
+    from seqgen.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name, command in commands.items():
+        command.format_help()  # formats every option's help: a stray % would raise here
+        for action in command._actions:
+            if action.option_strings and action.default is not None and action.default is not False \
+                    and action.default not in ([], "==SUPPRESS=="):
+                assert action.help and "default" in action.help.lower(), (name, action.dest)
+    design = commands["design"].format_help()
+    assert "(default: fast-seqprop)" in design and "(default: 64)" in design
+    assert "(default: 0)" in commands["simulate"].format_help()  # a default of 0 is shown too
