@@ -36,6 +36,7 @@ include: "workflow/rules/common.smk"
 
 
 check_datasets()
+check_design_options()
 
 
 include: "workflow/rules/data.smk"

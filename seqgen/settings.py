@@ -117,6 +117,22 @@ DEFAULTS = {
 VALIDATING = ("predictor",)  #: kinds that validate on a held-out split (eval_every, patience, early stopping)
 
 
+#: design options that only some methods use (the others would ignore them): option -> methods
+DESIGN_GRADIENT = ("softmax", "fast-seqprop", "latent")
+DESIGN_ANNEALING = ("proposals", "guided", "guide_temperature", "combine", "mutations")  # anneal, or --polish
+DESIGN_METHOD_OPTIONS = {"lr": DESIGN_GRADIENT, "diversity": DESIGN_GRADIENT, "polish": DESIGN_GRADIENT,
+                         "samples": ("fast-seqprop",), "freeze_offset": ("fast-seqprop",),
+                         "offset_limit": ("fast-seqprop",), "entropy": ("fast-seqprop", "softmax"),
+                         "prior_weight": ("latent",)}
+
+
+def ignored_design_options(method: str, options, polish: bool) -> list[str]:
+    """The design ``options`` (names, as ``seqgen design``'s with underscores) that ``method`` does not use;
+    ``polish``: a gradient method polishes by annealing, which uses the annealing options."""
+    ignored = [k for k in options if k in DESIGN_METHOD_OPTIONS and method not in DESIGN_METHOD_OPTIONS[k]]
+    return ignored + [k for k in options if k in DESIGN_ANNEALING and method != "anneal" and not polish]
+
+
 def load_config_file(path) -> dict:
     """Read a YAML (or JSON) settings file into a dict."""
     import yaml

@@ -78,6 +78,10 @@ def test_invalid_config_names_the_key(tmp_path):
             ("vae: {steps: 60,", "vae: {seed: 5, steps: 60,", "'seed' in a vae block is not used"),
             ("generators: [vae, gan]", "generators: []", "should be non-empty"),
             ("  n: 16\n", "  n: 16\n  lr: -1\n", "'lr' was unexpected"),
+            ("  n: 16\n", "  n: 16\n  softmax: {freeze_offset: true}\n", "design.softmax.freeze_offset does not "
+                                                                          "apply to softmax: remove it or move it"),
+            ("  n: 16\n", "  n: 16\n  latent: {proposals: 4}\n", "design.latent.proposals does not apply to "
+                                                                    "latent without polish"),
             ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"),
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
              "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),

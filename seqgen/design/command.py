@@ -19,6 +19,7 @@ from seqgen.design.outputs import designs_table, write_design
 from seqgen.design.run import METHODS, DesignSettings, design, score_codes
 from seqgen.device import select_device
 from seqgen.errors import SeqgenError
+from seqgen.settings import DESIGN_ANNEALING, ignored_design_options
 
 #: without --max-homopolymer, DNA/RNA designs with a longer run of one letter draw a warning: predictors trained on
 #: ordinary sequences rarely see such runs and often over-rate them (benchmarks/RESULTS.md, design run 8)
@@ -216,14 +217,6 @@ def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
             "training_utility_max": best, "designs_above_training_max": int((designs > best).sum())}
 
 
-#: options that only some methods use (the others would ignore them): option -> methods
-GRADIENT = ("softmax", "fast-seqprop", "latent")
-ANNEALING = ("proposals", "guided", "guide_temperature", "combine", "mutations")  # anneal, or a gradient --polish
-METHOD_OPTIONS = {"lr": GRADIENT, "diversity": GRADIENT, "polish": GRADIENT, "samples": ("fast-seqprop",),
-                  "freeze_offset": ("fast-seqprop",), "offset_limit": ("fast-seqprop",),
-                  "entropy": ("fast-seqprop", "softmax"), "prior_weight": ("latent",)}
-
-
 def _check_options(args) -> None:
     """Refuse contradictory options; name the ones this run ignores (a one-line note each)."""
     if args.target is not None:
@@ -240,14 +233,13 @@ def _check_options(args) -> None:
             raise SeqgenError(f"--{name.replace('_', '-')} must be positive, not {getattr(args, name)}")
     defaults = vars(_parser_defaults())
     changed = [k for k in defaults if k != "method" and getattr(args, k, defaults[k]) != defaults[k]]
-    ignored = [k for k in changed if k in METHOD_OPTIONS and args.method not in METHOD_OPTIONS[k]]
-    ignored += [k for k in changed if k in ANNEALING and args.method != "anneal" and not args.polish]
+    ignored = ignored_design_options(args.method, changed, bool(args.polish))
     ignored += [k for k in ("naturalness_samples",) if k in changed and not args.naturalness]
     ignored += [k for k in ("avoid_weight",) if k in changed and not args.avoid]
     ignored += ["generator"] if args.generator and args.method != "latent" and not args.naturalness else []
     for name in ignored:
         print(f"note: --{name.replace('_', '-')} does not apply to this design (--method {args.method}"
-              f"{' without --polish' if name in ANNEALING else ''}) and is ignored", file=sys.stderr)
+              f"{' without --polish' if name in DESIGN_ANNEALING else ''}) and is ignored", file=sys.stderr)
 
 
 def _parser_defaults():

@@ -166,6 +166,21 @@ def check_input_format(name, ds):
         raise ValueError(f"data set {name!r}: {exc}") from None
 
 
+def check_design_options():
+    """Stop when a design method's block sets an option that method does not use (`seqgen design` would only note
+    it in the job's log)."""
+    from seqgen.settings import DESIGN_ANNEALING, ignored_design_options
+
+    for method in ("softmax", "fast-seqprop", "latent", "anneal"):
+        block = config["design"].get(method, {})
+        for key in ignored_design_options(method, block, bool(block.get("polish"))):
+            raise ValueError(
+                f"design.{method}.{key} does not apply to {method}"
+                + (" without polish" if key in DESIGN_ANNEALING else "")
+                + ": remove it or move it to the method that uses it"
+            )
+
+
 def check_model_settings(name, ds):
     """Stop before any job when a model block holds an unknown or mistyped setting (not after other training)."""
     try:
