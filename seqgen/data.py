@@ -173,8 +173,9 @@ def one_hot(codes, alphabet_size: int):
         return np.ascontiguousarray(table[codes].transpose(0, 2, 1))
     import torch
 
+    letters = torch.arange(alphabet_size, device=codes.device)  # on the device: no blocking host copy per batch
     table = torch.zeros(256, alphabet_size, device=codes.device)
-    table[torch.arange(alphabet_size), torch.arange(alphabet_size)] = 1.0
+    table[letters, letters] = 1.0
     return table[codes.long()].permute(0, 2, 1)
 
 

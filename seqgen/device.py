@@ -43,11 +43,10 @@ def exact_fp32(device: torch.device) -> None:
     autocast anyway)."""
     if device.type != "cuda":
         return
-    conv = getattr(torch.backends.cudnn, "conv", None)
-    if conv is not None and hasattr(conv, "fp32_precision"):
-        conv.fp32_precision = "ieee"
-    else:
-        torch.backends.cudnn.allow_tf32 = False
+    # the legacy flag, not cudnn.conv.fp32_precision: setting the conv flag alone leaves cuDNN's RNN flag at tf32,
+    # and torch (2.13) then raises wherever it reads the legacy flag (torch.backends.cudnn.flags(), some
+    # torch.compile kernels); the legacy flag sets both
+    torch.backends.cudnn.allow_tf32 = False
 
 
 def distributed_device(device: torch.device) -> torch.device:

@@ -35,7 +35,7 @@ class LinearTask(Task):
 
     def train_step(self, step, ctx):
         x, y = self.data.batch(ctx.settings.batch_size, ctx.generator)
-        x = x + 0.01 * torch.randn(x.shape, generator=ctx.generator)  # noise from the engine's generator
+        x = x + 0.01 * torch.randn(x.shape, generator=ctx.generator, device=x.device)  # the engine's generator
         with ctx.autocast():
             loss = ((self.net(x.flatten(1)).squeeze(1) - y[:, 0]) ** 2).mean()
         if self.poison_at == step:
@@ -442,3 +442,38 @@ def test_scientific_notation_is_read_as_numbers_where_yaml_1_1_keeps_strings():
               "already": 0.5, "word": "e5", "spaced": " 1e-2 "}
     assert scientific_numbers(config) == {"lr": 1e-4, "deep": [{"p": -2500.0}, "5e"], "name": "MA0472.2",
                                           "seq": "ACGT", "n": 3, "already": 0.5, "word": "e5", "spaced": 0.01}
+
+
+def test_device_helpers_create_nothing_on_the_host():
+    """On the meta device, which refuses to mix with CPU tensors as CUDA does (a CPU index into a CUDA table is a
+    blocking copy each batch), one-hot encoding and exact fp32 set-up run without a GPU."""
+    from seqgen.data import one_hot
+    from seqgen.device import exact_fp32
+
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class HostTensors(TorchDispatchMode):
+        """Records every op that reads or makes a CPU tensor."""
+
+        def __init__(self):
+            super().__init__()
+            self.ops = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if any(isinstance(t, torch.Tensor) and t.device.type == "cpu" for t in tree_leaves((args, kwargs, out))):
+                self.ops.append(str(func))
+            return out
+
+    with HostTensors() as seen:
+        x = one_hot(torch.zeros((2, 3), dtype=torch.uint8, device="meta"), 4)
+    assert x.shape == (2, 4, 3) and x.device.type == "meta" and seen.ops == []
+    before = torch.backends.cudnn.allow_tf32
+    try:
+        exact_fp32(torch.device("cuda"))
+        assert torch.backends.cudnn.allow_tf32 is False
+        with torch.backends.cudnn.flags(enabled=True):  # torch reads the legacy flag here: it must be consistent
+            pass
+    finally:
+        torch.backends.cudnn.allow_tf32 = before
