@@ -347,7 +347,8 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
                 u_now = (u.mean(0) - penalty.detach()).cpu().numpy()
                 improved = u_now > best_util
                 best_util = np.where(improved, u_now, best_util)
-                best_codes[improved] = param.discrete().cpu().numpy()[improved]
+                if improved.any():  # discrete() decodes (latent: a whole generation for an autoregressive VAE)
+                    best_codes[improved] = param.discrete().cpu().numpy()[improved]
             ent = _entropy(probs).mean()
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
                            "best_score": float(u.max()), "mean_score": float(u.mean()), "entropy": float(ent)})
