@@ -6,7 +6,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from seqgen.settings import scientific_numbers
+from seqgen.settings import scientific_numbers  # standard library only: importable beside any Snakemake
 
 min_version("8.0")
 
