@@ -435,9 +435,10 @@ def _anneal(objectives, constraints, settings, device, generator, callback, trac
         """Penalized utility ``(K,)`` of codes ``(K, L)``, and with ``gradient`` its gradient ``(K, A, L)``."""
         if gradient:
             return _penalized_with_gradient(objectives, constraints, settings.penalty_weight, c, device)
-        util, _ = score_codes(objectives, c, a, device)
+        on_device = torch.as_tensor(c, device=device)  # one upload for the scores and the penalty
+        util, _ = score_codes(objectives, on_device, a, device)
         with torch.no_grad():
-            pen = constraints.penalty(one_hot(torch.as_tensor(c, device=device), a))
+            pen = constraints.penalty(one_hot(on_device, a))
         return (util - settings.penalty_weight * pen).cpu().numpy(), None
 
     current, grad = penalized(codes)
