@@ -1,8 +1,10 @@
 """What each model kind accepts: the settings every training run shares (:class:`TrainSettings`),
-every kind's defaults (:data:`DEFAULTS`) and :func:`merge_config`, which checks a user's settings against them.
+every kind's defaults (:data:`DEFAULTS`) and :func:`merge_config`, which checks a user's settings against them;
+which design options each design method uses (:func:`ignored_design_options`); and :func:`scientific_numbers`,
+which reads ``1e-4`` in a config as YAML 1.2 does.
 
-No PyTorch is imported here, so that the workflow checks every model block of a config at start (a dry run
-included) in a fraction of a second; the recipes (:mod:`seqgen.tasks`) build and train the models.
+No PyTorch is imported here, so that the workflow checks every model and design block of a config at start (a dry
+run included) in a fraction of a second; the recipes (:mod:`seqgen.tasks`) build and train the models.
 """
 from __future__ import annotations
 
@@ -174,8 +176,9 @@ def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSet
     return config, settings
 
 
-_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_SCIENTIFIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+_DECIMAL, _EXPONENT = r"[-+]?(\d+\.?\d*|\.\d+)", r"[eE][-+]?\d+"
+_FLOAT = re.compile(f"{_DECIMAL}({_EXPONENT})?")  #: a number, as a string
+_SCIENTIFIC = re.compile(_DECIMAL + _EXPONENT)  #: a number with an exponent (YAML 1.1 wants a dot before it)
 
 
 def scientific_numbers(value):

@@ -169,9 +169,9 @@ def check_input_format(name, ds):
 def check_design_options():
     """Stop when a design method's block sets an option that method does not use (`seqgen design` would only note
     it in the job's log)."""
-    from seqgen.settings import DESIGN_ANNEALING, ignored_design_options
+    from seqgen.settings import DESIGN_ANNEALING, DESIGN_GRADIENT, ignored_design_options
 
-    for method in ("softmax", "fast-seqprop", "latent", "anneal"):
+    for method in (*DESIGN_GRADIENT, "anneal"):
         block = config["design"].get(method, {})
         for key in ignored_design_options(method, block, bool(block.get("polish"))):
             raise ValueError(
