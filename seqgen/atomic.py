@@ -98,8 +98,3 @@ def write_json(path, value) -> None:
 
     write_text(path, json.dumps(nan_to_none(value), indent=2, allow_nan=False) + "\n")
 
-
-def write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)

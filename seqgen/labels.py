@@ -27,7 +27,6 @@ import torch
 from seqgen.errors import SeqgenError
 
 TRANSFORMS = ("none", "log")
-BACKGROUNDS = ("none", "regress")
 
 
 @dataclass

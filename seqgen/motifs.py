@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, kmer_index, reverse_complement
+from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, kmer_index
 from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
 
@@ -767,22 +767,6 @@ def read_meme(path) -> list[Motif]:
         motifs.append(Motif(fields[0], pwm, alphabet, fields[1].strip() if len(fields) > 1 else "",
                             int(float(nsites.group(1))) if nsites else 0))
     return motifs
-
-
-def sites_to_codes(codes: np.ndarray, sites: pd.DataFrame) -> np.ndarray:
-    """The letters of each site in ``sites`` (from :func:`scan`), read on its strand: ``(S, W)`` codes.
-
-    All sites must have one width.
-    """
-    if len(sites) == 0:
-        return np.zeros((0, 0), dtype=np.uint8)
-    width = int((sites["end"] - sites["start"]).iloc[0])
-    rows = sites["index"].to_numpy()
-    cols = sites["start"].to_numpy()[:, None] + np.arange(width)
-    letters = codes[rows[:, None], cols]
-    minus = (sites["strand"] == "-").to_numpy()
-    letters[minus] = reverse_complement(letters[minus], DNA)
-    return letters
 
 
 # ---------------------------------------------------------------- the `seqgen motifs` step
