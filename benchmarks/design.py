@@ -37,7 +37,8 @@ from common import RESULTS, SHARED_DATA, write_json, write_text  # noqa: E402
 from seqgen.data import SequenceSet, one_hot  # noqa: E402
 from seqgen.design.constraints import Constraints  # noqa: E402
 from seqgen.design.objectives import Objective, ObjectiveSet  # noqa: E402
-from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming  # noqa: E402
+from seqgen.design.run import DesignSettings, design  # noqa: E402
+from seqgen.metrics import mean_pairwise_hamming  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.oracles import KmerOracle, tfbind8_path  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402

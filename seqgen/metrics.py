@@ -124,6 +124,17 @@ def diversity(codes: np.ndarray, alphabet_size: int) -> float:
     return float(1 - total / (n * (n - 1) * length))
 
 
+def mean_pairwise_hamming(codes: np.ndarray) -> float:
+    """Mean Hamming distance over all pairs of ``(N, L)`` codes (0 for fewer than 2)."""
+    n = len(codes)
+    if n < 2:
+        return 0.0
+    length = codes.shape[1]
+    counts = one_hot(codes, int(codes.max()) + 1).sum(0, dtype=np.float64)  # (A, L): no (N, N) matrix
+    same = (counts ** 2).sum() - n * length  # ordered pairs i != j agreeing at a position
+    return float((length * n * (n - 1) - same) / (n * (n - 1)))
+
+
 # ---------------------------------------------------------------- two-sample classifier
 
 class _Classifier(nn.Module):

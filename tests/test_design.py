@@ -7,8 +7,9 @@ from seqgen.alphabets import DNA, decode, encode
 from seqgen.data import one_hot
 from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import Objective, ObjectiveSet
-from seqgen.design.run import DesignSettings, design, mean_pairwise_hamming, nearest_distance, score_codes
+from seqgen.design.run import DesignSettings, design, score_codes
 from seqgen.errors import SeqgenError
+from seqgen.metrics import mean_pairwise_hamming, nearest_hamming
 from seqgen.simulate import jaspar_motif, log_odds
 
 CPU = torch.device("cpu")
@@ -194,7 +195,7 @@ def test_same_seed_same_designs():
 def test_distances():
     codes = encode(["AAAA", "AAAT", "TTTT"], DNA)
     assert mean_pairwise_hamming(codes) == pytest.approx((1 + 4 + 3) / 3)
-    assert nearest_distance(codes[:1], codes[1:], 4).tolist() == [1]
+    assert nearest_hamming(codes[:1], codes[1:], 4).tolist() == [1]
 
 
 def test_bad_settings():

@@ -9,8 +9,9 @@ import pandas as pd
 from seqgen.alphabets import decode
 from seqgen.atomic import atomic_path
 from seqgen.design.constraints import Constraints
-from seqgen.design.run import DesignResult, mean_pairwise_hamming, nearest_distance
+from seqgen.design.run import DesignResult
 from seqgen.io import write_fasta
+from seqgen.metrics import mean_pairwise_hamming, nearest_hamming
 
 
 def designs_table(result: DesignResult, constraints: Constraints, method: str, reference: np.ndarray | None = None,
@@ -35,7 +36,7 @@ def designs_table(result: DesignResult, constraints: Constraints, method: str, r
     if constraints.alphabet.is_nucleic and len(seqs):
         table["gc"] = np.round(constraints.gc_fraction(result.codes), 4)
     if reference is not None and len(seqs) and reference.shape[1] == result.codes.shape[1]:
-        table["nearest_training_distance"] = nearest_distance(result.codes, reference, constraints.alphabet.size)
+        table["nearest_training_distance"] = nearest_hamming(result.codes, reference, constraints.alphabet.size)
     if linker:
         table["probe"] = [s + linker for s in seqs]
     return table

@@ -38,7 +38,6 @@ a run the stopping rule ends early counts only the steps it ran.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field, replace
 
@@ -595,23 +594,3 @@ def _multi_site(keys: torch.Tensor, m: int, k: int) -> tuple[np.ndarray, np.ndar
     pos = order.view(-1, m, k)
     return pos.cpu().numpy(), letter.gather(1, order).view(-1, m, k).cpu().numpy()
 
-
-def mean_pairwise_hamming(codes: np.ndarray) -> float:
-    """Mean Hamming distance over all pairs of ``(N, L)`` codes (0 for fewer than 2)."""
-    n = len(codes)
-    if n < 2:
-        return 0.0
-    length = codes.shape[1]
-    counts = one_hot(codes, int(codes.max()) + 1).sum(0, dtype=np.float64)  # (A, L): no (N, N) matrix
-    same = (counts ** 2).sum() - n * length  # ordered pairs i != j agreeing at a position
-    return float((length * n * (n - 1) - same) / (n * (n - 1)))
-
-
-def nearest_distance(codes: np.ndarray, reference: np.ndarray, alphabet_size: int, chunk: int = 4096) -> np.ndarray:
-    """``(N,)`` Hamming distance of each sequence to its nearest reference sequence (same length)."""
-    x = torch.as_tensor(one_hot(codes, alphabet_size).reshape(len(codes), -1))
-    best = torch.full((len(codes),), -math.inf)
-    for start in range(0, len(reference), chunk):
-        r = torch.as_tensor(one_hot(reference[start:start + chunk], alphabet_size).reshape(-1, x.shape[1]))
-        best = torch.maximum(best, (x @ r.T).max(1).values)
-    return (codes.shape[1] - best).numpy().astype(int)
