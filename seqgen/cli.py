@@ -258,8 +258,6 @@ def _add_motifs(sub) -> None:
 
 
 def _run_motifs(args) -> None:
-    import numpy as np
-
     from seqgen import motifs as m
     from seqgen.atomic import check_folder
 
@@ -278,37 +276,26 @@ def _run_motifs(args) -> None:
     if args.predictor:
         predictor, data = _checked_predictor(args.predictor, args.device, data, args.lengths == "pad")
     check_folder(args.out)  # before the search, not after
-    top = None  # --top is used by a ranked input only
+    background = None
     if args.background:
-        bg = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column, scores=False).codes
-        fg, how = data.codes, args.background
-        fg_ids = data.ids
-    elif data.label_names:
-        score, name, top = data.label(args.label), args.label or data.label_names[0], args.top
-        if set(np.unique(score)) <= {0.0, 1.0}:  # a class label: the positives against the negatives only
-            pos, neg = np.flatnonzero(score == 1), np.flatnonzero(score == 0)
-            how = f"the sequences of {name} 0"
-            if len(pos) > top:
-                how += f"; a random {top} of the {len(pos)} sequences of {name} 1"
-                pos = np.sort(np.random.default_rng(args.seed).choice(pos, top, replace=False))
-            fg, bg, fg_ids = data.codes[pos], data.codes[neg], data.ids[pos]
-        else:
-            fg, bg = m.top_and_rest(data.codes, score, top)
-            fg_ids, how = data.ids[np.argsort(-score, kind="stable")[:top]], f"the rest of the input, ranked by {name}"
-    else:
-        kmer = 2 if data.alphabet.is_nucleic else 1  # nucleic acids: dinucleotides kept, as MEME does
-        fg, fg_ids = data.codes, data.ids
-        how = f"{'dinucleotide-' if kmer == 2 else ''}shuffled input (3 copies)"
-        if args.max_sequences is not None and len(fg) > args.max_sequences:
-            keep = np.sort(np.random.default_rng(args.seed).choice(len(fg), args.max_sequences, replace=False))
-            fg, fg_ids = fg[keep], fg_ids[keep]
-            how += f"; a random {args.max_sequences} of the {len(data)} input sequences"
-        bg = np.concatenate([m.shuffled(fg, args.seed + i, kmer) for i in range(3)])
+        background = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column,
+                                  scores=False).codes
+    fg, fg_ids, bg, how, top = m.foreground_and_background(data, background, args.background, args.label, args.top,
+                                                           args.max_sequences, args.seed)
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                               args.jaspar_tax_group or None, params, site_threshold=args.site_p)
+    _print_motifs(found, matches, len(fg), len(bg), args.site_p, args.out)
+    if predictor is not None:
+        _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
+
+
+def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> None:
+    """One line per motif found (its best JASPAR match), then notes and the summary line, on stderr."""
+    from seqgen import motifs as m
+
     best = matches[matches["rank"] == 1] if len(matches) else matches
     for motif in found:
         hit = best[best["query"] == motif.name]
@@ -320,16 +307,14 @@ def _run_motifs(args) -> None:
                                                     f"q = {row['q_value']:.2g})"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
     if not found:
-        print(f"note: no motif is enriched at p <= 1e-5 in the {len(fg)} foreground sequences against the "
+        print(f"note: no motif is enriched at p <= 1e-5 in the {n_fg} foreground sequences against the "
               f"background; more foreground sequences (--top), more data or a closer --background may find one",
               file=sys.stderr)
-    unreachable = m.unreachable_note(found, args.site_p)
+    unreachable = m.unreachable_note(found, site_p)
     if unreachable:
         print(f"note: {unreachable}", file=sys.stderr)
-    print(f"{len(found)} motif{'' if len(found) == 1 else 's'} from {len(fg)} sequences against {len(bg)} -> "
-          f"{args.out}", file=sys.stderr)
-    if predictor is not None:
-        _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
+    print(f"{len(found)} motif{'' if len(found) == 1 else 's'} from {n_fg} sequences against {n_bg} -> "
+          f"{out}", file=sys.stderr)
 
 
 def _checked_predictor(path, device, data, pad: bool = False):

@@ -501,6 +501,58 @@ def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):
     return codes[order[:top]], codes[order[top:]]
 
 
+#: shuffled copies of each foreground sequence in the background of an input without scores or background
+SHUFFLED_COPIES = 3
+
+
+def foreground_and_background(data, background: np.ndarray | None = None, background_name: str | None = None,
+                              label: str | None = None, top: int = 500, max_sequences: int | None = None,
+                              seed: int = 0):
+    """The two sets a motif search compares (``seqgen motifs``), chosen by what the input holds.
+
+    - ``background`` ``(M, L)`` codes given: all of ``data`` against them;
+    - ``data`` has a label (``label``, else its first): a 0/1 label's 1s (at most ``top``, a random subset seeded by
+      ``seed``) against its 0s; a score's ``top`` highest against the rest;
+    - else: ``data`` (at most ``max_sequences``, a seeded random subset) against :data:`SHUFFLED_COPIES` shuffles
+      of it (dinucleotide shuffles for nucleic acids, as MEME does; letters for proteins).
+
+    Parameters
+    ----------
+    data : SequenceSet
+        ``codes (N, L)``, ``ids (N,)`` and any labels.
+    background_name : str, optional
+        How the background is described (its file).
+
+    Returns
+    -------
+    fg : (F, L) uint8 codes; fg_ids : (F,) ids; bg : (M, L) uint8 codes;
+    how : str, the background in words (``params.json``); top : int or None, ``top`` where it ranked the input.
+    """
+    if background is not None:
+        return data.codes, data.ids, background, background_name, None
+    if data.label_names:
+        score, name = data.label(label), label or data.label_names[0]
+        if set(np.unique(score)) <= {0.0, 1.0}:  # a class label: the positives against the negatives only
+            pos, neg = np.flatnonzero(score == 1), np.flatnonzero(score == 0)
+            how = f"the sequences of {name} 0"
+            if len(pos) > top:
+                how += f"; a random {top} of the {len(pos)} sequences of {name} 1"
+                pos = np.sort(np.random.default_rng(seed).choice(pos, top, replace=False))
+            return data.codes[pos], data.ids[pos], data.codes[neg], how, top
+        fg, bg = top_and_rest(data.codes, score, top)
+        fg_ids = data.ids[np.argsort(-score, kind="stable")[:top]]
+        return fg, fg_ids, bg, f"the rest of the input, ranked by {name}", top
+    kmer = 2 if data.alphabet.is_nucleic else 1  # nucleic acids: dinucleotides kept, as MEME does
+    fg, fg_ids = data.codes, data.ids
+    how = f"{'dinucleotide-' if kmer == 2 else ''}shuffled input ({SHUFFLED_COPIES} copies)"
+    if max_sequences is not None and len(fg) > max_sequences:
+        keep = np.sort(np.random.default_rng(seed).choice(len(fg), max_sequences, replace=False))
+        fg, fg_ids = fg[keep], fg_ids[keep]
+        how += f"; a random {max_sequences} of the {len(data)} input sequences"
+    bg = np.concatenate([shuffled(fg, seed + i, kmer) for i in range(SHUFFLED_COPIES)])
+    return fg, fg_ids, bg, how, None
+
+
 # ---------------------------------------------------------------- JASPAR
 
 @functools.lru_cache(maxsize=8)
