@@ -270,8 +270,9 @@ def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarra
     of the ``reference`` sequences (:func:`reference_gc`), runs of one letter longer than the design's warning
     length. Neither happens to designs that carry the sites of the best training sequences."""
     from seqgen.alphabets import encode
-    from seqgen.design.command import LONG_RUN, long_runs
+    from seqgen.design.constraints import long_runs
     from seqgen.metrics import gc_content
+    from seqgen.settings import LONG_RUN
 
     if reference is None or "sequence" not in designs or not len(designs):
         return ""

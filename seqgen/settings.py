@@ -1,6 +1,7 @@
 """What each model kind accepts: the settings every training run shares (:class:`TrainSettings`),
 every kind's defaults (:data:`DEFAULTS`) and :func:`merge_config`, which checks a user's settings against them;
-which design options each design method uses (:func:`ignored_design_options`); and :func:`scientific_numbers`,
+which design options each design method uses (:func:`ignored_design_options`) and the longest run of one letter a
+DNA/RNA design may hold unwarned (:data:`LONG_RUN`); and :func:`scientific_numbers`,
 which reads ``1e-4`` in a config as YAML 1.2 does.
 
 No PyTorch is imported here, so that the workflow checks every model and design block of a config at start (a dry
@@ -118,6 +119,11 @@ DEFAULTS = {
 
 VALIDATING = ("predictor",)  #: kinds that validate on a held-out split (eval_every, patience, early stopping)
 
+
+#: without --max-homopolymer, DNA/RNA designs with a longer run of one letter draw a warning (and the workflow sets
+#: it as their default ``max_homopolymer``): predictors trained on ordinary sequences rarely see such runs and often
+#: over-rate them (benchmarks/RESULTS.md, design run 8)
+LONG_RUN = 6
 
 #: design options that only some methods use (the others would ignore them): option -> methods
 DESIGN_GRADIENT = ("softmax", "fast-seqprop", "latent")

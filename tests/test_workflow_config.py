@@ -154,7 +154,7 @@ def test_design_options_of_value_zero_reach_the_command(tmp_path):
     for words in ("--target 0 ", "--max-edits 0 ", "--guide-temperature 0 ", "--guided "):
         assert words in command + " ", words
     assert "--combine" not in command
-    from seqgen.design.command import LONG_RUN
+    from seqgen.settings import LONG_RUN
 
     softmax = next(line for line in snakemake(tmp_path, "-n", "-p", "--cores", "1", "results/tiny/design/softmax/"
                                               "designs.fasta").stdout.splitlines() if "seqgen design" in line)

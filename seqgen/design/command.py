@@ -13,17 +13,13 @@ import torch
 from seqgen.alphabets import PROTEIN, PROTEIN_GAP, get_alphabet
 from seqgen.atomic import atomic_path, check_writable, write_text
 from seqgen.data import SequenceSet
-from seqgen.design.constraints import Constraints
+from seqgen.design.constraints import Constraints, long_runs
 from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.outputs import designs_table, write_design
 from seqgen.design.run import METHODS, DesignSettings, design, score_codes
 from seqgen.device import select_device
 from seqgen.errors import SeqgenError
-from seqgen.settings import DESIGN_ANNEALING, ignored_design_options
-
-#: without --max-homopolymer, DNA/RNA designs with a longer run of one letter draw a warning: predictors trained on
-#: ordinary sequences rarely see such runs and often over-rate them (benchmarks/RESULTS.md, design run 8)
-LONG_RUN = 6
+from seqgen.settings import DESIGN_ANNEALING, LONG_RUN, ignored_design_options
 
 
 def add_arguments(p) -> None:
@@ -263,12 +259,6 @@ def _decoder(generator, letters: int):
         p = generator.decode(z)[:, :letters]
         return p / p.sum(1, keepdim=True).clamp_min(1e-12)
     return decode
-
-
-def long_runs(codes: np.ndarray, alphabet, suffix: np.ndarray | None = None) -> np.ndarray:
-    """``(N,)`` bool: which ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN`` (also one that
-    reaches into the constant ``suffix``, a linker)."""
-    return ~Constraints(alphabet, codes.shape[1], max_homopolymer=LONG_RUN, suffix=suffix).check(codes)["homopolymer"]
 
 
 def count_long_runs(codes: np.ndarray, constraints: Constraints, out) -> int:

@@ -18,7 +18,7 @@ import torch
 
 from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, kmer_index, reverse_complement
 from seqgen.errors import SeqgenError
-
+from seqgen.settings import LONG_RUN
 
 
 def free_letters(alphabet: Alphabet) -> str:
@@ -292,6 +292,12 @@ class Constraints:
             kept = probs.gather(1, start[:, None, :]).squeeze(1)
             total = total + torch.relu((1 - kept).sum(1) - self.max_edits)
         return total
+
+
+def long_runs(codes: np.ndarray, alphabet, suffix: np.ndarray | None = None) -> np.ndarray:
+    """``(N,)`` bool: which ``(N, L)`` designs hold a run of one letter longer than
+    :data:`~seqgen.settings.LONG_RUN` (also one that reaches into the constant ``suffix``, a linker)."""
+    return ~Constraints(alphabet, codes.shape[1], max_homopolymer=LONG_RUN, suffix=suffix).check(codes)["homopolymer"]
 
 
 def _expected_count(logp: torch.Tensor, letters: list[int]) -> torch.Tensor:

@@ -1,7 +1,7 @@
 # Helpers shared by the rules: settings to command-line text (always shell-quoted).
 
 
-MAX_HOMOPOLYMER = 6  # DNA/RNA designs' default longest run of one letter: seqgen.design.command.LONG_RUN
+from seqgen.settings import LONG_RUN as MAX_HOMOPOLYMER  # DNA/RNA designs' default longest run of one letter
 
 
 def dataset(wildcards):
