@@ -173,7 +173,7 @@ def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSet
         if key not in defaults:
             raise SeqgenError(f"unknown setting {key!r} for {kind}; known: {', '.join(sorted(defaults))}", source)
         merged[key] = _checked(key, value, defaults[key], source)
-    _in_range(merged, source)
+    check_model(kind, merged, source)
     settings = TrainSettings(**{k: v for k, v in merged.items() if k in SETTINGS_FIELDS})
     if (settings.eval_every or settings.patience) and kind not in VALIDATING:
         raise SeqgenError(f"settings 'eval_every' and 'patience' need a validation split, and {kind} training has "
@@ -202,7 +202,23 @@ def scientific_numbers(value):
         return float(value)
     return value
 
-#: settings of every kind that have a range: key -> (accepted, what it must be)
+#: settings that take one of a few words: kind -> setting -> the words (the models and recipes name the same)
+CHOICES = {
+    "vae": {"arch": ("conv", "mlp"), "decoder": ("independent", "autoregressive"),
+            "gaps": ("auto", "letter", "missing"), "init": ("torch", "deepsequence")},
+    "gan": {},
+    "predictor": {"task": ("auto", "regression", "classification"), "transform": ("none", "log"),
+                  "strands": ("auto", "forward", "max", "concat"), "padding": ("valid", "full"),
+                  "loss": ("mse", "huber")},
+}
+
+
+def _positive_sizes(value) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+
+
+#: settings of any kind that have a range: key -> (accepted, what it must be); the data-dependent limits (a kernel
+#: no longer than the sequences, an alphabet's Markov contexts) are checked when the model is built
 RANGES = {
     "lr": (lambda v: v > 0, "positive"),
     "weight_decay": (lambda v: v >= 0, "0 or more"),
@@ -212,15 +228,63 @@ RANGES = {
     "blocks": (lambda v: v >= 0, "0 or more"),
     "channels": (lambda v: v > 0, "positive"),
     "critic_steps": (lambda v: v > 0, "positive"),
+    "latent_dim": (lambda v: v > 0, "positive"),
+    "kernel_size": (lambda v: v > 0 and v % 2 == 1, "a positive odd number"),
+    "max_wasserstein": (lambda v: v > 0, "positive"),
+    "beta": (lambda v: v >= 0, "0 or more"),
+    "kl_warmup": (lambda v: v >= 0, "0 or more"),
+    "free_bits": (lambda v: v >= 0, "0 or more"),
+    "dictionary": (lambda v: v >= 0, "0 or more"),
+    "markov_order": (lambda v: v >= 0, "0 or more"),
+    "causal_kernel": (lambda v: v >= 2, "at least 2"),
+    "dilations": (lambda v: len(v) > 0 and _positive_sizes(v), "a list of positive integers"),
+    "encoder_hidden": (_positive_sizes, "a list of positive sizes"),
+    "decoder_hidden": (lambda v: len(v) > 0 and _positive_sizes(v), "a list of positive sizes"),
+    "prior_weight": (lambda v: v >= 0, "0 or more"),
+    "theta": (lambda v: 0 < v < 1, "in (0, 1)"),
+    "max_gap_fraction": (lambda v: 0 < v <= 1, "in (0, 1]"),
+    "members": (lambda v: v >= 1, "at least 1"),
+    "filters": (lambda v: v >= 1, "at least 1"),
+    "kernel": (lambda v: v >= 1, "at least 1"),
+    "layers": (lambda v: v >= 1, "at least 1"),
+    "kernel2": (lambda v: v > 0 and v % 2 == 1, "a positive odd number (same padding)"),
+    "dilation": (lambda v: v >= 1, "at least 1"),
+    "hidden": (lambda v: v >= 0, "0 or more (0: a linear head)"),
+    "pool_bins": (lambda v: v >= 1, "at least 1"),
+    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "huber_delta": (lambda v: v > 0, "positive"),
+    "val_fraction": (lambda v: 0 <= v < 1, "in [0, 1)"),
+}
+
+#: settings that fit only with others: kind -> (holds, what it needs)
+COMBINATIONS = {
+    "vae": [
+        (lambda c: c["decoder"] != "autoregressive" or c["arch"] == "conv",
+         "setting 'decoder: autoregressive' needs 'arch: conv'"),
+        (lambda c: c["init"] == "torch" or c["arch"] == "mlp", "setting 'init: deepsequence' needs 'arch: mlp'"),
+        (lambda c: not c["markov_order"] or c["decoder"] == "autoregressive",
+         "setting 'markov_order' needs 'decoder: autoregressive'"),
+        (lambda c: c["gaps"] != "missing" or c["arch"] == "mlp",
+         "setting 'gaps: missing' needs 'arch: mlp' and an alignment in the protein-gap alphabet"),
+        (lambda c: c["arch"] != "mlp" or not c["sparsity"] or c["decoder_hidden"][-1] % 4 == 0,
+         "with 'sparsity', the last of 'decoder_hidden' must be a multiple of 4"),
+    ],
 }
 
 
-def _in_range(merged: dict, source) -> None:
-    """Refuse, naming the key, a setting outside its range (before any folder or model is made)."""
+def check_model(kind: str, merged: dict, source="config") -> None:
+    """Refuse, naming the key, a setting of ``kind`` outside its choices or range, or one that does not fit the
+    others: every check that needs no data, so that a config fails before any data is read or job runs."""
+    for key, words in CHOICES[kind].items():
+        if merged[key] not in words:
+            raise SeqgenError(f"setting {key!r} must be one of {', '.join(words)}, not {merged[key]!r}", source)
     for key, (accepted, what) in RANGES.items():
         value = merged.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not accepted(value):
+        if isinstance(value, (int, float, list)) and not isinstance(value, bool) and not accepted(value):
             raise SeqgenError(f"setting {key!r} must be {what}, not {value}", source)
+    for holds, needs in COMBINATIONS.get(kind, []):
+        if not holds(merged):
+            raise SeqgenError(needs, source)
 
 
 def _checked(key, value, default, source):

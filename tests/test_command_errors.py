@@ -283,7 +283,7 @@ def test_design_warns_of_long_runs_unless_a_homopolymer_limit_is_set(models, tmp
 def test_a_predictor_of_nothing_is_refused(models, tmp_path, capsys, setting):
     assert main(["train", "predictor", "--data", str(models / "data.npz"), "--out", str(tmp_path / "p"),
                  "--set", f"{setting}=0", "--no-progress"]) == 1
-    assert f"{setting} must be at least 1, not 0" in capsys.readouterr().err
+    assert f"setting '{setting}' must be at least 1, not 0" in capsys.readouterr().err
     assert not (tmp_path / "p" / "model.pt").exists()
 
 

@@ -374,7 +374,7 @@ def test_letter_dictionary_factorizes_the_output_weights(tmp_path, capsys, bayes
     main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)])
     assert main(["train", "vae", "--data", str(npz), "--out", str(tmp_path / "bad"), "--arch", "mlp",
                  "--set", "dictionary=-1", "--steps", "2", "--no-progress", "--device", "cpu"]) != 0
-    assert "setting 'dictionary' must not be negative" in capsys.readouterr().err
+    assert "setting 'dictionary' must be 0 or more, not -1" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
 
 

@@ -1,5 +1,6 @@
 """The training engine, on a toy task: a linear model of a label from one-hot sequences."""
 import csv
+import re
 import subprocess
 import sys
 
@@ -420,6 +421,40 @@ def test_settings_out_of_range_and_validation_of_a_generator_are_refused():
     with pytest.raises(SeqgenError, match="'eval_every' and 'patience' need a validation split, and vae"):
         merge_config("vae", {"patience": 3})
     assert merge_config("predictor", {"patience": 3})[1].patience == 3
+
+
+def test_every_check_that_needs_no_data_is_made_by_merge_config():
+    """merge_config refuses what training would refuse only after reading the data (the workflow calls it at start),
+    and the choices it knows are the ones the models and recipes accept."""
+    from seqgen.labels import TRANSFORMS
+    from seqgen.models.family_vae import INITS
+    from seqgen.models.predictor import PADDINGS, STRANDS
+    from seqgen.models.vae import DECODERS
+    from seqgen.settings import CHOICES
+    from seqgen.tasks import build_task, merge_config
+
+    for kind, user, message in (
+            ("vae", {"kernel_size": 4}, "setting 'kernel_size' must be a positive odd number, not 4"),
+            ("gan", {"kernel_size": 0}, "setting 'kernel_size' must be a positive odd number, not 0"),
+            ("vae", {"arch": "rnn"}, "setting 'arch' must be one of conv, mlp, not 'rnn'"),
+            ("vae", {"encoder_hidden": [100, 0]}, "setting 'encoder_hidden' must be a list of positive sizes"),
+            ("vae", {"theta": 1.0}, "setting 'theta' must be in (0, 1), not 1.0"),
+            ("vae", {"decoder": "autoregressive", "arch": "mlp"}, "'decoder: autoregressive' needs 'arch: conv'"),
+            ("vae", {"arch": "mlp", "decoder_hidden": [100, 30]}, "the last of 'decoder_hidden' must be a multiple"),
+            ("predictor", {"loss": "l1"}, "setting 'loss' must be one of mse, huber, not 'l1'"),
+            ("predictor", {"kernel2": 4}, "setting 'kernel2' must be a positive odd number"),
+            ("predictor", {"dropout": 1.0}, "setting 'dropout' must be in [0, 1), not 1.0"),
+            ("predictor", {"task": "ranking"}, "setting 'task' must be one of auto, regression, classification")):
+        with pytest.raises(SeqgenError, match=re.escape(message)):
+            merge_config(kind, user)
+    config, settings = merge_config("vae", {})
+    with pytest.raises(SeqgenError, match="settings: setting 'kernel_size'"):  # the Python API's path too
+        build_task("vae", {**config, "kernel_size": 2}, settings, None, torch.device("cpu"))
+    assert CHOICES["vae"]["decoder"] == DECODERS and CHOICES["vae"]["init"] == INITS
+    assert set(CHOICES["predictor"]["strands"]) == {"auto", *STRANDS} and CHOICES["predictor"]["padding"] == PADDINGS
+    assert CHOICES["predictor"]["transform"] == TRANSFORMS
+    for kind in CHOICES:
+        merge_config(kind, {})  # every default passes
 
 
 def test_settings_are_checked_without_loading_pytorch():

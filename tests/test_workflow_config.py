@@ -83,6 +83,7 @@ def test_invalid_config_names_the_key(tmp_path):
             ("  n: 16\n", "  n: 16\n  latent: {proposals: 4}\n", "design.latent.proposals does not apply to "
                                                                     "latent without polish"),
             ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"),
+            ("vae: {steps: 60,", "vae: {kernel_size: 4, steps: 60,", "setting 'kernel_size' must be a positive odd"),
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
              "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: p.fa\n",

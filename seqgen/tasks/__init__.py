@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 
 from seqgen.errors import SeqgenError
-from seqgen.settings import KINDS, TrainSettings, load_config_file, merge_config
+from seqgen.settings import KINDS, TrainSettings, check_model, load_config_file, merge_config
 
 __all__ = ["KINDS", "TrainSettings", "build_task", "load_config_file", "merge_config", "recipe"]
 
@@ -36,8 +36,11 @@ def recipe(kind: str):
 def build_task(kind: str, config: dict, settings: TrainSettings, data, device):
     """``recipe(kind).make_task(config, data, device)`` with the global torch RNG seeded by
     ``settings.seed`` first, so that the initial weights (drawn when the modules are built) follow
-    the seed as the batches do. Returns ``(Task, DeviceData)``."""
+    the seed as the batches do. ``config`` is checked first (:func:`~seqgen.settings.check_model`), as
+    :func:`merge_config` does. Returns ``(Task, DeviceData)``."""
     import torch
 
+    module = recipe(kind)
+    check_model(kind, config, source="settings")
     torch.manual_seed(settings.seed)
-    return recipe(kind).make_task(config, data, device)
+    return module.make_task(config, data, device)

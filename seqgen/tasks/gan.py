@@ -125,16 +125,9 @@ class GanTask(Task):
 
 
 def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[GanTask, DeviceData]:
-    _check(config, data)
-    device_data = DeviceData(data, device)
-    return GanTask(config, device_data), device_data
-
-
-def _check(config: dict, data: SequenceSet) -> None:
-    for key in ("latent_dim", "channels", "kernel_size", "critic_steps"):
-        if config[key] <= 0:
-            raise SeqgenError(f"setting {key!r} must be positive, not {config[key]}")
-    if config["kernel_size"] % 2 == 0:
-        raise SeqgenError(f"setting 'kernel_size' must be odd, not {config['kernel_size']}")
+    """The WGAN-GP task of ``config`` (checked by :func:`seqgen.settings.check_model`) on ``data``, and the data on
+    ``device``."""
     if len(data) == 0:
         raise SeqgenError("the data set is empty")
+    device_data = DeviceData(data, device)
+    return GanTask(config, device_data), device_data

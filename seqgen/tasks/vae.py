@@ -46,14 +46,12 @@ import torch
 from seqgen.data import SequenceSet
 from seqgen.device import DeviceData
 from seqgen.errors import SeqgenError
-from seqgen.models.family_vae import INITS, FamilyVAE
-from seqgen.models.vae import DECODERS, VAE, ConvVAE
+from seqgen.models.family_vae import FamilyVAE
+from seqgen.models.vae import VAE, ConvVAE
 from seqgen.protein import GAP
 from seqgen.settings import DEFAULTS as SETTINGS
 from seqgen.training import Context, Task
 
-ARCHS = ("conv", "mlp")
-GAP_MODELS = ("auto", "letter", "missing")
 DEFAULTS = SETTINGS["vae"]
 
 
@@ -145,47 +143,14 @@ def resolve_gaps(config: dict, alphabet: str) -> str:
 
 
 def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[VaeTask, DeviceData]:
-    if config["arch"] not in ARCHS:
-        raise SeqgenError(f"setting 'arch' must be one of {', '.join(ARCHS)}, not {config['arch']!r}")
-    if any(int(h) <= 0 for h in [*config["encoder_hidden"], *config["decoder_hidden"]]) or \
-            not config["decoder_hidden"]:
-        raise SeqgenError("settings 'encoder_hidden' and 'decoder_hidden' must be lists of positive sizes")
-    if config["arch"] == "mlp" and config["sparsity"] and int(config["decoder_hidden"][-1]) % 4:
-        raise SeqgenError("with 'sparsity', the last of 'decoder_hidden' must be a multiple of 4")
-    if not 0 < config["theta"] < 1:
-        raise SeqgenError(f"setting 'theta' must lie in (0, 1), not {config['theta']}")
-    if not 0 < config["max_gap_fraction"] <= 1:
-        raise SeqgenError(f"setting 'max_gap_fraction' must lie in (0, 1], not {config['max_gap_fraction']}")
-    if config["decoder"] not in DECODERS:
-        raise SeqgenError(f"setting 'decoder' must be one of {', '.join(DECODERS)}, not {config['decoder']!r}")
-    if config["decoder"] == "autoregressive" and config["arch"] != "conv":
-        raise SeqgenError("setting 'decoder: autoregressive' needs 'arch: conv'")
-    if not config["dilations"] or any(int(d) <= 0 for d in config["dilations"]) or config["causal_kernel"] < 2:
-        raise SeqgenError("setting 'dilations' must be a list of positive integers and 'causal_kernel' at least 2")
-    if config["gaps"] not in GAP_MODELS:
-        raise SeqgenError(f"setting 'gaps' must be one of {', '.join(GAP_MODELS)}, not {config['gaps']!r}")
-    if config["init"] not in INITS:
-        raise SeqgenError(f"setting 'init' must be one of {', '.join(INITS)}, not {config['init']!r}")
-    if config["init"] != "torch" and config["arch"] != "mlp":
-        raise SeqgenError(f"setting 'init: {config['init']}' needs 'arch: mlp'")
+    """The VAE task of ``config`` (checked by :func:`seqgen.settings.check_model`) on ``data``, and the data on
+    ``device``; an alignment's sequences are filtered and weighted first (:func:`prepare_alignment`)."""
     config = {**config, "gaps": resolve_gaps(config, data.alphabet.name)}  # model.pt stores the resolved value
-    if config["gaps"] == "missing" and (config["arch"] != "mlp" or data.alphabet.name != "protein-gap"):
+    if config["gaps"] == "missing" and data.alphabet.name != "protein-gap":
         raise SeqgenError("setting 'gaps: missing' needs 'arch: mlp' and an alignment in the protein-gap alphabet")
-    if config["markov_order"] and config["decoder"] != "autoregressive":
-        raise SeqgenError("setting 'markov_order' needs 'decoder: autoregressive'")
     if (data.alphabet.size + 1) ** config["markov_order"] > 2 ** 22:
         raise SeqgenError(f"setting 'markov_order' {config['markov_order']} is too large for the "
                           f"{data.alphabet.size}-letter alphabet (more than 4 million contexts)")
-    for key in ("free_bits", "dictionary", "markov_order"):
-        if config[key] < 0:
-            raise SeqgenError(f"setting {key!r} must not be negative, not {config[key]}")
-    for key in ("latent_dim", "channels", "kernel_size"):
-        if config[key] <= 0:
-            raise SeqgenError(f"setting {key!r} must be positive, not {config[key]}")
-    if config["kernel_size"] % 2 == 0:
-        raise SeqgenError(f"setting 'kernel_size' must be odd, not {config['kernel_size']}")
-    if config["beta"] < 0 or config["kl_warmup"] < 0:
-        raise SeqgenError("settings 'beta' and 'kl_warmup' must not be negative")
     if len(data) == 0:
         raise SeqgenError("the data set is empty")
     family, weights = None, None
