@@ -203,9 +203,11 @@ class Predictor(nn.Module):
         if self.end_pad:
             x = nn.functional.pad(x, (self.end_pad, self.end_pad))
         k, n, a, length = x.shape  # k = 1: the same sequences for every member
-        h = torch.relu(self._conv(x.transpose(0, 1).reshape(n, k * a, length), 0))
+        # in place: the convolutions' outputs are not kept for their backward pass, and a fresh (N, K * F, L')
+        # output per ReLU cost as much as the convolution on a CPU (page faults of a large new allocation)
+        h = torch.relu_(self._conv(x.transpose(0, 1).reshape(n, k * a, length), 0))
         for layer in range(1, len(self.conv_w)):
-            h = h + torch.relu(self._conv(h, layer))
+            h = h + torch.relu_(self._conv(h, layer))
         return self._pool(h)
 
     def _head(self, f: torch.Tensor) -> torch.Tensor:
