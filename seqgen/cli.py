@@ -557,14 +557,17 @@ COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _r
             "report": (_add_report, _run_report), "score-mutants": (_add_score_mutants, _run_score_mutants)}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of command ``only`` alone: some commands' options come from modules that
+    import torch (2-3 s), which a command that does not need them should not wait for."""
     parser = argparse.ArgumentParser(prog="seqgen", description="Design DNA and protein sequences with deep "
                                                                 "generative models.")
     parser.add_argument("--version", action="version", version=f"seqgen {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add, _ in COMMANDS.values():
-        add(sub)
+    for name, (add, _) in COMMANDS.items():
+        if only is None or name == only:
+            add(sub)
     for command in sub.choices.values():
         _show_defaults(command)
     return parser
@@ -584,7 +587,8 @@ def _show_defaults(parser: argparse.ArgumentParser) -> None:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    command = next((a for a in argv if not a.startswith("-")), None)  # no top-level option takes a value
+    parser = build_parser(command if command in COMMANDS else None)
     debug = "--debug" in argv  # before or after the command
     args = parser.parse_args([a for a in argv if a != "--debug"])
     args.debug = debug

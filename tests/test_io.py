@@ -279,3 +279,16 @@ def test_a_protein_records_final_stop_is_removed_and_an_inner_one_refused(tmp_pa
     assert "the stop '*' ending 2 of the 2 records was removed" in capsys.readouterr().err
     with pytest.raises(SeqgenError, match="is not a letter of the dna alphabet"):  # DNA has no stop letter
         read_sequences(path, "dna")
+
+
+def test_encode_loads_no_pytorch(tmp_path):
+    """Commands that need no model do not wait for PyTorch's import (2-3 s a call; the workflow's encode jobs)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "s.fa").write_text(">a\nACGT\n>b\nTTGA\n")
+    code = ("import sys; from seqgen.cli import main; "
+            f"assert main(['encode', {str(tmp_path / 's.fa')!r}, '--out', {str(tmp_path / 's.npz')!r}]) == 0; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("False") and (tmp_path / "s.npz").exists()
