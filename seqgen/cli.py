@@ -527,6 +527,7 @@ def _add_score_mutants(sub) -> None:
     p.add_argument("--weight-samples", type=int, default=None,
                    help="decoder weight draws of a variational decoder, each shared by --samples / N latent "
                         "samples (default: one per latent sample; 0: the posterior means)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
     _add_common(p)
 
 
@@ -539,7 +540,8 @@ def _run_score_mutants(args) -> None:
     if args.weight_samples is not None and not 0 <= args.weight_samples <= args.samples:
         raise SeqgenError(f"--weight-samples must lie in [0, --samples = {args.samples}], not {args.weight_samples}")
     summary = score_mutants(args.model, args.mutants, args.out, args.samples, args.seed or 0,
-                            select_device(args.device), args.weight_samples, args.estimator)
+                            select_device(args.device), args.weight_samples, args.estimator,
+                            progress=not args.no_progress)
     skipped = summary["skipped"]
     if skipped:
         shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")

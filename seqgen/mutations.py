@@ -31,17 +31,17 @@ ESTIMATORS = ("elbo", "iwae")
 
 def likelihood_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndarray, samples: int = 500,
                            seed: int = 0, batch: int = 64, weight_samples: int | None = None,
-                           estimator: str = "elbo") -> np.ndarray:
+                           estimator: str = "elbo", progress: bool = False) -> np.ndarray:
     """``(M,)`` log-likelihood(mutant) - log-likelihood(focus) for ``(M, L)`` mutant codes and ``(L,)`` focus
     codes, every estimate from the same draws (see :func:`log_likelihoods`)."""
     estimates = log_likelihoods(model, np.concatenate([focus_codes[None], mutant_codes]), samples, seed, batch,
-                                weight_samples, estimator)
+                                weight_samples, estimator, progress)
     return estimates[1:] - estimates[0]
 
 
 @torch.no_grad()
 def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0, batch: int = 64,
-                    weight_samples: int | None = None, estimator: str = "elbo") -> np.ndarray:
+                    weight_samples: int | None = None, estimator: str = "elbo", progress: bool = False) -> np.ndarray:
     """``(N,)`` estimates of ``log p(x)`` (nats) for ``(N, L)`` codes, ``samples`` latent draws shared by all.
 
     ``estimator``: ``"elbo"`` (DeepSequence) averages ``log p(x|z) - KL(q(z|x) || p(z))`` over the
@@ -57,8 +57,10 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
     draw per latent draw makes it the ELBO again: use fewer weight draws). Other models ignore it.
 
     Work is ``N * samples`` decoder passes, ``batch * samples`` at a time (memory:
-    ``batch * samples * A * L`` floats).
+    ``batch * samples * A * L`` floats); ``progress``: a progress bar over them (on a terminal).
     """
+    from tqdm.auto import tqdm
+
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, not {estimator!r}")
     device = next(model.parameters()).device
@@ -74,6 +76,8 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
     parts = [torch.as_tensor(codes[i:i + chunk], device=device) for i in range(0, len(codes), chunk)]
     posteriors = [model.encode(one_hot(c, a)) for c in parts]  # (mu, log_sigma), each (n, D): encoded once
     total = torch.zeros(len(codes), dtype=torch.float64, device=device)  # summed over groups (and draws: elbo)
+    bar = tqdm(total=len(groups) * len(parts), desc="score", unit="pass", leave=False,
+               disable=None if progress else True)
     for group in groups:
         with model.weight_draw(generator=generator) if variational else contextlib.nullcontext():
             start = 0
@@ -86,6 +90,8 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
                 else:
                     total[start:start + len(c)] += log_px.sum(0)
                 start += len(c)
+                bar.update()
+    bar.close()
     if estimator == "iwae":
         estimate = total / len(groups)
     else:  # the VAE's ELBO (model.elbo), averaged over every draw
@@ -140,7 +146,7 @@ def _mutant_column(text: str, sep: str, path) -> list[str]:
 
 
 def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu",
-                  weight_samples: int | None = None, estimator: str = "elbo") -> dict:
+                  weight_samples: int | None = None, estimator: str = "elbo", progress: bool = False) -> dict:
     """Score the mutants in ``mutants_path`` with the family VAE at ``model_path``; write a TSV to ``out``.
 
     ``model_path`` is one model folder (or ``model.pt``) or a list of them, an ensemble trained on the same
@@ -152,7 +158,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     cannot be scored: their scores are empty and their ``note`` says why (none scored is an error). A residue
     outside the focus sequence, or a wild-type letter that is not the focus's, is an error naming the mutant.
     ``weight_samples``: decoder weight draws of a variational decoder, and ``estimator`` (``"elbo"`` or
-    ``"iwae"``), as in :func:`log_likelihoods`.
+    ``"iwae"``), as in :func:`log_likelihoods`; ``progress``: a progress bar for each model (on a terminal).
     """
     from seqgen.generate import generator_from_payload
 
@@ -173,7 +179,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
         print("note: with one decoder weight draw per latent draw (--weight-samples not given) the importance-"
               "weighted bound is the ELBO; give --weight-samples well below --samples, or 0", file=sys.stderr)
     scores = [likelihood_differences(model, focus, codes, samples, seed, weight_samples=weight_samples,
-                                     estimator=estimator) for model in models]
+                                     estimator=estimator, progress=progress) for model in models]
     site = site_independent_differences(np.asarray(family["site_log_freq"]), focus, codes)
     table = pd.DataFrame({"mutant": names, "vae": np.nan})
     table.loc[ok, "vae"] = _rounded(np.mean(scores, axis=0))

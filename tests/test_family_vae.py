@@ -301,6 +301,38 @@ def test_importance_weighted_log_likelihoods():
         log_likelihoods(model, codes, samples=4, estimator="exact")
 
 
+def test_scoring_shows_its_progress_over_every_decoder_pass(monkeypatch):
+    """score-mutants' default 500 samples take minutes on a CPU: its bar counts every decoder pass, and drawing
+    it changes no score."""
+    import tqdm.auto
+
+    from seqgen.mutations import log_likelihoods
+
+    bars = []
+
+    class Recorder:
+        def __init__(self, total, disable, **kwargs):
+            self.total, self.disable, self.n = total, disable, 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def close(self):
+            pass
+
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True).eval()
+    codes = np.random.default_rng(0).integers(0, 20, (7, 12)).astype(np.uint8)
+    quiet = log_likelihoods(model, codes, samples=6, batch=2)
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recorder)
+    for weight_samples in (None, 0):  # 6 weight draws of one chunk each; the posterior means: chunks of 2 sequences
+        shown = log_likelihoods(model, codes, samples=6, batch=2, weight_samples=weight_samples, progress=True)
+        assert bars[-1].disable is None and bars[-1].n == bars[-1].total == (6 if weight_samples is None else 4)
+    assert np.array_equal(quiet, log_likelihoods(model, codes, samples=6, batch=2, progress=True))
+    assert np.isfinite(shown).all() and bars[-1].disable is None
+
+
 def test_bayesian_decoder_trains_scores_and_samples(tmp_path, capsys):
     focus = write_alignment(tmp_path / "fam.a2m")
     npz, model = tmp_path / "fam.npz", tmp_path / "vae"
