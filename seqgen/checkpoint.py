@@ -14,6 +14,8 @@ average, or None), ``best`` (the best validated snapshot, or None) and the run's
 from __future__ import annotations
 
 import pickle
+import zipfile
+import zlib
 from pathlib import Path
 
 import torch
@@ -55,6 +57,7 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":  # torch.save writes a zip archive
             raise SeqgenError("not a seqgen checkpoint (not a file written by torch.save)", path)
+    _check_crc(path)
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
@@ -69,6 +72,24 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
     if kinds and payload["kind"] not in kinds:
         raise SeqgenError(f"holds a {payload['kind']} model, but a {' or '.join(kinds)} model is needed", path)
     return payload
+
+
+def _check_crc(path: Path) -> None:
+    """Refuse a checkpoint whose bytes changed after it was written (a bad copy or disk): torch.load does not check
+    the archive's CRC-32 checksums, so changed weights would load without a word and give wrong results."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:  # it begins as torch.save's zip archive, so it was cut
+        raise SeqgenError(f"truncated or corrupt checkpoint (not a complete archive: {exc}): copy it again, or train "
+                          f"again", path) from None
+    with archive:
+        try:
+            bad = archive.testzip()
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise SeqgenError(f"corrupt checkpoint ({exc}): copy it again, or train again", path) from None
+    if bad is not None:
+        raise SeqgenError(f"corrupt checkpoint: its part {bad.split('/', 1)[-1]!r} fails its checksum (the file "
+                          f"changed after it was written: copy it again, or train again)", path)
 
 
 def model_states(payload: dict, best: dict | None = None, average: dict | None = None) -> dict:

@@ -8,7 +8,9 @@ tool's own kind (:class:`SeqgenError`) print one line and exit with status 1;
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from seqgen import __version__
 from seqgen.errors import SeqgenError
@@ -278,8 +280,11 @@ def _run_motifs(args) -> None:
     check_folder(args.out)  # before the search, not after
     background = None
     if args.background:
-        background = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column,
-                                  scores=False).codes
+        loaded = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column, scores=False)
+        if loaded.alphabet.name != data.alphabet.name:  # an .npz keeps its own alphabet: its codes mean other letters
+            raise SeqgenError(f"--background holds {loaded.alphabet.name} sequences, but the input is "
+                              f"{data.alphabet.name}", args.background)
+        background = loaded.codes
     fg, fg_ids, bg, how, top = m.foreground_and_background(data, background, args.background, args.label, args.top,
                                                            args.max_sequences, args.seed)
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
@@ -587,6 +592,44 @@ def _show_defaults(parser: argparse.ArgumentParser) -> None:
             action.help = f"{text} (default: %(default)s)".lstrip()
 
 
+#: options naming files or model folders a command reads, which its --out must not overwrite
+INPUT_OPTIONS = ("input", "data", "model", "predictor", "generator", "avoid", "reference", "query", "training",
+                 "mutants", "background", "config")
+
+
+def _check_out_is_not_an_input(args) -> None:
+    """Refuse an --out that is one of the files the command reads (a model folder's model.pt and checkpoint.pt
+    included): the output would replace the input once the command succeeds."""
+    import os
+    from pathlib import Path
+
+    out = getattr(args, "out", None)
+    if not out or args.command in ("train", "motifs"):  # their --out is a folder: a file there is refused already
+        return
+    target = Path(out)
+    for name in INPUT_OPTIONS:
+        values = getattr(args, name, None)
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, str) or not value:
+                continue
+            path = Path(value)
+            candidates = [path, path / "model.pt", path / "checkpoint.pt"] if path.is_dir() else [path]
+            for candidate in candidates:
+                same = candidate.exists() and target.exists() and os.path.samefile(candidate, target)
+                if same or candidate.resolve() == target.resolve():
+                    raise SeqgenError(f"--out is the --{name.replace('_', '-')} file {str(candidate)!r} that this "
+                                      f"command reads: it would be overwritten; write the output elsewhere", out)
+
+
+class Terminated(BaseException):
+    """SIGTERM (a scheduler's cancel or time limit, ``kill``): raised so that every ``with atomic_path`` block removes
+    its temporary file on the way out, as on Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)  # no top-level option takes a value
@@ -594,7 +637,11 @@ def main(argv=None) -> int:
     debug = "--debug" in argv  # before or after the command
     args = parser.parse_args([a for a in argv if a != "--debug"])
     args.debug = debug
+    previous = None
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        _check_out_is_not_an_input(args)
         COMMANDS[args.command][1](args)
     except SeqgenError as exc:
         if args.debug:
@@ -604,6 +651,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"seqgen {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"seqgen {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -110,7 +110,8 @@ def _silenced(model: torch.nn.Module, f: int):
             yield
         return
     conv = first_conv(model)
-    hook = conv.register_forward_hook(lambda mod, inp, out: out.index_fill(1, torch.tensor([f], device=out.device), 0.0))
+    silenced = torch.tensor([f], device=next(conv.parameters()).device)
+    hook = conv.register_forward_hook(lambda mod, inp, out: out.index_fill(1, silenced, 0.0))
     try:
         yield
     finally:

@@ -512,6 +512,12 @@ def parse_a2m(data: bytes, path) -> RawRecords:
         if not (insert & columns).any():  # aligned FASTA: the focus's match columns are every row's
             keep = columns
     counts = np.add.reduceat(keep.view(np.uint8), raw.starts, dtype=np.int64)
+    focus_match = buf[focus][keep[focus]]
+    if not len(focus_match) or (focus_match == ord("-")).all():
+        what = "no match columns: all its letters are lower case or '.'" if not len(focus_match) else \
+            "only gaps in its match columns"
+        raise SeqgenError(f"the focus sequence {str(raw.ids[0])!r} (the first record) has {what}; an A2M alignment's first "
+                          f"record is its focus sequence, whose upper-case letters mark the match columns", path)
     ends = np.cumsum(counts)
     letters = np.char.upper(buf[keep].view("S1")).view(np.uint8).copy()
     letters[letters == ord(".")] = ord("-")

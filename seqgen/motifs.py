@@ -845,7 +845,8 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
                   tax_group: str | None = JASPAR_TAX_GROUP, params: dict | None = None,
                   background: np.ndarray | None = None, site_threshold: float = SITE_P,
                   stat_columns: tuple[str, ...] = DISCOVERY_STATS) -> pd.DataFrame:
-    """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``, ``params.json``.
+    """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``,
+    ``params.json``.
 
     Parameters
     ----------

@@ -254,6 +254,8 @@ RANGES = {
     "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "huber_delta": (lambda v: v > 0, "positive"),
     "val_fraction": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "patience": (lambda v: v >= 0, "0 or more (0 or null: no early stopping)"),
+    "eval_every": (lambda v: v >= 0, "0 or more (0 or null: no validation)"),
 }
 
 #: settings that fit only with others: kind -> (holds, what it needs)
@@ -287,9 +289,20 @@ def check_model(kind: str, merged: dict, source="config") -> None:
             raise SeqgenError(needs, source)
 
 
+#: engine settings that may be null (off), with a value of the type their other values have
+NULLABLE = {"max_time": 0.0, "eval_every": 0, "patience": 0, "ema": 0.0}
+
+
 def _checked(key, value, default, source):
-    """``value`` coerced to the type of ``default`` where that is lossless, else an error naming ``key``."""
-    if default is None or value is None:
+    """``value`` coerced to the type of ``default`` where that is lossless, else an error naming ``key``; null
+    only for a setting that may be off (:data:`NULLABLE`) or has no default."""
+    if value is None:
+        if default is None or key in NULLABLE:
+            return None
+        raise SeqgenError(f"setting {key!r} cannot be empty (null): give a value of type {type(default).__name__}, or leave it out "
+                          f"for its default {default!r}", source)
+    default = NULLABLE.get(key, default)
+    if default is None:
         return value
     if isinstance(default, bool):
         if isinstance(value, bool):

@@ -91,8 +91,8 @@ def add_arguments(p) -> None:
     p.add_argument("--start", help="starting sequence (with --max-edits)")
     p.add_argument("--max-edits", type=int)
     p.add_argument("--linker", help="constant region appended to every design: writes full probes (PBM mode)")
-    p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence, and scores "
-                   "up to 1,000 training sequences with the same objective (training_utility.tsv)")
+    p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence, and "
+                   "scores up to 1,000 training sequences with the same objective (training_utility.tsv)")
     p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
 
 

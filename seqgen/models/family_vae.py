@@ -152,8 +152,8 @@ class FamilyVAE(VAE):
         self.decoder = _mlp([latent_dim, *decoder_hidden], nn.Sigmoid())
         width = dictionary if dictionary > 0 else alphabet_size
         self.out_weight = nn.Parameter(torch.randn(hidden, length, width) / math.sqrt(hidden))
-        self.dictionary = nn.Parameter(torch.randn(dictionary, alphabet_size) * math.sqrt(2 / (dictionary + alphabet_size))) \
-            if dictionary > 0 else None  # Glorot, as DeepSequence
+        glorot = math.sqrt(2 / (dictionary + alphabet_size))  # as DeepSequence
+        self.dictionary = nn.Parameter(torch.randn(dictionary, alphabet_size) * glorot) if dictionary > 0 else None
         self.out_bias = nn.Parameter(torch.zeros(alphabet_size, length))
         self.sparsity = nn.Parameter(torch.zeros(hidden // self.patterns, length)) if sparsity else None
         self.temperature = nn.Parameter(torch.tensor(math.log(math.e - 1)))  # softplus -> 1.0

@@ -156,7 +156,8 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def interpolate(self, x_a: torch.Tensor, x_b: torch.Tensor, steps: int = 8) -> torch.Tensor:
-        """Probabilities ``(steps, A, L)`` decoded along the line between the means of ``x_a`` and ``x_b`` (each ``(A, L)``)."""
+        """Probabilities ``(steps, A, L)`` decoded along the line between the means of ``x_a`` and ``x_b`` (each
+        ``(A, L)``)."""
         mu, _ = self.encode(torch.stack([x_a, x_b]))
         t = torch.linspace(0, 1, steps, device=mu.device).unsqueeze(1)
         return self.decode((1 - t) * mu[0] + t * mu[1])
