@@ -392,8 +392,8 @@ def _add_predict(sub) -> None:
                                    "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
                                    "ensemble's members, on the label's own scale; probabilities for "
                                    "classification).")
-    p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a checkpoint.pt is "
-                                                      "read as model.pt would be (a run not finished)")
+    p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "
+                                                  "checkpoint.pt is read as model.pt would be (a run not finished)")
     p.add_argument("--input", required=True, help="sequences to score")
     p.add_argument("--out", required=True, help="output .tsv")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")

@@ -323,7 +323,8 @@ def parse_fastq(data: bytes, path) -> RawRecords:
     bad = np.flatnonzero(seq_len != ends[qual] - starts[qual])
     if len(bad):
         k = bad[0]
-        raise SeqgenError(f"record {str(ids[k])!r} (line {seq[k] + 1}): quality line length differs from the sequence", path)
+        raise SeqgenError(f"record {str(ids[k])!r} (line {seq[k] + 1}): quality line length differs from the sequence",
+                          path)
     empty = np.flatnonzero(seq_len == 0)
     if len(empty):
         raise SeqgenError(f"record {str(ids[empty[0]])!r} (line {head[empty[0]] + 1}) has no sequence", path)
@@ -516,8 +517,9 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     if not len(focus_match) or (focus_match == ord("-")).all():
         what = "no match columns: all its letters are lower case or '.'" if not len(focus_match) else \
             "only gaps in its match columns"
-        raise SeqgenError(f"the focus sequence {str(raw.ids[0])!r} (the first record) has {what}; an A2M alignment's first "
-                          f"record is its focus sequence, whose upper-case letters mark the match columns", path)
+        raise SeqgenError(f"the focus sequence {str(raw.ids[0])!r} (the first record) has {what}; an A2M "
+                          f"alignment's first record is its focus sequence, whose upper-case letters mark the match "
+                          f"columns", path)
     ends = np.cumsum(counts)
     letters = np.char.upper(buf[keep].view("S1")).view(np.uint8).copy()
     letters[letters == ord(".")] = ord("-")

@@ -299,8 +299,8 @@ def _checked(key, value, default, source):
     if value is None:
         if default is None or key in NULLABLE:
             return None
-        raise SeqgenError(f"setting {key!r} cannot be empty (null): give a value of type {type(default).__name__}, or leave it out "
-                          f"for its default {default!r}", source)
+        raise SeqgenError(f"setting {key!r} cannot be empty (null): give a value of type {type(default).__name__}, "
+                          f"or leave it out for its default {default!r}", source)
     default = NULLABLE.get(key, default)
     if default is None:
         return value

@@ -1,5 +1,7 @@
 """Every bad input gives a one-line error naming the file and the problem, exit 1, and no output."""
 import gzip
+import struct
+import zipfile
 
 import pytest
 
@@ -111,3 +113,136 @@ def test_encode_notes_what_it_ignores_or_suspects(tmp_path, capsys):
     assert "is it DNA? it was read as protein" in err
     status, err, _, _ = run_encode(tmp_path, capsys, "y.fa", ">p\nMKVLA\n", "--alphabet", "protein")
     assert status == 0 and "note:" not in err
+
+
+@pytest.mark.parametrize("command", ["encode", "predict", "sample", "design"])
+def test_out_that_is_an_input_is_refused_and_the_input_kept(tmp_path, capsys, command):
+    table = tmp_path / "x.csv"
+    table.write_text("sequence,y\nACGTACGT,1\nGGCCAATT,2\nTTGACCAA,3\nCAGTCAGT,4\n")
+    assert main(["encode", str(table), "--label-column", "y", "--out", str(tmp_path / "d.npz")]) == 0
+    model = tmp_path / "m" / "model.pt"
+    if command != "encode":
+        kind, setting = ("vae", "latent_dim=2") if command == "sample" else ("predictor", "kernel=3")
+        assert main(["train", kind, "--data", str(tmp_path / "d.npz"), "--out", str(model.parent), "--steps", "1",
+                     "--no-progress", "--set", setting, "--set", "members=1" if kind == "predictor" else "beta=1",
+                     "--device", "cpu"]) == 0
+    argv, victim = {
+        "encode": (["encode", str(table), "--out", str(table)], table),
+        "predict": (["predict", "--model", str(model.parent), "--input", str(table), "--out",
+                     str(tmp_path / "." / "x.csv")], table),
+        "sample": (["sample", "--model", str(model.parent), "--n", "2", "--out", str(model)], model),
+        "design": (["design", "--predictor", str(model.parent), "--steps", "1", "--n", "2", "--out", str(model)],
+                   model),
+    }[command]
+    before = victim.read_bytes()
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "that this command reads: it would be overwritten" in err, err
+    assert victim.read_bytes() == before
+
+
+def test_truncated_or_changed_checkpoint_is_refused(tmp_path, capsys):
+    """torch.load checks no checksum: a model.pt whose weights changed on a bad copy loaded and predicted wrongly."""
+    table = tmp_path / "x.csv"
+    table.write_text("sequence,y\nACGTACGT,1\nGGCCAATT,2\nTTGACCAA,3\nCAGTCAGT,4\n")
+    assert main(["encode", str(table), "--label-column", "y", "--out", str(tmp_path / "d.npz")]) == 0
+    assert main(["train", "predictor", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), "--steps",
+                 "1", "--no-progress", "--set", "kernel=3", "--set", "members=1", "--device", "cpu"]) == 0
+    good = (tmp_path / "m" / "model.pt").read_bytes()
+    with zipfile.ZipFile(tmp_path / "m" / "model.pt") as archive:  # the largest tensor's bytes, mid-way
+        part = max(archive.infolist(), key=lambda info: info.file_size)
+    name_length, extra_length = struct.unpack("<HH", good[part.header_offset + 26:part.header_offset + 30])
+    weights = part.header_offset + 30 + name_length + extra_length + part.file_size // 2
+    changed = bytearray(good)
+    changed[weights:weights + 16] = bytes(b ^ 0xFF for b in changed[weights:weights + 16])
+    for name, content, message in [("changed.pt", bytes(changed), "fails its checksum"),
+                                   ("cut.pt", good[:len(good) // 2], "truncated or corrupt checkpoint")]:
+        (tmp_path / name).write_bytes(content)
+        out = tmp_path / f"{name}.tsv"
+        capsys.readouterr()
+        assert main(["predict", "--model", str(tmp_path / name), "--input", str(tmp_path / "d.npz"), "--out",
+                     str(out), "--device", "cpu"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and message in err and name in err, err
+        assert not out.exists()
+
+
+def test_motifs_background_of_another_alphabet_is_refused(tmp_path, capsys):
+    """An encoded background keeps its own alphabet: protein codes were searched as DNA letters without a word."""
+    dna = "".join(f">d{i}\n{'ACGTTGCAGGCATC'[i % 5:] + 'ACGTA'[:i % 5]}\n" for i in range(6))
+    (tmp_path / "dna.fa").write_text(dna)
+    (tmp_path / "prot.fa").write_text("".join(f">p{i}\nMKVLAWYHKLMNPQ\n" for i in range(6)))
+    assert main(["encode", str(tmp_path / "prot.fa"), "--alphabet", "protein", "--out", str(tmp_path / "p.npz"),
+                 "--duplicate-ids", "keep"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "motifs"
+    assert main(["motifs", "--input", str(tmp_path / "dna.fa"), "--background", str(tmp_path / "p.npz"), "--out",
+                 str(out), "--n-motifs", "1", "--k", "4"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "p.npz: --background holds protein sequences, but the input is dna" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("steps=null", "setting 'steps' cannot be empty (null): give a value of type int, or leave it out for its default"),
+    ("max_time=10 min", "setting 'max_time' must be a float, not '10 min'"),
+    ("patience=-1", "setting 'patience' must be 0 or more (0 or null: no early stopping), not -1"),
+    ("eval_every=-5", "setting 'eval_every' must be 0 or more"),
+])
+def test_null_or_mistyped_engine_settings_are_refused(tmp_path, capsys, setting, message):
+    """steps: null and max_time: '10 min' ended in a TypeError traceback; patience: -1 wrote an untrained model.pt
+    ("trained predictor for 0 steps (early_stopping)") with exit 0."""
+    table = tmp_path / "x.csv"
+    table.write_text("sequence,y\nACGTACGT,1\nGGCCAATT,2\nTTGACCAA,3\nCAGTCAGT,4\n")
+    assert main(["encode", str(table), "--label-column", "y", "--out", str(tmp_path / "d.npz")]) == 0
+    config = tmp_path / "c.yaml"
+    key, _, value = setting.partition("=")
+    config.write_text(f"{key}: {value}\nmembers: 1\nkernel: 3\n")
+    capsys.readouterr()
+    assert main(["train", "predictor", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), "--config",
+                 str(config), "--no-progress", "--device", "cpu"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and str(config) in err, err
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (">FOCUS/10-14\nacdef\n>s\nacdef\n", "has no match columns: all its letters are lower case or '.'"),
+    (">FOCUS/10-14\n-----\n>s\nACDEF\n", "has only gaps in its match columns"),
+])
+def test_alignment_whose_focus_has_no_match_columns(tmp_path, capsys, content, message):
+    """An all-lower-case focus encoded 2 x 0 sequences (training then died of a ZeroDivisionError traceback); an
+    all-gap focus encoded an alignment that no mutant could be scored on."""
+    status, err, out, path = run_encode(tmp_path, capsys, "x.a2m", content, "--alphabet", "protein-gap")
+    assert status == 1 and len(err.splitlines()) == 1, err
+    assert f"{path}: the focus sequence 'FOCUS/10-14' (the first record) {message}" in err
+    assert not out.exists()
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
+    """SIGTERM (a cluster's cancel or time limit) killed seqgen inside atomic_path: its hidden temporary file (as
+    large as the output) stayed beside the output."""
+    import os
+    import signal
+
+    import numpy as np
+
+    savez = np.savez
+
+    def savez_then_terminated(file, **arrays):
+        savez(file, **arrays)  # the temporary file is written, then the signal comes before its rename
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def caller_handler(signum, frame):  # what SIGTERM meets outside main (the default would end pytest)
+        raise RuntimeError("SIGTERM reached the caller's handler")
+
+    monkeypatch.setattr(np, "savez", savez_then_terminated)
+    previous = signal.signal(signal.SIGTERM, caller_handler)
+    try:
+        status, err, out, path = run_encode(tmp_path, capsys, "x.fa", GOOD)
+        assert signal.getsignal(signal.SIGTERM) is caller_handler  # the caller's handler is back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert status == 143 and err.endswith("terminated (SIGTERM)"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.fa"]  # neither the output nor a temporary file
