@@ -56,6 +56,11 @@ def _run_encode(args) -> None:
     if unread:
         print(f"note: {args.input}: numeric column{'s' if len(unread) > 1 else ''} {', '.join(unread)} not read: "
               f"--label-column {unread[0]} keeps one as a label (a predictor needs one)", file=sys.stderr)
+    if data.meta.get("focus_range_mismatch"):
+        start, end, residues = data.meta["focus_range_mismatch"]
+        print(f"note: {args.input}: the focus id's range {start}-{end} spans {end - start + 1} residues, but the focus "
+              f"sequence has {residues} (inserts included), numbered {start}-{start + residues - 1}: mutant numbers "
+              f"follow that; check the id", file=sys.stderr)
     if data.meta.get("linker_missing"):
         print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
               f"PBM linker, so no probe's linker was removed", file=sys.stderr)

@@ -155,7 +155,7 @@ def check_memory_for(path) -> None:
 
 
 def read_bytes(path) -> bytes:
-    """Read a (possibly gzip-compressed) text file, with LF line endings.
+    """Read a (possibly gzip-compressed) text file, with LF line endings and without a byte-order mark.
 
     Raises :class:`SeqgenError` for a missing, empty, binary or truncated file, and for a file too
     large to parse in the available memory (:func:`check_memory_for`).
@@ -179,6 +179,7 @@ def read_bytes(path) -> bytes:
             raise SeqgenError("file too large to decompress into memory", path) from None
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise SeqgenError(f"truncated or corrupt gzip file ({exc})", path) from None
+    data = data.removeprefix(b"\xef\xbb\xbf")  # the UTF-8 byte-order mark Windows editors write first
     if not data or data.isspace():
         raise SeqgenError("file is empty", path)
     head = data[:65536]
@@ -497,7 +498,8 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     from every row. Letters are then
     upper-cased and '.' becomes '-'. ``meta`` records the focus id, the
     focus residue number of every kept column (from a ``NAME/START-END`` id) and
-    every focus residue, inserts included (``focus_residues``, from ``focus_start``).
+    every focus residue, inserts included (``focus_residues``, from ``focus_start``); where the id's range
+    does not span that many residues, ``focus_range_mismatch`` ([start, end, residues]).
     """
     raw = parse_fasta(data, path)
     buf = raw.buffer
@@ -532,6 +534,8 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     residues = np.char.upper(buf[focus][focus_is_residue].view("S1")).tobytes().decode("ascii", "replace")
     meta = {"focus_id": str(raw.ids[0]), "focus_start": focus_start, "focus_positions": positions.tolist(),
             "focus_residues": residues}
+    if id_range and int(id_range.group(2)) - focus_start + 1 != len(residues):  # the numbering may be shifted
+        meta["focus_range_mismatch"] = [focus_start, int(id_range.group(2)), len(residues)]
     return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
                       source=np.flatnonzero(keep) if raw.source is None else raw.source[keep])
 

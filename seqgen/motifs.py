@@ -539,6 +539,9 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
                 how += f"; a random {top} of the {len(pos)} sequences of {name} 1"
                 pos = np.sort(np.random.default_rng(seed).choice(pos, top, replace=False))
             return data.codes[pos], data.ids[pos], data.codes[neg], how, top
+        if top > len(data) - 2:
+            raise SeqgenError(f"the {top} top-scoring sequences (--top) leave fewer than 2 of the {len(data)} input "
+                              f"sequences as background: give a smaller --top (a tenth to a fifth of the input)")
         fg, bg = top_and_rest(data.codes, score, top)
         fg_ids = data.ids[np.argsort(-score, kind="stable")[:top]]
         return fg, fg_ids, bg, f"the rest of the input, ranked by {name}", top

@@ -80,6 +80,12 @@ def test_output_in_missing_folder(tmp_path, capsys):
 def test_good_input_crlf_and_lowercase(tmp_path, capsys):
     status, err, out, _ = run_encode(tmp_path, capsys, "x.fa", ">a\r\nacgt\r\n>b\r\nGGCC\r\n")
     assert status == 0 and out.exists() and "encoded 2 x 4 dna sequences" in err
+    for name in ("bom.fa", "bom.fa.gz"):  # Notepad's UTF-8 byte-order mark before the first '>'
+        content = b"\xef\xbb\xbf>a\r\nACGT\r\n>b\r\nGGCC\r\n"
+        status, err, out, _ = run_encode(tmp_path, capsys, name, gzip.compress(content) if "gz" in name else content)
+        assert status == 0 and "encoded 2 x 4 dna sequences" in err, err
+    status, err, _, _ = run_encode(tmp_path, capsys, "bom.fa", b"\xef\xbb\xbf")
+    assert status == 1 and "file is empty" in err
 
 
 def test_debug_shows_the_traceback(tmp_path):
@@ -112,6 +118,14 @@ def test_encode_notes_what_it_ignores_or_suspects(tmp_path, capsys):
     assert "note: --id-column ignored: only a CSV/TSV table has columns, and this is a fasta file" in err
     assert "is it DNA? it was read as protein" in err
     status, err, _, _ = run_encode(tmp_path, capsys, "y.fa", ">p\nMKVLA\n", "--alphabet", "protein")
+    assert status == 0 and "note:" not in err
+    # an alignment whose focus id's range does not span its residues: the numbering may be shifted
+    status, err, _, _ = run_encode(tmp_path, capsys, "a.a2m", ">F/10-20\nACDefG\n>s\nACDefG\n", "--alphabet",
+                                   "protein-gap")
+    assert status == 0 and "range 10-20 spans 11 residues, but the focus sequence has 6 (inserts included), " \
+                           "numbered 10-15" in err
+    status, err, _, _ = run_encode(tmp_path, capsys, "b.a2m", ">F/10-15\nACDefG\n>s\nACDefG\n", "--alphabet",
+                                   "protein-gap")
     assert status == 0 and "note:" not in err
 
 

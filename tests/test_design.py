@@ -108,6 +108,10 @@ def test_constraints_reach_into_the_linker():
         Constraints.from_options("dna", 8, max_homopolymer=4, linker="TTCAAAAAG")
     with pytest.raises(SeqgenError, match="forbidden k-mer is empty"):
         Constraints.from_options("dna", 8, forbidden=[""])
+    with pytest.raises(SeqgenError, match="'GAATTCGAA' is longer than the 8 letters of a design: it can never"):
+        Constraints.from_options("dna", 8, forbidden=["GAATTCGAA"])  # it was silently no constraint at all
+    spans = Constraints.from_options("dna", 8, forbidden=["GAATTCGAA"], linker="GAA")  # across the junction: kept
+    assert spans.check(encode(["CCGAATTC", "CCGAATTG"], DNA))["forbidden"].tolist() == [False, True]
 
 
 def test_fixed_letters_per_alphabet_and_edits_at_fixed_positions():
@@ -121,6 +125,10 @@ def test_fixed_letters_per_alphabet_and_edits_at_fixed_positions():
     assert cons.edits(repaired).tolist() == [3] and cons.satisfied(repaired).all()
     with pytest.raises(SeqgenError, match="differ from the starting sequence at 2 positions, more than the 1"):
         Constraints.from_options("dna", 8, fixed="TT......", start="ACGTACGT", max_edits=1)
+    with pytest.raises(SeqgenError, match="a starting sequence needs max edits"):  # it was silently ignored
+        Constraints.from_options("dna", 8, start="ACGTACGT")
+    with pytest.raises(SeqgenError, match="max edits must be 0 or more, not -1"):
+        Constraints.from_options("dna", 8, start="ACGTACGT", max_edits=-1)
 
 
 def test_max_edits_from_a_start_sequence():

@@ -286,6 +286,19 @@ def test_a_class_label_searches_the_positives_against_the_negatives(tmp_path):
     assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--top", "-5", "--out", str(tmp_path / "x")]) == 1
 
 
+def test_a_top_that_leaves_no_background_names_the_option():
+    """A scored input smaller than the default --top 500 said only 'got 200 and 0' sequences."""
+    from seqgen.motifs import foreground_and_background
+
+    codes = np.random.default_rng(0).integers(0, 4, (200, 20), dtype=np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(200)], labels=np.arange(200.0)[:, None],
+                       label_names=["signal"])
+    with pytest.raises(SeqgenError, match="the 500 top-scoring sequences \\(--top\\) leave fewer than 2 of the 200"):
+        foreground_and_background(data, top=500)
+    fg, _, bg, how, top = foreground_and_background(data, top=40)
+    assert len(fg) == 40 and len(bg) == 160 and top == 40 and how == "the rest of the input, ranked by signal"
+
+
 def test_too_long_seed_kmers_are_refused():
     codes = np.zeros((3, 50), dtype=np.uint8)
     with pytest.raises(SeqgenError, match="k-mers of length 13 are too many to count for dna \\(at most k = 12\\)"):

@@ -74,6 +74,10 @@ class Constraints:
             raise SeqgenError(f"max homopolymer must be at least 1, not {self.max_homopolymer}")
         if self.max_edits is not None and self.start is None:
             raise SeqgenError("max edits needs a starting sequence")
+        if self.start is not None and self.max_edits is None:
+            raise SeqgenError("a starting sequence needs max edits (how many positions may differ from it)")
+        if self.max_edits is not None and self.max_edits < 0:
+            raise SeqgenError(f"max edits must be 0 or more, not {self.max_edits}")
         fixed_edits = int(self._fixed_edits().max(initial=0))
         if self.max_edits is not None and self.max_edits < fixed_edits:
             raise SeqgenError(f"the fixed letters differ from the starting sequence at {fixed_edits} positions, more "
@@ -117,6 +121,10 @@ class Constraints:
         for kmer in self.forbidden:
             if not kmer:
                 raise SeqgenError("a forbidden k-mer is empty")
+            room = self.length + (0 if self.suffix is None else len(self.suffix))
+            if len(kmer) > room:
+                raise SeqgenError(f"forbidden k-mer {kmer!r} is longer than the {room} letters of a design"
+                                  f"{' and its linker' if self.suffix is not None else ''}: it can never occur")
             codes = _encode_or_fail(kmer, self.alphabet, "forbidden k-mer")[None]
             variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.double_stranded
                                   else [])
@@ -128,8 +136,8 @@ class Constraints:
         """Refuse a suffix (linker) that breaks a constraint by itself: no design could repair that."""
         if self.suffix is None:
             return
-        alone = Constraints(self.alphabet, len(self.suffix), forbidden=self.forbidden,
-                            max_homopolymer=self.max_homopolymer)
+        fits = [k for k in self.forbidden if len(k) <= len(self.suffix)]  # only these can lie in the linker alone
+        alone = Constraints(self.alphabet, len(self.suffix), forbidden=fits, max_homopolymer=self.max_homopolymer)
         broken = [name for name, ok in alone.check(self.suffix[None]).items() if not ok[0]]
         if broken:
             what = {"forbidden": "a forbidden k-mer", "homopolymer": f"a run longer than {self.max_homopolymer}"}
