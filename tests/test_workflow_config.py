@@ -82,6 +82,8 @@ def test_invalid_config_names_the_key(tmp_path):
                                                                           "apply to softmax: remove it or move it"),
             ("  n: 16\n", "  n: 16\n  latent: {proposals: 4}\n", "design.latent.proposals does not apply to "
                                                                     "latent without polish"),
+            ("  n: 16\n", "  n: 16\n  anneal: {gc_min: 0.8, gc_max: 0.2}\n", "design.anneal: gc_min 0.8 is above "
+                                                                              "gc_max 0.2"),
             ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"),
             ("vae: {steps: 60,", "vae: {kernel_size: 4, steps: 60,", "setting 'kernel_size' must be a positive odd"),
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
