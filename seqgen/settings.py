@@ -43,6 +43,9 @@ class TrainSettings:
                 raise SeqgenError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
         if self.max_time is not None and self.max_time <= 0:
             raise SeqgenError(f"max-time must be positive, not {self.max_time}")
+        for name, off in (("eval_every", "no validation"), ("patience", "no early stopping")):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                raise SeqgenError(f"setting {name!r} must be 0 or more (0 or null: {off}), not {getattr(self, name)}")
         if self.ema is not None and (isinstance(self.ema, bool) or not isinstance(self.ema, (int, float))
                                      or not 0 < self.ema < 1):
             raise SeqgenError(f"setting 'ema' must lie between 0 and 1, not {self.ema}")
@@ -174,7 +177,10 @@ def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSet
             raise SeqgenError(f"unknown setting {key!r} for {kind}; known: {', '.join(sorted(defaults))}", source)
         merged[key] = _checked(key, value, defaults[key], source)
     check_model(kind, merged, source)
-    settings = TrainSettings(**{k: v for k, v in merged.items() if k in SETTINGS_FIELDS})
+    try:
+        settings = TrainSettings(**{k: v for k, v in merged.items() if k in SETTINGS_FIELDS})
+    except SeqgenError as exc:  # name the file the engine setting came from
+        raise SeqgenError(str(exc), source) from None
     if (settings.eval_every or settings.patience) and kind not in VALIDATING:
         raise SeqgenError(f"settings 'eval_every' and 'patience' need a validation split, and {kind} training has "
                           "none (a predictor has)", source)
@@ -254,8 +260,6 @@ RANGES = {
     "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "huber_delta": (lambda v: v > 0, "positive"),
     "val_fraction": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "patience": (lambda v: v >= 0, "0 or more (0 or null: no early stopping)"),
-    "eval_every": (lambda v: v >= 0, "0 or more (0 or null: no validation)"),
 }
 
 #: settings that fit only with others: kind -> (holds, what it needs)
