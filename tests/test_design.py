@@ -1,4 +1,6 @@
 """Design engine on toy scorers: a real JASPAR PWM scanned over both strands."""
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -525,6 +527,31 @@ def test_design_runs_on_cuda(settings):
     obj = ObjectiveSet([Objective("egr2", scorer)])
     result = design(obj, Constraints(DNA, 30), DesignSettings(n=16, lr=0.3, seed=0, **{"steps": 40, **settings}), cuda)
     assert len(result.codes) >= 10 and result.utility.mean() > random_mean(PWMScorer()) + 4.0
+
+
+def test_iupac_codes_in_a_forbidden_kmer_forbid_every_letter_they_allow():
+    from Bio.Seq import Seq
+
+    cons = Constraints.from_options("dna", 10, forbidden=["GANTC"])  # HinfI
+    codes = encode([f"CCGA{x}TCCCC" for x in "ACGT"] + ["CCGAATACCC", "CCCCCCCCCC"], DNA)
+    assert cons.check(codes)["forbidden"].tolist() == [False] * 4 + [True, True]
+    assert cons.satisfied(cons.enforce(codes, np.random.default_rng(0))).all()
+    seqs = decode(np.random.default_rng(1).integers(0, 4, (400, 12)).astype(np.uint8), DNA)
+    meaning = {"Y": "CT", "R": "AG", "N": "ACGT", "W": "AT"}
+    for pattern in ("AAY", "RYA", "GWNC"):  # against a plain-string reference, both strands
+        sites = {"".join(p) for p in itertools.product(*[meaning.get(c, c) for c in pattern])}
+        sites |= {str(Seq(site).reverse_complement()) for site in sites}
+        expected = [not any(site in s for site in sites) for s in seqs]
+        got = Constraints.from_options("dna", 12, forbidden=[pattern]).check(encode(seqs, DNA))["forbidden"]
+        assert got.tolist() == expected and 0 < sum(expected) < len(seqs), pattern
+    rna = Constraints.from_options("rna", 10, forbidden=["GANUC"])  # RNA: N stands for A, C, G, U
+    assert rna.check(encode(["CCGAUUCCCC", "CCCCCCCCCC"], "rna"))["forbidden"].tolist() == [False, True]
+    assert Constraints.from_options("protein", 10, forbidden=["NNA"]).check(
+        encode(["NNAKKKKKKK", "KKKKKKKKKK"], "protein"))["forbidden"].tolist() == [False, True]  # N: asparagine
+    with pytest.raises(SeqgenError, match="stands for 65536 k-mers"):
+        Constraints.from_options("dna", 10, forbidden=["NNNNNNNN"])
+    with pytest.raises(SeqgenError, match="forbidden k-mer 'GAZTC': 'Z' at position 3 is not a letter"):
+        Constraints.from_options("dna", 10, forbidden=["GAZTC"])
 
 
 def test_forbidden_kmers_of_rna_are_read_on_one_strand():

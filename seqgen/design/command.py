@@ -86,7 +86,8 @@ def add_arguments(p) -> None:
     p.add_argument("--gc-min", type=float)
     p.add_argument("--gc-max", type=float)
     p.add_argument("--forbid", action="append", default=[], metavar="KMER",
-                   help="forbidden k-mer, both strands for DNA (e.g. a restriction site); repeatable")
+                   help="forbidden k-mer, both strands for DNA (e.g. a restriction site; IUPAC codes stand for the "
+                        "letters they allow: GANTC forbids GAATC, GACTC, GAGTC and GATTC); repeatable")
     p.add_argument("--max-homopolymer", type=int)
     p.add_argument("--start", help="starting sequence (with --max-edits)")
     p.add_argument("--max-edits", type=int)

@@ -11,14 +11,35 @@ repaired are dropped by the caller, never written).
 """
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from Bio.Data.IUPACData import ambiguous_dna_values, ambiguous_rna_values
 
 from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, kmer_index, reverse_complement
 from seqgen.errors import SeqgenError
 from seqgen.settings import LONG_RUN
+
+
+#: the most k-mers one forbidden pattern with IUPAC codes may stand for (GANTC, HinfI's site, stands for 4)
+MAX_FORBIDDEN_VARIANTS = 4096
+
+
+def concrete_kmers(pattern: str, alphabet: Alphabet) -> list[str]:
+    """Every k-mer a forbidden ``pattern`` stands for: DNA/RNA IUPAC codes (N, R, Y, W, S...) expanded with
+    Biopython's table (``GANTC`` -> GAATC, GACTC, GAGTC, GATTC); a protein pattern is itself."""
+    if not alphabet.is_nucleic:
+        return [pattern]
+    table = ambiguous_rna_values if alphabet.name == "rna" else ambiguous_dna_values
+    choices = [table.get(letter, letter) for letter in pattern]
+    count = math.prod(len(c) for c in choices)
+    if count > MAX_FORBIDDEN_VARIANTS:
+        raise SeqgenError(f"forbidden k-mer {pattern!r} stands for {count} k-mers, more than the "
+                          f"{MAX_FORBIDDEN_VARIANTS} allowed: give fewer ambiguity codes")
+    return ["".join(letters) for letters in itertools.product(*choices)]
 
 
 def free_letters(alphabet: Alphabet) -> str:
@@ -125,11 +146,11 @@ class Constraints:
             if len(kmer) > room:
                 raise SeqgenError(f"forbidden k-mer {kmer!r} is longer than the {room} letters of a design"
                                   f"{' and its linker' if self.suffix is not None else ''}: it can never occur")
-            codes = _encode_or_fail(kmer, self.alphabet, "forbidden k-mer")[None]
-            variants = [codes] + ([reverse_complement(codes, self.alphabet)] if self.alphabet.double_stranded
-                                  else [])
-            for v in variants:
-                groups.setdefault(len(kmer), set()).add(int(kmer_index(v, len(kmer), self.alphabet.size)[0, 0]))
+            codes = np.stack([_encode_or_fail(k, self.alphabet, "forbidden k-mer") for k in
+                              concrete_kmers(kmer, self.alphabet)])  # (V, k)
+            if self.alphabet.double_stranded:
+                codes = np.concatenate([codes, reverse_complement(codes, self.alphabet)])
+            groups.setdefault(len(kmer), set()).update(kmer_index(codes, len(kmer), self.alphabet.size)[:, 0].tolist())
         return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}
 
     def check_suffix(self) -> None:
@@ -323,7 +344,8 @@ def _unhash(h: int, k: int, base: int) -> list[int]:
 
 
 def _encode_or_fail(text: str, alphabet: Alphabet, what: str) -> np.ndarray:
+    """``(len(text),)`` codes of ``text``; a letter outside ``alphabet`` is an error naming ``what``."""
     try:
         return encode([text], alphabet)[0]
     except ValueError as exc:
-        raise SeqgenError(f"{what} {text!r}: {exc}") from None
+        raise SeqgenError(f"{what} {text!r}: {str(exc).removeprefix('sequence 0: ')}") from None
