@@ -42,6 +42,8 @@ def _add_encode(sub) -> None:
 def _run_encode(args) -> None:
     from seqgen.io import read_sequences
 
+    if not args.out.endswith(".npz"):  # the archive under another name (o.csv) would mislead whoever reads it next
+        raise SeqgenError("encode writes a NumPy archive: name the output *.npz", args.out)
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids)
     table_options = [f"--{k.replace('_', '-')}" for k in ("sequence_column", "id_column")
@@ -61,6 +63,10 @@ def _run_encode(args) -> None:
         print(f"note: {args.input}: the focus id's range {start}-{end} spans {end - start + 1} residues, but the focus "
               f"sequence has {residues} (inserts included), numbered {start}-{start + residues - 1}: mutant numbers "
               f"follow that; check the id", file=sys.stderr)
+    if data.meta.get("focus_without_range"):
+        print(f"note: {args.input}: the first record, {data.meta['focus_id']!r}, is read as the focus sequence; its id "
+              f"has no /START-END range while others have one ({data.meta['focus_without_range']!r}), so mutant "
+              f"numbers start at 1: is the focus first?", file=sys.stderr)
     if data.meta.get("linker_missing"):
         print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
               f"PBM linker, so no probe's linker was removed", file=sys.stderr)
@@ -184,6 +190,10 @@ def _run_train(args) -> None:
     free = free_memory(device)
     print(f"data: {len(data)} x {data.length} {data.alphabet.name}, {data.codes.nbytes / 2**20:.1f} MiB resident on "
           f"{device}" + (f" ({free / 2**30:.1f} GiB free)" if free is not None else ""), file=sys.stderr)
+    if settings.batch_size > len(data):
+        print(f"note: batch_size {settings.batch_size} is above the {len(data)} sequences: every step draws "
+              f"{settings.batch_size} of them with replacement, {settings.batch_size / len(data):.0f}x the data set; "
+              f"a batch of at most {len(data)} is as good and faster", file=sys.stderr)
     task, device_data = build_task(args.kind, config, settings, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
                       model_extra={**(getattr(task, "model_extra", None) or {}), "data_sha1": data.fingerprint()})
@@ -503,6 +513,9 @@ def _run_evaluate(args) -> None:
     alphabet = args.alphabet or reference.alphabet.name
     query = _read_any("query", alphabet, args)
     training = _read_any("training", alphabet, args) if args.training else None
+    for name, data in (("reference", reference), ("query", query)):
+        if len(data) < 2:
+            raise SeqgenError(f"--{name} holds {len(data)} sequence; evaluation needs at least 2", getattr(args, name))
     if training is not None and training.length == reference.length:
         shared = copy_fraction(reference.codes, training.codes)
         if shared > 0.5:

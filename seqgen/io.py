@@ -408,7 +408,10 @@ def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_c
     wanted = [sequence_column, *label_columns] + ([id_column] if id_column else [])
     missing = [c for c in wanted if c not in table.columns]
     if missing:
-        raise SeqgenError(f"no column {missing[0]!r}; the columns are {', '.join(map(repr, table.columns))}", path)
+        other = next((c for c in ";,\t|" if c != sep and len(table.columns) == 1 and c in table.columns[0]), None)
+        hint = f" (is it separated by {other!r}? a {'TSV' if sep == chr(9) else 'CSV'} is by {sep!r})" if other else ""
+        raise SeqgenError(f"no column {missing[0]!r}; the columns are {', '.join(map(repr, table.columns))}{hint}",
+                          path)
     if id_column is None and "id" in table.columns:
         id_column = "id"
     lines = _row_lines(data, sep, len(table) + 1)[1:]
@@ -487,6 +490,10 @@ def _is_number(text) -> bool:
         return False
 
 
+#: an alignment record's id NAME/START-END: the residue numbers its sequence spans
+FOCUS_RANGE = re.compile(r".*/(\d+)-(\d+)$")
+
+
 def parse_a2m(data: bytes, path) -> RawRecords:
     """A2M / aligned FASTA with the focus (query) sequence first.
 
@@ -499,7 +506,8 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     upper-cased and '.' becomes '-'. ``meta`` records the focus id, the
     focus residue number of every kept column (from a ``NAME/START-END`` id) and
     every focus residue, inserts included (``focus_residues``, from ``focus_start``); where the id's range
-    does not span that many residues, ``focus_range_mismatch`` ([start, end, residues]).
+    does not span that many residues, ``focus_range_mismatch`` ([start, end, residues]); where the focus id has no
+    range but another record's has, ``focus_without_range`` (that id).
     """
     raw = parse_fasta(data, path)
     buf = raw.buffer
@@ -525,7 +533,7 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     ends = np.cumsum(counts)
     letters = np.char.upper(buf[keep].view("S1")).view(np.uint8).copy()
     letters[letters == ord(".")] = ord("-")
-    id_range = re.match(r".*/(\d+)-(\d+)$", raw.ids[0])
+    id_range = FOCUS_RANGE.match(raw.ids[0])
     focus_start = int(id_range.group(1)) if id_range else 1
     focus_is_residue = ~(dot[focus] | (buf[focus] == ord("-")))
     residue_number = focus_start + np.cumsum(focus_is_residue) - 1
@@ -536,6 +544,9 @@ def parse_a2m(data: bytes, path) -> RawRecords:
             "focus_residues": residues}
     if id_range and int(id_range.group(2)) - focus_start + 1 != len(residues):  # the numbering may be shifted
         meta["focus_range_mismatch"] = [focus_start, int(id_range.group(2)), len(residues)]
+    ranged = None if id_range else next((str(i) for i in raw.ids[1:] if FOCUS_RANGE.match(i)), None)
+    if ranged:  # is the focus another record? (numbering from 1 either way)
+        meta["focus_without_range"] = ranged
     return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
                       source=np.flatnonzero(keep) if raw.source is None else raw.source[keep])
 
@@ -572,9 +583,10 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
         hint = ""
         if alphabet.is_nucleic and letter in "TU":
             other = "rna" if letter == "U" else "dna"
-            hint = f" (is this {other.upper()}? it needs the {other} alphabet)"
+            hint = f" (is this {other.upper()}? {letter} is a letter of the {other} alphabet)"
         elif alphabet.is_nucleic and letter in get_alphabet("protein").letters:
-            hint = " (is this a protein file? it needs the protein alphabet, or protein-gap for an alignment)"
+            hint = " (is this a protein file? it is a letter of the protein alphabet, and of protein-gap for " \
+                   "alignments)"
         raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"),
                           path)
     kept = np.arange(len(raw.ids))

@@ -192,6 +192,9 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "
               f"{predictor.alphabet.name}", file=sys.stderr)
+    if data.meta.get("n_dropped"):
+        print(f"note: {input_path}: {data.meta['n_dropped']} of the {data.meta['n_read']} sequences have ambiguity "
+              f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
     mean, std = predictor.predict(data.codes, batch_size, progress)
     table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
     with atomic_path(Path(out_path)) as tmp:

@@ -135,7 +135,8 @@ class Results:
         by default every one found."""
         self.root = Path(root)
         if not self.root.is_dir():
-            raise SeqgenError("results folder does not exist", root)
+            raise SeqgenError("is a file, not a results folder" if self.root.exists() else
+                              "results folder does not exist", root)
         self.notes: list[str] = []
         self.only = {k: v for k, v in (only or {}).items() if v is not None}
 

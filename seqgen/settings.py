@@ -144,16 +144,41 @@ def ignored_design_options(method: str, options, polish: bool) -> list[str]:
     return ignored + [k for k in options if k in DESIGN_ANNEALING and method != "anneal" and not polish]
 
 
-def load_config_file(path) -> dict:
-    """Read a YAML (or JSON) settings file into a dict."""
+def _unique_key_loader():
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error (PyYAML keeps the last
+    silently, so ``steps: 2`` further down would quietly replace ``steps: 3000``)."""
     import yaml
 
+    class DuplicateKey(yaml.YAMLError):
+        pass
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            first = {}
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = first.setdefault((key.tag, key.value), key.start_mark.line + 1)
+                    if line != key.start_mark.line + 1:
+                        raise DuplicateKey(f"{key.value!r} is given twice (lines {line} and "
+                                           f"{key.start_mark.line + 1}); keep one")
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeyLoader, DuplicateKey
+
+
+def load_config_file(path) -> dict:
+    """Read a YAML (or JSON) settings file into a dict; a key given twice in one mapping is refused."""
+    import yaml
+
+    loader, duplicate = _unique_key_loader()
     try:
         text = Path(path).read_text()
     except OSError as exc:
         raise SeqgenError(f"cannot read config: {exc.strerror}", path) from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=loader)
+    except duplicate as exc:
+        raise SeqgenError(str(exc), path) from None
     except yaml.YAMLError as exc:
         raise SeqgenError(f"not valid YAML: {' '.join(str(exc).split())}", path) from None
     if loaded is None:

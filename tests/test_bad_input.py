@@ -28,7 +28,7 @@ CASES = [
     ("record without sequence", "x.fa", ">a\nACGT\n>empty\n>c\nACGT\n", (), "record 'empty' (line 3) has no sequence"),
     ("invalid character", "x.fa", ">a\nACGT\n>b\nAC\nGZ\n", (), "record 'b' (line 5, column 2): 'Z' is not a letter"),
     ("wrong alphabet", "x.fa", ">p\nMKVLA\n", (), "column 4): 'L' is not a letter of the dna alphabet (is this a "
-                                                  "protein file? it needs the protein alphabet, or protein-gap for an alignment)"),
+                                                  "protein file? it is a letter of the protein alphabet, and of protein-gap"),
     ("duplicated ids", "x.fa", ">a\nACGT\n>a\nACGA\n", (), "duplicated id 'a' (sequences at lines 2 and 4)"),
     ("csv without the column", "x.csv", "id,seq\na,ACGT\n", (), "no column 'sequence'"),
     ("nan label", "x.csv", "sequence,y\nACGT,1\nACGA,NaN\n", ("--label-column", "y"), "line 3: label is a missing"),
@@ -47,7 +47,9 @@ CASES = [
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
     ("stop in a protein", "x.fa", ">a\nMK*V*\n", ("--alphabet", "protein"), "column 3): '*' is a stop (use --ambiguous"),
     ("dna read as rna", "x.fa", ">a\nACGT\n", ("--alphabet", "rna"), "'T' is not a letter of the rna alphabet (is "
-                                                                     "this DNA? it needs the dna alphabet)"),
+                                                                     "this DNA? T is a letter of the dna alphabet)"),
+    ("semicolon csv", "x.csv", "sequence;y\nACGT;1\n", (), "the columns are 'sequence;y' (is it separated by ';'? "
+                                                           "a CSV is by ',')"),
     ("label of a fasta", "x.fa", GOOD, ("--label-column", "y"), "a fasta file has no label columns to read y"),
 ]
 
@@ -125,6 +127,14 @@ def test_encode_notes_what_it_ignores_or_suspects(tmp_path, capsys):
     assert status == 0 and "range 10-20 spans 11 residues, but the focus sequence has 6 (inserts included), " \
                            "numbered 10-15" in err
     status, err, _, _ = run_encode(tmp_path, capsys, "b.a2m", ">F/10-15\nACDefG\n>s\nACDefG\n", "--alphabet",
+                                   "protein-gap")
+    assert status == 0 and "note:" not in err
+    # the focus is not first: the first record's id has no range, a later one's has
+    status, err, _, _ = run_encode(tmp_path, capsys, "c.a2m", ">hit\nACDefG\n>F/10-15\nACDefG\n", "--alphabet",
+                                   "protein-gap")
+    assert status == 0 and "the first record, 'hit', is read as the focus sequence; its id has no /START-END range " \
+                           "while others have one ('F/10-15'), so mutant numbers start at 1: is the focus first?" in err
+    status, err, _, _ = run_encode(tmp_path, capsys, "d.a2m", ">F\nACDefG\n>s\nACDefG\n", "--alphabet",
                                    "protein-gap")
     assert status == 0 and "note:" not in err
 

@@ -32,6 +32,8 @@ def models(tmp_path_factory):
     assert main(["encode", str(root / "len35.fa"), "--out", str(root / "len35.npz")]) == 0
     write_fasta(root / "protein.fa", ["p"], ["MKVLAAGHTREWQLKMNPQRSTVWYACDEF"])
     (root / "junk.pt").write_bytes(b"not a checkpoint at all")
+    (root / "twice.yaml").write_text("steps: 3000\nlr: 0.001\nsteps: 2\n")
+    write_fasta(root / "one.fa", ["a"], ["ACGTACGTACGTACGTACGTACGTACGTAC"])
 
     class Evil:
         def __reduce__(self):
@@ -107,6 +109,14 @@ def cases(m, out):
                                                  out], "unknown JASPAR release 'JASPAR1999'; pyjaspar offers"),
         ("predict: batch size 0", ["predict", "--model", p, "--input", d, "--out", out, "--batch-size", "0"],
          "--batch-size must be at least 1, not 0"),
+        ("train: a config giving a key twice", ["train", "vae", "--data", d, "--out", out, "--config",
+                                                str(m / "twice.yaml")], "twice.yaml: 'steps' is given twice (lines 1 "
+                                                                          "and 3); keep one"),
+        ("encode: an output not named .npz", ["encode", str(m / "len35.fa"), "--out", out],
+         "result.file: encode writes a NumPy archive: name the output *.npz"),
+        ("evaluate: one query sequence", ["evaluate", "--reference", d, "--query", str(m / "one.fa"), "--out", out],
+         "one.fa: --query holds 1 sequence; evaluation needs at least 2"),
+        ("report: --results is a file", ["report", "--results", d, "--out", out], "is a file, not a results folder"),
         ("evaluate: training of another length", ["evaluate", "--reference", d, "--query", d, "--training",
                                                   str(m / "len35.fa"), "--out", out],
          "training sequences are dna of length 35, but query sequences dna of length 30"),
@@ -307,3 +317,19 @@ def test_every_command_help_shows_its_defaults():
     design = commands["design"].format_help()
     assert "(default: fast-seqprop)" in design and "(default: 64)" in design
     assert "(default: 0)" in commands["simulate"].format_help()  # a default of 0 is shown too
+
+
+def test_a_batch_above_the_data_size_draws_a_note(models, tmp_path, capsys):
+    assert main(["train", "vae", "--data", str(models / "data.npz"), "--out", str(tmp_path / "v"), "--steps", "1",
+                 "--batch-size", "1000", "--no-progress"]) == 0
+    assert "note: batch_size 1000 is above the 200 sequences: every step draws 1000 of them with replacement, 5x " \
+           "the data set" in capsys.readouterr().err
+
+
+def test_predict_says_how_many_sequences_it_dropped(models, tmp_path, capsys):
+    write_fasta(tmp_path / "x.fa", ["a", "b"], ["ACGT" * 7 + "AC", "ACGN" * 7 + "AC"])
+    assert main(["predict", "--model", str(models / "predictor"), "--input", str(tmp_path / "x.fa"), "--out",
+                 str(tmp_path / "p.tsv"), "--ambiguous", "drop"]) == 0
+    err = capsys.readouterr().err
+    assert "1 of the 2 sequences have ambiguity codes and were dropped" in err and "predicted 1 sequences" in err
+    assert len(pd.read_csv(tmp_path / "p.tsv", sep="\t")) == 1
