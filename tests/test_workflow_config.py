@@ -89,7 +89,13 @@ def test_invalid_config_names_the_key(tmp_path):
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
              "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),
             ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: p.fa\n",
-             "data set 'tiny': p.fa: a fasta file has no label columns to read signal from"))):
+             "data set 'tiny': p.fa: a fasta file has no label columns to read signal from"),
+            ("motif: MA0472.2,", "motif: MA9999.1,", "data set 'tiny': no JASPAR motif 'MA9999.1' in JASPAR2024"),
+            ("  n: 16\n", "  n: 16\n  anneal: {fixed: ACGT}\n", "data set 'tiny': design.anneal.fixed has length 4, "
+                                                                "but its sequences have length 30"),
+            ("  n: 16\n", "  n: 16\n  softmax: {start: ACGT, max_edits: 2}\n", "design.softmax.start has length 4"),
+            ("vae: {steps: 60, batch_size: 64}\n", "vae: {steps: 60, batch_size: 64}\nseed: 1\nseed: 2\n",
+             "config/config.yaml: 'seed' is given twice (lines 10 and 11); keep one"))):
         bad = TEST_CONFIG.read_text().replace(old, new)
         assert bad != TEST_CONFIG.read_text()
         result = snakemake(make_workdir(tmp_path / f"c{i}", bad), "-n", "--cores", "1", check=False)
@@ -108,6 +114,9 @@ def test_a_missing_input_file_is_refused_at_start_even_where_results_exist(tmp_p
     (workdir / "config" / "config.yaml").write_text(mutants)
     result = snakemake(workdir, "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "data set 'mine': its mutants file m.txt does not exist" in result.stdout
+    (workdir / "m.txt").write_text("variant,score\nA1C,0.5\n")  # no mutant column: refused before the VAE trains
+    result = snakemake(workdir, "-n", "--cores", "1", check=False)
+    assert result.returncode != 0 and "data set 'mine': m.txt: a table of mutants needs a 'mutant' column" in result.stdout
 
 
 def test_a_label_that_encoding_does_not_read_is_refused_at_start(tmp_path):

@@ -1,5 +1,5 @@
 # Helpers shared by the rules: settings to command-line text (always shell-quoted).
-
+from contextlib import contextmanager
 
 from seqgen.settings import LONG_RUN as MAX_HOMOPOLYMER  # DNA/RNA designs' default longest run of one letter
 
@@ -140,14 +140,58 @@ def check_datasets():
         check_model_settings(name, ds)
         check_input_format(name, ds)
         check_input_files(name, ds)
+        check_simulated_motif(name, ds)
+        check_design_lengths(name, ds)
 
 
 def check_input_files(name, ds):
     """Stop when a data set's input or mutants file is missing: where its results exist, Snakemake would not ask
-    for it, and the report would describe the old results under the new file's name."""
+    for it, and the report would describe the old results under the new file's name. A mutants file without its
+    column is refused too (score-mutants would say so only after the VAE has trained)."""
     for key in ("input", "mutants"):
         if key in ds and not Path(ds[key]).is_file():
             raise ValueError(f"data set {name!r}: its {key} file {ds[key]} does not exist")
+    if "mutants" in ds:
+        with package_errors(name):
+            from seqgen.mutations import read_mutant_names
+
+            read_mutant_names(ds["mutants"])
+
+
+def check_simulated_motif(name, ds):
+    """Stop when a simulated data set's JASPAR motif is not in the JASPAR that pyjaspar ships."""
+    if "simulate" in ds:
+        with package_errors(name):
+            from seqgen.simulate import jaspar_motif
+
+            jaspar_motif(ds["simulate"]["motif"])
+
+
+def check_config_files():
+    """Stop when a config file gives a key twice in one mapping: Snakemake's YAML reader keeps the last silently."""
+    from seqgen.errors import SeqgenError
+    from seqgen.settings import load_config_file
+
+    for path in workflow.configfiles:
+        try:
+            load_config_file(path)
+        except SeqgenError as exc:
+            raise ValueError(str(exc)) from None
+
+
+@contextmanager
+def package_errors(name):
+    """``with package_errors(name):`` a SeqgenError in the block stops the workflow naming data set ``name``; the
+    block is skipped where seqgen's dependencies are missing (outside the rules' environment, the jobs check the
+    same)."""
+    from seqgen.errors import SeqgenError
+
+    try:
+        yield
+    except ImportError:
+        return
+    except SeqgenError as exc:
+        raise ValueError(f"data set {name!r}: {exc}") from None
 
 
 def check_input_format(name, ds):
@@ -155,15 +199,10 @@ def check_input_format(name, ds):
     asked for (the encode job would say so in terms of command-line options)."""
     if "input" not in ds:
         return
-    try:
+    with package_errors(name):
         from seqgen.io import resolve_format
-        from seqgen.errors import SeqgenError
-    except ImportError:  # seqgen only inside the rules' environment: the encode job checks the same
-        return
-    try:
+
         resolve_format(ds["input"], ds.get("format"), requested_labels(ds), option="format: in the data set's config")
-    except SeqgenError as exc:
-        raise ValueError(f"data set {name!r}: {exc}") from None
 
 
 def check_design_options():
@@ -185,20 +224,36 @@ def check_design_options():
             )
 
 
+def known_length(ds):
+    """The length of a data set's sequences where the config gives it (simulated, or padded/trimmed to
+    `length`), else None."""
+    if "simulate" in ds:
+        return ds["simulate"]["length"]
+    return ds.get("length") if ds.get("lengths") in ("pad", "trim") else None
+
+
+def check_design_lengths(name, ds):
+    """Stop when a design method's `fixed` pattern or `start` sequence cannot be as long as the data set's
+    sequences (where the config gives their length), rather than in the design job after training."""
+    length = known_length(ds)
+    for method in METHODS if length else ():
+        for key in ("fixed", "start"):
+            given = config["design"].get(method, {}).get(key)
+            if given is not None and len(given) != length:
+                raise ValueError(
+                    f"data set {name!r}: design.{method}.{key} has length {len(given)}, but its sequences have "
+                    f"length {length}"
+                )
+
+
 def check_model_settings(name, ds):
     """Stop before any job when a model block holds an unknown or mistyped setting (not after other training)."""
-    try:
+    with package_errors(name):
         from seqgen.tasks import merge_config
-        from seqgen.errors import SeqgenError
-    except ImportError:  # seqgen only inside the rules' environment: each training job checks its own
-        return
-    for kind in ("vae", "gan", "predictor"):  # blocks of models this data set does not train are checked too
-        if not config.get(kind) and not ds.get(kind):
-            continue
-        try:
-            merge_config(kind, {**config.get(kind, {}), **ds.get(kind, {})}, source=f"config {kind}")
-        except SeqgenError as exc:
-            raise ValueError(f"data set {name!r}: {exc}") from None
+
+        for kind in ("vae", "gan", "predictor"):  # blocks of models this data set does not train are checked too
+            if config.get(kind) or ds.get(kind):
+                merge_config(kind, {**config.get(kind, {}), **ds.get(kind, {})}, source=f"config {kind}")
 
 
 def model_settings(wildcards, kind):
