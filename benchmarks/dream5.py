@@ -39,7 +39,7 @@ from common import SHARED_DATA, write_json, write_text  # noqa: E402
 from seqgen.alphabets import PAD, encode  # noqa: E402
 from seqgen.data import SequenceSet, one_hot  # noqa: E402
 from seqgen.device import adam, autocast, select_device  # noqa: E402
-from seqgen.evaluation import auroc, pearson, spearman  # noqa: E402
+from seqgen.stats import auroc, pearson, spearman  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.models.predictor import Predictor  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402

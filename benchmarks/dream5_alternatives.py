@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_json  # noqa: E402
 from dream5 import DREAM5, read_array  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
-from seqgen.evaluation import pearson, spearman  # noqa: E402
+from seqgen.stats import pearson, spearman  # noqa: E402
 from seqgen.tasks.predictor import split_index  # noqa: E402
 
 K = 8

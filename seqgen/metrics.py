@@ -22,7 +22,7 @@ from torch import nn
 from seqgen.alphabets import PAD, kmer_index
 from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
-from seqgen.evaluation import auroc
+from seqgen.stats import auroc, js_divergence, ks_statistic
 
 MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers stop at k = 5
 
@@ -33,22 +33,6 @@ def kmer_counts(codes: np.ndarray, k: int, alphabet_size: int) -> np.ndarray:
     """Counts of every k-mer, ``(A ** k,)`` int64, over all windows without padding."""
     index = kmer_index(codes, k, alphabet_size)
     return np.bincount(index[index >= 0], minlength=alphabet_size ** k)
-
-
-def js_divergence(p: np.ndarray, q: np.ndarray) -> float:
-    """Jensen-Shannon divergence in bits (0: same distribution, 1: disjoint) of two count vectors."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    if p.sum() == 0 or q.sum() == 0:
-        return float("nan")
-    p, q = p / p.sum(), q / q.sum()
-    m = 0.5 * (p + q)
-
-    def kl(a):
-        mask = a > 0
-        return float(np.sum(a[mask] * np.log2(a[mask] / m[mask])))
-
-    return max(0.0, 0.5 * kl(p) + 0.5 * kl(q))
 
 
 def kmer_sizes(alphabet_size: int, largest: int = 6) -> list[int]:
@@ -68,13 +52,6 @@ def gc_content(codes: np.ndarray, alphabet) -> np.ndarray:
     g, c = alphabet.letters.index("G"), alphabet.letters.index("C")
     valid = (codes < alphabet.size).sum(1)
     return ((codes == g) | (codes == c)).sum(1) / np.maximum(valid, 1)
-
-
-def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sample Kolmogorov-Smirnov statistic (largest gap between the empirical CDFs)."""
-    a, b = np.sort(a), np.sort(b)
-    grid = np.concatenate([a, b])
-    return float(np.abs(np.searchsorted(a, grid, "right") / len(a) - np.searchsorted(b, grid, "right") / len(b)).max())
 
 
 # ---------------------------------------------------------------- novelty and diversity

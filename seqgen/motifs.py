@@ -28,6 +28,7 @@ import pandas as pd
 from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, kmer_index
 from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
+from seqgen.stats import bh_qvalues
 
 JASPAR_RELEASE = "JASPAR2024"
 JASPAR_COLLECTION = "CORE"
@@ -598,18 +599,6 @@ SITE_P = 1e-4
 
 TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_value", "e_value", "q_value",
                   "offset", "overlap", "orientation", "query_consensus"]
-
-
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values along the last axis of ``p``."""
-    p = np.asarray(p, dtype=np.float64)
-    n = p.shape[-1]
-    order = np.argsort(p, axis=-1)
-    ranked = np.take_along_axis(p, order, axis=-1) * n / np.arange(1, n + 1)
-    ranked = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
-    q = np.empty_like(p)
-    np.put_along_axis(q, order, np.minimum(ranked, 1.0), axis=-1)
-    return q
 
 
 def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataFrame:

@@ -4,8 +4,8 @@ import pytest
 
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
-from seqgen.metrics import (auroc, classifier_auroc, copy_fraction, diversity, evaluate, js_divergence, kmer_counts,
-                            kmer_js, nearest_hamming)
+from seqgen.metrics import classifier_auroc, copy_fraction, diversity, evaluate, kmer_counts, kmer_js, nearest_hamming
+from seqgen.stats import auroc, js_divergence, ks_statistic
 
 RNG = np.random.default_rng(0)
 
@@ -30,6 +30,19 @@ def test_js_identical_is_zero_disjoint_is_large():
     at_rich, gc_rich = random_codes(300, 20, (0.45, 0.05, 0.05, 0.45)), random_codes(300, 20, (0.05, 0.45, 0.45, 0.05))
     assert kmer_js(at_rich, gc_rich, 3, 4) > 0.5
     assert js_divergence([1, 0], [0, 1]) == pytest.approx(1.0)
+    p, q = np.array([3.0, 1.0, 0.0, 4.0]), np.array([1.0, 1.0, 2.0, 0.0])  # against the definition, in bits
+    p, q = p / p.sum(), q / q.sum()
+    m = (p + q) / 2
+    kl = [sum(x * np.log2(x / y) for x, y in zip(a, m) if x > 0) for a in (p, q)]
+    assert js_divergence(p * 8, q * 4) == pytest.approx(sum(kl) / 2)
+    assert np.isnan(js_divergence([0, 0], [1, 1]))
+
+
+def test_ks_statistic_is_the_largest_gap_between_the_empirical_cdfs():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.5, 3.5, 4.5])
+    grid = np.linspace(0, 5, 501)
+    gaps = [abs((a <= x).mean() - (b <= x).mean()) for x in grid]
+    assert ks_statistic(a, b) == pytest.approx(max(gaps)) and ks_statistic(a, a) == 0.0
 
 
 def test_copies_and_nearest_hamming():

@@ -10,9 +10,10 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import write_fasta
-from seqgen.motifs import (Motif, bh_qvalues, counts_to_pwm, discover_motifs, information_content, jaspar_motifs,
-                           kmer_presence, read_meme, scan, shuffled, tomtom, trim, write_meme)
+from seqgen.motifs import (Motif, counts_to_pwm, discover_motifs, information_content, jaspar_motifs, kmer_presence,
+                           read_meme, scan, shuffled, tomtom, trim, write_meme)
 from seqgen.simulate import jaspar_motif
+from seqgen.stats import bh_qvalues
 
 EGR2 = "MA0472.2"
 

@@ -10,7 +10,7 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet, one_hot
 from seqgen.device import select_device
 from seqgen.errors import SeqgenError
-from seqgen.evaluation import auroc, pearson, spearman
+from seqgen.stats import auroc, pearson, spearman
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor, reverse_complement_one_hot
 from seqgen.predict import load_predictor

@@ -19,7 +19,7 @@ import torch
 from seqgen.data import SequenceSet
 from seqgen.device import DeviceData, batch_rows
 from seqgen.errors import SeqgenError
-from seqgen.evaluation import auroc, pearson
+from seqgen.stats import auroc, pearson
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
 from seqgen.settings import DEFAULTS as SETTINGS
@@ -201,7 +201,7 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
 
     from seqgen.alphabets import decode
     from seqgen.atomic import atomic_path, write_json
-    from seqgen.evaluation import spearman
+    from seqgen.stats import spearman
     from seqgen.predict import load_predictor
 
     out = Path(out)
