@@ -62,7 +62,7 @@ def _rows(codes: np.ndarray) -> np.ndarray:
 
 
 def copy_fraction(query: np.ndarray, training: np.ndarray) -> float:
-    """Fraction of ``query`` sequences that occur exactly in ``training`` (same length ``L``)."""
+    """Fraction of ``query`` ``(N, L)`` codes that occur exactly in ``training`` ``(M, L)``."""
     if len(query) == 0:
         return float("nan")
     return float(np.isin(_rows(query), _rows(training)).mean())
@@ -91,7 +91,7 @@ def nearest_hamming(query: np.ndarray, training: np.ndarray, alphabet_size: int,
 
 
 def diversity(codes: np.ndarray, alphabet_size: int) -> float:
-    """Mean pairwise Hamming distance between distinct sequences, as a fraction of ``L``."""
+    """Mean pairwise Hamming distance between distinct sequences of ``codes`` ``(N, L)``, as a fraction of ``L``."""
     n, length = codes.shape
     if n < 2:
         return float("nan")
@@ -129,7 +129,8 @@ class _Classifier(nn.Module):
 
 def classifier_auroc(real: np.ndarray, generated: np.ndarray, alphabet_size: int, seed: int = 0,
                      epochs: int = 10, batch_size: int = 128, max_per_class: int = 5000) -> float:
-    """AUROC of a small CNN told real from generated, on a held-out half of each set.
+    """AUROC of a small CNN told ``real`` ``(N, L)`` from ``generated`` ``(M, L)`` codes, on a held-out half of each
+    set.
 
     The sets are subsampled to the same size (at most ``max_per_class`` each);
     half of each trains the classifier, the other half scores it, less any sequence the classifier was trained

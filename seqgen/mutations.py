@@ -83,7 +83,7 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
             start = 0
             for c, (mu, log_sigma) in zip(parts, posteriors):
                 z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * group.unsqueeze(1)  # (K_j, n, D)
-                log_px = model._log_px(one_hot(c, a), z).double()  # (K_j, n)
+                log_px = model.log_px_given_z(one_hot(c, a), z).double()  # (K_j, n)
                 if estimator == "iwae":
                     log_ratio = model.log_prior_ratio(z, group.unsqueeze(1), log_sigma).double()  # (K_j, n)
                     total[start:start + len(c)] += torch.logsumexp(log_px + log_ratio, 0) - math.log(len(group))

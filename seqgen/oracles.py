@@ -18,16 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqgen.alphabets import DNA, encode, reverse_complement
-from seqgen.alphabets import kmer_index as alphabet_kmer_index
+from seqgen.alphabets import DNA, encode, kmer_index, reverse_complement
 from seqgen.errors import SeqgenError
 
 K = 8
 
 
-def kmer_index(codes: np.ndarray, k: int = K) -> np.ndarray:
-    """``(N, L-k+1)`` int64 index (base 4) of every k-window of ``(N, L)`` DNA codes."""
-    return alphabet_kmer_index(codes, k, 4)
+def window_kmers(codes: np.ndarray) -> np.ndarray:
+    """``(N, L-K+1)`` int64 index (base 4) of every 8-letter window of ``(N, L)`` DNA codes."""
+    return kmer_index(codes, K, 4)
 
 
 class KmerOracle:
@@ -42,8 +41,8 @@ class KmerOracle:
     """
 
     def __init__(self, kmers: list[str], rc_kmers: list[str], median: np.ndarray, escore: np.ndarray):
-        fwd = kmer_index(encode(kmers, DNA))[:, 0]
-        rev = kmer_index(encode(rc_kmers, DNA))[:, 0]
+        fwd = window_kmers(encode(kmers, DNA))[:, 0]
+        rev = window_kmers(encode(rc_kmers, DNA))[:, 0]
         median = np.asarray(median, dtype=np.float64)
         if (median <= 0).any():
             raise SeqgenError("8-mer medians must be positive")
@@ -72,7 +71,7 @@ class KmerOracle:
 
     def occupancy(self, codes: np.ndarray) -> np.ndarray:
         """``(N,)`` expected number of bound, non-overlapping 8-mer windows of ``(N, L)`` codes."""
-        q = self.odds[kmer_index(codes)]  # (N, W) odds of the window starting at each position
+        q = self.odds[window_kmers(codes)]  # (N, W) odds of the window starting at each position
         n, length = codes.shape
         forward = np.ones((n, length + 1))  # forward[:, i]: weight of all placements within [0, i)
         for i in range(K, length + 1):
@@ -86,7 +85,7 @@ class KmerOracle:
 
     def max_escore(self, codes: np.ndarray) -> np.ndarray:
         """``(N,)`` highest E-score of any 8-mer in each sequence."""
-        return self.escore[kmer_index(codes)].max(1)
+        return self.escore[window_kmers(codes)].max(1)
 
 
 def tfbind8_path(folder, tf: str) -> Path:

@@ -115,7 +115,8 @@ def note(text: str) -> str:
 def score_column(df: pd.DataFrame) -> str | None:
     """The column of a designs/samples table holding the score: ``score``, else ``score_label_mean`` (the
     predictor's mean on the label's scale, as in predictor/predictions.tsv), else ``mean`` (``seqgen predict``'s
-    table, as the workflow's samples.tsv), else the first ``*score*``/``pred*``."""
+    table, as the workflow's samples.tsv), else the first ``*score*``/``pred*``, else ``utility`` (designs for the
+    VAE's likelihood alone)."""
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
     by_name = {c.lower(): c for c in numeric}
     for name in ("score", "score_label_mean", "mean"):
@@ -144,32 +145,36 @@ class Results:
         p = self.root / rel
         return p if p.exists() else None
 
-    def _read(self, rel: str, reader, what: str):
+    def read(self, rel: str, reader, what: str, optional: bool = False):
+        """``reader(path)`` of the file ``rel`` of the folder; None when it is absent (with a note saying ``what``
+        is missing, unless ``optional``) or cannot be read (with a note)."""
         p = self.path(rel)
         if p is None:
-            self._note(f"no {rel} ({what})")
+            if not optional:
+                self.note(f"no {rel} ({what})")
             return None
         try:
             return reader(p)
         except Exception as exc:  # a broken file is reported, the rest of the report is still written
-            self._note(f"could not read {rel}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            self.note(f"could not read {rel}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             return None
 
-    def _note(self, text: str) -> None:
+    def note(self, text: str) -> None:
         """Record a note once (sections may read the same file)."""
         if text not in self.notes:
             self.notes.append(text)
 
-    def csv(self, rel, what, sep=None):
-        return self._read(rel, lambda p: pd.read_csv(p, sep=sep or ("\t" if p.suffix == ".tsv" else ",")), what)
+    def csv(self, rel, what, sep=None, optional=False):
+        return self.read(rel, lambda p: pd.read_csv(p, sep=sep or ("\t" if p.suffix == ".tsv" else ",")), what,
+                         optional)
 
-    def json(self, rel, what):
-        return self._read(rel, lambda p: json.loads(p.read_text()), what)
+    def json(self, rel, what, optional=False):
+        return self.read(rel, lambda p: json.loads(p.read_text()), what, optional)
 
-    def sequences(self, rel, what, alphabet="dna"):
+    def sequences(self, rel, what, alphabet="dna", optional=False):
         from seqgen.motifs import load_input
 
-        return self._read(rel, lambda p: load_input(p, alphabet), what)
+        return self.read(rel, lambda p: load_input(p, alphabet), what, optional)
 
     def subdirs(self, rel: str) -> list[str]:
         p = self.root / rel
@@ -179,7 +184,7 @@ class Results:
         missing = [d for d in self.only[rel] if d not in found]  # asked for, e.g. a misspelled --methods name
         for d in missing:
             note = f"no {rel}/{d}/ (asked for by --{'methods' if rel == 'design' else 'generators'})"
-            self._note(note)
+            self.note(note)
         return [d for d in found if d in self.only[rel]]
 
 
@@ -190,7 +195,7 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     from seqgen import plots
     from seqgen.motifs import MATCH_Q, read_meme
 
-    motifs = res._read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
+    motifs = res.read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
         return note(f"No motifs yet: run `seqgen motifs --input ... --out RESULTS/{folder}`."), [], {}
     matches = res.csv(f"{folder}/tomtom.tsv", "Tomtom matches")
@@ -257,7 +262,7 @@ def reference_gc(res: Results, data) -> tuple[np.ndarray, str] | None:
     if data is None or not data.alphabet.is_nucleic:
         return None
     gc = gc_content(data.codes, data.alphabet)
-    metrics = res.json("predictor/metrics.json", "predictor quality") if res.path("predictor/metrics.json") else None
+    metrics = res.json("predictor/metrics.json", "predictor quality", optional=True)
     label = (metrics or {}).get("label")
     if label not in (data.label_names or []):
         return gc, "the training sequences"
@@ -303,7 +308,7 @@ def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarra
 
 def training_label_max(res: Results, data) -> float | None:
     """The highest training value of the predictor's label (None without a regression predictor or labels)."""
-    metrics = res.json("predictor/metrics.json", "predictor quality") if res.path("predictor/metrics.json") else None
+    metrics = res.json("predictor/metrics.json", "predictor quality", optional=True)
     if not metrics or metrics.get("task") != "regression" or data is None or metrics.get("label") not in \
             (data.label_names or []):
         return None
@@ -397,10 +402,10 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         found = sorted(d.name for d in res.path("design").iterdir() if d.is_dir()) if res.path("design") else []
         if found:  # every one was left out by --methods (each is noted as missing)
             return note(f"None of the designs asked for is in design/, which holds {', '.join(found)}."), {}
-        res.notes.append("no design/ folder (design)")
+        res.note("no design/ folder (design)")
         return note("No designs yet: run `seqgen design`."), {}
     parts, numbers, trajectories = [], {}, {}
-    params = res.json("motifs/params.json", "motif settings") if res.path("motifs/params.json") else None
+    params = res.json("motifs/params.json", "motif settings", optional=True)
     site_p = float((params or {}).get("site_threshold", SITE_P))  # the threshold of the motifs' own sites.tsv
     if colors:
         parts.append(f'<p class="legend">Motif sites (FIMO, p &lt; {site_p:g}): ' + "".join(
@@ -558,8 +563,7 @@ def sequence_section(res: Results, data, alphabet) -> str:
     from seqgen import plots
 
     sets, scores = {}, {}
-    preds = res.csv("predictor/predictions.tsv", "predictor predictions") if res.path(
-        "predictor/predictions.tsv") else None
+    preds = res.csv("predictor/predictions.tsv", "predictor predictions", optional=True)
     if preds is not None and "predicted" in preds:  # training sequences on the predictor's scale, like the rest
         scores["held-out training (predicted)"] = preds["predicted"].to_numpy()
     labelled = bool(scores) or (data is not None and bool(data.label_names))  # training scores of its own
@@ -571,17 +575,14 @@ def sequence_section(res: Results, data, alphabet) -> str:
         s = res.sequences(f"generator/{g}/samples.fasta", f"{g} samples", alphabet)
         if s is not None:
             sets[g] = s.codes
-        t = res.csv(f"generator/{g}/samples.tsv", f"{g} sample scores") if res.path(
-            f"generator/{g}/samples.tsv") else None
+        t = res.csv(f"generator/{g}/samples.tsv", f"{g} sample scores", optional=True)
         if t is not None and score_column(t):
             scores[f"{g} samples"] = t[score_column(t)].to_numpy()
     for method in res.subdirs("design"):
-        df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table") if res.path(
-            f"design/{method}/designs.tsv") else None
+        df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table", optional=True)
         if df is not None and score_column(df):
             scores[f"design {method}"] = df[score_column(df)].to_numpy()
-        s = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet) if res.path(
-            f"design/{method}/designs.fasta") else None
+        s = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet, optional=True)
         if s is not None:
             sets[f"design {method}"] = s.codes
     training = read_training_utility(res) if scores and not labelled else None
@@ -616,10 +617,10 @@ def provenance_section(res: Results, data) -> str:
             parts.append(f"<h3>Configuration ({esc(name)})</h3><pre>{esc(p.read_text())}</pre>")
             break
     else:
-        res.notes.append("no config.yaml in the results folder (settings)")
+        res.note("no config.yaml in the results folder (settings)")
     if data is not None:
         parts.append("<h3>Training data</h3>" + kv_table(data.meta))
-    params = res.json("motifs/params.json", "motif settings") if res.path("motifs/params.json") else None
+    params = res.json("motifs/params.json", "motif settings", optional=True)
     if params:
         parts.append("<h3>Motif analysis</h3>" + kv_table({k: v for k, v in params.items() if k != "versions"}))
         if "versions" in params:
@@ -660,7 +661,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     res = Results(results, {"design": methods, "generator": generators})
     from seqgen.data import SequenceSet
 
-    data = res._read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
+    data = res.read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
     alphabet = data.alphabet if data is not None else None
     motif_html, motif_list, colors = motif_section(res, alphabet)
     if res.path("motifs/predictor/motifs.meme"):
@@ -677,7 +678,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     expect_predictor = bool(res.path("predictor")) or data is None or bool(data.label_names)
     quality_html, quality_numbers = quality_section(res, expect_predictor)
     seq_html = sequence_section(res, data, alphabet)
-    matches = res.csv("motifs/tomtom.tsv", "Tomtom matches") if res.path("motifs/tomtom.tsv") else None
+    matches = res.csv("motifs/tomtom.tsv", "Tomtom matches", optional=True)
     prov_html = provenance_section(res, data)
     mutation_html = f"<h2>Mutation effects</h2>{mutation_section(res, top)}" if res.path("mutations.tsv") else ""
     title = title or res.root.resolve().name

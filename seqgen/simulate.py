@@ -66,8 +66,9 @@ def jaspar_motif(matrix_id: str, release: str | None = None):
     return motif.name, counts, motif.matrix_id
 
 
-def log_odds(counts: np.ndarray, pseudocount: float = 0.8) -> np.ndarray:
-    """``(4, W)`` natural-log odds against a uniform background."""
+def counts_log_odds(counts: np.ndarray, pseudocount: float = 0.8) -> np.ndarray:
+    """``(4, W)`` natural-log odds of JASPAR ``counts`` ``(4, W)`` (smoothed by ``pseudocount``) against a uniform
+    background (:func:`seqgen.motifs.log_odds` takes probabilities and a background)."""
     freqs = (counts + pseudocount / 4) / (counts.sum(axis=0, keepdims=True) + pseudocount)
     return np.log(freqs / 0.25)
 
@@ -122,7 +123,7 @@ def simulate_pbm(matrix_id: str = "MA0472.2", n: int = 5000, length: int = 35, s
         raise SeqgenError(f"motif {matrix_id} is {counts.shape[1]} wide, longer than the probes ({length})")
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 4, size=(n, length), dtype=np.uint8)
-    occ = occupancy(codes, log_odds(counts), threshold)
+    occ = occupancy(codes, counts_log_odds(counts), threshold)
     signal = (background + scale * occ) * np.exp(noise * rng.standard_normal(n))
     table = pd.DataFrame({"id": [f"probe_{i + 1}" for i in range(n)], "sequence": decode(codes, DNA),
                           "signal": np.round(signal, 2)})

@@ -12,7 +12,7 @@ from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.run import DesignSettings, design, score_codes
 from seqgen.errors import SeqgenError
 from seqgen.metrics import mean_pairwise_hamming, nearest_hamming
-from seqgen.simulate import jaspar_motif, log_odds
+from seqgen.simulate import jaspar_motif, counts_log_odds
 
 CPU = torch.device("cpu")
 
@@ -23,7 +23,7 @@ class PWMScorer(torch.nn.Module):
     def __init__(self, matrix_id="MA0472.2"):
         super().__init__()
         _, counts, _ = jaspar_motif(matrix_id)
-        w = torch.tensor(log_odds(counts), dtype=torch.float32)
+        w = torch.tensor(counts_log_odds(counts), dtype=torch.float32)
         self.weight = torch.stack([w, w.flip(0).flip(1)])  # forward and reverse-complement filters
 
     def forward(self, x):

@@ -290,7 +290,7 @@ def test_importance_weighted_log_likelihoods():
         z = mu + log_sigma.exp() * eps.unsqueeze(1)  # (K, N, D)
         prior = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
         posterior = torch.distributions.Normal(mu, log_sigma.exp()).log_prob(z).sum(-1)
-        expected = torch.logsumexp(model._log_px(x, z) + prior - posterior, 0) - np.log(7)
+        expected = torch.logsumexp(model.log_px_given_z(x, z) + prior - posterior, 0) - np.log(7)
     assert np.allclose(iwae, expected.numpy(), atol=1e-4)
     # many draws: tighter than the ELBO for every sequence, and the same figure as VAE.log_likelihood
     many = log_likelihoods(model, codes, samples=4000, estimator="iwae")
@@ -466,7 +466,7 @@ def test_gaps_as_missing_data(tmp_path, capsys):
     gapped[:, 3:6] = GAP
     x, xg = one_hot(codes, 21), one_hot(gapped, 21)
     z = torch.randn(2, 4, 3)
-    log_px, log_px_gapped = model._log_px(x, z), model._log_px(xg, z)
+    log_px, log_px_gapped = model.log_px_given_z(x, z), model.log_px_given_z(xg, z)
     probs = model.decode(z[0])
     assert torch.allclose(probs[:, :20].sum(1), torch.ones(4, 12)) and probs[:, GAP].max() < 1e-6
     per_position = torch.log_softmax(model.logits(z.reshape(8, 3)), 1).view(2, 4, 21, 12)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from seqgen.alphabets import DNA, encode, reverse_complement
-from seqgen.oracles import KmerOracle, kmer_index, tfbind8_path
+from seqgen.oracles import KmerOracle, tfbind8_path, window_kmers
 
 
 def toy_oracle(site="GCGTGGGC", strong=1000.0):
@@ -24,7 +24,7 @@ def toy_oracle(site="GCGTGGGC", strong=1000.0):
 def brute_force(oracle, seq):
     """Expected occupied windows by enumerating every non-overlapping placement."""
     codes = encode([seq], DNA)
-    q = oracle.odds[kmer_index(codes)][0]
+    q = oracle.odds[window_kmers(codes)][0]
     total = z = 0.0
     n = len(q)
     for mask in range(1 << n):

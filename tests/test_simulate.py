@@ -5,7 +5,7 @@ from seqgen.alphabets import encode
 from seqgen.cli import main
 from seqgen.errors import SeqgenError
 from seqgen.io import read_sequences
-from seqgen.simulate import jaspar_motif, log_odds, occupancy, simulate_pbm
+from seqgen.simulate import jaspar_motif, counts_log_odds, occupancy, simulate_pbm
 
 
 def test_jaspar_motif_is_read_offline():
@@ -15,7 +15,7 @@ def test_jaspar_motif_is_read_offline():
 
 def test_occupancy_counts_sites_on_both_strands():
     _, counts, _ = jaspar_motif("MA0472.2")
-    pwm = log_odds(counts)
+    pwm = counts_log_odds(counts)
     best = "".join("ACGT"[i] for i in pwm.argmax(axis=0))
     table = str.maketrans("ACGT", "TGCA")
     flank = "A" * 12

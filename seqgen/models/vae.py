@@ -95,7 +95,7 @@ class VAE(nn.Module):
         """``KL(q(z_d|x) || N(0, 1))`` per sequence and latent dimension, ``(N, D)``."""
         return 0.5 * (mu.pow(2) + (2 * log_sigma).exp() - 1 - 2 * log_sigma)
 
-    def _log_px(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def log_px_given_z(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``log p(x|z_k)``, ``(K, N)``, for ``x (N, A, L)`` and ``z (K, N, D)``."""
         k, n, d = z.shape
         # the K copies of x are only made for a decoder that reads them (K x N x A x L floats)
@@ -113,7 +113,7 @@ class VAE(nn.Module):
         """
         mu, log_sigma = self.encode(x)
         z = mu.unsqueeze(0) + log_sigma.exp().unsqueeze(0) * eps.unsqueeze(1)  # (K, N, D)
-        return self._log_px(x, z).mean(0) - self.kl(mu, log_sigma)
+        return self.log_px_given_z(x, z).mean(0) - self.kl(mu, log_sigma)
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor, samples: int = 100, generator=None, chunk: int = 256) -> torch.Tensor:
@@ -128,7 +128,7 @@ class VAE(nn.Module):
             n, d = mu.shape
             eps = torch.randn((samples, n, d), device=mu.device, generator=generator)
             z = mu + log_sigma.exp() * eps  # (K, n, D)
-            log_px = self._log_px(part, z)
+            log_px = self.log_px_given_z(part, z)
             out.append(torch.logsumexp(log_px + self.log_prior_ratio(z, eps, log_sigma), dim=0) - math.log(samples))
         return torch.cat(out)
 
