@@ -34,6 +34,7 @@ from seqgen.alphabets import AMBIGUITY_POLICIES, AMBIGUOUS, INVALID, PAD, Alphab
 from seqgen.atomic import atomic_path
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
+from seqgen.settings import PBM_LABELS
 
 FORMATS = ("fasta", "fastq", "csv", "tsv", "dream5", "uniprobe", "a2m")
 LENGTH_POLICIES = ("error", "pad", "trim")
@@ -443,12 +444,12 @@ def parse_dream5(data: bytes, path) -> RawRecords:
     if table.shape[1] != 3:
         raise SeqgenError(f"a DREAM5 PBM table has 3 tab-separated columns (probe, signal, background), "
                           f"this one has {table.shape[1]}", path)
-    table.columns = ["sequence", "signal", "background"]
+    table.columns = ["sequence", *PBM_LABELS["dream5"]]
     lines = _row_lines(data, "\t", len(table))
     raw = _records_from_strings(table["sequence"].tolist(), [f"probe_{i + 1}" for i in range(len(table))], path,
                                 lines)
-    raw.labels = _numeric_columns(table, ["signal", "background"], path, lines)
-    raw.label_names = ["signal", "background"]
+    raw.label_names = list(PBM_LABELS["dream5"])
+    raw.labels = _numeric_columns(table, raw.label_names, path, lines)
     return raw
 
 
@@ -462,7 +463,7 @@ def parse_uniprobe(data: bytes, path) -> RawRecords:
     if table.shape[1] != 2:
         raise SeqgenError(f"a UniPROBE probe table has 2 tab-separated columns (intensity, probe), "
                           f"this one has {table.shape[1]}", path)
-    table.columns = ["intensity", "sequence"]
+    table.columns = [*PBM_LABELS["uniprobe"], "sequence"]
     lines = _row_lines(data, "\t", len(table))
     first = table.iloc[0]
     if not _is_number(first["intensity"]) and not re.fullmatch(r"[ACGTNacgtn]+", str(first["sequence"]).strip()):
@@ -476,8 +477,8 @@ def parse_uniprobe(data: bytes, path) -> RawRecords:
     elif with_linker:
         meta["linker_missing"] = len(sequences) - with_linker  # the linker is kept: the probes would differ
     raw = _records_from_strings(sequences.tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, lines)
-    raw.labels = _numeric_columns(table, ["intensity"], path, lines)
-    raw.label_names = ["intensity"]
+    raw.label_names = list(PBM_LABELS["uniprobe"])
+    raw.labels = _numeric_columns(table, raw.label_names, path, lines)
     raw.meta = meta
     return raw
 

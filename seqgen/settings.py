@@ -123,6 +123,11 @@ DEFAULTS = {
 VALIDATING = ("predictor",)  #: kinds that validate on a held-out split (eval_every, patience, early stopping)
 
 
+#: the label columns each PBM table format holds, in order (the readers name them so, and the workflow knows from
+#: them which labels a data set of that format has)
+PBM_LABELS = {"dream5": ["signal", "background"], "uniprobe": ["intensity"]}
+
+
 #: without --max-homopolymer, DNA/RNA designs with a longer run of one letter draw a warning (and the workflow sets
 #: it as their default ``max_homopolymer``): predictors trained on ordinary sequences rarely see such runs and often
 #: over-rate them (benchmarks/RESULTS.md, design run 8)

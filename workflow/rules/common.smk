@@ -2,6 +2,7 @@
 from contextlib import contextmanager
 
 from seqgen.settings import LONG_RUN as MAX_HOMOPOLYMER  # DNA/RNA designs' default longest run of one letter
+from seqgen.settings import PBM_LABELS  # the label columns a PBM table's format gives by itself
 
 
 def dataset(wildcards):
@@ -63,8 +64,6 @@ def encode_options(wildcards):
     return cli_options(options)
 
 
-#: the label columns a PBM table's format gives by itself
-PBM_LABELS = {"dream5": ["signal", "background"], "uniprobe": ["intensity"]}
 
 
 def requested_labels(ds):
