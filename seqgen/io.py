@@ -575,45 +575,17 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
         raise SeqgenError(f"ambiguity policy must be one of {', '.join(AMBIGUITY_POLICIES)}, not {ambiguous!r}")
     if lengths not in LENGTH_POLICIES:
         raise SeqgenError(f"length policy must be one of {', '.join(LENGTH_POLICIES)}, not {lengths!r}")
+    if "focus_id" in raw.meta and lengths != "error":
+        raise SeqgenError(f"--lengths {lengths} would shift an alignment's columns: its rows must have the same match "
+                          f"columns", path)
     stripped = _strip_trailing_stops(raw) if not alphabet.is_nucleic else 0
     flat = alphabet.encode_table[raw.buffer]
     suspicious = len(flat) and flat.max() >= AMBIGUOUS  # one pass; the details only when needed
-    bad = np.flatnonzero(flat == INVALID) if suspicious else []
-    if len(bad):
-        letter = chr(raw.buffer[bad[0]]).upper()
-        hint = ""
-        if alphabet.is_nucleic and letter in "TU":
-            other = "rna" if letter == "U" else "dna"
-            hint = f" (is this {other.upper()}? {letter} is a letter of the {other} alphabet)"
-        elif alphabet.is_nucleic and letter in get_alphabet("protein").letters:
-            hint = " (is this a protein file? it is a letter of the protein alphabet, and of protein-gap for " \
-                   "alignments)"
-        raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"),
-                          path)
+    if suspicious:
+        _refuse_invalid_letters(raw, flat, alphabet, path)
     kept = np.arange(len(raw.ids))
-    amb = np.flatnonzero(flat == AMBIGUOUS) if suspicious else []
-    if len(amb) and stripped:  # a stripped stop lies past its record's end
-        amb = amb[amb < raw.ends[np.searchsorted(raw.starts, amb, side="right") - 1]]
-    if len(amb) and lengths == "trim":  # only the letters kept count: each record's first --length, or shortest
-        keep_to = length if length is not None else int((raw.ends - raw.starts).min())
-        record = np.searchsorted(raw.starts, amb, side="right") - 1
-        amb = amb[amb - raw.starts[record] < keep_to]
-    if len(amb) and ambiguous == "error":
-        what = "is a stop" if raw.buffer[amb[0]] == ord("*") else "is an ambiguity code"
-        raise SeqgenError(_letter_error(raw, int(amb[0]), f"{what} (use --ambiguous drop to drop such records)"), path)
-    alignment = "focus_id" in raw.meta
-    if alignment and lengths != "error":
-        raise SeqgenError(f"--lengths {lengths} would shift an alignment's columns: its rows must have the same match "
-                          f"columns", path)
-    if len(amb):
-        with_amb = np.unique(np.searchsorted(raw.starts, amb, side="right") - 1)
-        if alignment and with_amb[0] == 0:
-            raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code in the focus sequence, which "
-                                                              "cannot be dropped: the alignment is numbered by it"),
-                              path)
-        kept = np.setdiff1d(kept, with_amb)
-        if len(kept) == 0:
-            raise SeqgenError("every record contains an ambiguity code; nothing left to encode", path)
+    if suspicious:
+        kept = _without_ambiguous(raw, flat, kept, stripped, ambiguous, lengths, length, path)
     starts, ends = raw.starts[kept], raw.ends[kept]
     lens = ends - starts
     width = _target_length(raw, kept, lens, lengths, length, path)
@@ -629,6 +601,48 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
                               f"the long records off", path)
         codes = _gather_rows(flat, starts, take, width)
     return np.ascontiguousarray(codes), take.astype(np.int32), kept
+
+
+def _refuse_invalid_letters(raw: RawRecords, flat: np.ndarray, alphabet: Alphabet, path) -> None:
+    """Refuse the first letter of ``flat`` (the buffer's codes) that is not of ``alphabet``, naming its record,
+    line and column, with a hint where it belongs to another alphabet."""
+    bad = np.flatnonzero(flat == INVALID)
+    if not len(bad):
+        return
+    letter = chr(raw.buffer[bad[0]]).upper()
+    hint = ""
+    if alphabet.is_nucleic and letter in "TU":
+        other = "rna" if letter == "U" else "dna"
+        hint = f" (is this {other.upper()}? {letter} is a letter of the {other} alphabet)"
+    elif alphabet.is_nucleic and letter in get_alphabet("protein").letters:
+        hint = " (is this a protein file? it is a letter of the protein alphabet, and of protein-gap for alignments)"
+    raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"), path)
+
+
+def _without_ambiguous(raw: RawRecords, flat: np.ndarray, kept: np.ndarray, stripped: int, ambiguous: str,
+                       lengths: str, length: int | None, path) -> np.ndarray:
+    """``kept`` less the records holding an ambiguity code (or a stop) where it counts: within each record's end
+    (past a stripped stop) and, under ``lengths='trim'``, within the part kept. ``ambiguous='error'`` refuses the
+    first; an alignment's focus sequence cannot be dropped."""
+    amb = np.flatnonzero(flat == AMBIGUOUS)
+    record = np.searchsorted(raw.starts, amb, side="right") - 1
+    inside = amb < raw.ends[record] if stripped else np.ones(len(amb), dtype=bool)  # a stripped stop lies past
+    if lengths == "trim":  # only the letters kept count: each record's first --length, or the shortest
+        keep_to = length if length is not None else int((raw.ends - raw.starts).min())
+        inside &= amb - raw.starts[record] < keep_to
+    amb, record = amb[inside], record[inside]
+    if not len(amb):
+        return kept
+    if ambiguous == "error":
+        what = "is a stop" if raw.buffer[amb[0]] == ord("*") else "is an ambiguity code"
+        raise SeqgenError(_letter_error(raw, int(amb[0]), f"{what} (use --ambiguous drop to drop such records)"), path)
+    if "focus_id" in raw.meta and record[0] == 0:
+        raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code in the focus sequence, which cannot "
+                                                          "be dropped: the alignment is numbered by it"), path)
+    kept = np.setdiff1d(kept, record)
+    if len(kept) == 0:
+        raise SeqgenError("every record contains an ambiguity code; nothing left to encode", path)
+    return kept
 
 
 GATHER_BLOCK = 1 << 22  #: letters copied per block when records are padded or trimmed (int64 indices: 32 MiB each)
