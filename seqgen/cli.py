@@ -150,37 +150,20 @@ def _add_train(sub) -> None:
 
 
 def _run_train(args) -> None:
-    import json
-
-    import yaml
-
     from seqgen.atomic import check_folder
     from seqgen.data import SequenceSet
     from seqgen.device import distributed_device, select_device
-    from seqgen.tasks import build_task, load_config_file, merge_config, recipe
+    from seqgen.settings import user_settings
+    from seqgen.tasks import build_task, merge_config, recipe
     from seqgen.training import Trainer
 
-    user = load_config_file(args.config) if args.config else {}
-    if args.settings:
-        try:
-            extra = json.loads(args.settings)
-        except json.JSONDecodeError as exc:
-            raise SeqgenError(f"--settings is not valid JSON: {exc}") from None
-        if not isinstance(extra, dict):
-            raise SeqgenError("--settings must be a JSON mapping of setting: value")
-        user.update(extra)
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SeqgenError(f"--set takes KEY=VALUE, not {item!r}")
-        user[key.strip()] = yaml.safe_load(value)
-    for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed", "arch"):
-        if getattr(args, key) is not None:
-            user[key] = getattr(args, key)
+    flags = {key: getattr(args, key) for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed", "arch")
+             if getattr(args, key) is not None}
     if args.compile:
-        user["compile"] = True
+        flags["compile"] = True
     if args.no_progress:
-        user["progress"] = False
+        flags["progress"] = False
+    user = user_settings(args.config, args.settings, args.set, flags)
     config, settings = merge_config(args.kind, user, source=args.config or "settings")
     data = SequenceSet.load(args.data)
     check_folder(args.out)  # made by the trainer, once the settings are checked

@@ -193,6 +193,31 @@ def load_config_file(path) -> dict:
     return loaded
 
 
+def user_settings(config_path=None, settings_json: str | None = None, assignments=(), flags=None) -> dict:
+    """A training run's settings as the user gave them, later sources winning: the ``config_path`` YAML file,
+    the ``settings_json`` mapping (``--settings``, as the workflow passes them), each ``KEY=VALUE`` of
+    ``assignments`` (``--set``; the value read as YAML), then ``flags`` (options such as ``--steps``)."""
+    import json
+
+    import yaml
+
+    user = load_config_file(config_path) if config_path else {}
+    if settings_json:
+        try:
+            extra = json.loads(settings_json)
+        except json.JSONDecodeError as exc:
+            raise SeqgenError(f"--settings is not valid JSON: {exc}") from None
+        if not isinstance(extra, dict):
+            raise SeqgenError("--settings must be a JSON mapping of setting: value")
+        user.update(extra)
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SeqgenError(f"--set takes KEY=VALUE, not {item!r}")
+        user[key.strip()] = yaml.safe_load(value)
+    return {**user, **(flags or {})}
+
+
 def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSettings]:
     """Defaults of ``kind`` updated by ``user``; returns (model config, training settings).
 
