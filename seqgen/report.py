@@ -394,8 +394,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     ``label_max``: the highest training label; designs predicted above it are flagged as extrapolation.
     ``reference``: GC fractions designs should resemble (:func:`reference_gc`); see :func:`composition_note`."""
     from seqgen import plots
-    from seqgen.alphabets import encode
-    from seqgen.motifs import SITE_P, scan, unreachable_note
+    from seqgen.motifs import SITE_P, unreachable_note
 
     methods = res.subdirs("design")
     if not methods:
@@ -414,31 +413,16 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         if unreachable:
             parts.append(note(unreachable + "."))
     for method in methods:
-        df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table")
-        if df is None or "sequence" not in df:
-            data = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet)
-            if data is None:
-                continue
-            df = pd.DataFrame({"id": data.ids, "sequence": data.sequences})
+        df = _designs_table(res, method, alphabet)
+        if df is None:
+            continue
         col = score_column(df)
         rank = "utility" if "utility" in df else col  # what the design maximized: min, target and avoid included
         if rank:
             df = df.sort_values(rank, ascending=False, kind="stable")
         numbers[method] = {"n": len(df), "first": float(df[col].iloc[0]), "mean": float(df[col].mean())} if col \
             and len(df) else {"n": len(df)}
-        shown = df.head(top).reset_index(drop=True)
-        if motifs and len(shown):
-            seqs = shown["sequence"].astype(str).str.upper().tolist()
-            try:
-                codes = encode(seqs, alphabet) if len({len(s) for s in seqs}) == 1 else None
-            except ValueError:
-                codes = None
-            sites = scan(motifs, codes, threshold=site_p) if codes is not None else pd.DataFrame(columns=["index"])
-            shown["sequence"] = [marked_sequence(s, sites[sites["index"] == i], colors) for i, s in enumerate(seqs)]
-            if "index" in sites:
-                shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
-        else:
-            shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
+        shown = _marked_designs(df.head(top).reset_index(drop=True), motifs, colors, alphabet, site_p)
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
@@ -460,6 +444,36 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                          "their curves can lie below the final discrete designs' scores in the tables.</p>"
                          + img(plots.to_png_bytes(fig), "trajectories"))
     return "".join(parts), numbers
+
+
+def _designs_table(res: Results, method: str, alphabet) -> pd.DataFrame | None:
+    """One method's designs.tsv, else its designs.fasta as a table of id and sequence; None without either."""
+    df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table")
+    if df is not None and "sequence" in df:
+        return df
+    data = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet)
+    return None if data is None else pd.DataFrame({"id": data.ids, "sequence": data.sequences})
+
+
+def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, site_p: float) -> pd.DataFrame:
+    """``shown`` (the top designs) with each sequence as HTML, its motif sites (FIMO, p < ``site_p``) coloured,
+    and a ``sites`` count column when the sequences could be scanned."""
+    from seqgen.alphabets import encode
+    from seqgen.motifs import scan
+
+    if not motifs or not len(shown):
+        shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
+        return shown
+    seqs = shown["sequence"].astype(str).str.upper().tolist()
+    try:
+        codes = encode(seqs, alphabet) if len({len(s) for s in seqs}) == 1 else None
+    except ValueError:
+        codes = None
+    sites = scan(motifs, codes, threshold=site_p) if codes is not None else pd.DataFrame(columns=["index"])
+    shown["sequence"] = [marked_sequence(s, sites[sites["index"] == i], colors) for i, s in enumerate(seqs)]
+    if "index" in sites:
+        shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
+    return shown
 
 
 def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, dict]:
