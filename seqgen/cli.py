@@ -323,19 +323,13 @@ def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> N
 def _checked_predictor(path, device, data, pad: bool = False):
     """A predictor for the motif search and the data it reads, refused (before any work) if made for another
     alphabet or length; ``pad``: shorter sequences are padded to the model's length. Returns (predictor, data)."""
-    import numpy as np
-
-    from seqgen.alphabets import PAD
     from seqgen.checkpoint import check_compatible
-    from seqgen.data import SequenceSet
     from seqgen.device import select_device
     from seqgen.predict import load_predictor
 
     predictor = load_predictor(path, select_device(device))
     if pad and data.length < predictor.length:
-        codes = np.pad(data.codes, ((0, 0), (0, predictor.length - data.length)), constant_values=PAD)
-        data = SequenceSet(codes, data.alphabet, data.ids, data.lengths, data.labels, list(data.label_names),
-                           dict(data.meta), data.path)
+        data = data.padded(predictor.length)
     check_compatible({"alphabet": predictor.alphabet.name, "length": predictor.length}, data.alphabet.name,
                      data.length, path)
     return predictor, data

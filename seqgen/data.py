@@ -100,6 +100,15 @@ class SequenceSet:
         return SequenceSet(self.codes[index], self.alphabet, self.ids[index], self.lengths[index],
                            self.labels[index], list(self.label_names), dict(self.meta), self.path)
 
+    def padded(self, length: int) -> "SequenceSet":
+        """The same sequences with ``codes`` ``(N, length)``: PAD appended to reach ``length`` (no shorter than
+        :attr:`length`); ``lengths`` keep each sequence's own."""
+        if length < self.length:
+            raise ValueError(f"cannot pad sequences of length {self.length} to {length}")
+        codes = np.pad(self.codes, ((0, 0), (0, length - self.length)), constant_values=PAD)
+        return SequenceSet(codes, self.alphabet, self.ids, self.lengths, self.labels, list(self.label_names),
+                           dict(self.meta), self.path)
+
     def split(self, fraction: float, seed: int = 0) -> tuple["SequenceSet", "SequenceSet"]:
         """Random split into ``(rest, held_out)`` with ``fraction`` of the sequences held out."""
         order = np.random.default_rng(seed).permutation(len(self))

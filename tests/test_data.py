@@ -52,3 +52,15 @@ def test_load_refuses_a_file_that_is_not_a_data_set(tmp_path):
 def test_sequences_property_decodes():
     data = SequenceSet(encode(["ACGT", "TTTT"], "dna"), "dna", ["a", "b"])
     assert data.sequences == ["ACGT", "TTTT"]
+
+
+def test_padded_appends_pad_and_keeps_the_rest():
+    from seqgen.alphabets import PAD
+
+    data = make_set(n=3, length=8)
+    wide = data.padded(11)
+    assert wide.codes.shape == (3, 11) and (wide.codes[:, 8:] == PAD).all()
+    assert np.array_equal(wide.codes[:, :8], data.codes) and wide.sequences == data.sequences
+    assert np.array_equal(wide.labels, data.labels) and wide.lengths.tolist() == [8, 8, 8]
+    with pytest.raises(ValueError, match="cannot pad sequences of length 8 to 5"):
+        data.padded(5)
