@@ -1,19 +1,22 @@
-"""Motif discovery speed and memory: seqgen's vectorized parts against the straightforward forms they replaced.
+"""Motif discovery speed and memory: seqgen's vectorized parts against the forms they replaced.
 
 A JASPAR motif (Egr2) is planted in one site of each foreground sequence; ``discover_motifs`` runs on the
-foreground against a random background, once as shipped and once with three parts swapped for their
-straightforward forms (the baseline, in the same run):
+foreground against a random background (or, with ``--peaks``, on ChIP-seq peaks against dinucleotide shuffles of
+them, as ``seqgen motifs``), in three forms, interleaved in one run:
 
-- the hypergeometric tail: scipy's ``hypergeom.logsf`` (a Python loop over elements) instead of
-  ``hypergeom_log_tail``;
-- k-mer presence: ``np.unique`` over (sequence, k-mer) pairs and the reverse complement of every window;
-- window scores: an ``(N, P, W)`` gather summed over its last axis instead of ``W`` column sums.
+- ``seqgen``: as shipped;
+- ``columns``: best sites as session 22 left them: each strand's window scores summed column by column (``W``
+  ``(N, P)`` gathers of float64, the reverse strand a second pass), both strands' ``(N, 2P)`` scores concatenated;
+- ``baseline``: three parts in their straightforward form: the hypergeometric tail from scipy's
+  ``hypergeom.logsf`` (a Python loop over elements) instead of ``hypergeom_log_tail``; k-mer presence from
+  ``np.unique`` over (sequence, k-mer) pairs; window scores from an ``(N, P, W)`` gather summed over its last axis.
 
-Both must find the same motifs (asserted; window scores are rounded to 1e-9 in both, so the order of summation
-does not decide ties). Time is the best of ``--repeats`` runs on one core; memory is
+All must find the same motifs (asserted; window scores are rounded to 1e-9 in every form, so the order of summation
+does not decide ties). Time is the best of ``--repeats`` runs on one core, the forms taking turns; memory is
 tracemalloc's peak of Python and numpy allocations in a separate run.
 
-Usage: python benchmarks/motif_discovery.py [--sizes 2000x8000x100,5000x20000x200]  ->  results/motif_discovery.json
+Usage: python benchmarks/motif_discovery.py [--sizes 2000x8000x100,5000x20000x200] [--peaks FOXA1:42614]
+[--forms seqgen,columns,baseline]  ->  results/motif_discovery.json
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seqgen.motifs as motifs  # noqa: E402
-from common import write_json  # noqa: E402
+from common import SHARED_DATA, write_json  # noqa: E402
 from seqgen.alphabets import DNA, kmer_index, reverse_complement  # noqa: E402
 from seqgen.simulate import jaspar_motif  # noqa: E402
 
@@ -58,7 +61,22 @@ def planted(n_fg: int, n_bg: int, length: int, seed: int = 0):
     return fg, bg
 
 
-# ---------------------------------------------------------------- the baseline forms
+def peaks(name: str, n: int, seed: int = 0):
+    """The first ``n`` ChIP-seq peaks of ``name`` (``shared/data/chipseq/NAME_*_AC.seq.gz``), ``(n, 101)`` codes,
+    and :data:`seqgen.motifs.SHUFFLED_COPIES` dinucleotide shuffles of them, as ``seqgen motifs`` builds them."""
+    import pandas as pd
+
+    from seqgen.alphabets import encode
+    from seqgen.data import SequenceSet
+
+    path = next((SHARED_DATA / "chipseq").glob(f"{name}_*_AC.seq.gz"))
+    seqs = pd.read_csv(path, sep="\t")["seq"].head(n).tolist()
+    data = SequenceSet(encode(seqs, DNA), DNA, ids=np.arange(len(seqs)).astype(str))
+    fg, _, bg, _, _ = motifs.foreground_and_background(data, seed=seed)
+    return fg, bg
+
+
+# ---------------------------------------------------------------- the forms replaced
 
 def baseline_log_tail(k, population, successes, draws):
     from scipy.stats import hypergeom
@@ -86,15 +104,54 @@ def baseline_window_scores(codes, lo):
     return np.round(table[win, np.arange(width)].sum(axis=-1), 9)  # (N, P, W) float64 gathered
 
 
+def column_window_scores(codes, lo):
+    size, width = lo.shape
+    table = np.vstack([lo, np.full((256 - size, width), -np.inf)])
+    n, length = codes.shape
+    positions = max(length - width + 1, 0)
+    score = np.zeros((n, positions))
+    for j in range(width if positions else 0):  # one (N, P) column gather per motif column
+        score += table[codes[:, j:j + positions], j]
+    return np.round(score, 9, out=score)
+
+
+def strand_by_strand_best_sites(window_scores):
+    """``best_sites`` as session 22 left it: each strand's ``(N, P)`` window scores, then their ``(N, 2P)``
+    concatenation's first best."""
+    def best_sites(codes, lo, alphabet, both_strands=True):
+        fwd = window_scores(codes, lo)
+        scores, strands = [fwd], [np.ones_like(fwd, dtype=np.int8)]
+        if both_strands and alphabet.double_stranded:
+            rev = window_scores(codes, lo[::-1, ::-1])
+            scores.append(rev)
+            strands.append(-np.ones_like(rev, dtype=np.int8))
+        allscores = np.concatenate(scores, axis=1)
+        best = allscores.argmax(axis=1) if allscores.shape[1] else np.zeros(len(codes), dtype=np.int64)
+        n_pos = fwd.shape[1]
+        score = allscores[np.arange(len(codes)), best] if n_pos else np.full(len(codes), -np.inf)
+        return score, best % max(n_pos, 1), np.where(best >= n_pos, -1, 1).astype(np.int8)
+    return best_sites
+
+
+FORMS = {
+    "seqgen": {},
+    "columns": {"best_sites": strand_by_strand_best_sites(column_window_scores)},
+    "baseline": {"hypergeom_log_tail": baseline_log_tail, "kmer_presence": baseline_kmer_presence,
+                 "best_sites": strand_by_strand_best_sites(baseline_window_scores)},
+}
+
+
 @contextlib.contextmanager
-def baseline_parts():
-    saved = motifs.hypergeom_log_tail, motifs.kmer_presence, motifs.window_scores
-    motifs.hypergeom_log_tail, motifs.kmer_presence, motifs.window_scores = (
-        baseline_log_tail, baseline_kmer_presence, baseline_window_scores)
+def form(name):
+    """``seqgen.motifs`` with the parts of form ``name`` swapped in."""
+    saved = {part: getattr(motifs, part) for part in FORMS[name]}
+    for part, function in FORMS[name].items():
+        setattr(motifs, part, function)
     try:
         yield
     finally:
-        motifs.hypergeom_log_tail, motifs.kmer_presence, motifs.window_scores = saved
+        for part, function in saved.items():
+            setattr(motifs, part, function)
 
 
 # ---------------------------------------------------------------- measuring
@@ -103,59 +160,73 @@ def run(fg, bg, n_motifs):
     return motifs.discover_motifs(fg, bg, "dna", n_motifs=n_motifs)
 
 
-def timed(fg, bg, n_motifs, repeats):
-    best, found = math.inf, None
+def timed(fg, bg, n_motifs, repeats, forms):
+    """Best time of each form over ``repeats`` rounds, the forms taking turns; and what each found."""
+    best, found = {name: math.inf for name in forms}, {}
     for _ in range(repeats):
-        start = time.perf_counter()
-        found = run(fg, bg, n_motifs)
-        best = min(best, time.perf_counter() - start)
+        for name in forms:
+            with form(name):
+                start = time.perf_counter()
+                found[name] = run(fg, bg, n_motifs)
+                best[name] = min(best[name], time.perf_counter() - start)
     return found, best
 
 
-def peak_bytes(fg, bg, n_motifs):
-    tracemalloc.start()
-    try:
-        run(fg, bg, n_motifs)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+def peak_bytes(fg, bg, n_motifs, name):
+    with form(name):
+        tracemalloc.start()
+        try:
+            run(fg, bg, n_motifs)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
 
 
-def measure(n_fg, n_bg, length, n_motifs, repeats):
-    fg, bg = planted(n_fg, n_bg, length)
-    ours, t_ours = timed(fg, bg, n_motifs, repeats)
-    with baseline_parts():
-        theirs, t_base = timed(fg, bg, n_motifs, repeats)
-        m_base = peak_bytes(fg, bg, n_motifs)
-    m_ours = peak_bytes(fg, bg, n_motifs)
-    assert [m.consensus for m in ours] == [m.consensus for m in theirs], "the two forms found different motifs"
-    for a, b in zip(ours, theirs):
-        assert np.allclose(a.pwm, b.pwm), "the two forms built different matrices"
-        assert math.isclose(a.stats["log10_p"], b.stats["log10_p"], rel_tol=1e-6)
-    return {"foreground": n_fg, "background": n_bg, "length": length,
-            "motifs": [[m.consensus, m.stats["log10_p"], m.nsites] for m in ours],
-            "seqgen": {"seconds": t_ours, "peak_mib": m_ours / 2**20},
-            "baseline": {"seconds": t_base, "peak_mib": m_base / 2**20},
-            "speedup": t_base / t_ours, "memory_ratio": m_base / m_ours}
+def measure(fg, bg, n_motifs, repeats, forms):
+    found, seconds = timed(fg, bg, n_motifs, repeats, forms)
+    ours = found[forms[0]]
+    for name in forms[1:]:
+        assert [m.consensus for m in ours] == [m.consensus for m in found[name]], f"{name} found different motifs"
+        for a, b in zip(ours, found[name]):
+            assert np.allclose(a.pwm, b.pwm), f"{name} built different matrices"
+            assert math.isclose(a.stats["log10_p"], b.stats["log10_p"], rel_tol=1e-6)
+            assert (a.stats["fg_hits"], a.stats["bg_hits"]) == (b.stats["fg_hits"], b.stats["bg_hits"])
+    row = {"foreground": len(fg), "background": len(bg), "length": fg.shape[1],
+           "motifs": [[m.consensus, m.stats["log10_p"], m.stats["fg_hits"], m.stats["bg_hits"]] for m in ours]}
+    for name in forms:
+        row[name] = {"seconds": seconds[name], "peak_mib": peak_bytes(fg, bg, n_motifs, name) / 2**20}
+    for name in forms[1:]:
+        row[f"speedup_vs_{name}"] = seconds[name] / seconds[forms[0]]
+        row[f"memory_ratio_vs_{name}"] = row[name]["peak_mib"] / row[forms[0]]["peak_mib"]
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000x8000x100,5000x20000x200",
-                        help="comma-separated FOREGROUNDxBACKGROUNDxLENGTH")
+                        help="comma-separated FOREGROUNDxBACKGROUNDxLENGTH of planted sets ('' for none)")
+    parser.add_argument("--peaks", default="",
+                        help="comma-separated TF:N, the first N ChIP-seq peaks of shared/data/chipseq/TF_*_AC "
+                             "against their shuffles (e.g. FOXA1:42614)")
+    parser.add_argument("--forms", default="seqgen,columns,baseline", help="forms to compare, the first measured")
     parser.add_argument("--motifs", type=int, default=3, help="motifs to find")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--name", default="motif_discovery", help="results/NAME.json")
     args = parser.parse_args()
+    forms = args.forms.split(",")
+    sets = [(f"planted {size}", *planted(*(int(v) for v in size.split("x")))) for size in filter(None,
+                                                                                              args.sizes.split(","))]
+    sets += [(f"peaks {spec}", *peaks(spec.split(":")[0], int(spec.split(":")[1])))
+             for spec in filter(None, args.peaks.split(","))]
     rows = []
-    for size in args.sizes.split(","):
-        n_fg, n_bg, length = (int(v) for v in size.split("x"))
-        row = measure(n_fg, n_bg, length, args.motifs, args.repeats)
+    for label, fg, bg in sets:
+        row = {"set": label, **measure(fg, bg, args.motifs, args.repeats, forms)}
         rows.append(row)
-        print(f"{n_fg} x {n_bg} x {length} nt: seqgen {row['seqgen']['seconds']:.2f} s, "
-              f"{row['seqgen']['peak_mib']:.0f} MiB; baseline {row['baseline']['seconds']:.2f} s, "
-              f"{row['baseline']['peak_mib']:.0f} MiB; {row['speedup']:.1f}x faster, "
-              f"{row['memory_ratio']:.1f}x less memory; motifs {', '.join(m[0] for m in row['motifs'])}")
-    print(f"-> {write_json('motif_discovery', {'matrix': MATRIX, 'runs': rows})}")
+        print(f"{label}: {len(fg)} x {len(bg)} x {fg.shape[1]} nt: " + "; ".join(
+            f"{name} {row[name]['seconds']:.2f} s, {row[name]['peak_mib']:.0f} MiB" for name in forms)
+            + "".join(f"; {row[f'speedup_vs_{name}']:.1f}x faster than {name}" for name in forms[1:])
+            + f"; motifs {', '.join(m[0] for m in row['motifs'])}", flush=True)
+    print(f"-> {write_json(args.name, {'matrix': MATRIX, 'forms': forms, 'runs': rows})}")
 
 
 if __name__ == "__main__":

@@ -384,6 +384,68 @@ def test_window_scores_sum_each_windows_log_odds_and_padding_scores_minus_infini
     assert window_scores(codes[:, :4], lo).shape == (6, 0)  # shorter than the motif: no windows
 
 
+def _naive_best_sites(codes, lo, both_strands):
+    """Every window of every sequence scored one by one; the first best window, forward strand first."""
+    size, width = lo.shape
+    matrices = [lo, lo[::-1, ::-1]] if both_strands else [lo]
+    out = []
+    for row in codes:
+        scores = [round(lo_s[row[j:j + width], np.arange(width)].sum(), 9) if (row[j:j + width] < size).all()
+                  else -np.inf for lo_s in matrices for j in range(len(row) - width + 1)]
+        best = int(np.argmax(scores))
+        positions = len(row) - width + 1
+        out.append((scores[best], best % positions, -1 if best >= positions else 1))
+    return [np.array(column) for column in zip(*out)]
+
+
+@pytest.mark.parametrize("size, width, length", [(4, 1, 9), (4, 5, 12), (4, 7, 15), (4, 11, 30), (4, 16, 40),
+                                                 (20, 3, 10), (20, 5, 14)])
+def test_grouped_scores_match_window_by_window_sums_with_padding_on_both_strands(size, width, length):
+    from seqgen.motifs import best_sites, group_size, window_scores
+
+    rng = np.random.default_rng(width)
+    lo = np.round(rng.normal(size=(size, width)), 1) / 3  # thirds of tenths: windows tie in exact arithmetic
+    codes = rng.integers(0, size, (40, length)).astype(np.uint8)
+    codes[rng.random(codes.shape) < 0.03] = PAD  # padding inside sequences too: any code >= size
+    codes[1, length - 3:] = PAD
+    codes[2, :] = codes[3, ::-1]  # reverse (not complement)
+    codes[4] = 200
+    scores = window_scores(codes, lo)
+    for i, j in itertools.product(range(len(codes)), range(length - width + 1)):
+        window = codes[i, j:j + width]
+        expected = -np.inf if (window >= size).any() else round(lo[window, np.arange(width)].sum(), 9)
+        assert scores[i, j] == expected
+    alphabet = DNA if size == 4 else PROTEIN
+    got = best_sites(codes, lo, alphabet)
+    want = _naive_best_sites(codes, lo, both_strands=alphabet.double_stranded)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want))
+    assert got[0].dtype == np.float64 and got[1].dtype == np.int64 and got[2].dtype == np.int8
+    assert group_size(size) > 1 and (width > group_size(size) or length < 15)  # several groups, a short last one
+
+
+def test_best_sites_scores_both_strands_and_prefers_the_forward_strand_and_the_first_window_on_ties():
+    from seqgen import motifs
+    from seqgen.motifs import best_sites
+
+    lo = np.full((4, 4), -1.0)
+    lo[encode(["ACGT"], DNA)[0], np.arange(4)] = 1.0  # ACGT is its own reverse complement: a tie of strands
+    codes = encode(["TTACGTTTACGT", "TTAACGTTTTTT", "GGGTTTTCCGGG", "CCCAAAAGGGCC"], DNA)
+    score, start, strand = best_sites(codes, lo, DNA)
+    assert start[:2].tolist() == [2, 3] and strand[:2].tolist() == [1, 1] and score[0] == 4.0
+    lo[:, 3] = [-1.0, 1.0, -1.0, -1.0]  # ACGC; its reverse complement GCGT
+    score, start, strand = best_sites(encode(["TTGCGTTTTT", "ACGCTTGCGT"], DNA), lo, DNA)
+    assert strand.tolist() == [-1, 1] and start.tolist() == [2, 0] and score.tolist() == [4.0, 4.0]
+    assert best_sites(codes[:, :3], lo, DNA)[0].tolist() == [-np.inf] * 4  # shorter than the motif
+    rows = motifs.SCORE_ROWS
+    try:  # blocks of rows: the same answer
+        motifs.SCORE_ROWS = 3
+        blocked = best_sites(codes, lo, DNA)
+    finally:
+        motifs.SCORE_ROWS = rows
+    assert all(np.array_equal(a, b) for a, b in zip(blocked, best_sites(codes, lo, DNA)))
+    assert all(len(part) == 0 for part in best_sites(codes[:0], lo, DNA))
+
+
 def test_kmer_presence_counts_sequences_not_occurrences_and_merges_strands():
     codes = encode(["AAAAC", "GTTTT", "ACGTA", "CCCCC"], DNA)
     codes[2, 4] = PAD  # a shorter sequence: "TA" is no k-mer
