@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seqgen.motifs as motifs  # noqa: E402
 from common import SHARED_DATA, write_json  # noqa: E402
 from seqgen.alphabets import DNA, kmer_index, reverse_complement  # noqa: E402
-from seqgen.simulate import jaspar_motif  # noqa: E402
+from seqgen.jaspar import jaspar_motif  # noqa: E402
 
 MATRIX = "MA0472.2"  # Egr2
 

@@ -42,7 +42,8 @@ from seqgen.data import one_hot  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.interpret import attribution_motifs, filter_motifs  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
-from seqgen.motifs import JASPAR_RELEASE, discover_motifs, jaspar_motifs, tomtom, top_and_rest  # noqa: E402
+from seqgen.jaspar import JASPAR_RELEASE, jaspar_motifs  # noqa: E402
+from seqgen.motifs import discover_motifs, tomtom, top_and_rest  # noqa: E402
 
 TFS = ["Egr2", "Cebpb", "Foxo1", "Irf2", "Sox14", "Tbx3"]
 

@@ -81,7 +81,7 @@ def _run_encode(args) -> None:
 
 
 def _add_simulate(sub) -> None:
-    from seqgen.motifs import JASPAR_RELEASE
+    from seqgen.jaspar import JASPAR_RELEASE
 
     p = sub.add_parser("simulate", help="simulate a PBM-like data set from a JASPAR motif (offline)",
                        description="Random probes scored by an occupancy model of a real JASPAR motif "
@@ -216,7 +216,8 @@ def _run_design(args) -> None:
 def _add_motifs(sub) -> None:
     from seqgen.alphabets import ALPHABETS
     from seqgen.io import FORMATS
-    from seqgen.motifs import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, SITE_P
+    from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP
+    from seqgen.motifs import SITE_P
 
     p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
                        description="Find motifs enriched in the input sequences against a background: the --top "

@@ -1,4 +1,4 @@
-"""Motifs: PWMs, discovery, JASPAR, Tomtom and FIMO (memelite), MEME files.
+"""Motifs: PWMs, scanning, discovery, Tomtom and FIMO (memelite), MEME files, the `seqgen motifs` step.
 
 A motif is a position probability matrix ``pwm`` of shape ``(A, W)`` (columns
 sum to 1) over an alphabet. Motifs come from three places:
@@ -10,16 +10,14 @@ sum to 1) over an alphabet. Motifs come from three places:
 - :mod:`seqgen.interpret`: a predictor's first-layer filters and its
   attributions (gradient x input, in-silico mutagenesis), cut into seqlets and
   clustered;
-- :func:`jaspar_motifs`: the JASPAR database shipped offline by ``pyjaspar``.
+- :func:`seqgen.jaspar.jaspar_motifs`: the JASPAR database shipped offline by ``pyjaspar``.
 
 Comparison with JASPAR uses memelite's Tomtom, site scanning its FIMO.
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,11 +26,10 @@ import pandas as pd
 from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, kmer_index
 from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
-from seqgen.stats import bh_qvalues
+from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, jaspar_motifs
+from seqgen.shuffle import shuffled
+from seqgen.stats import bh_qvalues, hypergeom_log_tail
 
-JASPAR_RELEASE = "JASPAR2024"
-JASPAR_COLLECTION = "CORE"
-JASPAR_TAX_GROUP = "vertebrates"
 DISCOVERY_STATS = ("source", "seed", "log10_p", "fg_hits", "n_fg", "bg_hits", "n_bg")  # motifs.tsv columns
 
 
@@ -303,45 +300,6 @@ def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
     return hypergeom_log_tail(fg_hits, n_fg + n_bg, n_fg, total) / math.log(10)
 
 
-def hypergeom_log_tail(k, population: int, successes: int, draws) -> np.ndarray:
-    """``log P(X >= k)`` for ``X`` hypergeometric (``draws`` from ``population`` holding ``successes``).
-
-    Elementwise over broadcast ``k`` and ``draws``, vectorized (scipy's ``hypergeom.logsf`` loops in Python
-    over elements). The smaller tail is summed from its inner end outwards, term ratios read off the
-    probability mass function, until a term adds less than 1e-17 of the sum; log-concavity bounds what is
-    left. Exact to rounding where the tail underflows a float (log p of -10,000 and below).
-    """
-    from scipy.special import gammaln
-
-    k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
-    shape, k, draws = k.shape, k.ravel(), draws.ravel()
-    m, n, others = float(population), float(successes), float(population - successes)
-    low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
-
-    def log_pmf(x):
-        return (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + gammaln(others + 1) - gammaln(draws - x + 1)
-                - gammaln(others - draws + x + 1) - gammaln(m + 1) + gammaln(draws + 1) + gammaln(m - draws + 1))
-
-    mode = np.floor((draws + 1) * (n + 1) / (m + 2))
-    upper = k > mode  # sum P(X >= k) upwards; else P(X <= k - 1) downwards, and take its complement
-    start = np.clip(np.where(upper, k, k - 1), low, high)
-    total, term, x = np.ones_like(k), np.ones_like(k), start.copy()
-    active = np.ones(k.shape, dtype=bool)
-    while active.any():
-        xa, da = x[active], draws[active]
-        ratio = np.where(upper[active], (n - xa) * (da - xa) / ((xa + 1) * (others - da + xa + 1)),
-                         xa * (others - da + xa) / np.maximum((n - xa + 1) * (da - xa + 1), 1.0))
-        term[active] *= ratio
-        total[active] += term[active]
-        x[active] += np.where(upper[active], 1.0, -1.0)
-        active[active] = term[active] > 1e-17 * total[active]
-    tail = log_pmf(start) + np.log(total)
-    with np.errstate(divide="ignore"):  # a lower tail of 1 where the upper one is taken or is empty
-        result = np.where(upper, tail, np.log1p(-np.exp(np.minimum(tail, 0.0))))
-    result = np.where(~upper & (k - 1 < low), 0.0, result)  # the lower tail is empty: P(X >= k) = 1
-    return np.where(upper & (k > high), -np.inf, result).reshape(shape)
-
-
 def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):
     """The score threshold that best separates foreground from background: every distinct foreground score is
     tried (a foreground of thousands of sites has its best threshold far down the range).
@@ -491,96 +449,6 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
     return motifs
 
 
-def shuffled(codes: np.ndarray, seed: int = 0, kmer: int = 2) -> np.ndarray:
-    """Each sequence of ``(N, L)`` codes shuffled, keeping its ``kmer``-letter counts (PAD stays at the end).
-
-    ``kmer=1`` keeps the letter composition; ``kmer=2`` (the default, as MEME's ``fasta-shuffle-letters -kmer 2``)
-    keeps every dinucleotide count and the first and last letter, so that a background of shuffles has the
-    input's dinucleotide composition (CpG depletion, CA/TG-rich sequence): a bias of neighbouring letters is not
-    called a motif (with ``kmer=1`` it is), while longer words, motifs and repeats, are lost. Dinucleotide
-    shuffles are uniform over the sequences with the same counts (Altschul and Erickson 1985, as in Kandel et
-    al. 1996: a random last-exit tree by Wilson's algorithm, then a random order of the other edges, walked as an
-    Eulerian path),
-    drawn for all sequences of one length at once.
-    """
-    if kmer not in (1, 2):
-        raise ValueError(f"kmer must be 1 or 2, not {kmer}")
-    rng = np.random.default_rng(seed)
-    if kmer == 1:
-        keys = rng.random(codes.shape) + (codes == PAD)  # PAD sorts last
-        return np.take_along_axis(codes, np.argsort(keys, axis=1, kind="stable"), axis=1)
-    out = codes.copy()
-    lengths = (codes != PAD).sum(1)
-    for n in np.unique(lengths):
-        rows = np.flatnonzero(lengths == n)
-        if n > 3:
-            out[rows, :n] = _dinucleotide_shuffle(codes[rows, :n], rng)
-    return out
-
-
-def _dinucleotide_shuffle(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``(M, n)`` codes, each row shuffled keeping its dinucleotide counts (see :func:`shuffled`).
-
-    Each row is a walk over the multigraph of its ``n - 1`` dinucleotides (letters are vertices). A uniformly
-    random shuffle is an Eulerian walk from the row's first letter whose last exits from the letters form a
-    random spanning tree towards its last letter; the tree is drawn with Wilson's loop-erased random walks (in
-    time bounded by the walks' hitting times, also on low-complexity rows such as long single-letter runs), and
-    every other out-edge of a letter is taken in a random order before its last exit.
-    """
-    m, n = x.shape
-    size = int(x.max()) + 1
-    src, dst = x[:, :-1], x[:, 1:]  # (M, n - 1) the edges of each row
-    rows = np.arange(m)
-    by_source = np.lexsort((rng.random(src.shape, dtype=np.float32), src))  # per row: each letter's edges together
-    src, dst = np.take_along_axis(src, by_source, 1), np.take_along_axis(dst, by_source, 1)
-    degree = np.stack([(src == a).sum(1) for a in range(size)], 1).astype(np.int32)  # (M, size) out-degrees
-    first_edge = np.cumsum(degree, 1, dtype=np.int32) - degree
-    last_exit = _wilson_tree(dst, degree, first_edge, x[:, -1], rng)  # (M, size) edge index, -1: none
-    keys = rng.random(src.shape, dtype=np.float32)  # the other edges of a letter in random order ...
-    has = last_exit >= 0
-    keys[np.broadcast_to(rows[:, None], has.shape)[has], last_exit[has]] = 2.0  # ... and its last exit last
-    dst = np.take_along_axis(dst, np.lexsort((keys, src)), 1)
-    next_edge = first_edge.copy()  # index of each letter's next unused out-edge
-    walk = np.empty_like(x)
-    walk[:, 0] = current = x[:, 0]
-    for t in range(1, n):
-        edge = next_edge[rows, current]
-        next_edge[rows, current] += 1
-        walk[:, t] = current = dst[rows, edge]
-    return walk
-
-
-def _wilson_tree(dst, degree, first_edge, root, rng: np.random.Generator) -> np.ndarray:
-    """A uniformly random spanning tree towards ``root`` of each row's edge multigraph (Wilson's algorithm).
-
-    ``dst``: ``(M, E)`` edge heads, each letter's edges contiguous from ``first_edge[:, a]`` (``degree[:, a]`` of
-    them). Returns ``(M, size)``: for each letter with out-edges but the root, the index of its tree edge (its
-    last exit); -1 elsewhere.
-    """
-    m, size = degree.shape
-    in_tree = degree == 0  # letters without out-edges (absent, or only last) need no exit
-    in_tree[np.arange(m), root] = True
-    exit_edge = np.full((m, size), -1, np.int64)
-    for start in range(size):
-        walking = np.flatnonzero(~in_tree[:, start])
-        current = np.full(len(walking), start)
-        while len(walking):  # random walks from `start` until the tree; a letter's latest exit erases loops
-            edge = first_edge[walking, current] + (rng.random(len(walking)) * degree[walking, current]).astype(int)
-            exit_edge[walking, current] = edge
-            current = dst[walking, edge]
-            going = ~in_tree[walking, current]
-            walking, current = walking[going], current[going]
-        tracing = np.flatnonzero(~in_tree[:, start])
-        current = np.full(len(tracing), start)
-        while len(tracing):  # the loop-erased path joins the tree
-            in_tree[tracing, current] = True
-            current = dst[tracing, exit_edge[tracing, current]]
-            going = ~in_tree[tracing, current]
-            tracing, current = tracing[going], current[going]
-    exit_edge[np.arange(m), root] = -1
-    return exit_edge
-
-
 def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):
     """Split ``(N, L)`` codes into the ``top`` highest-scoring sequences and the rest."""
     order = np.argsort(-np.asarray(scores), kind="stable")
@@ -640,39 +508,6 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
         how += f"; a random {max_sequences} of the {len(data)} input sequences"
     bg = np.concatenate([shuffled(fg, seed + i, kmer) for i in range(SHUFFLED_COPIES)])
     return fg, fg_ids, bg, how, None
-
-
-# ---------------------------------------------------------------- JASPAR
-
-@functools.lru_cache(maxsize=8)
-def _jaspar(release: str, collection: str | None, tax_group: str | None) -> tuple:
-    from seqgen.simulate import open_jaspar
-
-    db = open_jaspar(release)
-    kwargs = {"collection": collection}
-    if tax_group:
-        kwargs["tax_group"] = [tax_group]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        records = db.fetch_motifs(**kwargs)
-    out = []
-    for r in records:
-        counts = np.array([r.counts[c] for c in "ACGT"], dtype=np.float64)
-        out.append(Motif(r.matrix_id, counts_to_pwm(counts), DNA, r.name, int(counts[:, 0].sum()),
-                         {"source": "jaspar", "family": "; ".join(r.tf_family or []),
-                          "class": "; ".join(r.tf_class or [])}))
-    if not out:
-        raise SeqgenError(f"no JASPAR motifs for release {release}, collection {collection}, tax group {tax_group}")
-    return tuple(out)
-
-
-def jaspar_motifs(release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
-                  tax_group: str | None = JASPAR_TAX_GROUP) -> list[Motif]:
-    """JASPAR matrices (latest versions) from the offline database in ``pyjaspar``.
-
-    ``description`` is the TF name; ``stats`` has ``family`` and ``class``.
-    """
-    return list(_jaspar(release, collection, tax_group))
 
 
 # ---------------------------------------------------------------- Tomtom and FIMO

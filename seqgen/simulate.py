@@ -23,47 +23,7 @@ import pandas as pd
 from seqgen.alphabets import DNA, decode, reverse_complement
 from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
-
-
-def open_jaspar(release: str | None = None):
-    """pyjaspar's offline JASPAR database of ``release`` (default: its newest); an unknown release is a one-line
-    error listing the ones pyjaspar ships."""
-    import contextlib
-    import io
-
-    from pyjaspar import jaspardb
-
-    with contextlib.redirect_stdout(io.StringIO()):  # pyjaspar prints its releases for an unknown one
-        db = jaspardb(release=release) if release else jaspardb()
-    if not hasattr(db, "conn"):
-        raise SeqgenError(f"unknown JASPAR release {release!r}; pyjaspar offers {', '.join(db.get_releases())}")
-    return db
-
-
-def jaspar_motif(matrix_id: str, release: str | None = None):
-    """Fetch a motif from the offline JASPAR database shipped with ``pyjaspar`` (default release: the one
-    motif matching uses, :data:`seqgen.motifs.JASPAR_RELEASE`).
-
-    Returns
-    -------
-    name : str
-    counts : np.ndarray
-        ``(4, W)`` float counts in A, C, G, T order.
-    matrix_id : str
-        The versioned id (``MA0472`` gives the newest version in the release, e.g. ``MA0472.2``).
-    """
-    import warnings
-
-    from seqgen.motifs import JASPAR_RELEASE
-
-    db = open_jaspar(release or JASPAR_RELEASE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pyjaspar warns before returning None for an unknown id
-        motif = db.fetch_motif_by_id(matrix_id)
-    if motif is None:
-        raise SeqgenError(f"no JASPAR motif {matrix_id!r} in {db.release if hasattr(db, 'release') else 'JASPAR'}")
-    counts = np.array([motif.counts[letter] for letter in "ACGT"], dtype=np.float64)
-    return motif.name, counts, motif.matrix_id
+from seqgen.jaspar import jaspar_motif
 
 
 def counts_log_odds(counts: np.ndarray, pseudocount: float = 0.8) -> np.ndarray:

@@ -12,7 +12,8 @@ from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.run import DesignSettings, design, score_codes
 from seqgen.errors import SeqgenError
 from seqgen.metrics import mean_pairwise_hamming, nearest_hamming
-from seqgen.simulate import jaspar_motif, counts_log_odds
+from seqgen.jaspar import jaspar_motif
+from seqgen.simulate import counts_log_odds
 
 CPU = torch.device("cpu")
 

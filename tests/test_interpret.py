@@ -7,7 +7,8 @@ from seqgen.alphabets import encode
 from seqgen.data import one_hot
 from seqgen.interpret import (attribution_motifs, filter_activations, filter_motifs, find_seqlets, first_conv,
                               gradient_x_input, in_silico_mutagenesis)
-from seqgen.motifs import jaspar_motifs, tomtom
+from seqgen.jaspar import jaspar_motifs
+from seqgen.motifs import tomtom
 from seqgen.simulate import simulate_pbm
 
 EGR_FAMILY = {"MA0472.2", "MA0162.5", "MA0732.2", "MA0733.2"}  # EGR2, EGR1, EGR3, EGR4

@@ -10,9 +10,10 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import write_fasta
-from seqgen.motifs import (Motif, counts_to_pwm, discover_motifs, information_content, jaspar_motifs, kmer_presence,
-                           read_meme, scan, shuffled, tomtom, trim, write_meme)
-from seqgen.simulate import jaspar_motif
+from seqgen.jaspar import jaspar_motif, jaspar_motifs
+from seqgen.motifs import (Motif, counts_to_pwm, discover_motifs, information_content, kmer_presence, read_meme, scan,
+                           tomtom, trim, write_meme)
+from seqgen.shuffle import shuffled
 from seqgen.stats import bh_qvalues
 
 EGR2 = "MA0472.2"
@@ -461,7 +462,7 @@ def test_kmer_presence_counts_sequences_not_occurrences_and_merges_strands():
 def test_hypergeometric_tail_matches_scipy_far_into_the_tail():
     from scipy.stats import hypergeom
 
-    from seqgen.motifs import hypergeom_log_tail
+    from seqgen.stats import hypergeom_log_tail
 
     rng = np.random.default_rng(0)
     for population, successes in [(10, 4), (2000, 1000), (25000, 5000), (50, 49)]:

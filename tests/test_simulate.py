@@ -5,7 +5,8 @@ from seqgen.alphabets import encode
 from seqgen.cli import main
 from seqgen.errors import SeqgenError
 from seqgen.io import read_sequences
-from seqgen.simulate import jaspar_motif, counts_log_odds, occupancy, simulate_pbm
+from seqgen.jaspar import jaspar_motif
+from seqgen.simulate import counts_log_odds, occupancy, simulate_pbm
 
 
 def test_jaspar_motif_is_read_offline():

@@ -161,7 +161,7 @@ def check_simulated_motif(name, ds):
     """Stop when a simulated data set's JASPAR motif is not in the JASPAR that pyjaspar ships."""
     if "simulate" in ds:
         with package_errors(name):
-            from seqgen.simulate import jaspar_motif
+            from seqgen.jaspar import jaspar_motif
 
             jaspar_motif(ds["simulate"]["motif"])
 
