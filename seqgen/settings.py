@@ -1,8 +1,8 @@
 """What each model kind accepts: the settings every training run shares (:class:`TrainSettings`),
 every kind's defaults (:data:`DEFAULTS`) and :func:`merge_config`, which checks a user's settings against them;
-which design options each design method uses (:func:`ignored_design_options`) and the longest run of one letter a
-DNA/RNA design may hold unwarned (:data:`LONG_RUN`); and :func:`scientific_numbers`,
-which reads ``1e-4`` in a config as YAML 1.2 does.
+the design settings (:data:`DESIGN_OPTIONS`: options, defaults, ranges, and which design methods use each, for
+:func:`ignored_design_options`) and the longest run of one letter a DNA/RNA design may hold unwarned
+(:data:`LONG_RUN`); and :func:`scientific_numbers`, which reads ``1e-4`` in a config as YAML 1.2 does.
 
 No PyTorch is imported here, so that the workflow checks every model and design block of a config at start (a dry
 run included) in a fraction of a second; the recipes (:mod:`seqgen.tasks`) build and train the models.
@@ -133,13 +133,97 @@ PBM_LABELS = {"dream5": ["signal", "background"], "uniprobe": ["intensity"]}
 #: over-rate them (benchmarks/RESULTS.md, design run 8)
 LONG_RUN = 6
 
-#: design options that only some methods use (the others would ignore them): option -> methods
+#: the design methods (``seqgen design --method``): the gradient methods, then simulated annealing
 DESIGN_GRADIENT = ("softmax", "fast-seqprop", "latent")
-DESIGN_ANNEALING = ("proposals", "guided", "guide_temperature", "combine", "mutations")  # anneal, or --polish
-DESIGN_METHOD_OPTIONS = {"lr": DESIGN_GRADIENT, "diversity": DESIGN_GRADIENT, "polish": DESIGN_GRADIENT,
-                         "samples": ("fast-seqprop",), "freeze_offset": ("fast-seqprop",),
-                         "offset_limit": ("fast-seqprop",), "entropy": ("fast-seqprop", "softmax"),
-                         "prior_weight": ("latent",)}
+DESIGN_METHODS = (*DESIGN_GRADIENT, "anneal")
+
+POSITIVE, NOT_NEGATIVE = "positive", "not negative"  #: the ranges a design setting's value is checked for
+
+
+@dataclass(frozen=True)
+class DesignOption:
+    """One design setting: the option ``--name`` of ``seqgen design`` (dashes for underscores), the key
+    ``design.<method>.name`` of the workflow's config, and the field ``name`` of
+    :class:`seqgen.design.run.DesignSettings` (but ``freeze_offset``, which is ``not learn_offset`` there).
+
+    Its type is its default's: a bool is a flag (off by default), an int or a float takes a value.
+    """
+
+    name: str
+    default: bool | int | float
+    help: str | None = None
+    metavar: str | None = None  #: the value's name in ``--help`` (None: the name in capitals)
+    methods: tuple[str, ...] = DESIGN_METHODS  #: the methods that use it (the others ignore it)
+    annealing: bool = False  #: a setting of annealing steps: method anneal's, and a gradient method's polish's
+    bound: str | None = None  #: :data:`POSITIVE` or :data:`NOT_NEGATIVE` (None: any value)
+
+    @property
+    def flag(self) -> str:
+        """The command-line option: ``--plateau-window`` for ``plateau_window``."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value) -> None:
+        """Refuse ``value`` outside :attr:`bound`, naming the setting."""
+        if self.bound == POSITIVE and value <= 0:
+            raise SeqgenError(f"{self.name} must be positive, not {value}")
+        if self.bound == NOT_NEGATIVE and value < 0:
+            raise SeqgenError(f"{self.name} must not be negative, not {value}")
+
+
+def _annealing(name: str, default, **details) -> DesignOption:
+    """A setting of annealing steps: used by method anneal, and by a gradient method's ``polish``."""
+    return DesignOption(name, default, methods=("anneal",), annealing=True, **details)
+
+
+#: the design settings, in the order of ``seqgen design --help``: each one's option, default, help, range and the
+#: methods that use it, declared once (``seqgen design``'s options and ``DesignSettings``' range checks are made
+#: from it; ``DesignSettings``' fields and the workflow schema's ``design_method`` are tested against it). A new
+#: setting: a row here, its field of ``DesignSettings`` and its entry in the schema (the tests name any missing)
+DESIGN_OPTIONS = (
+    DesignOption("n", 64, help="number of candidates", bound=POSITIVE),
+    DesignOption("steps", 200, bound=POSITIVE),
+    DesignOption("lr", 0.1, methods=DESIGN_GRADIENT, bound=POSITIVE),
+    DesignOption("samples", 1, help="straight-through samples per step", methods=("fast-seqprop",),
+                 bound=POSITIVE),
+    DesignOption("diversity", 0.0, help="weight of the similarity penalty", methods=DESIGN_GRADIENT,
+                 bound=NOT_NEGATIVE),
+    DesignOption("entropy", 0.0, metavar="NATS", methods=("fast-seqprop", "softmax"), bound=NOT_NEGATIVE,
+                 help="fast-seqprop/softmax: keep each chain's mean per-position entropy above NATS (anti-collapse)"),
+    DesignOption("restart", 0, metavar="STEPS", bound=NOT_NEGATIVE,
+                 help="re-initialize a chain whose best has not improved for STEPS steps (its best is kept)"),
+    DesignOption("freeze_offset", False, methods=("fast-seqprop",),
+                 help="fast-seqprop: do not learn the per-letter offset, so the letter composition cannot drift"),
+    DesignOption("offset_limit", 0.0, metavar="M", methods=("fast-seqprop",), bound=NOT_NEGATIVE,
+                 help="fast-seqprop: bound the learned per-letter offset softly to +-M (0: unbounded), so the "
+                      "composition may drift but no letter leaves every position at once"),
+    DesignOption("polish", 0, metavar="STEPS", methods=DESIGN_GRADIENT, bound=NOT_NEGATIVE,
+                 help="gradient methods: STEPS annealing steps (--proposals mutants each) from each chain's best"),
+    DesignOption("patience", 0, metavar="STEPS", bound=NOT_NEGATIVE,
+                 help="stop once no chain's best has improved for STEPS steps (0: run all --steps)"),
+    DesignOption("plateau", 0.0, metavar="FRACTION", bound=NOT_NEGATIVE,
+                 help="stop the run (and its polish) once the last --plateau-window calls raised the mean best "
+                      "score by less than FRACTION of its rise so far (e.g. 0.05; 0: off)"),
+    DesignOption("plateau_window", 50, metavar="CALLS", bound=POSITIVE),
+    DesignOption("prior_weight", 0.0, help="latent: weight of the N(0, I) prior on z", methods=("latent",),
+                 bound=NOT_NEGATIVE),
+    _annealing("proposals", 8, help="anneal: mutants per chain and step", bound=POSITIVE),
+    _annealing("guided", False,
+               help="anneal and --polish: draw the mutants by the predictor's gradient (first-order gain of each "
+                    "single-letter change; one more call per step, none with --proposals 1) instead of at random"),
+    _annealing("guide_temperature", 0.5, bound=NOT_NEGATIVE,
+               help="--guided: randomness of the draw, in units of the gains' spread (0: the top ones)"),
+    _annealing("combine", False,
+               help="anneal and --polish: also score each chain with all its improving mutants at once (one more "
+                    "call per step) and take it when it beats the best single mutant"),
+    _annealing("mutations", 1, metavar="K", bound=POSITIVE,
+               help="anneal and --polish: letters each mutant changes, at K distinct positions (guided: the K "
+                    "positions of best gradient gain, each with its best letter)"),
+)
+
+#: design options that only some methods use (the others would ignore them), but for the annealing ones: option ->
+#: methods; and the annealing ones (method anneal's, and a gradient method's with polish)
+DESIGN_METHOD_OPTIONS = {o.name: o.methods for o in DESIGN_OPTIONS if o.methods != DESIGN_METHODS and not o.annealing}
+DESIGN_ANNEALING = tuple(o.name for o in DESIGN_OPTIONS if o.annealing)
 
 
 def ignored_design_options(method: str, options, polish: bool) -> list[str]:

@@ -147,6 +147,64 @@ def test_the_schema_knows_every_design_option():
     assert set(schema["$defs"]["design_method"]["properties"]) == options
 
 
+def design_schema():
+    import yaml
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    return schema["properties"]["design"], schema["$defs"]["design_method"]["properties"]
+
+
+def test_the_schema_declares_each_design_setting_as_seqgen_settings_does():
+    """`design.<method>`'s settings have the type and range of `DESIGN_OPTIONS`, and no default: Snakemake would
+    fill it into every method's block, and the workflow refuses a setting its method does not use."""
+    from seqgen.settings import DESIGN_OPTIONS, NOT_NEGATIVE, POSITIVE
+
+    design, properties = design_schema()
+    for option in DESIGN_OPTIONS:
+        integer = type(option.default) is int
+        expected = {"type": {bool: "boolean", int: "integer", float: "number"}[type(option.default)],
+                    **{None: {}, NOT_NEGATIVE: {"minimum": 0},
+                       POSITIVE: {"minimum": 1} if integer else {"exclusiveMinimum": 0}}[option.bound]}
+        declared = {k: v for k, v in properties[option.name].items() if k != "description"}
+        assert declared == expected, option.name
+    for name in ("n", "steps"):  # the workflow's own defaults of every method's n and steps
+        assert design["properties"][name]["default"] == next(o.default for o in DESIGN_OPTIONS if o.name == name)
+
+
+def test_the_schema_declares_the_other_design_options_as_seqgen_design_does():
+    """Types and choices of the objectives' and constraints' options, against `seqgen design`'s parser."""
+    import argparse
+
+    from seqgen.design.command import add_arguments
+    from seqgen.settings import DESIGN_OPTIONS
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    actions = {a.dest: a for a in parser._actions}
+    _, properties = design_schema()
+    for name in set(properties) - {o.name for o in DESIGN_OPTIONS}:
+        action, declared = actions[name], properties[name]
+        if isinstance(action, argparse._AppendAction):
+            assert declared["type"] == ["string", "array"], name
+        else:
+            assert declared["type"] == {float: "number", int: "integer", None: "string"}[action.type], name
+        assert declared.get("enum") == (list(action.choices) if action.choices else None), name
+        assert "default" not in declared, name
+
+
+def test_the_design_methods_are_seqgen_s():
+    import re
+
+    from seqgen.settings import DESIGN_METHODS
+
+    design, _ = design_schema()
+    assert design["properties"]["methods"]["items"]["enum"] == list(DESIGN_METHODS)
+    assert [k for k, v in design["properties"].items() if v == {"$ref": "#/$defs/design_method"}] == \
+        list(DESIGN_METHODS)
+    rule = (ROOT / "workflow" / "rules" / "design.smk").read_text()
+    assert re.search(r'method="([^"]+)"', rule).group(1).split("|") == list(DESIGN_METHODS)
+
+
 def test_gpu_jobs_ask_for_a_gpu_on_their_partition_only_with_gpu_true(tmp_path):
     workdir = make_workdir(tmp_path, TEST_CONFIG.read_text())
     target = "results/tiny/predictor/model.pt"

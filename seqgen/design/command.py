@@ -16,14 +16,15 @@ from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints, long_runs
 from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.outputs import designs_table, write_design
-from seqgen.design.run import METHODS, DesignSettings, design, score_codes
+from seqgen.design.run import METHODS, DesignResult, DesignSettings, design, score_codes
 from seqgen.device import select_device
 from seqgen.errors import SeqgenError
-from seqgen.settings import DESIGN_ANNEALING, LONG_RUN, ignored_design_options
+from seqgen.settings import DESIGN_ANNEALING, DESIGN_OPTIONS, LONG_RUN, DesignOption, ignored_design_options
 
 
 def add_arguments(p) -> None:
-    """Declare the options of ``seqgen design``."""
+    """Declare the options of ``seqgen design``: the design settings' from :data:`~seqgen.settings.DESIGN_OPTIONS`,
+    between the objectives' and the constraints'."""
     p.add_argument("--predictor", help="predictor folder to maximize (or see --direction); optional with "
                                        "--naturalness")
     p.add_argument("--direction", choices=["max", "min", "target"],
@@ -45,42 +46,8 @@ def add_arguments(p) -> None:
                         "sequence, e.g. a family VAE); alone, without --predictor, it is the only objective")
     p.add_argument("--naturalness-samples", type=int, default=8, help="latent samples per ELBO in --naturalness")
     p.add_argument("--method", choices=METHODS, default="fast-seqprop")
-    p.add_argument("--n", type=int, default=64, help="number of candidates")
-    p.add_argument("--steps", type=int, default=200)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--samples", type=int, default=1, help="straight-through samples per step")
-    p.add_argument("--diversity", type=float, default=0.0, help="weight of the similarity penalty")
-    p.add_argument("--entropy", type=float, default=0.0, metavar="NATS",
-                   help="fast-seqprop/softmax: keep each chain's mean per-position entropy above NATS (anti-collapse)")
-    p.add_argument("--restart", type=int, default=0, metavar="STEPS",
-                   help="re-initialize a chain whose best has not improved for STEPS steps (its best is kept)")
-    p.add_argument("--freeze-offset", action="store_true",
-                   help="fast-seqprop: do not learn the per-letter offset, so the letter composition cannot drift")
-    p.add_argument("--offset-limit", type=float, default=0.0, metavar="M",
-                   help="fast-seqprop: bound the learned per-letter offset softly to +-M (0: unbounded), so the "
-                        "composition may drift but no letter leaves every position at once")
-    p.add_argument("--polish", type=int, default=0, metavar="STEPS",
-                   help="gradient methods: STEPS annealing steps (--proposals mutants each) from each chain's best")
-    p.add_argument("--patience", type=int, default=0, metavar="STEPS",
-                   help="stop once no chain's best has improved for STEPS steps (0: run all --steps)")
-    p.add_argument("--plateau", type=float, default=0.0, metavar="FRACTION",
-                   help="stop the run (and its polish) once the last --plateau-window calls raised the mean best "
-                        "score by less than FRACTION of its rise so far (e.g. 0.05; 0: off)")
-    p.add_argument("--plateau-window", type=int, default=50, metavar="CALLS")
-    p.add_argument("--prior-weight", type=float, default=0.0, help="latent: weight of the N(0, I) prior on z")
-    p.add_argument("--proposals", type=int, default=8, help="anneal: mutants per chain and step")
-    p.add_argument("--guided", action="store_true",
-                   help="anneal and --polish: draw the mutants by the predictor's gradient (first-order gain of "
-                        "each single-letter change; one more call per step, none with --proposals 1) instead of "
-                        "at random")
-    p.add_argument("--guide-temperature", type=float, default=0.5,
-                   help="--guided: randomness of the draw, in units of the gains' spread (0: the top ones)")
-    p.add_argument("--combine", action="store_true",
-                   help="anneal and --polish: also score each chain with all its improving mutants at once (one "
-                        "more call per step) and take it when it beats the best single mutant")
-    p.add_argument("--mutations", type=int, default=1, metavar="K",
-                   help="anneal and --polish: letters each mutant changes, at K distinct positions (guided: the K "
-                        "positions of best gradient gain, each with its best letter)")
+    for option in DESIGN_OPTIONS:
+        _add_setting(p, option)
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' free (also N for DNA/RNA, X for "
                                    "protein; e.g. primers)")
     p.add_argument("--gc-min", type=float)
@@ -97,45 +64,101 @@ def add_arguments(p) -> None:
     p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
 
 
+def _add_setting(p, option: DesignOption) -> None:
+    """Declare the option of one design setting: a flag for a bool, else a value of its default's type."""
+    if isinstance(option.default, bool):
+        p.add_argument(option.flag, action="store_true", help=option.help)
+    else:
+        p.add_argument(option.flag, type=type(option.default), default=option.default, metavar=option.metavar,
+                       help=option.help)
+
+
 def run(args) -> dict:
     """Run ``seqgen design`` with parsed ``args``; return the summary written to ``design.json``."""
-    from seqgen.predict import load_predictor
-
     check_writable(args.out)  # fail before the work, not after
     args.linker = args.linker.upper() if args.linker else None
     reference = SequenceSet.load(args.data) if args.data else None
     device = select_device(args.device)
-    if not args.predictor and not args.naturalness:
-        raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
     _check_options(args)
     generator = _load_generator(args, device)
-    objectives, predictors = [], {}
-    main = load_predictor(args.predictor, device) if args.predictor else None
+    main = _load_predictor(args.predictor, device) if args.predictor else None
+    alphabet, length = _design_shape(main, generator)
+    objectives, predictors = _objectives(args, main, generator, alphabet, length, device)
+    _check_compatible(args, alphabet, length, generator, reference)
+    designed = design_alphabet(alphabet)
+    constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max, args.forbid,
+                                           args.max_homopolymer, args.max_edits, args.start, args.linker)
+    settings = _settings(args)
+    result = _design(objectives, constraints, settings, generator, device)
+    table = _designs_table(result, constraints, predictors, reference, args)
+    # the same objective on training sequences (are the designs better than the data?), scored before any output
+    training = None if reference is None else training_utility(objectives, reference, designed, device, args.seed)
+    summary = write_design(args.out, result, table)
+    if training is not None:
+        summary.update(_write_training(training, table["utility"], reference, designed, args.out))
+    summary.update(_summary(args, settings, result, constraints))
+    write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _load_predictor(path, device, alphabet=None, length: int | None = None):
+    """The predictor in folder ``path``; with ``alphabet`` and ``length``, refused unless it scores those."""
+    from seqgen.predict import load_predictor
+
+    predictor = load_predictor(path, device)
+    if alphabet is not None and (predictor.alphabet.name, predictor.length) != (alphabet.name, length):
+        raise SeqgenError(f"predictor {path} works on {predictor.alphabet.name} of length {predictor.length}, but "
+                          f"the design is for {alphabet.name} of length {length}")
+    return predictor
+
+
+def _design_shape(main, generator) -> tuple:
+    """The alphabet and length the design is for: the ``main`` predictor's, else the generator's."""
     if main is not None:
-        target = None if args.target is None else main.to_model_scale(args.target, "--target")
-        scorer = main.score_of_label_mean if target is not None else main.score  # the target holds for predict's mean
-        objectives.append(Objective("score", scorer, args.direction, 1.0, target, args.conservative,
-                                    main.model.forward_bytes(main.length)))
+        return main.alphabet, main.length
+    return get_alphabet(generator[1]["alphabet"]), int(generator[1]["length"])
+
+
+def _objectives(args, main, generator, alphabet, length: int, device) -> tuple[ObjectiveSet, dict]:
+    """The design's objectives: the ``main`` predictor's score, each ``--avoid`` predictor's (loaded here) and the
+    ``--generator`` VAE's ELBO (``--naturalness``); and the predictors among them, by objective name."""
+    objectives, predictors = [], {}
+    if main is not None:
+        objectives.append(_score_objective(main, args))
         predictors["score"] = main
-    alphabet, length = (main.alphabet, main.length) if main is not None else (
-        get_alphabet(generator[1]["alphabet"]), int(generator[1]["length"]))
-    if generator is not None and (generator[1]["alphabet"], int(generator[1]["length"])) != (alphabet.name, length):
-        raise SeqgenError(f"generator makes {generator[1]['alphabet']} of length {generator[1]['length']}, but the "
-                          f"predictor scores {alphabet.name} of length {length}", args.generator)
     for i, path in enumerate(args.avoid):
-        other = load_predictor(path, device)
-        if (other.alphabet.name, other.length) != (alphabet.name, length):
-            raise SeqgenError(f"predictor {path} works on {other.alphabet.name} of length {other.length}, but "
-                              f"the design is for {alphabet.name} of length {length}")
-        direction, level = ("min", None) if args.avoid_below is None else \
-            ("below", other.to_model_scale(args.avoid_below, "--avoid-below"))
-        objectives.append(Objective(f"avoid{i + 1}", other.score if level is None else other.score_of_label_mean,
-                                    direction, args.avoid_weight, level, args.conservative,
-                                    other.model.forward_bytes(other.length)))
+        other = _load_predictor(path, device, alphabet, length)
+        objectives.append(_avoid_objective(f"avoid{i + 1}", other, args))
         predictors[f"avoid{i + 1}"] = other
     if args.naturalness:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",
                                     args.naturalness))
+    return ObjectiveSet(objectives, alphabet.size), predictors
+
+
+def _score_objective(main, args) -> Objective:
+    """Maximize, minimize or reach ``--target`` with the ``--predictor`` (``--conservative``: penalize its
+    ensemble's spread)."""
+    target = None if args.target is None else main.to_model_scale(args.target, "--target")
+    scorer = main.score_of_label_mean if target is not None else main.score  # the target holds for predict's mean
+    return Objective("score", scorer, args.direction, 1.0, target, args.conservative,
+                     main.model.forward_bytes(main.length))
+
+
+def _avoid_objective(name: str, other, args) -> Objective:
+    """Minimize the ``other`` predictor, or hold it below ``--avoid-below``, with weight ``--avoid-weight``."""
+    direction, level = ("min", None) if args.avoid_below is None else \
+        ("below", other.to_model_scale(args.avoid_below, "--avoid-below"))
+    return Objective(name, other.score if level is None else other.score_of_label_mean, direction, args.avoid_weight,
+                     level, args.conservative, other.model.forward_bytes(other.length))
+
+
+def _check_compatible(args, alphabet, length: int, generator, reference) -> None:
+    """Refuse a generator or ``--data`` of another alphabet or length than the design's ``alphabet`` and
+    ``length``, and an ``--entropy`` floor its letters cannot reach."""
+    if generator is not None and (generator[1]["alphabet"], int(generator[1]["length"])) != (alphabet.name, length):
+        raise SeqgenError(f"generator makes {generator[1]['alphabet']} of length {generator[1]['length']}, but the "
+                          f"predictor scores {alphabet.name} of length {length}", args.generator)
     designed = design_alphabet(alphabet)
     if args.entropy >= math.log(designed.size):
         raise SeqgenError(f"--entropy {args.entropy:g} nats: a position of {designed.size} letters has at most "
@@ -143,46 +166,57 @@ def run(args) -> dict:
     if reference is not None and (reference.alphabet.name, reference.length) != (alphabet.name, length):
         raise SeqgenError(f"--data holds {reference.alphabet.name} of length {reference.length}, but the design is "
                           f"for {alphabet.name} of length {length}", args.data)
-    constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max,
-                                           args.forbid, args.max_homopolymer, args.max_edits, args.start,
-                                           args.linker)
-    settings = DesignSettings(method=args.method, n=args.n, steps=args.steps, lr=args.lr, samples=args.samples,
-                              diversity=args.diversity, prior_weight=args.prior_weight, proposals=args.proposals,
-                              guided=args.guided, guide_temperature=args.guide_temperature, combine=args.combine,
-                              mutations=args.mutations, entropy=args.entropy, restart=args.restart,
-                              patience=args.patience,
-                              plateau=args.plateau, plateau_window=args.plateau_window,
-                              learn_offset=not args.freeze_offset, offset_limit=args.offset_limit,
-                              polish=args.polish, seed=args.seed or 0)
-    decoder, latent_dim = (_decoder(generator[0], designed.size), generator[0].latent_dim) \
-        if args.method == "latent" else (None, None)
-    result = design(ObjectiveSet(objectives, alphabet.size), constraints, settings, device, decoder, latent_dim)
+
+
+def _settings(args) -> DesignSettings:
+    """The design settings of ``args``: each of :data:`~seqgen.settings.DESIGN_OPTIONS` under its own name, but
+    ``--freeze-offset``, which unsets ``learn_offset``."""
+    options = {option.name: getattr(args, option.name) for option in DESIGN_OPTIONS}
+    options["learn_offset"] = not options.pop("freeze_offset")
+    return DesignSettings(method=args.method, seed=args.seed or 0, **options)
+
+
+def _design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignSettings, generator,
+            device) -> DesignResult:
+    """Design (method latent: through the generator's decoder); refuse a result without any design."""
+    decoder, latent_dim = (_decoder(generator[0], constraints.alphabet.size), generator[0].latent_dim) \
+        if settings.method == "latent" else (None, None)
+    result = design(objectives, constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):
         raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
+    return result
+
+
+def _designs_table(result: DesignResult, constraints: Constraints, predictors: dict, reference, args) -> pd.DataFrame:
+    """``designs.tsv``: :func:`designs_table`, with each predictor's prediction on its label's own scale."""
     table = designs_table(result, constraints, args.method, None if reference is None else reference.codes,
                           args.linker)
     for name, predictor in predictors.items():  # predictions on the label's own scale, beside the model's
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
-    # the same objective on training sequences (are the designs better than the data?), scored before any output
-    training = None if reference is None else \
-        training_utility(ObjectiveSet(objectives, alphabet.size), reference, designed, device, args.seed)
-    summary = write_design(args.out, result, table)
-    if training is not None:
-        summary.update(compare_with_training(training, table["utility"]), training_sequences=len(reference),
-                       training_comparable=len(comparable_rows(reference, designed)))
-        with atomic_path(Path(args.out).parent / "training_utility.tsv") as tmp:
-            training.to_csv(tmp, sep="\t", index=False)
-    long_runs = None if args.max_homopolymer is not None or not alphabet.is_nucleic else \
+    return table
+
+
+def _write_training(training: pd.DataFrame, utility: pd.Series, reference: SequenceSet, designed, out) -> dict:
+    """Write ``training_utility.tsv`` beside ``out``; return ``design.json``'s comparison of the designs'
+    ``utility`` with the training sequences'."""
+    comparison = {**compare_with_training(training, utility), "training_sequences": len(reference),
+                  "training_comparable": len(comparable_rows(reference, designed))}
+    with atomic_path(Path(out).parent / "training_utility.tsv") as tmp:
+        training.to_csv(tmp, sep="\t", index=False)
+    return comparison
+
+
+def _summary(args, settings: DesignSettings, result: DesignResult, constraints: Constraints) -> dict:
+    """``design.json``'s record of the run's options and outcome; counts (and warns of) the designs with a long
+    run of one letter when the run set no ``--max-homopolymer`` (DNA/RNA)."""
+    long_runs = None if args.max_homopolymer is not None or not constraints.alphabet.is_nucleic else \
         count_long_runs(result.codes, constraints, args.out)
-    summary.update(method=args.method, predictor=str(args.predictor) if args.predictor else None,
-                   direction=args.direction if args.predictor else None, target=args.target,
-                   avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, naturalness=args.naturalness,
-                   seed=settings.seed, long_runs=long_runs,
-                   restarts=result.restarts, stopped_at=result.stopped_at,
-                   mean_utility=float(np.mean(result.utility)))
-    write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
-    return summary
+    return dict(method=args.method, predictor=str(args.predictor) if args.predictor else None,
+                direction=args.direction if args.predictor else None, target=args.target,
+                avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, naturalness=args.naturalness,
+                seed=settings.seed, long_runs=long_runs, restarts=result.restarts, stopped_at=result.stopped_at,
+                mean_utility=float(np.mean(result.utility)))
 
 
 #: training sequences scored with the design's objective (a seeded subsample of those made of the designs' letters)
@@ -216,6 +250,8 @@ def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
 
 def _check_options(args) -> None:
     """Refuse contradictory options; name the ones this run ignores (a one-line note each)."""
+    if not args.predictor and not args.naturalness:
+        raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
     if args.target is not None:
         if args.direction not in (None, "target"):
             raise SeqgenError(f"--target reaches a value: it cannot be combined with --direction {args.direction}")

@@ -50,13 +50,18 @@ from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import ObjectiveSet
 from seqgen.design.parametrize import FastSeqProp, FixedPositions, LatentParam, SoftmaxParam
 from seqgen.errors import SeqgenError
+from seqgen.settings import DESIGN_METHODS, DESIGN_OPTIONS
 
-METHODS = ("softmax", "fast-seqprop", "latent", "anneal")
+METHODS = DESIGN_METHODS
 
 
 @dataclass
 class DesignSettings:
-    """How to design (see the module docstring for the methods)."""
+    """How to design (see the module docstring for the methods).
+
+    The settings that are options of ``seqgen design`` are declared, with their help, range and the methods that
+    use them, in :data:`seqgen.settings.DESIGN_OPTIONS`; their defaults here are tested to be the same.
+    """
 
     method: str = "fast-seqprop"
     n: int = 64  #: candidates designed in parallel
@@ -93,13 +98,11 @@ class DesignSettings:
     def __post_init__(self):
         if self.method not in METHODS:
             raise SeqgenError(f"unknown design method {self.method!r}; choose one of {', '.join(METHODS)}")
-        for name in ("n", "steps", "samples", "proposals", "mutations", "plateau_window"):
-            if getattr(self, name) <= 0:
-                raise SeqgenError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("entropy", "restart", "patience", "tolerance", "polish", "offset_limit", "guide_temperature",
-                     "plateau"):
-            if getattr(self, name) < 0:
-                raise SeqgenError(f"{name} must not be negative, not {getattr(self, name)}")
+        for option in DESIGN_OPTIONS:  # the settings of seqgen design, each in its range
+            if option.bound is not None:
+                option.check(getattr(self, option.name))
+        if self.tolerance < 0:
+            raise SeqgenError(f"tolerance must not be negative, not {self.tolerance}")
         if self.combine and self.mutations > 1:
             raise SeqgenError("combine merges single-letter mutants: it cannot be used with mutations > 1")
 

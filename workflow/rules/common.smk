@@ -207,9 +207,9 @@ def check_input_format(name, ds):
 def check_design_options():
     """Stop when a design method's block sets an option that method does not use (`seqgen design` would only note
     it in the job's log), or a GC window or edit budget no design job could take."""
-    from seqgen.settings import DESIGN_ANNEALING, DESIGN_GRADIENT, ignored_design_options
+    from seqgen.settings import DESIGN_ANNEALING, DESIGN_METHODS, ignored_design_options
 
-    for method in (*DESIGN_GRADIENT, "anneal"):
+    for method in DESIGN_METHODS:
         block = config["design"].get(method, {})
         if block.get("gc_min", 0) > block.get("gc_max", 1):
             raise ValueError(f"design.{method}: gc_min {block['gc_min']} is above gc_max {block.get('gc_max', 1)}")
