@@ -1,4 +1,5 @@
-# Helpers shared by the rules: settings to command-line text (always shell-quoted).
+# Helpers shared by the rules: settings to command-line text (always shell-quoted), and the checks of the config
+# that stop a run at start.
 from contextlib import contextmanager
 
 from seqgen.settings import LONG_RUN as MAX_HOMOPOLYMER  # DNA/RNA designs' default longest run of one letter
@@ -62,8 +63,6 @@ def encode_options(wildcards):
         options["label_column"] = ["signal"]
         options["id_column"] = "id"
     return cli_options(options)
-
-
 
 
 def requested_labels(ds):
