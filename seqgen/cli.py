@@ -493,7 +493,8 @@ def _run_evaluate(args) -> None:
     training = _read_any("training", alphabet, args) if args.training else None
     for name, data in (("reference", reference), ("query", query)):
         if len(data) < 2:
-            raise SeqgenError(f"--{name} holds {len(data)} sequence; evaluation needs at least 2", getattr(args, name))
+            raise SeqgenError(f"--{name} holds {len(data)} sequence{'' if len(data) == 1 else 's'}; evaluation needs "
+                              f"at least 2", getattr(args, name))
     if training is not None and training.length == reference.length:
         shared = copy_fraction(reference.codes, training.codes)
         if shared > 0.5:

@@ -410,7 +410,8 @@ def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_c
     missing = [c for c in wanted if c not in table.columns]
     if missing:
         other = next((c for c in ";,\t|" if c != sep and len(table.columns) == 1 and c in table.columns[0]), None)
-        hint = f" (is it separated by {other!r}? a {'TSV' if sep == chr(9) else 'CSV'} is by {sep!r})" if other else ""
+        kind = "TSV" if sep == "\t" else "CSV"
+        hint = f" (is it separated by {other!r}? a {kind} is by {sep!r})" if other else ""
         raise SeqgenError(f"no column {missing[0]!r}; the columns are {', '.join(map(repr, table.columns))}{hint}",
                           path)
     if id_column is None and "id" in table.columns:
@@ -583,9 +584,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     suspicious = len(flat) and flat.max() >= AMBIGUOUS  # one pass; the details only when needed
     if suspicious:
         _refuse_invalid_letters(raw, flat, alphabet, path)
-    kept = np.arange(len(raw.ids))
-    if suspicious:
-        kept = _without_ambiguous(raw, flat, kept, stripped, ambiguous, lengths, length, path)
+    kept = _without_ambiguous(raw, flat, stripped, ambiguous, lengths, length, path) if suspicious else \
+        np.arange(len(raw.ids))
     starts, ends = raw.starts[kept], raw.ends[kept]
     lens = ends - starts
     width = _target_length(raw, kept, lens, lengths, length, path)
@@ -619,11 +619,11 @@ def _refuse_invalid_letters(raw: RawRecords, flat: np.ndarray, alphabet: Alphabe
     raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"), path)
 
 
-def _without_ambiguous(raw: RawRecords, flat: np.ndarray, kept: np.ndarray, stripped: int, ambiguous: str,
-                       lengths: str, length: int | None, path) -> np.ndarray:
-    """``kept`` less the records holding an ambiguity code (or a stop) where it counts: within each record's end
-    (past a stripped stop) and, under ``lengths='trim'``, within the part kept. ``ambiguous='error'`` refuses the
-    first; an alignment's focus sequence cannot be dropped."""
+def _without_ambiguous(raw: RawRecords, flat: np.ndarray, stripped: int, ambiguous: str, lengths: str,
+                       length: int | None, path) -> np.ndarray:
+    """``(M,)`` indices of the records kept: all but those holding an ambiguity code (or a stop) where it counts,
+    within each record's end (past a stripped stop) and, under ``lengths='trim'``, within the part kept.
+    ``ambiguous='error'`` refuses the first; an alignment's focus sequence cannot be dropped."""
     amb = np.flatnonzero(flat == AMBIGUOUS)
     record = np.searchsorted(raw.starts, amb, side="right") - 1
     inside = amb < raw.ends[record] if stripped else np.ones(len(amb), dtype=bool)  # a stripped stop lies past
@@ -631,6 +631,7 @@ def _without_ambiguous(raw: RawRecords, flat: np.ndarray, kept: np.ndarray, stri
         keep_to = length if length is not None else int((raw.ends - raw.starts).min())
         inside &= amb - raw.starts[record] < keep_to
     amb, record = amb[inside], record[inside]
+    kept = np.arange(len(raw.ids))
     if not len(amb):
         return kept
     if ambiguous == "error":

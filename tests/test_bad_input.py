@@ -121,22 +121,18 @@ def test_encode_notes_what_it_ignores_or_suspects(tmp_path, capsys):
     assert "is it DNA? it was read as protein" in err
     status, err, _, _ = run_encode(tmp_path, capsys, "y.fa", ">p\nMKVLA\n", "--alphabet", "protein")
     assert status == 0 and "note:" not in err
-    # an alignment whose focus id's range does not span its residues: the numbering may be shifted
-    status, err, _, _ = run_encode(tmp_path, capsys, "a.a2m", ">F/10-20\nACDefG\n>s\nACDefG\n", "--alphabet",
-                                   "protein-gap")
-    assert status == 0 and "range 10-20 spans 11 residues, but the focus sequence has 6 (inserts included), " \
-                           "numbered 10-15" in err
-    status, err, _, _ = run_encode(tmp_path, capsys, "b.a2m", ">F/10-15\nACDefG\n>s\nACDefG\n", "--alphabet",
-                                   "protein-gap")
-    assert status == 0 and "note:" not in err
-    # the focus is not first: the first record's id has no range, a later one's has
-    status, err, _, _ = run_encode(tmp_path, capsys, "c.a2m", ">hit\nACDefG\n>F/10-15\nACDefG\n", "--alphabet",
-                                   "protein-gap")
-    assert status == 0 and "the first record, 'hit', is read as the focus sequence; its id has no /START-END range " \
-                           "while others have one ('F/10-15'), so mutant numbers start at 1: is the focus first?" in err
-    status, err, _, _ = run_encode(tmp_path, capsys, "d.a2m", ">F\nACDefG\n>s\nACDefG\n", "--alphabet",
-                                   "protein-gap")
-    assert status == 0 and "note:" not in err
+    alignments = [  # (first two ids, the note expected or None)
+        (("F/10-20", "s"), "range 10-20 spans 11 residues, but the focus sequence has 6 (inserts included), numbered "
+                           "10-15"),  # the numbering may be shifted
+        (("F/10-15", "s"), None),
+        (("hit", "F/10-15"), "the first record, 'hit', is read as the focus sequence; its id has no /START-END range "
+                             "while others have one ('F/10-15'), so mutant numbers start at 1: is the focus first?"),
+        (("F", "s"), None),
+    ]
+    for i, ((first, second), note) in enumerate(alignments):
+        status, err, _, _ = run_encode(tmp_path, capsys, f"{i}.a2m", f">{first}\nACDefG\n>{second}\nACDefG\n",
+                                       "--alphabet", "protein-gap")
+        assert status == 0 and (note in err if note else "note:" not in err), first
 
 
 @pytest.mark.parametrize("command", ["encode", "predict", "sample", "design"])
