@@ -421,82 +421,143 @@ def _entropy(probs: torch.Tensor) -> torch.Tensor:
 
 
 def _anneal(objectives, constraints, settings, device, generator, callback, tracker, init=None):
-    a, length, n, m = constraints.alphabet.size, constraints.length, settings.n, settings.proposals
-    rng = np.random.default_rng(settings.seed)
-    codes = _start_codes(rng, constraints, n)
-    if init is not None:  # polishing the sequences a gradient phase found
-        codes[:] = init
-        codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
-    free_positions = np.flatnonzero(constraints.free)
-    if settings.mutations > len(free_positions):
-        raise SeqgenError(f"mutations ({settings.mutations}) is more than the {len(free_positions)} free positions")
+    """Simulated annealing of ``settings.n`` chains (from random sequences, or from ``init (N, L)``: a polish).
 
-    carry = settings.carries_gradient
-
-    def penalized(c, gradient: bool = carry):
-        """Penalized utility ``(K,)`` of codes ``(K, L)``, and with ``gradient`` its gradient ``(K, A, L)``."""
-        if gradient:
-            return _penalized_with_gradient(objectives, constraints, settings.penalty_weight, c, device)
-        on_device = torch.as_tensor(c, device=device)  # one upload for the scores and the penalty
-        util, _ = score_codes(objectives, on_device, a, device)
-        with torch.no_grad():
-            pen = constraints.penalty(one_hot(on_device, a))
-        return (util - settings.penalty_weight * pen).cpu().numpy(), None
-
-    current, grad = penalized(codes)
-    best_codes, best_util = codes.copy(), current.copy()
-    spread = float(np.std(current)) or 1.0
+    Returns each chain's best codes ``(N, L)`` uint8 and the per-step trajectory.
+    """
+    chains = _Chains(objectives, constraints, settings, device, generator, init)
+    spread = float(np.std(chains.current)) or 1.0
     trajectory = []
-    calls = settings.calls_per_step
-    chains = np.arange(n)
     for step in range(1, settings.steps + 1):
-        frac = (step - 1) / max(settings.steps - 1, 1)
-        temperature = spread * settings.t_start * (settings.t_end / settings.t_start) ** frac
-        if settings.guided:
-            if not carry:
-                _, grad = penalized(codes, gradient=True)
-            pos, letters = _guided_mutations(grad, constraints, settings, codes, generator)
-        else:
-            pos, letters = _random_mutations(rng, free_positions, codes, a, m, settings.mutations)
-        cand = np.repeat(codes[:, None, :], m, axis=1)  # (N, M, L)
-        rows, cols = chains[:, None, None], np.arange(m)[None, :, None]
-        cand[rows, cols, pos] = letters
-        util, cand_grad = penalized(cand.reshape(n * m, length))
-        util = util.reshape(n, m)
-        j = util.argmax(1)
-        proposal, chosen = util[chains, j], cand[chains, j]
-        chosen_grad = cand_grad.view(n, m, a, length)[chains, j] if carry else None
-        if settings.combine:
-            merged = _combine_improving(codes, pos[..., 0], letters[..., 0], util > current[:, None], util)
-            merged_util, merged_grad = penalized(merged)
-            better = merged_util > proposal
-            proposal, chosen = np.where(better, merged_util, proposal), np.where(better[:, None], merged, chosen)
-            if carry:
-                chosen_grad = torch.where(torch.as_tensor(better, device=device)[:, None, None], merged_grad,
-                                          chosen_grad)
-        delta = proposal - current
-        accept = (delta > 0) | (rng.random(n) < np.exp(np.minimum(delta, 0) / temperature))
-        codes[accept] = chosen[accept]
-        current[accept] = proposal[accept]
-        if carry:
-            accepted = torch.as_tensor(accept, device=device)
-            grad[accepted] = chosen_grad[accepted]
-        improved = current > best_util
-        best_codes[improved], best_util[improved] = codes[improved], current[improved]
-        trajectory.append({"step": step, "calls": step * calls, "best_score": float(current.max()),
-                           "mean_score": float(current.mean())})
+        chains.step(_temperature(settings, spread, step))
+        calls = step * settings.calls_per_step
+        trajectory.append({"step": step, "calls": calls, "best_score": float(chains.current.max()),
+                           "mean_score": float(chains.current.mean())})
         if callback is not None:
-            callback(step, step * calls, best_codes)
-        stuck = tracker.update(best_util, step)
+            callback(step, calls, chains.best_codes)
+        stuck = tracker.update(chains.best_util, step)
         if tracker.stopped_at is not None:
             break
         if stuck.any():  # a stuck chain starts again from a random sequence (its best is kept)
-            fresh = _start_codes(rng, constraints, int(stuck.sum()))
-            codes[stuck] = fresh
-            current[stuck], fresh_grad = penalized(fresh)
-            if carry:
-                grad[torch.as_tensor(stuck, device=device)] = fresh_grad
-    return best_codes, trajectory
+            chains.restart(stuck)
+    return chains.best_codes, trajectory
+
+
+def _temperature(settings: DesignSettings, spread: float, step: int) -> float:
+    """Annealing temperature of ``step`` (from 1): geometric from ``t_start`` to ``t_end`` times ``spread``."""
+    frac = (step - 1) / max(settings.steps - 1, 1)
+    return spread * settings.t_start * (settings.t_end / settings.t_start) ** frac
+
+
+class _Chains:
+    """The state of N annealing chains and one Metropolis step of all of them.
+
+    Attributes
+    ----------
+    codes : np.ndarray
+        ``(N, L)`` uint8 current sequences (fixed positions set).
+    current : np.ndarray
+        ``(N,)`` their penalized utilities.
+    grad : torch.Tensor or None
+        ``(N, A, L)`` the penalized utility's gradient at them, when a scoring pass carries it (one guided
+        proposal a step); else None.
+    best_codes, best_util : np.ndarray
+        ``(N, L)`` and ``(N,)``: each chain's best sequence so far and its utility.
+    """
+
+    def __init__(self, objectives, constraints, settings, device, generator, init=None):
+        self.objectives, self.constraints, self.settings = objectives, constraints, settings
+        self.device, self.generator = device, generator
+        self.rng = np.random.default_rng(settings.seed)
+        self.carry = settings.carries_gradient
+        self.codes = _start_codes(self.rng, constraints, settings.n)
+        if init is not None:  # polishing the sequences a gradient phase found
+            self.codes[:] = init
+            self.codes[:, ~constraints.free] = constraints.fixed[~constraints.free]
+        self.free_positions = np.flatnonzero(constraints.free)
+        if settings.mutations > len(self.free_positions):
+            raise SeqgenError(f"mutations ({settings.mutations}) is more than the {len(self.free_positions)} "
+                              "free positions")
+        self.current, self.grad = self.penalized(self.codes)
+        self.best_codes, self.best_util = self.codes.copy(), self.current.copy()
+
+    def penalized(self, codes: np.ndarray, gradient: bool | None = None):
+        """Penalized utility ``(K,)`` of ``codes (K, L)``, and with ``gradient`` (by default: when the scoring
+        pass carries it) its gradient ``(K, A, L)``, else None."""
+        s, a = self.settings, self.constraints.alphabet.size
+        if self.carry if gradient is None else gradient:
+            return _penalized_with_gradient(self.objectives, self.constraints, s.penalty_weight, codes, self.device)
+        on_device = torch.as_tensor(codes, device=self.device)  # one upload for the scores and the penalty
+        util, _ = score_codes(self.objectives, on_device, a, self.device)
+        with torch.no_grad():
+            pen = self.constraints.penalty(one_hot(on_device, a))
+        return (util - s.penalty_weight * pen).cpu().numpy(), None
+
+    def step(self, temperature: float) -> None:
+        """Score ``proposals`` mutants of every chain (and, with ``combine``, the chain with all its improving
+        ones), and move each chain to its best candidate by the Metropolis rule at ``temperature``."""
+        pos, letters = self._propose()
+        cand, util, cand_grad = self._score_mutants(pos, letters)
+        n, m = util.shape
+        j = util.argmax(1)
+        chains = np.arange(n)
+        proposal, chosen = util[chains, j], cand[chains, j]
+        chosen_grad = cand_grad.view(n, m, *cand_grad.shape[1:])[chains, j] if self.carry else None
+        if self.settings.combine:
+            proposal, chosen, chosen_grad = self._or_combined(pos, letters, util, proposal, chosen, chosen_grad)
+        self._metropolis(proposal, chosen, chosen_grad, temperature)
+
+    def restart(self, stuck: np.ndarray) -> None:
+        """Start the chains ``stuck`` (bool ``(N,)``) again from random sequences (their bests are kept)."""
+        fresh = _start_codes(self.rng, self.constraints, int(stuck.sum()))
+        self.codes[stuck] = fresh
+        self.current[stuck], fresh_grad = self.penalized(fresh)
+        if self.carry:
+            self.grad[torch.as_tensor(stuck, device=self.device)] = fresh_grad
+
+    def _propose(self) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and letters ``(N, M, K)`` of each chain's mutants: guided by the gradient, or at random."""
+        s = self.settings
+        if s.guided:
+            if not self.carry:
+                _, self.grad = self.penalized(self.codes, gradient=True)
+            return _guided_mutations(self.grad, self.constraints, s, self.codes, self.generator)
+        return _random_mutations(self.rng, self.free_positions, self.codes, self.constraints.alphabet.size,
+                                 s.proposals, s.mutations)
+
+    def _score_mutants(self, pos: np.ndarray, letters: np.ndarray):
+        """The mutants ``(N, M, L)`` uint8, their penalized utilities ``(N, M)`` and (carried) gradients
+        ``(N * M, A, L)`` or None."""
+        n, m, length = len(self.codes), self.settings.proposals, self.constraints.length
+        cand = np.repeat(self.codes[:, None, :], m, axis=1)  # (N, M, L)
+        cand[np.arange(n)[:, None, None], np.arange(m)[None, :, None], pos] = letters
+        util, cand_grad = self.penalized(cand.reshape(n * m, length))
+        return cand, util.reshape(n, m), cand_grad
+
+    def _or_combined(self, pos, letters, util, proposal, chosen, chosen_grad):
+        """The best mutant ``proposal (N,)``, ``chosen (N, L)``, ``chosen_grad`` replaced, where it scores
+        higher, by the chain with all its improving mutants applied at once."""
+        merged = _combine_improving(self.codes, pos[..., 0], letters[..., 0], util > self.current[:, None], util)
+        merged_util, merged_grad = self.penalized(merged)
+        better = merged_util > proposal
+        proposal, chosen = np.where(better, merged_util, proposal), np.where(better[:, None], merged, chosen)
+        if self.carry:
+            chosen_grad = torch.where(torch.as_tensor(better, device=self.device)[:, None, None], merged_grad,
+                                      chosen_grad)
+        return proposal, chosen, chosen_grad
+
+    def _metropolis(self, proposal, chosen, chosen_grad, temperature: float) -> None:
+        """Accept each chain's candidate if it is better, or with probability exp(delta / temperature);
+        update the chains' bests."""
+        delta = proposal - self.current
+        accept = (delta > 0) | (self.rng.random(len(delta)) < np.exp(np.minimum(delta, 0) / temperature))
+        self.codes[accept] = chosen[accept]
+        self.current[accept] = proposal[accept]
+        if self.carry:
+            accepted = torch.as_tensor(accept, device=self.device)
+            self.grad[accepted] = chosen_grad[accepted]
+        improved = self.current > self.best_util
+        self.best_codes[improved], self.best_util[improved] = self.codes[improved], self.current[improved]
 
 
 def _random_mutations(rng: np.random.Generator, free_positions: np.ndarray, codes: np.ndarray, a: int, m: int,
