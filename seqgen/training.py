@@ -245,7 +245,7 @@ class Trainer:
         return {"kind": self.task.kind, "config": self.task.config, "alphabet": self.alphabet,
                 "length": self.length, "state_dict": states, **self.model_extra}
 
-    def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False, bad_evals: int = 0) -> None:
+    def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False) -> None:
         """Write ``checkpoint.pt`` and ``metrics.csv`` (rank 0; every rank calls it); ``finished``: the run's
         last checkpoint."""
         rng = self._rng_states(ctx)
@@ -255,7 +255,7 @@ class Trainer:
         payload.update(step=step, optimizers={k: o.state_dict() for k, o in self.task.optimizers().items()},
                        rng=rng, settings=asdict(self.settings), elapsed=time.perf_counter() - self._t0,
                        best=best, ema=self.average.state_dict() if self.average else None, metrics=self.rows,
-                       finished=finished, seqgen_version=__version__, bad_evals=bad_evals)
+                       finished=finished, seqgen_version=__version__, bad_evals=self.bad_evals)
         save_checkpoint(self.out / "checkpoint.pt", payload)
         _write_metrics(self.out / "metrics.csv", self.rows)
         self._last_saved = step
@@ -377,65 +377,89 @@ class Trainer:
         return self._loop(ctx, start, best)
 
     def _loop(self, ctx: Context, start: int, best: dict | None) -> TrainResult:
-        from tqdm.auto import tqdm
-
+        """Train from step ``start`` to ``steps``, the time limit or early stopping; write the last checkpoint
+        and ``model.pt``."""
         s = self.settings
-        t0 = self._t0 = time.perf_counter() - self.elapsed  # a resumed run counts the time before it
+        self._t0 = time.perf_counter() - self.elapsed  # a resumed run counts the time before it
         used = self.elapsed / (60 * s.max_time) if s.max_time else 0.0  # the fraction of max_time spent, every rank
-        bad_evals, step = self.bad_evals, start
-        stopped_early = bool(s.patience) and bad_evals >= s.patience  # resumed from a run that had stopped early
-        stopped = "early_stopping" if stopped_early else "max_time" if used > 1 else "done"
-        already_stopped = stopped != "done"  # resumed from a run that had stopped early, or at its time limit
-        last = {}
-        seqs = 0
-        t_log = time.perf_counter()
-        bar = tqdm(total=s.steps, initial=start, disable=not s.progress or self.rank != 0,
-                   desc=self.task.kind, dynamic_ncols=True, leave=False)
-        groups = [g for opt in self.task.optimizers().values() for g in opt.param_groups]
-        for g in groups:
-            g.setdefault("initial_lr", g["lr"])  # kept in the optimizer's state, so a resumed run decays the same
-        for step in range(start + 1, (start if already_stopped else s.steps) + 1):
+        stopped = self._stop_reason(used > 1)  # a run resumed after it stopped early or at its time limit stays so
+        end = s.steps if stopped == "done" else start
+        self._seqs, self._t_log = 0, time.perf_counter()  # sequences trained on since the last metrics row
+        last, step = {}, start
+        bar = self._progress_bar(start)
+        groups = self._param_groups()
+        for step in range(start + 1, end + 1):
             if s.lr_schedule != "constant":
-                progress = max((step - 1) / s.steps, used)
-                for g in groups:
-                    g["lr"] = g["initial_lr"] * lr_factor(s.lr_schedule, progress)
+                self._schedule(groups, max((step - 1) / s.steps, used))
             metrics = self.task.train_step(step, ctx)
             if self.average:
                 self.average.update(step)
-            seqs += self.task.sequences_per_step(s)
+            self._seqs += self.task.sequences_per_step(s)
             bar.update(1)
             if s.max_time:
-                used = self._on_rank_0(time.perf_counter() - t0, ctx.device) / (60 * s.max_time)
+                used = self._on_rank_0(time.perf_counter() - self._t0, ctx.device) / (60 * s.max_time)
             out_of_time = used > 1
             # the last step is validated too: a run that the clock stops before its first validation keeps a model
             eval_now = bool(s.eval_every) and (step % s.eval_every == 0 or step == s.steps or out_of_time)
             log_now = step % s.log_every == 0 or step == s.steps or eval_now  # a row for every validation
             if log_now or step % s.checkpoint_every == 0 or out_of_time:
-                last = self._check(metrics, step)
-                now = time.perf_counter()
-                row = {"step": step, "seconds": round(now - t0, 3),
-                       "seqs_per_s": round(seqs / max(now - t_log, 1e-9), 1), **last}
-                seqs, t_log = 0, now
-                if eval_now:
-                    val, best, improved = self._validate(ctx, step, best)
-                    row.update({f"val_{k}": v for k, v in val.items()})
-                    if "score" in val:
-                        bad_evals = 0 if improved else bad_evals + 1
-                self.rows.append(row)
+                last, best = self._record(ctx, step, metrics, best, eval_now)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in list(last.items())[:3]})
             if step % s.checkpoint_every == 0:
-                self._save(step, ctx, best, bad_evals=bad_evals)
-            if out_of_time:
-                stopped = "max_time"
-                break
-            if s.patience and bad_evals >= s.patience:
-                stopped = "early_stopping"
+                self._save(step, ctx, best)
+            stopped = self._stop_reason(out_of_time)
+            if stopped != "done":
                 break
         bar.close()
-        self._save(step, ctx, best, finished=True, bad_evals=bad_evals)
+        self._save(step, ctx, best, finished=True)
         self._save_model(best)
-        return TrainResult(step, stopped, time.perf_counter() - t0, last,
+        return TrainResult(step, stopped, time.perf_counter() - self._t0, last,
                            None if best is None else best["score"])
+
+    def _stop_reason(self, out_of_time: bool) -> str:
+        """Why training stops now: ``early_stopping`` (``patience`` validations without improvement), ``max_time``,
+        or ``done`` (it goes on)."""
+        if self.settings.patience and self.bad_evals >= self.settings.patience:
+            return "early_stopping"
+        return "max_time" if out_of_time else "done"
+
+    def _progress_bar(self, start: int):
+        from tqdm.auto import tqdm
+
+        return tqdm(total=self.settings.steps, initial=start, disable=not self.settings.progress or self.rank != 0,
+                    desc=self.task.kind, dynamic_ncols=True, leave=False)
+
+    def _param_groups(self) -> list[dict]:
+        """Every optimizer's parameter groups, each with its ``initial_lr`` (kept in the optimizer's state, so
+        that a resumed run's schedule decays the same)."""
+        groups = [g for opt in self.task.optimizers().values() for g in opt.param_groups]
+        for g in groups:
+            g.setdefault("initial_lr", g["lr"])
+        return groups
+
+    def _schedule(self, groups: list[dict], progress: float) -> None:
+        """Set each group's learning rate for ``progress`` (the larger fraction spent: of the steps, or of
+        ``max_time``)."""
+        for g in groups:
+            g["lr"] = g["initial_lr"] * lr_factor(self.settings.lr_schedule, progress)
+
+    def _record(self, ctx: Context, step: int, metrics: dict, best: dict | None,
+                validate: bool) -> tuple[dict[str, float], dict | None]:
+        """Check the step's ``metrics`` and add their row to ``metrics.csv``'s (with throughput since the last row,
+        and with ``validate`` the validation metrics and early stopping's count). Returns the metrics as floats
+        and the best snapshot."""
+        last = self._check(metrics, step)
+        now = time.perf_counter()
+        row = {"step": step, "seconds": round(now - self._t0, 3),
+               "seqs_per_s": round(self._seqs / max(now - self._t_log, 1e-9), 1), **last}
+        self._seqs, self._t_log = 0, now
+        if validate:
+            val, best, improved = self._validate(ctx, step, best)
+            row.update({f"val_{k}": v for k, v in val.items()})
+            if "score" in val:
+                self.bad_evals = 0 if improved else self.bad_evals + 1
+        self.rows.append(row)
+        return last, best
 
     def _validate(self, ctx: Context, step: int, best: dict | None) -> tuple[dict, dict | None, bool]:
         """Validation metrics of the model (of its weight average, with ``ema``), the best snapshot so far, and
