@@ -35,9 +35,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 
 
-check_config_files()
-check_datasets()
-check_design_options()
+check_config()
 
 
 include: "workflow/rules/data.smk"

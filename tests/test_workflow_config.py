@@ -55,51 +55,37 @@ def test_invalid_config_names_the_key(tmp_path):
         odd = TEST_CONFIG.read_text().replace("  tiny:", f"  {name}:")
         result = snakemake(make_workdir(tmp_path / f"n{i}", odd), "-n", "--cores", "1", check=False)
         assert result.returncode != 0 and "does not match" in result.stdout + result.stderr, name
-    label = TEST_CONFIG.read_text().replace("label: signal", "label: intensity")
-    result = snakemake(make_workdir(tmp_path / "l", label), "-n", "--cores", "1", check=False)
-    assert "data set 'tiny' is simulated: its label is signal, not 'intensity'" in result.stdout + result.stderr
-    model = TEST_CONFIG.read_text().replace("predictor: {steps: 80,", "predictor: {stepz: 80,")
-    result = snakemake(make_workdir(tmp_path / "e", model), "-n", "--cores", "1", check=False)
-    assert result.returncode != 0  # at once, not when train_predictor runs after the generators
-    assert "data set 'tiny': config predictor: unknown setting 'stepz' for predictor" in result.stdout + result.stderr
-    simulated = "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n"
-    dream5 = TEST_CONFIG.read_text().replace(simulated, "    input: p.txt\n    format: dream5\n").replace(
-        "signal", "intensity")
-    result = snakemake(make_workdir(tmp_path / "p", dream5), "-n", "--cores", "1", check=False)
-    assert "its label 'intensity' is not among the columns it reads (signal, background)\n" in result.stdout
-    unused = TEST_CONFIG.read_text().replace("[vae, gan]", "[vae]").replace("gan: {steps: 10,", "gan: {stepz: 10,")
-    result = snakemake(make_workdir(tmp_path / "u", unused), "-n", "--cores", "1", check=False)
-    assert "data set 'tiny': config gan: unknown setting 'stepz'" in result.stdout + result.stderr  # a block not used
     for i, (old, new, message) in enumerate((
-            ("    label: signal\n", "    label: signal\n    input: x.fa\n", "give either simulate (a demo from a "
-                                                                          "JASPAR motif) or input (a file)"),
-            ("    label: signal\n", "    label: signal\n    mutants: m.txt\n", "scores mutants: that needs an "
-                                                                              "alignment (format: a2m)"),
-            ("vae: {steps: 60,", "vae: {seed: 5, steps: 60,", "'seed' in a vae block is not used"),
             ("generators: [vae, gan]", "generators: []", "should be non-empty"),
-            ("  n: 16\n", "  n: 16\n  lr: -1\n", "'lr' was unexpected"),
+            ("  n: 16\n", "  n: 16\n  lr: -1\n", "'lr' was unexpected"))):
+        bad = TEST_CONFIG.read_text().replace(old, new)
+        result = snakemake(make_workdir(tmp_path / f"s{i}", bad), "-n", "--cores", "1", check=False)
+        assert result.returncode != 0 and message in result.stdout + result.stderr, message
+
+
+def test_each_kind_of_start_up_check_stops_the_dry_run(tmp_path):
+    """One config per check of seqgen.workflow_config, through common.smk (every refusal of each check:
+    tests/test_workflow_config_unit.py)."""
+    simulated = "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n"
+    for i, (old, new, message) in enumerate((
+            ("label: signal", "label: intensity", "data set 'tiny' is simulated: its label is signal, not "
+                                                  "'intensity'"),  # check_datasets' own
+            ("predictor: {steps: 80,", "predictor: {stepz: 80,", "data set 'tiny': config predictor: unknown "
+                                                                 "setting 'stepz' for predictor"),
             ("  n: 16\n", "  n: 16\n  softmax: {freeze_offset: true}\n", "design.softmax.freeze_offset does not "
                                                                           "apply to softmax: remove it or move it"),
-            ("  n: 16\n", "  n: 16\n  latent: {proposals: 4}\n", "design.latent.proposals does not apply to "
-                                                                    "latent without polish"),
-            ("  n: 16\n", "  n: 16\n  anneal: {gc_min: 0.8, gc_max: 0.2}\n", "design.anneal: gc_min 0.8 is above "
-                                                                              "gc_max 0.2"),
-            ("predictor: {steps: 80,", "predictor: {lr: -0.1, steps: 80,", "setting 'lr' must be positive"),
-            ("vae: {steps: 60,", "vae: {kernel_size: 4, steps: 60,", "setting 'kernel_size' must be a positive odd"),
-            ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: probes.txt\n",
-             "probes.txt: cannot tell the format from the extension; pass format: in the data set's config"),
-            ("    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n", "    input: p.fa\n",
-             "data set 'tiny': p.fa: a fasta file has no label columns to read signal from"),
+            (simulated, "    input: p.fa\n", "data set 'tiny': p.fa: a fasta file has no label columns to read "
+                                             "signal from"),
             ("motif: MA0472.2,", "motif: MA9999.1,", "data set 'tiny': no JASPAR motif 'MA9999.1' in JASPAR2024"),
             ("  n: 16\n", "  n: 16\n  anneal: {fixed: ACGT}\n", "data set 'tiny': design.anneal.fixed has length 4, "
                                                                 "but its sequences have length 30"),
-            ("  n: 16\n", "  n: 16\n  softmax: {start: ACGT, max_edits: 2}\n", "design.softmax.start has length 4"),
             ("vae: {steps: 60, batch_size: 64}\n", "vae: {steps: 60, batch_size: 64}\nseed: 1\nseed: 2\n",
              "config/config.yaml: 'seed' is given twice (lines 10 and 11); keep one"))):
         bad = TEST_CONFIG.read_text().replace(old, new)
         assert bad != TEST_CONFIG.read_text()
         result = snakemake(make_workdir(tmp_path / f"c{i}", bad), "-n", "--cores", "1", check=False)
-        assert result.returncode != 0 and message in result.stdout + result.stderr, message
+        assert result.returncode != 0  # at once, not when a job runs
+        assert "ValueError in file" in result.stdout and f"\n{message}" in result.stdout, message
 
 
 def test_a_missing_input_file_is_refused_at_start_even_where_results_exist(tmp_path):
@@ -109,26 +95,6 @@ def test_a_missing_input_file_is_refused_at_start_even_where_results_exist(tmp_p
     config = "datasets:\n  mine:\n    input: gone.fa\n"
     result = snakemake(make_workdir(workdir, config), "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "data set 'mine': its input file gone.fa does not exist" in result.stdout
-    (workdir / "gone.fa").write_text(">a\nACGT\n")
-    mutants = config.replace("gone.fa", "gone.fa\n    format: a2m\n    mutants: m.txt")
-    (workdir / "config" / "config.yaml").write_text(mutants)
-    result = snakemake(workdir, "-n", "--cores", "1", check=False)
-    assert result.returncode != 0 and "data set 'mine': its mutants file m.txt does not exist" in result.stdout
-    (workdir / "m.txt").write_text("variant,score\nA1C,0.5\n")  # no mutant column: refused before the VAE trains
-    result = snakemake(workdir, "-n", "--cores", "1", check=False)
-    assert result.returncode != 0 and "data set 'mine': m.txt: a table of mutants needs a 'mutant' column" in result.stdout
-
-
-def test_a_label_that_encoding_does_not_read_is_refused_at_start(tmp_path):
-    (tmp_path / "w").mkdir()
-    (tmp_path / "w" / "peaks.csv").write_text("id,sequence,bound\na,ACGTACGT,1\nb,TTGCAACG,0\n")
-    config = TEST_CONFIG.read_text().replace(
-        "    simulate: {motif: MA0472.2, n: 600, length: 30, noise: 0.15, seed: 0}\n",
-        "    input: peaks.csv\n    label_columns: [bound]\n").replace("label: signal", "label: other")
-    result = snakemake(make_workdir(tmp_path / "w", config), "-n", "--cores", "1", check=False)
-    assert result.returncode != 0
-    assert "its label 'other' is not among the columns it reads (bound): add it to label_columns" in \
-        result.stdout + result.stderr
 
 
 def test_the_schema_knows_every_design_option():
@@ -224,11 +190,6 @@ def test_design_options_of_value_zero_reach_the_command(tmp_path):
     for words in ("--target 0 ", "--max-edits 0 ", "--guide-temperature 0 ", "--guided "):
         assert words in command + " ", words
     assert "--combine" not in command
-    from seqgen.settings import LONG_RUN
-
-    softmax = next(line for line in snakemake(tmp_path, "-n", "-p", "--cores", "1", "results/tiny/design/softmax/"
-                                              "designs.fasta").stdout.splitlines() if "seqgen design" in line)
-    assert f"--max-homopolymer {LONG_RUN} " in softmax  # DNA designs' default, not set in the config
 
 
 def test_encode_options_from_the_config(tmp_path):
@@ -242,14 +203,10 @@ def test_encode_options_from_the_config(tmp_path):
 
 def test_the_jaspar_taxon_reaches_tomtom(tmp_path):
     text = TEST_CONFIG.read_text().replace("    label: signal\n", "    label: signal\n    jaspar_tax_group: all\n")
-    out = snakemake(make_workdir(tmp_path / "a", text), "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv")
-    command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
-    assert "--jaspar-tax-group '' " in command  # every taxon
-    text = TEST_CONFIG.read_text() + "motifs: {jaspar_tax_group: plants}\n"
-    out = snakemake(make_workdir(tmp_path / "p", text.replace("motifs: {top: 100, n_motifs: 2}\n", "")), "-n", "-p",
-                    "--cores", "1", "results/tiny/design/anneal/motifs/tomtom.tsv")
-    command = next(line for line in out.stdout.splitlines() if "seqgen motifs" in line)
-    assert "--jaspar-tax-group plants " in command
+    out = snakemake(make_workdir(tmp_path / "a", text), "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv",
+                    "results/tiny/design/anneal/motifs/tomtom.tsv")
+    commands = [line for line in out.stdout.splitlines() if "seqgen motifs" in line]
+    assert len(commands) == 2 and all("--jaspar-tax-group '' " in command for command in commands)  # every taxon
 
 
 def test_numbers_in_scientific_notation_and_the_site_threshold_reach_the_commands(tmp_path):

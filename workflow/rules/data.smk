@@ -9,9 +9,7 @@ rule simulate:
     conda:
         "../envs/seqgen.yaml"
     params:
-        options=lambda w: cli_options(
-            {**dataset(w)["simulate"], "jaspar_release": config["motifs"]["jaspar_release"]}
-        ),
+        options=simulate_options,
     shell:
         "seqgen simulate {params.options} --out {output:q} 2> {log:q}"
 

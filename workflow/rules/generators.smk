@@ -24,7 +24,7 @@ rule train_generator:
     resources:
         **gpu_resources(),
     params:
-        settings=lambda w: as_json(model_settings(w, w.model)),
+        settings=generator_settings,
         folder=lambda w, output: shlex.quote(str(Path(output.model).parent)),
         device=device(),
         seed=config["seed"],

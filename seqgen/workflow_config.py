@@ -1,0 +1,429 @@
+"""The workflow's config, read without Snakemake: the checks that stop a run at start (:func:`check_config`), and
+what each rule is given (command-line options, always shell-quoted, and the input files a data set's config asks
+for).
+
+``config`` is the workflow's config after the schema's defaults are filled in (``validate(..., set_default=True)``);
+``name`` a data set's name, ``ds`` its block (``config["datasets"][name]``). A check raises :class:`SeqgenError`
+with a one-line message naming the data set or key; ``workflow/rules/common.smk`` stops the workflow with it.
+
+Standard library and :mod:`seqgen.settings` only at import, so that any Snakemake can load it; the checks that need
+the package's readers import them inside :func:`package_errors`, and are skipped where those cannot be imported.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+from contextlib import contextmanager
+from pathlib import Path
+
+from seqgen.errors import SeqgenError
+from seqgen.settings import DESIGN_ANNEALING, DESIGN_METHODS, PBM_LABELS, ignored_design_options, load_config_file
+from seqgen.settings import LONG_RUN as MAX_HOMOPOLYMER  # DNA/RNA designs' default longest run of one letter
+
+MODEL_BLOCKS = ("vae", "gan", "predictor")  #: the config's blocks of model settings (global, and per data set)
+
+
+# Settings as command-line text
+
+
+def as_json(mapping) -> str:
+    """A settings mapping as one shell-quoted JSON argument, its keys sorted: the same settings in another order
+    are the same command, and rerun nothing."""
+    return shlex.quote(json.dumps(mapping, sort_keys=True))
+
+
+def cli_options(mapping) -> str:
+    """Settings as command-line options.
+
+    Parameters
+    ----------
+    mapping : dict
+        ``{key: value}``; ``key`` becomes ``--key`` (underscores as dashes). A list repeats the option, True is a
+        flag on its own, False and None leave the option out; 0 is a value.
+
+    Returns
+    -------
+    str
+        ``'--key value ...'`` in the order of the sorted keys, each value shell-quoted.
+    """
+    words = []
+    for key, value in sorted(mapping.items()):
+        flag = "--" + str(key).replace("_", "-")
+        for item in value if isinstance(value, list) else [value]:
+            if item is True:
+                words.append(flag)
+            elif item is not False and item is not None:  # 0 is a value (target: 0, max_edits: 0)
+                words += [flag, shlex.quote(str(item))]
+    return " ".join(words)
+
+
+def gpu_resources(config) -> dict:
+    """Resources of the rules that use a GPU when ``gpu: true`` (training, design, mutant scoring)."""
+    if not config["gpu"]:
+        return {}
+    return {"gpu": 1, **({"slurm_partition": config["gpu_partition"]} if config["gpu_partition"] else {})}
+
+
+# Labels and objectives of a data set
+
+
+def requested_labels(ds) -> list:
+    """The columns encoding is asked to read as labels (``--label-column``): ``label_columns``, else ``label``
+    (not for a PBM table, whose format gives its own)."""
+    if ds.get("label_columns"):
+        return ds["label_columns"]
+    return [ds["label"]] if "label" in ds and ds.get("format") not in PBM_LABELS else []
+
+
+def read_labels(ds) -> list:
+    """The label columns a data set's encoding holds."""
+    if "simulate" in ds:
+        return ["signal"]
+    return PBM_LABELS.get(ds.get("format")) or requested_labels(ds)
+
+
+def labelled(ds) -> bool:
+    """Whether a data set has a label a predictor can learn (simulated, ``label``, ``label_columns``, a PBM
+    format)."""
+    return bool(read_labels(ds))
+
+
+def naturalness(config, ds, method=None) -> float:
+    """Weight of the VAE's ELBO in design: the data set's ``naturalness``, else the method's
+    (``design.<method>.naturalness``), else 1 without a label and 0 with one."""
+    default = config["design"].get(method, {}).get("naturalness", 0.0 if labelled(ds) else 1.0)
+    return ds.get("naturalness", default)
+
+
+# Each rule's inputs and options (name: the data set, a wildcard of the rules)
+
+
+def raw_input(config, name) -> str:
+    """The sequence file encoding reads: the data set's ``input``, else its simulated table."""
+    ds = config["datasets"][name]
+    return ds["input"] if "input" in ds else f"results/{name}/input.tsv"
+
+
+def simulate_options(config, name) -> str:
+    """``seqgen simulate`` options: the data set's ``simulate`` block and the JASPAR release."""
+    simulate = config["datasets"][name]["simulate"]
+    return cli_options({**simulate, "jaspar_release": config["motifs"]["jaspar_release"]})
+
+
+def encode_options(ds) -> str:
+    """``seqgen encode`` options of a data set: its alphabet and policies, and the columns of its input (a
+    simulated table's are id and signal)."""
+    options = {
+        "alphabet": ds["alphabet"],
+        "ambiguous": ds["ambiguous"],
+        "lengths": ds["lengths"],
+        "length": ds.get("length"),
+        "duplicate_ids": ds["duplicate_ids"],
+    }
+    if "input" in ds:
+        options.update({k: ds[k] for k in ("format", "id_column") if k in ds})
+        options["sequence_column"] = ds["sequence_column"]
+        options["label_column"] = requested_labels(ds)
+    else:
+        options["label_column"] = ["signal"]
+        options["id_column"] = "id"
+    return cli_options(options)
+
+
+def model_settings(config, name, kind) -> dict:
+    """Settings of ``seqgen train KIND``: the global ``KIND:`` block, overridden by the data set's own."""
+    return {**config[kind], **config["datasets"][name].get(kind, {})}
+
+
+def predictor_settings(config, name) -> str:
+    """``seqgen train predictor``'s ``--settings``: :func:`model_settings`, the data set's own label winning over
+    a global predictor block's."""
+    settings = model_settings(config, name, "predictor")
+    if "label" in config["datasets"][name]:
+        settings["label"] = config["datasets"][name]["label"]
+    return as_json(settings)
+
+
+def predictor_inputs(config, name) -> dict:
+    """The predictor model of a labelled data set (none for an alignment without a label)."""
+    if labelled(config["datasets"][name]):
+        return {"predictor": f"results/{name}/predictor/model.pt"}
+    return {}
+
+
+def sample_score_inputs(config, name) -> list:
+    """The predictor's scores of each generator's samples (none without a label, so without a predictor)."""
+    if labelled(config["datasets"][name]):
+        return [f"results/{name}/generator/{model}/samples.tsv" for model in config["generators"]]
+    return []
+
+
+def mutation_inputs(config, name) -> dict:
+    """The mutation effects of a data set with ``mutants`` (none otherwise)."""
+    if "mutants" in config["datasets"][name]:
+        return {"mutations": f"results/{name}/mutations.tsv"}
+    return {}
+
+
+def design_generator(config, name, method) -> str:
+    """The generator design uses: the VAE when its ELBO is an objective, else the first generator."""
+    return "vae" if naturalness(config, config["datasets"][name], method) else config["generators"][0]
+
+
+def design_inputs(config, name, method) -> dict:
+    """The files a design job reads: the encoded data, the predictor (if any), and the generator where latent
+    design or the VAE's ELBO needs one."""
+    inputs = {"data": f"results/{name}/data.npz", **predictor_inputs(config, name)}
+    if method == "latent" or naturalness(config, config["datasets"][name], method):
+        model = design_generator(config, name, method)
+        inputs["generator"] = f"results/{name}/generator/{model}/model.pt"
+    return inputs
+
+
+def design_options(config, name, method) -> str:
+    """The method's options, the naturalness weight, the linker and the model folders, as ``seqgen design``
+    options. A function of the config and wildcards only: Snakemake leaves params computed from ``input`` out of
+    its change detection, so a changed design option would not rerun the design."""
+    ds = config["datasets"][name]
+    options = dict(config["design"].get(method, {}))
+    if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
+        options.setdefault("max_homopolymer", MAX_HOMOPOLYMER)
+    options["naturalness"] = naturalness(config, ds, method) or None
+    if "linker" in ds:
+        options["linker"] = ds["linker"]
+    for model, path in design_inputs(config, name, method).items():
+        if model in ("generator", "predictor"):
+            options[model] = str(Path(path).parent)
+    return cli_options(options)
+
+
+def motif_options(config, name, search_data=True) -> str:
+    """``seqgen motifs`` options, only those that matter for the data set (so that a setting it does not use
+    reruns nothing): ``--top`` and the predictor for a labelled one, ``--max-sequences`` for one without a label,
+    the JASPAR release and taxon for DNA; ``search_data``: False for the motifs of designs."""
+    ds = config["datasets"][name]
+    motifs = config["motifs"]
+    options = {"alphabet": ds["alphabet"], "n_motifs": motifs["n_motifs"], "seed": config["seed"],
+               "site_p": motifs["site_p"]}
+    if ds["alphabet"] == "dna":
+        options["jaspar_release"] = motifs["jaspar_release"]
+        taxon = ds.get("jaspar_tax_group", motifs["jaspar_tax_group"])
+        options["jaspar_tax_group"] = "" if taxon == "all" else taxon
+    if search_data and labelled(ds):
+        options["top"] = motifs["top"]
+        options["predictor"] = str(Path(predictor_inputs(config, name)["predictor"]).parent)
+    elif search_data:
+        options["max_sequences"] = motifs.get("max_sequences")
+    return cli_options(options)
+
+
+def dataset_config_yaml(config, name) -> str:
+    """The settings of one data set's run, as YAML (copied into its results folder for the report): only the
+    blocks it uses, so that a change to another data set's kind of model reruns nothing of it."""
+    import yaml
+
+    ds = config["datasets"][name]
+    unused = {"datasets"} | ({"vae", "gan"} - set(config["generators"]))
+    if not labelled(ds):
+        unused.add("predictor")
+    if "mutants" not in ds:
+        unused.add("mutations")
+    settings = {k: v for k, v in config.items() if k not in unused}
+    settings["datasets"] = {name: ds}  # a config of its own: --configfile reruns this data set
+    return yaml.safe_dump(settings, sort_keys=True)
+
+
+# The checks at start
+
+
+def check_config(config, config_files=()) -> None:
+    """Every check at start, in order: the config files, each data set, the design methods' blocks.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's config, the schema's defaults filled in.
+    config_files : iterable of path
+        The YAML files it was read from (Snakemake's ``workflow.configfiles``).
+
+    Raises
+    ------
+    SeqgenError
+        The first problem, in one line naming the file, data set or ``design.<method>`` key.
+    """
+    check_config_files(config_files)
+    check_datasets(config)
+    check_design_options(config)
+
+
+def check_config_files(paths) -> None:
+    """Refuse a config file that gives a key twice in one mapping: Snakemake's YAML reader keeps the last
+    silently."""
+    for path in paths:
+        load_config_file(path)
+
+
+@contextmanager
+def package_errors(name):
+    """``with package_errors(name):`` a SeqgenError in the block is raised again naming data set ``name``; the
+    block is skipped where seqgen's dependencies are missing (outside the rules' environment, the jobs check the
+    same)."""
+    try:
+        yield
+    except ImportError:
+        return
+    except SeqgenError as exc:
+        raise SeqgenError(f"data set {name!r}: {exc}") from None
+
+
+def check_datasets(config) -> None:
+    """Refuse, naming the data set, one that a design would give no objective or no VAE, or whose settings,
+    files, motif or design lengths no job could take."""
+    for name, ds in config["datasets"].items():
+        check_source(name, ds)
+        check_objectives(config, name, ds)
+        check_labels(name, ds)
+        check_mutants_format(name, ds)
+        check_seeds(config, name, ds)
+        check_model_settings(config, name, ds)
+        check_input_format(name, ds)
+        check_input_files(name, ds)
+        check_simulated_motif(name, ds)
+        check_design_lengths(config, name, ds)
+
+
+def check_source(name, ds) -> None:
+    """A data set is simulated or read from a file: one of the two."""
+    if ("simulate" in ds) == ("input" in ds):
+        raise SeqgenError(f"data set {name!r}: give either simulate (a demo from a JASPAR motif) or input (a file)")
+
+
+def check_objectives(config, name, ds) -> None:
+    """Design needs an objective (a label, else the VAE's likelihood), and the VAE where the likelihood or
+    mutant scoring uses it."""
+    weights = [naturalness(config, ds, method) for method in config["design"]["methods"]]
+    vae = "vae" in config["generators"]
+    if not labelled(ds) and not all(weights):
+        raise SeqgenError(f"data set {name!r} has no label: design needs naturalness > 0 (the VAE's likelihood)")
+    if "mutants" in ds and not vae:
+        raise SeqgenError(f"data set {name!r} scores mutants with the family VAE: add vae to generators")
+    if any(weights) and not vae:
+        raise SeqgenError(
+            f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
+        )
+
+
+def check_labels(name, ds) -> None:
+    """A data set's ``label`` is among the columns its encoding reads (a simulated one's is signal)."""
+    if "simulate" in ds and ds.get("label", "signal") != "signal":
+        raise SeqgenError(f"data set {name!r} is simulated: its label is signal, not {ds['label']!r}")
+    read = read_labels(ds)
+    if "label" in ds and ds["label"] not in read:
+        raise SeqgenError(
+            f"data set {name!r}: its label {ds['label']!r} is not among the columns it reads "
+            f"({', '.join(read) or 'none'})"
+            + ("" if ds.get("format") in PBM_LABELS else ": add it to label_columns")
+        )
+
+
+def check_mutants_format(name, ds) -> None:
+    """Mutants are scored by the family VAE, which reads an alignment."""
+    if "mutants" in ds and ds.get("format") != "a2m":
+        raise SeqgenError(
+            f"data set {name!r} scores mutants: that needs an alignment (format: a2m), the family VAE's input"
+        )
+
+
+def check_seeds(config, name, ds) -> None:
+    """No ``seed`` in a model block (global or the data set's): the workflow's seed is the top-level key."""
+    for kind in MODEL_BLOCKS:
+        if "seed" in {**config[kind], **ds.get(kind, {})}:
+            raise SeqgenError(
+                f"data set {name!r}: 'seed' in a {kind} block is not used; the workflow's seed is the top-level "
+                "key seed"
+            )
+
+
+def check_model_settings(config, name, ds) -> None:
+    """Refuse before any job a model block with an unknown or mistyped setting (not after other training)."""
+    with package_errors(name):
+        from seqgen.tasks import merge_config
+
+        for kind in MODEL_BLOCKS:  # blocks of models this data set does not train are checked too
+            if config.get(kind) or ds.get(kind):
+                merge_config(kind, {**config.get(kind, {}), **ds.get(kind, {})}, source=f"config {kind}")
+
+
+def check_input_format(name, ds) -> None:
+    """Refuse before any job an input file whose format cannot be told from its name, or cannot hold the labels
+    asked for (the encode job would say so in terms of command-line options)."""
+    if "input" not in ds:
+        return
+    with package_errors(name):
+        from seqgen.io import resolve_format
+
+        resolve_format(ds["input"], ds.get("format"), requested_labels(ds), option="format: in the data set's config")
+
+
+def check_input_files(name, ds) -> None:
+    """Refuse a missing input or mutants file: where its results exist, Snakemake would not ask for it, and the
+    report would describe the old results under the new file's name. A mutants file without its column is refused
+    too (score-mutants would say so only after the VAE has trained)."""
+    for key in ("input", "mutants"):
+        if key in ds and not Path(ds[key]).is_file():
+            raise SeqgenError(f"data set {name!r}: its {key} file {ds[key]} does not exist")
+    if "mutants" in ds:
+        with package_errors(name):
+            from seqgen.mutations import read_mutant_names
+
+            read_mutant_names(ds["mutants"])
+
+
+def check_simulated_motif(name, ds) -> None:
+    """Refuse a simulated data set whose JASPAR motif is not in the JASPAR that pyjaspar ships."""
+    if "simulate" in ds:
+        with package_errors(name):
+            from seqgen.jaspar import jaspar_motif
+
+            jaspar_motif(ds["simulate"]["motif"])
+
+
+def known_length(ds):
+    """The length of a data set's sequences where the config gives it (simulated, or padded/trimmed to
+    ``length``), else None."""
+    if "simulate" in ds:
+        return ds["simulate"]["length"]
+    return ds.get("length") if ds.get("lengths") in ("pad", "trim") else None
+
+
+def check_design_lengths(config, name, ds) -> None:
+    """Refuse a design method's ``fixed`` pattern or ``start`` sequence that cannot be as long as the data set's
+    sequences (where the config gives their length), rather than in the design job after training."""
+    length = known_length(ds)
+    if not length:
+        return
+    for method in config["design"]["methods"]:
+        for key in ("fixed", "start"):
+            given = config["design"].get(method, {}).get(key)
+            if given is not None and len(given) != length:
+                raise SeqgenError(
+                    f"data set {name!r}: design.{method}.{key} has length {len(given)}, but its sequences have "
+                    f"length {length}"
+                )
+
+
+def check_design_options(config) -> None:
+    """Refuse a design method's block that sets an option that method does not use (``seqgen design`` would only
+    note it in the job's log), or a GC window or edit budget no design job could take."""
+    for method in DESIGN_METHODS:
+        block = config["design"].get(method, {})
+        if block.get("gc_min", 0) > block.get("gc_max", 1):
+            raise SeqgenError(f"design.{method}: gc_min {block['gc_min']} is above gc_max {block.get('gc_max', 1)}")
+        if ("start" in block) != ("max_edits" in block):
+            raise SeqgenError(f"design.{method}: start and max_edits go together (the edits allowed from start)")
+        for key in ignored_design_options(method, block, bool(block.get("polish"))):
+            raise SeqgenError(
+                f"design.{method}.{key} does not apply to {method}"
+                + (" without polish" if key in DESIGN_ANNEALING else "")
+                + ": remove it or move it to the method that uses it"
+            )

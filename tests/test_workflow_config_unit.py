@@ -1,0 +1,373 @@
+"""seqgen.workflow_config on small config dicts, without Snakemake: each start-up check's refusal (its one line)
+and acceptance, and the options and inputs the rules are given. tests/test_workflow_config.py keeps one dry run
+per kind of check, so that the wiring through workflow/rules/common.smk stays tested."""
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from seqgen import workflow_config as wfc
+from seqgen.errors import SeqgenError
+from seqgen.settings import LONG_RUN
+from workflow_helpers import ROOT
+
+SIMULATE = {"motif": "MA0472.2", "n": 600, "length": 30, "noise": 0.15, "threshold": 8.0, "seed": 0}
+DATASET_DEFAULTS = {"alphabet": "dna", "sequence_column": "sequence", "ambiguous": "error", "lengths": "error",
+                    "duplicate_ids": "error"}
+MOTIF_DEFAULTS = {"top": 400, "n_motifs": 3, "max_sequences": 2000, "jaspar_release": "JASPAR2024",
+                  "jaspar_tax_group": "vertebrates", "site_p": 0.0001}
+
+
+def dataset(**keys):
+    """A data set's block as the schema fills it in: simulated (labelled, signal) unless ``input`` is given."""
+    source = {} if "input" in keys else {"simulate": dict(SIMULATE), "label": "signal"}
+    return {**DATASET_DEFAULTS, **source, **keys}
+
+
+def make_config(datasets=None, **keys):
+    """A validated config (the schema's defaults filled in), one simulated data set 'tiny' unless given."""
+    config = {"datasets": datasets or {"tiny": dataset()}, "device": "cpu", "gpu": False, "gpu_partition": None,
+              "seed": 0, "generators": ["vae", "gan"], "vae": {}, "gan": {}, "predictor": {},
+              "sample": {"n": 1000}, "mutations": {"samples": 500},
+              "design": {"methods": ["fast-seqprop", "anneal"], "n": 64, "steps": 200},
+              "motifs": dict(MOTIF_DEFAULTS), "report": {"top": 20}}
+    return {**config, **copy.deepcopy(keys)}
+
+
+def refusal(check, *args):
+    with pytest.raises(SeqgenError) as error:
+        check(*args)
+    return str(error.value)
+
+
+def test_the_fixture_fills_in_the_schema_s_defaults():
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    properties = schema["properties"]["datasets"]["additionalProperties"]["properties"]
+    assert {k: v["default"] for k, v in properties.items() if "default" in v} == DATASET_DEFAULTS
+    assert {k: v["default"] for k, v in properties["simulate"]["properties"].items()}.keys() == SIMULATE.keys()
+    motifs = schema["properties"]["motifs"]["properties"]
+    assert {k: v["default"] for k, v in motifs.items()} == MOTIF_DEFAULTS
+
+
+def test_the_module_imports_neither_snakemake_nor_the_numeric_stack():
+    code = ("import sys, seqgen.workflow_config; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'snakemake', 'numpy', 'torch', 'yaml'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+# Settings as command-line text
+
+
+def test_cli_options_sort_repeat_lists_keep_zero_and_quote():
+    options = {"steps": 3, "avoid": ["AAA", "C C"], "guided": True, "combine": False, "linker": None,
+               "target": 0, "jaspar_tax_group": ""}
+    assert wfc.cli_options(options) == "--avoid AAA --avoid 'C C' --guided --jaspar-tax-group '' --steps 3 --target 0"
+    assert wfc.cli_options({}) == ""
+
+
+def test_as_json_sorts_the_keys_and_quotes_once():
+    assert wfc.as_json({"steps": 5, "arch": "mlp x"}) == """'{"arch": "mlp x", "steps": 5}'"""
+
+
+def test_gpu_resources_only_with_gpu_true():
+    assert wfc.gpu_resources(make_config()) == {}
+    assert wfc.gpu_resources(make_config(gpu=True)) == {"gpu": 1}
+    assert wfc.gpu_resources(make_config(gpu=True, gpu_partition="gpu")) == {"gpu": 1, "slurm_partition": "gpu"}
+
+
+# Labels and objectives
+
+
+def test_the_labels_a_data_set_reads():
+    csv = dataset(input="p.csv", label="bound")
+    assert wfc.requested_labels(csv) == wfc.read_labels(csv) == ["bound"]
+    both = dataset(input="p.csv", label="bound", label_columns=["bound", "other"])
+    assert wfc.requested_labels(both) == ["bound", "other"]
+    pbm = dataset(input="p.txt", format="dream5", label="signal")
+    assert wfc.requested_labels(pbm) == [] and wfc.read_labels(pbm) == ["signal", "background"]
+    assert wfc.read_labels(dataset()) == ["signal"] and wfc.labelled(dataset())
+    alignment = dataset(input="f.a2m", format="a2m")
+    assert wfc.read_labels(alignment) == [] and not wfc.labelled(alignment)
+
+
+def test_naturalness_the_data_set_s_then_the_method_s_then_by_label():
+    config = make_config(design={"methods": ["anneal"], "anneal": {"naturalness": 0.3}})
+    assert wfc.naturalness(config, dataset()) == 0.0  # labelled: the predictor only
+    assert wfc.naturalness(config, dataset(input="f.fa")) == 1.0  # no label: the VAE's likelihood
+    assert wfc.naturalness(config, dataset(), "anneal") == 0.3
+    assert wfc.naturalness(config, dataset(naturalness=2.0), "anneal") == 2.0
+
+
+# Each rule's inputs and options
+
+
+def test_simulate_and_encode_options_of_a_simulated_data_set():
+    config = make_config()
+    assert wfc.raw_input(config, "tiny") == "results/tiny/input.tsv"
+    assert wfc.simulate_options(config, "tiny") == (
+        "--jaspar-release JASPAR2024 --length 30 --motif MA0472.2 --n 600 --noise 0.15 --seed 0 --threshold 8.0")
+    assert wfc.encode_options(dataset()) == ("--alphabet dna --ambiguous error --duplicate-ids error --id-column id "
+                                             "--label-column signal --lengths error")
+
+
+def test_encode_options_of_an_input_file():
+    ds = dataset(input="my seqs.csv", label_columns=["bound", "other"], lengths="pad", length=10,
+                 duplicate_ids="keep", id_column="name", format="csv")
+    config = make_config({"mine": ds})
+    assert wfc.raw_input(config, "mine") == "my seqs.csv"
+    assert wfc.encode_options(ds) == (
+        "--alphabet dna --ambiguous error --duplicate-ids keep --format csv --id-column name --label-column bound "
+        "--label-column other --length 10 --lengths pad --sequence-column sequence")
+
+
+def test_model_settings_the_data_set_s_over_the_global_block():
+    config = make_config({"tiny": dataset(label="signal", vae={"steps": 9}, predictor={"members": 3})},
+                         vae={"steps": 60, "batch_size": 64}, predictor={"steps": 80, "label": "other"})
+    assert wfc.model_settings(config, "tiny", "vae") == {"steps": 9, "batch_size": 64}
+    assert wfc.predictor_settings(config, "tiny") == """'{"label": "signal", "members": 3, "steps": 80}'"""
+
+
+def test_the_inputs_a_data_set_s_config_asks_for():
+    config = make_config({"tiny": dataset(), "family": dataset(input="f.a2m", format="a2m", mutants="m.txt")})
+    assert wfc.predictor_inputs(config, "tiny") == {"predictor": "results/tiny/predictor/model.pt"}
+    assert wfc.predictor_inputs(config, "family") == {}
+    assert wfc.sample_score_inputs(config, "tiny") == ["results/tiny/generator/vae/samples.tsv",
+                                                       "results/tiny/generator/gan/samples.tsv"]
+    assert wfc.sample_score_inputs(config, "family") == []
+    assert wfc.mutation_inputs(config, "family") == {"mutations": "results/family/mutations.tsv"}
+    assert wfc.mutation_inputs(config, "tiny") == {}
+
+
+def test_design_inputs_and_the_generator_design_uses():
+    config = make_config(generators=["gan", "vae"], design={"methods": ["anneal", "latent", "softmax"],
+                                                            "softmax": {"naturalness": 0.5}})
+    assert wfc.design_inputs(config, "tiny", "anneal") == {"data": "results/tiny/data.npz",
+                                                           "predictor": "results/tiny/predictor/model.pt"}
+    assert wfc.design_generator(config, "tiny", "latent") == "gan"  # the first generator, no ELBO objective
+    assert wfc.design_inputs(config, "tiny", "latent")["generator"] == "results/tiny/generator/gan/model.pt"
+    assert wfc.design_generator(config, "tiny", "softmax") == "vae"  # the ELBO is an objective
+    assert wfc.design_inputs(config, "tiny", "softmax")["generator"] == "results/tiny/generator/vae/model.pt"
+
+
+def test_design_options_of_a_labelled_dna_data_set():
+    config = make_config({"tiny": dataset(linker="GG CC")}, design={
+        "methods": ["anneal"], "anneal": {"target": 0, "max_edits": 0, "guided": True, "combine": False}})
+    assert wfc.design_options(config, "tiny", "anneal") == (
+        f"--guided --linker 'GG CC' --max-edits 0 --max-homopolymer {LONG_RUN} --predictor results/tiny/predictor "
+        "--target 0")
+    config["design"]["anneal"]["max_homopolymer"] = 0  # the config's own, 0 included, wins over the default
+    assert "--max-homopolymer 0 " in wfc.design_options(config, "tiny", "anneal")
+
+
+def test_design_options_of_a_protein_alignment_without_a_label():
+    config = make_config({"family": dataset(input="f.a2m", format="a2m", alphabet="protein-gap")},
+                         generators=["vae"], design={"methods": ["latent"], "latent": {"diversity": 10}})
+    assert wfc.design_options(config, "family", "latent") == (
+        "--diversity 10 --generator results/family/generator/vae --naturalness 1.0")  # no --max-homopolymer
+
+
+def test_motif_options_of_a_labelled_dna_data_set_and_of_its_designs():
+    config = make_config({"tiny": dataset(jaspar_tax_group="all")}, seed=3)
+    assert wfc.motif_options(config, "tiny") == (
+        "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 "
+        "--predictor results/tiny/predictor --seed 3 --site-p 0.0001 --top 400")
+    assert wfc.motif_options(config, "tiny", search_data=False) == (
+        "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 --seed 3 --site-p 0.0001")
+    config["datasets"]["tiny"].pop("jaspar_tax_group")
+    assert "--jaspar-tax-group vertebrates " in wfc.motif_options(config, "tiny")
+
+
+def test_motif_options_of_a_protein_data_set_without_a_label():
+    config = make_config({"family": dataset(input="f.a2m", format="a2m", alphabet="protein")})
+    assert wfc.motif_options(config, "family") == (
+        "--alphabet protein --max-sequences 2000 --n-motifs 3 --seed 0 --site-p 0.0001")
+
+
+def test_a_data_set_s_config_yaml_holds_only_the_blocks_it_uses():
+    config = make_config({"tiny": dataset(), "family": dataset(input="f.a2m", format="a2m", mutants="m.txt")},
+                         generators=["vae"])
+    tiny = yaml.safe_load(wfc.dataset_config_yaml(config, "tiny"))
+    assert list(tiny["datasets"]) == ["tiny"] and "predictor" in tiny
+    assert "gan" not in tiny and "mutations" not in tiny
+    family = yaml.safe_load(wfc.dataset_config_yaml(config, "family"))
+    assert family["datasets"] == {"family": config["datasets"]["family"]}
+    assert "predictor" not in family and family["mutations"] == {"samples": 500}
+
+
+# The checks at start: each refusal names the data set or key; a good config passes
+
+
+def test_a_good_config_passes_every_check(tmp_path):
+    (tmp_path / "peaks.csv").write_text("id,sequence,bound\na,ACGTACGT,1\n")
+    config = make_config({"tiny": dataset(), "peaks": dataset(input=str(tmp_path / "peaks.csv"), label="bound",
+                                                              label_columns=["bound"])})
+    (tmp_path / "config.yaml").write_text("seed: 1\nvae: {steps: 2}\n")
+    assert wfc.check_config(config, [tmp_path / "config.yaml"]) is None
+
+
+def test_a_data_set_is_simulated_or_read_from_a_file():
+    both = {**dataset(), "input": "x.fa"}
+    neither = {k: v for k, v in dataset().items() if k != "simulate"}
+    for ds in (both, neither):
+        assert refusal(wfc.check_source, "tiny", ds) == (
+            "data set 'tiny': give either simulate (a demo from a JASPAR motif) or input (a file)")
+    wfc.check_source("tiny", dataset())
+
+
+def test_design_needs_an_objective_and_the_vae_where_it_uses_one():
+    unlabelled = dataset(input="f.fa", naturalness=0)
+    assert refusal(wfc.check_objectives, make_config(), "f", unlabelled) == (
+        "data set 'f' has no label: design needs naturalness > 0 (the VAE's likelihood)")
+    mutants = dataset(input="f.a2m", format="a2m", mutants="m.txt")
+    assert refusal(wfc.check_objectives, make_config(generators=["gan"]), "f", mutants) == (
+        "data set 'f' scores mutants with the family VAE: add vae to generators")
+    assert refusal(wfc.check_objectives, make_config(generators=["gan"]), "f", dataset(input="f.fa")) == (
+        "data set 'f' designs with the VAE's likelihood (naturalness): add vae to generators")
+    wfc.check_objectives(make_config(generators=["gan"]), "tiny", dataset())  # labelled: no VAE needed
+    wfc.check_objectives(make_config(), "f", dataset(input="f.fa"))
+
+
+def test_a_label_must_be_among_the_columns_encoding_reads():
+    assert refusal(wfc.check_labels, "tiny", dataset(label="intensity")) == (
+        "data set 'tiny' is simulated: its label is signal, not 'intensity'")
+    csv = dataset(input="peaks.csv", label="other", label_columns=["bound"])
+    assert refusal(wfc.check_labels, "p", csv) == (
+        "data set 'p': its label 'other' is not among the columns it reads (bound): add it to label_columns")
+    pbm = dataset(input="p.txt", format="dream5", label="intensity")
+    assert refusal(wfc.check_labels, "p", pbm) == (
+        "data set 'p': its label 'intensity' is not among the columns it reads (signal, background)")
+    wfc.check_labels("p", dataset(input="p.txt", format="uniprobe", label="intensity"))
+    wfc.check_labels("p", dataset(input="peaks.csv", label="bound"))
+
+
+def test_mutants_need_an_alignment():
+    assert refusal(wfc.check_mutants_format, "f", dataset(input="f.fa", mutants="m.txt")) == (
+        "data set 'f' scores mutants: that needs an alignment (format: a2m), the family VAE's input")
+    wfc.check_mutants_format("f", dataset(input="f.a2m", format="a2m", mutants="m.txt"))
+
+
+def test_a_seed_in_a_model_block_is_refused():
+    message = "data set 'tiny': 'seed' in a {} block is not used; the workflow's seed is the top-level key seed"
+    assert refusal(wfc.check_seeds, make_config(vae={"seed": 5}), "tiny", dataset()) == message.format("vae")
+    assert refusal(wfc.check_seeds, make_config(), "tiny", dataset(gan={"seed": 1})) == message.format("gan")
+    assert refusal(wfc.check_seeds, make_config(predictor={"seed": 1}), "tiny", dataset()) == \
+        message.format("predictor")
+    wfc.check_seeds(make_config(vae={"steps": 5}), "tiny", dataset())
+
+
+def test_model_settings_are_checked_at_start_even_for_a_model_not_trained():
+    config = make_config(predictor={"stepz": 80})
+    assert refusal(wfc.check_model_settings, config, "tiny", dataset()).startswith(
+        "data set 'tiny': config predictor: unknown setting 'stepz' for predictor; known: ")
+    unused = make_config(generators=["vae"], gan={"stepz": 10})
+    assert refusal(wfc.check_model_settings, unused, "tiny", dataset()).startswith(
+        "data set 'tiny': config gan: unknown setting 'stepz' for gan")
+    assert refusal(wfc.check_model_settings, make_config(), "tiny", dataset(predictor={"lr": -0.1})) == (
+        "data set 'tiny': config predictor: setting 'lr' must be positive, not -0.1")
+    assert refusal(wfc.check_model_settings, make_config(vae={"kernel_size": 4}), "tiny", dataset()) == (
+        "data set 'tiny': config vae: setting 'kernel_size' must be a positive odd number, not 4")
+    wfc.check_model_settings(make_config(vae={"steps": 60}, predictor={"members": 2}), "tiny", dataset())
+
+
+def test_an_input_format_that_cannot_be_told_or_cannot_hold_the_labels():
+    assert refusal(wfc.check_input_format, "tiny", dataset(input="probes.txt")) == (
+        "data set 'tiny': probes.txt: cannot tell the format from the extension; pass format: in the data set's "
+        "config (fasta|fastq|csv|tsv|dream5|uniprobe|a2m)")
+    assert refusal(wfc.check_input_format, "tiny", dataset(input="p.fa", label="signal")) == (
+        "data set 'tiny': p.fa: a fasta file has no label columns to read signal from; give the labels as columns "
+        "of a CSV/TSV table")
+    wfc.check_input_format("tiny", dataset(input="probes.txt", format="dream5", label="signal"))
+    wfc.check_input_format("tiny", dataset(input="p.csv", label="signal"))
+    wfc.check_input_format("tiny", dataset())  # simulated: no file
+
+
+def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_path):
+    fasta, mutants = tmp_path / "f.a2m", tmp_path / "m.txt"
+    ds = dataset(input=str(fasta), format="a2m", mutants=str(mutants))
+    assert refusal(wfc.check_input_files, "f", ds) == f"data set 'f': its input file {fasta} does not exist"
+    fasta.write_text(">a\nACGT\n")
+    assert refusal(wfc.check_input_files, "f", ds) == f"data set 'f': its mutants file {mutants} does not exist"
+    mutants.write_text("variant,score\nA1C,0.5\n")
+    assert refusal(wfc.check_input_files, "f", ds).startswith(
+        f"data set 'f': {mutants}: a table of mutants needs a 'mutant' column; it has variant, score")
+    mutants.write_text("mutant,score\nA1C,0.5\n")
+    wfc.check_input_files("f", ds)
+
+
+def test_a_simulated_motif_must_be_in_the_shipped_jaspar():
+    unknown = dataset(simulate={**SIMULATE, "motif": "MA9999.1"})
+    assert refusal(wfc.check_simulated_motif, "tiny", unknown) == (
+        "data set 'tiny': no JASPAR motif 'MA9999.1' in JASPAR2024")
+    wfc.check_simulated_motif("tiny", dataset())
+
+
+def test_package_errors_names_the_data_set_and_skips_a_missing_dependency():
+    with pytest.raises(SeqgenError, match="^data set 'x': f.fa: bad$"):
+        with wfc.package_errors("x"):
+            raise SeqgenError("bad", "f.fa")
+    with wfc.package_errors("x"):
+        raise ImportError("no torch here")  # outside the rules' environment: the jobs check the same
+
+
+def test_a_design_pattern_or_start_must_be_as_long_as_the_sequences():
+    config = make_config(design={"methods": ["anneal", "softmax"], "anneal": {"fixed": "ACGT"},
+                                 "softmax": {"start": "ACGTA", "max_edits": 2}})
+    assert refusal(wfc.check_design_lengths, config, "tiny", dataset()) == (
+        "data set 'tiny': design.anneal.fixed has length 4, but its sequences have length 30")
+    config["design"]["anneal"]["fixed"] = "N" * 30
+    assert refusal(wfc.check_design_lengths, config, "tiny", dataset()) == (
+        "data set 'tiny': design.softmax.start has length 5, but its sequences have length 30")
+    config["design"]["methods"] = ["anneal"]  # softmax's block is not used
+    wfc.check_design_lengths(config, "tiny", dataset())
+    trimmed = dataset(input="p.csv", lengths="trim", length=5)
+    config["design"]["methods"] = ["softmax"]
+    wfc.check_design_lengths(config, "p", trimmed)
+    wfc.check_design_lengths(config, "p", dataset(input="p.csv"))  # length unknown: the design job checks
+
+
+def test_known_length():
+    assert wfc.known_length(dataset()) == 30
+    assert wfc.known_length(dataset(input="p.csv", lengths="pad", length=12)) == 12
+    assert wfc.known_length(dataset(input="p.csv", lengths="trim")) is None  # the shortest, known only on reading
+    assert wfc.known_length(dataset(input="p.csv", length=12)) is None  # lengths: error
+
+
+def test_design_blocks_refuse_options_their_method_does_not_use():
+    def design(**blocks):
+        return make_config(design={"methods": ["anneal"], **blocks})
+
+    assert refusal(wfc.check_design_options, design(anneal={"gc_min": 0.8, "gc_max": 0.2})) == (
+        "design.anneal: gc_min 0.8 is above gc_max 0.2")
+    assert refusal(wfc.check_design_options, design(softmax={"gc_min": 0.6, "gc_max": 0.5})) == (
+        "design.softmax: gc_min 0.6 is above gc_max 0.5")  # blocks of methods not run are checked too
+    assert refusal(wfc.check_design_options, design(anneal={"start": "ACGT"})) == (
+        "design.anneal: start and max_edits go together (the edits allowed from start)")
+    assert refusal(wfc.check_design_options, design(softmax={"freeze_offset": True})) == (
+        "design.softmax.freeze_offset does not apply to softmax: remove it or move it to the method that uses it")
+    assert refusal(wfc.check_design_options, design(latent={"proposals": 4})) == (
+        "design.latent.proposals does not apply to latent without polish: remove it or move it to the method that "
+        "uses it")
+    wfc.check_design_options(design(latent={"proposals": 4, "polish": 5}, anneal={"proposals": 4, "gc_min": 0.4,
+                                                                                 "start": "AC", "max_edits": 1}))
+
+
+def test_a_key_given_twice_in_a_config_file_is_refused(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("seed: 1\nvae: {steps: 2}\nseed: 2\n")
+    assert refusal(wfc.check_config_files, [path]) == f"{path}: 'seed' is given twice (lines 1 and 3); keep one"
+    path.write_text("seed: 1\n")
+    wfc.check_config_files([path])
+
+
+def test_check_config_names_the_data_set_at_fault_and_checks_files_first(tmp_path):
+    config = make_config({"good": dataset(), "bad": dataset(label="intensity")})
+    assert refusal(wfc.check_config, config) == "data set 'bad' is simulated: its label is signal, not 'intensity'"
+    path = tmp_path / "config.yaml"
+    path.write_text("seed: 1\nseed: 2\n")
+    assert refusal(wfc.check_config, config, [path]).startswith(f"{path}: 'seed' is given twice")
+    config["datasets"]["bad"]["label"] = "signal"
+    config["design"]["softmax"] = {"freeze_offset": True}
+    assert refusal(wfc.check_config, config).startswith("design.softmax.freeze_offset does not apply")
