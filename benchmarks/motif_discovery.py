@@ -2,21 +2,27 @@
 
 A JASPAR motif (Egr2) is planted in one site of each foreground sequence; ``discover_motifs`` runs on the
 foreground against a random background (or, with ``--peaks``, on ChIP-seq peaks against dinucleotide shuffles of
-them, as ``seqgen motifs``), in three forms, interleaved in one run:
+them, as ``seqgen motifs``), in these forms, interleaved in one run:
 
 - ``seqgen``: as shipped;
+- ``session27``: the three parts that session 28 rewrote, as session 27 left them: every candidate threshold's
+  (and k-mer's) hypergeometric tail summed, over all elements each round (``masked_log_tail``), then the argmin,
+  where ``most_enriched`` sums only the candidates its bounds cannot rule out; k-mer presence from int64 indices
+  of the whole set at once; window scores from intp letter groups gathered by fancy indexing (not ``np.take``);
 - ``columns``: best sites as session 22 left them: each strand's window scores summed column by column (``W``
   ``(N, P)`` gathers of float64, the reverse strand a second pass), both strands' ``(N, 2P)`` scores concatenated;
 - ``baseline``: three parts in their straightforward form: the hypergeometric tail from scipy's
-  ``hypergeom.logsf`` (a Python loop over elements) instead of ``hypergeom_log_tail``; k-mer presence from
-  ``np.unique`` over (sequence, k-mer) pairs; window scores from an ``(N, P, W)`` gather summed over its last axis.
+  ``hypergeom.logsf`` (a Python loop over elements) instead of ``hypergeom_log_tail``, for every candidate; k-mer
+  presence from ``np.unique`` over (sequence, k-mer) pairs; window scores from an ``(N, P, W)`` gather summed over
+  its last axis.
 
 All must find the same motifs (asserted; window scores are rounded to 1e-9 in every form, so the order of summation
-does not decide ties). Time is the best of ``--repeats`` runs on one core, the forms taking turns; memory is
-tracemalloc's peak of Python and numpy allocations in a separate run.
+does not decide ties), ``session27`` the same matrices and statistics to the bit. Time is the best of ``--repeats``
+runs on one core, the forms taking turns; memory is tracemalloc's peak of Python and numpy allocations in a
+separate run.
 
 Usage: python benchmarks/motif_discovery.py [--sizes 2000x8000x100,5000x20000x200] [--peaks FOXA1:42614]
-[--forms seqgen,columns,baseline]  ->  results/motif_discovery.json
+[--forms seqgen,session27,columns,baseline]  ->  results/motif_discovery.json
 """
 from __future__ import annotations
 
@@ -84,6 +90,85 @@ def baseline_log_tail(k, population, successes, draws):
     return hypergeom.logsf(np.asarray(k) - 1, population, successes, draws)
 
 
+def full_most_enriched(fg_hits, n_fg, bg_hits, n_bg, counted=None):
+    """``most_enriched`` as the argmin of every candidate's p-value (sessions 22 to 27)."""
+    logp = motifs.enrichment_log10p(fg_hits, n_fg, bg_hits, n_bg)
+    if counted is not None:
+        logp[~counted] = 0.0
+    best = int(np.argmin(logp))
+    return best, float(logp[best])
+
+
+def masked_log_tail(k, population, successes, draws):
+    """``hypergeom_log_tail`` as session 27 left it: each round of the tails' sums masks every element."""
+    from scipy.special import gammaln
+
+    k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
+    shape, k, draws = k.shape, k.ravel(), draws.ravel()
+    m, n, others = float(population), float(successes), float(population - successes)
+    low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
+    mode = np.floor((draws + 1) * (n + 1) / (m + 2))
+    upper = k > mode
+    start = np.clip(np.where(upper, k, k - 1), low, high)
+    total, term, x = np.ones_like(k), np.ones_like(k), start.copy()
+    active = np.ones(k.shape, dtype=bool)
+    while active.any():
+        xa, da = x[active], draws[active]
+        ratio = np.where(upper[active], (n - xa) * (da - xa) / ((xa + 1) * (others - da + xa + 1)),
+                         xa * (others - da + xa) / np.maximum((n - xa + 1) * (da - xa + 1), 1.0))
+        term[active] *= ratio
+        total[active] += term[active]
+        x[active] += np.where(upper[active], 1.0, -1.0)
+        active[active] = term[active] > 1e-17 * total[active]
+    log_pmf = (gammaln(n + 1) - gammaln(start + 1) - gammaln(n - start + 1) + gammaln(others + 1)
+               - gammaln(draws - start + 1) - gammaln(others - draws + start + 1) - gammaln(m + 1) + gammaln(draws + 1)
+               + gammaln(m - draws + 1))
+    tail = log_pmf + np.log(total)
+    with np.errstate(divide="ignore"):
+        result = np.where(upper, tail, np.log1p(-np.exp(np.minimum(tail, 0.0))))
+    result = np.where(~upper & (k - 1 < low), 0.0, result)
+    return np.where(upper & (k > high), -np.inf, result).reshape(shape)
+
+
+def whole_set_kmer_presence(codes, k, alphabet, canonical=True):
+    """``kmer_presence`` as session 27 left it: int64 k-mer indices of all rows at once (``kmer_index`` as it was:
+    a new int64 array each pass)."""
+    size = alphabet.size
+    n, length = codes.shape
+    width = max(length - k + 1, 0)
+    idx = np.zeros((n, width), dtype=np.int64)
+    valid = np.ones((n, width), dtype=bool)
+    for j in range(k):
+        window = codes[:, j:j + width]
+        valid &= window < size
+        idx = idx * size + np.minimum(window, size - 1)
+    idx[~valid] = -1
+    if canonical and alphabet.double_stranded:
+        every = np.arange(size ** k)
+        idx = np.append(np.minimum(every, motifs._kmer_rc(every, k)), -1)[idx]
+    idx = np.sort(idx, axis=1)
+    first = np.ones(idx.shape, dtype=bool)
+    first[:, 1:] = idx[:, 1:] != idx[:, :-1]
+    return np.bincount(idx[first & (idx >= 0)], minlength=size ** k)
+
+
+def fancy_scaled_scores(codes, tables, size, width):
+    """``scaled_scores`` as session 27 left it: intp letter groups, gathered by fancy indexing."""
+    group = motifs.group_size(size)
+    n, length = codes.shape
+    digits = np.full((n, length + group - 1), size, dtype=np.intp)
+    np.minimum(codes, size, out=digits[:, :length], casting="unsafe")
+    index = digits[:, :length].copy()
+    for i in range(1, group):
+        index *= size + 1
+        index += digits[:, i:i + length]
+    positions = max(length - width + 1, 0)
+    score = tables[0][index[:, :positions]]
+    for k in range(1, len(tables)):
+        score += tables[k][index[:, k * group:k * group + positions]]
+    return np.rint(score, out=score)
+
+
 def baseline_kmer_presence(codes, k, alphabet, canonical=True):
     size = alphabet.size
     idx = kmer_index(codes, k, size)
@@ -135,10 +220,17 @@ def strand_by_strand_best_sites(window_scores):
 
 FORMS = {
     "seqgen": {},
+    "session27": {"most_enriched": full_most_enriched, "hypergeom_log_tail": masked_log_tail,
+                  "kmer_presence": whole_set_kmer_presence, "scaled_scores": fancy_scaled_scores},
     "columns": {"best_sites": strand_by_strand_best_sites(column_window_scores)},
-    "baseline": {"hypergeom_log_tail": baseline_log_tail, "kmer_presence": baseline_kmer_presence,
+    "baseline": {"most_enriched": full_most_enriched, "hypergeom_log_tail": baseline_log_tail,
+                 "kmer_presence": baseline_kmer_presence,
                  "best_sites": strand_by_strand_best_sites(baseline_window_scores)},
 }
+
+
+#: forms that must give the very floats of ``seqgen`` (the others: the same motifs, p-values to 1e-6)
+EXACT = ("session27",)
 
 
 @contextlib.contextmanager
@@ -189,6 +281,8 @@ def measure(fg, bg, n_motifs, repeats, forms):
         assert [m.consensus for m in ours] == [m.consensus for m in found[name]], f"{name} found different motifs"
         for a, b in zip(ours, found[name]):
             assert np.allclose(a.pwm, b.pwm), f"{name} built different matrices"
+            if name in EXACT:
+                assert a.pwm.tobytes() == b.pwm.tobytes() and a.stats == b.stats, f"{name}: other floats"
             assert math.isclose(a.stats["log10_p"], b.stats["log10_p"], rel_tol=1e-6)
             assert (a.stats["fg_hits"], a.stats["bg_hits"]) == (b.stats["fg_hits"], b.stats["bg_hits"])
     row = {"foreground": len(fg), "background": len(bg), "length": fg.shape[1],
@@ -208,7 +302,8 @@ def main() -> None:
     parser.add_argument("--peaks", default="",
                         help="comma-separated TF:N, the first N ChIP-seq peaks of shared/data/chipseq/TF_*_AC "
                              "against their shuffles (e.g. FOXA1:42614)")
-    parser.add_argument("--forms", default="seqgen,columns,baseline", help="forms to compare, the first measured")
+    parser.add_argument("--forms", default="seqgen,session27,columns,baseline",
+                        help="forms to compare, the first measured")
     parser.add_argument("--motifs", type=int, default=3, help="motifs to find")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--name", default="motif_discovery", help="results/NAME.json")

@@ -165,22 +165,24 @@ def reverse_complement(codes: np.ndarray, alphabet: str | Alphabet) -> np.ndarra
     return rc
 
 
-def kmer_index(codes: np.ndarray, k: int, base: int) -> np.ndarray:
+def kmer_index(codes: np.ndarray, k: int, base: int, dtype=np.int64) -> np.ndarray:
     """Every k-window of ``(N, L)`` codes read as a base-``base`` number (first letter most significant).
 
     Returns
     -------
     np.ndarray
-        ``(N, L-k+1)`` int64; -1 for windows holding PAD (or any code >= ``base``).
+        ``(N, L-k+1)`` of ``dtype`` (signed, large enough for ``base ** k``); -1 for windows holding PAD (or any
+        code >= ``base``).
     """
     codes = np.asarray(codes)
     n, length = codes.shape
     width = max(length - k + 1, 0)
-    index = np.zeros((n, width), dtype=np.int64)
+    index = np.zeros((n, width), dtype=dtype)
     valid = np.ones((n, width), dtype=bool)
-    for j in range(k):  # k passes over (N, L) arrays: no (N, L, k) temporary
+    for j in range(k):  # k passes over (N, L) arrays, in place: no (N, L, k) temporary
         window = codes[:, j:j + width]
         valid &= window < base
-        index = index * base + np.minimum(window, base - 1)
+        index *= base
+        index += np.minimum(window, base - 1)
     index[~valid] = -1
     return index

@@ -28,7 +28,7 @@ from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
 from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, jaspar_motifs
 from seqgen.shuffle import shuffled
-from seqgen.stats import bh_qvalues, hypergeom_log_tail
+from seqgen.stats import bh_qvalues, hypergeom_log_tail, hypergeom_log_tail_bounds
 
 DISCOVERY_STATS = ("source", "seed", "log10_p", "fg_hits", "n_fg", "bg_hits", "n_bg")  # motifs.tsv columns
 
@@ -137,13 +137,14 @@ def group_size(size: int) -> int:
 
 
 def letter_groups(codes: np.ndarray, size: int, group: int) -> np.ndarray:
-    """Index of the ``group`` letters from each position, ``(N, L)`` intp, from ``(N, L)`` uint8 codes.
+    """Index of the ``group`` letters from each position, ``(N, L)`` int32, from ``(N, L)`` uint8 codes.
 
     The letters are digits in base ``size + 1``, the first most significant; PAD (any code from ``size`` up)
-    and the positions past the end are the digit ``size``.
+    and the positions past the end are the digit ``size``. (int32, not intp: half the bytes to write, and
+    ``np.take`` reads them faster.)
     """
     n, length = codes.shape
-    digits = np.full((n, length + group - 1), size, dtype=np.intp)
+    digits = np.full((n, length + group - 1), size, dtype=np.int32)
     np.minimum(codes, size, out=digits[:, :length], casting="unsafe")
     index = digits[:, :length].copy()
     for i in range(1, group):
@@ -186,13 +187,14 @@ def strand_tables(lo: np.ndarray, reverse: bool) -> np.ndarray:
 def scaled_scores(codes: np.ndarray, tables: np.ndarray, size: int, width: int) -> np.ndarray:
     """Score of every window of ``(N, L)`` uint8 codes in units of 1 / :data:`SCORE_SCALE`, rounded to integers:
     ``(N, P)`` (``P = L - width + 1``) of the dtype of ``tables``, the :func:`strand_tables` of an ``(size, width)``
-    matrix. One gather per group of columns (one float per window, or one complex for both strands)."""
+    matrix. One gather (``np.take``: faster than fancy indexing) per group of columns (one float per window, or
+    one complex for both strands)."""
     group = group_size(size)
     index = letter_groups(codes, size, group)
     positions = max(codes.shape[1] - width + 1, 0)
-    score = tables[0][index[:, :positions]]
+    score = np.take(tables[0], index[:, :positions])
     for k in range(1, len(tables)):
-        score += tables[k][index[:, k * group:k * group + positions]]
+        score += np.take(tables[k], index[:, k * group:k * group + positions])
     return np.rint(score, out=score)
 
 
@@ -271,22 +273,41 @@ def _kmer_rc(index: np.ndarray, k: int) -> np.ndarray:
     return ((3 - digits) * 4 ** np.arange(k - 1, -1, -1)).sum(axis=-1)
 
 
+#: rows whose k-mers :func:`kmer_presence` counts at a time (at least; more when the k-mers outnumber the windows)
+KMER_ROWS = 4096
+
+
 def kmer_presence(codes: np.ndarray, k: int, alphabet: Alphabet, canonical: bool = True) -> np.ndarray:
     """Number of sequences containing each k-mer, ``(A**k,)`` int64.
 
     With ``canonical`` (double-stranded DNA), a k-mer and its reverse complement are merged and
-    counted at the lower index.
+    counted at the lower index. Counted in blocks of rows (:data:`KMER_ROWS`, or enough rows to hold as many
+    windows as there are k-mers): a block's ``(rows, L - k + 1)`` k-mer indices are int32 where ``A**k``
+    allows, and stay small (whole-set temporaries of hundreds of MB cost more in page faults than in work).
     """
     size = alphabet.size
-    idx = kmer_index(codes, k, size)
+    dtype = np.int32 if size ** k < 2 ** 31 else np.int64
+    lowest = None
     if canonical and alphabet.double_stranded:
         every = np.arange(size ** k)
-        lowest = np.append(np.minimum(every, _kmer_rc(every, k)), -1)  # index -1 (PAD) stays -1
+        lowest = np.append(np.minimum(every, _kmer_rc(every, k)), -1).astype(dtype)  # index -1 (PAD) stays -1
+    rows = max(KMER_ROWS, size ** k // max(codes.shape[1] - k + 1, 1))
+    counts = np.zeros(size ** k, dtype=np.int64)
+    for i in range(0, len(codes), rows):
+        counts += _kmers_once(codes[i:i + rows], k, size, dtype, lowest)
+    return counts
+
+
+def _kmers_once(codes: np.ndarray, k: int, size: int, dtype, lowest: np.ndarray | None) -> np.ndarray:
+    """:func:`kmer_presence` of ``(n, L)`` codes (a block of rows); ``lowest``: ``(A**k + 1,)`` the canonical
+    index of each k-mer index (the last for PAD, -1), or None."""
+    idx = kmer_index(codes, k, size, dtype)
+    if lowest is not None:
         idx = lowest[idx]
-    idx = np.sort(idx, axis=1)  # a k-mer's repeats in a sequence side by side, counted once
-    first = np.ones(idx.shape, dtype=bool)
-    first[:, 1:] = idx[:, 1:] != idx[:, :-1]
-    return np.bincount(idx[first & (idx >= 0)], minlength=size ** k)
+    idx.sort(axis=1)  # a k-mer's repeats in a sequence side by side, counted once
+    first = idx >= 0
+    first[:, 1:] &= idx[:, 1:] != idx[:, :-1]
+    return np.bincount(idx[first], minlength=size ** k)
 
 
 def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
@@ -298,6 +319,25 @@ def enrichment_log10p(fg_hits, n_fg: int, bg_hits, n_bg: int) -> np.ndarray:
     fg_hits = np.asarray(fg_hits)
     total = fg_hits + np.asarray(bg_hits)
     return hypergeom_log_tail(fg_hits, n_fg + n_bg, n_fg, total) / math.log(10)
+
+
+def most_enriched(fg_hits: np.ndarray, n_fg: int, bg_hits: np.ndarray, n_bg: int,
+                  counted: np.ndarray | None = None) -> tuple[int, float]:
+    """The first of the smallest :func:`enrichment_log10p` and its value, from ``(K,)`` hit counts, as
+    ``argmin`` of the p-values of all (those not ``counted``, ``(K,)`` bool, count as 0).
+
+    Only the candidates that :func:`seqgen.stats.hypergeom_log_tail_bounds` cannot rule out are summed: of
+    tens of thousands of thresholds or k-mers, one to three.
+    """
+    lower, upper = hypergeom_log_tail_bounds(fg_hits, n_fg + n_bg, n_fg, np.asarray(fg_hits) + bg_hits)
+    if counted is not None:
+        lower, upper = np.where(counted, lower, 0.0), np.where(counted, upper, 0.0)
+    maybe = np.flatnonzero(lower <= upper.min())
+    logp = enrichment_log10p(np.asarray(fg_hits)[maybe], n_fg, np.asarray(bg_hits)[maybe], n_bg)
+    if counted is not None:
+        logp[~counted[maybe]] = 0.0
+    best = int(np.argmin(logp))
+    return int(maybe[best]), float(logp[best])
 
 
 def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):
@@ -313,9 +353,8 @@ def _best_threshold(fg_scores: np.ndarray, bg_scores: np.ndarray):
     fg_sorted, bg_sorted = np.sort(fg_scores), np.sort(bg_scores)
     fg_hits = n_fg - np.searchsorted(fg_sorted, cand, side="left")
     bg_hits = n_bg - np.searchsorted(bg_sorted, cand, side="left")
-    logp = enrichment_log10p(fg_hits, n_fg, bg_hits, n_bg)
-    best = int(np.argmin(logp))
-    return float(cand[best]), float(logp[best]), int(fg_hits[best]), int(bg_hits[best])
+    best, logp = most_enriched(fg_hits, n_fg, bg_hits, n_bg)
+    return float(cand[best]), logp, int(fg_hits[best]), int(bg_hits[best])
 
 
 def _seed_pwm(kmer: int, k: int, size: int, flank: int, weight: float = 0.7) -> np.ndarray:
@@ -423,10 +462,8 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
     motifs = []
     for number in range(1, n_motifs + 1):
         pf, pb = kmer_presence(fg, k, alphabet), kmer_presence(bg, k, alphabet)
-        logp = enrichment_log10p(pf, len(fg), pb, len(bg))
-        logp[pf < 2] = 0.0
-        seed = int(np.argmin(logp))
-        if logp[seed] > max_log10_p:
+        seed, logp = most_enriched(pf, len(fg), pb, len(bg), counted=pf >= 2)
+        if logp > max_log10_p:
             break
         width = min(k + 2 * flank, fg.shape[1])
         pwm = refine(_seed_pwm(seed, k, alphabet.size, (width - k) // 2), fg, bg, alphabet, background)

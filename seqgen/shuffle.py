@@ -47,7 +47,7 @@ def _dinucleotide_shuffle(x: np.ndarray, rng: np.random.Generator) -> np.ndarray
     size = int(x.max()) + 1
     src, dst = x[:, :-1], x[:, 1:]  # (M, n - 1) the edges of each row
     rows = np.arange(m)
-    by_source = np.lexsort((rng.random(src.shape, dtype=np.float32), src))  # per row: each letter's edges together
+    by_source = _order(src, rng.random(src.shape, dtype=np.float32))  # per row: each letter's edges together
     src, dst = np.take_along_axis(src, by_source, 1), np.take_along_axis(dst, by_source, 1)
     degree = np.stack([(src == a).sum(1) for a in range(size)], 1).astype(np.int32)  # (M, size) out-degrees
     first_edge = np.cumsum(degree, 1, dtype=np.int32) - degree
@@ -55,7 +55,7 @@ def _dinucleotide_shuffle(x: np.ndarray, rng: np.random.Generator) -> np.ndarray
     keys = rng.random(src.shape, dtype=np.float32)  # the other edges of a letter in random order ...
     has = last_exit >= 0
     keys[np.broadcast_to(rows[:, None], has.shape)[has], last_exit[has]] = 2.0  # ... and its last exit last
-    dst = np.take_along_axis(dst, np.lexsort((keys, src)), 1)
+    dst = np.take_along_axis(dst, _order(src, keys), 1)
     next_edge = first_edge.copy()  # index of each letter's next unused out-edge
     walk = np.empty_like(x)
     walk[:, 0] = current = x[:, 0]
@@ -64,6 +64,24 @@ def _dinucleotide_shuffle(x: np.ndarray, rng: np.random.Generator) -> np.ndarray
         next_edge[rows, current] += 1
         walk[:, t] = current = dst[rows, edge]
     return walk
+
+
+def _order(letters: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort((keys, letters))`` along each row: ``(M, E)`` int64 column order by letter, then key, then
+    column, for ``letters`` ``(M, E)`` uint8 and ``keys`` ``(M, E)`` float32 ``>= 0``.
+
+    One sort of int64 values packing the letter, the key's bits (a float ``>= 0`` orders as its bits do) and the
+    column (so no two tie): several times faster than lexsort's indirect sort; lexsort where they do not fit.
+    """
+    m, e = letters.shape
+    column_bits = max(int(e - 1).bit_length(), 1)
+    if column_bits > 24 or (e and int(letters.max()) > 255):
+        return np.lexsort((keys, letters))
+    packed = letters.astype(np.int64) << (31 + column_bits)
+    packed |= keys.view(np.int32).astype(np.int64) << column_bits
+    packed |= np.arange(e)
+    packed.sort(axis=1)
+    return packed & ((1 << column_bits) - 1)
 
 
 def _wilson_tree(dst, degree, first_edge, root, rng: np.random.Generator) -> np.ndarray:

@@ -68,28 +68,77 @@ def hypergeom_log_tail(k, population: int, successes: int, draws) -> np.ndarray:
     """
     k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
     shape, k, draws = k.shape, k.ravel(), draws.ravel()
-    m, n, others = float(population), float(successes), float(population - successes)
+    n, others = float(successes), float(population - successes)
     low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
-
-    def log_pmf(x):
-        return (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + gammaln(others + 1) - gammaln(draws - x + 1)
-                - gammaln(others - draws + x + 1) - gammaln(m + 1) + gammaln(draws + 1) + gammaln(m - draws + 1))
-
-    mode = np.floor((draws + 1) * (n + 1) / (m + 2))
-    upper = k > mode  # sum P(X >= k) upwards; else P(X <= k - 1) downwards, and take its complement
-    start = np.clip(np.where(upper, k, k - 1), low, high)
-    total, term, x = np.ones_like(k), np.ones_like(k), start.copy()
-    active = np.ones(k.shape, dtype=bool)
-    while active.any():
-        xa, da = x[active], draws[active]
-        ratio = np.where(upper[active], (n - xa) * (da - xa) / ((xa + 1) * (others - da + xa + 1)),
-                         xa * (others - da + xa) / np.maximum((n - xa + 1) * (da - xa + 1), 1.0))
-        term[active] *= ratio
-        total[active] += term[active]
-        x[active] += np.where(upper[active], 1.0, -1.0)
-        active[active] = term[active] > 1e-17 * total[active]
-    tail = log_pmf(start) + np.log(total)
+    upper = k > _mode(population, successes, draws)  # sum P(X >= k) upwards; else P(X <= k - 1) downwards,
+    start = np.clip(np.where(upper, k, k - 1), low, high)  # and take its complement
+    total = np.empty_like(k)
+    total[upper] = _summed_ratios(start[upper], draws[upper], n, others, upwards=True)
+    total[~upper] = _summed_ratios(start[~upper], draws[~upper], n, others, upwards=False)
+    tail = _log_pmf(start, population, successes, draws) + np.log(total)
     with np.errstate(divide="ignore"):  # a lower tail of 1 where the upper one is taken or is empty
         result = np.where(upper, tail, np.log1p(-np.exp(np.minimum(tail, 0.0))))
     result = np.where(~upper & (k - 1 < low), 0.0, result)  # the lower tail is empty: P(X >= k) = 1
     return np.where(upper & (k > high), -np.inf, result).reshape(shape)
+
+
+def hypergeom_log_tail_bounds(k, population: int, successes: int, draws) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on :func:`hypergeom_log_tail` as it computes it, without summing the tails: ``(lower, upper)``,
+    each shaped as broadcast ``k`` and ``draws``.
+
+    Above the mode, ``P(X >= k)`` lies between its first term ``P(X = k)`` and ``P(X = k) / (1 - r)``, ``r`` the
+    ratio of the second term to the first (log-concavity: the ratios fall); at or below it, between ``P(X = mode)``
+    and 1. Both are widened by ``1e-9 * (1 + log population!)``, far more than the rounding of the log
+    factorials (``lower`` and ``upper`` are for telling which of many tails can be the smallest).
+    """
+    k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
+    n, others = float(successes), float(population - successes)
+    low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
+    mode = _mode(population, successes, draws)
+    upper = k > mode
+    x = np.clip(np.where(upper, k, mode), low, high)
+    first = _log_pmf(x, population, successes, draws)  # (the upper tail's first term, or the mode's)
+    with np.errstate(divide="ignore", invalid="ignore"):  # r = 0 at x = high; 0 / 0 where not above the mode
+        ratio = (n - x) * (draws - x) / ((x + 1) * (others - draws + x + 1))
+        lower = np.where(upper & (k > high), -np.inf, first)
+        upper = np.where(upper, first - np.log1p(-np.where(upper, np.minimum(ratio, 1.0), 0.0)), 0.0)
+    margin = 1e-9 * (1.0 + gammaln(population + 1.0))
+    return lower - margin, upper + margin
+
+
+def _mode(population: int, successes: int, draws: np.ndarray) -> np.ndarray:
+    """The hypergeometric distribution's mode (the higher of two), float64 shaped as ``draws``."""
+    return np.floor((draws + 1) * (float(successes) + 1) / (float(population) + 2))
+
+
+def _log_pmf(x: np.ndarray, population: int, successes: int, draws: np.ndarray) -> np.ndarray:
+    """``log P(X = x)``, float64 ``x`` and ``draws`` broadcast."""
+    m, n, others = float(population), float(successes), float(population - successes)
+    return (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + gammaln(others + 1) - gammaln(draws - x + 1)
+            - gammaln(others - draws + x + 1) - gammaln(m + 1) + gammaln(draws + 1) + gammaln(m - draws + 1))
+
+
+def _summed_ratios(x: np.ndarray, draws: np.ndarray, n: float, others: float, upwards: bool) -> np.ndarray:
+    """``sum_j pmf(x +- j) / pmf(x)`` (``j >= 0``) of :func:`hypergeom_log_tail`'s tails, ``(K,)`` float64.
+
+    ``x``, ``draws``: ``(K,)`` float64 starts and draws; ``n`` successes and ``others`` failures in the population.
+    Terms are summed from ``x`` up (``upwards``) or down until a term adds less than 1e-17 of the sum. Elements
+    that are done leave the arrays, so each round costs what is still summing (not ``K``); every element sees
+    the same operations in the same order as when all were summed together.
+    """
+    total = np.ones_like(x)
+    left = np.arange(len(x))  # elements still summing; x, draws, term and partial sum of those only
+    x, draws, term, partial = x.copy(), draws.copy(), np.ones_like(x), np.ones_like(x)
+    while len(left):
+        if upwards:
+            term *= (n - x) * (draws - x) / ((x + 1) * (others - draws + x + 1))
+            x += 1.0
+        else:
+            term *= x * (others - draws + x) / np.maximum((n - x + 1) * (draws - x + 1), 1.0)
+            x -= 1.0
+        partial += term
+        going = term > 1e-17 * partial
+        if not going.all():
+            total[left[~going]] = partial[~going]
+            left, x, draws, term, partial = left[going], x[going], draws[going], term[going], partial[going]
+    return total

@@ -70,6 +70,18 @@ def test_one_hot_of_padding_is_zero():
     assert codes_from_one_hot(x)[0, 1] == PAD
 
 
+def test_one_hot_in_numpy_is_the_table_lookup_it_replaced():
+    rng = np.random.default_rng(0)
+    for size in (4, 20, 21):
+        codes = rng.integers(0, size + 3, (50, 17)).astype(np.uint8)  # letters, codes past the alphabet
+        codes[rng.random(codes.shape) < 0.1] = PAD
+        table = np.zeros((256, size), dtype=np.float32)
+        table[np.arange(size), np.arange(size)] = 1.0
+        got = one_hot(codes, size)
+        assert got.dtype == np.float32 and got.flags.c_contiguous
+        assert np.array_equal(got, table[codes].transpose(0, 2, 1))
+
+
 def test_kmer_index_reads_windows_as_numbers_and_marks_padding():
     from seqgen.alphabets import kmer_index
 

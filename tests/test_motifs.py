@@ -513,3 +513,122 @@ def test_no_motif_found_says_why(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "note: no motif is enriched at p <= 1e-5 in the 60 foreground sequences" in err
     assert "0 motifs from 60 sequences" in err
+
+
+def _masked_log_tail(k, population, successes, draws):
+    """hypergeom_log_tail as session 22 wrote it: every round masks all elements (the reference for the
+    compacted sums)."""
+    from scipy.special import gammaln
+
+    k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
+    m, n, others = float(population), float(successes), float(population - successes)
+    low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
+    mode = np.floor((draws + 1) * (n + 1) / (m + 2))
+    x = np.clip(np.where(k > mode, k, k - 1), low, high)
+    log_pmf = (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + gammaln(others + 1) - gammaln(draws - x + 1)
+               - gammaln(others - draws + x + 1) - gammaln(m + 1) + gammaln(draws + 1) + gammaln(m - draws + 1))
+    upper = k > mode
+    total, term, x = np.ones_like(k), np.ones_like(k), x.copy()
+    active = np.ones(k.shape, dtype=bool)
+    while active.any():
+        xa, da = x[active], draws[active]
+        ratio = np.where(upper[active], (n - xa) * (da - xa) / ((xa + 1) * (others - da + xa + 1)),
+                         xa * (others - da + xa) / np.maximum((n - xa + 1) * (da - xa + 1), 1.0))
+        term[active] *= ratio
+        total[active] += term[active]
+        x[active] += np.where(upper[active], 1.0, -1.0)
+        active[active] = term[active] > 1e-17 * total[active]
+    tail = log_pmf + np.log(total)
+    with np.errstate(divide="ignore"):
+        result = np.where(upper, tail, np.log1p(-np.exp(np.minimum(tail, 0.0))))
+    result = np.where(~upper & (k - 1 < low), 0.0, result)
+    return np.where(upper & (k > high), -np.inf, result)
+
+
+def test_hypergeometric_tail_sums_as_the_masked_loop_did_to_the_bit():
+    from seqgen.stats import hypergeom_log_tail
+
+    rng = np.random.default_rng(1)
+    for population, successes in [(10, 4), (2000, 1000), (25000, 5000), (50, 49), (170000, 42000)]:
+        draws = rng.integers(0, population + 1, 400)
+        k = np.concatenate([rng.integers(-1, population + 2, 200), draws[200:] * successes // population
+                            + rng.integers(-30, 200, 200)])
+        want = _masked_log_tail(k, population, successes, draws)
+        assert hypergeom_log_tail(k, population, successes, draws).tobytes() == want.tobytes()
+
+
+def test_hypergeometric_tail_bounds_hold_the_tail():
+    from seqgen.stats import hypergeom_log_tail, hypergeom_log_tail_bounds
+
+    rng = np.random.default_rng(2)
+    for population, successes in [(10, 4), (2000, 1000), (25000, 5000), (50, 49), (170000, 42000)]:
+        draws = rng.integers(0, population + 1, 1000)
+        k = rng.integers(-1, population + 2, 1000)
+        k[500:] = draws[500:] * successes // population + rng.integers(-20, 100, 500)
+        lower, upper = hypergeom_log_tail_bounds(k, population, successes, draws)
+        tail = hypergeom_log_tail(k, population, successes, draws)
+        assert (lower <= tail).all() and (tail <= upper).all()
+
+
+def test_most_enriched_is_the_first_smallest_p_value_of_all():
+    from seqgen.motifs import enrichment_log10p, most_enriched
+
+    rng = np.random.default_rng(3)
+    for n_fg, n_bg, size in [(20, 60, 30), (500, 1500, 400), (5000, 15000, 3000), (40000, 120000, 4000)]:
+        bg_hits = rng.integers(0, n_bg + 1, size)
+        fg_hits = np.minimum(rng.binomial(n_fg, np.clip(bg_hits / n_bg * rng.uniform(0.5, 3, size), 0, 1)), n_fg)
+        fg_hits[size // 2:], bg_hits[size // 2:] = fg_hits[:size - size // 2], bg_hits[:size - size // 2]  # ties
+        order = rng.permutation(size)
+        fg_hits, bg_hits = fg_hits[order], bg_hits[order]
+        logp = enrichment_log10p(fg_hits, n_fg, bg_hits, n_bg)
+        assert most_enriched(fg_hits, n_fg, bg_hits, n_bg) == (int(np.argmin(logp)), float(logp.min()))
+        counted = fg_hits >= np.median(fg_hits)
+        logp[~counted] = 0.0
+        assert most_enriched(fg_hits, n_fg, bg_hits, n_bg, counted) == (int(np.argmin(logp)), float(logp.min()))
+    nothing = most_enriched(np.array([0, 1, 1]), 10, np.array([5, 9, 9]), 30)  # nothing enriched: all p near 1
+    logp = enrichment_log10p(np.array([0, 1, 1]), 10, np.array([5, 9, 9]), 30)
+    assert nothing == (int(np.argmin(logp)), float(logp.min()))
+
+
+def test_kmer_presence_counts_as_sets_of_k_mers_per_sequence(monkeypatch):
+    from seqgen import motifs
+
+    rng = np.random.default_rng(4)
+    for alphabet, k in [(DNA, 3), (DNA, 5), (PROTEIN, 2)]:
+        codes = rng.integers(0, alphabet.size, (60, 30)).astype(np.uint8)
+        codes[rng.random(codes.shape) < 0.05] = PAD
+        codes[::3, 20:] = codes[::3, :10]  # repeats within a sequence
+        for canonical in (True, False):
+            want = np.zeros(alphabet.size ** k, dtype=np.int64)
+            for row in codes:
+                seen = set()
+                for j in range(len(row) - k + 1):
+                    window = row[j:j + k]
+                    if (window < alphabet.size).all():
+                        index = int(sum(int(c) * alphabet.size ** (k - 1 - i) for i, c in enumerate(window)))
+                        if canonical and alphabet.double_stranded:
+                            rc = int(sum((3 - int(c)) * 4 ** i for i, c in enumerate(window)))
+                            index = min(index, rc)
+                        seen.add(index)
+                want[list(seen)] += 1
+            got = kmer_presence(codes, k, alphabet, canonical)
+            assert got.dtype == np.int64 and np.array_equal(got, want)
+            monkeypatch.setattr(motifs, "KMER_ROWS", 7)  # blocks of 7 rows (or as many as hold A**k windows)
+            assert np.array_equal(kmer_presence(codes, k, alphabet, canonical), want)
+            monkeypatch.undo()
+
+
+def test_packed_row_order_is_lexsort_ties_included():
+    from seqgen.shuffle import _order
+
+    rng = np.random.default_rng(5)
+    for m, e in [(50, 3), (200, 40), (30, 300)]:
+        letters = rng.integers(0, 4, (m, e)).astype(np.uint8)
+        keys = rng.integers(0, 8, (m, e)).astype(np.float32) / 8  # many ties: the column decides, as in lexsort
+        keys[rng.random(keys.shape) < 0.1] = 2.0
+        assert np.array_equal(_order(letters, keys), np.lexsort((keys, letters)))
+        keys = rng.random((m, e), dtype=np.float32)
+        assert np.array_equal(_order(letters, keys), np.lexsort((keys, letters)))
+    letters = rng.integers(0, 300, (5, 9)).astype(np.int64)  # letters past 8 bits: lexsort itself
+    keys = rng.random((5, 9), dtype=np.float32)
+    assert np.array_equal(_order(letters, keys), np.lexsort((keys, letters)))
