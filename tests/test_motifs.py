@@ -515,37 +515,38 @@ def test_no_motif_found_says_why(tmp_path, capsys):
     assert "0 motifs from 60 sequences" in err
 
 
-def _masked_log_tail(k, population, successes, draws):
-    """hypergeom_log_tail as session 22 wrote it: every round masks all elements (the reference for the
-    compacted sums)."""
+def _log_tail_one_by_one(k, population, successes, draws):
+    """hypergeom_log_tail of one ``k`` and ``draws``, its sum written out term by term (the reference: the same
+    operations, in the same order, as session 22's masked loop made on each element)."""
     from scipy.special import gammaln
 
-    k, draws = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(draws, dtype=np.float64))
     m, n, others = float(population), float(successes), float(population - successes)
-    low, high = np.maximum(0.0, draws - others), np.minimum(n, draws)
-    mode = np.floor((draws + 1) * (n + 1) / (m + 2))
-    x = np.clip(np.where(k > mode, k, k - 1), low, high)
+    k, draws = float(k), float(draws)
+    low, high = max(0.0, draws - others), min(n, draws)
+    upper = k > np.floor((draws + 1) * (n + 1) / (m + 2))  # above the mode: the upper tail, else the lower one's
+    if upper and k > high:
+        return -np.inf
+    if not upper and k - 1 < low:
+        return 0.0
+    x = min(max(k if upper else k - 1, low), high)
     log_pmf = (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + gammaln(others + 1) - gammaln(draws - x + 1)
                - gammaln(others - draws + x + 1) - gammaln(m + 1) + gammaln(draws + 1) + gammaln(m - draws + 1))
-    upper = k > mode
-    total, term, x = np.ones_like(k), np.ones_like(k), x.copy()
-    active = np.ones(k.shape, dtype=bool)
-    while active.any():
-        xa, da = x[active], draws[active]
-        ratio = np.where(upper[active], (n - xa) * (da - xa) / ((xa + 1) * (others - da + xa + 1)),
-                         xa * (others - da + xa) / np.maximum((n - xa + 1) * (da - xa + 1), 1.0))
-        term[active] *= ratio
-        total[active] += term[active]
-        x[active] += np.where(upper[active], 1.0, -1.0)
-        active[active] = term[active] > 1e-17 * total[active]
+    total = term = 1.0
+    while True:
+        if upper:
+            term *= (n - x) * (draws - x) / ((x + 1) * (others - draws + x + 1))
+            x += 1.0
+        else:
+            term *= x * (others - draws + x) / max((n - x + 1) * (draws - x + 1), 1.0)
+            x -= 1.0
+        total += term
+        if not term > 1e-17 * total:
+            break
     tail = log_pmf + np.log(total)
-    with np.errstate(divide="ignore"):
-        result = np.where(upper, tail, np.log1p(-np.exp(np.minimum(tail, 0.0))))
-    result = np.where(~upper & (k - 1 < low), 0.0, result)
-    return np.where(upper & (k > high), -np.inf, result)
+    return tail if upper else np.log1p(-np.exp(min(tail, 0.0)))
 
 
-def test_hypergeometric_tail_sums_as_the_masked_loop_did_to_the_bit():
+def test_hypergeometric_tail_sums_each_element_as_the_one_by_one_reference_to_the_bit():
     from seqgen.stats import hypergeom_log_tail
 
     rng = np.random.default_rng(1)
@@ -553,7 +554,8 @@ def test_hypergeometric_tail_sums_as_the_masked_loop_did_to_the_bit():
         draws = rng.integers(0, population + 1, 400)
         k = np.concatenate([rng.integers(-1, population + 2, 200), draws[200:] * successes // population
                             + rng.integers(-30, 200, 200)])
-        want = _masked_log_tail(k, population, successes, draws)
+        want = np.array([_log_tail_one_by_one(*args) for args in zip(k, [population] * 400, [successes] * 400,
+                                                                        draws)])
         assert hypergeom_log_tail(k, population, successes, draws).tobytes() == want.tobytes()
 
 
