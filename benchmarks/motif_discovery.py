@@ -155,14 +155,8 @@ def whole_set_kmer_presence(codes, k, alphabet, canonical=True):
 def fancy_scaled_scores(codes, tables, size, width):
     """``scaled_scores`` as session 27 left it: intp letter groups, gathered by fancy indexing."""
     group = motifs.group_size(size)
-    n, length = codes.shape
-    digits = np.full((n, length + group - 1), size, dtype=np.intp)
-    np.minimum(codes, size, out=digits[:, :length], casting="unsafe")
-    index = digits[:, :length].copy()
-    for i in range(1, group):
-        index *= size + 1
-        index += digits[:, i:i + length]
-    positions = max(length - width + 1, 0)
+    index = motifs.letter_groups(codes, size, group, dtype=np.intp)
+    positions = max(codes.shape[1] - width + 1, 0)
     score = tables[0][index[:, :positions]]
     for k in range(1, len(tables)):
         score += tables[k][index[:, k * group:k * group + positions]]

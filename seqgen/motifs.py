@@ -136,15 +136,15 @@ def group_size(size: int) -> int:
     return group
 
 
-def letter_groups(codes: np.ndarray, size: int, group: int) -> np.ndarray:
-    """Index of the ``group`` letters from each position, ``(N, L)`` int32, from ``(N, L)`` uint8 codes.
+def letter_groups(codes: np.ndarray, size: int, group: int, dtype=np.int32) -> np.ndarray:
+    """Index of the ``group`` letters from each position, ``(N, L)`` of ``dtype``, from ``(N, L)`` uint8 codes.
 
     The letters are digits in base ``size + 1``, the first most significant; PAD (any code from ``size`` up)
-    and the positions past the end are the digit ``size``. (int32, not intp: half the bytes to write, and
-    ``np.take`` reads them faster.)
+    and the positions past the end are the digit ``size``. (int32 by default, not intp: half the bytes to write,
+    and ``np.take`` reads them faster.)
     """
     n, length = codes.shape
-    digits = np.full((n, length + group - 1), size, dtype=np.int32)
+    digits = np.full((n, length + group - 1), size, dtype=dtype)
     np.minimum(codes, size, out=digits[:, :length], casting="unsafe")
     index = digits[:, :length].copy()
     for i in range(1, group):
