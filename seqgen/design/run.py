@@ -485,7 +485,9 @@ class _Chains:
         """Penalized utility ``(K,)`` of ``codes (K, L)``, and with ``gradient`` (by default: when the scoring
         pass carries it) its gradient ``(K, A, L)``, else None."""
         s, a = self.settings, self.constraints.alphabet.size
-        if self.carry if gradient is None else gradient:
+        if gradient is None:
+            gradient = self.carry
+        if gradient:
             return _penalized_with_gradient(self.objectives, self.constraints, s.penalty_weight, codes, self.device)
         on_device = torch.as_tensor(codes, device=self.device)  # one upload for the scores and the penalty
         util, _ = score_codes(self.objectives, on_device, a, self.device)
