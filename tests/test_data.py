@@ -64,3 +64,14 @@ def test_padded_appends_pad_and_keeps_the_rest():
     assert np.array_equal(wide.labels, data.labels) and wide.lengths.tolist() == [8, 8, 8]
     with pytest.raises(ValueError, match="cannot pad sequences of length 8 to 5"):
         data.padded(5)
+
+
+def test_fingerprint_follows_codes_and_labels():
+    data = make_set()
+    same = make_set()
+    relabelled = make_set()
+    relabelled.labels[3, 1] += 1.0
+    recoded = make_set()
+    recoded.codes[0, 0] = (recoded.codes[0, 0] + 1) % 4
+    assert data.fingerprint() == same.fingerprint()
+    assert len({data.fingerprint(), relabelled.fingerprint(), recoded.fingerprint()}) == 3

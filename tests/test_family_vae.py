@@ -557,3 +557,96 @@ def test_score_mutants_with_an_ensemble(tmp_path, capsys):
     assert main(["score-mutants", "--model", str(first), str(tmp_path / "vae-other"), "--mutants", str(mutants),
                  "--out", str(tmp_path / "x.tsv"), "--samples", "10", "--device", "cpu"]) == 1
     assert "models of one alignment" in capsys.readouterr().err and not (tmp_path / "x.tsv").exists()
+
+
+def test_family_vae_logits_and_map_prior_written_out():
+    """Logits ``softplus(t) * (h W + b)`` with ``W`` gated per column by ``sigmoid(S)`` tiled over the hidden units,
+    and the MAP prior ``0.5 ||W||^2`` over the weight matrices (no biases) plus the logit-normal sparsity term."""
+    from seqgen.models.family_vae import SPARSITY_MU, SPARSITY_SIGMA
+
+    torch.manual_seed(0)
+    model = FamilyVAE(5, 6, latent_dim=2, encoder_hidden=[8], decoder_hidden=[4, 8], patterns=4)
+    with torch.no_grad():
+        model.out_bias.normal_()
+        model.sparsity.normal_(0, 2)
+        model.temperature.fill_(0.3)
+    first, second = model.decoder[0], model.decoder[2]
+    z = torch.randn(3, 2)
+    with torch.no_grad():
+        h = torch.sigmoid(torch.relu(z @ first.weight.T + first.bias) @ second.weight.T + second.bias)  # (N, H)
+        gate = torch.sigmoid(model.sparsity)[torch.arange(8) % 2]  # (H, L): unit j gated by row j mod H / patterns
+        w = model.out_weight * gate[:, :, None]  # (H, L, A)
+        expected = math.log1p(math.exp(0.3)) * (torch.einsum("nh,hla->nal", h, w) + model.out_bias)
+        assert torch.allclose(model.logits(z), expected, atol=1e-5)
+        prior = 0.5 * sum(float(p.pow(2).sum()) for p in (model.out_weight, first.weight, second.weight))
+        prior += 0.5 * float((((model.sparsity - SPARSITY_MU) / SPARSITY_SIGMA) ** 2).sum())
+        assert float(model.neg_log_prior()) == pytest.approx(prior, rel=1e-5)
+
+
+def _alignment_task(tmp_path, **overrides):
+    from seqgen.io import read_sequences
+    from seqgen.tasks import build_task, merge_config
+    from seqgen.training import Context
+
+    write_alignment(tmp_path / "fam.a2m")
+    data = read_sequences(tmp_path / "fam.a2m", "protein-gap")
+    config, settings = merge_config("vae", {"arch": "mlp", "encoder_hidden": [16], "decoder_hidden": [8, 16],
+                                            "latent_dim": 3, "batch_size": 16, "progress": False, **overrides})
+    task, device_data = build_task("vae", config, settings, data, torch.device("cpu"))
+    ctx = Context(torch.device("cpu"), settings, torch.Generator().manual_seed(0))
+    task.prepare(ctx)
+    return data, task, device_data, ctx
+
+
+def test_alignment_batches_are_drawn_by_sequence_weight_and_the_prior_is_divided_by_neff(tmp_path, capsys):
+    """The gappy row is dropped, the others are drawn by their DeepSequence weights (whose sum is neff), and the
+    MAP decoder prior enters the loss as prior_weight * neg_log_prior / neff."""
+    import copy
+
+    from seqgen.protein import sequence_weights
+
+    data, task, device_data, ctx = _alignment_task(tmp_path, bayesian_decoder=False, prior_weight=2.0)
+    kept = data.codes[:-1]  # the last row, mostly gaps, is dropped
+    weights = sequence_weights(kept, 0.2)
+    assert weights.min() < 1 and device_data.weights is not None
+    assert np.allclose(device_data.weights.numpy(), weights)
+    neff = task.family["neff"]
+    assert neff == pytest.approx(float(weights.sum()), rel=1e-6) and neff < len(kept)
+    before = copy.deepcopy(task.vae)
+    metrics = task.train_step(1, ctx)
+    assert float(metrics["prior"]) == pytest.approx(2.0 * before.neg_log_prior().item() / neff, rel=1e-5)
+    assert _alignment_task(tmp_path, reweight=False)[2].weights is None
+
+
+def test_importance_weighted_bound_is_averaged_over_decoder_weight_draws():
+    """With weight draws the IWAE bound is taken over each draw's latent draws, then averaged over draws: at
+    posterior widths near 0 every draw decodes with the means."""
+    from seqgen.mutations import log_likelihoods
+
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True,
+                      log_sigma_init=-30.0).eval()
+    codes = np.random.default_rng(2).integers(0, 20, (3, 12)).astype(np.uint8)
+    got = log_likelihoods(model, codes, samples=6, seed=4, weight_samples=3, estimator="iwae")
+    eps = torch.randn(6, 3, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        x = one_hot(torch.from_numpy(codes), 21)
+        mu, log_sigma = model.encode(x)
+        bounds = []
+        for group in eps.split(2):  # 3 weight draws of 2 latent draws each
+            z = mu + log_sigma.exp() * group.unsqueeze(1)
+            prior = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
+            posterior = torch.distributions.Normal(mu, log_sigma.exp()).log_prob(z).sum(-1)
+            bounds.append(torch.logsumexp(model.log_px_given_z(x, z) + prior - posterior, 0) - math.log(2))
+    assert np.allclose(got, torch.stack(bounds).mean(0).numpy(), atol=1e-4)
+
+
+def test_a_bayesian_model_in_eval_mode_decodes_with_the_posterior_means():
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True,
+                      log_sigma_init=-1.0).eval()
+    x = one_hot(torch.randint(0, 21, (5, 12)), 21)
+    with torch.no_grad():
+        logits, mu, log_sigma = model(x, torch.Generator().manual_seed(2))
+        z = mu + log_sigma.exp() * torch.randn(mu.shape, generator=torch.Generator().manual_seed(2))
+        assert torch.allclose(logits, model.logits(z), atol=1e-6)  # z drawn first: no weight draw before it

@@ -1,5 +1,6 @@
 """Generators (VAE, WGAN-GP) on tiny data: shapes, training, likelihoods, resume."""
 import contextlib
+import copy
 import csv
 
 import numpy as np
@@ -14,7 +15,7 @@ from seqgen.models.autoregressive import AutoregressiveDecoder
 from seqgen.models.vae import ConvVAE
 from seqgen.tasks import build_task, merge_config, recipe
 from seqgen.tasks.gan import gradient_penalty
-from seqgen.training import Trainer, TrainingDiverged
+from seqgen.training import Context, Trainer, TrainingDiverged
 
 CPU = select_device("cpu")
 TINY = {"latent_dim": 8, "channels": 16, "blocks": 1, "progress": False}
@@ -216,3 +217,87 @@ def test_initial_weights_follow_the_seed():
 
     assert torch.equal(first_weights(0), first_weights(0))
     assert not torch.equal(first_weights(0), first_weights(1))
+
+
+def test_vae_elbo_kl_and_interpolation_written_out():
+    """The ELBO is the mean over the shared draws of log p(x|z_k) less the closed-form KL; interpolation decodes the
+    straight line between the two posterior means, ends included."""
+    torch.manual_seed(0)
+    vae = ConvVAE(4, 10, latent_dim=3, channels=8, blocks=1).eval()
+    x = one_hot(torch.randint(0, 4, (5, 10)), 4)
+    eps = torch.randn(4, 3)
+    with torch.no_grad():
+        mu, log_sigma = vae.encode(x)
+        sigma = log_sigma.exp()
+        kl = torch.distributions.kl_divergence(torch.distributions.Normal(mu, sigma),
+                                               torch.distributions.Normal(0.0, 1.0)).sum(1)
+        assert torch.allclose(vae.kl(mu, log_sigma), kl, atol=1e-5)
+        log_px = torch.stack([(x * torch.log_softmax(vae.logits(mu + sigma * e), 1)).sum((1, 2)) for e in eps])
+        assert torch.allclose(vae.elbo(x, eps), log_px.mean(0) - kl, atol=1e-4)
+        path = vae.interpolate(x[0], x[1], steps=3)
+        assert torch.allclose(path[0], vae.decode(mu[:1])[0], atol=1e-6)
+        assert torch.allclose(path[1], vae.decode((mu[:1] + mu[1:2]) / 2)[0], atol=1e-6)
+        assert torch.allclose(path[2], vae.decode(mu[1:2])[0], atol=1e-6)
+
+
+def _vae_task(data, **overrides):
+    config, settings = merge_config("vae", {**TINY, "batch_size": 16, **overrides})
+    task, _ = build_task("vae", config, settings, data, CPU)
+    ctx = Context(CPU, settings, torch.Generator().manual_seed(7))
+    task.prepare(ctx)
+    return task, ctx
+
+
+@pytest.mark.parametrize("free_bits", [0.0, 0.05, 1000.0])
+def test_vae_step_loss_is_the_negative_elbo_with_warmup_and_free_bits_written_out(free_bits):
+    """One training step's logged loss, reconstruction and KL against the same batch and draws computed by hand:
+    cross-entropy summed over positions, the KL per latent dimension averaged over the batch, weighted by
+    beta * step / kl_warmup, each dimension's term no less than free_bits."""
+    task, ctx = _vae_task(family(64, 10), kl_warmup=8, beta=0.5, free_bits=free_bits)
+    before = copy.deepcopy(task.vae)
+    replay = torch.Generator().manual_seed(7)  # the batch and the draws the step takes from ctx.generator
+    metrics = task.train_step(2, ctx)
+    x, _ = task.data.batch(16, replay)
+    with torch.no_grad():
+        mu, log_sigma = before.encode(x)
+        z = mu + log_sigma.exp() * torch.randn(mu.shape, generator=replay)
+        recon = -(x * torch.log_softmax(before.decoder(z), 1)).sum((1, 2)).mean()
+        kl_dims = (0.5 * (mu ** 2 + (2 * log_sigma).exp() - 1 - 2 * log_sigma)).mean(0)
+    weight = 0.5 * 2 / 8
+    penalty = kl_dims.clamp(min=free_bits).sum() if free_bits else kl_dims.sum()
+    assert float(metrics["kl_weight"]) == pytest.approx(weight)
+    assert float(metrics["reconstruction"]) == pytest.approx(float(recon), rel=1e-5)
+    assert float(metrics["kl"]) == pytest.approx(float(kl_dims.sum()), rel=1e-4)
+    assert float(metrics["loss"]) == pytest.approx(float(recon + weight * penalty), rel=1e-5)
+    assert [task.kl_weight(s) for s in (0, 4, 8, 20)] == [0.0, 0.25, 0.5, 0.5]
+    assert _vae_task(family(8, 10), kl_warmup=0, beta=0.5)[0].kl_weight(0) == 0.5
+
+
+def _gan_task(**overrides):
+    config, settings = merge_config("gan", {**TINY, "batch_size": 32, "lr": 3e-3, **overrides})
+    task, _ = build_task("gan", config, settings, family(), CPU)
+    ctx = Context(CPU, settings, torch.Generator().manual_seed(0))
+    task.prepare(ctx)
+    return task, ctx
+
+
+def _critic_gap(task, real, z):
+    """Mean critic score of ``real`` minus that of the generator's sequences at ``z``."""
+    with torch.no_grad():
+        return float(task.critic(real).mean() - task.critic(task.generator(z)).mean())
+
+
+def test_wgan_critic_steps_raise_and_generator_steps_lower_the_wasserstein_estimate():
+    """The critic ascends E critic(real) - E critic(fake); the generator raises the critic's scores of its own
+    sequences."""
+    task, ctx = _gan_task()
+    real = one_hot(torch.from_numpy(family(64).codes), 4)
+    z = torch.randn(64, TINY["latent_dim"], generator=torch.Generator().manual_seed(1))
+    start = _critic_gap(task, real, z)
+    for _ in range(5):
+        task.critic_step(ctx)
+    trained = _critic_gap(task, real, z)
+    assert trained > start + 0.1
+    for _ in range(10):
+        task.generator_step(ctx)
+    assert _critic_gap(task, real, z) < trained - 0.05

@@ -420,3 +420,53 @@ def test_progress_bars_stay_off_a_log_file(simulated, tmp_path, capfd):
     with_bar = predictor.predict(simulated.codes[:50], batch_size=7, progress=True)  # stderr is no terminal here
     np.testing.assert_array_equal(with_bar, predictor.predict(simulated.codes[:50]))
     assert capfd.readouterr().err == ""
+
+
+def _small_task(data, **settings):
+    config, ts = merge_config("predictor", {**SMALL, **settings})
+    task, _ = build_task("predictor", config, ts, data, CPU)
+    task.prepare(Context(CPU, ts, torch.Generator().manual_seed(0)))
+    return task, config
+
+
+@pytest.mark.parametrize("classification", [False, True])
+def test_validation_score_is_the_loss_of_the_ensemble_mean(classification):
+    """Regression: the MSE of the members' mean output; classification: the cross-entropy of their mean
+    probability, on the held-out split; the label normalization is fitted on the training split only."""
+    from seqgen.tasks.predictor import split_index
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, (200, 12)).astype(np.uint8)
+    y = (rng.random(200) < 0.5).astype(np.float32) if classification else rng.lognormal(0, 1, 200)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(200)], labels=y[:, None], label_names=["y"])
+    task, config = _small_task(data, kernel=5, val_fraction=0.25)
+    train_index, val_index = split_index(200, 0.25, config["val_seed"])
+    with torch.no_grad():
+        task.model.b2[:, 0, 0] = torch.tensor([-1.0, 0.5, 2.0])  # members that disagree
+        out = task.model.eval()(one_hot(torch.from_numpy(codes[val_index]), 4)).double().numpy()  # (N, K)
+    task.model.train()
+    score = task.evaluate(Context(CPU, TrainSettings(), torch.Generator()))["score"]
+    if classification:
+        p = (1 / (1 + np.exp(-out))).mean(1)
+        expected = -np.mean(y[val_index] * np.log(p) + (1 - y[val_index]) * np.log(1 - p))
+    else:
+        norm = task.model_extra["target"]["normalization"]
+        assert norm["mean"] == pytest.approx(y[train_index].mean(), rel=1e-5)
+        assert norm["std"] == pytest.approx(y[train_index].std(), rel=1e-5)
+        expected = np.mean((out.mean(1) - (y[val_index] - norm["mean"]) / norm["std"]) ** 2)
+    assert score == pytest.approx(expected, rel=1e-4)
+
+
+def test_predict_averages_the_members_on_the_label_scale(simulated, tmp_path):
+    """Each member's output mapped back to the label (exp of the standardized log, less the offset), then their
+    mean and sample standard deviation."""
+    train(simulated, tmp_path, transform="log", steps=3)
+    predictor = load_predictor(tmp_path)
+    codes = simulated.codes[:20]
+    with torch.no_grad():
+        out = predictor.outputs(one_hot(torch.from_numpy(codes), 4)).double().numpy()  # (N, K)
+    norm = predictor.normalization
+    members = np.exp(out * norm.std + norm.mean) - norm.offset
+    mean, std = predictor.predict(codes)
+    np.testing.assert_allclose(mean, members.mean(1), rtol=1e-5)
+    np.testing.assert_allclose(std, members.std(1, ddof=1), rtol=1e-4)

@@ -97,3 +97,23 @@ def test_site_independent_baseline_on_beta_lactamase(shared_data):
     rho = spearmanr(effects, dms["2500"]).statistic
     assert 1000 < weights.sum() < 8000
     assert rho > 0.55  # DeepSequence reports 0.614 for its site-independent model
+
+
+def test_site_independent_frequencies_are_weighted_counts_with_a_pseudocount():
+    data = family()  # MKVLA twice, MRVLA, MKILA, MKVLG
+    weights = np.array([0.5, 0.5, 1.0, 0.25, 2.0], np.float32)
+    model = SiteIndependentModel(data, weights, pseudocount=2.1)
+    k, r = PROTEIN_GAP.letters.index("K"), PROTEIN_GAP.letters.index("R")
+    per_letter = 2.1 / PROTEIN_GAP.size
+    total = weights.sum() + 2.1
+    assert np.exp(model.log_freq[k, 1]) == pytest.approx((0.5 + 0.5 + 0.25 + 2.0 + per_letter) / total)
+    assert np.exp(model.log_freq[r, 1]) == pytest.approx((1.0 + per_letter) / total)
+    assert np.allclose(np.exp(model.log_freq).sum(0), 1.0)
+
+
+def test_a_mutant_is_scored_only_when_every_residue_is_a_match_column():
+    path_family = {"focus_positions": [10, 11, -1, 13, 14], "focus_start": 9, "focus_residues": "GMKHVLA"}
+    assert mutant_notes(["K11R:H12A", "H12A:K11R", "K11R:V13I"], path_family) == [OUTSIDE, OUTSIDE, ""]
+    assert mutant_notes(["A15C"], path_family) == [OUTSIDE]  # the last focus residue (an insert): no error
+    with pytest.raises(SeqgenError, match="residue 16 is not in the focus sequence"):
+        mutant_notes(["A16C"], path_family)  # one past it

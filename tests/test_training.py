@@ -385,6 +385,20 @@ def test_resume_keeps_early_stoppings_count(tmp_path):
     assert again.stopped == "early_stopping" and again.steps == 50  # stopped early: no more training
 
 
+def test_an_improvement_resets_the_patience_count(tmp_path):
+    """Patience counts evaluations since the last improvement, not all the evaluations that did not improve."""
+    data = DeviceData(toy_data(), select_device("cpu"))
+    torch.manual_seed(0)
+    task = LinearTask({"lr": 0.05}, data, None)
+    scores = iter([3.0, 4.0, 2.0, 5.0, 1.0, 6.0, 7.0, 8.0] + [9.0] * 100)  # a new best after every bad one
+    task.evaluate = lambda ctx: {"score": next(scores)}
+    settings = TrainSettings(steps=200, batch_size=32, checkpoint_every=1000, log_every=10, eval_every=10,
+                             patience=2, progress=False)
+    result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
+    assert result.stopped == "early_stopping" and result.steps == 70  # best at 50, two worse at 60 and 70
+    assert result.best_score == 1.0
+
+
 def test_a_new_run_removes_the_old_model_and_a_resume_keeps_the_clock(tmp_path):
     run(tmp_path, 20)
     assert (tmp_path / "model.pt").exists()
