@@ -28,12 +28,16 @@ REQUIRED = ("kind", "config", "alphabet", "length", "state_dict")
 
 
 def save_checkpoint(path, payload: dict) -> None:
-    """Write ``payload`` (see module docstring) to ``path`` atomically."""
+    """Write ``payload`` (see module docstring) to ``path`` atomically.
+
+    The archive is written through an open file, so its folder inside the zip is torch's fixed ``archive/`` rather
+    than the random name of the temporary file: the same payload gives the same bytes (same model, same checksum).
+    """
     missing = [k for k in REQUIRED if k not in payload]
     if missing:
         raise ValueError(f"checkpoint payload lacks {', '.join(missing)}")
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, **payload}, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save({"format": FORMAT, **payload}, f)
 
 
 def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_location="cpu") -> dict:
