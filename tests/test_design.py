@@ -636,3 +636,275 @@ def test_gradient_chains_keep_their_best_under_the_penalized_utility():
                          _Progress(settings, _Plateau(0, 50)))
     gc = constraints.gc_fraction(codes)
     assert ((gc >= 0.4) & (gc <= 0.6)).sum() >= 14
+
+
+def test_soft_penalties_of_one_hot_sequences_count_what_the_hard_checks_count():
+    """On one-hot letter probabilities each soft penalty is its hard constraint's count: forbidden sites on both
+    strands (the last window included), runs one longer than allowed, GC outside its window, edits over the budget."""
+    from Bio.Seq import Seq
+
+    rng = np.random.default_rng(4)
+    seqs = decode(rng.integers(0, 4, (60, 14)).astype(np.uint8), DNA)
+    seqs[:3] = ["CCCCCCCCCCGAAC", "GTTCCCCCCCCCCC", "CCCCCCCCCCCCCC"]  # a site (or its reverse complement) at the ends
+    codes = encode(seqs, DNA)
+    probs = torch.as_tensor(one_hot(codes, 4), dtype=torch.float32)
+    sites = {"GAAC", str(Seq("GAAC").reverse_complement())}
+    expected = [sum(s[i:i + 4] in sites for i in range(11)) for s in seqs]
+    forbidden = Constraints.from_options("dna", 14, forbidden=["GAAC"]).penalty(probs)
+    np.testing.assert_allclose(forbidden.numpy(), expected, atol=1e-4)
+    assert expected[:3] == [1, 1, 0]
+    runs = [sum(len(set(s[i:i + 3])) == 1 for i in range(12)) for s in seqs]
+    homopolymer = Constraints.from_options("dna", 14, max_homopolymer=2).penalty(probs)
+    np.testing.assert_allclose(homopolymer.numpy(), runs, atol=1e-4)
+    gc = np.array([(s.count("G") + s.count("C")) / 14 for s in seqs])
+    window = Constraints.from_options("dna", 14, gc_min=0.4, gc_max=0.6).penalty(probs)
+    outside = np.maximum(0.4 - gc, 0) ** 2 + np.maximum(gc - 0.6, 0) ** 2
+    np.testing.assert_allclose(window.numpy(), 10 * 14 * outside, rtol=1e-4, atol=1e-6)
+    assert (outside > 0).any() and (outside == 0).any()
+    start = seqs[3]
+    edits = np.array([sum(a != b for a, b in zip(s, start)) for s in seqs])
+    budget = Constraints.from_options("dna", 14, start=start, max_edits=9).penalty(probs)
+    np.testing.assert_allclose(budget.numpy(), np.maximum(edits - 9, 0), atol=1e-4)
+    assert (edits > 9).any()
+
+
+def test_gc_bounds_are_inclusive_and_a_single_bound_leaves_the_other_open():
+    cons = Constraints.from_options("dna", 10, gc_min=0.4, gc_max=0.6)
+    codes = encode(["GCGCAAAAAA", "GCGCGCAAAA", "GCGAAAAAAA", "GCGCGCGAAA"], DNA)  # GC 0.4, 0.6, 0.3, 0.7
+    assert cons.check(codes)["gc"].tolist() == [True, True, False, False]
+    low_only = Constraints.from_options("dna", 10, gc_min=0.35)
+    assert low_only.gc == (0.35, 1.0)
+    assert low_only.check(encode(["GGGGGGGGGG", "GCGAAAAAAA"], DNA))["gc"].tolist() == [True, False]
+    assert Constraints.from_options("dna", 10, gc_max=0.2).gc == (0.0, 0.2)
+
+
+def test_gc_repair_reaches_the_window_from_either_side_in_one_round():
+    """The repair swaps A/T for G/C (or back) at free positions, as many as the window needs (a fractional bound
+    rounds inwards: 35% of 10 letters needs 4 G/C)."""
+    cons = Constraints.from_options("dna", 10, fixed="A.........", gc_min=0.35, gc_max=0.65)
+    codes = encode(["AAAAAAAAAA", "ATATATATAT", "AGGGGGGGGG", "ACCGCCGCCG"], DNA)
+    for seed in range(5):
+        repaired = cons.enforce(codes, np.random.default_rng(seed), rounds=1)
+        gc = cons.gc_fraction(repaired)
+        assert ((gc >= 0.35) & (gc <= 0.65)).all() and cons.satisfied(repaired).all()
+        assert (repaired[:, 0] == 0).all()
+        assert ((repaired != codes).sum(1) == [4, 4, 3, 3]).all()  # no more changes than needed
+
+
+def test_a_repair_changes_the_letter_it_picks_and_never_a_fixed_one():
+    """One round removes a forbidden site with one free position in it (a change to the same letter would not),
+    and a site across the edge of a fixed region is repaired on its free side."""
+    one_free = Constraints.from_options("dna", 6, fixed="GAA.TC", forbidden=["GAATTC"])
+    for seed in range(20):
+        repaired = one_free.enforce(encode(["GAATTC"], DNA), np.random.default_rng(seed), rounds=1)
+        assert one_free.satisfied(repaired).all(), seed
+    edge = Constraints.from_options("dna", 12, fixed="CCCGAA......", forbidden=["GAATTC"])
+    codes = encode(["CCCGAATTCAAA"] * 8, DNA)
+    repaired = edge.enforce(codes, np.random.default_rng(0))
+    assert edge.satisfied(repaired).all()
+    assert decode(repaired[:, :6], DNA) == ["CCCGAA"] * 8
+
+
+def test_a_linker_that_is_a_forbidden_k_mer_is_refused():
+    with pytest.raises(SeqgenError, match="the linker itself holds a forbidden k-mer"):
+        Constraints.from_options("dna", 8, forbidden=["GAATTC"], linker="GAATTC")
+    with pytest.raises(SeqgenError, match="the linker itself holds a forbidden k-mer"):
+        Constraints.from_options("dna", 8, forbidden=["GAATTC"], linker="gaattc")
+
+
+def test_unrepairable_candidates_are_dropped_not_written():
+    """A fixed region holding a forbidden site cannot be repaired: finalize drops every candidate and counts them."""
+    from seqgen.design.run import finalize
+
+    cons = Constraints.from_options("dna", 12, fixed="..GAATTC....", forbidden=["GAATTC"])
+    codes = np.random.default_rng(0).integers(0, 4, (6, 12)).astype(np.uint8)
+    obj = ObjectiveSet([Objective("egr2", lambda x: x.sum((1, 2)))])
+    result = finalize(codes, obj, cons, CPU, np.random.default_rng(0))
+    assert len(result.codes) == 0 and result.dropped == 6
+
+
+def test_fixed_positions_are_one_hot_and_free_ones_untouched():
+    from seqgen.design.parametrize import FixedPositions, SoftmaxParam
+
+    codes = torch.as_tensor(encode(["AC"], DNA)[0].tolist() + [255, 255], dtype=torch.uint8)  # A C . .
+    fixed = FixedPositions(codes, 4)
+    x = torch.softmax(torch.randn(3, 4, 4, generator=torch.Generator().manual_seed(0)), 1)
+    out = fixed.apply(x)
+    assert torch.equal(out[:, :, 2:], x[:, :, 2:])
+    assert torch.equal(out[:, :, :2], torch.tensor([[1.0, 0], [0, 1], [0, 0], [0, 0]]).expand(3, 4, 2))
+    probs = SoftmaxParam(torch.randn(3, 4, 4), fixed).probs()
+    torch.testing.assert_close(probs.sum(1), torch.ones(3, 4))
+
+
+def test_straight_through_samples_are_one_hot_with_the_softmax_gradient():
+    """Fast SeqProp feeds sampled one-hot sequences forward and takes the gradient as if the softmax probabilities
+    had been fed: d/dlogits sum_s <x_s, w> = S * d/dlogits <p, w>."""
+    from seqgen.design.parametrize import FastSeqProp
+
+    torch.manual_seed(0)
+    param = FastSeqProp(torch.randn(3, 4, 10))
+    w = torch.randn(4, 10)
+    x, p = param(5, torch.Generator().manual_seed(1))
+    assert x.shape == (5, 3, 4, 10)
+    hard = x.detach()
+    torch.testing.assert_close(hard, hard.round())  # one-hot (to rounding: hard + p - p)
+    torch.testing.assert_close(hard.sum(2), torch.ones(5, 3, 10))
+    (grad,) = torch.autograd.grad((x * w).sum(), param.logits)
+    (expected,) = torch.autograd.grad(5 * (param.probs() * w).sum(), param.logits)
+    torch.testing.assert_close(grad, expected)
+    assert grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("gumbel", [False, True])
+def test_sampled_letters_follow_the_letter_probabilities(gumbel):
+    from seqgen.design.parametrize import _sample_one_hot
+
+    p = torch.tensor([0.6, 0.25, 0.1, 0.05])
+    probs = p[None, :, None].expand(1, 4, 3).contiguous()
+    x = _sample_one_hot(probs, 20000, torch.Generator().manual_seed(0), gumbel, torch.log(probs))
+    freq = x.mean((0, 1, 3))
+    torch.testing.assert_close(freq, p, atol=0.015, rtol=0)
+
+
+def test_the_latent_prior_penalty_pulls_codes_towards_the_origin():
+    """With a flat objective and a prior weight the latent codes shrink (the N(0, I) negative log density)."""
+    from seqgen.design.parametrize import LatentParam
+
+    z = torch.tensor([[3.0, 4.0], [0.0, 1.0]])
+    assert LatentParam(z, None).prior_penalty().tolist() == [12.5, 0.5]
+    net = torch.nn.Linear(8, 4 * 12)
+    norms = []
+
+    def decoder(z):
+        norms.append(float(z.detach().norm(dim=1).mean()))
+        return torch.softmax(net(z).reshape(-1, 4, 12), dim=1)
+
+    settings = DesignSettings(method="latent", n=8, steps=30, lr=0.1, prior_weight=1.0, seed=0)
+    design(ObjectiveSet([Objective("flat", CountingScorer())]), Constraints(DNA, 12), settings, CPU,
+           decoder=decoder, latent_dim=8)
+    assert norms[-1] < 0.5 * norms[0]
+
+
+def test_objective_utilities_by_hand():
+    mean, std = torch.tensor([0.0, 1.0, 3.0]), torch.tensor([0.0, 1.0, 0.5])
+    expected = {"max": [0.0, -1.0, 2.0], "min": [0.0, -3.0, -4.0], "target": [-1.0, -2.0, -3.0],
+                "below": [0.0, -2.0, -3.0]}
+    for direction, want in expected.items():
+        obj = Objective("o", None, direction, target=1.0 if direction in ("target", "below") else None,
+                        conservative=2.0)
+        torch.testing.assert_close(obj.utility(mean, std), torch.tensor(want))
+    x = torch.zeros(2, 4, 5)
+    x[0, 0] = 1.0
+    total, parts = ObjectiveSet([Objective("a", lambda x: x[:, 0].sum(1), weight=2.0),
+                                 Objective("b", lambda x: x[:, 0].sum(1), "min", weight=0.5)])(x)
+    torch.testing.assert_close(total, torch.tensor([2 * 5.0 - 0.5 * 5.0, 0.0]))
+    torch.testing.assert_close(parts["a"][0], torch.tensor([5.0, 0.0]))
+
+
+def test_designs_of_fewer_letters_are_scored_with_zero_channels_for_the_rest():
+    seen = []
+
+    def scorer(x):
+        seen.append(x)
+        return x.sum((1, 2))
+
+    x = torch.rand(2, 20, 6)
+    ObjectiveSet([Objective("o", scorer)], letters=21)(x)
+    assert seen[0].shape == (2, 21, 6)
+    assert torch.equal(seen[0][:, :20], x) and not seen[0][:, 20].any()
+
+
+def test_annealing_temperature_falls_geometrically_from_start_to_end():
+    from seqgen.design.run import _temperature
+
+    settings = DesignSettings(method="anneal", steps=5, t_start=0.1, t_end=0.001)
+    temps = [_temperature(settings, 2.0, step) for step in range(1, 6)]
+    np.testing.assert_allclose(temps, 2.0 * 0.1 * (0.01 ** (np.arange(5) / 4)))
+
+
+def test_metropolis_takes_every_better_candidate_and_no_worse_one_when_cold():
+    from seqgen.design.run import _Chains
+
+    obj = ObjectiveSet([Objective("flat", CountingScorer())])
+    chains = _Chains(obj, Constraints(DNA, 6), DesignSettings(method="anneal", n=4, seed=0), CPU, None)
+    before = chains.codes.copy()
+    chosen = (before + 1) % 4
+    chains.current = np.array([0.0, 0.0, 1.0, 1.0])
+    chains.best_util = chains.current.copy()
+    chains._metropolis(np.array([1.0, -1.0, 2.0, 0.5]), chosen, None, 1e-9)
+    assert np.array_equal(chains.codes, np.where(np.array([1, 0, 1, 0], bool)[:, None], chosen, before))
+    assert chains.current.tolist() == [1.0, 0.0, 2.0, 1.0] and chains.best_util.tolist() == [1.0, 0.0, 2.0, 1.0]
+    chains._metropolis(chains.current - 1e-3, before, None, 1e6)  # hot: a slightly worse candidate is taken
+    assert np.array_equal(chains.codes, before)
+    assert chains.best_util.tolist() == [1.0, 0.0, 2.0, 1.0]  # the bests stay
+
+
+def test_fast_seqprop_keeps_the_best_of_its_samples():
+    """Each chain keeps the best of its ``samples`` straight-through samples (scored for free)."""
+    from seqgen.design.run import _gradient, _Plateau, _Progress
+
+    weight = torch.randn(4, 10, generator=torch.Generator().manual_seed(0))
+    inputs = []
+
+    def linear(x):
+        inputs.append(x.detach().clone())
+        return (x * weight).sum((1, 2))
+
+    settings = DesignSettings(method="fast-seqprop", n=3, steps=1, samples=6, seed=0)
+    codes, _ = _gradient(ObjectiveSet([Objective("linear", linear)]), Constraints(DNA, 10), settings, CPU,
+                         torch.Generator().manual_seed(0), None, None, None, _Progress(settings, _Plateau(0, 50)))
+    x = inputs[0].reshape(6, 3, 4, 10)
+    scores = (x * weight).sum((2, 3))  # (S, N)
+    best = x[scores.argmax(0), torch.arange(3)].argmax(1).numpy()
+    assert (scores.max(0).values > scores.min(0).values).all()
+    assert np.array_equal(codes, best)
+
+
+def test_designs_start_from_the_start_sequence():
+    from seqgen.design.run import _init_logits, _start_codes
+
+    start = "ACGTTGCAACGTTGCAACGT"
+    cons = Constraints.from_options("dna", 20, fixed="GG" + "." * 18, start=start, max_edits=4)
+    codes = _start_codes(np.random.default_rng(0), cons, 5)
+    assert decode(codes, DNA) == ["GG" + start[2:]] * 5
+    settings = DesignSettings(n=50, seed=0)
+    logits = _init_logits(settings, cons, CPU, torch.Generator().manual_seed(0))
+    assert (logits.argmax(1).numpy() == encode([start], DNA)).mean() > 0.95
+
+
+def test_a_restarted_fast_seqprop_chain_gets_fresh_logits_scale_offset_and_adam_state():
+    from seqgen.design.parametrize import FastSeqProp
+    from seqgen.design.run import _restart
+
+    param = FastSeqProp(torch.randn(3, 4, 5))
+    optimizer = torch.optim.Adam(param.parameters(), lr=0.1)
+    target = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(0)) + 1.0
+    for _ in range(3):
+        optimizer.zero_grad()
+        ((param.normalized_logits() - target) ** 2).sum().backward()
+        optimizer.step()
+    assert (param.scale != 1).all() and (param.offset != 0).all()  # trained away from their initial values
+    old = {name: p.detach().clone() for name, p in param.named_parameters()}
+    old_state = {name: {k: optimizer.state[p][k].clone() for k in ("exp_avg", "exp_avg_sq")}
+                 for name, p in param.named_parameters()}
+    fresh = torch.zeros(1, 4, 5)
+    _restart(param, optimizer, torch.tensor([False, True, False]), fresh)
+    assert torch.equal(param.logits[1], fresh[0])
+    assert (param.scale[1] == 1).all() and (param.offset[1] == 0).all()
+    for name, p in param.named_parameters():
+        assert torch.equal(p[[0, 2]], old[name][[0, 2]]), name  # the other chains keep their state
+        for key in ("exp_avg", "exp_avg_sq"):
+            state = optimizer.state[p][key]
+            assert (state[1] == 0).all() and torch.equal(state[[0, 2]], old_state[name][key][[0, 2]])
+            assert (old_state[name][key][1] != 0).any()
+
+
+def test_a_start_is_one_sequence_of_the_design_length():
+    """A start per chain cannot be kept in step with its design (designs are deduplicated and sorted before they
+    are checked, and annealing scores M mutants per chain): the start is one sequence of length L."""
+    two = encode(["AAAAAAAAAA", "CCCCCCCCCC"], DNA)
+    with pytest.raises(SeqgenError, match="one sequence of length 10, not an array of shape \\(2, 10\\)"):
+        Constraints(DNA, 10, start=two, max_edits=2)
+    with pytest.raises(SeqgenError, match="one sequence of length 10"):
+        Constraints(DNA, 10, start=two[0, :8], max_edits=2)
+    assert Constraints(DNA, 10, start=two[0], max_edits=2).edits(two).tolist() == [0, 10]

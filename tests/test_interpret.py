@@ -198,3 +198,74 @@ def test_protein_seqlets_are_shorter_and_their_noisy_flanks_trimmed():
     motifs = attribution_motifs(score, one_hot(codes, 20), alphabet="protein", min_size=10)
     assert motifs and motifs[0].stats["n_seqlets"] >= 0.9 * n
     assert "WKDHW" in motifs[0].consensus and motifs[0].pwm.shape[1] <= 7
+
+
+def test_minus_strand_windows_are_reverse_complemented_with_zeros_past_the_ends():
+    from seqgen.alphabets import DNA, decode, reverse_complement
+    from seqgen.interpret import _extract
+
+    codes = np.random.default_rng(0).integers(0, 4, (2, 12)).astype(np.uint8)
+    x = one_hot(codes, 4)
+    out = _extract(x, np.array([0, 1, 1]), np.array([2, 3, 10]), 5, np.array([False, True, True]))
+    assert out.shape == (3, 4, 5)
+    assert decode(out[0].argmax(0)[None], DNA) == decode(codes[:1, 2:7], DNA)
+    assert decode(out[1].argmax(0)[None], DNA) == decode(reverse_complement(codes[1:2, 3:8], DNA), DNA)
+    assert (out[2, :, :3] == 0).all()  # positions 12..14 lie past the end: first on the minus strand
+    assert np.array_equal(out[2, :, 3:], x[1, ::-1, 10:12][:, ::-1])
+
+
+def test_seqlet_similarity_finds_the_shift_and_the_strand():
+    from seqgen.interpret import _similarity
+
+    rng = np.random.default_rng(0)
+    cwm = np.zeros((3, 4, 8))
+    cwm[0, rng.integers(0, 4, 5), np.arange(1, 6)] = rng.uniform(1, 2, 5)
+    cwm[1, :, 2:] = cwm[0, :, :6]  # shifted right by 2
+    cwm[2] = cwm[0, ::-1, ::-1]  # reverse complement
+    sim, shift, minus = _similarity(cwm, True, 4)
+    assert sim[0, 2] == pytest.approx(1.0, abs=1e-5) and minus[0, 2] and not minus[0, 1]
+    assert sim[0, 1] == pytest.approx(1.0, abs=1e-5) and abs(shift[0, 1]) == 2
+    sim, _, minus = _similarity(cwm, False, 4)  # one strand (RNA, protein): no reverse complement
+    assert not minus.any() and sim[0, 2] < 0.9
+
+
+def test_seqlets_on_both_strands_and_at_several_shifts_align_into_the_site():
+    from seqgen.alphabets import DNA, encode, reverse_complement
+    from seqgen.interpret import cluster_seqlets
+
+    rng = np.random.default_rng(1)
+    n, length, site = 40, 30, encode(["TTGACA"], DNA)[0]
+    codes = rng.integers(0, 4, (n, length)).astype(np.uint8)
+    where = rng.integers(6, 18, n)
+    minus = rng.random(n) < 0.5
+    contrib = np.zeros((n, 4, length))
+    for i, s in enumerate(where):
+        codes[i, s:s + 6] = reverse_complement(site[None], DNA)[0] if minus[i] else site
+        contrib[i, codes[i, s:s + 6], np.arange(s, s + 6)] = 1.0
+    x = one_hot(codes, 4)
+    starts = where - rng.integers(0, 3, n)  # seqlets of width 8 around the site, at shifts 0 to 2
+    motifs = cluster_seqlets(x, contrib, np.arange(n), starts, 8, DNA, min_size=10)
+    assert len(motifs) == 1 and motifs[0].nsites == n
+    assert motifs[0].consensus in ("TTGACA", "TGTCAA")
+
+
+def test_a_sequences_seqlets_do_not_overlap():
+    contrib = np.random.default_rng(0).normal(0, 0.1, (30, 100))
+    contrib[:, 10:16] += 2.0
+    contrib[:, 28:34] += 1.5
+    rows, starts, _ = find_seqlets(contrib, 6, max_per_sequence=2)
+    for row in range(30):
+        mine = np.sort(starts[rows == row])
+        assert len(mine) == 2 and mine[1] - mine[0] >= 6 and abs(mine[0] - 10) <= 1 and abs(mine[1] - 28) <= 1
+
+
+def test_filters_come_most_influential_first():
+    torch.manual_seed(0)
+    model = TinyCNN(filters=3, width=5)
+    with torch.no_grad():
+        model.out.weight[:] = torch.tensor([[0.2, 3.0, 1.0]])
+    x = one_hot(np.random.default_rng(0).integers(0, 4, (200, 30)).astype(np.uint8), 4)
+    motifs = filter_motifs(model, x, min_sites=1, min_ic=0.0)
+    influence = [m.stats["influence"] for m in motifs]
+    assert len(motifs) == 3 and influence == sorted(influence, reverse=True) and influence[0] > influence[-1]
+    assert motifs[0].stats["filter"] == 1

@@ -163,3 +163,21 @@ def test_evaluate_reads_a_pbm_table_given_its_format(tmp_path, capsys):
     assert main(args) == 1 and "pass --reference-format" in capsys.readouterr().err
     assert main(args + ["--reference-format", "dream5", "--training-format", "dream5"]) == 0
     assert json.loads((tmp_path / "e.json").read_text())["copies"]["fraction"] == 0.5
+
+
+def test_gc_content_skips_padding_and_kmer_counts_keep_the_first_k_mer():
+    from seqgen.alphabets import DNA
+    from seqgen.metrics import gc_content
+
+    codes = np.array([[2, 1, 0, 0, 255, 255], [3, 3, 3, 2, 2, 1]], dtype=np.uint8)  # GCAA + padding, TTTGGC
+    np.testing.assert_allclose(gc_content(codes, DNA), [0.5, 0.5])
+    counts = kmer_counts(np.zeros((2, 5), np.uint8), 2, 4)  # AA, whose index is 0
+    assert counts[0] == 8 and counts.sum() == 8
+
+
+def test_evaluate_ratio_is_the_query_divergence_over_the_real_one():
+    ref, query = dna(random_codes(200, 20, seed=1)), dna(random_codes(100, 20, (0.4, 0.1, 0.1, 0.4), seed=2))
+    result = evaluate(ref, query, classifier_epochs=1)
+    for k, entry in result["kmer_js"].items():
+        assert entry["query"] > entry["real"] > 0, k
+        assert entry["ratio"] == pytest.approx(entry["query"] / entry["real"])

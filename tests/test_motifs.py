@@ -634,3 +634,85 @@ def test_packed_row_order_is_lexsort_ties_included():
     letters = rng.integers(0, 300, (5, 9)).astype(np.int64)  # letters past 8 bits: lexsort itself
     keys = rng.random((5, 9), dtype=np.float32)
     assert np.array_equal(_order(letters, keys), np.lexsort((keys, letters)))
+
+
+def test_pwm_pseudocounts_and_log_odds_by_hand():
+    from seqgen.motifs import log_odds
+
+    counts = np.array([[3.0, 0.0], [1.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_allclose(counts_to_pwm(counts, pseudocount=2.0),
+                               [[3.5 / 6, 0.25], [1.5 / 6, 0.25], [0.5 / 6, 0.25], [0.5 / 6, 0.25]])
+    background = np.array([0.4, 0.1, 0.1, 0.4])
+    pwm = np.array([[1.0, 0.25], [0.0, 0.25], [0.0, 0.25], [0.0, 0.25]])
+    lo = log_odds(pwm, background, pseudo=0.01)
+    np.testing.assert_allclose((background[:, None] * np.exp(lo)).sum(0), [1.0, 1.0])  # smoothed columns sum to 1
+    np.testing.assert_allclose(lo[:, 0], np.log(np.array([1.01, 0.01, 0.01, 0.01]) / 1.04 / background))
+
+
+def test_tomtom_q_values_are_benjamini_hochberg_over_the_targets_and_e_values_scale_p():
+    targets = jaspar_motifs()[:40]
+    _, counts, _ = jaspar_motif(EGR2)
+    query = Motif("q", counts_to_pwm(counts, pseudocount=1.0))
+    table = tomtom([query], targets, top=len(targets))
+    p = table["p_value"].to_numpy()
+    assert len(p) == 40 and np.all(np.diff(p) >= 0)  # all targets, best first
+    ratio = p * 40 / np.arange(1, 41)  # by hand: q_i = min over j >= i of p_j m / j
+    expected = np.minimum(np.minimum.accumulate(ratio[::-1])[::-1], 1.0)
+    np.testing.assert_allclose(table["q_value"], expected, rtol=1e-9)
+    np.testing.assert_allclose(table["e_value"], p * 40)
+    assert (table["q_value"] > table["p_value"]).any()
+
+
+def test_shuffled_background_copies_differ_from_each_other():
+    from seqgen.motifs import SHUFFLED_COPIES, foreground_and_background
+
+    codes = np.random.default_rng(0).integers(0, 4, (20, 30)).astype(np.uint8)
+    data = SequenceSet(codes, DNA, [f"s{i}" for i in range(20)])
+    fg, _, bg, _, _ = foreground_and_background(data)
+    copies = bg.reshape(SHUFFLED_COPIES, 20, 30)
+    assert np.array_equal(fg, codes)
+    for i, j in itertools.combinations(range(SHUFFLED_COPIES), 2):
+        assert (copies[i] != copies[j]).any(1).mean() > 0.9
+
+
+def test_discovery_scores_dna_against_a_strand_symmetric_background(monkeypatch):
+    """DNA sites lie on either strand: the background letter frequencies are averaged with their complements."""
+    import seqgen.motifs as motifs
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def refine(pwm, fg, bg, alphabet, background, iterations=5):
+        seen.append(background)
+        raise Stop
+
+    fg, bg, _, _ = planted(n_fg=60, n_bg=60)
+    bg[:, :20] = 0  # an A-rich background
+    monkeypatch.setattr(motifs, "refine", refine)
+    with pytest.raises(Stop):
+        discover_motifs(fg, bg, max_log10_p=0.0)
+    counts = np.bincount(bg.ravel(), minlength=4) + 1.0
+    freq = counts / counts.sum()
+    np.testing.assert_allclose(seen[0], (freq + freq[::-1]) / 2)
+
+
+def test_site_statistics_sites_are_the_hits_it_counts():
+    from seqgen.motifs import letter_frequencies, site_statistics
+
+    fg, bg, _, _ = planted(n_fg=60, n_bg=200)
+    _, counts, _ = jaspar_motif(EGR2)
+    info = site_statistics(counts_to_pwm(counts, 1.0), fg, bg, DNA, letter_frequencies(bg, 4))
+    assert info["fg_sites"][0].sum() == info["fg_hits"] > 0
+    assert info["bg_sites"][0].sum() == info["bg_hits"]
+
+
+def test_letter_shuffles_keep_each_rows_padding_at_its_end():
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 4, (50, 12)).astype(np.uint8)
+    lengths = rng.integers(3, 13, 50)
+    codes[np.arange(12)[None] >= lengths[:, None]] = PAD
+    s = shuffled(codes, 0, kmer=1)
+    assert np.array_equal(s == PAD, codes == PAD)
+    assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and (s != codes).any(1).mean() > 0.5

@@ -149,6 +149,22 @@ def test_label_transform_round_trip_and_background_regression():
         LabelTransform.fit(np.array([-5.0, 1.0]), transform="log")
 
 
+def test_background_regression_removes_the_least_squares_fit_and_standardizes():
+    """z = (t(y) - beta (t(b) - mean t(b)) - mean) / std, beta the least-squares slope of t(y) on t(b)."""
+    rng = np.random.default_rng(1)
+    bg = rng.lognormal(6, 0.3, 400)
+    y = np.exp(rng.normal(8, 1, 400)) + 0.5 * bg
+    norm = LabelTransform.fit(y, bg, transform="log")
+    ty, tb = np.log(y + 1), np.log(bg + 1)
+    slope = np.polyfit(tb, ty, 1)[0]
+    assert norm.beta == pytest.approx(slope, rel=1e-6)
+    residual = ty - slope * (tb - tb.mean())
+    np.testing.assert_allclose(norm.apply(y, bg), (residual - residual.mean()) / residual.std(), atol=1e-5)
+    # new sequences have no background: predicted at the mean background, on the label's own scale
+    z = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    np.testing.assert_allclose(norm.invert(z).numpy(), np.exp(residual.mean() + [0, residual.std()]) - 1, rtol=1e-6)
+
+
 def test_figures():
     assert pearson([1, 2, 3], [2, 4, 7]) > 0.98
     assert spearman([1, 2, 3], [2, 4, 70]) == pytest.approx(1.0)

@@ -63,3 +63,10 @@ def test_settings_that_give_no_signal_are_refused_or_noted(tmp_path, capsys):
     assert "(MA0472.2)" in err and "note: in 0.0% of the probes" in err and "raise it" in err
     _, info = simulate_pbm(n=300, threshold=30.0)  # every window half occupied
     assert info["fraction_bound"] == 1.0
+
+
+def test_counts_log_odds_spread_the_pseudocount_over_the_letters():
+    counts = np.array([[8.0, 2.0], [0.0, 2.0], [0.0, 2.0], [0.0, 2.0]])
+    freqs = np.array([[8.2, 2.2], [0.2, 2.2], [0.2, 2.2], [0.2, 2.2]]) / 8.8
+    np.testing.assert_allclose(counts_log_odds(counts), np.log(freqs / 0.25))
+    np.testing.assert_allclose(np.exp(counts_log_odds(counts)).sum(0) / 4, [1.0, 1.0])

@@ -65,7 +65,8 @@ class Constraints:
     max_edits : int or None
         Most positions that may differ from ``start``.
     start : np.ndarray or None
-        ``(L,)`` or ``(N, L)`` uint8 starting sequences (needed by ``max_edits``).
+        ``(L,)`` uint8 starting sequence (needed by ``max_edits``): one for every design, since designs are
+        repaired, deduplicated and sorted apart from the chains that made them.
     suffix : np.ndarray or None
         ``(S,)`` uint8: a constant region that follows every design (a PBM linker); forbidden k-mers and runs
         that start in the design and reach into it count too.
@@ -99,6 +100,11 @@ class Constraints:
             raise SeqgenError("a starting sequence needs max edits (how many positions may differ from it)")
         if self.max_edits is not None and self.max_edits < 0:
             raise SeqgenError(f"max edits must be 0 or more, not {self.max_edits}")
+        if self.start is not None:
+            self.start = np.asarray(self.start, dtype=np.uint8)
+            if self.start.shape != (self.length,):
+                raise SeqgenError(f"the starting sequence must be one sequence of length {self.length}, not an array "
+                                  f"of shape {self.start.shape}")
         fixed_edits = int(self._fixed_edits().max(initial=0))
         if self.max_edits is not None and self.max_edits < fixed_edits:
             raise SeqgenError(f"the fixed letters differ from the starting sequence at {fixed_edits} positions, more "

@@ -286,7 +286,7 @@ class _Progress:
 def _init_logits(settings, constraints, device, generator, n: int | None = None) -> torch.Tensor:
     shape = (settings.n if n is None else n, constraints.alphabet.size, constraints.length)
     logits = settings.init_scale * torch.randn(shape, generator=generator, device=device)
-    if constraints.start is not None:  # start from the given sequence(s)
+    if constraints.start is not None:  # start from the given sequence
         start = torch.as_tensor(np.broadcast_to(constraints.start, (shape[0], constraints.length)).astype(np.int64),
                                 device=device)
         logits = logits + 4.0 * torch.nn.functional.one_hot(start, shape[1]).permute(0, 2, 1)
