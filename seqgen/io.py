@@ -619,6 +619,25 @@ def _refuse_invalid_letters(raw: RawRecords, flat: np.ndarray, alphabet: Alphabe
     raise SeqgenError(_letter_error(raw, int(bad[0]), f"is not a letter of the {alphabet.name} alphabet{hint}"), path)
 
 
+def _trimmed_length(raw: RawRecords, amb: np.ndarray, record: np.ndarray, inside: np.ndarray, length: int | None,
+                    dropping: bool) -> int:
+    """The letters of each record that ``lengths='trim'`` keeps: ``length``, or the shortest record kept.
+
+    Records dropped for an ambiguity code (``amb``, in record ``record``, counted where ``inside``) no longer set
+    that length, and the longer part kept may hold more codes: repeated until the length stays.
+    """
+    if length is not None:
+        return length
+    lens = raw.ends - raw.starts
+    keep_to = int(lens.min())
+    while dropping:
+        left = np.setdiff1d(np.arange(len(lens)), record[inside & (amb - raw.starts[record] < keep_to)])
+        if not len(left) or int(lens[left].min()) == keep_to:
+            break
+        keep_to = int(lens[left].min())
+    return keep_to
+
+
 def _without_ambiguous(raw: RawRecords, flat: np.ndarray, stripped: int, ambiguous: str, lengths: str,
                        length: int | None, path) -> np.ndarray:
     """``(M,)`` indices of the records kept: all but those holding an ambiguity code (or a stop) where it counts,
@@ -627,9 +646,8 @@ def _without_ambiguous(raw: RawRecords, flat: np.ndarray, stripped: int, ambiguo
     amb = np.flatnonzero(flat == AMBIGUOUS)
     record = np.searchsorted(raw.starts, amb, side="right") - 1
     inside = amb < raw.ends[record] if stripped else np.ones(len(amb), dtype=bool)  # a stripped stop lies past
-    if lengths == "trim":  # only the letters kept count: each record's first --length, or the shortest
-        keep_to = length if length is not None else int((raw.ends - raw.starts).min())
-        inside &= amb - raw.starts[record] < keep_to
+    if lengths == "trim":  # only the letters kept count: each record's first --length, or the shortest kept
+        inside &= amb - raw.starts[record] < _trimmed_length(raw, amb, record, inside, length, ambiguous == "drop")
     amb, record = amb[inside], record[inside]
     kept = np.arange(len(raw.ids))
     if not len(amb):

@@ -442,7 +442,7 @@ def _checked(key, value, default, source):
     if value is None:
         if default is None or key in NULLABLE:
             return None
-        raise SeqgenError(f"setting {key!r} cannot be empty (null): give a value of type {type(default).__name__}, "
+        raise SeqgenError(f"setting {key!r} cannot be empty (null): give {_kind(default)}, "
                           f"or leave it out for its default {default!r}", source)
     default = NULLABLE.get(key, default)
     if default is None:
@@ -466,4 +466,13 @@ def _checked(key, value, default, source):
             return list(value)
     else:
         return value
-    raise SeqgenError(f"setting {key!r} must be a {type(default).__name__}, not {value!r}", source)
+    raise SeqgenError(f"setting {key!r} must be {_kind(default)}, not {value!r}", source)
+
+
+def _kind(default) -> str:
+    """What a value of ``default``'s type is called in an error: 'an integer', 'a number', ..."""
+    for kind, name in ((bool, "true or false"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                       ((list, tuple), "a list")):
+        if isinstance(default, kind):
+            return name
+    return f"a {type(default).__name__}"

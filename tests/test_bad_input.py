@@ -205,8 +205,8 @@ def test_motifs_background_of_another_alphabet_is_refused(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("setting, message", [
-    ("steps=null", "setting 'steps' cannot be empty (null): give a value of type int, or leave it out for its default"),
-    ("max_time=10 min", "setting 'max_time' must be a float, not '10 min'"),
+    ("steps=null", "setting 'steps' cannot be empty (null): give an integer, or leave it out for its default"),
+    ("max_time=10 min", "setting 'max_time' must be a number, not '10 min'"),
     ("patience=-1", "setting 'patience' must be 0 or more (0 or null: no early stopping), not -1"),
     ("eval_every=-5", "setting 'eval_every' must be 0 or more"),
 ])
@@ -266,3 +266,27 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path, capsys, monkey
         signal.signal(signal.SIGTERM, previous)
     assert status == 143 and err.endswith("terminated (SIGTERM)"), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.fa"]  # neither the output nor a temporary file
+
+
+def test_atomic_writes_get_the_usual_permissions_and_refuse_unwritable_places(tmp_path, monkeypatch):
+    """mkstemp makes its file 0600: an output renamed from it would be private to its writer."""
+    import json
+    import os
+
+    from seqgen.atomic import write_json, write_text
+    from seqgen.errors import SeqgenError
+
+    umask = os.umask(0o022)
+    try:
+        write_text(tmp_path / "a.txt", "x\n")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    write_json(tmp_path / "n.json", {"a": float("nan"), "b": [1.5, float("nan")], "c": {"d": float("nan")}})
+    assert json.loads((tmp_path / "n.json").read_text()) == {"a": None, "b": [1.5, None], "c": {"d": None}}
+    with pytest.raises(SeqgenError, match="cannot write output: it is a folder"):
+        write_text(tmp_path, "x")
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a user who may not write there (not root)
+    with pytest.raises(SeqgenError, match=f"folder {str(tmp_path)!r} is not writable"):
+        write_text(tmp_path / "b.txt", "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "n.json"]

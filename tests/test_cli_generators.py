@@ -71,3 +71,30 @@ def test_resume_if_unchanged_restarts_on_other_data(tmp_path, capsys):
     assert main(["train", "vae", "--data", str(other), "--steps", "6", "--resume-if-unchanged", *args]) == 0
     assert "not continued (the checkpoint was trained on other data); training from scratch" in capsys.readouterr().err
     assert load_checkpoint(model / "model.pt")["data_sha1"] == changed.fingerprint()
+
+
+def test_the_seed_draws_the_initial_weights_and_reaches_training_from_the_command_line(tmp_path):
+    import torch
+
+    from seqgen.checkpoint import load_checkpoint
+    from seqgen.tasks import build_task, merge_config
+
+    data = tmp_path / "data.npz"
+    make_data(data, n=16, length=8)
+    small = {"channels": 8, "blocks": 1, "latent_dim": 2}
+
+    def initial(seed):
+        config, settings = merge_config("vae", {**small, "seed": seed})
+        task, _ = build_task("vae", config, settings, SequenceSet.load(data), torch.device("cpu"))
+        return [t.clone() for m in task.modules().values() for t in m.state_dict().values()]
+
+    first, again, other = initial(1), initial(1), initial(2)
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert not all(torch.equal(a, b) for a, b in zip(first, other))
+    assert main(["train", "vae", "--data", str(data), "--out", str(tmp_path / "m"), "--steps", "1", "--seed", "5",
+                 "--no-progress", "--device", "cpu", *(f"--set={k}={v}" for k, v in small.items())]) == 0
+    settings = load_checkpoint(tmp_path / "m" / "checkpoint.pt")["settings"]
+    assert settings["seed"] == 5 and settings["progress"] is False
+    assert main(["sample", "--model", str(tmp_path / "m"), "--n", "3", "--prefix", "g", "--out",
+                 str(tmp_path / "s.fa"), "--device", "cpu"]) == 0
+    assert read_sequences(tmp_path / "s.fa").ids.tolist() == ["g_1", "g_2", "g_3"]

@@ -63,7 +63,7 @@ def cases(m, out):
         ("train: unknown setting", ["train", "vae", "--data", d, "--out", out, "--set", "colour=blue"],
          "unknown setting 'colour'"),
         ("train: wrong type", ["train", "vae", "--data", d, "--out", out, "--set", "latent_dim=big"],
-         "setting 'latent_dim' must be a int"),
+         "setting 'latent_dim' must be an integer"),
         ("train: negative steps", ["train", "predictor", "--data", d, "--out", out, "--steps", "-3"],
          "steps must be positive"),
         ("train: data is not an npz", ["train", "vae", "--data", str(m / "sim.tsv"), "--out", out],
@@ -333,3 +333,25 @@ def test_predict_says_how_many_sequences_it_dropped(models, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 of the 2 sequences have ambiguity codes and were dropped" in err and "predicted 1 sequences" in err
     assert len(pd.read_csv(tmp_path / "p.tsv", sep="\t")) == 1
+
+
+def test_option_checks_before_any_work(tmp_path, capsys):
+    """Checks made before a model or results folder is read: their bounds, and an --out that is a model folder's
+    checkpoint."""
+    model = tmp_path / "m"
+    model.mkdir()
+    (tmp_path / "o").mkdir()
+    out = str(tmp_path / "o" / "x.tsv")
+    for argv, message in [
+            (["sample", "--model", str(model), "--n", "2", "--out", str(model / "checkpoint.pt")],
+             f"--out is the --model file {str(model / 'checkpoint.pt')!r} that this command reads"),
+            (["score-mutants", "--model", str(model), "--mutants", str(tmp_path / "mut.txt"), "--out", out,
+              "--samples", "10", "--weight-samples", "-1"], "--weight-samples must lie in [0, --samples = 10], not -1"),
+            (["score-mutants", "--model", str(model), "--mutants", str(tmp_path / "mut.txt"), "--out", out,
+              "--samples", "10", "--weight-samples", "10"], "mut.txt: no such file"),  # 10 of 10 passes
+            (["report", "--results", str(tmp_path), "--out", str(tmp_path / "o" / "r.html"), "--top", "0"],
+             "--top must be at least 1, not 0")]:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+    assert list((tmp_path / "o").iterdir()) == []

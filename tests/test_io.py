@@ -82,6 +82,18 @@ def test_ambiguity_policy(tmp_path):
         read_sequences(path, lengths="trim")
 
 
+def test_trimming_to_the_shortest_kept_record_counts_the_ambiguity_codes_of_that_length(tmp_path):
+    """Trimmed to the shortest record, but that record is dropped for its N: the others are kept at a greater
+    length, which must not hold an ambiguity code (it was encoded as a letter code 253)."""
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nACGTACGT\n>b\nACGTNCGT\n>c\nANG\n")
+    data = read_sequences(path, ambiguous="drop", lengths="trim")
+    assert data.ids.tolist() == ["a"] and data.sequences == ["ACGTACGT"] and data.meta["n_dropped"] == 2
+    path.write_text(">a\nACGTACGT\n>b\nACGTNCGT\n>c\nANG\n>d\nACGTA\n")  # then d, 5 long, sets the length
+    data = read_sequences(path, ambiguous="drop", lengths="trim")  # and b's N (letter 5) is in it
+    assert data.ids.tolist() == ["a", "d"] and data.sequences == ["ACGTA", "ACGTA"]
+
+
 def test_csv_with_labels_and_ids(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("name,seq,score,other\nr1,ACGT,1.5,x\nr2,acgg,-2,y\n")
@@ -292,3 +304,98 @@ def test_encode_loads_no_pytorch(tmp_path):
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False") and (tmp_path / "s.npz").exists()
+
+
+def test_fastq_errors_name_the_line_at_fault(tmp_path):
+    path = tmp_path / "x.fq"
+    path.write_text("@a\nACGT\n+\nIIII\n@b\nACG\n+\nII\n")  # b's qualities (line 8) are one short of line 6
+    with pytest.raises(SeqgenError, match=r"record 'b' \(line 6\): quality line length differs"):
+        read_sequences(path)
+    path.write_text("@a\nACGT\n+\nIIII\n@b\nACGT\n-\nIIII\n")
+    with pytest.raises(SeqgenError, match=r"malformed FASTQ: line 7 should start with '\+'"):
+        read_sequences(path)
+    path.write_text("@a\nACGT\n+\nIIII\nb\nACGT\n+\nIIII\n")
+    with pytest.raises(SeqgenError, match=r"malformed FASTQ: line 5 should start with '@'"):
+        read_sequences(path)
+    path.write_text("@a\nACGT\n+\nIIII\n@b\nGGCA\n+\nIIII\n\n\n")  # blank lines at the end are not a record
+    assert read_sequences(path).sequences == ["ACGT", "GGCA"]
+
+
+def test_a2m_focus_residues_numbering_without_a_range_and_unnamed_records(tmp_path):
+    path = tmp_path / "fam.a2m"
+    path.write_text(">F/5-10\nAC-de.FG\n>s\nAC-..FG\n")  # plain A2M: inserts d, e upper-cased in focus_residues
+    data = read_sequences(path, alphabet="protein-gap")
+    assert data.meta["focus_residues"] == "ACDEFG" and "focus_range_mismatch" not in data.meta
+    assert data.sequences == ["AC-FG", "AC-FG"] and data.meta["focus_positions"] == [5, 6, -1, 9, 10]
+    path.write_text(">F\nACdEF\n>s\nACdEF\n")  # no NAME/START-END: numbered from 1
+    assert read_sequences(path, alphabet="protein-gap").meta["focus_positions"] == [1, 2, 4, 5]
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nACGT\n>\nGGCC\n>  \nTTAA\n")  # headers without an id: named by their record number
+    assert read_sequences(path).ids.tolist() == ["a", "record_2", "record_3"]
+
+
+def test_table_rows_without_an_id_column_are_numbered_from_1(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("sequence,y\nACGT,1\nGGCC,2\n")
+    assert read_sequences(path).ids.tolist() == ["row_1", "row_2"]
+
+
+def test_duplicated_ids_name_their_lines_after_a_dropped_record(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text(">n\nACNT\n>a\nACGT\n>b\nACGA\n>a\nGGCC\n")  # n (line 2) is dropped first
+    with pytest.raises(SeqgenError, match=r"duplicated id 'a' \(sequences at lines 4 and 8\)"):
+        read_sequences(path, ambiguous="drop")
+
+
+def test_lengths_error_names_the_first_record_as_reference_and_refuses_length_0(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nAC\n>b\nACGT\n>c\nAC\n")  # the first record is the shortest
+    with pytest.raises(SeqgenError, match=r"record 'b' \(line 4\) has length 4, but the first record 'a' has "
+                                          r"length 2 \(choose --lengths pad or trim\)"):
+        read_sequences(path)
+    for policy in ("pad", "trim"):
+        with pytest.raises(SeqgenError, match="--length must be positive, not 0"):
+            read_sequences(path, lengths=policy, length=0)
+
+
+def test_old_mac_line_endings_are_read(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_bytes(b">a\rACGT\r>b\rGG\rCC\r")  # a lone CR ends each line
+    data = read_sequences(path)
+    assert data.ids.tolist() == ["a", "b"] and data.sequences == ["ACGT", "GGCC"]
+
+
+def test_a_gzip_whose_size_field_wrapped_is_taken_as_three_times_its_size(tmp_path, monkeypatch):
+    """The gzip trailer holds the size modulo 4 GiB: a 4.1 GiB file may claim 100 MB. The check takes at least
+    three times the compressed size."""
+    import seqgen.io
+
+    path = tmp_path / "x.fa.gz"
+    packed = gzip.compress(b"".join(b">s%d\nACGTACGTACGT\n" % i for i in range(2000)), mtime=0)
+    path.write_bytes(packed[:-4] + (0).to_bytes(4, "little"))  # the size field of a file of exactly 4 GiB
+    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 5 * 3 * len(packed))  # 6 x 3 x size would not fit
+    with pytest.raises(SeqgenError, match="too large to read here"):
+        read_sequences(path)
+
+
+def test_padding_needing_more_than_half_the_memory_is_refused(tmp_path, monkeypatch):
+    import seqgen.io
+
+    path = tmp_path / "x.fa"
+    path.write_text(">a\n" + "A" * 1000 + "\n" + "".join(f">b{i}\nAC\n" for i in range(99)))  # pads to 100 kB
+    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 150_000)  # parsing fits; 100 kB is above half
+    with pytest.raises(SeqgenError, match=r"100 records padded to length 1000 need .* more than half"):
+        read_sequences(path, lengths="pad")
+    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 250_000)
+    assert read_sequences(path, lengths="pad").codes.shape == (100, 1000)
+
+
+def test_uniprobe_header_row_is_skipped_and_lines_still_counted(tmp_path):
+    path = tmp_path / "wt1.txt"
+    path.write_text(f"Intensity\tSequence\n1000.5\t{'A' * 36}{UNIPROBE_LINKER}\n20\t{'C' * 36}{UNIPROBE_LINKER}\n")
+    data = read_sequences(path, format="uniprobe")
+    assert data.ids.tolist() == ["probe_1", "probe_2"] and data.sequences == ["A" * 36, "C" * 36]
+    assert data.labels[:, 0].tolist() == [1000.5, 20]
+    path.write_text(f"Intensity\tSequence\n1000.5\t{'A' * 36}\nNA\t{'C' * 36}\n")
+    with pytest.raises(SeqgenError, match="column 'intensity', line 3: label is a missing value"):
+        read_sequences(path, format="uniprobe")

@@ -410,6 +410,7 @@ def test_score_distributions_over_a_wide_range_use_a_log_axis_and_fractions():
     heights = [patch.get_path().vertices[:, 1].max() for patch in ax.patches]
     assert all(0.1 < h <= 1 for h in heights)  # each set's fraction per bin: the designs are visible too
     assert distributions({"a": rng.normal(0, 1, 50)}).axes[0].get_xscale() == "linear"
+    assert distributions({"a": np.array([1.0, 50.0]), "b": np.array([20.0])}).axes[0].get_xscale() == "linear"
 
 
 def test_the_same_logo_saves_to_the_same_svg_bytes(tmp_path):
@@ -420,3 +421,62 @@ def test_the_same_logo_saves_to_the_same_svg_bytes(tmp_path):
     first = save(logo(motif), tmp_path / "a", formats=("svg",))[0].read_bytes()
     second = save(logo(motif), tmp_path / "b", formats=("svg",))[0].read_bytes()
     assert first == second and b"<svg" in first
+
+
+def test_mutation_section_spearman_boundary_and_mutants_scored_by_the_vae_alone(tmp_path):
+    from seqgen.report import Results, mutation_section
+
+    pd.DataFrame({"mutant": ["A1C", "D2E", "G3W", "K4R", "L5W"], "vae": [1.0, 2.0, 3.0, 100.0, np.nan],
+                  "site_independent": [1.0, 2.0, 3.0, 4.0, 0.5]}).to_csv(tmp_path / "mutations.tsv", sep="\t",
+                                                                         index=False)
+    section = mutation_section(Results(tmp_path), top=2)  # ranks agree (Spearman 1), values do not (Pearson 0.8)
+    assert "4 mutants of the focus sequence scored" in section and "site-independent model 1." in section
+    assert "1 could not be scored (stops, or residues outside the alignment&#x27;s match columns): L5W." in section
+    assert "Every scored mutant" in section and "Least tolerated" not in section  # 4 = twice top: one list
+
+
+def test_extrapolation_training_label_and_marked_sites():
+    from seqgen.report import composition_note, extrapolation_note, marked_sequence, score_column, training_label_max
+
+    designs = pd.DataFrame({"score_label_mean": [2.6e4, 1.0e3]})
+    assert extrapolation_note(designs, "score_label_mean", label_max=2.6e4) == ""  # at the highest: not above
+    assert score_column(pd.DataFrame({"id": ["a"], "predicted": [1.0], "gc": [0.5]})) == "predicted"
+    low_gc = pd.DataFrame({"sequence": ["G" + ("ATTA" * 13)[:49]] * 3})  # GC 0.02: inside 0-1, below the 5% point
+    assert "mean GC content, 0.02, lies outside that of 90% of the reference (0.05-0.95)" in composition_note(
+        low_gc, DNA, (np.linspace(0, 1, 101), "the reference"))
+
+    class Res:
+        def __init__(self, metrics):
+            self.metrics = metrics
+
+        def json(self, rel, what, optional=False):
+            return self.metrics
+
+    data = SequenceSet(np.zeros((3, 4), np.uint8), DNA, ["a", "b", "c"],
+                       labels=np.array([[1.0, 50.0], [2.0, 70.0], [np.nan, 60.0]], np.float32),
+                       label_names=["bound", "signal"])
+    assert training_label_max(Res({"task": "regression", "label": "signal"}), data) == 70.0
+    assert training_label_max(Res({"task": "regression", "label": "bound"}), data) == 2.0
+    assert training_label_max(Res({"task": "classification", "label": "bound"}), data) is None
+    sites = pd.DataFrame({"motif": ["weak", "strong"], "start": [0, 2], "end": [4, 6], "strand": ["+", "-"],
+                          "p_value": [1e-3, 1e-6]})
+    assert marked_sequence("ACGTACGT", sites, {"weak": "#111", "strong": "#222"}) == (
+        '<span class="seq"><span style="background:#111" title="weak + p=0.001">AC</span>'
+        '<span style="background:#222" title="strong - p=1e-06">GTAC</span>GT</span>')  # the stronger wins
+
+
+def test_design_summary_sentences_and_number_formats():
+    from seqgen.report import fmt, objective_text, scored_training
+
+    assert scored_training({"training_scored": 21, "training_sequences": 300, "training_comparable": 21}) == (
+        "21 of the 300 training sequences (the 21 of full length, without padding or gaps, compare with the designs)")
+    assert scored_training({"training_scored": 50, "training_sequences": 300}) == (
+        "50 of the 300 training sequences (a random 50 of all)")
+    assert scored_training({"training_scored": 300, "training_sequences": 300}) == "300 training sequences"
+    assert objective_text({"predictor": "p", "direction": "target", "target": 2.5, "avoid": ["q"],
+                           "avoid_below": 0.0, "naturalness": 0.5}) == (
+        "objective: the predictor p (brought to 2.5) + the predictor q (held below 0.0) + 0.5 x the generator "
+        "VAE's ELBO (naturalness)")
+    assert objective_text({"avoid": ["q"], "avoid_below": None}) == "objective: the predictor q (minimized)"
+    assert [fmt(v) for v in (1e5, 99999.0, 12.345678, 0.0005, 0.0, 3, True)] == [
+        "1e+05", "99,999", "12.35", "0.0005", "0", "3", "True"]

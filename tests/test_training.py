@@ -430,7 +430,7 @@ def test_settings_out_of_range_and_validation_of_a_generator_are_refused():
         with pytest.raises(SeqgenError, match=f"setting '{key}' must be"):
             merge_config(kind, {key: value})
     assert merge_config("vae", {"lr": "1e-4"})[0]["lr"] == 1e-4  # YAML 1.1 reads 1e-4 as a string
-    with pytest.raises(SeqgenError, match="setting 'steps' must be a int"):
+    with pytest.raises(SeqgenError, match="setting 'steps' must be an integer"):
         merge_config("vae", {"steps": "1e3"})
     with pytest.raises(SeqgenError, match="'eval_every' and 'patience' need a validation split, and vae"):
         merge_config("vae", {"patience": 3})
@@ -526,3 +526,58 @@ def test_device_helpers_create_nothing_on_the_host():
             pass
     finally:
         torch.backends.cudnn.allow_tf32 = before
+
+
+def test_engine_settings_out_of_range_and_booleans_for_numbers_are_refused():
+    from seqgen.tasks import merge_config
+
+    for key in ("checkpoint_every", "log_every"):
+        with pytest.raises(SeqgenError, match=f"{key.replace('_', '-')} must be positive, not 0"):
+            TrainSettings(**{key: 0})
+    with pytest.raises(SeqgenError, match="max-time must be positive, not 0"):
+        TrainSettings(max_time=0)
+    with pytest.raises(SeqgenError, match="setting 'steps' must be an integer, not True"):  # YAML's yes/true
+        merge_config("vae", {"steps": True})
+    with pytest.raises(SeqgenError, match=re.escape("setting 'theta' must be in (0, 1), not 0.0")):
+        merge_config("vae", {"theta": 0})
+    with pytest.raises(SeqgenError, match=re.escape("setting 'max_gap_fraction' must be in (0, 1], not 0.0")):
+        merge_config("vae", {"max_gap_fraction": 0})
+    assert merge_config("vae", {"max_gap_fraction": 1})[0]["max_gap_fraction"] == 1.0  # gaps anywhere: allowed
+    assert merge_config("predictor", {"dropout": 0})[0]["dropout"] == 0.0
+    assert merge_config("gan", {"beta1": 0})[0]["beta1"] == 0.0
+
+
+def test_user_settings_later_sources_win(tmp_path):
+    """The config file, then --settings (JSON), then each --set, then options such as --steps."""
+    from seqgen.settings import user_settings
+
+    config = tmp_path / "c.yaml"
+    config.write_text("steps: 10\nlr: 0.5\nbeta: 2.0\nchannels: 8\n")
+    user = user_settings(config, '{"lr": 0.25, "beta": 3.0, "channels": 16}', ["beta=4.0", "channels=[1, 2]"],
+                         {"channels": 32})
+    assert user == {"steps": 10, "lr": 0.25, "beta": 4.0, "channels": 32}
+    with pytest.raises(SeqgenError, match="--set takes KEY=VALUE, not 'beta'"):
+        user_settings(None, None, ["beta"])
+
+
+def test_a_torch_file_not_written_by_seqgen_is_refused(tmp_path):
+    payload = {"kind": "toy", "config": {}, "alphabet": "dna", "length": 4, "state_dict": {}}
+    torch.save(payload, tmp_path / "other.pt")  # every key but the format mark
+    torch.save({"format": "seqgen", **payload}, tmp_path / "ok.pt")
+    torch.save({"format": "seqgen", **{k: v for k, v in payload.items() if k != "state_dict"}}, tmp_path / "part.pt")
+    for name in ("other.pt", "part.pt"):
+        with pytest.raises(SeqgenError, match=r"not a seqgen checkpoint \(missing model kind, config or weights\)"):
+            load_checkpoint(tmp_path / name)
+    assert load_checkpoint(tmp_path / "ok.pt", kind="toy")["length"] == 4
+
+
+def test_a_data_set_above_half_the_free_memory_is_refused_and_below_it_accepted(monkeypatch):
+    import seqgen.device as device_module
+
+    data = toy_data()
+    need = data.codes.nbytes + data.labels.nbytes
+    monkeypatch.setattr(device_module, "free_memory", lambda device: 2 * need - 2)  # need is above half of it
+    with pytest.raises(SeqgenError, match="more than half of the"):
+        DeviceData(data, select_device("cpu"))
+    monkeypatch.setattr(device_module, "free_memory", lambda device: 2 * need)
+    assert len(DeviceData(data, select_device("cpu"))) == len(data)

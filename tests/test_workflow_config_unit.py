@@ -325,6 +325,8 @@ def test_a_design_pattern_or_start_must_be_as_long_as_the_sequences():
     trimmed = dataset(input="p.csv", lengths="trim", length=5)
     config["design"]["methods"] = ["softmax"]
     wfc.check_design_lengths(config, "p", trimmed)
+    assert refusal(wfc.check_design_lengths, config, "p", dataset(input="p.csv", lengths="trim", length=6)) == (
+        "data set 'p': design.softmax.start has length 5, but its sequences have length 6")
     wfc.check_design_lengths(config, "p", dataset(input="p.csv"))  # length unknown: the design job checks
 
 
@@ -332,6 +334,7 @@ def test_known_length():
     assert wfc.known_length(dataset()) == 30
     assert wfc.known_length(dataset(input="p.csv", lengths="pad", length=12)) == 12
     assert wfc.known_length(dataset(input="p.csv", lengths="trim")) is None  # the shortest, known only on reading
+    assert wfc.known_length(dataset(input="p.csv", lengths="trim", length=5)) == 5
     assert wfc.known_length(dataset(input="p.csv", length=12)) is None  # lengths: error
 
 
