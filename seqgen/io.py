@@ -327,9 +327,6 @@ def parse_fastq(data: bytes, path) -> RawRecords:
         k = bad[0]
         raise SeqgenError(f"record {str(ids[k])!r} (line {seq[k] + 1}): quality line length differs from the sequence",
                           path)
-    empty = np.flatnonzero(seq_len == 0)
-    if len(empty):
-        raise SeqgenError(f"record {str(ids[empty[0]])!r} (line {head[empty[0]] + 1}) has no sequence", path)
     keep = _range_mask(len(arr), starts[seq], ends[seq])
     rec_ends = np.cumsum(seq_len)
     rec_starts = rec_ends - seq_len
