@@ -140,6 +140,7 @@ class Results:
                               "results folder does not exist", root)
         self.notes: list[str] = []
         self.only = {k: v for k, v in (only or {}).items() if v is not None}
+        self._tables: dict = {}
 
     def path(self, rel: str) -> Path | None:
         p = self.root / rel
@@ -165,8 +166,15 @@ class Results:
             self.notes.append(text)
 
     def csv(self, rel, what, sep=None, optional=False):
-        return self.read(rel, lambda p: pd.read_csv(p, sep=sep or ("\t" if p.suffix == ".tsv" else ",")), what,
-                         optional)
+        """The table ``rel``, read from disk once however many sections ask (each gets its own copy)."""
+        key = (rel, sep)
+        if key not in self._tables:
+            sep = sep or ("\t" if rel.endswith(".tsv") else ",")
+            table = self.read(rel, lambda p: pd.read_csv(p, sep=sep), what, optional)
+            if table is None:  # not kept: a later, non-optional ask still records the note
+                return None
+            self._tables[key] = table
+        return self._tables[key].copy()
 
     def json(self, rel, what, optional=False):
         return self.read(rel, lambda p: json.loads(p.read_text()), what, optional)

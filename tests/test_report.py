@@ -480,3 +480,22 @@ def test_design_summary_sentences_and_number_formats():
     assert objective_text({"avoid": ["q"], "avoid_below": None}) == "objective: the predictor q (minimized)"
     assert [fmt(v) for v in (1e5, 99999.0, 12.345678, 0.0005, 0.0, 3, True)] == [
         "1e+05", "99,999", "12.35", "0.0005", "0", "3", "True"]
+
+
+def test_a_table_asked_for_by_two_sections_is_read_once_and_each_gets_its_own_copy(tmp_path, monkeypatch):
+    from seqgen.report import Results
+
+    (tmp_path / "design" / "softmax").mkdir(parents=True)
+    pd.DataFrame({"id": ["a", "b"], "utility": [1.0, 2.0]}).to_csv(tmp_path / "design/softmax/designs.tsv", sep="\t",
+                                                                   index=False)
+    reads = []
+    real = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    res = Results(tmp_path)
+    assert res.csv("design/other/designs.tsv", "x", optional=True) is None and res.notes == []
+    assert res.csv("design/other/designs.tsv", "other designs") is None
+    assert res.notes == ["no design/other/designs.tsv (other designs)"]
+    first = res.csv("design/softmax/designs.tsv", "designs")
+    first.loc[0, "utility"] = -5.0
+    second = res.csv("design/softmax/designs.tsv", "designs")
+    assert len(reads) == 1 and second["utility"].tolist() == [1.0, 2.0]
