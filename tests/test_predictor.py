@@ -118,6 +118,56 @@ def test_full_padding_scores_motifs_that_run_past_the_ends():
         Predictor(4, length, padding="same")
 
 
+def reference_forward(model, x):
+    """One member's output written out with numpy loops: valid windows, later layers with same padding, dilation
+    and a residual, max then mean over each stretch of positions, the strands combined, the head."""
+    p = {name: t[0].detach().numpy() for name, t in model.state_dict().items()}
+    layers = len(model.conv_w)
+
+    def features(seq):  # (A, L) -> (D,)
+        seq = np.pad(seq, ((0, 0), (model.end_pad, model.end_pad)))
+        w = p["conv_w.0"].reshape(seq.shape[0], model.kernel, -1)  # rows channel-major: (A, kernel, F)
+        h = np.stack([np.einsum("ac,acf->f", seq[:, i:i + model.kernel], w)
+                      for i in range(seq.shape[1] - model.kernel + 1)], 1) + p["conv_b.0"].T
+        h = np.maximum(h, 0)
+        for layer in range(1, layers):
+            w = p[f"conv_w.{layer}"].reshape(model.filters, model.kernel2, -1)
+            pad = model.dilation * (model.kernel2 - 1) // 2
+            hp = np.pad(h, ((0, 0), (pad, pad)))
+            out = np.stack([sum(hp[:, i + j * model.dilation] @ w[:, j] for j in range(model.kernel2))
+                            for i in range(h.shape[1])], 1) + p[f"conv_b.{layer}"].T
+            h = h + np.maximum(out, 0)
+        edges = np.round(np.arange(model.pool_bins + 1) * h.shape[1] / model.pool_bins).astype(int)
+        bins = [h[:, a:b] for a, b in zip(edges[:-1], edges[1:])]
+        return np.concatenate([b.max(1) for b in bins] + [b.mean(1) for b in bins])
+
+    out = []
+    for seq in x.numpy():
+        f = features(seq)
+        if model.strands != "forward":
+            rc = features(seq[::-1, ::-1])
+            f = np.maximum(f, rc) if model.strands == "max" else np.concatenate([f, rc])
+        if model.w1 is not None:
+            f = np.maximum(f @ p["w1"] + p["b1"][0], 0)
+        out.append((f @ p["w2"] + p["b2"][0])[0])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("strands", ["forward", "max", "concat"])
+@pytest.mark.parametrize("shape", [dict(layers=1, pool_bins=1, hidden=0),
+                                   dict(layers=2, dilation=2, kernel2=3, pool_bins=3, padding="full", hidden=6)])
+def test_the_predictor_computes_its_documented_network(strands, shape):
+    torch.manual_seed(0)
+    model = Predictor(4, 14, filters=5, kernel=4, strands=strands, **shape).eval()
+    with torch.no_grad():
+        for t in model.parameters():
+            t.normal_()  # biases too: they start at 0
+    x = random_one_hot(5, 4, 14)
+    with torch.no_grad():
+        got = model(x)[:, 0].numpy()
+    np.testing.assert_allclose(got, reference_forward(model, x), rtol=1e-4, atol=1e-3)
+
+
 def test_ensemble_members_are_independent_models_in_one_pass():
     shape = dict(filters=8, kernel=5, layers=2, dilation=2, pool_bins=2, strands="concat")
     ens = Predictor(4, 20, members=3, **shape).eval()
