@@ -1,0 +1,87 @@
+"""The documentation's examples stay true: every `seqgen` command line of the README files parses with the
+command's own parser, every name their Python examples import exists, and every YAML example of config/README.md
+passes the workflow's schema and its checks at start (its files replaced by stand-ins of the same names)."""
+import ast
+import importlib
+import re
+import shlex
+
+import pytest
+import yaml
+
+from seqgen import workflow_config as wfc
+from seqgen.cli import build_parser
+from workflow_helpers import ROOT
+
+DOCS = {"README.md": ROOT / "README.md", "config/README.md": ROOT / "config" / "README.md"}
+
+
+def code_blocks(language):
+    """``(doc, text)`` of every fenced block of ``language`` ('' for a block without one) in the README files."""
+    blocks = []
+    for doc, path in DOCS.items():
+        for lang, text in re.findall(r"^```(\w*)\n(.*?)^```", path.read_text(), re.M | re.S):
+            if lang == language:
+                blocks.append((doc, text))
+    return blocks
+
+
+def seqgen_commands():
+    """Every ``seqgen ...`` line of the shell blocks, continuation lines joined, comments dropped."""
+    commands = []
+    for doc, text in code_blocks("bash"):
+        for line in text.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:1] == ["seqgen"]:
+                commands.append((doc, words[1:]))
+    return commands
+
+
+def test_the_readmes_show_the_commands_this_test_reads():
+    assert len(seqgen_commands()) >= 25
+    assert {words[0] for _, words in seqgen_commands()} >= {"encode", "train", "design", "motifs", "report",
+                                                             "predict", "sample", "evaluate", "score-mutants"}
+    assert len(code_blocks("yaml")) >= 5 and len(code_blocks("python")) >= 3
+
+
+@pytest.mark.parametrize("doc,words", seqgen_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_every_command_line_in_the_readmes_parses(doc, words):
+    try:
+        build_parser(only=words[0]).parse_args(words)
+    except SystemExit as exit:
+        pytest.fail(f"{doc}: `seqgen {' '.join(words)}` does not parse (exit {exit.code})")
+
+
+def test_a_wrong_option_would_be_caught():
+    with pytest.raises(SystemExit):
+        build_parser(only="encode").parse_args(["encode", "x.fa", "--no-such-option", "--out", "x.npz"])
+
+
+@pytest.mark.parametrize("doc,text", code_blocks("python"))
+def test_every_name_the_python_examples_import_exists(doc, text):
+    imports = [node for node in ast.parse(text).body if isinstance(node, ast.ImportFrom)]
+    assert imports
+    for node in imports:
+        module = importlib.import_module(node.module)
+        for alias in node.names:
+            assert hasattr(module, alias.name), f"{doc}: {node.module} has no {alias.name}"
+
+
+def stand_ins(config, folder):
+    """The config with each data set's input and mutants file replaced by an existing file of the same name."""
+    for ds in config["datasets"].values():
+        for key in ("input", "mutants"):
+            if key in ds:
+                path = folder / ds[key].rsplit("/", 1)[-1]
+                path.write_text("mutant\nH24A\n" if key == "mutants" else "")
+                ds[key] = str(path)
+    return config
+
+
+@pytest.mark.parametrize("doc,text", code_blocks("yaml"))
+def test_every_config_example_passes_the_schema_and_the_checks_at_start(doc, text, tmp_path):
+    from snakemake.utils import validate
+
+    config = stand_ins(yaml.safe_load(text), tmp_path)
+    validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
+    wfc.check_config(config)
