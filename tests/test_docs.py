@@ -85,3 +85,31 @@ def test_every_config_example_passes_the_schema_and_the_checks_at_start(doc, tex
     config = stand_ins(yaml.safe_load(text), tmp_path)
     validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
     wfc.check_config(config)
+
+
+def test_the_python_examples_run_in_order_on_tiny_models(tmp_path, monkeypatch):
+    """README.md's Python blocks run as written, one after another (the later ones use the first one's ``x``),
+    in a folder holding what they name: a DREAM5 table ``Egr2_HK.txt`` and models ``models/egr2`` and
+    ``models/vae`` trained a few steps on it."""
+    import numpy as np
+    import torch
+
+    from seqgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    rows = ["".join(rng.choice(list("ACGT"), 20)) + f"\t{rng.uniform(100, 5000):.1f}\t{rng.uniform(10, 50):.1f}"
+            for _ in range(200)]
+    (tmp_path / "Egr2_HK.txt").write_text("\n".join(rows) + "\n")
+    quiet = ["--steps", "3", "--no-progress"]
+    assert main(["encode", "Egr2_HK.txt", "--format", "dream5", "--out", "hk.npz"]) == 0
+    assert main(["train", "predictor", "--data", "hk.npz", "--out", "models/egr2", "--set", "members=2",
+                 "--set", "filters=4", "--set", "kernel=5", *quiet]) == 0
+    assert main(["train", "vae", "--data", "hk.npz", "--out", "models/vae", *quiet]) == 0
+    names = {}
+    for doc, text in code_blocks("python"):
+        exec(compile(text, doc, "exec"), names)
+    assert names["x"].shape == (200, 4, 20)
+    assert names["mean"].shape == names["std"].shape == (200,)
+    assert names["probs"].shape == (16, 4, 20) and names["codes"].shape == (100, 20)
+    assert names["ll"].shape == (200,) and torch.isfinite(names["ll"]).all()

@@ -121,7 +121,9 @@ class VAE(nn.Module):
 
         ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k ~ q(z|x)`` (Burda et al. 2016);
         a lower bound that tightens as ``samples`` (``K``) grows. Higher means more natural.
+        ``x``: ``(N, A, L)`` one-hot, a tensor or a numpy array (moved to the model's device).
         """
+        x = torch.as_tensor(x, dtype=torch.float32, device=next(self.parameters()).device)
         out = []
         for part in x.split(chunk):
             mu, log_sigma = self.encode(part)
