@@ -656,7 +656,9 @@ def scan(motifs: list[Motif], codes: np.ndarray, ids=None, threshold: float = SI
     index = table["sequence_name"].to_numpy(dtype=np.int64)
     table = table[table["end"].to_numpy() <= (codes != PAD).sum(1)[index]]  # not into the padding
     index = table["sequence_name"].to_numpy(dtype=np.int64)
-    out = pd.DataFrame({"motif": table["motif_name"].str.replace(r"-rc$", "", regex=True), "sequence": names[index],
+    name = table["motif_name"]  # a motif's own name stays whole; NAME-rc (memelite's reverse strand) is NAME
+    motif = name.where(name.isin({m.name for m in motifs}), name.str.replace(r"-rc$", "", regex=True))
+    out = pd.DataFrame({"motif": motif, "sequence": names[index],
                         "index": index, "start": table["start"].astype(int), "end": table["end"].astype(int),
                         "strand": table["strand"], "score": table["score"], "p_value": table["p-value"]})
     return out.sort_values(["index", "start", "p_value"], kind="stable").reset_index(drop=True)

@@ -181,3 +181,28 @@ def test_evaluate_ratio_is_the_query_divergence_over_the_real_one():
     for k, entry in result["kmer_js"].items():
         assert entry["query"] > entry["real"] > 0, k
         assert entry["ratio"] == pytest.approx(entry["query"] / entry["real"])
+
+
+def test_spearman_gives_ties_their_average_rank_as_scipy():
+    from scipy.stats import spearmanr
+
+    from seqgen.stats import pearson, spearman
+
+    x, y = [1.0, 2.0, 2.0, 3.0, 5.0, 5.0], [1.0, 3.0, 2.0, 4.0, 4.0, 6.0]
+    assert spearman(x, y) == pytest.approx(spearmanr(x, y).statistic, rel=1e-12)
+    assert spearman(x, y) == pytest.approx(pearson([1, 2.5, 2.5, 4, 5.5, 5.5], [1, 3, 2, 4.5, 4.5, 6]), rel=1e-12)
+    assert np.isnan(pearson([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]))
+
+
+def test_js_divergence_of_an_empty_count_vector_is_nan_either_way():
+    assert np.isnan(js_divergence([1, 1], [0, 0])) and np.isnan(js_divergence([0, 0], [1, 1]))
+
+
+def test_ks_statistic_is_symmetric_in_its_samples():
+    from scipy.stats import ks_2samp
+
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.5, 3.5, 4.5])
+    grid = np.linspace(0, 5, 501)
+    gap = max(abs((a <= x).mean() - (b <= x).mean()) for x in grid)  # 0.5: a's CDF above b's
+    assert ks_statistic(b, a) == pytest.approx(gap) == pytest.approx(ks_statistic(a, b))
+    assert ks_statistic(b, a) == pytest.approx(ks_2samp(b, a).statistic)

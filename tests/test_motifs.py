@@ -716,3 +716,145 @@ def test_letter_shuffles_keep_each_rows_padding_at_its_end():
     s = shuffled(codes, 0, kmer=1)
     assert np.array_equal(s == PAD, codes == PAD)
     assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and (s != codes).any(1).mean() > 0.5
+
+
+def test_meme_header_gives_strands_background_and_e_values(tmp_path):
+    from seqgen.alphabets import RNA
+
+    pwm = np.full((4, 3), 0.25)
+    write_meme(tmp_path / "d.meme", [Motif("d", pwm, DNA, stats={"log10_p": -12.0}), Motif("e", pwm, DNA)],
+               background=np.array([0.1, 0.2, 0.3, 0.4]))
+    lines = (tmp_path / "d.meme").read_text().splitlines()
+    assert "strands: + -" in lines and "Background letter frequencies" in lines
+    assert lines[lines.index("Background letter frequencies") + 1] == "A 0.1000 C 0.2000 G 0.3000 T 0.4000"
+    heads = [line for line in lines if line.startswith("letter-probability")]
+    assert heads == ["letter-probability matrix: alength= 4 w= 3 nsites= 0 E= 1e-12",
+                     "letter-probability matrix: alength= 4 w= 3 nsites= 0 E= 0"]
+    write_meme(tmp_path / "r.meme", [Motif("r", pwm, RNA)])
+    text = (tmp_path / "r.meme").read_text()
+    assert "ALPHABET= ACGU\n" in text and "strands: +\n" in text and "strands: + -" not in text
+    assert read_meme(tmp_path / "r.meme")[0].alphabet == RNA
+    with pytest.raises(SeqgenError, match="cannot write motifs of different alphabets to one MEME file"):
+        write_meme(tmp_path / "x.meme", [Motif("d", pwm, DNA), Motif("r", pwm, RNA)])
+    assert not (tmp_path / "x.meme").exists()
+
+
+def test_read_meme_takes_dna_without_an_alphabet_line_and_stops_at_the_matrix_width(tmp_path):
+    path = tmp_path / "jaspar.meme"  # as JASPAR writes them: no ALPHABET line, a URL after each matrix
+    path.write_text("MEME version 4\n\nstrands: + -\n\nMOTIF MA0001.1 AGL3\n\n"
+                    "letter-probability matrix: alength= 4 w= 2 nsites= 97 E= 0\n"
+                    " 0.1  0.2  0.3  0.4\n 0.7  0.1  0.1  0.1\n\nURL http://jaspar.genereg.net/matrix/MA0001.1\n\n"
+                    "MOTIF MA0002.1 RUNX1\nletter-probability matrix: alength= 4 w= 1 nsites= 1.2e1\n"
+                    "0.25 0.25 0.25 0.25\nURL http://jaspar.genereg.net/matrix/MA0002.1\n")
+    first, second = read_meme(path)
+    assert first.alphabet == DNA and first.name == "MA0001.1" and first.description == "AGL3"
+    np.testing.assert_allclose(first.pwm, [[0.1, 0.7], [0.2, 0.1], [0.3, 0.1], [0.4, 0.1]])
+    assert (first.nsites, second.nsites, second.width) == (97, 12, 1)
+
+
+def test_scan_names_sequences_strands_and_ends_and_reads_rna_on_one_strand():
+    from seqgen.alphabets import RNA
+
+    pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
+    site = "TGTTTACTTAG"
+    rc = site.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+    codes = np.full((3, 30), PAD, dtype=np.uint8)
+    codes[0] = encode(["C" * 19 + site], DNA)[0]  # the site ends where the sequence ends
+    codes[1, :25] = encode(["C" * 3 + rc + "C" * 11], DNA)[0]
+    codes[2] = encode(["C" * 30], DNA)[0]
+    sites = scan([Motif("m", pwm, DNA)], codes, ids=["first", "second", "third"])
+    assert sites[["motif", "sequence", "index", "start", "end", "strand"]].values.tolist() == [
+        ["m", "first", 0, 19, 30, "+"], ["m", "second", 1, 3, 14, "-"]]
+    rna = scan([Motif("m", pwm, RNA)], codes, ids=["first", "second", "third"])  # RNA: no reverse strand
+    assert rna[["sequence", "start", "strand"]].values.tolist() == [["first", 19, "+"]]
+
+
+def test_scan_keeps_motif_names_that_end_in_rc():
+    """A motif named 'site-rc' was reported as 'site' on both strands: the '-rc' that memelite gave reverse-strand
+    hits was cut from every name, though memelite 0.5 gives each hit its motif's own name."""
+    pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
+    codes = encode(["C" * 10 + "TGTTTACTTAG" + "C" * 10, "C" * 10 + "CTAAGTAAACA" + "C" * 10], DNA)
+    sites = scan([Motif("site-rc", pwm, DNA)], codes)
+    assert sites[["motif", "index", "strand"]].values.tolist() == [["site-rc", 0, "+"], ["site-rc", 1, "-"]]
+
+
+def test_exact_protein_sites_are_those_strictly_below_the_threshold():
+    from seqgen.alphabets import PROTEIN
+
+    sharp = np.full((20, 3), 1e-6)
+    sharp[[3, 5, 7], np.arange(3)] = 1.0
+    codes = np.zeros((1, 10), dtype=np.uint8)
+    codes[0, 4:7] = [3, 5, 7]
+    motif = Motif("m", counts_to_pwm(sharp), PROTEIN)
+    (p,) = scan([motif], codes, threshold=1e-3)["p_value"]
+    assert p == pytest.approx(0.05 ** 3, rel=1e-6)
+    assert len(scan([motif], codes, threshold=p)) == 0 and len(scan([motif], codes, threshold=p * 1.0001)) == 1
+
+
+def test_consensus_is_lower_case_under_one_bit_only():
+    pwm = np.array([[0.5, 0.5], [0.5, 0.3], [0.0, 0.2], [0.0, 0.0]])  # 1 bit exactly, then 0.51 bits
+    np.testing.assert_allclose(information_content(pwm), [1.0, 2 + 0.5 * np.log2(0.5) + 0.3 * np.log2(0.3)
+                                                          + 0.2 * np.log2(0.2)])
+    assert Motif("x", pwm).consensus == "Aa"
+
+
+def test_masking_sets_the_sites_of_the_hit_sequences_to_padding():
+    from seqgen.motifs import _mask_sites
+
+    codes = np.zeros((3, 8), dtype=np.uint8)
+    masked = _mask_sites(codes, np.array([1, 5, 2]), np.array([1, -1, 1]), np.array([True, True, False]), 3)
+    want = np.zeros((3, 8), dtype=np.uint8)
+    want[0, 1:4], want[1, 5:8] = PAD, PAD
+    assert np.array_equal(masked, want) and (codes == 0).all()  # a copy
+
+
+def test_write_results_draws_a_match_under_a_logo_only_when_significant_and_skips_jaspar_for_rna(tmp_path,
+                                                                                                monkeypatch):
+    from seqgen import plots
+    from seqgen.alphabets import RNA
+    from seqgen.motifs import write_results
+
+    drawn = []
+    monkeypatch.setattr(plots, "motif_with_match", lambda m, match, *a: drawn.append((m.name, match.name))
+                        or plots.plt.figure())
+    monkeypatch.setattr(plots, "logo", lambda m, *a: drawn.append((m.name, None)) or plots.plt.figure())
+    egr2 = next(m for m in jaspar_motifs() if m.name == EGR2)
+    weak = Motif("weak", counts_to_pwm(np.eye(4)[:, encode(["TACGAT"], DNA)[0]] * 20 + 1), DNA)  # no JASPAR match
+    matches = write_results(tmp_path / "d", [Motif("egr", egr2.pwm, DNA), weak], None)
+    assert drawn == [("egr", EGR2), ("weak", None)]
+    assert matches.groupby("query").size().to_dict() == {"egr": 5, "weak": 5}  # the top 5 of each
+    assert (matches[matches["query"] == "weak"]["q_value"] > 0.05).all()
+    write_results(tmp_path / "r", [Motif("r", egr2.pwm, RNA)], None)  # RNA: no JASPAR (DNA motifs)
+    assert pd.read_csv(tmp_path / "r" / "tomtom.tsv", sep="\t").empty
+    assert json.loads((tmp_path / "r" / "params.json").read_text())["jaspar"]["n_targets"] == 0
+
+
+def test_jaspar_matrices_of_a_release_collection_and_taxon():
+    vertebrates, insects = jaspar_motifs(), jaspar_motifs(tax_group="insects")
+    names, fly = {m.name for m in vertebrates}, {m.name for m in insects}
+    assert "MA0013.1" in fly and "MA0013.1" not in names and EGR2 in names and EGR2 not in fly  # br, a fly factor
+    assert all(m.name.startswith("MA") for m in vertebrates)  # CORE only, not the UN (unvalidated) collection
+    assert all(m.name.startswith("UN") for m in jaspar_motifs(collection="UNVALIDATED", tax_group="nematodes"))
+    egr2 = next(m for m in vertebrates if m.name == EGR2)
+    name, counts, _ = jaspar_motif(EGR2)
+    assert egr2.description == name == "EGR2" and egr2.nsites == int(counts[:, 0].sum())
+    np.testing.assert_allclose(egr2.pwm, counts / counts.sum(0))
+    assert jaspar_motif("MA0116")[2] == "MA0116.1"  # JASPAR2024's newest, not pyjaspar's newest release's (MA0116.2)
+
+
+def test_a_motif_whose_best_p_value_is_the_threshold_is_unreachable():
+    from seqgen.motifs import best_site_p, unreachable_note
+
+    five = np.full((4, 5), 0.02)
+    five[encode(["TATAA"], DNA)[0], np.arange(5)] = 0.94
+    assert best_site_p(Motif("five", five, DNA)) == 4.0 ** -5
+    assert unreachable_note([Motif("five", five, DNA)], 4.0 ** -5).startswith("five (TATAA, best p 0.00098)")
+
+
+def test_a_table_is_scored_by_its_one_numeric_column_besides_id_and_index(tmp_path):
+    from seqgen.motifs import load_input
+
+    path = tmp_path / "ranked.tsv"
+    path.write_text("id\tindex\tsequence\tsignal\na\t0\tACGTAC\t7.5\nb\t1\tTTGCAA\t2.0\n")
+    data = load_input(path)
+    assert data.label_names == ["signal"] and data.labels[:, 0].tolist() == [7.5, 2.0]

@@ -209,6 +209,9 @@ def test_designs_are_ranked_on_the_label_scale():
     assert score_column(designs[["id", "sequence", "utility"]]) == "utility"
     predicted = pd.DataFrame({"id": ["a"], "sequence": ["AC"], "mean": [3.0], "std": [0.5]})  # seqgen predict's
     assert score_column(predicted) == "mean"
+    both = pd.DataFrame({"mean": [3.0], "score_label_mean": [2.0], "score": [1.0]})  # the order the docstring gives
+    assert [score_column(both[list(c)]) for c in (both, ["mean", "score_label_mean"], ["mean"])] == [
+        "score", "score_label_mean", "mean"]
 
 
 def test_designs_beyond_the_training_labels_are_flagged():
@@ -499,3 +502,162 @@ def test_a_table_asked_for_by_two_sections_is_read_once_and_each_gets_its_own_co
     first.loc[0, "utility"] = -5.0
     second = res.csv("design/softmax/designs.tsv", "designs")
     assert len(reads) == 1 and second["utility"].tolist() == [1.0, 2.0]
+
+
+def test_a_missing_value_shows_as_n_a_in_a_table():
+    from seqgen.report import table
+
+    html = table(pd.DataFrame({"name": ["a", "b"], "value": [np.nan, 1.5]}))
+    assert '<td class="num">n/a</td>' in html and '<td class="num">1.5</td>' in html and "nan" not in html
+
+
+def test_rna_motifs_are_logos_on_one_strand_without_jaspar(tmp_path):
+    from seqgen.alphabets import RNA
+    from seqgen.motifs import Motif, write_meme
+
+    (tmp_path / "motifs").mkdir()
+    write_meme(tmp_path / "motifs" / "motifs.meme", [Motif("seqgen-1", np.full((4, 6), 0.25), RNA)])
+    page, _ = build_report(tmp_path)
+    assert "Logos in bits, one strand (RNA); no JASPAR comparison" in page and "Tomtom against" not in page
+
+
+def test_design_sites_are_marked_in_the_sequence_that_holds_them():
+    from seqgen.motifs import Motif, counts_to_pwm
+    from seqgen.report import _marked_designs
+
+    pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
+    shown = pd.DataFrame({"id": ["plain", "with", "twice"], "sequence": ["C" * 30, "C" * 5 + "TGTTTACTTAG" + "C" * 14,
+                                                                         "TGTTTACTTAG" * 2 + "C" * 8]})
+    marked = _marked_designs(shown, [Motif("m", pwm, DNA)], {"m": "#123456"}, DNA, 1e-4)
+    assert marked["sites"].tolist() == [0, 1, 2] and list(marked.columns) == ["id", "sequence", "sites"]
+    assert "#123456" not in marked["sequence"][0]
+    assert '<span style="background:#123456" title="m + p=2.4e-07">TGTTTACTTAG</span>' in marked["sequence"][1]
+
+
+def test_held_out_predictions_stand_for_the_training_scores(tmp_path, monkeypatch):
+    from seqgen import plots
+    from seqgen.report import Results, sequence_section
+
+    plotted = []
+    monkeypatch.setattr(plots, "distributions", lambda scores: plotted.append(scores) or plots.plt.figure())
+    data = SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.array([[1.0], [2.0]], np.float32),
+                       label_names=["y"])
+    (tmp_path / "predictor").mkdir()
+    pd.DataFrame({"measured": [1.0, 2.0], "predicted": [1.5, 2.5]}).to_csv(tmp_path / "predictor" / "predictions.tsv",
+                                                                           sep="\t", index=False)
+    sequence_section(Results(tmp_path), data, DNA)
+    assert list(plotted[-1]) == ["held-out training (predicted)"]  # not the measured labels beside them
+    assert plotted[-1]["held-out training (predicted)"].tolist() == [1.5, 2.5]
+
+
+def test_a_config_found_is_shown_and_not_noted_missing(tmp_path):
+    (tmp_path / "config.yaml").write_text("dataset: demo\n")
+    (tmp_path / "config.json").write_text('{"dataset": "json-settings"}\n')
+    page, notes = build_report(tmp_path)
+    assert "Configuration (config.yaml)" in page and "Configuration (config.json)" not in page
+    assert "json-settings" not in page
+    assert not any("config" in n for n in notes)
+    (tmp_path / "config.yaml").unlink()
+    page, notes = build_report(tmp_path)
+    assert "Configuration (config.json)" in page and not any("config" in n for n in notes)
+    (tmp_path / "config.json").unlink()
+    assert "no config.yaml in the results folder (settings)" in build_report(tmp_path)[1]
+
+
+def test_generator_row_reads_each_evaluation_number():
+    from seqgen.report import generator_row
+
+    ev = {"kmer_js": {"4": {"ratio": 1.5}, "6": {"ratio": 1.1}}, "gc": {"query_mean": 0.41, "reference_mean": 0.52},
+          "copies": {"fraction": 0.02, "of": "training"}, "nearest_hamming": {"mean": 7.5, "median": 7.0},
+          "diversity": {"query": 0.7, "reference": 0.72}, "classifier_auroc": {"auroc": 0.61}}
+    assert generator_row(ev) == {"JS ratio k=4": 1.5, "JS ratio k=6": 1.1, "GC samples": 0.41, "GC real": 0.52,
+                                 "copies": 0.02, "nearest Hamming": 7.5, "diversity": 0.7, "classifier AUROC": 0.61}
+    assert generator_row({"classifier_auroc": 0.5, "copies": 0.0})["classifier AUROC"] == 0.5
+
+
+def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_significant_matches(tmp_path):
+    from seqgen.motifs import TOMTOM_COLUMNS, Motif, write_meme
+
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps(
+        {"val_pearson": 0.81, "val_spearman": 0.72, "val_auroc": 0.93, "val_pearson_log": 0.5}))
+    (tmp_path / "motifs").mkdir()
+    names, q = ["m1", "m2", "m3", "m4"], [0.04, 0.001, 0.05, 0.02]
+    write_meme(tmp_path / "motifs" / "motifs.meme", [Motif(n, np.full((4, 6), 0.25), DNA) for n in names])
+    rows = [{"query": n, "rank": 1, "target": f"MA000{i}.1", "target_name": f"TF{i}", "target_family": "",
+             "p_value": v / 10, "e_value": v, "q_value": v, "offset": 0, "overlap": 6, "orientation": "+"}
+            for i, (n, v) in enumerate(zip(names, q))]
+    pd.DataFrame(rows, columns=TOMTOM_COLUMNS).to_csv(tmp_path / "motifs" / "tomtom.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    cards = re.findall(r'<div class="k">([^<]+)</div>', page)
+    assert cards == ["predictor val pearson", "predictor val spearman", "predictor val auroc", "motifs",
+                     "m2 best match (q = 0.001)", "m4 best match (q = 0.02)", "m1 best match (q = 0.04)"]
+    assert "no significant JASPAR match" not in page  # q = 0.05 is significant (q <= 0.05), as in the cards
+
+
+def test_motif_settings_list_versions_once_and_no_training_comparison_without_scored_training(tmp_path):
+    from seqgen.report import Results, provenance_section, training_comparison
+
+    (tmp_path / "motifs").mkdir()
+    (tmp_path / "motifs" / "params.json").write_text(json.dumps({"site_threshold": 1e-4,
+                                                                 "versions": {"memelite": "9.9"}}))
+    html = provenance_section(Results(tmp_path), None)
+    settings, versions = html.split("Motif analysis run with:")
+    assert "site_threshold" in settings and "memelite" not in settings and "<td>9.9</td>" in versions
+    assert training_comparison({"designs": 3, "designs_above_training_max": 1}) == ""
+    assert training_comparison(None) == ""
+
+
+def test_logo_heights_are_information_content_in_bits(monkeypatch):
+    import logomaker
+
+    from seqgen.alphabets import PROTEIN
+    from seqgen.motifs import Motif
+    from seqgen.plots import logo
+
+    drawn, real = [], logomaker.Logo
+    monkeypatch.setattr(logomaker, "Logo", lambda df, **kw: drawn.append(df) or real(df, **kw))
+    pwm = np.array([[1.0, 0.25, 0.5], [0.0, 0.25, 0.5], [0.0, 0.25, 0.0], [0.0, 0.25, 0.0]])
+    fig = logo(Motif("m", pwm, DNA))
+    np.testing.assert_allclose(drawn[0].to_numpy().T, [[2, 0, 0.5], [0, 0, 0.5], [0, 0, 0], [0, 0, 0]], atol=1e-12)
+    assert list(drawn[0].columns) == list("ACGT") and fig.axes[0].get_ylim() == (0, 2)
+    fig = logo(Motif("p", np.full((20, 2), 0.05), PROTEIN))
+    assert fig.axes[0].get_ylim() == pytest.approx((0, np.log2(20)))  # a protein logo holds up to log2(20) bits
+
+
+def test_a_match_is_drawn_reverse_complemented_at_minus_the_offset(monkeypatch):
+    from seqgen import plots
+    from seqgen.motifs import Motif
+
+    calls = []
+    monkeypatch.setattr(plots, "draw_logo", lambda ax, m, start=0, title=None: calls.append((m.pwm, start)))
+    query = Motif("q", np.eye(4)[:, [0, 1, 2]], DNA)  # ACG
+    match = Motif("t", np.eye(4)[:, [0, 0, 1, 1, 2]] * 0.9 + 0.025, DNA)  # AACCG
+    fig = plots.motif_with_match(query, match, offset=2, orientation="-")
+    assert calls[1][1] == -2 and np.array_equal(calls[1][0], match.pwm[::-1, ::-1])
+    assert fig.axes[1].get_xlim() == pytest.approx((-2.6, 2.6))  # from -offset to the match's end, 5 - 2
+    plots.motif_with_match(query, match, offset=-1, orientation="+")
+    assert calls[3][1] == 1 and np.array_equal(calls[3][0], match.pwm)
+
+
+def test_composition_gives_each_sets_kmer_js_divergence_and_gc_histogram():
+    from seqgen.metrics import kmer_counts
+    from seqgen.plots import composition
+    from seqgen.stats import js_divergence
+
+    rng = np.random.default_rng(0)
+    training, gc_rich = rng.integers(0, 4, (50, 12)).astype(np.uint8), encode(["GGCCGCGCGGCC"] * 20, DNA)
+    fig, js = composition({"training": training, "gc": gc_rich}, DNA, k=2)
+    want = js_divergence(kmer_counts(training, 2, 4), kmer_counts(gc_rich, 2, 4))
+    assert list(js) == ["gc"] and js["gc"] == pytest.approx(want, rel=1e-9)
+    steps = fig.axes[0].patches[1].get_xy()  # the GC-rich set's histogram: all in the last bin, GC = 1
+    assert steps[np.argmax(steps[:, 1]), 0] > 0.95
+
+
+def test_a_histogram_from_zero_is_on_a_linear_axis_and_a_saved_figure_is_closed(tmp_path):
+    from seqgen.plots import distributions, plt, save
+
+    fig = distributions({"a": np.array([0.0, 1.0, 500.0])})
+    assert fig.axes[0].get_xscale() == "linear"
+    save(fig, tmp_path / "d", formats=("png",))
+    assert not plt.fignum_exists(fig.number)
