@@ -290,3 +290,14 @@ def test_atomic_writes_get_the_usual_permissions_and_refuse_unwritable_places(tm
     with pytest.raises(SeqgenError, match=f"folder {str(tmp_path)!r} is not writable"):
         write_text(tmp_path / "b.txt", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "n.json"]
+
+
+def test_ctrl_c_ends_a_command_with_status_130_and_one_line(tmp_path, capsys, monkeypatch):
+    import seqgen.cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(seqgen.cli.COMMANDS, "report", (seqgen.cli._add_report, interrupted))
+    assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 130
+    assert capsys.readouterr().err == "seqgen report: interrupted\n"

@@ -98,3 +98,13 @@ def test_the_seed_draws_the_initial_weights_and_reaches_training_from_the_comman
     assert main(["sample", "--model", str(tmp_path / "m"), "--n", "3", "--prefix", "g", "--out",
                  str(tmp_path / "s.fa"), "--device", "cpu"]) == 0
     assert read_sequences(tmp_path / "s.fa").ids.tolist() == ["g_1", "g_2", "g_3"]
+
+
+def test_the_arch_option_reaches_the_model(tmp_path):
+    from seqgen.checkpoint import load_checkpoint
+
+    make_data(tmp_path / "data.npz", n=16, length=8)
+    assert main(["train", "vae", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "m"), "--arch", "mlp",
+                 "--steps", "1", "--no-progress", "--device", "cpu", "--set", "encoder_hidden=[8]",
+                 "--set", "decoder_hidden=[8]", "--set", "latent_dim=2"]) == 0
+    assert load_checkpoint(tmp_path / "m" / "model.pt")["config"]["arch"] == "mlp"

@@ -1,6 +1,7 @@
 """Bad input to every command: one line naming the file or key and the problem, exit 1, no output, inputs untouched."""
 import hashlib
 import json
+import math
 import os
 import stat
 
@@ -9,9 +10,12 @@ import pandas as pd
 import pytest
 import torch
 
-from seqgen.alphabets import decode
-from seqgen.cli import main
+from seqgen.alphabets import decode, encode
+from seqgen.cli import build_parser, main
+from seqgen.data import SequenceSet, one_hot
+from seqgen.errors import SeqgenError
 from seqgen.io import write_fasta
+from seqgen.predict import load_predictor
 
 
 def digest(folder):
@@ -31,6 +35,11 @@ def models(tmp_path_factory):
     write_fasta(root / "len35.fa", ["a", "b"], decode(rng.integers(0, 4, (2, 35)).astype(np.uint8), "dna"))
     assert main(["encode", str(root / "len35.fa"), "--out", str(root / "len35.npz")]) == 0
     write_fasta(root / "protein.fa", ["p"], ["MKVLAAGHTREWQLKMNPQRSTVWYACDEF"])
+    assert main(["encode", str(root / "protein.fa"), "--alphabet", "protein", "--out", str(root / "protein.npz")]) == 0
+    small = ["--steps", "1", "--no-progress", "--set", "channels=8", "--set", "blocks=1", "--set", "latent_dim=4"]
+    assert main(["train", "gan", "--data", str(root / "data.npz"), "--out", str(root / "gan"), *small,
+                 "--set", "critic_steps=1"]) == 0
+    assert main(["train", "vae", "--data", str(root / "len35.npz"), "--out", str(root / "vae35"), *small]) == 0
     (root / "junk.pt").write_bytes(b"not a checkpoint at all")
     (root / "twice.yaml").write_text("steps: 3000\nlr: 0.001\nsteps: 2\n")
     write_fasta(root / "one.fa", ["a"], ["ACGTACGTACGTACGTACGTACGTACGTAC"])
@@ -53,6 +62,7 @@ def cases(m, out):
          "refused to load"),
         ("sample: a predictor is not a generator", ["sample", "--model", p, "--n", "5", "--out", out],
          "holds a predictor model"),
+        ("sample: no sequences", ["sample", "--model", v, "--n", "0", "--out", out], "--n must be positive, not 0"),
         ("design: a vae is not a predictor", ["design", "--predictor", v, "--out", out], "holds a vae model"),
         ("design: --avoid-below without --avoid", ["design", "--predictor", p, "--avoid-below", "0.5", "--out", out],
          "--avoid-below needs an --avoid predictor"),
@@ -91,6 +101,19 @@ def cases(m, out):
                                                 "--mutations", "2", "--out", out], "cannot be used with mutations > 1"),
         ("design: latent without a generator", ["design", "--predictor", p, "--method", "latent", "--out", out],
          "needs --generator"),
+        ("design: --direction target without --target", ["design", "--predictor", p, "--direction", "target", "--out",
+                                                          out], "--direction target needs --target VALUE"),
+        ("design: an entropy floor of exactly ln 4", ["design", "--predictor", p, "--entropy", repr(math.log(4)),
+                                                      "--out", out], "at most ln 4 = 1.39"),
+        ("design: training data of another alphabet", ["design", "--predictor", p, "--data", str(m / "protein.npz"),
+                                                       "--out", out],
+         "--data holds protein of length 30, but the design is for dna of length 30"),
+        ("design: a generator of another length", ["design", "--predictor", p, "--generator", str(m / "vae35"),
+                                                   "--method", "latent", "--out", out],
+         "generator makes dna of length 35, but the predictor scores dna of length 30"),
+        ("design: --naturalness with a gan", ["design", "--predictor", p, "--generator", str(m / "gan"),
+                                              "--naturalness", "1", "--out", out],
+         "--naturalness needs a vae, not a gan"),
         ("design: training data is not an npz", ["design", "--predictor", p, "--data", str(m / "sim.tsv"),
                                                   "--out", out], "not a seqgen data file"),
         ("design: training data of another length", ["design", "--predictor", p, "--data", str(m / "len35.npz"),
@@ -305,8 +328,6 @@ def test_a_missing_label_names_the_data_file(models, tmp_path, capsys):
 
 
 def test_every_command_help_shows_its_defaults():
-    from seqgen.cli import build_parser
-
     commands = build_parser()._subparsers._group_actions[0].choices
     for name, command in commands.items():
         command.format_help()  # formats every option's help: a stray % would raise here
@@ -317,6 +338,9 @@ def test_every_command_help_shows_its_defaults():
     design = commands["design"].format_help()
     assert "(default: fast-seqprop)" in design and "(default: 64)" in design
     assert "(default: 0)" in commands["simulate"].format_help()  # a default of 0 is shown too
+    assert "(default: [])" not in design and "(default: False)" not in design  # nothing to show
+    motifs = commands["motifs"].format_help()  # --site-p speaks of its default already
+    assert "(default: FIMO's" in motifs and "(default: 0.0001)" not in motifs
 
 
 def test_a_batch_above_the_data_size_draws_a_note(models, tmp_path, capsys):
@@ -324,6 +348,9 @@ def test_a_batch_above_the_data_size_draws_a_note(models, tmp_path, capsys):
                  "--batch-size", "1000", "--no-progress"]) == 0
     assert "note: batch_size 1000 is above the 200 sequences: every step draws 1000 of them with replacement, 5x " \
            "the data set" in capsys.readouterr().err
+    assert main(["train", "vae", "--data", str(models / "data.npz"), "--out", str(tmp_path / "w"), "--steps", "1",
+                 "--batch-size", "200", "--no-progress", "--set", "channels=8", "--set", "blocks=1"]) == 0
+    assert "note: batch_size" not in capsys.readouterr().err  # a batch of the whole data set is not above it
 
 
 def test_predict_says_how_many_sequences_it_dropped(models, tmp_path, capsys):
@@ -338,11 +365,21 @@ def test_predict_says_how_many_sequences_it_dropped(models, tmp_path, capsys):
 def test_option_checks_before_any_work(tmp_path, capsys):
     """Checks made before a model or results folder is read: their bounds, and an --out that is a model folder's
     checkpoint."""
-    model = tmp_path / "m"
+    model, other = tmp_path / "m", tmp_path / "other"
     model.mkdir()
     (tmp_path / "o").mkdir()
     out = str(tmp_path / "o" / "x.tsv")
+    (tmp_path / "in.fa").write_text(">a\nACGT\n")
+    os.link(tmp_path / "in.fa", tmp_path / "alias.fa")  # the input under another name
     for argv, message in [
+            (["design", "--predictor", str(other), "--avoid", str(model), "--out", str(model / "model.pt")],
+             f"--out is the --avoid file {str(model / 'model.pt')!r} that this command reads"),
+            (["score-mutants", "--model", str(other), str(model), "--mutants", str(tmp_path / "mut.txt"), "--out",
+              str(model / "checkpoint.pt")], "--out is the --model file"),
+            (["predict", "--model", str(model), "--input", str(tmp_path / "in.fa"), "--out",
+              str(tmp_path / "alias.fa")], "--out is the --input file"),
+            (["score-mutants", "--model", str(model), "--mutants", str(tmp_path / "mut.txt"), "--out", out,
+              "--samples", "0"], "--samples must be positive, not 0"),
             (["sample", "--model", str(model), "--n", "2", "--out", str(model / "checkpoint.pt")],
              f"--out is the --model file {str(model / 'checkpoint.pt')!r} that this command reads"),
             (["score-mutants", "--model", str(model), "--mutants", str(tmp_path / "mut.txt"), "--out", out,
@@ -354,4 +391,143 @@ def test_option_checks_before_any_work(tmp_path, capsys):
         assert main(argv) == 1, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
-    assert list((tmp_path / "o").iterdir()) == []
+    assert list((tmp_path / "o").iterdir()) == [] and (tmp_path / "alias.fa").read_text() == ">a\nACGT\n"
+
+
+def test_designs_tsv_fasta_and_summary_agree_with_the_objectives(models, tmp_path):
+    """Utility = (mean - K std) of the predictor + w x (-mean - K std) of the --avoid one; the files and design.json
+    say the same of each design."""
+    p, out = str(models / "predictor"), tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", p, "--avoid", p, "--avoid-weight", "0.5", "--conservative", "0.7", "--linker",
+                 "acgt", "--n", "6", "--steps", "4", "--seed", "2", "--data", str(models / "data.npz"),
+                 "--out", str(out)]) == 0
+    table = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
+    expected = table["score_mean"] - 0.7 * table["score_std"] \
+        + 0.5 * (-table["avoid1_mean"] - 0.7 * table["avoid1_std"])
+    assert len(table) > 1 and np.allclose(table["utility"], expected, atol=5e-5)
+    assert table["score_std"].min() > 0 and np.allclose(table["avoid1_label_mean"], table["score_label_mean"])
+    assert table["id"].tolist() == [f"fast-seqprop_{i + 1}" for i in range(len(table))]
+    assert table["gc"].tolist() == [round((s.count("G") + s.count("C")) / 30, 4) for s in table["sequence"]]
+    training = SequenceSet.load(models / "data.npz").codes
+    codes = encode(table["sequence"].tolist(), "dna")
+    assert table["nearest_training_distance"].tolist() == [(c != training).sum(1).min() for c in codes]
+    fasta = out.read_text().splitlines()
+    assert fasta[0::2] == [f">{i} utility={u:.4f}" for i, u in zip(table["id"], table["utility"])]
+    assert fasta[1::2] == table["sequence"].tolist()
+    probes = (tmp_path / "probes.fasta").read_text().splitlines()
+    assert probes[0::2] == [f">{i}" for i in table["id"]] and probes[1::2] == [s + "ACGT" for s in table["sequence"]]
+    summary = json.loads((tmp_path / "design.json").read_text())
+    pairs = [(a != b).sum() for i, a in enumerate(codes) for b in codes[i + 1:]]
+    assert summary["mean_pairwise_distance"] == pytest.approx(np.mean(pairs))
+    assert summary["best_utility"] == pytest.approx(table["utility"].max(), abs=1e-5)
+    assert summary["mean_utility"] == pytest.approx(table["utility"].mean(), abs=1e-5)
+    assert summary["direction"] == "max" and summary["avoid"] == [p] and summary["designs"] == len(table)
+
+
+def test_the_seed_draws_the_designs_and_the_training_sequences_scored(models, tmp_path, monkeypatch):
+    import seqgen.design.command as command
+
+    monkeypatch.setattr(command, "TRAINING_SCORED", 40)  # of the 200 training sequences
+    p, data = str(models / "predictor"), SequenceSet.load(models / "data.npz")
+    runs = {}
+    for seed in (1, 2):
+        out = tmp_path / str(seed) / "designs.fasta"
+        out.parent.mkdir()
+        assert main(["design", "--predictor", p, "--n", "4", "--steps", "3", "--seed", str(seed), "--data",
+                     str(models / "data.npz"), "--out", str(out)]) == 0
+        scored = pd.read_csv(out.parent / "training_utility.tsv", sep="\t")
+        rows = [list(data.ids).index(i) for i in scored["id"]]
+        assert len(set(rows)) == 40 and rows == sorted(rows)  # 40 distinct sequences, in the data's order
+        with torch.no_grad():  # the design's objective: the predictor's mean, maximized
+            mean, _ = load_predictor(p).score(torch.as_tensor(one_hot(data.codes[rows], 4)))
+        assert np.allclose(scored["utility"], mean.numpy(), atol=1e-4)
+        summary = json.loads((out.parent / "design.json").read_text())
+        designs = pd.read_csv(out.parent / "designs.tsv", sep="\t")
+        assert summary["training_scored"] == 40 and summary["training_sequences"] == 200
+        assert summary["designs_above_training_max"] == (designs["utility"] > scored["utility"].max()).sum()
+        runs[seed] = (rows, out.read_text())
+    assert runs[1][0] != runs[2][0] and runs[1][1] != runs[2][1]
+
+
+def test_a_generator_the_design_does_not_use_is_noted_and_not_loaded(models, tmp_path, capsys):
+    """A --generator of another length does not stop a design that has no use for it."""
+    assert main(["design", "--predictor", str(models / "predictor"), "--generator", str(models / "vae35"), "--n", "4",
+                 "--steps", "2", "--out", str(tmp_path / "d.fasta")]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert notes == ["note: --generator does not apply to this design (--method fast-seqprop) and is ignored"]
+
+
+def test_naturalness_is_the_vae_elbo_over_seeded_latent_draws(models, tmp_path):
+    from seqgen.generate import load_generator
+
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--generator", str(models / "vae"), "--naturalness", "0.5", "--naturalness-samples", "3",
+                 "--n", "4", "--steps", "3", "--seed", "5", "--out", str(out)]) == 0
+    table = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
+    vae, _ = load_generator(models / "vae")
+    eps = torch.randn(3, vae.latent_dim, generator=torch.Generator().manual_seed(5))  # 3 draws, seeded by --seed
+    with torch.no_grad():
+        elbo = vae.elbo(torch.as_tensor(one_hot(encode(table["sequence"].tolist(), "dna"), 4)), eps).numpy()
+    assert np.allclose(table["naturalness_mean"], elbo, rtol=1e-5, atol=1e-3)
+    assert np.allclose(table["utility"], 0.5 * table["naturalness_mean"], atol=5e-5)
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["predictor"] is None and summary["direction"] is None and summary["naturalness"] == 0.5
+
+
+def test_an_avoid_predictor_of_another_length_is_refused(models):
+    from seqgen.alphabets import DNA
+    from seqgen.design.command import _load_predictor
+
+    with pytest.raises(SeqgenError, match="works on dna of length 30, but the design is for dna of length 31"):
+        _load_predictor(models / "predictor", "cpu", DNA, 31)
+    assert _load_predictor(models / "predictor", "cpu", DNA, 30).length == 30
+
+
+def test_no_training_line_when_no_training_sequence_compares(models, tmp_path, capsys):
+    """Training sequences shorter than the designs (padded) are not scored: design.json says so, and stderr has
+    no line comparing the designs with them."""
+    from seqgen.alphabets import PAD
+
+    data = SequenceSet.load(models / "data.npz")
+    data.codes[:, -1] = PAD
+    data.save(tmp_path / "short.npz")
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "2", "--data",
+                 str(tmp_path / "short.npz"), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "designed" in err and "training sequences" not in err
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["training_scored"] == summary["training_comparable"] == 0 and summary["training_sequences"] == 200
+    assert pd.read_csv(tmp_path / "training_utility.tsv", sep="\t").columns.tolist() == ["id", "utility"]
+
+
+def test_the_generator_is_loaded_with_frozen_weights(models):
+    from seqgen.design.command import _load_generator
+
+    args = build_parser("design").parse_args(["design", "--generator", str(models / "vae"), "--method", "latent",
+                                              "--out", "-"])
+    module, payload = _load_generator(args, torch.device("cpu"))
+    assert payload["kind"] == "vae" and not any(p.requires_grad for p in module.parameters())
+
+
+def test_predictor_motifs_come_from_the_ensemble_mean_and_stop_at_n_motifs(models, tmp_path, monkeypatch):
+    import seqgen.interpret
+    import seqgen.motifs
+    from seqgen.alphabets import DNA
+    from seqgen.cli import _predictor_motifs
+    from seqgen.motifs import Motif
+
+    seen = {}
+
+    def attribution_motifs(score, x, alphabet, **options):
+        seen["x"], seen["score"] = torch.as_tensor(x[:4]), score(torch.as_tensor(x[:4]))
+        return [Motif(f"predictor-{i + 1}", np.full((4, 6), 0.25)) for i in range(5)]
+
+    monkeypatch.setattr(seqgen.interpret, "attribution_motifs", attribution_motifs)
+    monkeypatch.setattr(seqgen.motifs, "write_results", lambda out, found, *args, **options: seen.update(found=found))
+    predictor = load_predictor(models / "predictor")
+    args = build_parser("motifs").parse_args(["motifs", "--input", "x", "--predictor", "p", "--n-motifs", "2",
+                                              "--out", str(tmp_path)])
+    _predictor_motifs(args, predictor, SequenceSet.load(models / "data.npz").codes[:10], np.arange(10), DNA)
+    assert [motif.name for motif in seen["found"]] == ["predictor-1", "predictor-2"]
+    assert torch.allclose(seen["score"], predictor.score(seen["x"])[0])

@@ -908,3 +908,64 @@ def test_a_start_is_one_sequence_of_the_design_length():
     with pytest.raises(SeqgenError, match="one sequence of length 10"):
         Constraints(DNA, 10, start=two[0, :8], max_edits=2)
     assert Constraints(DNA, 10, start=two[0], max_edits=2).edits(two).tolist() == [0, 10]
+
+
+def test_a_design_tying_the_best_training_sequence_is_not_above_it():
+    import pandas as pd
+
+    from seqgen.design.command import compare_with_training
+
+    training = pd.DataFrame({"id": ["a", "b", "c", "d"], "utility": [1.0, 4.0, 2.0, 10.0]})
+    assert compare_with_training(training, pd.Series([10.0, 10.5, 3.0])) == {
+        "training_scored": 4, "training_utility_median": 3.0, "training_utility_max": 10.0,
+        "designs_above_training_max": 1}
+
+
+class GapFavouringDecoder(torch.nn.Module):
+    """A gapped-protein generator (21 letters, the gap last) whose letter probabilities favour the gap."""
+
+    latent_dim = 2
+
+    def decode(self, z):
+        p = torch.full((len(z), 21, 6), 0.01)
+        p[:, 20] = 0.8
+        p[:, 3] += z[:, :1].abs()
+        return p / p.sum(1, keepdim=True)
+
+
+def test_latent_designs_of_a_gapped_protein_generator_are_its_letters_without_the_gap():
+    from seqgen.alphabets import PROTEIN, PROTEIN_GAP
+    from seqgen.design.command import _decoder, _design
+
+    generator = GapFavouringDecoder()
+    z = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
+    p = generator.decode(z)[:, :20]
+    assert torch.allclose(_decoder(generator, 20)(z), p / p.sum(1, keepdim=True))  # the 20 letters, renormalized
+    objectives = ObjectiveSet([Objective("s", lambda x: x[:, 0].sum(1))], PROTEIN_GAP.size)
+    result = _design(objectives, Constraints(PROTEIN, 6), DesignSettings(method="latent", n=4, steps=3, seed=0),
+                     (generator, {}), CPU)
+    assert len(result.codes) and result.codes.max() < 20
+
+
+def test_an_interrupted_trajectory_leaves_no_partial_file(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from seqgen.design.outputs import designs_table, write_design
+    from seqgen.design.run import DesignResult
+
+    result = DesignResult(np.array([[0, 1, 2, 3]], np.uint8), np.array([1.5]), {}, [{"step": 1, "best_score": 1.5}])
+    table = designs_table(result, Constraints(DNA, 4), "anneal")
+    to_csv, calls = pd.DataFrame.to_csv, []
+
+    def interrupted_on_the_second_table(frame, path, **options):
+        calls.append(path)
+        if len(calls) == 2:  # the trajectory: part of it written, then Ctrl-C
+            with open(path, "w") as part:
+                part.write("step\tbest")
+            raise KeyboardInterrupt
+        return to_csv(frame, path, **options)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", interrupted_on_the_second_table)
+    with pytest.raises(KeyboardInterrupt):
+        write_design(tmp_path / "designs.fasta", result, table)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["designs.fasta", "designs.tsv"]

@@ -2,11 +2,12 @@
 DesignSettings' defaults and ranges, and which methods use each agree with it (the workflow's schema:
 tests/test_workflow_config.py)."""
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 
 from seqgen.cli import build_parser
-from seqgen.design.command import _settings
+from seqgen.design.command import _avoid_objective, _check_options, _score_objective, _settings
 from seqgen.design.run import DesignSettings
 from seqgen.errors import SeqgenError
 from seqgen.settings import (DESIGN_ANNEALING, DESIGN_METHOD_OPTIONS, DESIGN_METHODS, DESIGN_OPTIONS, NOT_NEGATIVE,
@@ -74,3 +75,66 @@ def test_which_methods_use_which_settings():
                 assert ignored_design_options(method, [option.name], polish) == ([] if used else [option.name])
     assert set(DESIGN_METHOD_OPTIONS) | set(DESIGN_ANNEALING) == \
         {o.name for o in DESIGN_OPTIONS if o.methods != DESIGN_METHODS}
+
+
+class ScaledPredictor:
+    """A stand-in for a loaded predictor: the model's scale is 2 x the label's + 1."""
+
+    length = 5
+    model = SimpleNamespace(forward_bytes=lambda length: 7 * length)
+
+    def to_model_scale(self, value, what):
+        return 2 * value + 1
+
+    def score(self, x):
+        return x.sum((1, 2))
+
+    def score_of_label_mean(self, x):
+        return x.sum((1, 2)) + 100
+
+
+def checked(*words):
+    args = design_args("--predictor", "p", *words)
+    _check_options(args)
+    return args
+
+
+def test_the_objectives_take_direction_weight_level_scorer_and_spread_from_the_options():
+    model = ScaledPredictor()
+    fields = ("direction", "weight", "target", "conservative", "row_bytes")
+    main = _score_objective(model, checked("--conservative", "0.5"))
+    assert [getattr(main, k) for k in fields] == ["max", 1.0, None, 0.5, 35] and main.scorer == model.score
+    main = _score_objective(model, checked("--direction", "min"))
+    assert [getattr(main, k) for k in fields] == ["min", 1.0, None, 0.0, 35] and main.scorer == model.score
+    main = _score_objective(model, checked("--target", "3"))  # a target holds for the label's mean: 2 x 3 + 1
+    assert [getattr(main, k) for k in fields] == ["target", 1.0, 7.0, 0.0, 35]
+    assert main.scorer == model.score_of_label_mean
+    avoid = _avoid_objective("avoid1", model, checked("--avoid", "q", "--avoid-weight", "0.25", "--conservative", "2"))
+    assert [getattr(avoid, k) for k in fields] == ["min", 0.25, None, 2.0, 35] and avoid.scorer == model.score
+    avoid = _avoid_objective("avoid1", model, checked("--avoid", "q", "--avoid-below", "4"))
+    assert [getattr(avoid, k) for k in fields] == ["below", 1.0, 9.0, 0.0, 35]
+    assert avoid.scorer == model.score_of_label_mean and avoid.name == "avoid1"
+
+
+def test_direction_target_needs_a_target_and_a_target_needs_no_direction():
+    assert checked("--target", "2").direction == "target" and checked("--direction", "target", "--target", "2")
+    with pytest.raises(SeqgenError, match="--direction target needs --target VALUE"):
+        checked("--direction", "target")
+    with pytest.raises(SeqgenError, match="cannot be combined with --direction min"):
+        checked("--direction", "min", "--target", "2")
+    with pytest.raises(SeqgenError, match="--lr must be positive, not 0.0"):
+        checked("--lr", "0")
+
+
+def test_the_notes_name_each_option_this_design_ignores(capsys):
+    checked("--method", "softmax", "--samples", "4", "--proposals", "3", "--naturalness-samples", "3",
+            "--avoid-weight", "2", "--generator", "g")
+    assert capsys.readouterr().err.splitlines() == [
+        "note: --samples does not apply to this design (--method softmax) and is ignored",
+        "note: --proposals does not apply to this design (--method softmax without --polish) and is ignored",
+        "note: --naturalness-samples does not apply to this design (--method softmax) and is ignored",
+        "note: --avoid-weight does not apply to this design (--method softmax) and is ignored",
+        "note: --generator does not apply to this design (--method softmax) and is ignored"]
+    checked("--naturalness", "1", "--generator", "g", "--naturalness-samples", "3", "--avoid", "q",
+            "--avoid-weight", "2")
+    assert capsys.readouterr().err == ""  # each of them used

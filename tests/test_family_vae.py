@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from seqgen.alphabets import encode
 from seqgen.cli import main
 from seqgen.data import SequenceSet, one_hot
 from seqgen.generate import load_generator
@@ -157,6 +158,10 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
         assert summary["training_scored"] == summary["training_comparable"] == len(training)
         assert summary["training_sequences"] == len(data) > len(training)  # the gapped ones are not comparable
         assert designs["utility"].median() > summary["training_utility_median"] == training["utility"].median()
+        assert summary["direction"] is None and summary["long_runs"] is None  # no predictor; runs: DNA/RNA only
+        assert "gc" not in designs.columns  # GC content is a nucleic acid's
+        codes = encode(designs["sequence"].tolist(), "protein")  # a training gap matches no designed letter
+        assert designs["nearest_training_distance"].tolist() == [(c != data.codes).sum(1).min() for c in codes]
     (tmp_path / "lat").mkdir()
     out = tmp_path / "lat" / "designs.fasta"  # latent design for the VAE's likelihood alone
     assert main(["design", "--generator", str(vae), "--method", "latent", "--naturalness", "1",

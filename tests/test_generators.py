@@ -301,3 +301,24 @@ def test_wgan_critic_steps_raise_and_generator_steps_lower_the_wasserstein_estim
     for _ in range(10):
         task.generator_step(ctx)
     assert _critic_gap(task, real, z) < trained - 0.05
+
+
+class Draws(torch.nn.Module):
+    """A generator whose sample is 3 seeded uniform letters a sequence."""
+
+    length = 3
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def sample(self, n, generator):
+        return torch.randint(0, 4, (n, 3), generator=generator).to(torch.uint8)
+
+
+def test_samples_are_drawn_in_chunks_from_one_seeded_generator():
+    generator = torch.Generator().manual_seed(2)
+    expected = torch.cat([torch.randint(0, 4, (k, 3), generator=generator) for k in (3, 3, 1)]).numpy()
+    assert np.array_equal(sample_codes(Draws(), 7, seed=2, chunk=3), expected)  # chunks of 3, 3 and 1
+    assert sample_codes(Draws(), 1, seed=2).shape == (1, 3) and sample_codes(Draws(), 4, chunk=4).shape == (4, 3)
+    assert sample_codes(Draws(), 0).shape == (0, 3)

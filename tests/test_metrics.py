@@ -206,3 +206,31 @@ def test_ks_statistic_is_symmetric_in_its_samples():
     gap = max(abs((a <= x).mean() - (b <= x).mean()) for x in grid)  # 0.5: a's CDF above b's
     assert ks_statistic(b, a) == pytest.approx(gap) == pytest.approx(ks_statistic(a, b))
     assert ks_statistic(b, a) == pytest.approx(ks_2samp(b, a).statistic)
+
+
+def test_evaluate_reads_the_query_in_the_reference_s_alphabet_and_keeps_repeated_ids(tmp_path, capsys):
+    import json
+
+    from seqgen.cli import main
+
+    SequenceSet(np.array([[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11], [1, 2, 3, 4, 5, 6]], np.uint8), "protein",
+                ["a", "b", "c"]).save(tmp_path / "ref.npz")
+    (tmp_path / "query.fa").write_text(">q\nACDEFG\n>q\nHIKLMN\n")  # protein letters; one id twice (generated)
+    out = tmp_path / "e.json"
+    assert main(["evaluate", "--reference", str(tmp_path / "ref.npz"), "--query", str(tmp_path / "query.fa"),
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    assert json.loads(out.read_text())["nearest_hamming"]["min"] == 0  # ACDEFG and HIKLMN are reference sequences
+
+
+def test_evaluate_notes_a_reference_mostly_made_of_training_sequences(tmp_path, capsys):
+    from seqgen.cli import main
+
+    (tmp_path / "ref.fa").write_text(">a\nACGTACGTAC\n>b\nTTGCAACGTA\n>c\nGGGCAACGTA\n>d\nCCCCAACGTA\n")
+    (tmp_path / "half.fa").write_text(">a\nACGTACGTAC\n>b\nTTGCAACGTA\n")
+    (tmp_path / "most.fa").write_text(">a\nACGTACGTAC\n>b\nTTGCAACGTA\n>c\nGGGCAACGTA\n")
+    for training, note in (("half.fa", False), ("most.fa", True)):
+        assert main(["evaluate", "--reference", str(tmp_path / "ref.fa"), "--query", str(tmp_path / "ref.fa"),
+                     "--training", str(tmp_path / training), "--out", str(tmp_path / "e.json")]) == 0
+        err = capsys.readouterr().err
+        assert ("note: 75% of the --reference sequences are --training sequences" in err) is note, err
+        assert "held out" in err if note else "held out" not in err

@@ -225,6 +225,11 @@ def test_motifs_cli_errors(tmp_path, capsys):
     assert "missing.fa: no such file" in capsys.readouterr().err
     assert main(["motifs", "--input", str(tmp_path / "missing.fa"), "--site-p", "2", "--out", str(tmp_path / "m")]) == 1
     assert "--site-p must be between 0 and 1, not 2" in capsys.readouterr().err and not (tmp_path / "m").exists()
+    for option, value, message in [("--max-sequences", "1", "--max-sequences must be at least 2, not 1"),
+                                    ("--seqlet-width", "1", "--seqlet-width at least 2")]:
+        assert main(["motifs", "--input", str(tmp_path / "missing.fa"), option, value, "--out",
+                     str(tmp_path / "m")]) == 1
+        assert message in capsys.readouterr().err and not (tmp_path / "m").exists()
 
 
 @pytest.mark.realdata
@@ -858,3 +863,31 @@ def test_a_table_is_scored_by_its_one_numeric_column_besides_id_and_index(tmp_pa
     path.write_text("id\tindex\tsequence\tsignal\na\t0\tACGTAC\t7.5\nb\t1\tTTGCAA\t2.0\n")
     data = load_input(path)
     assert data.label_names == ["signal"] and data.labels[:, 0].tolist() == [7.5, 2.0]
+
+
+def test_a_table_searched_against_a_background_has_its_numeric_columns_left_unread(tmp_path):
+    """With --background the input's scores rank nothing: two numeric columns need no --label to choose one."""
+    seqs = decode(np.random.default_rng(0).integers(0, 4, (40, 20)).astype(np.uint8), DNA)
+    pd.DataFrame({"sequence": seqs[:20], "a": range(20), "b": range(20)}).to_csv(tmp_path / "in.csv", index=False)
+    write_fasta(tmp_path / "bg.fa", [f"b{i}" for i in range(20)], seqs[20:])
+    out = tmp_path / "m"
+    assert main(["motifs", "--input", str(tmp_path / "in.csv"), "--background", str(tmp_path / "bg.fa"), "--out",
+                 str(out), "--n-motifs", "1", "--k", "4"]) == 0
+    params = json.loads((out / "params.json").read_text())
+    assert params["n_foreground"] == params["n_background"] == 20 and params["top"] is None
+
+
+def test_each_motif_line_names_its_best_jaspar_match_when_it_is_significant(capsys):
+    from seqgen.cli import _print_motifs
+    from seqgen.motifs import MATCH_Q
+
+    pwm = np.full((4, 8), 0.01) + 0.96 * np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]].T
+    found = [Motif("seqgen-1", pwm), Motif("seqgen-2", pwm[:, ::-1].copy())]
+    matches = pd.DataFrame({"query": ["seqgen-1", "seqgen-1", "seqgen-2"], "rank": [2, 1, 1],
+                            "target": ["MA1", "MA2", "MA3"], "target_name": ["A", "B", "C"],
+                            "q_value": [0.001, MATCH_Q, 0.2]})
+    _print_motifs(found, matches, 10, 20, 1e-4, "out")
+    assert capsys.readouterr().err.splitlines() == [
+        "seqgen-1 ACGTACGT, best JASPAR match B (MA2, q = 0.05)",
+        "seqgen-2 TGCATGCA, no significant JASPAR match (best C, q = 0.2)",
+        "2 motifs from 10 sequences against 20 -> out"]
