@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from workflow_helpers import ROOT, TEST_CONFIG, job_counts, make_workdir, snakemake
+from workflow_helpers import ROOT, TEST_CONFIG, job_counts, make_workdir, planned_jobs, snakemake
 
 
 def test_the_default_profile_is_found_next_to_the_snakefile(tmp_path):
@@ -225,3 +225,124 @@ def test_numbers_in_scientific_notation_and_the_site_threshold_reach_the_command
     wrong = TEST_CONFIG.read_text().replace("motifs: {top: 100, n_motifs: 2}", "motifs: {site_p: 5}")
     result = snakemake(make_workdir(tmp_path / "w", wrong), "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "instance['motifs']['site_p']" in result.stdout + result.stderr
+
+
+def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes(tmp_path):
+    """The tiny config's dry run with seed 7: every job's inputs, outputs and command (one of each rule and kind)."""
+    out = snakemake(make_workdir(tmp_path, TEST_CONFIG.read_text()), "-n", "-p", "--cores", "1", "--config",
+                    "seed=7").stdout
+    jobs = {(job["rule"], *job["wildcards"].values()): job for job in planned_jobs(out)}
+    assert len(jobs) == 23 and all(job["wildcards"].get("dataset", "tiny") == "tiny" for job in jobs.values())
+    r, log = "results/tiny", "2> results/tiny/logs"
+    expected = {
+        ("simulate", "tiny"): ([], [f"{r}/input.tsv"], "seqgen simulate --jaspar-release JASPAR2024 --length 30 "
+                               f"--motif MA0472.2 --n 600 --noise 0.15 --seed 0 --threshold 8.0 --out {r}/input.tsv "
+                               f"{log}/simulate.log"),  # the data set's own simulate.seed, not the workflow's
+        ("encode", "tiny"): ([f"{r}/input.tsv"], [f"{r}/data.npz"], f"seqgen encode {r}/input.tsv --alphabet dna "
+                             "--ambiguous error --duplicate-ids error --id-column id --label-column signal --lengths "
+                             f"error --out {r}/data.npz {log}/encode.log"),
+        ("train_generator", "tiny", "gan"): (
+            [f"{r}/data.npz"], [f"{r}/generator/gan/model.pt", f"{r}/generator/gan/metrics.csv"],
+            f"seqgen train gan --data {r}/data.npz --out {r}/generator/gan --settings '{{\"blocks\": 2, "
+            f"\"channels\": 16, \"critic_steps\": 2, \"steps\": 10}}' --seed 7 --device cpu --no-progress "
+            f"--resume-if-unchanged {log}/train_gan.log"),
+        ("train_predictor", "tiny"): (
+            [f"{r}/data.npz"], [f"{r}/predictor/model.pt", f"{r}/predictor/metrics.csv"],
+            f"seqgen train predictor --data {r}/data.npz --out {r}/predictor --settings '{{\"label\": \"signal\", "
+            f"\"members\": 2, \"steps\": 80}}' --seed 7 --device cpu --no-progress --resume-if-unchanged "
+            f"{log}/train_predictor.log"),
+        ("sample", "tiny", "gan"): (
+            [f"{r}/generator/gan/model.pt"], [f"{r}/generator/gan/samples.fasta"],
+            f"seqgen sample --model {r}/generator/gan/model.pt --n 100 --seed 7 --device cpu --out "
+            f"{r}/generator/gan/samples.fasta {log}/sample_gan.log"),
+        ("evaluate_generator", "tiny", "gan"): (
+            [f"{r}/data.npz", f"{r}/generator/gan/samples.fasta"], [f"{r}/generator/gan/evaluation.json"],
+            f"seqgen evaluate --reference {r}/data.npz --query {r}/generator/gan/samples.fasta --seed 7 --out "
+            f"{r}/generator/gan/evaluation.json {log}/evaluate_gan.log"),
+        ("score_samples", "tiny", "gan"): (
+            [f"{r}/predictor/model.pt", f"{r}/generator/gan/samples.fasta"], [f"{r}/generator/gan/samples.tsv"],
+            f"seqgen predict --model {r}/predictor/model.pt --input {r}/generator/gan/samples.fasta --out "
+            f"{r}/generator/gan/samples.tsv --device cpu --no-progress {log}/score_samples_gan.log"),
+        ("design", "tiny", "anneal"): (
+            [f"{r}/data.npz", f"{r}/predictor/model.pt"],
+            [f"{r}/design/anneal/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
+                                                       "training_utility.tsv")],
+            f"seqgen design --method anneal --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
+            f"--max-homopolymer 6 --predictor {r}/predictor --out {r}/design/anneal/designs.fasta "
+            f"{log}/design_anneal.log"),
+        ("design", "tiny", "latent"): (
+            [f"{r}/data.npz", f"{r}/predictor/model.pt", f"{r}/generator/vae/model.pt"],
+            [f"{r}/design/latent/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
+                                                       "training_utility.tsv")],
+            f"seqgen design --method latent --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
+            f"--generator {r}/generator/vae --max-homopolymer 6 --predictor {r}/predictor --out "
+            f"{r}/design/latent/designs.fasta {log}/design_latent.log"),
+        ("motifs_data", "tiny"): (
+            [f"{r}/predictor/model.pt", f"{r}/data.npz"],
+            [f"{r}/motifs/motifs.meme", f"{r}/motifs/tomtom.tsv", f"{r}/motifs/logos"],
+            f"seqgen motifs --input {r}/data.npz --alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group "
+            f"vertebrates --n-motifs 2 --predictor {r}/predictor --seed 7 --site-p 0.0001 --top 100 --out "
+            f"{r}/motifs {log}/motifs.log"),
+        ("motifs_design", "tiny", "anneal"): (  # designs against the training data; no --top, no predictor
+            [f"{r}/design/anneal/designs.fasta", f"{r}/data.npz"],
+            [f"{r}/design/anneal/motifs/motifs.meme", f"{r}/design/anneal/motifs/tomtom.tsv",
+             f"{r}/design/anneal/motifs/logos"],
+            f"seqgen motifs --input {r}/design/anneal/designs.fasta --background {r}/data.npz --alphabet dna "
+            "--jaspar-release JASPAR2024 --jaspar-tax-group vertebrates --n-motifs 2 --seed 7 --site-p 0.0001 "
+            f"--out {r}/design/anneal/motifs {log}/motifs_anneal.log"),
+        ("report_html", "tiny"): (
+            [f"{r}/generator/{m}/evaluation.json" for m in ("vae", "gan")]
+            + [f"{r}/design/{m}/motifs/tomtom.tsv" for m in ("fast-seqprop", "softmax", "anneal", "latent")]
+            + [f"{r}/design/{m}/training_utility.tsv" for m in ("fast-seqprop", "softmax", "anneal", "latent")]
+            + [f"{r}/motifs/tomtom.tsv", f"{r}/predictor/model.pt", f"{r}/generator/vae/samples.tsv",
+               f"{r}/generator/gan/samples.tsv", f"{r}/config.yaml"],
+            [f"{r}/report.html"],
+            f"seqgen report --results {r} --title tiny --top 5 --methods fast-seqprop softmax anneal latent "
+            f"--generators vae gan --out {r}/report.html {log}/report.log"),
+    }
+    for key, (inputs, outputs, command) in expected.items():
+        job = jobs[key]
+        assert (job["input"], job["output"], job["command"]) == (inputs, outputs, command), key
+    assert jobs[("save_config", "tiny")]["output"] == [f"{r}/config.yaml"]
+    assert jobs[("all",)]["input"] == [f"{r}/report.html"]
+    counts = {}
+    for job in jobs.values():
+        counts[job["rule"]] = counts.get(job["rule"], 0) + 1
+    assert counts == {"save_config": 1, "simulate": 1, "encode": 1, "train_generator": 2, "train_predictor": 1,
+                      "design": 4, "motifs_data": 1, "sample": 2, "evaluate_generator": 2, "motifs_design": 4,
+                      "score_samples": 2, "report_html": 1, "all": 1}
+
+
+def test_the_schema_s_defaults_are_those_config_readme_documents():
+    """Each default the key tables of config/README.md give in backticks (`key` | `default`) is the schema's."""
+    import re
+
+    import yaml
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    top, dataset = (ROOT / "config" / "README.md").read_text().split("### A data set")
+    blocks = ((top, schema["properties"]), (dataset, schema["properties"]["datasets"]["additionalProperties"]
+                                            ["properties"]))
+    checked = {}
+    for text, properties in blocks:
+        for line in text.splitlines():
+            cells = line.split(" | ")
+            if not line.startswith("| `") or len(cells) < 3:
+                continue
+            if not re.fullmatch(r"\s*`[^`]+`(, `[^`]+`)*\s*", cells[1]):
+                continue  # a default in words, or none
+            keys, defaults = re.findall(r"`([^`]+)`", cells[0]), re.findall(r"`([^`]+)`", cells[1])
+            if any("<" in key for key in keys):
+                continue  # design.<method>: each method's block, no default of its own
+            for key, default in zip(keys, defaults * len(keys) if len(defaults) == 1 else defaults):
+                node = {"properties": properties}
+                for part in key.split("."):
+                    node = node["properties"][part]
+                checked[key] = node["default"]
+                assert node["default"] == yaml.safe_load(default), key
+    assert checked == {
+        "device": "auto", "gpu": False, "seed": 0, "generators": ["vae"], "vae": {}, "gan": {}, "predictor": {},
+        "sample.n": 1000, "mutations.samples": 500, "design.methods": ["fast-seqprop"], "design.n": 64,
+        "design.steps": 200, "motifs.top": 400, "motifs.n_motifs": 3, "motifs.max_sequences": 2000,
+        "motifs.jaspar_release": "JASPAR2024", "motifs.jaspar_tax_group": "vertebrates", "motifs.site_p": 0.0001,
+        "report.top": 20, "alphabet": "dna", "ambiguous": "error", "lengths": "error", "duplicate_ids": "error"}

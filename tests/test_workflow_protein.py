@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow_helpers import job_counts, make_workdir, snakemake
+from workflow_helpers import job_counts, make_workdir, planned_jobs, snakemake
 
 
 PROTEIN_CONFIG = """\
@@ -57,6 +57,30 @@ def test_protein_config_errors_name_the_data_set(tmp_path):
     bad_arch = PROTEIN_CONFIG.replace("{arch: mlp,", "{arch: transformer,")
     result = snakemake(make_workdir(tmp_path / "b", bad_arch), "-n", "--cores", "1", check=False)
     assert result.returncode != 0 and "'transformer' is not one of ['conv', 'mlp']" in result.stdout + result.stderr
+
+
+
+def test_mutants_are_scored_by_the_family_vae_and_reach_the_report_without_a_predictor(tmp_path):
+    """The protein config's dry run: the score_mutants job's files and command, and what the report waits for."""
+    workdir = make_workdir(tmp_path, PROTEIN_CONFIG)
+    write_family(workdir / "family.a2m")
+    jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1", "--config", "seed=3").stdout)
+    rules = [job["rule"] for job in jobs]
+    assert "train_predictor" not in rules and "score_samples" not in rules and rules.count("score_mutants") == 1
+    r = "results/family"
+    score = next(job for job in jobs if job["rule"] == "score_mutants")
+    assert (score["input"], score["output"]) == ([f"{r}/generator/vae/model.pt", "mutants.txt"],
+                                                 [f"{r}/mutations.tsv"])
+    assert score["command"] == (f"seqgen score-mutants --model {r}/generator/vae --mutants mutants.txt --samples 100 "
+                                f"--seed 3 --device cpu --out {r}/mutations.tsv 2> {r}/logs/score_mutants.log")
+    report = next(job for job in jobs if job["rule"] == "report_html")
+    assert f"{r}/mutations.tsv" in report["input"] and not any("predictor" in path for path in report["input"])
+    motifs = next(job for job in jobs if job["rule"] == "motifs_data")
+    assert motifs["input"] == [f"{r}/data.npz"] and "--max-sequences 2000 " in motifs["command"]
+    assert "--top" not in motifs["command"] and "--predictor" not in motifs["command"]
+    design = next(job for job in jobs if job["rule"] == "design" and job["wildcards"]["method"] == "fast-seqprop")
+    assert design["input"] == [f"{r}/data.npz", f"{r}/generator/vae/model.pt"]
+    assert f"--naturalness 1.0 --out {r}/design/fast-seqprop/designs.fasta" in design["command"]
 
 
 @pytest.mark.slow

@@ -30,3 +30,21 @@ def make_workdir(tmp_path, text):
     (tmp_path / "config").mkdir(parents=True)
     (tmp_path / "config" / "config.yaml").write_text(text)
     return tmp_path
+
+
+def planned_jobs(output: str) -> list:
+    """The jobs of a dry run's log (``-n -p``), in its order: ``{"rule", "wildcards", "input", "output", "command"}``
+    (wildcards a dict, files lists)."""
+    jobs = []
+    for line in output.splitlines():
+        if re.fullmatch(r"(local)?rule \w+:", line):
+            jobs.append({"rule": line.split()[-1][:-1], "wildcards": {}, "input": [], "output": [], "command": None})
+        elif jobs and line.startswith("    ") and ": " in line:
+            key, value = line.strip().split(": ", 1)
+            if key in ("input", "output"):
+                jobs[-1][key] = value.split(", ")
+            elif key == "wildcards":
+                jobs[-1]["wildcards"] = dict(item.split("=", 1) for item in value.split(", "))
+        elif jobs and line.startswith("Shell command: "):
+            jobs[-1]["command"] = line[len("Shell command: "):]
+    return jobs
