@@ -305,10 +305,7 @@ def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> N
         hit = best[best["query"] == motif.name]
         match = ""
         if len(hit):
-            row = hit.iloc[0]
-            match = f", best JASPAR match {row['target_name']} ({row['target']}, q = {row['q_value']:.2g})" \
-                if row["q_value"] <= m.MATCH_Q else f", no significant JASPAR match (best {row['target_name']}, " \
-                                                    f"q = {row['q_value']:.2g})"
+            match = f", {m.match_verdict(hit.iloc[0])}"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
     if not found:
         print(f"note: no motif is enriched at p <= 1e-5 in the {n_fg} foreground sequences against the "

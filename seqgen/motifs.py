@@ -551,11 +551,35 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
 
 #: a JASPAR match is named as the motif's match (drawn under its logo, in summaries) only at q <= MATCH_Q
 MATCH_Q = 0.05
+#: ... and only for a motif of at least MIN_MATCH_BITS bits in all (two fully specified DNA letters): Tomtom's
+#: p-values are conditional on the query, and a near-flat query (whose columns all score alike against every target
+#: column) gets tiny ones against long, low-information JASPAR matrices (a flat 8-column motif: CTCF or GATA1::TAL1
+#: at q < 1e-10)
+MIN_MATCH_BITS = 4.0
 #: a window is a motif site when its score's p-value is below SITE_P (FIMO's default threshold)
 SITE_P = 1e-4
 
 TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_value", "e_value", "q_value",
-                  "offset", "overlap", "orientation", "query_consensus"]
+                  "offset", "overlap", "orientation", "query_consensus", "query_bits"]
+
+
+def significant(matches: pd.DataFrame) -> pd.Series:
+    """Which rows of a Tomtom table (:func:`tomtom`) name a match: q <= :data:`MATCH_Q` for a query of at least
+    :data:`MIN_MATCH_BITS` bits (a table without ``query_bits``, written before it was added: q alone)."""
+    bits = matches["query_bits"] if "query_bits" in matches else pd.Series(np.inf, index=matches.index)
+    return (matches["q_value"] <= MATCH_Q) & (bits >= MIN_MATCH_BITS)
+
+
+def match_verdict(row) -> str:
+    """Why a Tomtom row (:func:`tomtom`) does or does not name a match, as a phrase: ``best JASPAR match ...``,
+    ``too little information ...`` or ``no significant JASPAR match ...``."""
+    q = f"q = {row['q_value']:.2g}"
+    if significant(pd.DataFrame([row])).iloc[0]:
+        return f"best JASPAR match {row['target_name']} ({row['target']}, {q})"
+    if row["q_value"] <= MATCH_Q:
+        return (f"too little information ({row['query_bits']:.2f} bits, under {MIN_MATCH_BITS:g}) to name a JASPAR "
+                f"match (best {row['target_name']}, {q})")
+    return f"no significant JASPAR match (best {row['target_name']}, {q})"
 
 
 def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataFrame:
@@ -573,7 +597,9 @@ def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataF
         Columns :data:`TOMTOM_COLUMNS`. ``e_value`` = p x number of targets;
         ``q_value``: Benjamini-Hochberg over all targets of the query;
         ``orientation`` is ``-`` when the query matches the target's reverse
-        complement; ``offset`` is memelite's alignment offset.
+        complement; ``offset`` is memelite's alignment offset; ``query_bits``
+        the query's information content in bits, summed over its columns
+        (:func:`significant` uses it).
     """
     from memelite import tomtom as _tomtom
 
@@ -590,7 +616,8 @@ def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataF
                          "target_name": targets[j].description, "target_family": targets[j].stats.get("family", ""),
                          "p_value": p[i, j], "e_value": p[i, j] * len(targets), "q_value": qv[i, j],
                          "offset": int(offsets[i, j]), "overlap": int(overlaps[i, j]),
-                         "orientation": "-" if strands[i, j] else "+", "query_consensus": m.consensus})
+                         "orientation": "-" if strands[i, j] else "+", "query_consensus": m.consensus,
+                         "query_bits": float(information_content(m.pwm).sum())})
     return pd.DataFrame(rows, columns=TOMTOM_COLUMNS)
 
 
@@ -839,9 +866,9 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
         with atomic_path(out / "sites.tsv") as tmp:
             sites.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     by_id = {t.name: t for t in targets}
-    best = matches[matches["rank"] == 1].set_index("query") if len(matches) else None
+    best = matches[(matches["rank"] == 1) & significant(matches)].set_index("query") if len(matches) else None
     for m in motifs:
-        if best is not None and m.name in best.index and best.loc[m.name]["q_value"] <= MATCH_Q:
+        if best is not None and m.name in best.index:
             row = best.loc[m.name]
             fig = plots.motif_with_match(m, by_id[row["target"]], int(row["offset"]), row["orientation"],
                                          f"q = {row['q_value']:.2g}")

@@ -201,7 +201,7 @@ class Results:
 def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3") -> tuple[str, list, dict]:
     """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
-    from seqgen.motifs import MATCH_Q, read_meme
+    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, read_meme, significant
 
     motifs = res.read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
@@ -215,7 +215,8 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     targets = f' ({esc(jaspar["n_targets"])} matrices)' if jaspar.get("n_targets") else ""
     matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
                f'{esc(jaspar.get("tax_group", "") or "")}{targets}; logos in bits, the best match drawn below each '
-               f"motif as Tomtom aligned them when significant (q <= {MATCH_Q})." if motifs else "")
+               f"motif as Tomtom aligned them when significant (q <= {MATCH_Q}, for a motif of at least "
+               f"{MIN_MATCH_BITS:g} bits)." if motifs else "")
     if matches is None and motifs:
         matched = "No Tomtom matches (tomtom.tsv is missing)."
     if alphabet is not None and not alphabet.is_nucleic:
@@ -242,6 +243,9 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
                 hits = table(show.astype(object).fillna(""))
                 if mm["q_value"].iloc[0] > MATCH_Q:
                     hits = note(f"no significant JASPAR match (every q > {MATCH_Q}); the closest:") + hits
+                elif not significant(mm).iloc[0]:
+                    hits = note(f"too little information ({mm['query_bits'].iloc[0]:.2f} bits, under "
+                                f"{MIN_MATCH_BITS:g}) to name a JASPAR match; the closest:") + hits
             else:
                 hits = note("no JASPAR match listed")
         parts.append(f'<{heading}><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '
@@ -666,9 +670,9 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) ->
     if motif_list:
         cards.append(card("motifs", len(motif_list)))
         if matches is not None and len(matches):
-            from seqgen.motifs import MATCH_Q
+            from seqgen.motifs import significant
 
-            best = matches[(matches["rank"] == 1) & (matches["q_value"] <= MATCH_Q)].sort_values("q_value").head(3)
+            best = matches[(matches["rank"] == 1) & significant(matches)].sort_values("q_value").head(3)
             for r in best.itertuples():
                 cards.append(card(f"{r.query} best match (q = {r.q_value:.2g})", f"{r.target_name}"))
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")

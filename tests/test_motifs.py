@@ -825,10 +825,12 @@ def test_write_results_draws_a_match_under_a_logo_only_when_significant_and_skip
     monkeypatch.setattr(plots, "logo", lambda m, *a: drawn.append((m.name, None)) or plots.plt.figure())
     egr2 = next(m for m in jaspar_motifs() if m.name == EGR2)
     weak = Motif("weak", counts_to_pwm(np.eye(4)[:, encode(["TACGAT"], DNA)[0]] * 20 + 1), DNA)  # no JASPAR match
-    matches = write_results(tmp_path / "d", [Motif("egr", egr2.pwm, DNA), weak], None)
-    assert drawn == [("egr", EGR2), ("weak", None)]
-    assert matches.groupby("query").size().to_dict() == {"egr": 5, "weak": 5}  # the top 5 of each
+    flat = Motif("flat", np.full((4, 8), 0.25), DNA)  # a tiny q, but no information
+    matches = write_results(tmp_path / "d", [Motif("egr", egr2.pwm, DNA), weak, flat], None)
+    assert drawn == [("egr", EGR2), ("weak", None), ("flat", None)]
+    assert matches.groupby("query").size().to_dict() == {"egr": 5, "weak": 5, "flat": 5}  # the top 5 of each
     assert (matches[matches["query"] == "weak"]["q_value"] > 0.05).all()
+    assert (matches[matches["query"] == "flat"]["q_value"] < 1e-6).any()
     write_results(tmp_path / "r", [Motif("r", egr2.pwm, RNA)], None)  # RNA: no JASPAR (DNA motifs)
     assert pd.read_csv(tmp_path / "r" / "tomtom.tsv", sep="\t").empty
     assert json.loads((tmp_path / "r" / "params.json").read_text())["jaspar"]["n_targets"] == 0
@@ -882,12 +884,30 @@ def test_each_motif_line_names_its_best_jaspar_match_when_it_is_significant(caps
     from seqgen.motifs import MATCH_Q
 
     pwm = np.full((4, 8), 0.01) + 0.96 * np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]].T
-    found = [Motif("seqgen-1", pwm), Motif("seqgen-2", pwm[:, ::-1].copy())]
-    matches = pd.DataFrame({"query": ["seqgen-1", "seqgen-1", "seqgen-2"], "rank": [2, 1, 1],
-                            "target": ["MA1", "MA2", "MA3"], "target_name": ["A", "B", "C"],
-                            "q_value": [0.001, MATCH_Q, 0.2]})
+    found = [Motif("seqgen-1", pwm), Motif("seqgen-2", pwm[:, ::-1].copy()), Motif("seqgen-3", pwm)]
+    matches = pd.DataFrame({"query": ["seqgen-1", "seqgen-1", "seqgen-2", "seqgen-3"], "rank": [2, 1, 1, 1],
+                            "target": ["MA1", "MA2", "MA3", "MA4"], "target_name": ["A", "B", "C", "D"],
+                            "q_value": [0.001, MATCH_Q, 0.2, 1e-6], "query_bits": [12.0, 12.0, 12.0, 3.99]})
     _print_motifs(found, matches, 10, 20, 1e-4, "out")
     assert capsys.readouterr().err.splitlines() == [
         "seqgen-1 ACGTACGT, best JASPAR match B (MA2, q = 0.05)",
         "seqgen-2 TGCATGCA, no significant JASPAR match (best C, q = 0.2)",
-        "2 motifs from 10 sequences against 20 -> out"]
+        "seqgen-3 ACGTACGT, too little information (3.99 bits, under 4) to name a JASPAR match (best D, q = 1e-06)",
+        "3 motifs from 10 sequences against 20 -> out"]
+
+
+def test_a_flat_motif_gets_a_tiny_tomtom_q_but_names_no_match():
+    """Tomtom's p-values are conditional on the query: a flat query's are tiny against long, low-information JASPAR
+    matrices. The match is named only for a query of at least MIN_MATCH_BITS bits."""
+    from seqgen.jaspar import jaspar_motifs
+    from seqgen.motifs import MIN_MATCH_BITS, information_content, significant, tomtom
+
+    targets = jaspar_motifs()
+    egr1 = next(t for t in targets if t.name.startswith("MA0162"))
+    queries = [Motif("flat", np.full((4, 8), 0.25)), Motif("egr1", egr1.pwm)]
+    matches = tomtom(queries, targets, top=1).set_index("query")
+    assert matches.loc["flat", "q_value"] < 1e-6 and matches.loc["flat", "query_bits"] == pytest.approx(0, abs=1e-9)
+    assert matches.loc["egr1", "target"] == egr1.name and matches.loc["egr1", "q_value"] < 1e-6
+    assert matches.loc["egr1", "query_bits"] == pytest.approx(information_content(egr1.pwm).sum())
+    assert matches.loc["egr1", "query_bits"] > MIN_MATCH_BITS
+    assert significant(matches).to_dict() == {"flat": False, "egr1": True}
