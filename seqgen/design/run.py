@@ -312,8 +312,8 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
     param = _build(settings, constraints, device, generator, decoder, latent_dim, fixed)
     optimizer = torch.optim.Adam([p for p in param.parameters() if p.requires_grad], lr=settings.lr)
     sampled = settings.method == "fast-seqprop" or (settings.method == "latent" and settings.straight_through)
-    best_codes = param.discrete().cpu().numpy()
-    best_util = np.full(settings.n, -np.inf)
+    best_codes = param.discrete()  # (N, L) uint8 on the device, as each chain's best utility: one host copy a step
+    best_util = torch.full((settings.n,), -torch.inf, device=device)
     trajectory = []
     chunk = objectives.batch_rows(constraints.length, device, gradient=True)
     for step in range(1, settings.steps + 1):
@@ -335,28 +335,28 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
         loss.sum().backward()
         optimizer.step()
         with torch.no_grad():  # each chain keeps its best under the penalized utility, as annealing does
-            u = utility.detach()
+            u = utility.detach().float()
             if sampled:  # the sampled sequences are discrete: keep each chain's best, known for free
                 hard = x.detach().reshape(s * n, a, length)
                 kept = u - settings.penalty_weight * constraints.penalty(hard).reshape(s, n)
-                best_sample = kept.argmax(0)
-                u_best = kept.max(0).values.cpu().numpy()
+                u_now, best_sample = kept.max(0)
                 cand = x.detach().argmax(2)[best_sample, torch.arange(n, device=device)].to(torch.uint8)
-                improved = u_best > best_util
-                best_util = np.where(improved, u_best, best_util)
-                best_codes[improved] = cand.cpu().numpy()[improved]
             else:  # keep each chain's argmax at its best relaxed objective (a proxy for the argmax's own)
-                u_now = (u.mean(0) - penalty.detach()).cpu().numpy()
-                improved = u_now > best_util
-                best_util = np.where(improved, u_now, best_util)
-                if improved.any():  # discrete() decodes (latent: a whole generation for an autoregressive VAE)
-                    best_codes[improved] = param.discrete().cpu().numpy()[improved]
-            ent = _entropy(probs).mean()
+                u_now, cand = u.mean(0) - penalty.detach(), None
+            improved = u_now > best_util
+            best_util = torch.where(improved, u_now, best_util)
+            stats = torch.stack([u.max(), u.mean(), _entropy(probs).mean().float()])
+            host = torch.cat([best_util, stats, improved.float()]).cpu().numpy().astype(np.float64)  # the one sync
+            if cand is not None:
+                best_codes = torch.where(improved[:, None], cand, best_codes)
+            elif host[n + 3:].any():  # discrete() decodes (latent: a whole generation for an autoregressive VAE)
+                best_codes = torch.where(improved[:, None], param.discrete(), best_codes)
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
-                           "best_score": float(u.max()), "mean_score": float(u.mean()), "entropy": float(ent)})
+                           "best_score": float(host[n]), "mean_score": float(host[n + 1]),
+                           "entropy": float(host[n + 2])})
         if callback is not None:
-            callback(step, step * settings.calls_per_step, best_codes)
-        stuck = tracker.update(best_util, step)
+            callback(step, step * settings.calls_per_step, best_codes.cpu().numpy())
+        stuck = tracker.update(host[:n], step)
         if tracker.stopped_at is not None:
             break
         if stuck.any():
@@ -364,7 +364,7 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             fresh = torch.randn(k, latent_dim, generator=generator, device=device) if settings.method == "latent" \
                 else _init_logits(settings, constraints, device, generator, k)
             _restart(param, optimizer, rows, fresh)
-    return best_codes, trajectory
+    return best_codes.cpu().numpy(), trajectory
 
 
 def _restart(param, optimizer, rows: torch.Tensor, fresh: torch.Tensor) -> None:
