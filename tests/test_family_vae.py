@@ -254,6 +254,17 @@ def test_bayesian_decoder_draws_weights_in_training_only():
     assert torch.equal(c, d)
 
 
+def test_a_weight_draw_is_the_mean_plus_sigma_times_a_standard_normal_draw():
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12], bayesian=True,
+                      log_sigma_init=-1.0)
+    draw = model.sample_weights(torch.Generator().manual_seed(4))
+    replay = torch.Generator().manual_seed(4)  # one draw per parameter, in decoder_parameters' order
+    for name, mean in model.decoder_parameters().items():
+        expected = mean + math.exp(-1.0) * torch.randn(mean.shape, generator=replay)
+        assert torch.allclose(draw[name], expected, atol=1e-6), name
+
+
 def test_bayesian_scores_share_weight_draws():
     from seqgen.mutations import likelihood_differences
 
@@ -655,3 +666,31 @@ def test_a_bayesian_model_in_eval_mode_decodes_with_the_posterior_means():
         logits, mu, log_sigma = model(x, torch.Generator().manual_seed(2))
         z = mu + log_sigma.exp() * torch.randn(mu.shape, generator=torch.Generator().manual_seed(2))
         assert torch.allclose(logits, model.logits(z), atol=1e-6)  # z drawn first: no weight draw before it
+
+
+def test_the_variational_decoders_weight_kl_is_divided_by_neff(tmp_path, capsys):
+    """With a Bayesian decoder the loss adds prior_weight * KL(q(w) || p(w)) / neff (not / the number of rows)."""
+    import copy
+
+    data, task, device_data, ctx = _alignment_task(tmp_path, bayesian_decoder=True, prior_weight=2.0)
+    neff = task.family["neff"]
+    assert neff < len(device_data)
+    before = copy.deepcopy(task.vae)
+    metrics = task.train_step(1, ctx)
+    assert float(metrics["weight_kl"]) == pytest.approx(2.0 * before.weight_kl().item() / neff, rel=1e-5)
+
+
+def test_alignment_gap_filter_keeps_rows_at_the_limit_and_always_the_focus(capsys):
+    """Rows with more than max_gap_fraction gaps are dropped; a row at the limit stays, and so does the focus (row 0)
+    however gappy."""
+    from seqgen.protein import GAP
+    from seqgen.tasks.vae import prepare_alignment
+
+    g = GAP
+    codes = np.array([[0, g, g, g], [1, 2, g, g], [g, g, g, 3], [4, 5, 6, 7]], np.uint8)  # 3/4, 2/4, 3/4, 0/4 gaps
+    data = SequenceSet(codes, "protein-gap", ["focus", "half", "gappy", "full"], meta={"focus_positions": [1, 2, 3, 4]})
+    kept, weights, summary = prepare_alignment(data, {"max_gap_fraction": 0.5, "theta": 0.2, "reweight": False}, "cpu")
+    assert list(kept.ids) == ["focus", "half", "full"]
+    assert summary["n_dropped_gaps"] == 1 and summary["n_sequences"] == 3 and summary["neff"] == 3.0
+    assert summary["focus_codes"] == codes[0].tolist() and summary["focus_id"] == "focus"
+    assert np.array_equal(weights, np.ones(3))

@@ -73,6 +73,34 @@ def rule_kept(codes: np.ndarray) -> float:
     return float(((codes[:, 0::2].astype(int) + 1) % 4 == codes[:, 1::2]).mean())
 
 
+def test_network_towers_compute_their_documented_layers():
+    """Residual block x + scale * conv(relu(conv(relu(x)))) with 'same' padding; LatentToSequence: linear, view
+    (N, C, L), blocks, 1x1 conv; SequenceToVector: 1x1 conv, blocks, flatten, linear."""
+    import torch.nn.functional as F
+
+    from seqgen.nn import LatentToSequence, SequenceToVector
+
+    torch.manual_seed(0)
+
+    def block(m, h):
+        inner = F.conv1d(F.relu(h), m.body[1].weight, m.body[1].bias, padding=2)
+        return h + 0.3 * F.conv1d(F.relu(inner), m.body[3].weight, m.body[3].bias, padding=2)
+
+    up = LatentToSequence(3, 4, 7, channels=5, blocks=2, kernel_size=5, scale=0.3)
+    z = torch.randn(2, 3)
+    h = (z @ up.linear.weight.T + up.linear.bias).view(2, 5, 7)
+    h = block(up.tower[1], block(up.tower[0], h))
+    expected = torch.einsum("ac,ncl->nal", up.out.weight[..., 0], h) + up.out.bias[:, None]
+    with torch.no_grad():
+        assert torch.allclose(up(z), expected, atol=1e-5)
+    down = SequenceToVector(4, 7, 6, channels=5, blocks=1, kernel_size=5, scale=0.3)
+    x = torch.rand(2, 4, 7)
+    h = torch.einsum("ca,nal->ncl", down.inp.weight[..., 0], x) + down.inp.bias[:, None]
+    expected = block(down.tower[0], h).flatten(1) @ down.linear.weight.T + down.linear.bias
+    with torch.no_grad():
+        assert torch.allclose(down(x), expected, atol=1e-5)
+
+
 def test_autoregressive_decoder_is_causal():
     torch.manual_seed(0)
     dec = AutoregressiveDecoder(6, 4, 20, channels=8, blocks=1, dilations=[1, 2], causal_kernel=3).eval()
@@ -86,6 +114,31 @@ def test_autoregressive_decoder_is_causal():
         if j + 1 < 20:
             assert diff[j + 1] > 0  # the next one does
     assert dec.receptive_field == 1 + 2 * (1 + 1 + 2)
+
+
+def test_autoregressive_decoder_computes_its_documented_stack_and_gradients():
+    """Logits of the input shifted right by one through a causal conv plus the z features, then blocks
+    h + scale * mix(relu(causal_conv(relu(h)) + cond(c))), then relu and a 1x1 conv; the z features reach the logits
+    at the input and through every block (the same gradient in z as the stack written with F.conv1d)."""
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    dec = AutoregressiveDecoder(3, 4, 9, channels=6, blocks=1, kernel_size=3, dilations=(1, 2), causal_kernel=3)
+    z = torch.randn(2, 3, requires_grad=True)
+    x = one_hot(torch.randint(0, 4, (2, 9)), 4)
+    got = dec(z, x)
+    (grad,) = torch.autograd.grad(got.pow(2).sum(), z)
+    zz = z.detach().clone().requires_grad_(True)
+    c = dec.context(zz)
+    shifted = F.pad(x, (1, 0))[..., :-1]
+    h = F.conv1d(F.pad(shifted, (2, 0)), dec.inp.weight, dec.inp.bias) + c
+    for block, d in zip(dec.blocks, (1, 2)):
+        inner = F.conv1d(F.pad(F.relu(h), (2 * d, 0)), block.conv.weight, block.conv.bias, dilation=d)
+        inner = F.relu(inner + F.conv1d(c, block.cond.weight, block.cond.bias))
+        h = h + 0.3 * F.conv1d(inner, block.mix.weight, block.mix.bias)
+    expected = F.conv1d(F.relu(h), dec.out[1].weight, dec.out[1].bias)
+    (expected_grad,) = torch.autograd.grad(expected.pow(2).sum(), zz)
+    assert torch.allclose(got, expected, atol=1e-5) and torch.allclose(grad, expected_grad, atol=1e-5)
 
 
 def test_autoregressive_sampling_matches_teacher_forcing():
@@ -136,6 +189,38 @@ def test_gradient_penalty_is_taken_on_interpolates_over_the_whole_input():
     assert torch.allclose(gp, expected)
     assert torch.allclose(d_real, torch.full((6,), 10.0)) and torch.allclose(d_fake, torch.zeros(6))
     assert gp.requires_grad  # the penalty is differentiable (double backward)
+
+
+def test_gradient_penalty_interpolates_from_fake_to_real():
+    """x_hat = alpha * real + (1 - alpha) * fake, per sequence: with real 1 and fake 3 everywhere, the critic
+    0.5 ||x||^2 has gradient x_hat = 3 - 2 alpha at every one of the A * L entries."""
+    real, fake = torch.ones(6, 4, 5), torch.full((6, 4, 5), 3.0)
+    critic = lambda x: 0.5 * x.pow(2).sum((1, 2))  # noqa: E731
+    _, d_fake, gp = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(5), contextlib.nullcontext)
+    alpha = torch.rand(6, generator=torch.Generator().manual_seed(5))
+    expected = (((3 - 2 * alpha) * 20 ** 0.5 - 1) ** 2).mean()
+    assert torch.allclose(gp, expected) and torch.allclose(d_fake, torch.full((6,), 90.0))
+
+
+def test_critic_step_loss_is_the_negative_wasserstein_estimate_plus_the_weighted_penalty():
+    """One critic step replayed by hand: the real batch, the generator's sequences and the mixing weights drawn in
+    that order from the engine's generator; critic loss = -(E d(real) - E d(fake)) + gp_weight * gp."""
+    task, ctx = _gan_task(gp_weight=7.0)
+    critic, generator = copy.deepcopy(task.critic), copy.deepcopy(task.generator)
+    replay = torch.Generator().manual_seed(0)  # ctx.generator's seed in _gan_task
+    metrics = task.critic_step(ctx)
+    real, _ = task.data.batch(32, replay)
+    with torch.no_grad():
+        fake = generator(torch.randn((32, TINY["latent_dim"]), generator=replay))
+    alpha = torch.rand((32, 1, 1), generator=replay)
+    interp = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(interp).sum(), interp)
+    gp = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    with torch.no_grad():
+        wasserstein = critic(real).mean() - critic(fake).mean()
+    assert float(metrics["wasserstein"]) == pytest.approx(float(wasserstein), rel=1e-4, abs=1e-6)
+    assert float(metrics["gradient_penalty"]) == pytest.approx(float(gp), rel=1e-4)
+    assert float(metrics["critic_loss"]) == pytest.approx(float(-wasserstein + 7.0 * gp), rel=1e-4, abs=1e-6)
 
 
 def test_vae_training_lowers_the_loss(tmp_path):
@@ -240,6 +325,44 @@ def test_vae_elbo_kl_and_interpolation_written_out():
         assert torch.allclose(path[2], vae.decode(mu[1:2])[0], atol=1e-6)
 
 
+def test_independent_vae_samples_each_position_from_its_own_column():
+    """sample() draws position i from column i of p(x|z) (and argmax takes it per position): with each column
+    certain of letter (3 i) mod 4, every draw is that sequence."""
+    vae = ConvVAE(4, 7, latent_dim=2, channels=4, blocks=1)
+    target = (3 * torch.arange(7)) % 4
+    logits = 50.0 * one_hot(target[None], 4)  # (1, 4, 7)
+    vae.logits = lambda z: logits.expand(z.shape[0], -1, -1)
+    for argmax in (False, True):
+        codes = vae.sample(5, torch.Generator().manual_seed(0), argmax=argmax)
+        assert codes.dtype == torch.uint8 and torch.equal(codes.long(), target.expand(5, -1))
+
+
+def test_posterior_log_sigma_is_clamped_to_minus_10_and_5():
+    vae = ConvVAE(4, 6, latent_dim=2, channels=4, blocks=1)
+    with torch.no_grad():
+        vae.encoder.linear.weight.zero_()
+        vae.encoder.linear.bias.copy_(torch.tensor([0.5, -0.5, 20.0, -20.0]))  # mu (2), then log sigma (2)
+    mu, log_sigma = vae.encode(one_hot(torch.zeros(3, 6, dtype=torch.long), 4))
+    assert torch.equal(mu, torch.tensor([[0.5, -0.5]] * 3)) and torch.equal(log_sigma, torch.tensor([[5.0, -10.0]] * 3))
+
+
+def test_autoregressive_likelihood_of_several_draws_pairs_each_draw_with_its_own_sequence():
+    """log p(x|z) for z (K, N, D): draw k of sequence n is teacher-forced on sequence n (one at a time here)."""
+    torch.manual_seed(0)
+    vae = ConvVAE(4, 6, latent_dim=2, channels=4, blocks=1, decoder="autoregressive", dilations=(1,)).eval()
+    x = one_hot(torch.randint(0, 4, (3, 6)), 4)
+    z = torch.randn(2, 3, 2)
+
+    def one(k, n):
+        xn = x[n:n + 1]
+        return -float(vae.reconstruction(xn, vae.conditional_logits(z[k, n:n + 1], xn)))
+
+    with torch.no_grad():
+        got = vae.log_px_given_z(x, z)
+        expected = torch.tensor([[one(k, n) for n in range(3)] for k in range(2)])
+    assert got.shape == (2, 3) and torch.allclose(got, expected, atol=1e-5)
+
+
 def _vae_task(data, **overrides):
     config, settings = merge_config("vae", {**TINY, "batch_size": 16, **overrides})
     task, _ = build_task("vae", config, settings, data, CPU)
@@ -269,6 +392,7 @@ def test_vae_step_loss_is_the_negative_elbo_with_warmup_and_free_bits_written_ou
     assert float(metrics["reconstruction"]) == pytest.approx(float(recon), rel=1e-5)
     assert float(metrics["kl"]) == pytest.approx(float(kl_dims.sum()), rel=1e-4)
     assert float(metrics["loss"]) == pytest.approx(float(recon + weight * penalty), rel=1e-5)
+    assert float(metrics["elbo"]) == pytest.approx(-float(recon + kl_dims.sum()), rel=1e-5)  # unweighted, plain KL
     assert [task.kl_weight(s) for s in (0, 4, 8, 20)] == [0.0, 0.25, 0.5, 0.5]
     assert _vae_task(family(8, 10), kl_warmup=0, beta=0.5)[0].kl_weight(0) == 0.5
 
@@ -301,6 +425,23 @@ def test_wgan_critic_steps_raise_and_generator_steps_lower_the_wasserstein_estim
     for _ in range(10):
         task.generator_step(ctx)
     assert _critic_gap(task, real, z) < trained - 0.05
+
+
+def test_one_gan_step_is_critic_steps_critic_updates_then_one_generator_update():
+    task, ctx = _gan_task(critic_steps=3)
+    task.train_step(1, ctx)
+    assert {int(state["step"]) for state in task.opt_c.state.values()} == {3}
+    assert {int(state["step"]) for state in task.opt_g.state.values()} == {1}
+    assert task.sequences_per_step(ctx.settings) == 3 * 32
+
+
+def test_gan_divergence_check_reads_the_size_of_the_wasserstein_estimate_either_sign():
+    task, _ = _gan_task(max_wasserstein=10.0)
+    task.check({"wasserstein": 9.0}, 5)
+    task.check({"wasserstein": -9.0}, 5)
+    for bad in (11.0, -11.0):
+        with pytest.raises(TrainingDiverged, match="by step 5 .* estimate -?11 exceeds max_wasserstein 10"):
+            task.check({"wasserstein": bad}, 5)
 
 
 class Draws(torch.nn.Module):

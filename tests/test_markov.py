@@ -38,6 +38,13 @@ def test_contexts_have_a_start_symbol_and_counts_are_exact():
     assert torch.isnan(log_probs[3 + 5 * 3]).all()  # T T was followed by PAD only: nothing counted
 
 
+def test_every_cell_gets_half_a_count_by_default():
+    log_probs = fit_log_probs(torch.tensor([[0, 1], [0, 2]], dtype=torch.uint8), 1, 4)  # contexts: start, A
+    expected = {4: [2.5, 0.5, 0.5, 0.5], 0: [0.5, 1.5, 1.5, 0.5], 1: [0.5, 0.5, 0.5, 0.5]}  # counts + 0.5
+    for context, counts in expected.items():
+        assert torch.allclose(log_probs[context].exp(), torch.tensor(counts) / sum(counts))
+
+
 def test_a_fitted_chain_samples_its_rule():
     codes = torch.from_numpy(sum_rule())
     log_probs = fit_log_probs(codes, 2, 4)

@@ -511,7 +511,8 @@ def test_validation_score_is_the_loss_of_the_ensemble_mean(classification):
         task.model.b2[:, 0, 0] = torch.tensor([-1.0, 0.5, 2.0])  # members that disagree
         out = task.model.eval()(one_hot(torch.from_numpy(codes[val_index]), 4)).double().numpy()  # (N, K)
     task.model.train()
-    score = task.evaluate(Context(CPU, TrainSettings(), torch.Generator()))["score"]
+    metrics = task.evaluate(Context(CPU, TrainSettings(), torch.Generator()))
+    score = metrics["score"]
     if classification:
         p = (1 / (1 + np.exp(-out))).mean(1)
         expected = -np.mean(y[val_index] * np.log(p) + (1 - y[val_index]) * np.log(1 - p))
@@ -519,7 +520,9 @@ def test_validation_score_is_the_loss_of_the_ensemble_mean(classification):
         norm = task.model_extra["target"]["normalization"]
         assert norm["mean"] == pytest.approx(y[train_index].mean(), rel=1e-5)
         assert norm["std"] == pytest.approx(y[train_index].std(), rel=1e-5)
-        expected = np.mean((out.mean(1) - (y[val_index] - norm["mean"]) / norm["std"]) ** 2)
+        target = (y[val_index] - norm["mean"]) / norm["std"]
+        expected = np.mean((out.mean(1) - target) ** 2)
+        assert metrics["member_loss"] == pytest.approx(np.mean((out - target[:, None]) ** 2), rel=1e-4)
     assert score == pytest.approx(expected, rel=1e-4)
 
 
@@ -536,3 +539,13 @@ def test_predict_averages_the_members_on_the_label_scale(simulated, tmp_path):
     mean, std = predictor.predict(codes)
     np.testing.assert_allclose(mean, members.mean(1), rtol=1e-5)
     np.testing.assert_allclose(std, members.std(1, ddof=1), rtol=1e-4)
+
+
+def test_split_index_rounds_the_validation_share_and_partitions_the_items():
+    from seqgen.tasks.predictor import split_index
+
+    train_index, val_index = split_index(10, 0.29, 3)  # 2.9 validation items: 3
+    assert len(val_index) == 3 and len(train_index) == 7
+    assert sorted([*train_index, *val_index]) == list(range(10))
+    assert list(train_index) == sorted(train_index) and list(val_index) == sorted(val_index)
+    assert np.array_equal(split_index(10, 0.29, 3)[1], val_index) and len(split_index(10, 0.0, 3)[1]) == 0

@@ -581,3 +581,88 @@ def test_a_data_set_above_half_the_free_memory_is_refused_and_below_it_accepted(
         DeviceData(data, select_device("cpu"))
     monkeypatch.setattr(device_module, "free_memory", lambda device: 2 * need)
     assert len(DeviceData(data, select_device("cpu"))) == len(data)
+
+
+def test_a_validation_score_equal_to_the_best_is_no_improvement(tmp_path):
+    """A tie neither resets the patience count nor replaces the best snapshot: a flat score stops the run."""
+    data = DeviceData(toy_data(), select_device("cpu"))
+    torch.manual_seed(0)
+    task = LinearTask({"lr": 0.05}, data, None)
+    task.evaluate = lambda ctx: {"score": 3.0}
+    settings = TrainSettings(steps=200, batch_size=32, checkpoint_every=1000, log_every=10, eval_every=10,
+                             patience=2, progress=False)
+    result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
+    assert result.stopped == "early_stopping" and result.steps == 30  # best at 10, ties at 20 and 30
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["best"]["step"] == 10
+
+
+def test_weight_average_is_the_recursion_over_every_steps_live_weights(tmp_path):
+    """After step t (from 1) the average moves to the live weights by 1 - min(ema, (1 + t) / (10 + t)), starting from
+    the initial weights."""
+    data = DeviceData(toy_data(), select_device("cpu"))
+    torch.manual_seed(0)
+    task = LinearTask({"lr": 0.05}, data, None)
+    live = [task.model.weight.detach().clone()]
+    step = task.train_step
+    task.train_step = lambda t, ctx: (step(t, ctx), live.append(task.model.weight.detach().clone()))[0]
+    settings = TrainSettings(steps=4, batch_size=32, log_every=2, ema=0.3, progress=False)
+    Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
+    expected = live[0]
+    for t in range(1, 5):
+        rate = 1 - min(0.3, (1 + t) / (10 + t))  # decay 2/11, 3/12, then the 0.3 cap
+        expected = expected + rate * (live[t] - expected)
+    model = load_checkpoint(tmp_path / "model.pt", kind="toy")["state_dict"]["model"]["weight"]
+    assert torch.allclose(model, expected, atol=1e-6)
+
+
+def test_metrics_of_an_older_checkpoint_are_read_from_the_csv_up_to_its_step(tmp_path):
+    """A checkpoint without its rows (written before they were kept in it) resumes the csv's rows up to its step,
+    that step included."""
+    from seqgen.training import _read_metrics
+
+    (tmp_path / "metrics.csv").write_text("step,loss\n5,1.0\n10,0.5\n15,0.25\n")
+    rows = _read_metrics(tmp_path / "metrics.csv", 10)
+    assert [(r["step"], r["loss"]) for r in rows] == [("5", "1.0"), ("10", "0.5")]
+    assert _read_metrics(tmp_path / "absent.csv", 10) == []
+
+
+def test_cosine_schedule_follows_the_clock_when_it_runs_ahead_of_the_steps(tmp_path, monkeypatch):
+    """The schedule's progress is the larger of (step - 1) / steps and the share of max_time spent before the step:
+    on a clock of 6 s a step under max_time 1 (minute), step t trains at lr_factor((t - 1) / 10)."""
+    import types
+
+    import seqgen.training as training
+    from seqgen.training import lr_factor
+
+    clock = [0.0]
+    monkeypatch.setattr(training, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    data = DeviceData(toy_data(), select_device("cpu"))
+    torch.manual_seed(0)
+    task = LinearTask({"lr": 0.05}, data, None)
+    lrs = []
+    step = task.train_step
+
+    def timed_step(t, ctx):
+        lrs.append(task.opt.param_groups[0]["lr"])
+        clock[0] += 6.0
+        return step(t, ctx)
+
+    task.train_step = timed_step
+    settings = TrainSettings(steps=1000, batch_size=32, log_every=5, max_time=1, lr_schedule="cosine", progress=False)
+    result = Trainer(task, settings, tmp_path, "dna", 12).fit(select_device("cpu"))
+    assert result.stopped == "max_time" and result.steps == 11  # 66 s > 60 s after step 11
+    assert lrs == [pytest.approx(0.05 * lr_factor("cosine", (t - 1) / 10)) for t in range(1, 12)]
+
+
+def test_weight_average_copies_integer_state_and_averages_floats():
+    from seqgen.training import WeightAverage
+
+    norm = nn.BatchNorm1d(2)  # float running statistics and an integer batch counter
+    average = WeightAverage({"m": norm}, decay=0.5)
+    with torch.no_grad():
+        norm.running_mean.fill_(4.0)
+        norm.num_batches_tracked.fill_(7)
+    average.update(step=100)
+    state = average.state_dict()["m"]
+    assert int(state["num_batches_tracked"]) == 7 and state["num_batches_tracked"].dtype == torch.int64
+    assert torch.allclose(state["running_mean"], torch.full((2,), 2.0))
