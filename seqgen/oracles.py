@@ -70,8 +70,10 @@ class KmerOracle:
                    table["E-score"].to_numpy())
 
     def occupancy(self, codes: np.ndarray) -> np.ndarray:
-        """``(N,)`` expected number of bound, non-overlapping 8-mer windows of ``(N, L)`` codes."""
-        q = self.odds[window_kmers(codes)]  # (N, W) odds of the window starting at each position
+        """``(N,)`` expected number of bound, non-overlapping 8-mer windows of ``(N, L)`` codes (a window holding
+        PAD, past a shorter sequence's end, binds nothing)."""
+        index = window_kmers(codes)
+        q = np.where(index >= 0, self.odds[index], 0.0)  # (N, W) odds of the window starting at each position
         n, length = codes.shape
         forward = np.ones((n, length + 1))  # forward[:, i]: weight of all placements within [0, i)
         for i in range(K, length + 1):
@@ -84,8 +86,9 @@ class KmerOracle:
         return (forward[:, starts] * q * backward[:, starts + K]).sum(1) / z
 
     def max_escore(self, codes: np.ndarray) -> np.ndarray:
-        """``(N,)`` highest E-score of any 8-mer in each sequence."""
-        return self.escore[window_kmers(codes)].max(1)
+        """``(N,)`` highest E-score of any 8-mer in each sequence (windows holding PAD left out; -inf: none)."""
+        index = window_kmers(codes)
+        return np.where(index >= 0, self.escore[index], -np.inf).max(1)
 
 
 def tfbind8_path(folder, tf: str) -> Path:

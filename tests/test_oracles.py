@@ -65,3 +65,30 @@ def test_real_table_scores_a_site_above_random(shared_data):
     occ = oracle.occupancy(random)
     assert 0 <= occ.min() and occ.max() <= 4
     assert oracle.occupancy(site)[0] > np.percentile(occ, 99)
+
+
+def test_binding_odds_are_the_documented_function_of_the_medians():
+    """q = exp((log(M / bg) - h) / s), bg the median of the medians, h the 99.9th percentile of log(M / bg), s = h/4;
+    both orientations of an 8-mer get its odds."""
+    table = str.maketrans("ACGT", "TGCA")
+    kmers = [k for k in ("".join(p) for p in itertools.product("ACGT", repeat=8)) if k <= k.translate(table)[::-1]]
+    rc = [k.translate(table)[::-1] for k in kmers]
+    median = np.random.default_rng(2).lognormal(0, 1.0, len(kmers)) + 0.5  # skewed: mean and median differ
+    oracle = KmerOracle(kmers, rc, median, np.zeros(len(kmers)))
+    log_ratio = np.log(median / np.median(median))
+    h = np.percentile(log_ratio, 99.9)
+    expected = np.exp((log_ratio - h) / (h / 4))
+    assert (expected > 1).mean() == pytest.approx(0.001, abs=2 / len(kmers))  # odds above 1: the top 0.1%
+    for orientation in (kmers, rc):
+        np.testing.assert_allclose(oracle.odds[window_kmers(encode(orientation, DNA))[:, 0]], expected, rtol=1e-12)
+
+
+def test_windows_past_a_shorter_sequences_end_bind_nothing():
+    """kmer_index marks a window holding PAD -1: it must not be read as the last 8-mer, TTTTTTTT."""
+    from seqgen.alphabets import PAD
+
+    oracle = toy_oracle(site="AAAAAAAA")  # TTTTTTTT, its reverse complement, is the strong site
+    codes = encode(["ACGCGCGCGCAC"], DNA)
+    padded = np.concatenate([codes, np.full((1, 8), PAD, np.uint8)], 1)
+    assert oracle.occupancy(padded)[0] == pytest.approx(oracle.occupancy(codes)[0], rel=1e-12)
+    assert oracle.occupancy(codes)[0] < 0.5 and oracle.max_escore(padded)[0] == oracle.max_escore(codes)[0] == 0.0
