@@ -75,3 +75,25 @@ def test_fingerprint_follows_codes_and_labels():
     recoded.codes[0, 0] = (recoded.codes[0, 0] + 1) % 4
     assert data.fingerprint() == same.fingerprint()
     assert len({data.fingerprint(), relabelled.fingerprint(), recoded.fingerprint()}) == 3
+
+
+def test_split_rounds_the_held_out_count_and_keeps_the_input_order():
+    data = make_set(10)
+    rest, held = data.split(0.29, seed=0)  # 2.9 sequences: 3 held out
+    assert len(held) == 3 and len(rest) == 7
+    for part in (rest, held):
+        index = [int(i[1:]) for i in part.ids]
+        assert index == sorted(index) and np.array_equal(part.codes, data.codes[index])
+    assert sorted(int(i[1:]) for i in [*rest.ids, *held.ids]) == list(range(10))
+
+
+def test_label_without_a_name_is_the_first_column():
+    data = make_set()
+    assert np.array_equal(data.label(), data.labels[:, 0])
+
+
+def test_padded_protein_of_nucleotide_letters_looks_like_dna():
+    protein = SequenceSet(encode(["ACGT", "TTGA"], "protein"), "protein", ["a", "b"])
+    assert protein.looks_like_dna() and protein.padded(6).looks_like_dna()
+    assert not SequenceSet(encode(["ACGW"], "protein"), "protein", ["a"]).looks_like_dna()
+    assert not SequenceSet(encode(["ACGT"], "dna"), "dna", ["a"]).looks_like_dna()

@@ -694,3 +694,74 @@ def test_alignment_gap_filter_keeps_rows_at_the_limit_and_always_the_focus(capsy
     assert summary["n_dropped_gaps"] == 1 and summary["n_sequences"] == 3 and summary["neff"] == 3.0
     assert summary["focus_codes"] == codes[0].tolist() and summary["focus_id"] == "focus"
     assert np.array_equal(weights, np.ones(3))
+
+
+def test_an_ensemble_writes_the_mean_and_sample_std_of_its_models_scores(tmp_path, monkeypatch):
+    """Three models (their scores stubbed): ``vae`` is the mean, not the median, ``vae_std`` the SD with ddof=1."""
+    import seqgen.generate
+    import seqgen.mutations as mutations
+    from seqgen.alphabets import PROTEIN_GAP
+
+    family = {"focus_positions": [10, 11, 12], "focus_codes": encode(["MKV"], PROTEIN_GAP)[0],
+              "site_log_freq": np.zeros((21, 3))}
+    monkeypatch.setattr(mutations, "family_payloads", lambda paths: [{"family": family}] * len(paths))
+    monkeypatch.setattr(seqgen.generate, "generator_from_payload", lambda payload, device: object())
+    own = iter([np.array([-1.0, 0.5]), np.array([-2.0, 0.5]), np.array([-6.0, 2.0])])
+    monkeypatch.setattr(mutations, "likelihood_differences", lambda *args, **kwargs: next(own))
+    (tmp_path / "m.txt").write_text("K11R\nV12A\n")
+    mutations.score_mutants(["a", "b", "c"], tmp_path / "m.txt", tmp_path / "s.tsv")
+    table = pd.read_csv(tmp_path / "s.tsv", sep="\t", keep_default_na=False)
+    assert list(table.columns) == ["mutant", "vae", "vae_std", "site_independent", "note"]
+    assert table["vae"].tolist() == [-3.0, 1.0]  # medians: -2, 0.5
+    assert table["vae_std"].tolist() == [round(math.sqrt(14 / 2), 5), round(math.sqrt(1.5 / 2), 5)]
+
+def test_scores_are_rounded_to_5_decimals_without_a_negative_zero():
+    from seqgen.mutations import _rounded
+
+    out = _rounded(np.array([-1e-7, -4e-6, 1.234567, -2.000004], np.float32))
+    assert out.tolist() == [0.0, 0.0, 1.23457, -2.0] and not np.signbit(out[:2]).any()
+    assert pd.DataFrame({"v": out[:2]}).to_csv(index=False).split() == ["v", "0.0", "0.0"]
+
+
+def test_mutation_scores_are_elbo_differences_over_shared_draws():
+    """score = ELBO(mutant) - ELBO(wild type), both from the same ``samples`` draws seeded by ``seed``."""
+    from seqgen.mutations import likelihood_differences, log_likelihoods
+
+    torch.manual_seed(0)
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12]).eval()
+    focus = np.random.default_rng(2).integers(0, 20, 12).astype(np.uint8)
+    mutants = np.repeat(focus[None], 3, 0)
+    mutants[[0, 1, 2], [0, 4, 7]] = (focus[[0, 4, 7]] + 3) % 20
+    codes = np.concatenate([focus[None], mutants])
+    eps = torch.randn(9, 3, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        x = one_hot(torch.from_numpy(codes), 21)
+        mu, log_sigma = model.encode(x)
+        z = mu + log_sigma.exp() * eps.unsqueeze(1)  # (K, N, D)
+        kl = 0.5 * (mu ** 2 + log_sigma.exp() ** 2 - 1 - 2 * log_sigma).sum(1)
+        elbo = (model.log_px_given_z(x, z).mean(0) - kl).double().numpy()
+    assert np.allclose(log_likelihoods(model, codes, samples=9, seed=4, batch=1), elbo, atol=1e-4)
+    assert np.allclose(likelihood_differences(model, focus, mutants, samples=9, seed=4), elbo[1:] - elbo[0], atol=1e-4)
+
+
+def test_site_independent_differences_are_mutant_minus_wild_type_log_frequencies():
+    from seqgen.mutations import site_independent_differences
+
+    freq = np.array([[0.7, 0.2], [0.2, 0.5], [0.1, 0.3]])  # (A, L): 3 letters, 2 columns
+    focus = np.array([0, 1], np.uint8)
+    mutants = np.array([[1, 1], [0, 0], [2, 2], [0, 1]], np.uint8)
+    expected = np.log([0.2 / 0.7, 0.2 / 0.5, 0.1 * 0.3 / (0.7 * 0.5), 1.0])
+    np.testing.assert_allclose(site_independent_differences(np.log(freq), focus, mutants), expected, atol=1e-12)
+
+
+def test_an_ensemble_of_one_focus_sequence_numbered_differently_is_refused(monkeypatch):
+    import seqgen.mutations as mutations
+    from seqgen.errors import SeqgenError
+
+    focus = encode(["MKV"], "protein-gap")[0]
+    numbering = {"a": [10, 11, 12], "b": [10, 11, 12], "c": [20, 21, 22]}
+    monkeypatch.setattr(mutations, "load_model_file", lambda path, kind: {
+        "family": {"focus_positions": numbering[path], "focus_codes": focus}})
+    assert len(mutations.family_payloads(["a", "b"])) == 2
+    with pytest.raises(SeqgenError, match="focus sequence or numbering differs"):
+        mutations.family_payloads(["a", "c"])

@@ -911,3 +911,16 @@ def test_a_flat_motif_gets_a_tiny_tomtom_q_but_names_no_match():
     assert matches.loc["egr1", "query_bits"] == pytest.approx(information_content(egr1.pwm).sum())
     assert matches.loc["egr1", "query_bits"] > MIN_MATCH_BITS
     assert significant(matches).to_dict() == {"flat": False, "egr1": True}
+
+
+def test_dinucleotide_shuffles_of_four_letters_are_drawn_too():
+    """ACAA (AC, CA, AA, from A to A) has one other sequence of its dinucleotides: AACA."""
+    draws = shuffled(np.tile(encode(["ACAA"], DNA), (200, 1)), 0)
+    assert set(decode(draws, DNA)) == {"ACAA", "AACA"}
+    assert set(decode(shuffled(np.tile(encode(["ACA"], DNA), (50, 1)), 0), DNA)) == {"ACA"}
+
+
+def test_shuffles_of_other_word_lengths_are_refused():
+    for kmer in (0, 3):
+        with pytest.raises(ValueError, match=f"kmer must be 1 or 2, not {kmer}"):
+            shuffled(np.zeros((1, 8), np.uint8), 0, kmer=kmer)

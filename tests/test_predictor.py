@@ -549,3 +549,38 @@ def test_split_index_rounds_the_validation_share_and_partitions_the_items():
     assert sorted([*train_index, *val_index]) == list(range(10))
     assert list(train_index) == sorted(train_index) and list(val_index) == sorted(val_index)
     assert np.array_equal(split_index(10, 0.29, 3)[1], val_index) and len(split_index(10, 0.0, 3)[1]) == 0
+
+
+def test_log_transform_uses_its_offset_both_ways():
+    """t(y) = log(y + offset), standardized with the population std; invert maps back with the same offset."""
+    y = np.array([0.0, 0.5, 2.0, 7.5])
+    norm = LabelTransform.fit(y, transform="log", offset=0.5)
+    t = np.log(y + 0.5)
+    assert norm.offset == 0.5 and norm.mean == pytest.approx(t.mean()) and norm.std == pytest.approx(t.std())
+    np.testing.assert_allclose(norm.apply(y), (t - t.mean()) / t.std(), rtol=1e-6)
+    z = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    np.testing.assert_allclose(norm.invert(z).numpy(), np.exp(t.mean() + np.array([0, t.std()])) - 0.5, rtol=1e-9)
+    np.testing.assert_allclose(norm.invert(torch.from_numpy(norm.apply(y)).double()).numpy(), y, atol=1e-5)
+
+
+def test_log_transform_refuses_a_label_at_minus_the_offset():
+    with pytest.raises(SeqgenError, match="log_offset"):
+        LabelTransform.fit(np.array([-0.5, 1.0]), transform="log", offset=0.5)  # log(0)
+    LabelTransform.fit(np.array([-0.49, 1.0]), transform="log", offset=0.5)  # just above: fine
+
+
+def test_predict_pads_and_trims_records_to_the_models_length(simulated, tmp_path):
+    """--lengths pad/trim reach the model's length (30) even when every record is shorter, or longer."""
+    from seqgen.predict import predict_file
+
+    train(simulated, tmp_path / "m", steps=3)
+    seqs = simulated.sequences
+    (tmp_path / "short.fa").write_text(f">a\n{seqs[0][:25]}\n>b\n{seqs[1][:20]}\n")
+    assert predict_file(tmp_path / "m", tmp_path / "short.fa", tmp_path / "short.tsv", lengths="pad") == 2
+    assert pd.read_csv(tmp_path / "short.tsv", sep="\t")["sequence"].tolist() == [seqs[0][:25], seqs[1][:20]]
+    (tmp_path / "long.fa").write_text(f">a\n{seqs[0]}ACGTA\n>b\n{seqs[1]}CC\n")
+    assert predict_file(tmp_path / "m", tmp_path / "long.fa", tmp_path / "long.tsv", lengths="trim") == 2
+    long = pd.read_csv(tmp_path / "long.tsv", sep="\t")
+    assert long["sequence"].tolist() == seqs[:2]
+    expected = load_predictor(tmp_path / "m").predict(simulated.codes[:2])[0]
+    np.testing.assert_allclose(long["mean"], expected, rtol=1e-5)

@@ -117,3 +117,41 @@ def test_a_mutant_is_scored_only_when_every_residue_is_a_match_column():
     assert mutant_notes(["A15C"], path_family) == [OUTSIDE]  # the last focus residue (an insert): no error
     with pytest.raises(SeqgenError, match="residue 16 is not in the focus sequence"):
         mutant_notes(["A16C"], path_family)  # one past it
+
+
+def test_weights_count_neighbours_strictly_above_the_threshold_over_the_first_sequences_residues():
+    """theta 0.25: identity exactly 0.75 is no neighbour; a gap never matches, and identity is over the first
+    sequence's residues (AC-E is 3/3 like ACDE, ACDE only 3/4 like AC-E)."""
+    codes = encode(["ACDE", "ACDE", "ACDF", "AC-E"], PROTEIN_GAP)
+    # neighbours by hand: ACDE {0, 1}; ACDF {2}; AC-E {0, 1, 3}
+    assert np.allclose(sequence_weights(codes, theta=0.25), [1 / 2, 1 / 2, 1, 1 / 3])
+    assert np.allclose(sequence_weights(codes, theta=0.25, chunk=1), [1 / 2, 1 / 2, 1, 1 / 3])
+
+
+def test_weights_default_to_theta_0_2():
+    codes = encode(["ACDE", "ACDF"], PROTEIN_GAP)  # identity 0.75: neighbours at theta 0.3, not at 0.2
+    assert np.allclose(sequence_weights(codes), [1, 1])
+    assert np.allclose(sequence_weights(codes, theta=0.3), [0.5, 0.5])
+
+
+def test_a_substitution_to_a_letter_that_is_no_amino_acid_is_named():
+    data = family()
+    for letter in "XB":
+        with pytest.raises(SeqgenError, match=f"mutant 'K11{letter}': '{letter}' is not an amino acid"):
+            parse_mutants([f"K11{letter}"], data.meta["focus_positions"], data.codes[0])
+
+
+def test_site_independent_scores_are_sums_of_column_log_frequencies():
+    data = family()
+    model = SiteIndependentModel(data)
+    expected = [sum(model.log_freq[c, j] for j, c in enumerate(row)) for row in data.codes]
+    assert np.allclose(model.score(data.codes), expected)
+    mutants = parse_mutants(["K11R:L13I"], data.meta["focus_positions"], data.codes[0])
+    k, r, l, i = (PROTEIN_GAP.letters.index(c) for c in "KRLI")
+    by_hand = model.log_freq[r, 1] - model.log_freq[k, 1] + model.log_freq[i, 3] - model.log_freq[l, 3]
+    assert model.mutation_effects(data.codes[0], mutants)[0] == pytest.approx(by_hand)
+
+
+def test_a_stop_is_noted_as_a_stop_even_outside_the_match_columns():
+    path_family = {"focus_positions": [10, 11, -1, 13, 14], "focus_start": 9, "focus_residues": "GMKHVLA"}
+    assert mutant_notes(["H12*", "K11R:H12*", "H12A:K11*"], path_family) == [STOP, STOP, STOP]
