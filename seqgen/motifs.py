@@ -556,6 +556,9 @@ MATCH_Q = 0.05
 #: column) gets tiny ones against long, low-information JASPAR matrices (a flat 8-column motif: CTCF or GATA1::TAL1
 #: at q < 1e-10)
 MIN_MATCH_BITS = 4.0
+#: a named match of a motif under WEAK_MATCH_BITS bits is marked weak evidence: random motifs of 4-10 bits get a best
+#: match at q <= 0.05 in 10-52% of cases, mostly long, low-information matrices (benchmarks/tomtom_calibration.py)
+WEAK_MATCH_BITS = 10.0
 #: a window is a motif site when its score's p-value is below SITE_P (FIMO's default threshold)
 SITE_P = 1e-4
 
@@ -575,7 +578,9 @@ def match_verdict(row) -> str:
     ``too little information ...`` or ``no significant JASPAR match ...``."""
     q = f"q = {row['q_value']:.2g}"
     if significant(pd.DataFrame([row])).iloc[0]:
-        return f"best JASPAR match {row['target_name']} ({row['target']}, {q})"
+        weak = f"; weak evidence at {row['query_bits']:.2f} bits" if row.get("query_bits", np.inf) < WEAK_MATCH_BITS \
+            else ""
+        return f"best JASPAR match {row['target_name']} ({row['target']}, {q}{weak})"
     if row["q_value"] <= MATCH_Q:
         return (f"too little information ({row['query_bits']:.2f} bits, under {MIN_MATCH_BITS:g}) to name a JASPAR "
                 f"match (best {row['target_name']}, {q})")

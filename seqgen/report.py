@@ -201,7 +201,7 @@ class Results:
 def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3") -> tuple[str, list, dict]:
     """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
-    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, read_meme, significant
+    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, WEAK_MATCH_BITS, read_meme, significant
 
     motifs = res.read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
@@ -246,6 +246,10 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
                 elif not significant(mm).iloc[0]:
                     hits = note(f"too little information ({mm['query_bits'].iloc[0]:.2f} bits, under "
                                 f"{MIN_MATCH_BITS:g}) to name a JASPAR match; the closest:") + hits
+                elif mm.get("query_bits", pd.Series([np.inf])).iloc[0] < WEAK_MATCH_BITS:
+                    hits = note(f"weak evidence: a motif of {mm['query_bits'].iloc[0]:.2f} bits; random motifs under "
+                                f"{WEAK_MATCH_BITS:g} bits get a match at q <= {MATCH_Q} far more often than 1 in 20 "
+                                f"(benchmarks/tomtom_calibration.py)") + hits
             else:
                 hits = note("no JASPAR match listed")
         parts.append(f'<{heading}><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '

@@ -833,3 +833,12 @@ def test_generator_quality_trains_on_80_percent_and_evaluates_against_the_held_o
     assert seen["baseline"] == [(kind, train, 10) for kind in ("uniform", "composition", "markov")]
     assert seen["evaluate"] == [(held, 10, train, 3)] * 4  # three baselines and the model
     assert (stored["vae"]["js_ratio_k4"], stored["vae"]["js_ratio_k6"], stored["markov"]["auroc"]) == (1.4, 1.6, 0.6)
+
+
+def test_tomtom_calibration_bins_spurious_matches_by_the_motifs_bits():
+    spurious_rates = bench("tomtom_calibration").spurious_rates
+    best = pd.DataFrame({"query_bits": [2.0, 3.9, 4.0, 5.0, 9.0, 11.0], "q_value": [1e-9, 0.5, 0.05, 0.2, 0.01, 0.3]})
+    rates = spurious_rates(best).set_index("bits")
+    assert rates["n"].to_dict() == {"[0, 4)": 2, "[4, 6)": 2, "[8, 10)": 1, "[10, 12)": 1}
+    assert rates["matched"].to_dict() == {"[0, 4)": 0.5, "[4, 6)": 0.5, "[8, 10)": 1.0, "[10, 12)": 0.0}
+    assert rates["named"].to_dict() == {"[0, 4)": 0.0, "[4, 6)": 0.5, "[8, 10)": 1.0, "[10, 12)": 0.0}

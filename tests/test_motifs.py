@@ -884,16 +884,18 @@ def test_each_motif_line_names_its_best_jaspar_match_when_it_is_significant(caps
     from seqgen.motifs import MATCH_Q
 
     pwm = np.full((4, 8), 0.01) + 0.96 * np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]].T
-    found = [Motif("seqgen-1", pwm), Motif("seqgen-2", pwm[:, ::-1].copy()), Motif("seqgen-3", pwm)]
-    matches = pd.DataFrame({"query": ["seqgen-1", "seqgen-1", "seqgen-2", "seqgen-3"], "rank": [2, 1, 1, 1],
-                            "target": ["MA1", "MA2", "MA3", "MA4"], "target_name": ["A", "B", "C", "D"],
-                            "q_value": [0.001, MATCH_Q, 0.2, 1e-6], "query_bits": [12.0, 12.0, 12.0, 3.99]})
+    found = [Motif(f"seqgen-{i}", p) for i, p in enumerate([pwm, pwm[:, ::-1].copy(), pwm, pwm], start=1)]
+    matches = pd.DataFrame({"query": ["seqgen-1", "seqgen-1", "seqgen-2", "seqgen-3", "seqgen-4"],
+                            "rank": [2, 1, 1, 1, 1], "target": ["MA1", "MA2", "MA3", "MA4", "MA5"],
+                            "target_name": ["A", "B", "C", "D", "E"], "q_value": [0.001, MATCH_Q, 0.2, 1e-6, 0.01],
+                            "query_bits": [12.0, 12.0, 12.0, 3.99, 9.5]})
     _print_motifs(found, matches, 10, 20, 1e-4, "out")
     assert capsys.readouterr().err.splitlines() == [
         "seqgen-1 ACGTACGT, best JASPAR match B (MA2, q = 0.05)",
         "seqgen-2 TGCATGCA, no significant JASPAR match (best C, q = 0.2)",
         "seqgen-3 ACGTACGT, too little information (3.99 bits, under 4) to name a JASPAR match (best D, q = 1e-06)",
-        "3 motifs from 10 sequences against 20 -> out"]
+        "seqgen-4 ACGTACGT, best JASPAR match E (MA5, q = 0.01; weak evidence at 9.50 bits)",
+        "4 motifs from 10 sequences against 20 -> out"]
 
 
 def test_a_flat_motif_gets_a_tiny_tomtom_q_but_names_no_match():

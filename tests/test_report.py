@@ -594,6 +594,8 @@ def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_signifi
                      "m2 best match (q = 0.001)", "m4 best match (q = 0.02)", "m1 best match (q = 0.04)"]
     assert "no significant JASPAR match" not in page  # q = 0.05 is significant (q <= 0.05), as in the cards
     assert page.count("too little information") == 1  # m5: q = 1e-9, but 3.95 bits in all
+    assert page.count("weak evidence: a motif of") == 3  # m1, m2 and m3, under 10 bits; not m4 (12 bits)
+    assert "weak evidence: a motif of 4.00 bits; random motifs under 10 bits get a match at q &lt;= 0.05" in page
     assert "too little information (3.95 bits, under 4) to name a JASPAR match; the closest:" in page
 
 
