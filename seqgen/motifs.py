@@ -566,22 +566,38 @@ TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_
                   "offset", "overlap", "orientation", "query_consensus", "query_bits"]
 
 
+def _query_bits(matches: pd.DataFrame) -> pd.Series:
+    """The ``query_bits`` column (infinite in a table written before it was added: q decides alone)."""
+    return matches["query_bits"] if "query_bits" in matches else pd.Series(np.inf, index=matches.index)
+
+
 def significant(matches: pd.DataFrame) -> pd.Series:
     """Which rows of a Tomtom table (:func:`tomtom`) name a match: q <= :data:`MATCH_Q` for a query of at least
-    :data:`MIN_MATCH_BITS` bits (a table without ``query_bits``, written before it was added: q alone)."""
-    bits = matches["query_bits"] if "query_bits" in matches else pd.Series(np.inf, index=matches.index)
-    return (matches["q_value"] <= MATCH_Q) & (bits >= MIN_MATCH_BITS)
+    :data:`MIN_MATCH_BITS` bits."""
+    return (matches["q_value"] <= MATCH_Q) & (_query_bits(matches) >= MIN_MATCH_BITS)
+
+
+def match_strength(row) -> str:
+    """What a Tomtom row says of its query: ``none`` (q above :data:`MATCH_Q`), ``too little information`` (a
+    query under :data:`MIN_MATCH_BITS` bits), ``weak`` (a named match, under :data:`WEAK_MATCH_BITS` bits) or
+    ``named``; the same rule as :func:`significant`."""
+    frame = pd.DataFrame([row])
+    bits = _query_bits(frame).iloc[0]
+    if row["q_value"] > MATCH_Q:
+        return "none"
+    if not significant(frame).iloc[0]:
+        return "too little information"
+    return "weak" if bits < WEAK_MATCH_BITS else "named"
 
 
 def match_verdict(row) -> str:
-    """Why a Tomtom row (:func:`tomtom`) does or does not name a match, as a phrase: ``best JASPAR match ...``,
-    ``too little information ...`` or ``no significant JASPAR match ...``."""
-    q = f"q = {row['q_value']:.2g}"
-    if significant(pd.DataFrame([row])).iloc[0]:
-        weak = f"; weak evidence at {row['query_bits']:.2f} bits" if row.get("query_bits", np.inf) < WEAK_MATCH_BITS \
-            else ""
+    """A Tomtom row's :func:`match_strength` as a phrase for a motif's line: ``best JASPAR match ...``, ``too
+    little information ...`` or ``no significant JASPAR match ...``."""
+    q, strength = f"q = {row['q_value']:.2g}", match_strength(row)
+    if strength in ("named", "weak"):
+        weak = f"; weak evidence at {row['query_bits']:.2f} bits" if strength == "weak" else ""
         return f"best JASPAR match {row['target_name']} ({row['target']}, {q}{weak})"
-    if row["q_value"] <= MATCH_Q:
+    if strength == "too little information":
         return (f"too little information ({row['query_bits']:.2f} bits, under {MIN_MATCH_BITS:g}) to name a JASPAR "
                 f"match (best {row['target_name']}, {q})")
     return f"no significant JASPAR match (best {row['target_name']}, {q})"
@@ -616,13 +632,14 @@ def tomtom(queries: list[Motif], targets: list[Motif], top: int = 5) -> pd.DataF
     qv = bh_qvalues(p)
     rows = []
     for i, m in enumerate(queries):
+        bits = float(information_content(m.pwm).sum())
         for rank, j in enumerate(np.argsort(p[i], kind="stable")[:top], start=1):
             rows.append({"query": m.name, "rank": rank, "target": targets[j].name,
                          "target_name": targets[j].description, "target_family": targets[j].stats.get("family", ""),
                          "p_value": p[i, j], "e_value": p[i, j] * len(targets), "q_value": qv[i, j],
                          "offset": int(offsets[i, j]), "overlap": int(overlaps[i, j]),
                          "orientation": "-" if strands[i, j] else "+", "query_consensus": m.consensus,
-                         "query_bits": float(information_content(m.pwm).sum())})
+                         "query_bits": bits})
     return pd.DataFrame(rows, columns=TOMTOM_COLUMNS)
 
 

@@ -201,7 +201,7 @@ class Results:
 def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3") -> tuple[str, list, dict]:
     """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
-    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, WEAK_MATCH_BITS, read_meme, significant
+    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, WEAK_MATCH_BITS, match_strength, read_meme
 
     motifs = res.read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
@@ -241,13 +241,14 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
             if len(mm):
                 show = mm[["rank", "target", "target_name", "target_family", "p_value", "q_value", "orientation"]]
                 hits = table(show.astype(object).fillna(""))
-                if mm["q_value"].iloc[0] > MATCH_Q:
+                best, strength = mm.iloc[0], match_strength(mm.iloc[0])
+                if strength == "none":
                     hits = note(f"no significant JASPAR match (every q > {MATCH_Q}); the closest:") + hits
-                elif not significant(mm).iloc[0]:
-                    hits = note(f"too little information ({mm['query_bits'].iloc[0]:.2f} bits, under "
+                elif strength == "too little information":
+                    hits = note(f"too little information ({best['query_bits']:.2f} bits, under "
                                 f"{MIN_MATCH_BITS:g}) to name a JASPAR match; the closest:") + hits
-                elif mm.get("query_bits", pd.Series([np.inf])).iloc[0] < WEAK_MATCH_BITS:
-                    hits = note(f"weak evidence: a motif of {mm['query_bits'].iloc[0]:.2f} bits; random motifs under "
+                elif strength == "weak":
+                    hits = note(f"weak evidence: a motif of {best['query_bits']:.2f} bits; random motifs under "
                                 f"{WEAK_MATCH_BITS:g} bits get a match at q <= {MATCH_Q} far more often than 1 in 20 "
                                 f"(benchmarks/tomtom_calibration.py)") + hits
             else:
