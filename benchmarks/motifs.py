@@ -43,7 +43,7 @@ from seqgen.device import select_device  # noqa: E402
 from seqgen.interpret import attribution_motifs, filter_motifs  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.jaspar import JASPAR_RELEASE, jaspar_motifs  # noqa: E402
-from seqgen.motifs import discover_motifs, tomtom, top_and_rest  # noqa: E402
+from seqgen.motifs import discover_motifs, match_strength, tomtom, top_and_rest  # noqa: E402
 
 TFS = ["Egr2", "Cebpb", "Foxo1", "Irf2", "Sox14", "Tbx3"]
 
@@ -104,13 +104,16 @@ def same_family(family: str, families: set) -> bool:
 
 
 def judge(motif, tf: str, targets, families: set) -> dict:
-    """Top-3 Tomtom hits of ``motif`` and whether the TF's motif or family is among them with q < 0.05."""
+    """Top-3 Tomtom hits of ``motif`` and whether the TF's motif or family is among them with q < 0.05; with the
+    motif's bits, order p-value and what ``seqgen motifs`` says of its best hit (``match_strength``)."""
     table = tomtom([motif], targets, top=3)
     hits = [{"target": r.target, "name": r.target_name, "family": r.target_family, "q": float(r.q_value),
              "p": float(r.p_value), "orientation": r.orientation} for r in table.itertuples()]
     ok = [h for h in hits if h["q"] < 0.05 and (h["name"].upper() == tf.upper() or same_family(h["family"], families))]
+    best = table.iloc[0]
     return {"consensus": motif.consensus, "width": motif.width, "hits": hits, "pass": bool(ok),
-            "rank": min((hits.index(h) + 1 for h in ok), default=None)}
+            "rank": min((hits.index(h) + 1 for h in ok), default=None), "bits": float(best["query_bits"]),
+            "order_p": float(best["order_p"]), "strength": match_strength(best)}
 
 
 def seqgen_predictor(hk, minutes: float, folder, device: torch.device):

@@ -201,7 +201,7 @@ class Results:
 def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3") -> tuple[str, list, dict]:
     """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
     from seqgen import plots
-    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, WEAK_MATCH_BITS, match_strength, read_meme
+    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, ORDER_COPIES, ORDER_P, match_strength, read_meme
 
     motifs = res.read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
@@ -248,9 +248,9 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
                     hits = note(f"too little information ({best['query_bits']:.2f} bits, under "
                                 f"{MIN_MATCH_BITS:g}) to name a JASPAR match; the closest:") + hits
                 elif strength == "weak":
-                    hits = note(f"weak evidence: a motif of {best['query_bits']:.2f} bits; random motifs under "
-                                f"{WEAK_MATCH_BITS:g} bits get a match at q <= {MATCH_Q} far more often than 1 in 20 "
-                                f"(benchmarks/tomtom_calibration.py)") + hits
+                    hits = note(f"weak evidence: column-shuffled copies of the motif match JASPAR as well "
+                                f"(order p = {best['order_p']:.2g}, over {ORDER_P:g}; {ORDER_COPIES} copies), so "
+                                f"the match rests on its letters more than on their order") + hits
             else:
                 hits = note("no JASPAR match listed")
         parts.append(f'<{heading}><span style="background:{colors[m.name]};padding:0 .4em">{esc(m.name)}</span> '

@@ -675,7 +675,7 @@ def test_motifs_judge_passes_the_tf_s_own_motif_or_its_family_in_the_top_three_w
     hits = pd.DataFrame({"target": ["M1", "M2", "M3"], "target_name": ["ZNF1", "egr2", "KLF4"],
                          "target_family": ["C2H2; Other", "", "Three-zinc finger Kruppel-related"],
                          "q_value": [0.01, 0.05, 0.001], "p_value": [1e-4, 1e-3, 1e-6],
-                         "orientation": ["+", "-", "+"]})
+                         "orientation": ["+", "-", "+"], "query_bits": 7.5, "order_p": 0.2})
     asked = []
     monkeypatch.setattr(motifs, "tomtom", lambda query, targets, top: asked.append(top) or hits)
     motif = types.SimpleNamespace(consensus="GCGTGGGCG", width=9)
@@ -684,6 +684,7 @@ def test_motifs_judge_passes_the_tf_s_own_motif_or_its_family_in_the_top_three_w
     assert asked == [3] and judged["pass"] and judged["rank"] == 3  # EGR2 itself has q = 0.05: not below
     assert judged["hits"][1] == {"target": "M2", "name": "egr2", "family": "", "q": 0.05, "p": 1e-3,
                                  "orientation": "-"}
+    assert (judged["bits"], judged["order_p"], judged["strength"]) == (7.5, 0.2, "weak")  # of the best hit
     assert motifs.judge(motif, "Egr2", [], {"Homeo"})["pass"] is False
     assert motifs.judge(motif, "Egr2", [], {"Other"})["rank"] == 1  # one family of a dimer's 'A; B'
     assert motifs.judge(motif, "Znf1", [], set())["rank"] == 1  # the name, in any case
@@ -842,3 +843,27 @@ def test_tomtom_calibration_bins_spurious_matches_by_the_motifs_bits():
     assert rates["n"].to_dict() == {"[0, 4)": 2, "[4, 6)": 2, "[8, 10)": 1, "[10, 12)": 1}
     assert rates["matched"].to_dict() == {"[0, 4)": 0.5, "[4, 6)": 0.5, "[8, 10)": 1.0, "[10, 12)": 0.0}
     assert rates["named"].to_dict() == {"[0, 4)": 0.0, "[4, 6)": 0.5, "[8, 10)": 1.0, "[10, 12)": 0.0}
+    assert rates["strong"].to_dict() == rates["named"].to_dict() and "right" not in rates  # no order_p: no mark
+    tested = best.assign(order_p=[0.005, 0.005, 0.5, 0.005, 0.01, 0.005], target_name=["A", "B", "C", "D", "E", "F"],
+                         source=["A", "B", "C", "D", "e", "F"])
+    rates = spurious_rates(tested).set_index("bits")
+    assert rates["strong"].to_dict() == {"[0, 4)": 0.0, "[4, 6)": 0.0, "[8, 10)": 1.0, "[10, 12)": 0.0}
+    assert rates["right"].to_dict() == {"[0, 4)": 0.0, "[4, 6)": 0.0, "[8, 10)": 1.0, "[10, 12)": 0.0}  # any case
+    wrong = spurious_rates(tested.assign(source="G")).set_index("bits")
+    assert wrong["right"].sum() == 0 and wrong["strong"].to_dict() == rates["strong"].to_dict()
+
+
+def test_tomtom_calibration_plants_motifs_from_sites_drawn_from_each_column_of_a_target():
+    from seqgen.motifs import Motif
+
+    planted_motifs = bench("tomtom_calibration").planted_motifs
+    sharp = np.array([[0.97, 0.01, 0.01, 0.01], [0.01, 0.01, 0.97, 0.01], [0.1, 0.6, 0.2, 0.1]]).T  # (4, 3)
+    flat_edge = np.concatenate([sharp, np.full((4, 1), 0.25)], 1)  # a last column under 0.3 bits
+    targets = [Motif("MA1", flat_edge * 10, description="TF1")]  # counts: columns need not sum to 1
+    motifs = planted_motifs(np.random.default_rng(0), targets, 3, 20000)
+    assert [m.stats["source"] for m in motifs] == ["TF1"] * 3 and len({m.name for m in motifs}) == 3
+    for m in motifs:
+        assert m.width == 3  # the flat edge trimmed
+        np.testing.assert_allclose(m.pwm, sharp, atol=0.015)
+    few = planted_motifs(np.random.default_rng(0), targets, 1, 4)[0]
+    assert np.allclose(few.pwm.sum(0), 1) and (few.pwm > 0).all()  # pseudocount 1 over 4 sites

@@ -888,13 +888,14 @@ def test_each_motif_line_names_its_best_jaspar_match_when_it_is_significant(caps
     matches = pd.DataFrame({"query": ["seqgen-1", "seqgen-1", "seqgen-2", "seqgen-3", "seqgen-4"],
                             "rank": [2, 1, 1, 1, 1], "target": ["MA1", "MA2", "MA3", "MA4", "MA5"],
                             "target_name": ["A", "B", "C", "D", "E"], "q_value": [0.001, MATCH_Q, 0.2, 1e-6, 0.01],
-                            "query_bits": [12.0, 12.0, 12.0, 3.99, 9.5]})
+                            "query_bits": [12.0, 12.0, 12.0, 3.99, 9.5], "order_p": [0.005, 0.005, 0.5, 0.9, 0.25]})
     _print_motifs(found, matches, 10, 20, 1e-4, "out")
     assert capsys.readouterr().err.splitlines() == [
         "seqgen-1 ACGTACGT, best JASPAR match B (MA2, q = 0.05)",
         "seqgen-2 TGCATGCA, no significant JASPAR match (best C, q = 0.2)",
         "seqgen-3 ACGTACGT, too little information (3.99 bits, under 4) to name a JASPAR match (best D, q = 1e-06)",
-        "seqgen-4 ACGTACGT, best JASPAR match E (MA5, q = 0.01; weak evidence at 9.50 bits)",
+        "seqgen-4 ACGTACGT, best JASPAR match E (MA5, q = 0.01; weak evidence: shuffled copies match as well, "
+        "order p = 0.25)",
         "4 motifs from 10 sequences against 20 -> out"]
 
 
@@ -913,6 +914,48 @@ def test_a_flat_motif_gets_a_tiny_tomtom_q_but_names_no_match():
     assert matches.loc["egr1", "query_bits"] == pytest.approx(information_content(egr1.pwm).sum())
     assert matches.loc["egr1", "query_bits"] > MIN_MATCH_BITS
     assert significant(matches).to_dict() == {"flat": False, "egr1": True}
+
+
+def test_the_order_p_value_is_small_for_a_real_motif_and_one_for_a_motif_whose_columns_are_alike():
+    """EGR1's matrix matches itself far better than any column-shuffled copy matches anything: p = 1 / (1 + copies).
+    A motif of eight identical columns has shuffles identical to it, each as good: p = 1."""
+    from seqgen.motifs import order_p_values, tomtom
+
+    targets = jaspar_motifs()
+    egr1 = next(t for t in targets if t.name.startswith("MA0162"))
+    same = Motif("same", np.tile([[0.7], [0.1], [0.1], [0.1]], 8))
+    matches = tomtom([Motif("egr1", egr1.pwm), same], targets, top=1, order_copies=39).set_index("query")
+    assert matches["order_p"].to_dict() == {"egr1": pytest.approx(1 / 40), "same": pytest.approx(1.0)}
+    p = order_p_values([same], targets, np.array([0.0]), copies=9)  # nothing is as good as p = 0
+    assert p == pytest.approx([0.1])
+    assert tomtom([same], targets, top=1, order_copies=0)["order_p"].isna().all()
+
+
+def test_order_p_values_are_valid_for_random_motifs():
+    """A random motif's column order is one of its shuffles', so its order p-value is uniform: about 1 in 20 at or
+    under 0.05 (choosing the best target first and testing the shuffles against that one target alone gives
+    0.09-0.19, the trap this guards against). Seeded: the same motifs and shuffles every run."""
+    from seqgen.motifs import order_p_values, tomtom
+
+    rng = np.random.default_rng(7)
+    queries = [Motif(f"r{i}", rng.dirichlet(np.full(4, 0.5), 10).T) for i in range(150)]
+    targets = jaspar_motifs()
+    table = tomtom(queries, targets, top=1, order_copies=19)
+    share = (table["order_p"] <= 0.05).mean()
+    assert 0.0 < share <= 0.08 and 0.4 < table["order_p"].mean() < 0.6
+    again = order_p_values(queries[:5], targets, table["p_value"].to_numpy()[:5], copies=19)
+    assert again == pytest.approx(table["order_p"].to_numpy()[:5])  # seeded: the same p-values again
+
+
+def test_a_named_match_is_weak_when_shuffled_copies_equal_it_too_often():
+    from seqgen.motifs import ORDER_P, match_strength
+
+    row = {"q_value": 0.01, "query_bits": 12.0}
+    assert [match_strength({**row, "order_p": p}) for p in (0.005, ORDER_P, 0.051, 1.0, np.nan)] == [
+        "named", "named", "weak", "weak", "named"]  # NaN: not tested (order_copies=0), no mark
+    assert match_strength(row) == "named"  # a table from before order_p
+    assert match_strength({**row, "q_value": 0.2, "order_p": 1.0}) == "none"
+    assert match_strength({**row, "query_bits": 3.0, "order_p": 0.005}) == "too little information"
 
 
 def test_dinucleotide_shuffles_of_four_letters_are_drawn_too():

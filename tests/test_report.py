@@ -583,10 +583,11 @@ def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_signifi
         {"val_pearson": 0.81, "val_spearman": 0.72, "val_auroc": 0.93, "val_pearson_log": 0.5}))
     (tmp_path / "motifs").mkdir()
     names, q, bits = ["m1", "m2", "m3", "m4", "m5"], [0.04, 0.001, 0.05, 0.02, 1e-9], [9, 9, 4, 12, 3.95]
+    order_p = [0.3, 0.005, 0.06, 0.05, 0.9]
     write_meme(tmp_path / "motifs" / "motifs.meme", [Motif(n, np.full((4, 6), 0.25), DNA) for n in names])
     rows = [{"query": n, "rank": 1, "target": f"MA000{i}.1", "target_name": f"TF{i}", "target_family": "",
              "p_value": v / 10, "e_value": v, "q_value": v, "offset": 0, "overlap": 6, "orientation": "+",
-             "query_bits": b} for i, (n, v, b) in enumerate(zip(names, q, bits))]
+             "query_bits": b, "order_p": o} for i, (n, v, b, o) in enumerate(zip(names, q, bits, order_p))]
     pd.DataFrame(rows, columns=TOMTOM_COLUMNS).to_csv(tmp_path / "motifs" / "tomtom.tsv", sep="\t", index=False)
     page, _ = build_report(tmp_path)
     cards = re.findall(r'<div class="k">([^<]+)</div>', page)
@@ -594,8 +595,9 @@ def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_signifi
                      "m2 best match (q = 0.001)", "m4 best match (q = 0.02)", "m1 best match (q = 0.04)"]
     assert "no significant JASPAR match" not in page  # q = 0.05 is significant (q <= 0.05), as in the cards
     assert page.count("too little information") == 1  # m5: q = 1e-9, but 3.95 bits in all
-    assert page.count("weak evidence: a motif of") == 3  # m1, m2 and m3, under 10 bits; not m4 (12 bits)
-    assert "weak evidence: a motif of 4.00 bits; random motifs under 10 bits get a match at q &lt;= 0.05" in page
+    assert page.count("weak evidence: column-shuffled copies") == 2  # m1 and m3, order p over 0.05; not m2, m4
+    assert ("weak evidence: column-shuffled copies of the motif match JASPAR as well (order p = 0.06, over 0.05; "
+            "199 copies)") in page
     assert "too little information (3.95 bits, under 4) to name a JASPAR match; the closest:" in page
 
 
