@@ -675,11 +675,12 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) ->
     if motif_list:
         cards.append(card("motifs", len(motif_list)))
         if matches is not None and len(matches):
-            from seqgen.motifs import significant
+            from seqgen.motifs import match_strength, significant
 
             best = matches[(matches["rank"] == 1) & significant(matches)].sort_values("q_value").head(3)
-            for r in best.itertuples():
-                cards.append(card(f"{r.query} best match (q = {r.q_value:.2g})", f"{r.target_name}"))
+            for _, r in best.iterrows():
+                weak = "; weak evidence" if match_strength(r) == "weak" else ""
+                cards.append(card(f"{r['query']} best match (q = {r['q_value']:.2g}{weak})", f"{r['target_name']}"))
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")
 
 

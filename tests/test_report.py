@@ -592,7 +592,8 @@ def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_signifi
     page, _ = build_report(tmp_path)
     cards = re.findall(r'<div class="k">([^<]+)</div>', page)
     assert cards == ["predictor val pearson", "predictor val spearman", "predictor val auroc", "motifs",
-                     "m2 best match (q = 0.001)", "m4 best match (q = 0.02)", "m1 best match (q = 0.04)"]
+                     "m2 best match (q = 0.001)", "m4 best match (q = 0.02)",
+                     "m1 best match (q = 0.04; weak evidence)"]  # m1: order p 0.3
     assert "no significant JASPAR match" not in page  # q = 0.05 is significant (q <= 0.05), as in the cards
     assert page.count("too little information") == 1  # m5: q = 1e-9, but 3.95 bits in all
     assert page.count("weak evidence: column-shuffled copies") == 2  # m1 and m3, order p over 0.05; not m2, m4
