@@ -286,6 +286,9 @@ def _run_motifs(args) -> None:
         background = loaded.codes
     fg, fg_ids, bg, how, top = m.foreground_and_background(data, background, args.background, args.label, args.top,
                                                            args.max_sequences, args.seed)
+    constant = m.one_valued_label(data, args.label)
+    if constant and background is None:
+        print(f"note: {constant}: searching against shuffled copies (--background: real ones)", file=sys.stderr)
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}

@@ -496,6 +496,16 @@ def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):
 SHUFFLED_COPIES = 3
 
 
+def one_valued_label(data, label: str | None = None) -> str | None:
+    """Why ``data``'s label (``label``, else its first) ranks nothing: it has one value for every sequence (a table of
+    bound sequences only, its ``Bound`` column all 1s); None when it has two or more values, or there is no label."""
+    if not data.label_names or not len(data):
+        return None
+    values = np.unique(data.label(label))
+    name = label or data.label_names[0]
+    return f"{name} is {values[0]:g} for every sequence, so it ranks nothing" if len(values) == 1 else None
+
+
 def foreground_and_background(data, background: np.ndarray | None = None, background_name: str | None = None,
                               label: str | None = None, top: int = 500, max_sequences: int | None = None,
                               seed: int = 0):
@@ -504,7 +514,8 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
     - ``background`` ``(M, L)`` codes given: all of ``data`` against them;
     - ``data`` has a label (``label``, else its first): a 0/1 label's 1s (at most ``top``, a random subset seeded by
       ``seed``) against its 0s; a score's ``top`` highest against the rest;
-    - else: ``data`` (at most ``max_sequences``, a seeded random subset) against :data:`SHUFFLED_COPIES` shuffles
+    - else (also when the label has one value only, as a table of bound sequences' ``Bound`` column of 1s):
+      ``data`` (at most ``max_sequences``, a seeded random subset) against :data:`SHUFFLED_COPIES` shuffles
       of it (dinucleotide shuffles for nucleic acids, as MEME does; letters for proteins).
 
     Parameters
@@ -521,7 +532,8 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
     """
     if background is not None:
         return data.codes, data.ids, background, background_name, None
-    if data.label_names:
+    constant = one_valued_label(data, label)
+    if data.label_names and constant is None:
         score, name = data.label(label), label or data.label_names[0]
         if set(np.unique(score)) <= {0.0, 1.0}:  # a class label: the positives against the negatives only
             pos, neg = np.flatnonzero(score == 1), np.flatnonzero(score == 0)
@@ -543,6 +555,7 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
         keep = np.sort(np.random.default_rng(seed).choice(len(fg), max_sequences, replace=False))
         fg, fg_ids = fg[keep], fg_ids[keep]
         how += f"; a random {max_sequences} of the {len(data)} input sequences"
+    how += f"; {constant}" if constant else ""
     bg = np.concatenate([shuffled(fg, seed + i, kmer) for i in range(SHUFFLED_COPIES)])
     return fg, fg_ids, bg, how, None
 

@@ -306,6 +306,24 @@ def test_a_top_that_leaves_no_background_names_the_option():
     assert len(fg) == 40 and len(bg) == 160 and top == 40 and how == "the rest of the input, ranked by signal"
 
 
+def test_a_label_of_one_value_searches_against_shuffles(tmp_path, capsys):
+    """A bound-only ChIP-seq table (Bound 1 for every peak, the _AC files) said only 'got 500 and 0' sequences."""
+    from seqgen.cli import main
+    from seqgen.motifs import SHUFFLED_COPIES, foreground_and_background
+
+    codes = np.random.default_rng(0).integers(0, 4, (30, 20), dtype=np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(30)], labels=np.ones((30, 1)), label_names=["Bound"])
+    fg, _, bg, how, top = foreground_and_background(data, top=500)
+    assert len(fg) == 30 and len(bg) == 30 * SHUFFLED_COPIES and top is None
+    assert how.endswith("; Bound is 1 for every sequence, so it ranks nothing")
+    table = tmp_path / "peaks.tsv"
+    table.write_text("EventID\tseq\tBound\n" + "".join(
+        f"p{i}\t{''.join('ACGT'[c] for c in row)}\t1\n" for i, row in enumerate(codes)))
+    assert main(["motifs", "--input", str(table), "--sequence-column", "seq", "--n-motifs", "1",
+                 "--jaspar-tax-group", "", "--out", str(tmp_path / "m")]) == 0
+    assert "note: Bound is 1 for every sequence, so it ranks nothing" in capsys.readouterr().err
+
+
 def test_too_long_seed_kmers_are_refused():
     codes = np.zeros((3, 50), dtype=np.uint8)
     with pytest.raises(SeqgenError, match="k-mers of length 13 are too many to count for dna \\(at most k = 12\\)"):
