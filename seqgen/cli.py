@@ -216,7 +216,7 @@ def _run_design(args) -> None:
 def _add_motifs(sub) -> None:
     from seqgen.alphabets import ALPHABETS
     from seqgen.io import FORMATS
-    from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP
+    from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, JASPAR_TAX_GROUPS
     from seqgen.motifs import SITE_P
 
     p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
@@ -243,7 +243,9 @@ def _add_motifs(sub) -> None:
     p.add_argument("--k", type=int, help="seed k-mer length (default 8 for DNA/RNA, 4 for protein)")
     p.add_argument("--jaspar-release", default=JASPAR_RELEASE)
     p.add_argument("--jaspar-collection", default=JASPAR_COLLECTION)
-    p.add_argument("--jaspar-tax-group", default=JASPAR_TAX_GROUP, help="'' for all")
+    p.add_argument("--jaspar-tax-group", default=JASPAR_TAX_GROUP, choices=[*JASPAR_TAX_GROUPS, "all", ""],
+                   metavar="TAXON", help="JASPAR CORE taxon the motifs are matched to: %(choices)s "
+                                         "(all or '': every taxon; default %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
     p.add_argument("--site-p", type=float, default=SITE_P, metavar="P",
                    help="sites.tsv (FIMO): windows whose score has a p-value below P (default: FIMO's %(default)g; "
@@ -261,6 +263,7 @@ def _add_motifs(sub) -> None:
 def _run_motifs(args) -> None:
     from seqgen import motifs as m
     from seqgen.atomic import check_folder
+    from seqgen.jaspar import jaspar_motifs, tax_group_or_all
 
     if args.max_sequences is not None and args.max_sequences < 2:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
@@ -277,6 +280,8 @@ def _run_motifs(args) -> None:
     if args.predictor:
         predictor, data = _checked_predictor(args.predictor, args.device, data, args.lengths == "pad")
     check_folder(args.out)  # before the search, not after
+    if data.alphabet.double_stranded:  # the JASPAR matrices motifs are matched to, opened (and checked) now
+        jaspar_motifs(args.jaspar_release, args.jaspar_collection, tax_group_or_all(args.jaspar_tax_group))
     background = None
     if args.background:
         loaded = m.load_input(args.background, data.alphabet, sequence_column=args.sequence_column, scores=False)
@@ -293,7 +298,7 @@ def _run_motifs(args) -> None:
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                              args.jaspar_tax_group or None, params, site_threshold=args.site_p)
+                              tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p)
     _print_motifs(found, matches, len(fg), len(bg), args.site_p, args.out)
     if predictor is not None:
         _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
@@ -341,6 +346,7 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
     from pathlib import Path
 
     from seqgen import motifs as m
+    from seqgen.jaspar import tax_group_or_all
     from seqgen.data import one_hot
     from seqgen.interpret import attribution_motifs
 
@@ -348,7 +354,7 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
                                width=args.seqlet_width, prefix="predictor", seed=args.seed)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                    args.jaspar_tax_group or None, params, site_threshold=args.site_p,
+                    tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,
                     stat_columns=("source", "n_seqlets", "method"))
     print(f"{len(found)} predictor motifs -> {Path(args.out) / 'predictor'}", file=sys.stderr)
 

@@ -13,6 +13,13 @@ from seqgen.errors import SeqgenError
 JASPAR_RELEASE = "JASPAR2024"
 JASPAR_COLLECTION = "CORE"
 JASPAR_TAX_GROUP = "vertebrates"
+#: JASPAR CORE's taxa (it has no prokaryotes); ``all`` (or None) compares with every one
+JASPAR_TAX_GROUPS = ("vertebrates", "plants", "insects", "fungi", "nematodes", "urochordates", "diatoms")
+
+
+def tax_group_or_all(name: str | None) -> str | None:
+    """A taxon of :data:`JASPAR_TAX_GROUPS`, or None for every taxon (``all``, ``''`` or None)."""
+    return None if name in (None, "", "all") else name
 
 
 def open_jaspar(release: str | None = None):

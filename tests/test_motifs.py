@@ -1,5 +1,6 @@
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -987,3 +988,30 @@ def test_shuffles_of_other_word_lengths_are_refused():
     for kmer in (0, 3):
         with pytest.raises(ValueError, match=f"kmer must be 1 or 2, not {kmer}"):
             shuffled(np.zeros((1, 8), np.uint8), 0, kmer=kmer)
+
+
+def test_the_jaspar_taxon_all_on_the_command_line_and_a_wrong_one_before_the_search(tmp_path, monkeypatch, capsys):
+    """The config's jaspar_tax_group takes 'all'; the command line said 'no JASPAR motifs ... tax group all', and only
+    after the motif search. Now 'all' (or '') means every taxon, and a taxon or collection that JASPAR lacks stops
+    the command before the search."""
+    import yaml
+
+    from seqgen import motifs as m
+    from seqgen.jaspar import JASPAR_TAX_GROUPS
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert schema["$defs"]["jaspar_tax_group"]["enum"] == [*JASPAR_TAX_GROUPS, "all"]  # one list of taxa
+    fg, _, _, _ = planted(n_fg=60, n_bg=60)
+    fasta = tmp_path / "in.fa"
+    write_fasta(fasta, [f"s{i}" for i in range(len(fg))], decode(fg, DNA))
+    args = ["motifs", "--input", str(fasta), "--n-motifs", "1"]
+    assert main([*args, "--jaspar-tax-group", "all", "--out", str(tmp_path / "all")]) == 0
+    assert main([*args, "--out", str(tmp_path / "vert")]) == 0
+    n_targets = [json.loads((tmp_path / d / "params.json").read_text())["jaspar"]["n_targets"] for d in ("all", "vert")]
+    assert n_targets[0] > n_targets[1] > 800  # every taxon's matrices against the vertebrates' alone
+    monkeypatch.setattr(m, "discover_motifs", lambda *a, **k: pytest.fail("searched before checking JASPAR"))
+    with pytest.raises(SystemExit):
+        main([*args, "--jaspar-tax-group", "plant", "--out", str(tmp_path / "typo")])
+    assert "invalid choice: 'plant'" in capsys.readouterr().err
+    assert main([*args, "--jaspar-collection", "COREE", "--out", str(tmp_path / "c")]) == 1
+    assert "no JASPAR motifs for release JASPAR2024, collection COREE" in capsys.readouterr().err
