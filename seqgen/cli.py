@@ -261,6 +261,9 @@ def _add_motifs(sub) -> None:
 
 
 def _run_motifs(args) -> None:
+    import shutil
+    from pathlib import Path
+
     from seqgen import motifs as m
     from seqgen.atomic import check_folder
     from seqgen.jaspar import jaspar_motifs, tax_group_or_all
@@ -302,6 +305,8 @@ def _run_motifs(args) -> None:
     _print_motifs(found, matches, len(fg), len(bg), args.site_p, args.out)
     if predictor is not None:
         _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
+    elif (Path(args.out) / "predictor" / "params.json").is_file():  # an earlier run's, not this one's: a report
+        shutil.rmtree(Path(args.out) / "predictor")  # of the folder would show them as this run's
 
 
 def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> None:
@@ -350,6 +355,8 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
     from seqgen.data import one_hot
     from seqgen.interpret import attribution_motifs
 
+    print(f"predictor motifs: in-silico mutagenesis of {len(fg)} sequences ({fg.size * (alphabet.size - 1):,} "
+          f"single-letter changes)", file=sys.stderr)
     found = attribution_motifs(lambda x: predictor.score(x)[0], one_hot(fg, alphabet.size), alphabet, method="ism",
                                width=args.seqlet_width, prefix="predictor", seed=args.seed)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}

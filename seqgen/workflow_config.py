@@ -151,6 +151,11 @@ def predictor_inputs(config, name) -> dict:
     return {}
 
 
+def motif_predictor_inputs(config, name) -> dict:
+    """The predictor whose learned motifs ``motifs_data`` also finds (none when ``motifs.predictor`` is off)."""
+    return predictor_inputs(config, name) if config["motifs"].get("predictor", True) else {}
+
+
 def sample_score_inputs(config, name) -> list:
     """The predictor's scores of each generator's samples (none without a label, so without a predictor)."""
     if labelled(config["datasets"][name]):
@@ -211,7 +216,8 @@ def motif_options(config, name, search_data=True) -> str:
         options["jaspar_tax_group"] = "" if taxon == "all" else taxon
     if search_data and labelled(ds):
         options["top"] = motifs["top"]
-        options["predictor"] = str(Path(predictor_inputs(config, name)["predictor"]).parent)
+        if motif_predictor_inputs(config, name):
+            options["predictor"] = str(Path(predictor_inputs(config, name)["predictor"]).parent)
     elif search_data:
         options["max_sequences"] = motifs.get("max_sequences")
     return cli_options(options)

@@ -189,13 +189,18 @@ def test_same_seed_gives_byte_identical_designs(models, tmp_path):
     assert (tmp_path / "a" / "designs.tsv").read_bytes() == (tmp_path / "b" / "designs.tsv").read_bytes()
 
 
-def test_motifs_with_a_predictor_writes_its_own_folder(models, tmp_path):
+def test_motifs_with_a_predictor_writes_its_own_folder(models, tmp_path, capsys):
     out = tmp_path / "motifs"
-    assert main(["motifs", "--input", str(models / "data.npz"), "--predictor", str(models / "predictor"),
-                 "--top", "50", "--n-motifs", "2", "--out", str(out)]) == 0
+    args = ["motifs", "--input", str(models / "data.npz"), "--top", "50", "--n-motifs", "2", "--out", str(out)]
+    assert main([*args, "--predictor", str(models / "predictor")]) == 0
     assert (out / "motifs.meme").is_file() and (out / "predictor" / "motifs.meme").is_file()
     found = pd.read_csv(out / "predictor" / "motifs.tsv", sep="\t")  # a header even when nothing was found
     assert (out / "predictor" / "motifs.meme").read_text().count("MOTIF") == len(found)
+    length = np.load(models / "data.npz")["codes"].shape[1]
+    assert (f"predictor motifs: in-silico mutagenesis of 50 sequences ({50 * length * 3:,} single-letter changes)"
+            in capsys.readouterr().err)  # said before the long part starts
+    assert main(args) == 0  # again without the predictor (the workflow's motifs.predictor: false)
+    assert (out / "motifs.meme").is_file() and not (out / "predictor").exists()  # not left as this run's
 
 
 def test_motifs_refuses_a_predictor_of_another_length(models, tmp_path, capsys):

@@ -17,7 +17,7 @@ SIMULATE = {"motif": "MA0472.2", "n": 600, "length": 30, "noise": 0.15, "thresho
 DATASET_DEFAULTS = {"alphabet": "dna", "sequence_column": "sequence", "ambiguous": "error", "lengths": "error",
                     "duplicate_ids": "error"}
 MOTIF_DEFAULTS = {"top": 400, "n_motifs": 3, "max_sequences": 2000, "jaspar_release": "JASPAR2024",
-                  "jaspar_tax_group": "vertebrates", "site_p": 0.0001}
+                  "jaspar_tax_group": "vertebrates", "site_p": 0.0001, "predictor": True}
 
 
 def dataset(**keys):
@@ -178,6 +178,10 @@ def test_motif_options_of_a_labelled_dna_data_set_and_of_its_designs():
         "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 --seed 3 --site-p 0.0001")
     config["datasets"]["tiny"].pop("jaspar_tax_group")
     assert "--jaspar-tax-group vertebrates " in wfc.motif_options(config, "tiny")
+    assert wfc.motif_predictor_inputs(config, "tiny") == {"predictor": "results/tiny/predictor/model.pt"}
+    config["motifs"]["predictor"] = False  # the search alone: no in-silico mutagenesis, the model not an input
+    assert "--predictor" not in wfc.motif_options(config, "tiny") and "--top 400" in wfc.motif_options(config, "tiny")
+    assert wfc.motif_predictor_inputs(config, "tiny") == {}
 
 
 def test_motif_options_of_a_protein_data_set_without_a_label():

@@ -60,6 +60,10 @@ def predictor_inputs(wildcards):
     return wfc.predictor_inputs(config, wildcards.dataset)
 
 
+def motif_predictor_inputs(wildcards):
+    return wfc.motif_predictor_inputs(config, wildcards.dataset)
+
+
 def sample_score_inputs(wildcards):
     return wfc.sample_score_inputs(config, wildcards.dataset)
 

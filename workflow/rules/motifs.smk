@@ -4,7 +4,7 @@
 
 rule motifs_data:
     input:
-        unpack(predictor_inputs),
+        unpack(motif_predictor_inputs),
         data="results/{dataset}/data.npz",
     output:
         meme="results/{dataset}/motifs/motifs.meme",
