@@ -3,6 +3,7 @@ command's own parser, every name their Python examples import exists, and every 
 passes the workflow's schema and its checks at start (its files replaced by stand-ins of the same names)."""
 import ast
 import importlib
+import importlib.util
 import re
 import shlex
 
@@ -64,7 +65,8 @@ def test_every_name_the_python_examples_import_exists(doc, text):
     for node in imports:
         module = importlib.import_module(node.module)
         for alias in node.names:
-            assert hasattr(module, alias.name), f"{doc}: {node.module} has no {alias.name}"
+            submodule = importlib.util.find_spec(f"{node.module}.{alias.name}") if hasattr(module, "__path__") else None
+            assert hasattr(module, alias.name) or submodule, f"{doc}: {node.module} has no {alias.name}"
 
 
 def stand_ins(config, folder):
@@ -106,9 +108,16 @@ def test_the_python_examples_run_in_order_on_tiny_models(tmp_path, monkeypatch):
     assert main(["train", "predictor", "--data", "hk.npz", "--out", "models/egr2", "--set", "members=2",
                  "--set", "filters=4", "--set", "kernel=5", *quiet]) == 0
     assert main(["train", "vae", "--data", "hk.npz", "--out", "models/vae", *quiet]) == 0
+    (tmp_path / "Arabidopsis_tata.fa").write_text(">a\nTATAAAGC\n>b\nTATATAAAGG\n")  # config/README's two classes
+    (tmp_path / "Arabidopsis_non_prom.fa").write_text(">a\nGGCCGGCC\n")  # the same id as a TATA one
     names = {}
     for doc, text in code_blocks("python"):
         exec(compile(text, doc, "exec"), names)
+    assert main(["encode", "promoters.tsv", "--label-column", "promoter", "--lengths", "pad", "--out", "p.npz"]) == 0
+    from seqgen.data import SequenceSet
+
+    promoters = SequenceSet.load("p.npz")
+    assert promoters.label("promoter").tolist() == [1, 1, 0] and promoters.length == 10
     assert names["x"].shape == (200, 4, 20)
     assert names["mean"].shape == names["std"].shape == (200,)
     assert names["probs"].shape == (16, 4, 20) and names["codes"].shape == (100, 20)
