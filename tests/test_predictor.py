@@ -584,3 +584,16 @@ def test_predict_pads_and_trims_records_to_the_models_length(simulated, tmp_path
     assert long["sequence"].tolist() == seqs[:2]
     expected = load_predictor(tmp_path / "m").predict(simulated.codes[:2])[0]
     np.testing.assert_allclose(long["mean"], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("labels, noted", [((-1.0, 1.0), True), ((1.0, 2.0), True), ((0.0, 1.0), False),
+                                           ((0.5, 1.0, 2.0), False)])
+def test_two_classes_not_coded_0_and_1_draw_a_note(capsys, labels, noted):
+    """Labels -1/+1 (or 1/2) were trained as a regression without a word: no probabilities, no AUROC."""
+    from seqgen.tasks.predictor import _task_type
+
+    y = np.array(labels * 5)
+    kind = _task_type({"task": "auto"}, y)
+    assert kind == ("classification" if set(labels) == {0.0, 1.0} else "regression")
+    err = capsys.readouterr().err
+    assert ("a classifier (probabilities, AUROC) needs them coded 0 and 1" in err) == noted

@@ -123,6 +123,10 @@ def _task_type(config: dict, y: np.ndarray) -> str:
     binary = bool(np.isin(y, (0.0, 1.0)).all())
     kind = config["task"]
     if kind == "auto":
+        values = np.unique(y)
+        if not binary and len(values) == 2:  # two classes coded otherwise (-1/1, 1/2): a regression, silently
+            print(f"note: the label has two values, {values[0]:g} and {values[1]:g}: the predictor regresses them; "
+                  f"a classifier (probabilities, AUROC) needs them coded 0 and 1", file=sys.stderr)
         return "classification" if binary else "regression"
     if kind == "classification" and not binary:
         raise SeqgenError("setting 'task': classification needs labels that are all 0 or 1")
