@@ -999,7 +999,11 @@ def load_input(path, alphabet="dna", format: str | None = None, sequence_column:
 def _score_column(path, fmt: str, sequence_column: str) -> list[str]:
     """The score column of a table, as a list of at most one name (see :func:`load_input`)."""
     head = pd.read_csv(path, sep="," if fmt == "csv" else "\t", nrows=50)
-    numeric = [c for c in head.select_dtypes("number").columns if c not in ("id", "index", sequence_column)]
+    # a score column with a placeholder ('.', '-') in its first rows reads as text: count it as numeric when most of
+    # its values are numbers (reading it then names the bad cell), not drop it and search against shuffles unasked
+    numeric = [c for c in head.columns if c not in ("id", "index", sequence_column)
+               and (pd.api.types.is_numeric_dtype(head[c])
+                    or pd.to_numeric(head[c].dropna(), errors="coerce").notna().mean() > 0.5)]
     if len(numeric) > 1:
         raise SeqgenError(f"the table has several numeric columns ({', '.join(map(str, numeric))}): name the score "
                           "that ranks the sequences with --label", path)

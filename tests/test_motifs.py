@@ -355,6 +355,19 @@ def test_a_table_of_peaks_is_ranked_by_the_named_score_only(tmp_path):
     assert load_input(path, scores=False).label_names == []  # a background needs no score
 
 
+def test_a_score_column_with_a_placeholder_is_not_dropped_silently(tmp_path):
+    """A '.' in a score column's first rows made it text: the search ran against shuffles, --top unused, no word."""
+    from seqgen.motifs import load_input
+
+    path = tmp_path / "scores.tsv"
+    path.write_text("sequence\tscore\nACGTAC\t7.5\nTTGCAA\t.\nGGATCC\t2.0\nCCATGG\t1.0\n")
+    with pytest.raises(SeqgenError, match="column 'score', line 3: label is '.', not a finite number"):
+        load_input(path)
+    fold = tmp_path / "fold.tsv"  # a column of letters (FoldID) stays no score
+    fold.write_text("FoldID\tseq\tBound\nA\tACGTAC\t1\nB\tTTGCAA\t0\n")
+    assert load_input(fold, sequence_column="seq").label_names == ["Bound"]
+
+
 def test_exact_site_pvalues_of_a_protein_motif():
     """Protein sites: p-values under a uniform background of 20 letters (memelite's FIMO assumes 0.25 a letter)."""
     import itertools
