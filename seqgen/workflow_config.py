@@ -377,7 +377,9 @@ def check_input_files(name, ds) -> None:
     too (score-mutants would say so only after the VAE has trained)."""
     for key in ("input", "mutants"):
         if key in ds and not Path(ds[key]).is_file():
-            raise SeqgenError(f"data set {name!r}: its {key} file {ds[key]} does not exist")
+            where = "" if Path(ds[key]).is_absolute() else (f" (a relative path is read from the workflow's folder, "
+                                                             f"not the config file's: {Path(ds[key]).absolute()})")
+            raise SeqgenError(f"data set {name!r}: its {key} file {ds[key]} does not exist{where}")
     if "mutants" in ds:
         with package_errors(name):
             from seqgen.mutations import read_mutant_names

@@ -288,7 +288,7 @@ def test_an_input_format_that_cannot_be_told_or_cannot_hold_the_labels():
     wfc.check_input_format("tiny", dataset())  # simulated: no file
 
 
-def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_path):
+def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_path, monkeypatch):
     fasta, mutants = tmp_path / "f.a2m", tmp_path / "m.txt"
     ds = dataset(input=str(fasta), format="a2m", mutants=str(mutants))
     assert refusal(wfc.check_input_files, "f", ds) == f"data set 'f': its input file {fasta} does not exist"
@@ -298,6 +298,10 @@ def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_pa
     assert refusal(wfc.check_input_files, "f", ds).startswith(
         f"data set 'f': {mutants}: a table of mutants needs a 'mutant' column; it has variant, score")
     mutants.write_text("mutant,score\nA1C,0.5\n")
+    monkeypatch.chdir(tmp_path)  # a relative path: the message says where it was looked for
+    assert refusal(wfc.check_input_files, "f", dataset(input="gone.fa")) == (
+        f"data set 'f': its input file gone.fa does not exist (a relative path is read from the workflow's folder, "
+        f"not the config file's: {tmp_path / 'gone.fa'})")
     wfc.check_input_files("f", ds)
 
 
