@@ -288,10 +288,13 @@ def reference_gc(res: Results, data) -> tuple[np.ndarray, str] | None:
     return gc[best], f"the {len(best)} training sequences of highest {label}"
 
 
-def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarray, str] | None) -> str:
+def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarray, str] | None,
+                     run_limit: int | None = None) -> str:
     """Notes on DNA/RNA designs whose composition models are known to over-rate: a mean GC outside that of 90%
     of the ``reference`` sequences (:func:`reference_gc`), runs of one letter longer than the design's warning
-    length. Neither happens to designs that carry the sites of the best training sequences."""
+    length (``run_limit``, the training data's that design.json records; default
+    :data:`~seqgen.settings.LONG_RUN`). Neither happens to designs that carry the sites of the best training
+    sequences."""
     from seqgen.alphabets import encode
     from seqgen.design.constraints import long_runs
     from seqgen.metrics import gc_content
@@ -312,9 +315,10 @@ def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarra
     if not low <= gc <= high:
         notes.append(f"The designs' mean GC content, {gc:.2f}, lies outside that of 90% of {what} ({low:.2f}-"
                      f"{high:.2f}).")
-    runs = int(long_runs(codes, alphabet).sum())
+    run_limit = run_limit or LONG_RUN
+    runs = int(long_runs(codes, alphabet, limit=run_limit).sum())
     if runs:
-        notes.append(f"{runs} of {len(codes)} designs have a run of more than {LONG_RUN} of one letter.")
+        notes.append(f"{runs} of {len(codes)} designs have a run of more than {run_limit} of one letter.")
     if not notes:
         return ""
     return note(" ".join(notes) + " Models of ordinary sequences, predictors and a VAE's likelihood alike, often "
@@ -445,7 +449,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
                      f"{esc(training_comparison(summary))}</p>"
-                     + extrapolation_note(df, col, label_max) + composition_note(df, alphabet, reference)
+                     + extrapolation_note(df, col, label_max)
+                     + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
             found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")

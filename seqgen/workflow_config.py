@@ -18,7 +18,6 @@ from pathlib import Path
 
 from seqgen.errors import SeqgenError
 from seqgen.settings import DESIGN_ANNEALING, DESIGN_METHODS, PBM_LABELS, ignored_design_options, load_config_file
-from seqgen.settings import LONG_RUN as MAX_HOMOPOLYMER  # DNA/RNA designs' default longest run of one letter
 
 MODEL_BLOCKS = ("vae", "gan", "predictor")  #: the config's blocks of model settings (global, and per data set)
 
@@ -192,7 +191,7 @@ def design_options(config, name, method) -> str:
     ds = config["datasets"][name]
     options = dict(config["design"].get(method, {}))
     if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
-        options.setdefault("max_homopolymer", MAX_HOMOPOLYMER)
+        options.setdefault("max_homopolymer", "auto")  # the training data's longest runs, at least 6
     options["naturalness"] = naturalness(config, ds, method) or None
     if "linker" in ds:
         options["linker"] = ds["linker"]

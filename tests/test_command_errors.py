@@ -536,3 +536,31 @@ def test_predictor_motifs_come_from_the_ensemble_mean_and_stop_at_n_motifs(model
     _predictor_motifs(args, predictor, SequenceSet.load(models / "data.npz").codes[:10], np.arange(10), DNA)
     assert [motif.name for motif in seen["found"]] == ["predictor-1", "predictor-2"]
     assert torch.allclose(seen["score"], predictor.score(seen["x"])[0])
+
+
+def test_max_homopolymer_auto_follows_the_training_data_s_runs(models, tmp_path, capsys):
+    """Promoters carry poly(dA:dT) tracts (42% of Arabidopsis TATA promoters have a run over 6): a limit of 6 took a
+    property of the data away. ``auto`` keeps designs within the runs 99% of the --data sequences stay within (never
+    under 6), and the warning without a limit uses the same length."""
+    from seqgen.data import SequenceSet
+
+    start = "A" * 9 + "CGT" * 7  # a run of 9 that no edit may remove
+    tracts = SequenceSet(np.tile(encode([start], "dna"), (50, 1)), "dna", [f"t{i}" for i in range(50)])
+    tracts.save(tmp_path / "tracts.npz")  # training data whose sequences all hold a run of 9
+    base = ["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--start", start,
+            "--max-edits", "0"]
+    runs = []
+    for name, data, extra in [("a", "tracts.npz", []), ("b", "tracts.npz", ["--max-homopolymer", "auto"]),
+                              ("c", None, ["--max-homopolymer", "auto"])]:
+        out = tmp_path / name / "designs.fasta"
+        out.parent.mkdir()
+        code = main([*base, *(["--data", str(tmp_path / data)] if data else []), *extra, "--out", str(out)])
+        summary = json.loads((out.parent / "design.json").read_text()) if code == 0 else {}
+        runs.append((code, summary.get("max_homopolymer"), summary.get("run_limit"), summary.get("long_runs")))
+    # a: no limit, and a run of 9 is what the data holds: no warning; b: auto = 9 (the data's); c: no --data: 6,
+    # which the fixed run of 9 cannot meet, so no design is left (the command says so and fails)
+    assert runs[:2] == [(0, None, 9, 0), (0, 9, 9, None)] and runs[2][0] != 0
+    assert "have a run of more than" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*base, "--max-homopolymer", "0", "--out", str(tmp_path / "d.fasta")])
+    assert "a whole number of at least 1, or auto, not '0'" in capsys.readouterr().err

@@ -969,3 +969,19 @@ def test_an_interrupted_trajectory_leaves_no_partial_file(tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         write_design(tmp_path / "designs.fasta", result, table)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["designs.fasta", "designs.tsv"]
+
+
+def test_longest_runs_and_the_data_s_run_limit():
+    from seqgen.alphabets import PAD
+    from seqgen.design.constraints import data_run_limit, longest_runs
+
+    codes = encode(["AAAACGTT", "ACGTACGT", "GGGGGGGG", "ACCCCCAA"], "dna")
+    assert longest_runs(codes).tolist() == [4, 1, 8, 5]
+    padded = codes.copy()
+    padded[1, 3:], padded[0] = PAD, PAD  # padding is no letter: a run of PAD counts for nothing
+    assert longest_runs(padded).tolist() == [0, 1, 8, 5]
+    assert longest_runs(codes[:, :1]).tolist() == [1, 1, 1, 1]
+    assert data_run_limit(codes) == 8  # the 99% quantile of 4, 1, 8, 5: the largest of four
+    assert data_run_limit(codes[[0, 1, 3]]) == 6  # never under LONG_RUN
+    many = np.concatenate([np.tile(codes[[1]], (199, 1)), codes[[2]]])  # one sequence in 200 with a run of 8
+    assert data_run_limit(many) == 6

@@ -10,7 +10,6 @@ import yaml
 
 from seqgen import workflow_config as wfc
 from seqgen.errors import SeqgenError
-from seqgen.settings import LONG_RUN
 from workflow_helpers import ROOT
 
 SIMULATE = {"motif": "MA0472.2", "n": 600, "length": 30, "noise": 0.15, "threshold": 8.0, "seed": 0}
@@ -156,7 +155,7 @@ def test_design_options_of_a_labelled_dna_data_set():
     config = make_config({"tiny": dataset(linker="GG CC")}, design={
         "methods": ["anneal"], "anneal": {"target": 0, "max_edits": 0, "guided": True, "combine": False}})
     assert wfc.design_options(config, "tiny", "anneal") == (
-        f"--guided --linker 'GG CC' --max-edits 0 --max-homopolymer {LONG_RUN} --predictor results/tiny/predictor "
+        "--guided --linker 'GG CC' --max-edits 0 --max-homopolymer auto --predictor results/tiny/predictor "
         "--target 0")
     config["design"]["anneal"]["max_homopolymer"] = 0  # the config's own, 0 included, wins over the default
     assert "--max-homopolymer 0 " in wfc.design_options(config, "tiny", "anneal")

@@ -1,6 +1,7 @@
 """``seqgen design``: load the models, build objectives and constraints, design, write outputs."""
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -13,7 +14,7 @@ import torch
 from seqgen.alphabets import PROTEIN, PROTEIN_GAP, get_alphabet
 from seqgen.atomic import atomic_path, check_writable, write_text
 from seqgen.data import SequenceSet
-from seqgen.design.constraints import Constraints, long_runs
+from seqgen.design.constraints import Constraints, data_run_limit, long_runs
 from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.outputs import designs_table, write_design
 from seqgen.design.run import METHODS, DesignResult, DesignSettings, design, score_codes
@@ -55,7 +56,9 @@ def add_arguments(p) -> None:
     p.add_argument("--forbid", action="append", default=[], metavar="KMER",
                    help="forbidden k-mer, both strands for DNA (e.g. a restriction site; IUPAC codes stand for the "
                         "letters they allow: GANTC forbids GAATC, GACTC, GAGTC and GATTC); repeatable")
-    p.add_argument("--max-homopolymer", type=int)
+    p.add_argument("--max-homopolymer", type=_run_length, metavar="N|auto",
+                   help="no run of one letter longer than N; auto: the longest run 99%% of the --data sequences stay "
+                        f"within, at least {LONG_RUN} (without --data: {LONG_RUN})")
     p.add_argument("--start", help="starting sequence (with --max-edits)")
     p.add_argument("--max-edits", type=int)
     p.add_argument("--linker", help="constant region appended to every design: writes full probes (PBM mode)")
@@ -73,11 +76,29 @@ def _add_setting(p, option: DesignOption) -> None:
                        help=option.help)
 
 
+def _run_length(value: str):
+    """``--max-homopolymer``: a positive whole number, or ``auto``."""
+    if value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, or auto, not {value!r}")
+    return int(value)
+
+
+def run_limit(reference: SequenceSet | None) -> int:
+    """The longest run of one letter that designs keep to (``auto``) and that draws no warning: the training
+    sequences' (:func:`~seqgen.design.constraints.data_run_limit`), else :data:`~seqgen.settings.LONG_RUN`."""
+    return LONG_RUN if reference is None else data_run_limit(reference.codes)
+
+
 def run(args) -> dict:
     """Run ``seqgen design`` with parsed ``args``; return the summary written to ``design.json``."""
     check_writable(args.out)  # fail before the work, not after
     args.linker = args.linker.upper() if args.linker else None
     reference = SequenceSet.load(args.data) if args.data else None
+    args.run_limit = run_limit(reference)
+    if args.max_homopolymer == "auto":
+        args.max_homopolymer = args.run_limit
     device = select_device(args.device)
     _check_options(args)
     generator = _load_generator(args, device)
@@ -211,11 +232,12 @@ def _summary(args, settings: DesignSettings, result: DesignResult, constraints: 
     """``design.json``'s record of the run's options and outcome; counts (and warns of) the designs with a long
     run of one letter when the run set no ``--max-homopolymer`` (DNA/RNA)."""
     long_runs = None if args.max_homopolymer is not None or not constraints.alphabet.is_nucleic else \
-        count_long_runs(result.codes, constraints, args.out)
+        count_long_runs(result.codes, constraints, args.out, args.run_limit)
     return dict(method=args.method, predictor=str(args.predictor) if args.predictor else None,
                 direction=args.direction if args.predictor else None, target=args.target,
                 avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, naturalness=args.naturalness,
-                seed=settings.seed, long_runs=long_runs, restarts=result.restarts, stopped_at=result.stopped_at,
+                seed=settings.seed, max_homopolymer=args.max_homopolymer, run_limit=args.run_limit,
+                long_runs=long_runs, restarts=result.restarts, stopped_at=result.stopped_at,
                 mean_utility=float(np.mean(result.utility)))
 
 
@@ -298,14 +320,14 @@ def _decoder(generator, letters: int):
     return decode
 
 
-def count_long_runs(codes: np.ndarray, constraints: Constraints, out) -> int:
-    """How many ``(N, L)`` designs hold a run of one letter longer than ``LONG_RUN`` (:func:`long_runs`, the
+def count_long_runs(codes: np.ndarray, constraints: Constraints, out, limit: int = LONG_RUN) -> int:
+    """How many ``(N, L)`` designs hold a run of one letter longer than ``limit`` (:func:`long_runs`, the
     constraints' linker included); a one-line warning if any."""
-    long = long_runs(codes, constraints.alphabet, constraints.suffix)
+    long = long_runs(codes, constraints.alphabet, constraints.suffix, limit)
     if long.any():
-        print(f"warning: {out}: {int(long.sum())} of {len(codes)} designs have a run of more than {LONG_RUN} of one "
+        print(f"warning: {out}: {int(long.sum())} of {len(codes)} designs have a run of more than {limit} of one "
               f"letter, which models of ordinary sequences often over-rate (predictors and a VAE's likelihood alike); "
-              f"consider --max-homopolymer {LONG_RUN} (workflow: design.<method>.max_homopolymer)", file=sys.stderr)
+              f"consider --max-homopolymer {limit} (workflow: design.<method>.max_homopolymer)", file=sys.stderr)
     return int(long.sum())
 
 

@@ -329,10 +329,32 @@ class Constraints:
         return total
 
 
-def long_runs(codes: np.ndarray, alphabet, suffix: np.ndarray | None = None) -> np.ndarray:
-    """``(N,)`` bool: which ``(N, L)`` designs hold a run of one letter longer than
-    :data:`~seqgen.settings.LONG_RUN` (also one that reaches into the constant ``suffix``, a linker)."""
-    return ~Constraints(alphabet, codes.shape[1], max_homopolymer=LONG_RUN, suffix=suffix).check(codes)["homopolymer"]
+def long_runs(codes: np.ndarray, alphabet, suffix: np.ndarray | None = None, limit: int = LONG_RUN) -> np.ndarray:
+    """``(N,)`` bool: which ``(N, L)`` designs hold a run of one letter longer than ``limit`` (default
+    :data:`~seqgen.settings.LONG_RUN`; also one that reaches into the constant ``suffix``, a linker)."""
+    return ~Constraints(alphabet, codes.shape[1], max_homopolymer=limit, suffix=suffix).check(codes)["homopolymer"]
+
+
+def longest_runs(codes: np.ndarray) -> np.ndarray:
+    """``(N,)`` the longest run of one letter in each ``(N, L)`` uint8 sequence (padding is no letter)."""
+    codes = np.asarray(codes)
+    if codes.shape[1] < 2:
+        return (codes != PAD).sum(1)
+    same = (codes[:, 1:] == codes[:, :-1]) & (codes[:, 1:] != PAD)  # (N, L - 1): continues the run before it
+    steps = np.arange(same.shape[1])
+    last_break = np.maximum.accumulate(np.where(same, -1, steps), axis=1)  # the latest position that starts a run
+    return np.where(same, steps - last_break, 0).max(1) + (codes != PAD).any(1)
+
+
+#: ``--max-homopolymer auto``: the longest run of one letter that this share of the training sequences stays within
+RUN_QUANTILE = 0.99
+
+
+def data_run_limit(codes: np.ndarray) -> int:
+    """The longest run of one letter a design may hold, from training sequences ``(N, L)``: the
+    :data:`RUN_QUANTILE` quantile of their longest runs, and never under :data:`~seqgen.settings.LONG_RUN` (PBM
+    probes and ChIP-seq peaks: 6; promoters with poly(dA:dT) tracts: more)."""
+    return max(LONG_RUN, int(np.quantile(longest_runs(codes), RUN_QUANTILE, method="higher")))
 
 
 def _expected_count(logp: torch.Tensor, letters: list[int]) -> torch.Tensor:
