@@ -351,9 +351,9 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
     from pathlib import Path
 
     from seqgen import motifs as m
-    from seqgen.jaspar import tax_group_or_all
     from seqgen.data import one_hot
     from seqgen.interpret import attribution_motifs
+    from seqgen.jaspar import tax_group_or_all
 
     print(f"predictor motifs: in-silico mutagenesis of {len(fg)} sequences ({fg.size * (alphabet.size - 1):,} "
           f"single-letter changes)", file=sys.stderr)
