@@ -182,22 +182,30 @@ def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int = 4096) -> np.
     """Score change of every single-letter substitution: ``(N, A, L)`` numpy.
 
     Entry ``[n, a, l]`` is ``score(x_n with letter a at l) - score(x_n)`` (zero
-    for the letter already there). Mutants are scored in batches of
-    ``batch_size`` sequences.
+    for the letter already there). Mutants are scored in batches of about
+    ``batch_size`` sequences. One-hot sequences have only their ``A - 1``
+    substitutions a position scored; others (padding's zero columns, relaxed
+    input) have every letter scored.
     """
     n, a, length = x.shape
     base = torch.cat([score(xb).reshape(-1) for xb in _batches(x, batch_size)])
-    eye = torch.eye(a, device=x.device, dtype=x.dtype)
+    one_hot = bool(((x == 0) | (x == 1)).all() and (x.sum(1) == 1).all())
+    tried = a - 1 if one_hot else a  # letters scored at each position
     deltas = np.zeros((n, a, length), dtype=np.float32)
-    per = max(1, batch_size // (a * length))  # sequences per batch of mutants
+    per = max(1, batch_size // (tried * length))  # sequences per batch of mutants
+    pos = torch.arange(length, device=x.device)
     for start in range(0, n, per):
         xb = x[start: start + per]  # (B, A, L)
         b = len(xb)
-        mut = xb[:, None, None].repeat(1, length, a, 1, 1)  # (B, L, A, A, L): position, new letter
-        pos = torch.arange(length, device=x.device)
-        mut[:, pos, :, :, pos] = eye  # set column `pos` to letter a
-        out = score(mut.reshape(-1, a, length)).reshape(b, length, a)
-        deltas[start: start + b] = (out - base[start: start + b, None, None]).permute(0, 2, 1).cpu().numpy()
+        if one_hot:  # the other letters at each position: the present one + 1, + 2, ... (mod A)
+            letters = (xb.argmax(1)[:, :, None] + torch.arange(1, a, device=x.device)) % a  # (B, L, A - 1)
+        else:
+            letters = torch.arange(a, device=x.device).expand(b, length, a)  # (B, L, A)
+        mut = xb[:, None, None].repeat(1, length, tried, 1, 1)  # (B, L, tried, A, L): position, new letter
+        mut[:, pos, :, :, pos] = torch.nn.functional.one_hot(letters, a).to(x.dtype).transpose(0, 1)
+        out = score(mut.reshape(-1, a, length)).reshape(b, length, tried) - base[start: start + b, None, None]
+        changes = torch.zeros(b, length, a, dtype=out.dtype, device=out.device).scatter_(2, letters, out)
+        deltas[start: start + b] = changes.permute(0, 2, 1).cpu().numpy()
     return deltas
 
 

@@ -269,3 +269,28 @@ def test_filters_come_most_influential_first():
     influence = [m.stats["influence"] for m in motifs]
     assert len(motifs) == 3 and influence == sorted(influence, reverse=True) and influence[0] > influence[-1]
     assert motifs[0].stats["filter"] == 1
+
+
+def test_ism_scores_only_the_other_letters_of_one_hot_input_and_every_letter_of_padding():
+    """One-hot input: A - 1 mutants a position (the present letter's change is 0 by definition); a zero column
+    (padding) has no letter present, so all A are scored, each against the unmutated sequence."""
+    weights = torch.randn(4, 6, generator=torch.Generator().manual_seed(0))
+    scored = []
+
+    def score(x):  # (N, 4, 6) -> (N,): a linear model, so each delta is a weight difference
+        scored.append(len(x))
+        return (x * weights).sum((1, 2))
+
+    codes = torch.tensor([[0, 1, 2, 3, 0, 1], [3, 3, 2, 2, 1, 0]])
+    x = torch.nn.functional.one_hot(codes, 4).permute(0, 2, 1).float()
+    deltas = in_silico_mutagenesis(score, x, batch_size=1000)
+    assert sum(scored) == 2 + 2 * 6 * 3  # the two sequences, then 3 mutants at each of 6 positions
+    present = weights[codes, torch.arange(6)]  # (2, 6): the weight of the letter there
+    np.testing.assert_allclose(deltas, (weights[None] - present[:, None]).numpy(), atol=1e-6)
+    padded = x.clone()
+    padded[1, :, 4:] = 0  # the second sequence is 4 long
+    scored.clear()
+    deltas = in_silico_mutagenesis(score, padded, batch_size=1000)
+    assert sum(scored) == 2 + 2 * 6 * 4
+    np.testing.assert_allclose(deltas[1, :, 4:], weights[:, 4:].numpy(), atol=1e-6)  # from nothing to the letter
+    np.testing.assert_allclose(deltas[0], (weights - present[0]).numpy(), atol=1e-6)
