@@ -261,9 +261,6 @@ def _add_motifs(sub) -> None:
 
 
 def _run_motifs(args) -> None:
-    import shutil
-    from pathlib import Path
-
     from seqgen import motifs as m
     from seqgen.atomic import check_folder
     from seqgen.jaspar import jaspar_motifs, tax_group_or_all
@@ -299,14 +296,13 @@ def _run_motifs(args) -> None:
         print(f"note: {constant}: searching against shuffled copies (--background: real ones)", file=sys.stderr)
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
-              "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed}
+              "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed,
+              "predictor": args.predictor}  # None: an OUT/predictor/ left by an earlier run is not this run's
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                               tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p)
     _print_motifs(found, matches, len(fg), len(bg), args.site_p, args.out)
     if predictor is not None:
         _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
-    elif (Path(args.out) / "predictor" / "params.json").is_file():  # an earlier run's, not this one's: a report
-        shutil.rmtree(Path(args.out) / "predictor")  # of the folder would show them as this run's
 
 
 def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> None:

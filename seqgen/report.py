@@ -701,7 +701,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     data = res.read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
     alphabet = data.alphabet if data is not None else None
     motif_html, motif_list, colors = motif_section(res, alphabet)
-    if res.path("motifs/predictor/motifs.meme"):
+    searched = res.json("motifs/params.json", "motif settings", optional=True) or {}
+    if res.path("motifs/predictor/motifs.meme") and searched.get("predictor", True):  # None: an older run's folder
         learned = motif_section(res, alphabet, "motifs/predictor")[0]
         motif_html += ("<h3>Motifs the predictor learned</h3><p class='sub'>In-silico mutagenesis of the top "
                        "sequences, cut into seqlets and clustered (motifs/predictor/).</p>" + learned)

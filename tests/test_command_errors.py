@@ -199,8 +199,16 @@ def test_motifs_with_a_predictor_writes_its_own_folder(models, tmp_path, capsys)
     length = np.load(models / "data.npz")["codes"].shape[1]
     assert (f"predictor motifs: in-silico mutagenesis of 50 sequences ({50 * length * 3:,} single-letter changes)"
             in capsys.readouterr().err)  # said before the long part starts
-    assert main(args) == 0  # again without the predictor (the workflow's motifs.predictor: false)
-    assert (out / "motifs.meme").is_file() and not (out / "predictor").exists()  # not left as this run's
+    from seqgen.report import build_report
+
+    results = tmp_path / "results"  # a results folder, as the workflow's: does its report show predictor motifs?
+    motifs = ["motifs", "--input", str(models / "data.npz"), "--top", "50", "--n-motifs", "2", "--out",
+              str(results / "motifs")]
+    assert main([*motifs, "--predictor", str(models / "predictor")]) == 0
+    assert "Motifs the predictor learned" in build_report(results)[0]
+    assert main(motifs) == 0  # again without the predictor (the workflow's motifs.predictor: false)
+    assert "Motifs the predictor learned" not in build_report(results)[0]  # the earlier run's are not this run's
+    assert (results / "motifs" / "predictor" / "motifs.meme").is_file()  # and nothing of the folder is deleted
 
 
 def test_motifs_refuses_a_predictor_of_another_length(models, tmp_path, capsys):
