@@ -153,6 +153,14 @@ def reference_forward(model, x):
     return np.array(out)
 
 
+def assert_equal_up_to_rounding(got, want):
+    """Predictions in other batches: equal but for float32 rounding, which a CPU's convolution kernels may do in
+    another order for another batch size (seen with AMX, 2026-11-24: 1e-7 of the label's scale; the ensemble's
+    std, a difference of close members' outputs, 5e-5 of its own value)."""
+    want = np.asarray(want)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * np.abs(want).max())
+
+
 @pytest.mark.parametrize("strands", ["forward", "max", "concat"])
 @pytest.mark.parametrize("shape", [dict(layers=1, pool_bins=1, hidden=0),
                                    dict(layers=2, dilation=2, kernel2=3, pool_bins=3, padding="full", hidden=6)])
@@ -236,7 +244,7 @@ def test_training_learns_the_planted_motif(simulated, tmp_path, padding, strands
     assert pearson(np.log(mean), np.log(simulated.label())) > 0.7
     assert predictor.model.end_pad == (8 if padding == "full" else 0)  # kernel 9; stored in model.pt
     small_batches = predictor.predict(simulated.codes, batch_size=7)
-    np.testing.assert_allclose(small_batches, (mean, std), rtol=1e-5)
+    assert_equal_up_to_rounding(small_batches, (mean, std))
 
 
 def test_classification_and_protein(tmp_path):
@@ -484,7 +492,7 @@ def test_progress_bars_stay_off_a_log_file(simulated, tmp_path, capfd):
     predictor = load_predictor(tmp_path)
     capfd.readouterr()
     with_bar = predictor.predict(simulated.codes[:50], batch_size=7, progress=True)  # stderr is no terminal here
-    np.testing.assert_array_equal(with_bar, predictor.predict(simulated.codes[:50]))
+    assert_equal_up_to_rounding(with_bar, predictor.predict(simulated.codes[:50]))
     assert capfd.readouterr().err == ""
 
 
