@@ -354,7 +354,8 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
     print(f"predictor motifs: in-silico mutagenesis of {len(fg)} sequences ({fg.size * (alphabet.size - 1):,} "
           f"single-letter changes)", file=sys.stderr)
     found = attribution_motifs(lambda x: predictor.score(x)[0], one_hot(fg, alphabet.size), alphabet, method="ism",
-                               width=args.seqlet_width, prefix="predictor", seed=args.seed)[: args.n_motifs]
+                               width=args.seqlet_width, prefix="predictor", seed=args.seed,
+                               substituted=predictor.substituted_score)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                     tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,

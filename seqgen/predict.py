@@ -82,6 +82,15 @@ class LoadedPredictor:
         std = out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
         return out.mean(1), std
 
+    @torch.no_grad()
+    def substituted_score(self, x: torch.Tensor, letters: torch.Tensor) -> torch.Tensor:
+        """The ensemble mean of :meth:`score` for single-letter substitutions of one-hot ``x``, computed locally
+        (:meth:`seqgen.models.predictor.Predictor.substituted_outputs`).
+
+        ``x``: ``(N, A, L)``; ``letters``: ``(N, L, T)``, the letters put at each position. Returns ``(N, L, T)``.
+        """
+        return self.model.substituted_outputs(x.to(self.device), letters.to(self.device)).mean(-1)
+
     def score_of_label_mean(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """As :meth:`score`, but the mean is the ensemble mean on the label's scale (as :meth:`predict` gives it)
         mapped to the model's scale by :meth:`to_model_scale`, differentiable in ``x``.

@@ -294,3 +294,31 @@ def test_ism_scores_only_the_other_letters_of_one_hot_input_and_every_letter_of_
     assert sum(scored) == 2 + 2 * 6 * 4
     np.testing.assert_allclose(deltas[1, :, 4:], weights[:, 4:].numpy(), atol=1e-6)  # from nothing to the letter
     np.testing.assert_allclose(deltas[0], (weights - present[0]).numpy(), atol=1e-6)
+
+
+def test_in_silico_mutagenesis_takes_a_faster_scorer_of_substitutions_for_one_hot_input():
+    """``substituted`` gives the same deltas for one-hot input and is not used for padded input."""
+    weights = torch.randn(4, 6, generator=torch.Generator().manual_seed(0))
+
+    def score(x):  # (N, 4, 6) -> (N,)
+        return (x * weights).sum((1, 2))
+
+    calls = []
+
+    def substituted(x, letters):  # (B, 4, 6), (B, 6, T) -> (B, 6, T): the same linear model, position by position
+        calls.append(letters.shape)
+        present = (x * weights).sum((1, 2))[:, None, None]
+        old = (x * weights).sum(1)[:, :, None]  # (B, 6, 1): the weight of the letter each position has
+        return present - old + weights.T[torch.arange(6)[:, None], letters]
+
+    codes = torch.tensor([[0, 1, 2, 3, 0, 1], [3, 3, 2, 2, 1, 0]])
+    x = torch.nn.functional.one_hot(codes, 4).permute(0, 2, 1).float()
+    np.testing.assert_allclose(in_silico_mutagenesis(score, x, substituted=substituted),
+                               in_silico_mutagenesis(score, x), atol=1e-6)
+    assert calls and all(shape[1:] == (6, 3) for shape in calls)
+    calls.clear()
+    padded = x.clone()
+    padded[1, :, 4:] = 0
+    np.testing.assert_allclose(in_silico_mutagenesis(score, padded, substituted=substituted),
+                               in_silico_mutagenesis(score, padded), atol=1e-6)
+    assert not calls

@@ -191,6 +191,34 @@ def test_ensemble_members_are_independent_models_in_one_pass():
     assert not torch.allclose(ens(own)[:, 1], out[:, 1])
 
 
+@pytest.mark.parametrize("shape", [
+    dict(alphabet=4, layers=1, strands="forward"),
+    dict(alphabet=4, layers=2, dilation=2, padding="full", strands="concat", members=2, hidden=0),
+    dict(alphabet=4, layers=3, dilation=1, pool_bins=3, strands="max", members=2),
+    dict(alphabet=4, layers=2, dilation=2, pool_bins=2, padding="full", strands="forward"),
+    dict(alphabet=20, layers=2, dilation=2, padding="full", strands="forward", members=2)])
+def test_substituted_outputs_are_the_forward_pass_of_each_substituted_sequence(shape):
+    """The local computation (crops around each position, pooled with the rest of the original) gives what the
+    whole network gives on every substituted sequence, crops that run past either end included."""
+    torch.manual_seed(0)
+    shape = dict(shape)
+    a, length = shape.pop("alphabet"), 17
+    model = Predictor(a, length, filters=5, kernel=4, kernel2=3, **shape).eval()
+    with torch.no_grad():
+        for t in model.parameters():
+            t.normal_()  # biases too: they start at 0
+    x = random_one_hot(3, a, length)
+    letters = torch.randint(0, a, (3, length, 2))
+    got = model.substituted_outputs(x, letters)
+    assert got.shape == (3, length, 2, model.members)
+    mutants = x[:, None, None].repeat(1, length, 2, 1, 1)  # (N, L, T, A, L)
+    for i in range(length):
+        mutants[:, i, :, :, i] = torch.nn.functional.one_hot(letters[:, i], a).float()
+    with torch.no_grad():
+        want = model(mutants.reshape(-1, a, length)).reshape(got.shape)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
 # ------------------------------------------------------------ labels and figures
 def test_label_transform_round_trip_and_background_regression():
     rng = np.random.default_rng(0)
