@@ -691,6 +691,19 @@ def test_gc_repair_reaches_the_window_from_either_side_in_one_round():
         assert ((repaired != codes).sum(1) == [4, 4, 3, 3]).all()  # no more changes than needed
 
 
+def test_a_gc_window_that_no_sequence_can_meet_is_refused_naming_it():
+    """A window holding no whole number of G and C (50% of 35 letters), or one the fixed letters keep out of reach,
+    is refused before any design, not reported after it as 'no design satisfies the constraints'."""
+    with pytest.raises(SeqgenError, match=r"GC window 0.5-0.5: no sequence of 35 letters"):
+        Constraints.from_options("dna", 35, gc_min=0.5, gc_max=0.5)
+    with pytest.raises(SeqgenError, match=r"GC window 0.5-1 cannot be met: .* holds 0-4 G and C, the window 5-10"):
+        Constraints.from_options("dna", 10, fixed="AAAAAT....", gc_min=0.5)
+    with pytest.raises(SeqgenError, match=r"holds 3-5 G and C, the window 0-2"):
+        Constraints.from_options("dna", 5, fixed="GCG..", gc_max=0.4)
+    assert Constraints.from_options("dna", 10, fixed="AAAAA.....", gc_min=0.5).gc == (0.5, 1.0)  # just reachable
+    assert Constraints.from_options("dna", 36, gc_min=0.5, gc_max=0.5).gc == (0.5, 0.5)  # 18 of 36
+
+
 def test_a_repair_changes_the_letter_it_picks_and_never_a_fixed_one():
     """One round removes a forbidden site with one free position in it (a change to the same letter would not),
     and a site across the edge of a fixed region is repaired on its free side."""
@@ -710,6 +723,18 @@ def test_a_linker_that_is_a_forbidden_k_mer_is_refused():
         Constraints.from_options("dna", 8, forbidden=["GAATTC"], linker="GAATTC")
     with pytest.raises(SeqgenError, match="the linker itself holds a forbidden k-mer"):
         Constraints.from_options("dna", 8, forbidden=["GAATTC"], linker="gaattc")
+
+
+def test_a_refused_linker_names_the_forbidden_k_mer_it_holds_and_where():
+    """The error names the forbidden pattern, the linker's letters that match it (its reverse complement, an IUPAC
+    code's letter) and their 1-based position, so a user can tell which --forbid to drop."""
+    linker = "GTCTGTGTTCCGTTGTCCGTGCTG"  # the universal PBM primer
+    with pytest.raises(SeqgenError, match=r"forbidden k-mer \(GTTCCG at position 7\)"):
+        Constraints.from_options("dna", 35, forbidden=["GAATTC", "GTTCCG"], linker=linker)
+    with pytest.raises(SeqgenError, match=r"forbidden k-mer \(CGGAAC as GTTCCG at position 7\)"):
+        Constraints.from_options("dna", 35, forbidden=["CGGAAC"], linker=linker)
+    with pytest.raises(SeqgenError, match=r"forbidden k-mer \(GTNCC as GTTCC at position 7; CCGTG at position 17\)"):
+        Constraints.from_options("dna", 35, forbidden=["GTNCC", "CCGTG"], linker=linker)
 
 
 def test_unrepairable_candidates_are_dropped_not_written():

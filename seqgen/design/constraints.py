@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from Bio.Data.IUPACData import ambiguous_dna_values, ambiguous_rna_values
 
-from seqgen.alphabets import PAD, Alphabet, encode, get_alphabet, kmer_index, reverse_complement
+from seqgen.alphabets import PAD, Alphabet, decode, encode, get_alphabet, kmer_index, reverse_complement
 from seqgen.errors import SeqgenError
 from seqgen.settings import LONG_RUN
 
@@ -110,6 +110,7 @@ class Constraints:
             raise SeqgenError(f"the fixed letters differ from the starting sequence at {fixed_edits} positions, more "
                               f"than the {self.max_edits} edits allowed")
         self._forbidden_codes = self._expand_forbidden()
+        self._check_gc_reachable()
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -167,9 +168,42 @@ class Constraints:
         alone = Constraints(self.alphabet, len(self.suffix), forbidden=fits, max_homopolymer=self.max_homopolymer)
         broken = [name for name, ok in alone.check(self.suffix[None]).items() if not ok[0]]
         if broken:
-            what = {"forbidden": "a forbidden k-mer", "homopolymer": f"a run longer than {self.max_homopolymer}"}
+            what = {"forbidden": f"a forbidden k-mer ({self._forbidden_in_suffix(fits)})",
+                    "homopolymer": f"a run longer than {self.max_homopolymer}"}
             raise SeqgenError(f"the linker itself holds {' and '.join(what[b] for b in broken)}, so every probe "
                               f"would break the constraint: change the linker or the constraint")
+
+    def _check_gc_reachable(self) -> None:
+        """Refuse a GC window that no sequence of ``length`` letters can meet: one holding no whole number of G and
+        C (50% of 35 letters), or one the fixed letters keep out of reach; no candidate could be repaired."""
+        if self.gc is None:
+            return
+        low, high = _gc_counts(self.gc, self.length)
+        if low > high:
+            raise SeqgenError(f"GC window {self.gc[0]:g}-{self.gc[1]:g}: no sequence of {self.length} letters has a "
+                              f"GC fraction in it (a whole number of G and C); widen the window")
+        letters = self.alphabet.letters
+        pinned = self.fixed[~self.free]
+        fixed_gc = int(np.isin(pinned, [letters.index("C"), letters.index("G")]).sum())
+        most = fixed_gc + int(self.free.sum())
+        if most < low or fixed_gc > high:
+            raise SeqgenError(f"GC window {self.gc[0]:g}-{self.gc[1]:g} cannot be met: with the fixed letters a "
+                              f"sequence of {self.length} holds {fixed_gc}-{most} G and C, the window "
+                              f"{low}-{high}; widen it or fix fewer letters")
+
+    def _forbidden_in_suffix(self, patterns: list[str]) -> str:
+        """Which of the forbidden ``patterns`` the suffix holds, and where: 'GAATTC at position 3' (1-based), or
+        'CGGAAC as GTTCCG at position 7' where the linker holds another k-mer it stands for (its reverse
+        complement, an IUPAC code's letter)."""
+        linker = decode(self.suffix[None], self.alphabet)[0]
+        found = []
+        for pattern in patterns:
+            hits = Constraints(self.alphabet, len(self.suffix), forbidden=[pattern])._forbidden_hits(self.suffix[None])
+            if hits.any():
+                at = int(hits[0].argmax())
+                word = linker[at: at + len(pattern)]
+                found.append(f"{pattern}{'' if word == pattern else f' as {word}'} at position {at + 1}")
+        return "; ".join(found)
 
     def _fixed_edits(self) -> np.ndarray:
         """``(N,)`` or ``(1,)``: fixed positions whose letter differs from the start (edits no repair can undo)."""
@@ -295,9 +329,8 @@ class Constraints:
         letters = self.alphabet.letters
         at = np.array([letters.index("A"), letters.index(letters[3])])  # A and T (or U)
         gc = np.array([letters.index("C"), letters.index("G")])
-        length = codes.shape[1]
         count = np.isin(codes, gc).sum(1)
-        low, high = int(np.ceil(self.gc[0] * length - 1e-9)), int(np.floor(self.gc[1] * length + 1e-9))
+        low, high = _gc_counts(self.gc, codes.shape[1])
         for need, source, target in ((low - count, at, gc), (count - high, gc, at)):
             movable = np.isin(codes, source) & self.free
             keys = np.where(movable, rng.random(codes.shape), np.inf)
@@ -355,6 +388,11 @@ def data_run_limit(codes: np.ndarray) -> int:
     :data:`RUN_QUANTILE` quantile of their longest runs, and never under :data:`~seqgen.settings.LONG_RUN` (PBM
     probes and ChIP-seq peaks: 6; promoters with poly(dA:dT) tracts: more)."""
     return max(LONG_RUN, int(np.quantile(longest_runs(codes), RUN_QUANTILE, method="higher")))
+
+
+def _gc_counts(gc: tuple[float, float], length: int) -> tuple[int, int]:
+    """The fewest and most G and C that a sequence of ``length`` letters may hold in the GC window ``gc``."""
+    return int(np.ceil(gc[0] * length - 1e-9)), int(np.floor(gc[1] * length + 1e-9))
 
 
 def _expected_count(logp: torch.Tensor, letters: list[int]) -> torch.Tensor:
