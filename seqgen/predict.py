@@ -189,7 +189,9 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int | None = None, progress: bool = False, **options) -> int:
-    """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically).
+    """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically), then
+    ``measured_<label>`` for each label the input holds (a DREAM5 table's signal and background, a UniPROBE
+    table's intensity), so predictions on another array design sit beside what was measured there.
 
     Returns the number of sequences predicted.
     """
@@ -206,6 +208,8 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
               f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
     mean, std = predictor.predict(data.codes, batch_size, progress)
     table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
+    for name in data.label_names:
+        table[f"measured_{name}"] = data.label(name)
     with atomic_path(Path(out_path)) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     return len(table)

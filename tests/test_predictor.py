@@ -414,6 +414,17 @@ def test_cli_train_then_predict(simulated, tmp_path, capsys):
     assert list(pred.columns) == ["id", "sequence", "mean", "std"] and len(pred) == 50
     assert (pred["sequence"] == table["sequence"]).all() and (pred["mean"] > 0).all()
 
+    dream5 = tmp_path / "ME.txt"  # a PBM table of another array design: the measured labels beside the predictions
+    signal, background = [1e3, 2e3, 3e3, 4e3, 5e3], [50, 60, 70, 80, 90]
+    dream5.write_text("".join(f"{q}\t{v:.1f}\t{b:.1f}\n"
+                              for q, v, b in zip(simulated.sequences[:5], signal, background)))
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(dream5), "--format", "dream5",
+                 "--out", str(tmp_path / "me.tsv")]) == 0
+    me = pd.read_csv(tmp_path / "me.tsv", sep="\t")
+    assert list(me.columns) == ["id", "sequence", "mean", "std", "measured_signal", "measured_background"]
+    assert me["id"].tolist() == [f"probe_{i + 1}" for i in range(5)]
+    assert me["measured_signal"].tolist() == signal and me["measured_background"].tolist() == background
+
     (tmp_path / "short.fa").write_text(">a\nACGTACGT\n")
     assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "short.fa"),
                  "--out", str(tmp_path / "bad.tsv")]) == 1
