@@ -174,10 +174,19 @@ def design_generator(config, name, method) -> str:
     return "vae" if naturalness(config, config["datasets"][name], method) else config["generators"][0]
 
 
+def avoided_models(config, method) -> list:
+    """The model files of a design method's ``avoid`` predictors (a folder's ``model.pt``, or a ``.pt`` given)."""
+    avoid = config["design"].get(method, {}).get("avoid", [])
+    return [path if str(path).endswith(".pt") else f"{str(path).rstrip('/')}/model.pt"
+            for path in ([avoid] if isinstance(avoid, str) else avoid)]
+
+
 def design_inputs(config, name, method) -> dict:
-    """The files a design job reads: the encoded data, the predictor (if any), and the generator where latent
-    design or the VAE's ELBO needs one."""
+    """The files a design job reads: the encoded data, the predictor (if any), each predictor it ``avoid``s (so
+    that one trained by the workflow is trained first, and a retrained one designs again), and the generator where
+    latent design or the VAE's ELBO needs one."""
     inputs = {"data": f"results/{name}/data.npz", **predictor_inputs(config, name)}
+    inputs.update({f"avoid{i + 1}": path for i, path in enumerate(avoided_models(config, method))})
     if method == "latent" or naturalness(config, config["datasets"][name], method):
         model = design_generator(config, name, method)
         inputs["generator"] = f"results/{name}/generator/{model}/model.pt"
@@ -287,6 +296,7 @@ def check_datasets(config) -> None:
     for name, ds in config["datasets"].items():
         check_source(name, ds)
         check_objectives(config, name, ds)
+        check_avoid(config, name, ds)
         check_labels(name, ds)
         check_mutants_format(name, ds)
         check_seeds(config, name, ds)
@@ -295,6 +305,7 @@ def check_datasets(config) -> None:
         check_input_files(name, ds)
         check_simulated_motif(name, ds)
         check_design_lengths(config, name, ds)
+        check_design_linker(config, name, ds)
 
 
 def check_source(name, ds) -> None:
@@ -316,6 +327,20 @@ def check_objectives(config, name, ds) -> None:
         raise SeqgenError(
             f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
         )
+
+
+def check_avoid(config, name, ds) -> None:
+    """Refuse a design method that would ``avoid`` the data set's own predictor: design blocks apply to every data
+    set, so in a config of TF A and TF B, ``avoid: results/B/predictor`` would also have B's designs maximize and
+    minimize the same score."""
+    if not labelled(ds):
+        return
+    own = Path(predictor_inputs(config, name)["predictor"]).resolve()
+    for method in config["design"]["methods"]:
+        if any(Path(path).resolve() == own for path in avoided_models(config, method)):
+            raise SeqgenError(f"data set {name!r}: design.{method}.avoid is its own predictor (results/{name}/"
+                              f"predictor), so its designs would raise and lower the same score: run the data set "
+                              f"it avoids in a config of its own")
 
 
 def check_labels(name, ds) -> None:
@@ -417,6 +442,29 @@ def check_design_lengths(config, name, ds) -> None:
                     f"data set {name!r}: design.{method}.{key} has length {len(given)}, but its sequences have "
                     f"length {length}"
                 )
+
+
+def check_design_linker(config, name, ds) -> None:
+    """Refuse a data set's ``linker`` that is not made of its alphabet's letters, or that itself holds a k-mer a
+    design method ``forbid``s or a run longer than its ``max_homopolymer``, before any job rather than in the
+    design job after training (no design could repair the linker)."""
+    if not ds.get("linker"):
+        return
+    with package_errors(name):
+        from seqgen.alphabets import get_alphabet
+        from seqgen.design.constraints import Constraints, _encode_or_fail
+
+        alphabet = get_alphabet(ds["alphabet"])
+        linker = _encode_or_fail(ds["linker"].upper(), alphabet, "linker")
+        for method in config["design"]["methods"]:
+            block = config["design"].get(method, {})
+            run = block.get("max_homopolymer")
+            fits = [k.upper() for k in block.get("forbid", []) if len(k) <= len(linker)]
+            try:
+                Constraints(alphabet, 1, forbidden=fits, max_homopolymer=run if isinstance(run, int) else None,
+                            suffix=linker).check_suffix()
+            except SeqgenError as exc:
+                raise SeqgenError(f"design.{method}: {exc}") from None
 
 
 def check_design_options(config) -> None:

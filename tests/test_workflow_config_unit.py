@@ -151,6 +151,25 @@ def test_design_inputs_and_the_generator_design_uses():
     assert wfc.design_inputs(config, "tiny", "softmax")["generator"] == "results/tiny/generator/vae/model.pt"
 
 
+def test_a_design_waits_for_the_predictors_it_avoids_and_never_avoids_its_own(monkeypatch, tmp_path):
+    """An avoided predictor is an input of the design job (trained first, and a retrained one designs again); a
+    data set whose design would avoid its own predictor (design blocks apply to every data set) is refused."""
+    monkeypatch.chdir(tmp_path)
+    config = make_config({"sox14": dataset(), "cebpb": dataset()}, design={
+        "methods": ["fast-seqprop"], "fast-seqprop": {"avoid": "results/cebpb/predictor"},
+        "anneal": {"avoid": ["results/cebpb/predictor/", "elsewhere/b/model.pt"]}})
+    inputs = wfc.design_inputs(config, "sox14", "fast-seqprop")
+    assert inputs["avoid1"] == "results/cebpb/predictor/model.pt" and inputs["predictor"].startswith("results/sox14")
+    assert [v for k, v in wfc.design_inputs(config, "sox14", "anneal").items() if k.startswith("avoid")] == [
+        "results/cebpb/predictor/model.pt", "elsewhere/b/model.pt"]
+    wfc.check_avoid(config, "sox14", dataset())
+    assert refusal(wfc.check_avoid, config, "cebpb", dataset()) == (
+        "data set 'cebpb': design.fast-seqprop.avoid is its own predictor (results/cebpb/predictor), so its designs "
+        "would raise and lower the same score: run the data set it avoids in a config of its own")
+    assert "design.anneal.avoid is its own" in refusal(wfc.check_datasets, {**config, "design": {
+        **config["design"], "methods": ["anneal"]}})
+
+
 def test_design_options_of_a_labelled_dna_data_set():
     config = make_config({"tiny": dataset(linker="GG CC")}, design={
         "methods": ["anneal"], "anneal": {"target": 0, "max_edits": 0, "guided": True, "combine": False}})
@@ -335,6 +354,24 @@ def test_a_design_pattern_or_start_must_be_as_long_as_the_sequences():
     assert refusal(wfc.check_design_lengths, config, "p", dataset(input="p.csv", lengths="trim", length=6)) == (
         "data set 'p': design.softmax.start has length 5, but its sequences have length 6")
     wfc.check_design_lengths(config, "p", dataset(input="p.csv"))  # length unknown: the design job checks
+
+
+def test_a_linker_no_design_could_use_is_refused_at_start():
+    """A linker of letters outside the alphabet, or holding a k-mer a method forbids (either strand) or a run over
+    its max_homopolymer, is refused before any job, naming the data set and the method (not after training)."""
+    pbm = "GTCTGTGTTCCGTTGTCCGTGCTG"  # the universal PBM primer
+    config = make_config(design={"methods": ["fast-seqprop"], "n": 64, "steps": 200,
+                                 "fast-seqprop": {"forbid": ["GAATTC", "CGGAAC"]}, "anneal": {"max_homopolymer": 1}})
+    assert refusal(wfc.check_design_linker, config, "egr2", dataset(linker=pbm)).startswith(
+        "data set 'egr2': design.fast-seqprop: the linker itself holds a forbidden k-mer")
+    config["design"]["methods"] = ["anneal"]
+    assert "design.anneal: the linker itself holds a run longer than 1" in refusal(
+        wfc.check_design_linker, config, "egr2", dataset(linker=pbm))
+    assert refusal(wfc.check_design_linker, config, "egr2", dataset(linker="GTCTGXTG")) == (
+        "data set 'egr2': linker 'GTCTGXTG': 'X' at position 6 is not a letter of the dna alphabet")
+    config["design"]["anneal"] = {"max_homopolymer": "auto", "forbid": ["GGATCC", "TGCTGGTCTGTGTTCCGTTGTCCGTGCTGA"]}
+    wfc.check_design_linker(config, "egr2", dataset(linker=pbm.lower()))  # auto, and a k-mer longer than the linker
+    wfc.check_design_linker(config, "egr2", dataset())  # no linker
 
 
 def test_known_length():
