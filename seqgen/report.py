@@ -366,9 +366,12 @@ def objective_text(summary: dict | None) -> str:
     goal = {"min": "minimized", "target": f"brought to {summary.get('target')}"}.get(summary.get("direction"),
                                                                                       "maximized")
     parts = [f"the predictor {summary['predictor']} ({goal})"] if summary.get("predictor") else []
-    for path in summary.get("avoid") or []:
+    above = summary.get("avoid_above") or [None] * len(summary.get("avoid") or [])
+    for path, count in zip(summary.get("avoid") or [], above):
         level = summary.get("avoid_below")
-        parts.append(f"the predictor {path} ({'held below ' + str(level) if level is not None else 'minimized'})")
+        held = "minimized" if level is None else f"penalized above {level}" + (
+            "" if count is None else f": {count} of {summary.get('designs')} designs still predicted above it")
+        parts.append(f"the predictor {path} ({held})")
     if summary.get("naturalness"):
         parts.append(f"{summary['naturalness']:g} x the generator VAE's ELBO (naturalness)")
     return "objective: " + (" + ".join(parts) or "none recorded")

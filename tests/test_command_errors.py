@@ -95,6 +95,9 @@ def cases(m, out):
         ("design: impossible constraints", ["design", "--predictor", p, "--n", "4", "--steps", "2", "--gc-min", "0.9",
                                             "--forbid", "GG", "--forbid", "CC", "--forbid", "GC", "--forbid", "CG",
                                             "--out", out], "no design satisfies the constraints"),
+        ("design: --out named as a file written beside it", ["design", "--predictor", p, "--out",
+                                                              os.path.join(os.path.dirname(out), "designs.tsv")],
+         "designs.tsv is a file written beside it"),
         ("design: fixed pattern of the wrong length", ["design", "--predictor", p, "--fixed", "ACGT", "--out", out],
          "--fixed pattern has length 4"),
         ("design: --combine with --mutations", ["design", "--predictor", p, "--method", "anneal", "--combine",
@@ -405,6 +408,20 @@ def test_option_checks_before_any_work(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
     assert list((tmp_path / "o").iterdir()) == [] and (tmp_path / "alias.fa").read_text() == ">a\nACGT\n"
+
+
+def test_designs_an_avoided_predictor_still_puts_above_its_level_are_counted_and_noted(models, tmp_path, capsys):
+    """--avoid-below is a penalty, not a limit: design.json counts the designs each --avoid predictor still predicts
+    above the level (avoidN_label_mean, as designs.tsv gives it) and a one-line note says so."""
+    p, out = str(models / "predictor"), tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", p, "--avoid", p, "--avoid-below", "1", "--n", "6", "--steps", "2",
+                 "--out", str(out)]) == 0  # the same predictor, raised and held below 1: it cannot be both
+    table = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["avoid_above"] == [int((table["avoid1_label_mean"] > 1).sum())] == [len(table)]
+    assert f"{len(table)} of {len(table)} designs are predicted above --avoid-below 1 by {p}" in capsys.readouterr().err
+    assert main(["design", "--predictor", p, "--avoid", p, "--n", "2", "--steps", "1", "--out", str(out)]) == 0
+    assert json.loads((tmp_path / "design.json").read_text())["avoid_above"] is None  # no level, no count
 
 
 def test_designs_tsv_fasta_and_summary_agree_with_the_objectives(models, tmp_path):

@@ -122,3 +122,19 @@ def test_the_python_examples_run_in_order_on_tiny_models(tmp_path, monkeypatch):
     assert names["mean"].shape == names["std"].shape == (200,)
     assert names["probs"].shape == (16, 4, 20) and names["codes"].shape == (100, 20)
     assert names["ll"].shape == (200,) and torch.isfinite(names["ll"]).all()
+
+
+def test_every_design_option_says_what_it_does():
+    """`seqgen design --help` explains each option; the GC window says it is the design's, not the linker's."""
+    design = build_parser()._subparsers._group_actions[0].choices["design"]
+    assert [a.option_strings for a in design._actions if a.help is None] == []
+    gc = {a.option_strings[0]: a.help for a in design._actions if a.option_strings[0] in ("--gc-min", "--gc-max")}
+    assert all("not the --linker" in h for h in gc.values()) and len(gc) == 2
+
+
+def test_the_workflow_section_puts_seqgen_on_the_path_before_snakemake():
+    """The rules call `seqgen`: run from a plain shell, snakemake fails with 'seqgen: command not found'."""
+    block = re.search(r"^## The workflow\n\n```bash\n(.*?)^```", DOCS["README.md"].read_text(), re.M | re.S).group(1)
+    lines = block.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("snakemake"))
+    assert any("activate" in line or "PATH" in line for line in lines[:first])

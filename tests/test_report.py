@@ -478,8 +478,12 @@ def test_design_summary_sentences_and_number_formats():
     assert scored_training({"training_scored": 300, "training_sequences": 300}) == "300 training sequences"
     assert objective_text({"predictor": "p", "direction": "target", "target": 2.5, "avoid": ["q"],
                            "avoid_below": 0.0, "naturalness": 0.5}) == (
-        "objective: the predictor p (brought to 2.5) + the predictor q (held below 0.0) + 0.5 x the generator "
+        "objective: the predictor p (brought to 2.5) + the predictor q (penalized above 0.0) + 0.5 x the generator "
         "VAE's ELBO (naturalness)")
+    assert objective_text({"predictor": "p", "avoid": ["q", "r"], "avoid_below": 3000.0, "avoid_above": [27, 0],
+                           "designs": 32}) == (
+        "objective: the predictor p (maximized) + the predictor q (penalized above 3000.0: 27 of 32 designs still "
+        "predicted above it) + the predictor r (penalized above 3000.0: 0 of 32 designs still predicted above it)")
     assert objective_text({"avoid": ["q"], "avoid_below": None}) == "objective: the predictor q (minimized)"
     assert [fmt(v) for v in (1e5, 99999.0, 12.345678, 0.0005, 0.0, 3, True)] == [
         "1e+05", "99,999", "12.35", "0.0005", "0", "3", "True"]

@@ -51,8 +51,10 @@ def add_arguments(p) -> None:
         _add_setting(p, option)
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' free (also N for DNA/RNA, X for "
                                    "protein; e.g. primers)")
-    p.add_argument("--gc-min", type=float)
-    p.add_argument("--gc-max", type=float)
+    p.add_argument("--gc-min", type=float, help="least GC fraction of each design (the designed letters, not the "
+                                                "--linker)")
+    p.add_argument("--gc-max", type=float, help="most GC fraction of each design (the designed letters, not the "
+                                                "--linker)")
     p.add_argument("--forbid", action="append", default=[], metavar="KMER",
                    help="forbidden k-mer, both strands for DNA (e.g. a restriction site; IUPAC codes stand for the "
                         "letters they allow: GANTC forbids GAATC, GACTC, GAGTC and GATTC); repeatable")
@@ -60,7 +62,8 @@ def add_arguments(p) -> None:
                    help="no run of one letter longer than N; auto: the longest run 99%% of the --data sequences stay "
                         f"within, at least {LONG_RUN} (without --data: {LONG_RUN})")
     p.add_argument("--start", help="starting sequence (with --max-edits)")
-    p.add_argument("--max-edits", type=int)
+    p.add_argument("--max-edits", type=int, help="most positions that may differ from --start (fixed letters "
+                                                 "that differ from it count too)")
     p.add_argument("--linker", help="constant region appended to every design: writes full probes (PBM mode)")
     p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence, and "
                    "scores up to 1,000 training sequences with the same objective (training_utility.tsv)")
@@ -91,9 +94,16 @@ def run_limit(reference: SequenceSet | None) -> int:
     return LONG_RUN if reference is None else data_run_limit(reference.codes)
 
 
+#: the files ``seqgen design`` writes beside ``--out`` (the designs' FASTA)
+BESIDE_OUT = ("designs.tsv", "trajectory.tsv", "training_utility.tsv", "design.json", "probes.fasta")
+
+
 def run(args) -> dict:
     """Run ``seqgen design`` with parsed ``args``; return the summary written to ``design.json``."""
     check_writable(args.out)  # fail before the work, not after
+    if Path(args.out).name in BESIDE_OUT:  # the FASTA would be overwritten by that file, silently
+        raise SeqgenError(f"--out is the designs' FASTA, and {Path(args.out).name} is a file written beside it: "
+                          f"give --out a name of its own, e.g. designs.fasta", args.out)
     args.linker = args.linker.upper() if args.linker else None
     reference = SequenceSet.load(args.data) if args.data else None
     args.run_limit = run_limit(reference)
@@ -117,7 +127,10 @@ def run(args) -> dict:
     summary = write_design(args.out, result, table)
     if training is not None:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
+    else:  # an earlier run's, with --data, would be read as this run's
+        (Path(args.out).parent / "training_utility.tsv").unlink(missing_ok=True)
     summary.update(_summary(args, settings, result, constraints))
+    summary["avoid_above"] = count_above_avoid_level(table, args)
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -318,6 +331,21 @@ def _decoder(generator, letters: int):
         p = generator.decode(z)[:, :letters]
         return p / p.sum(1, keepdim=True).clamp_min(1e-12)
     return decode
+
+
+def count_above_avoid_level(table: pd.DataFrame, args) -> list | None:
+    """How many designs each ``--avoid`` predictor still predicts above ``--avoid-below`` (its ensemble mean on the
+    label's scale, ``avoidN_label_mean``); a one-line note for each that has any: the level is a penalty the main
+    objective can outweigh, not a limit. None without ``--avoid-below``."""
+    if args.avoid_below is None:
+        return None
+    counts = [int((table[f"avoid{i + 1}_label_mean"] > args.avoid_below).sum()) for i in range(len(args.avoid))]
+    for path, count in zip(args.avoid, counts):
+        if count:
+            print(f"note: {args.out}: {count} of {len(table)} designs are predicted above --avoid-below "
+                  f"{args.avoid_below:g} by {path} (a penalty, not a limit: raise --avoid-weight, or keep the designs "
+                  f"whose avoid*_label_mean in designs.tsv is below it)", file=sys.stderr)
+    return counts
 
 
 def count_long_runs(codes: np.ndarray, constraints: Constraints, out, limit: int = LONG_RUN) -> int:

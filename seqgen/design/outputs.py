@@ -43,7 +43,12 @@ def designs_table(result: DesignResult, constraints: Constraints, method: str, r
 
 
 def write_design(out_fasta, result: DesignResult, table: pd.DataFrame) -> dict:
-    """Write ``designs.fasta``, ``designs.tsv`` and ``trajectory.tsv`` beside it; return a summary."""
+    """Write ``designs.fasta``, ``designs.tsv`` and ``trajectory.tsv`` beside it, and ``probes.fasta`` where the
+    table has probes (a ``--linker``); return a summary.
+
+    A ``probes.fasta`` of an earlier run with a linker is removed from a run without one: its probes, under the
+    same ids, would be taken for this run's.
+    """
     out_fasta = Path(out_fasta)
     folder = out_fasta.parent
     descriptions = [f"utility={u:.4f}" for u in table["utility"]]
@@ -54,6 +59,8 @@ def write_design(out_fasta, result: DesignResult, table: pd.DataFrame) -> dict:
         pd.DataFrame(result.trajectory).to_csv(tmp, sep="\t", index=False)
     if "probe" in table:
         write_fasta(folder / "probes.fasta", table["id"], table["probe"])
+    else:
+        (folder / "probes.fasta").unlink(missing_ok=True)
     return {"designs": len(table), "dropped": result.dropped, "calls_per_sequence": result.calls_per_sequence,
             "seconds": round(result.seconds, 2), "mean_pairwise_distance": mean_pairwise_hamming(result.codes),
             "best_utility": float(table["utility"].max()) if len(table) else None}
