@@ -357,8 +357,21 @@ def check_labels(name, ds) -> None:
 
 
 def check_mutants_format(name, ds) -> None:
-    """Mutants are scored by the family VAE, which reads an alignment."""
-    if "mutants" in ds and ds.get("format") != "a2m":
+    """Mutants are scored by the family VAE, which reads an alignment: ``format: a2m``, or an input whose
+    extension says so (``.a2m``, ``.afa``, as ``seqgen encode`` reads it) where no format is given."""
+    if "mutants" not in ds:
+        return
+    fmt = ds.get("format")
+    if fmt is None and "input" in ds:
+        try:
+            from seqgen.io import detect_format
+        except ImportError:  # outside the rules' environment: score-mutants checks the model it is given
+            return
+        try:
+            fmt = detect_format(ds["input"])
+        except SeqgenError:  # no known extension: check_input_format names the file
+            fmt = None
+    if fmt != "a2m":
         raise SeqgenError(
             f"data set {name!r} scores mutants: that needs an alignment (format: a2m), the family VAE's input"
         )

@@ -271,6 +271,15 @@ def test_mutants_need_an_alignment():
     wfc.check_mutants_format("f", dataset(input="f.a2m", format="a2m", mutants="m.txt"))
 
 
+def test_mutants_of_an_alignment_whose_format_comes_from_its_extension():
+    """config/README.md: format defaults to the extension's; an .a2m (or .afa, gzip or not) input without a
+    format key is an alignment, as encode reads it."""
+    for name in ("f.a2m", "f.afa", "f.a2m.gz"):
+        wfc.check_mutants_format("f", dataset(input=name, mutants="m.txt"))
+    assert refusal(wfc.check_mutants_format, "f", dataset(input="f.fasta", mutants="m.txt")) == (
+        "data set 'f' scores mutants: that needs an alignment (format: a2m), the family VAE's input")
+
+
 def test_a_seed_in_a_model_block_is_refused():
     message = "data set 'tiny': 'seed' in a {} block is not used; the workflow's seed is the top-level key seed"
     assert refusal(wfc.check_seeds, make_config(vae={"seed": 5}), "tiny", dataset()) == message.format("vae")
