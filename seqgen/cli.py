@@ -207,6 +207,11 @@ def _run_design(args) -> None:
     summary = run(args)
     print(f"designed {summary['designs']} sequences with {args.method} ({summary['calls_per_sequence']} objective "
           f"calls each, best utility {summary['best_utility']:.4g}) -> {args.out}", file=sys.stderr)
+    if summary.get("dropped"):
+        duplicates = summary.get("duplicates", 0)
+        print(f"note: {summary['dropped']} of the {summary['designs'] + summary['dropped']} candidates dropped "
+              f"({duplicates} as duplicates of another design, {summary['dropped'] - duplicates} breaking a "
+              f"constraint that could not be repaired)", file=sys.stderr)
     if summary.get("training_scored"):
         print(f"the same objective on {summary['training_scored']} training sequences: median "
               f"{summary['training_utility_median']:.4g}, best {summary['training_utility_max']:.4g}; "

@@ -448,7 +448,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
             and len(df) else {"n": len(df)}
         shown = _marked_designs(df.head(top).reset_index(drop=True), motifs, colors, alphabet, site_p)
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
-        dropped = f" ({summary['dropped']} dropped by the constraints)" if (summary or {}).get("dropped") else ""
+        dropped = dropped_text(summary)
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
                      f"{esc(training_comparison(summary))}</p>"
@@ -564,6 +564,19 @@ def generator_row(ev: dict) -> dict:
     auroc = ev.get("classifier_auroc")
     row["classifier AUROC"] = auroc.get("auroc") if isinstance(auroc, dict) else auroc
     return row
+
+
+def dropped_text(summary: dict | None) -> str:
+    """`` (k dropped by the constraints, d duplicates dropped)`` of a design summary: why it has fewer designs than
+    candidates (``duplicates``: copies of another design; a summary without it counts every drop as the
+    constraints')."""
+    summary = summary or {}
+    duplicates = summary.get("duplicates", 0)
+    unrepaired = summary.get("dropped", 0) - duplicates
+    parts = [f"{unrepaired} dropped by the constraints" if unrepaired else "",
+             f"{duplicates} duplicates dropped" if duplicates else ""]
+    parts = [p for p in parts if p]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def mutation_section(res: Results, top: int) -> str:

@@ -748,6 +748,22 @@ def test_unrepairable_candidates_are_dropped_not_written():
     assert len(result.codes) == 0 and result.dropped == 6
 
 
+def test_duplicate_candidates_are_counted_apart_from_unrepairable_ones():
+    """Chains that reach one sequence (latent designs at one mode of a VAE) leave fewer designs than --n: finalize
+    counts them as duplicates, and the report does not blame the constraints for them."""
+    from seqgen.design.run import finalize
+    from seqgen.report import dropped_text
+
+    cons = Constraints.from_options("dna", 12)
+    codes = np.repeat(encode(["ACGTACGTACGT", "TTTTACGTACGT"], DNA), [5, 3], axis=0)
+    obj = ObjectiveSet([Objective("egr2", lambda x: x.sum((1, 2)))])
+    result = finalize(codes, obj, cons, CPU, np.random.default_rng(0))
+    assert len(result.codes) == 2 and result.dropped == 6 and result.duplicates == 6
+    assert dropped_text({"dropped": 6, "duplicates": 6}) == " (6 duplicates dropped)"
+    assert dropped_text({"dropped": 3}) == " (3 dropped by the constraints)"  # a design.json of an older run
+    assert dropped_text({"dropped": 4, "duplicates": 1}) == " (3 dropped by the constraints, 1 duplicates dropped)"
+
+
 def test_fixed_positions_are_one_hot_and_free_ones_untouched():
     from seqgen.design.parametrize import FixedPositions, SoftmaxParam
 

@@ -61,6 +61,7 @@ def write_design(out_fasta, result: DesignResult, table: pd.DataFrame) -> dict:
         write_fasta(folder / "probes.fasta", table["id"], table["probe"])
     else:
         (folder / "probes.fasta").unlink(missing_ok=True)
-    return {"designs": len(table), "dropped": result.dropped, "calls_per_sequence": result.calls_per_sequence,
+    return {"designs": len(table), "dropped": result.dropped, "duplicates": result.duplicates,
+            "calls_per_sequence": result.calls_per_sequence,
             "seconds": round(result.seconds, 2), "mean_pairwise_distance": mean_pairwise_hamming(result.codes),
             "best_utility": float(table["utility"].max()) if len(table) else None}

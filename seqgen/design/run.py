@@ -140,6 +140,8 @@ class DesignResult:
         add ``entropy``, the mean per-position entropy (nats) of the chains' letter probabilities.
     dropped : int
         Candidates dropped because a constraint could not be repaired, or as duplicates.
+    duplicates : int
+        Of those, the candidates dropped as copies of another (e.g. latent chains that reached one mode).
     """
 
     codes: np.ndarray
@@ -149,6 +151,7 @@ class DesignResult:
     calls_per_sequence: int = 0
     seconds: float = 0.0
     dropped: int = 0
+    duplicates: int = 0
     restarts: int = 0
     stopped_at: int | None = None  #: the step a stopping rule ended the run (or its gradient phase, before a polish) at
 
@@ -226,12 +229,13 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
     n = len(codes)
     codes = constraints.enforce(codes, rng)
     codes = codes[constraints.satisfied(codes)]
+    satisfied = len(codes)
     codes = np.unique(codes, axis=0)
     utility, parts = score_codes(objectives, codes, constraints.alphabet.size, device)
     order = torch.argsort(utility, descending=True).cpu().numpy()
     return DesignResult(codes[order], utility.cpu().numpy()[order],
                         {k: (m.cpu().numpy()[order], s.cpu().numpy()[order]) for k, (m, s) in parts.items()},
-                        dropped=n - len(codes))
+                        dropped=n - len(codes), duplicates=satisfied - len(codes))
 
 
 class _Plateau:
