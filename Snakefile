@@ -38,6 +38,10 @@ include: "workflow/rules/common.smk"
 check_config()
 
 
+onstart:
+    check_command()
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/generators.smk"
 include: "workflow/rules/predictor.smk"

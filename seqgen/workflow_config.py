@@ -270,6 +270,18 @@ def check_config(config, config_files=()) -> None:
     check_design_options(config)
 
 
+def check_command(deployed: bool = False, which=None) -> None:
+    """Refuse to start where the rules' command ``seqgen`` is not on PATH (Snakemake run as ``.venv/bin/snakemake``
+    without the environment activated): every job would fail with exit status 127, its reason only in its log.
+    ``deployed``: the jobs run in environments of their own (``--sw-deployment-method conda``), not checked."""
+    import shutil
+
+    if not deployed and (which or shutil.which)("seqgen") is None:
+        raise SeqgenError("the command seqgen, which every job runs, is not on PATH: activate the environment "
+                          "(source .venv/bin/activate, or export PATH=\"$PWD/.venv/bin:$PATH\" as scripts/demo.sh "
+                          "does) before snakemake")
+
+
 def check_config_files(paths) -> None:
     """Refuse a config file that gives a key twice in one mapping: Snakemake's YAML reader keeps the last
     silently."""

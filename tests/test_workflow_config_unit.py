@@ -265,6 +265,15 @@ def test_a_label_must_be_among_the_columns_encoding_reads():
     wfc.check_labels("p", dataset(input="peaks.csv", label="bound"))
 
 
+def test_seqgen_must_be_on_path_unless_jobs_deploy_their_own_environment():
+    """.venv/bin/snakemake without the environment activated: refused at start in one line, not 127 in every job's
+    log."""
+    assert "the command seqgen, which every job runs, is not on PATH" in refusal(wfc.check_command, False,
+                                                                                  lambda name: None)
+    wfc.check_command(False, lambda name: f"/env/bin/{name}")
+    wfc.check_command(True, lambda name: None)  # conda / apptainer: the rules' environment has it
+
+
 def test_mutants_need_an_alignment():
     assert refusal(wfc.check_mutants_format, "f", dataset(input="f.fa", mutants="m.txt")) == (
         "data set 'f' scores mutants: that needs an alignment (format: a2m), the family VAE's input")

@@ -12,6 +12,15 @@ def check_config():
         raise ValueError(str(exc)) from None
 
 
+def check_command():
+    """Stop before the first job where the jobs' command seqgen is not on PATH (run by onstart: not for a dry run
+    or --lint, which run no job)."""
+    try:
+        wfc.check_command(deployed=bool(getattr(workflow.deployment_settings, "deployment_method", None)))
+    except SeqgenError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def dataset(wildcards):
     return config["datasets"][wildcards.dataset]
 
