@@ -177,6 +177,16 @@ def _run_train(args) -> None:
         print(f"note: batch_size {settings.batch_size} is above the {len(data)} sequences: every step draws "
               f"{settings.batch_size} of them with replacement, {settings.batch_size / len(data):.0f}x the data set; "
               f"a batch of at most {len(data)} is as good and faster", file=sys.stderr)
+    if args.kind == "vae":
+        from seqgen.settings import ignored_vae_settings
+
+        ignored = ignored_vae_settings(config, user, alignment="focus_positions" in data.meta)
+        if ignored:
+            print(f"note: setting{'s' if len(ignored) > 1 else ''} {', '.join(ignored)} ignored: the {config['arch']} "
+                  f"VAE does not read {'them' if len(ignored) > 1 else 'it'}"
+                  + ("" if "focus_positions" in data.meta else " or the data is not an alignment")
+                  + " (arch: mlp is the family VAE; theta, max_gap_fraction and reweight need an encoded .a2m)",
+                  file=sys.stderr)
     task, device_data = build_task(args.kind, config, settings, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
                       model_extra={**(getattr(task, "model_extra", None) or {}), "data_sha1": data.fingerprint()})

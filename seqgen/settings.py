@@ -302,6 +302,26 @@ def user_settings(config_path=None, settings_json: str | None = None, assignment
     return {**user, **(flags or {})}
 
 
+#: VAE settings that only one architecture reads, and those that only an alignment (data with a focus sequence) reads
+VAE_ARCH_SETTINGS = {
+    "conv": ("channels", "blocks", "kernel_size", "res_scale", "decoder", "dilations", "causal_kernel",
+             "markov_order"),
+    "mlp": ("encoder_hidden", "decoder_hidden", "sparsity", "prior_weight", "bayesian_decoder",
+            "weight_log_sigma_init", "dictionary", "init"),
+}
+ALIGNMENT_SETTINGS = ("reweight", "theta", "max_gap_fraction")
+
+
+def ignored_vae_settings(config: dict, user, alignment: bool) -> list[str]:
+    """The settings in ``user`` (those given, not defaults) that a VAE of ``config['arch']`` does not read, and on
+    data that is not an alignment (``alignment`` false) the alignment's: a run would otherwise ignore them
+    silently (``encoder_hidden`` without ``arch: mlp`` trains the conv VAE)."""
+    arch = config.get("arch", "conv")
+    unread = [k for a, keys in VAE_ARCH_SETTINGS.items() if a != arch for k in keys]
+    unread += [] if alignment else list(ALIGNMENT_SETTINGS)
+    return [k for k in user if k in unread]
+
+
 def merge_config(kind: str, user: dict, source="config") -> tuple[dict, TrainSettings]:
     """Defaults of ``kind`` updated by ``user``; returns (model config, training settings).
 

@@ -104,6 +104,33 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
     assert pd.read_csv(tmp_path / "z.tsv", sep="\t")["vae"].equals(pd.read_csv(out, sep="\t")["vae"])
 
 
+def test_settings_the_run_does_not_read_are_named(tmp_path, capsys):
+    """The family VAE's settings without arch: mlp (the default conv VAE trains), or an alignment's settings on
+    data that is not one, are named in a note instead of ignored silently; the settings read are not."""
+    write_alignment(tmp_path / "fam.a2m", n=20)
+    npz = tmp_path / "fam.npz"
+    assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)]) == 0
+    common = ["--steps", "2", "--batch-size", "8", "--no-progress", "--device", "cpu"]
+    assert main(["train", "vae", "--data", str(npz), "--out", str(tmp_path / "conv"), "--set", "channels=8",
+                 "--set", "encoder_hidden=[8]", "--set", "theta=0.3", *common]) == 0
+    err = capsys.readouterr().err
+    assert "note: setting encoder_hidden ignored: the conv VAE does not read it" in err and "channels" not in err
+    assert main(["train", "vae", "--data", str(npz), "--out", str(tmp_path / "mlp"), "--arch", "mlp",
+                 "--set", "encoder_hidden=[8]", "--set", "decoder_hidden=[8]", "--set", "theta=0.3", *common]) == 0
+    assert "ignored" not in capsys.readouterr().err
+    data = SequenceSet.load(npz)
+    data.meta = {}  # the same sequences, not an alignment
+    data.save(tmp_path / "plain.npz")
+    assert main(["train", "vae", "--data", str(tmp_path / "plain.npz"), "--out", str(tmp_path / "plain"), "--arch",
+                 "mlp", "--set", "encoder_hidden=[8]", "--set", "decoder_hidden=[8]", "--set", "theta=0.3",
+                 *common]) == 0
+    assert "note: setting theta ignored" in capsys.readouterr().err
+    from seqgen.settings import ALIGNMENT_SETTINGS, DEFAULTS, VAE_ARCH_SETTINGS
+
+    named = {k for keys in VAE_ARCH_SETTINGS.values() for k in keys} | set(ALIGNMENT_SETTINGS)
+    assert named <= set(DEFAULTS["vae"])  # the lists name real settings
+
+
 @pytest.mark.parametrize("arch,bayesian", [("conv", False), ("mlp", True), ("mlp", False)])
 def test_unweighted_data_still_train(tmp_path, capsys, arch, bayesian):
     from seqgen.alphabets import PROTEIN
