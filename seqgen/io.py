@@ -522,6 +522,11 @@ def parse_a2m(data: bytes, path) -> RawRecords:
         if not (insert & columns).any():  # aligned FASTA: the focus's match columns are every row's
             keep = columns
     counts = np.add.reduceat(keep.view(np.uint8), raw.starts, dtype=np.int64)
+    if (lengths == lengths[0]).all() and (counts != counts[0]).any():  # rows of one length, but not one A2M frame
+        position = int(np.flatnonzero(insert & columns)[0])
+        raise SeqgenError(_letter_error(raw, position, "is in a column where the focus sequence (the first record) "
+                                                       "has a match column; A2M marks insert columns with lower case "
+                                                       "and '.', a gap in a match column with '-'"), path)
     focus_match = buf[focus][keep[focus]]
     if not len(focus_match) or (focus_match == ord("-")).all():
         what = "no match columns: all its letters are lower case or '.'" if not len(focus_match) else \

@@ -240,6 +240,17 @@ def test_alignment_whose_focus_has_no_match_columns(tmp_path, capsys, content, m
     assert not out.exists()
 
 
+@pytest.mark.parametrize("row, where", [("MK.LA", "column 3): '.'"), ("MKvLA", "column 3): 'v'")])
+def test_aligned_rows_with_an_insert_mark_in_a_match_column(tmp_path, capsys, row, where):
+    """Rows of one length (aligned FASTA) with '.' or a lower-case letter where the focus has a match column: the
+    error named a length of 4 that is in no row of the file; it names the letter, its record and column."""
+    status, err, out, path = run_encode(tmp_path, capsys, "x.a2m", f">F/1-5\nMKVLA\n>s1\n{row}\n>s2\nMRVLA\n",
+                                        "--alphabet", "protein-gap")
+    assert status == 1 and len(err.splitlines()) == 1, err
+    assert f"{path}: record 's1' (line 4, {where} is in a column where the focus sequence" in err
+    assert "a gap in a match column with '-'" in err and not out.exists()
+
+
 def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
     """SIGTERM (a cluster's cancel or time limit) killed seqgen inside atomic_path: its hidden temporary file (as
     large as the output) stayed beside the output."""
