@@ -67,6 +67,11 @@ def _run_encode(args) -> None:
         print(f"note: {args.input}: the first record, {data.meta['focus_id']!r}, is read as the focus sequence; its id "
               f"has no /START-END range while others have one ({data.meta['focus_without_range']!r}), so mutant "
               f"numbers start at 1: is the focus first?", file=sys.stderr)
+    if data.alphabet.name == "protein-gap" and data.meta["format"] != "a2m" and \
+            (data.codes == data.alphabet.letters.index("-")).any():
+        print(f"note: {args.input}: read as {data.meta['format']}, not as an alignment: no focus sequence, numbering "
+              f"or match columns, and the family VAE will not weight the sequences; --format a2m reads an aligned "
+              f"FASTA (focus sequence first) as one", file=sys.stderr)
     if data.meta.get("linker_missing"):
         print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
               f"PBM linker, so no probe's linker was removed", file=sys.stderr)

@@ -227,6 +227,19 @@ def test_null_or_mistyped_engine_settings_are_refused(tmp_path, capsys, setting,
     assert not (tmp_path / "m").exists()
 
 
+def test_an_alignment_read_as_fasta_is_named(tmp_path, capsys):
+    """An MSA in a .fasta file (as aligners write it) encoded as protein-gap was silently a set of unrelated sequences:
+    no focus or numbering, and no sequence weights in the family VAE; score-mutants said so only after training."""
+    status, err, out, path = run_encode(tmp_path, capsys, "msa.fasta", ">F/10-14\nMKVLA\n>s1\nMKV-A\n",
+                                        "--alphabet", "protein-gap")
+    assert status == 0 and f"note: {path}: read as fasta, not as an alignment" in err and "--format a2m" in err
+    status, err, _, _ = run_encode(tmp_path, capsys, "msa.fasta", ">F/10-14\nMKVLA\n>s1\nMKV-A\n", "--alphabet",
+                                   "protein-gap", "--format", "a2m")
+    assert status == 0 and "not as an alignment" not in err
+    status, err, _, _ = run_encode(tmp_path, capsys, "p.fasta", ">a\nMKVLA\n>b\nMKVAA\n", "--alphabet", "protein-gap")
+    assert status == 0 and "not as an alignment" not in err  # no gap: nothing suggests an alignment
+
+
 @pytest.mark.parametrize("content, message", [
     (">FOCUS/10-14\nacdef\n>s\nacdef\n", "has no match columns: all its letters are lower case or '.'"),
     (">FOCUS/10-14\n-----\n>s\nACDEF\n", "has only gaps in its match columns"),
