@@ -198,6 +198,35 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
     assert main(["design", "--method", "fast-seqprop", "--out", str(tmp_path / "x.fasta"), "--device", "cpu"]) == 1
 
 
+def test_a_protein_predictor_designs_with_the_alignment_vae(tmp_path):
+    """A predictor of measured proteins (the protein alphabet: mutant sequences have no gaps) and the family VAE
+    (protein-gap) were refused together ("generator makes protein-gap ..., but the predictor scores protein"),
+    though designs for either are made of the 20 amino acids."""
+    from seqgen.alphabets import PROTEIN
+    from seqgen.alphabets import encode as encode_seqs
+
+    write_alignment(tmp_path / "fam.a2m")
+    npz, vae = tmp_path / "fam.npz", tmp_path / "vae"
+    common = ["--no-progress", "--device", "cpu"]
+    assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)]) == 0
+    assert main(["train", "vae", "--data", str(npz), "--out", str(vae), "--arch", "mlp", "--steps", "5",
+                 "--set", "encoder_hidden=[16]", "--set", "decoder_hidden=[8]", "--set", "latent_dim=2", *common]) == 0
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list(AMINO), 16)) for _ in range(40)]
+    labelled = SequenceSet(encode_seqs(seqs, PROTEIN), "protein", [f"m{i}" for i in range(40)],
+                           labels=rng.normal(size=(40, 1)).astype(np.float32), label_names=["fitness"])
+    labelled.save(tmp_path / "dms.npz")
+    assert main(["train", "predictor", "--data", str(tmp_path / "dms.npz"), "--out", str(tmp_path / "pred"),
+                 "--steps", "5", "--set", "members=1", "--set", "filters=8", *common]) == 0
+    for method in ("latent", "fast-seqprop"):
+        out = tmp_path / method / "designs.fasta"
+        assert main(["design", "--predictor", str(tmp_path / "pred"), "--generator", str(vae), "--method", method,
+                     "--naturalness", "0.1", "--n", "3", "--steps", "3", "--out", str(out), "--device", "cpu"]) == 0
+        table = pd.read_csv(tmp_path / method / "designs.tsv", sep="\t")
+        assert len(table) and np.isfinite(table["naturalness_mean"]).all(), method
+        assert not table["sequence"].str.contains("-").any(), method
+
+
 def test_protein_logos_colour_gaps(tmp_path):
     import warnings
 

@@ -190,7 +190,8 @@ def _avoid_objective(name: str, other, args) -> Objective:
 def _check_compatible(args, alphabet, length: int, generator, reference) -> None:
     """Refuse a generator or ``--data`` of another alphabet or length than the design's ``alphabet`` and
     ``length``, and an ``--entropy`` floor its letters cannot reach."""
-    if generator is not None and (generator[1]["alphabet"], int(generator[1]["length"])) != (alphabet.name, length):
+    if generator is not None and (int(generator[1]["length"]) != length
+                                  or not generator_reads(generator[1]["alphabet"], alphabet)):
         raise SeqgenError(f"generator makes {generator[1]['alphabet']} of length {generator[1]['length']}, but the "
                           f"predictor scores {alphabet.name} of length {length}", args.generator)
     designed = design_alphabet(alphabet)
@@ -319,6 +320,14 @@ def _parser_defaults():
     return parser.parse_args(["--out", "-"])
 
 
+def generator_reads(generator_alphabet: str, alphabet) -> bool:
+    """Whether a generator of ``generator_alphabet`` scores designs for ``alphabet``: the same one, or a protein
+    alignment's (protein-gap) VAE and a protein predictor (designs are proteins either way, the gap is the VAE's
+    last letter and gets a zero channel)."""
+    return generator_alphabet == alphabet.name or (generator_alphabet, alphabet.name) == (PROTEIN_GAP.name,
+                                                                                           PROTEIN.name)
+
+
 def design_alphabet(alphabet):
     """The letters designs are made of: a protein alignment's alphabet without its gap (designs are proteins:
     with gaps as missing data a gap costs a family VAE nothing, and designs for it filled up with gaps)."""
@@ -382,4 +391,10 @@ def naturalness_scorer(generator, args, device):
     module = generator[0]
     eps = torch.randn(args.naturalness_samples, module.latent_dim, device=device,
                       generator=torch.Generator(device=device).manual_seed(args.seed or 0))
-    return lambda x: module.elbo(x, eps)
+    size = module.alphabet_size
+
+    def elbo(x):
+        if x.shape[-2] < size:  # a protein predictor's 20 letters for a protein-gap VAE: no gap
+            x = torch.nn.functional.pad(x, (0, 0, 0, size - x.shape[-2]))
+        return module.elbo(x, eps)
+    return elbo
