@@ -501,8 +501,31 @@ def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, s
     return shown
 
 
-def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, dict]:
-    """Predictor metrics and scatter, training curves, generator evaluations."""
+def gap_note(res: Results, data) -> str:
+    """A sentence for the generators' table where the training data is an alignment with gaps but a generator's
+    samples hold none (a family VAE reads gaps as missing data and never writes one): the k-mer spectra (k = 1
+    above all), the nearest Hamming distance and the classifier then count the gaps, not only the residues."""
+    if data is None or data.alphabet.name != "protein-gap":
+        return ""
+    gap = data.alphabet.letters.index("-")
+    gaps = data.codes == gap
+    if not gaps.any():
+        return ""
+    gap_free = [g for g in res.subdirs("generator") if (s := res.sequences(f"generator/{g}/samples.fasta",
+                                                                        f"{g} samples", data.alphabet,
+                                                                        optional=True)) is not None
+                and len(s.codes) and not (s.codes == gap).any()]
+    if not gap_free:
+        return ""
+    return (f" The training alignment has gaps ({gaps.mean():.1%} of its letters, in {gaps.any(1).mean():.0%} of "
+            f"its rows) and the samples of {', '.join(gap_free)} none (gaps are missing data to a family VAE): "
+            f"the JS ratios (k = 1 above all), the nearest Hamming distance and the classifier count that "
+            f"difference too.")
+
+
+def quality_section(res: Results, expect_predictor: bool = True, data=None) -> tuple[str, dict]:
+    """Predictor metrics and scatter, training curves, generator evaluations (``data``: the training data, for
+    :func:`gap_note`)."""
     from seqgen import plots
 
     parts, numbers = [], {}
@@ -536,7 +559,8 @@ def quality_section(res: Results, expect_predictor: bool = True) -> tuple[str, d
         parts.append("<h3>Generators: samples against the training data</h3><p class='sub'>k-mer spectrum "
                      "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
                      "subset of the same size (1 = as close as real data); copies of training sequences; "
-                     "AUROC of a classifier telling samples from real (0.5 = indistinguishable).</p>"
+                     "AUROC of a classifier telling samples from real (0.5 = indistinguishable)."
+                     + esc(gap_note(res, data)) + "</p>"
                      + table(pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator").reset_index()))
     if not parts:
         return note("No trained models yet: run `seqgen train`."), numbers
@@ -730,7 +754,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
                                                  training_label_max(res, data), reference_gc(res, data))
     # data without labels (an alignment) has no predictor: its absence is not noted as missing
     expect_predictor = bool(res.path("predictor")) or data is None or bool(data.label_names)
-    quality_html, quality_numbers = quality_section(res, expect_predictor)
+    quality_html, quality_numbers = quality_section(res, expect_predictor, data)
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches", optional=True)
     prov_html = provenance_section(res, data)

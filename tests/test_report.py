@@ -156,6 +156,26 @@ def test_report_on_partial_folders(tmp_path):
     assert any("could not read predictor/metrics.json" in n for n in notes)
 
 
+def test_gap_free_samples_of_an_alignment_are_flagged(tmp_path):
+    """A family VAE's samples have no gaps (gaps are missing data), its alignment has: the generators' table said
+    nothing, and its k = 1 JS ratio (150 on BLAT_ECOLX, 7 against the alignment's gap-free rows) read as a poor
+    model. Samples with gaps (the conv VAE) get no such sentence."""
+    from seqgen.alphabets import PROTEIN_GAP
+
+    rows = ["MKVLA-", "MKV-AC", "MRVLAC", "MKVLAC"]
+    SequenceSet(encode(rows, PROTEIN_GAP), "protein-gap", [f"s{i}" for i in range(4)]).save(tmp_path / "data.npz")
+    (tmp_path / "generator" / "vae").mkdir(parents=True)
+    (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps(
+        {"kmer_js": {"1": {"ratio": 150.0}}, "classifier_auroc": 0.8}))
+    write_fasta(tmp_path / "generator" / "vae" / "samples.fasta", ["a", "b"], ["MKVLAC", "MRVLAC"])
+    page, _ = build_report(tmp_path)
+    assert "The training alignment has gaps (8.3% of its letters, in 50% of its rows) and the samples of vae none" \
+        in page
+    write_fasta(tmp_path / "generator" / "vae" / "samples.fasta", ["a", "b"], ["MKVLA-", "MRVLAC"])
+    page, _ = build_report(tmp_path)
+    assert "The training alignment has gaps" not in page
+
+
 def test_report_of_missing_folder(tmp_path, capsys):
     assert main(["report", "--results", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")]) == 1
     assert "results folder does not exist" in capsys.readouterr().err
