@@ -10,7 +10,7 @@ fastq      FASTQ, four lines a record                   .fq .fastq
 csv / tsv  a table with a header and a sequence column  .csv / .tsv .seq
 dream5     DREAM5 PBM: probe, signal, background        (name it)
 uniprobe   UniPROBE PBM: intensity, 60-nt probe          (name it)
-a2m        A2M / aligned FASTA, focus sequence first     .a2m .afa
+a2m        A2M, A3M or aligned FASTA, focus first       .a2m .afa .a3m
 ========== ============================================ ==========================
 
 FASTA and FASTQ are parsed by a vectorized byte-level reader (numpy over the
@@ -42,7 +42,7 @@ DUPLICATE_POLICIES = ("error", "keep")
 EXTENSIONS = {
     ".fa": "fasta", ".fasta": "fasta", ".fna": "fasta", ".fas": "fasta", ".faa": "fasta", ".ffn": "fasta",
     ".fsa": "fasta", ".fq": "fastq", ".fastq": "fastq", ".csv": "csv", ".tsv": "tsv", ".seq": "tsv",
-    ".a2m": "a2m", ".afa": "a2m",
+    ".a2m": "a2m", ".afa": "a2m", ".a3m": "a2m",
 }
 UNIPROBE_LINKER = "GTCTGTGTTCCGTTGTCCGTGCTG"  #: the 24-nt constant primer region of universal PBM probes
 

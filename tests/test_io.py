@@ -399,3 +399,11 @@ def test_uniprobe_header_row_is_skipped_and_lines_still_counted(tmp_path):
     path.write_text(f"Intensity\tSequence\n1000.5\t{'A' * 36}\nNA\t{'C' * 36}\n")
     with pytest.raises(SeqgenError, match="column 'intensity', line 3: label is a missing value"):
         read_sequences(path, format="uniprobe")
+
+
+def test_an_a3m_file_is_read_as_an_alignment(tmp_path):
+    """A3M (HHblits, ColabFold): lower-case inserts without A2M's '.' padding, so rows differ in length."""
+    path = tmp_path / "fam.a3m"
+    path.write_text(">F/1-5\nMKVLA\n>s1\nMKgvVLA\n>s2\nM-VLAk\n")
+    data = read_sequences(path, "protein-gap")
+    assert data.sequences == ["MKVLA", "MKVLA", "M-VLA"] and data.meta["focus_id"] == "F/1-5"
