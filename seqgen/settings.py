@@ -185,7 +185,10 @@ DESIGN_OPTIONS = (
     DesignOption("lr", 0.1, methods=DESIGN_GRADIENT, bound=POSITIVE),
     DesignOption("samples", 1, help="straight-through samples per step", methods=("fast-seqprop",),
                  bound=POSITIVE),
-    DesignOption("diversity", 0.0, help="weight of the similarity penalty", methods=DESIGN_GRADIENT,
+    DesignOption("diversity", 0.0, help="weight of the similarity penalty, in the objective's units: the penalty is "
+                 "at most this (the mean share of letters a chain's probabilities hold in common with the others'); "
+                 "about 1 against a standardized predictor, about 1000 against a protein VAE's ELBO (hundreds of "
+                 "nats)", methods=DESIGN_GRADIENT,
                  bound=NOT_NEGATIVE),
     DesignOption("entropy", 0.0, metavar="NATS", methods=("fast-seqprop", "softmax"), bound=NOT_NEGATIVE,
                  help="fast-seqprop/softmax: keep each chain's mean per-position entropy above NATS (anti-collapse)"),
