@@ -682,8 +682,24 @@ def sequence_section(res: Results, data, alphabet) -> str:
     return "".join(parts) or note("No sequences to compare yet.")
 
 
-def provenance_section(res: Results, data) -> str:
-    """Config, data provenance, motif settings, versions."""
+def family_summary(res: Results) -> dict | None:
+    """The alignment a family VAE trained on, as stored in ``generator/vae/model.pt``: the effective number of
+    sequences (sum of the sequence weights), the weights' threshold theta, the sequences kept and dropped by the
+    gap filter, the focus; None without a family VAE."""
+    from seqgen.checkpoint import load_checkpoint
+
+    payload = res.read("generator/vae/model.pt", lambda p: load_checkpoint(p, "vae"), "the VAE", optional=True)
+    family = (payload or {}).get("family")
+    if not family:
+        return None
+    return {"effective sequences": round(float(family["neff"]), 1), "theta": family["theta"],
+            "sequences": family["n_sequences"], "dropped (too many gaps)": family["n_dropped_gaps"],
+            "focus": family["focus_id"]}
+
+
+def provenance_section(res: Results, data, family: dict | None = None) -> str:
+    """Config, data provenance (``family``: the family VAE's alignment, :func:`family_summary`), motif settings,
+    versions."""
     from seqgen.motifs import versions
 
     parts = []
@@ -696,6 +712,8 @@ def provenance_section(res: Results, data) -> str:
         res.note("no config.yaml in the results folder (settings)")
     if data is not None:
         parts.append("<h3>Training data</h3>" + kv_table(data.meta))
+    if family:
+        parts.append("<h3>The family VAE's alignment (sequence weights)</h3>" + kv_table(family))
     params = res.json("motifs/params.json", "motif settings", optional=True)
     if params:
         parts.append("<h3>Motif analysis</h3>" + kv_table({k: v for k, v in params.items() if k != "versions"}))
@@ -706,10 +724,12 @@ def provenance_section(res: Results, data) -> str:
     return "".join(parts)
 
 
-def summary_cards(data, motif_list, matches, design_numbers, quality_numbers) -> str:
+def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, family=None) -> str:
     cards = []
     if data is not None:
         cards += [card("training sequences", len(data)), card(f"length ({data.alphabet.name})", data.length)]
+    if family:
+        cards.append(card(f"effective sequences (theta {family['theta']:g})", family["effective sequences"]))
     for name, nums in quality_numbers.items():
         for k, v in list(nums.items())[:3]:
             cards.append(card(f"{name} {k}", v))
@@ -757,12 +777,13 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     quality_html, quality_numbers = quality_section(res, expect_predictor, data)
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches", optional=True)
-    prov_html = provenance_section(res, data)
+    family = family_summary(res)
+    prov_html = provenance_section(res, data, family)
     mutation_html = f"<h2>Mutation effects</h2>{mutation_section(res, top)}" if res.path("mutations.tsv") else ""
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
-            f"<h2>Summary</h2>{summary_cards(data, motif_list, matches, design_numbers, quality_numbers)}"
+            f"<h2>Summary</h2>{summary_cards(data, motif_list, matches, design_numbers, quality_numbers, family)}"
             f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}{mutation_html}"
             f"<h2>Model quality</h2>{quality_html}<h2>Sequences: training, generated, designed</h2>{seq_html}"
             f"<h2>How it was made</h2>{prov_html}"

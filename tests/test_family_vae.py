@@ -821,3 +821,20 @@ def test_an_ensemble_of_one_focus_sequence_numbered_differently_is_refused(monke
     assert len(mutations.family_payloads(["a", "b"])) == 2
     with pytest.raises(SeqgenError, match="focus sequence or numbering differs"):
         mutations.family_payloads(["a", "c"])
+
+
+def test_the_report_shows_the_family_vaes_alignment(tmp_path):
+    """The effective number of sequences, the first figure a protein user checks, was only in the training log."""
+    from seqgen.checkpoint import load_checkpoint
+    from seqgen.report import build_report, card
+
+    write_alignment(tmp_path / "fam.a2m", n=30)
+    assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out",
+                 str(tmp_path / "data.npz")]) == 0
+    assert main(["train", "vae", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "generator" / "vae"),
+                 "--arch", "mlp", "--steps", "2", "--set", "encoder_hidden=[8]", "--set", "decoder_hidden=[8]",
+                 "--set", "theta=0.3", "--no-progress", "--device", "cpu"]) == 0
+    family = load_checkpoint(tmp_path / "generator" / "vae", "vae")["family"]
+    page, _ = build_report(tmp_path)
+    assert card("effective sequences (theta 0.3)", round(family["neff"], 1)) in page
+    assert "alignment (sequence weights)</h3>" in page and family["focus_id"] in page
