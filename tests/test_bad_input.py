@@ -46,6 +46,8 @@ CASES = [
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
     ("stop in a protein", "x.fa", ">a\nMK*V*\n", ("--alphabet", "protein"), "column 3): '*' is a stop (use --ambiguous"),
+    ("selenocysteine", "x.fa", ">a\nMKuV\n", ("--alphabet", "protein"),
+     "column 3): 'u' is selenocysteine, not one of the 20 amino acids (use --ambiguous"),
     ("dna read as rna", "x.fa", ">a\nACGT\n", ("--alphabet", "rna"), "'T' is not a letter of the rna alphabet (is "
                                                                      "this DNA? T is a letter of the dna alphabet)"),
     ("semicolon csv", "x.csv", "sequence;y\nACGT;1\n", (), "the columns are 'sequence;y' (is it separated by ';'? "
