@@ -72,6 +72,10 @@ def _run_encode(args) -> None:
         print(f"note: {args.input}: read as {data.meta['format']}, not as an alignment: no focus sequence, numbering "
               f"or match columns, and the family VAE will not weight the sequences; --format a2m reads an aligned "
               f"FASTA (focus sequence first) as one", file=sys.stderr)
+    if data.meta.get("linker"):
+        print(f"note: {args.input}: the universal PBM linker ({len(data.meta['linker'])} nt) ending every probe was "
+              f"removed, leaving the {data.length}-nt variable regions; design --linker {data.meta['linker']} (the "
+              f"workflow's linker) puts it back on the designs", file=sys.stderr)
     if data.meta.get("linker_missing"):
         print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
               f"PBM linker, so no probe's linker was removed", file=sys.stderr)

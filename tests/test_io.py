@@ -117,12 +117,17 @@ def test_dream5_table(tmp_path):
     assert data.labels.tolist() == [[100.5, 10], [20, 11]]
 
 
-def test_uniprobe_table_strips_the_constant_linker(tmp_path):
+def test_uniprobe_table_strips_the_constant_linker(tmp_path, capsys):
+    from seqgen.cli import main
+
     path = tmp_path / "wt1.txt"
     path.write_text(f"1000.5\t{'A' * 36}{UNIPROBE_LINKER}\n20\t{'C' * 36}{UNIPROBE_LINKER}\n")
     data = read_sequences(path, format="uniprobe")
     assert data.sequences == ["A" * 36, "C" * 36] and data.meta["linker"] == UNIPROBE_LINKER
     assert data.labels[:, 0].tolist() == [1000.5, 20]
+    assert main(["encode", str(path), "--format", "uniprobe", "--out", str(tmp_path / "x.npz")]) == 0
+    assert (f"the universal PBM linker (24 nt) ending every probe was removed, leaving the 36-nt variable regions; "
+            f"design --linker {UNIPROBE_LINKER}") in capsys.readouterr().err  # 60-nt probes became 36 nt: say why
 
 
 def test_uniprobe_keeps_the_linker_unless_every_probe_has_it_and_reads_a_bad_first_row(tmp_path, capsys):
