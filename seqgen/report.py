@@ -354,7 +354,10 @@ def scored_training(summary: dict) -> str:
     why = []
     if comparable < total:
         why.append(f"the {comparable} of full length, without padding or gaps, compare with the designs")
-    if scored < comparable:
+    best = summary.get("training_best_measured", 0)
+    if best:
+        why.append(f"the {best} best measured and a random {scored - best} of the rest")
+    elif scored < comparable:
         why.append(f"a random {scored} of {'them' if why else 'all'}")
     return f"{scored} of the {total} training sequences ({'; '.join(why)})"
 

@@ -458,6 +458,7 @@ def test_the_seed_draws_the_designs_and_the_training_sequences_scored(models, tm
     import seqgen.design.command as command
 
     monkeypatch.setattr(command, "TRAINING_SCORED", 40)  # of the 200 training sequences
+    monkeypatch.setattr(command, "TRAINING_BEST", 10)  # the 10 of highest signal, then a random 30 (by the seed)
     p, data = str(models / "predictor"), SequenceSet.load(models / "data.npz")
     runs = {}
     for seed in (1, 2):
@@ -475,6 +476,8 @@ def test_the_seed_draws_the_designs_and_the_training_sequences_scored(models, tm
         designs = pd.read_csv(out.parent / "designs.tsv", sep="\t")
         assert summary["training_scored"] == 40 and summary["training_sequences"] == 200
         assert summary["designs_above_training_max"] == (designs["utility"] > scored["utility"].max()).sum()
+        best = np.argsort(-data.label(data.label_names[0]), kind="stable")[:10]
+        assert summary["training_best_measured"] == 10 and set(best) <= set(rows)
         runs[seed] = (rows, out.read_text())
     assert runs[1][0] != runs[2][0] and runs[1][1] != runs[2][1]
 
@@ -528,7 +531,8 @@ def test_no_training_line_when_no_training_sequence_compares(models, tmp_path, c
     assert "designed" in err and "training sequences" not in err
     summary = json.loads((tmp_path / "design.json").read_text())
     assert summary["training_scored"] == summary["training_comparable"] == 0 and summary["training_sequences"] == 200
-    assert pd.read_csv(tmp_path / "training_utility.tsv", sep="\t").columns.tolist() == ["id", "utility"]
+    assert pd.read_csv(tmp_path / "training_utility.tsv", sep="\t").columns.tolist() == ["id", "utility",
+                                                                                         "best_measured"]
 
 
 def test_the_generator_is_loaded_with_frozen_weights(models):

@@ -612,8 +612,8 @@ def test_the_design_objective_scores_training_sequences_made_of_the_designs_lett
     assert table.equals(training_utility(objectives, reference, DNA, CPU, seed=3))  # seeded
     designs = pd.Series([table["utility"].max() + 1, table["utility"].median() - 1])
     assert compare_with_training(table, designs) == {
-        "training_scored": TRAINING_SCORED, "training_utility_median": table["utility"].median(),
-        "training_utility_max": table["utility"].max(), "designs_above_training_max": 1}
+        "training_scored": TRAINING_SCORED, "training_best_measured": 0, "training_utility_median":
+        table["utility"].median(), "training_utility_max": table["utility"].max(), "designs_above_training_max": 1}
     gapped = SequenceSet(np.full((5, 8), PROTEIN_GAP.size - 1, dtype=np.uint8), PROTEIN_GAP, list("abcde"))
     protein = ObjectiveSet([Objective("score", lambda x: x.sum((1, 2)), "max")], PROTEIN_GAP.size)
     assert training_utility(protein, gapped, PROTEIN, CPU).empty  # only gaps: nothing a design could be
@@ -958,8 +958,36 @@ def test_a_design_tying_the_best_training_sequence_is_not_above_it():
 
     training = pd.DataFrame({"id": ["a", "b", "c", "d"], "utility": [1.0, 4.0, 2.0, 10.0]})
     assert compare_with_training(training, pd.Series([10.0, 10.5, 3.0])) == {
-        "training_scored": 4, "training_utility_median": 3.0, "training_utility_max": 10.0,
-        "designs_above_training_max": 1}
+        "training_scored": 4, "training_best_measured": 0, "training_utility_median": 3.0,
+        "training_utility_max": 10.0, "designs_above_training_max": 1}
+
+
+def test_the_training_comparison_includes_the_best_measured_sequences():
+    """A random 1,000 of a 40,000-probe PBM array holds about 10 of its top 1%: the designs were compared with the
+    best of a sample, not with the best probes. The TRAINING_BEST best measured (in the design's direction) are
+    always scored, then a random sample of the rest."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from seqgen.data import SequenceSet
+    from seqgen.design.command import (TRAINING_BEST, TRAINING_SCORED, best_measured, compare_with_training,
+                                       training_utility)
+
+    n = 5 * TRAINING_SCORED
+    codes = np.random.default_rng(0).integers(0, 4, (n, 12)).astype(np.uint8)
+    signal = np.random.default_rng(1).permutation(n).astype(np.float32)
+    reference = SequenceSet(codes, DNA, [f"s{i}" for i in range(n)], labels=signal[:, None], label_names=["signal"])
+    objectives = ObjectiveSet([Objective("score", lambda x: x.sum((1, 2)), "max")], 4)
+    predictor = SimpleNamespace(label="signal")
+    for direction, best in (("max", signal >= n - TRAINING_BEST), ("min", signal < TRAINING_BEST)):
+        table = training_utility(objectives, reference, DNA, CPU, 0, best_measured(predictor, reference, direction))
+        assert len(table) == TRAINING_SCORED and table["best_measured"].sum() == TRAINING_BEST
+        rows = table["id"].str[1:].astype(int).to_numpy()
+        assert set(rows[table["best_measured"].to_numpy()]) == set(np.flatnonzero(best)), direction
+        assert compare_with_training(table, pd.Series([0.0]))["training_best_measured"] == TRAINING_BEST
+    assert best_measured(predictor, reference, "target") is None  # a target has no "best"
+    assert best_measured(SimpleNamespace(label="other"), reference, "max") is None
 
 
 class GapFavouringDecoder(torch.nn.Module):

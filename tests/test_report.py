@@ -692,3 +692,12 @@ def test_a_histogram_from_zero_is_on_a_linear_axis_and_a_saved_figure_is_closed(
     assert fig.axes[0].get_xscale() == "linear"
     save(fig, tmp_path / "d", formats=("png",))
     assert not plt.fignum_exists(fig.number)
+
+
+def test_the_training_comparison_names_the_best_measured_sequences_it_holds():
+    from seqgen.report import scored_training
+
+    assert scored_training({"training_scored": 1000, "training_sequences": 40000, "training_best_measured": 100}) == (
+        "1000 of the 40000 training sequences (the 100 best measured and a random 900 of the rest)")
+    assert scored_training({"training_scored": 50, "training_sequences": 300}) == (
+        "50 of the 300 training sequences (a random 50 of all)")  # a design.json of before, or no label

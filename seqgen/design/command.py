@@ -66,7 +66,8 @@ def add_arguments(p) -> None:
                                                  "that differ from it count too)")
     p.add_argument("--linker", help="constant region appended to every design: writes full probes (PBM mode)")
     p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence, and "
-                   "scores up to 1,000 training sequences with the same objective (training_utility.tsv)")
+                   "scores up to 1,000 training sequences with the same objective, the 100 best measured among them "
+                   "(training_utility.tsv)")
     p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
 
 
@@ -123,7 +124,8 @@ def run(args) -> dict:
     result = _design(objectives, constraints, settings, generator, device)
     table = _designs_table(result, constraints, predictors, reference, args)
     # the same objective on training sequences (are the designs better than the data?), scored before any output
-    training = None if reference is None else training_utility(objectives, reference, designed, device, args.seed)
+    training = None if reference is None else training_utility(objectives, reference, designed, device, args.seed,
+                                                               best_measured(main, reference, args.direction))
     summary = write_design(args.out, result, table)
     if training is not None:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
@@ -257,16 +259,38 @@ def _summary(args, settings: DesignSettings, result: DesignResult, constraints: 
 
 #: training sequences scored with the design's objective (a seeded subsample of those made of the designs' letters)
 TRAINING_SCORED = 1000
+#: of those, the best measured (by the main predictor's label, in the design's direction): a random subsample of a
+#: large PBM array holds few of its strongest probes, so "above the best training sequence" would be a weak claim
+TRAINING_BEST = 100
 
 
-def training_utility(objectives: ObjectiveSet, reference: SequenceSet, designed, device, seed=None) -> pd.DataFrame:
+def best_measured(predictor, reference: SequenceSet, direction: str) -> np.ndarray | None:
+    """``(N,)`` the training data's measured values of the predictor's label, oriented so that higher is what the
+    design seeks (negated to minimize); None where the data lack that label or the design hits a target."""
+    if predictor is None or predictor.label not in reference.label_names or direction not in ("max", "min"):
+        return None
+    values = reference.label(predictor.label).astype(float)
+    return values if direction == "max" else -values
+
+
+def training_utility(objectives: ObjectiveSet, reference: SequenceSet, designed, device, seed=None,
+                     measured: np.ndarray | None = None) -> pd.DataFrame:
     """The design objective's utility of up to :data:`TRAINING_SCORED` training sequences, those made only of the
-    designs' letters (no padding; no gaps where designs have none): a table of id and utility (maybe empty)."""
+    designs' letters (no padding; no gaps where designs have none): the :data:`TRAINING_BEST` best ``measured``
+    (``(N,)``, higher is better; see :func:`best_measured`) and a random subsample of the rest. A table of id,
+    utility and ``best_measured`` (whether the row is among those; maybe empty)."""
     whole = comparable_rows(reference, designed)
-    pick = np.sort(np.random.default_rng(seed or 0).choice(whole, min(len(whole), TRAINING_SCORED), replace=False))
+    n = min(len(whole), TRAINING_SCORED)
+    best = np.array([], dtype=np.int64)
+    if measured is not None:
+        best = whole[np.argsort(-measured[whole], kind="stable")[: min(TRAINING_BEST, n)]]
+    rest = np.setdiff1d(whole, best)
+    pick = np.sort(np.concatenate([best, np.random.default_rng(seed or 0).choice(rest, n - len(best),
+                                                                                  replace=False)]))
     utility, _ = score_codes(objectives, reference.codes[pick], designed.size, device)
     return pd.DataFrame({"id": np.asarray(reference.ids, dtype=object)[pick],
-                         "utility": np.round(utility.cpu().numpy().astype(float), 5)})
+                         "utility": np.round(utility.cpu().numpy().astype(float), 5),
+                         "best_measured": np.isin(pick, best)})
 
 
 def comparable_rows(reference: SequenceSet, designed) -> np.ndarray:
@@ -280,7 +304,9 @@ def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
     if not len(training):
         return {"training_scored": 0}
     best = float(training["utility"].max())
-    return {"training_scored": len(training), "training_utility_median": float(training["utility"].median()),
+    best_measured_rows = int(training["best_measured"].sum()) if "best_measured" in training else 0
+    return {"training_scored": len(training), "training_best_measured": best_measured_rows,
+            "training_utility_median": float(training["utility"].median()),
             "training_utility_max": best, "designs_above_training_max": int((designs > best).sum())}
 
 
