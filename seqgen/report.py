@@ -628,10 +628,13 @@ def mutation_section(res: Results, top: int) -> str:
 
 def read_training_utility(res: Results) -> np.ndarray | None:
     """The design objective's utility of training sequences, ``design/{method}/training_utility.tsv`` of the first
-    method that has one (every method of a data set has the same objective)."""
+    method that has one (every method of a data set has the same objective); its random sample only, not the best
+    measured it also holds (a distribution of the data)."""
     for method in res.subdirs("design"):
         if res.path(f"design/{method}/training_utility.tsv"):
             table = res.csv(f"design/{method}/training_utility.tsv", f"{method} training utility")
+            if table is not None and "best_measured" in table:
+                table = table[~table["best_measured"].astype(bool)]
             if table is not None and "utility" in table and len(table):
                 return table["utility"].to_numpy()
     return None
