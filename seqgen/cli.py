@@ -564,6 +564,9 @@ def _add_score_mutants(sub) -> None:
     p.add_argument("--weight-samples", type=int, default=None,
                    help="decoder weight draws of a variational decoder, each shared by --samples / N latent "
                         "samples (default: one per latent sample; 0: the posterior means)")
+    p.add_argument("--measured", action="append", default=[], metavar="COLUMN",
+                   help="a column of the mutants table with measured values (e.g. a scan's fitness): copied as "
+                        "measured_COLUMN, and the Spearman correlation of the scores with it printed; repeatable")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
     _add_common(p)
 
@@ -578,7 +581,7 @@ def _run_score_mutants(args) -> None:
         raise SeqgenError(f"--weight-samples must lie in [0, --samples = {args.samples}], not {args.weight_samples}")
     summary = score_mutants(args.model, args.mutants, args.out, args.samples, args.seed or 0,
                             select_device(args.device), args.weight_samples, args.estimator,
-                            progress=not args.no_progress)
+                            progress=not args.no_progress, measured=args.measured)
     skipped = summary["skipped"]
     if skipped:
         shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
@@ -587,6 +590,9 @@ def _run_score_mutants(args) -> None:
               file=sys.stderr)
     models = f" with {summary['models']} models" if summary["models"] > 1 else ""
     print(f"scored {summary['scored']} mutants{models} -> {args.out}", file=sys.stderr)
+    for column, r in summary["spearman"].items():
+        print(f"Spearman with {column} ({r['n']} mutants measured and scored): family VAE {r['vae']:.3f}, "
+              f"site-independent {r['site_independent']:.3f}", file=sys.stderr)
 
 
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),

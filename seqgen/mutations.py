@@ -108,6 +108,12 @@ def site_independent_differences(log_freq: np.ndarray, focus_codes: np.ndarray, 
 def read_mutant_names(path) -> list[str]:
     """Mutant names from a CSV/TSV with a ``mutant`` column (any case), or a plain list (one per line, an optional
     ``mutant`` header); gzip-compressed or not. Every row needs a name: the output keeps the input's rows."""
+    return read_mutants(path)[0]
+
+
+def read_mutants(path, measured=()) -> tuple[list[str], pd.DataFrame]:
+    """As :func:`read_mutant_names`, with the table's ``measured`` columns (e.g. a scan's fitness, ``2500``) as
+    floats, an empty or NA cell NaN: ``(names, DataFrame of M rows)``."""
     from seqgen.io import read_bytes
 
     try:
@@ -117,18 +123,37 @@ def read_mutant_names(path) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else ""
     sep = "\t" if "\t" in first else "," if "," in first else None
+    table = None
     if sep is None:
         names = [line.strip('"\'') for line in lines]
         names = names[1:] if names and names[0].lower() == "mutant" else names
     else:
-        names = _mutant_column(text, sep, path)
+        names, table = _mutant_column(text, sep, path)
     if not names:
         raise SeqgenError("no mutants in the file", path)
-    return names
+    return names, _measured_columns(table, measured, path)
 
 
-def _mutant_column(text: str, sep: str, path) -> list[str]:
-    """The ``mutant`` column of a table, each row's name (an error for an empty one)."""
+def _measured_columns(table: pd.DataFrame | None, measured, path) -> pd.DataFrame:
+    """The ``measured`` columns of a mutants ``table`` (read as text) as floats; an error names a missing column
+    or a cell that is no number."""
+    values = pd.DataFrame(index=range(0 if table is None else len(table)))
+    for column in map(str, measured):
+        if table is None or column not in table.columns:
+            has = "no columns (a plain list)" if table is None else f"columns {', '.join(map(str, table.columns))}"
+            raise SeqgenError(f"no column {column!r} of measured values: the file has {has}", path)
+        cells = table[column].str.strip()
+        missing = cells.str.upper().isin(["", "NA", "NAN", "N/A"])
+        numbers = pd.to_numeric(cells.where(~missing), errors="coerce")
+        bad = np.flatnonzero(numbers.isna() & ~missing)
+        if len(bad):
+            raise SeqgenError(f"column {column!r}, row {bad[0] + 1}: {cells.iloc[bad[0]]!r} is not a number", path)
+        values[column] = numbers.to_numpy(dtype=float)
+    return values
+
+
+def _mutant_column(text: str, sep: str, path) -> tuple[list[str], pd.DataFrame]:
+    """The ``mutant`` column of a table, each row's name (an error for an empty one), and the table (text)."""
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:
@@ -142,11 +167,12 @@ def _mutant_column(text: str, sep: str, path) -> list[str]:
     empty = np.flatnonzero(names == "")
     if len(empty):
         raise SeqgenError(f"row {empty[0] + 1} of the table has no mutant", path)
-    return names.tolist()
+    return names.tolist(), table
 
 
 def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int = 0, device="cpu",
-                  weight_samples: int | None = None, estimator: str = "elbo", progress: bool = False) -> dict:
+                  weight_samples: int | None = None, estimator: str = "elbo", progress: bool = False,
+                  measured=()) -> dict:
     """Score the mutants in ``mutants_path`` with the family VAE at ``model_path``; write a TSV to ``out``.
 
     ``model_path`` is one model folder (or ``model.pt``) or a list of them, an ensemble trained on the same
@@ -159,12 +185,15 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     outside the focus sequence, or a wild-type letter that is not the focus's, is an error naming the mutant.
     ``weight_samples``: decoder weight draws of a variational decoder, and ``estimator`` (``"elbo"`` or
     ``"iwae"``), as in :func:`log_likelihoods`; ``progress``: a progress bar for each model (on a terminal).
+    ``measured``: columns of the mutants table (a scan's measurements) copied as ``measured_<column>``; the
+    returned summary's ``spearman`` gives, for each, the rank correlation of ``vae`` and of ``site_independent``
+    with it over the mutants that have both (``n``).
     """
     from seqgen.generate import generator_from_payload
 
     paths = list(model_path) if isinstance(model_path, (list, tuple)) else [model_path]
     check_writable(out)
-    names = read_mutant_names(mutants_path)
+    names, values = read_mutants(mutants_path, measured)
     payloads = family_payloads(paths)
     family = payloads[0]["family"]
     notes = np.array(mutant_notes(names, family, source=mutants_path), dtype=object)
@@ -189,9 +218,21 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     table["site_independent"] = np.nan
     table.loc[ok, "site_independent"] = _rounded(site)
     table["note"] = notes
+    for column in values:
+        table[f"measured_{column}"] = values[column].to_numpy()
     with atomic_path(out) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
-    return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k]}
+    return {"scored": len(kept), "models": len(scores), "skipped": [n for n, k in zip(names, ok) if not k],
+            "spearman": {column: measured_agreement(table, f"measured_{column}") for column in values}}
+
+
+def measured_agreement(table: pd.DataFrame, column: str) -> dict:
+    """Spearman rank correlation of a mutations table's ``vae`` and ``site_independent`` scores with its measured
+    ``column``, over the ``n`` mutants that have all three (NaN for fewer than 3)."""
+    rows = table.dropna(subset=["vae", "site_independent", column])
+    rho = {k: float(rows[k].corr(rows[column], method="spearman")) if len(rows) > 2 else float("nan")
+           for k in ("vae", "site_independent")}
+    return {**rho, "n": len(rows)}
 
 
 def _rounded(values) -> np.ndarray:

@@ -620,10 +620,23 @@ def mutation_section(res: Results, top: int) -> str:
                 + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else "") + "." if skipped else "")
     return (f"<p class='sub'>{len(scored)} mutants of the focus sequence scored by the family VAE (ELBO(mutant) - "
             f"ELBO(wild type), nats; higher: more like the family); Spearman with the site-independent model "
-            f"{fmt(rho)}.{html.escape(unscored)}</p>" + (
+            f"{fmt(rho)}.{html.escape(unscored)}</p>" + measured_text(df) + (
                 "<h3>Every scored mutant, most tolerated first</h3>" + table(ranked) if len(ranked) <= 2 * top else
                 "<h3>Most tolerated</h3>" + table(ranked.head(top))
                 + "<h3>Least tolerated</h3>" + table(ranked.tail(top).iloc[::-1])))
+
+
+def measured_text(df: pd.DataFrame) -> str:
+    """How the scores rank against each measured column of ``mutations.tsv`` (``measured_<column>``, from the data
+    set's ``mutants_measured``): a paragraph, or '' without one."""
+    from seqgen.mutations import measured_agreement
+
+    lines = []
+    for column in [c for c in df.columns if str(c).startswith("measured_")]:
+        r = measured_agreement(df, column)
+        lines.append(f"{column[len('measured_'):]} ({r['n']} mutants measured and scored): family VAE {fmt(r['vae'])}, "
+                     f"site-independent model {fmt(r['site_independent'])}")
+    return f"<p>Spearman correlation with the measured {esc('; '.join(lines))}.</p>" if lines else ""
 
 
 def read_training_utility(res: Results) -> np.ndarray | None:

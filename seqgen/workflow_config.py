@@ -422,18 +422,20 @@ def check_input_format(name, ds) -> None:
 
 def check_input_files(name, ds) -> None:
     """Refuse a missing input or mutants file: where its results exist, Snakemake would not ask for it, and the
-    report would describe the old results under the new file's name. A mutants file without its column is refused
-    too (score-mutants would say so only after the VAE has trained)."""
+    report would describe the old results under the new file's name. A mutants file without its column (or its
+    ``mutants_measured`` columns) is refused too (score-mutants would say so only after the VAE has trained)."""
     for key in ("input", "mutants"):
         if key in ds and not Path(ds[key]).is_file():
             where = "" if Path(ds[key]).is_absolute() else (f" (a relative path is read from the workflow's folder, "
                                                              f"not the config file's: {Path(ds[key]).absolute()})")
             raise SeqgenError(f"data set {name!r}: its {key} file {ds[key]} does not exist{where}")
+    if "mutants_measured" in ds and "mutants" not in ds:
+        raise SeqgenError(f"data set {name!r}: mutants_measured names columns of a mutants file, and it has none")
     if "mutants" in ds:
         with package_errors(name):
-            from seqgen.mutations import read_mutant_names
+            from seqgen.mutations import read_mutants
 
-            read_mutant_names(ds["mutants"])
+            read_mutants(ds["mutants"], ds.get("mutants_measured", []))
 
 
 def check_simulated_motif(name, ds) -> None:

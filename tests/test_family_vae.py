@@ -838,3 +838,39 @@ def test_the_report_shows_the_family_vaes_alignment(tmp_path):
     page, _ = build_report(tmp_path)
     assert card("effective sequences (theta 0.3)", round(family["neff"], 1)) in page
     assert "alignment (sequence weights)</h3>" in page and family["focus_id"] in page
+
+
+def test_score_mutants_compares_with_a_measured_column(tmp_path, capsys):
+    """--measured COLUMN copies a scan's measurements beside the scores and prints their Spearman correlations, the
+    figure a protein user checks first (it needed a join by mutant name)."""
+    write_alignment(tmp_path / "fam.a2m")
+    npz, model = tmp_path / "fam.npz", tmp_path / "vae"
+    assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)]) == 0
+    assert main(["train", "vae", "--data", str(npz), "--out", str(model), "--arch", "mlp", "--steps", "3",
+                 "--set", "encoder_hidden=[16]", "--set", "decoder_hidden=[8]", "--no-progress",
+                 "--device", "cpu"]) == 0
+    focus = SequenceSet.load(npz).sequences[0]
+    names = [f"{focus[i]}{10 + i}{new}" for i in range(8) for new in "ACW" if new != focus[i]]
+    pd.DataFrame({"mutant": names}).to_csv(tmp_path / "m.csv", index=False)
+    common = ["--model", str(model), "--samples", "10", "--device", "cpu", "--no-progress"]
+    assert main(["score-mutants", *common, "--mutants", str(tmp_path / "m.csv"), "--out", str(tmp_path / "a.tsv")]) == 0
+    site = pd.read_csv(tmp_path / "a.tsv", sep="\t")["site_independent"]
+    measured = site.map(lambda v: f"{v:.5f}").tolist()
+    measured[0] = "NA"  # not measured: left out of the correlation
+    pd.DataFrame({"mutant": names, "fitness": measured}).to_csv(tmp_path / "scan.csv", index=False)
+    capsys.readouterr()
+    assert main(["score-mutants", *common, "--mutants", str(tmp_path / "scan.csv"), "--measured", "fitness",
+                 "--out", str(tmp_path / "b.tsv")]) == 0
+    err = capsys.readouterr().err
+    assert f"Spearman with fitness ({len(names) - 1} mutants measured and scored): family VAE " in err
+    assert err.rstrip().endswith("site-independent 1.000")  # the measurements are the site-independent scores
+    table = pd.read_csv(tmp_path / "b.tsv", sep="\t")
+    assert np.isnan(table["measured_fitness"][0]) and np.allclose(table["measured_fitness"][1:], site[1:], atol=1e-5)
+    for column, content, message in (("score", "mutant,fitness\nA10C,1\n", "no column 'score' of measured values: "
+                                      "the file has columns mutant, fitness"),
+                                     ("fitness", "mutant,fitness\nA10C,high\n", "column 'fitness', row 1: 'high' is "
+                                      "not a number")):
+        (tmp_path / "bad.csv").write_text(content)
+        assert main(["score-mutants", *common, "--mutants", str(tmp_path / "bad.csv"), "--measured", column,
+                     "--out", str(tmp_path / "c.tsv")]) == 1
+        assert message in capsys.readouterr().err and not (tmp_path / "c.tsv").exists()

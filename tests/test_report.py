@@ -217,6 +217,20 @@ def test_mutation_section_counts_unscored_mutants(tmp_path):
     assert "D2E" in most and "A1C" not in most and "G3W" in least and "D2E" not in least
     few = mutation_section(Results(tmp_path), top=2)  # no more than twice top: one list, no mutant twice
     assert "Least tolerated" not in few and few.index("D2E") < few.index("A1C") < few.index("G3W")
+    assert "Spearman correlation with the measured" not in few  # no measured column
+
+
+def test_mutation_section_gives_the_spearman_correlation_with_a_measured_column(tmp_path):
+    from seqgen.report import Results, mutation_section
+
+    pd.DataFrame({"mutant": ["A1C", "D2E", "G3W", "K4R", "K90R"], "vae": [-1.0, 0.5, -3.0, -2.0, np.nan],
+                  "site_independent": [-0.5, -0.6, -2.0, 0.1, np.nan], "note": ["", "", "", "", "outside"],
+                  "measured_2500": [0.1, 0.3, -0.9, np.nan, 0.2]}).to_csv(tmp_path / "mutations.tsv", sep="\t",
+                                                                         index=False)
+    section = mutation_section(Results(tmp_path), top=5)
+    # A1C, D2E, G3W: measured and scored; the VAE ranks them as measured (1), the site-independent model swaps two
+    assert ("Spearman correlation with the measured 2500 (3 mutants measured and scored): family VAE 1, "
+            "site-independent model 0.5.") in section
 
 
 def test_designs_are_ranked_on_the_label_scale():

@@ -339,6 +339,11 @@ def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_pa
         f"data set 'f': its input file gone.fa does not exist (a relative path is read from the workflow's folder, "
         f"not the config file's: {tmp_path / 'gone.fa'})")
     wfc.check_input_files("f", ds)
+    wfc.check_input_files("f", {**ds, "mutants_measured": ["score"]})
+    assert refusal(wfc.check_input_files, "f", {**ds, "mutants_measured": [2500]}) == (
+        f"data set 'f': {mutants}: no column '2500' of measured values: the file has columns mutant, score")
+    assert refusal(wfc.check_input_files, "f", dataset(input=str(fasta), mutants_measured=["score"])) == (
+        "data set 'f': mutants_measured names columns of a mutants file, and it has none")
 
 
 def test_a_simulated_motif_must_be_in_the_shipped_jaspar():

@@ -83,6 +83,18 @@ def test_mutants_are_scored_by_the_family_vae_and_reach_the_report_without_a_pre
     assert f"--naturalness 1.0 --out {r}/design/fast-seqprop/designs.fasta" in design["command"]
 
 
+def test_measured_columns_of_the_mutants_reach_score_mutants(tmp_path):
+    config = PROTEIN_CONFIG.replace("    mutants: mutants.txt\n",
+                                    "    mutants: scan.csv\n    mutants_measured: [fitness, 2500]\n")
+    workdir = make_workdir(tmp_path, config)
+    write_family(workdir / "family.a2m")
+    names = (workdir / "mutants.txt").read_text().split()
+    (workdir / "scan.csv").write_text("mutant,fitness,2500\n" + "".join(f"{m},0.5,1\n" for m in names))
+    jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1").stdout)
+    score = next(job for job in jobs if job["rule"] == "score_mutants")
+    assert " --device cpu --measured fitness --measured 2500 --out " in score["command"]
+
+
 @pytest.mark.slow
 def test_protein_family_runs_end_to_end(tmp_path):
     """An alignment without labels: family VAE, no predictor, designs for the VAE's ELBO, protein logos, mutation

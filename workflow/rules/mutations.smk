@@ -26,6 +26,9 @@ rule score_mutants:
         device=device(),
         samples=config["mutations"]["samples"],
         seed=config["seed"],
+        measured=lambda w: "".join(
+            f" --measured {shlex.quote(str(column))}" for column in dataset(w).get("mutants_measured", [])
+        ),
     shell:
         "seqgen score-mutants --model {params.folder} --mutants {input.mutants:q} --samples {params.samples} "
-        "--seed {params.seed} --device {params.device} --out {output:q} 2> {log:q}"
+        "--seed {params.seed} --device {params.device}{params.measured} --out {output:q} 2> {log:q}"
