@@ -537,6 +537,9 @@ def _run_evaluate(args) -> None:
                   f"be held out, or copies of the training data look like real sequences", file=sys.stderr)
     result = nan_to_none(evaluate(reference, query, training, seed=args.seed or 0))
     write_json(args.out, result)  # strict JSON: null, not NaN
+    for name, (kept, read) in result.get("gap_free", {}).items():
+        print(f"note: the query holds no gap (a family VAE's samples: gaps are missing data to it), so it is compared "
+              f"with the {kept} gap-free of the {read} --{name} sequences", file=sys.stderr)
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None) or "n/a"
     auroc = result["classifier_auroc"]
     print(f"k-mer JS ratio to real: {js}; copies {result['copies']['fraction']:.3f}; "

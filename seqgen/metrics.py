@@ -173,6 +173,24 @@ def _subsample(codes: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarra
     return codes if len(codes) <= n else codes[np.sort(rng.choice(len(codes), n, replace=False))]
 
 
+def _like_with_like(reference: SequenceSet, query: SequenceSet, training: SequenceSet | None):
+    """Where the query holds no gap and the real sequences do (a family VAE's samples, which read gaps as missing
+    data and never write one, against its alignment), the real sequences without a gap, so that the metrics compare
+    residues with residues and not the gaps' absence; as given where fewer than 2 real sequences are gap-free.
+    Returns ``(reference, training, summary)``, the summary's ``gap_free`` the real sequences kept and read."""
+    if "-" not in reference.alphabet.letters:
+        return reference, training, {}
+    gap = reference.alphabet.letters.index("-")
+    if (query.codes == gap).any() or not (reference.codes == gap).any():
+        return reference, training, {}
+    kept = [s.subset(np.flatnonzero((s.codes != gap).all(1))) if s is not None else None for s in (reference, training)]
+    if len(kept[0]) < 2 or (training is not None and len(kept[1]) < 2):
+        return reference, training, {}
+    summary = {"gap_free": {name: [len(k), len(s)] for name, k, s in zip(("reference", "training"), kept,
+                                                                          (reference, training)) if s is not None}}
+    return kept[0], kept[1], summary
+
+
 def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet | None = None, seed: int = 0,
              max_nearest: int = 2000, max_diversity: int = 1000, classifier_epochs: int = 10) -> dict:
     """Every metric of ``query`` (generated) against ``reference`` (held-out real sequences).
@@ -185,7 +203,8 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
         The generator's training set: copies and nearest distances are measured
         against it, and the real-vs-real k-mer baseline is a training subset of
         the query's size. Without it, the reference is split in two halves: one
-        to compare against, one for the baseline and copies.
+        to compare against, one for the baseline and copies. Gap-free samples of an alignment (a family VAE's)
+        are compared with its gap-free rows (``gap_free``: rows kept and read, of reference and training).
     """
     if reference.alphabet.name != query.alphabet.name:
         raise SeqgenError(f"reference is {reference.alphabet.name} but query is {query.alphabet.name}")
@@ -198,6 +217,7 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
                           f"sequences {query.alphabet.name} of length {query.length}")
     rng = np.random.default_rng(seed)
     alphabet, size = reference.alphabet, reference.alphabet.size
+    reference, training, gap_free = _like_with_like(reference, query, training)
     if training is not None:
         compare, pool, source = reference.codes, training.codes, "training"
     else:
@@ -207,7 +227,7 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
     n = min(len(query), len(pool))
     q, real = _subsample(query.codes, n, rng), _subsample(pool, n, rng)
     out = {"n_reference": len(reference), "n_query": len(query), "n_compared": n, "alphabet": alphabet.name,
-           "length": reference.length, "baseline": f"{source} subset of {n}"}
+           "length": reference.length, "baseline": f"{source} subset of {n}", **gap_free}
     out["kmer_js"] = {}
     for k in kmer_sizes(size):
         ref_counts = kmer_counts(compare, k, size)

@@ -504,26 +504,33 @@ def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, s
     return shown
 
 
-def gap_note(res: Results, data) -> str:
-    """A sentence for the generators' table where the training data is an alignment with gaps but a generator's
-    samples hold none (a family VAE reads gaps as missing data and never writes one): the k-mer spectra (k = 1
-    above all), the nearest Hamming distance and the classifier then count the gaps, not only the residues."""
+def gap_note(res: Results, data, evaluations: dict) -> str:
+    """A sentence for the generators' table where the training data is an alignment with gaps and a generator's
+    samples hold none (a family VAE reads gaps as missing data and never writes one): its evaluation compared them
+    with the alignment's gap-free rows (``gap_free`` in ``evaluation.json``), or, in an evaluation of before,
+    with every row, so that the k-mer spectra, nearest distances and classifier count the gaps too."""
     if data is None or data.alphabet.name != "protein-gap":
         return ""
     gap = data.alphabet.letters.index("-")
     gaps = data.codes == gap
     if not gaps.any():
         return ""
-    gap_free = [g for g in res.subdirs("generator") if (s := res.sequences(f"generator/{g}/samples.fasta",
-                                                                        f"{g} samples", data.alphabet,
-                                                                        optional=True)) is not None
+    gap_free = [g for g in evaluations if (s := res.sequences(f"generator/{g}/samples.fasta", f"{g} samples",
+                                                              data.alphabet, optional=True)) is not None
                 and len(s.codes) and not (s.codes == gap).any()]
-    if not gap_free:
-        return ""
-    return (f" The training alignment has gaps ({gaps.mean():.1%} of its letters, in {gaps.any(1).mean():.0%} of "
-            f"its rows) and the samples of {', '.join(gap_free)} none (gaps are missing data to a family VAE): "
-            f"the JS ratios (k = 1 above all), the nearest Hamming distance and the classifier count that "
-            f"difference too.")
+    compared = [g for g in gap_free if "gap_free" in evaluations[g]]
+    old = [g for g in gap_free if g not in compared]
+    text = ""
+    if compared:
+        kept, read = evaluations[compared[0]]["gap_free"]["reference"]
+        text += (f" The samples of {', '.join(compared)} hold no gap (gaps are missing data to a family VAE) and are "
+                 f"compared with the alignment's {kept:,} gap-free rows of {read:,}.")
+    if old:
+        text += (f" The training alignment has gaps ({gaps.mean():.1%} of its letters, in {gaps.any(1).mean():.0%} "
+                 f"of its rows) and the samples of {', '.join(old)} none (gaps are missing data to a family VAE): "
+                 f"the JS ratios (k = 1 above all), the nearest Hamming distance and the classifier count that "
+                 f"difference too (rerun seqgen evaluate: it now compares such samples with the gap-free rows).")
+    return text
 
 
 def quality_section(res: Results, expect_predictor: bool = True, data=None) -> tuple[str, dict]:
@@ -563,7 +570,7 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
                      "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
                      "subset of the same size (1 = as close as real data); copies of training sequences; "
                      "AUROC of a classifier telling samples from real (0.5 = indistinguishable)."
-                     + esc(gap_note(res, data)) + "</p>"
+                     + esc(gap_note(res, data, evaluations)) + "</p>"
                      + table(pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator").reset_index()))
     if not parts:
         return note("No trained models yet: run `seqgen train`."), numbers

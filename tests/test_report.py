@@ -170,7 +170,12 @@ def test_gap_free_samples_of_an_alignment_are_flagged(tmp_path):
     write_fasta(tmp_path / "generator" / "vae" / "samples.fasta", ["a", "b"], ["MKVLAC", "MRVLAC"])
     page, _ = build_report(tmp_path)
     assert "The training alignment has gaps (8.3% of its letters, in 50% of its rows) and the samples of vae none" \
-        in page
+        in page  # an evaluation.json of before: compared with every row
+    (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps(
+        {"kmer_js": {"1": {"ratio": 2.0}}, "classifier_auroc": 0.6, "gap_free": {"reference": [2, 4]}}))
+    page, _ = build_report(tmp_path)
+    assert "The samples of vae hold no gap (gaps are missing data to a family VAE) and are compared with the " \
+        "alignment&#x27;s 2 gap-free rows of 4." in page and "The training alignment has gaps" not in page
     write_fasta(tmp_path / "generator" / "vae" / "samples.fasta", ["a", "b"], ["MKVLA-", "MRVLAC"])
     page, _ = build_report(tmp_path)
     assert "The training alignment has gaps" not in page

@@ -13,7 +13,7 @@ rule motifs_data:
             directory("results/{dataset}/motifs/logos"),
             patterns=["{name}.png"],
             category="Motifs",
-            subcategory="{dataset}",
+            subcategory="{dataset}: the data",
             caption="../report/motifs.rst",
         ),
     log:
@@ -38,7 +38,7 @@ rule motifs_design:
             directory("results/{dataset}/design/{method}/motifs/logos"),
             patterns=["{name}.png"],
             category="Motifs",
-            subcategory="{dataset}",
+            subcategory="{dataset}: {method} designs",
             caption="../report/design_motifs.rst",
         ),
     log:
