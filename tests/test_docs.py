@@ -70,12 +70,15 @@ def test_every_name_the_python_examples_import_exists(doc, text):
 
 
 def stand_ins(config, folder):
-    """The config with each data set's input and mutants file replaced by an existing file of the same name."""
+    """The config with each data set's input and mutants file replaced by an existing file of the same name (a
+    mutants table with the columns its ``mutants_measured`` names)."""
     for ds in config["datasets"].values():
+        measured = [str(c) for c in ds.get("mutants_measured", [])]
+        mutants = ",".join(["mutant", *measured]) + "\n" + ",".join(["H24A", *["0.5"] * len(measured)]) + "\n"
         for key in ("input", "mutants"):
             if key in ds:
                 path = folder / ds[key].rsplit("/", 1)[-1]
-                path.write_text("mutant\nH24A\n" if key == "mutants" else "")
+                path.write_text(mutants if key == "mutants" else "")
                 ds[key] = str(path)
     return config
 
