@@ -454,6 +454,33 @@ def test_designs_tsv_fasta_and_summary_agree_with_the_objectives(models, tmp_pat
     assert summary["direction"] == "max" and summary["avoid"] == [p] and summary["designs"] == len(table)
 
 
+def test_design_draws_a_progress_bar_on_a_terminal_only_and_takes_no_progress(models, tmp_path, capsys, monkeypatch):
+    """seqgen design had no progress bar (minutes for a protein family) and refused --no-progress, which train and
+    score-mutants take. The bar leaves a log file alone and changes no design."""
+    import io
+
+    p, outs = str(models / "predictor"), []
+    for flag in ([], ["--no-progress"]):
+        out = tmp_path / str(len(flag)) / "designs.fasta"
+        out.parent.mkdir()
+        assert main(["design", "--predictor", p, "--n", "4", "--steps", "3", "--polish", "2", "--out", str(out),
+                     *flag]) == 0
+        assert "step/s" not in capsys.readouterr().err
+        outs.append(out.read_text())
+    assert outs[0] == outs[1]
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["design", "--predictor", p, "--n", "4", "--steps", "3", "--polish", "2", "--out",
+                 str(tmp_path / "t" / "designs.fasta")]) == 0
+    drawn = terminal.getvalue()
+    assert "fast-seqprop:" in drawn and "polish:" in drawn and "/3 [" in drawn and "/2 [" in drawn
+
+
 def test_the_seed_draws_the_designs_and_the_training_sequences_scored(models, tmp_path, monkeypatch):
     import seqgen.design.command as command
 

@@ -69,6 +69,7 @@ def add_arguments(p) -> None:
                    "scores up to 1,000 training sequences with the same objective, the 100 best measured among them "
                    "(training_utility.tsv)")
     p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
 
 
 def _add_setting(p, option: DesignOption) -> None:
@@ -210,7 +211,7 @@ def _settings(args) -> DesignSettings:
     ``--freeze-offset``, which unsets ``learn_offset``."""
     options = {option.name: getattr(args, option.name) for option in DESIGN_OPTIONS}
     options["learn_offset"] = not options.pop("freeze_offset")
-    return DesignSettings(method=args.method, seed=args.seed or 0, **options)
+    return DesignSettings(method=args.method, seed=args.seed or 0, progress=not args.no_progress, **options)
 
 
 def _design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignSettings, generator,

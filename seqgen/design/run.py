@@ -94,6 +94,7 @@ class DesignSettings:
     polish: int = 0  #: gradient methods: annealing steps (``proposals`` mutants each) from each chain's best after
     #: the gradient phase ends (its ``steps``, or the ``patience`` rule)
     seed: int = 0
+    progress: bool = True  #: a progress bar on a terminal or in a notebook (steps, the chains' mean best utility)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -203,6 +204,7 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
     else:
         codes, trajectory = _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim,
                                       callback, tracker)
+    tracker.bar.close()
     calls = len(trajectory) * settings.calls_per_step
     if settings.polish and settings.method != "anneal" and not plateau.reached:
         polish = replace(settings, method="anneal", steps=settings.polish, restart=0, patience=0)
@@ -211,6 +213,7 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
             lambda step, c, codes_: callback(offset[0] + step, offset[1] + c, codes_))
         polish_tracker = _Progress(polish, plateau, calls)
         codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, polish_tracker, codes)
+        polish_tracker.bar.close()
         if polish_tracker.stopped_at is not None:  # the plateau rule ended the polish (else: as the gradient phase)
             tracker.stopped_at = polish_tracker.stopped_at + offset[0]
         trajectory += [{**t, "step": t["step"] + offset[0], "calls": t["calls"] + offset[1], "phase": "polish"}
@@ -260,7 +263,11 @@ class _Progress:
     plateau); ``offset`` is the calls per sequence of earlier phases."""
 
     def __init__(self, settings: DesignSettings, plateau: _Plateau | None = None, offset: int = 0):
+        from tqdm.auto import tqdm
+
         self.settings, self.plateau, self.offset = settings, plateau, offset
+        self.bar = tqdm(total=settings.steps, desc=settings.method if not offset else "polish", unit="step",
+                        leave=False, dynamic_ncols=True, disable=None if settings.progress else True)
         self.best = np.full(settings.n, -np.inf)
         self.since = np.zeros(settings.n, dtype=int)  # steps since each chain's best last improved
         self.quiet = 0
@@ -273,6 +280,8 @@ class _Progress:
         improved = best_util > self.best + s.tolerance
         self.since = np.where(improved, 0, self.since + 1)
         self.best = np.where(improved, best_util, self.best)
+        self.bar.set_postfix_str(f"mean best utility {self.best.mean():.4g}", refresh=False)
+        self.bar.update(1)
         self.quiet = 0 if improved.any() else self.quiet + 1  # steps since any chain improved
         if s.patience and self.quiet >= s.patience:
             self.stopped_at = step
