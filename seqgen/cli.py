@@ -39,6 +39,49 @@ def _add_encode(sub) -> None:
     p.add_argument("--duplicate-ids", choices=DUPLICATE_POLICIES, default="error")
 
 
+def _encode_notes(args, data) -> list[str]:
+    """What ``seqgen encode`` tells about how it read the input (each a note: ignored options, removed stops or
+    linkers, an alignment read as plain sequences, a focus sequence to check...)."""
+    notes = []
+    table_options = [f"--{k.replace('_', '-')}" for k in ("sequence_column", "id_column")
+                     if getattr(args, k) not in (None, "sequence")]
+    if table_options and data.meta["format"] not in ("csv", "tsv"):
+        notes.append(f"{' and '.join(table_options)} ignored: only a CSV/TSV table has columns, and this is a "
+                     f"{data.meta['format']} file")
+    if data.meta.get("trailing_stops"):
+        notes.append(f"the stop '*' ending {data.meta['trailing_stops']} of the {data.meta['n_read']} records was "
+                     f"removed")
+    unread = data.meta.get("unread_numeric_columns")
+    if unread:
+        notes.append(f"{args.input}: numeric column{'s' if len(unread) > 1 else ''} {', '.join(unread)} not "
+                     f"read: --label-column {unread[0]} keeps one as a label (a predictor needs one)")
+    if data.meta.get("focus_range_mismatch"):
+        start, end, residues = data.meta["focus_range_mismatch"]
+        notes.append(f"{args.input}: the focus id's range {start}-{end} spans {end - start + 1} residues, but the "
+                     f"focus sequence has {residues} (inserts included), numbered {start}-{start + residues - 1}: "
+                     f"mutant numbers follow that; check the id")
+    if data.meta.get("focus_without_range"):
+        notes.append(f"{args.input}: the first record, {data.meta['focus_id']!r}, is read as the focus sequence; its "
+                     f"id has no /START-END range while others have one ({data.meta['focus_without_range']!r}), so "
+                     f"mutant numbers start at 1: is the focus first?")
+    if data.alphabet.name == "protein-gap" and data.meta["format"] != "a2m" and \
+            (data.codes == data.alphabet.letters.index("-")).any():
+        notes.append(f"{args.input}: read as {data.meta['format']}, not as an alignment: no focus sequence, "
+                     f"numbering or match columns, and the family VAE will not weight the sequences; --format a2m "
+                     f"reads an aligned FASTA (focus sequence first) as one")
+    if data.meta.get("linker"):
+        notes.append(f"{args.input}: the universal PBM linker ({len(data.meta['linker'])} nt) ending every probe "
+                     f"was removed, leaving the {data.length}-nt variable regions; design --linker "
+                     f"{data.meta['linker']} (the workflow's linker) puts it back on the designs")
+    if data.meta.get("linker_missing"):
+        notes.append(f"{data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the "
+                     f"universal PBM linker, so no probe's linker was removed")
+    if data.looks_like_dna():
+        notes.append(f"{args.input}: every sequence is made of A, C, G, T (and N) only; is it DNA? it was read as "
+                     f"{data.alphabet.name} (--alphabet)")
+    return notes
+
+
 def _run_encode(args) -> None:
     from seqgen.io import read_sequences
 
@@ -46,42 +89,8 @@ def _run_encode(args) -> None:
         raise SeqgenError("encode writes a NumPy archive: name the output *.npz", args.out)
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids)
-    table_options = [f"--{k.replace('_', '-')}" for k in ("sequence_column", "id_column")
-                     if getattr(args, k) not in (None, "sequence")]
-    if table_options and data.meta["format"] not in ("csv", "tsv"):
-        print(f"note: {' and '.join(table_options)} ignored: only a CSV/TSV table has columns, and this is a "
-              f"{data.meta['format']} file", file=sys.stderr)
-    if data.meta.get("trailing_stops"):
-        print(f"note: the stop '*' ending {data.meta['trailing_stops']} of the {data.meta['n_read']} records was "
-              f"removed", file=sys.stderr)
-    unread = data.meta.get("unread_numeric_columns")
-    if unread:
-        print(f"note: {args.input}: numeric column{'s' if len(unread) > 1 else ''} {', '.join(unread)} not read: "
-              f"--label-column {unread[0]} keeps one as a label (a predictor needs one)", file=sys.stderr)
-    if data.meta.get("focus_range_mismatch"):
-        start, end, residues = data.meta["focus_range_mismatch"]
-        print(f"note: {args.input}: the focus id's range {start}-{end} spans {end - start + 1} residues, but the focus "
-              f"sequence has {residues} (inserts included), numbered {start}-{start + residues - 1}: mutant numbers "
-              f"follow that; check the id", file=sys.stderr)
-    if data.meta.get("focus_without_range"):
-        print(f"note: {args.input}: the first record, {data.meta['focus_id']!r}, is read as the focus sequence; its id "
-              f"has no /START-END range while others have one ({data.meta['focus_without_range']!r}), so mutant "
-              f"numbers start at 1: is the focus first?", file=sys.stderr)
-    if data.alphabet.name == "protein-gap" and data.meta["format"] != "a2m" and \
-            (data.codes == data.alphabet.letters.index("-")).any():
-        print(f"note: {args.input}: read as {data.meta['format']}, not as an alignment: no focus sequence, numbering "
-              f"or match columns, and the family VAE will not weight the sequences; --format a2m reads an aligned "
-              f"FASTA (focus sequence first) as one", file=sys.stderr)
-    if data.meta.get("linker"):
-        print(f"note: {args.input}: the universal PBM linker ({len(data.meta['linker'])} nt) ending every probe was "
-              f"removed, leaving the {data.length}-nt variable regions; design --linker {data.meta['linker']} (the "
-              f"workflow's linker) puts it back on the designs", file=sys.stderr)
-    if data.meta.get("linker_missing"):
-        print(f"note: {data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the universal "
-              f"PBM linker, so no probe's linker was removed", file=sys.stderr)
-    if data.looks_like_dna():
-        print(f"note: {args.input}: every sequence is made of A, C, G, T (and N) only; is it DNA? it was read as "
-              f"{data.alphabet.name} (--alphabet)", file=sys.stderr)
+    for text in _encode_notes(args, data):
+        print(f"note: {text}", file=sys.stderr)
     data.save(args.out)
     dropped = data.meta.get("n_dropped", 0)
     labels = f", labels: {', '.join(data.label_names)}" if data.label_names else ""
