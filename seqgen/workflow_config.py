@@ -306,6 +306,7 @@ def check_datasets(config) -> None:
     """Refuse, naming the data set, one that a design would give no objective or no VAE, or whose settings,
     files, motif or design lengths no job could take."""
     for name, ds in config["datasets"].items():
+        check_name(name)
         check_source(name, ds)
         check_objectives(config, name, ds)
         check_avoid(config, name, ds)
@@ -318,6 +319,14 @@ def check_datasets(config) -> None:
         check_simulated_motif(name, ds)
         check_design_lengths(config, name, ds)
         check_design_linker(config, name, ds)
+
+
+def check_name(name) -> None:
+    """A data set's name is text: YAML reads an unquoted ``2024:``, ``1.5:`` or ``yes:`` as a number or a boolean,
+    which no results folder's wildcard (always text) would find again."""
+    if not isinstance(name, str):
+        raise SeqgenError(f"data set name {name!r} is read from YAML as {type(name).__name__}, not text: quote it "
+                          "in the config file (\"2024\": rather than 2024:)")
 
 
 def check_source(name, ds) -> None:

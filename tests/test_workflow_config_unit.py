@@ -441,3 +441,11 @@ def test_check_config_names_the_data_set_at_fault_and_checks_files_first(tmp_pat
     config["datasets"]["bad"]["label"] = "signal"
     config["design"]["softmax"] = {"freeze_offset": True}
     assert refusal(wfc.check_config, config).startswith("design.softmax.freeze_offset does not apply")
+
+
+def test_a_data_set_name_yaml_reads_as_a_number_or_boolean_is_refused():
+    for name in (2024, 1.5, True):
+        assert refusal(wfc.check_config, make_config({name: dataset()})) == (
+            f"data set name {name!r} is read from YAML as {type(name).__name__}, not text: quote it in the config "
+            "file (\"2024\": rather than 2024:)")
+    assert wfc.check_config(make_config({"2024": dataset()})) is None
