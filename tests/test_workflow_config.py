@@ -351,3 +351,19 @@ def test_the_schema_s_defaults_are_those_config_readme_documents():
         "motifs.jaspar_release": "JASPAR2024", "motifs.jaspar_tax_group": "vertebrates", "motifs.site_p": 0.0001,
         "motifs.predictor": True,
         "report.top": 20, "alphabet": "dna", "ambiguous": "error", "lengths": "error", "duplicate_ids": "error"}
+
+
+def test_writing_a_data_set_s_config_is_not_a_cluster_job(tmp_path):
+    """Under --workflow-profile workflow/profiles/slurm every rule not local is queued with the profile's resources
+    (8 GB, 2 CPUs): save_config, a few lines of YAML written by snakemake itself, runs where snakemake runs."""
+    workdir = make_workdir(tmp_path, TEST_CONFIG.read_text())
+    code = ("import sys; from pathlib import Path; from snakemake.api import SnakemakeApi; "
+            "from snakemake.settings.types import ResourceSettings\n"
+            "with SnakemakeApi() as api:\n"
+            "    w = api.workflow(resource_settings=ResourceSettings(), snakefile=Path(sys.argv[1]), "
+            "workdir=Path(sys.argv[2]))._workflow\n"
+            "    print(' '.join(r.name for r in w.rules if r.name in w._localrules or r.norun))")  # not local_exec
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "Snakefile"), str(workdir)], capture_output=True,
+                         text=True, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / ".cache")})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert set(out.stdout.split()) == {"all", "save_config"}  # every other rule runs seqgen: a cluster job

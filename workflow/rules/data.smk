@@ -28,6 +28,11 @@ rule encode:
     shell:
         "seqgen encode {input:q} {params.options} --out {output:q} 2> {log:q}"
 
+# Writing a YAML file needs no cluster job: run it where snakemake runs (not queued for the profile's resources).
+localrules:
+    save_config,
+
+
 rule save_config:
     conda:
         "../envs/seqgen.yaml"
