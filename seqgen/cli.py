@@ -408,6 +408,8 @@ def _add_report(sub) -> None:
                    help="design/ sub-folders to report (default: every one found)")
     p.add_argument("--generators", nargs="+", metavar="KIND",
                    help="generator/ sub-folders to report (default: every one found)")
+    p.add_argument("--no-mutations", dest="mutations", action="store_false",
+                   help="leave out mutations.tsv (an earlier run's, when the data set no longer scores mutants)")
 
 
 def _run_report(args) -> None:
@@ -415,7 +417,8 @@ def _run_report(args) -> None:
 
     if args.top < 1:
         raise SeqgenError(f"--top must be at least 1, not {args.top}")
-    notes = write_report(args.results, args.out, args.title, args.top, args.methods, args.generators)
+    notes = write_report(args.results, args.out, args.title, args.top, args.methods, args.generators,
+                         args.mutations)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"report -> {args.out}", file=sys.stderr)

@@ -776,11 +776,12 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, fa
 
 
 def build_report(results, title: str | None = None, top: int = 20, methods: list[str] | None = None,
-                 generators: list[str] | None = None) -> tuple[str, list[str]]:
+                 generators: list[str] | None = None, mutations: bool = True) -> tuple[str, list[str]]:
     """HTML text of the report for one results folder, and the notes on what was missing.
 
     ``methods`` and ``generators`` restrict the design and generator sub-folders read (default: all found), so a
-    folder left by an earlier configuration is not reported as this one's."""
+    folder left by an earlier configuration is not reported as this one's; ``mutations=False`` leaves out a
+    ``mutations.tsv`` the folder may hold (an earlier configuration's, with ``mutants``)."""
     res = Results(results, {"design": methods, "generator": generators})
     from seqgen.data import SequenceSet
 
@@ -805,7 +806,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches", optional=True)
     family = family_summary(res)
     prov_html = provenance_section(res, data, family)
-    mutation_html = f"<h2>Mutation effects</h2>{mutation_section(res, top)}" if res.path("mutations.tsv") else ""
+    mutation_html = (f"<h2>Mutation effects</h2>{mutation_section(res, top)}"
+                     if mutations and res.path("mutations.tsv") else "")
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
@@ -821,8 +823,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
 
 
 def write_report(results, out, title: str | None = None, top: int = 20, methods: list[str] | None = None,
-                 generators: list[str] | None = None) -> list[str]:
+                 generators: list[str] | None = None, mutations: bool = True) -> list[str]:
     """Write the report of ``results`` to ``out`` (HTML, atomically); returns the notes."""
-    page, notes = build_report(results, title, top, methods, generators)
+    page, notes = build_report(results, title, top, methods, generators, mutations)
     write_text(out, page)
     return notes

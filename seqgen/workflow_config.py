@@ -169,6 +169,14 @@ def mutation_inputs(config, name) -> dict:
     return {}
 
 
+def report_options(config, name) -> str:
+    """``seqgen report`` options that keep an earlier configuration's results out of the report: the design
+    methods and generators configured now, and ``--no-mutations`` for a data set without ``mutants`` (a
+    ``mutations.tsv`` of a run with them stays in the folder)."""
+    words = ["--methods", *map(shlex.quote, config["design"]["methods"]), "--generators", *config["generators"]]
+    return " ".join(words + ([] if mutation_inputs(config, name) else ["--no-mutations"]))
+
+
 def design_generator(config, name, method) -> str:
     """The generator design uses: the VAE when its ELBO is an objective, else the first generator."""
     return "vae" if naturalness(config, config["datasets"][name], method) else config["generators"][0]

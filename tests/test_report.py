@@ -720,3 +720,10 @@ def test_the_training_comparison_names_the_best_measured_sequences_it_holds():
         "1000 of the 40000 training sequences (the 100 best measured and a random 900 of the rest)")
     assert scored_training({"training_scored": 50, "training_sequences": 300}) == (
         "50 of the 300 training sequences (a random 50 of all)")  # a design.json of before, or no label
+
+
+def test_a_mutations_table_of_an_earlier_run_is_left_out_when_asked(tmp_path):
+    pd.DataFrame({"mutant": ["A1C"], "vae": [-1.0], "site_independent": [-0.5], "note": [""]}).to_csv(
+        tmp_path / "mutations.tsv", sep="\t", index=False)
+    assert "Mutation effects" in build_report(tmp_path)[0]
+    assert "Mutation effects" not in build_report(tmp_path, mutations=False)[0]  # the workflow's --no-mutations

@@ -449,3 +449,11 @@ def test_a_data_set_name_yaml_reads_as_a_number_or_boolean_is_refused():
             f"data set name {name!r} is read from YAML as {type(name).__name__}, not text: quote it in the config "
             "file (\"2024\": rather than 2024:)")
     assert wfc.check_config(make_config({"2024": dataset()})) is None
+
+
+def test_the_report_reads_only_what_the_config_makes_now():
+    config = make_config({"tiny": dataset(), "blat": dataset(input="f.a2m", alphabet="protein-gap",
+                                                                mutants="m.csv")})
+    assert wfc.report_options(config, "tiny") == (
+        "--methods fast-seqprop anneal --generators vae gan --no-mutations")  # a mutations.tsv left is not its
+    assert wfc.report_options(config, "blat") == "--methods fast-seqprop anneal --generators vae gan"

@@ -81,5 +81,9 @@ def mutation_inputs(wildcards):
     return wfc.mutation_inputs(config, wildcards.dataset)
 
 
+def report_options(wildcards):
+    return wfc.report_options(config, wildcards.dataset)
+
+
 def dataset_config_yaml(wildcards):
     return wfc.dataset_config_yaml(config, wildcards.dataset)

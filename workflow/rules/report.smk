@@ -28,7 +28,7 @@ rule report_html:
         folder=lambda w: shlex.quote(f"results/{w.dataset}"),
         title=lambda w: shlex.quote(w.dataset),
         top=config["report"]["top"],
-        only=" ".join(["--methods", *map(shlex.quote, METHODS), "--generators", *GENERATORS]),
+        only=report_options,
     shell:
         "seqgen report --results {params.folder} --title {params.title} --top {params.top} "
         "{params.only} --out {output:q} 2> {log:q}"
