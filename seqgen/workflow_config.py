@@ -143,6 +143,25 @@ def predictor_settings(config, name) -> str:
     return as_json(settings)
 
 
+def trained_settings(config, name, inputs) -> str:
+    """The settings of the trained models among a rule's ``inputs`` (its input files, a dict or a list), as one
+    JSON text: a param of every rule that reads a model.
+
+    Snakemake remakes a missing file only where a job that must run reads it, and it records a killed or failed
+    job's params as if it had finished: a training stopped after a settings change (its ``model.pt`` removed, the
+    old samples, designs and motifs left) would never run again, and the report would show the old model's
+    results under the new settings. With the settings here, those readers' params change with the model's, so they
+    rerun and ask for the model again."""
+    files = set(inputs.values() if isinstance(inputs, dict) else inputs)
+    settings = {}
+    if f"results/{name}/predictor/model.pt" in files:
+        settings["predictor"] = predictor_settings(config, name)
+    for kind in ("vae", "gan"):
+        if f"results/{name}/generator/{kind}/model.pt" in files:
+            settings[kind] = as_json(model_settings(config, name, kind))
+    return json.dumps(settings, sort_keys=True)
+
+
 def predictor_inputs(config, name) -> dict:
     """The predictor model of a labelled data set (none for an alignment without a label)."""
     if labelled(config["datasets"][name]):

@@ -53,3 +53,31 @@ def test_killed_run_reruns_only_the_incomplete_job(tmp_path):
     rows = pd.read_csv(results / "predictor" / "metrics.csv")
     before = rows[rows["step"] <= killed["step"]]
     assert len(before) and before["seconds"].tolist() == [row["seconds"] for row in killed["metrics"]]
+
+
+def test_a_training_that_failed_after_a_settings_change_is_redone_by_the_next_run(tmp_path):
+    """A retraining that fails or is stopped (Ctrl-C, a cluster's time limit): Snakemake removes its model.pt and
+    records the new settings as if it had run. The next run must train again, not keep the old model's samples (and
+    report them under the new settings) while the model is missing."""
+    workdir = make_workdir(tmp_path, TEST_CONFIG.read_text())
+    target = "results/tiny/generator/vae/evaluation.json"
+    results = workdir / "results" / "tiny"
+    (results / "generator" / "vae").mkdir(parents=True)
+    for name in ("input.tsv", "data.npz", "generator/vae/model.pt", "generator/vae/metrics.csv",
+                 "generator/vae/samples.fasta", "generator/vae/evaluation.json"):
+        (results / name).touch()
+    snakemake(workdir, "--cores", "1", "--touch", "--forceall", target)  # a finished run of the first settings
+    config = workdir / "config" / "config.yaml"
+    config.write_text(config.read_text().replace("vae: {steps: 60,", "vae: {steps: 61,"))
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "seqgen").write_text("#!/bin/sh\nexit 1\n")  # the training job fails at once
+    (fake / "seqgen").chmod(0o755)
+    env = {**os.environ, "XDG_CACHE_HOME": str(workdir / ".cache"),
+           "PATH": f"{fake}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    failed = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+                             str(workdir), "--cores", "1", target], env=env, capture_output=True, text=True)
+    assert failed.returncode != 0 and "Error in rule train_generator" in failed.stdout + failed.stderr
+    assert not (results / "generator" / "vae" / "model.pt").exists()
+    planned = job_counts(snakemake(workdir, "-n", "--cores", "1", target).stdout)
+    assert planned == {"train_generator": 1, "sample": 1, "evaluate_generator": 1}

@@ -65,6 +65,11 @@ def motif_options(wildcards, search_data=True):
     return wfc.motif_options(config, wildcards.dataset, search_data)
 
 
+def trained_settings(inputs):
+    """A params function: the settings of the models a job reads, ``inputs(wildcards)`` being its input files."""
+    return lambda wildcards: wfc.trained_settings(config, wildcards.dataset, inputs(wildcards))
+
+
 def predictor_inputs(wildcards):
     return wfc.predictor_inputs(config, wildcards.dataset)
 

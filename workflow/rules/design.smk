@@ -27,6 +27,7 @@ rule design:
     resources:
         **gpu_resources(),
     params:
+        trained=trained_settings(design_inputs),
         options=design_options,
         device=device(),
         n=config["design"]["n"],

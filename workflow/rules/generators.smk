@@ -43,6 +43,7 @@ rule sample:
     conda:
         "../envs/seqgen.yaml"
     params:
+        trained=trained_settings(lambda w: [f"results/{w.dataset}/generator/{w.model}/model.pt"]),
         device=device(),
         n=config["sample"]["n"],
         seed=config["seed"],

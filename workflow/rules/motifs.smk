@@ -21,6 +21,7 @@ rule motifs_data:
     conda:
         "../envs/seqgen.yaml"
     params:
+        trained=trained_settings(motif_predictor_inputs),
         folder=lambda w, output: shlex.quote(str(Path(output.meme).parent)),
         options=motif_options,
     shell:

@@ -22,6 +22,7 @@ rule score_mutants:
     resources:
         **gpu_resources(),
     params:
+        trained=trained_settings(lambda w: [f"results/{w.dataset}/generator/vae/model.pt"]),
         folder=lambda w, input: shlex.quote(str(Path(input.model).parent)),
         device=device(),
         samples=config["mutations"]["samples"],

@@ -44,6 +44,7 @@ rule score_samples:
     conda:
         "../envs/seqgen.yaml"
     params:
+        trained=trained_settings(lambda w: [f"results/{w.dataset}/predictor/model.pt"]),
         device=device(),
     shell:
         "seqgen predict --model {input.model:q} --input {input.samples:q} --out {output:q} "
