@@ -64,7 +64,9 @@ class SequenceSet:
         self.lengths = np.asarray(self.lengths, dtype=np.int32)
         if self.labels is None:
             self.labels = np.zeros((n, 0), dtype=np.float32)
-        self.labels = np.asarray(self.labels, dtype=np.float32).reshape(n, -1)
+        self.labels = np.asarray(self.labels, dtype=np.float32)
+        if self.labels.ndim != 2:  # (N,) one label; (0, K) stays (0, K): no sequences, K labels
+            self.labels = self.labels.reshape(n, -1)
         self.label_names = [str(x) for x in self.label_names]
         if len(self.ids) != n or len(self.lengths) != n:
             raise ValueError("ids, lengths and codes disagree on the number of sequences")

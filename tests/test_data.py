@@ -97,3 +97,13 @@ def test_padded_protein_of_nucleotide_letters_looks_like_dna():
     assert protein.looks_like_dna() and protein.padded(6).looks_like_dna()
     assert not SequenceSet(encode(["ACGW"], "protein"), "protein", ["a"]).looks_like_dna()
     assert not SequenceSet(encode(["ACGT"], "dna"), "dna", ["a"]).looks_like_dna()
+
+
+def test_a_subset_or_split_with_no_sequences_keeps_the_labels():
+    data = SequenceSet(encode(["ACGT", "GGCC"], "dna"), "dna", ["a", "b"], labels=np.array([[1.0], [2.0]]),
+                       label_names=["y"])
+    empty = data.subset(np.zeros(2, dtype=bool))
+    assert empty.codes.shape == (0, 4) and empty.labels.shape == (0, 1) and empty.label_names == ["y"]
+    rest, held_out = data.split(0.0)
+    assert len(rest) == 2 and len(held_out) == 0 and held_out.labels.shape == (0, 1)
+    assert SequenceSet(np.zeros((0, 5), np.uint8), "dna", []).labels.shape == (0, 0)
