@@ -207,7 +207,7 @@ def _run_train(args) -> None:
                   file=sys.stderr)
     task, device_data = build_task(args.kind, config, settings, data, device)
     trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
-                      model_extra={**(getattr(task, "model_extra", None) or {}), "data_sha1": data.fingerprint()})
+                      model_extra={"data_sha1": data.fingerprint()})
     result = trainer.fit(device, resume=args.resume or args.resume_if_unchanged,
                          restart_if_changed=args.resume_if_unchanged)
     finish = getattr(recipe(args.kind), "after_training", None)  # e.g. the predictor's validation outputs

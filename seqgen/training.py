@@ -225,7 +225,11 @@ def _write_metrics(path: Path, rows: list[dict]) -> None:
 
 
 class Trainer:
-    """Runs a :class:`Task` to completion, writing ``checkpoint.pt``, ``model.pt`` and ``metrics.csv`` to ``out``."""
+    """Runs a :class:`Task` to completion, writing ``checkpoint.pt``, ``model.pt`` and ``metrics.csv`` to ``out``.
+
+    ``model.pt`` holds the task's own ``model_extra`` (a predictor's architecture and label normalization, a family
+    VAE's alignment), which loading needs, updated by ``model_extra``.
+    """
 
     def __init__(self, task: Task, settings: TrainSettings, out, alphabet: str, length: int | None,
                  model_extra: dict | None = None):
@@ -234,7 +238,7 @@ class Trainer:
         self.out = Path(out)
         self.alphabet = alphabet
         self.length = length
-        self.model_extra = model_extra or {}
+        self.model_extra = {**(getattr(task, "model_extra", None) or {}), **(model_extra or {})}
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         self.average: WeightAverage | None = None

@@ -644,3 +644,15 @@ def test_two_classes_not_coded_0_and_1_draw_a_note(capsys, labels, noted):
     assert kind == ("classification" if set(labels) == {0.0, 1.0} else "regression")
     err = capsys.readouterr().err
     assert ("a classifier (probabilities, AUROC) needs them coded 0 and 1" in err) == noted
+
+
+def test_a_predictor_trained_without_model_extra_loads(tmp_path):
+    """The task's own model_extra (architecture, label normalization) goes into model.pt without being passed."""
+    rng = np.random.default_rng(0)
+    data = SequenceSet(rng.integers(0, 4, (64, 12), dtype=np.uint8), "dna", [f"s{i}" for i in range(64)],
+                       labels=rng.normal(size=(64, 1)) + 5, label_names=["y"])
+    config, ts = merge_config("predictor", {**SMALL, "steps": 2, "members": 2})
+    task, _ = build_task("predictor", config, ts, data, CPU)
+    Trainer(task, ts, tmp_path, data.alphabet.name, data.length).fit(CPU)
+    mean, std = load_predictor(tmp_path).predict(data.codes[:3])
+    assert mean.shape == std.shape == (3,)
