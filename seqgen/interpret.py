@@ -164,11 +164,24 @@ def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 
 
 # ---------------------------------------------------------------- attribution
 
+def _as_tensor(x) -> torch.Tensor:
+    """``(N, A, L)`` numpy array or tensor -> float32 tensor (a tensor keeps its device)."""
+    return torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float32)
+
+
+def _mean_scorer(score):
+    """``score`` giving ``(N,)``, or ``(mean, std)`` as a loaded predictor's ``score``, as a callable giving the
+    mean ``(N,)``."""
+    return lambda batch: as_mean_std(score(batch))[0]
+
+
 def gradient_x_input(score, x: torch.Tensor, batch_size: int = 512) -> np.ndarray:
     """Gradient of ``score`` times the input: ``(N, A, L)`` numpy.
 
-    ``score``: callable ``(N, A, L)`` float tensor -> ``(N,)`` tensor.
+    ``score``: callable ``(N, A, L)`` float tensor -> ``(N,)`` tensor, or ``(mean, std)`` as
+    :meth:`seqgen.predict.LoadedPredictor.score` gives (the mean is used). ``x``: ``(N, A, L)`` numpy or tensor.
     """
+    score, x = _mean_scorer(score), _as_tensor(x)
     out = []
     for xb in _batches(x, batch_size):
         xb = xb.detach().clone().requires_grad_(True)
@@ -194,7 +207,11 @@ def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int | None = None,
     scored through ``score``. ``batch_size`` defaults to 4096 mutants, 1024
     with ``substituted`` (its small per-mutant crops run faster in batches that
     stay in a CPU's cache: 2x at 251 nt).
+
+    ``score``: callable ``(N, A, L)`` float tensor -> ``(N,)`` tensor, or ``(mean, std)`` as
+    :meth:`seqgen.predict.LoadedPredictor.score` gives (the mean is used). ``x``: ``(N, A, L)`` numpy or tensor.
     """
+    score, x = _mean_scorer(score), _as_tensor(x)
     n, a, length = x.shape
     one_hot = bool(((x == 0) | (x == 1)).all() and (x.sum(1) == 1).all())
     local = one_hot and substituted is not None
@@ -399,14 +416,9 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     """
     alphabet = get_alphabet(alphabet)
     width = width or SEQLET_WIDTH[alphabet.is_nucleic]
-    xt = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float32)
+    xt = _as_tensor(x)
     _check_channels(xt, alphabet)
     xn = xt.cpu().numpy()
-    scorer = score
-
-    def score(batch):  # the mean of a (mean, std) scorer
-        return as_mean_std(scorer(batch))[0]
-
     if method == "ism":
         contrib = ism_contributions(in_silico_mutagenesis(score, xt, substituted=substituted), xn)
     elif method == "grad":

@@ -322,3 +322,16 @@ def test_in_silico_mutagenesis_takes_a_faster_scorer_of_substitutions_for_one_ho
     np.testing.assert_allclose(in_silico_mutagenesis(score, padded, substituted=substituted),
                                in_silico_mutagenesis(score, padded), atol=1e-6)
     assert not calls
+
+
+def test_ism_and_gradient_take_a_predictors_mean_std_score_and_numpy_input():
+    """As attribution_motifs: a (mean, std) scorer (LoadedPredictor.score) and a numpy one-hot array are taken."""
+    torch.manual_seed(0)
+    net = TinyCNN(filters=4, width=5).eval()
+    x = one_hot(np.random.default_rng(0).integers(0, 4, (3, 10), dtype=np.uint8), 4)  # numpy (N, A, L)
+    xt = torch.as_tensor(x)
+    for attribution in (in_silico_mutagenesis, gradient_x_input):
+        plain = attribution(net, xt)
+        both = attribution(lambda b: (net(b), torch.zeros(len(b))), x)
+        assert both.shape == (3, 4, 10)
+        np.testing.assert_allclose(both, plain, atol=1e-6)
