@@ -103,7 +103,7 @@ def encode(sequences, alphabet: str | Alphabet) -> np.ndarray:
     Parameters
     ----------
     sequences : sequence of str or bytes
-        ``N`` sequences of one length ``L``.
+        ``N`` sequences of one length ``L``; a single str (or bytes) is one sequence, ``N = 1``.
     alphabet : str or Alphabet
 
     Returns
@@ -118,6 +118,8 @@ def encode(sequences, alphabet: str | Alphabet) -> np.ndarray:
         codes included: use :mod:`seqgen.io` to read files with a policy).
     """
     alphabet = get_alphabet(alphabet)
+    if isinstance(sequences, (str, bytes)):  # one sequence, not L sequences of one letter
+        sequences = [sequences]
     seqs = [s.encode("ascii") if isinstance(s, str) else bytes(s) for s in sequences]
     if not seqs:
         return np.zeros((0, 0), dtype=np.uint8)
@@ -136,7 +138,8 @@ def encode(sequences, alphabet: str | Alphabet) -> np.ndarray:
 
 
 def decode(codes: np.ndarray, alphabet: str | Alphabet) -> list[str]:
-    """Decode ``(N, L)`` codes to ``N`` strings; PAD positions are dropped."""
+    """Decode ``(N, L)`` codes (or one sequence's ``(L,)``) to ``N`` strings; PAD positions (and codes that are no
+    letter of the alphabet) are dropped wherever they are."""
     alphabet = get_alphabet(alphabet)
     codes = np.asarray(codes, dtype=np.uint8)
     if codes.ndim == 1:
@@ -145,7 +148,11 @@ def decode(codes: np.ndarray, alphabet: str | Alphabet) -> list[str]:
     if length == 0:
         return [""] * n
     letters = np.ascontiguousarray(alphabet.decode_table[codes])
-    return letters.view(f"S{length}").ravel().astype(str).tolist()
+    out = letters.view(f"S{length}").ravel()  # trailing NULs (PAD) drop here; leading or inner ones do not
+    inner = ((letters[:, :-1] == 0) & (letters[:, 1:] != 0)).any(axis=1)
+    if inner.any():  # e.g. codes_from_one_hot of a zero column (an N) inside a sequence
+        out[inner] = [row.replace(b"\x00", b"") for row in out[inner].tolist()]  # np.char.replace keeps NULs
+    return out.astype(str).tolist()
 
 
 def reverse_complement(codes: np.ndarray, alphabet: str | Alphabet) -> np.ndarray:

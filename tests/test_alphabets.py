@@ -88,3 +88,15 @@ def test_kmer_index_reads_windows_as_numbers_and_marks_padding():
     codes = np.array([[0, 1, 2, 3, PAD]], dtype=np.uint8)  # ACGT + pad
     assert kmer_index(codes, 2, 4).tolist() == [[0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, -1]]
     assert kmer_index(codes, 6, 4).shape == (1, 0)
+
+
+def test_a_single_string_encodes_as_one_sequence():
+    assert encode("ACGT", "dna").shape == (1, 4)
+    assert encode(b"ACGT", "dna").shape == (1, 4)
+    assert decode(encode("ACGT", "dna"), "dna") == ["ACGT"]
+
+
+def test_decode_drops_padding_inside_a_sequence_too():
+    """A zero column (an N) inside a one-hot sequence becomes PAD; decoding gave 'AC\\x00GT'."""
+    x = one_hot(np.array([[0, 1, PAD, 2, 3], [PAD, 0, 1, 2, 3], [0, 1, 2, 3, PAD]], np.uint8), 4)
+    assert decode(codes_from_one_hot(x), "dna") == ["ACGT", "ACGT", "ACGT"]
