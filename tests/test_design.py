@@ -1054,3 +1054,25 @@ def test_longest_runs_and_the_data_s_run_limit():
     assert data_run_limit(codes[[0, 1, 3]]) == 6  # never under LONG_RUN
     many = np.concatenate([np.tile(codes[[1]], (199, 1)), codes[[2]]])  # one sequence in 200 with a run of 8
     assert data_run_limit(many) == 6
+
+
+@pytest.mark.parametrize("method", ["fast-seqprop", "anneal"])
+def test_the_device_may_be_given_by_name(method):
+    """As load_predictor(path, device="cpu"): design and score_codes take a device's name too."""
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    settings = DesignSettings(method=method, n=4, steps=3, seed=0)
+    by_name = design(obj, Constraints(DNA, 30), settings, "cpu")
+    np.testing.assert_array_equal(by_name.codes, design(obj, Constraints(DNA, 30), settings, CPU).codes)
+    utility, _ = score_codes(obj, by_name.codes, 4, "cpu")
+    assert utility.shape == (len(by_name.codes),)
+
+
+def test_design_leaves_the_callers_global_random_state_alone():
+    obj = ObjectiveSet([Objective("egr2", PWMScorer())])
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=4, steps=3, seed=0), CPU)
+    torch.testing.assert_close(torch.rand(3), expected)  # as if design had not run
+    again = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=4, steps=3, seed=0), CPU)
+    np.testing.assert_array_equal(first.codes, again.codes)  # still seeded by settings.seed

@@ -160,7 +160,8 @@ class DesignResult:
 def score_codes(objectives: ObjectiveSet, codes: np.ndarray | torch.Tensor, alphabet_size: int,
                 device: torch.device, batch: int | None = None):
     """Utility ``(N,)`` and per-objective ``(mean, std)`` of discrete sequences, without gradients (in batches
-    of ``batch``, by default as many as fit the memory budget)."""
+    of ``batch``, by default as many as fit the memory budget); ``device``: a ``torch.device`` or its name."""
+    device = torch.device(device)
     codes = torch.as_tensor(np.asarray(codes) if not torch.is_tensor(codes) else codes, device=device)
     batch = batch or objectives.batch_rows(codes.shape[-1], device)
     utils, parts = [], {}
@@ -186,11 +187,22 @@ def design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignS
         What to maximize; scorers take ``(B, A, L)`` float inputs on ``device``.
     constraints : Constraints
         Hard constraints (fixed positions, GC, forbidden k-mers, homopolymers, edits).
+    device : torch.device or str
+        Where the chains live (``"cpu"``, ``"cuda"``...), the scorers' device.
     decoder : callable, optional
         ``z (N, D) -> probabilities (N, A, L)``; required by the ``latent`` method, with ``latent_dim``.
     callback : callable, optional
         ``callback(step, calls, codes)`` with the current result codes ``(N, L)`` (numpy), every step.
+
+    Seeded by ``settings.seed`` alone: the caller's global torch random state is left as it was.
     """
+    with torch.random.fork_rng():  # _design seeds the global generator: not the caller's
+        return _design(objectives, constraints, settings, torch.device(device), decoder, latent_dim, callback)
+
+
+def _design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignSettings,
+            device: torch.device, decoder, latent_dim: int | None, callback) -> DesignResult:
+    """:func:`design`'s work, in a forked global random state."""
     if constraints.free.sum() == 0:
         raise SeqgenError("every position is fixed: nothing to design")
     torch.manual_seed(settings.seed)
