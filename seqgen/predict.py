@@ -58,9 +58,14 @@ class LoadedPredictor:
 
     def outputs(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, A, L)`` float -> ``(N, K)`` member outputs (standardized label, or logit), differentiable in x
-        (a numpy array, e.g. from :func:`seqgen.data.one_hot`, is taken too)."""
+        (a numpy array, e.g. from :func:`seqgen.data.one_hot`, is taken too; float64 is computed in float32)."""
         if not torch.is_tensor(x):
             x = torch.as_tensor(x, dtype=torch.float32)
+        if x.dtype == torch.float64:  # the weights are float32 (bf16 inputs stay: autocast)
+            x = x.float()
+        if x.ndim != 3 or tuple(x.shape[1:]) != (self.alphabet.size, self.length):
+            raise SeqgenError(f"the predictor scores (N, {self.alphabet.size}, {self.length}) one-hot "
+                              f"{self.alphabet.name} sequences of length {self.length}, not shape {tuple(x.shape)}")
         return self.model(x.to(self.device))
 
     def score(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -153,9 +158,21 @@ class LoadedPredictor:
         -------
         mean, std : np.ndarray
             ``(N,)`` float64 each.
+
+        Raises
+        ------
+        SeqgenError
+            For codes that are not ``(N, length)`` integers (the model's own length).
         """
         from tqdm.auto import tqdm
 
+        if torch.is_tensor(codes):
+            codes = codes.cpu().numpy()
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or codes.dtype.kind not in "iu" or codes.shape[1] != self.length:
+            raise SeqgenError(f"the predictor reads (N, {self.length}) integer codes of {self.alphabet.name} sequences "
+                              f"of length {self.length}, not {codes.dtype} of shape {codes.shape} (strings: "
+                              f"seqgen.alphabets.encode; other lengths: pad or trim them as the training data was)")
         means, stds = [], []
         batch_size = batch_size or self.batch_rows()
         bar = tqdm(total=len(codes), unit="seq", desc="predict", leave=False, disable=None if progress else True)

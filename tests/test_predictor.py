@@ -656,3 +656,31 @@ def test_a_predictor_trained_without_model_extra_loads(tmp_path):
     Trainer(task, ts, tmp_path, data.alphabet.name, data.length).fit(CPU)
     mean, std = load_predictor(tmp_path).predict(data.codes[:3])
     assert mean.shape == std.shape == (3,)
+
+
+def test_score_takes_float64_input_and_stays_differentiable(simulated, tmp_path):
+    """A float64 tensor (e.g. torch.from_numpy of a float64 array) is scored as float32, not refused by the conv."""
+    train(simulated.subset(np.arange(200)), tmp_path, steps=2)
+    predictor = load_predictor(tmp_path)
+    x64 = one_hot(simulated.codes[:4], 4).astype(np.float64)
+    x = torch.tensor(x64, requires_grad=True)
+    mean, std = predictor.score(x)
+    expected, _ = predictor.score(torch.as_tensor(x64, dtype=torch.float32))
+    torch.testing.assert_close(mean, expected)
+    mean.sum().backward()
+    assert x.grad is not None and x.grad.dtype == torch.float64
+
+
+def test_sequences_of_another_length_or_alphabet_are_refused_not_scored(simulated, tmp_path):
+    """The command line refuses them (check_compatible); the Python API scored them without a word."""
+    train(simulated.subset(np.arange(200)), tmp_path, steps=2)
+    predictor = load_predictor(tmp_path)  # length 30, DNA
+    codes = simulated.codes[:3]
+    assert predictor.predict(codes)[0].shape == (3,)
+    for bad in (codes[:, :25], np.pad(codes, ((0, 0), (0, 5))), codes[0], simulated.sequences[:3]):
+        with pytest.raises(SeqgenError, match="length 30"):
+            predictor.predict(bad)
+    with pytest.raises(SeqgenError, match=r"\(N, 4, 30\)"):
+        predictor.score(one_hot(codes[:, :25], 4))
+    with pytest.raises(SeqgenError, match=r"\(N, 4, 30\)"):
+        predictor.score(torch.zeros(2, 20, 30))  # protein one-hot
