@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import zipfile
 from dataclasses import dataclass, field
 
@@ -73,6 +74,16 @@ class SequenceSet:
         if self.labels.shape[1] != len(self.label_names):
             raise ValueError("labels and label_names disagree on the number of labels")
 
+    def __eq__(self, other) -> bool:
+        """Same alphabet, codes, ids, lengths, labels, label names and meta (``path`` is not compared)."""
+        if not isinstance(other, SequenceSet):
+            return NotImplemented
+        return (self.alphabet == other.alphabet and self.label_names == other.label_names and self.meta == other.meta
+                and all(np.array_equal(a, b) for a, b in ((self.codes, other.codes), (self.ids, other.ids),
+                                                          (self.lengths, other.lengths), (self.labels, other.labels))))
+
+    __hash__ = None  # mutable arrays
+
     def __len__(self) -> int:
         return self.codes.shape[0]
 
@@ -112,7 +123,9 @@ class SequenceSet:
                            dict(self.meta), self.path)
 
     def split(self, fraction: float, seed: int = 0) -> tuple["SequenceSet", "SequenceSet"]:
-        """Random split into ``(rest, held_out)`` with ``fraction`` of the sequences held out."""
+        """Random split into ``(rest, held_out)`` with ``fraction`` (between 0 and 1) of the sequences held out."""
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"split: fraction is the share of sequences held out, between 0 and 1, not {fraction}")
         order = np.random.default_rng(seed).permutation(len(self))
         n_out = int(round(fraction * len(self)))
         return self.subset(np.sort(order[n_out:])), self.subset(np.sort(order[:n_out]))
@@ -168,8 +181,8 @@ def one_hot(codes, alphabet_size: int):
     Parameters
     ----------
     codes : np.ndarray or torch.Tensor
-        ``(N, L)`` uint8 codes; PAD (or any code >= ``alphabet_size``) becomes a
-        zero column.
+        ``(N, L)`` uint8 codes (a list of lists is read as numpy); PAD (or any code >= ``alphabet_size``) becomes
+        a zero column. One sequence is ``codes[None]``: 1-D codes are refused.
     alphabet_size : int
         ``A``.
 
@@ -178,10 +191,13 @@ def one_hot(codes, alphabet_size: int):
     np.ndarray or torch.Tensor
         ``(N, A, L)`` float32, of the same kind (and device) as ``codes``.
     """
+    torch = sys.modules.get("torch")  # not imported: codes cannot be a tensor (and numpy needs no PyTorch)
+    if torch is None or not torch.is_tensor(codes):
+        codes = np.asarray(codes)
+    if codes.ndim != 2:
+        raise ValueError(f"one_hot reads (N, L) codes, not shape {tuple(codes.shape)} (one sequence: codes[None])")
     if isinstance(codes, np.ndarray):  # one comparison pass, written channels-first (no (N, L, A) transposed)
         return (codes[:, None, :] == np.arange(alphabet_size)[:, None]).astype(np.float32)
-    import torch
-
     letters = torch.arange(alphabet_size, device=codes.device)  # on the device: no blocking host copy per batch
     table = torch.zeros(256, alphabet_size, device=codes.device)
     table[letters, letters] = 1.0

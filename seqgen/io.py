@@ -744,7 +744,9 @@ def resolve_format(path, format: str | None = None, label_columns=(), option: st
 
 def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
           id_column: str | None = None) -> RawRecords:
-    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet)."""
+    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name."""
+    if isinstance(label_columns, str):  # one column, not a column per character
+        label_columns = [label_columns]
     fmt = resolve_format(path, format, label_columns)
     data = read_bytes(path)
     if fmt == "fasta":
@@ -773,7 +775,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     format : str, optional
         One of :data:`FORMATS`; from the extension when None.
     sequence_column, label_columns, id_column
-        Column names for CSV/TSV tables.
+        Column names for CSV/TSV tables (``label_columns``: a list of names, or one name).
     ambiguous : {'error', 'drop'}
         What to do with records holding ambiguity codes (N, X, IUPAC).
     lengths : {'error', 'pad', 'trim'}

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,12 @@ def test_decode_drops_padding_inside_a_sequence_too():
     """A zero column (an N) inside a one-hot sequence becomes PAD; decoding gave 'AC\\x00GT'."""
     x = one_hot(np.array([[0, 1, PAD, 2, 3], [PAD, 0, 1, 2, 3], [0, 1, 2, 3, PAD]], np.uint8), 4)
     assert decode(codes_from_one_hot(x), "dna") == ["ACGT", "ACGT", "ACGT"]
+
+
+def test_one_hot_takes_lists_and_refuses_one_dimensional_codes():
+    assert one_hot([[0, 1, 2, 3]], 4).shape == (1, 4, 4)
+    np.testing.assert_array_equal(one_hot([[0, 3]], 4), one_hot(np.array([[0, 3]], np.uint8), 4))
+    with pytest.raises(ValueError, match=r"\(N, L\) codes.*codes\[None\]"):
+        one_hot(np.array([0, 1, 2], np.uint8), 4)
+    with pytest.raises(ValueError, match=r"\(N, L\) codes"):
+        one_hot(torch.zeros(3, dtype=torch.uint8), 4)

@@ -107,3 +107,20 @@ def test_a_subset_or_split_with_no_sequences_keeps_the_labels():
     rest, held_out = data.split(0.0)
     assert len(rest) == 2 and len(held_out) == 0 and held_out.labels.shape == (0, 1)
     assert SequenceSet(np.zeros((0, 5), np.uint8), "dna", []).labels.shape == (0, 0)
+
+
+def test_sets_compare_by_content_and_a_round_trip_is_equal(tmp_path):
+    data = make_set()
+    data.save(tmp_path / "d.npz")
+    back = SequenceSet.load(tmp_path / "d.npz")
+    assert back == data  # the path it was loaded from is not compared
+    assert data.subset(np.arange(len(data))) == data
+    assert data.subset(np.arange(len(data) - 1)) != data
+    assert data != data.subset(np.arange(len(data))[::-1])
+
+
+@pytest.mark.parametrize("fraction", [-0.2, 1.5, 100])
+def test_split_refuses_a_fraction_outside_0_and_1(fraction):
+    """-0.2 held out 80% without a word (a negative slice)."""
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        make_set().split(fraction)

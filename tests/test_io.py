@@ -412,3 +412,10 @@ def test_an_a3m_file_is_read_as_an_alignment(tmp_path):
     path.write_text(">F/1-5\nMKVLA\n>s1\nMKgvVLA\n>s2\nM-VLAk\n")
     data = read_sequences(path, "protein-gap")
     assert data.sequences == ["MKVLA", "MKVLA", "M-VLA"] and data.meta["focus_id"] == "F/1-5"
+
+
+def test_one_label_column_may_be_named_by_a_string(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text("id\tsequence\tsignal\na\tACGT\t1.5\nb\tGGCC\t2\n")
+    data = read_sequences(path, "dna", label_columns="signal")  # was: "no column 's'"
+    assert data.label_names == ["signal"] and data.labels[:, 0].tolist() == [1.5, 2.0]
