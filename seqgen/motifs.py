@@ -42,7 +42,8 @@ class Motif:
     name : str
         Identifier (``seqgen-1``, ``filter-12``, ``MA0472.2``...), no spaces.
     pwm : np.ndarray
-        ``(A, W)`` float64 letter probabilities, columns summing to 1.
+        ``(A, W)`` float64 letter probabilities, columns summing to 1 (counts given are divided by their column
+        sums; an all-zero column becomes uniform).
     alphabet : Alphabet
     description : str
         Free text on the MOTIF line (e.g. the consensus or TF name).
@@ -64,6 +65,10 @@ class Motif:
         self.pwm = np.asarray(self.pwm, dtype=np.float64)
         if self.pwm.ndim != 2 or self.pwm.shape[0] != self.alphabet.size:
             raise ValueError(f"motif {self.name}: pwm must be ({self.alphabet.size}, W), got {self.pwm.shape}")
+        if not np.isfinite(self.pwm).all() or (self.pwm < 0).any():
+            raise ValueError(f"motif {self.name}: pwm entries must be finite and not negative")
+        if not np.allclose(self.pwm.sum(axis=0), 1.0, atol=1e-3):  # counts (a JASPAR matrix): to probabilities
+            self.pwm = counts_to_pwm(self.pwm)
 
     @property
     def width(self) -> int:
@@ -837,6 +842,10 @@ def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) 
     alphabet = motifs[0].alphabet if motifs else DNA
     if any(m.alphabet != alphabet for m in motifs):
         raise SeqgenError("cannot write motifs of different alphabets to one MEME file", path)
+    spaced = [m.name for m in motifs if not m.name or re.search(r"\s", m.name)]
+    if spaced:  # the MOTIF line's first word is the name: read back, "my motif" would be "my", described "motif"
+        raise SeqgenError(f"motif name {spaced[0]!r} is empty or holds white space, which a MEME file cannot keep; "
+                          f"rename it (e.g. {'_'.join(spaced[0].split()) or 'motif-1'!r})", path)
     bg = np.full(alphabet.size, 1.0 / alphabet.size) if background is None else np.asarray(background)
     lines = ["MEME version 4", "", f"ALPHABET= {alphabet.letters}", ""]
     lines += ["strands: + -" if alphabet.double_stranded else "strands: +", ""] if alphabet.is_nucleic else []

@@ -1028,3 +1028,25 @@ def test_the_jaspar_taxon_all_on_the_command_line_and_a_wrong_one_before_the_sea
     assert "invalid choice: 'plant'" in capsys.readouterr().err
     assert main([*args, "--jaspar-collection", "COREE", "--out", str(tmp_path / "c")]) == 1
     assert "no JASPAR motifs for release JASPAR2024, collection COREE" in capsys.readouterr().err
+
+
+def test_a_motif_of_counts_holds_their_probabilities():
+    """Counts in place of probabilities gave 50-bit columns and scan p-values of 0 without a word."""
+    counts = np.array([[10, 0, 0, 5], [0, 10, 0, 5], [0, 0, 10, 0], [0, 0, 0, 0]], float)
+    motif = Motif("counts", counts)
+    np.testing.assert_allclose(motif.pwm, counts_to_pwm(counts))
+    assert information_content(motif.pwm).max() <= 2.0 and motif.consensus == "ACGA"
+    pwm = np.full((4, 2), 0.249999)  # a MEME file's rounding (6 decimals): kept as it is
+    np.testing.assert_array_equal(Motif("rounded", pwm).pwm, pwm)
+    with pytest.raises(ValueError, match="not negative"):
+        Motif("negative", np.array([[1.5], [-0.5], [0.0], [0.0]]))
+
+
+def test_a_motif_name_with_white_space_is_refused_not_split_on_reading(tmp_path):
+    pwm = np.full((4, 3), 0.25)
+    with pytest.raises(SeqgenError, match="'my motif'.*'my_motif'"):
+        write_meme(tmp_path / "m.meme", [Motif("my motif", pwm, DNA)])
+    assert not (tmp_path / "m.meme").exists()
+    write_meme(tmp_path / "m.meme", [Motif("my_motif", pwm, DNA, "a description")])
+    back = read_meme(tmp_path / "m.meme")[0]
+    assert (back.name, back.description) == ("my_motif", "a description")
