@@ -124,7 +124,7 @@ def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 
 
     Parameters
     ----------
-    model : nn.Module taking ``(N, A, L)`` one-hot.
+    model : nn.Module taking ``(N, A, L)`` one-hot, or a loaded seqgen predictor (its ``model`` is read).
     x : (N, A, L) one-hot, numpy or tensor (e.g. the top-scoring sequences).
     threshold : float
         A window counts as a site of filter ``f`` when its activation exceeds
@@ -140,7 +140,8 @@ def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 
         Most influential first; ``stats`` has ``filter``, ``influence``, ``n_sites``.
     """
     alphabet = get_alphabet(alphabet)
-    x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float32)
+    model = model if isinstance(model, torch.nn.Module) else model.model  # a LoadedPredictor
+    x = _as_tensor(x)
     _check_channels(x, alphabet)
     x = x.to(next(model.parameters()).device)
     acts, wins = filter_activations(model, x)
@@ -182,7 +183,7 @@ def gradient_x_input(score, x: torch.Tensor, batch_size: int = 512) -> np.ndarra
     :meth:`seqgen.predict.LoadedPredictor.score` gives (the mean is used). ``x``: ``(N, A, L)`` numpy or tensor.
     """
     score, x = _mean_scorer(score), _as_tensor(x)
-    out = []
+    out = [np.zeros((0, *x.shape[1:]), dtype=np.float32)]  # no sequences: an empty (0, A, L)
     for xb in _batches(x, batch_size):
         xb = xb.detach().clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(score(xb).sum(), xb)
@@ -213,6 +214,8 @@ def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int | None = None,
     """
     score, x = _mean_scorer(score), _as_tensor(x)
     n, a, length = x.shape
+    if n == 0:
+        return np.zeros((0, a, length), dtype=np.float32)
     one_hot = bool(((x == 0) | (x == 1)).all() and (x.sum(1) == 1).all())
     local = one_hot and substituted is not None
     batch_size = batch_size or (1024 if local else 4096)

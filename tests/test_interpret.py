@@ -335,3 +335,17 @@ def test_ism_and_gradient_take_a_predictors_mean_std_score_and_numpy_input():
         both = attribution(lambda b: (net(b), torch.zeros(len(b))), x)
         assert both.shape == (3, 4, 10)
         np.testing.assert_allclose(both, plain, atol=1e-6)
+
+
+def test_attributions_of_no_sequences_are_empty_and_filter_motifs_reads_a_loaded_predictor(trained):
+    """ISM and gradient x input of x[:0] raised in torch.cat; filter_motifs(load_predictor(DIR), x) raised an
+    AttributeError where the README's load_predictor(DIR).model worked."""
+    from types import SimpleNamespace
+
+    net, top = trained
+    assert in_silico_mutagenesis(net, top[:0]).shape == (0, 4, top.shape[2])
+    assert gradient_x_input(net, top[:0]).shape == (0, 4, top.shape[2])
+    direct = filter_motifs(net, top[:200], top=2)
+    loaded = filter_motifs(SimpleNamespace(model=net), top[:200], top=2)  # as a LoadedPredictor holds its model
+    assert [m.name for m in loaded] == [m.name for m in direct] and len(direct)
+    assert all(np.array_equal(a.pwm, b.pwm) for a, b in zip(loaded, direct))
