@@ -91,7 +91,8 @@ def test_train_score_and_design_from_the_command_line(tmp_path, capsys):
                              (f"mutant,score\n{first},1\n,2\n", "row 2 of the table has no mutant"),
                              (f"mutant,score\n{first},1\n{pair},2,3\n", "cannot read as a comma-separated table"),
                              (b"mutant\ncaf\xe9\n", "not UTF-8 text"),
-                             (f"{first},{pair}\n", "joined by ':'")):
+                             (f"{first},{pair}\n", "joined by ':'"),
+                             (f"mutant;score\n{first};1\n", "a table separated by ';'")):
         wrong.write_bytes(content if isinstance(content, bytes) else content.encode())
         assert main(["score-mutants", "--model", str(model), "--mutants", str(wrong), "--out",
                      str(tmp_path / "x.tsv"), "--device", "cpu"]) == 1
