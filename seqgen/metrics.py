@@ -183,12 +183,12 @@ def _like_with_like(reference: SequenceSet, query: SequenceSet, training: Sequen
     gap = reference.alphabet.letters.index("-")
     if (query.codes == gap).any() or not (reference.codes == gap).any():
         return reference, training, {}
-    kept = [s.subset(np.flatnonzero((s.codes != gap).all(1))) if s is not None else None for s in (reference, training)]
-    if len(kept[0]) < 2 or (training is not None and len(kept[1]) < 2):
+    real = {"reference": reference} if training is None else {"reference": reference, "training": training}
+    kept = {name: s.subset(np.flatnonzero((s.codes != gap).all(1))) for name, s in real.items()}
+    if min(len(s) for s in kept.values()) < 2:
         return reference, training, {}
-    summary = {"gap_free": {name: [len(k), len(s)] for name, k, s in zip(("reference", "training"), kept,
-                                                                          (reference, training)) if s is not None}}
-    return kept[0], kept[1], summary
+    summary = {"gap_free": {name: [len(kept[name]), len(s)] for name, s in real.items()}}
+    return kept["reference"], kept.get("training"), summary
 
 
 def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet | None = None, seed: int = 0,

@@ -124,7 +124,7 @@ def read_mutants(path, measured=()) -> tuple[list[str], pd.DataFrame]:
     first = lines[0] if lines else ""
     sep = "\t" if "\t" in first else "," if "," in first else None
     table = None
-    if sep is None and first.split(";")[0].strip('"\'').lower() == "mutant" and ";" in first:
+    if sep is None and ";" in first and first.split(";")[0].strip('"\'').lower() == "mutant":
         raise SeqgenError("a table separated by ';' (as some spreadsheets save CSV): save it comma- or tab-separated "
                           "(';' joins the substitutions of one mutant, H24A;G26C)", path)
     if sep is None:

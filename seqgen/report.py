@@ -708,12 +708,14 @@ def sequence_section(res: Results, data, alphabet) -> str:
     return "".join(parts) or note("No sequences to compare yet.")
 
 
-def family_summary(res: Results) -> dict | None:
+def family_summary(res: Results, data) -> dict | None:
     """The alignment a family VAE trained on, as stored in ``generator/vae/model.pt``: the effective number of
     sequences (sum of the sequence weights), the weights' threshold theta, the sequences kept and dropped by the
-    gap filter, the focus; None without a family VAE."""
+    gap filter, the focus; None without a family VAE (the model is read only where ``data`` is an alignment)."""
     from seqgen.checkpoint import load_checkpoint
 
+    if data is None or "focus_positions" not in data.meta:
+        return None
     payload = res.read("generator/vae/model.pt", lambda p: load_checkpoint(p, "vae"), "the VAE", optional=True)
     family = (payload or {}).get("family")
     if not family:
@@ -804,7 +806,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     quality_html, quality_numbers = quality_section(res, expect_predictor, data)
     seq_html = sequence_section(res, data, alphabet)
     matches = res.csv("motifs/tomtom.tsv", "Tomtom matches", optional=True)
-    family = family_summary(res)
+    family = family_summary(res, data)
     prov_html = provenance_section(res, data, family)
     mutation_html = (f"<h2>Mutation effects</h2>{mutation_section(res, top)}"
                      if mutations and res.path("mutations.tsv") else "")

@@ -188,6 +188,13 @@ def mutation_inputs(config, name) -> dict:
     return {}
 
 
+def mutation_options(config, name) -> str:
+    """``seqgen score-mutants`` options of a data set: ``--measured COLUMN`` for each of its ``mutants_measured``
+    (leading space; empty without)."""
+    return "".join(f" --measured {shlex.quote(str(column))}"
+                   for column in config["datasets"][name].get("mutants_measured", []))
+
+
 def report_options(config, name) -> str:
     """``seqgen report`` options that keep an earlier configuration's results out of the report: the design
     methods and generators configured now, and ``--no-mutations`` for a data set without ``mutants`` (a

@@ -457,3 +457,9 @@ def test_the_report_reads_only_what_the_config_makes_now():
     assert wfc.report_options(config, "tiny") == (
         "--methods fast-seqprop anneal --generators vae gan --no-mutations")  # a mutations.tsv left is not its
     assert wfc.report_options(config, "blat") == "--methods fast-seqprop anneal --generators vae gan"
+
+
+def test_mutation_options_name_each_measured_column_quoted():
+    config = make_config({"f": dataset(input="f.a2m", mutants="m.csv", mutants_measured=[2500, "fit ness"])})
+    assert wfc.mutation_options(config, "f") == " --measured 2500 --measured 'fit ness'"
+    assert wfc.mutation_options(make_config({"g": dataset()}), "g") == ""

@@ -86,6 +86,10 @@ def mutation_inputs(wildcards):
     return wfc.mutation_inputs(config, wildcards.dataset)
 
 
+def mutation_options(wildcards):
+    return wfc.mutation_options(config, wildcards.dataset)
+
+
 def report_options(wildcards):
     return wfc.report_options(config, wildcards.dataset)
 

@@ -27,9 +27,7 @@ rule score_mutants:
         device=device(),
         samples=config["mutations"]["samples"],
         seed=config["seed"],
-        measured=lambda w: "".join(
-            f" --measured {shlex.quote(str(column))}" for column in dataset(w).get("mutants_measured", [])
-        ),
+        measured=mutation_options,
     shell:
         "seqgen score-mutants --model {params.folder} --mutants {input.mutants:q} --samples {params.samples} "
         "--seed {params.seed} --device {params.device}{params.measured} --out {output:q} 2> {log:q}"
