@@ -352,7 +352,7 @@ def check_datasets(config) -> None:
         check_input_files(name, ds)
         check_simulated_motif(name, ds)
         check_design_lengths(config, name, ds)
-        check_design_linker(config, name, ds)
+        check_design_constraints(config, name, ds)
 
 
 def check_name(name) -> None:
@@ -514,25 +514,34 @@ def check_design_lengths(config, name, ds) -> None:
                 )
 
 
-def check_design_linker(config, name, ds) -> None:
-    """Refuse a data set's ``linker`` that is not made of its alphabet's letters, or that itself holds a k-mer a
-    design method ``forbid``s or a run longer than its ``max_homopolymer``, before any job rather than in the
-    design job after training (no design could repair the linker)."""
-    if not ds.get("linker"):
+def check_design_constraints(config, name, ds) -> None:
+    """Refuse, before any job rather than in the design job after training, a data set's ``linker`` that is not
+    made of its alphabet's letters, and a design method's constraints that no design could meet: a linker, or
+    ``fixed`` letters (where the data set's length is known), holding a k-mer the method ``forbid``s or a run
+    longer than its ``max_homopolymer``; a GC window or an edit budget the fixed letters rule out."""
+    length = known_length(ds)
+    if not ds.get("linker") and not length:
         return
     with package_errors(name):
         from seqgen.alphabets import get_alphabet
         from seqgen.design.constraints import Constraints, _encode_or_fail
 
         alphabet = get_alphabet(ds["alphabet"])
-        linker = _encode_or_fail(ds["linker"].upper(), alphabet, "linker")
+        linker = _encode_or_fail(ds["linker"].upper(), alphabet, "linker") if ds.get("linker") else None
         for method in config["design"]["methods"]:
             block = config["design"].get(method, {})
             run = block.get("max_homopolymer")
-            fits = [k.upper() for k in block.get("forbid", []) if len(k) <= len(linker)]
+            forbid = block.get("forbid", [])
+            forbid = [forbid] if isinstance(forbid, str) else forbid
             try:
-                Constraints(alphabet, 1, forbidden=fits, max_homopolymer=run if isinstance(run, int) else None,
-                            suffix=linker).check_suffix()
+                if length:
+                    Constraints.from_options(alphabet, length, block.get("fixed"), block.get("gc_min"),
+                                             block.get("gc_max"), forbid, run if isinstance(run, int) else None,
+                                             block.get("max_edits"), block.get("start"), ds.get("linker"))
+                else:  # the linker alone: only the k-mers that fit in it
+                    fits = [k.upper() for k in forbid if len(k) <= len(linker)]
+                    Constraints(alphabet, 1, forbidden=fits, max_homopolymer=run if isinstance(run, int) else None,
+                                suffix=linker).check_pinned()
             except SeqgenError as exc:
                 raise SeqgenError(f"design.{method}: {exc}") from None
 

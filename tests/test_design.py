@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqgen.alphabets import DNA, decode, encode
+from seqgen.alphabets import DNA, PAD, decode, encode
 from seqgen.data import one_hot
 from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import Objective, ObjectiveSet
@@ -737,11 +737,37 @@ def test_a_refused_linker_names_the_forbidden_k_mer_it_holds_and_where():
         Constraints.from_options("dna", 35, forbidden=["GTNCC", "CCGTG"], linker=linker)
 
 
+def test_fixed_letters_that_break_a_constraint_are_refused_up_front():
+    """--fixed letters that hold a forbidden k-mer (either strand, an IUPAC code's letter) or a long run, alone or
+    with the linker after them, are refused before any work, naming the k-mer and where it lies: no design could
+    repair them. Free positions inside a window keep it repairable."""
+    with pytest.raises(SeqgenError, match=r"the fixed letters hold a forbidden k-mer \(GAATTC at position 3\), so "
+                                          r"every design would break the constraint: change --fixed"):
+        Constraints.from_options("dna", 12, fixed="..GAATTC....", forbidden=["GAATTC"])
+    with pytest.raises(SeqgenError, match=r"forbidden k-mer \(GANTC as GAGTC at position 2\)"):
+        Constraints.from_options("dna", 12, fixed=".GAGTC......", forbidden=["GANTC"])
+    with pytest.raises(SeqgenError, match=r"forbidden k-mer \(GAGTC as GACTC at position 2\)"):
+        Constraints.from_options("dna", 12, fixed=".GACTC......", forbidden=["GAGTC"])  # the reverse strand
+    with pytest.raises(SeqgenError, match=r"the fixed letters and the linker hold a forbidden k-mer "
+                                          r"\(GAATTC at position 10\)"):
+        Constraints.from_options("dna", 12, fixed=".........GAA", forbidden=["GAATTC"], linker="TTCAGG")
+    with pytest.raises(SeqgenError, match=r"the fixed letters hold a run longer than 3"):
+        Constraints.from_options("dna", 12, fixed="..AAAA......", max_homopolymer=3)
+    with pytest.raises(SeqgenError, match=r"the fixed letters and the linker hold a run longer than 3"):
+        Constraints.from_options("dna", 8, fixed="......CC", max_homopolymer=3, linker="CCGT")
+    Constraints.from_options("dna", 12, fixed="..GAA.TC....", forbidden=["GAATTC"], max_homopolymer=3)
+    Constraints.from_options("dna", 12, fixed="..AAA.A.....", max_homopolymer=3, linker="CAAA")
+    with pytest.raises(SeqgenError, match=r"the linker itself holds a forbidden k-mer \(GAATTC at position 2\)"):
+        Constraints.from_options("dna", 8, fixed="AC......", forbidden=["GAATTC"], linker="TGAATTC")
+
+
 def test_unrepairable_candidates_are_dropped_not_written():
     """A fixed region holding a forbidden site cannot be repaired: finalize drops every candidate and counts them."""
     from seqgen.design.run import finalize
 
-    cons = Constraints.from_options("dna", 12, fixed="..GAATTC....", forbidden=["GAATTC"])
+    fixed = np.full(12, PAD, dtype=np.uint8)
+    fixed[2:8] = encode(["GAATTC"], DNA)[0]
+    cons = Constraints(DNA, 12, fixed, forbidden=["GAATTC"])  # from_options refuses this up front (test below)
     codes = np.random.default_rng(0).integers(0, 4, (6, 12)).astype(np.uint8)
     obj = ObjectiveSet([Objective("egr2", lambda x: x.sum((1, 2)))])
     result = finalize(codes, obj, cons, CPU, np.random.default_rng(0))

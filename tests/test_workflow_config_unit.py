@@ -385,16 +385,35 @@ def test_a_linker_no_design_could_use_is_refused_at_start():
     pbm = "GTCTGTGTTCCGTTGTCCGTGCTG"  # the universal PBM primer
     config = make_config(design={"methods": ["fast-seqprop"], "n": 64, "steps": 200,
                                  "fast-seqprop": {"forbid": ["GAATTC", "CGGAAC"]}, "anneal": {"max_homopolymer": 1}})
-    assert refusal(wfc.check_design_linker, config, "egr2", dataset(linker=pbm)).startswith(
+    assert refusal(wfc.check_design_constraints, config, "egr2", dataset(linker=pbm)).startswith(
         "data set 'egr2': design.fast-seqprop: the linker itself holds a forbidden k-mer")
     config["design"]["methods"] = ["anneal"]
     assert "design.anneal: the linker itself holds a run longer than 1" in refusal(
-        wfc.check_design_linker, config, "egr2", dataset(linker=pbm))
-    assert refusal(wfc.check_design_linker, config, "egr2", dataset(linker="GTCTGXTG")) == (
+        wfc.check_design_constraints, config, "egr2", dataset(linker=pbm))
+    assert refusal(wfc.check_design_constraints, config, "egr2", dataset(linker="GTCTGXTG")) == (
         "data set 'egr2': linker 'GTCTGXTG': 'X' at position 6 is not a letter of the dna alphabet")
     config["design"]["anneal"] = {"max_homopolymer": "auto", "forbid": ["GGATCC", "TGCTGGTCTGTGTTCCGTTGTCCGTGCTGA"]}
-    wfc.check_design_linker(config, "egr2", dataset(linker=pbm.lower()))  # auto, and a k-mer longer than the linker
-    wfc.check_design_linker(config, "egr2", dataset())  # no linker
+    wfc.check_design_constraints(config, "egr2", dataset(linker=pbm.lower()))  # auto, and a k-mer longer than the linker
+    wfc.check_design_constraints(config, "egr2", dataset())  # no linker
+
+
+def test_fixed_letters_no_design_could_use_are_refused_at_start():
+    """Where the data set's length is known, a method's fixed letters holding a k-mer it forbids (with the linker
+    after them too), or a GC window they rule out, are refused before any job; a single forbidden k-mer given as a
+    string is that k-mer, not its letters."""
+    config = make_config(design={"methods": ["anneal"], "n": 64, "steps": 200,
+                                 "anneal": {"fixed": "GAATTC" + "." * 24, "forbid": "GAATTC"}})
+    assert refusal(wfc.check_design_constraints, config, "tiny", dataset()) == (
+        "data set 'tiny': design.anneal: the fixed letters hold a forbidden k-mer (GAATTC at position 1), so every "
+        "design would break the constraint: change --fixed or the constraint")
+    config["design"]["anneal"] = {"fixed": "." * 28 + "GA", "forbid": ["GAATTC"]}
+    assert "the fixed letters and the linker hold a forbidden k-mer (GAATTC at position 29)" in refusal(
+        wfc.check_design_constraints, config, "tiny", dataset(linker="ATTCGG"))
+    config["design"]["anneal"] = {"fixed": "C" * 20 + "." * 10, "gc_max": 0.5}
+    assert "GC window 0-0.5 cannot be met" in refusal(wfc.check_design_constraints, config, "tiny", dataset())
+    config["design"]["anneal"] = {"forbid": "GAATTC"}
+    wfc.check_design_constraints(config, "tiny", dataset(linker="GTCTGTGTTCCG"))  # was refused: 'G' forbidden
+    wfc.check_design_constraints(config, "p", dataset(input="p.csv"))  # no linker, length unknown
 
 
 def test_known_length():

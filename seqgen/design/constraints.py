@@ -140,7 +140,7 @@ class Constraints:
         suffix = _encode_or_fail(linker.upper(), alphabet, "--linker") if linker else None
         made = cls(alphabet, length, fixed_codes, gc, [k.upper() for k in forbidden], max_homopolymer, max_edits,
                    start_codes, suffix)
-        made.check_suffix()
+        made.check_pinned()
         return made
 
     def _expand_forbidden(self) -> dict[int, np.ndarray]:
@@ -153,25 +153,70 @@ class Constraints:
             if len(kmer) > room:
                 raise SeqgenError(f"forbidden k-mer {kmer!r} is longer than the {room} letters of a design"
                                   f"{' and its linker' if self.suffix is not None else ''}: it can never occur")
-            codes = np.stack([_encode_or_fail(k, self.alphabet, "forbidden k-mer") for k in
-                              concrete_kmers(kmer, self.alphabet)])  # (V, k)
-            if self.alphabet.double_stranded:
-                codes = np.concatenate([codes, reverse_complement(codes, self.alphabet)])
-            groups.setdefault(len(kmer), set()).update(kmer_index(codes, len(kmer), self.alphabet.size)[:, 0].tolist())
+            groups.setdefault(len(kmer), set()).update(self._pattern_hashes(kmer).tolist())
         return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}
 
-    def check_suffix(self) -> None:
-        """Refuse a suffix (linker) that breaks a constraint by itself: no design could repair that."""
-        if self.suffix is None:
+    def _pattern_hashes(self, pattern: str) -> np.ndarray:
+        """``(V,)`` int64: the :func:`kmer_index` hashes of every k-mer ``pattern`` stands for (and, for
+        double-stranded alphabets, of their reverse complements)."""
+        codes = np.stack([_encode_or_fail(k, self.alphabet, "forbidden k-mer") for k in
+                          concrete_kmers(pattern, self.alphabet)])  # (V, k)
+        if self.alphabet.double_stranded:
+            codes = np.concatenate([codes, reverse_complement(codes, self.alphabet)])
+        return kmer_index(codes, len(pattern), self.alphabet.size)[:, 0]
+
+    def check_pinned(self) -> None:
+        """Refuse fixed letters or a suffix (linker) that break a constraint by themselves: a forbidden k-mer or a
+        long run lying wholly in letters no design may change (the fixed positions and the linker after them).
+        No design could repair that; the error names the k-mer and where it lies."""
+        full = self._with_suffix(self.fixed[None])[0]  # (L + S,): PAD at free positions
+        kmers = [hit for hit in (self._pinned_kmer(p, full) for p in self.forbidden) if hit]
+        run = self._pinned_run(full)
+        if not kmers and run is None:
             return
-        fits = [k for k in self.forbidden if len(k) <= len(self.suffix)]  # only these can lie in the linker alone
-        alone = Constraints(self.alphabet, len(self.suffix), forbidden=fits, max_homopolymer=self.max_homopolymer)
-        broken = [name for name, ok in alone.check(self.suffix[None]).items() if not ok[0]]
-        if broken:
-            what = {"forbidden": f"a forbidden k-mer ({self._forbidden_in_suffix(fits)})",
-                    "homopolymer": f"a run longer than {self.max_homopolymer}"}
-            raise SeqgenError(f"the linker itself holds {' and '.join(what[b] for b in broken)}, so every probe "
-                              f"would break the constraint: change the linker or the constraint")
+        starts = [at for at, _ in kmers] + ([] if run is None else [run])
+        in_linker = min(starts) >= self.length
+        what = []
+        if kmers:
+            what.append(f"a forbidden k-mer ({'; '.join(self._where(at, text, in_linker) for at, text in kmers)})")
+        if run is not None:
+            what.append(f"a run longer than {self.max_homopolymer}")
+        broken = " and ".join(what)
+        if in_linker:
+            raise SeqgenError(f"the linker itself holds {broken}, so every probe would break the constraint: change "
+                              f"the linker or the constraint")
+        pinned = "the fixed letters" + (" and the linker" if self.suffix is not None else "")
+        raise SeqgenError(f"{pinned} hold {broken}, so every design would break the constraint: change --fixed "
+                          f"or the constraint")
+
+    def _pinned_kmer(self, pattern: str, full: np.ndarray) -> tuple[int, str] | None:
+        """Where a k-mer that ``pattern`` stands for (either strand) first lies wholly in the pinned letters
+        ``full`` ``(L + S,)``, and the text naming it: ``(6, 'CGGAAC as GTTCCG')``; None where it does not."""
+        if len(pattern) > len(full):
+            return None
+        hits = np.isin(kmer_index(full[None], len(pattern), self.alphabet.size)[0], self._pattern_hashes(pattern))
+        if not hits.any():
+            return None
+        at = int(hits.argmax())
+        word = decode(full[None, at: at + len(pattern)], self.alphabet)[0]
+        return at, f"{pattern}{'' if word == pattern else f' as {word}'}"
+
+    def _pinned_run(self, full: np.ndarray) -> int | None:
+        """Where a run longer than the maximum first lies wholly in the pinned letters ``full`` ``(L + S,)``."""
+        if self.max_homopolymer is None or self.max_homopolymer + 1 > len(full):
+            return None
+        windows = np.lib.stride_tricks.sliding_window_view(full, self.max_homopolymer + 1)
+        runs = (windows == windows[:, :1]).all(1) & (windows[:, 0] != PAD)
+        return int(runs.argmax()) if runs.any() else None
+
+    def _where(self, at: int, text: str, in_linker: bool) -> str:
+        """'GTTCCG at position 7', 1-based in the linker when everything found lies there, else in the design (a
+        position past its end is given as the linker's)."""
+        if in_linker:
+            return f"{text} at position {at - self.length + 1}"
+        if at >= self.length:
+            return f"{text} at position {at - self.length + 1} of the linker"
+        return f"{text} at position {at + 1}"
 
     def _check_gc_reachable(self) -> None:
         """Refuse a GC window that no sequence of ``length`` letters can meet: one holding no whole number of G and
@@ -190,20 +235,6 @@ class Constraints:
             raise SeqgenError(f"GC window {self.gc[0]:g}-{self.gc[1]:g} cannot be met: with the fixed letters a "
                               f"sequence of {self.length} holds {fixed_gc}-{most} G and C, the window "
                               f"{low}-{high}; widen it or fix fewer letters")
-
-    def _forbidden_in_suffix(self, patterns: list[str]) -> str:
-        """Which of the forbidden ``patterns`` the suffix holds, and where: 'GAATTC at position 3' (1-based), or
-        'CGGAAC as GTTCCG at position 7' where the linker holds another k-mer it stands for (its reverse
-        complement, an IUPAC code's letter)."""
-        linker = decode(self.suffix[None], self.alphabet)[0]
-        found = []
-        for pattern in patterns:
-            hits = Constraints(self.alphabet, len(self.suffix), forbidden=[pattern])._forbidden_hits(self.suffix[None])
-            if hits.any():
-                at = int(hits[0].argmax())
-                word = linker[at: at + len(pattern)]
-                found.append(f"{pattern}{'' if word == pattern else f' as {word}'} at position {at + 1}")
-        return "; ".join(found)
 
     def _fixed_edits(self) -> np.ndarray:
         """``(N,)`` or ``(1,)``: fixed positions whose letter differs from the start (edits no repair can undo)."""
