@@ -431,7 +431,7 @@ def _add_predict(sub) -> None:
                                    "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
                                    "ensemble's members, on the label's own scale; probabilities for "
                                    "classification), then measured_LABEL for each label the input holds (a PBM "
-                                   "table's signal).")
+                                   "table's signal; empty where the table has none, a flagged spot).")
     p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "
                                                   "checkpoint.pt is read as model.pt would be (a run not finished)")
     p.add_argument("--input", required=True, help="sequences to score")

@@ -369,15 +369,16 @@ def _records_from_strings(sequences, ids, path, lines: np.ndarray) -> RawRecords
                       table=True)
 
 
-def _numeric_columns(table, names, path, lines: np.ndarray) -> np.ndarray:
-    """Table columns ``names`` as ``(N, K)`` float32, refusing missing, non-numeric and infinite values."""
+def _numeric_columns(table, names, path, lines: np.ndarray, keep_missing: bool = False) -> np.ndarray:
+    """Table columns ``names`` as ``(N, K)`` float32, refusing missing, non-numeric and infinite values (with
+    ``keep_missing``, a missing value, an empty field or NA, is kept as NaN)."""
     import pandas as pd
 
     out = np.zeros((len(table), len(names)), dtype=np.float32)
     for k, name in enumerate(names):
         raw = table[name]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
+        bad = np.flatnonzero(~np.isfinite(values) & ~(keep_missing & raw.isna().to_numpy()))
         if len(bad):
             i = bad[0]
             what = "a missing value" if pd.isna(raw.iloc[i]) else f"{raw.iloc[i]!r}, not a finite number"
@@ -398,9 +399,10 @@ def _read_table(data: bytes, path, sep: str, header: bool, names=None):
                           path) from None
 
 
-def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_columns=(), id_column=None
-                ) -> RawRecords:
-    """Parse a CSV/TSV table with a header row naming the sequence, label and id columns."""
+def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_columns=(), id_column=None,
+                keep_missing: bool = False) -> RawRecords:
+    """Parse a CSV/TSV table with a header row naming the sequence, label and id columns (``keep_missing``: a
+    missing label is NaN, not an error)."""
     table = _read_table(data, path, sep, header=True)
     table.columns = [str(c).strip() for c in table.columns]
     wanted = [sequence_column, *label_columns] + ([id_column] if id_column else [])
@@ -419,7 +421,7 @@ def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_c
         raise SeqgenError(f"column {id_column!r}, line {lines[i]}: the id is missing", path)
     ids = table[id_column].astype(str).tolist() if id_column else [f"row_{i + 1}" for i in range(len(table))]
     raw = _records_from_strings(table[sequence_column].tolist(), ids, path, lines)
-    raw.labels = _numeric_columns(table, list(label_columns), path, lines)
+    raw.labels = _numeric_columns(table, list(label_columns), path, lines, keep_missing)
     raw.label_names = list(label_columns)
     if not label_columns:  # numbers a user may have meant as labels (a note, not an error: sequences alone are fine)
         others = [c for c in table.columns if c not in (sequence_column, id_column)]
@@ -436,8 +438,9 @@ def _is_number_column(column) -> bool:
     return bool(pd.to_numeric(column, errors="coerce").notna().all())
 
 
-def parse_dream5(data: bytes, path) -> RawRecords:
-    """DREAM5 PBM table: no header; probe sequence, median signal, median background."""
+def parse_dream5(data: bytes, path, keep_missing: bool = False) -> RawRecords:
+    """DREAM5 PBM table: no header; probe sequence, median signal, median background (``keep_missing``: a missing
+    value is NaN, not an error)."""
     table = _read_table(data, path, "\t", header=False)
     if table.shape[1] != 3:
         raise SeqgenError(f"a DREAM5 PBM table has 3 tab-separated columns (probe, signal, background), "
@@ -447,12 +450,13 @@ def parse_dream5(data: bytes, path) -> RawRecords:
     raw = _records_from_strings(table["sequence"].tolist(), [f"probe_{i + 1}" for i in range(len(table))], path,
                                 lines)
     raw.label_names = list(PBM_LABELS["dream5"])
-    raw.labels = _numeric_columns(table, raw.label_names, path, lines)
+    raw.labels = _numeric_columns(table, raw.label_names, path, lines, keep_missing)
     return raw
 
 
-def parse_uniprobe(data: bytes, path) -> RawRecords:
-    """UniPROBE PBM table: intensity, probe (60 nt: 36-nt variable region + the constant linker).
+def parse_uniprobe(data: bytes, path, keep_missing: bool = False) -> RawRecords:
+    """UniPROBE PBM table: intensity, probe (60 nt: 36-nt variable region + the constant linker); ``keep_missing``:
+    a missing intensity is NaN, not an error.
 
     The constant linker is removed when every probe ends with it (recorded in ``meta['linker']``); when only some
     do, it is kept and ``meta['linker_missing']`` counts the others.
@@ -476,7 +480,7 @@ def parse_uniprobe(data: bytes, path) -> RawRecords:
         meta["linker_missing"] = len(sequences) - with_linker  # the linker is kept: the probes would differ
     raw = _records_from_strings(sequences.tolist(), [f"probe_{i + 1}" for i in range(len(table))], path, lines)
     raw.label_names = list(PBM_LABELS["uniprobe"])
-    raw.labels = _numeric_columns(table, raw.label_names, path, lines)
+    raw.labels = _numeric_columns(table, raw.label_names, path, lines, keep_missing)
     raw.meta = meta
     return raw
 
@@ -743,8 +747,12 @@ def resolve_format(path, format: str | None = None, label_columns=(), option: st
 
 
 def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
-          id_column: str | None = None) -> RawRecords:
-    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name."""
+          id_column: str | None = None, missing_labels: str = "error") -> RawRecords:
+    """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name;
+    ``missing_labels``: 'error', or 'keep' as NaN."""
+    if missing_labels not in ("error", "keep"):
+        raise SeqgenError(f"missing-label policy must be 'error' or 'keep', not {missing_labels!r}")
+    keep = missing_labels == "keep"
     if isinstance(label_columns, str):  # one column, not a column per character
         label_columns = [label_columns]
     fmt = resolve_format(path, format, label_columns)
@@ -756,16 +764,16 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
     if fmt == "a2m":
         return parse_a2m(data, path)
     if fmt == "dream5":
-        return parse_dream5(data, path)
+        return parse_dream5(data, path, keep)
     if fmt == "uniprobe":
-        return parse_uniprobe(data, path)
-    return parse_table(data, path, "," if fmt == "csv" else "\t", sequence_column, label_columns, id_column)
+        return parse_uniprobe(data, path, keep)
+    return parse_table(data, path, "," if fmt == "csv" else "\t", sequence_column, label_columns, id_column, keep)
 
 
 def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = None,
                    sequence_column: str = "sequence", label_columns=(), id_column: str | None = None,
                    ambiguous: str = "error", lengths: str = "error", length: int | None = None,
-                   duplicate_ids: str = "error") -> SequenceSet:
+                   duplicate_ids: str = "error", missing_labels: str = "error") -> SequenceSet:
     """Read and encode a sequence file.
 
     Parameters
@@ -781,6 +789,9 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     lengths : {'error', 'pad', 'trim'}
         What to do with records of different lengths; ``length`` fixes ``L``.
     duplicate_ids : {'error', 'keep'}
+    missing_labels : {'error', 'keep'}
+        A missing label value (an empty field, NA) is an error, or kept as NaN (for reading what a model
+        predicts, beside what was measured where it was).
 
     Returns
     -------
@@ -789,7 +800,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     """
     alphabet = get_alphabet(alphabet)
     fmt = (format or detect_format(path)).lower()
-    raw = parse(path, fmt, sequence_column, label_columns, id_column)
+    raw = parse(path, fmt, sequence_column, label_columns, id_column, missing_labels)
     codes, lens, kept = encode_records(raw, alphabet, path, ambiguous, lengths, length)
     ids = raw.ids[kept]
     if duplicate_ids not in DUPLICATE_POLICIES:

@@ -215,7 +215,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     predictor = load_predictor(model_path, device)
     if options.get("lengths") in ("pad", "trim"):
         options["length"] = predictor.length
-    data = read_input(input_path, predictor.alphabet.name, format, **options)
+    data = read_input(input_path, predictor.alphabet.name, format, missing_labels="keep", **options)
     check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)
     if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "

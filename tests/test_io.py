@@ -1,6 +1,7 @@
 import gzip
 import io
 
+import numpy as np
 import pytest
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 from Bio.SeqIO.QualityIO import FastqGeneralIterator
@@ -225,6 +226,13 @@ def test_table_errors_name_the_file_line_after_blank_lines_and_quoted_newlines(t
     path.write_text("id,sequence,score\na,ACGT,1.5\n\n  \nb,ACGT,2\nc,ACGT,\n")
     with pytest.raises(SeqgenError, match=r"column 'score', line 6: label is a missing value"):
         read_sequences(path, label_columns=["score"])
+    kept = read_sequences(path, label_columns=["score"], missing_labels="keep")  # NaN, for predictions beside it
+    assert np.isnan(kept.label("score")).tolist() == [False, False, True]
+    path.write_text("id,sequence,score\na,ACGT,1.5\nb,ACGT,high\n")
+    with pytest.raises(SeqgenError, match=r"line 3: label is 'high', not a finite number"):
+        read_sequences(path, label_columns=["score"], missing_labels="keep")  # a word is still no number
+    with pytest.raises(SeqgenError, match="missing-label policy must be 'error' or 'keep', not 'drop'"):
+        read_sequences(path, label_columns=["score"], missing_labels="drop")
     path.write_text('id,sequence,score\n"a\nsecond line",ACGT,1.5\r\nb,ACGX,2\n')
     with pytest.raises(SeqgenError, match=r"record 'b' \(line 4, letter 4 of its sequence\): 'X' is not a letter"):
         read_sequences(path, label_columns=["score"])

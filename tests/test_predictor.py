@@ -424,6 +424,16 @@ def test_cli_train_then_predict(simulated, tmp_path, capsys):
     assert list(me.columns) == ["id", "sequence", "mean", "std", "measured_signal", "measured_background"]
     assert me["id"].tolist() == [f"probe_{i + 1}" for i in range(5)]
     assert me["measured_signal"].tolist() == signal and me["measured_background"].tolist() == background
+    lines = dream5.read_text().splitlines()  # a flagged spot's missing signal: predicted all the same, left empty
+    lines[1] = lines[1].split("\t")[0] + "\tNA\t60.0"
+    dream5.write_text("\n".join(lines) + "\n")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(dream5), "--format", "dream5",
+                 "--out", str(tmp_path / "me.tsv")]) == 0
+    me = pd.read_csv(tmp_path / "me.tsv", sep="\t")
+    assert len(me) == 5 and me["measured_signal"].isna().tolist() == [False, True, False, False, False]
+    assert me["measured_background"].tolist() == background
+    assert main(["encode", str(dream5), "--format", "dream5", "--out", str(tmp_path / "me.npz")]) == 1
+    assert "line 2: label is a missing value" in capsys.readouterr().err  # training data still needs every label
 
     (tmp_path / "short.fa").write_text(">a\nACGTACGT\n")
     assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "short.fa"),
