@@ -82,6 +82,9 @@ class Motif:
         return "".join(c.lower() if w else c for c, w in zip(letters, weak))
 
     def reverse_complement(self) -> "Motif":
+        """The motif of the other strand (DNA or RNA: columns reversed, each letter its complement)."""
+        if not self.alphabet.is_nucleic:
+            raise ValueError(f"motif {self.name}: a {self.alphabet.name} motif has no reverse complement")
         return Motif(self.name, self.pwm[::-1, ::-1].copy(), self.alphabet, self.description, self.nsites,
                      dict(self.stats))
 

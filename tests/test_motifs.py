@@ -114,6 +114,8 @@ def test_protein_meme_round_trip(tmp_path):
     (back,) = read_meme(tmp_path / "p.meme")
     assert back.alphabet == PROTEIN and np.allclose(back.pwm, pwm, atol=1e-6)
     assert "strands" not in (tmp_path / "p.meme").read_text()
+    with pytest.raises(ValueError, match="motif p1: a protein motif has no reverse complement"):
+        back.reverse_complement()  # it reversed the letters as if they were A, C, G, T
 
 
 def test_bad_meme_file(tmp_path):
