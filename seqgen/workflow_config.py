@@ -151,11 +151,12 @@ def trained_settings(config, name, inputs) -> str:
     job's params as if it had finished: a training stopped after a settings change (its ``model.pt`` removed, the
     old samples, designs and motifs left) would never run again, and the report would show the old model's
     results under the new settings. With the settings here, those readers' params change with the model's, so they
-    rerun and ask for the model again."""
+    rerun and ask for the model again (also a design's for another data set's predictor it ``avoid``s)."""
     files = set(inputs.values() if isinstance(inputs, dict) else inputs)
     settings = {}
-    if f"results/{name}/predictor/model.pt" in files:
-        settings["predictor"] = predictor_settings(config, name)
+    for other in config["datasets"]:  # its own predictor, and another data set's that a design ``avoid``s
+        if f"results/{other}/predictor/model.pt" in files:
+            settings["predictor" if other == name else f"predictor of {other}"] = predictor_settings(config, other)
     for kind in ("vae", "gan"):
         if f"results/{name}/generator/{kind}/model.pt" in files:
             settings[kind] = as_json(model_settings(config, name, kind))

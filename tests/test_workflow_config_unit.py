@@ -2,6 +2,7 @@
 and acceptance, and the options and inputs the rules are given. tests/test_workflow_config.py keeps one dry run
 per kind of check, so that the wiring through workflow/rules/common.smk stays tested."""
 import copy
+import json
 import subprocess
 import sys
 
@@ -414,6 +415,20 @@ def test_fixed_letters_no_design_could_use_are_refused_at_start():
     config["design"]["anneal"] = {"forbid": "GAATTC"}
     wfc.check_design_constraints(config, "tiny", dataset(linker="GTCTGTGTTCCG"))  # was refused: 'G' forbidden
     wfc.check_design_constraints(config, "p", dataset(input="p.csv"))  # no linker, length unknown
+
+
+def test_trained_settings_follow_every_predictor_a_rule_reads():
+    """A design's params carry the settings of its own predictor and of another data set's that it ``avoid``s, so
+    a retraining of either stopped after a settings change reruns the design; files of no model add nothing."""
+    config = make_config({"a": dataset(), "b": dataset()}, design={"methods": ["anneal"], "n": 64, "steps": 200,
+                                                                   "anneal": {"avoid": ["results/b/predictor"]}})
+    inputs = wfc.design_inputs(config, "a", "anneal")
+    before = json.loads(wfc.trained_settings(config, "a", inputs))
+    assert set(before) == {"predictor", "predictor of b"}
+    config["datasets"]["b"]["label"] = "background"  # b's predictor learns another label: a's design reruns
+    after = json.loads(wfc.trained_settings(config, "a", inputs))
+    assert after["predictor of b"] != before["predictor of b"] and after["predictor"] == before["predictor"]
+    assert wfc.trained_settings(config, "a", ["results/a/data.npz"]) == "{}"
 
 
 def test_known_length():
