@@ -12,6 +12,7 @@ the package's readers import them inside :func:`package_errors`, and are skipped
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,6 +62,21 @@ def gpu_resources(config) -> dict:
     if not config["gpu"]:
         return {}
     return {"gpu": 1, **({"slurm_partition": config["gpu_partition"]} if config["gpu_partition"] else {})}
+
+
+#: a training job's SLURM runtime (minutes) where its settings give no ``max_time``
+TRAINING_RUNTIME = {"vae": 240, "gan": 240, "predictor": 120}
+#: minutes a training job asks for beyond its ``max_time``: loading, the last validation, checkpoints, a queue's
+#: slow start
+RUNTIME_MARGIN = 30
+
+
+def training_runtime(config, name, kind) -> int:
+    """The ``runtime`` (minutes) a cluster job training ``kind`` on data set ``name`` asks for: its ``max_time``
+    (the data set's block over the global one) and :data:`RUNTIME_MARGIN`, else :data:`TRAINING_RUNTIME`. A
+    profile's fixed runtime would kill a longer ``max_time`` and overbook a short one."""
+    max_time = model_settings(config, name, kind).get("max_time")
+    return math.ceil(max_time) + RUNTIME_MARGIN if max_time else TRAINING_RUNTIME[kind]
 
 
 # Labels and objectives of a data set

@@ -180,6 +180,7 @@ def test_gpu_jobs_ask_for_a_gpu_on_their_partition_only_with_gpu_true(tmp_path):
     target = "results/tiny/predictor/model.pt"
     out = snakemake(workdir, "-n", "--cores", "1", target, "--config", "gpu=true", "gpu_partition=gpu").stdout
     assert "gpu=1, slurm_partition=gpu" in out  # --config gives the string 'true': read as the boolean
+    assert "runtime=120" in out  # the predictor's cluster runtime: no max_time in this config
     out = snakemake(workdir, "-n", "--cores", "1", target, "--config", "gpu=false").stdout
     assert "gpu=1" not in out and "slurm_partition" not in out
 

@@ -78,6 +78,13 @@ def test_gpu_resources_only_with_gpu_true():
     assert wfc.gpu_resources(make_config(gpu=True, gpu_partition="gpu")) == {"gpu": 1, "slurm_partition": "gpu"}
 
 
+def test_a_training_job_asks_the_cluster_for_its_max_time_and_a_margin():
+    config = make_config({"a": dataset(), "b": dataset(predictor={"max_time": 300})}, predictor={"max_time": 2.5})
+    assert wfc.training_runtime(config, "a", "predictor") == 3 + wfc.RUNTIME_MARGIN  # the global block
+    assert wfc.training_runtime(config, "b", "predictor") == 300 + wfc.RUNTIME_MARGIN  # the data set's own
+    assert wfc.training_runtime(config, "a", "vae") == wfc.TRAINING_RUNTIME["vae"]  # steps only: a default
+
+
 # Labels and objectives
 
 

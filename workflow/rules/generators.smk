@@ -23,6 +23,7 @@ rule train_generator:
     threads: 2
     resources:
         **gpu_resources(),
+        runtime=lambda w: wfc.training_runtime(config, w.dataset, w.model),
     params:
         settings=generator_settings,
         folder=lambda w, output: shlex.quote(str(Path(output.model).parent)),

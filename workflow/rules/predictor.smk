@@ -21,6 +21,7 @@ rule train_predictor:
     threads: 2
     resources:
         **gpu_resources(),
+        runtime=lambda w: wfc.training_runtime(config, w.dataset, "predictor"),
     params:
         settings=predictor_settings,
         folder=lambda w, output: shlex.quote(str(Path(output.model).parent)),
