@@ -168,12 +168,8 @@ def _add_train(sub) -> None:
 
 
 def _run_train(args) -> None:
-    from seqgen.atomic import check_folder
-    from seqgen.data import SequenceSet
-    from seqgen.device import distributed_device, select_device
     from seqgen.settings import user_settings
-    from seqgen.tasks import build_task, merge_config, recipe
-    from seqgen.training import Trainer
+    from seqgen.tasks import train
 
     flags = {key: getattr(args, key) for key in ("steps", "batch_size", "max_time", "checkpoint_every", "seed", "arch")
              if getattr(args, key) is not None}
@@ -182,40 +178,8 @@ def _run_train(args) -> None:
     if args.no_progress:
         flags["progress"] = False
     user = user_settings(args.config, args.settings, args.set, flags)
-    config, settings = merge_config(args.kind, user, source=args.config or "settings")
-    data = SequenceSet.load(args.data)
-    check_folder(args.out)  # made by the trainer, once the settings are checked
-    device = distributed_device(select_device(args.device))  # under torchrun: this rank's GPU, before the data
-    from seqgen.device import free_memory
-
-    free = free_memory(device)
-    print(f"data: {len(data)} x {data.length} {data.alphabet.name}, {data.codes.nbytes / 2**20:.1f} MiB resident on "
-          f"{device}" + (f" ({free / 2**30:.1f} GiB free)" if free is not None else ""), file=sys.stderr)
-    if settings.batch_size > len(data):
-        print(f"note: batch_size {settings.batch_size} is above the {len(data)} sequences: every step draws "
-              f"{settings.batch_size} of them with replacement, {settings.batch_size / len(data):.0f}x the data set; "
-              f"a batch of at most {len(data)} is as good and faster", file=sys.stderr)
-    if args.kind == "vae":
-        from seqgen.settings import ignored_vae_settings
-
-        ignored = ignored_vae_settings(config, user, alignment="focus_positions" in data.meta)
-        if ignored:
-            print(f"note: setting{'s' if len(ignored) > 1 else ''} {', '.join(ignored)} ignored: the {config['arch']} "
-                  f"VAE does not read {'them' if len(ignored) > 1 else 'it'}"
-                  + ("" if "focus_positions" in data.meta else " or the data is not an alignment")
-                  + " (arch: mlp is the family VAE; theta, max_gap_fraction and reweight need an encoded .a2m)",
-                  file=sys.stderr)
-    task, device_data = build_task(args.kind, config, settings, data, device)
-    trainer = Trainer(task, settings, args.out, data.alphabet.name, data.length,
-                      model_extra={"data_sha1": data.fingerprint()})
-    result = trainer.fit(device, resume=args.resume or args.resume_if_unchanged,
-                         restart_if_changed=args.resume_if_unchanged)
-    finish = getattr(recipe(args.kind), "after_training", None)  # e.g. the predictor's validation outputs
-    if finish is not None and trainer.rank == 0:
-        finish(args.out, data, config, result)
-    summary = ", ".join(f"{k} {v:.4g}" for k, v in result.last_metrics.items())
-    print(f"trained {args.kind} for {result.steps} steps ({result.stopped}, {result.seconds:.0f} s on {device}): "
-          f"{summary} -> {args.out}", file=sys.stderr)
+    train(args.kind, args.data, args.out, user, args.device, resume=args.resume or
+          args.resume_if_unchanged, restart_if_changed=args.resume_if_unchanged, source=args.config or "settings")
 
 
 def _add_design(sub) -> None:

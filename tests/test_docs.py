@@ -111,6 +111,12 @@ def test_the_python_examples_run_in_order_on_tiny_models(tmp_path, monkeypatch):
     assert main(["train", "predictor", "--data", "hk.npz", "--out", "models/egr2", "--set", "members=2",
                  "--set", "filters=4", "--set", "kernel=5", *quiet]) == 0
     assert main(["train", "vae", "--data", "hk.npz", "--out", "models/vae", *quiet]) == 0
+    import seqgen.tasks
+
+    real_train = seqgen.tasks.train
+    monkeypatch.setattr(seqgen.tasks, "train", lambda kind, data, out, settings=None, **kw: real_train(
+        kind, data, out, {**(settings or {}), "steps": 3, "progress": False}, **kw))  # as written, but 3 steps
+    (tmp_path / "data.npz").write_bytes((tmp_path / "hk.npz").read_bytes())
     (tmp_path / "Arabidopsis_tata.fa").write_text(">a\nTATAAAGC\n>b\nTATATAAAGG\n")  # config/README's two classes
     (tmp_path / "Arabidopsis_non_prom.fa").write_text(">a\nGGCCGGCC\n")  # the same id as a TATA one
     names = {}
@@ -121,7 +127,7 @@ def test_the_python_examples_run_in_order_on_tiny_models(tmp_path, monkeypatch):
 
     promoters = SequenceSet.load("p.npz")
     assert promoters.label("promoter").tolist() == [1, 1, 0] and promoters.length == 10
-    assert names["x"].shape == (200, 4, 20)
+    assert names["x"].shape == (200, 4, 20) and names["result"].steps == 3  # seqgen.tasks.train's model
     assert names["mean"].shape == names["std"].shape == (200,)
     assert names["probs"].shape == (16, 4, 20) and names["codes"].shape == (100, 20)
     assert names["ll"].shape == (200,) and torch.isfinite(names["ll"]).all()

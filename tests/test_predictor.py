@@ -398,6 +398,24 @@ def test_score_of_label_mean_is_predicts_mean_on_the_model_scale(simulated, tmp_
         assert float(z) == pytest.approx(2.0)
 
 
+def test_python_train_returns_a_model_the_predictor_loads(simulated, tmp_path, capsys):
+    """seqgen.tasks.train is ``seqgen train`` in Python: a SequenceSet or an .npz path, settings as a dict (checked
+    as a config file's), the result returned; the model predicts what the held-out split measured."""
+    from seqgen.predict import load_predictor
+    from seqgen.tasks import train
+
+    result = train("predictor", simulated, tmp_path / "m", {"members": 2, "filters": 16, "steps": 300, "transform": "log",
+                                                           "eval_every": 50, "seed": 0}, device="cpu")
+    assert result.steps == 300 and result.stopped == "done" and result.best_score is not None
+    assert "trained predictor for 300 steps" in capsys.readouterr().err
+    mean, _ = load_predictor(tmp_path / "m").predict(simulated.codes[:300])
+    assert np.corrcoef(mean, simulated.label("signal")[:300])[0, 1] > 0.5
+    simulated.save(tmp_path / "data.npz")
+    with pytest.raises(SeqgenError, match="settings: unknown setting 'member'"):
+        train("predictor", tmp_path / "data.npz", tmp_path / "n", {"member": 2})
+    assert not (tmp_path / "n").exists()
+
+
 # ------------------------------------------------------------ the command line
 def test_cli_train_then_predict(simulated, tmp_path, capsys):
     simulated.save(tmp_path / "data.npz")
