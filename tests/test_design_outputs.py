@@ -27,3 +27,20 @@ def test_a_rerun_without_linker_or_data_removes_the_earlier_runs_probes_and_trai
     assert main([*common, "--seed", "2", "--linker", "ACGT"]) == 0  # probes again: this run's
     designs = out.read_text().splitlines()[1::2]
     assert (tmp_path / "probes.fasta").read_text().splitlines()[1::2] == [s + "ACGT" for s in designs]
+
+
+def test_designs_from_probes_read_without_their_linker_say_how_to_put_it_back(predictor, tmp_path, capsys):
+    """Training probes read from a UniPROBE table lose their 24-nt linker; designing without --linker then gives
+    variable regions only, and the design says so and names the --linker that writes full probes."""
+    from seqgen.data import SequenceSet
+
+    data = SequenceSet.load(predictor / "data.npz")
+    data.meta["linker"] = "GTCTGTGTTCCGTTGTCCGTGCTG"  # as parse_uniprobe records it
+    data.save(tmp_path / "uniprobe.npz")
+    common = ["design", "--predictor", str(predictor / "predictor"), "--n", "4", "--steps", "2", "--data",
+              str(tmp_path / "uniprobe.npz"), "--out", str(tmp_path / "designs.fasta")]
+    assert main(common) == 0
+    assert "the training probes' 24-nt linker was removed when they were read, so these designs are the variable " \
+           "regions only; --linker GTCTGTGTTCCGTTGTCCGTGCTG also writes full probes" in capsys.readouterr().err
+    assert main([*common, "--linker", "GTCTGTGTTCCGTTGTCCGTGCTG"]) == 0
+    assert "linker was removed" not in capsys.readouterr().err and (tmp_path / "probes.fasta").exists()

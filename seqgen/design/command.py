@@ -96,6 +96,16 @@ def run_limit(reference: SequenceSet | None) -> int:
     return LONG_RUN if reference is None else data_run_limit(reference.codes)
 
 
+def _note_removed_linker(args, reference) -> None:
+    """Note where ``--data`` was read from PBM probes whose constant linker was removed (a UniPROBE table) and no
+    ``--linker`` puts it back: the designs are then variable regions, not probes an array can carry."""
+    removed = None if reference is None else reference.meta.get("linker")
+    if removed and not args.linker:
+        print(f"note: {args.data}: the training probes' {len(removed)}-nt linker was removed when they were read, so "
+              f"these designs are the variable regions only; --linker {removed} also writes full probes "
+              f"(probes.fasta)", file=sys.stderr)
+
+
 #: the files ``seqgen design`` writes beside ``--out`` (the designs' FASTA)
 BESIDE_OUT = ("designs.tsv", "trajectory.tsv", "training_utility.tsv", "design.json", "probes.fasta")
 
@@ -108,6 +118,7 @@ def run(args) -> dict:
                           f"give --out a name of its own, e.g. designs.fasta", args.out)
     args.linker = args.linker.upper() if args.linker else None
     reference = SequenceSet.load(args.data) if args.data else None
+    _note_removed_linker(args, reference)
     args.run_limit = run_limit(reference)
     if args.max_homopolymer == "auto":
         args.max_homopolymer = args.run_limit
