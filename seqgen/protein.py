@@ -150,6 +150,34 @@ def _check_focus_residues(name, parts, residues: str, start: int, source) -> Non
             raise SeqgenError(f"mutant {name!r}: residue {pos} is {residues[pos - start]}, not {w}", source)
 
 
+def mutant_names_of(codes: np.ndarray, focus_codes: np.ndarray, focus_positions) -> list[str]:
+    """Each sequence as substitutions of the focus sequence, in the notation :func:`parse_mutants` reads.
+
+    Parameters
+    ----------
+    codes : np.ndarray
+        ``(N, L)`` uint8 sequences of the alignment's match columns (``protein`` or ``protein-gap`` codes: the
+        amino acids have the same codes in both).
+    focus_codes : np.ndarray
+        ``(L,)`` the focus sequence's codes.
+    focus_positions : list of int
+        Residue number of each column (-1 where the focus has a gap there: a residue in such a column is an
+        insertion, which this notation cannot name, so it is left out).
+
+    Returns
+    -------
+    list of str
+        ``H24A:G26C`` (residues in order), ``WT`` where none differs.
+    """
+    codes = np.asarray(codes)
+    positions = np.asarray(focus_positions)
+    differs = (codes != np.asarray(focus_codes)[None]) & (positions >= 0)[None]  # (N, L)
+    letters = np.array(list(PROTEIN_GAP.letters))
+    wild = [f"{letters[w]}{p}" for w, p in zip(np.asarray(focus_codes), positions)]
+    return [":".join(f"{wild[j]}{letters[codes[i, j]]}" for j in np.flatnonzero(row)) or "WT"
+            for i, row in enumerate(differs)]
+
+
 def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:
     """``(M, L)`` codes of each mutant of the focus sequence."""
     codes = np.repeat(focus_codes[None], len(mutants), axis=0)

@@ -14,6 +14,7 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet, one_hot
 from seqgen.generate import load_generator
 from seqgen.models.family_vae import FamilyVAE
+from seqgen.protein import apply_mutants, mutant_names_of, parse_mutants
 
 AMINO = "ACDEFGHIKLMNPQRSTVWY"
 
@@ -190,6 +191,10 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
         assert "gc" not in designs.columns  # GC content is a nucleic acid's
         codes = encode(designs["sequence"].tolist(), "protein")  # a training gap matches no designed letter
         assert designs["nearest_training_distance"].tolist() == [(c != data.codes).sum(1).min() for c in codes]
+        focus, positions = data.codes[0], data.meta["focus_positions"]  # each design as mutations of the focus
+        assert designs["mutations"].tolist() == mutant_names_of(codes, focus, positions)
+        rebuilt = apply_mutants(focus, parse_mutants(designs["mutations"], positions, focus))  # read back: the design
+        assert (rebuilt == codes).all() and designs["n_mutations"].tolist() == (codes != focus).sum(1).tolist()
     (tmp_path / "lat").mkdir()
     out = tmp_path / "lat" / "designs.fasta"  # latent design for the VAE's likelihood alone
     assert main(["design", "--generator", str(vae), "--method", "latent", "--naturalness", "1",

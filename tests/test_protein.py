@@ -6,8 +6,8 @@ from seqgen.alphabets import PROTEIN_GAP, encode
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import read_sequences
-from seqgen.protein import (OUTSIDE, STOP, SiteIndependentModel, apply_mutants, mutant_notes, parse_mutants,
-                            sequence_weights)
+from seqgen.protein import (OUTSIDE, STOP, SiteIndependentModel, apply_mutants, mutant_names_of, mutant_notes,
+                            parse_mutants, sequence_weights)
 
 
 def brute_weights(seqs, theta):
@@ -59,6 +59,17 @@ def test_mutant_parsing_and_application():
         parse_mutants(["K11"], data.meta["focus_positions"], data.codes[0])
     wild = apply_mutants(data.codes[0], parse_mutants(["WT"], data.meta["focus_positions"], data.codes[0]))
     assert np.array_equal(wild[0], data.codes[0])
+
+
+def test_sequences_are_named_as_mutants_of_the_focus():
+    """mutant_names_of writes what parse_mutants reads: the focus's numbering, residues in order, WT for none; a
+    residue where the focus has a gap (an insertion) has no name in this notation and is left out."""
+    data = family()
+    positions, focus = data.meta["focus_positions"], data.codes[0]
+    codes = apply_mutants(focus, parse_mutants(["WT", "L13I:K11R", "M10A"], positions, focus))
+    assert mutant_names_of(codes, focus, positions) == ["WT", "K11R:L13I", "M10A"]
+    gapped = [10, -1, 12, 13, 14]  # the focus has a gap in the second column
+    assert mutant_names_of(codes, focus, gapped) == ["WT", "L13I", "M10A"]
 
 
 def test_mutants_are_checked_against_every_focus_residue():

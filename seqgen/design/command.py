@@ -243,6 +243,11 @@ def _designs_table(result: DesignResult, constraints: Constraints, predictors: d
     for name, predictor in predictors.items():  # predictions on the label's own scale, beside the model's
         mean, std = predictor.predict(result.codes)
         table[f"{name}_label_mean"], table[f"{name}_label_std"] = np.round(mean, 5), np.round(std, 5)
+    if reference is not None and "focus_positions" in reference.meta and reference.length == result.codes.shape[1]:
+        from seqgen.protein import mutant_names_of  # a protein family: each design as mutations of the focus
+
+        table["mutations"] = mutant_names_of(result.codes, reference.codes[0], reference.meta["focus_positions"])
+        table["n_mutations"] = (table["mutations"].str.count(":") + 1).where(table["mutations"] != "WT", 0)
     return table
 
 
