@@ -403,10 +403,11 @@ def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
 
 
 def design_columns(shown: pd.DataFrame, col: str | None, rank: str | None) -> pd.DataFrame:
-    """The design table's columns: id, sequence, sites, the score ``col`` and its spread, the ``rank`` column,
-    then up to six others (GC, distances, avoided predictors...), the ``ok_*`` checks as one "constraints met"."""
+    """The design table's columns: id, sequence, a protein design's mutations of the focus, sites, the score
+    ``col`` and its spread, the ``rank`` column, then up to six others (GC, distances, avoided predictors...), the
+    ``ok_*`` checks as one "constraints met"."""
     spread = f"{col[:-len('_mean')]}_std" if col and col.endswith("_mean") else None
-    first = [c for c in dict.fromkeys(["id", "sequence", "sites", col, spread, rank]) if c and c in shown]
+    first = [c for c in dict.fromkeys(["id", "sequence", "mutations", "sites", col, spread, rank]) if c and c in shown]
     checks = [c for c in shown.columns if c.startswith("ok_")]
     if checks:
         shown = shown.assign(**{"constraints met": shown[checks].astype(bool).all(axis=1)})

@@ -727,3 +727,15 @@ def test_a_mutations_table_of_an_earlier_run_is_left_out_when_asked(tmp_path):
         tmp_path / "mutations.tsv", sep="\t", index=False)
     assert "Mutation effects" in build_report(tmp_path)[0]
     assert "Mutation effects" not in build_report(tmp_path, mutations=False)[0]  # the workflow's --no-mutations
+
+
+def test_a_protein_design_s_mutations_come_right_after_its_sequence():
+    """The mutations column (a protein family's designs) is never among the columns cut to keep the table short."""
+    from seqgen.report import design_columns
+
+    shown = pd.DataFrame({"id": ["d1"], "sequence": ["MKV"], "utility": [1.0], "naturalness_mean": [2.0],
+                          "naturalness_std": [0.1], **{f"extra_{i}": [i] for i in range(8)},
+                          "ok_fixed": [True], "nearest_training_distance": [3], "mutations": ["K2R"],
+                          "n_mutations": [1]})
+    assert list(design_columns(shown, "naturalness_mean", "utility").columns)[:5] == [
+        "id", "sequence", "mutations", "naturalness_mean", "naturalness_std"]
