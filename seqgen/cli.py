@@ -295,11 +295,23 @@ def _run_motifs(args) -> None:
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed,
               "predictor": args.predictor}  # None: an OUT/predictor/ left by an earlier run is not this run's
+    numbers = _residue_numbers(data, loaded if args.background else None)
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                              tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p)
+                              tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,
+                              residue_numbers=numbers)
     _print_motifs(found, matches, len(fg), len(bg), args.site_p, args.out)
     if predictor is not None:
-        _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet)
+        _predictor_motifs(args, predictor, fg, fg_ids, data.alphabet, numbers)
+
+
+def _residue_numbers(data, background=None):
+    """The focus residue number of each column where the input is an alignment, or sequences of its columns (a
+    family's designs) searched against one given as --background; else None."""
+    for source in (data, background):
+        numbers = None if source is None else source.meta.get("focus_positions")
+        if numbers is not None and len(numbers) == data.length:
+            return numbers
+    return None
 
 
 def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> None:
@@ -339,7 +351,7 @@ def _checked_predictor(path, device, data, pad: bool = False):
     return predictor, data
 
 
-def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
+def _predictor_motifs(args, predictor, fg, fg_ids, alphabet, residue_numbers=None) -> None:
     """Motifs the predictor learned: in-silico mutagenesis of the foreground, cut into seqlets (OUT/predictor/)."""
     from pathlib import Path
 
@@ -356,7 +368,7 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet) -> None:
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                     tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,
-                    stat_columns=("source", "n_seqlets", "method"))
+                    stat_columns=("source", "n_seqlets", "method"), residue_numbers=residue_numbers)
     print(f"{len(found)} predictor motifs -> {Path(args.out) / 'predictor'}", file=sys.stderr)
 
 

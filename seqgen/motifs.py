@@ -923,7 +923,7 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
                   release: str = JASPAR_RELEASE, collection: str | None = JASPAR_COLLECTION,
                   tax_group: str | None = JASPAR_TAX_GROUP, params: dict | None = None,
                   background: np.ndarray | None = None, site_threshold: float = SITE_P,
-                  stat_columns: tuple[str, ...] = DISCOVERY_STATS) -> pd.DataFrame:
+                  stat_columns: tuple[str, ...] = DISCOVERY_STATS, residue_numbers=None) -> pd.DataFrame:
     """Write a motif folder: ``motifs.meme``, ``motifs.tsv``, ``tomtom.tsv``, ``sites.tsv``, ``logos/``,
     ``params.json``.
 
@@ -936,6 +936,9 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     params : settings to record in ``params.json``.
     stat_columns : the ``motifs.tsv`` columns after motif, consensus, width and nsites when no motif was found
         (found motifs give their own ``stats``).
+    residue_numbers : (L,) ints, optional
+        The focus sequence's residue number of each column of an alignment (-1 where it has a gap): sites then
+        also give ``focus_start`` and ``focus_end``, the residues of their first and last column (:func:`number_sites`).
 
     Returns
     -------
@@ -963,7 +966,7 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     with atomic_path(out / "motifs.tsv") as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     if fg_codes is not None:
-        sites = scan(motifs, fg_codes, fg_ids, site_threshold)
+        sites = number_sites(scan(motifs, fg_codes, fg_ids, site_threshold), residue_numbers)
         with atomic_path(out / "sites.tsv") as tmp:
             sites.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     by_id = {t.name: t for t in targets}
@@ -981,6 +984,18 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
             "site_threshold": site_threshold, **(params or {}), "versions": versions()}
     write_text(out / "params.json", json.dumps(info, indent=2, default=str) + "\n")
     return matches
+
+
+def number_sites(sites: pd.DataFrame, residue_numbers=None) -> pd.DataFrame:
+    """``sites`` (:func:`scan`'s table, columns of an alignment) with ``focus_start`` and ``focus_end``: the focus
+    sequence's residue numbers at the site's first and last column (empty where the focus has a gap there), so a
+    protein family's motif reads as residues 69-79, not as columns. Unchanged without ``residue_numbers``."""
+    if residue_numbers is None:
+        return sites
+    numbers = pd.array(np.asarray(residue_numbers, dtype=np.int64), dtype="Int64")
+    numbers[np.asarray(residue_numbers) < 0] = pd.NA
+    starts, ends = sites["start"].to_numpy(np.int64), sites["end"].to_numpy(np.int64) - 1
+    return sites.assign(focus_start=numbers[starts], focus_end=numbers[ends])
 
 
 def load_input(path, alphabet="dna", format: str | None = None, sequence_column: str = "sequence",

@@ -1052,3 +1052,25 @@ def test_a_motif_name_with_white_space_is_refused_not_split_on_reading(tmp_path)
     write_meme(tmp_path / "m.meme", [Motif("my_motif", pwm, DNA, "a description")])
     back = read_meme(tmp_path / "m.meme")[0]
     assert (back.name, back.description) == ("my_motif", "a description")
+
+
+def test_protein_family_sites_are_numbered_as_the_focus_residues(tmp_path):
+    """Motif sites in an alignment are columns; sites.tsv also gives the focus sequence's residue numbers of
+    their first and last column (its header's range), and none where the focus has a gap."""
+    from seqgen.motifs import number_sites
+
+    rng = np.random.default_rng(0)
+    letters = np.array(list(PROTEIN.letters))
+    rows = rng.choice(letters, (300, 30))
+    rows[:, 10:16] = list("WHCWMY")  # a conserved stretch in every sequence
+    text = "".join(f">{'FOC/30-59' if i == 0 else f's{i}'}\n{''.join(r)}\n" for i, r in enumerate(rows))
+    (tmp_path / "fam.a2m").write_text(text)
+    npz = tmp_path / "f.npz"
+    assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out", str(npz)]) == 0
+    assert main(["motifs", "--input", str(npz), "--n-motifs", "1", "--out", str(tmp_path / "m")]) == 0
+    sites = pd.read_csv(tmp_path / "m" / "sites.tsv", sep="\t")
+    assert len(sites) >= 100
+    assert (sites["focus_start"] == sites["start"] + 30).all() and (sites["focus_end"] == sites["end"] + 29).all()
+    gapped = number_sites(sites.head(3), [-1 if c == sites["start"].iloc[0] else c + 30 for c in range(30)])
+    assert gapped["focus_start"].isna().iloc[0] and gapped["focus_end"].tolist() == sites["focus_end"].head(3).tolist()
+    assert "focus_start" not in number_sites(sites.drop(columns=["focus_start", "focus_end"])).columns
