@@ -16,6 +16,13 @@ rule motifs_data:
             subcategory="{dataset}: the data",
             caption="../report/motifs.rst",
         ),
+        predictor=report(
+            directory("results/{dataset}/motifs/predictor"),
+            patterns=["logos/{name}.png"],
+            category="Motifs",
+            subcategory="{dataset}: the predictor",
+            caption="../report/predictor_motifs.rst",
+        ),
     log:
         "results/{dataset}/logs/motifs.log",
     conda:
@@ -25,7 +32,8 @@ rule motifs_data:
         folder=lambda w, output: shlex.quote(str(Path(output.meme).parent)),
         options=motif_options,
     shell:
-        "seqgen motifs --input {input.data:q} {params.options} --out {params.folder} 2> {log:q}"
+        "seqgen motifs --input {input.data:q} {params.options} --out {params.folder} 2> {log:q} && "
+        "mkdir -p {output.predictor:q}"  # empty where the data set has no predictor (or motifs.predictor is off)
 
 
 rule motifs_design:
