@@ -241,8 +241,9 @@ def _add_motifs(sub) -> None:
     p.add_argument("--jaspar-release", default=JASPAR_RELEASE)
     p.add_argument("--jaspar-collection", default=JASPAR_COLLECTION)
     p.add_argument("--jaspar-tax-group", default=JASPAR_TAX_GROUP, choices=[*JASPAR_TAX_GROUPS, "all", ""],
-                   metavar="TAXON", help="JASPAR CORE taxon the motifs are matched to: %(choices)s "
-                                         "(all or '': every taxon; default %(default)s)")
+                   metavar="TAXON", help=f"JASPAR CORE taxon the motifs are matched to: "
+                                         f"{', '.join(JASPAR_TAX_GROUPS)}, or all (or '': every taxon) "
+                                         "(default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
     p.add_argument("--site-p", type=float, default=SITE_P, metavar="P",
                    help="sites.tsv (FIMO): windows whose score has a p-value below P (default: FIMO's %(default)g; "
@@ -539,7 +540,8 @@ def _add_score_mutants(sub) -> None:
                        description="Score mutants of the focus sequence (H24A, H24A:G26C; numbering of the focus "
                                    "header NAME/START-END) with a VAE trained on an alignment: ELBO(mutant) - "
                                    "ELBO(wild type) averaged over latent samples, and the site-independent model's "
-                                   "log-probability ratio. Writes a TSV: mutant, vae, site_independent. With several "
+                                   "log-probability ratio. Writes a TSV: mutant, vae, site_independent, note (why a "
+                                   "mutant was not scored), then measured_COLUMN for each --measured. With several "
                                    "models (an ensemble of one alignment, e.g. other seeds) vae is their mean, "
                                    "and a column vae_std is added.")
     p.add_argument("--model", required=True, nargs="+",
@@ -610,11 +612,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _show_defaults(parser: argparse.ArgumentParser) -> None:
-    """Every option with a default value shows it in its help, unless its help already speaks of the default."""
+    """Every option with a default value shows it in its help, unless its help already speaks of the default or
+    the option is a flag (``--no-mutations`` stores False when given: its default True says nothing to a user)."""
     for action in parser._actions:
         default = action.default
         if not action.option_strings or default is None or default is False or default == argparse.SUPPRESS \
-                or default == []:
+                or default == [] or action.nargs == 0:
             continue
         text = action.help or ""
         if "default" not in text.lower():

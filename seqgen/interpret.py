@@ -126,6 +126,8 @@ def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 
     ----------
     model : nn.Module taking ``(N, A, L)`` one-hot, or a loaded seqgen predictor (its ``model`` is read).
     x : (N, A, L) one-hot, numpy or tensor (e.g. the top-scoring sequences).
+    alphabet : str or Alphabet
+        The sequences' alphabet (default ``"dna"``; ``A`` must be its size: pass ``"protein"`` for proteins).
     threshold : float
         A window counts as a site of filter ``f`` when its activation exceeds
         ``threshold`` times the filter's maximum over ``x``.
@@ -133,6 +135,10 @@ def filter_motifs(model: torch.nn.Module, x, alphabet="dna", threshold: float = 
         Filters with fewer sites are dropped.
     top : int, optional
         Keep the ``top`` most influential filters.
+    min_ic : float
+        Edge columns of each PWM holding less information (bits) are trimmed.
+    prefix : str
+        Motif names: ``PREFIX-F`` for filter ``F``.
 
     Returns
     -------
@@ -406,10 +412,20 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
         ``(N, A, L)`` float tensor -> ``(N,)`` tensor (e.g. a predictor's output), or ``(mean, std)`` as a
         loaded seqgen predictor's ``score`` gives (the mean is used).
     x : (N, A, L) one-hot, numpy or tensor (typically the top-scoring sequences).
+    alphabet : str or Alphabet
+        The sequences' alphabet (default ``"dna"``; ``A`` must be its size: pass ``"protein"`` for proteins).
     method : {'ism', 'grad'}
         In-silico mutagenesis, or gradient x input.
     width : int, optional
         Seqlet width (default 12 for DNA and RNA, 8 for protein).
+    min_size, min_similarity : int, float
+        Clusters of fewer seqlets are dropped; clusters are cut at this correlation (:func:`cluster_seqlets`).
+    max_seqlets : int
+        At most this many seqlets, the highest-scoring, are clustered.
+    prefix : str
+        Motif names: ``PREFIX-1``, ``PREFIX-2``...
+    seed : int
+        Seed of the shuffled null that sets the seqlet threshold (:func:`find_seqlets`).
     substituted : callable, optional
         The scores of substituted sequences computed faster, for ``ism`` (see :func:`in_silico_mutagenesis`).
 

@@ -349,7 +349,7 @@ def test_every_command_help_shows_its_defaults():
         command.format_help()  # formats every option's help: a stray % would raise here
         for action in command._actions:
             if action.option_strings and action.default is not None and action.default is not False \
-                    and action.default not in ([], "==SUPPRESS=="):
+                    and action.default not in ([], "==SUPPRESS==") and action.nargs != 0:
                 assert action.help and "default" in action.help.lower(), (name, action.dest)
     design = commands["design"].format_help()
     assert "(default: fast-seqprop)" in design and "(default: 64)" in design
@@ -357,6 +357,14 @@ def test_every_command_help_shows_its_defaults():
     assert "(default: [])" not in design and "(default: False)" not in design  # nothing to show
     motifs = commands["motifs"].format_help()  # --site-p speaks of its default already
     assert "(default: FIMO's" in motifs and "(default: 0.0001)" not in motifs
+
+
+def test_a_flag_shows_no_default():
+    """``report --no-mutations`` (store_false) stores True when absent: '(default: True)' read as 'left out'."""
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name, command in commands.items():
+        text = command.format_help()
+        assert "(default: True)" not in text and "(default: False)" not in text, name
 
 
 def test_a_batch_above_the_data_size_draws_a_note(models, tmp_path, capsys):
@@ -620,3 +628,10 @@ def test_max_homopolymer_auto_follows_the_training_data_s_runs(models, tmp_path,
     with pytest.raises(SystemExit):
         main([*base, "--max-homopolymer", "0", "--out", str(tmp_path / "d.fasta")])
     assert "a whole number of at least 1, or auto, not '0'" in capsys.readouterr().err
+
+
+def test_the_motifs_taxon_help_lists_each_taxon_once():
+    """--jaspar-tax-group's help printed its choices with %(choices)s, the empty choice a dangling 'all, ('."""
+    motifs = " ".join(build_parser(only="motifs")._subparsers._group_actions[0].choices["motifs"].format_help()
+                      .split())
+    assert "diatoms, or all (or '': every taxon) (default: vertebrates)" in motifs and ", (" not in motifs
