@@ -138,3 +138,14 @@ def test_the_notes_name_each_option_this_design_ignores(capsys):
     checked("--naturalness", "1", "--generator", "g", "--naturalness-samples", "3", "--avoid", "q",
             "--avoid-weight", "2")
     assert capsys.readouterr().err == ""  # each of them used
+
+
+@pytest.mark.parametrize("words", [["--target", "nan"], ["--target", "inf"], ["--conservative", "nan"],
+                                   ["--avoid", "q", "--avoid-weight", "inf"], ["--avoid", "q", "--avoid-below", "nan"],
+                                   ["--naturalness", "nan"], ["--diversity", "inf"], ["--entropy", "nan"],
+                                   ["--offset-limit", "inf"], ["--gc-min", "nan"]])
+def test_a_number_option_given_as_nan_or_inf_is_refused(words):
+    """float() reads 'nan' and 'inf': such a weight or target made every design's utility nan, or crashed in
+    torch.multinomial, instead of a one-line error."""
+    with pytest.raises(SeqgenError, match=f"^{words[-2]} must be a finite number, not"):
+        checked(*words)

@@ -329,6 +329,7 @@ def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
 
 def _check_options(args) -> None:
     """Refuse contradictory options; name the ones this run ignores (a one-line note each)."""
+    _check_finite(args)
     if not args.predictor and not args.naturalness:
         raise SeqgenError("design needs --predictor DIR, or --naturalness WEIGHT with a --generator VAE")
     if args.target is not None:
@@ -352,6 +353,14 @@ def _check_options(args) -> None:
     for name in ignored:
         print(f"note: --{name.replace('_', '-')} does not apply to this design (--method {args.method}"
               f"{' without --polish' if name in DESIGN_ANNEALING else ''}) and is ignored", file=sys.stderr)
+
+
+def _check_finite(args) -> None:
+    """Refuse a number option given as nan or inf (``float`` reads them): the objective or the letter
+    probabilities would become NaN, and the run would crash in torch or write designs of utility nan."""
+    for name, value in vars(args).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SeqgenError(f"--{name.replace('_', '-')} must be a finite number, not {value}")
 
 
 def _parser_defaults():
