@@ -7,6 +7,7 @@ the ``with`` block ends without an exception.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -62,19 +63,36 @@ def atomic_path(path, suffix: str | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SeqgenError(f"cannot write output: cannot make folder {str(path.parent)!r} ({exc.strerror})", path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
-                               dir=path.parent)
+    tmp = _temporary_file(path, suffix)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRORS:
+            raise SeqgenError(f"cannot write output: {exc.strerror}", path) from exc
+        raise
+
+
+#: errors that only writing a file meets (a full disk or quota, a read-only file system), told in one line
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)
+
+
+def _temporary_file(path: Path, suffix: str | None) -> Path:
+    """Make the hidden temporary file beside ``path`` with the usual permissions; a folder that refuses it (a
+    read-only file system, which ``os.access`` does not see for root) is a one-line error."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+                                   dir=path.parent)
+    except OSError as exc:
+        raise SeqgenError(f"cannot write output: cannot make a file in folder {str(path.parent)!r} "
+                          f"({exc.strerror})", path) from exc
     os.close(fd)
     umask = os.umask(0)  # mkstemp makes the file private (0600); give it the usual permissions instead
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    return Path(tmp)
 
 
 def write_text(path, text: str) -> None:

@@ -327,3 +327,30 @@ def test_ctrl_c_ends_a_command_with_status_130_and_one_line(tmp_path, capsys, mo
     monkeypatch.setitem(seqgen.cli.COMMANDS, "report", (seqgen.cli._add_report, interrupted))
     assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 130
     assert capsys.readouterr().err == "seqgen report: interrupted\n"
+
+
+def test_a_folder_that_refuses_the_file_or_a_full_disk_is_a_one_line_error(tmp_path, monkeypatch):
+    """Root passes os.access on a read-only file system: mkstemp then failed with a traceback; so did a write that
+    ran out of disk space. Both are one line, and leave no temporary file."""
+    import errno
+    import tempfile
+
+    from seqgen.atomic import atomic_path, write_text
+    from seqgen.errors import SeqgenError
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "mkstemp", read_only)
+        with pytest.raises(SeqgenError, match=r"x\.txt: cannot write output: cannot make a file in folder .*"
+                                              r"\(Read-only file system\)$"):
+            write_text(tmp_path / "x.txt", "x")
+    with pytest.raises(SeqgenError, match=r"y\.txt: cannot write output: No space left on device$"):
+        with atomic_path(tmp_path / "y.txt") as tmp:
+            tmp.write_text("partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(FileNotFoundError):  # an error of reading is not told as one of writing
+        with atomic_path(tmp_path / "z.txt"):
+            open(tmp_path / "missing")
