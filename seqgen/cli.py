@@ -459,6 +459,9 @@ def _run_sample(args) -> None:
 
     if args.n <= 0:
         raise SeqgenError(f"--n must be positive, not {args.n}")
+    if not args.prefix or args.prefix.split()[0] != args.prefix or args.prefix.startswith(">"):
+        raise SeqgenError(f"--prefix {args.prefix!r}: an id prefix must be one word without spaces (a FASTA id ends "
+                          f"at the first space, so every id would read as the same one)")
     check_writable(args.out)
     seqs, payload = sample_sequences(args.model, args.n, args.seed or 0, select_device(args.device))
     write_fasta(args.out, [f"{args.prefix}_{i + 1}" for i in range(len(seqs))], seqs)

@@ -108,3 +108,14 @@ def test_the_arch_option_reaches_the_model(tmp_path):
                  "--steps", "1", "--no-progress", "--device", "cpu", "--set", "encoder_hidden=[8]",
                  "--set", "decoder_hidden=[8]", "--set", "latent_dim=2"]) == 0
     assert load_checkpoint(tmp_path / "m" / "model.pt")["config"]["arch"] == "mlp"
+
+
+@pytest.mark.parametrize("prefix", ["my run", "", " x", ">x"])
+def test_sample_refuses_an_id_prefix_that_is_not_one_word(tmp_path, capsys, prefix):
+    """'--prefix "my run"' wrote ids 'my run_1', 'my run_2'...: read back, every id is 'my' (duplicates)."""
+    out = tmp_path / "x.fa"
+    assert main(["sample", "--model", str(tmp_path / "nothing"), "--n", "3", "--out", str(out), "--prefix",
+                 prefix]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"seqgen sample: error: --prefix {prefix!r}: an id prefix must be one word") and \
+        err.count("\n") == 1 and not out.exists()
