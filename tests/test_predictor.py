@@ -509,6 +509,19 @@ def test_cli_training_writes_validation_predictions_and_metrics(simulated, tmp_p
     assert -1 <= metrics["val_pearson"] <= 1 and (table["predicted"] > 0).all()
 
 
+def test_a_run_without_a_validation_split_leaves_no_earlier_predictions(simulated, tmp_path):
+    """Retrained into the same folder with val_fraction=0, the earlier run's predictions.tsv stayed beside the new
+    model and metrics.json: the report showed its measured-vs-predicted as this model's."""
+    from seqgen.cli import main
+
+    simulated.save(tmp_path / "data.npz")
+    words = ["train", "predictor", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "p"), "--steps",
+             "2", "--no-progress", "--set", "members=1"]
+    assert main(words) == 0 and (tmp_path / "p" / "predictions.tsv").exists()
+    assert main(words + ["--set", "val_fraction=0"]) == 0
+    assert json.loads((tmp_path / "p" / "metrics.json").read_text())["n_validation"] == 0
+    assert not (tmp_path / "p" / "predictions.tsv").exists()
+
 def test_strands_auto_reads_both_strands_of_dna_only():
     from seqgen.data import SequenceSet
     from seqgen.tasks.predictor import DEFAULTS, architecture

@@ -228,6 +228,8 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
             metrics["val_spearman"] = spearman(mean, measured)
             if (measured > 0).all() and (mean > 0).all():
                 metrics["val_pearson_log"] = pearson(np.log(mean), np.log(measured))
+    else:  # an earlier run's, with a validation split, would be read (and reported) as this model's
+        (out / "predictions.tsv").unlink(missing_ok=True)
     write_json(out / "metrics.json", metrics)  # strict JSON: a metric of a one-sequence split is null, not NaN
     return metrics
 
