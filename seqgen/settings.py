@@ -10,6 +10,7 @@ run included) in a fraction of a second; the recipes (:mod:`seqgen.tasks`) build
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ class TrainSettings:
         for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
             if getattr(self, name) <= 0:
                 raise SeqgenError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
-        if self.max_time is not None and self.max_time <= 0:
+        if self.max_time is not None and not 0 < self.max_time < math.inf:  # nan: no limit, silently
             raise SeqgenError(f"max-time must be positive, not {self.max_time}")
         for name, off in (("eval_every", "no validation"), ("patience", "no early stopping")):
             if getattr(self, name) is not None and getattr(self, name) < 0:
@@ -478,9 +479,9 @@ def _checked(key, value, default, source):
             return value
     elif isinstance(default, float):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            return _finite(key, float(value), source)
         if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):  # YAML 1.1 reads 1e-4 as a string
-            return float(value)
+            return _finite(key, float(value), source)
     elif isinstance(default, str):
         if isinstance(value, str):
             return value
@@ -490,6 +491,13 @@ def _checked(key, value, default, source):
     else:
         return value
     raise SeqgenError(f"setting {key!r} must be {_kind(default)}, not {value!r}", source)
+
+
+def _finite(key, value: float, source) -> float:
+    """``value``, refused when YAML's ``.inf`` or ``.nan`` (a weight of inf failed later as 'training diverged')."""
+    if not math.isfinite(value):
+        raise SeqgenError(f"setting {key!r} must be a finite number, not {value}", source)
+    return value
 
 
 def _kind(default) -> str:

@@ -471,6 +471,23 @@ def test_every_check_that_needs_no_data_is_made_by_merge_config():
         merge_config(kind, {})  # every default passes
 
 
+@pytest.mark.parametrize("kind, key, value", [("vae", "beta", float("inf")), ("vae", "free_bits", float("inf")),
+                                              ("vae", "weight_decay", float("nan")), ("gan", "max_wasserstein",
+                                                                                      float("inf")),
+                                              ("predictor", "max_time", float("inf")), ("vae", "lr", float("-inf"))])
+def test_a_setting_of_inf_or_nan_is_refused_by_name(kind, key, value):
+    """YAML reads .inf and .nan as numbers: 'beta: .inf' passed the range check (>= 0) and failed later as
+    'training diverged', and 'max_wasserstein: .inf' or 'max_time: .inf' turned a check off silently."""
+    from seqgen.tasks import merge_config
+
+    with pytest.raises(SeqgenError, match=f"^c.yaml: setting '{key}' must be a finite number, not"):
+        merge_config(kind, {key: value}, "c.yaml")
+
+
+def test_max_time_nan_from_the_command_line_is_refused():
+    with pytest.raises(SeqgenError, match="^max-time must be positive, not nan"):
+        TrainSettings(max_time=float("nan"))
+
 def test_settings_are_checked_without_loading_pytorch():
     """What the workflow imports to check a config at start (every snakemake call, dry runs too) loads no PyTorch
     (about 2 s a call) and no SciPy; the recipes still see the same defaults."""
