@@ -269,6 +269,8 @@ def _run_motifs(args) -> None:
         raise SeqgenError("--top and --k must be at least 1, and --seqlet-width at least 2")
     if not 0 < args.site_p < 1:
         raise SeqgenError(f"--site-p must be between 0 and 1, not {args.site_p:g}")
+    if args.n_motifs < 1:  # 0 or less found none, and the note blamed the data
+        raise SeqgenError(f"--n-motifs must be at least 1, not {args.n_motifs}")
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column, args.label,
                         scores=not args.background)
     if data.meta.get("n_dropped"):
