@@ -165,8 +165,9 @@ class Results:
         if text not in self.notes:
             self.notes.append(text)
 
-    def csv(self, rel, what, sep=None, optional=False):
-        """The table ``rel``, read from disk once however many sections ask (each gets its own copy)."""
+    def csv(self, rel, what, sep=None, optional=False, columns=()):
+        """The table ``rel``, read from disk once however many sections ask (each gets its own copy); None, with
+        a note, when it lacks one of ``columns`` (a section would leave out what it draws from them, silently)."""
         key = (rel, sep)
         if key not in self._tables:
             sep = sep or ("\t" if rel.endswith(".tsv") else ",")
@@ -174,6 +175,11 @@ class Results:
             if table is None:  # not kept: a later, non-optional ask still records the note
                 return None
             self._tables[key] = table
+        missing = [c for c in columns if c not in self._tables[key]]
+        if missing:
+            self.note(f"could not read {rel}: no column {', '.join(map(repr, missing))} (its columns: "
+                      f"{', '.join(map(str, self._tables[key].columns))})")
+            return None
         return self._tables[key].copy()
 
     def json(self, rel, what, optional=False):
@@ -477,8 +483,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
 
 def _designs_table(res: Results, method: str, alphabet) -> pd.DataFrame | None:
     """One method's designs.tsv, else its designs.fasta as a table of id and sequence; None without either."""
-    df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table")
-    if df is not None and "sequence" in df:
+    df = res.csv(f"design/{method}/designs.tsv", f"{method} designs table", columns=("sequence",))
+    if df is not None:
         return df
     data = res.sequences(f"design/{method}/designs.fasta", f"{method} designs", alphabet)
     return None if data is None else pd.DataFrame({"id": data.ids, "sequence": data.sequences})
@@ -548,8 +554,9 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
     elif not res.path("predictor"):
         parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
                           "predicts a property; designs are ranked by what they maximized (see Designs)."))
-    preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted") if expect_predictor else None
-    if preds is not None and {"measured", "predicted"} <= set(preds.columns):
+    preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted",
+                    columns=("measured", "predicted")) if expect_predictor else None
+    if preds is not None:
         fig = plots.measured_vs_predicted(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
         parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
     curves = {}

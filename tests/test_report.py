@@ -154,6 +154,10 @@ def test_report_on_partial_folders(tmp_path):
     (broken / "predictor" / "metrics.json").write_text("{not json")
     page, notes = build_report(broken)
     assert any("could not read predictor/metrics.json" in n for n in notes)
+    (broken / "predictor" / "predictions.tsv").write_text("id\tscore\na\t1\n")  # read, but not a predictions table
+    page, notes = build_report(broken)  # its measured-vs-predicted figure was left out without a word
+    assert "could not read predictor/predictions.tsv: no column 'measured', 'predicted' (its columns: id, score)" \
+        in notes
 
 
 def test_gap_free_samples_of_an_alignment_are_flagged(tmp_path):
