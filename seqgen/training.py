@@ -47,6 +47,10 @@ from seqgen.settings import TrainSettings
 
 
 #: training settings a resumed run may change: they do not alter the training trajectory
+#: what an earlier run of any kind left in the folder and a new one removes at its start: its model, which must
+#: not outlive a failed run, and a predictor's validation outputs, which a generator or a predictor without a
+#: validation split writes none of (the report would read them as this model's)
+EARLIER_OUTPUTS = ("model.pt", "metrics.json", "predictions.tsv")
 RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
 
 
@@ -376,8 +380,9 @@ class Trainer:
         start, best = 0, None
         if resume and (self.out / "checkpoint.pt").exists():
             start, best = self._resume(ctx, restart_if_changed)
-        if start == 0 and self.rank == 0:  # a new run: another run's model must not outlive it if this one fails
-            (self.out / "model.pt").unlink(missing_ok=True)
+        if start == 0 and self.rank == 0:  # a new run: another run's outputs must not outlive it, or sit beside it
+            for name in EARLIER_OUTPUTS:
+                (self.out / name).unlink(missing_ok=True)
         return self._loop(ctx, start, best)
 
     def _loop(self, ctx: Context, start: int, best: dict | None) -> TrainResult:

@@ -521,6 +521,12 @@ def test_a_run_without_a_validation_split_leaves_no_earlier_predictions(simulate
     assert main(words + ["--set", "val_fraction=0"]) == 0
     assert json.loads((tmp_path / "p" / "metrics.json").read_text())["n_validation"] == 0
     assert not (tmp_path / "p" / "predictions.tsv").exists()
+    assert main(words) == 0 and (tmp_path / "p" / "predictions.tsv").exists()
+    vae = ["train", "vae", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "p"), "--steps", "2",
+           "--no-progress"]  # a generator trained into a predictor's folder: none of the predictor's outputs stay
+    assert main(vae) == 0 and (tmp_path / "p" / "model.pt").exists()
+    assert not (tmp_path / "p" / "predictions.tsv").exists() and not (tmp_path / "p" / "metrics.json").exists()
+
 
 def test_strands_auto_reads_both_strands_of_dna_only():
     from seqgen.data import SequenceSet
