@@ -118,6 +118,7 @@ def _add_simulate(sub) -> None:
 def _run_simulate(args) -> None:
     from seqgen.simulate import simulate_pbm, write_table
 
+    _refuse_npz_out(args.out, "a TSV table (id, sequence, signal)", ".tsv")
     table, info = simulate_pbm(args.motif, args.n, args.length, args.seed, args.noise, args.threshold,
                                release=args.jaspar_release)
     write_table(table, args.out)
@@ -453,6 +454,14 @@ def _add_sample(sub) -> None:
     _add_common(p)
 
 
+def _refuse_npz_out(out, writes: str, suffix: str) -> None:
+    """Refuse an ``--out`` named ``.npz`` for a command that writes text: later commands would take the file for an
+    encoded data set and call it 'not a seqgen data file'."""
+    if str(out).endswith(".npz"):
+        raise SeqgenError(f"this command writes {writes}, not an encoded .npz: name it {suffix} (seqgen encode makes "
+                          f"an .npz of it)", out)
+
+
 def _run_sample(args) -> None:
     from seqgen.atomic import check_writable
     from seqgen.device import select_device
@@ -464,6 +473,7 @@ def _run_sample(args) -> None:
     if not args.prefix or args.prefix.split()[0] != args.prefix or args.prefix.startswith(">"):
         raise SeqgenError(f"--prefix {args.prefix!r}: an id prefix must be one word without spaces (a FASTA id ends "
                           f"at the first space, so every id would read as the same one)")
+    _refuse_npz_out(args.out, "FASTA", ".fasta")
     check_writable(args.out)
     seqs, payload = sample_sequences(args.model, args.n, args.seed or 0, select_device(args.device))
     write_fasta(args.out, [f"{args.prefix}_{i + 1}" for i in range(len(seqs))], seqs)
