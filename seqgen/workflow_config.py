@@ -565,9 +565,13 @@ def check_design_constraints(config, name, ds) -> None:
 
 def check_design_options(config) -> None:
     """Refuse a design method's block that sets an option that method does not use (``seqgen design`` would only
-    note it in the job's log), or a GC window or edit budget no design job could take."""
+    note it in the job's log), a number given as YAML's .nan or .inf, or a GC window or edit budget no design job
+    could take."""
     for method in DESIGN_METHODS:
         block = config["design"].get(method, {})
+        for key, value in block.items():
+            if isinstance(value, float) and not math.isfinite(value):  # the schema's ranges let NaN through
+                raise SeqgenError(f"design.{method}.{key} must be a finite number, not {value}")
         if block.get("gc_min", 0) > block.get("gc_max", 1):
             raise SeqgenError(f"design.{method}: gc_min {block['gc_min']} is above gc_max {block.get('gc_max', 1)}")
         if ("start" in block) != ("max_edits" in block):

@@ -456,6 +456,8 @@ def test_design_blocks_refuse_options_their_method_does_not_use():
         "design.softmax: gc_min 0.6 is above gc_max 0.5")  # blocks of methods not run are checked too
     assert refusal(wfc.check_design_options, design(anneal={"start": "ACGT"})) == (
         "design.anneal: start and max_edits go together (the edits allowed from start)")
+    assert refusal(wfc.check_design_options, design(anneal={"diversity": float("nan")})) == (
+        "design.anneal.diversity must be a finite number, not nan")  # YAML .nan passes the schema's minimum: 0
     assert refusal(wfc.check_design_options, design(softmax={"freeze_offset": True})) == (
         "design.softmax.freeze_offset does not apply to softmax: remove it or move it to the method that uses it")
     assert refusal(wfc.check_design_options, design(latent={"proposals": 4})) == (
