@@ -368,7 +368,7 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet, residue_numbers=Non
           f"single-letter changes)", file=sys.stderr)
     found = attribution_motifs(lambda x: predictor.score(x)[0], one_hot(fg, alphabet.size), alphabet, method="ism",
                                width=args.seqlet_width, prefix="predictor", seed=args.seed,
-                               substituted=predictor.substituted_score)[: args.n_motifs]
+                               substituted=predictor.substituted_score, progress=True)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
     m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                     tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,

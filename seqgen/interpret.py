@@ -198,7 +198,8 @@ def gradient_x_input(score, x: torch.Tensor, batch_size: int = 512) -> np.ndarra
 
 
 @torch.no_grad()
-def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int | None = None, substituted=None) -> np.ndarray:
+def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int | None = None, substituted=None,
+                          progress: bool = False) -> np.ndarray:
     """Score change of every single-letter substitution: ``(N, A, L)`` numpy.
 
     Entry ``[n, a, l]`` is ``score(x_n with letter a at l) - score(x_n)`` (zero
@@ -217,36 +218,61 @@ def in_silico_mutagenesis(score, x: torch.Tensor, batch_size: int | None = None,
 
     ``score``: callable ``(N, A, L)`` float tensor -> ``(N,)`` tensor, or ``(mean, std)`` as
     :meth:`seqgen.predict.LoadedPredictor.score` gives (the mean is used). ``x``: ``(N, A, L)`` numpy or tensor.
+    ``progress``: a progress bar over the sequences (on a terminal).
     """
-    score, x = _mean_scorer(score), _as_tensor(x)
+    x = _as_tensor(x)
+    deltas = np.zeros(tuple(x.shape), dtype=np.float32)
+    for start, changes in _ism_batches(score, x, batch_size, substituted, progress):
+        deltas[start: start + len(changes)] = changes
+    return deltas
+
+
+def _ism_batches(score, x: torch.Tensor, batch_size: int | None, substituted, progress: bool):
+    """Yield ``(start, deltas)``: the ISM deltas ``(B, A, L)`` float32 numpy of ``x[start: start + B]``, batch
+    after batch (see :func:`in_silico_mutagenesis`), so that a caller need not hold all ``(N, A, L)`` of them."""
+    from tqdm.auto import tqdm
+
+    score = _mean_scorer(score)
     n, a, length = x.shape
     if n == 0:
-        return np.zeros((0, a, length), dtype=np.float32)
+        return
     one_hot = bool(((x == 0) | (x == 1)).all() and (x.sum(1) == 1).all())
     local = one_hot and substituted is not None
     batch_size = batch_size or (1024 if local else 4096)
     base = torch.cat([score(xb).reshape(-1) for xb in _batches(x, batch_size)])
     tried = a - 1 if one_hot else a  # letters scored at each position
-    deltas = np.zeros((n, a, length), dtype=np.float32)
     per = max(1, batch_size // (tried * length))  # sequences per batch of mutants
     pos = torch.arange(length, device=x.device)
-    for start in range(0, n, per):
-        xb = x[start: start + per]  # (B, A, L)
-        b = len(xb)
-        if one_hot:  # the other letters at each position: the present one + 1, + 2, ... (mod A)
-            letters = (xb.argmax(1)[:, :, None] + torch.arange(1, a, device=x.device)) % a  # (B, L, A - 1)
-        else:
-            letters = torch.arange(a, device=x.device).expand(b, length, a)  # (B, L, A)
-        if local:
-            out = substituted(xb, letters)
-        else:
-            mut = xb[:, None, None].repeat(1, length, tried, 1, 1)  # (B, L, tried, A, L): position, new letter
-            mut[:, pos, :, :, pos] = torch.nn.functional.one_hot(letters, a).to(x.dtype).transpose(0, 1)
-            out = score(mut.reshape(-1, a, length))
-        out = out.reshape(b, length, tried) - base[start: start + b, None, None]
-        changes = torch.zeros(b, length, a, dtype=out.dtype, device=out.device).scatter_(2, letters, out)
-        deltas[start: start + b] = changes.permute(0, 2, 1).cpu().numpy()
-    return deltas
+    with tqdm(total=n, desc="ISM", unit="seq", leave=False, disable=None if progress else True) as bar:
+        for start in range(0, n, per):
+            xb = x[start: start + per]  # (B, A, L)
+            b = len(xb)
+            if one_hot:  # the other letters at each position: the present one + 1, + 2, ... (mod A)
+                letters = (xb.argmax(1)[:, :, None] + torch.arange(1, a, device=x.device)) % a  # (B, L, A - 1)
+            else:
+                letters = torch.arange(a, device=x.device).expand(b, length, a)  # (B, L, A)
+            if local:
+                out = substituted(xb, letters)
+            else:
+                mut = xb[:, None, None].repeat(1, length, tried, 1, 1)  # (B, L, tried, A, L): position, new letter
+                mut[:, pos, :, :, pos] = torch.nn.functional.one_hot(letters, a).to(x.dtype).transpose(0, 1)
+                out = score(mut.reshape(-1, a, length))
+            out = out.reshape(b, length, tried) - base[start: start + b, None, None]
+            changes = torch.zeros(b, length, a, dtype=out.dtype, device=out.device).scatter_(2, letters, out)
+            yield start, changes.permute(0, 2, 1).cpu().numpy().astype(np.float32, copy=False)
+            bar.update(b)
+
+
+@torch.no_grad()
+def ism_attributions(score, x: torch.Tensor, substituted=None, progress: bool = False) -> np.ndarray:
+    """:func:`ism_contributions` of :func:`in_silico_mutagenesis`, ``(N, A, L)``, computed batch by batch: the
+    same numbers without holding the ``(N, A, L)`` deltas beside them. ``x``: ``(N, A, L)`` tensor."""
+    xn = x.cpu().numpy()
+    contrib = np.zeros(xn.shape, dtype=np.result_type(xn.dtype, np.float32))
+    for start, deltas in _ism_batches(score, x, None, substituted, progress):
+        stop = start + len(deltas)
+        contrib[start:stop] = ism_contributions(deltas, xn[start:stop])
+    return contrib
 
 
 def ism_contributions(deltas: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -403,7 +429,7 @@ SEQLET_WIDTH = {True: 12, False: 8}
 
 def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int | None = None, min_size: int = 10,
                        min_similarity: float = 0.5, max_seqlets: int = 1500, prefix: str = "attr",
-                       seed: int = 0, substituted=None) -> list[Motif]:
+                       seed: int = 0, substituted=None, progress: bool = False) -> list[Motif]:
     """Motifs from attributions of ``score`` over sequences ``x``.
 
     Parameters
@@ -428,6 +454,8 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
         Seed of the shuffled null that sets the seqlet threshold (:func:`find_seqlets`).
     substituted : callable, optional
         The scores of substituted sequences computed faster, for ``ism`` (see :func:`in_silico_mutagenesis`).
+    progress : bool
+        ``ism``: a progress bar over the sequences (on a terminal).
 
     Returns
     -------
@@ -439,7 +467,7 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     _check_channels(xt, alphabet)
     xn = xt.cpu().numpy()
     if method == "ism":
-        contrib = ism_contributions(in_silico_mutagenesis(score, xt, substituted=substituted), xn)
+        contrib = ism_attributions(score, xt, substituted, progress)
     elif method == "grad":
         contrib = gradient_x_input(score, xt)
     else:

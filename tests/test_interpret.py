@@ -349,3 +349,23 @@ def test_attributions_of_no_sequences_are_empty_and_filter_motifs_reads_a_loaded
     loaded = filter_motifs(SimpleNamespace(model=net), top[:200], top=2)  # as a LoadedPredictor holds its model
     assert [m.name for m in loaded] == [m.name for m in direct] and len(direct)
     assert all(np.array_equal(a.pwm, b.pwm) for a, b in zip(loaded, direct))
+
+
+def test_ism_attributions_streamed_equal_the_contributions_of_the_whole_deltas():
+    """ism_attributions (batch by batch, no (N, A, L) deltas held) gives exactly the old two-step result, over
+    several batches, one-hot and padded, with and without a progress bar."""
+    from seqgen.interpret import ism_attributions, ism_contributions
+
+    torch.manual_seed(0)
+    net = TinyCNN(filters=4, width=5).eval()
+    codes = np.random.default_rng(0).integers(0, 4, size=(100, 35))  # 4096 // (3 * 35) = 39 a batch: 3 batches
+    x = torch.tensor(one_hot(codes, 4))
+    padded = x.clone()
+    padded[::7, :, 30:] = 0
+    for data in (x, padded):
+        old = ism_contributions(in_silico_mutagenesis(net, data), data.numpy())
+        for progress in (False, True):
+            new = ism_attributions(net, data, progress=progress)
+            assert new.dtype == old.dtype and new.shape == old.shape
+            np.testing.assert_array_equal(new, old)
+    assert ism_attributions(net, x[:0]).shape == (0, 4, 35)
