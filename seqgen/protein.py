@@ -26,8 +26,12 @@ WILD_TYPE_NAMES = ("wt", "_wt", "wildtype", "wild-type", "wild_type")
 
 
 def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device | str = "cpu",
-                     chunk: int = 2048) -> np.ndarray:
+                     chunk: int = 2048, progress: bool = False) -> np.ndarray:
     """DeepSequence sequence weights of an alignment.
+
+    Only the blocks on and above the diagonal of the ``(N, N)`` identity counts are computed (each gives the
+    neighbours of both its row and its column chunk: half the work), from one-hot chunks made as they are needed
+    (memory: a few ``(chunk, 20 L)`` blocks, not the whole alignment's one-hot).
 
     Parameters
     ----------
@@ -35,6 +39,8 @@ def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device
         ``(N, L)`` uint8 codes in the protein-gap alphabet.
     theta : float
         Sequences closer than ``1 - theta`` identity count as neighbours.
+    progress : bool
+        A progress bar over the blocks (on a terminal).
 
     Returns
     -------
@@ -42,15 +48,31 @@ def sequence_weights(codes: np.ndarray, theta: float = 0.2, device: torch.device
         ``(N,)`` float32 weights; their sum is the effective number of sequences. A row of gaps only has no
         neighbour, not even itself, and weight 0.
     """
-    device = torch.device(device)
-    x = one_hot(torch.as_tensor(codes, device=device), PROTEIN_GAP.size)[:, :GAP]  # gaps: all-zero columns
-    x = x.reshape(len(codes), -1)
-    residues = x.sum(1).clamp_min(1)
-    neighbours = torch.empty(len(codes), device=device)
-    for start in range(0, len(codes), chunk):
-        identity = (x[start:start + chunk] @ x.T) / residues[start:start + chunk, None]
-        neighbours[start:start + chunk] = (identity > 1 - theta).sum(1)
-    return torch.where(neighbours > 0, 1.0 / neighbours.clamp_min(1), 0.0).cpu().numpy().astype(np.float32)
+    from tqdm.auto import tqdm
+
+    codes = torch.as_tensor(codes, device=torch.device(device))
+    residues = (codes < GAP).sum(1).float().clamp_min(1)  # (N,): the one-hot's letters, gaps and padding not
+    neighbours = torch.zeros(len(codes), dtype=torch.int64, device=codes.device)
+    starts = list(range(0, len(codes), chunk))
+    with tqdm(total=len(starts) * (len(starts) + 1) // 2, desc="sequence weights", unit="block", leave=False,
+              disable=None if progress else True) as bar:
+        for i, first in enumerate(starts):
+            rows = slice(first, first + chunk)
+            x = _residue_one_hot(codes[rows])
+            for second in starts[i:]:
+                cols = slice(second, second + chunk)
+                same = x @ (x if second == first else _residue_one_hot(codes[cols])).T  # (chunk, chunk) exact
+                neighbours[rows] += (same / residues[rows, None] > 1 - theta).sum(1)
+                if second != first:
+                    neighbours[cols] += (same.T / residues[cols, None] > 1 - theta).sum(1)
+                bar.update()
+    weights = torch.where(neighbours > 0, 1.0 / neighbours.float().clamp_min(1), 0.0)
+    return weights.cpu().numpy().astype(np.float32)
+
+
+def _residue_one_hot(codes: torch.Tensor) -> torch.Tensor:
+    """``(n, 20 L)`` float32 one-hot of ``(n, L)`` protein-gap codes, gaps (and padding) as all-zero columns."""
+    return one_hot(codes, PROTEIN_GAP.size)[:, :GAP].reshape(len(codes), -1)
 
 
 @dataclass

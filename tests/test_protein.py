@@ -166,3 +166,29 @@ def test_site_independent_scores_are_sums_of_column_log_frequencies():
 def test_a_stop_is_noted_as_a_stop_even_outside_the_match_columns():
     path_family = {"focus_positions": [10, 11, -1, 13, 14], "focus_start": 9, "focus_residues": "GMKHVLA"}
     assert mutant_notes(["H12*", "K11R:H12*", "H12A:K11*"], path_family) == [STOP, STOP, STOP]
+
+
+def _old_sequence_weights(codes, theta):
+    """The weights as computed before the blocked, triangular version: every row chunk against the whole one-hot."""
+    import torch
+
+    from seqgen.data import one_hot
+    from seqgen.protein import GAP
+
+    x = one_hot(torch.as_tensor(codes), PROTEIN_GAP.size)[:, :GAP].reshape(len(codes), -1)
+    residues = x.sum(1).clamp_min(1)
+    neighbours = ((x @ x.T) / residues[:, None] > 1 - theta).sum(1).float()
+    return torch.where(neighbours > 0, 1.0 / neighbours.clamp_min(1), 0.0).numpy().astype(np.float32)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 16, 64, 2048])
+def test_blocked_weights_equal_the_full_computation(chunk):
+    """Blocks above the diagonal only, one-hot made chunk by chunk: exactly the old weights (close relatives,
+    a row of gaps only, a padded row), whatever the chunk."""
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 21, 40)
+    codes = np.where(rng.random((61, 40)) < 0.15, rng.integers(0, 21, (61, 40)), base).astype(np.uint8)
+    codes[5] = PROTEIN_GAP.letters.index("-")
+    codes[9, 30:] = 255  # padding
+    for theta in (0.2, 0.5):
+        np.testing.assert_array_equal(sequence_weights(codes, theta, chunk=chunk), _old_sequence_weights(codes, theta))

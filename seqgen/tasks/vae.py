@@ -176,7 +176,7 @@ def prepare_alignment(data: SequenceSet, config: dict, device) -> tuple[Sequence
     keep = gaps <= config["max_gap_fraction"]
     keep[0] = True  # the focus sequence
     data = data.subset(np.flatnonzero(keep))
-    weights = sequence_weights(data.codes, config["theta"], device) if config["reweight"] else \
+    weights = sequence_weights(data.codes, config["theta"], device, progress=True) if config["reweight"] else \
         np.ones(len(data), np.float32)
     neff = float(weights.sum())
     print(f"alignment: {len(data)} sequences ({int((~keep).sum())} with more than "
