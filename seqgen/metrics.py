@@ -29,10 +29,21 @@ MAX_KMER_BINS = 2 ** 22  #: largest spectrum (A ** k) computed; protein k-mers s
 
 # ---------------------------------------------------------------- k-mer spectra
 
+KMER_WINDOWS = 2 ** 21  #: k-mer windows indexed at once by :func:`kmer_counts` (16 MiB of int64 indices)
+
+
 def kmer_counts(codes: np.ndarray, k: int, alphabet_size: int) -> np.ndarray:
-    """Counts of every k-mer, ``(A ** k,)`` int64, over all windows without padding."""
-    index = kmer_index(codes, k, alphabet_size)
-    return np.bincount(index[index >= 0], minlength=alphabet_size ** k)
+    """Counts of every k-mer, ``(A ** k,)`` int64, over all windows without padding of ``(N, L)`` codes.
+
+    Rows are indexed a block at a time (about :data:`KMER_WINDOWS` windows), so memory does not grow with ``N``
+    (the ``(N, L - k + 1)`` int64 indices of 500,000 sequences of 200 nt are 0.8 GB, their copies more)."""
+    codes = np.asarray(codes)
+    counts = np.zeros(alphabet_size ** k, dtype=np.int64)
+    rows = max(1, KMER_WINDOWS // max(codes.shape[1], 1))
+    for start in range(0, len(codes), rows):
+        index = kmer_index(codes[start:start + rows], k, alphabet_size)
+        counts += np.bincount(index[index >= 0], minlength=alphabet_size ** k)
+    return counts
 
 
 def kmer_sizes(alphabet_size: int, largest: int = 6) -> list[int]:

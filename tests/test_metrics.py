@@ -252,3 +252,24 @@ def test_gap_free_samples_of_an_alignment_are_compared_with_its_gap_free_rows():
     assert out["kmer_js"]["1"]["ratio"] < 3 and out["copies"]["fraction"] == 1.0  # copies of gap-free rows
     with_gaps = SequenceSet(encode(gapped[:30], PROTEIN_GAP), PROTEIN_GAP, [f"q{i}" for i in range(30)])
     assert "gap_free" not in evaluate(reference, with_gaps, reference, classifier_epochs=1)
+
+
+@pytest.mark.parametrize("windows", [1, 7, 100, 2 ** 21])
+def test_kmer_counts_in_row_blocks_equal_the_whole_index(monkeypatch, windows):
+    """Counting a block of rows at a time gives exactly the counts of the whole (N, L - k + 1) index, padding
+    and all, whatever the block."""
+    import seqgen.metrics
+    from seqgen.alphabets import PAD, kmer_index
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, size=(53, 12)).astype(np.uint8)
+    codes[3, 8:] = PAD
+    codes[7, :] = PAD
+    monkeypatch.setattr(seqgen.metrics, "KMER_WINDOWS", windows)
+    for k in (1, 3, 6, 13):
+        index = kmer_index(codes, k, 4)
+        old = np.bincount(index[index >= 0], minlength=4 ** k)
+        new = kmer_counts(codes, k, 4)
+        assert new.dtype == old.dtype
+        np.testing.assert_array_equal(new, old)
+    assert kmer_counts(codes[:0], 2, 4).tolist() == [0] * 16
