@@ -208,6 +208,21 @@ def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:
     return codes
 
 
+def weighted_counts(codes: np.ndarray, weights: np.ndarray, size: int, rows: int = 4096) -> np.ndarray:
+    """``(A, L)`` float32: the summed ``(N,)`` weights of the sequences with letter ``a`` at column ``l`` of ``(N, L)``
+    codes (PAD and codes >= ``size`` count for no letter), summed in float64 a block of rows at a time, without the
+    ``(N, A, L)`` one-hot (2 GB for 50,000 x 500)."""
+    n, length = codes.shape
+    counts = np.zeros(size * length, dtype=np.float64)
+    for start in range(0, n, rows):
+        block = codes[start:start + rows].astype(np.int64)
+        valid = block < size
+        index = (block * length + np.arange(length))[valid]
+        w = np.broadcast_to(np.asarray(weights[start:start + rows], np.float64)[:, None], block.shape)[valid]
+        counts += np.bincount(index, weights=w, minlength=size * length)
+    return counts.reshape(size, length).astype(np.float32)
+
+
 class SiteIndependentModel:
     """Weighted per-column amino-acid frequencies (a PSSM) with a pseudocount.
 
@@ -217,8 +232,7 @@ class SiteIndependentModel:
 
     def __init__(self, data: SequenceSet, weights: np.ndarray | None = None, pseudocount: float = 1.0):
         w = np.ones(len(data), np.float32) if weights is None else np.asarray(weights, np.float32)
-        x = one_hot(data.codes, PROTEIN_GAP.size)  # (N, A, L)
-        counts = np.einsum("n,nal->al", w, x) + pseudocount / PROTEIN_GAP.size
+        counts = weighted_counts(data.codes, w, PROTEIN_GAP.size) + pseudocount / PROTEIN_GAP.size
         self.log_freq = np.log(counts / counts.sum(0, keepdims=True))  # (A, L)
 
     def score(self, codes: np.ndarray) -> np.ndarray:

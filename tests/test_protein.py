@@ -35,6 +35,25 @@ def test_weights_match_the_definition():
     assert with_empty[-1] == 0 and np.allclose(with_empty[:-1], w)
 
 
+def test_site_independent_counts_without_the_one_hot_equal_the_einsum():
+    """The weighted column counts, summed a block of rows at a time (float64) without the (N, A, L) one-hot: equal
+    to the old float32 einsum over the one-hot (exactly for unit weights, to float32 rounding for fractions)."""
+    from seqgen.data import one_hot
+    from seqgen.protein import weighted_counts
+
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 21, (300, 17)).astype(np.uint8)
+    codes[4, 10:] = 255  # padding counts for no letter
+    for weights in (np.ones(300, np.float32), rng.random(300).astype(np.float32)):
+        old = np.einsum("n,nal->al", weights, one_hot(codes, 21))
+        for rows in (1, 7, 4096):
+            new = weighted_counts(codes, weights, 21, rows=rows)
+            assert new.dtype == old.dtype and new.shape == (21, 17)
+            np.testing.assert_allclose(new, old, rtol=1e-6, atol=0)
+    unit = np.einsum("n,nal->al", np.ones(300, np.float32), one_hot(codes, 21))
+    np.testing.assert_array_equal(weighted_counts(codes, np.ones(300), 21), unit)  # integer sums: exact
+
+
 def family():
     seqs = ["MKVLA", "MKVLA", "MRVLA", "MKILA", "MKVLG"]
     return SequenceSet(encode(seqs, PROTEIN_GAP), "protein-gap", [f"s{i}" for i in range(5)],
