@@ -534,6 +534,11 @@ def _run_evaluate(args) -> None:
         if len(data) < 2:
             raise SeqgenError(f"--{name} holds {len(data)} sequence{'' if len(data) == 1 else 's'}; evaluation needs "
                               f"at least 2", getattr(args, name))
+    for name, data in (("query", query), ("training", training)):
+        if data is not None and (data.alphabet.name, data.length) != (reference.alphabet.name, reference.length):
+            raise SeqgenError(f"--{name} holds {data.alphabet.name} sequences of length {data.length}, but --reference "
+                              f"{args.reference} {reference.alphabet.name} ones of length {reference.length}",
+                              getattr(args, name))
     if training is not None and training.length == reference.length:
         shared = copy_fraction(reference.codes, training.codes)
         if shared > 0.5:

@@ -149,7 +149,10 @@ def cases(m, out):
         ("report: --results is a file", ["report", "--results", d, "--out", out], "is a file, not a results folder"),
         ("evaluate: training of another length", ["evaluate", "--reference", d, "--query", d, "--training",
                                                   str(m / "len35.fa"), "--out", out],
-         "training sequences are dna of length 35, but query sequences dna of length 30"),
+         "len35.fa: --training holds dna sequences of length 35, but --reference"),
+        ("evaluate: a query of another length", ["evaluate", "--reference", d, "--query", str(m / "len35.npz"),
+                                                 "--out", out],
+         "len35.npz: --query holds dna sequences of length 35, but --reference"),
     ]
 
 
