@@ -148,9 +148,10 @@ def _measured_columns(table: pd.DataFrame | None, measured, path) -> pd.DataFram
         cells = table[column].str.strip()
         missing = cells.str.upper().isin(["", "NA", "NAN", "N/A"])
         numbers = pd.to_numeric(cells.where(~missing), errors="coerce")
-        bad = np.flatnonzero(numbers.isna() & ~missing)
+        bad = np.flatnonzero((numbers.isna() | np.isinf(numbers)) & ~missing)  # inf would rank above every fitness
         if len(bad):
-            raise SeqgenError(f"column {column!r}, row {bad[0] + 1}: {cells.iloc[bad[0]]!r} is not a number", path)
+            raise SeqgenError(f"column {column!r}, row {bad[0] + 1}: {cells.iloc[bad[0]]!r} is not a finite number",
+                              path)
         values[column] = numbers.to_numpy(dtype=float)
     return values
 

@@ -875,7 +875,9 @@ def test_score_mutants_compares_with_a_measured_column(tmp_path, capsys):
     for column, content, message in (("score", "mutant,fitness\nA10C,1\n", "no column 'score' of measured values: "
                                       "the file has columns mutant, fitness"),
                                      ("fitness", "mutant,fitness\nA10C,high\n", "column 'fitness', row 1: 'high' is "
-                                      "not a number")):
+                                      "not a finite number"),
+                                     ("fitness", "mutant,fitness\nA10C,1\nA10C,inf\n", "column 'fitness', row 2: "
+                                      "'inf' is not a finite number")):  # inf was ranked above every measurement
         (tmp_path / "bad.csv").write_text(content)
         assert main(["score-mutants", *common, "--mutants", str(tmp_path / "bad.csv"), "--measured", column,
                      "--out", str(tmp_path / "c.tsv")]) == 1
