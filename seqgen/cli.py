@@ -470,7 +470,7 @@ def _run_sample(args) -> None:
 
     if args.n <= 0:
         raise SeqgenError(f"--n must be positive, not {args.n}")
-    if not args.prefix or args.prefix.split()[0] != args.prefix or args.prefix.startswith(">"):
+    if args.prefix.split() != [args.prefix] or args.prefix.startswith(">"):  # empty, blank or spaced
         raise SeqgenError(f"--prefix {args.prefix!r}: an id prefix must be one word without spaces (a FASTA id ends "
                           f"at the first space, so every id would read as the same one)")
     _refuse_npz_out(args.out, "FASTA", ".fasta")

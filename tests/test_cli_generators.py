@@ -110,7 +110,7 @@ def test_the_arch_option_reaches_the_model(tmp_path):
     assert load_checkpoint(tmp_path / "m" / "model.pt")["config"]["arch"] == "mlp"
 
 
-@pytest.mark.parametrize("prefix", ["my run", "", " x", ">x"])
+@pytest.mark.parametrize("prefix", ["my run", "", " x", ">x", " "])
 def test_sample_refuses_an_id_prefix_that_is_not_one_word(tmp_path, capsys, prefix):
     """'--prefix "my run"' wrote ids 'my run_1', 'my run_2'...: read back, every id is 'my' (duplicates)."""
     out = tmp_path / "x.fa"
