@@ -351,6 +351,34 @@ def training_comparison(summary: dict | None) -> str:
             f"best {fmt(summary['training_utility_max'])}; utility, as the models judge it).")
 
 
+def predictor_accuracy(summary: dict | None, metrics: dict | None) -> str:
+    """A sentence for a design's summary: how well its predictor ranked held-out training sequences, beside the
+    claims its scores make.
+
+    Parameters
+    ----------
+    summary : dict or None
+        The design's ``design.json``.
+    metrics : dict or None
+        The folder's ``predictor/metrics.json``.
+
+    Returns
+    -------
+    str
+        The sentence, or '' for a design without a predictor, or without the predictor's metrics.
+    """
+    if not (summary or {}).get("predictor") or metrics is None:
+        return ""
+    names = (("val_pearson", "Pearson r"), ("val_spearman", "Spearman"), ("val_auroc", "AUROC"))
+    shown = [f"{name} {fmt(metrics[key])}" for key, name in names if metrics.get(key) is not None]
+    if not shown:
+        return (" The predictor was not checked on held-out sequences (no validation split): its scores, and the "
+                "claims above, are untested.")
+    held_out = f"{fmt(metrics['n_validation'])} " if metrics.get("n_validation") else ""
+    return (f" Predicted, not measured: on {held_out}held-out training sequences the predictor scores "
+            f"{', '.join(shown)} (Model quality).")
+
+
 def scored_training(summary: dict) -> str:
     """Which training sequences were scored: '21 of the 300 training sequences (the 21 of full length: ...)'."""
     scored, total = summary["training_scored"], summary.get("training_sequences")
@@ -439,6 +467,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         return note("No designs yet: run `seqgen design`."), {}
     parts, numbers, trajectories = [], {}, {}
     params = res.json("motifs/params.json", "motif settings", optional=True)
+    metrics = res.json("predictor/metrics.json", "predictor quality", optional=True)
     site_p = float((params or {}).get("site_threshold", SITE_P))  # the threshold of the motifs' own sites.tsv
     if colors:
         parts.append(f'<p class="legend">Motif sites (FIMO, p &lt; {site_p:g}): ' + "".join(
@@ -454,14 +483,15 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         rank = "utility" if "utility" in df else col  # what the design maximized: min, target and avoid included
         if rank:
             df = df.sort_values(rank, ascending=False, kind="stable")
-        numbers[method] = {"n": len(df), "first": float(df[col].iloc[0]), "mean": float(df[col].mean())} if col \
+        numbers[method] = {"n": len(df), "first": float(df[col].iloc[0]), "mean": float(df[col].mean()),
+                           "column": col, "label_max": label_max if col == "score_label_mean" else None} if col \
             and len(df) else {"n": len(df)}
         shown = _marked_designs(df.head(top).reset_index(drop=True), motifs, colors, alphabet, site_p)
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = dropped_text(summary)
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
-                     f"{esc(training_comparison(summary))}</p>"
+                     f"{esc(training_comparison(summary))}{esc(predictor_accuracy(summary, metrics))}</p>"
                      + extrapolation_note(df, col, label_max)
                      + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
@@ -668,6 +698,32 @@ def read_training_utility(res: Results) -> np.ndarray | None:
     return None
 
 
+def score_axis_label(scores: dict, res: Results, data) -> str:
+    """The x axis of the score distributions: what the numbers are, the label they stand for, measured or predicted.
+
+    Parameters
+    ----------
+    scores : dict
+        The sets plotted, by name (as :func:`sequence_section` names them).
+    res : Results
+        The results folder (its ``predictor/metrics.json`` names the predictor's label).
+    data : SequenceSet or None
+        The training data.
+
+    Returns
+    -------
+    str
+        The axis label.
+    """
+    metrics = res.json("predictor/metrics.json", "predictor quality", optional=True) or {}
+    label = metrics.get("label") or (data.label_names[0] if data is not None and data.label_names else None)
+    if label is None or "training (utility)" in scores:
+        return "utility (what the designs maximized)"
+    if any(name.endswith(", measured)") for name in scores):
+        return f"{label} (training: measured; samples and designs: predicted)"
+    return f"{label}, predicted (the label's scale)"
+
+
 def sequence_section(res: Results, data, alphabet) -> str:
     """Score distributions and composition (GC, k-mers) of training, generated and designed sequences."""
     from seqgen import plots
@@ -700,7 +756,7 @@ def sequence_section(res: Results, data, alphabet) -> str:
         scores = {"training (utility)": training, **scores}
     parts = []
     if scores:
-        fig = plots.distributions(scores)
+        fig = plots.distributions(scores, xlabel=score_axis_label(scores, res, data))
         parts.append("<h3>Scores</h3><p class='sub'>Held-out training sequences (the predictor's scores, "
                      "predictor/predictions.tsv; the measured labels when that is absent), generated samples "
                      "(samples.tsv) and designs (designs.tsv), both as the predictor's mean on the label's "
@@ -772,7 +828,7 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, fa
     for method, nums in design_numbers.items():
         cards.append(card(f"{method} designs", nums["n"]))
         if "first" in nums:  # ranked by what the design optimized (the utility), not always the highest score
-            cards.append(card(f"{method} first-ranked design's score", nums["first"]))
+            cards.append(card(design_card_key(method, nums), nums["first"]))
     if motif_list:
         cards.append(card("motifs", len(motif_list)))
         if matches is not None and len(matches):
@@ -783,6 +839,31 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, fa
                 weak = "; weak evidence" if match_strength(r) == "weak" else ""
                 cards.append(card(f"{r['query']} best match (q = {r['q_value']:.2g}{weak})", f"{r['target_name']}"))
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")
+
+
+def design_card_key(method: str, nums: dict) -> str:
+    """The summary card's name for a method's first-ranked design: its utility, or its score as the predictor
+    predicts it, flagged where it lies above every training label (the predictor extrapolates there).
+
+    Parameters
+    ----------
+    method : str
+        The design method.
+    nums : dict
+        The method's numbers from :func:`design_section` (``first``, ``column``, ``label_max``).
+
+    Returns
+    -------
+    str
+        The card's name.
+    """
+    if nums.get("column") == "utility":
+        return f"{method} first-ranked design's utility"
+    key = f"{method} first-ranked design's predicted score"
+    label_max = nums.get("label_max")
+    if label_max is not None and nums["first"] > label_max:
+        key += f" (above the highest training label, {fmt(label_max)}: extrapolated)"
+    return key
 
 
 def build_report(results, title: str | None = None, top: int = 20, methods: list[str] | None = None,

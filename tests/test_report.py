@@ -314,7 +314,8 @@ def test_designs_that_minimize_are_ranked_by_what_they_optimized(tmp_path):
     page, _ = build_report(tmp_path)
     assert "the predictor p (minimized)" in page and "3 designs (3 dropped by the constraints)" in page
     assert page.index(">weak<") < page.index(">middle<") < page.index(">strong<")
-    assert re.search(r'<div class="v">450.6</div><div class="k">anneal first-ranked design&#x27;s score</div>', page)
+    assert re.search(r'<div class="v">450.6</div><div class="k">anneal first-ranked design&#x27;s predicted '
+                     r'score</div>', page)
 
 
 def test_design_motifs_and_a_broken_designs_table_are_reported(results, tmp_path):
@@ -381,7 +382,7 @@ def test_without_a_label_the_designs_utility_is_plotted_beside_the_training_sequ
     from seqgen import plots
 
     plotted = []
-    monkeypatch.setattr(plots, "distributions", lambda scores: plotted.append(scores) or plots.plt.figure())
+    monkeypatch.setattr(plots, "distributions", lambda scores, **kw: plotted.append(scores) or plots.plt.figure())
     SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"]).save(tmp_path / "data.npz")
     for method in ("anneal", "softmax"):
         (tmp_path / "design" / method).mkdir(parents=True)
@@ -586,7 +587,7 @@ def test_held_out_predictions_stand_for_the_training_scores(tmp_path, monkeypatc
     from seqgen.report import Results, sequence_section
 
     plotted = []
-    monkeypatch.setattr(plots, "distributions", lambda scores: plotted.append(scores) or plots.plt.figure())
+    monkeypatch.setattr(plots, "distributions", lambda scores, **kw: plotted.append(scores) or plots.plt.figure())
     data = SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.array([[1.0], [2.0]], np.float32),
                        label_names=["y"])
     (tmp_path / "predictor").mkdir()
@@ -743,3 +744,66 @@ def test_a_protein_design_s_mutations_come_right_after_its_sequence():
                           "n_mutations": [1]})
     assert list(design_columns(shown, "naturalness_mean", "utility").columns)[:5] == [
         "id", "sequence", "mutations", "naturalness_mean", "naturalness_std"]
+
+
+def test_the_summary_card_of_a_design_says_predicted_and_flags_extrapolation(tmp_path):
+    codes = np.random.default_rng(0).integers(0, 4, (50, 8)).astype(np.uint8)
+    labels = np.linspace(100.0, 1000.0, 50, dtype=np.float32)[:, None]
+    SequenceSet(codes, DNA, [f"s{i}" for i in range(50)], labels=labels, label_names=["signal"]).save(
+        tmp_path / "data.npz")
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "regression"}))
+    for method, first in (("anneal", 2500.0), ("fast-seqprop", 900.0)):
+        (tmp_path / "design" / method).mkdir(parents=True)
+        pd.DataFrame({"id": ["a", "b"], "sequence": ["ACGTACGT", "GGCCAATT"], "utility": [2.0, 1.0],
+                      "score_label_mean": [first, 500.0]}).to_csv(tmp_path / "design" / method / "designs.tsv",
+                                                                  sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    cards = re.findall(r'<div class="k">([^<]+)</div>', page)
+    assert "anneal first-ranked design&#x27;s predicted score (above the highest training label, 1,000: " \
+           "extrapolated)" in cards
+    assert "fast-seqprop first-ranked design&#x27;s predicted score" in cards  # within the training labels
+
+
+def test_design_claims_come_with_the_predictor_s_held_out_accuracy(tmp_path):
+    from seqgen.report import predictor_accuracy
+
+    (tmp_path / "design" / "anneal").mkdir(parents=True)
+    pd.DataFrame({"id": ["a"], "sequence": ["ACGT"], "utility": [2.0], "score_label_mean": [900.0]}).to_csv(
+        tmp_path / "design" / "anneal" / "designs.tsv", sep="\t", index=False)
+    (tmp_path / "design" / "anneal" / "design.json").write_text(json.dumps(
+        {"predictor": "p", "designs": 1, "training_scored": 10, "designs_above_training_max": 1,
+         "training_utility_median": 0.0, "training_utility_max": 1.5}))
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps(
+        {"label": "signal", "task": "regression", "n_validation": 150, "val_pearson": 0.18, "val_spearman": 0.24}))
+    page, _ = build_report(tmp_path)
+    designs = page[page.index("<h2>Designs</h2>"):page.index("<h2>Model quality</h2>")]
+    assert ("Predicted, not measured: on 150 held-out training sequences the predictor scores Pearson r 0.18, "
+            "Spearman 0.24 (Model quality).") in designs
+    assert "untested" in predictor_accuracy({"predictor": "p"}, {"n_validation": 0, "val_pearson": None})
+    assert predictor_accuracy({"predictor": None, "naturalness": 1.0}, {"val_pearson": 0.5}) == ""
+
+
+def test_the_score_axis_says_what_the_scores_are(tmp_path, monkeypatch):
+    from seqgen import plots
+    from seqgen.report import Results, sequence_section
+
+    axes = []
+    monkeypatch.setattr(plots, "distributions", lambda scores, xlabel="score": axes.append(xlabel)
+                        or plots.plt.figure())
+    data = SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.array([[1.0], [2.0]], np.float32),
+                       label_names=["signal"])
+    sequence_section(Results(tmp_path), data, DNA)  # no predictions.tsv: the measured labels
+    (tmp_path / "predictor").mkdir()
+    pd.DataFrame({"measured": [1.0, 2.0], "predicted": [1.5, 2.5]}).to_csv(tmp_path / "predictor" / "predictions.tsv",
+                                                                           sep="\t", index=False)
+    sequence_section(Results(tmp_path), data, DNA)
+    assert axes == ["signal (training: measured; samples and designs: predicted)",
+                    "signal, predicted (the label's scale)"]
+    bare = tmp_path / "bare"
+    (bare / "design" / "anneal").mkdir(parents=True)
+    pd.DataFrame({"id": ["d"], "sequence": ["ACGA"], "utility": [-3.0]}).to_csv(
+        bare / "design" / "anneal" / "designs.tsv", sep="\t", index=False)
+    sequence_section(Results(bare), SequenceSet(data.codes, "dna", ["a", "b"]), DNA)  # no label: the utility
+    assert axes[-1] == "utility (what the designs maximized)"
