@@ -348,7 +348,8 @@ def training_comparison(summary: dict | None) -> str:
         return ""
     return (f" Under the same objective, {summary['designs_above_training_max']} of {summary['designs']} designs "
             f"score above the best of {scored_training(summary)} (median {fmt(summary['training_utility_median'])}, "
-            f"best {fmt(summary['training_utility_max'])}; utility, as the models judge it).")
+            f"best {fmt(summary['training_utility_max'])}; utility, as the models judge it, on their own scale "
+            f"(a predictor's standardized output, a VAE's nats), not the label's).")
 
 
 def predictor_accuracy(summary: dict | None, metrics: dict | None) -> str:

@@ -1,4 +1,5 @@
 """The HTML report: a full results folder, partial ones, and a real render in headless Chromium."""
+import html
 import json
 import re
 import shutil
@@ -396,6 +397,8 @@ def test_without_a_label_the_designs_utility_is_plotted_beside_the_training_sequ
     page, _ = build_report(tmp_path)
     assert list(plotted[-1]) == ["training (utility)", "design anneal", "design softmax"]
     assert "1 of 1 designs score above the best of 2 training sequences (median -4.5, best -4;" in page
+    assert "utility, as the models judge it, on their own scale (a predictor's standardized output, a VAE's nats), " \
+        "not the label's)" in html.unescape(page)  # not the scale of the table's label columns
     assert plotted[-1]["training (utility)"].tolist() == [-5.0, -4.0]
     for extra, says in (({"training_sequences": 300, "training_comparable": 2}, "the best of 2 of the 300 training "
                          "sequences (the 2 of full length, without padding or gaps, compare with the designs) (median"),
