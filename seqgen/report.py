@@ -495,6 +495,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                      f"{esc(training_comparison(summary))}{esc(predictor_accuracy(summary, metrics))}</p>"
                      + extrapolation_note(df, col, label_max)
                      + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
+                     + siteless_note(shown, site_p)
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
             found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")
@@ -510,6 +511,17 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                          "their curves can lie below the final discrete designs' scores in the tables.</p>"
                          + img(plots.to_png_bytes(fig), "trajectories"))
     return "".join(parts), numbers
+
+
+def siteless_note(shown: pd.DataFrame, site_p: float) -> str:
+    """A note where some of the top designs hold no site of the data's motifs (their ``sites`` count is 0): their
+    predicted scores rest on something else, which the table's marked sites would not show."""
+    if "sites" not in shown or not len(shown) or (shown["sites"] > 0).all():
+        return ""
+    bare = int((shown["sites"] == 0).sum())
+    return note(f"{bare} of the top {len(shown)} designs hold no site of the data's motifs (p < {site_p:g}): their "
+                f"predicted scores rest on something else (weaker sites, other letters), which only a measurement "
+                f"can confirm.")
 
 
 def _designs_table(res: Results, method: str, alphabet) -> pd.DataFrame | None:

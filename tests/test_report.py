@@ -810,3 +810,14 @@ def test_the_score_axis_says_what_the_scores_are(tmp_path, monkeypatch):
         bare / "design" / "anneal" / "designs.tsv", sep="\t", index=False)
     sequence_section(Results(bare), SequenceSet(data.codes, "dna", ["a", "b"]), DNA)  # no label: the utility
     assert axes[-1] == "utility (what the designs maximized)"
+
+
+def test_top_designs_without_a_site_of_the_data_s_motifs_are_noted():
+    """12 of 16 DREAM5 Egr2 designs held no site of the motifs found in the data, and the report said nothing."""
+    from seqgen.report import siteless_note
+
+    shown = pd.DataFrame({"id": ["a", "b", "c"], "sites": [2, 0, 0]})
+    assert "2 of the top 3 designs hold no site of the data&#x27;s motifs (p &lt; 0.0001)" in siteless_note(shown,
+                                                                                                           1e-4)
+    assert siteless_note(shown.assign(sites=[1, 1, 3]), 1e-4) == ""
+    assert siteless_note(shown.drop(columns="sites"), 1e-4) == ""  # not scanned (no motifs)
