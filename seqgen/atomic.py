@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -93,6 +94,32 @@ def _temporary_file(path: Path, suffix: str | None) -> Path:
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
     return Path(tmp)
+
+
+def remove_temporaries(folder, names) -> list[Path]:
+    """Remove the hidden temporary files that :func:`atomic_path` left in ``folder`` for the files ``names`` when a
+    process writing them was killed (SIGKILL, a power cut: no ``with`` block could clean up).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder of the outputs.
+    names : iterable of str
+        Names of the outputs (``checkpoint.pt``...): their temporaries are ``.NAME.XXXXXXXX`` plus a suffix.
+
+    Returns
+    -------
+    list of Path
+        The files removed. Only call it where no other process writes these outputs at the same time.
+    """
+    folder, removed = Path(folder), []
+    for name in names:
+        for tmp in folder.glob(f".{glob.escape(name)}.*"):
+            if tmp.is_file() and not tmp.is_symlink():
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                    removed.append(tmp)
+    return removed
 
 
 def write_text(path, text: str) -> None:

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from seqgen import __version__
-from seqgen.atomic import atomic_path
+from seqgen.atomic import atomic_path, remove_temporaries
 from seqgen.checkpoint import check_compatible, load_checkpoint, model_states, save_checkpoint
 from seqgen.device import DeviceData, adam, autocast, distributed_device
 from seqgen.errors import SeqgenError
@@ -51,6 +51,9 @@ from seqgen.settings import TrainSettings
 #: not outlive a failed run, and a predictor's validation outputs, which a generator or a predictor without a
 #: validation split writes none of (the report would read them as this model's)
 EARLIER_OUTPUTS = ("model.pt", "metrics.json", "predictions.tsv")
+#: every file a training run writes to its folder (atomically): a run killed while writing one leaves its hidden
+#: temporary file (``.checkpoint.pt.XXXXXXXX.pt``, as large as the checkpoint), which the next run removes
+TRAINING_OUTPUTS = ("checkpoint.pt", "metrics.csv", *EARLIER_OUTPUTS)
 RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
 
 
@@ -372,6 +375,8 @@ class Trainer:
         ctx = Context(device, s, generator, self.world_size, self.rank)
         self.task.prepare(ctx)
         self.out.mkdir(parents=True, exist_ok=True)  # after the task is built: a bad setting leaves no folder
+        if self.rank == 0:
+            remove_temporaries(self.out, TRAINING_OUTPUTS)  # those of a run killed while writing
         self.average = WeightAverage(self.task.modules(), s.ema) if s.ema else None
         self.rows: list[dict] = []
         self._last_saved = 0

@@ -683,3 +683,17 @@ def test_weight_average_copies_integer_state_and_averages_floats():
     state = average.state_dict()["m"]
     assert int(state["num_batches_tracked"]) == 7 and state["num_batches_tracked"].dtype == torch.int64
     assert torch.allclose(state["running_mean"], torch.full((2,), 2.0))
+
+
+def test_a_run_removes_the_temporary_files_of_a_run_killed_while_writing(tmp_path):
+    run(tmp_path, 20)
+    left = [tmp_path / name for name in (".checkpoint.pt.k1ll3d00.pt", ".model.pt.k1ll3d00.pt",
+                                         ".metrics.csv.k1ll3d00.csv")]  # what SIGKILL in atomic_path leaves
+    for path in left:
+        path.write_bytes(b"PK\x03\x04 half a file")
+    others = [tmp_path / ".other.txt.k1ll3d00.txt", tmp_path / "notes.txt"]
+    for path in others:
+        path.write_text("the user's")
+    run(tmp_path, 30, resume=True)
+    assert not any(path.exists() for path in left)
+    assert all(path.read_text() == "the user's" for path in others)
