@@ -231,6 +231,10 @@ def _write_metrics(path: Path, rows: list[dict]) -> None:
         tmp.write_text(buffer.getvalue())
 
 
+#: what a checkpoint.pt holds beyond a model file's, to continue training from it
+TRAINING_STATE = ("step", "optimizers", "rng", "settings")
+
+
 class Trainer:
     """Runs a :class:`Task` to completion, writing ``checkpoint.pt``, ``model.pt`` and ``metrics.csv`` to ``out``.
 
@@ -292,6 +296,9 @@ class Trainer:
 
     def _resume_problem(self, payload: dict) -> str | None:
         """Why this run cannot continue the checkpoint ``payload`` (None: it can)."""
+        missing = [k for k in TRAINING_STATE if k not in payload]
+        if missing:  # a model.pt copied over it, or a file of an older seqgen
+            return f"it is not a training checkpoint (it has no {', '.join(missing)})"
         try:
             check_compatible(payload, self.alphabet, self.length)  # data of another alphabet or length
         except SeqgenError as exc:
@@ -322,6 +329,18 @@ class Trainer:
                    "another output folder)"
         return None
 
+    def _load_resumable(self, path: Path, restart_if_changed: bool) -> tuple[dict | None, str | None]:
+        """The checkpoint at ``path`` and why this run cannot continue it (None: it can). One that cannot be read
+        (cut, corrupt, of another kind) is an error, or with ``restart_if_changed`` a problem (nothing to continue).
+        """
+        try:
+            payload = load_checkpoint(path, kind=self.task.kind)
+        except SeqgenError as exc:
+            if not restart_if_changed:
+                raise
+            return None, str(exc).removeprefix(f"{path}: ")
+        return payload, self._resume_problem(payload)
+
     def _resume(self, ctx: Context, restart_if_changed: bool = False) -> tuple[int, dict | None]:
         """Load ``checkpoint.pt``: returns (its step, its best snapshot).
 
@@ -329,8 +348,7 @@ class Trainer:
         start from step 0.
         """
         path = self.out / "checkpoint.pt"
-        payload = load_checkpoint(path, kind=self.task.kind)
-        problem = self._resume_problem(payload)
+        payload, problem = self._load_resumable(path, restart_if_changed)
         if restart_if_changed and problem is None:  # only an interrupted run of this very code is continued
             if payload.get("finished"):
                 problem = "it is the end of a finished run"

@@ -139,6 +139,21 @@ def test_restart_if_changed_continues_the_same_run_and_restarts_another(tmp_path
     assert result.steps == 40 and torch.equal(fresh.model.weight, again.model.weight)
 
 
+@pytest.mark.parametrize("damage", ["model", "cut"])
+def test_a_checkpoint_that_cannot_be_continued_is_an_error_or_a_fresh_start(tmp_path, capsys, damage):
+    run(tmp_path, 20)
+    checkpoint = (tmp_path / "checkpoint.pt").read_bytes()
+    (tmp_path / "checkpoint.pt").write_bytes((tmp_path / "model.pt").read_bytes() if damage == "model"
+                                             else checkpoint[:len(checkpoint) // 2])
+    with pytest.raises(SeqgenError, match="cannot resume: it is not a training checkpoint" if damage == "model"
+                       else "truncated or corrupt checkpoint"):
+        run(tmp_path, 30, resume=True)
+    _, result = run(tmp_path, 30, resume=True, restart_if_changed=True)
+    assert result.steps == 30 and load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 30
+    err = capsys.readouterr().err
+    assert "checkpoint.pt is not continued (" in err and "training from scratch" in err
+
+
 def test_resume_refuses_a_checkpoint_of_another_device_or_process_count(tmp_path, capsys):
     """A CUDA generator's state does not load into a CPU one (nor one rank's into several): refused, or with
     restart_if_changed trained from scratch, never a crash."""
