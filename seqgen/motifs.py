@@ -952,12 +952,13 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     from seqgen.atomic import write_text
 
     out = Path(out_dir)
-    (out / "logos").mkdir(parents=True, exist_ok=True)
+    targets, matches = _jaspar_matches(motifs, release, collection, tax_group)
+    # every slow step (Tomtom, FIMO) before the first file: a run killed on the way leaves the earlier run's
+    # folder whole, not its tables beside this run's motifs.meme
+    sites = None if fg_codes is None else number_sites(scan(motifs, fg_codes, fg_ids, site_threshold),
+                                                       residue_numbers)
+    _remove_earlier_outputs(out, motifs)
     write_meme(out / "motifs.meme", motifs, background)
-    nucleic = bool(motifs) and motifs[0].alphabet.double_stranded  # JASPAR: DNA motifs of transcription factors
-    targets = jaspar_motifs(release, collection, tax_group) if nucleic else []
-    as_dna = [Motif(m.name, m.pwm, DNA, m.description, m.nsites, m.stats) for m in motifs] if nucleic else []
-    matches = tomtom(as_dna, targets, top=5) if nucleic else pd.DataFrame(columns=TOMTOM_COLUMNS)
     with atomic_path(out / "tomtom.tsv") as tmp:
         matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     summary = pd.DataFrame([{"motif": m.name, "consensus": m.consensus, "width": m.width, "nsites": m.nsites,
@@ -965,8 +966,7 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
                            columns=None if motifs else ["motif", "consensus", "width", "nsites", *stat_columns])
     with atomic_path(out / "motifs.tsv") as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    if fg_codes is not None:
-        sites = number_sites(scan(motifs, fg_codes, fg_ids, site_threshold), residue_numbers)
+    if sites is not None:
         with atomic_path(out / "sites.tsv") as tmp:
             sites.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     by_id = {t.name: t for t in targets}
@@ -984,6 +984,34 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
             "site_threshold": site_threshold, **(params or {}), "versions": versions()}
     write_text(out / "params.json", json.dumps(info, indent=2, default=str) + "\n")
     return matches
+
+
+def _jaspar_matches(motifs: list[Motif], release: str, collection: str | None,
+                    tax_group: str | None) -> tuple[list[Motif], pd.DataFrame]:
+    """The JASPAR motifs compared with and Tomtom's table (top 5 matches per motif); DNA/RNA motifs only (JASPAR
+    holds DNA motifs of transcription factors), none for protein."""
+    nucleic = bool(motifs) and motifs[0].alphabet.double_stranded
+    if not nucleic:
+        return [], pd.DataFrame(columns=TOMTOM_COLUMNS)
+    targets = jaspar_motifs(release, collection, tax_group)
+    as_dna = [Motif(m.name, m.pwm, DNA, m.description, m.nsites, m.stats) for m in motifs]
+    return targets, tomtom(as_dna, targets, top=5)
+
+
+def _remove_earlier_outputs(out, motifs: list[Motif]) -> None:
+    """Make the folder ``out`` and its ``logos/``; remove an earlier run's ``params.json`` (written last: a folder
+    without it is unfinished), its ``sites.tsv`` (this run may scan none) and its logos of motifs this run has not.
+    """
+    from pathlib import Path
+
+    logos = Path(out) / "logos"
+    logos.mkdir(parents=True, exist_ok=True)
+    for name in ("params.json", "sites.tsv"):
+        (Path(out) / name).unlink(missing_ok=True)
+    keep = {f"{m.name}.{fmt}" for m in motifs for fmt in ("png", "svg")}
+    for path in logos.iterdir():
+        if path.is_file() and path.name not in keep:
+            path.unlink()
 
 
 def number_sites(sites: pd.DataFrame, residue_numbers=None) -> pd.DataFrame:

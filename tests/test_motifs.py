@@ -1076,3 +1076,27 @@ def test_protein_family_sites_are_numbered_as_the_focus_residues(tmp_path):
     gapped = number_sites(sites.head(3), [-1 if c == sites["start"].iloc[0] else c + 30 for c in range(30)])
     assert gapped["focus_start"].isna().iloc[0] and gapped["focus_end"].tolist() == sites["focus_end"].head(3).tolist()
     assert "focus_start" not in number_sites(sites.drop(columns=["focus_start", "focus_end"])).columns
+
+
+def test_a_motif_run_killed_before_writing_leaves_the_earlier_folder_whole(tmp_path, monkeypatch):
+    from seqgen import motifs as motifs_module
+    from seqgen.motifs import write_results
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 20, (20, 12)).astype(np.uint8)
+    ids = [f"s{i}" for i in range(20)]
+    one, two, three = (Motif(name, rng.dirichlet(np.ones(20), 4).T, "protein") for name in ("one", "two", "three"))
+    write_results(tmp_path, [one, two], codes, ids)
+    before = {name: (tmp_path / name).read_bytes() for name in ("motifs.meme", "motifs.tsv", "params.json")}
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C (or SIGTERM) while FIMO scans: nothing of this run may be written yet
+
+    monkeypatch.setattr(motifs_module, "scan", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_results(tmp_path, [three], codes, ids)
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    monkeypatch.undo()
+    write_results(tmp_path, [three], None, None)  # fewer motifs, no scan: no logo or site of the earlier run left
+    assert sorted(p.name for p in (tmp_path / "logos").iterdir()) == ["three.png", "three.svg"]
+    assert not (tmp_path / "sites.tsv").exists()
