@@ -44,3 +44,20 @@ def test_designs_from_probes_read_without_their_linker_say_how_to_put_it_back(pr
            "regions only; --linker GTCTGTGTTCCGTTGTCCGTGCTG also writes full probes" in capsys.readouterr().err
     assert main([*common, "--linker", "GTCTGTGTTCCGTTGTCCGTGCTG"]) == 0
     assert "linker was removed" not in capsys.readouterr().err and (tmp_path / "probes.fasta").exists()
+
+
+def test_a_design_killed_while_writing_leaves_no_earlier_design_json(predictor, tmp_path, monkeypatch):
+    """design.json is written last: a run killed after its designs but before its summary leaves none, not the
+    earlier run's summary beside this run's designs."""
+    import seqgen.design.command as command
+
+    common = ["design", "--predictor", str(predictor / "predictor"), "--n", "4", "--steps", "2", "--out",
+              str(tmp_path / "designs.fasta")]
+    assert main(common) == 0 and (tmp_path / "design.json").exists()
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "count_above_avoid_level", killed)  # between the designs and design.json
+    assert main([*common, "--seed", "1"]) == 130
+    assert (tmp_path / "designs.fasta").exists() and not (tmp_path / "design.json").exists()

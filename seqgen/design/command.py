@@ -138,6 +138,7 @@ def run(args) -> dict:
     # the same objective on training sequences (are the designs better than the data?), scored before any output
     training = None if reference is None else training_utility(objectives, reference, designed, device, args.seed,
                                                                best_measured(main, reference, args.direction))
+    (Path(args.out).parent / "design.json").unlink(missing_ok=True)  # written last: the mark of a finished folder
     summary = write_design(args.out, result, table)
     if training is not None:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
