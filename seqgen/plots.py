@@ -154,16 +154,29 @@ def training_curves(tables: dict[str, pd.DataFrame]):
     return fig
 
 
+def wide_positive(values: np.ndarray) -> bool:
+    """Whether finite ``values`` are all positive and span more than a factor 100 (signal intensities), so that a
+    plot shows them on a log axis: on a linear one most of them crowd into a corner or one bin."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return bool(len(values)) and values.min() > 0 and values.max() > 100 * values.min()
+
+
 def measured_vs_predicted(measured: np.ndarray, predicted: np.ndarray, title: str = ""):
-    """Scatter of ``(N,)`` measured against predicted values with Pearson and Spearman r."""
+    """Scatter of ``(N,)`` measured against predicted values with Pearson and Spearman r (of the values as they
+    are); on log axes where both are positive and span more than a factor 100 (:func:`wide_positive`)."""
     from scipy.stats import pearsonr, spearmanr
 
     fig, ax = plt.subplots(figsize=(3.6, 3.4))
     ax.scatter(measured, predicted, s=4, alpha=0.4, lw=0)
     lo, hi = np.nanmin([measured, predicted]), np.nanmax([measured, predicted])
     ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
-    ax.set_xlabel("measured")
-    ax.set_ylabel("predicted")
+    log = wide_positive(np.concatenate([np.ravel(measured), np.ravel(predicted)]))
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel("measured" + (" (log axis)" if log else ""))
+    ax.set_ylabel("predicted" + (" (log axis)" if log else ""))
     r, rho = pearsonr(measured, predicted)[0], spearmanr(measured, predicted)[0]
     ax.set_title(f"{title} Pearson r = {r:.3f}, Spearman = {rho:.3f}".strip(), fontsize=9)
     fig.tight_layout()
@@ -201,7 +214,7 @@ def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
     fig, ax = plt.subplots(figsize=(5, 3))
     finite = [np.asarray(v, dtype=float)[np.isfinite(v)] for v in values.values()]
     allv = np.concatenate([v for v in finite if len(v)]) if any(len(v) for v in finite) else np.zeros(1)
-    if allv.min() > 0 and allv.max() > 100 * allv.min():
+    if wide_positive(allv):
         bins = np.geomspace(allv.min(), allv.max() * (1 + 1e-9), 40)
         ax.set_xscale("log")
     else:

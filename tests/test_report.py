@@ -463,6 +463,18 @@ def test_score_distributions_over_a_wide_range_use_a_log_axis_and_fractions():
     assert distributions({"a": np.array([1.0, 50.0]), "b": np.array([20.0])}).axes[0].get_xscale() == "linear"
 
 
+def test_measured_against_predicted_intensities_are_drawn_on_log_axes():
+    """DREAM5 intensities span 100 to 65,000: on linear axes almost every probe sat in the bottom-left corner."""
+    from seqgen.plots import measured_vs_predicted
+
+    rng = np.random.default_rng(0)
+    measured = np.exp(rng.normal(7, 1.5, 300))
+    ax = measured_vs_predicted(measured, measured * rng.uniform(0.5, 2, 300)).axes[0]
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log") and ax.get_xlabel() == "measured (log axis)"
+    ax = measured_vs_predicted(rng.normal(0, 1, 50), rng.normal(0, 1, 50)).axes[0]  # standardized or signed
+    assert (ax.get_xscale(), ax.get_xlabel()) == ("linear", "measured")
+
+
 def test_the_same_logo_saves_to_the_same_svg_bytes(tmp_path):
     from seqgen.motifs import Motif
     from seqgen.plots import logo, save
