@@ -593,7 +593,7 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
     if metrics is not None:
         quality = ("val_pearson", "val_spearman", "val_auroc", "val_pearson_log")  # the cards: how good it is
         numbers["predictor"] = {k.replace("_", " "): metrics[k] for k in quality if metrics.get(k) is not None}
-        parts.append("<h3>Predictor</h3>" + kv_table(metrics))
+        parts.append("<h3>Predictor</h3>" + held_out_caveat(metrics) + kv_table(metrics))
     elif not res.path("predictor"):
         parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
                           "predicts a property; designs are ranked by what they maximized (see Designs)."))
@@ -852,6 +852,18 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, fa
                 weak = "; weak evidence" if match_strength(r) == "weak" else ""
                 cards.append(card(f"{r['query']} best match (q = {r['q_value']:.2g}{weak})", f"{r['target_name']}"))
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")
+
+
+def held_out_caveat(metrics: dict) -> str:
+    """A sentence above the predictor's figures: what its held-out sequences are (a random part of the same data
+    set), and that accuracy on another experiment is usually lower; '' without a validation split."""
+    n_val, n = metrics.get("n_validation"), metrics.get("n_sequences")
+    if not n_val or not n:
+        return ""
+    return (f"<p class='sub'>Held out: {fmt(n_val)} of the {fmt(n)} sequences ({n_val / n:.0%}, drawn at random, "
+            f"never trained on). They come from the same experiment as the training sequences (the same array or "
+            f"cells); on another one a predictor usually does worse (PBM: train on one array design, test on the "
+            f"other, as DREAM5 did).</p>")
 
 
 def design_card_key(method: str, nums: dict) -> str:

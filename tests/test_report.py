@@ -833,3 +833,11 @@ def test_top_designs_without_a_site_of_the_data_s_motifs_are_noted():
                                                                                                            1e-4)
     assert siteless_note(shown.assign(sites=[1, 1, 3]), 1e-4) == ""
     assert siteless_note(shown.drop(columns="sites"), 1e-4) == ""  # not scanned (no motifs)
+
+
+def test_the_predictor_s_held_out_figures_say_what_was_held_out():
+    from seqgen.report import held_out_caveat
+
+    text = held_out_caveat({"n_sequences": 4000, "n_validation": 400})
+    assert "Held out: 400 of the 4,000 sequences (10%, drawn at random, never trained on)" in text
+    assert "same experiment" in text and held_out_caveat({"n_sequences": 4000, "n_validation": 0}) == ""
