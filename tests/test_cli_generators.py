@@ -71,6 +71,9 @@ def test_resume_if_unchanged_restarts_on_other_data(tmp_path, capsys):
     assert main(["train", "vae", "--data", str(other), "--steps", "6", "--resume-if-unchanged", *args]) == 0
     assert "not continued (the checkpoint was trained on other data); training from scratch" in capsys.readouterr().err
     assert load_checkpoint(model / "model.pt")["data_sha1"] == changed.fingerprint()
+    assert main(["train", "vae", "--data", str(other), "--steps", "6", "--resume", *args]) == 0  # already done
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "for 6 steps (done, " in last and "no step left to run (the checkpoint had finished" in last
 
 
 def test_the_seed_draws_the_initial_weights_and_reaches_training_from_the_command_line(tmp_path):

@@ -102,6 +102,8 @@ def train(kind: str, data, out, settings: dict | None = None, device="auto", res
     if finish is not None and trainer.rank == 0:
         finish(out, data, config, result)
     summary = ", ".join(f"{k} {v:.4g}" for k, v in result.last_metrics.items())
+    if not summary:  # a resumed run that had already finished: no step ran
+        summary = "no step left to run (the checkpoint had finished; --steps or --max-time higher goes on)"
     print(f"trained {kind} for {result.steps} steps ({result.stopped}, {result.seconds:.0f} s on {device}): "
           f"{summary} -> {out}", file=sys.stderr)
     return result
