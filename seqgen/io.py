@@ -390,13 +390,30 @@ def _numeric_columns(table, names, path, lines: np.ndarray, keep_missing: bool =
 def _read_table(data: bytes, path, sep: str, header: bool, names=None):
     import pandas as pd
 
+    kind = f"{'comma' if sep == ',' else 'tab'}-separated table"
     try:
-        return pd.read_csv(io.BytesIO(data), sep=sep, header=0 if header else None, names=names, dtype=str,
-                           keep_default_na=True, skip_blank_lines=True, comment=None, engine="c")
+        table = pd.read_csv(io.BytesIO(data), sep=sep, header=0 if header else None, names=names, dtype=str,
+                            keep_default_na=True, skip_blank_lines=True, comment=None, engine="c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         message = " ".join(str(exc).split())
-        raise SeqgenError(f"cannot read as a {'comma' if sep == ',' else 'tab'}-separated table: {message}",
-                          path) from None
+        raise SeqgenError(f"cannot read as a {kind}: {message}", path) from None
+    if not isinstance(table.index, pd.RangeIndex):  # pandas read the first field of each row as row names
+        _check_row_names(data, sep, len(table.columns), kind, path)
+    return table
+
+
+def _check_row_names(data: bytes, sep: str, columns: int, kind: str, path) -> None:
+    """A table whose first row has one field more than its header is read with that field as the row's name.
+    Right where every row has it (R's ``write.table`` writes row names so); where only the first row has it, every
+    column of that row would be shifted by one: refused, as pandas refuses a longer row further down."""
+    import csv
+    import itertools
+
+    rows = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=sep)
+    widths = [len(row) for row in itertools.islice(rows, 1, 1001) if row]  # the first data rows
+    if widths and min(widths) < max(widths):
+        raise SeqgenError(f"cannot read as a {kind}: its first row has {widths[0]} fields, the header {columns} "
+                          f"(and other rows {min(widths)}): every value of that row would be in the wrong column", path)
 
 
 def parse_table(data: bytes, path, sep: str, sequence_column="sequence", label_columns=(), id_column=None,

@@ -238,6 +238,19 @@ def test_table_errors_name_the_file_line_after_blank_lines_and_quoted_newlines(t
         read_sequences(path, label_columns=["score"])
 
 
+def test_a_first_row_one_field_longer_than_the_header_is_refused_unless_every_row_is(tmp_path):
+    """pandas reads the first field of such a row as a row name: the id became the sequence, the sequence a label.
+    R's write.table layout (a row name on every row, none in the header) still reads right."""
+    path = tmp_path / "x.csv"
+    path.write_text("id,sequence,score\na,ACGT,1.0,extra\nb,ACGT,2\n")
+    with pytest.raises(SeqgenError, match=r"x\.csv: cannot read as a comma-separated table: its first row has 4 "
+                                          r"fields, the header 3 \(and other rows 3\)"):
+        read_sequences(path, label_columns=["score"])
+    path.write_text('sequence,score\n"r1",ACGT,1.5\n"r2",GGCA,2\n')  # R: write.table(df, sep=","): row names
+    data = read_sequences(path, label_columns=["score"])
+    assert data.sequences == ["ACGT", "GGCA"] and data.label("score").tolist() == [1.5, 2.0]
+
+
 def test_fasta_error_columns_count_the_blanks_of_the_line(tmp_path):
     path = tmp_path / "x.fa"
     path.write_text(">s1\nAC GT\nAC  GTNA\n>s2\nACGTACGTAC\n")
