@@ -46,7 +46,6 @@ from seqgen.errors import SeqgenError
 from seqgen.settings import TrainSettings
 
 
-#: training settings a resumed run may change: they do not alter the training trajectory
 #: what an earlier run of any kind left in the folder and a new one removes at its start: its model, which must
 #: not outlive a failed run, and a predictor's validation outputs, which a generator or a predictor without a
 #: validation split writes none of (the report would read them as this model's)
@@ -54,6 +53,7 @@ EARLIER_OUTPUTS = ("model.pt", "metrics.json", "predictions.tsv")
 #: every file a training run writes to its folder (atomically): a run killed while writing one leaves its hidden
 #: temporary file (``.checkpoint.pt.XXXXXXXX.pt``, as large as the checkpoint), which the next run removes
 TRAINING_OUTPUTS = ("checkpoint.pt", "metrics.csv", *EARLIER_OUTPUTS)
+#: training settings a resumed run may change: they do not alter the training trajectory
 RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
 
 
