@@ -646,6 +646,9 @@ def generator_row(ev: dict) -> dict:
     for key, label in (("copies", "copies"), ("nearest_hamming", "nearest Hamming"), ("diversity", "diversity")):
         value = ev.get(key)
         row[label] = value.get("fraction", value.get("mean", value.get("query"))) if isinstance(value, dict) else value
+    diversity = ev.get("diversity")
+    if isinstance(diversity, dict) and diversity.get("reference") is not None:  # what the samples' should be near
+        row["diversity real"] = diversity["reference"]
     auroc = ev.get("classifier_auroc")
     row["classifier AUROC"] = auroc.get("auroc") if isinstance(auroc, dict) else auroc
     return row

@@ -634,7 +634,8 @@ def test_generator_row_reads_each_evaluation_number():
           "copies": {"fraction": 0.02, "of": "training"}, "nearest_hamming": {"mean": 7.5, "median": 7.0},
           "diversity": {"query": 0.7, "reference": 0.72}, "classifier_auroc": {"auroc": 0.61}}
     assert generator_row(ev) == {"JS ratio k=4": 1.5, "JS ratio k=6": 1.1, "GC samples": 0.41, "GC real": 0.52,
-                                 "copies": 0.02, "nearest Hamming": 7.5, "diversity": 0.7, "classifier AUROC": 0.61}
+                                 "copies": 0.02, "nearest Hamming": 7.5, "diversity": 0.7, "diversity real": 0.72,
+                                 "classifier AUROC": 0.61}  # the samples' diversity beside the real sequences'
     assert generator_row({"classifier_auroc": 0.5, "copies": 0.0})["classifier AUROC"] == 0.5
 
 
