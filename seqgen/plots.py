@@ -202,7 +202,7 @@ def trajectories(tables: dict[str, pd.DataFrame]):
         plt.close(fig)
         return None
     ax.set_xlabel("step")
-    ax.set_ylabel("score")
+    ax.set_ylabel("score (the models' own scale)")  # utility: standardized predictor output, ELBO nats
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -842,3 +842,11 @@ def test_the_predictor_s_held_out_figures_say_what_was_held_out():
     text = held_out_caveat({"n_sequences": 4000, "n_validation": 400})
     assert "Held out: 400 of the 4,000 sequences (10%, drawn at random, never trained on)" in text
     assert "same experiment" in text and held_out_caveat({"n_sequences": 4000, "n_validation": 0}) == ""
+
+
+def test_the_trajectory_axis_names_its_scale():
+    """The trajectories are the optimizer's utility on the models' scale, not the label's of the designs table."""
+    from seqgen.plots import trajectories
+
+    fig = trajectories({"anneal": pd.DataFrame({"step": [0, 1], "best_score": [0.1, 0.5]})})
+    assert fig.axes[0].get_ylabel() == "score (the models' own scale)"
