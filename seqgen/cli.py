@@ -539,7 +539,7 @@ def _run_evaluate(args) -> None:
             raise SeqgenError(f"--{name} holds {data.alphabet.name} sequences of length {data.length}, but --reference "
                               f"{args.reference} {reference.alphabet.name} ones of length {reference.length}",
                               getattr(args, name))
-    if training is not None and training.length == reference.length:
+    if training is not None:  # of the reference's length, checked above
         shared = copy_fraction(reference.codes, training.codes)
         if shared > 0.5:
             print(f"note: {shared:.0%} of the --reference sequences are --training sequences: the reference should "
