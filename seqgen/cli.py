@@ -37,6 +37,8 @@ def _add_encode(sub) -> None:
                         "shortest (or to --length; ambiguity codes in the part cut off do not count)")
     p.add_argument("--length", type=int, help="fixed length L to pad or trim to")
     p.add_argument("--duplicate-ids", choices=DUPLICATE_POLICIES, default="error")
+    p.add_argument("--focus", metavar="ID", help="an alignment's focus sequence, whose match columns are kept and "
+                                                 "whose numbering mutants use (default: the first record)")
 
 
 def _encode_notes(args, data) -> list[str]:
@@ -88,7 +90,8 @@ def _run_encode(args) -> None:
     if not args.out.endswith(".npz"):  # the archive under another name (o.csv) would mislead whoever reads it next
         raise SeqgenError("encode writes a NumPy archive: name the output *.npz", args.out)
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
-                          args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids)
+                          args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids,
+                          focus=args.focus)
     for text in _encode_notes(args, data):
         print(f"note: {text}", file=sys.stderr)
     data.save(args.out)

@@ -514,8 +514,8 @@ def _is_number(text) -> bool:
 FOCUS_RANGE = re.compile(r".*/(\d+)-(\d+)$")
 
 
-def parse_a2m(data: bytes, path) -> RawRecords:
-    """A2M / aligned FASTA with the focus (query) sequence first.
+def parse_a2m(data: bytes, path, focus: str | None = None) -> RawRecords:
+    """A2M / aligned FASTA with the focus (query) sequence first, or the record whose id is ``focus`` (moved first).
 
     Match columns are kept and insert columns dropped: when all rows have the
     same length and none has a lower-case letter or '.' where the focus has a
@@ -530,6 +530,9 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     range but another record's has, ``focus_without_range`` (that id).
     """
     raw = parse_fasta(data, path)
+    which = "the first record"
+    if focus is not None:
+        raw, which = _record_first(raw, focus, path), "--focus"
     buf = raw.buffer
     lengths = raw.ends - raw.starts
     lower = (buf >= ord("a")) & (buf <= ord("z"))
@@ -545,14 +548,14 @@ def parse_a2m(data: bytes, path) -> RawRecords:
     counts = np.add.reduceat(keep.view(np.uint8), raw.starts, dtype=np.int64)
     if (lengths == lengths[0]).all() and (counts != counts[0]).any():  # rows of one length, but not one A2M frame
         position = int(np.flatnonzero(insert & columns)[0])
-        raise SeqgenError(_letter_error(raw, position, "is in a column where the focus sequence (the first record) "
+        raise SeqgenError(_letter_error(raw, position, f"is in a column where the focus sequence ({which}) "
                                                        "has a match column; A2M marks insert columns with lower case "
                                                        "and '.', a gap in a match column with '-'"), path)
     focus_match = buf[focus][keep[focus]]
     if not len(focus_match) or (focus_match == ord("-")).all():
         what = "no match columns: all its letters are lower case or '.'" if not len(focus_match) else \
             "only gaps in its match columns"
-        raise SeqgenError(f"the focus sequence {str(raw.ids[0])!r} (the first record) has {what}; an A2M "
+        raise SeqgenError(f"the focus sequence {str(raw.ids[0])!r} ({which}) has {what}; an A2M "
                           f"alignment's first record is its focus sequence, whose upper-case letters mark the match "
                           f"columns", path)
     ends = np.cumsum(counts)
@@ -569,11 +572,33 @@ def parse_a2m(data: bytes, path) -> RawRecords:
             "focus_residues": residues}
     if id_range and int(id_range.group(2)) - focus_start + 1 != len(residues):  # the numbering may be shifted
         meta["focus_range_mismatch"] = [focus_start, int(id_range.group(2)), len(residues)]
-    ranged = None if id_range else next((str(i) for i in raw.ids[1:] if FOCUS_RANGE.match(i)), None)
+    ranged = None if id_range or focus is not None else next((str(i) for i in raw.ids[1:] if FOCUS_RANGE.match(i)), None)
     if ranged:  # is the focus another record? (numbering from 1 either way)
         meta["focus_without_range"] = ranged
     return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
                       source=np.flatnonzero(keep) if raw.source is None else raw.source[keep])
+
+
+def _record_first(raw: RawRecords, record_id: str, path) -> RawRecords:
+    """``raw`` with the record whose id is ``record_id`` moved first (its letters to the front of the buffer), the
+    others in their order; error messages still name each letter's line and column in the file."""
+    found = np.flatnonzero(raw.ids == record_id)
+    if len(found) != 1:
+        problem = "no record has" if not len(found) else f"{len(found)} records (lines " \
+            f"{', '.join(str(raw.record_line(int(k)) - 1) for k in found[:3])}) have"
+        raise SeqgenError(f"--focus {record_id!r}: {problem} this id (the first record's is {str(raw.ids[0])!r})",
+                          path)
+    k = int(found[0])
+    if k == 0:
+        return raw
+    start, end = int(raw.starts[k]), int(raw.ends[k])
+    order = np.concatenate([np.arange(start, end), np.arange(start), np.arange(end, len(raw.buffer))])
+    size = end - start
+    starts = np.concatenate([[0], raw.starts[:k] + size, raw.starts[k + 1:]])
+    ends = np.concatenate([[size], raw.ends[:k] + size, raw.ends[k + 1:]])
+    ids = np.concatenate([raw.ids[k:k + 1], raw.ids[:k], raw.ids[k + 1:]])
+    return RawRecords(ids, raw.buffer[order], starts, ends, raw.line_offsets, raw.line_numbers,
+                      source=order if raw.source is None else raw.source[order])
 
 
 # ---------------------------------------------------------------- encoding
@@ -764,22 +789,25 @@ def resolve_format(path, format: str | None = None, label_columns=(), option: st
 
 
 def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
-          id_column: str | None = None, missing_labels: str = "error") -> RawRecords:
+          id_column: str | None = None, missing_labels: str = "error", focus: str | None = None) -> RawRecords:
     """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name;
-    ``missing_labels``: 'error', or 'keep' as NaN."""
+    ``missing_labels``: 'error', or 'keep' as NaN; ``focus``: an alignment's focus id (default: its first record)."""
     if missing_labels not in ("error", "keep"):
         raise SeqgenError(f"missing-label policy must be 'error' or 'keep', not {missing_labels!r}")
     keep = missing_labels == "keep"
     if isinstance(label_columns, str):  # one column, not a column per character
         label_columns = [label_columns]
     fmt = resolve_format(path, format, label_columns)
+    if focus is not None and fmt != "a2m":
+        raise SeqgenError(f"--focus names an alignment's focus sequence, but this is read as {fmt} (--format a2m "
+                          f"reads an aligned FASTA as an alignment)", path)
     data = read_bytes(path)
     if fmt == "fasta":
         return parse_fasta(data, path)
     if fmt == "fastq":
         return parse_fastq(data, path)
     if fmt == "a2m":
-        return parse_a2m(data, path)
+        return parse_a2m(data, path, focus)
     if fmt == "dream5":
         return parse_dream5(data, path, keep)
     if fmt == "uniprobe":
@@ -790,7 +818,8 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
 def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = None,
                    sequence_column: str = "sequence", label_columns=(), id_column: str | None = None,
                    ambiguous: str = "error", lengths: str = "error", length: int | None = None,
-                   duplicate_ids: str = "error", missing_labels: str = "error") -> SequenceSet:
+                   duplicate_ids: str = "error", missing_labels: str = "error", focus: str | None = None
+                   ) -> SequenceSet:
     """Read and encode a sequence file.
 
     Parameters
@@ -809,6 +838,9 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     missing_labels : {'error', 'keep'}
         A missing label value (an empty field, NA) is an error, or kept as NaN (for reading what a model
         predicts, beside what was measured where it was).
+    focus : str, optional
+        The id of an alignment's focus sequence (its match columns and numbering), which is moved first;
+        default: the first record, as EVcouplings, DeepSequence and HHblits write it.
 
     Returns
     -------
@@ -817,7 +849,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     """
     alphabet = get_alphabet(alphabet)
     fmt = (format or detect_format(path)).lower()
-    raw = parse(path, fmt, sequence_column, label_columns, id_column, missing_labels)
+    raw = parse(path, fmt, sequence_column, label_columns, id_column, missing_labels, focus)
     codes, lens, kept = encode_records(raw, alphabet, path, ambiguous, lengths, length)
     ids = raw.ids[kept]
     if duplicate_ids not in DUPLICATE_POLICIES:

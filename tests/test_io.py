@@ -440,3 +440,39 @@ def test_one_label_column_may_be_named_by_a_string(tmp_path):
     path.write_text("id\tsequence\tsignal\na\tACGT\t1.5\nb\tGGCC\t2\n")
     data = read_sequences(path, "dna", label_columns="signal")  # was: "no column 's'"
     assert data.label_names == ["signal"] and data.labels[:, 0].tolist() == [1.5, 2.0]
+
+
+def test_a2m_focus_named_by_id_is_moved_first_and_errors_still_name_file_lines(tmp_path):
+    first = tmp_path / "first.a2m"  # aligned FASTA (equal rows), the focus F/10-15 first
+    first.write_text(">F/10-15\nmK-VLaGH\n>s1\nmKIVLaGH\n>s2\naK-ILcAG\n")
+    later = tmp_path / "later.a2m"  # the same records, the focus third and wrapped over two lines
+    later.write_text(">s1\nmKIVLaGH\n>s2\naK-ILcAG\n>F/10-15\nmK-V\nLaGH\n")
+    expected = read_sequences(first, alphabet="protein-gap")
+    data = read_sequences(later, alphabet="protein-gap", focus="F/10-15")
+    assert data.ids.tolist() == ["F/10-15", "s1", "s2"] and data.sequences == expected.sequences == [
+        "K-VLGH", "KIVLGH", "K-ILAG"]
+    for key in ("focus_id", "focus_start", "focus_positions", "focus_residues"):
+        assert data.meta[key] == expected.meta[key]
+    assert read_sequences(later, alphabet="protein-gap").meta["focus_id"] == "s1"  # the default: the first record
+    later.write_text(">s1\nmKIVLaGH\n>s2\naK-ILcAX\n>F/10-15\nmK-V\nLaGH\n")
+    with pytest.raises(SeqgenError, match=r"record 's2' \(line 4, column 8\): 'X' is an ambiguity code"):
+        read_sequences(later, alphabet="protein-gap", focus="F/10-15")
+    with pytest.raises(SeqgenError, match=r"--focus 'G': no record has this id \(the first record's is 's1'\)"):
+        read_sequences(later, alphabet="protein-gap", focus="G")
+    later.write_text(">s1\nmKIVLaGH\n>F\nmK-VLaGH\n>F\naK-ILcAG\n")
+    with pytest.raises(SeqgenError, match=r"--focus 'F': 2 records \(lines 3, 5\) have this id"):
+        read_sequences(later, alphabet="protein-gap", focus="F", duplicate_ids="keep")
+    with pytest.raises(SeqgenError, match="--focus names an alignment's focus sequence, but this is read as fasta"):
+        read_sequences(later, alphabet="protein-gap", format="fasta", focus="F")
+
+
+def test_encode_focus_option(tmp_path):
+    from seqgen.cli import main
+    from seqgen.data import SequenceSet
+
+    path = tmp_path / "fam.a2m"
+    path.write_text(">s1\nKIVLaGH\n>F/3-8\nK-VLaGH\n")
+    assert main(["encode", str(path), "--alphabet", "protein-gap", "--focus", "F/3-8",
+                 "--out", str(tmp_path / "f.npz")]) == 0
+    data = SequenceSet.load(tmp_path / "f.npz")
+    assert data.meta["focus_id"] == "F/3-8" and data.meta["focus_positions"] == [3, -1, 4, 5, 7, 8]

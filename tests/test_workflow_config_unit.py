@@ -128,6 +128,8 @@ def test_encode_options_of_an_input_file():
     assert wfc.encode_options(ds) == (
         "--alphabet dna --ambiguous error --duplicate-ids keep --format csv --id-column name --label-column bound "
         "--label-column other --length 10 --lengths pad --sequence-column sequence")
+    alignment = dataset(input="fam.a2m", alphabet="protein-gap", focus="BLAT ECOLX/24-286")
+    assert "--focus 'BLAT ECOLX/24-286'" in wfc.encode_options(alignment)
 
 
 def test_model_settings_the_data_set_s_over_the_global_block():
