@@ -403,7 +403,9 @@ class Trainer:
         start, best = 0, None
         if resume and (self.out / "checkpoint.pt").exists():
             start, best = self._resume(ctx, restart_if_changed)
-        if start == 0 and self.rank == 0:  # a new run: another run's outputs must not outlive it, or sit beside it
+        # a new run, or one resumed to more steps: the model of the run before must not outlive it, or sit beside
+        # a later checkpoint if this one is killed (they are written again when the loop ends)
+        if start < self.settings.steps and self.rank == 0:
             for name in EARLIER_OUTPUTS:
                 (self.out / name).unlink(missing_ok=True)
         return self._loop(ctx, start, best)

@@ -712,3 +712,14 @@ def test_a_run_removes_the_temporary_files_of_a_run_killed_while_writing(tmp_pat
     run(tmp_path, 30, resume=True)
     assert not any(path.exists() for path in left)
     assert all(path.read_text() == "the user's" for path in others)
+
+
+def test_a_resume_to_more_steps_that_fails_leaves_no_model_of_the_earlier_run(tmp_path):
+    """The step-20 model must not sit beside the step-30 checkpoint of a longer run killed (here: diverged) on its
+    way, as if it were that run's result."""
+    run(tmp_path, 20)
+    with pytest.raises(TrainingDiverged):
+        run(tmp_path, 40, resume=True, poison_at=33)
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 30 and not (tmp_path / "model.pt").exists()
+    _, result = run(tmp_path, 40, resume=True)
+    assert result.steps == 40 and (tmp_path / "model.pt").exists()
