@@ -392,7 +392,18 @@ class Trainer:
         generator.manual_seed(s.seed + self.rank)
         ctx = Context(device, s, generator, self.world_size, self.rank)
         self.task.prepare(ctx)
+        made = not self.out.exists()
         self.out.mkdir(parents=True, exist_ok=True)  # after the task is built: a bad setting leaves no folder
+        try:
+            return self._fit(ctx, resume, restart_if_changed)
+        except BaseException:  # diverged, interrupted... before anything was written: no empty folder is left
+            if made and self.rank == 0 and not any(self.out.iterdir()):
+                self.out.rmdir()
+            raise
+
+    def _fit(self, ctx: Context, resume: bool, restart_if_changed: bool) -> TrainResult:
+        """:meth:`fit` in the output folder: resume or start afresh, then :meth:`_loop`."""
+        s = self.settings
         if self.rank == 0:
             remove_temporaries(self.out, TRAINING_OUTPUTS)  # those of a run killed while writing
         self.average = WeightAverage(self.task.modules(), s.ema) if s.ema else None

@@ -723,3 +723,13 @@ def test_a_resume_to_more_steps_that_fails_leaves_no_model_of_the_earlier_run(tm
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 30 and not (tmp_path / "model.pt").exists()
     _, result = run(tmp_path, 40, resume=True)
     assert result.steps == 40 and (tmp_path / "model.pt").exists()
+
+
+def test_a_run_that_diverges_before_writing_anything_leaves_no_empty_folder(tmp_path):
+    with pytest.raises(TrainingDiverged, match="no checkpoint was written yet"):
+        run(tmp_path / "new" / "model", 40, poison_at=3)
+    assert not (tmp_path / "new" / "model").exists()
+    (tmp_path / "mine").mkdir()  # a folder that was there before stays
+    with pytest.raises(TrainingDiverged):
+        run(tmp_path / "mine", 40, poison_at=3)
+    assert (tmp_path / "mine").is_dir()
