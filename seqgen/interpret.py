@@ -443,7 +443,7 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     method : {'ism', 'grad'}
         In-silico mutagenesis, or gradient x input.
     width : int, optional
-        Seqlet width (default 12 for DNA and RNA, 8 for protein).
+        Seqlet width, at most ``L`` (default 12 for DNA and RNA, 8 for protein, or ``L`` if shorter).
     min_size, min_similarity : int, float
         Clusters of fewer seqlets are dropped; clusters are cut at this correlation (:func:`cluster_seqlets`).
     max_seqlets : int
@@ -462,9 +462,12 @@ def attribution_motifs(score, x, alphabet="dna", method: str = "ism", width: int
     list of Motif, largest cluster first.
     """
     alphabet = get_alphabet(alphabet)
-    width = width or SEQLET_WIDTH[alphabet.is_nucleic]
     xt = _as_tensor(x)
     _check_channels(xt, alphabet)
+    length = xt.shape[-1]
+    if width is not None and width > length:  # its windows would be padded past the sequences' ends
+        raise SeqgenError(f"seqlet width {width} is above the sequences' length, {length}")
+    width = width or min(SEQLET_WIDTH[alphabet.is_nucleic], length)
     xn = xt.cpu().numpy()
     if method == "ism":
         contrib = ism_attributions(score, xt, substituted, progress)

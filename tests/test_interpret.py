@@ -174,6 +174,8 @@ def test_a_wrong_alphabet_is_refused(trained):
         attribution_motifs(net, top, alphabet="protein")
     with pytest.raises(SeqgenError, match="but the protein alphabet has 20 letters"):
         filter_motifs(net, top, alphabet="protein")
+    with pytest.raises(SeqgenError, match="seqlet width 36 is above the sequences' length, 35"):
+        attribution_motifs(net, top, width=36)
 
 
 def test_protein_seqlets_are_shorter_and_their_noisy_flanks_trimmed():
