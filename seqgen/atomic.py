@@ -67,13 +67,32 @@ def atomic_path(path, suffix: str | None = None):
     tmp = _temporary_file(path, suffix)
     try:
         yield tmp
+        _sync(tmp)  # on disk before the rename: a power cut must not leave a complete-looking empty or cut file
         os.replace(tmp, path)
+        _sync(path.parent)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and exc.errno in WRITE_ERRORS:
             raise SeqgenError(f"cannot write output: {exc.strerror}", path) from exc
         raise
+
+
+def _sync(path: Path) -> None:
+    """``fsync`` a written file, or a folder after a rename in it (where the file system allows that)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if path.is_dir():  # a folder that cannot be opened (some platforms): the rename is still atomic
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if not path.is_dir() or exc.errno in WRITE_ERRORS:  # folders of some file systems refuse fsync (EINVAL)
+            raise
+    finally:
+        os.close(fd)
 
 
 #: errors that only writing a file meets (a full disk or quota, a read-only file system), told in one line

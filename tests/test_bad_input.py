@@ -354,3 +354,37 @@ def test_a_folder_that_refuses_the_file_or_a_full_disk_is_a_one_line_error(tmp_p
     with pytest.raises(FileNotFoundError):  # an error of reading is not told as one of writing
         with atomic_path(tmp_path / "z.txt"):
             open(tmp_path / "missing")
+
+
+def test_atomic_writes_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
+    """A power cut after the rename must not leave an empty or cut file under the final name: the temporary file
+    is fsync'ed before it is renamed, and its folder after; an fsync that fails for want of space is one line."""
+    import errno
+    import os
+
+    from seqgen.atomic import write_text
+    from seqgen.errors import SeqgenError
+
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    write_text(tmp_path / "a.txt", "x\n")
+    assert [e[0] for e in events] == ["fsync", "replace", "fsync"]
+    assert events[0][1].startswith(str(tmp_path / ".a.txt.")) and events[2][1] == str(tmp_path)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(SeqgenError, match=r"b\.txt: cannot write output: No space left on device$"):
+        write_text(tmp_path / "b.txt", "x\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
