@@ -1102,3 +1102,16 @@ def test_design_leaves_the_callers_global_random_state_alone():
     torch.testing.assert_close(torch.rand(3), expected)  # as if design had not run
     again = design(obj, Constraints(DNA, 30), DesignSettings(method="fast-seqprop", n=4, steps=3, seed=0), CPU)
     np.testing.assert_array_equal(first.codes, again.codes)  # still seeded by settings.seed
+
+
+def test_an_alignment_s_gap_runs_are_no_runs_of_the_design_s_letters():
+    """--max-homopolymer auto with --data an alignment: a fragment's missing end (a run of '-' over dozens of
+    columns) is no run of one letter a design could hold (designs of a protein-gap model have no gaps), so the
+    limit comes from the residues alone."""
+    from seqgen.alphabets import PROTEIN_GAP
+    from seqgen.data import SequenceSet
+    from seqgen.design.command import run_limit
+
+    rows = ["-" * 30 + "ACDEFGHIKL", "ACDEFGHIKLMNPQRSTVWYACDEFGHIKLMNPQRSTVWY"] * 50
+    data = SequenceSet(codes=encode(rows, "protein-gap"), alphabet=PROTEIN_GAP, ids=np.arange(len(rows)).astype(str))
+    assert run_limit(data) == 6  # not 30, the gaps' run

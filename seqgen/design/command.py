@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqgen.alphabets import PROTEIN, PROTEIN_GAP, get_alphabet
+from seqgen.alphabets import PAD, PROTEIN, PROTEIN_GAP, get_alphabet
 from seqgen.atomic import atomic_path, check_writable, write_text
 from seqgen.data import SequenceSet
 from seqgen.design.constraints import Constraints, data_run_limit, long_runs
@@ -92,8 +92,15 @@ def _run_length(value: str):
 
 def run_limit(reference: SequenceSet | None) -> int:
     """The longest run of one letter that designs keep to (``auto``) and that draws no warning: the training
-    sequences' (:func:`~seqgen.design.constraints.data_run_limit`), else :data:`~seqgen.settings.LONG_RUN`."""
-    return LONG_RUN if reference is None else data_run_limit(reference.codes)
+    sequences' (:func:`~seqgen.design.constraints.data_run_limit`), else :data:`~seqgen.settings.LONG_RUN`. The
+    gaps of an alignment (``protein-gap``) are no letter of a design, so their runs (a fragment's missing end spans
+    dozens of columns) count for nothing, as padding."""
+    if reference is None:
+        return LONG_RUN
+    codes = reference.codes
+    if "-" in reference.alphabet.letters:
+        codes = np.where(codes == reference.alphabet.letters.index("-"), PAD, codes)
+    return data_run_limit(codes)
 
 
 def _note_removed_linker(args, reference) -> None:
