@@ -200,6 +200,42 @@ def mutant_names_of(codes: np.ndarray, focus_codes: np.ndarray, focus_positions)
             for i, row in enumerate(differs)]
 
 
+def whole_proteins(codes: np.ndarray, focus_positions, focus_residues: str, focus_start: int) -> list[str]:
+    """Each sequence of an alignment's match columns as the whole protein it stands for: the focus protein with
+    the sequence's residues at the match columns, the focus's own residues at its insert columns (which the
+    alignment's models never see), gaps removed, and a residue where the focus has a gap inserted just before the
+    next match column's residue.
+
+    Parameters
+    ----------
+    codes : np.ndarray
+        ``(N, L)`` uint8 ``protein`` or ``protein-gap`` codes of the match columns.
+    focus_positions : list of int
+        ``(L,)`` residue number of each column (-1 where the focus has a gap).
+    focus_residues : str
+        Every residue of the focus, inserts included, numbered from ``focus_start``.
+    focus_start : int
+
+    Returns
+    -------
+    list of str
+        ``N`` proteins; the focus sequence's own row gives ``focus_residues``.
+    """
+    codes = np.asarray(codes)
+    positions = np.asarray(focus_positions)
+    letters = np.array(list(PROTEIN_GAP.letters))
+    match = positions >= 0
+    index = positions[match] - focus_start  # (M,) of each match column's residue in focus_residues
+    table = np.repeat(np.array(list(focus_residues))[None], len(codes), axis=0)  # (N, R)
+    table[:, index] = letters[codes[:, match]]
+    inserted = np.flatnonzero(~match)
+    following = np.where(match, positions - focus_start, table.shape[1])  # the residue of the next match column
+    before = np.minimum.accumulate(following[::-1])[::-1][inserted]
+    order = np.argsort(np.concatenate([2 * np.arange(table.shape[1]), 2 * before - 1]), kind="stable")
+    table = np.concatenate([table, letters[codes[:, inserted]]], axis=1)[:, order]
+    return ["".join(row).replace("-", "") for row in table]
+
+
 def apply_mutants(focus_codes: np.ndarray, mutants: list[Mutant]) -> np.ndarray:
     """``(M, L)`` codes of each mutant of the focus sequence."""
     codes = np.repeat(focus_codes[None], len(mutants), axis=0)

@@ -195,6 +195,8 @@ def test_protein_design_with_a_predictor_and_the_vae_likelihood(tmp_path):
         assert designs["mutations"].tolist() == mutant_names_of(codes, focus, positions)
         rebuilt = apply_mutants(focus, parse_mutants(designs["mutations"], positions, focus))  # read back: the design
         assert (rebuilt == codes).all() and designs["n_mutations"].tolist() == (codes != focus).sum(1).tolist()
+        # the protein to make: the focus's insert residue 18, an 'a' after the 8th match column, put back
+        assert designs["protein"].tolist() == [s[:8] + "A" + s[8:] for s in designs["sequence"]]
     (tmp_path / "lat").mkdir()
     out = tmp_path / "lat" / "designs.fasta"  # latent design for the VAE's likelihood alone
     assert main(["design", "--generator", str(vae), "--method", "latent", "--naturalness", "1",

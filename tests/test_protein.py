@@ -211,3 +211,19 @@ def test_blocked_weights_equal_the_full_computation(chunk):
     codes[9, 30:] = 255  # padding
     for theta in (0.2, 0.5):
         np.testing.assert_array_equal(sequence_weights(codes, theta, chunk=chunk), _old_sequence_weights(codes, theta))
+
+
+def test_whole_proteins_put_back_the_focus_s_inserts_and_the_design_s_insertions():
+    """Match columns of a focus F/5-12 'AC-DE' + inserts 'g' after C and 'hk' after E: residues 5 A, 6 C, 7 G
+    (insert), 8 D, 9 E, 10 H, 11 K (inserts); its third column is a gap of the focus."""
+    from seqgen.protein import whole_proteins
+
+    positions, residues = [5, 6, -1, 8, 9], "ACGDEHK"
+    codes = encode(["AC-DE", "WCYD-", "-C-DE"], PROTEIN_GAP)
+    assert whole_proteins(codes, positions, residues, 5) == [
+        "ACGDEHK",  # the focus itself
+        "WCGYDHK",  # A5W, Y inserted after C6 (and its insert G7: after it), E9 deleted
+        "CGDEHK",  # A5 deleted
+    ]
+    assert whole_proteins(encode(["-AC", "WAC"], PROTEIN_GAP), [-1, 1, 2], "ACK", 1) == ["ACK", "WACK"]
+    assert whole_proteins(encode(["AC-", "ACW"], PROTEIN_GAP), [1, 2, -1], "ACK", 1) == ["ACK", "ACKW"]

@@ -256,6 +256,12 @@ def _designs_table(result: DesignResult, constraints: Constraints, predictors: d
 
         table["mutations"] = mutant_names_of(result.codes, reference.codes[0], reference.meta["focus_positions"])
         table["n_mutations"] = (table["mutations"].str.count(":") + 1).where(table["mutations"] != "WT", 0)
+        if "focus_residues" in reference.meta:  # the protein to make: the focus's insert residues put back
+            from seqgen.protein import whole_proteins
+
+            meta = reference.meta
+            table["protein"] = whole_proteins(result.codes, meta["focus_positions"], meta["focus_residues"],
+                                              meta["focus_start"])
     return table
 
 
