@@ -642,3 +642,19 @@ def test_the_motifs_taxon_help_lists_each_taxon_once():
     motifs = " ".join(build_parser(only="motifs")._subparsers._group_actions[0].choices["motifs"].format_help()
                       .split())
     assert "diatoms, or all (or '': every taxon) (default: vertebrates)" in motifs and ", (" not in motifs
+
+
+def test_a_protein_predictor_with_an_alignment_as_data_says_how_to_encode_it():
+    from types import SimpleNamespace
+
+    from seqgen.alphabets import PROTEIN
+    from seqgen.design.command import _check_compatible
+
+    alignment = SequenceSet(np.zeros((2, 5), np.uint8), "protein-gap", ["a", "b"])
+    args = SimpleNamespace(entropy=0.0, data="family.npz")
+    with pytest.raises(SeqgenError, match=r"--data holds protein-gap of length 5, but the design is for protein of "
+                                          r"length 5 \(encode the predictor's labelled sequences with --alphabet "
+                                          r"protein-gap"):
+        _check_compatible(args, PROTEIN, 5, None, alignment)
+    with pytest.raises(SeqgenError, match=r"for protein of length 6$"):  # another length: no such hint
+        _check_compatible(args, PROTEIN, 6, None, alignment)

@@ -221,8 +221,11 @@ def _check_compatible(args, alphabet, length: int, generator, reference) -> None
         raise SeqgenError(f"--entropy {args.entropy:g} nats: a position of {designed.size} letters has at most "
                           f"ln {designed.size} = {math.log(designed.size):.2f}")
     if reference is not None and (reference.alphabet.name, reference.length) != (alphabet.name, length):
+        hint = "" if {reference.alphabet.name, alphabet.name} != {"protein", "protein-gap"} or \
+            reference.length != length else " (encode the predictor's labelled sequences with --alphabet " \
+                                            "protein-gap, as the alignment: the amino acids' codes are the same)"
         raise SeqgenError(f"--data holds {reference.alphabet.name} of length {reference.length}, but the design is "
-                          f"for {alphabet.name} of length {length}", args.data)
+                          f"for {alphabet.name} of length {length}{hint}", args.data)
 
 
 def _settings(args) -> DesignSettings:
