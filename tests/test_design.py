@@ -549,6 +549,10 @@ def test_iupac_codes_in_a_forbidden_kmer_forbid_every_letter_they_allow():
     assert rna.check(encode(["CCGAUUCCCC", "CCCCCCCCCC"], "rna"))["forbidden"].tolist() == [False, True]
     assert Constraints.from_options("protein", 10, forbidden=["NNA"]).check(
         encode(["NNAKKKKKKK", "KKKKKKKKKK"], "protein"))["forbidden"].tolist() == [False, True]  # N: asparagine
+    sequon = Constraints.from_options("protein", 6, forbidden=["NXT", "NXS"])  # X: any amino acid, as in --fixed
+    peptides = [f"KN{x}TKK" for x in "ACDEFGHIKLMNPQRSTVWY"] + ["KNKSKK", "KNKAKK", "KKKNKA"]
+    assert sequon.check(encode(peptides, "protein"))["forbidden"].tolist() == [False] * 21 + [True, True]
+    assert sequon.satisfied(sequon.enforce(encode(peptides, "protein"), np.random.default_rng(0))).all()
     with pytest.raises(SeqgenError, match="stands for 65536 k-mers"):
         Constraints.from_options("dna", 10, forbidden=["NNNNNNNN"])
     with pytest.raises(SeqgenError, match="forbidden k-mer 'GAZTC': 'Z' at position 3 is not a letter"):

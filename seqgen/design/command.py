@@ -57,7 +57,8 @@ def add_arguments(p) -> None:
                                                 "--linker)")
     p.add_argument("--forbid", action="append", default=[], metavar="KMER",
                    help="forbidden k-mer, both strands for DNA (e.g. a restriction site; IUPAC codes stand for the "
-                        "letters they allow: GANTC forbids GAATC, GACTC, GAGTC and GATTC); repeatable")
+                        "letters they allow: GANTC forbids GAATC, GACTC, GAGTC and GATTC; in a protein X is any "
+                        "amino acid: NXT); repeatable")
     p.add_argument("--max-homopolymer", type=_run_length, metavar="N|auto",
                    help="no run of one letter longer than N; auto: the longest run 99%% of the --data sequences stay "
                         f"within, at least {LONG_RUN} (without --data: {LONG_RUN})")

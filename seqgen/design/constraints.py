@@ -30,10 +30,12 @@ MAX_FORBIDDEN_VARIANTS = 4096
 
 def concrete_kmers(pattern: str, alphabet: Alphabet) -> list[str]:
     """Every k-mer a forbidden ``pattern`` stands for: DNA/RNA IUPAC codes (N, R, Y, W, S...) expanded with
-    Biopython's table (``GANTC`` -> GAATC, GACTC, GAGTC, GATTC); a protein pattern is itself."""
-    if not alphabet.is_nucleic:
-        return [pattern]
-    table = ambiguous_rna_values if alphabet.name == "rna" else ambiguous_dna_values
+    Biopython's table (``GANTC`` -> GAATC, GACTC, GAGTC, GATTC); in a protein pattern X is any amino acid (``NXT``,
+    the N-glycosylation sequon's one form, stands for 20), as in ``--fixed``."""
+    if alphabet.is_nucleic:
+        table = ambiguous_rna_values if alphabet.name == "rna" else ambiguous_dna_values
+    else:
+        table = {"X": "".join(letter for letter in alphabet.letters if letter != "-")}
     choices = [table.get(letter, letter) for letter in pattern]
     count = math.prod(len(c) for c in choices)
     if count > MAX_FORBIDDEN_VARIANTS:
