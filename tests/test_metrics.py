@@ -273,3 +273,16 @@ def test_kmer_counts_in_row_blocks_equal_the_whole_index(monkeypatch, windows):
         assert new.dtype == old.dtype
         np.testing.assert_array_equal(new, old)
     assert kmer_counts(codes[:0], 2, 4).tolist() == [0] * 16
+
+
+def test_evaluate_gc_histogram_puts_a_fraction_on_a_bin_edge_in_the_bin_it_starts():
+    # 20-mers holding 7, 12 and 14 G/C (GC 0.35, 0.6, 0.7): np.histogram put them one bin low, by rounding
+    codes = np.zeros((3, 20), np.uint8)
+    for row, gc in enumerate((7, 12, 14)):
+        codes[row, :gc] = 1  # C
+    out = evaluate(dna(codes), dna(codes))
+    expected = [0] * 20
+    for bin_ in (7, 12, 14):
+        expected[bin_] = 1
+    assert out["gc"]["reference_histogram"] == expected
+    assert out["gc"]["query_histogram"] == expected
