@@ -130,7 +130,11 @@ class LoadedPredictor:
             return float(np.log(value / (1 - value)))
         if self.normalization is None:
             return float(value)
-        return float(self.normalization.apply(np.array([value]))[0])
+        norm = self.normalization
+        if norm.transform == "log" and value + norm.offset <= 0:  # exp(t) - offset: never at or below -offset
+            raise SeqgenError(f"{what} {value:g}: this predictor learned log(label + {norm.offset:g}), so it never "
+                              f"predicts {-norm.offset:g} or less; give a value above {-norm.offset:g}")
+        return float(norm.apply(np.array([value]))[0])
 
     def batch_rows(self, gradient: bool = False) -> int:
         """Sequences per batch that keep the activations within :func:`seqgen.device.batch_rows`'s budget

@@ -731,3 +731,14 @@ def test_sequences_of_another_length_or_alphabet_are_refused_not_scored(simulate
         predictor.score(one_hot(codes[:, :25], 4))
     with pytest.raises(SeqgenError, match=r"\(N, 4, 30\)"):
         predictor.score(torch.zeros(2, 20, 30))  # protein one-hot
+
+
+def test_a_level_a_log_predictor_can_never_predict_is_refused_naming_the_option(simulated, tmp_path):
+    """--target or --avoid-below at or below -log_offset: the error names the option and the bound, not the
+    training-time 'the label has values <= -log_offset; raise log_offset' that does not apply to a design."""
+    train(simulated, tmp_path, transform="log", steps=2)
+    predictor = load_predictor(tmp_path)
+    with pytest.raises(SeqgenError, match=r"^--target -5: this predictor learned log\(label \+ 1\), so it never "
+                                          r"predicts -1 or less"):
+        predictor.to_model_scale(-5.0, "--target")
+    assert np.isfinite(predictor.to_model_scale(-0.5, "--target"))
