@@ -237,6 +237,11 @@ def _settings(args) -> DesignSettings:
     return DesignSettings(method=args.method, seed=args.seed or 0, progress=not args.no_progress, **options)
 
 
+#: the options that set each constraint of :meth:`seqgen.design.constraints.Constraints.check`
+CONSTRAINT_OPTIONS = {"fixed": "--fixed", "gc": "--gc-min/--gc-max", "forbidden": "--forbid",
+                      "homopolymer": "--max-homopolymer", "edits": "--max-edits"}
+
+
 def _design(objectives: ObjectiveSet, constraints: Constraints, settings: DesignSettings, generator,
             device) -> DesignResult:
     """Design (method latent: through the generator's decoder); refuse a result without any design."""
@@ -244,7 +249,10 @@ def _design(objectives: ObjectiveSet, constraints: Constraints, settings: Design
         if settings.method == "latent" else (None, None)
     result = design(objectives, constraints, settings, device, decoder, latent_dim)
     if not len(result.codes):
-        raise SeqgenError("no design satisfies the constraints; loosen them or design more candidates")
+        broken = ", ".join(f"{count} break {CONSTRAINT_OPTIONS.get(name, name)}"
+                           for name, count in result.broken.items())
+        raise SeqgenError(f"no design satisfies the constraints: of the {settings.n} candidates, after repair, "
+                          f"{broken}; loosen them or design more candidates")
     return result
 
 

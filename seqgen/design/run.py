@@ -143,6 +143,9 @@ class DesignResult:
         Candidates dropped because a constraint could not be repaired, or as duplicates.
     duplicates : int
         Of those, the candidates dropped as copies of another (e.g. latent chains that reached one mode).
+    broken : dict
+        ``{constraint: count}``: how many repaired candidates still broke each constraint (names as
+        :meth:`~seqgen.design.constraints.Constraints.check` gives them; only those broken by any).
     """
 
     codes: np.ndarray
@@ -154,6 +157,7 @@ class DesignResult:
     dropped: int = 0
     duplicates: int = 0
     restarts: int = 0
+    broken: dict = field(default_factory=dict)
     stopped_at: int | None = None  #: the step a stopping rule ended the run (or its gradient phase, before a polish) at
 
 
@@ -243,6 +247,8 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
     """Repair, drop what still breaks a constraint, deduplicate, score and sort best first."""
     n = len(codes)
     codes = constraints.enforce(codes, rng)
+    checks = constraints.check(codes)
+    broken = {name: int((~ok).sum()) for name, ok in checks.items() if not ok.all()}
     codes = codes[constraints.satisfied(codes)]
     satisfied = len(codes)
     codes = np.unique(codes, axis=0)
@@ -250,7 +256,7 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
     order = torch.argsort(utility, descending=True).cpu().numpy()
     return DesignResult(codes[order], utility.cpu().numpy()[order],
                         {k: (m.cpu().numpy()[order], s.cpu().numpy()[order]) for k, (m, s) in parts.items()},
-                        dropped=n - len(codes), duplicates=satisfied - len(codes))
+                        dropped=n - len(codes), duplicates=satisfied - len(codes), broken=broken)
 
 
 class _Plateau:
