@@ -113,7 +113,7 @@ def _add_simulate(sub) -> None:
     p.add_argument("--noise", type=float, default=0.15, help="lognormal noise sigma")
     p.add_argument("--threshold", type=float, default=8.0,
                    help="half-occupancy point, in nats below the motif's best log-odds score")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_value, default=0)
     p.add_argument("--jaspar-release", help=f"pyjaspar release (default: {JASPAR_RELEASE}, as seqgen motifs)")
     p.add_argument("--out", required=True, help="output .tsv")
 
@@ -135,10 +135,26 @@ def _run_simulate(args) -> None:
               file=sys.stderr)
 
 
+#: the largest --seed: numpy's and torch's generators both take every whole number from 0 to this
+MAX_SEED = 2 ** 63 - 1
+
+
+def seed_value(value: str) -> int:
+    """``--seed``: a whole number from 0 to :data:`MAX_SEED` (numpy refuses a negative seed and torch one of 2**64
+    or more, with a traceback at the first random draw, after the work before it)."""
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a whole number from 0 to 2**63 - 1, not {value!r}")
+    return seed
+
+
 def _add_common(p, seed=True) -> None:
     """Options shared by the commands that run a model."""
     if seed:
-        p.add_argument("--seed", type=int, help="random seed (default 0)")
+        p.add_argument("--seed", type=seed_value, help="random seed (default 0)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu or cuda[:N]")
 
 
@@ -248,7 +264,7 @@ def _add_motifs(sub) -> None:
                    metavar="TAXON", help=f"JASPAR CORE taxon the motifs are matched to: "
                                          f"{', '.join(JASPAR_TAX_GROUPS)}, or all (or '': every taxon) "
                                          "(default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the shuffled background")
+    p.add_argument("--seed", type=seed_value, default=0, help="seed of the shuffled background")
     p.add_argument("--site-p", type=float, default=SITE_P, metavar="P",
                    help="sites.tsv (FIMO): windows whose score has a p-value below P (default: FIMO's %(default)g; "
                         "a larger P also lists weaker sites); the report marks the designs' sites at the same P")
@@ -508,7 +524,7 @@ def _add_evaluate(sub) -> None:
                    help="records of different lengths in non-.npz inputs: stop with an error, pad each file to its "
                         "longest or trim it to its shortest (the files must end up of one length)")
     p.add_argument("--out", required=True, help="output JSON")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_value, help="random seed (default 0)")
 
 
 def _read_any(role: str, alphabet, args):

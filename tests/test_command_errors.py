@@ -658,3 +658,37 @@ def test_a_protein_predictor_with_an_alignment_as_data_says_how_to_encode_it():
         _check_compatible(args, PROTEIN, 5, None, alignment)
     with pytest.raises(SeqgenError, match=r"for protein of length 6$"):  # another length: no such hint
         _check_compatible(args, PROTEIN, 6, None, alignment)
+
+
+def test_no_design_satisfies_names_the_constraints_the_candidates_break(models, tmp_path, capsys):
+    """Constraints no design can meet (20 As, at most 2 edits, no run over 4 letters) are named in the error, so
+    the user knows which to loosen, not only told to design more candidates."""
+    out = str(tmp_path / "designs.fasta")
+    code = main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "2", "--no-progress",
+                 "--start", "A" * 30, "--max-edits", "2", "--max-homopolymer", "4", "--out", out])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert "no design satisfies the constraints" in err
+    assert "4 break --max-homopolymer" in err and "--max-edits" in err
+    assert not os.path.exists(out)
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2 ** 64)])
+def test_a_seed_numpy_or_torch_cannot_take_is_refused_before_any_work(models, tmp_path, capsys, seed):
+    """numpy refuses a negative seed and torch one of 2**64 or more: design, evaluate and simulate stopped with a
+    traceback (design only after the whole optimization)."""
+    out = tmp_path / "o"
+    for argv in (["design", "--predictor", str(models / "predictor"), "--n", "2", "--steps", "1", "--no-progress",
+                  "--out", str(out / "designs.fasta")],
+                 ["evaluate", "--reference", str(models / "data.npz"), "--query", str(models / "data.npz"), "--out",
+                  str(out / "e.json")],
+                 ["simulate", "--n", "10", "--out", str(out / "s.tsv")],
+                 ["sample", "--model", str(models / "gan"), "--n", "2", "--out", str(out / "s.fa")]):
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv, "--seed", seed])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "Traceback" not in err, argv
+        assert f"argument --seed: a whole number from 0 to 2**63 - 1, not '{seed}'" in err, err
+    assert not out.exists()
+    assert main(["sample", "--model", str(models / "gan"), "--n", "2", "--seed", str(2 ** 63 - 1), "--out",
+                 str(out / "s.fa")]) == 0
