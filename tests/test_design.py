@@ -557,6 +557,11 @@ def test_iupac_codes_in_a_forbidden_kmer_forbid_every_letter_they_allow():
         Constraints.from_options("dna", 10, forbidden=["NNNNNNNN"])
     with pytest.raises(SeqgenError, match="forbidden k-mer 'GAZTC': 'Z' at position 3 is not a letter"):
         Constraints.from_options("dna", 10, forbidden=["GAZTC"])
+    with pytest.raises(SeqgenError, match="forbidden k-mer 'GANTC': 'T' at position 4 is not a letter of the rna "
+                                          "alphabet, nor one of its IUPAC codes"):  # not named as one of its k-mers
+        Constraints.from_options("rna", 10, forbidden=["GANTC"])
+    with pytest.raises(SeqgenError, match="forbidden k-mer 'NBT': 'B' at position 2 is not a letter of the protein"):
+        Constraints.from_options("protein", 10, forbidden=["NBT"])
 
 
 def test_forbidden_kmers_of_rna_are_read_on_one_strand():

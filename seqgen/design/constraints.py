@@ -36,6 +36,11 @@ def concrete_kmers(pattern: str, alphabet: Alphabet) -> list[str]:
         table = ambiguous_rna_values if alphabet.name == "rna" else ambiguous_dna_values
     else:
         table = {"X": "".join(letter for letter in alphabet.letters if letter != "-")}
+    for position, letter in enumerate(pattern, 1):  # named in the pattern as given, not in one of its k-mers
+        if letter not in table and letter not in alphabet.letters:
+            codes = "IUPAC codes" if alphabet.is_nucleic else "X"
+            raise SeqgenError(f"forbidden k-mer {pattern!r}: {letter!r} at position {position} is not a letter of the "
+                              f"{alphabet.name} alphabet, nor one of its {codes}")
     choices = [table.get(letter, letter) for letter in pattern]
     count = math.prod(len(c) for c in choices)
     if count > MAX_FORBIDDEN_VARIANTS:
