@@ -692,3 +692,12 @@ def test_a_seed_numpy_or_torch_cannot_take_is_refused_before_any_work(models, tm
     assert not out.exists()
     assert main(["sample", "--model", str(models / "gan"), "--n", "2", "--seed", str(2 ** 63 - 1), "--out",
                  str(out / "s.fa")]) == 0
+
+
+def test_one_design_has_no_pairwise_distance(models, tmp_path):
+    """design.json's mean_pairwise_distance of a single design is null: 0 would read as 'all designs identical'."""
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "1", "--steps", "2", "--no-progress",
+                 "--out", str(out)]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["designs"] == 1 and summary["mean_pairwise_distance"] is None

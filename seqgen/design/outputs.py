@@ -63,5 +63,6 @@ def write_design(out_fasta, result: DesignResult, table: pd.DataFrame) -> dict:
         (folder / "probes.fasta").unlink(missing_ok=True)
     return {"designs": len(table), "dropped": result.dropped, "duplicates": result.duplicates,
             "calls_per_sequence": result.calls_per_sequence,
-            "seconds": round(result.seconds, 2), "mean_pairwise_distance": mean_pairwise_hamming(result.codes),
+            "seconds": round(result.seconds, 2),  # no pair among fewer than 2 designs: no distance, not 0
+            "mean_pairwise_distance": mean_pairwise_hamming(result.codes) if len(result.codes) > 1 else None,
             "best_utility": float(table["utility"].max()) if len(table) else None}
