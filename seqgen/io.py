@@ -514,8 +514,9 @@ def _is_number(text) -> bool:
 FOCUS_RANGE = re.compile(r".*/(\d+)-(\d+)$")
 
 
-def parse_a2m(data: bytes, path, focus: str | None = None) -> RawRecords:
-    """A2M / aligned FASTA with the focus (query) sequence first, or the record whose id is ``focus`` (moved first).
+def parse_a2m(data: bytes, path, focus_id: str | None = None) -> RawRecords:
+    """A2M / aligned FASTA with the focus (query) sequence first, or the record whose id is ``focus_id`` (moved
+    first).
 
     Match columns are kept and insert columns dropped: when all rows have the
     same length and none has a lower-case letter or '.' where the focus has a
@@ -531,8 +532,8 @@ def parse_a2m(data: bytes, path, focus: str | None = None) -> RawRecords:
     """
     raw = parse_fasta(data, path)
     which = "the first record"
-    if focus is not None:
-        raw, which = _record_first(raw, focus, path), "--focus"
+    if focus_id is not None:
+        raw, which = _record_first(raw, focus_id, path), "--focus"
     buf = raw.buffer
     lengths = raw.ends - raw.starts
     lower = (buf >= ord("a")) & (buf <= ord("z"))
@@ -572,7 +573,8 @@ def parse_a2m(data: bytes, path, focus: str | None = None) -> RawRecords:
             "focus_residues": residues}
     if id_range and int(id_range.group(2)) - focus_start + 1 != len(residues):  # the numbering may be shifted
         meta["focus_range_mismatch"] = [focus_start, int(id_range.group(2)), len(residues)]
-    ranged = None if id_range or focus is not None else next((str(i) for i in raw.ids[1:] if FOCUS_RANGE.match(i)), None)
+    ranged = None if id_range or focus_id is not None else \
+        next((str(i) for i in raw.ids[1:] if FOCUS_RANGE.match(i)), None)
     if ranged:  # is the focus another record? (numbering from 1 either way)
         meta["focus_without_range"] = ranged
     return RawRecords(raw.ids, letters, ends - counts, ends, raw.line_offsets, raw.line_numbers, meta=meta,
