@@ -409,6 +409,9 @@ def _add_report(sub) -> None:
                    help="generator/ sub-folders to report (default: every one found)")
     p.add_argument("--no-mutations", dest="mutations", action="store_false",
                    help="leave out mutations.tsv (an earlier run's, when the data set no longer scores mutants)")
+    p.add_argument("--no-predictor", dest="predictor", action="store_false",
+                   help="leave out predictor/ and generator/*/samples.tsv (an earlier run's, when the data set no "
+                        "longer has a label)")
 
 
 def _run_report(args) -> None:
@@ -417,7 +420,7 @@ def _run_report(args) -> None:
     if args.top < 1:
         raise SeqgenError(f"--top must be at least 1, not {args.top}")
     notes = write_report(args.results, args.out, args.title, args.top, args.methods, args.generators,
-                         args.mutations)
+                         args.mutations, args.predictor)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"report -> {args.out}", file=sys.stderr)

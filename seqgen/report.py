@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import fnmatch
 import html
 import json
 from pathlib import Path
@@ -131,10 +132,12 @@ def score_column(df: pd.DataFrame) -> str | None:
 class Results:
     """What a results folder holds; every reader returns None (and records a note) when a file is missing."""
 
-    def __init__(self, root, only: dict[str, list[str]] | None = None):
+    def __init__(self, root, only: dict[str, list[str]] | None = None, hidden: tuple[str, ...] = ()):
         """``only``: the sub-folders to read of ``design``/``generator`` (e.g. those the current config makes);
-        by default every one found."""
+        by default every one found. ``hidden``: files and folders (``fnmatch`` patterns) read as absent, without a
+        note (an earlier configuration's ``predictor``...)."""
         self.root = Path(root)
+        self.hidden = tuple(hidden)
         if not self.root.is_dir():
             raise SeqgenError("is a file, not a results folder" if self.root.exists() else
                               "results folder does not exist", root)
@@ -142,7 +145,13 @@ class Results:
         self.only = {k: v for k, v in (only or {}).items() if v is not None}
         self._tables: dict = {}
 
+    def is_hidden(self, rel: str) -> bool:
+        """Whether ``rel`` is one of ``hidden``, or inside one."""
+        return any(fnmatch.fnmatch(rel, h) or rel.startswith(f"{h}/") for h in self.hidden)
+
     def path(self, rel: str) -> Path | None:
+        if self.is_hidden(rel):
+            return None
         p = self.root / rel
         return p if p.exists() else None
 
@@ -151,7 +160,7 @@ class Results:
         is missing, unless ``optional``) or cannot be read (with a note)."""
         p = self.path(rel)
         if p is None:
-            if not optional:
+            if not optional and not self.is_hidden(rel):  # a hidden file is left out, not missing
                 self.note(f"no {rel} ({what})")
             return None
         try:
@@ -895,13 +904,17 @@ def design_card_key(method: str, nums: dict) -> str:
 
 
 def build_report(results, title: str | None = None, top: int = 20, methods: list[str] | None = None,
-                 generators: list[str] | None = None, mutations: bool = True) -> tuple[str, list[str]]:
+                 generators: list[str] | None = None, mutations: bool = True,
+                 predictor: bool = True) -> tuple[str, list[str]]:
     """HTML text of the report for one results folder, and the notes on what was missing.
 
     ``methods`` and ``generators`` restrict the design and generator sub-folders read (default: all found), so a
     folder left by an earlier configuration is not reported as this one's; ``mutations=False`` leaves out a
-    ``mutations.tsv`` the folder may hold (an earlier configuration's, with ``mutants``)."""
-    res = Results(results, {"design": methods, "generator": generators})
+    ``mutations.tsv`` the folder may hold (an earlier configuration's, with ``mutants``), and ``predictor=False``
+    its ``predictor/`` and the samples' scores by it (``generator/*/samples.tsv``: an earlier configuration's, when
+    the data set has no label now)."""
+    hidden = () if predictor else ("predictor", "generator/*/samples.tsv")
+    res = Results(results, {"design": methods, "generator": generators}, hidden)
     from seqgen.data import SequenceSet
 
     data = res.read("data.npz", SequenceSet.load, "training data from `seqgen encode`")
@@ -942,8 +955,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
 
 
 def write_report(results, out, title: str | None = None, top: int = 20, methods: list[str] | None = None,
-                 generators: list[str] | None = None, mutations: bool = True) -> list[str]:
+                 generators: list[str] | None = None, mutations: bool = True, predictor: bool = True) -> list[str]:
     """Write the report of ``results`` to ``out`` (HTML, atomically); returns the notes."""
-    page, notes = build_report(results, title, top, methods, generators, mutations)
+    page, notes = build_report(results, title, top, methods, generators, mutations, predictor)
     write_text(out, page)
     return notes

@@ -214,10 +214,12 @@ def mutation_options(config, name) -> str:
 
 def report_options(config, name) -> str:
     """``seqgen report`` options that keep an earlier configuration's results out of the report: the design
-    methods and generators configured now, and ``--no-mutations`` for a data set without ``mutants`` (a
-    ``mutations.tsv`` of a run with them stays in the folder)."""
+    methods and generators configured now, ``--no-mutations`` for a data set without ``mutants`` (a
+    ``mutations.tsv`` of a run with them stays in the folder) and ``--no-predictor`` for one without a label (a
+    ``predictor/`` of a run with one stays)."""
     words = ["--methods", *map(shlex.quote, config["design"]["methods"]), "--generators", *config["generators"]]
-    return " ".join(words + ([] if mutation_inputs(config, name) else ["--no-mutations"]))
+    words += [] if mutation_inputs(config, name) else ["--no-mutations"]
+    return " ".join(words + ([] if predictor_inputs(config, name) else ["--no-predictor"]))
 
 
 def design_generator(config, name, method) -> str:

@@ -850,3 +850,20 @@ def test_the_trajectory_axis_names_its_scale():
 
     fig = trajectories({"anneal": pd.DataFrame({"step": [0, 1], "best_score": [0.1, 0.5]})})
     assert fig.axes[0].get_ylabel() == "score (the models' own scale)"
+
+
+def test_a_predictor_of_an_earlier_run_is_left_out_when_asked(tmp_path):
+    """A data set whose label was dropped from the config trains no predictor: the workflow's --no-predictor keeps
+    the earlier run's predictor/ and samples.tsv (scored by it) out of the report."""
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "val_spearman": 0.9}))
+    (tmp_path / "generator" / "vae").mkdir(parents=True)
+    write_fasta(tmp_path / "generator" / "vae" / "samples.fasta", ["s1", "s2"], ["ACGTACGT", "ACGTACGA"])
+    pd.DataFrame({"id": ["s1", "s2"], "sequence": ["ACGTACGT", "ACGTACGA"], "mean": [1.0, 2.0],
+                  "std": [0.1, 0.1]}).to_csv(tmp_path / "generator" / "vae" / "samples.tsv", sep="\t", index=False)
+    assert "predictor val spearman" in build_report(tmp_path)[0]
+    page, notes = build_report(tmp_path, predictor=False)
+    assert "predictor val spearman" not in page and "<h3>Predictor</h3>" not in page
+    assert not any("predictor/" in n or "samples.tsv" in n for n in notes)  # left out, not noted as missing
+    assert main(["report", "--results", str(tmp_path), "--no-predictor", "--out", str(tmp_path / "r.html")]) == 0
+    assert "predictor val spearman" not in (tmp_path / "r.html").read_text()
