@@ -707,26 +707,27 @@ def _terminate(signum, frame):
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)  # no top-level option takes a value
-    parser = build_parser(command if command in COMMANDS else None)
+    name = f"seqgen {command}" if command in COMMANDS else "seqgen"
     debug = "--debug" in argv  # before or after the command
-    args = parser.parse_args([a for a in argv if a != "--debug"])
-    args.debug = debug
     previous = None
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
         previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
+    try:  # from the start: building the parser imports numpy (seconds on a cold disk), a time to press Ctrl-C
+        parser = build_parser(command if command in COMMANDS else None)
+        args = parser.parse_args([a for a in argv if a != "--debug"])
+        args.debug = debug
         _check_out_is_not_an_input(args)
         COMMANDS[args.command][1](args)
     except SeqgenError as exc:
-        if args.debug:
+        if debug:
             raise
-        print(f"seqgen {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{name}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"seqgen {args.command}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
     except Terminated:
-        print(f"seqgen {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        print(f"{name}: terminated (SIGTERM)", file=sys.stderr)
         return 143
     finally:
         if previous is not None:

@@ -388,3 +388,37 @@ def test_atomic_writes_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
     with pytest.raises(SeqgenError, match=r"b\.txt: cannot write output: No space left on device$"):
         write_text(tmp_path / "b.txt", "x\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_ctrl_c_or_sigterm_while_starting_up_is_one_line_too(tmp_path, capsys, monkeypatch):
+    """Ctrl-C in the first tenth of a second (importing numpy while the command line's parser is built, seconds on
+    a cold disk) ended in a 20-40 line KeyboardInterrupt traceback; SIGTERM there had no handler yet."""
+    import os
+    import signal
+
+    import seqgen.cli
+
+    real_build = seqgen.cli.build_parser
+
+    def interrupted(command=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(seqgen.cli, "build_parser", interrupted)
+    assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 130
+    assert capsys.readouterr().err == "seqgen report: interrupted\n"
+
+    def terminated(command=None):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real_build(command)
+
+    def caller_handler(signum, frame):  # what SIGTERM meets outside main (the default would end pytest)
+        raise RuntimeError("SIGTERM reached the caller's handler")
+
+    monkeypatch.setattr(seqgen.cli, "build_parser", terminated)
+    previous = signal.signal(signal.SIGTERM, caller_handler)
+    try:
+        assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 143
+        assert signal.getsignal(signal.SIGTERM) is caller_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert capsys.readouterr().err == "seqgen report: terminated (SIGTERM)\n"
