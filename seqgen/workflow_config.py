@@ -246,12 +246,18 @@ def design_inputs(config, name, method) -> dict:
     return inputs
 
 
+def design_steps(config, method) -> int:
+    """The design's steps: the method's own ``design.<method>.steps``, else ``design.steps`` (so that a changed
+    ``design.steps`` reruns only the methods that use it)."""
+    return config["design"].get(method, {}).get("steps", config["design"]["steps"])
+
+
 def design_options(config, name, method) -> str:
     """The method's options, the naturalness weight, the linker and the model folders, as ``seqgen design``
     options. A function of the config and wildcards only: Snakemake leaves params computed from ``input`` out of
     its change detection, so a changed design option would not rerun the design."""
     ds = config["datasets"][name]
-    options = dict(config["design"].get(method, {}))
+    options = {k: v for k, v in config["design"].get(method, {}).items() if k != "steps"}  # design_steps gives it
     if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
         options.setdefault("max_homopolymer", "auto")  # the training data's longest runs, at least 6
     options["naturalness"] = naturalness(config, ds, method) or None

@@ -501,10 +501,29 @@ def test_the_report_reads_only_what_the_config_makes_now():
                                                                 mutants="m.csv")})
     assert wfc.report_options(config, "tiny") == (
         "--methods fast-seqprop anneal --generators vae gan --no-mutations")  # a mutations.tsv left is not its
-    assert wfc.report_options(config, "blat") == "--methods fast-seqprop anneal --generators vae gan"
+    assert wfc.report_options(config, "blat") == (
+        "--methods fast-seqprop anneal --generators vae gan --no-predictor")  # no label: a predictor left is not its
 
 
 def test_mutation_options_name_each_measured_column_quoted():
     config = make_config({"f": dataset(input="f.a2m", mutants="m.csv", mutants_measured=[2500, "fit ness"])})
     assert wfc.mutation_options(config, "f") == " --measured 2500 --measured 'fit ness'"
     assert wfc.mutation_options(make_config({"g": dataset()}), "g") == ""
+
+
+def test_the_report_of_a_data_set_without_a_label_leaves_out_a_predictor_left_by_an_earlier_run():
+    config = make_config({"promoters": dataset(input="p.fa"), "tiny": dataset()})
+    assert wfc.report_options(config, "promoters").endswith(" --no-predictor")  # its predictor/ is not this run's
+    assert "--no-predictor" not in wfc.report_options(config, "tiny")
+
+
+def test_a_design_steps_a_method_overrides_is_not_among_its_settings():
+    """The design job named design.steps and then the method's own steps (the last one counts), so a changed
+    design.steps reran a design it does not change: its command is now the same, its steps named once."""
+    config = make_config()
+    config["design"]["fast-seqprop"] = {"steps": 20, "polish": 180}
+    before = wfc.design_steps(config, "fast-seqprop"), wfc.design_options(config, "tiny", "fast-seqprop")
+    config["design"]["steps"] = 300
+    assert (wfc.design_steps(config, "fast-seqprop"), wfc.design_options(config, "tiny", "fast-seqprop")) == before
+    assert before[0] == 20 and "--steps" not in before[1] and "--polish 180" in before[1]
+    assert wfc.design_steps(config, "anneal") == 300

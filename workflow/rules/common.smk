@@ -57,6 +57,10 @@ def design_inputs(wildcards):
     return wfc.design_inputs(config, wildcards.dataset, wildcards.method)
 
 
+def design_steps(wildcards):
+    return wfc.design_steps(config, wildcards.method)
+
+
 def design_options(wildcards):
     return wfc.design_options(config, wildcards.dataset, wildcards.method)
 

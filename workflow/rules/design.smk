@@ -31,7 +31,7 @@ rule design:
         options=design_options,
         device=device(),
         n=config["design"]["n"],
-        steps=config["design"]["steps"],
+        steps=design_steps,
         seed=config["seed"],
     shell:
         "seqgen design --method {wildcards.method} --data {input.data:q} "
