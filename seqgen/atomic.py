@@ -11,6 +11,7 @@ import errno
 import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from seqgen.errors import SeqgenError
@@ -64,6 +65,8 @@ def atomic_path(path, suffix: str | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SeqgenError(f"cannot write output: cannot make folder {str(path.parent)!r} ({exc.strerror})", path)
+    with contextlib.suppress(OSError):  # a killed writer's (SIGKILL); where it cannot go, mkstemp says why below
+        remove_temporaries(path.parent, [path.name], older_than=STALE_TEMPORARY)
     tmp = _temporary_file(path, suffix)
     try:
         yield tmp
@@ -115,7 +118,11 @@ def _temporary_file(path: Path, suffix: str | None) -> Path:
     return Path(tmp)
 
 
-def remove_temporaries(folder, names) -> list[Path]:
+#: a temporary file untouched this long (seconds) is a killed writer's: no live one leaves its file so long unwritten
+STALE_TEMPORARY = 3600
+
+
+def remove_temporaries(folder, names, older_than: float | None = None) -> list[Path]:
     """Remove the hidden temporary files that :func:`atomic_path` left in ``folder`` for the files ``names`` when a
     process writing them was killed (SIGKILL, a power cut: no ``with`` block could clean up).
 
@@ -125,6 +132,8 @@ def remove_temporaries(folder, names) -> list[Path]:
         The folder of the outputs.
     names : iterable of str
         Names of the outputs (``checkpoint.pt``...): their temporaries are ``.NAME.XXXXXXXX`` plus a suffix.
+    older_than : float, optional
+        Only those last modified more than this many seconds ago (default: all).
 
     Returns
     -------
@@ -136,6 +145,8 @@ def remove_temporaries(folder, names) -> list[Path]:
         for tmp in folder.glob(f".{glob.escape(name)}.*"):
             if tmp.is_file() and not tmp.is_symlink():
                 with contextlib.suppress(FileNotFoundError):
+                    if older_than is not None and time.time() - tmp.stat().st_mtime <= older_than:
+                        continue
                     tmp.unlink()
                     removed.append(tmp)
     return removed

@@ -422,3 +422,21 @@ def test_ctrl_c_or_sigterm_while_starting_up_is_one_line_too(tmp_path, capsys, m
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert capsys.readouterr().err == "seqgen report: terminated (SIGTERM)\n"
+
+
+def test_a_killed_writer_s_old_temporary_is_removed_by_the_next_write_of_its_file(tmp_path):
+    """SIGKILL leaves atomic_path's hidden temporary (as large as the output); the next write of the same file
+    removes it once it is an hour old, and leaves a recent one (a live writer's) and other files' alone."""
+    import os
+    import time
+
+    from seqgen.atomic import STALE_TEMPORARY, write_text
+
+    old, recent, other = (tmp_path / n for n in (".data.npz.abc123.npz", ".data.npz.def456.npz", ".x.tsv.a1.tsv"))
+    for path in (old, recent, other):
+        path.write_text("partial")
+    hours_ago = time.time() - STALE_TEMPORARY - 60
+    os.utime(old, (hours_ago, hours_ago))
+    os.utime(other, (hours_ago, hours_ago))
+    write_text(tmp_path / "data.npz", "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".data.npz.def456.npz", ".x.tsv.a1.tsv", "data.npz"]
