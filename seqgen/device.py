@@ -33,6 +33,13 @@ def select_device(name: str = "auto") -> torch.device:
             raise SeqgenError(f"unknown device {name!r} (use auto, cpu or cuda)") from None
         if device.type == "cuda" and not torch.cuda.is_available():
             raise SeqgenError(f"device {name!r} asked for, but CUDA is not available on this machine")
+        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+            count = torch.cuda.device_count()
+            raise SeqgenError(f"device {name!r} asked for, but this machine has {count} CUDA device"
+                              f"{'' if count == 1 else 's'} (cuda:0 to cuda:{count - 1})")
+        mps = getattr(torch.backends, "mps", None)
+        if device.type == "mps" and not (mps is not None and mps.is_available()):
+            raise SeqgenError(f"device {name!r} asked for, but Apple MPS is not available on this machine")
     exact_fp32(device)
     return device
 

@@ -239,7 +239,8 @@ def _ism_batches(score, x: torch.Tensor, batch_size: int | None, substituted, pr
     one_hot = bool(((x == 0) | (x == 1)).all() and (x.sum(1) == 1).all())
     local = one_hot and substituted is not None
     batch_size = batch_size or (1024 if local else 4096)
-    base = torch.cat([score(xb).reshape(-1) for xb in _batches(x, batch_size)])
+    # the scores on x's device: a predictor on the GPU scores CPU input (as ``seqgen motifs`` gives it) there
+    base = torch.cat([score(xb).reshape(-1) for xb in _batches(x, batch_size)]).to(x.device)
     tried = a - 1 if one_hot else a  # letters scored at each position
     per = max(1, batch_size // (tried * length))  # sequences per batch of mutants
     pos = torch.arange(length, device=x.device)
@@ -257,7 +258,7 @@ def _ism_batches(score, x: torch.Tensor, batch_size: int | None, substituted, pr
                 mut = xb[:, None, None].repeat(1, length, tried, 1, 1)  # (B, L, tried, A, L): position, new letter
                 mut[:, pos, :, :, pos] = torch.nn.functional.one_hot(letters, a).to(x.dtype).transpose(0, 1)
                 out = score(mut.reshape(-1, a, length))
-            out = out.reshape(b, length, tried) - base[start: start + b, None, None]
+            out = out.reshape(b, length, tried).to(x.device) - base[start: start + b, None, None]
             changes = torch.zeros(b, length, a, dtype=out.dtype, device=out.device).scatter_(2, letters, out)
             yield start, changes.permute(0, 2, 1).cpu().numpy().astype(np.float32, copy=False)
             bar.update(b)

@@ -371,3 +371,43 @@ def test_ism_attributions_streamed_equal_the_contributions_of_the_whole_deltas()
             assert new.dtype == old.dtype and new.shape == old.shape
             np.testing.assert_array_equal(new, old)
     assert ism_attributions(net, x[:0]).shape == (0, 4, 35)
+
+
+class _OnTheScorersDevice(torch.Tensor):
+    """Stands in for a tensor on another device than the input (a CUDA predictor's outputs, the one-hot input on the
+    CPU as ``seqgen motifs`` builds it): an op mixing it with an ordinary tensor raises, as torch does across
+    devices; ``.to()`` and ``.cpu()`` bring it back."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in (torch.Tensor.to, torch.Tensor.cpu):
+            with torch._C.DisableTorchFunctionSubclass():
+                return func(*args, **kwargs).as_subclass(torch.Tensor)
+        with torch._C.DisableTorchFunctionSubclass():
+            leaves = torch.utils._pytree.tree_leaves((args, kwargs))
+            tensors = [t for t in leaves if isinstance(t, torch.Tensor) and t.dim() > 0]
+        if any(isinstance(t, cls) for t in tensors) and not all(isinstance(t, cls) for t in tensors):
+            raise RuntimeError(f"Expected all tensors to be on the same device ({func.__name__})")
+        return super().__torch_function__(func, types, args, kwargs)
+
+
+def test_ism_of_input_on_the_cpu_with_a_scorer_on_another_device():
+    """``seqgen motifs --predictor`` on CUDA: the one-hot input is a CPU tensor and the loaded predictor's scores
+    (and substituted scores) come back on the GPU; the deltas were scattered into a GPU tensor by CPU letter
+    indices, a device-mismatch RuntimeError on every GPU."""
+    weights = torch.randn(4, 6, generator=torch.Generator().manual_seed(0))
+
+    def score(x):
+        return (x * weights).sum((1, 2)).as_subclass(_OnTheScorersDevice)
+
+    def substituted(x, letters):
+        present = (x * weights).sum((1, 2))[:, None, None]
+        old = (x * weights).sum(1)[:, :, None]
+        return (present - old + weights.T[torch.arange(6)[:, None], letters]).as_subclass(_OnTheScorersDevice)
+
+    codes = torch.tensor([[0, 1, 2, 3, 0, 1], [3, 3, 2, 2, 1, 0]])
+    x = torch.nn.functional.one_hot(codes, 4).permute(0, 2, 1).float()
+    expected = in_silico_mutagenesis(lambda b: (b * weights).sum((1, 2)), x)
+    np.testing.assert_allclose(in_silico_mutagenesis(score, x), expected, atol=1e-6)
+    np.testing.assert_allclose(in_silico_mutagenesis(score, x, substituted=substituted), expected, atol=1e-6)

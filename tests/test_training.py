@@ -733,3 +733,17 @@ def test_a_run_that_diverges_before_writing_anything_leaves_no_empty_folder(tmp_
     with pytest.raises(TrainingDiverged):
         run(tmp_path / "mine", 40, poison_at=3)
     assert (tmp_path / "mine").is_dir()
+
+
+def test_a_device_the_machine_lacks_is_refused_in_one_line(monkeypatch):
+    """``--device cuda:1`` on a one-GPU machine passed select_device and failed at the first tensor put there
+    (a traceback: invalid device ordinal); ``--device mps`` off a Mac likewise (not linked with support for mps)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", torch.backends.cudnn.allow_tf32)  # select_device sets it
+    with pytest.raises(SeqgenError, match=r"'cuda:1' asked for, but this machine has 1 CUDA device \(cuda:0"):
+        select_device("cuda:1")
+    assert select_device("cuda:0") == torch.device("cuda", 0)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(SeqgenError, match="Apple MPS is not available"):
+        select_device("mps")
