@@ -378,6 +378,8 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet, residue_numbers=Non
     """Motifs the predictor learned: in-silico mutagenesis of the foreground, cut into seqlets (OUT/predictor/)."""
     from pathlib import Path
 
+    import torch
+
     from seqgen import motifs as m
     from seqgen.data import one_hot
     from seqgen.interpret import attribution_motifs
@@ -385,7 +387,8 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet, residue_numbers=Non
 
     print(f"predictor motifs: in-silico mutagenesis of {len(fg)} sequences ({fg.size * (alphabet.size - 1):,} "
           f"single-letter changes)", file=sys.stderr)
-    found = attribution_motifs(lambda x: predictor.score(x)[0], one_hot(fg, alphabet.size), alphabet, method="ism",
+    x = torch.as_tensor(one_hot(fg, alphabet.size), device=predictor.device)  # the mutants made where they are scored
+    found = attribution_motifs(lambda x: predictor.score(x)[0], x, alphabet, method="ism",
                                width=args.seqlet_width, prefix="predictor", seed=args.seed,
                                substituted=predictor.substituted_score, progress=True)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
