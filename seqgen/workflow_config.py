@@ -271,7 +271,7 @@ def design_options(config, name, method) -> str:
 
 def motif_options(config, name, search_data=True) -> str:
     """``seqgen motifs`` options, only those that matter for the data set (so that a setting it does not use
-    reruns nothing): ``--top`` and the predictor for a labelled one, ``--max-sequences`` for one without a label,
+    reruns nothing): ``--top`` and the predictor (on the config's ``device``) for a labelled one, ``--max-sequences`` for one without a label,
     the JASPAR release and taxon for DNA; ``search_data``: False for the motifs of designs."""
     ds = config["datasets"][name]
     motifs = config["motifs"]
@@ -285,6 +285,7 @@ def motif_options(config, name, search_data=True) -> str:
         options["top"] = motifs["top"]
         if motif_predictor_inputs(config, name):
             options["predictor"] = str(Path(predictor_inputs(config, name)["predictor"]).parent)
+            options["device"] = config["device"]  # where its mutagenesis runs, as the other predictor jobs
     elif search_data:
         options["max_sequences"] = motifs.get("max_sequences")
     return cli_options(options)

@@ -198,9 +198,9 @@ def test_design_options_of_a_protein_alignment_without_a_label():
 
 
 def test_motif_options_of_a_labelled_dna_data_set_and_of_its_designs():
-    config = make_config({"tiny": dataset(jaspar_tax_group="all")}, seed=3)
-    assert wfc.motif_options(config, "tiny") == (
-        "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 "
+    config = make_config({"tiny": dataset(jaspar_tax_group="all")}, seed=3, device="cpu")
+    assert wfc.motif_options(config, "tiny") == (  # the predictor's mutagenesis on the config's device
+        "--alphabet dna --device cpu --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 "
         "--predictor results/tiny/predictor --seed 3 --site-p 0.0001 --top 400")
     assert wfc.motif_options(config, "tiny", search_data=False) == (
         "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 --seed 3 --site-p 0.0001")
