@@ -52,6 +52,9 @@ from seqgen.settings import TrainSettings
 EARLIER_OUTPUTS = ("model.pt", "metrics.json", "predictions.tsv")
 #: every file a training run writes to its folder (atomically): a run killed while writing one leaves its hidden
 #: temporary file (``.checkpoint.pt.XXXXXXXX.pt``, as large as the checkpoint), which the next run removes
+#: under torchrun, the steps between reads of rank 0's clock: each read is a broadcast that waits for the GPU
+CLOCK_SYNC_EVERY = 10
+
 TRAINING_OUTPUTS = ("checkpoint.pt", "metrics.csv", *EARLIER_OUTPUTS)
 #: training settings a resumed run may change: they do not alter the training trajectory
 RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
@@ -441,7 +444,7 @@ class Trainer:
                 self.average.update(step)
             self._seqs += self.task.sequences_per_step(s)
             bar.update(1)
-            if s.max_time:
+            if s.max_time and (self.world_size == 1 or step % CLOCK_SYNC_EVERY == 0 or step == end):
                 used = self._on_rank_0(time.perf_counter() - self._t0, ctx.device) / (60 * s.max_time)
             out_of_time = used > 1
             # the last step is validated too: a run that the clock stops before its first validation keeps a model
@@ -518,8 +521,9 @@ class Trainer:
         return val, best, improved
 
     def _on_rank_0(self, value: float, device: torch.device) -> float:
-        """``value`` as rank 0 has it (under ``torchrun``; one small broadcast), so that every rank takes the same
-        decisions from its clock: all stop at the same step, and decay their learning rate alike."""
+        """``value`` as rank 0 has it (under ``torchrun``: one small broadcast; the clock's every
+        :data:`CLOCK_SYNC_EVERY` steps), so that every rank takes the same decisions from its clock: all stop at the
+        same step, and decay their learning rate alike."""
         if self.world_size == 1:
             return value
         import torch.distributed as dist

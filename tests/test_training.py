@@ -747,3 +747,25 @@ def test_a_device_the_machine_lacks_is_refused_in_one_line(monkeypatch):
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     with pytest.raises(SeqgenError, match="Apple MPS is not available"):
         select_device("mps")
+
+
+@pytest.mark.slow
+def test_torchrun_ranks_stop_together_at_a_clock_reading_step(tmp_path):
+    """Under torchrun rank 0's clock is broadcast every CLOCK_SYNC_EVERY steps, not every step (each broadcast
+    waits for the GPU): the time limit stops every rank at one such step (ranks that disagreed would hang)."""
+    import subprocess
+    import sys
+
+    from seqgen.cli import main
+    from seqgen.training import CLOCK_SYNC_EVERY
+
+    assert main(["simulate", "--n", "200", "--length", "20", "--out", str(tmp_path / "s.tsv")]) == 0
+    assert main(["encode", str(tmp_path / "s.tsv"), "--label-column", "signal", "--out", str(tmp_path / "d.npz")]) == 0
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
+    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    subprocess.run([*launch, "-m", "seqgen.cli", "train", "predictor", "--data", str(tmp_path / "d.npz"), "--out",
+                    str(tmp_path / "m"), "--steps", "1000000", "--max-time", "0.03", "--no-progress", "--device",
+                    "cpu", "--set", "filters=4", "--set", "members=1", "--batch-size", "64"], check=True, env=env, capture_output=True,
+                   timeout=300)
+    step = load_checkpoint(tmp_path / "m" / "checkpoint.pt")["step"]
+    assert 0 < step < 1000000 and step % CLOCK_SYNC_EVERY == 0
