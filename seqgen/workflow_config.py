@@ -271,8 +271,9 @@ def design_options(config, name, method) -> str:
 
 def motif_options(config, name, search_data=True) -> str:
     """``seqgen motifs`` options, only those that matter for the data set (so that a setting it does not use
-    reruns nothing): ``--top`` and the predictor (on the config's ``device``) for a labelled one, ``--max-sequences`` for one without a label,
-    the JASPAR release and taxon for DNA; ``search_data``: False for the motifs of designs."""
+    reruns nothing): ``--top`` and the predictor (on the config's ``device``) for a labelled one,
+    ``--max-sequences`` for one without a label, the JASPAR release and taxon for DNA; ``search_data``: False for
+    the motifs of designs."""
     ds = config["datasets"][name]
     motifs = config["motifs"]
     options = {"alphabet": ds["alphabet"], "n_motifs": motifs["n_motifs"], "seed": config["seed"],

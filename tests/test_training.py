@@ -765,7 +765,7 @@ def test_torchrun_ranks_stop_together_at_a_clock_reading_step(tmp_path):
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     subprocess.run([*launch, "-m", "seqgen.cli", "train", "predictor", "--data", str(tmp_path / "d.npz"), "--out",
                     str(tmp_path / "m"), "--steps", "1000000", "--max-time", "0.03", "--no-progress", "--device",
-                    "cpu", "--set", "filters=4", "--set", "members=1", "--batch-size", "64"], check=True, env=env, capture_output=True,
-                   timeout=300)
+                    "cpu", "--set", "filters=4", "--set", "members=1", "--batch-size", "64"], check=True, env=env,
+                   capture_output=True, timeout=300)
     step = load_checkpoint(tmp_path / "m" / "checkpoint.pt")["step"]
     assert 0 < step < 1000000 and step % CLOCK_SYNC_EVERY == 0
