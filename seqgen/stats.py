@@ -13,6 +13,8 @@ from scipy.stats import false_discovery_control, ks_2samp, rankdata
 def pearson(x, y) -> float:
     """Pearson correlation of two ``(N,)`` arrays (nan when either is constant)."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    if len(x) == 0 or np.ptp(x) == 0 or np.ptp(y) == 0:  # the mean of a constant can differ from it by rounding
+        return float("nan")
     x, y = x - x.mean(), y - y.mean()
     denom = np.sqrt((x * x).sum() * (y * y).sum())
     return float((x * y).sum() / denom) if denom > 0 else float("nan")

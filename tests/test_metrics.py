@@ -286,3 +286,15 @@ def test_evaluate_gc_histogram_puts_a_fraction_on_a_bin_edge_in_the_bin_it_start
         expected[bin_] = 1
     assert out["gc"]["reference_histogram"] == expected
     assert out["gc"]["query_histogram"] == expected
+
+
+def test_pearson_is_nan_for_a_constant_whose_mean_is_inexact():
+    # the mean of seven 0.1s is not 0.1 in floating point: the centred values were a constant ~1e-17, not 0, so
+    # two constants correlated at -1 or 1 and one constant at ~1e-16, instead of nan (as the docstring says)
+    from seqgen.stats import pearson
+
+    assert np.isnan(pearson([0.1] * 7, [0.7] * 7))
+    assert np.isnan(pearson([0.1] * 7, [2.2] * 7))
+    assert np.isnan(pearson([0.1] * 7, [1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.5]))
+    assert np.isnan(pearson([1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.5], [0.7] * 7))
+    assert pearson([0.1, 0.2, 0.4], [1.0, 2.0, 4.0]) == pytest.approx(1.0)
