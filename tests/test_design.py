@@ -1124,3 +1124,25 @@ def test_an_alignment_s_gap_runs_are_no_runs_of_the_design_s_letters():
     rows = ["-" * 30 + "ACDEFGHIKL", "ACDEFGHIKLMNPQRSTVWYACDEFGHIKLMNPQRSTVWY"] * 50
     data = SequenceSet(codes=encode(rows, "protein-gap"), alphabet=PROTEIN_GAP, ids=np.arange(len(rows)).astype(str))
     assert run_limit(data) == 6  # not 30, the gaps' run
+
+
+@pytest.mark.parametrize("method", ["softmax", "latent"])
+def test_relaxed_methods_keep_the_argmax_of_the_step_whose_utility_they_kept(method):
+    # the relaxed utility of step 1 is that of the initial parameters; the kept sequence was the argmax after the
+    # optimizer's step (the parameters of step 2), not the one whose utility was measured
+    length, n = 10, 6
+    weight = torch.randn(4, length, generator=torch.Generator().manual_seed(1))
+    objectives = ObjectiveSet([Objective("lin", lambda x: (x * weight).sum((1, 2)))])
+    decoder = torch.nn.Linear(3, 4 * length)
+    decoder.requires_grad_(False)
+    decode_z = (lambda z: torch.softmax(decoder(z).view(-1, 4, length), 1)) if method == "latent" else None
+    settings = DesignSettings(method=method, n=n, steps=1, lr=50.0, progress=False)
+    kept = []
+    design(objectives, Constraints("dna", length), settings, "cpu", decode_z, 3 if method == "latent" else None,
+           callback=lambda step, calls, codes: kept.append(codes))
+    generator = torch.Generator().manual_seed(settings.seed)  # the parameters the run starts from, as it draws them
+    if method == "latent":
+        start = decode_z(torch.randn(n, 3, generator=generator)).argmax(1)
+    else:
+        start = torch.randn(n, 4, length, generator=generator).argmax(1)
+    np.testing.assert_array_equal(kept[0], start.numpy())

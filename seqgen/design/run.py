@@ -372,16 +372,14 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
                 kept = u - settings.penalty_weight * constraints.penalty(hard).reshape(s, n)
                 u_now, best_sample = kept.max(0)
                 cand = x.detach().argmax(2)[best_sample, torch.arange(n, device=device)].to(torch.uint8)
-            else:  # keep each chain's argmax at its best relaxed objective (a proxy for the argmax's own)
-                u_now, cand = u.mean(0) - penalty.detach(), None
+            else:  # keep each chain's argmax at its best relaxed objective (a proxy for the argmax's own): that of
+                # the probabilities scored, before the optimizer's step (as discrete(), without decoding again)
+                u_now, cand = u.mean(0) - penalty.detach(), probs.detach().argmax(1).to(torch.uint8)
             improved = u_now > best_util
             best_util = torch.where(improved, u_now, best_util)
             stats = torch.stack([u.max(), u.mean(), _entropy(probs).mean().float()])
-            host = torch.cat([best_util, stats, improved.float()]).cpu().numpy().astype(np.float64)  # the one sync
-            if cand is not None:
-                best_codes = torch.where(improved[:, None], cand, best_codes)
-            elif host[n + 3:].any():  # discrete() decodes (latent: a whole generation for an autoregressive VAE)
-                best_codes = torch.where(improved[:, None], param.discrete(), best_codes)
+            host = torch.cat([best_util, stats]).cpu().numpy().astype(np.float64)  # the one sync
+            best_codes = torch.where(improved[:, None], cand, best_codes)
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
                            "best_score": float(host[n]), "mean_score": float(host[n + 1]),
                            "entropy": float(host[n + 2])})
