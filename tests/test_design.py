@@ -1146,3 +1146,14 @@ def test_relaxed_methods_keep_the_argmax_of_the_step_whose_utility_they_kept(met
     else:
         start = torch.randn(n, 4, length, generator=generator).argmax(1)
     np.testing.assert_array_equal(kept[0], start.numpy())
+
+
+@pytest.mark.parametrize("method", ["softmax", "fast-seqprop", "anneal"])
+def test_every_method_s_trajectory_is_the_utility_less_the_constraints_penalty(method):
+    """A flat objective (0 for every sequence) under a GC floor no random sequence meets: each method's trajectory
+    shows the penalty its chains are ranked by, as annealing's always did; the gradient methods showed 0."""
+    flat = ObjectiveSet([Objective("flat", lambda x: x.sum((1, 2)) * 0.0)])
+    constraints = Constraints.from_options("dna", 20, gc_min=0.95)
+    result = design(flat, constraints, DesignSettings(method=method, n=8, steps=3, progress=False), CPU)
+    first = result.trajectory[0]
+    assert first["best_score"] < 0 and first["mean_score"] <= first["best_score"]

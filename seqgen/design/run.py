@@ -137,7 +137,8 @@ class DesignResult:
         ``{objective: (mean (M,), std (M,))}``.
     trajectory : list of dict
         Per step: ``step``, ``calls`` (per sequence so far), the best and mean utility of the current
-        sequences (relaxed inputs for softmax/latent), as ``best_score`` and ``mean_score``; gradient methods
+        sequences less the constraints' penalty, which every method's chains keep their best of (relaxed inputs for
+        softmax/latent), as ``best_score`` and ``mean_score``; gradient methods
         add ``entropy``, the mean per-position entropy (nats) of the chains' letter probabilities.
     dropped : int
         Candidates dropped because a constraint could not be repaired, or as duplicates.
@@ -369,15 +370,16 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             u = utility.detach().float()
             if sampled:  # the sampled sequences are discrete: keep each chain's best, known for free
                 hard = x.detach().reshape(s * n, a, length)
-                kept = u - settings.penalty_weight * constraints.penalty(hard).reshape(s, n)
+                kept = u - settings.penalty_weight * constraints.penalty(hard).reshape(s, n)  # (S, N)
                 u_now, best_sample = kept.max(0)
                 cand = x.detach().argmax(2)[best_sample, torch.arange(n, device=device)].to(torch.uint8)
             else:  # keep each chain's argmax at its best relaxed objective (a proxy for the argmax's own): that of
                 # the probabilities scored, before the optimizer's step (as discrete(), without decoding again)
-                u_now, cand = u.mean(0) - penalty.detach(), probs.detach().argmax(1).to(torch.uint8)
+                kept = u - penalty.detach()  # (S, N)
+                u_now, cand = kept.mean(0), probs.detach().argmax(1).to(torch.uint8)
             improved = u_now > best_util
             best_util = torch.where(improved, u_now, best_util)
-            stats = torch.stack([u.max(), u.mean(), _entropy(probs).mean().float()])
+            stats = torch.stack([kept.max(), kept.mean(), _entropy(probs).mean().float()])  # penalized, as annealing
             host = torch.cat([best_util, stats]).cpu().numpy().astype(np.float64)  # the one sync
             best_codes = torch.where(improved[:, None], cand, best_codes)
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
