@@ -9,8 +9,9 @@ before ``i`` only (Gulrajani et al. 2017, "PixelVAE"; van den Oord et al. 2016,
 
 Training and likelihoods use teacher forcing: one forward pass gives the exact
 ``log p(x|z)``. Sampling is sequential over the ``L`` positions, batched over
-all sequences; each step runs the stack on the last ``receptive_field``
-positions only, which gives the same logits as the full pass.
+all sequences; every layer's input is buffered, so each step computes one
+position per layer from the ``receptive_field`` positions before it, which
+gives the same logits as the full pass.
 """
 from __future__ import annotations
 
