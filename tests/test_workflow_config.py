@@ -285,7 +285,7 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
         ("motifs_data", "tiny"): (
             [f"{r}/predictor/model.pt", f"{r}/data.npz"],
             [f"{r}/motifs/motifs.meme", f"{r}/motifs/tomtom.tsv", f"{r}/motifs/logos", f"{r}/motifs/predictor"],
-            f"seqgen motifs --input {r}/data.npz --alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group "
+            f"seqgen motifs --input {r}/data.npz --alphabet dna --device cpu --jaspar-release JASPAR2024 --jaspar-tax-group "
             f"vertebrates --n-motifs 2 --predictor {r}/predictor --seed 7 --site-p 0.0001 --top 100 --out "
             f"{r}/motifs {log}/motifs.log && mkdir -p {r}/motifs/predictor"),
         ("motifs_design", "tiny", "anneal"): (  # designs against the training data; no --top, no predictor
