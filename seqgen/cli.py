@@ -203,7 +203,7 @@ def _run_train(args) -> None:
 
 
 def _add_design(sub) -> None:
-    from seqgen.design.command import add_arguments
+    from seqgen.design.options import add_arguments
 
     p = sub.add_parser("design", help="design sequences against a predictor",
                        description="Optimize sequences for a trained predictor (softmax relaxation, Fast SeqProp, "
@@ -234,7 +234,7 @@ def _add_motifs(sub) -> None:
     from seqgen.alphabets import ALPHABETS
     from seqgen.io import FORMATS
     from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, JASPAR_TAX_GROUPS
-    from seqgen.motifs import SITE_P
+    from seqgen.settings import SITE_P
 
     p = sub.add_parser("motifs", help="discover motifs, compare them with JASPAR (Tomtom), scan sites (FIMO)",
                        description="Find motifs enriched in the input sequences against a background: the --top "

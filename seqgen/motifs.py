@@ -27,6 +27,7 @@ from seqgen.alphabets import DNA, PAD, Alphabet, get_alphabet, kmer_index
 from seqgen.atomic import atomic_path
 from seqgen.errors import SeqgenError
 from seqgen.jaspar import JASPAR_COLLECTION, JASPAR_RELEASE, JASPAR_TAX_GROUP, jaspar_motifs
+from seqgen.settings import SITE_P
 from seqgen.shuffle import shuffled
 from seqgen.stats import bh_qvalues, hypergeom_log_tail, hypergeom_log_tail_bounds
 
@@ -584,8 +585,6 @@ MIN_MATCH_BITS = 4.0
 #: re-estimated from 20 sites of a JASPAR matrix pass it (benchmarks/tomtom_calibration.py)
 ORDER_P = 0.05
 ORDER_COPIES = 199
-#: a window is a motif site when its score's p-value is below SITE_P (FIMO's default threshold)
-SITE_P = 1e-4
 
 TOMTOM_COLUMNS = ["query", "rank", "target", "target_name", "target_family", "p_value", "e_value", "q_value",
                   "offset", "overlap", "orientation", "query_consensus", "query_bits", "order_p"]

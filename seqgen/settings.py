@@ -134,6 +134,10 @@ PBM_LABELS = {"dream5": ["signal", "background"], "uniprobe": ["intensity"]}
 #: over-rate them (benchmarks/RESULTS.md, design run 8)
 LONG_RUN = 6
 
+#: a window is a motif site when its score's p-value is below SITE_P (FIMO's default threshold); here, not in
+#: :mod:`seqgen.motifs`, so that ``seqgen motifs``' options are declared without importing pandas and scipy
+SITE_P = 1e-4
+
 #: the design methods (``seqgen design --method``): the gradient methods, then simulated annealing
 DESIGN_GRADIENT = ("softmax", "fast-seqprop", "latent")
 DESIGN_METHODS = (*DESIGN_GRADIENT, "anneal")
