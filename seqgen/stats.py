@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 from scipy.special import gammaln, rel_entr
-from scipy.stats import false_discovery_control, ks_2samp, rankdata
+
+# scipy.stats is imported by the functions that use it: it takes half a second, which a command importing this
+# module without calling them (seqgen design, through seqgen.metrics) paid on every run
 
 
 def pearson(x, y) -> float:
@@ -22,6 +24,8 @@ def pearson(x, y) -> float:
 
 def spearman(x, y) -> float:
     """Spearman rank correlation (ties get their average rank)."""
+    from scipy.stats import rankdata
+
     return pearson(rankdata(x), rankdata(y))
 
 
@@ -34,6 +38,8 @@ def auroc(scores, positive) -> float:
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
+    from scipy.stats import rankdata
+
     ranks = rankdata(scores)
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
@@ -52,11 +58,15 @@ def js_divergence(p, q) -> float:
 def ks_statistic(a, b) -> float:
     """Two-sample Kolmogorov-Smirnov statistic of ``(N,)`` and ``(M,)`` samples: the largest gap between their
     empirical CDFs."""
+    from scipy.stats import ks_2samp
+
     return float(ks_2samp(a, b, method="asymp").statistic)
 
 
 def bh_qvalues(p) -> np.ndarray:
     """Benjamini-Hochberg q-values (adjusted p-values) along the last axis of ``p``."""
+    from scipy.stats import false_discovery_control
+
     return false_discovery_control(np.asarray(p, dtype=np.float64), axis=-1, method="bh")
 
 

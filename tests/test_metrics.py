@@ -298,3 +298,26 @@ def test_pearson_is_nan_for_a_constant_whose_mean_is_inexact():
     assert np.isnan(pearson([0.1] * 7, [1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.5]))
     assert np.isnan(pearson([1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.5], [0.7] * 7))
     assert pearson([0.1, 0.2, 0.4], [1.0, 2.0, 4.0]) == pytest.approx(1.0)
+
+
+def test_stats_import_scipy_stats_only_when_used():
+    """seqgen.metrics (imported by seqgen design, which calls none of these) no longer imports scipy.stats (half a
+    second) until a function that uses it runs; the functions give scipy's numbers."""
+    import subprocess
+    import sys
+
+    code = "import sys, seqgen.metrics; print('scipy.stats' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+    from scipy import stats as sps
+
+    from seqgen.stats import auroc, bh_qvalues, ks_statistic, spearman
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=50), rng.normal(0.5, size=40)
+    assert spearman(a, a ** 3) == 1.0 and ks_statistic(a, b) == sps.ks_2samp(a, b, method="asymp").statistic
+    p = rng.random(30)
+    assert np.array_equal(bh_qvalues(p), sps.false_discovery_control(p, method="bh"))
+    scores = np.r_[a, b]
+    positive = np.r_[np.ones(50, bool), np.zeros(40, bool)]
+    assert auroc(scores, positive) == (sps.rankdata(scores)[positive].sum() - 50 * 51 / 2) / (50 * 40)
