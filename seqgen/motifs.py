@@ -31,7 +31,7 @@ from seqgen.settings import SITE_P
 from seqgen.shuffle import shuffled
 from seqgen.stats import bh_qvalues, hypergeom_log_tail, hypergeom_log_tail_bounds
 
-DISCOVERY_STATS = ("source", "seed", "log10_p", "fg_hits", "n_fg", "bg_hits", "n_bg")  # motifs.tsv columns
+DISCOVERY_STATS = ("source", "seed", "log10_p", "kmers_tested", "fg_hits", "n_fg", "bg_hits", "n_bg")  # motifs.tsv
 
 
 @dataclass
@@ -452,8 +452,9 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
     Returns
     -------
     list of Motif
-        Ordered by discovery; ``stats`` holds ``log10_p`` (site enrichment),
-        ``fg_hits``/``n_fg``, ``bg_hits``/``n_bg`` and the seed.
+        Ordered by discovery; ``stats`` holds ``log10_p`` (site enrichment), ``kmers_tested`` (the seed k-mers
+        of its round, which the MEME file's E-value multiplies the p-value by), ``fg_hits``/``n_fg``,
+        ``bg_hits``/``n_bg`` and the seed.
     """
     alphabet = get_alphabet(alphabet)
     fg, bg = np.asarray(fg, dtype=np.uint8), np.asarray(bg, dtype=np.uint8)
@@ -484,7 +485,7 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
                             % alphabet.size)
         m = Motif(f"{prefix}-{number}", trimmed, alphabet, nsites=info["fg_hits"],
                   stats={"source": "sequences", "seed": seed_text, "log10_p": info["log10_p"],
-                         "fg_hits": info["fg_hits"], "n_fg": info["n_fg"], "bg_hits": info["bg_hits"],
+                         "kmers_tested": int((pf >= 2).sum()), "fg_hits": info["fg_hits"], "n_fg": info["n_fg"], "bg_hits": info["bg_hits"],
                          "n_bg": info["n_bg"]})
         m.description = m.consensus
         motifs.append(m)
@@ -853,7 +854,9 @@ def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) 
     lines += ["strands: + -" if alphabet.double_stranded else "strands: +", ""] if alphabet.is_nucleic else []
     lines += ["Background letter frequencies", " ".join(f"{c} {f:.4f}" for c, f in zip(alphabet.letters, bg)), ""]
     for m in motifs:
-        evalue = 10 ** m.stats["log10_p"] if "log10_p" in m.stats else 0
+        # E-value: the enrichment p-value times the seed k-mers it was the best of (Bonferroni: how many motifs
+        # this enriched the search would find by chance); 0 where there is none (a predictor's, as JASPAR writes)
+        evalue = 10 ** m.stats["log10_p"] * m.stats.get("kmers_tested", 1) if "log10_p" in m.stats else 0
         lines.append(f"MOTIF {m.name} {m.description}".rstrip())
         lines.append(f"letter-probability matrix: alength= {alphabet.size} w= {m.width} nsites= {m.nsites} "
                      f"E= {evalue:.3g}")

@@ -51,6 +51,10 @@ def test_planted_motif_is_discovered_and_matched_to_jaspar():
     assert motifs, "nothing found"
     m = motifs[0]
     assert m.stats["log10_p"] < -20 and m.stats["fg_hits"] > 0.6 * len(fg)
+    # the E-value's multiplier: the 8-mers (strands merged) in at least two of the planted set's sequences
+    from seqgen.motifs import kmer_presence
+
+    assert m.stats["kmers_tested"] == int((kmer_presence(fg, 8, DNA) >= 2).sum()) > 100
     table = top_matches(m)
     assert EGR2 in set(table["target"])
     assert table.loc[table["target"] == EGR2, "q_value"].iloc[0] < 0.05
@@ -763,13 +767,13 @@ def test_meme_header_gives_strands_background_and_e_values(tmp_path):
     from seqgen.alphabets import RNA
 
     pwm = np.full((4, 3), 0.25)
-    write_meme(tmp_path / "d.meme", [Motif("d", pwm, DNA, stats={"log10_p": -12.0}), Motif("e", pwm, DNA)],
-               background=np.array([0.1, 0.2, 0.3, 0.4]))
+    write_meme(tmp_path / "d.meme", [Motif("d", pwm, DNA, stats={"log10_p": -12.0, "kmers_tested": 5000}),
+                                     Motif("e", pwm, DNA)], background=np.array([0.1, 0.2, 0.3, 0.4]))
     lines = (tmp_path / "d.meme").read_text().splitlines()
     assert "strands: + -" in lines and "Background letter frequencies" in lines
     assert lines[lines.index("Background letter frequencies") + 1] == "A 0.1000 C 0.2000 G 0.3000 T 0.4000"
     heads = [line for line in lines if line.startswith("letter-probability")]
-    assert heads == ["letter-probability matrix: alength= 4 w= 3 nsites= 0 E= 1e-12",
+    assert heads == ["letter-probability matrix: alength= 4 w= 3 nsites= 0 E= 5e-09",  # p x the k-mers tested
                      "letter-probability matrix: alength= 4 w= 3 nsites= 0 E= 0"]
     write_meme(tmp_path / "r.meme", [Motif("r", pwm, RNA)])
     text = (tmp_path / "r.meme").read_text()
