@@ -183,6 +183,25 @@ def measured_vs_predicted(measured: np.ndarray, predicted: np.ndarray, title: st
     return fig
 
 
+def classes_vs_predicted(measured: np.ndarray, predicted: np.ndarray, title: str = ""):
+    """A classifier's held-out predictions: the predicted probability of each sequence against its measured class
+    (0 or 1), jittered sideways, with the AUROC (Pearson r of 0/1 labels, and a y = x line, say nothing of it)."""
+    from seqgen.stats import auroc
+
+    measured, predicted = np.asarray(measured, dtype=float), np.asarray(predicted, dtype=float)
+    fig, ax = plt.subplots(figsize=(3.6, 3.4))
+    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(measured))
+    ax.scatter(measured + jitter, predicted, s=4, alpha=0.4, lw=0)
+    ax.set_xticks([0, 1])
+    ax.set_xlim(-0.5, 1.5)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("measured class")
+    ax.set_ylabel("predicted probability of class 1")
+    ax.set_title(f"{title} AUROC = {auroc(predicted, measured == 1):.3f}".strip(), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def trajectories(tables: dict[str, pd.DataFrame]):
     """Design score against optimisation step, one line set per method.
 

@@ -351,14 +351,17 @@ def training_label_max(res: Results, data) -> float | None:
     return float(np.nanmax(data.labels[:, data.label_names.index(metrics["label"])]))
 
 
-def training_comparison(summary: dict | None) -> str:
-    """A sentence from ``design.json``: the designs' utility against training sequences' under the same objective."""
+def training_comparison(summary: dict | None, metrics: dict | None = None) -> str:
+    """A sentence from ``design.json``: the designs' utility against training sequences' under the same objective
+    (``metrics``: the predictor's ``metrics.json``, whose ``task`` names its scale: a classifier's is a logit)."""
     if not (summary or {}).get("training_scored"):
         return ""
+    scale = "a classifier's logit" if (metrics or {}).get("task") == "classification" else \
+        "a predictor's standardized output"
     return (f" Under the same objective, {summary['designs_above_training_max']} of {summary['designs']} designs "
             f"score above the best of {scored_training(summary)} (median {fmt(summary['training_utility_median'])}, "
             f"best {fmt(summary['training_utility_max'])}; utility, as the models judge it, on their own scale "
-            f"(a predictor's standardized output, a VAE's nats), not the label's).")
+            f"({scale}, a VAE's nats), not the label's).")
 
 
 def predictor_accuracy(summary: dict | None, metrics: dict | None) -> str:
@@ -412,6 +415,8 @@ def objective_text(summary: dict | None) -> str:
         return "objective unknown (no design.json)"
     goal = {"min": "minimized", "target": f"brought to {summary.get('target')}"}.get(summary.get("direction"),
                                                                                       "maximized")
+    if summary.get("conservative"):  # mean - K x std: the utility column is not the predicted score
+        goal += f", less {summary['conservative']:g} x its ensemble's std (--conservative)"
     parts = [f"the predictor {summary['predictor']} ({goal})"] if summary.get("predictor") else []
     above = summary.get("avoid_above") or [None] * len(summary.get("avoid") or [])
     for path, count in zip(summary.get("avoid") or [], above):
@@ -501,10 +506,10 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         dropped = dropped_text(summary)
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
-                     f"{esc(training_comparison(summary))}{esc(predictor_accuracy(summary, metrics))}</p>"
+                     f"{esc(training_comparison(summary, metrics))}{esc(predictor_accuracy(summary, metrics))}</p>"
                      + extrapolation_note(df, col, label_max)
                      + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
-                     + siteless_note(shown, site_p)
+                     + siteless_note(shown, site_p, motifs)
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
             found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")
@@ -522,15 +527,27 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     return "".join(parts), numbers
 
 
-def siteless_note(shown: pd.DataFrame, site_p: float) -> str:
+def siteless_note(shown: pd.DataFrame, site_p: float, motifs=()) -> str:
     """A note where some of the top designs hold no site of the data's motifs (their ``sites`` count is 0): their
-    predicted scores rest on something else, which the table's marked sites would not show."""
+    predicted scores rest on something else, which the table's marked sites would not show.
+
+    Motifs of ``motifs`` that cannot reach ``site_p`` at any window (:func:`seqgen.motifs.best_site_p`, e.g. a
+    6-wide UGCAUG at 1e-4) never have a site, so a design holding them is not bare: with none that can, no note.
+    """
+    from seqgen.motifs import best_site_p
+
     if "sites" not in shown or not len(shown) or (shown["sites"] > 0).all():
         return ""
+    unreachable = [m.name for m in motifs if best_site_p(m) >= site_p]
+    if motifs and len(unreachable) == len(motifs):  # no site could be found: zero sites say nothing
+        return ""
     bare = int((shown["sites"] == 0).sum())
-    return note(f"{bare} of the top {len(shown)} designs hold no site of the data's motifs (p < {site_p:g}): their "
-                f"predicted scores rest on something else (weaker sites, other letters), which only a measurement "
-                f"can confirm.")
+    its = "its" if len(unreachable) == 1 else "their"
+    uncounted = (f" ({', '.join(unreachable)} cannot reach that p-value, so {its} sites are not counted)"
+                 if unreachable else "")
+    return note(f"{bare} of the top {len(shown)} designs hold no site of the data's motifs (p < {site_p:g})"
+                f"{uncounted}: their predicted scores rest on something else (weaker sites, other letters), which "
+                f"only a measurement can confirm.")
 
 
 def _designs_table(res: Results, method: str, alphabet) -> pd.DataFrame | None:
@@ -609,7 +626,9 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
     preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted",
                     columns=("measured", "predicted")) if expect_predictor else None
     if preds is not None:
-        fig = plots.measured_vs_predicted(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
+        draw = plots.classes_vs_predicted if (metrics or {}).get("task") == "classification" else \
+            plots.measured_vs_predicted
+        fig = draw(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
         parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
     curves = {}
     for model in (["predictor"] if expect_predictor else []) + [f"generator/{g}" for g in res.subdirs("generator")]:
@@ -744,6 +763,10 @@ def score_axis_label(scores: dict, res: Results, data) -> str:
     label = metrics.get("label") or (data.label_names[0] if data is not None and data.label_names else None)
     if label is None or "training (utility)" in scores:
         return "utility (what the designs maximized)"
+    if metrics.get("task") == "classification":  # the label's scale is a probability, the measured labels 0/1
+        if any(name.endswith(", measured)") for name in scores):
+            return f"{label} (training: measured class, 0 or 1; samples and designs: predicted probability)"
+        return f"probability that {label} = 1, predicted"
     if any(name.endswith(", measured)") for name in scores):
         return f"{label} (training: measured; samples and designs: predicted)"
     return f"{label}, predicted (the label's scale)"

@@ -61,3 +61,19 @@ def test_a_design_killed_while_writing_leaves_no_earlier_design_json(predictor, 
     monkeypatch.setattr(command, "count_above_avoid_level", killed)  # between the designs and design.json
     assert main([*common, "--seed", "1"]) == 130
     assert (tmp_path / "designs.fasta").exists() and not (tmp_path / "design.json").exists()
+
+
+def test_a_conservative_design_records_k_and_the_report_names_it(predictor, tmp_path):
+    """design.json left out --conservative, so the report called a mean - 1 x std design plainly '(maximized)'
+    while its utility column sat far below its predicted score (a ChIP-seq classifier's anneal designs)."""
+    import json
+
+    from seqgen.report import objective_text
+
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(predictor / "predictor"), "--n", "2", "--steps", "2", "--method",
+                 "anneal", "--conservative", "1", "--out", str(out)]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["conservative"] == 1.0
+    assert "less 1 x its ensemble's std (--conservative)" in objective_text(summary)
+    assert "conservative" not in objective_text({**summary, "conservative": 0.0})

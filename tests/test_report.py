@@ -867,3 +867,66 @@ def test_a_predictor_of_an_earlier_run_is_left_out_when_asked(tmp_path):
     assert not any("predictor/" in n or "samples.tsv" in n for n in notes)  # left out, not noted as missing
     assert main(["report", "--results", str(tmp_path), "--no-predictor", "--out", str(tmp_path / "r.html")]) == 0
     assert "predictor val spearman" not in (tmp_path / "r.html").read_text()
+
+
+def test_no_siteless_note_when_no_motif_can_reach_the_site_p_value():
+    """A 6-wide RNA motif (UGCAUG) can never reach p < 1e-4, so every design scanned 0 sites, and the report said
+    that designs full of UGCAUG held no site of the data's motifs and 'rest on something else'."""
+    from seqgen.motifs import Motif
+    from seqgen.report import siteless_note
+
+    def motif(name, consensus):
+        pwm = np.full((4, len(consensus)), 0.01)
+        for j, c in enumerate(consensus):
+            pwm["ACGU".index(c), j] = 0.97
+        return Motif(name, pwm / pwm.sum(0), "rna")
+
+    shown = pd.DataFrame({"id": ["a", "b"], "sites": [0, 0]})
+    assert siteless_note(shown, 1e-4, [motif("seqgen-1", "UGCAUG")]) == ""
+    both = siteless_note(shown, 1e-4, [motif("seqgen-1", "UGCAUG"), motif("seqgen-2", "UUUAUUUAUU")])
+    assert "2 of the top 2 designs hold no site" in both and "seqgen-1 cannot reach that p-value" in both
+
+
+def test_a_classifier_s_design_utility_is_said_to_be_on_the_logit_scale():
+    """The sentence comparing designs with training sequences called a classifier's utility 'a predictor's
+    standardized output': it is a logit (a ChIP-seq bound/unbound classifier)."""
+    from seqgen.report import training_comparison
+
+    summary = {"training_scored": 1000, "training_sequences": 1000, "designs": 8, "designs_above_training_max": 0,
+               "training_utility_median": -0.09, "training_utility_max": 0.66}
+    text = training_comparison(summary, {"task": "classification"})
+    assert "a classifier's logit" in text and "standardized" not in text
+    assert "a predictor's standardized output" in training_comparison(summary, {"task": "regression"})
+
+
+def test_a_classifier_s_held_out_plot_gives_its_auroc_not_pearson(tmp_path, monkeypatch):
+    """A ChIP-seq bound/unbound classifier's held-out plot was a measured-vs-predicted scatter of 0/1 labels with a
+    y = x line and 'Pearson r = 0.887, Spearman = 0.845' as its title, while its quality is an AUROC."""
+    from seqgen import plots
+
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps(
+        {"label": "Bound", "task": "classification", "val_auroc": 0.75}))
+    pd.DataFrame({"id": list("abcd"), "sequence": ["ACGT"] * 4, "measured": [0.0, 1.0, 0.0, 1.0],
+                  "predicted": [0.2, 0.9, 0.6, 0.4], "std": [0.01] * 4}).to_csv(
+        tmp_path / "predictor" / "predictions.tsv", sep="\t", index=False)
+    drawn = []
+    monkeypatch.setattr(plots, "measured_vs_predicted", lambda *a, **k: drawn.append(a) or plots.plt.figure())
+    build_report(tmp_path)
+    assert drawn == []  # no Pearson scatter for 0/1 labels
+    ax = plots.classes_vs_predicted(np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.2, 0.9, 0.6, 0.4]), "held out:").axes[0]
+    assert ax.get_title() == "held out: AUROC = 0.750" and ax.get_ylabel() == "predicted probability of class 1"
+
+
+def test_a_classifier_s_score_axis_says_probability(tmp_path):
+    """The score distributions of a bound/unbound classifier were labelled "Bound, predicted (the label's scale)",
+    which does not say the numbers are probabilities of class 1."""
+    from seqgen.report import Results, score_axis_label
+
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "Bound", "task": "classification"}))
+    res = Results(tmp_path)
+    scores = {"held-out training (predicted)": np.zeros(2), "design anneal": np.ones(2)}
+    assert score_axis_label(scores, res, None) == "probability that Bound = 1, predicted"
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "regression"}))
+    assert score_axis_label(scores, Results(tmp_path), None) == "signal, predicted (the label's scale)"

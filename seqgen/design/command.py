@@ -226,7 +226,8 @@ def _summary(args, settings: DesignSettings, result: DesignResult, constraints: 
         count_long_runs(result.codes, constraints, args.out, args.run_limit)
     return dict(method=args.method, predictor=str(args.predictor) if args.predictor else None,
                 direction=args.direction if args.predictor else None, target=args.target,
-                avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, naturalness=args.naturalness,
+                avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, conservative=args.conservative,
+                naturalness=args.naturalness,
                 seed=settings.seed, max_homopolymer=args.max_homopolymer, run_limit=args.run_limit,
                 long_runs=long_runs, restarts=result.restarts, stopped_at=result.stopped_at,
                 mean_utility=float(np.mean(result.utility)))
