@@ -1157,3 +1157,11 @@ def test_every_method_s_trajectory_is_the_utility_less_the_constraints_penalty(m
     result = design(flat, constraints, DesignSettings(method=method, n=8, steps=3, progress=False), CPU)
     first = result.trajectory[0]
     assert first["best_score"] < 0 and first["mean_score"] <= first["best_score"]
+
+
+def test_a_bad_fixed_letter_is_named_at_its_place_in_the_pattern():
+    """A T in an RNA --fixed pattern was reported as "--fixed 'UAT': 'T' at position 3", the pinned letters run
+    together and counted among themselves, not the pattern's position 12."""
+    with pytest.raises(SeqgenError, match=r"--fixed 'U\.\.\.\.\.\.\.\.\.AT\.': 'T' at position 12 is not a letter "
+                                          r"of the rna alphabet, nor a free position \(\. or N\)"):
+        Constraints.from_options("rna", 13, fixed="U.........AT.")

@@ -135,7 +135,13 @@ class Constraints:
             fixed_codes = np.full(length, PAD, dtype=np.uint8)
             pinned = [i for i, c in enumerate(fixed.upper()) if c not in free_letters(alphabet)]
             if pinned:
-                fixed_codes[pinned] = _encode_or_fail("".join(fixed[i] for i in pinned), alphabet, "--fixed")
+                try:
+                    fixed_codes[pinned] = encode(["".join(fixed[i] for i in pinned)], alphabet)[0]
+                except ValueError:  # name the letter where it stands in the pattern, not among the pinned ones
+                    bad = next(i for i in pinned if fixed[i].upper() not in alphabet.letters)
+                    raise SeqgenError(f"--fixed {fixed!r}: {fixed[bad]!r} at position {bad + 1} is not a letter of "
+                                      f"the {alphabet.name} alphabet, nor a free position "
+                                      f"({' or '.join(free_letters(alphabet))})") from None
         gc = None
         if gc_min is not None or gc_max is not None:
             gc = (0.0 if gc_min is None else gc_min, 1.0 if gc_max is None else gc_max)
