@@ -742,3 +742,53 @@ def test_a_level_a_log_predictor_can_never_predict_is_refused_naming_the_option(
                                           r"predicts -1 or less"):
         predictor.to_model_scale(-5.0, "--target")
     assert np.isfinite(predictor.to_model_scale(-0.5, "--target"))
+
+
+def test_a_huber_loss_on_a_classification_is_noted(capsys):
+    """loss: huber on 0/1 labels was dropped silently (the classifier trains on BCE), while transform: log drew a
+    note."""
+    codes = np.random.default_rng(0).integers(0, 4, (50, 12)).astype(np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(50)], labels=(np.arange(50) % 2)[:, None],
+                       label_names=["bound"])
+    config, _ = merge_config("predictor", {**SMALL, "loss": "huber"})
+    recipe("predictor").make_task(config, data, CPU)
+    assert "loss: huber not used: the labels are 0/1" in capsys.readouterr().err
+
+
+def test_both_strands_on_rna_are_noted(capsys):
+    """strands: max or concat on RNA (single-stranded: a binding site on the reverse complement is another
+    molecule) trained silently."""
+    from seqgen.tasks.predictor import architecture
+
+    codes = np.random.default_rng(0).integers(0, 4, (20, 12)).astype(np.uint8)
+    data = SequenceSet(codes, "rna", [f"s{i}" for i in range(20)], labels=np.arange(20.0)[:, None],
+                       label_names=["signal"])
+    config, _ = merge_config("predictor", {**SMALL, "strands": "max"})
+    assert architecture(config, data)["strands"] == "max"
+    assert "note: strands: max also reads each sequence's reverse complement, but rna is single-stranded" in \
+        capsys.readouterr().err
+    config, _ = merge_config("predictor", SMALL)
+    assert architecture(config, data)["strands"] == "forward" and capsys.readouterr().err == ""
+
+
+def test_a_classification_of_labels_not_0_or_1_names_them():
+    """task: classification on labels 0, 1 and 2 (three classes) stopped with 'needs labels that are all 0 or 1',
+    not saying which values or how many were the problem."""
+    codes = np.random.default_rng(0).integers(0, 4, (30, 12)).astype(np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(30)], labels=(np.arange(30) % 3)[:, None].astype(float),
+                       label_names=["class"])
+    config, _ = merge_config("predictor", {**SMALL, "task": "classification"})
+    with pytest.raises(SeqgenError, match=r"all 0 or 1, and 10 are not \(2\): code the classes 0 and 1"):
+        recipe("predictor").make_task(config, data, CPU)
+
+
+def test_labels_0_or_1_but_for_a_few_are_noted(capsys):
+    """One stray 0.5 among 0/1 labels turned the classifier into a regression without a word (task: auto)."""
+    codes = np.random.default_rng(0).integers(0, 4, (50, 12)).astype(np.uint8)
+    labels = (np.arange(50) % 2).astype(float)
+    labels[3] = 0.5
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(50)], labels=labels[:, None], label_names=["bound"])
+    config, _ = merge_config("predictor", SMALL)
+    recipe("predictor").make_task(config, data, CPU)
+    assert "note: the label is 0 or 1 but for 1 of 50 sequences (0.5): the predictor regresses them" in \
+        capsys.readouterr().err

@@ -127,16 +127,29 @@ def _task_type(config: dict, y: np.ndarray) -> str:
         if not binary and len(values) == 2:  # two classes coded otherwise (-1/1, 1/2): a regression, silently
             print(f"note: the label has two values, {values[0]:g} and {values[1]:g}: the predictor regresses them; "
                   f"a classifier (probabilities, AUROC) needs them coded 0 and 1", file=sys.stderr)
+        elif not binary and np.isin(y, (0.0, 1.0)).mean() >= 0.9:  # 0/1 but for a few (a typo, a third class)
+            count, shown = _not_binary(y)
+            print(f"note: the label is 0 or 1 but for {count} of {len(y)} sequences ({shown}): the predictor "
+                  f"regresses them; a classifier (probabilities, AUROC) needs every label 0 or 1", file=sys.stderr)
         return "classification" if binary else "regression"
     if kind == "classification" and not binary:
-        raise SeqgenError("setting 'task': classification needs labels that are all 0 or 1")
+        count, shown = _not_binary(y)
+        raise SeqgenError(f"setting 'task': classification needs labels that are all 0 or 1, and {count} are not "
+                          f"({shown}): code the classes 0 and 1, or set 'task: regression'")
     return kind
+
+
+def _not_binary(y: np.ndarray) -> tuple[int, str]:
+    """How many labels of ``(N,)`` ``y`` are neither 0 nor 1, and the first five such values as text."""
+    other = ~np.isin(y, (0.0, 1.0))
+    values = np.unique(y[other])
+    return int(other.sum()), ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if len(values) > 5 else "")
 
 
 def _note_regression_settings(config: dict) -> None:
     """Say so when regression-only settings are given to a classification (they do not apply to 0/1 labels)."""
-    unused = [f"{key}: {config[key]}" for key, off in (("transform", "none"), ("background_label", None))
-              if config[key] != off]
+    unused = [f"{key}: {config[key]}" for key, off in (("transform", "none"), ("background_label", None),
+                                                       ("loss", "mse")) if config[key] != off]  # BCE for 0/1
     if unused:
         print(f"note: {', '.join(unused)} not used: the labels are 0/1, so the predictor is a classifier "
               f"(set 'task: regression' to regress them)", file=sys.stderr)
@@ -147,6 +160,10 @@ def architecture(config: dict, data: SequenceSet) -> dict:
     arch = {k: config[k] for k in ARCHITECTURE}
     if arch["strands"] == "auto":
         arch["strands"] = "concat" if data.alphabet.double_stranded else "forward"
+    elif arch["strands"] != "forward" and data.alphabet.is_nucleic and not data.alphabet.double_stranded:
+        print(f"note: strands: {arch['strands']} also reads each sequence's reverse complement, but "
+              f"{data.alphabet.name} is single-stranded (strands: forward, the default for it, reads each as given)",
+              file=sys.stderr)
     return {"alphabet_size": data.alphabet.size, "length": data.length, **arch}
 
 
