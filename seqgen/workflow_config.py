@@ -394,6 +394,9 @@ def check_source(name, ds) -> None:
     """A data set is simulated or read from a file: one of the two."""
     if ("simulate" in ds) == ("input" in ds):
         raise SeqgenError(f"data set {name!r}: give either simulate (a demo from a JASPAR motif) or input (a file)")
+    if "simulate" in ds and ds.get("alphabet", "dna") != "dna":  # else encode stops on the simulated probes' T
+        raise SeqgenError(f"data set {name!r} is simulated: its probes are DNA, not {ds['alphabet']} (leave out "
+                          f"alphabet, or give an input file of {ds['alphabet']} sequences)")
 
 
 def check_objectives(config, name, ds) -> None:
@@ -545,10 +548,9 @@ def check_design_constraints(config, name, ds) -> None:
     """Refuse, before any job rather than in the design job after training, a data set's ``linker`` that is not
     made of its alphabet's letters, and a design method's constraints that no design could meet: a linker, or
     ``fixed`` letters (where the data set's length is known), holding a k-mer the method ``forbid``s or a run
-    longer than its ``max_homopolymer``; a GC window or an edit budget the fixed letters rule out."""
+    longer than its ``max_homopolymer``; a GC window or an edit budget the fixed letters rule out. Where neither
+    is known, the letters of ``fixed`` and ``forbid`` alone (a DNA ``forbid: [GAATTC]`` on an RNA data set)."""
     length = known_length(ds)
-    if not ds.get("linker") and not length:
-        return
     with package_errors(name):
         from seqgen.alphabets import get_alphabet
         from seqgen.design.constraints import Constraints, _encode_or_fail
@@ -565,10 +567,15 @@ def check_design_constraints(config, name, ds) -> None:
                     Constraints.from_options(alphabet, length, block.get("fixed"), block.get("gc_min"),
                                              block.get("gc_max"), forbid, run if isinstance(run, int) else None,
                                              block.get("max_edits"), block.get("start"), ds.get("linker"))
-                else:  # the linker alone: only the k-mers that fit in it
+                elif linker is not None:  # the linker alone: only the k-mers that fit in it
                     fits = [k.upper() for k in forbid if len(k) <= len(linker)]
                     Constraints(alphabet, 1, forbidden=fits, max_homopolymer=run if isinstance(run, int) else None,
                                 suffix=linker).check_pinned()
+                else:  # the input file's length, unknown here: the letters alone
+                    if block.get("fixed"):
+                        Constraints.from_options(alphabet, len(block["fixed"]), block["fixed"])
+                    if forbid:
+                        Constraints(alphabet, max(len(k) for k in forbid), forbidden=[k.upper() for k in forbid])
             except SeqgenError as exc:
                 raise SeqgenError(f"design.{method}: {exc}") from None
 

@@ -527,3 +527,27 @@ def test_a_design_steps_a_method_overrides_is_not_among_its_settings():
     assert (wfc.design_steps(config, "fast-seqprop"), wfc.design_options(config, "tiny", "fast-seqprop")) == before
     assert before[0] == 20 and "--steps" not in before[1] and "--polish 180" in before[1]
     assert wfc.design_steps(config, "anneal") == 300
+
+
+def test_a_simulated_data_set_is_dna():
+    """alphabet: rna on a simulated data set passed the checks, simulated DNA probes and then stopped in encode
+    ("'T' is not a letter of the rna alphabet"), after the run had started."""
+    assert refusal(wfc.check_source, "tiny", dataset(alphabet="rna")) == (
+        "data set 'tiny' is simulated: its probes are DNA, not rna (leave out alphabet, or give an input file of rna "
+        "sequences)")
+    wfc.check_source("tiny", dataset(alphabet="dna"))
+
+
+def test_dna_constraints_on_an_rna_data_set_of_unknown_length_are_refused_at_start():
+    """forbid: [GAATTC] (the demo's kind of constraint) on an RNA input file of unknown length passed the checks and
+    stopped only the design job, after training ('T' is not a letter of the rna alphabet)."""
+    config = make_config(design={"methods": ["fast-seqprop"], "n": 64, "steps": 200,
+                                 "fast-seqprop": {"forbid": ["GAATTC"]}})
+    rna = dataset(input="rna.tsv", alphabet="rna", label="signal")
+    assert refusal(wfc.check_design_constraints, config, "rbp", rna) == (
+        "data set 'rbp': design.fast-seqprop: forbidden k-mer 'GAATTC': 'T' at position 4 is not a letter of the rna "
+        "alphabet, nor one of its IUPAC codes")
+    config["design"]["fast-seqprop"] = {"forbid": ["GAAUUC"], "fixed": "U...T"}
+    assert "design.fast-seqprop: --fixed" in refusal(wfc.check_design_constraints, config, "rbp", rna)
+    config["design"]["fast-seqprop"] = {"forbid": ["GAAUUC"], "fixed": "U...A"}
+    wfc.check_design_constraints(config, "rbp", rna)  # RNA letters: the design job checks the length
