@@ -489,11 +489,22 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
                          "n_bg": info["n_bg"]})
         m.description = m.consensus
         motifs.append(m)
-        hit, start, strand = info["fg_sites"]
-        fg = _mask_sites(fg, start, strand, hit, trimmed.shape[1])
-        hit, start, strand = info["bg_sites"]
-        bg = _mask_sites(bg, start, strand, hit, trimmed.shape[1])
+        lo = log_odds(trimmed, background)
+        fg = _mask_all_sites(fg, lo, alphabet, info["threshold"])
+        bg = _mask_all_sites(bg, lo, alphabet, info["threshold"])
     return motifs
+
+
+def _mask_all_sites(codes: np.ndarray, lo: np.ndarray, alphabet: Alphabet, threshold: float) -> np.ndarray:
+    """Copy of ``codes`` with every window scoring at least ``threshold`` under ``lo`` set to PAD, not only each
+    sequence's best: a sequence with two copies of a motif otherwise keeps one, and the next round finds the same
+    motif again."""
+    while True:
+        score, start, strand = best_sites(codes, lo, alphabet)
+        hit = score >= threshold
+        if not hit.any():
+            return codes
+        codes = _mask_sites(codes, start, strand, hit, lo.shape[1])
 
 
 def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):

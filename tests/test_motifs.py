@@ -1104,3 +1104,15 @@ def test_a_motif_run_killed_before_writing_leaves_the_earlier_folder_whole(tmp_p
     write_results(tmp_path, [three], None, None)  # fewer motifs, no scan: no logo or site of the earlier run left
     assert sorted(p.name for p in (tmp_path / "logos").iterdir()) == ["three.png", "three.svg"]
     assert not (tmp_path / "sites.tsv").exists()
+
+
+def test_a_motif_found_twice_in_each_sequence_is_reported_once():
+    """Only each sequence's best site was masked, so RNA with two UGCAUG per bound sequence gave seqgen-1 UGCAUG
+    and seqgen-2 UGCAUG again (the second copies), instead of a different motif or none."""
+    rng = np.random.default_rng(0)
+    fg = ["".join(rng.choice(list("ACGU"), 36)) for _ in range(200)]
+    fg = [s[:4] + "UGCAUG" + s[10:20] + "UGCAUG" + s[26:] for s in fg]
+    bg = ["".join(rng.choice(list("ACGU"), 36)) for _ in range(600)]
+    motifs = discover_motifs(encode(fg, "rna"), encode(bg, "rna"), "rna", n_motifs=3)
+    assert motifs and "UGCAUG" in motifs[0].consensus.upper()
+    assert not any("UGCAUG" in m.consensus.upper() for m in motifs[1:]), [m.consensus for m in motifs]
