@@ -153,9 +153,10 @@ def remove_temporaries(folder, names, older_than: float | None = None) -> list[P
 
 
 def write_text(path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
+    """Write ``text`` to ``path`` atomically, as UTF-8 (whatever the locale: an HTML report declares UTF-8, and a
+    locale's encoding, ASCII or cp1252, cannot write every id or name)."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
 
 
 def nan_to_none(value):

@@ -231,7 +231,8 @@ def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
     """Overlaid histograms (each set's fraction per bin) of several ``(N,)`` arrays; on a log axis when all are
     positive and span more than a factor 100 (signal intensities: a linear axis puts most of them in one bin)."""
     fig, ax = plt.subplots(figsize=(5, 3))
-    finite = [np.asarray(v, dtype=float)[np.isfinite(v)] for v in values.values()]
+    # as floats first: an empty column of a header-only table is of object dtype, which np.isfinite refuses
+    finite = [v[np.isfinite(v)] for v in (np.asarray(v, dtype=float) for v in values.values())]
     allv = np.concatenate([v for v in finite if len(v)]) if any(len(v) for v in finite) else np.zeros(1)
     if wide_positive(allv):
         bins = np.geomspace(allv.min(), allv.max() * (1 + 1e-9), 40)

@@ -64,7 +64,10 @@ def img(png: bytes, alt: str = "", width: int | None = None) -> str:
 
 
 def fmt(value) -> str:
-    """A number for a table cell."""
+    """A number for a table cell, a card or a sentence; 'n/a' for a missing one (None, NaN: a metric that could
+    not be computed, stored as null)."""
+    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
+        return "n/a"
     if isinstance(value, (bool, np.bool_)):
         return str(value)
     if isinstance(value, (int, np.integer)):
@@ -192,7 +195,7 @@ class Results:
         return self._tables[key].copy()
 
     def json(self, rel, what, optional=False):
-        return self.read(rel, lambda p: json.loads(p.read_text()), what, optional)
+        return self.read(rel, lambda p: json.loads(p.read_text(encoding="utf-8")), what, optional)
 
     def sequences(self, rel, what, alphabet="dna", optional=False):
         from seqgen.motifs import load_input
@@ -230,7 +233,7 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     targets = f' ({esc(jaspar["n_targets"])} matrices)' if jaspar.get("n_targets") else ""
     matched = (f'Matches: Tomtom against {esc(jaspar.get("release", "JASPAR"))} {esc(jaspar.get("collection", ""))} '
                f'{esc(jaspar.get("tax_group", "") or "")}{targets}; logos in bits, the best match drawn below each '
-               f"motif as Tomtom aligned them when significant (q <= {MATCH_Q}, for a motif of at least "
+               f"motif as Tomtom aligned them when significant (q &lt;= {MATCH_Q}, for a motif of at least "
                f"{MIN_MATCH_BITS:g} bits)." if motifs else "")
     if matches is None and motifs:
         matched = "No Tomtom matches (tomtom.tsv is missing)."
@@ -575,7 +578,8 @@ def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, s
         codes = None
     sites = scan(motifs, codes, threshold=site_p) if codes is not None else pd.DataFrame(columns=["index"])
     shown["sequence"] = [marked_sequence(s, sites[sites["index"] == i], colors) for i, s in enumerate(seqs)]
-    if "index" in sites:
+    if "index" in sites:  # a designs.tsv column of the same name is kept beside the count, under its file's name
+        shown = shown.rename(columns={"sites": "sites (designs.tsv)"})
         shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
     return shown
 
@@ -620,16 +624,27 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
         quality = ("val_pearson", "val_spearman", "val_auroc", "val_pearson_log")  # the cards: how good it is
         numbers["predictor"] = {k.replace("_", " "): metrics[k] for k in quality if metrics.get(k) is not None}
         parts.append("<h3>Predictor</h3>" + held_out_caveat(metrics) + kv_table(metrics))
+    elif not res.path("predictor") and expect_predictor and data is not None and data.label_names:
+        parts.append(note(f"No predictor yet (the data set has a label, {data.label_names[0]}): run `seqgen train "
+                          f"predictor`; until then nothing here predicts it."))
     elif not res.path("predictor"):
         parts.append(note("No predictor in this folder (a data set without a label has none): nothing here "
                           "predicts a property; designs are ranked by what they maximized (see Designs)."))
     preds = res.csv("predictor/predictions.tsv", "predictor measured vs predicted",
                     columns=("measured", "predicted")) if expect_predictor else None
     if preds is not None:
-        draw = plots.classes_vs_predicted if (metrics or {}).get("task") == "classification" else \
-            plots.measured_vs_predicted
-        fig = draw(preds["measured"].to_numpy(), preds["predicted"].to_numpy(), "held out:")
-        parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
+        measured, predicted = (pd.to_numeric(preds[c], errors="coerce").to_numpy(float)
+                               for c in ("measured", "predicted"))
+        pairs = np.isfinite(measured) & np.isfinite(predicted)
+        if pairs.sum() < 2:  # a one-sequence validation split: no scatter, no correlation to draw
+            parts.append(note(f"predictor/predictions.tsv holds {int(pairs.sum())} held-out sequence"
+                              f"{'' if pairs.sum() == 1 else 's'} with a measured and a predicted value: too few "
+                              f"to draw one against the other."))
+        else:
+            draw = plots.classes_vs_predicted if (metrics or {}).get("task") == "classification" else \
+                plots.measured_vs_predicted
+            fig = draw(measured[pairs], predicted[pairs], "held out:")
+            parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
     curves = {}
     for model in (["predictor"] if expect_predictor else []) + [f"generator/{g}" for g in res.subdirs("generator")]:
         df = res.csv(f"{model}/metrics.csv", f"{model} training curve")
@@ -846,7 +861,7 @@ def provenance_section(res: Results, data, family: dict | None = None) -> str:
     for name in ("config.yaml", "config.yml", "config.json"):
         p = res.path(name)
         if p:
-            parts.append(f"<h3>Configuration ({esc(name)})</h3><pre>{esc(p.read_text())}</pre>")
+            parts.append(f"<h3>Configuration ({esc(name)})</h3><pre>{esc(p.read_text(encoding='utf-8'))}</pre>")
             break
     else:
         res.note("no config.yaml in the results folder (settings)")

@@ -930,3 +930,81 @@ def test_a_classifier_s_score_axis_says_probability(tmp_path):
     assert score_axis_label(scores, res, None) == "probability that Bound = 1, predicted"
     (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "regression"}))
     assert score_axis_label(scores, Results(tmp_path), None) == "signal, predicted (the label's scale)"
+
+
+@pytest.mark.parametrize("rows", ["", "1.5\t2.0\n", "1.0\tnan\n2.0\t3.0\n"])
+def test_a_validation_split_of_fewer_than_two_sequences_is_noted_not_a_crash(tmp_path, rows):
+    """predictor/predictions.tsv of a one-sequence (or empty) validation split: `seqgen report` raised scipy's or
+    numpy's ValueError (a traceback, and no report) drawing measured against predicted."""
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "predictions.tsv").write_text("measured\tpredicted\n" + rows)
+    page, notes = build_report(tmp_path)
+    assert "too few to draw one against the other" in html.unescape(page)
+    assert "measured vs predicted" not in page
+
+
+def test_a_metric_that_could_not_be_computed_reads_n_a_not_none_or_nan(tmp_path):
+    """evaluation.json stores a classifier AUROC of too few samples as null, and a Spearman of two mutants is NaN:
+    the summary card read "None", the mutation sentence "nan"."""
+    from seqgen.report import fmt
+
+    assert [fmt(v) for v in (None, float("nan"), np.float32("nan"))] == ["n/a"] * 3
+    (tmp_path / "generator" / "vae").mkdir(parents=True)
+    (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps({"classifier_auroc": None}))
+    pd.DataFrame({"mutant": ["A1C", "D2E"], "vae": [1.0, 2.0], "site_independent": [1.0, 0.5]}).to_csv(
+        tmp_path / "mutations.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    assert '<div class="v">n/a</div><div class="k">vae classifier AUROC</div>' in page
+    assert "site-independent model n/a." in page
+    assert not re.search(r">\s*(None|nan)\s*<|model nan", page)
+
+
+def test_the_report_is_written_and_read_as_utf_8_whatever_the_locale(tmp_path):
+    """Under an ASCII locale (LC_ALL=C without Python's UTF-8 mode; cp1252 on Windows is alike) a config.yaml
+    holding a non-ASCII letter stopped `seqgen report` with a UnicodeDecodeError traceback, and the page, which
+    declares charset utf-8, would have been written in the locale's encoding."""
+    import os
+    import sys
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "config.yaml").write_text("datasets:\n  Hsp70 \u03b2-sheet: {label: K\u1d05}\n", encoding="utf-8")
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "MPLBACKEND": "Agg"}
+    run = subprocess.run([sys.executable, "-c", "import sys; from seqgen.cli import main; sys.exit(main())",
+                          "report", "--results", str(folder), "--out", str(tmp_path / "r.html")], env=env,
+                         capture_output=True, text=True, encoding="utf-8")
+    assert run.returncode == 0, run.stderr[-500:]
+    page = (tmp_path / "r.html").read_bytes().decode("utf-8")
+    assert "Hsp70 \u03b2-sheet: {label: K\u1d05}" in page
+
+
+def test_a_labelled_data_set_without_its_predictor_yet_is_not_said_to_have_no_label(tmp_path):
+    """A folder whose data set has a label but whose predictor is not trained yet read "No predictor in this folder
+    (a data set without a label has none)": a wrong reason, where the predictor is merely missing."""
+    codes = encode(["ACGTACGTAC", "TTGCAACGTA", "GGGCCCAATT"], DNA)
+    SequenceSet(codes, DNA, np.array(["a", "b", "c"]), labels=np.array([[1.0], [2.0], [3.0]]),
+                label_names=["signal"]).save(tmp_path / "data.npz")
+    page, notes = build_report(tmp_path)
+    assert "a data set without a label has none" not in page
+    assert "No predictor yet (the data set has a label, signal): run `seqgen train predictor`" in page
+    assert "no predictor/metrics.json (predictor quality)" in notes
+
+
+def test_the_motif_caption_s_less_or_equal_sign_is_escaped(results):
+    """The caption above the logos wrote a bare "<" ("q <= 0.05"): an HTML parse error, and a tag to any tool that
+    reads the page's text by stripping tags (the rest of the sentence was lost)."""
+    page, _ = build_report(results)
+    assert "(q <= " not in page
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "when significant (q <= 0.05, for a motif of at least 4 bits)" in text
+
+
+def test_a_designs_table_with_its_own_sites_column_is_reported(results, tmp_path):
+    """A designs.tsv holding a ``sites`` column of its own stopped `seqgen report` with pandas' "cannot insert
+    sites, already exists" (a traceback, no report) where the report adds its count of motif sites."""
+    folder = tmp_path / "demo"
+    shutil.copytree(results, folder)
+    table = pd.read_csv(folder / "design/greedy-ism/designs.tsv", sep="\t")
+    table.assign(sites="GGG at 4").to_csv(folder / "design/greedy-ism/designs.tsv", sep="\t", index=False)
+    page, _ = build_report(folder)
+    assert "<th>sites</th>" in page and "<th>sites (designs.tsv)</th>" in page and "GGG at 4" in page
