@@ -644,7 +644,12 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
             draw = plots.classes_vs_predicted if (metrics or {}).get("task") == "classification" else \
                 plots.measured_vs_predicted
             fig = draw(measured[pairs], predicted[pairs], "held out:")
-            parts.append(img(plots.to_png_bytes(fig), "measured vs predicted"))
+            shown = ("the predicted probability of class 1 against the measured class (0 or 1, jittered sideways)"
+                     if draw is plots.classes_vs_predicted else "measured against predicted (the ensemble's mean), "
+                     "both on the label's own scale (log axes where the values span more than a factor 100); dashed: "
+                     "predicted = measured")
+            parts.append(f"<p class='sub'>The held-out sequences of predictor/predictions.tsv: {shown}.</p>"
+                         + img(plots.to_png_bytes(fig), "measured vs predicted"))
     curves = {}
     for model in (["predictor"] if expect_predictor else []) + [f"generator/{g}" for g in res.subdirs("generator")]:
         df = res.csv(f"{model}/metrics.csv", f"{model} training curve")
@@ -653,7 +658,12 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
     if curves:
         fig = plots.training_curves(curves)
         if fig is not None:
-            parts.append("<h3>Training curves</h3>" + img(plots.to_png_bytes(fig), "training curves"))
+            parts.append("<h3>Training curves</h3><p class='sub'>One row per model (its metrics.csv), one panel per "
+                         "logged column against the training step, each on its own linear axis: losses as the "
+                         "model computed them (lower is better; a VAE's loss and reconstruction can rise while its "
+                         "kl_weight warms up to 1), ELBO and correlations (higher is better), val_* on the "
+                         "validation split.</p>"
+                         + img(plots.to_png_bytes(fig), "training curves"))
     evaluations = {g: ev for g in res.subdirs("generator")
                    if (ev := res.json(f"generator/{g}/evaluation.json", f"{g} evaluation")) is not None}
     if evaluations:
@@ -828,9 +838,13 @@ def sequence_section(res: Results, data, alphabet) -> str:
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:
         fig, js = plots.composition(sets, alphabet)
+        kmer = 4 if alphabet.is_nucleic else 2  # plots.composition's k
         js_text = "; ".join(f"{esc(k)} {v:.4f}" for k, v in js.items())
-        parts.append("<h3>Composition</h3>" + (f"<p class='sub'>k-mer Jensen-Shannon divergence to training "
-                                               f"(bits): {js_text}</p>" if js else "")
+        gc = "GC fraction per sequence (density histograms), then " if alphabet.is_nucleic else ""
+        parts.append("<h3>Composition</h3>" + f"<p class='sub'>{gc}each set's {kmer}-mer frequencies against the "
+                     f"training sequences' (dashed: equal)"
+                     + (f"; {kmer}-mer Jensen-Shannon divergence to training (bits; 0: the same spectrum, at most "
+                        f"1): {js_text}" if js else "") + ".</p>"
                      + img(plots.to_png_bytes(fig), "composition"))
     return "".join(parts) or note("No sequences to compare yet.")
 

@@ -1008,3 +1008,14 @@ def test_a_designs_table_with_its_own_sites_column_is_reported(results, tmp_path
     table.assign(sites="GGG at 4").to_csv(folder / "design/greedy-ism/designs.tsv", sep="\t", index=False)
     page, _ = build_report(folder)
     assert "<th>sites</th>" in page and "<th>sites (designs.tsv)</th>" in page and "GGG at 4" in page
+
+
+def test_every_figure_has_a_caption_saying_what_it_shows_and_on_which_scale(results, tmp_path):
+    """The training curves, the measured-against-predicted scatter and the composition panels had none (the
+    composition's divergences did not say of which k-mers)."""
+    page, _ = build_report(results)
+    for figure in ("training curves", "measured vs predicted", "composition"):
+        before = page[:page.index(f'<img alt="{figure}"')]
+        assert before.rstrip().endswith("</p>"), figure  # a caption right above the figure
+    assert "on its own linear axis" in page and "both on the label's own scale" in page
+    assert "each set's 4-mer frequencies" in page and "4-mer Jensen-Shannon divergence to training" in page
