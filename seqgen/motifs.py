@@ -485,8 +485,8 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
                             % alphabet.size)
         m = Motif(f"{prefix}-{number}", trimmed, alphabet, nsites=info["fg_hits"],
                   stats={"source": "sequences", "seed": seed_text, "log10_p": info["log10_p"],
-                         "kmers_tested": int((pf >= 2).sum()), "fg_hits": info["fg_hits"], "n_fg": info["n_fg"], "bg_hits": info["bg_hits"],
-                         "n_bg": info["n_bg"]})
+                         "kmers_tested": int((pf >= 2).sum()), "fg_hits": info["fg_hits"], "n_fg": info["n_fg"],
+                         "bg_hits": info["bg_hits"], "n_bg": info["n_bg"]})
         m.description = m.consensus
         motifs.append(m)
         lo = log_odds(trimmed, background)
