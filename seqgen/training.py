@@ -50,11 +50,10 @@ from seqgen.settings import TrainSettings
 #: not outlive a failed run, and a predictor's validation outputs, which a generator or a predictor without a
 #: validation split writes none of (the report would read them as this model's)
 EARLIER_OUTPUTS = ("model.pt", "metrics.json", "predictions.tsv")
-#: every file a training run writes to its folder (atomically): a run killed while writing one leaves its hidden
-#: temporary file (``.checkpoint.pt.XXXXXXXX.pt``, as large as the checkpoint), which the next run removes
 #: under torchrun, the steps between reads of rank 0's clock: each read is a broadcast that waits for the GPU
 CLOCK_SYNC_EVERY = 10
-
+#: every file a training run writes to its folder (atomically): a run killed while writing one leaves its hidden
+#: temporary file (``.checkpoint.pt.XXXXXXXX.pt``, as large as the checkpoint), which the next run removes
 TRAINING_OUTPUTS = ("checkpoint.pt", "metrics.csv", *EARLIER_OUTPUTS)
 #: training settings a resumed run may change: they do not alter the training trajectory
 RESUMABLE_CHANGES = ("max_time", "checkpoint_every", "log_every", "progress", "compile")
