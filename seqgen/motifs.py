@@ -498,13 +498,15 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
 def _mask_all_sites(codes: np.ndarray, lo: np.ndarray, alphabet: Alphabet, threshold: float) -> np.ndarray:
     """Copy of ``codes`` with every window scoring at least ``threshold`` under ``lo`` set to PAD, not only each
     sequence's best: a sequence with two copies of a motif otherwise keeps one, and the next round finds the same
-    motif again."""
-    while True:
-        score, start, strand = best_sites(codes, lo, alphabet)
+    motif again. Each pass rescans only the sequences the last one masked a site of (masking one sequence leaves
+    the others' best sites as they were)."""
+    codes, rows = codes.copy(), np.arange(len(codes))
+    while len(rows):
+        score, start, strand = best_sites(codes[rows], lo, alphabet)
         hit = score >= threshold
-        if not hit.any():
-            return codes
-        codes = _mask_sites(codes, start, strand, hit, lo.shape[1])
+        rows = rows[hit]
+        codes[rows] = _mask_sites(codes[rows], start[hit], strand[hit], np.ones(len(rows), bool), lo.shape[1])
+    return codes
 
 
 def top_and_rest(codes: np.ndarray, scores: np.ndarray, top: int):
