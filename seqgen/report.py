@@ -965,7 +965,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     ``mutations.tsv`` the folder may hold (an earlier configuration's, with ``mutants``), and ``predictor=False``
     its ``predictor/`` and the samples' scores by it (``generator/*/samples.tsv``: an earlier configuration's, when
     the data set has no label now)."""
-    hidden = () if predictor else ("predictor", "generator/*/samples.tsv")
+    hidden = (() if mutations else ("mutations.tsv",)) + (() if predictor else ("predictor", "generator/*/samples.tsv"))
     res = Results(results, {"design": methods, "generator": generators}, hidden)
     from seqgen.data import SequenceSet
 
@@ -991,7 +991,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     family = family_summary(res, data)
     prov_html = provenance_section(res, data, family)
     mutation_html = (f"<h2>Mutation effects</h2>{mutation_section(res, top)}"
-                     if mutations and res.path("mutations.tsv") else "")
+                     if res.path("mutations.tsv") else "")
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
