@@ -387,8 +387,8 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet, residue_numbers=Non
 
     print(f"predictor motifs: in-silico mutagenesis of {len(fg)} sequences ({fg.size * (alphabet.size - 1):,} "
           f"single-letter changes)", file=sys.stderr)
-    x = torch.as_tensor(one_hot(fg, alphabet.size), device=predictor.device)  # the mutants made where they are scored
-    found = attribution_motifs(lambda x: predictor.score(x)[0], x, alphabet, method="ism",
+    top = torch.as_tensor(one_hot(fg, alphabet.size), device=predictor.device)  # mutants made where they are scored
+    found = attribution_motifs(lambda x: predictor.score(x)[0], top, alphabet, method="ism",
                                width=args.seqlet_width, prefix="predictor", seed=args.seed,
                                substituted=predictor.substituted_score, progress=True)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
