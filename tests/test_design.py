@@ -1165,3 +1165,28 @@ def test_a_bad_fixed_letter_is_named_at_its_place_in_the_pattern():
     with pytest.raises(SeqgenError, match=r"--fixed 'U\.\.\.\.\.\.\.\.\.AT\.': 'T' at position 12 is not a letter "
                                           r"of the rna alphabet, nor a free position \(\. or N\)"):
         Constraints.from_options("rna", 13, fixed="U.........AT.")
+
+
+def test_the_best_measured_of_tied_labels_are_drawn_at_random_not_in_file_order():
+    """With 0/1 labels every bound sequence ties: the TRAINING_BEST "best measured" were the first bound ones in
+    the file (of a peak table sorted by chromosome, chr1's only). Ties are now drawn at random, by seed."""
+    from types import SimpleNamespace
+
+    from seqgen.data import SequenceSet
+    from seqgen.design.command import TRAINING_BEST, best_measured, training_utility
+
+    n = 6 * TRAINING_BEST
+    codes = np.random.default_rng(0).integers(0, 4, (n, 12)).astype(np.uint8)
+    bound = np.zeros(n, dtype=np.float32)
+    bound[: n // 2] = 1  # the bound half first, as a file of peaks then background
+    reference = SequenceSet(codes, DNA, [f"s{i}" for i in range(n)], labels=bound[:, None], label_names=["bound"])
+    objectives = ObjectiveSet([Objective("score", lambda x: x.sum((1, 2)), "max")], 4)
+    measured = best_measured(SimpleNamespace(label="bound"), reference, "max")
+    picks = []
+    for seed in (0, 1):
+        table = training_utility(objectives, reference, DNA, CPU, seed, measured)
+        rows = table["id"].str[1:].astype(int).to_numpy()[table["best_measured"].to_numpy()]
+        assert len(rows) == TRAINING_BEST and (bound[rows] == 1).all()  # still only bound ones
+        assert rows.max() >= TRAINING_BEST  # not just the first TRAINING_BEST in the file
+        picks.append(set(rows))
+    assert picks[0] != picks[1]

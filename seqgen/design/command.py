@@ -253,16 +253,18 @@ def training_utility(objectives: ObjectiveSet, reference: SequenceSet, designed,
                      measured: np.ndarray | None = None) -> pd.DataFrame:
     """The design objective's utility of up to :data:`TRAINING_SCORED` training sequences, those made only of the
     designs' letters (no padding; no gaps where designs have none): the :data:`TRAINING_BEST` best ``measured``
-    (``(N,)``, higher is better; see :func:`best_measured`) and a random subsample of the rest. A table of id,
-    utility and ``best_measured`` (whether the row is among those; maybe empty)."""
+    (``(N,)``, higher is better; see :func:`best_measured`; ties, as among 0/1 labels, drawn at random, not in file
+    order) and a random subsample of the rest. A table of id, utility and ``best_measured`` (whether the row is
+    among those; maybe empty)."""
     whole = comparable_rows(reference, designed)
     n = min(len(whole), TRAINING_SCORED)
+    rng = np.random.default_rng(seed or 0)
     best = np.array([], dtype=np.int64)
     if measured is not None:
-        best = whole[np.argsort(-measured[whole], kind="stable")[: min(TRAINING_BEST, n)]]
+        shuffled = rng.permutation(whole)
+        best = shuffled[np.argsort(-measured[shuffled], kind="stable")[: min(TRAINING_BEST, n)]]
     rest = np.setdiff1d(whole, best)
-    pick = np.sort(np.concatenate([best, np.random.default_rng(seed or 0).choice(rest, n - len(best),
-                                                                                  replace=False)]))
+    pick = np.sort(np.concatenate([best, rng.choice(rest, n - len(best), replace=False)]))
     utility, _ = score_codes(objectives, reference.codes[pick], designed.size, device)
     return pd.DataFrame({"id": np.asarray(reference.ids, dtype=object)[pick],
                          "utility": np.round(utility.cpu().numpy().astype(float), 5),
