@@ -316,8 +316,10 @@ def _run_motifs(args) -> None:
         print(f"note: {constant}: searching against shuffled copies (--background: real ones)", file=sys.stderr)
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
-              "top": top, "max_sequences": args.max_sequences, "k": args.k, "seed": args.seed,
+              "top": top, "k": m.seed_length(args.k, data.alphabet, fg.shape[1], bg.shape[1]), "seed": args.seed,
               "predictor": args.predictor}  # None: an OUT/predictor/ left by an earlier run is not this run's
+    if args.max_sequences is not None:
+        params["max_sequences"] = args.max_sequences
     numbers = _residue_numbers(data, loaded if args.background else None)
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                               tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,

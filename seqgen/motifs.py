@@ -427,6 +427,17 @@ def site_statistics(pwm: np.ndarray, fg: np.ndarray, bg: np.ndarray, alphabet: A
 MAX_KMERS = 4 ** 12
 
 
+def seed_length(k: int | None, alphabet, *lengths: int) -> int:
+    """The seed k-mer length :func:`discover_motifs` uses: ``k`` (default 8 for nucleic acids, 4 for proteins), at
+    most the sequences' ``lengths``; a one-line error where its k-mers are too many to count."""
+    alphabet = get_alphabet(alphabet)
+    k = k or (8 if alphabet.is_nucleic else 4)
+    if alphabet.size ** k > MAX_KMERS:
+        longest = next(j for j in range(1, k) if alphabet.size ** (j + 1) > MAX_KMERS)
+        raise SeqgenError(f"k-mers of length {k} are too many to count for {alphabet.name} (at most k = {longest})")
+    return min(k, *lengths)
+
+
 def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: int = 5, k: int | None = None,
                     flank: int = 4, max_log10_p: float = -5.0, min_ic: float = 0.3, prefix: str = "seqgen"
                     ) -> list[Motif]:
@@ -461,11 +472,7 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
     if len(fg) < 2 or len(bg) < 2:
         raise SeqgenError(f"motif discovery needs at least 2 foreground and 2 background sequences "
                           f"(got {len(fg)} and {len(bg)})")
-    k = k or (8 if alphabet.is_nucleic else 4)
-    if alphabet.size ** k > MAX_KMERS:
-        longest = next(j for j in range(1, k) if alphabet.size ** (j + 1) > MAX_KMERS)
-        raise SeqgenError(f"k-mers of length {k} are too many to count for {alphabet.name} (at most k = {longest})")
-    k = min(k, fg.shape[1], bg.shape[1])
+    k = seed_length(k, alphabet, fg.shape[1], bg.shape[1])
     background = letter_frequencies(bg, alphabet.size)
     if alphabet.double_stranded:  # strand-symmetric background
         background = (background + background[::-1]) / 2

@@ -885,7 +885,8 @@ def provenance_section(res: Results, data, family: dict | None = None) -> str:
         parts.append("<h3>The family VAE's alignment (sequence weights)</h3>" + kv_table(family))
     params = res.json("motifs/params.json", "motif settings", optional=True)
     if params:
-        parts.append("<h3>Motif analysis</h3>" + kv_table({k: v for k, v in params.items() if k != "versions"}))
+        parts.append("<h3>Motif analysis</h3>" + kv_table({k: "none" if v is None else v for k, v in params.items()
+                                                           if k != "versions"}))  # predictor, top: none, not n/a
         if "versions" in params:
             parts.append("<p class='sub'>Motif analysis run with:</p>" + kv_table(params["versions"]))
     parts.append("<h3>This report</h3>" + kv_table({"written": datetime.datetime.now().isoformat(timespec="seconds"),

@@ -211,7 +211,9 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
     assert EGR2 in set(first["target"].head(3))
     assert (out / "logos" / "seqgen-1.png").is_file() and (out / "logos" / "seqgen-1.svg").is_file()
     assert len(read_meme(out / "motifs.meme")) >= 1
-    assert json.loads((out / "params.json").read_text())["n_foreground"] == 150
+    params = json.loads((out / "params.json").read_text())
+    assert params["n_foreground"] == 150
+    assert params["k"] == 8 and "max_sequences" not in params  # the k used, not null; no subset, no limit recorded
     # weaker sites with a larger p-value threshold: every default site and more
     weak = tmp_path / "weak"
     assert main(["motifs", "--input", str(fasta), "--out", str(weak), "--n-motifs", "2", "--site-p", "1e-3"]) == 0
@@ -224,6 +226,7 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
     assert main(["motifs", "--input", str(fasta), "--out", str(sub), "--n-motifs", "1", "--max-sequences", "100"]) == 0
     params = json.loads((sub / "params.json").read_text())
     assert params["n_foreground"] == 100 and params["n_background"] == 300 and "random 100 of the 150" in params["background"]
+    assert params["max_sequences"] == 100
     assert EGR2 in set(pd.read_csv(sub / "tomtom.tsv", sep="\t")["target"].head(3))
 
 

@@ -670,11 +670,12 @@ def test_motif_settings_list_versions_once_and_no_training_comparison_without_sc
     from seqgen.report import Results, provenance_section, training_comparison
 
     (tmp_path / "motifs").mkdir()
-    (tmp_path / "motifs" / "params.json").write_text(json.dumps({"site_threshold": 1e-4,
+    (tmp_path / "motifs" / "params.json").write_text(json.dumps({"site_threshold": 1e-4, "predictor": None,
                                                                  "versions": {"memelite": "9.9"}}))
     html = provenance_section(Results(tmp_path), None)
     settings, versions = html.split("Motif analysis run with:")
     assert "site_threshold" in settings and "memelite" not in settings and "<td>9.9</td>" in versions
+    assert "<td>predictor</td><td>none</td>" in settings  # no predictor, not a missing value ("n/a")
     assert training_comparison({"designs": 3, "designs_above_training_max": 1}) == ""
     assert training_comparison(None) == ""
 
