@@ -8,6 +8,7 @@ tool's own kind (:class:`SeqgenError`) print one line and exit with status 1;
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import threading
@@ -257,6 +258,8 @@ def _add_motifs(sub) -> None:
                    help="input without scores or --background: search at most N of its sequences (a random subset, "
                         "seeded by --seed) against their shuffles (default: all)")
     p.add_argument("--n-motifs", type=int, default=5)
+    p.add_argument("--prefix", default="seqgen", help="motif name prefix (names: PREFIX-1, PREFIX-2...; the workflow "
+                                                      "names the designs' motifs design-N, apart from the data's)")
     p.add_argument("--k", type=int, help="seed k-mer length (default 8 for DNA/RNA, 4 for protein)")
     p.add_argument("--jaspar-release", default=JASPAR_RELEASE)
     p.add_argument("--jaspar-collection", default=JASPAR_COLLECTION)
@@ -289,6 +292,8 @@ def _run_motifs(args) -> None:
         raise SeqgenError("--top and --k must be at least 1, and --seqlet-width at least 2")
     if not 0 < args.site_p < 1:
         raise SeqgenError(f"--site-p must be between 0 and 1, not {args.site_p:g}")
+    if not re.fullmatch(r"[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*", args.prefix):  # MEME names and logo file names
+        raise SeqgenError(f"--prefix {args.prefix!r}: a motif name prefix is letters, digits, '_', '.' and inner '-'")
     if args.n_motifs < 1:  # 0 or less found none, and the note blamed the data
         raise SeqgenError(f"--n-motifs must be at least 1, not {args.n_motifs}")
     data = m.load_input(args.input, args.alphabet, args.format, args.sequence_column, args.label,
@@ -314,7 +319,7 @@ def _run_motifs(args) -> None:
     constant = m.one_valued_label(data, args.label)
     if constant and background is None:
         print(f"note: {constant}: searching against shuffled copies (--background: real ones)", file=sys.stderr)
-    found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k)
+    found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k, prefix=args.prefix)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "k": m.seed_length(args.k, data.alphabet, fg.shape[1], bg.shape[1]), "seed": args.seed,
               "predictor": args.predictor}  # None: an OUT/predictor/ left by an earlier run is not this run's

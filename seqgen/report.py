@@ -32,6 +32,8 @@ from seqgen.atomic import write_text
 from seqgen.errors import SeqgenError
 
 SITE_COLORS = ["#ffd166", "#8ecae6", "#b5e48c", "#f4a3c1", "#cdb4db", "#f6bd60", "#a0c4ff", "#ffadad"]
+#: the name swatch of motifs whose sites the report does not mark (the designs' own)
+UNMARKED = "#e5e5e5"
 
 CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;
@@ -216,8 +218,12 @@ class Results:
 
 # ---------------------------------------------------------------- sections
 
-def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3") -> tuple[str, list, dict]:
-    """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}."""
+def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str = "h3",
+                  coloured: bool = True) -> tuple[str, list, dict]:
+    """Motifs of ``folder`` with their logos and best JASPAR matches. Returns html, motifs, {name: colour}.
+
+    ``coloured``: False names the motifs on grey, not in the colours that mark the data's motifs' sites in designs.
+    """
     from seqgen import plots
     from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, ORDER_COPIES, ORDER_P, match_strength, read_meme
 
@@ -227,7 +233,7 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     matches = res.csv(f"{folder}/tomtom.tsv", "Tomtom matches")
     summary = res.csv(f"{folder}/motifs.tsv", "motif statistics")
     params = res.json(f"{folder}/params.json", "motif settings") or {}
-    colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] for i, m in enumerate(motifs)}
+    colors = {m.name: SITE_COLORS[i % len(SITE_COLORS)] if coloured else UNMARKED for i, m in enumerate(motifs)}
     alphabet = alphabet or (motifs[0].alphabet if motifs else None)  # without data.npz: the motifs' own
     jaspar = params.get("jaspar", {})
     targets = f' ({esc(jaspar["n_targets"])} matrices)' if jaspar.get("n_targets") else ""
@@ -515,7 +521,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                      + siteless_note(shown, site_p, motifs)
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
-            found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5")
+            found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5", coloured=False)
             parts.append(f"<h4>Motifs in the {esc(method)} designs</h4>{found}")
         traj = res.csv(f"design/{method}/trajectory.tsv", f"{method} trajectory")
         if traj is not None:

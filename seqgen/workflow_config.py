@@ -289,6 +289,8 @@ def motif_options(config, name, search_data=True) -> str:
             options["device"] = config["device"]  # where its mutagenesis runs, as the other predictor jobs
     elif search_data:
         options["max_sequences"] = motifs.get("max_sequences")
+    if not search_data:
+        options["prefix"] = "design"  # not seqgen-N, the data's motifs' names: the report shows both
     return cli_options(options)
 
 

@@ -227,6 +227,13 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
     params = json.loads((sub / "params.json").read_text())
     assert params["n_foreground"] == 100 and params["n_background"] == 300 and "random 100 of the 150" in params["background"]
     assert params["max_sequences"] == 100
+    # named apart: the workflow's designs' motifs are design-N, not the data's seqgen-N
+    named = tmp_path / "named"
+    assert main(["motifs", "--input", str(fasta), "--out", str(named), "--n-motifs", "1", "--prefix", "design"]) == 0
+    assert [m.name for m in read_meme(named / "motifs.meme")] == ["design-1"]
+    assert (named / "logos" / "design-1.png").is_file()
+    assert main(["motifs", "--input", str(fasta), "--out", str(tmp_path / "bad"), "--prefix", "a b"]) == 1
+    assert "--prefix 'a b': a motif name prefix is" in capsys.readouterr().err
     assert EGR2 in set(pd.read_csv(sub / "tomtom.tsv", sep="\t")["target"].head(3))
 
 

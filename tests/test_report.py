@@ -15,7 +15,7 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet, one_hot
 from seqgen.interpret import in_silico_mutagenesis
 from seqgen.io import write_fasta
-from seqgen.motifs import discover_motifs, top_and_rest, write_results
+from seqgen.motifs import Motif, discover_motifs, top_and_rest, write_results
 from seqgen.report import build_report
 from seqgen.simulate import simulate_pbm
 
@@ -329,6 +329,12 @@ def test_design_motifs_and_a_broken_designs_table_are_reported(results, tmp_path
         params={"n_foreground": 200, "background": "shuffled designs"})
     page, notes = build_report(copy)
     assert "Motifs in the greedy-ism designs" in page and "shuffled designs" in page
+    write_results(method / "motifs", [Motif("design-1", np.eye(4)[:, [0, 1, 2, 3, 0, 1]] * 0.97 + 0.0075, DNA)],
+                  designs, params={"n_foreground": 200, "background": "the training data"})
+    page, notes = build_report(copy)
+    # named on grey: the colours mark the data's motifs' sites in the designs, which these are not
+    assert '<h5><span style="background:#e5e5e5;padding:0 .4em">design-1</span>' in page
+    assert '<h3><span style="background:#ffd166;padding:0 .4em">seqgen-1</span>' in page
     (method / "designs.tsv").write_text("")
     page, notes = build_report(copy)  # no traceback: a note, and the rest of the report
     assert any("could not read design/greedy-ism/designs.tsv" in n for n in notes) and "Model quality" in page

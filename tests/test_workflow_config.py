@@ -293,8 +293,8 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
             [f"{r}/design/anneal/motifs/motifs.meme", f"{r}/design/anneal/motifs/tomtom.tsv",
              f"{r}/design/anneal/motifs/logos"],
             f"seqgen motifs --input {r}/design/anneal/designs.fasta --background {r}/data.npz --alphabet dna "
-            "--jaspar-release JASPAR2024 --jaspar-tax-group vertebrates --n-motifs 2 --seed 7 --site-p 0.0001 "
-            f"--out {r}/design/anneal/motifs {log}/motifs_anneal.log"),
+            "--jaspar-release JASPAR2024 --jaspar-tax-group vertebrates --n-motifs 2 --prefix design --seed 7 "
+            f"--site-p 0.0001 --out {r}/design/anneal/motifs {log}/motifs_anneal.log"),
         ("report_html", "tiny"): (
             [f"{r}/generator/{m}/evaluation.json" for m in ("vae", "gan")]
             + [f"{r}/design/{m}/motifs/tomtom.tsv" for m in ("fast-seqprop", "softmax", "anneal", "latent")]
