@@ -20,8 +20,8 @@ def machine() -> dict:
         import torch
 
         info["torch"] = torch.__version__
-        if torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name(0)
+        if torch.cuda.is_available():  # every GPU (the one a run used is in its own "device")
+            info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     except ImportError:
         pass
     return info

@@ -867,3 +867,17 @@ def test_tomtom_calibration_plants_motifs_from_sites_drawn_from_each_column_of_a
         np.testing.assert_allclose(m.pwm, sharp, atol=0.015)
     few = planted_motifs(np.random.default_rng(0), targets, 1, 4)[0]
     assert np.allclose(few.pwm.sum(0), 1) and (few.pwm > 0).all()  # pseudocount 1 over 4 sites
+
+
+def test_the_machine_lists_every_gpu_not_the_first_only(monkeypatch):
+    """A run on cuda:1 was recorded with GPU 0's name: the machine now lists every GPU, and a run its own device."""
+    import torch
+
+    machine = bench("common").machine
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=None: ["H200", "A100"][i])
+    info = machine()
+    assert info["gpus"] == ["H200", "A100"] and "gpu" not in info
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert "gpus" not in machine()
