@@ -27,6 +27,14 @@ class ResidualBlock(nn.Module):
         return x + self.scale * self.body(x)
 
 
+def check_shape(x: torch.Tensor, shape: tuple, name: str, hint: str = "") -> None:
+    """Refuse ``x`` unless it is ``(N, *shape)``: one line naming the shape expected, not a matrix-size error from
+    inside a layer. ``hint``: what to do instead, appended in parentheses."""
+    if x.ndim != len(shape) + 1 or tuple(x.shape[1:]) != tuple(shape):
+        raise ValueError(f"{name} must have shape (N, {', '.join(map(str, shape))}), not {tuple(x.shape)}"
+                         + (f" ({hint})" if hint else ""))
+
+
 def residual_tower(channels: int, blocks: int, kernel_size: int = 5, scale: float = 0.3) -> nn.Sequential:
     """``blocks`` residual blocks of ``channels`` channels."""
     return nn.Sequential(*[ResidualBlock(channels, kernel_size, scale) for _ in range(blocks)])

@@ -463,3 +463,22 @@ def test_samples_are_drawn_in_chunks_from_one_seeded_generator():
     assert np.array_equal(sample_codes(Draws(), 7, seed=2, chunk=3), expected)  # chunks of 3, 3 and 1
     assert sample_codes(Draws(), 1, seed=2).shape == (1, 3) and sample_codes(Draws(), 4, chunk=4).shape == (4, 3)
     assert sample_codes(Draws(), 0).shape == (0, 3)
+
+
+@pytest.mark.parametrize("arch", ["conv", "family", "gan"])
+def test_wrong_shapes_are_refused_in_one_line_naming_the_expected_shape(arch):
+    from seqgen.models.family_vae import FamilyVAE
+
+    model = {"conv": lambda: ConvVAE(4, 12, latent_dim=6, channels=8, blocks=1),
+             "family": lambda: FamilyVAE(4, 12, latent_dim=6, encoder_hidden=(8,), decoder_hidden=(8,)),
+             "gan": lambda: Generator(4, 12, latent_dim=6, channels=8, blocks=1)}[arch]()
+    for z in (torch.zeros(3, 7), torch.zeros(6)):  # another latent size; one point without its batch dimension
+        with pytest.raises(ValueError, match=r"^z must have shape \(N, 6\), not "):
+            model.decode(z)
+    if arch == "gan":
+        return
+    codes = np.zeros((3, 12), dtype=np.uint8)
+    for x in (codes, one_hot(codes[:, :10], 4), one_hot(codes, 5)):  # codes, not one-hot; another length; alphabet
+        with pytest.raises(ValueError, match=r"^x must have shape \(N, 4, 12\)"):
+            model.log_likelihood(x, samples=2)
+    assert model.log_likelihood(one_hot(codes, 4), samples=2).shape == (3,)  # numpy one-hot is read

@@ -251,6 +251,7 @@ class FamilyVAE(VAE):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``x (N, A, L)`` -> ``mu (N, D)``, ``log_sigma (N, D)``; a missing letter's channel is read as zeros."""
+        self.check_input(x)
         return super().encode(self.likelihood_target(x))
 
     def likelihood_target(self, x: torch.Tensor) -> torch.Tensor:

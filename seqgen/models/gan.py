@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from seqgen.nn import LatentToSequence, SequenceToVector
+from seqgen.nn import LatentToSequence, SequenceToVector, check_shape
 
 
 class Generator(nn.Module):
@@ -31,6 +31,7 @@ class Generator(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Probabilities ``(N, A, L)`` for latent points ``z (N, latent_dim)`` (differentiable)."""
+        check_shape(z, (self.latent_dim,), "z", "one point: z[None]")
         return self(z)
 
     def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

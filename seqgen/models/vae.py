@@ -27,7 +27,7 @@ from torch import nn
 
 from seqgen.data import one_hot
 from seqgen.models.autoregressive import AutoregressiveDecoder
-from seqgen.nn import LatentToSequence, SequenceToVector
+from seqgen.nn import LatentToSequence, SequenceToVector, check_shape
 
 DECODERS = ("independent", "autoregressive")
 
@@ -55,13 +55,20 @@ class VAE(nn.Module):
         return self.logits(z)
 
     # ------------------------------------------------------------ the two halves
+    def check_input(self, x: torch.Tensor) -> None:
+        """Refuse ``x`` unless it is ``(N, A, L)`` (one-hot or relaxed sequences of the model's alphabet and length)."""
+        check_shape(x, (self.alphabet_size, self.length), "x", "one-hot sequences: seqgen.data.one_hot(codes, "
+                    f"{self.alphabet_size}); one sequence: x[None]")
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``x (N, A, L)`` -> ``mu (N, D)``, ``log_sigma (N, D)``."""
+        self.check_input(x)
         mu, log_sigma = self.encoder(x).float().chunk(2, dim=1)
         return mu, log_sigma.clamp(-10.0, 5.0)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """``z (N, D)`` -> probabilities ``(N, A, L)`` (differentiable)."""
+        check_shape(z, (self.latent_dim,), "z", "one point: z[None]")
         return torch.softmax(self.logits(z).float(), dim=1)
 
     def reparameterize(self, mu, log_sigma, generator=None) -> torch.Tensor:
