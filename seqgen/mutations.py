@@ -33,7 +33,14 @@ def likelihood_differences(model, focus_codes: np.ndarray, mutant_codes: np.ndar
                            seed: int = 0, batch: int = 64, weight_samples: int | None = None,
                            estimator: str = "elbo", progress: bool = False) -> np.ndarray:
     """``(M,)`` log-likelihood(mutant) - log-likelihood(focus) for ``(M, L)`` mutant codes and ``(L,)`` focus
-    codes, every estimate from the same draws (see :func:`log_likelihoods`)."""
+    codes, every estimate from the same draws (see :func:`log_likelihoods`); numpy arrays or tensors."""
+    focus_codes, mutant_codes = _as_codes(focus_codes), _as_codes(mutant_codes)
+    if focus_codes.shape != (model.length,):
+        raise ValueError(f"focus_codes must be one sequence's (L,) codes of the model's length {model.length}, not "
+                         f"shape {focus_codes.shape}")
+    if mutant_codes.ndim != 2 or mutant_codes.shape[1] != model.length:
+        raise ValueError(f"mutant_codes must be (M, L) codes of the model's length {model.length}, not shape "
+                         f"{mutant_codes.shape}")
     estimates = log_likelihoods(model, np.concatenate([focus_codes[None], mutant_codes]), samples, seed, batch,
                                 weight_samples, estimator, progress)
     return estimates[1:] - estimates[0]
@@ -63,6 +70,10 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
 
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, not {estimator!r}")
+    codes = _as_codes(codes)
+    if codes.ndim != 2 or codes.shape[1] != model.length:
+        raise ValueError(f"codes must be (N, {model.length}) letter codes (not one-hot) of the model's length, not "
+                         f"shape {codes.shape}")
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
     eps = torch.randn(samples, model.latent_dim, generator=generator, device=device)
@@ -97,6 +108,11 @@ def log_likelihoods(model, codes: np.ndarray, samples: int = 500, seed: int = 0,
     else:  # the VAE's ELBO (model.elbo), averaged over every draw
         estimate = total / samples - torch.cat([model.kl(mu, log_sigma) for mu, log_sigma in posteriors]).double()
     return estimate.cpu().numpy()
+
+
+def _as_codes(codes) -> np.ndarray:
+    """Letter codes as a numpy array (a tensor is copied to the host)."""
+    return codes.cpu().numpy() if torch.is_tensor(codes) else np.asarray(codes)
 
 
 def site_independent_differences(log_freq: np.ndarray, focus_codes: np.ndarray, mutant_codes: np.ndarray) -> np.ndarray:

@@ -884,3 +884,17 @@ def test_score_mutants_compares_with_a_measured_column(tmp_path, capsys):
         assert main(["score-mutants", *common, "--mutants", str(tmp_path / "bad.csv"), "--measured", column,
                      "--out", str(tmp_path / "c.tsv")]) == 1
         assert message in capsys.readouterr().err and not (tmp_path / "c.tsv").exists()
+
+
+def test_likelihood_differences_refuse_codes_of_another_shape_in_one_line():
+    from seqgen.mutations import likelihood_differences, log_likelihoods
+
+    model = FamilyVAE(21, 12, latent_dim=3, encoder_hidden=[16], decoder_hidden=[8, 12])
+    focus, mutants = np.zeros(12, np.uint8), np.ones((2, 12), np.uint8)
+    for f, m in ((focus, mutants[:, :10]), (focus[:10], mutants[:, :10]), (focus[None], mutants), (focus, mutants[0])):
+        with pytest.raises(ValueError, match=r"^(focus_codes|mutant_codes) must be .*of the model's length 12"):
+            likelihood_differences(model, f, m, samples=2)
+    with pytest.raises(ValueError, match=r"^codes must be \(N, 12\)"):
+        log_likelihoods(model, one_hot(mutants, 21), samples=2)  # one-hot, not codes
+    assert np.allclose(likelihood_differences(model, torch.from_numpy(focus), torch.from_numpy(mutants), samples=2),
+                       likelihood_differences(model, focus, mutants, samples=2))  # tensors are read as numpy
