@@ -23,7 +23,7 @@ def load_generator(path, device="cpu") -> tuple[torch.nn.Module, dict]:
     Returns
     -------
     module : ConvVAE or Generator
-        In eval mode on ``device``.
+        In eval mode on ``device``, its weights frozen (latent design's gradients reach ``z`` only).
     payload : dict
         ``kind``, ``config``, ``alphabet``, ``length`` (and the weights).
     """
@@ -32,8 +32,10 @@ def load_generator(path, device="cpu") -> tuple[torch.nn.Module, dict]:
 
 
 def generator_from_payload(payload: dict, device="cpu") -> torch.nn.Module:
-    """The generator of a checkpoint payload already read (``load_model_file``), in eval mode on ``device``."""
-    return importlib.import_module(f"seqgen.tasks.{payload['kind']}").load_model(payload).to(device)
+    """The generator of a checkpoint payload already read (``load_model_file``), in eval mode on ``device``, its
+    weights frozen (no gradient of them is wanted, and one would cost a backward pass through every layer)."""
+    module = importlib.import_module(f"seqgen.tasks.{payload['kind']}").load_model(payload)
+    return module.to(device).requires_grad_(False)
 
 
 @torch.no_grad()

@@ -584,6 +584,14 @@ def test_the_generator_is_loaded_with_frozen_weights(models):
                                               "--out", "-"])
     module, payload = _load_generator(args, torch.device("cpu"))
     assert payload["kind"] == "vae" and not any(p.requires_grad for p in module.parameters())
+    # and from Python: a generator loaded for sampling or latent design builds no graph of its weights
+    from seqgen.generate import load_generator
+
+    module, _ = load_generator(models / "vae")
+    assert not any(p.requires_grad for p in module.parameters()) and not module.training
+    z = torch.zeros(2, module.latent_dim, requires_grad=True)
+    module.decode(z).sum().backward()
+    assert z.grad is not None and all(p.grad is None for p in module.parameters())
 
 
 def test_predictor_motifs_come_from_the_ensemble_mean_and_stop_at_n_motifs(models, tmp_path, monkeypatch):

@@ -394,8 +394,6 @@ def _load_generator(args, device):
     module, payload = load_generator(args.generator, device)
     if args.naturalness and not hasattr(module, "elbo"):
         raise SeqgenError(f"--naturalness needs a vae, not a {payload['kind']}", args.generator)
-    for p in module.parameters():
-        p.requires_grad_(False)
     return module, payload
 
 
