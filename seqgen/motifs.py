@@ -468,6 +468,9 @@ def discover_motifs(fg: np.ndarray, bg: np.ndarray, alphabet="dna", n_motifs: in
         ``bg_hits``/``n_bg`` and the seed.
     """
     alphabet = get_alphabet(alphabet)
+    if np.ndim(fg) != 2 or np.ndim(bg) != 2:
+        raise SeqgenError(f"motif discovery reads (N, L) letter codes, not one-hot or single sequences (fg shape "
+                          f"{np.shape(fg)}, bg shape {np.shape(bg)})")
     fg, bg = np.asarray(fg, dtype=np.uint8), np.asarray(bg, dtype=np.uint8)
     if len(fg) < 2 or len(bg) < 2:
         raise SeqgenError(f"motif discovery needs at least 2 foreground and 2 background sequences "

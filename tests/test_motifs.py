@@ -75,6 +75,11 @@ def test_no_motif_in_random_sequences():
     rng = np.random.default_rng(1)
     fg, bg = rng.integers(0, 4, (100, 30), dtype=np.uint8), rng.integers(0, 4, (400, 30), dtype=np.uint8)
     assert discover_motifs(fg, bg, "dna") == []
+    from seqgen.data import one_hot
+
+    for bad_fg, bad_bg in ((one_hot(fg, 4), bg), (fg[0], bg)):  # one-hot, or one sequence: an IndexError before
+        with pytest.raises(SeqgenError, match=r"reads \(N, L\) letter codes, not one-hot or single sequences"):
+            discover_motifs(bad_fg, bad_bg, "dna")
 
 
 def test_tomtom_reports_reverse_complement_matches():
