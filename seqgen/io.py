@@ -706,7 +706,8 @@ def _without_ambiguous(raw: RawRecords, flat: np.ndarray, stripped: int, ambiguo
         what = {"*": "is a stop", "U": "is selenocysteine, not one of the 20 amino acids",
                 "O": "is pyrrolysine, not one of the 20 amino acids"}.get(chr(raw.buffer[amb[0]]).upper(),
                                                                            "is an ambiguity code")
-        raise SeqgenError(_letter_error(raw, int(amb[0]), f"{what} (use --ambiguous drop to drop such records)"), path)
+        hint = "use --ambiguous drop (in Python: ambiguous='drop') to drop such records"
+        raise SeqgenError(_letter_error(raw, int(amb[0]), f"{what} ({hint})"), path)
     if "focus_id" in raw.meta and record[0] == 0:
         raise SeqgenError(_letter_error(raw, int(amb[0]), "is an ambiguity code in the focus sequence, which cannot "
                                                           "be dropped: the alignment is numbered by it"), path)

@@ -45,7 +45,7 @@ CASES = [
     ("unknown extension", "x.dat", GOOD, (), "cannot tell the format"),
     ("dream5 wrong columns", "x.txt", "ACGT\t1\n", ("--format", "dream5"), "has 3 tab-separated columns"),
     ("ambiguity code", "x.fa", ">a\nACNT\n", (), "'N' is an ambiguity code"),
-    ("stop in a protein", "x.fa", ">a\nMK*V*\n", ("--alphabet", "protein"), "column 3): '*' is a stop (use --ambiguous"),
+    ("stop in a protein", "x.fa", ">a\nMK*V*\n", ("--alphabet", "protein"), "column 3): '*' is a stop (use --ambiguous drop (in Python: ambiguous='drop')"),
     ("selenocysteine", "x.fa", ">a\nMKuV\n", ("--alphabet", "protein"),
      "column 3): 'u' is selenocysteine, not one of the 20 amino acids (use --ambiguous"),
     ("dna read as rna", "x.fa", ">a\nACGT\n", ("--alphabet", "rna"), "'T' is not a letter of the rna alphabet (is "
