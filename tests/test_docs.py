@@ -131,6 +131,12 @@ def test_the_python_examples_run_in_order_on_tiny_models(tmp_path, monkeypatch):
     assert names["mean"].shape == names["std"].shape == (200,)
     assert names["probs"].shape == (16, 4, 20) and names["codes"].shape == (100, 20)
     assert names["ll"].shape == (200,) and torch.isfinite(names["ll"]).all()
+    from seqgen.design.constraints import Constraints
+
+    designs, rules = names["designs"], Constraints.from_options("dna", 20, gc_min=0.35, gc_max=0.65,
+                                                                forbidden=["GAATTC"], max_homopolymer=5)
+    assert 0 < len(designs) <= 64 and all(len(d) == 20 for d in designs) and names["label_mean"].shape == (len(designs),)
+    assert all(ok.all() for ok in rules.check(names["found"].codes).values())  # every constraint holds
 
 
 def test_every_design_option_says_what_it_does():
