@@ -467,10 +467,11 @@ def design_columns(shown: pd.DataFrame, col: str | None, rank: str | None) -> pd
     spread = f"{col[:-len('_mean')]}_std" if col and col.endswith("_mean") else None
     first = [c for c in dict.fromkeys(["id", "sequence", "mutations", "sites", col, spread, rank]) if c and c in shown]
     checks = [c for c in shown.columns if c.startswith("ok_")]
+    met = ["constraints met"] if checks else []  # never among the columns cut (an --avoid design has many)
     if checks:
         shown = shown.assign(**{"constraints met": shown[checks].astype(bool).all(axis=1)})
-    rest = [c for c in shown.columns if c not in first and c not in checks and not c.startswith("score_")]
-    return shown[first + rest[:6]]  # score_* on the model's scale repeat the label-scale columns
+    rest = [c for c in shown.columns if c not in first + met and c not in checks and not c.startswith("score_")]
+    return shown[first + rest[:6] + met]  # score_* on the model's scale repeat the label-scale columns
 
 
 def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet, label_max: float | None = None,

@@ -769,6 +769,19 @@ def test_a_protein_design_s_mutations_come_right_after_its_sequence():
         "id", "sequence", "mutations", "naturalness_mean", "naturalness_std"]
 
 
+def test_constraints_met_is_shown_for_a_design_that_avoids_another_predictor():
+    """A design with --avoid has more columns than the six others the table keeps (the avoided predictor's mean
+    and std on both scales): its "constraints met" column is kept all the same."""
+    from seqgen.report import design_columns
+
+    shown = pd.DataFrame({"id": ["d1"], "sequence": ["ACGT"], "utility": [4.8], "score_label_mean": [2.1e5],
+                          "score_label_std": [5e3], "avoid1_mean": [-1.0], "avoid1_std": [0.1], "ok_fixed": [True],
+                          "ok_gc": [True], "ok_forbidden": [False], "gc": [0.5], "nearest_training_distance": [15],
+                          "probe": ["ACGTGTCT"], "avoid1_label_mean": [1726.0], "avoid1_label_std": [55.0]})
+    columns = design_columns(shown, "score_label_mean", "utility")
+    assert "constraints met" in columns and not columns["constraints met"].iloc[0]
+
+
 def test_the_summary_card_of_a_design_says_predicted_and_flags_extrapolation(tmp_path):
     codes = np.random.default_rng(0).integers(0, 4, (50, 8)).astype(np.uint8)
     labels = np.linspace(100.0, 1000.0, 50, dtype=np.float32)[:, None]
