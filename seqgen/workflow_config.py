@@ -227,11 +227,22 @@ def design_generator(config, name, method) -> str:
     return "vae" if naturalness(config, config["datasets"][name], method) else config["generators"][0]
 
 
-def avoided_models(config, method) -> list:
-    """The model files of a design method's ``avoid`` predictors (a folder's ``model.pt``, or a ``.pt`` given)."""
-    avoid = config["design"].get(method, {}).get("avoid", [])
+def as_list(value) -> list:
+    """A config value that is one item or a list of them, as a list."""
+    return [value] if isinstance(value, str) else list(value)
+
+
+def avoided_folders(config, name, method) -> list:
+    """The predictor folders (or ``.pt`` files) a design job ``avoid``s: the method's ``design.<method>.avoid``,
+    then the predictors of the other data sets the data set's own ``avoid`` names (bind this one, not those)."""
+    return [*as_list(config["design"].get(method, {}).get("avoid", [])),
+            *(f"results/{other}/predictor" for other in as_list(config["datasets"][name].get("avoid", [])))]
+
+
+def avoided_models(config, name, method) -> list:
+    """The model files of :func:`avoided_folders` (a folder's ``model.pt``, or a ``.pt`` given)."""
     return [path if str(path).endswith(".pt") else f"{str(path).rstrip('/')}/model.pt"
-            for path in ([avoid] if isinstance(avoid, str) else avoid)]
+            for path in avoided_folders(config, name, method)]
 
 
 def design_inputs(config, name, method) -> dict:
@@ -239,7 +250,7 @@ def design_inputs(config, name, method) -> dict:
     that one trained by the workflow is trained first, and a retrained one designs again), and the generator where
     latent design or the VAE's ELBO needs one."""
     inputs = {"data": f"results/{name}/data.npz", **predictor_inputs(config, name)}
-    inputs.update({f"avoid{i + 1}": path for i, path in enumerate(avoided_models(config, method))})
+    inputs.update({f"avoid{i + 1}": path for i, path in enumerate(avoided_models(config, name, method))})
     if method == "latent" or naturalness(config, config["datasets"][name], method):
         model = design_generator(config, name, method)
         inputs["generator"] = f"results/{name}/generator/{model}/model.pt"
@@ -258,6 +269,7 @@ def design_options(config, name, method) -> str:
     its change detection, so a changed design option would not rerun the design."""
     ds = config["datasets"][name]
     options = {k: v for k, v in config["design"].get(method, {}).items() if k != "steps"}  # design_steps gives it
+    options["avoid"] = avoided_folders(config, name, method)
     if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
         options.setdefault("max_homopolymer", "auto")  # the training data's longest runs, at least 6
     options["naturalness"] = naturalness(config, ds, method) or None
@@ -372,6 +384,7 @@ def check_datasets(config) -> None:
         check_name(name)
         check_source(name, ds)
         check_objectives(config, name, ds)
+        check_avoided_datasets(config, name, ds)
         check_avoid(config, name, ds)
         check_labels(name, ds)
         check_mutants_format(name, ds)
@@ -424,10 +437,28 @@ def check_avoid(config, name, ds) -> None:
         return
     own = Path(predictor_inputs(config, name)["predictor"]).resolve()
     for method in config["design"]["methods"]:
-        if any(Path(path).resolve() == own for path in avoided_models(config, method)):
+        if any(Path(path).resolve() == own for path in avoided_models(config, name, method)):
             raise SeqgenError(f"data set {name!r}: design.{method}.avoid is its own predictor (results/{name}/"
                               f"predictor), so its designs would raise and lower the same score: run the data set "
                               f"it avoids in a config of its own")
+
+
+def check_avoided_datasets(config, name, ds) -> None:
+    """The data sets a data set's ``avoid`` names are other labelled data sets of the config, of its alphabet
+    (their predictors score its designs)."""
+    for other in as_list(ds.get("avoid", [])):
+        if other == name:
+            raise SeqgenError(f"data set {name!r}: avoid names the data set itself; its designs would raise and "
+                              "lower the same score")
+        if other not in config["datasets"]:
+            raise SeqgenError(f"data set {name!r}: avoid names {other!r}, which is not a data set of this config "
+                              f"(one of: {', '.join(map(str, config['datasets']))})")
+        theirs = config["datasets"][other]
+        if not labelled(theirs):
+            raise SeqgenError(f"data set {name!r}: avoid names {other!r}, which has no label, so no predictor")
+        if theirs["alphabet"] != ds["alphabet"]:
+            raise SeqgenError(f"data set {name!r}: avoid names {other!r}, whose predictor reads "
+                              f"{theirs['alphabet']}, not {ds['alphabet']}")
 
 
 def check_labels(name, ds) -> None:
@@ -563,7 +594,7 @@ def check_design_constraints(config, name, ds) -> None:
             block = config["design"].get(method, {})
             run = block.get("max_homopolymer")
             forbid = block.get("forbid", [])
-            forbid = [forbid] if isinstance(forbid, str) else forbid
+            forbid = as_list(forbid)
             try:
                 if length:
                     Constraints.from_options(alphabet, length, block.get("fixed"), block.get("gc_min"),

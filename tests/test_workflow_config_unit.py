@@ -180,6 +180,36 @@ def test_a_design_waits_for_the_predictors_it_avoids_and_never_avoids_its_own(mo
         **config["design"], "methods": ["anneal"]}})
 
 
+def test_a_data_set_avoids_the_predictors_of_other_data_sets_it_names():
+    """Bind A, not B with A and B in one config: A's ``avoid: [B]`` gives every design of A the --avoid of B's
+    predictor (an input, so trained first), after the method's own; B designs as usual. Names that are A itself,
+    not a data set, without a label or of another alphabet are refused at start."""
+    config = make_config({"egr2": dataset(avoid="foxo1"), "foxo1": dataset(), "klf": dataset(avoid=["egr2", "foxo1"])},
+                         design={"methods": ["anneal"], "n": 64, "steps": 200,
+                                 "anneal": {"avoid": "elsewhere/m", "avoid_below": 2.0}})
+    inputs = wfc.design_inputs(config, "egr2", "anneal")
+    assert [v for k, v in inputs.items() if k.startswith("avoid")] == ["elsewhere/m/model.pt",
+                                                                       "results/foxo1/predictor/model.pt"]
+    assert "--avoid elsewhere/m --avoid results/foxo1/predictor --avoid-below 2.0" in wfc.design_options(
+        config, "egr2", "anneal")
+    assert wfc.avoided_folders(config, "foxo1", "anneal") == ["elsewhere/m"]
+    assert wfc.avoided_folders(config, "klf", "anneal")[1:] == ["results/egr2/predictor", "results/foxo1/predictor"]
+    assert set(json.loads(wfc.trained_settings(config, "egr2", inputs))) == {"predictor", "predictor of foxo1"}
+    wfc.check_datasets(config)
+    datasets = config["datasets"]
+    for bad, message in (
+            ({"egr2": dataset(avoid="egr2")},
+             "data set 'egr2': avoid names the data set itself; its designs would raise and lower the same score"),
+            ({"egr2": dataset(avoid="foxo"), "foxo1": dataset()},
+             "data set 'egr2': avoid names 'foxo', which is not a data set of this config (one of: egr2, foxo1)"),
+            ({"egr2": dataset(avoid="seqs"), "seqs": dataset(input="s.fa")},
+             "data set 'egr2': avoid names 'seqs', which has no label, so no predictor"),
+            ({"egr2": dataset(avoid="rna"), "rna": dataset(input="r.csv", alphabet="rna", label="y")},
+             "data set 'egr2': avoid names 'rna', whose predictor reads rna, not dna")):
+        assert refusal(wfc.check_avoided_datasets, make_config(bad), "egr2", bad["egr2"]) == message
+    assert datasets["egr2"]["avoid"] == "foxo1"  # the checks change nothing
+
+
 def test_design_options_of_a_labelled_dna_data_set():
     config = make_config({"tiny": dataset(linker="GG CC")}, design={
         "methods": ["anneal"], "anneal": {"target": 0, "max_edits": 0, "guided": True, "combine": False}})
@@ -203,7 +233,8 @@ def test_motif_options_of_a_labelled_dna_data_set_and_of_its_designs():
         "--alphabet dna --device cpu --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 "
         "--predictor results/tiny/predictor --seed 3 --site-p 0.0001 --top 400")
     assert wfc.motif_options(config, "tiny", search_data=False) == (
-        "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 --seed 3 --site-p 0.0001")
+        "--alphabet dna --jaspar-release JASPAR2024 --jaspar-tax-group '' --n-motifs 3 --prefix design --seed 3 "
+        "--site-p 0.0001")
     config["datasets"]["tiny"].pop("jaspar_tax_group")
     assert "--jaspar-tax-group vertebrates " in wfc.motif_options(config, "tiny")
     assert wfc.motif_predictor_inputs(config, "tiny") == {"predictor": "results/tiny/predictor/model.pt"}
