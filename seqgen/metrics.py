@@ -221,9 +221,11 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
     training : SequenceSet, optional
         The generator's training set: copies and nearest distances are measured
         against it, and the real-vs-real k-mer baseline is a training subset of
-        the query's size. Without it, the reference is split in two halves: one
-        to compare against, one for the baseline and copies. Gap-free samples of an alignment (a family VAE's)
-        are compared with its gap-free rows (``gap_free``: rows kept and read, of reference and training).
+        the query's size. Without it, the reference is split in two halves for the k-mer spectra: one
+        to compare against, one for the baseline; copies and nearest distances are measured against the whole
+        reference (the workflow's, the generator's training data: a copy of either half is a copy). Gap-free
+        samples of an alignment (a family VAE's) are compared with its gap-free rows (``gap_free``: rows kept and
+        read, of reference and training).
     """
     if reference.alphabet.name != query.alphabet.name:
         raise SeqgenError(f"reference is {reference.alphabet.name} but query is {query.alphabet.name}")
@@ -239,10 +241,12 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
     reference, training, gap_free = _like_with_like(reference, query, training)
     if training is not None:
         compare, pool, source = reference.codes, training.codes, "training"
+        known, known_source = pool, source
     else:
         order = rng.permutation(len(reference))
         half = len(reference) // 2
         compare, pool, source = reference.codes[order[:half]], reference.codes[order[half:]], "reference half"
+        known, known_source = reference.codes, "reference"  # not the baseline's half: a copy of the other is one too
     n = min(len(query), len(pool))
     q, real = _subsample(query.codes, n, rng), _subsample(pool, n, rng)
     out = {"n_reference": len(reference), "n_query": len(query), "n_compared": n, "alphabet": alphabet.name,
@@ -260,10 +264,11 @@ def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet |
                      "bins": np.linspace(0, 1, 21).round(2).tolist(),
                      "query_histogram": gc_histogram(gq).tolist(),
                      "reference_histogram": gc_histogram(gr).tolist()}
-    near = nearest_hamming(_subsample(query.codes, max_nearest, rng), pool, size)
-    out["copies"] = {"fraction": copy_fraction(query.codes, pool), "of": source}
+    near = nearest_hamming(_subsample(query.codes, max_nearest, rng), known, size)
+    out["copies"] = {"fraction": copy_fraction(query.codes, known), "of": known_source}
     out["nearest_hamming"] = {"mean": float(near.mean()), "median": float(np.median(near)), "min": int(near.min()),
-                              "mean_fraction": float(near.mean() / reference.length), "n": len(near), "of": source}
+                              "mean_fraction": float(near.mean() / reference.length), "n": len(near),
+                              "of": known_source}
     out["diversity"] = {"query": diversity(_subsample(query.codes, max_diversity, rng), size),
                         "reference": diversity(_subsample(reference.codes, max_diversity, rng), size)}
     out["classifier_auroc"] = classifier_auroc(reference.codes, query.codes, size, seed, classifier_epochs)

@@ -321,3 +321,13 @@ def test_stats_import_scipy_stats_only_when_used():
     scores = np.r_[a, b]
     positive = np.r_[np.ones(50, bool), np.zeros(40, bool)]
     assert auroc(scores, positive) == (sps.rankdata(scores)[positive].sum() - 50 * 51 / 2) / (50 * 40)
+
+
+def test_copies_without_training_count_the_whole_reference():
+    """Without --training (the workflow: the reference is the generator's training data) the reference is split in
+    halves for the k-mer baseline, but a copy of a sequence in either half is a copy: a memorized reference scores
+    1.0, not the half that landed in the baseline's half."""
+    ref = random_codes(200, 20, seed=4)
+    out = evaluate(dna(ref), dna(ref.copy()), classifier_epochs=1)
+    assert out["copies"]["fraction"] == 1.0 and out["copies"]["of"] == "reference"
+    assert out["nearest_hamming"]["mean"] == 0 and out["nearest_hamming"]["of"] == "reference"
