@@ -679,13 +679,29 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
                         for g, r in rows.items()})
         parts.append("<h3>Generators: samples against the training data</h3><p class='sub'>k-mer spectrum "
                      "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
-                     "subset of the same size (1 = as close as real data); copies of training sequences; "
+                     "subset of the same size (1 = as close as real data); copies of training sequences (a "
+                     "fraction); nearest Hamming: the mean number of letters from a sample to its nearest training "
+                     "sequence; diversity: the mean fraction of positions at which two sequences differ; "
                      "AUROC of a classifier telling samples from real (0.5 = indistinguishable)."
-                     + esc(gap_note(res, data, evaluations)) + "</p>"
+                     + esc(seen_note(evaluations) + gap_note(res, data, evaluations)) + "</p>"
                      + table(pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator").reset_index()))
     if not parts:
         return note("No trained models yet: run `seqgen train`."), numbers
     return "".join(parts), numbers
+
+
+def seen_note(evaluations: dict) -> str:
+    """A sentence for the generators' table where an evaluation had no held-out set (``baseline`` a ``reference
+    half``: the workflow's, the generator's training data split in two): the samples' spectra are compared with
+    sequences their generator was trained on and the real subset's with others, so a generator that learnt its
+    training sequences by heart scores below 1 (0.5 for copies of them on FOXA1 peaks)."""
+    seen = [g for g, ev in evaluations.items() if str(ev.get("baseline", "")).startswith("reference half")]
+    if not seen:
+        return ""
+    return (f" The samples of {', '.join(seen)} were evaluated without a held-out set (as the workflow does: "
+            f"against the training data, in two halves), so their spectra are compared with half of the sequences "
+            f"their generator was trained on and the real subset's with the other half: a JS ratio below 1 is no "
+            f"better than real data but a sign of memorization (see copies and nearest Hamming).")
 
 
 def kmer_ratios(row: dict) -> dict:

@@ -1039,3 +1039,18 @@ def test_every_figure_has_a_caption_saying_what_it_shows_and_on_which_scale(resu
         assert before.rstrip().endswith("</p>"), figure  # a caption right above the figure
     assert "on its own linear axis" in page and "both on the label's own scale" in page
     assert "each set's 4-mer frequencies" in page and "4-mer Jensen-Shannon divergence to training" in page
+
+
+def test_the_generators_table_says_a_ratio_below_1_is_memorization_without_a_held_out_set(tmp_path):
+    """The workflow evaluates samples against the training data split in halves: the samples' spectra are compared
+    with sequences their generator learnt, the real subset's with others, and copies of the training data score a
+    JS ratio of about 0.5, which the caption's '1 = as close as real data' read as better than real."""
+    (tmp_path / "generator" / "vae").mkdir(parents=True)
+    ev = {"baseline": "reference half subset of 500", "kmer_js": {"4": {"ratio": 0.5}}, "classifier_auroc": 0.5}
+    (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps(ev))
+    page = html.unescape(build_report(tmp_path)[0])
+    assert "a JS ratio below 1 is no better than real data but a sign of memorization" in page
+    assert "nearest Hamming: the mean number of letters" in page
+    ev["baseline"] = "training subset of 500"  # seqgen evaluate --training: a held-out reference
+    (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps(ev))
+    assert "sign of memorization" not in html.unescape(build_report(tmp_path)[0])
