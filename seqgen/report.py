@@ -470,8 +470,10 @@ def design_columns(shown: pd.DataFrame, col: str | None, rank: str | None) -> pd
     met = ["constraints met"] if checks else []  # never among the columns cut (an --avoid design has many)
     if checks:
         shown = shown.assign(**{"constraints met": shown[checks].astype(bool).all(axis=1)})
-    rest = [c for c in shown.columns if c not in first + met and c not in checks and not c.startswith("score_")]
-    return shown[first + rest[:6] + met]  # score_* on the model's scale repeat the label-scale columns
+    repeats = {f"{c[:-len('_label_mean')]}_{s}" for c in shown.columns if c.endswith("_label_mean")
+               for s in ("mean", "std")}  # an objective's model-scale columns repeat its label-scale ones
+    rest = [c for c in shown.columns if c not in [*first, *met, *checks, *repeats] and not c.startswith("score_")]
+    return shown[first + rest[:6] + met]
 
 
 def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet, label_max: float | None = None,

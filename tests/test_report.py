@@ -780,6 +780,8 @@ def test_constraints_met_is_shown_for_a_design_that_avoids_another_predictor():
                           "probe": ["ACGTGTCT"], "avoid1_label_mean": [1726.0], "avoid1_label_std": [55.0]})
     columns = design_columns(shown, "score_label_mean", "utility")
     assert "constraints met" in columns and not columns["constraints met"].iloc[0]
+    # the avoided predictor once, on the label's scale: its model-scale mean and std repeat it
+    assert "avoid1_label_mean" in columns and "avoid1_mean" not in columns and "avoid1_std" not in columns
 
 
 def test_the_summary_card_of_a_design_says_predicted_and_flags_extrapolation(tmp_path):
