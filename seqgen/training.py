@@ -265,6 +265,7 @@ class Trainer:
     def _save(self, step: int, ctx: Context, best: dict | None, finished: bool = False) -> None:
         """Write ``checkpoint.pt`` and ``metrics.csv`` (rank 0; every rank calls it); ``finished``: the run's
         last checkpoint."""
+        self._check_weights(step)  # on every rank (their weights are the same): all stop together
         rng = self._rng_states(ctx)
         if self.rank != 0:
             return
@@ -535,16 +536,28 @@ class Trainer:
         """Sync the step's metrics to floats; stop on NaN/inf (the last good checkpoint stays on disk)."""
         values = {k: float(v) for k, v in metrics.items()}
         bad = [k for k, v in values.items() if not math.isfinite(v)]
-        kept = (f"the last good checkpoint (step {self._last_saved}) is kept in {self.out}" if self._last_saved
-                else "no checkpoint was written yet")
         if bad:
             raise TrainingDiverged(f"training diverged by step {step} (checked on logged steps): {', '.join(bad)} is "
-                                   f"not finite; {kept}")
+                                   f"not finite; {self._kept()}")
         try:
             self.task.check(values, step)
         except TrainingDiverged as exc:  # the task's own check (the GAN's Wasserstein estimate)
-            raise TrainingDiverged(f"{exc}; {kept}") from None
+            raise TrainingDiverged(f"{exc}; {self._kept()}") from None
         return values
+
+    def _check_weights(self, step: int) -> None:
+        """Stop on NaN/inf weights before they are saved: a step's loss is computed before its update, so an update
+        that overflows (a learning rate far too large) shows in no logged loss when it is the run's last."""
+        bad = [name for name, module in self.task.modules().items()
+               if not all(torch.isfinite(v).all() for v in module.state_dict().values() if v.is_floating_point())]
+        if bad:
+            raise TrainingDiverged(f"training diverged by step {step}: the weights of {', '.join(bad)} are not "
+                                   f"finite (lower the learning rate); {self._kept()}")
+
+    def _kept(self) -> str:
+        """What a diverged run leaves on disk, for its error."""
+        return (f"the last good checkpoint (step {self._last_saved}) is kept in {self.out}" if self._last_saved
+                else "no checkpoint was written yet")
 
     def _init_distributed(self, device: torch.device) -> torch.device:
         import torch.distributed as dist

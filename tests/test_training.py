@@ -23,6 +23,7 @@ class LinearTask(Task):
         super().__init__(config, data)
         self.model = nn.Linear(data.alphabet_size * data.length, 1)
         self.poison_at = poison_at
+        self.poison_weights_at = None  #: a step whose update leaves NaN weights (its own loss is finite)
 
     def modules(self):
         return {"model": self.model}
@@ -44,6 +45,9 @@ class LinearTask(Task):
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
+        if self.poison_weights_at == step:
+            with torch.no_grad():
+                self.model.weight.fill_(float("nan"))
         return {"loss": loss.detach()}
 
 
@@ -54,10 +58,12 @@ def toy_data(n=256, length=12, seed=0):
     return SequenceSet(codes, "dna", [f"s{i}" for i in range(n)], labels=y[:, None], label_names=["y"])
 
 
-def run(tmp_path, steps, resume=False, poison_at=None, length=12, restart_if_changed=False, **kw):
+def run(tmp_path, steps, resume=False, poison_at=None, length=12, restart_if_changed=False, poison_weights_at=None,
+        **kw):
     data = DeviceData(toy_data(), select_device("cpu"))
     torch.manual_seed(kw.get("seed", 0))  # the initial weights, as the CLI draws them
     task = LinearTask({"lr": 0.05}, data, poison_at)
+    task.poison_weights_at = poison_weights_at
     settings = TrainSettings(**{"batch_size": 32, "checkpoint_every": 10, "log_every": 5, "progress": False,
                                 "steps": steps, **kw})
     result = Trainer(task, settings, tmp_path, "dna", length).fit(select_device("cpu"), resume, restart_if_changed)
@@ -211,6 +217,18 @@ def test_nan_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
         run(tmp_path, 60, poison_at=23)
     kept = load_checkpoint(tmp_path / "checkpoint.pt", kind="toy")
     assert kept["step"] == 20
+    assert all(torch.isfinite(v).all() for v in kept["state_dict"]["model"].values())
+
+
+def test_nan_weights_after_the_last_logged_loss_are_not_saved(tmp_path):
+    """The last step's loss is computed before its update: an update that leaves NaN weights must not be written to
+    model.pt (whose predictions would all be NaN) nor to the run's last checkpoint."""
+    with pytest.raises(TrainingDiverged, match="diverged by step 15: the weights of model are not finite "
+                                               "\\(lower the learning rate\\); the last good checkpoint \\(step 10\\)"):
+        run(tmp_path, 15, poison_weights_at=15)
+    assert not (tmp_path / "model.pt").exists()
+    kept = load_checkpoint(tmp_path / "checkpoint.pt", kind="toy")
+    assert kept["step"] == 10
     assert all(torch.isfinite(v).all() for v in kept["state_dict"]["model"].values())
 
 
