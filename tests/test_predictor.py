@@ -792,3 +792,21 @@ def test_labels_0_or_1_but_for_a_few_are_noted(capsys):
     recipe("predictor").make_task(config, data, CPU)
     assert "note: the label is 0 or 1 but for 1 of 50 sequences (0.5): the predictor regresses them" in \
         capsys.readouterr().err
+
+
+def test_a_diverged_regression_is_warned_about(tmp_path, capsys):
+    """lr 10: the loss grows to ~1e7 without overflowing, so no NaN stops the run; the model it saves predicts one
+    meaningless value for every sequence, and must not be passed off as trained."""
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, (200, 20)).astype(np.uint8)
+    y = (codes == 2).sum(1) + rng.random(200)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(200)], labels=y[:, None], label_names=["y"])
+    data.save(tmp_path / "d.npz")
+    base = ["train", "predictor", "--data", str(tmp_path / "d.npz"), "--steps", "30", "--batch-size", "64",
+            "--no-progress", "--set", "members=2", "--set", "eval_every=10", "--device", "cpu"]
+    assert main([*base, "--out", str(tmp_path / "ok")]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "diverged"), "--set", "lr=10"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the predictor's validation loss" in err and "training diverged" in err
+    assert "lower 'lr' (now 10)" in err

@@ -248,7 +248,34 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
     else:  # an earlier run's, with a validation split, would be read (and reported) as this model's
         (out / "predictions.tsv").unlink(missing_ok=True)
     write_json(out / "metrics.json", metrics)  # strict JSON: a metric of a one-sequence split is null, not NaN
+    _warn_if_diverged(predictor, data, config, result, val_index)
     return metrics
+
+
+#: a regression loss this many times that of predicting the training labels' mean means training diverged
+DIVERGED_LOSS_RATIO = 10.0
+
+
+def _warn_if_diverged(predictor, data: SequenceSet, config: dict, result, val_index: np.ndarray) -> None:
+    """Warn when a regression does far worse than predicting the training labels' mean: a learning rate too large
+    for the model whose loss grew without overflowing (no NaN stops it), so that a useless model was saved.
+
+    The loss compared is the best validation loss (without a validation split: the last training loss), on the
+    split it was measured on."""
+    if predictor.task != "regression":
+        return
+    loss = result.best_score if len(val_index) else result.last_metrics.get("loss")
+    if loss is None:
+        return
+    index = val_index if len(val_index) else split_index(len(data), config["val_fraction"], config["val_seed"])[0]
+    background = None if config["background_label"] is None else data.label(config["background_label"])[index]
+    z = torch.from_numpy(predictor.normalization.apply(data.label(config["label"])[index], background))
+    baseline = float(regression_loss(torch.zeros_like(z), z, config["loss"], config["huber_delta"]))
+    if loss > DIVERGED_LOSS_RATIO * max(baseline, 1e-12):
+        split = "validation" if len(val_index) else "training"
+        print(f"warning: the predictor's {split} loss, {loss:.4g}, is {loss / max(baseline, 1e-12):.3g} times that of "
+              f"predicting the training labels' mean ({baseline:.4g}): training diverged, and model.pt predicts "
+              f"nothing useful; lower 'lr' (now {config['lr']:g})", file=sys.stderr)
 
 
 def predictor_label(config: dict, data: SequenceSet) -> str:
