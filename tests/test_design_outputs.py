@@ -77,3 +77,14 @@ def test_a_conservative_design_records_k_and_the_report_names_it(predictor, tmp_
     assert summary["conservative"] == 1.0
     assert "less 1 x its ensemble's std (--conservative)" in objective_text(summary)
     assert "conservative" not in objective_text({**summary, "conservative": 0.0})
+
+
+def test_conservative_on_a_single_model_is_noted(predictor, tmp_path, capsys):
+    """mean - K x std with one model (members: 1, std 0) is the mean alone: --conservative K changes nothing, and
+    the design says so instead of passing it off as a conservative design."""
+    common = ["design", "--predictor", str(predictor / "predictor"), "--n", "2", "--steps", "2", "--out",
+              str(tmp_path / "designs.fasta")]
+    assert main([*common, "--conservative", "1"]) == 0
+    assert "note: --conservative 1 has no effect on" in capsys.readouterr().err
+    assert main(common) == 0
+    assert "--conservative" not in capsys.readouterr().err

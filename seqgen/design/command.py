@@ -111,14 +111,18 @@ def _design_shape(main, generator) -> tuple:
 def _objectives(args, main, generator, alphabet, length: int, device) -> tuple[ObjectiveSet, dict]:
     """The design's objectives: the ``main`` predictor's score, each ``--avoid`` predictor's (loaded here) and the
     ``--generator`` VAE's ELBO (``--naturalness``); and the predictors among them, by objective name."""
-    objectives, predictors = [], {}
+    objectives, predictors, paths = [], {}, {}
     if main is not None:
         objectives.append(_score_objective(main, args))
-        predictors["score"] = main
+        predictors["score"], paths["score"] = main, args.predictor
     for i, path in enumerate(args.avoid):
         other = _load_predictor(path, device, alphabet, length)
         objectives.append(_avoid_objective(f"avoid{i + 1}", other, args))
-        predictors[f"avoid{i + 1}"] = other
+        predictors[f"avoid{i + 1}"], paths[f"avoid{i + 1}"] = other, path
+    single = [str(paths[name]) for name, p in predictors.items() if p.members == 1]
+    if args.conservative and single:  # mean - K x std: a single model's std is 0
+        print(f"note: --conservative {args.conservative:g} has no effect on {', '.join(single)}: one model "
+              f"(members: 1), whose std is 0", file=sys.stderr)
     if args.naturalness:
         objectives.append(Objective("naturalness", naturalness_scorer(generator, args, device), "max",
                                     args.naturalness))
