@@ -110,7 +110,18 @@ def model_states(payload: dict, best: dict | None = None, average: dict | None =
 def load_model_file(path, kind: str | tuple[str, ...]) -> dict:
     """:func:`load_checkpoint` of a model to use (not to resume): its ``state_dict`` is :func:`model_states`."""
     payload = load_checkpoint(path, kind)
-    return {**payload, "state_dict": model_states(payload)}
+    states = model_states(payload)
+    if not _finite(states):  # written before training checked its weights: every prediction would be NaN
+        raise SeqgenError("the model's weights are not finite (NaN or inf): its training diverged; train it again "
+                          "with a lower learning rate (lr)", path)
+    return {**payload, "state_dict": states}
+
+
+def _finite(states) -> bool:
+    """Whether every floating-point tensor of a (nested) state dict is finite."""
+    if isinstance(states, dict):
+        return all(_finite(v) for v in states.values())
+    return not (torch.is_tensor(states) and states.is_floating_point()) or bool(torch.isfinite(states).all())
 
 
 def check_compatible(payload: dict, alphabet: str, length: int | None, path=None) -> None:

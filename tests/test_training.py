@@ -346,6 +346,18 @@ def test_checkpoint_refuses_other_kinds_and_non_checkpoints(tmp_path):
     assert load_model_file(tmp_path / "checkpoint.pt", kind="toy")["kind"] == "toy"
 
 
+def test_a_model_with_nan_weights_is_refused_on_loading(tmp_path):
+    """A model.pt written before training checked its weights (or edited since) would predict NaN for every
+    sequence: loading it to use is a one-line error; a finite one loads."""
+    run(tmp_path, 10)
+    assert load_model_file(tmp_path, kind="toy")["kind"] == "toy"
+    payload = torch.load(tmp_path / "model.pt", weights_only=True)
+    payload["state_dict"]["model"]["weight"][0, 0] = float("nan")
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(SeqgenError, match=r"weights are not finite \(NaN or inf\): its training diverged"):
+        load_model_file(tmp_path, kind="toy")
+
+
 def test_malicious_pickle_is_refused(tmp_path):
     class Evil:
         def __reduce__(self):
