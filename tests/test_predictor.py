@@ -794,6 +794,20 @@ def test_labels_0_or_1_but_for_a_few_are_noted(capsys):
         capsys.readouterr().err
 
 
+def test_a_validation_fraction_that_rounds_to_no_sequence_is_noted(capsys):
+    """10% of 4 sequences is none: training then runs without validation (no early stopping, no held-out
+    figures), which a user who set val_fraction should hear about; 10% of 50 says nothing."""
+    codes = np.random.default_rng(0).integers(0, 4, (50, 12)).astype(np.uint8)
+    y = np.random.default_rng(1).random(50)
+    config, _ = merge_config("predictor", SMALL)
+    for n, noted in ((4, True), (50, False)):
+        data = SequenceSet(codes[:n], "dna", [f"s{i}" for i in range(n)], labels=y[:n, None], label_names=["y"])
+        task, _ = recipe("predictor").make_task(config, data, CPU)
+        assert (task.val is None) == noted
+        err = capsys.readouterr().err
+        assert (f"note: val_fraction {config['val_fraction']:g} of 4 sequences is no sequence" in err) == noted
+
+
 def test_a_diverged_regression_is_warned_about(tmp_path, capsys):
     """lr 10: the loss grows to ~1e7 without overflowing, so no NaN stops the run; the model it saves predicts one
     meaningless value for every sequence, and must not be passed off as trained."""

@@ -184,6 +184,9 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
     n_val = len(val_index)
     if len(train_index) == 0:
         raise SeqgenError("no sequences left to train on")
+    if config["val_fraction"] > 0 and n_val == 0:
+        print(f"note: val_fraction {config['val_fraction']:g} of {len(data)} sequences is no sequence: no validation "
+              f"split, so no early stopping and no held-out figures", file=sys.stderr)
     if task_type == "regression":
         norm = LabelTransform.fit(y[train_index], None if background is None else background[train_index],
                                   config["transform"], config["log_offset"])
