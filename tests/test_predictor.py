@@ -808,6 +808,19 @@ def test_a_validation_fraction_that_rounds_to_no_sequence_is_noted(capsys):
         assert (f"note: val_fraction {config['val_fraction']:g} of 4 sequences is no sequence" in err) == noted
 
 
+def test_a_right_skewed_positive_label_learnt_as_it_is_suggests_the_log(capsys):
+    """Raw PBM-like signal (log-normal) with transform: none draws a note naming transform: log; the same signal
+    with the log set, and a symmetric label, draw none."""
+    codes = np.random.default_rng(0).integers(0, 4, (200, 12)).astype(np.uint8)
+    signal = np.exp(np.random.default_rng(1).normal(7, 1, 200))
+    symmetric = np.random.default_rng(2).normal(5, 1, 200)
+    config, _ = merge_config("predictor", SMALL)
+    for y, transform, noted in ((signal, "none", True), (signal, "log", False), (symmetric, "none", False)):
+        data = SequenceSet(codes, "dna", [f"s{i}" for i in range(200)], labels=y[:, None], label_names=["y"])
+        recipe("predictor").make_task({**config, "transform": transform}, data, CPU)
+        assert ("set 'transform: log' to learn log(label + 1)" in capsys.readouterr().err) == noted, transform
+
+
 def test_a_diverged_regression_is_warned_about(tmp_path, capsys):
     """lr 10: the loss grows to ~1e7 without overflowing, so no NaN stops the run; the model it saves predicts one
     meaningless value for every sequence, and must not be passed off as trained."""

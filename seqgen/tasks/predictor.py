@@ -146,6 +146,22 @@ def _not_binary(y: np.ndarray) -> tuple[int, str]:
     return int(other.sum()), ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if len(values) > 5 else "")
 
 
+#: a positive label whose 99th percentile lies this many times further above its median than its 1st below
+SKEWED = 3.0
+
+
+def _note_skewed_label(config: dict, y: np.ndarray) -> None:
+    """Suggest ``transform: log`` for a positive, right-skewed label learnt as it is (raw PBM signal: Cebpb's 99th
+    percentile is 20x further above its median than its 1st is below; the log signal is learnt better)."""
+    if config["transform"] != "none" or config["background_label"] is not None or (y <= 0).any():
+        return
+    low, median, high = np.percentile(y, [1, 50, 99])
+    if high - median > SKEWED * max(median - low, 1e-12):
+        print(f"note: the label is positive and right-skewed (1st, 50th, 99th percentiles {low:.3g}, {median:.3g}, "
+              f"{high:.3g}): set 'transform: log' to learn log(label + {config['log_offset']:g}), as for PBM signal",
+              file=sys.stderr)
+
+
 def _note_regression_settings(config: dict) -> None:
     """Say so when regression-only settings are given to a classification (they do not apply to 0/1 labels)."""
     unused = [f"{key}: {config[key]}" for key, off in (("transform", "none"), ("background_label", None),
@@ -188,6 +204,7 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
         print(f"note: val_fraction {config['val_fraction']:g} of {len(data)} sequences is no sequence: no validation "
               f"split, so no early stopping and no held-out figures", file=sys.stderr)
     if task_type == "regression":
+        _note_skewed_label(config, y)
         norm = LabelTransform.fit(y[train_index], None if background is None else background[train_index],
                                   config["transform"], config["log_offset"])
         target = norm.apply(y, background)
