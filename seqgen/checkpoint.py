@@ -14,6 +14,7 @@ average, or None), ``best`` (the best validated snapshot, or None) and the run's
 from __future__ import annotations
 
 import pickle
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -31,13 +32,33 @@ def save_checkpoint(path, payload: dict) -> None:
     """Write ``payload`` (see module docstring) to ``path`` atomically.
 
     The archive is written through an open file, so its folder inside the zip is torch's fixed ``archive/`` rather
-    than the random name of the temporary file: the same payload gives the same bytes (same model, same checksum).
+    than the random name of the temporary file, and the payload is written as :func:`_canonical` makes it: the same
+    payload gives the same bytes (same model, same checksum), a resumed run's as an uninterrupted one's.
     """
     missing = [k for k in REQUIRED if k not in payload]
     if missing:
         raise ValueError(f"checkpoint payload lacks {', '.join(missing)}")
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        torch.save({"format": FORMAT, **payload}, f)
+        torch.save(_canonical({"format": FORMAT, **payload}), f)
+
+
+def _canonical(value):
+    """``value`` with its strings interned and its dicts, lists and tuples rebuilt (tensors as they are).
+
+    Pickle writes an object it has already written as a back-reference, so the bytes depend on which equal values
+    are one object: a key loaded from a checkpoint (a resumed run's best snapshot) is another object than the same
+    key made in this run. Interned strings are one object when equal, rebuilt containers never shared.
+    """
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, dict):
+        out = type(value)((_canonical(k), _canonical(v)) for k, v in value.items())
+        for name, attribute in getattr(value, "__dict__", {}).items():  # a state_dict's _metadata
+            setattr(out, name, _canonical(attribute))
+        return out
+    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        return type(value)(_canonical(v) for v in value)
+    return value
 
 
 def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_location="cpu") -> dict:

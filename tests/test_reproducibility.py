@@ -33,3 +33,17 @@ def test_training_twice_writes_the_same_model_file(tmp_path):
         assert main(["train", "vae", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / out),
                      "--steps", "3", "--batch-size", "16", "--no-progress", "--device", "cpu"]) == 0
     assert _sha1(tmp_path / "a" / "model.pt") == _sha1(tmp_path / "b" / "model.pt")
+
+
+def test_equal_payloads_are_the_same_bytes_whatever_their_strings_identity(tmp_path):
+    """A payload whose equal strings are distinct objects (as after a ``--resume``, whose best snapshot comes back from
+    ``checkpoint.pt``) is written as the same bytes as one whose equal strings are one object: pickle writes a string
+    it has seen as a back-reference, so object identity must not reach the file."""
+    kind = "predictor"
+    other = "".join(["pred", "ictor"])  # equal to kind, another object
+    assert other == kind and other is not kind
+    payloads = [{"kind": kind, "config": {}, "alphabet": "dna", "length": 4,
+                 "state_dict": {key: {"w": torch.ones(2)}}} for key in (kind, other)]
+    save_checkpoint(tmp_path / "a" / "model.pt", payloads[0])
+    save_checkpoint(tmp_path / "b" / "model.pt", payloads[1])
+    assert _sha1(tmp_path / "a" / "model.pt") == _sha1(tmp_path / "b" / "model.pt")
