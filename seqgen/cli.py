@@ -172,7 +172,9 @@ def _add_train(sub) -> None:
     p.add_argument("--steps", type=int, help="number of training steps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--max-time", type=float, help="stop after this many minutes, with a usable model (a resumed run "
-                                                  "counts the minutes before it)")
+                                                  "counts the minutes before it; where it stops depends on the "
+                                                  "machine's speed, so a time-bound run is not reproducible: "
+                                                  "--steps is)")
     p.add_argument("--arch", choices=["conv", "mlp"], help="vae: conv (default) or mlp (the family VAE for "
                                                            "protein alignments)")
     p.add_argument("--checkpoint-every", type=int)
@@ -267,7 +269,9 @@ def _add_motifs(sub) -> None:
                    metavar="TAXON", help=f"JASPAR CORE taxon the motifs are matched to: "
                                          f"{', '.join(JASPAR_TAX_GROUPS)}, or all (or '': every taxon) "
                                          "(default: %(default)s)")
-    p.add_argument("--seed", type=seed_value, default=0, help="seed of the shuffled background")
+    p.add_argument("--seed", type=seed_value, default=0,
+                   help="seed of the shuffled background, of the random subsets (--max-sequences, a 0/1 label's "
+                        "--top) and of --predictor's motif search")
     p.add_argument("--site-p", type=float, default=SITE_P, metavar="P",
                    help="sites.tsv (FIMO): windows whose score has a p-value below P (default: FIMO's %(default)g; "
                         "a larger P also lists weaker sites); the report marks the designs' sites at the same P")
