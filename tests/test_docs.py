@@ -153,3 +153,27 @@ def test_the_workflow_section_puts_seqgen_on_the_path_before_snakemake():
     lines = block.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("snakemake"))
     assert any("activate" in line or "PATH" in line for line in lines[:first])
+
+
+def readme_section(title):
+    """The text of README.md's section ``## title``, up to the next one."""
+    return re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", DOCS["README.md"].read_text(), re.M | re.S).group(1)
+
+
+def test_the_layout_names_every_module_of_the_package():
+    """The layout's tree lists each module of seqgen/ on its own line, and each subpackage's modules on its line."""
+    layout = readme_section("Layout and architecture")
+    package = ROOT / "seqgen"
+    missing = [p.name for p in package.glob("*.py") if p.name != "__init__.py" and p.name not in layout]
+    for folder in sorted(p for p in package.iterdir() if (p / "__init__.py").exists()):
+        line = next(line for line in layout.splitlines() if line.strip().startswith(f"{folder.name}/"))
+        line += next((nxt for prev, nxt in zip(layout.splitlines(), layout.splitlines()[1:]) if prev == line), "")
+        missing += [f"{folder.name}/{p.name}" for p in folder.glob("*.py") if p.name != "__init__.py"
+                    and p.name not in line]
+    assert missing == []
+
+
+def test_the_tests_and_benchmarks_section_names_every_benchmark_script():
+    section = readme_section("Tests and benchmarks")
+    scripts = [p.name for p in (ROOT / "benchmarks").iterdir() if p.suffix in (".py", ".sh") and p.name != "common.py"]
+    assert [name for name in scripts if f"`{name}`" not in section] == []
