@@ -177,3 +177,16 @@ def test_the_tests_and_benchmarks_section_names_every_benchmark_script():
     section = readme_section("Tests and benchmarks")
     scripts = [p.name for p in (ROOT / "benchmarks").iterdir() if p.suffix in (".py", ".sh") and p.name != "common.py"]
     assert [name for name in scripts if f"`{name}`" not in section] == []
+
+
+def test_the_readers_speed_quoted_in_the_readme_covers_the_stored_benchmark():
+    """README.md's FASTA reader figures (records/s and the speedup over Biopython) are ranges that hold
+    benchmarks/results/encode.json, the run RESULTS.md keeps: a rerun that moves out of them must change them."""
+    import json
+
+    stored = json.loads((ROOT / "benchmarks" / "results" / "encode.json").read_text())
+    text = readme_section("Layout and architecture")
+    rate = re.search(r"\(([\d.]+)-([\d.]+)M records/s, ([\d.]+)-([\d.]+)x Biopython", text)
+    assert rate, "README.md: the reader's speed is no longer quoted as a range"
+    low, high, slow, fast = map(float, rate.groups())
+    assert low <= stored["seqgen"]["records_per_s"] / 1e6 <= high and slow <= stored["speedup"] <= fast
