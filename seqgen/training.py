@@ -4,7 +4,7 @@ A model family supplies a :class:`Task`: its modules, its optimizers and what
 one step does. The engine supplies everything else, the same way for all:
 
 - the device (``auto``: CUDA, MPS, CPU), data resident there (:class:`~seqgen.device.DeviceData`);
-- bf16 autocast and fused Adam (CUDA and CPU), optional ``torch.compile``;
+- bf16 autocast on CUDA, fused Adam (CUDA and CPU), optional ``torch.compile``;
 - one seeded ``torch.Generator`` for batches and noise, so that a run is a
   function of its seed, and resuming from a checkpoint continues exactly;
 - checkpoints every ``checkpoint_every`` steps and at the end, written atomically

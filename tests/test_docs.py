@@ -190,3 +190,10 @@ def test_the_readers_speed_quoted_in_the_readme_covers_the_stored_benchmark():
     assert rate, "README.md: the reader's speed is no longer quoted as a range"
     low, high, slow, fast = map(float, rate.groups())
     assert low <= stored["seqgen"]["records_per_s"] / 1e6 <= high and slow <= stored["speedup"] <= fast
+
+
+def test_the_models_package_docstring_names_every_model_module():
+    import seqgen.models
+
+    names = [p.stem for p in (ROOT / "seqgen" / "models").glob("*.py") if p.stem != "__init__"]
+    assert [n for n in names if f":mod:`seqgen.models.{n}`" not in seqgen.models.__doc__] == []

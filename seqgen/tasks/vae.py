@@ -1,4 +1,5 @@
-"""Conv VAE training recipe: negative ELBO with KL warm-up, a beta weight and free bits.
+"""VAE training recipe (the conv VAE, and the family VAE of ``arch: mlp``): negative ELBO with KL warm-up, a beta
+weight and free bits.
 
 ``loss = reconstruction + beta * min(1, step / kl_warmup) * KL_fb`` (per sequence,
 averaged over the batch; reconstruction is the categorical cross-entropy summed
