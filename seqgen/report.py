@@ -6,9 +6,11 @@ project's design notes), takes what exists and notes what does not:
 ```
 data.npz                                   training sequences and labels
 generator/{vae,gan}/metrics.csv, samples.fasta, samples.tsv (optional: id, sequence, mean, std), evaluation.json
+generator/vae/model.pt                     a family VAE's alignment summary (Neff, focus), for an alignment only
 predictor/metrics.json, metrics.csv, predictions.tsv (optional: measured, predicted)
-design/{method}/designs.fasta, designs.tsv (id, sequence, score_label_mean...), trajectory.tsv, design.json
-motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json
+design/{method}/designs.fasta, designs.tsv (id, sequence, score_label_mean...), trajectory.tsv, design.json,
+                training_utility.tsv (id, utility), motifs/ (the designs' motifs, as motifs/ below)
+motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json; motifs/predictor/ (the predictor's motifs)
 mutations.tsv (optional: mutant, vae, site_independent, note) mutation effects from ``seqgen score-mutants``
 config.yaml or config.json                 the settings the results were made with
 ```

@@ -197,3 +197,18 @@ def test_the_models_package_docstring_names_every_model_module():
 
     names = [p.stem for p in (ROOT / "seqgen" / "models").glob("*.py") if p.stem != "__init__"]
     assert [n for n in names if f":mod:`seqgen.models.{n}`" not in seqgen.models.__doc__] == []
+
+
+def test_the_report_layouts_name_every_file_the_report_reads():
+    """The files `seqgen report` reads (its ``res.csv("...")`` and like calls) are named in report.py's docstring
+    and in the results layout README.md gives under "Motifs and the report"."""
+    import seqgen.report
+
+    source = (ROOT / "seqgen" / "report.py").read_text()
+    calls = re.findall(r'res\.(?:csv|json|read|path|sequences)\(f?"([^"]+)"', source)
+    read = {path.rsplit("/", 1)[-1] for path in calls}
+    read = {name for name in read if "." in name and "{" not in name}
+    assert {"designs.tsv", "training_utility.tsv", "mutations.tsv"} <= read
+    block = re.search(r"It\nreads the results layout below.*?\n```\n(.*?)```", DOCS["README.md"].read_text(), re.S)
+    for where, text in (("seqgen/report.py", seqgen.report.__doc__), ("README.md", block.group(1))):
+        assert sorted(name for name in read if name not in text) == [], where
