@@ -208,10 +208,11 @@ def _run_train(args) -> None:
 def _add_design(sub) -> None:
     from seqgen.design.options import add_arguments
 
-    p = sub.add_parser("design", help="design sequences against a predictor",
-                       description="Optimize sequences for a trained predictor (softmax relaxation, Fast SeqProp, "
-                                   "a generator's latent space, or simulated annealing) under constraints. Writes "
-                                   "designs.fasta, designs.tsv, trajectory.tsv and design.json.")
+    p = sub.add_parser("design", help="design sequences for a predictor (or a VAE's likelihood)",
+                       description="Optimize sequences for a trained predictor or a VAE's likelihood "
+                                   "(--naturalness) by softmax relaxation, Fast SeqProp, a generator's latent space "
+                                   "or simulated annealing, under constraints. Writes designs.fasta, designs.tsv, "
+                                   "trajectory.tsv and design.json.")
     add_arguments(p)
     _add_common(p)
 

@@ -1,5 +1,6 @@
-# Motifs: in the top-scoring training sequences (without a label: all of them, against shuffles),
-# and in each method's designs (against the training data).
+# Motifs: in the top-scoring training sequences (without a label: all of them, against shuffles), the motifs the
+# predictor learned (in-silico mutagenesis seqlets, motifs/predictor/), and in each method's designs (against the
+# training data).
 
 
 rule motifs_data:
