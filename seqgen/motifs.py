@@ -860,6 +860,18 @@ def scan_exact(motifs: list[Motif], codes: np.ndarray, names: np.ndarray, thresh
 
 # ---------------------------------------------------------------- MEME format
 
+def log10_text(log10_value: float) -> str:
+    """``10 ** log10_value`` written with 3 significant digits, as MEME writes E-values: also below float's range
+    (a motif in thousands of sequences has log10 p-values of -2000, which ``10 **`` would round to 0)."""
+    exponent = int(np.floor(log10_value))
+    mantissa = round(10 ** (log10_value - exponent), 2)
+    if mantissa >= 10:  # 9.995 rounds up
+        mantissa, exponent = 1.0, exponent + 1
+    if -300 < exponent < 300:
+        return f"{mantissa * 10.0 ** exponent:.3g}"
+    return f"{mantissa:.3g}e{exponent:+03d}"
+
+
 def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) -> None:
     """Write motifs to a MEME (version 4) text file, atomically.
 
@@ -879,10 +891,12 @@ def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) 
     for m in motifs:
         # E-value: the enrichment p-value times the seed k-mers it was the best of (Bonferroni: how many motifs
         # this enriched the search would find by chance); 0 where there is none (a predictor's, as JASPAR writes)
-        evalue = 10 ** m.stats["log10_p"] * m.stats.get("kmers_tested", 1) if "log10_p" in m.stats else 0
+        evalue = "0"
+        if "log10_p" in m.stats:
+            evalue = log10_text(m.stats["log10_p"] + np.log10(m.stats.get("kmers_tested", 1)))
         lines.append(f"MOTIF {m.name} {m.description}".rstrip())
         lines.append(f"letter-probability matrix: alength= {alphabet.size} w= {m.width} nsites= {m.nsites} "
-                     f"E= {evalue:.3g}")
+                     f"E= {evalue}")
         lines += [" ".join(f"{v:.6f}" for v in col) for col in m.pwm.T]
         lines.append("")
     with atomic_path(path) as tmp:

@@ -778,6 +778,15 @@ def test_letter_shuffles_keep_each_rows_padding_at_its_end():
     assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and (s != codes).any(1).mean() > 0.5
 
 
+def test_meme_e_value_of_a_motif_in_thousands_of_sequences_is_not_zero(tmp_path):
+    """FOXA1's Forkhead motif in 5,000 ChIP-seq peaks has log10 p = -2202: its E-value was written as E= 0."""
+    pwm = np.full((4, 3), 0.25)
+    write_meme(tmp_path / "d.meme", [Motif("d", pwm, DNA, stats={"log10_p": -2202.0, "kmers_tested": 28916})])
+    head = [line for line in (tmp_path / "d.meme").read_text().splitlines() if line.startswith("letter-")]
+    assert head == ["letter-probability matrix: alength= 4 w= 3 nsites= 0 E= 2.89e-2198"]
+    assert read_meme(tmp_path / "d.meme")[0].width == 3
+
+
 def test_meme_header_gives_strands_background_and_e_values(tmp_path):
     from seqgen.alphabets import RNA
 
