@@ -254,13 +254,14 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     parts = [f'<p class="sub">{len(motifs)} motif{"" if len(motifs) == 1 else "s"}{searched}. {matched}</p>']
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
-    for m in motifs:
+    for number, m in enumerate(motifs):
         logo_png = res.path(f"{folder}/logos/{m.name}.png")
         picture = img(logo_png.read_bytes(), m.name) if logo_png else img(plots.to_png_bytes(plots.logo(m)), m.name)
         stats = ""
         if summary is not None and "motif" in summary and (summary["motif"] == m.name).any():
             row = summary[summary["motif"] == m.name].iloc[0].dropna().to_dict()
-            stats = "; ".join(f"{esc(k)} {fmt(v)}" for k, v in row.items() if k not in ("motif",))
+            stats = enrichment_text(row, number > 0) + "; ".join(f"{esc(k)} {fmt(v)}" for k, v in row.items()
+                                                     if k not in ("motif",))
         hits = ""
         if matches is not None and len(matches):
             mm = matches[matches["query"] == m.name].head(3)
@@ -283,6 +284,25 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
                      f'<span class="seq">{esc(m.consensus)}</span></{heading}><p class="sub">{stats}</p>'
                      f"{picture}{hits}")
     return "".join(parts), motifs, colors
+
+
+def enrichment_text(row: dict, masked: bool = False) -> str:
+    """A motif search's numbers (a ``motifs.tsv`` row) in words: the sequences with a site in each set, as
+    fractions, and the enrichment p- and E-value; '' for a row without them (a predictor's motif). ``masked``: a
+    motif found after others, counted where their sites were masked (so fewer than ``sites.tsv`` lists)."""
+    from seqgen.motifs import log10_text
+
+    if not {"fg_hits", "n_fg", "bg_hits", "n_bg", "log10_p"} <= set(row) or not row["n_fg"] or not row["n_bg"]:
+        return ""
+    text = (f"A site in {fmt(int(row['fg_hits']))} of the {fmt(int(row['n_fg']))} foreground sequences "
+            f"({row['fg_hits'] / row['n_fg']:.1%}) against {fmt(int(row['bg_hits']))} of the "
+            f"{fmt(int(row['n_bg']))} background ones ({row['bg_hits'] / row['n_bg']:.1%})"
+            f"{', the sites of the motifs above masked' if masked else ''}; enrichment p = "
+            f"{log10_text(row['log10_p'])} (hypergeometric)")
+    if row.get("kmers_tested"):
+        text += (f", E = {log10_text(row['log10_p'] + np.log10(row['kmers_tested']))} (p x the "
+                 f"{fmt(int(row['kmers_tested']))} seed k-mers tested: motifs this enriched expected by chance)")
+    return esc(text) + ".<br>"
 
 
 def extrapolation_note(designs: pd.DataFrame, col: str | None, label_max: float | None) -> str:

@@ -441,6 +441,23 @@ def test_a_match_is_named_only_when_significant_and_protein_motifs_claim_no_jasp
     assert "no JASPAR comparison (JASPAR holds DNA motifs)" in page and "Tomtom against" not in page
 
 
+def test_a_motif_s_search_numbers_are_given_in_words(tmp_path):
+    """FOXA1 peaks: the section said 'log10_p -2,202; kmers_tested 28,916; fg_hits 4,292; n_fg 5,000...' only."""
+    from seqgen.motifs import write_meme
+
+    (tmp_path / "motifs").mkdir()
+    write_meme(tmp_path / "motifs" / "motifs.meme", [Motif(f"seqgen-{i}", np.full((4, 6), 0.25), DNA) for i in (1, 2)])
+    row = {"motif": "seqgen-1", "log10_p": -2202.3, "kmers_tested": 28916, "fg_hits": 4292, "n_fg": 5000,
+           "bg_hits": 1542, "n_bg": 15000}
+    second = {**row, "motif": "seqgen-2", "fg_hits": 102, "bg_hits": 12, "log10_p": -47.46}
+    pd.DataFrame([row, second]).to_csv(tmp_path / "motifs" / "motifs.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    assert ("A site in 4,292 of the 5,000 foreground sequences (85.8%) against 1,542 of the 15,000 background ones "
+            "(10.3%); enrichment p = 5.01e-2203 (hypergeometric), E = 1.45e-2198") in page
+    assert "A site in 102 of the 5,000 foreground sequences (2.0%) against 12 of the 15,000 background ones (0.1%), " \
+           "the sites of the motifs above masked; enrichment p = 3.47e-48" in page
+
+
 def test_the_design_table_shows_spread_checks_and_distances(tmp_path):
     folder = tmp_path / "design" / "anneal"
     folder.mkdir(parents=True)
