@@ -348,7 +348,7 @@ def test_the_schema_s_defaults_are_those_config_readme_documents():
     assert checked == {
         "device": "auto", "gpu": False, "seed": 0, "generators": ["vae"], "vae": {}, "gan": {}, "predictor": {},
         "sample.n": 1000, "mutations.samples": 500, "design.methods": ["fast-seqprop"], "design.n": 64,
-        "design.steps": 200, "motifs.top": 400, "motifs.n_motifs": 3, "motifs.max_sequences": 2000,
+        "design.steps": 200, "motifs.top": 400, "motifs.n_motifs": 3,
         "motifs.jaspar_release": "JASPAR2024", "motifs.jaspar_tax_group": "vertebrates", "motifs.site_p": 0.0001,
         "motifs.predictor": True,
         "report.top": 20, "alphabet": "dna", "ambiguous": "error", "lengths": "error", "duplicate_ids": "error"}

@@ -16,7 +16,7 @@ from workflow_helpers import ROOT
 SIMULATE = {"motif": "MA0472.2", "n": 600, "length": 30, "noise": 0.15, "threshold": 8.0, "seed": 0}
 DATASET_DEFAULTS = {"alphabet": "dna", "sequence_column": "sequence", "ambiguous": "error", "lengths": "error",
                     "duplicate_ids": "error"}
-MOTIF_DEFAULTS = {"top": 400, "n_motifs": 3, "max_sequences": 2000, "jaspar_release": "JASPAR2024",
+MOTIF_DEFAULTS = {"top": 400, "n_motifs": 3, "jaspar_release": "JASPAR2024",
                   "jaspar_tax_group": "vertebrates", "site_p": 0.0001, "predictor": True}
 
 
@@ -48,7 +48,7 @@ def test_the_fixture_fills_in_the_schema_s_defaults():
     assert {k: v["default"] for k, v in properties.items() if "default" in v} == DATASET_DEFAULTS
     assert {k: v["default"] for k, v in properties["simulate"]["properties"].items()}.keys() == SIMULATE.keys()
     motifs = schema["properties"]["motifs"]["properties"]
-    assert {k: v["default"] for k, v in motifs.items()} == MOTIF_DEFAULTS
+    assert {k: v["default"] for k, v in motifs.items() if "default" in v} == MOTIF_DEFAULTS  # max_sequences: by alphabet
 
 
 def test_the_module_imports_neither_snakemake_nor_the_numeric_stack():
@@ -243,10 +243,16 @@ def test_motif_options_of_a_labelled_dna_data_set_and_of_its_designs():
     assert wfc.motif_predictor_inputs(config, "tiny") == {}
 
 
-def test_motif_options_of_a_protein_data_set_without_a_label():
-    config = make_config({"family": dataset(input="f.a2m", format="a2m", alphabet="protein")})
+def test_motif_options_of_data_sets_without_a_label():
+    """Without motifs.max_sequences, a protein family searches 2,000 of its sequences, DNA 20,000 (a random 2,000
+    FOXA1 peaks lose HNF4); a value set holds for both."""
+    config = make_config({"family": dataset(input="f.a2m", format="a2m", alphabet="protein"),
+                          "peaks": dataset(input="p.fa")})
     assert wfc.motif_options(config, "family") == (
         "--alphabet protein --max-sequences 2000 --n-motifs 3 --seed 0 --site-p 0.0001")
+    assert "--max-sequences 20000 " in wfc.motif_options(config, "peaks")
+    config["motifs"]["max_sequences"] = 500
+    assert all("--max-sequences 500 " in wfc.motif_options(config, name) for name in ("family", "peaks"))
 
 
 def test_a_data_set_s_config_yaml_holds_only_the_blocks_it_uses():
