@@ -311,19 +311,28 @@ def motif_options(config, name, search_data=True) -> str:
     return cli_options(options)
 
 
+def with_avoided(config, name) -> list:
+    """Data set ``name`` and the data sets its ``avoid`` names, theirs in turn: the data sets its designs need."""
+    needed = [name]
+    for current in needed:
+        needed += [other for other in as_list(config["datasets"][current].get("avoid", [])) if other not in needed]
+    return needed
+
+
 def dataset_config_yaml(config, name) -> str:
     """The settings of one data set's run, as YAML (copied into its results folder for the report): only the
-    blocks it uses, so that a change to another data set's kind of model reruns nothing of it."""
+    blocks it uses, so that a change to another data set's kind of model reruns nothing of it, and only the data
+    set and those it ``avoid``s (their predictors score its designs: a config of its own must name them)."""
     import yaml
 
-    ds = config["datasets"][name]
+    datasets = {other: config["datasets"][other] for other in with_avoided(config, name)}
     unused = {"datasets"} | ({"vae", "gan"} - set(config["generators"]))
-    if not labelled(ds):
+    if not any(map(labelled, datasets.values())):
         unused.add("predictor")
-    if "mutants" not in ds:
+    if not any("mutants" in ds for ds in datasets.values()):
         unused.add("mutations")
     settings = {k: v for k, v in config.items() if k not in unused}
-    settings["datasets"] = {name: ds}  # a config of its own: --configfile reruns this data set
+    settings["datasets"] = datasets  # a config of its own: --configfile reruns this data set
     return yaml.safe_dump(settings, sort_keys=True)
 
 

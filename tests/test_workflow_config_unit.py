@@ -266,6 +266,24 @@ def test_a_data_set_s_config_yaml_holds_only_the_blocks_it_uses():
     assert "predictor" not in family and family["mutations"] == {"samples": 500}
 
 
+def test_a_data_set_s_config_yaml_runs_on_its_own_with_the_data_sets_it_avoids():
+    """``snakemake --configfile results/A/config.yaml`` reruns A alone: where A's designs avoid B's predictor (and
+    B's avoid C's), the file names B and C, so that its checks pass and A's design jobs stay the same."""
+    config = make_config({"egr2": dataset(avoid="foxo1"), "foxo1": dataset(avoid=["klf"]), "klf": dataset(),
+                          "other": dataset(), "seqs": dataset(input="s.fa", avoid="egr2")}, generators=["vae"])
+    for name, kept in (("egr2", ["egr2", "foxo1", "klf"]), ("seqs", ["egr2", "foxo1", "klf", "seqs"]),
+                       ("other", ["other"])):
+        own = yaml.safe_load(wfc.dataset_config_yaml(config, name))
+        assert sorted(own["datasets"]) == kept
+        for each, ds in own["datasets"].items():
+            wfc.check_avoided_datasets(own, each, ds)
+        assert own["predictor"] == config["predictor"]  # the avoided predictors' settings, for seqs too
+        assert wfc.design_options(own, name, "anneal") == wfc.design_options(config, name, "anneal")
+        inputs = wfc.design_inputs(own, name, "anneal")
+        assert inputs == wfc.design_inputs(config, name, "anneal")
+        assert wfc.trained_settings(own, name, inputs) == wfc.trained_settings(config, name, inputs)
+
+
 # The checks at start: each refusal names the data set or key; a good config passes
 
 
