@@ -446,7 +446,15 @@ def check_objectives(config, name, ds) -> None:
 def check_avoid(config, name, ds) -> None:
     """Refuse a design method that would ``avoid`` the data set's own predictor: design blocks apply to every data
     set, so in a config of TF A and TF B, ``avoid: results/B/predictor`` would also have B's designs maximize and
-    minimize the same score."""
+    minimize the same score. Refuse a predictor avoided twice by one design (its weight would count twice): named
+    twice in ``avoid``, or in ``design.<method>.avoid`` and as a data set of ``avoid``."""
+    for method in config["design"]["methods"]:
+        models = avoided_models(config, name, method)
+        paths = [Path(path).resolve() for path in models]
+        twice = next((models[i] for i, path in enumerate(paths) if path in paths[:i]), None)
+        if twice is not None:
+            raise SeqgenError(f"data set {name!r}: design.{method} would avoid the predictor {twice} twice (its avoid "
+                              f"and design.{method}.avoid), which counts its weight twice: name it once")
     if not labelled(ds):
         return
     own = Path(predictor_inputs(config, name)["predictor"]).resolve()

@@ -210,6 +210,21 @@ def test_a_data_set_avoids_the_predictors_of_other_data_sets_it_names():
     assert datasets["egr2"]["avoid"] == "foxo1"  # the checks change nothing
 
 
+@pytest.mark.parametrize("avoid, design", [(["foxo1", "foxo1"], {}),
+                                           ("foxo1", {"anneal": {"avoid": "results/foxo1/predictor/"}})])
+def test_a_predictor_avoided_twice_is_refused(monkeypatch, tmp_path, avoid, design):
+    """One predictor given twice to a design (twice in a data set's avoid, or there and in the method's avoid)
+    would be two --avoid objectives of the same score, its weight counted twice: refused at start."""
+    monkeypatch.chdir(tmp_path)
+    config = make_config({"egr2": dataset(avoid=avoid), "foxo1": dataset()},
+                         design={"methods": ["anneal"], "n": 64, "steps": 200, **design})
+    assert refusal(wfc.check_avoid, config, "egr2", config["datasets"]["egr2"]) == (
+        "data set 'egr2': design.anneal would avoid the predictor results/foxo1/predictor/model.pt twice (its avoid "
+        "and design.anneal.avoid), which counts its weight twice: name it once")
+    once = make_config({"egr2": dataset(avoid="foxo1"), "foxo1": dataset()})
+    wfc.check_avoid(once, "egr2", once["datasets"]["egr2"])  # named once: accepted
+
+
 def test_design_options_of_a_labelled_dna_data_set():
     config = make_config({"tiny": dataset(linker="GG CC")}, design={
         "methods": ["anneal"], "anneal": {"target": 0, "max_edits": 0, "guided": True, "combine": False}})
