@@ -406,6 +406,7 @@ def check_datasets(config) -> None:
         check_model_settings(config, name, ds)
         check_input_format(name, ds)
         check_input_files(name, ds)
+        check_mutants_scorable(name, ds)
         check_simulated_motif(name, ds)
         check_design_lengths(config, name, ds)
         check_design_constraints(config, name, ds)
@@ -564,6 +565,25 @@ def check_input_files(name, ds) -> None:
             from seqgen.mutations import read_mutants
 
             read_mutants(ds["mutants"], ds.get("mutants_measured", []))
+
+
+def check_mutants_scorable(name, ds) -> None:
+    """Refuse, before the family VAE trains, mutants that score-mutants would refuse after it: one whose residue
+    is not in the alignment's focus sequence or whose wild-type letter is not the focus's (a scan of another
+    protein, or another numbering), or a file of which no mutant is at a match column."""
+    if "mutants" not in ds or "input" not in ds:
+        return
+    with package_errors(name):
+        from seqgen.io import parse_a2m, read_bytes
+        from seqgen.mutations import read_mutants
+        from seqgen.protein import mutant_notes
+
+        family = parse_a2m(read_bytes(ds["input"]), ds["input"], ds.get("focus")).meta
+        names, _ = read_mutants(ds["mutants"])
+        notes = mutant_notes(names, family, source=ds["mutants"])
+        if all(notes):
+            raise SeqgenError(f"none of the {len(names)} mutants can be scored ({notes[0]}: {names[0]})",
+                              ds["mutants"])
 
 
 def check_simulated_motif(name, ds) -> None:

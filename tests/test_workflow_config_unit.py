@@ -426,6 +426,23 @@ def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_pa
         "data set 'f': mutants_measured names columns of a mutants file, and it has none")
 
 
+def test_mutants_the_alignment_cannot_score_are_refused_before_the_vae_trains(tmp_path):
+    """score-mutants refuses a mutant of a residue the focus sequence does not have (another protein's scan) and
+    a file of which no mutant is at a match column; the checks at start say so before the family VAE trains."""
+    alignment, mutants = tmp_path / "f.a2m", tmp_path / "m.txt"
+    alignment.write_text(">BLAT/24-31\nhpETLVKV\n>other\n--KTLVRV\n")  # H24 and P25: insert columns
+    ds = dataset(input=str(alignment), format="a2m", mutants=str(mutants))
+    for names, message in (("H24A\nP25G\n", "none of the 2 mutants can be scored (not scored: a residue outside "
+                                            "the alignment's match columns: H24A)"),
+                           ("E26A\nP311A\n", "mutant 'P311A': residue 311 is not in the focus sequence (residues "
+                                             "24-31)"),
+                           ("T27A\nL28G:V29W\nE27K\n", "mutant 'E27K': residue 27 is T, not E")):
+        mutants.write_text(names)
+        assert refusal(wfc.check_mutants_scorable, "f", ds) == f"data set 'f': {mutants}: {message}"
+    mutants.write_text("H24A\nE26K\nT27A:V29W\n")  # one at an insert column is left unscored, as score-mutants does
+    wfc.check_mutants_scorable("f", ds)
+
+
 def test_a_simulated_motif_must_be_in_the_shipped_jaspar():
     unknown = dataset(simulate={**SIMULATE, "motif": "MA9999.1"})
     assert refusal(wfc.check_simulated_motif, "tiny", unknown) == (
