@@ -454,8 +454,9 @@ def check_avoid(config, name, ds) -> None:
         paths = [Path(path).resolve() for path in models]
         twice = next((models[i] for i, path in enumerate(paths) if path in paths[:i]), None)
         if twice is not None:
-            raise SeqgenError(f"data set {name!r}: design.{method} would avoid the predictor {twice} twice (its avoid "
-                              f"and design.{method}.avoid), which counts its weight twice: name it once")
+            raise SeqgenError(f"data set {name!r}: design.{method} would avoid the predictor {twice} twice (named "
+                              f"twice in its avoid and design.{method}.avoid), which counts its weight twice: name "
+                              f"it once")
     if not labelled(ds):
         return
     own = Path(predictor_inputs(config, name)["predictor"]).resolve()

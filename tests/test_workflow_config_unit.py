@@ -219,8 +219,8 @@ def test_a_predictor_avoided_twice_is_refused(monkeypatch, tmp_path, avoid, desi
     config = make_config({"egr2": dataset(avoid=avoid), "foxo1": dataset()},
                          design={"methods": ["anneal"], "n": 64, "steps": 200, **design})
     assert refusal(wfc.check_avoid, config, "egr2", config["datasets"]["egr2"]) == (
-        "data set 'egr2': design.anneal would avoid the predictor results/foxo1/predictor/model.pt twice (its avoid "
-        "and design.anneal.avoid), which counts its weight twice: name it once")
+        "data set 'egr2': design.anneal would avoid the predictor results/foxo1/predictor/model.pt twice (named "
+        "twice in its avoid and design.anneal.avoid), which counts its weight twice: name it once")
     once = make_config({"egr2": dataset(avoid="foxo1"), "foxo1": dataset()})
     wfc.check_avoid(once, "egr2", once["datasets"]["egr2"])  # named once: accepted
 
