@@ -29,6 +29,28 @@ def test_a_rerun_without_linker_or_data_removes_the_earlier_runs_probes_and_trai
     assert (tmp_path / "probes.fasta").read_text().splitlines()[1::2] == [s + "ACGT" for s in designs]
 
 
+def test_a_run_killed_while_writing_leaves_none_of_an_earlier_runs_files(predictor, tmp_path, monkeypatch):
+    """A run stopped after its designs.fasta (Ctrl-C, a full disk) left the earlier run's designs.tsv, trajectory.tsv
+    and training_utility.tsv beside it, which the report read as this run's: they are removed before the first write."""
+    import seqgen.design.command as command
+    from seqgen.design.outputs import write_fasta
+
+    out = tmp_path / "designs.fasta"
+    common = ["design", "--predictor", str(predictor / "predictor"), "--n", "4", "--steps", "2", "--out", str(out),
+              "--data", str(predictor / "data.npz"), "--linker", "ACGT"]
+    assert main(common) == 0
+    earlier = {p.name for p in tmp_path.iterdir()}
+    assert {"designs.fasta", "design.json", "probes.fasta", *command.BESIDE_OUT} <= earlier
+
+    def killed(out_fasta, result, table):  # the FASTA written, then stopped
+        write_fasta(out_fasta, table["id"], table["sequence"])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "write_design", killed)
+    assert main([*common, "--seed", "1"]) == 130
+    assert {p.name for p in tmp_path.iterdir()} == {"designs.fasta"}  # this run's, and nothing of the earlier one
+
+
 def test_designs_from_probes_read_without_their_linker_say_how_to_put_it_back(predictor, tmp_path, capsys):
     """Training probes read from a UniPROBE table lose their 24-nt linker; designing without --linker then gives
     variable regions only, and the design says so and names the --linker that writes full probes."""

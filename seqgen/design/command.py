@@ -78,16 +78,23 @@ def run(args) -> dict:
     # the same objective on training sequences (are the designs better than the data?), scored before any output
     training = None if reference is None else training_utility(objectives, reference, designed, device, args.seed,
                                                                best_measured(main, reference, args.direction))
-    (Path(args.out).parent / "design.json").unlink(missing_ok=True)  # written last: the mark of a finished folder
+    _remove_earlier_outputs(args.out)
     summary = write_design(args.out, result, table)
     if training is not None:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
-    else:  # an earlier run's, with --data, would be read as this run's
-        (Path(args.out).parent / "training_utility.tsv").unlink(missing_ok=True)
     summary.update(_summary(args, settings, result, constraints))
     summary["avoid_above"] = count_above_avoid_level(table, args)
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _remove_earlier_outputs(out) -> None:
+    """Remove an earlier run's files of the folder of ``out`` (``design.json`` first: written last, it marks a
+    finished folder), so that a run killed while writing leaves some of its own files, never some beside an earlier
+    run's (its designs.tsv beside this run's designs.fasta), and one without --linker or --data none of theirs."""
+    folder = Path(out).parent
+    for name in ("design.json", Path(out).name, *BESIDE_OUT):
+        (folder / name).unlink(missing_ok=True)
 
 
 def _load_predictor(path, device, alphabet=None, length: int | None = None):
