@@ -280,10 +280,10 @@ class Constraints:
             out["edits"] = self.edits(codes) <= self.max_edits
         return out
 
-    def satisfied(self, codes: np.ndarray) -> np.ndarray:
-        """``(N,)`` bool: every constraint holds."""
+    def satisfied(self, codes: np.ndarray, checks: dict | None = None) -> np.ndarray:
+        """``(N,)`` bool: every constraint holds (``checks``: :meth:`check` of ``codes``, when already made)."""
         ok = np.ones(len(codes), dtype=bool)
-        for v in self.check(codes).values():
+        for v in (self.check(codes) if checks is None else checks).values():
             ok &= v
         return ok
 

@@ -250,7 +250,7 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
     codes = constraints.enforce(codes, rng)
     checks = constraints.check(codes)
     broken = {name: int((~ok).sum()) for name, ok in checks.items() if not ok.all()}
-    codes = codes[constraints.satisfied(codes)]
+    codes = codes[constraints.satisfied(codes, checks)]
     satisfied = len(codes)
     codes = np.unique(codes, axis=0)
     utility, parts = score_codes(objectives, codes, constraints.alphabet.size, device)
