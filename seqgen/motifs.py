@@ -872,6 +872,12 @@ def log10_text(log10_value: float) -> str:
     return f"{mantissa:.3g}e{exponent:+03d}"
 
 
+def log10_evalue(log10_p: float, kmers_tested: int = 1) -> float:
+    """log10 of a discovered motif's E-value: its enrichment p-value times the seed k-mers it was the best of
+    (Bonferroni: how many motifs this enriched the search would find by chance)."""
+    return log10_p + float(np.log10(kmers_tested))
+
+
 def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) -> None:
     """Write motifs to a MEME (version 4) text file, atomically.
 
@@ -889,11 +895,9 @@ def write_meme(path, motifs: list[Motif], background: np.ndarray | None = None) 
     lines += ["strands: + -" if alphabet.double_stranded else "strands: +", ""] if alphabet.is_nucleic else []
     lines += ["Background letter frequencies", " ".join(f"{c} {f:.4f}" for c, f in zip(alphabet.letters, bg)), ""]
     for m in motifs:
-        # E-value: the enrichment p-value times the seed k-mers it was the best of (Bonferroni: how many motifs
-        # this enriched the search would find by chance); 0 where there is none (a predictor's, as JASPAR writes)
-        evalue = "0"
+        evalue = "0"  # where there is none (a predictor's motif), as JASPAR writes
         if "log10_p" in m.stats:
-            evalue = log10_text(m.stats["log10_p"] + np.log10(m.stats.get("kmers_tested", 1)))
+            evalue = log10_text(log10_evalue(m.stats["log10_p"], m.stats.get("kmers_tested", 1)))
         lines.append(f"MOTIF {m.name} {m.description}".rstrip())
         lines.append(f"letter-probability matrix: alength= {alphabet.size} w= {m.width} nsites= {m.nsites} "
                      f"E= {evalue}")

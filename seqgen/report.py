@@ -290,7 +290,7 @@ def enrichment_text(row: dict, masked: bool = False) -> str:
     """A motif search's numbers (a ``motifs.tsv`` row) in words: the sequences with a site in each set, as
     fractions, and the enrichment p- and E-value; '' for a row without them (a predictor's motif). ``masked``: a
     motif found after others, counted where their sites were masked (so fewer than ``sites.tsv`` lists)."""
-    from seqgen.motifs import log10_text
+    from seqgen.motifs import log10_evalue, log10_text
 
     if not {"fg_hits", "n_fg", "bg_hits", "n_bg", "log10_p"} <= set(row) or not row["n_fg"] or not row["n_bg"]:
         return ""
@@ -300,7 +300,7 @@ def enrichment_text(row: dict, masked: bool = False) -> str:
             f"{', the sites of the motifs above masked' if masked else ''}; enrichment p = "
             f"{log10_text(row['log10_p'])} (hypergeometric)")
     if row.get("kmers_tested"):
-        text += (f", E = {log10_text(row['log10_p'] + np.log10(row['kmers_tested']))} (p x the "
+        text += (f", E = {log10_text(log10_evalue(row['log10_p'], row['kmers_tested']))} (p x the "
                  f"{fmt(int(row['kmers_tested']))} seed k-mers tested: motifs this enriched expected by chance)")
     return esc(text) + ".<br>"
 
