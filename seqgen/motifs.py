@@ -1007,6 +1007,8 @@ def write_results(out_dir, motifs: list[Motif], fg_codes: np.ndarray | None = No
     summary = pd.DataFrame([{"motif": m.name, "consensus": m.consensus, "width": m.width, "nsites": m.nsites,
                              **{k: v for k, v in m.stats.items() if np.isscalar(v)}} for m in motifs],
                            columns=None if motifs else ["motif", "consensus", "width", "nsites", *stat_columns])
+    if "log10_p" in summary:  # 4 digits of -211.3 would move the report's E-value off the MEME file's
+        summary["log10_p"] = summary["log10_p"].map(lambda v: f"{v:.8g}" if pd.notna(v) else "")
     with atomic_path(out / "motifs.tsv") as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     if sites is not None:

@@ -778,6 +778,20 @@ def test_letter_shuffles_keep_each_rows_padding_at_its_end():
     assert (np.sort(s, axis=1) == np.sort(codes, axis=1)).all() and (s != codes).any(1).mean() > 0.5
 
 
+def test_motifs_tsv_keeps_log10_p_to_the_digits_the_e_value_needs(tmp_path):
+    """motifs.tsv wrote log10_p with 4 digits (-211.3), so the E-value the report derives from it (8.63e-208) was
+    not the MEME file's (8.61e-208): both now give the same."""
+    from seqgen.motifs import log10_evalue, log10_text, write_results
+
+    fg = np.random.default_rng(0).integers(0, 4, (20, 12)).astype(np.uint8)
+    motif = Motif("m", np.full((4, 6), 0.25), DNA, stats={"log10_p": -211.34567, "kmers_tested": 1721, "fg_hits": 5,
+                                                         "n_fg": 20, "bg_hits": 1, "n_bg": 60})
+    write_results(tmp_path, [motif], fg, release="JASPAR2024", tax_group="vertebrates")
+    row = pd.read_csv(tmp_path / "motifs.tsv", sep="\t").iloc[0]
+    meme_e = next(line for line in (tmp_path / "motifs.meme").read_text().splitlines() if "E=" in line).split()[-1]
+    assert log10_text(log10_evalue(row["log10_p"], row["kmers_tested"])) == meme_e == "7.76e-209"
+
+
 def test_meme_e_value_of_a_motif_in_thousands_of_sequences_is_not_zero(tmp_path):
     """FOXA1's Forkhead motif in 5,000 ChIP-seq peaks has log10 p = -2202: its E-value was written as E= 0."""
     pwm = np.full((4, 3), 0.25)
