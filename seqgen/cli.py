@@ -592,6 +592,51 @@ def _run_evaluate(args) -> None:
           f"classifier AUROC {'n/a' if auroc is None else f'{auroc:.3f}'} -> {args.out}", file=sys.stderr)
 
 
+def _add_split(sub) -> None:
+    p = sub.add_parser("split", help="hold out a random share of an encoded data set (to evaluate generators on)",
+                       description="Split an encoded data set (.npz from 'seqgen encode') at random into a training "
+                                   "part and a held-out part, both .npz: train a generator on the first and give "
+                                   "'seqgen evaluate' the second as --reference and the first as --training. An "
+                                   "alignment's focus sequence (its first record) stays in the training part.")
+    p.add_argument("data", help="encoded data set (.npz)")
+    p.add_argument("--holdout", type=float, required=True, help="the share of sequences held out, in (0, 1)")
+    p.add_argument("--training", required=True, help="output .npz: the rest")
+    p.add_argument("--heldout", required=True, help="output .npz: the held-out sequences")
+    p.add_argument("--seed", type=seed_value, help="random seed of the split (default 0)")
+
+
+def _run_split(args) -> None:
+    from pathlib import Path
+
+    from seqgen.atomic import check_writable
+    from seqgen.data import SequenceSet
+
+    if not 0 < args.holdout < 1:
+        raise SeqgenError(f"--holdout is the share of sequences held out, between 0 and 1 (exclusive), not "
+                          f"{args.holdout:g}")
+    for role in ("training", "heldout"):
+        if not str(getattr(args, role)).endswith(".npz"):
+            raise SeqgenError(f"--{role} is an encoded data set: name it .npz", getattr(args, role))
+        check_writable(getattr(args, role))
+    if Path(args.training).resolve() == Path(args.heldout).resolve():
+        raise SeqgenError("--training and --heldout name the same file", args.training)
+    data = SequenceSet.load(args.data)
+    training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
+    if min(len(training), len(heldout)) < 2:
+        raise SeqgenError(f"--holdout {args.holdout:g} of its {len(data)} sequences leaves {len(training)} to train "
+                          f"on and {len(heldout)} held out: an evaluation needs at least 2 of each", args.data)
+    for part, name in ((training, "training"), (heldout, "held out")):
+        part.meta["split"] = {"part": name, "holdout": args.holdout, "seed": args.seed or 0, "of": len(data)}
+    heldout.save(args.heldout)
+    try:
+        training.save(args.training)
+    except BaseException:  # no held-out part without its training part
+        Path(args.heldout).unlink(missing_ok=True)
+        raise
+    print(f"split {len(data)} sequences: {len(training)} to train on -> {args.training}, {len(heldout)} held out -> "
+          f"{args.heldout}", file=sys.stderr)
+
+
 def _add_score_mutants(sub) -> None:
     p = sub.add_parser("score-mutants", help="mutation effects from a family VAE (ELBO mutant - wild type)",
                        description="Score mutants of the focus sequence (H24A, H24A:G26C; numbering of the focus "
@@ -647,7 +692,8 @@ def _run_score_mutants(args) -> None:
 
 COMMANDS = {"encode": (_add_encode, _run_encode), "simulate": (_add_simulate, _run_simulate),
             "train": (_add_train, _run_train), "sample": (_add_sample, _run_sample),
-            "evaluate": (_add_evaluate, _run_evaluate), "predict": (_add_predict, _run_predict),
+            "split": (_add_split, _run_split), "evaluate": (_add_evaluate, _run_evaluate),
+            "predict": (_add_predict, _run_predict),
             "design": (_add_design, _run_design), "motifs": (_add_motifs, _run_motifs),
             "report": (_add_report, _run_report), "score-mutants": (_add_score_mutants, _run_score_mutants)}
 

@@ -122,13 +122,17 @@ class SequenceSet:
         return SequenceSet(codes, self.alphabet, self.ids, self.lengths, self.labels, list(self.label_names),
                            dict(self.meta), self.path)
 
-    def split(self, fraction: float, seed: int = 0) -> tuple["SequenceSet", "SequenceSet"]:
-        """Random split into ``(rest, held_out)`` with ``fraction`` (between 0 and 1) of the sequences held out."""
+    def split(self, fraction: float, seed: int = 0, keep_first: bool = False) -> tuple["SequenceSet", "SequenceSet"]:
+        """Random split into ``(rest, held_out)`` with ``fraction`` (between 0 and 1) of the sequences held out
+        (of all of them but the first with ``keep_first``, which stays in ``rest``: an alignment's focus sequence,
+        the first row to the models trained on it)."""
         if not 0 <= fraction <= 1:
             raise ValueError(f"split: fraction is the share of sequences held out, between 0 and 1, not {fraction}")
-        order = np.random.default_rng(seed).permutation(len(self))
-        n_out = int(round(fraction * len(self)))
-        return self.subset(np.sort(order[n_out:])), self.subset(np.sort(order[:n_out]))
+        first = int(bool(keep_first and len(self)))
+        order = first + np.random.default_rng(seed).permutation(len(self) - first)
+        n_out = int(round(fraction * len(order)))
+        rest = np.concatenate([np.arange(first), np.sort(order[n_out:])])
+        return self.subset(rest), self.subset(np.sort(order[:n_out]))
 
     def looks_like_dna(self) -> bool:
         """True for protein sequences made of A, C, G, T and N only: likely DNA read with the wrong alphabet."""

@@ -701,31 +701,59 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
         rows = {g: generator_row(ev) for g, ev in evaluations.items()}
         numbers.update({g: {"classifier AUROC": r.get("classifier AUROC"), **kmer_ratios(r)}
                         for g, r in rows.items()})
-        parts.append("<h3>Generators: samples against the training data</h3><p class='sub'>k-mer spectrum "
+        against = evaluated_against(evaluations)
+        parts.append(f"<h3>Generators: samples against {against}</h3><p class='sub'>k-mer spectrum "
                      "Jensen-Shannon divergence of the samples from real sequences, divided by that of a real "
                      "subset of the same size (1 = as close as real data); copies of training sequences (a "
                      "fraction); nearest Hamming: the mean number of letters from a sample to its nearest training "
                      "sequence; diversity: the mean fraction of positions at which two sequences differ; "
                      "AUROC of a classifier telling samples from real (0.5 = indistinguishable)."
-                     + esc(seen_note(evaluations) + gap_note(res, data, evaluations)) + "</p>"
+                     + esc(held_out_note(evaluations) + seen_note(evaluations) + gap_note(res, data, evaluations))
+                     + "</p>"
                      + table(pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator").reset_index()))
     if not parts:
         return note("No trained models yet: run `seqgen train`."), numbers
     return "".join(parts), numbers
 
 
+def held_out(evaluation: dict) -> bool:
+    """Whether an ``evaluation.json`` compared the samples with held-out sequences (given the generator's training
+    part, ``seqgen evaluate --training``: its real-vs-real baseline is a ``training subset``)."""
+    return str(evaluation.get("baseline", "")).startswith("training subset")
+
+
+def evaluated_against(evaluations: dict) -> str:
+    """What the generators' samples were compared with: held-out data, the training data, or both (by generator)."""
+    kinds = {held_out(ev) for ev in evaluations.values()}
+    return {frozenset([True]): "held-out data", frozenset([False]): "the training data"}.get(frozenset(kinds),
+                                                                                             "real data")
+
+
+def held_out_note(evaluations: dict) -> str:
+    """A sentence for the generators' table naming the held-out sequences the samples were compared with (the
+    workflow's ``evaluate.holdout``), and what the JS ratios' real subset is then."""
+    held = {g: ev for g, ev in evaluations.items() if held_out(ev)}
+    if not held:
+        return ""
+    n = sorted({ev.get("n_reference") for ev in held.values()}, key=str)
+    return (f" The samples of {', '.join(held)} are compared with {' / '.join(f'{x:,}' for x in n if x)} real "
+            f"sequences held out from their generator's training, and the JS ratios' real subset is training "
+            f"sequences: a ratio near 1 means as close to unseen data as the training data is; copies and nearest "
+            f"Hamming are measured against the training part.")
+
+
 def seen_note(evaluations: dict) -> str:
     """A sentence for the generators' table where an evaluation had no held-out set (``baseline`` a ``reference
-    half``: the workflow's, the generator's training data split in two): the samples' spectra are compared with
-    sequences their generator was trained on and the real subset's with others, so a generator that learnt its
-    training sequences by heart scores below 1 (0.5 for copies of them on FOXA1 peaks)."""
+    half``: the workflow's with a holdout of 0, the generator's training data split in two): the samples' spectra
+    are compared with sequences their generator was trained on and the real subset's with others, so a generator
+    that learnt its training sequences by heart scores below 1 (0.5 for copies of them on FOXA1 peaks)."""
     seen = [g for g, ev in evaluations.items() if str(ev.get("baseline", "")).startswith("reference half")]
     if not seen:
         return ""
-    return (f" The samples of {', '.join(seen)} were evaluated without a held-out set (as the workflow does: "
-            f"against the training data, in two halves), so their spectra are compared with half of the sequences "
-            f"their generator was trained on and the real subset's with the other half: a JS ratio below 1 is no "
-            f"better than real data but a sign of memorization (see copies and nearest Hamming).")
+    return (f" The samples of {', '.join(seen)} were evaluated without a held-out set (as the workflow does with "
+            f"a holdout of 0: against the training data, in two halves), so their spectra are compared with half of "
+            f"the sequences their generator was trained on and the real subset's with the other half: a JS ratio "
+            f"below 1 is no better than real data but a sign of memorization (see copies and nearest Hamming).")
 
 
 def kmer_ratios(row: dict) -> dict:

@@ -179,6 +179,31 @@ def trained_settings(config, name, inputs) -> str:
     return json.dumps(settings, sort_keys=True)
 
 
+def generator_holdout(config, name) -> float:
+    """The share of data set ``name``'s sequences its generators do not train on, to evaluate their samples
+    against: its own ``holdout``, else 0 with ``mutants`` (the family VAE that scores them learns the whole family,
+    as DeepSequence's), else ``evaluate.holdout``."""
+    ds = config["datasets"][name]
+    if "holdout" in ds:
+        return ds["holdout"]
+    return 0 if "mutants" in ds else config["evaluate"]["holdout"]
+
+
+def generator_data(config, name) -> str:
+    """What the generators of data set ``name`` train on: the training part of its split, or all its data without
+    a holdout."""
+    return f"results/{name}/generator/training.npz" if generator_holdout(config, name) else f"results/{name}/data.npz"
+
+
+def evaluation_inputs(config, name) -> dict:
+    """``seqgen evaluate``'s real sequences: the held-out ``reference`` and the generators' ``training`` part, or
+    without a holdout the training data as the reference (split in two halves by evaluate)."""
+    if generator_holdout(config, name):
+        return {"reference": f"results/{name}/generator/heldout.npz",
+                "training": f"results/{name}/generator/training.npz"}
+    return {"reference": f"results/{name}/data.npz"}
+
+
 def predictor_inputs(config, name) -> dict:
     """The predictor model of a labelled data set (none for an alignment without a label)."""
     if labelled(config["datasets"][name]):

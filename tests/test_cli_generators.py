@@ -122,3 +122,40 @@ def test_sample_refuses_an_id_prefix_that_is_not_one_word(tmp_path, capsys, pref
     err = capsys.readouterr().err
     assert err.startswith(f"seqgen sample: error: --prefix {prefix!r}: an id prefix must be one word") and \
         err.count("\n") == 1 and not out.exists()
+
+
+def test_split_holds_out_a_seeded_share_and_keeps_an_alignment_s_focus(tmp_path, capsys):
+    data = tmp_path / "data.npz"
+    make_data(data, n=40)
+    train, held = tmp_path / "train.npz", tmp_path / "held.npz"
+    assert main(["split", str(data), "--holdout", "0.25", "--seed", "3", "--training", str(train), "--heldout",
+                 str(held)]) == 0
+    whole, a, b = (SequenceSet.load(p) for p in (data, train, held))
+    assert len(a) == 30 and len(b) == 10 and sorted([*a.ids, *b.ids]) == sorted(whole.ids)
+    assert np.array_equal(b.codes, whole.codes[np.isin(whole.ids, b.ids)])  # the sequences travel with their ids
+    assert b.meta["split"] == {"part": "held out", "holdout": 0.25, "seed": 3, "of": 40}
+    first = b.ids.tolist()
+    assert main(["split", str(data), "--holdout", "0.25", "--seed", "3", "--training", str(train), "--heldout",
+                 str(held)]) == 0 and SequenceSet.load(held).ids.tolist() == first  # seeded
+    focus = SequenceSet(whole.codes, "dna", whole.ids, meta={"focus_positions": list(range(1, 15))})
+    focus.save(data)
+    for seed in range(8):  # the focus sequence (the first row) is the family VAE's wild type: never held out
+        assert main(["split", str(data), "--holdout", "0.5", "--seed", str(seed), "--training", str(train),
+                     "--heldout", str(held)]) == 0
+        assert SequenceSet.load(train).ids[0] == "s0"
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--holdout", "0.01"], "data.npz: --holdout 0.01 of its 40 sequences leaves 40 to train on and 0 held out"),
+    (["--holdout", "1"], "--holdout is the share of sequences held out, between 0 and 1 (exclusive), not 1"),
+    (["--holdout", "0.5", "--heldout", "t.npz"], "t.npz: --training and --heldout name the same file"),
+    (["--holdout", "0.5", "--heldout", "h.fasta"], "h.fasta: --heldout is an encoded data set: name it .npz")])
+def test_split_refuses_what_cannot_be_evaluated(tmp_path, capsys, monkeypatch, options, message):
+    monkeypatch.chdir(tmp_path)
+    make_data(tmp_path / "data.npz", n=40)
+    args = ["split", "data.npz", "--training", "t.npz", "--heldout", "h.npz"]
+    assert main(args + options) == 1  # argparse: the last --heldout wins
+    err = capsys.readouterr().err
+    assert err.startswith(f"seqgen split: error: {message}")
+    assert err.count("\n") == 1 and sorted(p.name for p in tmp_path.iterdir()) == ["data.npz"]

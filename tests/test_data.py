@@ -32,6 +32,15 @@ def test_split_is_disjoint_and_deterministic():
     assert data.split(0.2, seed=3)[1].ids.tolist() == held.ids.tolist()
 
 
+def test_split_can_keep_the_first_sequence_an_alignment_s_focus():
+    data = make_set(50)
+    for seed in range(20):
+        rest, held = data.split(0.5, seed=seed, keep_first=True)
+        assert rest.ids[0] == "s0" and "s0" not in held.ids and len(held) == 24 and len(rest) == 26
+        assert sorted([*rest.ids, *held.ids]) == sorted(data.ids)
+    assert any("s0" in data.split(0.5, seed=seed)[1].ids for seed in range(20))  # without it, s0 is drawn too
+
+
 def test_label_access():
     data = make_set()
     assert np.array_equal(data.label("b"), data.labels[:, 1])

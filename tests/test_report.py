@@ -1070,6 +1070,15 @@ def test_the_generators_table_says_a_ratio_below_1_is_memorization_without_a_hel
     page = html.unescape(build_report(tmp_path)[0])
     assert "a JS ratio below 1 is no better than real data but a sign of memorization" in page
     assert "nearest Hamming: the mean number of letters" in page
-    ev["baseline"] = "training subset of 500"  # seqgen evaluate --training: a held-out reference
+    assert "Generators: samples against the training data" in page
+    ev.update(baseline="training subset of 500", n_reference=400)  # seqgen evaluate --training: held out
     (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps(ev))
-    assert "sign of memorization" not in html.unescape(build_report(tmp_path)[0])
+    page = html.unescape(build_report(tmp_path)[0])
+    assert "sign of memorization" not in page and "Generators: samples against held-out data" in page
+    assert "The samples of vae are compared with 400 real sequences held out from their generator's training" in page
+    (tmp_path / "generator" / "gan").mkdir()
+    ev["baseline"] = "reference half subset of 500"
+    (tmp_path / "generator" / "gan" / "evaluation.json").write_text(json.dumps(ev))
+    page = html.unescape(build_report(tmp_path)[0])
+    assert "Generators: samples against real data" in page and "The samples of gan were evaluated without" in page
+    assert "The samples of vae are compared with 400 real" in page

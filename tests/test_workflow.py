@@ -1,10 +1,13 @@
 """The workflow's whole chain on tiny data, run once: its outputs, no-op and targeted reruns, the report archive."""
+import json
 import re
 import shutil
 
 import pandas as pd
 import pytest
 
+from seqgen.checkpoint import load_checkpoint
+from seqgen.data import SequenceSet
 from workflow_helpers import TEST_CONFIG, job_counts, make_workdir, snakemake
 
 
@@ -29,6 +32,14 @@ def test_whole_chain_on_tiny_data(finished_run):
         assert (results / name).is_file(), name
     html = (results / "report.html").read_text()
     assert "<img" in html and "fast-seqprop" in html and "http://" not in html.replace("http://www.w3.org", "")
+    data, training, heldout = (SequenceSet.load(results / name) for name in
+                               ("data.npz", "generator/training.npz", "generator/heldout.npz"))
+    assert len(heldout) == 60 and sorted([*training.ids, *heldout.ids]) == sorted(data.ids)  # evaluate.holdout 0.1
+    for model in ("vae", "gan"):  # trained on the training part
+        assert load_checkpoint(results / "generator" / model / "model.pt")["data_sha1"] == training.fingerprint()
+    evaluation = json.loads((results / "generator" / "vae" / "evaluation.json").read_text())
+    assert evaluation["n_reference"] == 60 and evaluation["baseline"].startswith("training subset")
+    assert "Generators: samples against held-out data" in html
     scores = pd.read_csv(results / "generator" / "gan" / "samples.tsv", sep="\t")  # the predictor's, of the samples
     assert list(scores.columns) == ["id", "sequence", "mean", "std"] and len(scores) == 100
     assert scores["mean"].notna().all() and scores["std"].gt(0).all()  # a 2-member ensemble disagrees a little

@@ -30,7 +30,7 @@ def make_config(datasets=None, **keys):
     """A validated config (the schema's defaults filled in), one simulated data set 'tiny' unless given."""
     config = {"datasets": datasets or {"tiny": dataset()}, "device": "cpu", "gpu": False, "gpu_partition": None,
               "seed": 0, "generators": ["vae", "gan"], "vae": {}, "gan": {}, "predictor": {},
-              "sample": {"n": 1000}, "mutations": {"samples": 500},
+              "sample": {"n": 1000}, "evaluate": {"holdout": 0.1}, "mutations": {"samples": 500},
               "design": {"methods": ["fast-seqprop", "anneal"], "n": 64, "steps": 200},
               "motifs": dict(MOTIF_DEFAULTS), "report": {"top": 20}}
     return {**config, **copy.deepcopy(keys)}
@@ -148,6 +148,21 @@ def test_the_inputs_a_data_set_s_config_asks_for():
     assert wfc.sample_score_inputs(config, "family") == []
     assert wfc.mutation_inputs(config, "family") == {"mutations": "results/family/mutations.tsv"}
     assert wfc.mutation_inputs(config, "tiny") == {}
+
+
+def test_the_generators_train_on_all_but_the_holdout_which_evaluates_them():
+    config = make_config({"tiny": dataset(), "own": dataset(holdout=0.25), "none": dataset(holdout=0),
+                          "family": dataset(input="f.a2m", format="a2m", mutants="m.txt"),
+                          "scored": dataset(input="f.a2m", format="a2m", mutants="m.txt", holdout=0.2)})
+    assert [wfc.generator_holdout(config, name) for name in config["datasets"]] == [0.1, 0.25, 0, 0, 0.2]
+    assert wfc.generator_data(config, "tiny") == "results/tiny/generator/training.npz"
+    assert wfc.evaluation_inputs(config, "tiny") == {"reference": "results/tiny/generator/heldout.npz",
+                                                     "training": "results/tiny/generator/training.npz"}
+    for name in ("none", "family"):  # no split: the training data is the reference
+        assert wfc.generator_data(config, name) == f"results/{name}/data.npz"
+        assert wfc.evaluation_inputs(config, name) == {"reference": f"results/{name}/data.npz"}
+    config["evaluate"]["holdout"] = 0
+    assert wfc.generator_data(config, "tiny") == "results/tiny/data.npz"
 
 
 def test_design_inputs_and_the_generator_design_uses():

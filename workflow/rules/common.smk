@@ -45,6 +45,18 @@ def encode_options(wildcards):
     return wfc.encode_options(dataset(wildcards))
 
 
+def generator_holdout(wildcards):
+    return wfc.generator_holdout(config, wildcards.dataset)
+
+
+def generator_data(wildcards):
+    return wfc.generator_data(config, wildcards.dataset)
+
+
+def evaluation_inputs(wildcards):
+    return wfc.evaluation_inputs(config, wildcards.dataset)
+
+
 def generator_settings(wildcards):
     return wfc.as_json(wfc.model_settings(config, wildcards.dataset, wildcards.model))
 

@@ -1,9 +1,27 @@
-# Generators: train (vae, gan), sample, evaluate against the training data.
+# Generators: hold out a share of the data, train (vae, gan) on the rest, sample, evaluate against the held-out part.
+
+
+rule split_generator_data:
+    input:
+        "results/{dataset}/data.npz",
+    output:
+        training="results/{dataset}/generator/training.npz",
+        heldout="results/{dataset}/generator/heldout.npz",
+    log:
+        "results/{dataset}/logs/split_generator_data.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        holdout=generator_holdout,
+        seed=config["seed"],
+    shell:
+        "seqgen split {input:q} --holdout {params.holdout} --seed {params.seed} --training {output.training:q} "
+        "--heldout {output.heldout:q} 2> {log:q}"
 
 
 rule train_generator:
     input:
-        "results/{dataset}/data.npz",
+        generator_data,
     output:
         model="results/{dataset}/generator/{model}/model.pt",
         metrics=report(
@@ -55,7 +73,7 @@ rule sample:
 
 rule evaluate_generator:
     input:
-        reference="results/{dataset}/data.npz",
+        unpack(evaluation_inputs),
         query="results/{dataset}/generator/{model}/samples.fasta",
     output:
         "results/{dataset}/generator/{model}/evaluation.json",
@@ -65,6 +83,7 @@ rule evaluate_generator:
         "../envs/seqgen.yaml"
     params:
         seed=config["seed"],
+        training=lambda w, input: f" --training {shlex.quote(input.training)}" if "training" in input.keys() else "",
     shell:
-        "seqgen evaluate --reference {input.reference:q} --query {input.query:q} --seed {params.seed} "
+        "seqgen evaluate --reference {input.reference:q} --query {input.query:q}{params.training} --seed {params.seed} "
         "--out {output:q} 2> {log:q}"
