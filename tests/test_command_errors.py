@@ -711,6 +711,24 @@ def test_one_design_has_no_pairwise_distance(models, tmp_path):
     assert summary["designs"] == 1 and summary["mean_pairwise_distance"] is None
 
 
+def test_design_json_records_every_setting_and_constraint_of_the_run(models, tmp_path):
+    """design.json tells what was run: the design settings (--steps, --n, --lr...), the constraints as given, the
+    --avoid weight, the generator and the data; not only the objectives."""
+    p, out = str(models / "predictor"), tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", p, "--avoid", p, "--avoid-weight", "0.5", "--n", "5", "--steps", "3",
+                 "--lr", "0.2", "--diversity", "0.3", "--fixed", "G" + "." * 29, "--gc-min", "0.3", "--gc-max", "0.7",
+                 "--forbid", "GAATTC", "--start", "G" * 30, "--max-edits", "20", "--linker", "acgt", "--data",
+                 str(models / "data.npz"), "--no-progress", "--out", str(out)]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    settings = summary["settings"]
+    assert (settings["n"], settings["steps"], settings["lr"], settings["diversity"]) == (5, 3, 0.2, 0.3)
+    assert settings["polish"] == 0 and settings["freeze_offset"] is False
+    assert summary["constraints"] == {"fixed": "G" + "." * 29, "gc_min": 0.3, "gc_max": 0.7, "forbid": ["GAATTC"],
+                                      "start": "G" * 30, "max_edits": 20, "linker": "ACGT"}
+    assert summary["avoid_weight"] == 0.5 and summary["data"] == str(models / "data.npz")
+    assert summary["generator"] is None
+
+
 def test_the_parser_of_every_command_imports_no_heavy_module():
     """``seqgen --help`` (the parser of every command) imports neither torch nor pandas nor scipy: they took 2 s of
     its 2.2 s, from ``seqgen design``'s and ``seqgen motifs``' options; the options themselves are unchanged."""

@@ -172,10 +172,15 @@ def _check_compatible(args, alphabet, length: int, generator, reference) -> None
                           f"for {alphabet.name} of length {length}{hint}", args.data)
 
 
+def _option_values(args) -> dict:
+    """Each of :data:`~seqgen.settings.DESIGN_OPTIONS` of ``args``, under its own name."""
+    return {option.name: getattr(args, option.name) for option in DESIGN_OPTIONS}
+
+
 def _settings(args) -> DesignSettings:
-    """The design settings of ``args``: each of :data:`~seqgen.settings.DESIGN_OPTIONS` under its own name, but
-    ``--freeze-offset``, which unsets ``learn_offset``."""
-    options = {option.name: getattr(args, option.name) for option in DESIGN_OPTIONS}
+    """The design settings of ``args``: :func:`_option_values`, but ``--freeze-offset``, which unsets
+    ``learn_offset``."""
+    options = _option_values(args)
     options["learn_offset"] = not options.pop("freeze_offset")
     return DesignSettings(method=args.method, seed=args.seed or 0, progress=not args.no_progress, **options)
 
@@ -231,17 +236,28 @@ def _write_training(training: pd.DataFrame, utility: pd.Series, reference: Seque
 
 
 def _summary(args, settings: DesignSettings, result: DesignResult, constraints: Constraints) -> dict:
-    """``design.json``'s record of the run's options and outcome; counts (and warns of) the designs with a long
-    run of one letter when the run set no ``--max-homopolymer`` (DNA/RNA)."""
+    """``design.json``'s record of the run's options (every design setting and constraint) and outcome; counts (and
+    warns of) the designs with a long run of one letter when the run set no ``--max-homopolymer`` (DNA/RNA)."""
     long_runs = None if args.max_homopolymer is not None or not constraints.alphabet.is_nucleic else \
         count_long_runs(result.codes, constraints, args.out, args.run_limit)
     return dict(method=args.method, predictor=str(args.predictor) if args.predictor else None,
                 direction=args.direction if args.predictor else None, target=args.target,
-                avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below, conservative=args.conservative,
-                naturalness=args.naturalness,
+                avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below,
+                avoid_weight=args.avoid_weight if args.avoid else None, conservative=args.conservative,
+                naturalness=args.naturalness, generator=str(args.generator) if args.generator else None,
+                data=str(args.data) if args.data else None,
+                settings=_option_values(args),
+                constraints=_constraint_options(args),
                 seed=settings.seed, max_homopolymer=args.max_homopolymer, run_limit=args.run_limit,
                 long_runs=long_runs, restarts=result.restarts, stopped_at=result.stopped_at,
                 mean_utility=float(np.mean(result.utility)))
+
+
+def _constraint_options(args) -> dict:
+    """``design.json``'s record of the constraint options as given (``max_homopolymer`` is recorded beside it,
+    resolved from ``auto``), so that the run can be told apart from, and repeated as, another."""
+    return dict(fixed=args.fixed, gc_min=args.gc_min, gc_max=args.gc_max, forbid=list(args.forbid),
+                start=args.start, max_edits=args.max_edits, linker=args.linker)
 
 
 #: training sequences scored with the design's objective (a seeded subsample of those made of the designs' letters)
