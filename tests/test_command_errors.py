@@ -729,6 +729,17 @@ def test_design_json_records_every_setting_and_constraint_of_the_run(models, tmp
     assert summary["generator"] is None
 
 
+@pytest.mark.parametrize("option", ["--avoid-weight", "--naturalness"])
+def test_a_negative_weight_is_refused_before_any_work(models, tmp_path, capsys, option):
+    """A negative --avoid-weight would maximize the predictor --avoid keeps low, a negative --naturalness minimize
+    the VAE's likelihood: refused in one line, nothing written."""
+    p, out = str(models / "predictor"), tmp_path / "o" / "designs.fasta"
+    assert main(["design", "--predictor", p, "--avoid", p, "--generator", str(models / "vae"), option, "-0.5",
+                 "--n", "2", "--steps", "1", "--no-progress", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"seqgen design: error: {option} must not be negative, not -0.5"] and not out.parent.exists()
+
+
 def test_the_parser_of_every_command_imports_no_heavy_module():
     """``seqgen --help`` (the parser of every command) imports neither torch nor pandas nor scipy: they took 2 s of
     its 2.2 s, from ``seqgen design``'s and ``seqgen motifs``' options; the options themselves are unchanged."""

@@ -332,6 +332,9 @@ def _check_options(args) -> None:
     for name in ("lr", "naturalness_samples"):
         if not getattr(args, name) > 0:
             raise SeqgenError(f"--{name.replace('_', '-')} must be positive, not {getattr(args, name)}")
+    for name in ("avoid_weight", "naturalness"):  # a negative weight would seek what the option keeps low or out
+        if getattr(args, name) < 0:
+            raise SeqgenError(f"--{name.replace('_', '-')} must not be negative, not {getattr(args, name):g}")
     defaults = vars(_parser_defaults())
     changed = [k for k in defaults if k != "method" and getattr(args, k, defaults[k]) != defaults[k]]
     ignored = ignored_design_options(args.method, changed, bool(args.polish))
