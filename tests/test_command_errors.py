@@ -740,6 +740,19 @@ def test_a_negative_weight_is_refused_before_any_work(models, tmp_path, capsys, 
     assert err == [f"seqgen design: error: {option} must not be negative, not -0.5"] and not out.parent.exists()
 
 
+def test_annealing_options_a_gradient_design_ignores_are_not_then_refused(models, tmp_path, capsys):
+    """--combine with --mutations 2 on fast-seqprop without --polish: both are noted as ignored, and the design runs
+    (not refused for a combination it never uses); with --polish the combination is refused."""
+    p, out = str(models / "predictor"), tmp_path / "designs.fasta"
+    argv = ["design", "--predictor", p, "--combine", "--mutations", "2", "--n", "2", "--steps", "1", "--no-progress",
+            "--out", str(out)]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "--combine does not apply" in err and "--mutations does not apply" in err
+    assert main([*argv, "--polish", "2"]) == 1
+    assert "cannot be used with mutations > 1" in capsys.readouterr().err
+
+
 def test_the_parser_of_every_command_imports_no_heavy_module():
     """``seqgen --help`` (the parser of every command) imports neither torch nor pandas nor scipy: they took 2 s of
     its 2.2 s, from ``seqgen design``'s and ``seqgen motifs``' options; the options themselves are unchanged."""

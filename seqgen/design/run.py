@@ -104,7 +104,8 @@ class DesignSettings:
                 option.check(getattr(self, option.name))
         if self.tolerance < 0:
             raise SeqgenError(f"tolerance must not be negative, not {self.tolerance}")
-        if self.combine and self.mutations > 1:
+        anneals = self.method == "anneal" or self.polish  # combine and mutations are annealing's: else ignored
+        if anneals and self.combine and self.mutations > 1:
             raise SeqgenError("combine merges single-letter mutants: it cannot be used with mutations > 1")
 
     @property
