@@ -237,6 +237,16 @@ def mutation_options(config, name) -> str:
                    for column in config["datasets"][name].get("mutants_measured", []))
 
 
+def report_summaries(config, name) -> list:
+    """The files the report reads beside those its other inputs name: each design's ``design.json`` and each motif
+    search's ``motifs.tsv`` and ``params.json``, the predictor's ``metrics.json``; inputs of the report, so that a
+    deleted one is made again, not reported missing."""
+    folders = [f"results/{name}"] + [f"results/{name}/design/{m}" for m in config["design"]["methods"]]
+    files = [f"{folder}/design.json" for folder in folders[1:]]
+    files += [f"{folder}/motifs/{file}" for folder in folders for file in ("motifs.tsv", "params.json")]
+    return files + [f"results/{name}/predictor/metrics.json" for _ in predictor_inputs(config, name).values()]
+
+
 def report_options(config, name) -> str:
     """``seqgen report`` options that keep an earlier configuration's results out of the report: the design
     methods and generators configured now, ``--no-mutations`` for a data set without ``mutants`` (a

@@ -106,3 +106,22 @@ def test_report_archive_builds_offline(finished_run):
     assert re.search(r"motifs discovered in the [\w-]+ designs of", text)  # the design motifs are in it, captioned
     assert re.search(r"tiny: [\w-]+ designs\": \[", text)  # the designs' logos apart from the data's, by method
     assert "the motifs the predictor of" in text and re.search(r"tiny: the predictor\": \[", text)  # its logos
+
+
+@pytest.mark.slow
+def test_a_deleted_summary_the_report_reads_is_made_again(finished_run):
+    """design.json, motifs.tsv, params.json and the predictor's metrics.json are outputs and report inputs: deleted,
+    their job runs again (they were undeclared: the report ran alone and noted them missing)."""
+    results = finished_run / "results" / "it's tiny"
+    deleted = [results / "design" / "anneal" / "design.json", results / "motifs" / "params.json",
+               results / "predictor" / "metrics.json"]
+    kept = {path: path.read_bytes() for path in deleted}
+    for path in deleted:
+        path.unlink()
+    try:
+        jobs = job_counts(snakemake(finished_run, "-n", "--cores", "1").stdout)
+        assert jobs["design"] >= 1 and jobs["motifs_data"] == 1 and jobs["train_predictor"] == 1
+        assert jobs["report_html"] == 1
+    finally:
+        for path, data in kept.items():
+            path.write_bytes(data)

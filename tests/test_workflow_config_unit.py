@@ -150,6 +150,16 @@ def test_the_inputs_a_data_set_s_config_asks_for():
     assert wfc.mutation_inputs(config, "tiny") == {}
 
 
+def test_the_report_reads_every_summary_as_an_input():
+    config = make_config({"tiny": dataset(), "family": dataset(input="f.a2m", format="a2m")},
+                         design={"methods": ["anneal"]})
+    assert wfc.report_summaries(config, "tiny") == [
+        "results/tiny/design/anneal/design.json", "results/tiny/motifs/motifs.tsv", "results/tiny/motifs/params.json",
+        "results/tiny/design/anneal/motifs/motifs.tsv", "results/tiny/design/anneal/motifs/params.json",
+        "results/tiny/predictor/metrics.json"]
+    assert "results/family/predictor/metrics.json" not in wfc.report_summaries(config, "family")  # no label
+
+
 def test_the_generators_train_on_all_but_the_holdout_which_evaluates_them():
     config = make_config({"tiny": dataset(), "own": dataset(holdout=0.25), "none": dataset(holdout=0),
                           "family": dataset(input="f.a2m", format="a2m", mutants="m.txt"),

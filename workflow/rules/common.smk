@@ -86,6 +86,10 @@ def trained_settings(inputs):
     return lambda wildcards: wfc.trained_settings(config, wildcards.dataset, inputs(wildcards))
 
 
+def report_summaries(wildcards):
+    return wfc.report_summaries(config, wildcards.dataset)
+
+
 def predictor_inputs(wildcards):
     return wfc.predictor_inputs(config, wildcards.dataset)
 

@@ -15,6 +15,7 @@ rule design:
         ),
         trajectory="results/{dataset}/design/{method}/trajectory.tsv",
         training="results/{dataset}/design/{method}/training_utility.tsv",
+        summary="results/{dataset}/design/{method}/design.json",
     log:
         "results/{dataset}/logs/design_{method}.log",
     benchmark:

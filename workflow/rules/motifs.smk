@@ -10,6 +10,8 @@ rule motifs_data:
     output:
         meme="results/{dataset}/motifs/motifs.meme",
         tomtom="results/{dataset}/motifs/tomtom.tsv",
+        table="results/{dataset}/motifs/motifs.tsv",
+        params="results/{dataset}/motifs/params.json",
         logos=report(
             directory("results/{dataset}/motifs/logos"),
             patterns=["{name}.png"],
@@ -44,6 +46,8 @@ rule motifs_design:
     output:
         meme="results/{dataset}/design/{method}/motifs/motifs.meme",
         tomtom="results/{dataset}/design/{method}/motifs/tomtom.tsv",
+        table="results/{dataset}/design/{method}/motifs/motifs.tsv",
+        params="results/{dataset}/design/{method}/motifs/params.json",
         logos=report(
             directory("results/{dataset}/design/{method}/motifs/logos"),
             patterns=["{name}.png"],

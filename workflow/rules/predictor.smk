@@ -12,6 +12,7 @@ rule train_predictor:
             subcategory="{dataset}",
             caption="../report/predictor_metrics.rst",
         ),
+        summary="results/{dataset}/predictor/metrics.json",
     log:
         "results/{dataset}/logs/train_predictor.log",
     benchmark:

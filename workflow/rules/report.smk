@@ -13,6 +13,7 @@ rule report_html:
         sample_score_inputs,
         unpack(mutation_inputs),
         "results/{dataset}/config.yaml",
+        report_summaries,
     output:
         report(
             "results/{dataset}/report.html",
