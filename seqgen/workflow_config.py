@@ -64,6 +64,15 @@ def gpu_resources(config) -> dict:
     return {"gpu": 1, **({"slurm_partition": config["gpu_partition"]} if config["gpu_partition"] else {})}
 
 
+def job_device(config, gpu_job: bool = True) -> str:
+    """``--device`` of a job: the config's ``device``, but ``auto`` for a job that asks for no GPU (sampling,
+    scoring the samples, the predictor's motifs) where ``gpu: true`` and ``device`` names CUDA: such a job may run
+    on a node without one, where ``cuda`` stops with an error and ``auto`` runs on the CPU."""
+    if config["gpu"] and not gpu_job and config["device"].startswith("cuda"):
+        return "auto"
+    return config["device"]
+
+
 #: a training job's SLURM runtime (minutes) where its settings give no ``max_time``
 TRAINING_RUNTIME = {"vae": 240, "gan": 240, "predictor": 120}
 #: minutes a training job asks for beyond its ``max_time``: loading, the last validation, checkpoints, a queue's
@@ -338,7 +347,7 @@ def motif_options(config, name, search_data=True) -> str:
         options["top"] = motifs["top"]
         if motif_predictor_inputs(config, name):
             options["predictor"] = str(Path(predictor_inputs(config, name)["predictor"]).parent)
-            options["device"] = config["device"]  # where its mutagenesis runs, as the other predictor jobs
+            options["device"] = job_device(config, gpu_job=False)  # where its mutagenesis runs
     elif search_data:
         options["max_sequences"] = motifs.get("max_sequences") or MOTIF_MAX_SEQUENCES[ds["alphabet"]]
     if not search_data:

@@ -185,6 +185,20 @@ def test_gpu_jobs_ask_for_a_gpu_on_their_partition_only_with_gpu_true(tmp_path):
     assert "gpu=1" not in out and "slurm_partition" not in out
 
 
+def test_jobs_that_ask_for_no_gpu_are_not_told_cuda_on_a_cluster(tmp_path):
+    """With gpu: true only training, design and mutant scoring ask for a GPU: the other jobs may run on a node
+    without one, where --device cuda stops ('CUDA is not available'); they get auto."""
+    workdir = make_workdir(tmp_path, TEST_CONFIG.read_text())
+    targets = ["results/tiny/generator/vae/samples.tsv", "results/tiny/motifs/tomtom.tsv"]
+    out = snakemake(workdir, "-n", "-p", "--cores", "1", *targets, "--config", "gpu=true", "device=cuda").stdout
+    commands = {line.split()[3]: line for line in out.splitlines() if line.startswith("Shell command: seqgen ")}
+    for command in ("sample", "predict", "motifs"):
+        assert "--device auto" in commands[command], command
+    assert "--device cuda" in commands["train"]  # asks for a GPU
+    out = snakemake(workdir, "-n", "-p", "--cores", "1", *targets, "--config", "device=cuda").stdout
+    assert "--device auto" not in out  # without gpu: true every job runs where snakemake runs
+
+
 def test_design_options_of_value_zero_reach_the_command(tmp_path):
     text = TEST_CONFIG.read_text().replace(
         "  steps: 20\n", "  steps: 20\n  anneal: {target: 0, max_edits: 0, start: %s, guide_temperature: 0, "

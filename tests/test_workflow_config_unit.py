@@ -72,6 +72,13 @@ def test_as_json_sorts_the_keys_and_quotes_once():
     assert wfc.as_json({"steps": 5, "arch": "mlp x"}) == """'{"arch": "mlp x", "steps": 5}'"""
 
 
+def test_the_device_of_a_job_without_a_gpu_on_a_cluster():
+    assert wfc.job_device(make_config(gpu=True, device="cuda:1"), gpu_job=False) == "auto"
+    assert wfc.job_device(make_config(gpu=True, device="cuda:1")) == "cuda:1"
+    assert wfc.job_device(make_config(device="cuda"), gpu_job=False) == "cuda"  # local: no node without one
+    assert wfc.job_device(make_config(gpu=True, device="cpu"), gpu_job=False) == "cpu"
+
+
 def test_gpu_resources_only_with_gpu_true():
     assert wfc.gpu_resources(make_config()) == {}
     assert wfc.gpu_resources(make_config(gpu=True)) == {"gpu": 1}

@@ -29,8 +29,8 @@ def gpu_resources():
     return wfc.gpu_resources(config)
 
 
-def device():
-    return shlex.quote(config["device"])
+def device(gpu_job=True):
+    return shlex.quote(wfc.job_device(config, gpu_job))
 
 
 def raw_input(wildcards):

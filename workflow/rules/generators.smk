@@ -63,7 +63,7 @@ rule sample:
         "../envs/seqgen.yaml"
     params:
         trained=trained_settings(lambda w: [f"results/{w.dataset}/generator/{w.model}/model.pt"]),
-        device=device(),
+        device=device(gpu_job=False),
         n=config["sample"]["n"],
         seed=config["seed"],
     shell:

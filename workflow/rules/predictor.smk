@@ -47,7 +47,7 @@ rule score_samples:
         "../envs/seqgen.yaml"
     params:
         trained=trained_settings(lambda w: [f"results/{w.dataset}/predictor/model.pt"]),
-        device=device(),
+        device=device(gpu_job=False),
     shell:
         "seqgen predict --model {input.model:q} --input {input.samples:q} --out {output:q} "
         "--device {params.device} --no-progress 2> {log:q}"
