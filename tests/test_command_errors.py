@@ -740,6 +740,19 @@ def test_a_negative_weight_is_refused_before_any_work(models, tmp_path, capsys, 
     assert err == [f"seqgen design: error: {option} must not be negative, not -0.5"] and not out.parent.exists()
 
 
+def test_latent_design_says_it_does_not_start_from_start(models, tmp_path, capsys):
+    """Latent chains start from random codes: --start only bounds the edits, which the help alone did not say."""
+    data = SequenceSet.load(models / "data.npz")
+    start = data.sequences[0]
+    argv = ["design", "--predictor", str(models / "predictor"), "--generator", str(models / "vae"), "--n", "2",
+            "--steps", "1", "--no-progress", "--start", start, "--max-edits", "3", "--out",
+            str(tmp_path / "d.fasta")]
+    assert main([*argv, "--method", "latent"]) == 0
+    assert "note: --method latent starts from random latent codes, not from --start" in capsys.readouterr().err
+    assert main([*argv, "--method", "softmax"]) == 0
+    assert "random latent codes" not in capsys.readouterr().err
+
+
 def test_annealing_options_a_gradient_design_ignores_are_not_then_refused(models, tmp_path, capsys):
     """--combine with --mutations 2 on fast-seqprop without --polish: both are noted as ignored, and the design runs
     (not refused for a combination it never uses); with --polish the combination is refused."""

@@ -341,6 +341,9 @@ def _check_options(args) -> None:
     ignored += [k for k in ("naturalness_samples",) if k in changed and not args.naturalness]
     ignored += [k for k in ("avoid_weight",) if k in changed and not args.avoid]
     ignored += ["generator"] if args.generator and args.method != "latent" and not args.naturalness else []
+    if args.method == "latent" and args.start:
+        print("note: --method latent starts from random latent codes, not from --start: the start only bounds the "
+              "designs' edits (--max-edits), mended at the end", file=sys.stderr)
     for name in ignored:
         print(f"note: --{name.replace('_', '-')} does not apply to this design (--method {args.method}"
               f"{' without --polish' if name in DESIGN_ANNEALING else ''}) and is ignored", file=sys.stderr)

@@ -20,7 +20,9 @@ def add_arguments(p) -> None:
                         "probability for a classifier)")
     p.add_argument("--avoid", action="append", default=[], metavar="DIR",
                    help="another predictor whose prediction is minimized (e.g. bind A, not B); repeatable")
-    p.add_argument("--avoid-weight", type=float, default=1.0)
+    p.add_argument("--avoid-weight", type=float, default=1.0, metavar="WEIGHT",
+                   help="weight of each --avoid predictor's score (on its model's scale: the standardized label, "
+                        "or a classifier's logit) beside the --predictor's weight of 1 (default 1; not negative)")
     p.add_argument("--avoid-below", type=float, metavar="VALUE",
                    help="penalize an --avoid predictor only above VALUE (on its label's scale, as `seqgen "
                         "predict` gives it) instead of minimizing it")
@@ -54,7 +56,8 @@ def add_arguments(p) -> None:
     p.add_argument("--data", help="training data (.npz): adds the distance to the nearest training sequence, and "
                    "scores up to 1,000 training sequences with the same objective, the 100 best measured among them "
                    "(training_utility.tsv)")
-    p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it")
+    p.add_argument("--out", required=True, help="designs.fasta; designs.tsv, trajectory.tsv, design.json beside it "
+                                                "(and training_utility.tsv with --data, probes.fasta with --linker)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
 
 
