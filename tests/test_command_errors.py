@@ -740,6 +740,19 @@ def test_a_negative_weight_is_refused_before_any_work(models, tmp_path, capsys, 
     assert err == [f"seqgen design: error: {option} must not be negative, not -0.5"] and not out.parent.exists()
 
 
+def test_a_target_outside_the_measured_range_is_noted(models, tmp_path, capsys):
+    data = SequenceSet.load(models / "data.npz")
+    label = data.label_names[0]
+    high = float(data.labels[:, 0].max())
+    argv = ["design", "--predictor", str(models / "predictor"), "--data", str(models / "data.npz"), "--n", "2",
+            "--steps", "1", "--no-progress", "--out", str(tmp_path / "d.fasta"), "--target"]
+    assert main([*argv, f"{10 * high:g}"]) == 0
+    assert f"note: --target {10 * high:g} lies outside the measured {label} of the --data sequences" in \
+        capsys.readouterr().err
+    assert main([*argv, f"{float(np.median(data.labels[:, 0])):g}"]) == 0
+    assert "lies outside" not in capsys.readouterr().err
+
+
 def test_latent_design_says_it_does_not_start_from_start(models, tmp_path, capsys):
     """Latent chains start from random codes: --start only bounds the edits, which the help alone did not say."""
     data = SequenceSet.load(models / "data.npz")

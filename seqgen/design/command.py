@@ -69,6 +69,7 @@ def run(args) -> dict:
     alphabet, length = _design_shape(main, generator)
     objectives, predictors = _objectives(args, main, generator, alphabet, length, device)
     _check_compatible(args, alphabet, length, generator, reference)
+    _note_target_outside_data(args, main, reference)
     designed = design_alphabet(alphabet)
     constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max, args.forbid,
                                            args.max_homopolymer, args.max_edits, args.start, args.linker)
@@ -86,6 +87,19 @@ def run(args) -> dict:
     summary["avoid_above"] = count_above_avoid_level(table, args)
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _note_target_outside_data(args, main, reference) -> None:
+    """A one-line note where ``--target`` lies outside the range of the ``--data`` sequences' measured label: the
+    predictor never saw such a value, so the designs that approach it are extrapolations."""
+    if args.target is None or main is None or reference is None or main.label not in reference.label_names:
+        return
+    values = reference.label(main.label)
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if not low <= args.target <= high:
+        print(f"note: --target {args.target:g} lies outside the measured {main.label} of the --data sequences "
+              f"({low:.4g} to {high:.4g}): the predictor never saw such a value, so designs that approach it are "
+              f"extrapolations", file=sys.stderr)
 
 
 def _remove_earlier_outputs(out) -> None:
