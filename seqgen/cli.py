@@ -620,6 +620,10 @@ def _run_split(args) -> None:
         check_writable(getattr(args, role))
     if Path(args.training).resolve() == Path(args.heldout).resolve():
         raise SeqgenError("--training and --heldout name the same file", args.training)
+    for role in ("training", "heldout"):  # written over, the data set would lose its held-out part for good
+        if Path(getattr(args, role)).resolve() == Path(args.data).resolve():
+            raise SeqgenError(f"--{role} is the data set this command splits: write the parts elsewhere",
+                              getattr(args, role))
     data = SequenceSet.load(args.data)
     training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
     if min(len(training), len(heldout)) < 2:

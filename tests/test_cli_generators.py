@@ -146,6 +146,20 @@ def test_split_holds_out_a_seeded_share_and_keeps_an_alignment_s_focus(tmp_path,
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("role", ["--training", "--heldout"])
+def test_split_refuses_to_write_over_the_data_set_it_splits(tmp_path, capsys, monkeypatch, role):
+    monkeypatch.chdir(tmp_path)
+    make_data(tmp_path / "data.npz", n=40)
+    before = (tmp_path / "data.npz").read_bytes()
+    args = ["split", "data.npz", "--holdout", "0.25", "--training", "t.npz", "--heldout", "h.npz"]
+    assert main(args + [role, "./data.npz"]) == 1  # argparse: the last one wins
+    err = capsys.readouterr().err
+    assert err.startswith(f"seqgen split: error: ./data.npz: {role} is the data set this command splits") and \
+        err.count("\n") == 1
+    assert (tmp_path / "data.npz").read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == \
+        ["data.npz"]
+
+
 @pytest.mark.parametrize("options, message", [
     (["--holdout", "0.01"], "data.npz: --holdout 0.01 of its 40 sequences leaves 40 to train on and 0 held out"),
     (["--holdout", "1"], "--holdout is the share of sequences held out, between 0 and 1 (exclusive), not 1"),
