@@ -605,11 +605,36 @@ def _add_split(sub) -> None:
     p.add_argument("--seed", type=seed_value, help="random seed of the split (default 0)")
 
 
+#: fewer held-out sequences than this draw a note: the evaluation's k-mer spectra and classifier rest on few
+HELD_OUT_FEW = 100
+
+
 def _run_split(args) -> None:
+    from seqgen.data import SequenceSet
+
+    _check_split_options(args)
+    data = SequenceSet.load(args.data)
+    training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
+    if min(len(training), len(heldout)) < 2:
+        raise SeqgenError(f"--holdout {args.holdout:g} of its {len(data)} sequences leaves {len(training)} to train "
+                          f"on and {len(heldout)} held out: an evaluation needs at least 2 of each (the workflow: "
+                          f"a larger evaluate.holdout, or the data set's holdout: 0)", args.data)
+    for part, name in ((training, "training"), (heldout, "held out")):
+        part.meta["split"] = {"part": name, "holdout": args.holdout, "seed": args.seed or 0, "of": len(data)}
+    heldout.meta = {k: v for k, v in heldout.meta.items() if not k.startswith("focus")}  # its first row is not it
+    _save_parts(training, heldout, args)
+    print(f"split {len(data)} sequences: {len(training)} to train on -> {args.training}, {len(heldout)} held out -> "
+          f"{args.heldout}", file=sys.stderr)
+    if len(heldout) < HELD_OUT_FEW:
+        print(f"note: {len(heldout)} held-out sequences: an evaluation against so few is noisy (k-mer spectra, "
+              f"classifier)", file=sys.stderr)
+
+
+def _check_split_options(args) -> None:
+    """Refuse a ``--holdout`` outside (0, 1) and parts that are not ``.npz``, not writable, one file, or the data."""
     from pathlib import Path
 
     from seqgen.atomic import check_writable
-    from seqgen.data import SequenceSet
 
     if not 0 < args.holdout < 1:
         raise SeqgenError(f"--holdout is the share of sequences held out, between 0 and 1 (exclusive), not "
@@ -624,21 +649,18 @@ def _run_split(args) -> None:
         if Path(getattr(args, role)).resolve() == Path(args.data).resolve():
             raise SeqgenError(f"--{role} is the data set this command splits: write the parts elsewhere",
                               getattr(args, role))
-    data = SequenceSet.load(args.data)
-    training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
-    if min(len(training), len(heldout)) < 2:
-        raise SeqgenError(f"--holdout {args.holdout:g} of its {len(data)} sequences leaves {len(training)} to train "
-                          f"on and {len(heldout)} held out: an evaluation needs at least 2 of each", args.data)
-    for part, name in ((training, "training"), (heldout, "held out")):
-        part.meta["split"] = {"part": name, "holdout": args.holdout, "seed": args.seed or 0, "of": len(data)}
+
+
+def _save_parts(training, heldout, args) -> None:
+    """Write both parts, or neither (the held-out one is removed if the training one cannot be written)."""
+    from pathlib import Path
+
     heldout.save(args.heldout)
     try:
         training.save(args.training)
-    except BaseException:  # no held-out part without its training part
+    except BaseException:
         Path(args.heldout).unlink(missing_ok=True)
         raise
-    print(f"split {len(data)} sequences: {len(training)} to train on -> {args.training}, {len(heldout)} held out -> "
-          f"{args.heldout}", file=sys.stderr)
 
 
 def _add_score_mutants(sub) -> None:

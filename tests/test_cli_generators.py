@@ -134,6 +134,7 @@ def test_split_holds_out_a_seeded_share_and_keeps_an_alignment_s_focus(tmp_path,
     assert len(a) == 30 and len(b) == 10 and sorted([*a.ids, *b.ids]) == sorted(whole.ids)
     assert np.array_equal(b.codes, whole.codes[np.isin(whole.ids, b.ids)])  # the sequences travel with their ids
     assert b.meta["split"] == {"part": "held out", "holdout": 0.25, "seed": 3, "of": 40}
+    assert "note: 10 held-out sequences: an evaluation against so few is noisy" in capsys.readouterr().err
     first = b.ids.tolist()
     assert main(["split", str(data), "--holdout", "0.25", "--seed", "3", "--training", str(train), "--heldout",
                  str(held)]) == 0 and SequenceSet.load(held).ids.tolist() == first  # seeded
@@ -143,6 +144,8 @@ def test_split_holds_out_a_seeded_share_and_keeps_an_alignment_s_focus(tmp_path,
         assert main(["split", str(data), "--holdout", "0.5", "--seed", str(seed), "--training", str(train),
                      "--heldout", str(held)]) == 0
         assert SequenceSet.load(train).ids[0] == "s0"
+        assert "focus_positions" in SequenceSet.load(train).meta and "focus_positions" not in \
+            SequenceSet.load(held).meta  # the held-out part's first row is not the focus
     capsys.readouterr()
 
 
@@ -161,7 +164,9 @@ def test_split_refuses_to_write_over_the_data_set_it_splits(tmp_path, capsys, mo
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--holdout", "0.01"], "data.npz: --holdout 0.01 of its 40 sequences leaves 40 to train on and 0 held out"),
+    (["--holdout", "0.01"], "data.npz: --holdout 0.01 of its 40 sequences leaves 40 to train on and 0 held out: an "
+                           "evaluation needs at least 2 of each (the workflow: a larger evaluate.holdout, or the "
+                           "data set's holdout: 0)"),
     (["--holdout", "1"], "--holdout is the share of sequences held out, between 0 and 1 (exclusive), not 1"),
     (["--holdout", "0.5", "--heldout", "t.npz"], "t.npz: --training and --heldout name the same file"),
     (["--holdout", "0.5", "--heldout", "h.fasta"], "h.fasta: --heldout is an encoded data set: name it .npz")])
