@@ -251,7 +251,7 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
     out = snakemake(make_workdir(tmp_path, TEST_CONFIG.read_text()), "-n", "-p", "--cores", "1", "--config",
                     "seed=7").stdout
     jobs = {(job["rule"], *job["wildcards"].values()): job for job in planned_jobs(out)}
-    assert len(jobs) == 23 and all(job["wildcards"].get("dataset", "tiny") == "tiny" for job in jobs.values())
+    assert len(jobs) == 24 and all(job["wildcards"].get("dataset", "tiny") == "tiny" for job in jobs.values())
     r, log = "results/tiny", "2> results/tiny/logs"
     expected = {
         ("simulate", "tiny"): ([], [f"{r}/input.tsv"], "seqgen simulate --jaspar-release JASPAR2024 --length 30 "
@@ -260,13 +260,17 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
         ("encode", "tiny"): ([f"{r}/input.tsv"], [f"{r}/data.npz"], f"seqgen encode {r}/input.tsv --alphabet dna "
                              "--ambiguous error --duplicate-ids error --id-column id --label-column signal --lengths "
                              f"error --out {r}/data.npz {log}/encode.log"),
+        ("split_generator_data", "tiny"): (  # evaluate.holdout: 0.1 of the data kept from the generators
+            [f"{r}/data.npz"], [f"{r}/generator/training.npz", f"{r}/generator/heldout.npz"],
+            f"seqgen split {r}/data.npz --holdout 0.1 --seed 7 --training {r}/generator/training.npz --heldout "
+            f"{r}/generator/heldout.npz {log}/split_generator_data.log"),
         ("train_generator", "tiny", "gan"): (
-            [f"{r}/data.npz"], [f"{r}/generator/gan/model.pt", f"{r}/generator/gan/metrics.csv"],
-            f"seqgen train gan --data {r}/data.npz --out {r}/generator/gan --settings '{{\"blocks\": 2, "
+            [f"{r}/generator/training.npz"], [f"{r}/generator/gan/model.pt", f"{r}/generator/gan/metrics.csv"],
+            f"seqgen train gan --data {r}/generator/training.npz --out {r}/generator/gan --settings '{{\"blocks\": 2, "
             f"\"channels\": 16, \"critic_steps\": 2, \"steps\": 10}}' --seed 7 --device cpu --no-progress "
             f"--resume-if-unchanged {log}/train_gan.log"),
         ("train_predictor", "tiny"): (
-            [f"{r}/data.npz"], [f"{r}/predictor/model.pt", f"{r}/predictor/metrics.csv"],
+            [f"{r}/data.npz"], [f"{r}/predictor/model.pt", f"{r}/predictor/metrics.csv", f"{r}/predictor/metrics.json"],
             f"seqgen train predictor --data {r}/data.npz --out {r}/predictor --settings '{{\"label\": \"signal\", "
             f"\"members\": 2, \"steps\": 80}}' --seed 7 --device cpu --no-progress --resume-if-unchanged "
             f"{log}/train_predictor.log"),
@@ -275,9 +279,11 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
             f"seqgen sample --model {r}/generator/gan/model.pt --n 100 --seed 7 --device cpu --out "
             f"{r}/generator/gan/samples.fasta {log}/sample_gan.log"),
         ("evaluate_generator", "tiny", "gan"): (
-            [f"{r}/data.npz", f"{r}/generator/gan/samples.fasta"], [f"{r}/generator/gan/evaluation.json"],
-            f"seqgen evaluate --reference {r}/data.npz --query {r}/generator/gan/samples.fasta --seed 7 --out "
-            f"{r}/generator/gan/evaluation.json {log}/evaluate_gan.log"),
+            [f"{r}/generator/heldout.npz", f"{r}/generator/training.npz", f"{r}/generator/gan/samples.fasta"],
+            [f"{r}/generator/gan/evaluation.json"],
+            f"seqgen evaluate --reference {r}/generator/heldout.npz --query {r}/generator/gan/samples.fasta "
+            f"--training {r}/generator/training.npz --seed 7 --out {r}/generator/gan/evaluation.json "
+            f"{log}/evaluate_gan.log"),
         ("score_samples", "tiny", "gan"): (
             [f"{r}/predictor/model.pt", f"{r}/generator/gan/samples.fasta"], [f"{r}/generator/gan/samples.tsv"],
             f"seqgen predict --model {r}/predictor/model.pt --input {r}/generator/gan/samples.fasta --out "
@@ -285,27 +291,28 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
         ("design", "tiny", "anneal"): (
             [f"{r}/data.npz", f"{r}/predictor/model.pt"],
             [f"{r}/design/anneal/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
-                                                       "training_utility.tsv")],
+                                                       "training_utility.tsv", "design.json")],
             f"seqgen design --method anneal --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
             f"--max-homopolymer auto --predictor {r}/predictor --out {r}/design/anneal/designs.fasta "
             f"{log}/design_anneal.log"),
         ("design", "tiny", "latent"): (
             [f"{r}/data.npz", f"{r}/predictor/model.pt", f"{r}/generator/vae/model.pt"],
             [f"{r}/design/latent/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
-                                                       "training_utility.tsv")],
+                                                       "training_utility.tsv", "design.json")],
             f"seqgen design --method latent --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
             f"--generator {r}/generator/vae --max-homopolymer auto --predictor {r}/predictor --out "
             f"{r}/design/latent/designs.fasta {log}/design_latent.log"),
         ("motifs_data", "tiny"): (
             [f"{r}/predictor/model.pt", f"{r}/data.npz"],
-            [f"{r}/motifs/motifs.meme", f"{r}/motifs/tomtom.tsv", f"{r}/motifs/logos", f"{r}/motifs/predictor"],
+            [f"{r}/motifs/{name}" for name in ("motifs.meme", "tomtom.tsv", "motifs.tsv", "params.json", "logos",
+                                               "predictor")],
             f"seqgen motifs --input {r}/data.npz --alphabet dna --device cpu --jaspar-release JASPAR2024 --jaspar-tax-group "
             f"vertebrates --n-motifs 2 --predictor {r}/predictor --seed 7 --site-p 0.0001 --top 100 --out "
             f"{r}/motifs {log}/motifs.log && mkdir -p {r}/motifs/predictor"),
         ("motifs_design", "tiny", "anneal"): (  # designs against the training data; no --top, no predictor
             [f"{r}/design/anneal/designs.fasta", f"{r}/data.npz"],
-            [f"{r}/design/anneal/motifs/motifs.meme", f"{r}/design/anneal/motifs/tomtom.tsv",
-             f"{r}/design/anneal/motifs/logos"],
+            [f"{r}/design/anneal/motifs/{name}" for name in ("motifs.meme", "tomtom.tsv", "motifs.tsv", "params.json",
+                                                             "logos")],
             f"seqgen motifs --input {r}/design/anneal/designs.fasta --background {r}/data.npz --alphabet dna "
             "--jaspar-release JASPAR2024 --jaspar-tax-group vertebrates --n-motifs 2 --prefix design --seed 7 "
             f"--site-p 0.0001 --out {r}/design/anneal/motifs {log}/motifs_anneal.log"),
@@ -314,7 +321,11 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
             + [f"{r}/design/{m}/motifs/tomtom.tsv" for m in ("fast-seqprop", "softmax", "anneal", "latent")]
             + [f"{r}/design/{m}/training_utility.tsv" for m in ("fast-seqprop", "softmax", "anneal", "latent")]
             + [f"{r}/motifs/tomtom.tsv", f"{r}/predictor/model.pt", f"{r}/generator/vae/samples.tsv",
-               f"{r}/generator/gan/samples.tsv", f"{r}/config.yaml"],
+               f"{r}/generator/gan/samples.tsv", f"{r}/config.yaml"]
+            + [f"{r}/design/{m}/design.json" for m in ("fast-seqprop", "softmax", "anneal", "latent")]
+            + [f"{folder}/motifs/{name}" for folder in [r] + [f"{r}/design/{m}" for m in ("fast-seqprop", "softmax",
+                                                                                           "anneal", "latent")]
+               for name in ("motifs.tsv", "params.json")] + [f"{r}/predictor/metrics.json"],
             [f"{r}/report.html"],
             f"seqgen report --results {r} --title tiny --top 5 --methods fast-seqprop softmax anneal latent "
             f"--generators vae gan --no-mutations --out {r}/report.html {log}/report.log"),
@@ -327,7 +338,7 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
     counts = {}
     for job in jobs.values():
         counts[job["rule"]] = counts.get(job["rule"], 0) + 1
-    assert counts == {"save_config": 1, "simulate": 1, "encode": 1, "train_generator": 2, "train_predictor": 1,
+    assert counts == {"save_config": 1, "simulate": 1, "encode": 1, "split_generator_data": 1, "train_generator": 2, "train_predictor": 1,
                       "design": 4, "motifs_data": 1, "sample": 2, "evaluate_generator": 2, "motifs_design": 4,
                       "score_samples": 2, "report_html": 1, "all": 1}
 
@@ -361,7 +372,7 @@ def test_the_schema_s_defaults_are_those_config_readme_documents():
                 assert node["default"] == yaml.safe_load(default), key
     assert checked == {
         "device": "auto", "gpu": False, "seed": 0, "generators": ["vae"], "vae": {}, "gan": {}, "predictor": {},
-        "sample.n": 1000, "mutations.samples": 500, "design.methods": ["fast-seqprop"], "design.n": 64,
+        "sample.n": 1000, "evaluate.holdout": 0.1, "mutations.samples": 500, "design.methods": ["fast-seqprop"], "design.n": 64,
         "design.steps": 200, "motifs.top": 400, "motifs.n_motifs": 3,
         "motifs.jaspar_release": "JASPAR2024", "motifs.jaspar_tax_group": "vertebrates", "motifs.site_p": 0.0001,
         "motifs.predictor": True,

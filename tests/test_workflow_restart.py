@@ -63,7 +63,8 @@ def test_a_training_that_failed_after_a_settings_change_is_redone_by_the_next_ru
     target = "results/tiny/generator/vae/evaluation.json"
     results = workdir / "results" / "tiny"
     (results / "generator" / "vae").mkdir(parents=True)
-    for name in ("input.tsv", "data.npz", "generator/vae/model.pt", "generator/vae/metrics.csv",
+    for name in ("input.tsv", "data.npz", "generator/training.npz", "generator/heldout.npz", "generator/vae/model.pt",
+                 "generator/vae/metrics.csv",
                  "generator/vae/samples.fasta", "generator/vae/evaluation.json"):
         (results / name).touch()
     snakemake(workdir, "--cores", "1", "--touch", "--forceall", target)  # a finished run of the first settings
