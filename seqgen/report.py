@@ -738,8 +738,10 @@ def held_out_note(evaluations: dict) -> str:
     n = sorted({ev.get("n_reference") for ev in held.values()}, key=str)
     return (f" The samples of {', '.join(held)} are compared with {' / '.join(f'{x:,}' for x in n if x)} real "
             f"sequences held out from their generator's training, and the JS ratios' real subset is training "
-            f"sequences: a ratio near 1 means as close to unseen data as the training data is; copies and nearest "
-            f"Hamming are measured against the training part.")
+            f"sequences: a ratio near 1 means as close to unseen data as the training data is. Fewer held-out "
+            f"sequences pull every ratio toward 1 (compare ratios at one holdout), and at k below 4 a ratio is noise "
+            f"(real data's divergence is near 0 there). Copies and nearest Hamming are measured against the "
+            f"training part.")
 
 
 def seen_note(evaluations: dict) -> str:

@@ -1076,6 +1076,7 @@ def test_the_generators_table_says_a_ratio_below_1_is_memorization_without_a_hel
     page = html.unescape(build_report(tmp_path)[0])
     assert "sign of memorization" not in page and "Generators: samples against held-out data" in page
     assert "The samples of vae are compared with 400 real sequences held out from their generator's training" in page
+    assert "Fewer held-out sequences pull every ratio toward 1" in page
     (tmp_path / "generator" / "gan").mkdir()
     ev["baseline"] = "reference half subset of 500"
     (tmp_path / "generator" / "gan" / "evaluation.json").write_text(json.dumps(ev))
