@@ -760,6 +760,21 @@ def test_alignment_gap_filter_keeps_rows_at_the_limit_and_always_the_focus(capsy
     assert np.array_equal(weights, np.ones(3))
 
 
+def test_an_alignment_whose_first_row_is_not_its_focus_is_refused(tmp_path):
+    """A subset of an alignment that keeps its meta (its focus id) but not the focus row: a family VAE trained on it
+    would store another sequence's letters as the focus's (its wild type)."""
+    from seqgen.errors import SeqgenError
+    from seqgen.tasks.vae import prepare_alignment
+
+    codes = np.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]], np.uint8)
+    data = SequenceSet(codes, "protein-gap", ["b", "c", "d"], meta={"focus_id": "a", "focus_positions": [1, 2, 3]})
+    with pytest.raises(SeqgenError, match="focus sequence 'a' is not its first row \\('b'\\)"):
+        prepare_alignment(data, {"max_gap_fraction": 0.5, "theta": 0.2, "reweight": False}, "cpu")
+    data.ids[0] = "a"
+    assert prepare_alignment(data, {"max_gap_fraction": 0.5, "theta": 0.2, "reweight": False}, "cpu")[2][
+        "focus_id"] == "a"
+
+
 def test_an_ensemble_writes_the_mean_and_sample_std_of_its_models_scores(tmp_path, monkeypatch):
     """Three models (their scores stubbed): ``vae`` is the mean, not the median, ``vae_std`` the SD with ddof=1."""
     import seqgen.generate
