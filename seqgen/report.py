@@ -633,9 +633,15 @@ def gap_note(res: Results, data, evaluations: dict) -> str:
     old = [g for g in gap_free if g not in compared]
     text = ""
     if compared:
-        kept, read = evaluations[compared[0]]["gap_free"]["reference"]
+        ev = evaluations[compared[0]]
+        kept, read = ev["gap_free"]["reference"]
+        rows = f"the alignment's {kept:,} gap-free rows of {read:,}"
+        if held_out(ev) and "training" in ev["gap_free"]:  # the reference is the held-out part, not the alignment
+            train_kept, train_read = ev["gap_free"]["training"]
+            rows = (f"the {kept:,} gap-free rows of the {read:,} held out (and the training part's {train_kept:,} of "
+                    f"{train_read:,})")
         text += (f" The samples of {', '.join(compared)} hold no gap (gaps are missing data to a family VAE) and are "
-                 f"compared with the alignment's {kept:,} gap-free rows of {read:,}.")
+                 f"compared with {rows}.")
     if old:
         text += (f" The training alignment has gaps ({gaps.mean():.1%} of its letters, in {gaps.any(1).mean():.0%} "
                  f"of its rows) and the samples of {', '.join(old)} none (gaps are missing data to a family VAE): "

@@ -181,6 +181,12 @@ def test_gap_free_samples_of_an_alignment_are_flagged(tmp_path):
     page, _ = build_report(tmp_path)
     assert "The samples of vae hold no gap (gaps are missing data to a family VAE) and are compared with the " \
         "alignment&#x27;s 2 gap-free rows of 4." in page and "The training alignment has gaps" not in page
+    (tmp_path / "generator" / "vae" / "evaluation.json").write_text(json.dumps(  # the workflow's holdout
+        {"kmer_js": {"1": {"ratio": 2.0}}, "classifier_auroc": 0.6, "baseline": "training subset of 2",
+         "gap_free": {"reference": [1, 2], "training": [2, 3]}}))
+    page, _ = build_report(tmp_path)
+    assert "compared with the 1 gap-free rows of the 2 held out (and the training part&#x27;s 2 of 3)." in page \
+        and "the alignment&#x27;s" not in page
     write_fasta(tmp_path / "generator" / "vae" / "samples.fasta", ["a", "b"], ["MKVLA-", "MRVLAC"])
     page, _ = build_report(tmp_path)
     assert "The training alignment has gaps" not in page
