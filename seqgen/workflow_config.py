@@ -292,8 +292,10 @@ def avoided_models(config, name, method) -> list:
 def design_inputs(config, name, method) -> dict:
     """The files a design job reads: the encoded data, the predictor (if any), each predictor it ``avoid``s (so
     that one trained by the workflow is trained first, and a retrained one designs again), and the generator where
-    latent design or the VAE's ELBO needs one."""
-    inputs = {"data": f"results/{name}/data.npz", **predictor_inputs(config, name)}
+    latent design or the VAE's ELBO needs one. The data, which the designs are compared with (training_utility.tsv,
+    nearest_training_distance), are the predictor's, or without a label the generators' training part."""
+    data = f"results/{name}/data.npz" if labelled(config["datasets"][name]) else generator_data(config, name)
+    inputs = {"data": data, **predictor_inputs(config, name)}
     inputs.update({f"avoid{i + 1}": path for i, path in enumerate(avoided_models(config, name, method))})
     if method == "latent" or naturalness(config, config["datasets"][name], method):
         model = design_generator(config, name, method)

@@ -193,6 +193,16 @@ def test_design_inputs_and_the_generator_design_uses():
     assert wfc.design_inputs(config, "tiny", "softmax")["generator"] == "results/tiny/generator/vae/model.pt"
 
 
+def test_a_design_without_a_label_is_compared_with_the_generators_training_part():
+    """Without a label the designs' only model is the VAE, trained on the split's training part: their training
+    sequences (training_utility.tsv, designs_above_training_max) are that part, not the held-out rows too."""
+    config = make_config({"tiny": dataset(), "family": dataset(input="f.a2m", format="a2m"),
+                          "scored": dataset(input="f.a2m", format="a2m", mutants="m.txt")})
+    assert wfc.design_inputs(config, "tiny", "anneal")["data"] == "results/tiny/data.npz"  # the predictor's data
+    assert wfc.design_inputs(config, "family", "anneal")["data"] == "results/family/generator/training.npz"
+    assert wfc.design_inputs(config, "scored", "anneal")["data"] == "results/scored/data.npz"  # no holdout
+
+
 def test_a_design_waits_for_the_predictors_it_avoids_and_never_avoids_its_own(monkeypatch, tmp_path):
     """An avoided predictor is an input of the design job (trained first, and a retrained one designs again); a
     data set whose design would avoid its own predictor (design blocks apply to every data set) is refused."""
