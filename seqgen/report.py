@@ -741,8 +741,8 @@ def held_out_note(evaluations: dict) -> str:
     held = {g: ev for g, ev in evaluations.items() if held_out(ev)}
     if not held:
         return ""
-    n = sorted({ev.get("n_reference") for ev in held.values()}, key=str)
-    return (f" The samples of {', '.join(held)} are compared with {' / '.join(f'{x:,}' for x in n if x)} real "
+    sizes = " / ".join(f"{n:,}" for n in sorted({ev["n_reference"] for ev in held.values() if ev.get("n_reference")}))
+    return (f" The samples of {', '.join(held)} are compared with {sizes} real "
             f"sequences held out from their generator's training, and the JS ratios' real subset is training "
             f"sequences: a ratio near 1 means as close to unseen data as the training data is. Fewer held-out "
             f"sequences pull every ratio toward 1 (compare ratios at one holdout), and at k below 4 a ratio is noise "

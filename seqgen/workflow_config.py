@@ -253,7 +253,7 @@ def report_summaries(config, name) -> list:
     folders = [f"results/{name}"] + [f"results/{name}/design/{m}" for m in config["design"]["methods"]]
     files = [f"{folder}/design.json" for folder in folders[1:]]
     files += [f"{folder}/motifs/{file}" for folder in folders for file in ("motifs.tsv", "params.json")]
-    return files + [f"results/{name}/predictor/metrics.json" for _ in predictor_inputs(config, name).values()]
+    return files + ([f"results/{name}/predictor/metrics.json"] if predictor_inputs(config, name) else [])
 
 
 def report_options(config, name) -> str:

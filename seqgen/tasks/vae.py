@@ -174,7 +174,7 @@ def prepare_alignment(data: SequenceSet, config: dict, device) -> tuple[Sequence
     from seqgen.protein import GAP, SiteIndependentModel, sequence_weights
 
     focus = data.meta.get("focus_id")
-    if focus is not None and len(data) and str(data.ids[0]) != focus:  # e.g. the held-out part of seqgen split
+    if focus is not None and len(data) and str(data.ids[0]) != focus:  # a subset made without keeping it first
         raise SeqgenError(f"the alignment's focus sequence {focus!r} is not its first row ({str(data.ids[0])!r}): "
                           f"a family VAE's wild type is its first row (a subset of the alignment without its focus?)",
                           data.path)
