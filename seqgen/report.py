@@ -980,9 +980,11 @@ def provenance_section(res: Results, data, family: dict | None = None) -> str:
 def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, family=None) -> str:
     cards = []
     if data is not None:
-        cards += [card("training sequences", len(data)), card(f"length ({data.alphabet.name})", data.length)]
-    if family:
-        cards.append(card(f"effective sequences (theta {family['theta']:g})", family["effective sequences"]))
+        # data.npz: the predictor's data; the generators may train on a part of it (seqgen split)
+        cards += [card("sequences in the data set", len(data)), card(f"length ({data.alphabet.name})", data.length)]
+    if family:  # of the alignment the VAE trained on (its training part with a holdout, gap-filtered)
+        cards.append(card(f"effective sequences of the {family['sequences']:,} the VAE trained on "
+                          f"(theta {family['theta']:g})", family["effective sequences"]))
     for name, nums in quality_numbers.items():
         for k, v in list(nums.items())[:3]:
             cards.append(card(f"{name} {k}", v))

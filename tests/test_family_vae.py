@@ -859,7 +859,9 @@ def test_the_report_shows_the_family_vaes_alignment(tmp_path):
                  "--set", "theta=0.3", "--no-progress", "--device", "cpu"]) == 0
     family = load_checkpoint(tmp_path / "generator" / "vae", "vae")["family"]
     page, _ = build_report(tmp_path)
-    assert card("effective sequences (theta 0.3)", round(family["neff"], 1)) in page
+    assert card(f"effective sequences of the {family['n_sequences']} the VAE trained on (theta 0.3)",
+                round(family["neff"], 1)) in page
+    assert card("sequences in the data set", 32) in page and family["n_sequences"] == 31  # the gappy row dropped
     assert "alignment (sequence weights)</h3>" in page and family["focus_id"] in page
 
 
