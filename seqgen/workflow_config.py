@@ -52,7 +52,7 @@ def cli_options(mapping) -> str:
         for item in value if isinstance(value, list) else [value]:
             if item is True:
                 words.append(flag)
-            elif item is not False and item is not None:  # 0 is a value (target: 0, max_edits: 0)
+            elif item is not False and item is not None:  # 0 is a value (target: 0, guide_temperature: 0)
                 words += [flag, shlex.quote(str(item))]
     return " ".join(words)
 

@@ -319,18 +319,19 @@ def test_design_linker_is_read_in_capitals_and_long_runs_reach_into_it(models, t
 
 
 def test_design_warns_of_long_runs_unless_a_homopolymer_limit_is_set(models, tmp_path, capsys):
-    start = "A" * 9 + "CGT" * 7  # 30 nt with a run of 9; no edits allowed, so every design keeps it
+    fixed = "A" * 9 + "C" + "." * 20  # 30 nt with a fixed run of 9, so every design keeps it
     out = tmp_path / "a" / "designs.fasta"
     out.parent.mkdir()
-    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--start", start,
-                 "--max-edits", "0", "--out", str(out)]) == 0
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--fixed", fixed,
+                 "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "1 of 1 designs have a run of more than 6" in err and "--max-homopolymer 6" in err
-    assert json.loads((out.parent / "design.json").read_text())["long_runs"] == 1
+    n = len(pd.read_csv(out.parent / "designs.tsv", sep="\t"))
+    assert f"{n} of {n} designs have a run of more than 6" in err and "--max-homopolymer 6" in err
+    assert json.loads((out.parent / "design.json").read_text())["long_runs"] == n
     out = tmp_path / "b" / "designs.fasta"  # the user set a limit (here one the run respects): no warning
     out.parent.mkdir()
-    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--start", start,
-                 "--max-edits", "0", "--max-homopolymer", "9", "--out", str(out)]) == 0
+    assert main(["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--fixed", fixed,
+                 "--max-homopolymer", "9", "--out", str(out)]) == 0
     assert "warning" not in capsys.readouterr().err
     assert json.loads((out.parent / "design.json").read_text())["long_runs"] is None
 
@@ -623,11 +624,11 @@ def test_max_homopolymer_auto_follows_the_training_data_s_runs(models, tmp_path,
     under 6), and the warning without a limit uses the same length."""
     from seqgen.data import SequenceSet
 
-    start = "A" * 9 + "CGT" * 7  # a run of 9 that no edit may remove
+    start = "A" * 9 + "CGT" * 7
     tracts = SequenceSet(np.tile(encode([start], "dna"), (50, 1)), "dna", [f"t{i}" for i in range(50)])
     tracts.save(tmp_path / "tracts.npz")  # training data whose sequences all hold a run of 9
-    base = ["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--start", start,
-            "--max-edits", "0"]
+    base = ["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--fixed",
+            "A" * 9 + "C" + "." * 20]  # a run of 9 that no design may remove
     runs = []
     for name, data, extra in [("a", "tracts.npz", []), ("b", "tracts.npz", ["--max-homopolymer", "auto"]),
                               ("c", None, ["--max-homopolymer", "auto"])]:
@@ -729,10 +730,11 @@ def test_design_json_records_every_setting_and_constraint_of_the_run(models, tmp
     assert summary["generator"] is None
 
 
-@pytest.mark.parametrize("option", ["--avoid-weight", "--naturalness"])
+@pytest.mark.parametrize("option", ["--avoid-weight", "--naturalness", "--conservative"])
 def test_a_negative_weight_is_refused_before_any_work(models, tmp_path, capsys, option):
     """A negative --avoid-weight would maximize the predictor --avoid keeps low, a negative --naturalness minimize
-    the VAE's likelihood: refused in one line, nothing written."""
+    the VAE's likelihood, a negative --conservative reward the ensemble's disagreement: refused in one line, nothing
+    written."""
     p, out = str(models / "predictor"), tmp_path / "o" / "designs.fasta"
     assert main(["design", "--predictor", p, "--avoid", p, "--generator", str(models / "vae"), option, "-0.5",
                  "--n", "2", "--steps", "1", "--no-progress", "--out", str(out)]) == 1

@@ -128,9 +128,9 @@ def test_fixed_letters_per_alphabet_and_edits_at_fixed_positions():
     assert cons.edits(repaired).tolist() == [3] and cons.satisfied(repaired).all()
     with pytest.raises(SeqgenError, match="differ from the starting sequence at 2 positions, more than the 1"):
         Constraints.from_options("dna", 8, fixed="TT......", start="ACGTACGT", max_edits=1)
-    with pytest.raises(SeqgenError, match="a starting sequence needs max edits"):  # it was silently ignored
+    with pytest.raises(SeqgenError, match=r"a starting sequence \(--start\) needs max edits"):  # it was silently ignored
         Constraints.from_options("dna", 8, start="ACGTACGT")
-    with pytest.raises(SeqgenError, match="max edits must be 0 or more, not -1"):
+    with pytest.raises(SeqgenError, match=r"max edits \(--max-edits\) must be 0 or more, not -1"):
         Constraints.from_options("dna", 8, start="ACGTACGT", max_edits=-1)
 
 
@@ -221,8 +221,15 @@ def test_bad_settings():
         design(obj, Constraints("dna", 8), DesignSettings(method="anneal", n=2, steps=2, mutations=9), CPU)
     with pytest.raises(SeqgenError, match="--fixed pattern has length 3"):
         Constraints.from_options("dna", 10, fixed="ACG")
-    with pytest.raises(SeqgenError, match="GC window applies to DNA"):
+    with pytest.raises(SeqgenError, match=r"GC window \(--gc-min, --gc-max\) applies to DNA"):
         Constraints.from_options("protein", 10, gc_min=0.2)
+    with pytest.raises(SeqgenError, match="every position is fixed: nothing to design"):
+        design(obj, Constraints.from_options("dna", 8, fixed="ACGTACGT"), DesignSettings(n=2, steps=2), CPU)
+    with pytest.raises(SeqgenError, match=r"max edits \(--max-edits\) is 0: every design would be the starting"):
+        design(obj, Constraints.from_options("dna", 8, start="ACGTACGT", max_edits=0), DesignSettings(n=2, steps=2),
+               CPU)
+    with pytest.raises(ValueError, match="conservative must not be negative"):  # it rewarded disagreement
+        Objective("egr2", PWMScorer(), conservative=-1.0)
 
 
 def test_latent_design_through_an_autoregressive_vae_decoder():

@@ -201,12 +201,12 @@ def test_jobs_that_ask_for_no_gpu_are_not_told_cuda_on_a_cluster(tmp_path):
 
 def test_design_options_of_value_zero_reach_the_command(tmp_path):
     text = TEST_CONFIG.read_text().replace(
-        "  steps: 20\n", "  steps: 20\n  anneal: {target: 0, max_edits: 0, start: %s, guide_temperature: 0, "
+        "  steps: 20\n", "  steps: 20\n  anneal: {target: 0, max_edits: 1, start: %s, guide_temperature: 0, "
         "guided: true, combine: false}\n" % ("ACGT" * 7 + "AC"))
     out = snakemake(make_workdir(tmp_path, text), "-n", "-p", "--cores", "1",
                     "results/tiny/design/anneal/designs.fasta")
     command = next(line for line in out.stdout.splitlines() if "seqgen design" in line and "anneal" in line)
-    for words in ("--target 0 ", "--max-edits 0 ", "--guide-temperature 0 ", "--guided "):
+    for words in ("--target 0 ", "--max-edits 1 ", "--guide-temperature 0 ", "--guided "):
         assert words in command + " ", words
     assert "--combine" not in command
 

@@ -346,7 +346,7 @@ def _check_options(args) -> None:
     for name in ("lr", "naturalness_samples"):
         if not getattr(args, name) > 0:
             raise SeqgenError(f"--{name.replace('_', '-')} must be positive, not {getattr(args, name)}")
-    for name in ("avoid_weight", "naturalness"):  # a negative weight would seek what the option keeps low or out
+    for name in ("avoid_weight", "naturalness", "conservative"):  # negative: seek what the option keeps low or out
         if getattr(args, name) < 0:
             raise SeqgenError(f"--{name.replace('_', '-')} must not be negative, not {getattr(args, name):g}")
     defaults = vars(_parser_defaults())

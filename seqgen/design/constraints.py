@@ -95,18 +95,19 @@ class Constraints:
             self.fixed = np.full(self.length, PAD, dtype=np.uint8)
         if self.gc is not None:
             if not self.alphabet.is_nucleic:
-                raise SeqgenError("a GC window applies to DNA or RNA only")
+                raise SeqgenError("a GC window (--gc-min, --gc-max) applies to DNA or RNA only")
             low, high = self.gc
             if not 0 <= low <= high <= 1:
-                raise SeqgenError(f"GC window must satisfy 0 <= low <= high <= 1, not {self.gc}")
+                raise SeqgenError(f"GC window (--gc-min, --gc-max) must satisfy 0 <= low <= high <= 1, not {self.gc}")
         if self.max_homopolymer is not None and self.max_homopolymer < 1:
-            raise SeqgenError(f"max homopolymer must be at least 1, not {self.max_homopolymer}")
+            raise SeqgenError(f"max homopolymer (--max-homopolymer) must be at least 1, not {self.max_homopolymer}")
         if self.max_edits is not None and self.start is None:
-            raise SeqgenError("max edits needs a starting sequence")
+            raise SeqgenError("max edits (--max-edits) needs a starting sequence (--start)")
         if self.start is not None and self.max_edits is None:
-            raise SeqgenError("a starting sequence needs max edits (how many positions may differ from it)")
+            raise SeqgenError("a starting sequence (--start) needs max edits (--max-edits: how many positions may "
+                              "differ from it)")
         if self.max_edits is not None and self.max_edits < 0:
-            raise SeqgenError(f"max edits must be 0 or more, not {self.max_edits}")
+            raise SeqgenError(f"max edits (--max-edits) must be 0 or more, not {self.max_edits}")
         if self.start is not None:
             self.start = np.asarray(self.start, dtype=np.uint8)
             if self.start.shape != (self.length,):

@@ -53,6 +53,8 @@ class Objective:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
         if self.direction in ("target", "below") and self.target is None:
             raise ValueError(f"objective {self.name!r}: direction {self.direction!r} needs a target value")
+        if self.conservative < 0:  # mean + |k| std: would reward the ensemble's disagreement
+            raise ValueError(f"objective {self.name!r}: conservative must not be negative, not {self.conservative}")
 
     def utility(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
         """``(B,)`` utility to maximize."""

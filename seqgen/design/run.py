@@ -211,6 +211,9 @@ def _design(objectives: ObjectiveSet, constraints: Constraints, settings: Design
     """:func:`design`'s work, in a forked global random state."""
     if constraints.free.sum() == 0:
         raise SeqgenError("every position is fixed: nothing to design")
+    if constraints.max_edits == 0:
+        raise SeqgenError("max edits (--max-edits) is 0: every design would be the starting sequence, nothing to "
+                          "design (score it with seqgen predict)")
     torch.manual_seed(settings.seed)
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
