@@ -572,7 +572,7 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
             pos, neg = np.flatnonzero(score == 1), np.flatnonzero(score == 0)
             how = f"the sequences of {name} 0"
             if len(pos) > top:
-                how += f"; a random {top} of the {len(pos)} sequences of {name} 1"
+                how += f" (the foreground: a random {top} of the {len(pos)} sequences of {name} 1)"
                 pos = np.sort(np.random.default_rng(seed).choice(pos, top, replace=False))
             return data.codes[pos], data.ids[pos], data.codes[neg], how, top
         if top > len(data) - 2:

@@ -313,7 +313,9 @@ def test_a_class_label_searches_the_positives_against_the_negatives(tmp_path):
                  str(tmp_path / "t")]) == 0
     params = json.loads((tmp_path / "t" / "params.json").read_text())
     assert params["n_foreground"] == 40 and params["n_background"] == 240 and params["top"] == 40
-    assert params["background"] == "the sequences of bound 0; a random 40 of the 60 sequences of bound 1"
+    # the subset is the foreground's, and is named as such (the report prints this after "background:")
+    assert params["background"] == ("the sequences of bound 0 (the foreground: a random 40 of the 60 sequences "
+                                    "of bound 1)")
     assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--top", "-5", "--out", str(tmp_path / "x")]) == 1
 
 
