@@ -227,14 +227,25 @@ def trajectories(tables: dict[str, pd.DataFrame]):
     return fig
 
 
-def distributions(values: dict[str, np.ndarray], xlabel: str = "score"):
+PROBABILITY_FLOOR = 1e-6  #: how near 0 or 1 a probability is drawn on a logit axis
+
+
+def distributions(values: dict[str, np.ndarray], xlabel: str = "score", probability: bool = False):
     """Overlaid histograms (each set's fraction per bin) of several ``(N,)`` arrays; on a log axis when all are
-    positive and span more than a factor 100 (signal intensities: a linear axis puts most of them in one bin)."""
+    positive and span more than a factor 100 (signal intensities: a linear axis puts most of them in one bin).
+    ``probability``: the values are a classifier's probabilities, drawn on a logit axis (clipped to 1e-6 from 0
+    and 1), which spreads the confident ones near 0 and 1 that a linear or log axis puts in one bin."""
     fig, ax = plt.subplots(figsize=(5, 3))
     # as floats first: an empty column of a header-only table is of object dtype, which np.isfinite refuses
     finite = [v[np.isfinite(v)] for v in (np.asarray(v, dtype=float) for v in values.values())]
     allv = np.concatenate([v for v in finite if len(v)]) if any(len(v) for v in finite) else np.zeros(1)
-    if wide_positive(allv):
+    if probability and allv.min() >= 0 and allv.max() <= 1:
+        finite = [np.clip(v, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR) for v in finite]
+        low, high = np.clip([allv.min(), allv.max()], PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+        edges = np.linspace(np.log(low / (1 - low)), np.log(high / (1 - high)) + 1e-9, 40)
+        bins = 1 / (1 + np.exp(-edges))  # even in logit
+        ax.set_xscale("logit")
+    elif wide_positive(allv):
         bins = np.geomspace(allv.min(), allv.max() * (1 + 1e-9), 40)
         ax.set_xscale("log")
     else:

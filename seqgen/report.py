@@ -912,11 +912,15 @@ def sequence_section(res: Results, data, alphabet) -> str:
         scores = {"training (utility)": training, **scores}
     parts = []
     if scores:
-        fig = plots.distributions(scores, xlabel=score_axis_label(scores, res, data))
+        classifier = (res.json("predictor/metrics.json", "predictor quality", optional=True) or {}).get("task") \
+            == "classification"  # probabilities on a logit axis, unless measured classes (0 and 1) are drawn too
+        fig = plots.distributions(scores, xlabel=score_axis_label(scores, res, data),
+                                  probability=classifier and not any(k.endswith(", measured)") for k in scores))
         parts.append("<h3>Scores</h3><p class='sub'>Held-out training sequences (the predictor's scores, "
                      "predictor/predictions.tsv; the measured labels when that is absent), generated samples "
                      "(samples.tsv) and designs (designs.tsv), both as the predictor's mean on the label's "
-                     "scale. Where there is no predictor: the designs' utility, and the same utility of "
+                     "scale (a classifier's probabilities on a logit axis, which spreads those near 0 and 1). "
+                     "Where there is no predictor: the designs' utility, and the same utility of "
                      "training sequences (training_utility.tsv).</p>"
                      + img(plots.to_png_bytes(fig), "score distributions"))
     if len(sets) >= 1 and "training" in sets:

@@ -492,6 +492,26 @@ def test_score_distributions_over_a_wide_range_use_a_log_axis_and_fractions():
     assert distributions({"a": np.array([1.0, 50.0]), "b": np.array([20.0])}).axes[0].get_xscale() == "linear"
 
 
+def test_a_classifiers_probabilities_are_drawn_on_a_logit_axis():
+    """Bound peaks at p 0.99-0.9999 and designs at 1 - 1e-9 fell in one bin on a log axis (and would on a linear)."""
+    from seqgen.plots import distributions
+
+    rng = np.random.default_rng(0)
+    confident = 1 - 10.0 ** -rng.uniform(2, 4, 200)
+    values = {"held out": np.r_[10.0 ** -rng.uniform(2, 4, 200), confident], "designs": np.full(20, 1 - 1e-9)}
+
+    def bins_of_the_confident(fig):
+        ax = fig.axes[0]
+        edges = ax.patches[0].get_path().vertices[:, 0]  # the step outline: every bin edge
+        return len(np.unique(np.digitize(confident, np.unique(edges)))), ax.get_xscale()
+
+    bins, scale = bins_of_the_confident(distributions(values, probability=True))
+    assert scale == "logit" and bins >= 5
+    bins, scale = bins_of_the_confident(distributions(values))
+    assert scale == "log" and bins <= 2  # as it was
+    assert distributions({"a": np.array([0.5, 2.0])}, probability=True).axes[0].get_xscale() == "linear"
+
+
 def test_measured_against_predicted_intensities_are_drawn_on_log_axes():
     """DREAM5 intensities span 100 to 65,000: on linear axes almost every probe sat in the bottom-left corner."""
     from seqgen.plots import measured_vs_predicted
@@ -851,7 +871,7 @@ def test_the_score_axis_says_what_the_scores_are(tmp_path, monkeypatch):
     from seqgen.report import Results, sequence_section
 
     axes = []
-    monkeypatch.setattr(plots, "distributions", lambda scores, xlabel="score": axes.append(xlabel)
+    monkeypatch.setattr(plots, "distributions", lambda scores, xlabel="score", **kw: axes.append(xlabel)
                         or plots.plt.figure())
     data = SequenceSet(encode(["ACGT", "GGCA"], DNA), "dna", ["a", "b"], labels=np.array([[1.0], [2.0]], np.float32),
                        label_names=["signal"])
@@ -975,6 +995,21 @@ def test_a_classifier_s_score_axis_says_probability(tmp_path):
     assert score_axis_label(scores, res, None) == "probability that Bound = 1, predicted"
     (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "regression"}))
     assert score_axis_label(scores, Results(tmp_path), None) == "signal, predicted (the label's scale)"
+
+
+@pytest.mark.parametrize("task,logit", [("classification", True), ("regression", False)])
+def test_a_classifier_s_scores_are_drawn_on_a_logit_axis_in_the_report(tmp_path, monkeypatch, task, logit):
+    from seqgen import plots
+    from seqgen.alphabets import DNA
+    from seqgen.report import Results, sequence_section
+
+    (tmp_path / "predictor").mkdir()
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "Bound", "task": task}))
+    (tmp_path / "predictor" / "predictions.tsv").write_text("measured\tpredicted\n0\t0.001\n1\t0.999\n")
+    drawn = []
+    monkeypatch.setattr(plots, "distributions", lambda *a, **k: drawn.append(k) or plots.plt.figure())
+    sequence_section(Results(tmp_path), None, DNA)
+    assert [k["probability"] for k in drawn] == [logit]
 
 
 @pytest.mark.parametrize("rows", ["", "1.5\t2.0\n", "1.0\tnan\n2.0\t3.0\n"])
