@@ -448,7 +448,8 @@ def _add_predict(sub) -> None:
                                    "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
                                    "ensemble's members, on the label's own scale; probabilities for "
                                    "classification), then measured_LABEL for each label the input holds (a PBM "
-                                   "table's signal; empty where the table has none, a flagged spot).")
+                                   "table's signal, a CSV/TSV's --label-column; empty where the table has none, a "
+                                   "flagged spot).")
     p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "
                                                   "checkpoint.pt is read as model.pt would be (a run not finished)")
     p.add_argument("--input", required=True, help="sequences to score")
@@ -456,6 +457,9 @@ def _add_predict(sub) -> None:
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--id-column", help="CSV/TSV column holding ids")
+    p.add_argument("--label-column", action="append", default=[],
+                   help="CSV/TSV column of measured values, written beside the predictions as measured_COLUMN "
+                        "(repeatable)")
     p.add_argument("--ambiguous", choices=["error", "drop"], default="error")
     p.add_argument("--lengths", choices=["error", "pad", "trim"], default="error",
                    help="records whose length is not the model's: stop with an error, or pad or trim them to it "
@@ -475,7 +479,8 @@ def _run_predict(args) -> None:
     if args.batch_size is not None and args.batch_size < 1:
         raise SeqgenError(f"--batch-size must be at least 1, not {args.batch_size}")
     n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
-                     sequence_column=args.sequence_column, id_column=args.id_column, ambiguous=args.ambiguous,
+                     sequence_column=args.sequence_column, id_column=args.id_column,
+                     label_columns=args.label_column, ambiguous=args.ambiguous,
                      lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress)
     print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
 

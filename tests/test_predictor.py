@@ -431,6 +431,14 @@ def test_cli_train_then_predict(simulated, tmp_path, capsys):
     pred = pd.read_csv(tmp_path / "pred.tsv", sep="\t")
     assert list(pred.columns) == ["id", "sequence", "mean", "std"] and len(pred) == 50
     assert (pred["sequence"] == table["sequence"]).all() and (pred["mean"] > 0).all()
+    table["score"] = simulated.labels[:50, 0]  # a table's own measurements, beside the predictions on request
+    table.loc[3, "score"] = np.nan
+    table.to_csv(tmp_path / "new.tsv", sep="\t", index=False)
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "new.tsv"), "--label-column",
+                 "score", "--out", str(tmp_path / "pred.tsv")]) == 0
+    pred = pd.read_csv(tmp_path / "pred.tsv", sep="\t")
+    assert list(pred.columns) == ["id", "sequence", "mean", "std", "measured_score"]
+    assert np.allclose(pred["measured_score"], table["score"], rtol=1e-5, equal_nan=True)
 
     dream5 = tmp_path / "ME.txt"  # a PBM table of another array design: the measured labels beside the predictions
     signal, background = [1e3, 2e3, 3e3, 4e3, 5e3], [50, 60, 70, 80, 90]
