@@ -905,7 +905,7 @@ def test_the_predictor_s_held_out_figures_say_what_was_held_out():
     from seqgen.report import held_out_caveat
 
     text = held_out_caveat({"n_sequences": 4000, "n_validation": 400})
-    assert "Held out: 400 of the 4,000 sequences (10%, drawn at random, never trained on)" in text
+    assert "Held out: 400 of the 4,000 sequences (10%, drawn at random, never trained on, but they chose when training stopped" in text
     assert "same experiment" in text and held_out_caveat({"n_sequences": 4000, "n_validation": 0}) == ""
 
 
