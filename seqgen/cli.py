@@ -211,8 +211,8 @@ def _add_design(sub) -> None:
     p = sub.add_parser("design", help="design sequences for a predictor (or a VAE's likelihood)",
                        description="Optimize sequences for a trained predictor or a VAE's likelihood "
                                    "(--naturalness) by softmax relaxation, Fast SeqProp, a generator's latent space "
-                                   "or simulated annealing, under constraints. Writes designs.fasta, designs.tsv, "
-                                   "trajectory.tsv and design.json.")
+                                   "or simulated annealing, under constraints. Writes the designs to --out (FASTA), "
+                                   "and designs.tsv, trajectory.tsv and design.json beside it.")
     add_arguments(p)
     _add_common(p)
 
