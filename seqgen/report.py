@@ -395,6 +395,18 @@ def training_comparison(summary: dict | None, metrics: dict | None = None) -> st
             f"({scale}, a VAE's nats), not the label's).")
 
 
+def start_comparison(summary: dict | None) -> str:
+    """A sentence from ``design.json`` of designs made from a starting sequence (``--start``): its score and how
+    many designs beat it under the design objective."""
+    start = (summary or {}).get("start_score")
+    if not start:
+        return ""
+    label = f"predicted {fmt(start['score_label_mean'])}, " if "score_label_mean" in start else ""
+    return (f" The starting sequence ({label}utility {fmt(start['utility'])}): {start['designs_above']} of "
+            f"{summary.get('designs', '?')} designs score higher under the design objective (changes: the letters "
+            f"each design changed, as start letter, position, new letter).")
+
+
 def predictor_accuracy(summary: dict | None, metrics: dict | None) -> str:
     """A sentence for a design's summary: how well its predictor ranked held-out training sequences, beside the
     claims its scores make.
@@ -487,7 +499,8 @@ def design_columns(shown: pd.DataFrame, col: str | None, rank: str | None) -> pd
     ``col`` and its spread, the ``rank`` column, then up to six others (GC, distances, avoided predictors...), the
     ``ok_*`` checks as one "constraints met"."""
     spread = f"{col[:-len('_mean')]}_std" if col and col.endswith("_mean") else None
-    first = [c for c in dict.fromkeys(["id", "sequence", "mutations", "sites", col, spread, rank]) if c and c in shown]
+    first = [c for c in dict.fromkeys(["id", "sequence", "mutations", "changes", "sites", col, spread, rank])
+             if c and c in shown]
     checks = [c for c in shown.columns if c.startswith("ok_")]
     met = ["constraints met"] if checks else []  # never among the columns cut (an --avoid design has many)
     if checks:
@@ -540,7 +553,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         dropped = dropped_text(summary)
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
                      f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
-                     f"{esc(training_comparison(summary, metrics))}{esc(predictor_accuracy(summary, metrics))}</p>"
+                     f"{esc(training_comparison(summary, metrics))}{esc(start_comparison(summary))}"
+                     f"{esc(predictor_accuracy(summary, metrics))}</p>"
                      + extrapolation_note(df, col, label_max)
                      + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
                      + siteless_note(shown, site_p, motifs)

@@ -110,3 +110,42 @@ def test_conservative_on_a_single_model_is_noted(predictor, tmp_path, capsys):
     assert "note: --conservative 1 has no effect on" in capsys.readouterr().err
     assert main(common) == 0
     assert "--conservative" not in capsys.readouterr().err
+
+
+def test_designs_from_a_start_list_their_changes_and_the_start_is_scored(predictor, tmp_path, capsys):
+    """A protein engineer's first questions of designs made from a wild type: which letters changed, and are they
+    better than the wild type? designs.tsv gave neither (nor did design.json score the start)."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    start = "ACGTTGCAACGTTGCAACGT"
+    out = tmp_path / "designs.fasta"
+    assert main(["design", "--predictor", str(predictor / "predictor"), "--start", start, "--max-edits", "3",
+                 "--n", "8", "--steps", "5", "--no-progress", "--out", str(out)]) == 0
+    table = pd.read_csv(tmp_path / "designs.tsv", sep="\t", keep_default_na=False)
+    for seq, edits, changes in zip(table["sequence"], table["edits"], table["changes"]):
+        rebuilt = list(start)
+        for change in ([] if changes == "none" else changes.split(";")):
+            old, position, new = change[0], int(change[1:-1]), change[-1]
+            assert rebuilt[position - 1] == old and old != new
+            rebuilt[position - 1] = new
+        assert "".join(rebuilt) == seq and edits == sum(a != b for a, b in zip(seq, start)) <= 3
+    summary = json.loads((tmp_path / "design.json").read_text())["start_score"]
+    (tmp_path / "start.tsv").write_text(f"id\tsequence\nstart\t{start}\n")
+    assert main(["predict", "--model", str(predictor / "predictor"), "--input", str(tmp_path / "start.tsv"),
+                 "--out", str(tmp_path / "start_pred.tsv")]) == 0
+    predicted = pd.read_csv(tmp_path / "start_pred.tsv", sep="\t")["mean"].item()
+    assert summary["score_label_mean"] == pytest.approx(predicted, rel=1e-4)
+    assert summary["designs_above"] == int((table["utility"] > summary["utility"]).sum())
+    assert f"the starting sequence: utility {summary['utility']:g}" in capsys.readouterr().err
+    assert np.isfinite(summary["utility"])
+    from seqgen.report import build_report  # the report says it, and shows each design's changes
+
+    (tmp_path / "design" / "fast-seqprop").mkdir(parents=True)
+    for name in ("designs.fasta", "designs.tsv", "design.json"):
+        (tmp_path / name).rename(tmp_path / "design" / "fast-seqprop" / name)
+    page, _ = build_report(tmp_path)
+    assert (f"{summary['designs_above']} of {len(table)} designs score higher under the design objective"
+            in page) and "<th>changes</th>" in page

@@ -85,6 +85,8 @@ def run(args) -> dict:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
     summary.update(_summary(args, settings, result, constraints))
     summary["avoid_above"] = count_above_avoid_level(table, args)
+    summary["start_score"] = None if constraints.start is None else \
+        score_start(objectives, constraints.start, predictors, table["utility"], designed, device)
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -310,6 +312,21 @@ def training_utility(objectives: ObjectiveSet, reference: SequenceSet, designed,
     return pd.DataFrame({"id": np.asarray(reference.ids, dtype=object)[pick],
                          "utility": np.round(utility.cpu().numpy().astype(float), 5),
                          "best_measured": np.isin(pick, best)})
+
+
+def score_start(objectives: ObjectiveSet, start: np.ndarray, predictors: dict, utility: pd.Series, designed,
+                device) -> dict:
+    """The starting sequence (``(L,)`` codes) under the design objective, what the designs are to improve on: its
+    ``utility``, each predictor's ``{name}_label_mean`` (the label's own scale, as in designs.tsv) and the
+    number of designs of higher ``utility`` (``designs_above``); printed too."""
+    start_utility, _ = score_codes(objectives, start[None], designed.size, device)
+    out = {"utility": round(float(start_utility.item()), 5)}
+    for name, predictor in predictors.items():
+        out[f"{name}_label_mean"] = round(float(predictor.predict(start[None])[0][0]), 5)
+    out["designs_above"] = int((utility > out["utility"]).sum())
+    print(f"the starting sequence: utility {out['utility']:g}; {out['designs_above']} of {len(utility)} designs "
+          f"score higher", file=sys.stderr)
+    return out
 
 
 def comparable_rows(reference: SequenceSet, designed) -> np.ndarray:

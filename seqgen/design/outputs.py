@@ -37,9 +37,24 @@ def designs_table(result: DesignResult, constraints: Constraints, method: str, r
         table["gc"] = np.round(constraints.gc_fraction(result.codes), 4)
     if reference is not None and len(seqs) and reference.shape[1] == result.codes.shape[1]:
         table["nearest_training_distance"] = nearest_hamming(result.codes, reference, constraints.alphabet.size)
+    if constraints.start is not None and len(seqs):
+        table["edits"] = constraints.edits(result.codes)
+        table["changes"] = changes_from(result.codes, constraints.start, constraints.alphabet)
     if linker:
         table["probe"] = [s + linker for s in seqs]
     return table
+
+
+def changes_from(codes: np.ndarray, start: np.ndarray, alphabet) -> list[str]:
+    """Each design's changes from the starting sequence, as ``A12G`` (the start's letter, the 1-based position,
+    the design's letter) joined by ``;``, or ``none``.
+
+    codes: (N, L) designs; start: (L,) the starting sequence's codes."""
+    letters = np.array(list(alphabet.letters))
+    rows, cols = np.nonzero(codes != start)
+    words = np.char.add(np.char.add(letters[start[cols]], (cols + 1).astype(str)), letters[codes[rows, cols]])
+    split = np.split(words, np.searchsorted(rows, np.arange(1, len(codes))))
+    return [";".join(w) if len(w) else "none" for w in split]
 
 
 def write_design(out_fasta, result: DesignResult, table: pd.DataFrame) -> dict:
