@@ -303,6 +303,13 @@ def design_inputs(config, name, method) -> dict:
     return inputs
 
 
+def design_block(config, ds, method) -> dict:
+    """The options of data set ``ds``'s designs by ``method``: the method's block (``design.<method>``),
+    overridden by the data set's own ``design`` block (its constraints and objective: a ``start``, ``fixed``
+    letters or a ``target`` belong to one data set's sequences, not to every data set's)."""
+    return {**config["design"].get(method, {}), **ds.get("design", {})}
+
+
 def design_steps(config, method) -> int:
     """The design's steps: the method's own ``design.<method>.steps``, else ``design.steps`` (so that a changed
     ``design.steps`` reruns only the methods that use it)."""
@@ -314,7 +321,7 @@ def design_options(config, name, method) -> str:
     options. A function of the config and wildcards only: Snakemake leaves params computed from ``input`` out of
     its change detection, so a changed design option would not rerun the design."""
     ds = config["datasets"][name]
-    options = {k: v for k, v in config["design"].get(method, {}).items() if k != "steps"}  # design_steps gives it
+    options = {k: v for k, v in design_block(config, ds, method).items() if k != "steps"}  # design_steps gives it
     options["avoid"] = avoided_folders(config, name, method)
     if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
         options.setdefault("max_homopolymer", "auto")  # the training data's longest runs, at least 6
@@ -658,10 +665,11 @@ def check_design_lengths(config, name, ds) -> None:
         return
     for method in config["design"]["methods"]:
         for key in ("fixed", "start"):
-            given = config["design"].get(method, {}).get(key)
+            given = design_block(config, ds, method).get(key)
             if given is not None and len(given) != length:
+                where = "design" if key in ds.get("design", {}) else f"design.{method}"
                 raise SeqgenError(
-                    f"data set {name!r}: design.{method}.{key} has length {len(given)}, but its sequences have "
+                    f"data set {name!r}: {where}.{key} has length {len(given)}, but its sequences have "
                     f"length {length}"
                 )
 
@@ -680,7 +688,7 @@ def check_design_constraints(config, name, ds) -> None:
         alphabet = get_alphabet(ds["alphabet"])
         linker = _encode_or_fail(ds["linker"].upper(), alphabet, "linker") if ds.get("linker") else None
         for method in config["design"]["methods"]:
-            block = config["design"].get(method, {})
+            block = design_block(config, ds, method)
             run = block.get("max_homopolymer")
             forbid = block.get("forbid", [])
             forbid = as_list(forbid)
@@ -699,25 +707,38 @@ def check_design_constraints(config, name, ds) -> None:
                     if forbid:
                         Constraints(alphabet, max(len(k) for k in forbid), forbidden=[k.upper() for k in forbid])
             except SeqgenError as exc:
-                raise SeqgenError(f"design.{method}: {exc}") from None
+                own = " with the data set's own design block" if "design" in ds else ""
+                raise SeqgenError(f"design.{method}{own}: {exc}") from None
 
 
 def check_design_options(config) -> None:
     """Refuse a design method's block that sets an option that method does not use (``seqgen design`` would only
     note it in the job's log), a number given as YAML's .nan or .inf, or a GC window or edit budget no design job
-    could take."""
+    could take; the same of each data set's options merged with its own ``design`` block."""
+    own = any({"start", "max_edits"} & set(ds.get("design", {})) for ds in config["datasets"].values())
     for method in DESIGN_METHODS:
         block = config["design"].get(method, {})
-        for key, value in block.items():
-            if isinstance(value, float) and not math.isfinite(value):  # the schema's ranges let NaN through
-                raise SeqgenError(f"design.{method}.{key} must be a finite number, not {value}")
-        if block.get("gc_min", 0) > block.get("gc_max", 1):
-            raise SeqgenError(f"design.{method}: gc_min {block['gc_min']} is above gc_max {block.get('gc_max', 1)}")
-        if ("start" in block) != ("max_edits" in block):
-            raise SeqgenError(f"design.{method}: start and max_edits go together (the edits allowed from start)")
+        check_design_block(f"design.{method}", block, pairs=not own)  # else checked with each data set's below
         for key in ignored_design_options(method, block, bool(block.get("polish"))):
             raise SeqgenError(
                 f"design.{method}.{key} does not apply to {method}"
                 + (" without polish" if key in DESIGN_ANNEALING else "")
                 + ": remove it or move it to the method that uses it"
             )
+    for name, ds in config["datasets"].items():
+        if "design" in ds or own:
+            for method in config["design"]["methods"]:
+                own_block = " with its own design block" if "design" in ds else ""
+                check_design_block(f"data set {name!r}'s design.{method}{own_block}", design_block(config, ds, method))
+
+
+def check_design_block(where: str, block: dict, pairs: bool = True) -> None:
+    """Refuse design options given as YAML's .nan or .inf, a GC window upside down, or (``pairs``) a start
+    without max_edits or the reverse; ``where`` names the block in the message."""
+    for key, value in block.items():
+        if isinstance(value, float) and not math.isfinite(value):  # the schema's ranges let NaN through
+            raise SeqgenError(f"{where}.{key} must be a finite number, not {value}")
+    if block.get("gc_min", 0) > block.get("gc_max", 1):
+        raise SeqgenError(f"{where}: gc_min {block['gc_min']} is above gc_max {block.get('gc_max', 1)}")
+    if pairs and ("start" in block) != ("max_edits" in block):
+        raise SeqgenError(f"{where}: start and max_edits go together (the edits allowed from start)")

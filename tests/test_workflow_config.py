@@ -199,6 +199,20 @@ def test_jobs_that_ask_for_no_gpu_are_not_told_cuda_on_a_cluster(tmp_path):
     assert "--device auto" not in out  # without gpu: true every job runs where snakemake runs
 
 
+def test_a_data_set_s_own_design_block_reaches_its_design_commands(tmp_path):
+    start = "ACGT" * 7 + "AC"
+    text = TEST_CONFIG.read_text().replace(
+        "    label: signal\n", "    label: signal\n    design: {start: %s, max_edits: 3, gc_min: 0.2}\n" % start)
+    out = snakemake(make_workdir(tmp_path, text), "-n", "-p", "--cores", "1",
+                    "results/tiny/design/anneal/designs.fasta", "results/tiny/design/softmax/designs.fasta")
+    commands = [line for line in out.stdout.splitlines() if "seqgen design" in line]
+    assert len(commands) == 2
+    assert all(f"--start {start} " in c and "--max-edits 3 " in c and "--gc-min 0.2 " in c for c in commands)
+    bad = text.replace("max_edits: 3", "max_edits: 3, steps: 5")  # a method's setting: not the data set's
+    failed = snakemake(make_workdir(tmp_path / "bad", bad), "-n", "--cores", "1", check=False)
+    assert failed.returncode != 0 and "'steps' was unexpected" in failed.stdout + failed.stderr
+
+
 def test_design_options_of_value_zero_reach_the_command(tmp_path):
     text = TEST_CONFIG.read_text().replace(
         "  steps: 20\n", "  steps: 20\n  anneal: {target: 0, max_edits: 1, start: %s, guide_temperature: 0, "

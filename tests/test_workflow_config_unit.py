@@ -680,3 +680,37 @@ def test_dna_constraints_on_an_rna_data_set_of_unknown_length_are_refused_at_sta
     assert "design.fast-seqprop: --fixed" in refusal(wfc.check_design_constraints, config, "rbp", rna)
     config["design"]["fast-seqprop"] = {"forbid": ["GAAUUC"], "fixed": "U...A"}
     wfc.check_design_constraints(config, "rbp", rna)  # RNA letters: the design job checks the length
+
+
+def test_a_data_set_s_own_design_block_overrides_every_method_s():
+    """A start, fixed letters or a target belong to one data set's sequences: with design.<method> blocks alone, a
+    config of a protein scan and another data set could not give the scan its wild type."""
+    import jsonschema
+
+    config = make_config({"scan": dataset(input="s.csv", label="fitness", alphabet="protein", design={
+                              "start": "MKV", "max_edits": 2, "target": 1.5}),
+                          "tiny": dataset()},
+                         design={"methods": ["anneal", "softmax"], "anneal": {"max_edits": 5, "guided": True}})
+    assert wfc.design_options(config, "scan", "anneal") == (
+        "--guided --max-edits 2 --predictor results/scan/predictor --start MKV --target 1.5")
+    assert wfc.design_options(config, "scan", "softmax") == (
+        "--max-edits 2 --predictor results/scan/predictor --start MKV --target 1.5")
+    assert "--start" not in wfc.design_options(config, "tiny", "anneal")  # the other data set keeps its own
+    assert refusal(wfc.check_design_options, config) == (  # ... and anneal's max_edits has no start there
+        "data set 'tiny''s design.anneal: start and max_edits go together (the edits allowed from start)")
+    del config["design"]["anneal"]["max_edits"]
+    wfc.check_design_options(config)
+    config["datasets"]["scan"]["design"] = {"start": "MKV"}
+    assert refusal(wfc.check_design_options, config) == (
+        "data set 'scan''s design.anneal with its own design block: start and max_edits go together (the edits "
+        "allowed from start)")
+    config["datasets"]["tiny"]["design"] = {"fixed": "ACGT"}
+    assert refusal(wfc.check_design_lengths, config, "tiny", config["datasets"]["tiny"]) == (
+        "data set 'tiny': design.fixed has length 4, but its sequences have length 30")
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    good = {"datasets": {"scan": {"input": "s.csv", "design": {"start": "MKV", "max_edits": 2, "gc_min": 0.3}}}}
+    assert not list(validator.iter_errors(good))
+    for bad in ({"steps": 10}, {"max_edits": 0}, {"conservative": -1}):  # a method's setting; out of range
+        errors = list(validator.iter_errors({"datasets": {"scan": {"input": "s.csv", "design": bad}}}))
+        assert errors, bad
