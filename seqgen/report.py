@@ -1030,9 +1030,9 @@ def held_out_caveat(metrics: dict) -> str:
         return ""
     return (f"<p class='sub'>Held out: {fmt(n_val)} of the {fmt(n)} sequences ({n_val / n:.0%}, drawn at random, "
             f"never trained on, but they chose when training stopped and which weights were kept, so the figures "
-            f"are a little optimistic). They come from the same experiment as the training sequences (the same array or "
-            f"cells); on another one a predictor usually does worse (PBM: train on one array design, test on the "
-            f"other, as DREAM5 did).</p>")
+            f"are a little optimistic). They come from the same experiment as the training sequences (the same "
+            f"array or cells); on another one a predictor usually does worse (PBM: train on one array design, test "
+            f"on the other, as DREAM5 did).</p>")
 
 
 def design_card_key(method: str, nums: dict) -> str:
