@@ -324,6 +324,8 @@ def _run_motifs(args) -> None:
     constant = m.one_valued_label(data, args.label)
     if constant and background is None:
         print(f"note: {constant}: searching against shuffled copies (--background: real ones)", file=sys.stderr)
+    if background is None and "shuffled" in how and (shared := m.shared_sequence_note(fg)):
+        print(shared, file=sys.stderr)
     found = m.discover_motifs(fg, bg, data.alphabet, args.n_motifs, args.k, prefix=args.prefix)
     params = {"input": args.input, "background": how, "n_foreground": len(fg), "n_background": len(bg),
               "top": top, "k": m.seed_length(args.k, data.alphabet, fg.shape[1], bg.shape[1]), "seed": args.seed,

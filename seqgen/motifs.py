@@ -593,6 +593,27 @@ def foreground_and_background(data, background: np.ndarray | None = None, backgr
     return fg, fg_ids, bg, how, None
 
 
+#: foreground sequences more alike than this on average (the fraction of positions two of them share) are
+#: mostly one sequence: designs from one --start, near copies
+SHARED_IDENTITY = 0.6
+
+
+def shared_sequence_note(fg: np.ndarray) -> str:
+    """A note where the ``(F, L)`` foreground codes searched against their shuffles are mostly one sequence (mean
+    pairwise identity above :data:`SHARED_IDENTITY`): the sequence they share, not a motif, is what shuffling
+    destroys, so its segments come out as motifs; '' otherwise (or with padding)."""
+    from seqgen.metrics import mean_pairwise_hamming
+
+    if len(fg) < 2 or (fg == PAD).any():
+        return ""
+    identity = 1 - mean_pairwise_hamming(fg) / fg.shape[1]
+    if identity <= SHARED_IDENTITY:
+        return ""
+    return (f"note: the {len(fg)} sequences share {identity:.0%} of their letters on average (designs from one "
+            f"start?): against their shuffles, segments of the sequence they share come out as motifs; give "
+            f"--background real sequences of the kind (e.g. the training data) to find what sets them apart")
+
+
 # ---------------------------------------------------------------- Tomtom and FIMO
 
 #: a JASPAR match is named as the motif's match (drawn under its logo, in summaries) only at q <= MATCH_Q

@@ -350,6 +350,29 @@ def test_a_label_of_one_value_searches_against_shuffles(tmp_path, capsys):
     assert "note: Bound is 1 for every sequence, so it ranks nothing" in capsys.readouterr().err
 
 
+def test_a_search_of_near_copies_against_their_shuffles_is_noted(tmp_path, capsys):
+    """Designs within 3 edits of one protein 'found' its segments as motifs (E = 5e-13 in 16 of 16) against their
+    shuffles, with no word that the shared sequence, not a motif, was found."""
+    from seqgen.cli import main
+    from seqgen.motifs import shared_sequence_note
+
+    rng = np.random.default_rng(0)
+    start = rng.integers(0, 4, 40, dtype=np.uint8)
+    near = np.tile(start, (20, 1))
+    near[np.arange(20)[:, None], rng.integers(0, 40, (20, 3))] = rng.integers(0, 4, (20, 3))
+    identity = np.mean([(a == b).mean() for i, a in enumerate(near) for b in near[i + 1:]])  # pair by pair
+    assert f"the 20 sequences share {identity:.0%} of their letters" in shared_sequence_note(near)
+    assert shared_sequence_note(rng.integers(0, 4, (20, 40), dtype=np.uint8)) == ""  # random DNA: ~25%
+    fasta = tmp_path / "designs.fasta"
+    fasta.write_text("".join(f">d{i}\n{''.join('ACGT'[c] for c in row)}\n" for i, row in enumerate(near)))
+    assert main(["motifs", "--input", str(fasta), "--n-motifs", "1", "--jaspar-tax-group", "", "--out",
+                 str(tmp_path / "m")]) == 0
+    assert "of their letters on average (designs from one start?)" in capsys.readouterr().err
+    assert main(["motifs", "--input", str(fasta), "--background", str(fasta), "--n-motifs", "1",
+                 "--jaspar-tax-group", "", "--out", str(tmp_path / "b")]) == 0
+    assert "designs from one start?" not in capsys.readouterr().err  # real sequences as the background
+
+
 def test_too_long_seed_kmers_are_refused():
     codes = np.zeros((3, 50), dtype=np.uint8)
     with pytest.raises(SeqgenError, match="k-mers of length 13 are too many to count for dna \\(at most k = 12\\)"):
