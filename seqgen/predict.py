@@ -208,6 +208,20 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
     return read_sequences(path, alphabet, format, **options)
 
 
+def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> None:
+    """Refuse, naming it, a constant end that makes every sequence longer than the predictor's (full PBM probes: a
+    design's ``probes.fasta`` with its ``--linker``, a UniPROBE table of which some probes lack the linker, so
+    none was removed) rather than only the lengths."""
+    extra = data.length - (predictor.length or data.length)
+    if extra <= 0 or len(data.codes) < 2:
+        return
+    ends = {s[-extra:] for s in data.sequences}
+    if len(ends) == 1:
+        raise SeqgenError(f"these are {data.length}-nt sequences that all end with the same {extra} letters, "
+                          f"{ends.pop()} (a linker?), but the model was trained on {predictor.length}-nt variable "
+                          f"regions: score those (a design's designs.fasta, not its probes.fasta)", path)
+
+
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int | None = None, progress: bool = False, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically), then
@@ -220,6 +234,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     if options.get("lengths") in ("pad", "trim"):
         options["length"] = predictor.length
     data = read_input(input_path, predictor.alphabet.name, format, missing_labels="keep", **options)
+    _check_full_probes(predictor, data, input_path)
     check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)
     if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "

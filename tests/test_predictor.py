@@ -845,3 +845,22 @@ def test_a_diverged_regression_is_warned_about(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: the predictor's validation loss" in err and "training diverged" in err
     assert "lower 'lr' (now 10)" in err
+
+
+def test_full_pbm_probes_given_to_a_variable_region_predictor_name_the_linker(simulated, tmp_path):
+    """A design's probes.fasta (variable region + linker) is refused naming the linker, not only the length."""
+    from seqgen.io import UNIPROBE_LINKER, write_fasta
+    from seqgen.predict import predict_file
+
+    train(simulated, tmp_path / "p", steps=2, members=1)
+    probes = [s + UNIPROBE_LINKER for s in simulated.sequences[:3]]
+    write_fasta(tmp_path / "probes.fasta", ["a", "b", "c"], probes)
+    with pytest.raises(SeqgenError, match="same 24 letters, GTCTGTGTTCCGTTGTCCGTGCTG \\(a linker\\?\\).*variable"):
+        predict_file(tmp_path / "p", tmp_path / "probes.fasta", tmp_path / "out.tsv")
+    write_fasta(tmp_path / "longer.fasta", ["a", "b"], [s + "ACGT" for s in simulated.sequences[:2]])
+    with pytest.raises(SeqgenError, match="same 4 letters, ACGT"):  # any --linker
+        predict_file(tmp_path / "p", tmp_path / "longer.fasta", tmp_path / "out.tsv")
+    write_fasta(tmp_path / "other.fasta", ["a", "b"], [simulated.sequences[0] + "ACGT", simulated.sequences[1] + "TTTT"])
+    with pytest.raises(SeqgenError, match="length") as error:  # no common end: the lengths alone
+        predict_file(tmp_path / "p", tmp_path / "other.fasta", tmp_path / "out.tsv")
+    assert "linker" not in str(error.value)
