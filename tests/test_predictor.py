@@ -860,7 +860,8 @@ def test_full_pbm_probes_given_to_a_variable_region_predictor_name_the_linker(si
     write_fasta(tmp_path / "longer.fasta", ["a", "b"], [s + "ACGT" for s in simulated.sequences[:2]])
     with pytest.raises(SeqgenError, match="same 4 letters, ACGT"):  # any --linker
         predict_file(tmp_path / "p", tmp_path / "longer.fasta", tmp_path / "out.tsv")
-    write_fasta(tmp_path / "other.fasta", ["a", "b"], [simulated.sequences[0] + "ACGT", simulated.sequences[1] + "TTTT"])
+    write_fasta(tmp_path / "other.fasta", ["a", "b"],
+                [simulated.sequences[0] + "ACGT", simulated.sequences[1] + "TTTT"])
     with pytest.raises(SeqgenError, match="length") as error:  # no common end: the lengths alone
         predict_file(tmp_path / "p", tmp_path / "other.fasta", tmp_path / "out.tsv")
     assert "linker" not in str(error.value)
