@@ -38,6 +38,9 @@ def _add_encode(sub) -> None:
                         "shortest (or to --length; ambiguity codes in the part cut off do not count)")
     p.add_argument("--length", type=int, help="fixed length L to pad or trim to")
     p.add_argument("--duplicate-ids", choices=DUPLICATE_POLICIES, default="error")
+    p.add_argument("--missing-labels", choices=["error", "drop"], default="error",
+                   help="records whose label is missing (an empty field, NA, a PBM's flagged spot): stop with an "
+                        "error, or leave them out")
     p.add_argument("--focus", metavar="ID", help="an alignment's focus sequence, whose match columns are kept and "
                                                  "whose numbering mutants use (default: the first record)")
 
@@ -75,7 +78,10 @@ def _encode_notes(args, data) -> list[str]:
     if data.meta.get("linker"):
         notes.append(f"{args.input}: the universal PBM linker ({len(data.meta['linker'])} nt) ending every probe "
                      f"was removed, leaving the {data.length}-nt variable regions; design --linker "
-                     f"{data.meta['linker']} (the workflow's linker) puts it back on the designs")
+                     f"{data.meta['linker']} (in the workflow, the data set's linker key) puts it back on the designs")
+    if data.meta.get("n_missing_labels"):
+        notes.append(f"{args.input}: {data.meta['n_missing_labels']} of the {data.meta['n_read']} records have a "
+                     f"missing label and were left out (--missing-labels drop)")
     if data.meta.get("linker_missing"):
         notes.append(f"{data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the "
                      f"universal PBM linker, so no probe's linker was removed")
@@ -92,7 +98,7 @@ def _run_encode(args) -> None:
         raise SeqgenError("encode writes a NumPy archive: name the output *.npz", args.out)
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids,
-                          focus=args.focus)
+                          args.missing_labels, focus=args.focus)
     for text in _encode_notes(args, data):
         print(f"note: {text}", file=sys.stderr)
     data.save(args.out)

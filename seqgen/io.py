@@ -25,7 +25,7 @@ import gzip
 import io
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,9 @@ from seqgen.settings import PBM_LABELS
 FORMATS = ("fasta", "fastq", "csv", "tsv", "dream5", "uniprobe", "a2m")
 LENGTH_POLICIES = ("error", "pad", "trim")
 DUPLICATE_POLICIES = ("error", "keep")
+#: what ``read_sequences`` does with a record whose label is missing (an empty field, NA): stop, keep it as NaN
+#: (predictions beside what was measured), or leave the record out
+MISSING_LABEL_POLICIES = ("error", "keep", "drop")
 EXTENSIONS = {
     ".fa": "fasta", ".fasta": "fasta", ".fna": "fasta", ".fas": "fasta", ".faa": "fasta", ".ffn": "fasta",
     ".fsa": "fasta", ".fq": "fastq", ".fastq": "fastq", ".csv": "csv", ".tsv": "tsv", ".seq": "tsv",
@@ -97,6 +100,17 @@ class RawRecords:
         position = self._in_file(position)
         k = int(np.searchsorted(self.line_offsets, position, side="right")) - 1
         return record, int(self.line_numbers[k]), int(position - self.line_offsets[k]) + 1
+
+    def subset(self, rows: np.ndarray) -> RawRecords:
+        """The records ``rows`` (``(M,)`` indices, in order) alone, their letters in a buffer of their own;
+        ``source`` keeps where each letter was, so errors still name its line and column in the file."""
+        lens = (self.ends - self.starts)[rows]
+        ends = np.cumsum(lens)
+        starts = ends - lens
+        index = np.repeat(self.starts[rows] - starts, lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+        return replace(self, ids=self.ids[rows], buffer=self.buffer[index], starts=starts, ends=ends,
+                       labels=None if self.labels is None else self.labels[rows], meta=dict(self.meta),
+                       source=index if self.source is None else self.source[index])
 
     def record_line(self, record: int) -> int:
         """1-based file line of the first letter of ``record``."""
@@ -381,7 +395,8 @@ def _numeric_columns(table, names, path, lines: np.ndarray, keep_missing: bool =
         bad = np.flatnonzero(~np.isfinite(values) & ~(keep_missing & raw.isna().to_numpy()))
         if len(bad):
             i = bad[0]
-            what = "a missing value" if pd.isna(raw.iloc[i]) else f"{raw.iloc[i]!r}, not a finite number"
+            what = "a missing value (--missing-labels drop leaves such records out)" if pd.isna(raw.iloc[i]) \
+                else f"{raw.iloc[i]!r}, not a finite number"
             raise SeqgenError(f"column {name!r}, line {lines[i]}: label is {what}", path)
         out[:, k] = values
     return out
@@ -838,9 +853,10 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     lengths : {'error', 'pad', 'trim'}
         What to do with records of different lengths; ``length`` fixes ``L``.
     duplicate_ids : {'error', 'keep'}
-    missing_labels : {'error', 'keep'}
-        A missing label value (an empty field, NA) is an error, or kept as NaN (for reading what a model
-        predicts, beside what was measured where it was).
+    missing_labels : {'error', 'keep', 'drop'}
+        A missing label value (an empty field, NA) is an error, kept as NaN (for reading what a model
+        predicts, beside what was measured where it was), or its record is left out (counted in
+        ``meta['n_missing_labels']``).
     focus : str, optional
         The id of an alignment's focus sequence (its match columns and numbering), which is moved first;
         default: the first record, as EVcouplings, DeepSequence and HHblits write it.
@@ -852,7 +868,18 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     """
     alphabet = get_alphabet(alphabet)
     fmt = (format or detect_format(path)).lower()
-    raw = parse(path, fmt, sequence_column, label_columns, id_column, missing_labels, focus)
+    if missing_labels not in MISSING_LABEL_POLICIES:
+        raise SeqgenError(f"missing-label policy must be one of {', '.join(MISSING_LABEL_POLICIES)}, not "
+                          f"{missing_labels!r}")
+    raw = parse(path, fmt, sequence_column, label_columns, id_column,
+                "keep" if missing_labels == "drop" else missing_labels, focus)
+    n_read, missing = len(raw.ids), 0
+    if missing_labels == "drop" and raw.labels is not None:
+        whole = np.isfinite(raw.labels).all(1)
+        missing = int((~whole).sum())
+        if missing == len(whole):
+            raise SeqgenError(f"every one of the {missing} records has a missing label; nothing left to encode", path)
+        raw = raw.subset(np.flatnonzero(whole)) if missing else raw
     codes, lens, kept = encode_records(raw, alphabet, path, ambiguous, lengths, length)
     ids = raw.ids[kept]
     if duplicate_ids not in DUPLICATE_POLICIES:
@@ -861,7 +888,9 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         _check_unique(ids, raw, kept, path)
     labels = raw.labels[kept] if raw.labels is not None else None
     meta = {"source": str(path), "format": fmt, "ambiguous": ambiguous, "lengths": lengths,
-            "n_read": int(len(raw.ids)), "n_dropped": int(len(raw.ids) - len(kept)), **raw.meta}
+            "n_read": int(n_read), "n_dropped": int(len(raw.ids) - len(kept)), **raw.meta}
+    if missing_labels == "drop":
+        meta["n_missing_labels"] = missing
     return SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta)
 
 

@@ -145,7 +145,7 @@ def encode_options(ds) -> str:
         "duplicate_ids": ds["duplicate_ids"],
     }
     if "input" in ds:
-        options.update({k: ds[k] for k in ("format", "id_column", "focus") if k in ds})
+        options.update({k: ds[k] for k in ("format", "id_column", "focus", "missing_labels") if k in ds})
         options["sequence_column"] = ds["sequence_column"]
         options["label_column"] = requested_labels(ds)
     else:

@@ -6,6 +6,7 @@ import zipfile
 import pytest
 
 from seqgen.cli import main
+from seqgen.data import SequenceSet
 
 GOOD = ">a\nACGT\n>b\nGGCC\n"
 
@@ -113,6 +114,16 @@ def test_file_larger_than_memory_is_refused_before_reading(tmp_path, capsys, mon
     assert not out.exists()
     monkeypatch.setattr(seqgen_io, "available_memory", lambda: 10_000_000)  # 6 x 400 kB fits in 10 MB
     assert main(["encode", str(path), "--out", str(out)]) == 0 and out.exists()
+
+
+def test_encode_leaves_out_records_with_a_missing_label_on_request(tmp_path, capsys):
+    table = "id\tsequence\tsignal\na\tACGT\t1\nb\tACGA\tNA\nc\tTTGA\t3\n"
+    status, err, out, path = run_encode(tmp_path, capsys, "x.tsv", table, "--label-column", "signal")
+    assert status == 1 and not out.exists() and "(--missing-labels drop leaves such records out)" in err
+    status, err, out, _ = run_encode(tmp_path, capsys, "x.tsv", table, "--label-column", "signal",
+                                     "--missing-labels", "drop")
+    assert status == 0 and SequenceSet.load(out).ids.tolist() == ["a", "c"]
+    assert f"note: {path}: 1 of the 3 records have a missing label and were left out" in err
 
 
 def test_encode_notes_what_it_ignores_or_suspects(tmp_path, capsys):

@@ -221,6 +221,28 @@ def test_real_alignment(shared_data):
     assert data.meta["focus_positions"][0] == 29 and data.meta["focus_positions"][-1] == 283
 
 
+@pytest.mark.parametrize("lengths", ["error", "pad", "trim"])
+def test_records_with_a_missing_label_can_be_left_out(tmp_path, lengths):
+    """A PBM table's flagged spots, a scan's unmeasured variants: encode stopped at the first, with no way on but
+    editing the file. The records left out set no padded or trimmed length, and errors still name their lines."""
+    path = tmp_path / "x.tsv"
+    rows = [("a", "ACGTAC", "1.5"), ("b", "ACGTACGTAA", ""), ("c", "GGCCTA", "NA"), ("d", "TTGACA", "-2"),
+            ("e", "ACG", "")]
+    path.write_text("id\tsequence\tscore\n" + "".join("\t".join(r) + "\n" for r in rows))
+    with pytest.raises(SeqgenError, match="line 3: label is a missing value \\(--missing-labels drop"):
+        read_sequences(path, label_columns=["score"], lengths=lengths)
+    data = read_sequences(path, label_columns=["score"], missing_labels="drop", lengths=lengths)
+    assert data.ids.tolist() == ["a", "d"] and data.label("score").tolist() == [1.5, -2.0]
+    assert data.sequences == ["ACGTAC", "TTGACA"]  # neither padded to 10 nor trimmed to 3 by the records left out
+    assert data.meta["n_missing_labels"] == 3 and data.meta["n_read"] == 5
+    path.write_text("id\tsequence\tscore\na\tACGT\t\nb\tACGT\t1\nc\tACXT\t2\n")
+    with pytest.raises(SeqgenError, match=r"record 'c' \(line 4, letter 3 of its sequence\): 'X' is not"):
+        read_sequences(path, label_columns=["score"], missing_labels="drop")
+    path.write_text("id\tsequence\tscore\na\tACGT\t\n")
+    with pytest.raises(SeqgenError, match="every one of the 1 records has a missing label"):
+        read_sequences(path, label_columns=["score"], missing_labels="drop")
+
+
 def test_table_errors_name_the_file_line_after_blank_lines_and_quoted_newlines(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("id,sequence,score\na,ACGT,1.5\n\n  \nb,ACGT,2\nc,ACGT,\n")
@@ -231,8 +253,8 @@ def test_table_errors_name_the_file_line_after_blank_lines_and_quoted_newlines(t
     path.write_text("id,sequence,score\na,ACGT,1.5\nb,ACGT,high\n")
     with pytest.raises(SeqgenError, match=r"line 3: label is 'high', not a finite number"):
         read_sequences(path, label_columns=["score"], missing_labels="keep")  # a word is still no number
-    with pytest.raises(SeqgenError, match="missing-label policy must be 'error' or 'keep', not 'drop'"):
-        read_sequences(path, label_columns=["score"], missing_labels="drop")
+    with pytest.raises(SeqgenError, match="missing-label policy must be one of error, keep, drop, not 'skip'"):
+        read_sequences(path, label_columns=["score"], missing_labels="skip")
     path.write_text('id,sequence,score\n"a\nsecond line",ACGT,1.5\r\nb,ACGX,2\n')
     with pytest.raises(SeqgenError, match=r"record 'b' \(line 4, letter 4 of its sequence\): 'X' is not a letter"):
         read_sequences(path, label_columns=["score"])

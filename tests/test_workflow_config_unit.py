@@ -137,6 +137,8 @@ def test_encode_options_of_an_input_file():
         "--label-column other --length 10 --lengths pad --sequence-column sequence")
     alignment = dataset(input="fam.a2m", alphabet="protein-gap", focus="BLAT ECOLX/24-286")
     assert "--focus 'BLAT ECOLX/24-286'" in wfc.encode_options(alignment)
+    assert "--missing-labels drop " in wfc.encode_options(dataset(input="scan.csv", label="fitness",
+                                                                   missing_labels="drop"))
 
 
 def test_model_settings_the_data_set_s_over_the_global_block():
