@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from seqgen.alphabets import get_alphabet
+from seqgen.alphabets import PAD, decode, get_alphabet
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
@@ -215,11 +215,12 @@ def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> N
     extra = data.length - (predictor.length or data.length)
     if extra <= 0 or len(data.codes) < 2:
         return
-    ends = {s[-extra:] for s in data.sequences}
-    if len(ends) == 1:
+    ends = data.codes[:, -extra:]  # (N, extra): padding is no shared end
+    if (ends == ends[0]).all() and not (ends == PAD).any():
         raise SeqgenError(f"these are {data.length}-nt sequences that all end with the same {extra} letters, "
-                          f"{ends.pop()} (a linker?), but the model was trained on {predictor.length}-nt variable "
-                          f"regions: score those (a design's designs.fasta, not its probes.fasta)", path)
+                          f"{decode(ends[:1], data.alphabet)[0]} (a linker?), but the model was trained on "
+                          f"{predictor.length}-nt variable regions: score those (a design's designs.fasta, not its "
+                          f"probes.fasta)", path)
 
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",

@@ -865,3 +865,11 @@ def test_full_pbm_probes_given_to_a_variable_region_predictor_name_the_linker(si
     with pytest.raises(SeqgenError, match="length") as error:  # no common end: the lengths alone
         predict_file(tmp_path / "p", tmp_path / "other.fasta", tmp_path / "out.tsv")
     assert "linker" not in str(error.value)
+    write_fasta(tmp_path / "padded.fasta", ["a", "b", "c"],  # padded to the longest: the padding is no shared end
+                [simulated.sequences[0] + "ACGT", simulated.sequences[1], simulated.sequences[2]])
+    from seqgen.io import read_sequences
+
+    read_sequences(tmp_path / "padded.fasta", lengths="pad").save(tmp_path / "padded.npz")
+    with pytest.raises(SeqgenError, match="length") as error:
+        predict_file(tmp_path / "p", tmp_path / "padded.npz", tmp_path / "out.tsv")
+    assert "linker" not in str(error.value)
