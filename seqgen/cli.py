@@ -573,7 +573,7 @@ def _read_any(role: str, alphabet, args):
 
 def _run_evaluate(args) -> None:
     from seqgen.atomic import check_writable, nan_to_none, write_json
-    from seqgen.metrics import copy_fraction, evaluate
+    from seqgen.metrics import copy_fraction, evaluate, near_copies_note
 
     check_writable(args.out)
     reference = _read_any("reference", args.alphabet, args)
@@ -599,6 +599,8 @@ def _run_evaluate(args) -> None:
     for name, (kept, read) in result.get("gap_free", {}).items():
         print(f"note: the query holds no gap (a family VAE's samples: gaps are missing data to it), so it is compared "
               f"with the {kept} gap-free of the {read} --{name} sequences", file=sys.stderr)
+    if similar := near_copies_note(result):
+        print(f"note: {similar}", file=sys.stderr)
     js = ", ".join(f"k={k} {v['ratio']:.2f}" for k, v in result["kmer_js"].items() if v["ratio"] is not None) or "n/a"
     auroc = result["classifier_auroc"]
     print(f"k-mer JS ratio to real: {js}; copies {result['copies']['fraction']:.3f}; "

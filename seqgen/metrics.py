@@ -210,6 +210,27 @@ def _like_with_like(reference: SequenceSet, query: SequenceSet, training: Sequen
     return kept["reference"], kept.get("training"), summary
 
 
+#: real sequences differing at fewer than this fraction of their positions on average (a scan of one sequence's
+#: mutants) leave the JS ratios and the classifier without a meaningful real-vs-real yardstick
+NEAR_COPIES_DIVERSITY = 0.1
+
+
+def near_copies_note(evaluation: dict) -> str:
+    """A sentence where an :func:`evaluate` result's real sequences are near copies of one another (their
+    ``diversity.reference`` below :data:`NEAR_COPIES_DIVERSITY`, e.g. a mutant library of one protein): two real
+    subsets then have almost the same k-mer spectra, so the real-vs-real divergence is near 0 and every JS ratio is
+    large, and the classifier tells samples from real by any change beyond the library's few; '' otherwise."""
+    real = (evaluation.get("diversity") or {}).get("reference")
+    if real is None or not np.isfinite(real) or real >= NEAR_COPIES_DIVERSITY:
+        return ""
+    length = evaluation.get("length")
+    letters = f" ({real * length:.1f} of {length} letters)" if length else ""
+    return (f"the real sequences differ at {real:.1%} of their positions on average{letters}: near copies of one "
+            f"sequence (a mutant library?), whose subsets have almost the same k-mer spectra, so the JS ratios "
+            f"are large for any generator and the classifier spots any change beyond the library's; judge the "
+            f"samples by their diversity and nearest Hamming distance beside the real sequences'")
+
+
 def evaluate(reference: SequenceSet, query: SequenceSet, training: SequenceSet | None = None, seed: int = 0,
              max_nearest: int = 2000, max_diversity: int = 1000, classifier_epochs: int = 10) -> dict:
     """Every metric of ``query`` (generated) against ``reference`` (held-out real sequences).

@@ -728,7 +728,8 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
                      "fraction); nearest Hamming: the mean number of letters from a sample to its nearest training "
                      "sequence; diversity: the mean fraction of positions at which two sequences differ; "
                      "AUROC of a classifier telling samples from real (0.5 = indistinguishable)."
-                     + esc(held_out_note(evaluations) + seen_note(evaluations) + gap_note(res, data, evaluations))
+                     + esc(held_out_note(evaluations) + seen_note(evaluations) + gap_note(res, data, evaluations)
+                           + near_copies_sentence(evaluations))
                      + "</p>"
                      + table(pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator").reset_index()))
     if not parts:
@@ -776,6 +777,18 @@ def seen_note(evaluations: dict) -> str:
             f"a holdout of 0: against the training data, in two halves), so their spectra are compared with half of "
             f"the sequences their generator was trained on and the real subset's with the other half: a JS ratio "
             f"below 1 is no better than real data but a sign of memorization (see copies and nearest Hamming).")
+
+
+def near_copies_sentence(evaluations: dict) -> str:
+    """A sentence for the generators' table where their real sequences are near copies of one sequence
+    (:func:`seqgen.metrics.near_copies_note`: a mutant library), naming the generators."""
+    from seqgen.metrics import near_copies_note
+
+    notes = {g: text for g, ev in evaluations.items() if (text := near_copies_note(ev))}
+    if not notes:
+        return ""
+    first = next(iter(notes.values()))
+    return f" For {', '.join(notes)}, {first}."
 
 
 def kmer_ratios(row: dict) -> dict:

@@ -331,3 +331,36 @@ def test_copies_without_training_count_the_whole_reference():
     out = evaluate(dna(ref), dna(ref.copy()), classifier_epochs=1)
     assert out["copies"]["fraction"] == 1.0 and out["copies"]["of"] == "reference"
     assert out["nearest_hamming"]["mean"] == 0 and out["nearest_hamming"]["of"] == "reference"
+
+
+def mutant_library(n, length, seed=0):
+    """``n`` single mutants of one random sequence ``(n, length)`` (a scan of one protein or promoter)."""
+    rng = np.random.default_rng(seed)
+    codes = np.repeat(random_codes(1, length, seed=seed), n, axis=0)
+    codes[np.arange(n), rng.integers(0, length, n)] = rng.integers(0, 4, n)
+    return codes
+
+
+def test_a_mutant_library_gets_a_note_that_its_ratios_have_no_real_yardstick(tmp_path, capsys):
+    """Single mutants of one sequence: real subsets share their k-mer spectra almost exactly, so a generator with
+    a few more changes per sequence gets huge JS ratios; the evaluation says so, and diverse data says nothing."""
+    from seqgen.cli import main
+    from seqgen.io import write_fasta
+    from seqgen.metrics import near_copies_note
+    from seqgen.report import near_copies_sentence
+
+    real = dna(mutant_library(400, 60))
+    samples = mutant_library(400, 60, seed=0)
+    samples[:, :6] = random_codes(400, 6, seed=1)  # six more changes each
+    result = evaluate(real, dna(samples), classifier_epochs=2)
+    assert result["diversity"]["reference"] < 0.05 and result["kmer_js"]["4"]["ratio"] > 5  # the trap noted
+    note = near_copies_note(result)
+    assert f"differ at {result['diversity']['reference']:.1%} of their positions" in note and "of 60 letters" in note
+    assert near_copies_sentence({"vae": result, "gan": evaluate(dna(random_codes(400, 60)), dna(random_codes(
+        400, 60, seed=2)), classifier_epochs=1)}) == f" For vae, {note}."
+    assert near_copies_note(evaluate(dna(random_codes(400, 60)), dna(samples), classifier_epochs=1)) == ""
+    for name, codes in (("real", real.codes), ("samples", samples)):
+        write_fasta(tmp_path / f"{name}.fa", dna(codes).ids, dna(codes).sequences)
+    assert main(["evaluate", "--reference", str(tmp_path / "real.fa"), "--query", str(tmp_path / "samples.fa"),
+                 "--out", str(tmp_path / "e.json")]) == 0
+    assert "note: the real sequences differ at" in capsys.readouterr().err
