@@ -372,14 +372,19 @@ def with_avoided(config, name) -> list:
     return needed
 
 
+#: config keys that say where the jobs run, not what they compute: toggling them reruns no report
+SCHEDULING_KEYS = ("gpu", "gpu_partition")
+
+
 def dataset_config_yaml(config, name) -> str:
     """The settings of one data set's run, as YAML (copied into its results folder for the report): only the
     blocks it uses, so that a change to another data set's kind of model reruns nothing of it, and only the data
-    set and those it ``avoid``s (their predictors score its designs: a config of its own must name them)."""
+    set and those it ``avoid``s (their predictors score its designs: a config of its own must name them). Where the
+    jobs run (:data:`SCHEDULING_KEYS`) is left out: it changes no result, and the report reads this file."""
     import yaml
 
     datasets = {other: config["datasets"][other] for other in with_avoided(config, name)}
-    unused = {"datasets"} | ({"vae", "gan"} - set(config["generators"]))
+    unused = {"datasets", *SCHEDULING_KEYS} | ({"vae", "gan"} - set(config["generators"]))
     if not any(map(labelled, datasets.values())):
         unused.add("predictor")
     if not any("mutants" in ds for ds in datasets.values()):

@@ -323,6 +323,8 @@ def test_a_data_set_s_config_yaml_holds_only_the_blocks_it_uses():
     family = yaml.safe_load(wfc.dataset_config_yaml(config, "family"))
     assert family["datasets"] == {"family": config["datasets"]["family"]}
     assert "predictor" not in family and family["mutations"] == {"samples": 500}
+    config.update(gpu=True, gpu_partition="gpu")  # where the jobs run: the report (which reads the file) stays
+    assert yaml.safe_load(wfc.dataset_config_yaml(config, "tiny")) == tiny and "gpu" not in tiny
 
 
 def test_a_data_set_s_config_yaml_runs_on_its_own_with_the_data_sets_it_avoids():
