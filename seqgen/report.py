@@ -472,6 +472,22 @@ def objective_text(summary: dict | None) -> str:
     return "objective: " + (" + ".join(parts) or "none recorded")
 
 
+def composition_limits(summary: dict | None) -> str:
+    """``; kept to GC 0.31-0.69 (auto: ...) and runs of one letter of at most 6`` of a design.json: the
+    composition its designs were held to ('' where none was set)."""
+    parts = []
+    window = (summary or {}).get("gc_window")
+    if window:
+        given = (summary.get("constraints") or {})
+        auto = [b for b, key in (("1st", "gc_min"), ("99th", "gc_max")) if given.get(key) == "auto"]
+        bounds = "-".join(f"{b:.2f}" if b is not None else d for b, d in zip(window, ("0", "1")))
+        parts.append(f"GC {bounds}" + (f" (auto: the {' and '.join(auto)} percentile of the training sequences')"
+                                        if auto else ""))
+    if (summary or {}).get("max_homopolymer"):
+        parts.append(f"runs of one letter of at most {summary['max_homopolymer']}")
+    return f"; kept to {' and '.join(parts)}" if parts else ""
+
+
 def marked_sequence(seq: str, sites: pd.DataFrame, colors: dict) -> str:
     """HTML of ``seq`` with the ``sites`` (columns motif, start, end, strand, p_value) highlighted."""
     owner = [None] * len(seq)
@@ -552,7 +568,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = dropped_text(summary)
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
-                     f"{esc(objective_text(summary))}; top {len(shown)} by {esc(rank or 'file order')}."
+                     f"{esc(objective_text(summary))}{esc(composition_limits(summary))}; top {len(shown)} by "
+                     f"{esc(rank or 'file order')}."
                      f"{esc(training_comparison(summary, metrics))}{esc(start_comparison(summary))}"
                      f"{esc(predictor_accuracy(summary, metrics))}</p>"
                      + extrapolation_note(df, col, label_max)

@@ -325,6 +325,8 @@ def design_options(config, name, method) -> str:
     options["avoid"] = avoided_folders(config, name, method)
     if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
         options.setdefault("max_homopolymer", "auto")  # the training data's longest runs, at least 6
+        for bound in ("gc_min", "gc_max"):  # the training data's 1st-99th percentile: no composition it never saw
+            options.setdefault(bound, "auto")
     options["naturalness"] = naturalness(config, ds, method) or None
     if "linker" in ds:
         options["linker"] = ds["linker"]
@@ -695,12 +697,13 @@ def check_design_constraints(config, name, ds) -> None:
         for method in config["design"]["methods"]:
             block = design_block(config, ds, method)
             run = block.get("max_homopolymer")
+            low, high = (None if block.get(k) == "auto" else block.get(k) for k in ("gc_min", "gc_max"))
             forbid = block.get("forbid", [])
             forbid = as_list(forbid)
             try:
                 if length:
-                    Constraints.from_options(alphabet, length, block.get("fixed"), block.get("gc_min"),
-                                             block.get("gc_max"), forbid, run if isinstance(run, int) else None,
+                    Constraints.from_options(alphabet, length, block.get("fixed"), low, high, forbid,
+                                             run if isinstance(run, int) else None,
                                              block.get("max_edits"), block.get("start"), ds.get("linker"))
                 elif linker is not None:  # the linker alone: only the k-mers that fit in it
                     fits = [k.upper() for k in forbid if len(k) <= len(linker)]
@@ -743,7 +746,8 @@ def check_design_block(where: str, block: dict, pairs: bool = True) -> None:
     for key, value in block.items():
         if isinstance(value, float) and not math.isfinite(value):  # the schema's ranges let NaN through
             raise SeqgenError(f"{where}.{key} must be a finite number, not {value}")
-    if block.get("gc_min", 0) > block.get("gc_max", 1):
+    low, high = block.get("gc_min", 0), block.get("gc_max", 1)
+    if "auto" not in (low, high) and low > high:
         raise SeqgenError(f"{where}: gc_min {block['gc_min']} is above gc_max {block.get('gc_max', 1)}")
     if pairs and ("start" in block) != ("max_edits" in block):
         raise SeqgenError(f"{where}: start and max_edits go together (the edits allowed from start)")

@@ -798,3 +798,42 @@ def test_the_parser_of_every_command_imports_no_heavy_module():
 
     assert motifs.SITE_P == SITE_P == 1e-4 and command.add_arguments is options.add_arguments
     assert command._parser_defaults().max_homopolymer is None and command._parser_defaults().method == "fast-seqprop"
+
+
+def test_design_warns_of_gc_outside_the_training_data_and_auto_keeps_to_it(models, tmp_path, capsys):
+    """On the UniPROBE WT1 array (A/T-rich probes bright) Fast SeqProp designed A/T-only probes, outside any
+    probe's GC: the command now says so, and ``--gc-min auto --gc-max auto`` keeps designs within 1-99% of the
+    --data sequences' GC (widened to the --fixed letters' reach), recorded in design.json."""
+    from seqgen.data import SequenceSet
+    from seqgen.design.constraints import data_gc_window
+    from seqgen.metrics import gc_content
+
+    data = SequenceSet.load(models / "data.npz")
+    low, high = data_gc_window(data.codes, data.alphabet)
+    assert low == np.sort(gc_content(data.codes, data.alphabet))[int(0.01 * (len(data) - 1))]
+    out = tmp_path / "designs.fasta"
+    base = ["design", "--predictor", str(models / "predictor"), "--n", "4", "--steps", "3", "--out", str(out)]
+    fixed = "A" * 28 + ".."  # at most 2 of 30 letters G or C, below 98% of the simulated training probes' GC
+    assert main([*base, "--fixed", fixed, "--max-homopolymer", "30", "--data", str(models / "data.npz")]) == 0
+    n = len(pd.read_csv(tmp_path / "designs.tsv", sep="\t"))
+    assert f"{n} of {n} designs have a GC fraction outside that of 98% of the --data sequences ({low:.2f} to " \
+        f"{high:.2f})" in capsys.readouterr().err
+    assert json.loads((tmp_path / "design.json").read_text())["gc_outside_training"] == n
+    assert main([*base, "--gc-min", "auto", "--gc-max", "auto", "--data", str(models / "data.npz")]) == 0
+    summary = json.loads((tmp_path / "design.json").read_text())
+    assert summary["gc_window"] == [low, high] and summary["gc_outside_training"] == 0
+    assert summary["constraints"]["gc_min"] == "auto" and "outside" not in capsys.readouterr().err
+    designs = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
+    assert designs["gc"].between(low - 1e-9, high + 1e-9).all()
+    assert main([*base, "--gc-max", "auto", "--fixed", fixed, "--data", str(models / "data.npz")]) == 0
+    assert json.loads((tmp_path / "design.json").read_text())["gc_window"] == [None, high]
+    assert main([*base, "--gc-min", "auto", "--fixed", fixed, "--data", str(models / "data.npz")]) == 0
+    assert json.loads((tmp_path / "design.json").read_text())["gc_window"] == [2 / 30, None]  # widened: reachable
+    assert main(base) == 0  # without --data: nothing to compare with
+    assert json.loads((tmp_path / "design.json").read_text())["gc_outside_training"] is None
+    assert main([*base, "--gc-min", "auto"]) == 1
+    assert "--gc-min/--gc-max auto is the GC window of the training sequences: it needs --data" in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*base, "--gc-max", "high"])
+    assert "a fraction from 0 to 1, or auto, not 'high'" in capsys.readouterr().err

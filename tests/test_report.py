@@ -1124,3 +1124,13 @@ def test_the_generators_table_says_a_ratio_below_1_is_memorization_without_a_hel
     page = html.unescape(build_report(tmp_path)[0])
     assert "Generators: samples against real data" in page and "The samples of gan were evaluated without" in page
     assert "The samples of vae are compared with 400 real" in page
+
+
+def test_a_design_s_composition_limits_are_stated():
+    from seqgen.report import composition_limits
+
+    auto = {"gc_window": [0.3056, 0.6944], "constraints": {"gc_min": "auto", "gc_max": "auto"}, "max_homopolymer": 6}
+    assert composition_limits(auto) == ("; kept to GC 0.31-0.69 (auto: the 1st and 99th percentile of the training "
+                                        "sequences') and runs of one letter of at most 6")
+    assert composition_limits({"gc_window": [None, 0.6], "constraints": {"gc_max": 0.6}}) == "; kept to GC 0-0.60"
+    assert composition_limits({"gc_window": None, "max_homopolymer": None}) == composition_limits(None) == ""

@@ -156,6 +156,9 @@ def test_the_schema_declares_the_other_design_options_as_seqgen_design_does():
         elif name == "max_homopolymer":  # a whole number or auto, as the command's own type reads it
             assert declared["anyOf"] == [{"type": "integer", "minimum": 1}, {"const": "auto"}]
             assert [action.type(v) for v in ("1", "auto")] == [1, "auto"]
+        elif name in ("gc_min", "gc_max"):  # a fraction or auto, likewise
+            assert declared["anyOf"] == [{"type": "number", "minimum": 0, "maximum": 1}, {"const": "auto"}]
+            assert [action.type(v) for v in ("0.25", "auto")] == [0.25, "auto"]
         else:
             assert declared["type"] == {float: "number", int: "integer", None: "string"}[action.type], name
         assert declared.get("enum") == (list(action.choices) if action.choices else None), name
@@ -307,14 +310,16 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
             [f"{r}/design/anneal/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
                                                        "training_utility.tsv", "design.json")],
             f"seqgen design --method anneal --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
-            f"--max-homopolymer auto --predictor {r}/predictor --out {r}/design/anneal/designs.fasta "
+            f"--gc-max auto --gc-min auto --max-homopolymer auto --predictor {r}/predictor --out "
+            f"{r}/design/anneal/designs.fasta "
             f"{log}/design_anneal.log"),
         ("design", "tiny", "latent"): (
             [f"{r}/data.npz", f"{r}/predictor/model.pt", f"{r}/generator/vae/model.pt"],
             [f"{r}/design/latent/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
                                                        "training_utility.tsv", "design.json")],
             f"seqgen design --method latent --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
-            f"--generator {r}/generator/vae --max-homopolymer auto --predictor {r}/predictor --out "
+            f"--gc-max auto --gc-min auto --generator {r}/generator/vae --max-homopolymer auto --predictor "
+            f"{r}/predictor --out "
             f"{r}/design/latent/designs.fasta {log}/design_latent.log"),
         ("motifs_data", "tiny"): (
             [f"{r}/predictor/model.pt", f"{r}/data.npz"],

@@ -13,7 +13,7 @@ import torch
 from seqgen.alphabets import PAD, PROTEIN, PROTEIN_GAP, get_alphabet
 from seqgen.atomic import atomic_path, check_writable, write_text
 from seqgen.data import SequenceSet
-from seqgen.design.constraints import Constraints, data_run_limit, long_runs
+from seqgen.design.constraints import Constraints, data_gc_window, data_run_limit, long_runs
 from seqgen.design.objectives import Objective, ObjectiveSet
 from seqgen.design.options import add_arguments
 from seqgen.design.outputs import designs_table, write_design
@@ -62,6 +62,7 @@ def run(args) -> dict:
     args.run_limit = run_limit(reference)
     if args.max_homopolymer == "auto":
         args.max_homopolymer = args.run_limit
+    args.gc_window = gc_window(args, reference)
     device = select_device(args.device)
     _check_options(args)
     generator = _load_generator(args, device)
@@ -71,7 +72,7 @@ def run(args) -> dict:
     _check_compatible(args, alphabet, length, generator, reference)
     _note_target_outside_data(args, main, reference)
     designed = design_alphabet(alphabet)
-    constraints = Constraints.from_options(designed, length, args.fixed, args.gc_min, args.gc_max, args.forbid,
+    constraints = Constraints.from_options(designed, length, args.fixed, *args.gc_window, args.forbid,
                                            args.max_homopolymer, args.max_edits, args.start, args.linker)
     settings = _settings(args)
     result = _design(objectives, constraints, settings, generator, device)
@@ -85,10 +86,32 @@ def run(args) -> dict:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
     summary.update(_summary(args, settings, result, constraints))
     summary["avoid_above"] = count_above_avoid_level(table, args)
+    summary["gc_outside_training"] = count_gc_outside(result.codes, reference, designed, args)
     summary["start_score"] = None if constraints.start is None else \
         score_start(objectives, constraints.start, predictors, table["utility"], designed, device)
     write_text(Path(args.out).parent / "design.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def gc_window(args, reference: SequenceSet | None) -> tuple[float | None, float | None]:
+    """``(--gc-min, --gc-max)``, ``auto`` resolved to the ``--data`` sequences' window
+    (:func:`~seqgen.design.constraints.data_gc_window`), widened to take in the ``--start``'s GC and the most and
+    fewest G and C the ``--fixed`` letters leave possible, so that ``auto`` never rules out a run."""
+    given = (args.gc_min, args.gc_max)
+    if "auto" not in given:
+        return given
+    if reference is None:
+        raise SeqgenError("--gc-min/--gc-max auto is the GC window of the training sequences: it needs --data")
+    if not reference.alphabet.is_nucleic:
+        raise SeqgenError(f"a GC window (--gc-min, --gc-max) applies to DNA or RNA only, not to the --data "
+                          f"sequences' {reference.alphabet.name}")
+    low, high = data_gc_window(reference.codes, reference.alphabet)
+    for pattern, free in ((args.start, ""), (args.fixed, ".N")):
+        if pattern:
+            pattern = pattern.upper()
+            gc, open_ = sum(map(pattern.count, "GC")) / len(pattern), sum(map(pattern.count, free)) / len(pattern)
+            low, high = min(low, gc + open_), max(high, gc)
+    return tuple(bound if value == "auto" else value for bound, value in zip((low, high), given))
 
 
 def _note_target_outside_data(args, main, reference) -> None:
@@ -265,13 +288,14 @@ def _summary(args, settings: DesignSettings, result: DesignResult, constraints: 
                 settings=_option_values(args),
                 constraints=_constraint_options(args),
                 seed=settings.seed, max_homopolymer=args.max_homopolymer, run_limit=args.run_limit,
+                gc_window=list(args.gc_window) if any(v is not None for v in args.gc_window) else None,
                 long_runs=long_runs, restarts=result.restarts, stopped_at=result.stopped_at,
                 mean_utility=float(np.mean(result.utility)))
 
 
 def _constraint_options(args) -> dict:
-    """``design.json``'s record of the constraint options as given (``max_homopolymer`` is recorded beside it,
-    resolved from ``auto``), so that the run can be told apart from, and repeated as, another."""
+    """``design.json``'s record of the constraint options as given (``max_homopolymer`` and ``gc_window`` are
+    recorded beside it, resolved from ``auto``), so that the run can be told apart from, and repeated as, another."""
     return dict(fixed=args.fixed, gc_min=args.gc_min, gc_max=args.gc_max, forbid=list(args.forbid),
                 start=args.start, max_edits=args.max_edits, linker=args.linker)
 
@@ -443,6 +467,24 @@ def count_long_runs(codes: np.ndarray, constraints: Constraints, out, limit: int
               f"letter, which models of ordinary sequences often over-rate (predictors and a VAE's likelihood alike); "
               f"consider --max-homopolymer {limit} (workflow: design.<method>.max_homopolymer)", file=sys.stderr)
     return int(long.sum())
+
+
+def count_gc_outside(codes: np.ndarray, reference: SequenceSet | None, alphabet, args) -> int | None:
+    """How many ``(N, L)`` DNA/RNA designs have a GC fraction outside that of 98% of the ``--data`` sequences
+    (:func:`~seqgen.design.constraints.data_gc_window`; None without --data, or for protein); a one-line warning
+    if any and the run set no GC window: the predictor's scores of such designs are extrapolations."""
+    if reference is None or not alphabet.is_nucleic or reference.alphabet.name != alphabet.name:
+        return None
+    from seqgen.metrics import gc_content
+
+    low, high = data_gc_window(reference.codes, reference.alphabet)
+    gc = gc_content(codes, alphabet)
+    outside = int(((gc < low - 1e-9) | (gc > high + 1e-9)).sum())
+    if outside and args.gc_min is None and args.gc_max is None:
+        print(f"warning: {args.out}: {outside} of {len(codes)} designs have a GC fraction outside that of 98% of the "
+              f"--data sequences ({low:.2f} to {high:.2f}): their scores are extrapolations, not evidence; consider "
+              f"--gc-min auto --gc-max auto (the workflow's default for DNA and RNA)", file=sys.stderr)
+    return outside
 
 
 def _load_generator(args, device):

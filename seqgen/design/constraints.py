@@ -424,6 +424,23 @@ def longest_runs(codes: np.ndarray) -> np.ndarray:
     return np.where(same, steps - last_break, 0).max(1) + (codes != PAD).any(1)
 
 
+#: ``--gc-min auto`` / ``--gc-max auto``: the GC fractions of the training sequences at these quantiles
+GC_QUANTILES = (0.01, 0.99)
+
+
+def data_gc_window(codes: np.ndarray, alphabet) -> tuple[float, float]:
+    """The GC window designs keep to under ``auto``, from DNA/RNA training sequences ``(N, L)``: their GC fractions
+    at :data:`GC_QUANTILES` (observed values). A predictor rates a composition it never saw by extrapolation: on
+    the UniPROBE WT1 array, whose A/T-rich probes are bright, Fast SeqProp without a window designed A/T-only
+    probes (mean GC 0.05) holding no WT1 site by the array's own 8-mer E-scores; within 1-99% of the probes' GC,
+    99% of its designs held one (``benchmarks/RESULTS.md``)."""
+    from seqgen.metrics import gc_content
+
+    gc = gc_content(codes, alphabet)
+    return (float(np.quantile(gc, GC_QUANTILES[0], method="lower")),
+            float(np.quantile(gc, GC_QUANTILES[1], method="higher")))
+
+
 #: ``--max-homopolymer auto``: the longest run of one letter that this share of the training sequences stays within
 RUN_QUANTILE = 0.99
 

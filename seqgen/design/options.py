@@ -38,10 +38,11 @@ def add_arguments(p) -> None:
         _add_setting(p, option)
     p.add_argument("--fixed", help="pattern of length L: letters are fixed, '.' free (also N for DNA/RNA, X for "
                                    "protein; e.g. primers)")
-    p.add_argument("--gc-min", type=float, help="least GC fraction of each design (the designed letters, not the "
-                                                "--linker)")
-    p.add_argument("--gc-max", type=float, help="most GC fraction of each design (the designed letters, not the "
-                                                "--linker)")
+    for bound, quantile in (("min", "1st"), ("max", "99th")):
+        p.add_argument(f"--gc-{bound}", type=_fraction, metavar="F|auto",
+                       help=f"{bound.replace('min', 'least').replace('max', 'most')} GC fraction of each design (the "
+                            f"designed letters, not the --linker); auto: the {quantile} percentile of the --data "
+                            f"sequences' (a predictor's scores of a composition it never saw are extrapolations)")
     p.add_argument("--forbid", action="append", default=[], metavar="KMER",
                    help="forbidden k-mer, both strands for DNA (e.g. a restriction site; IUPAC codes stand for the "
                         "letters they allow: GANTC forbids GAATC, GACTC, GAGTC and GATTC; in a protein X is any "
@@ -68,6 +69,16 @@ def _add_setting(p, option: DesignOption) -> None:
     else:
         p.add_argument(option.flag, type=type(option.default), default=option.default, metavar=option.metavar,
                        help=option.help)
+
+
+def _fraction(value: str):
+    """``--gc-min`` / ``--gc-max``: a number, or ``auto``."""
+    if value == "auto":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, or auto, not {value!r}") from None
 
 
 def _run_length(value: str):
