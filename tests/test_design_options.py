@@ -140,6 +140,19 @@ def test_the_notes_name_each_option_this_design_ignores(capsys):
     assert capsys.readouterr().err == ""  # each of them used
 
 
+def test_a_note_names_an_option_that_acts_only_with_another_left_unset(capsys):
+    """--guide-temperature without --guided, and --plateau-window without --plateau, changed nothing silently."""
+    checked("--method", "anneal", "--guide-temperature", "0", "--plateau-window", "10")
+    assert capsys.readouterr().err.splitlines() == [
+        "note: --guide-temperature acts only with --guided and is ignored",
+        "note: --plateau-window acts only with --plateau and is ignored"]
+    checked("--method", "anneal", "--guided", "--guide-temperature", "0", "--plateau", "0.1", "--plateau-window", "10")
+    assert capsys.readouterr().err == ""
+    checked("--method", "latent", "--generator", "g", "--guide-temperature", "0")  # noted once, as not latent's
+    assert capsys.readouterr().err.splitlines() == [
+        "note: --guide-temperature does not apply to this design (--method latent without --polish) and is ignored"]
+
+
 @pytest.mark.parametrize("words", [["--target", "nan"], ["--target", "inf"], ["--conservative", "nan"],
                                    ["--avoid", "q", "--avoid-weight", "inf"], ["--avoid", "q", "--avoid-below", "nan"],
                                    ["--naturalness", "nan"], ["--diversity", "inf"], ["--entropy", "nan"],

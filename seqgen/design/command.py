@@ -370,6 +370,10 @@ def compare_with_training(training: pd.DataFrame, designs: pd.Series) -> dict:
             "training_utility_max": best, "designs_above_training_max": int((designs > best).sum())}
 
 
+#: options that act only together with another (option -> the one it needs): without it they would change nothing
+NEEDS_OPTION = {"guide_temperature": "guided", "plateau_window": "plateau"}
+
+
 def _check_options(args) -> None:
     """Refuse contradictory options; name the ones this run ignores (a one-line note each)."""
     _check_finite(args)
@@ -402,6 +406,9 @@ def _check_options(args) -> None:
     for name in ignored:
         print(f"note: --{name.replace('_', '-')} does not apply to this design (--method {args.method}"
               f"{' without --polish' if name in DESIGN_ANNEALING else ''}) and is ignored", file=sys.stderr)
+    for name, needed in NEEDS_OPTION.items():  # used by the method, but only together with another option
+        if name in changed and name not in ignored and not getattr(args, needed):
+            print(f"note: --{name.replace('_', '-')} acts only with --{needed} and is ignored", file=sys.stderr)
 
 
 def _check_finite(args) -> None:
