@@ -790,6 +790,23 @@ def test_unrepairable_candidates_are_dropped_not_written():
     assert len(result.codes) == 0 and result.dropped == 6
 
 
+def test_designs_the_repair_changed_are_marked_and_counted(tmp_path):
+    """A design the final repair changed is no chain's own output (a latent design: not the generator's); designs.tsv
+    marks it and design.json counts it."""
+    from seqgen.design.outputs import designs_table, write_design
+    from seqgen.design.run import finalize
+
+    cons = Constraints.from_options("dna", 12, gc_max=0.5)
+    codes = encode(["ACGTACGTACGT", "GGGCCCGGGCCC"], DNA)  # the first holds 50% GC, the second must be repaired
+    obj = ObjectiveSet([Objective("egr2", lambda x: x.sum((1, 2)))])
+    result = finalize(codes, obj, cons, CPU, np.random.default_rng(0))
+    kept = (result.codes == codes[0]).all(1)  # the first, unchanged
+    assert kept.sum() == 1 and result.repaired.tolist() == (~kept).tolist()
+    table = designs_table(result, cons, "latent")
+    assert table["repaired"].tolist() == (~kept).tolist()
+    assert write_design(tmp_path / "designs.fasta", result, table)["repaired"] == 1
+
+
 def test_duplicate_candidates_are_counted_apart_from_unrepairable_ones():
     """Chains that reach one sequence (latent designs at one mode of a VAE) leave fewer designs than --n: finalize
     counts them as duplicates, and the report does not blame the constraints for them."""

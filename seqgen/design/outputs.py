@@ -40,6 +40,8 @@ def designs_table(result: DesignResult, constraints: Constraints, method: str, r
     if constraints.start is not None and len(seqs):
         table["edits"] = constraints.edits(result.codes)
         table["changes"] = changes_from(result.codes, constraints.start, constraints.alphabet)
+    if result.repaired is not None:
+        table["repaired"] = result.repaired
     if linker:
         table["probe"] = [s + linker for s in seqs]
     return table
@@ -77,6 +79,7 @@ def write_design(out_fasta, result: DesignResult, table: pd.DataFrame) -> dict:
     else:
         (folder / "probes.fasta").unlink(missing_ok=True)
     return {"designs": len(table), "dropped": result.dropped, "duplicates": result.duplicates,
+            "repaired": None if result.repaired is None else int(result.repaired.sum()),
             "calls_per_sequence": result.calls_per_sequence,
             "seconds": round(result.seconds, 2),  # no pair among fewer than 2 designs: no distance, not 0
             "mean_pairwise_distance": mean_pairwise_hamming(result.codes) if len(result.codes) > 1 else None,

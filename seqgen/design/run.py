@@ -148,6 +148,9 @@ class DesignResult:
     broken : dict
         ``{constraint: count}``: how many repaired candidates still broke each constraint (names as
         :meth:`~seqgen.design.constraints.Constraints.check` gives them; only those broken by any).
+    repaired : np.ndarray or None
+        ``(M,)`` bool: the designs the final repair changed, none of them a sequence any chain ended with (a latent
+        design so changed is not the generator's own output); None where not known.
     """
 
     codes: np.ndarray
@@ -160,6 +163,7 @@ class DesignResult:
     duplicates: int = 0
     restarts: int = 0
     broken: dict = field(default_factory=dict)
+    repaired: np.ndarray | None = None
     stopped_at: int | None = None  #: the step a stopping rule ended the run (or its gradient phase, before a polish) at
 
 
@@ -250,7 +254,7 @@ def _design(objectives: ObjectiveSet, constraints: Constraints, settings: Design
 
 def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constraints, device, rng) -> DesignResult:
     """Repair, drop what still breaks a constraint, deduplicate, score and sort best first."""
-    n = len(codes)
+    n, raw = len(codes), np.array(codes, dtype=np.uint8)
     codes = constraints.enforce(codes, rng)
     checks = constraints.check(codes)
     broken = {name: int((~ok).sum()) for name, ok in checks.items() if not ok.all()}
@@ -261,7 +265,15 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
     order = torch.argsort(utility, descending=True).cpu().numpy()
     return DesignResult(codes[order], utility.cpu().numpy()[order],
                         {k: (m.cpu().numpy()[order], s.cpu().numpy()[order]) for k, (m, s) in parts.items()},
-                        dropped=n - len(codes), duplicates=satisfied - len(codes), broken=broken)
+                        dropped=n - len(codes), duplicates=satisfied - len(codes), broken=broken,
+                        repaired=~rows_in(codes[order], raw))
+
+
+def rows_in(codes: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``(M,)`` whether each row of ``codes`` ``(M, L)`` is also a row of ``pool`` ``(N, L)``."""
+    def rows(c):
+        return np.ascontiguousarray(c, dtype=np.uint8).view(np.dtype((np.void, c.shape[1]))).ravel()
+    return np.isin(rows(codes), rows(pool))
 
 
 class _Plateau:
