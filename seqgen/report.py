@@ -453,7 +453,8 @@ def scored_training(summary: dict) -> str:
 
 
 def objective_text(summary: dict | None) -> str:
-    """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness)."""
+    """What a design maximized, from its ``design.json``: the predictor and/or the VAE's ELBO (naturalness); for a
+    latent design, through which generator (the VAE's or the GAN's latent space: their designs differ)."""
     if summary is None:
         return "objective unknown (no design.json)"
     goal = {"min": "minimized", "target": f"brought to {summary.get('target')}"}.get(summary.get("direction"),
@@ -469,7 +470,9 @@ def objective_text(summary: dict | None) -> str:
         parts.append(f"the predictor {path} ({held})")
     if summary.get("naturalness"):
         parts.append(f"{summary['naturalness']:g} x the generator VAE's ELBO (naturalness)")
-    return "objective: " + (" + ".join(parts) or "none recorded")
+    searched = f", searched in the latent space of the generator {summary['generator']}" \
+        if summary.get("method") == "latent" and summary.get("generator") else ""
+    return "objective: " + (" + ".join(parts) or "none recorded") + searched
 
 
 def composition_limits(summary: dict | None) -> str:

@@ -593,6 +593,8 @@ def test_design_summary_sentences_and_number_formats():
         "objective: the predictor p (maximized) + the predictor q (penalized above 3000.0: 27 of 32 designs still "
         "predicted above it) + the predictor r (penalized above 3000.0: 0 of 32 designs still predicted above it)")
     assert objective_text({"avoid": ["q"], "avoid_below": None}) == "objective: the predictor q (minimized)"
+    assert objective_text({"predictor": "p", "method": "latent", "generator": "results/x/generator/gan"}) == (
+        "objective: the predictor p (maximized), searched in the latent space of the generator results/x/generator/gan")
     assert [fmt(v) for v in (1e5, 99999.0, 12.345678, 0.0005, 0.0, 3, True)] == [
         "1e+05", "99,999", "12.35", "0.0005", "0", "3", "True"]
 
