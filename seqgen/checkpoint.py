@@ -72,12 +72,16 @@ def load_checkpoint(path, kind: str | tuple[str, ...] | None = None, map_locatio
         Accepted kinds; anything else is refused with a clear message.
     """
     path = Path(path)
-    if path.is_dir():
+    folder = path.is_dir()
+    if folder:
         path = path / "model.pt"
     if not path.is_file():
         if path.name == "model.pt" and (path.parent / "checkpoint.pt").is_file():
             raise SeqgenError("no model.pt: the training run in this folder did not finish; give its checkpoint.pt "
                               "to use the model as it stands, or --resume the training", path)
+        if folder:  # e.g. a training run stopped before its first checkpoint
+            raise SeqgenError("no model.pt and no checkpoint.pt in this folder: no training run here finished or "
+                              "wrote a checkpoint (train again, or name the folder of a trained model)", path.parent)
         raise SeqgenError("no such checkpoint (expected a model folder or a model.pt file)", path)
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":  # torch.save writes a zip archive

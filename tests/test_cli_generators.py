@@ -47,6 +47,10 @@ def test_train_sample_evaluate_round_trip(tmp_path, kind, capsys):
 def test_user_errors_are_one_line(tmp_path, capsys):
     assert main(["sample", "--model", str(tmp_path / "nothing"), "--n", "3", "--out", str(tmp_path / "x.fa")]) == 1
     assert "no such checkpoint" in capsys.readouterr().err
+    (tmp_path / "killed").mkdir()  # a training run killed before its first checkpoint leaves its folder empty
+    assert main(["sample", "--model", str(tmp_path / "killed"), "--n", "3", "--out", str(tmp_path / "x.fa")]) == 1
+    err = capsys.readouterr().err
+    assert "killed: no model.pt and no checkpoint.pt in this folder" in err and len(err.splitlines()) == 1
     data = tmp_path / "data.npz"
     make_data(data)
     assert main(["train", "vae", "--data", str(data), "--out", str(tmp_path / "m"), "--set", "kernel_size=4"]) == 1
