@@ -417,6 +417,9 @@ class Trainer:
         start, best = 0, None
         if resume and (self.out / "checkpoint.pt").exists():
             start, best = self._resume(ctx, restart_if_changed)
+        elif self.rank == 0 and (self.out / "checkpoint.pt").exists() and not (self.out / "model.pt").exists():
+            print(f"note: {self.out / 'checkpoint.pt'} is of a run that did not finish: training from scratch "
+                  f"replaces it (--resume continues it)", file=sys.stderr)
         # a new run, or one resumed to more steps: the model of the run before must not outlive it, or sit beside
         # a later checkpoint if this one is killed (they are written again when the loop ends)
         if start < self.settings.steps and self.rank == 0:

@@ -77,7 +77,13 @@ def test_resume_if_unchanged_restarts_on_other_data(tmp_path, capsys):
     assert load_checkpoint(model / "model.pt")["data_sha1"] == changed.fingerprint()
     assert main(["train", "vae", "--data", str(other), "--steps", "6", "--resume", *args]) == 0  # already done
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "for 6 steps (done, " in last and "no step left to run (the checkpoint had finished" in last
+    assert "for 6 steps (done, " in last and "no step left to run (the checkpoint is at the run's --steps" in last
+    (model / "model.pt").unlink()  # as a run killed after its last checkpoint leaves it: a new run says it replaces it
+    assert main(["train", "vae", "--data", str(other), "--steps", "2", *args]) == 0
+    assert f"note: {model / 'checkpoint.pt'} is of a run that did not finish: training from scratch replaces it " \
+        "(--resume continues it)" in capsys.readouterr().err
+    assert main(["train", "vae", "--data", str(other), "--steps", "2", *args]) == 0  # a finished run's: no note
+    assert "did not finish" not in capsys.readouterr().err
 
 
 def test_the_seed_draws_the_initial_weights_and_reaches_training_from_the_command_line(tmp_path):

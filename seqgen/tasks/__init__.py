@@ -103,7 +103,7 @@ def train(kind: str, data, out, settings: dict | None = None, device="auto", res
         finish(out, data, config, result)
     summary = ", ".join(f"{k} {v:.4g}" for k, v in result.last_metrics.items())
     if not summary:  # a resumed run that had already finished: no step ran
-        summary = "no step left to run (the checkpoint had finished; --steps or --max-time higher goes on)"
+        summary = "no step left to run (the checkpoint is at the run's --steps or --max-time; higher ones go on)"
     print(f"trained {kind} for {result.steps} steps ({result.stopped}, {result.seconds:.0f} s on {device}): "
           f"{summary} -> {out}", file=sys.stderr)
     return result
