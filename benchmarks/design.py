@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # common
 
 from common import RESULTS, SHARED_DATA, write_json, write_text  # noqa: E402
 from seqgen.data import SequenceSet, one_hot  # noqa: E402
-from seqgen.design.constraints import Constraints  # noqa: E402
+from seqgen.design.constraints import Constraints, data_gc_window  # noqa: E402
 from seqgen.design.objectives import Objective, ObjectiveSet  # noqa: E402
 from seqgen.design.run import DesignSettings, design  # noqa: E402
 from seqgen.metrics import mean_pairwise_hamming  # noqa: E402
@@ -79,6 +79,9 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
     # polish changes three letters a step
     "fsp-guided-3-h6": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 1,
                         "guided": True, "mutations": 3, "plateau": 0.05, "max_homopolymer": 6},
+    # the same within the training probes' GC window (their 1st-99th percentile: the workflow's `auto` default)
+    "fsp-guided-3-h6-gc": {"method": "fast-seqprop", "lr": 0.1, "steps": 20, "polish": 1, "proposals": 1,
+                           "guided": True, "mutations": 3, "plateau": 0.05, "max_homopolymer": 6, "gc": "auto"},
     "anneal-h6": {"method": "anneal", "proposals": 8, "max_homopolymer": 6},
     "softmax-h6": {"method": "softmax", "lr": 0.1, "max_homopolymer": 6},
     # the gradient-free baseline under the same stopping rule (for a like-for-like speed comparison)
@@ -110,13 +113,16 @@ def train_predictor(data: SequenceSet, seed: int, folder: Path, device) -> float
 
 
 #: METHOD_SETTINGS keys that are constraints of the designs (seqgen design's --max-homopolymer), not settings
-CONSTRAINT_KEYS = ("max_homopolymer",)
+CONSTRAINT_KEYS = ("max_homopolymer", "gc")
 
 
-def method_constraints(method: str) -> Constraints:
-    """The hard constraints a method designs under (none unless its entry names some)."""
-    options = METHOD_SETTINGS[method]
-    return Constraints("dna", LENGTH, **{k: options[k] for k in CONSTRAINT_KEYS if k in options})
+def method_constraints(method: str, data: SequenceSet | None = None) -> Constraints:
+    """The hard constraints a method designs under (none unless its entry names some); a ``gc`` of ``auto`` is the
+    training ``data``'s window (:func:`~seqgen.design.constraints.data_gc_window`), as ``seqgen design`` makes it."""
+    options = {k: METHOD_SETTINGS[method][k] for k in CONSTRAINT_KEYS if k in METHOD_SETTINGS[method]}
+    if options.get("gc") == "auto":
+        options["gc"] = data_gc_window(data.codes, data.alphabet)
+    return Constraints("dna", LENGTH, **options)
 
 
 def hit_mask(oracle: KmerOracle, codes: np.ndarray, best_random: float, constraints: Constraints) -> np.ndarray:
@@ -137,9 +143,10 @@ def method_settings(method: str, n: int, seed: int, budget: int) -> DesignSettin
     return DesignSettings(method=method, n=n, seed=seed, **options)
 
 
-def run_method(method, objectives, oracle, best_random, n, device, seed):
-    """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes."""
-    settings, constraints = method_settings(method, n, seed, max(BUDGETS)), method_constraints(method)
+def run_method(method, objectives, oracle, best_random, n, device, seed, data=None):
+    """Design ``n`` probes with a budget of max(BUDGETS) calls; oracle-score the current designs as it goes
+    (``data``: the predictor's training set, for a GC window of ``auto``)."""
+    settings, constraints = method_settings(method, n, seed, max(BUDGETS)), method_constraints(method, data)
     curve, snapshots, last = [], {}, {}
     clock = {"start": time.perf_counter(), "oracle": 0.0}  # the oracle's own time is not the method's
 
@@ -239,7 +246,8 @@ def main() -> None:
                 predictor = load_predictor(model_dir, device)
                 objectives = ObjectiveSet([Objective(tf, predictor.score)])
                 for method in args.methods:
-                    budgets, speed = run_method(method, objectives, oracle, best_random, args.n, device, seed)
+                    budgets, speed = run_method(method, objectives, oracle, best_random, args.n, device, seed,
+                                                data)
                     entry["runs"].append({"seed": seed, "method": method, "train_seconds": train_seconds,
                                           "train_steps": train_steps,
                                           "budgets": budgets, **speed})
@@ -299,7 +307,7 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
     """
     oracles = {tf: KmerOracle.from_file(tfbind8_path(folder, tf)) for tf in (up, down)}
     up_model, down_model = (load_predictor(models / f"{tf}_{seed}", device) for tf in (up, down))
-    best_random = make_training_set(oracles[up], probes, seed=0)[1]
+    data, best_random, _ = make_training_set(oracles[up], probes, seed=0)
     random = np.random.default_rng(1).integers(0, 4, (probes, LENGTH)).astype(np.uint8)
     down_median = float(np.median(oracles[down].occupancy(random)))
     with torch.no_grad():
@@ -314,7 +322,7 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
         for form, against in formulations.items():
             objectives = ObjectiveSet([Objective(up, up_model.score), against])
             start = time.perf_counter()
-            constraints = method_constraints(method)
+            constraints = method_constraints(method, data)
             result = design(objectives, constraints, method_settings(method, n, seed, budget), device)
             up_occ, down_occ = oracles[up].occupancy(result.codes), oracles[down].occupancy(result.codes)
             up_hits = hit_mask(oracles[up], result.codes, best_random, constraints)

@@ -503,6 +503,11 @@ def test_design_method_settings_spend_the_budget():
     assert design.method_settings("fsp-guided-3-h6", 8, 0, 200).mutations == 3
     assert design.method_constraints("fsp-guided-3-h6").max_homopolymer == 6
     assert design.method_constraints("anneal").max_homopolymer is None
+    from seqgen.data import SequenceSet  # the workflow's GC window: the training probes' 1st-99th percentile
+    probes = SequenceSet(np.random.default_rng(0).integers(0, 4, (2000, 36)).astype(np.uint8), "dna",
+                         [f"p{i}" for i in range(2000)])
+    window = design.method_constraints("fsp-guided-3-h6-gc", probes).gc
+    assert window == (11 / 36, 25 / 36) and design.method_constraints("fsp-guided-3-h6", probes).gc is None
 
 
 def test_design_run_method_figures_at_each_budget_and_calls_to_95_percent(monkeypatch):
