@@ -325,8 +325,6 @@ def design_options(config, name, method) -> str:
     options["avoid"] = avoided_folders(config, name, method)
     if ds["alphabet"] in ("dna", "rna"):  # predictors and a VAE's likelihood alike over-rate long runs of a letter
         options.setdefault("max_homopolymer", "auto")  # the training data's longest runs, at least 6
-        for bound in ("gc_min", "gc_max"):  # the training data's 1st-99th percentile: no composition it never saw
-            options.setdefault(bound, "auto")
     options["naturalness"] = naturalness(config, ds, method) or None
     if "linker" in ds:
         options["linker"] = ds["linker"]

@@ -310,16 +310,14 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
             [f"{r}/design/anneal/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
                                                        "training_utility.tsv", "design.json")],
             f"seqgen design --method anneal --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
-            f"--gc-max auto --gc-min auto --max-homopolymer auto --predictor {r}/predictor --out "
-            f"{r}/design/anneal/designs.fasta "
+            f"--max-homopolymer auto --predictor {r}/predictor --out {r}/design/anneal/designs.fasta "
             f"{log}/design_anneal.log"),
         ("design", "tiny", "latent"): (
             [f"{r}/data.npz", f"{r}/predictor/model.pt", f"{r}/generator/vae/model.pt"],
             [f"{r}/design/latent/{name}" for name in ("designs.fasta", "designs.tsv", "trajectory.tsv",
                                                        "training_utility.tsv", "design.json")],
             f"seqgen design --method latent --data {r}/data.npz --n 16 --steps 20 --seed 7 --device cpu "
-            f"--gc-max auto --gc-min auto --generator {r}/generator/vae --max-homopolymer auto --predictor "
-            f"{r}/predictor --out "
+            f"--generator {r}/generator/vae --max-homopolymer auto --predictor {r}/predictor --out "
             f"{r}/design/latent/designs.fasta {log}/design_latent.log"),
         ("motifs_data", "tiny"): (
             [f"{r}/predictor/model.pt", f"{r}/data.npz"],

@@ -273,12 +273,12 @@ def test_design_options_of_a_labelled_dna_data_set():
     config = make_config({"tiny": dataset(linker="GG CC")}, design={
         "methods": ["anneal"], "anneal": {"target": 0, "max_edits": 0, "guided": True, "combine": False}})
     assert wfc.design_options(config, "tiny", "anneal") == (
-        "--gc-max auto --gc-min auto --guided --linker 'GG CC' --max-edits 0 --max-homopolymer auto --predictor "
-        "results/tiny/predictor --target 0")
+        "--guided --linker 'GG CC' --max-edits 0 --max-homopolymer auto --predictor results/tiny/predictor "
+        "--target 0")
     config["design"]["anneal"]["max_homopolymer"] = 0  # the config's own, 0 included, wins over the default
     assert "--max-homopolymer 0 " in wfc.design_options(config, "tiny", "anneal")
-    config["datasets"]["tiny"]["design"] = {"gc_min": 0}  # one bound of the data set's own: the other stays auto
-    assert "--gc-max auto --gc-min 0 " in wfc.design_options(config, "tiny", "anneal")
+    config["datasets"]["tiny"]["design"] = {"gc_min": "auto", "gc_max": 0.6}  # a data set's own GC window
+    assert "--gc-max 0.6 --gc-min auto " in wfc.design_options(config, "tiny", "anneal")
     config["datasets"]["tiny"]["design"] = {"gc_min": 0.6, "gc_max": "auto"}  # checked once auto is resolved
     wfc.check_design_block("tiny", wfc.design_block(config, config["datasets"]["tiny"], "anneal"), pairs=False)
 

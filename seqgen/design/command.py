@@ -488,9 +488,10 @@ def count_gc_outside(codes: np.ndarray, reference: SequenceSet | None, alphabet,
     gc = gc_content(codes, alphabet)
     outside = int(((gc < low - 1e-9) | (gc > high + 1e-9)).sum())
     if outside and args.gc_min is None and args.gc_max is None:
-        print(f"warning: {args.out}: {outside} of {len(codes)} designs have a GC fraction outside that of 98% of the "
-              f"--data sequences ({low:.2f} to {high:.2f}): their scores are extrapolations, not evidence; consider "
-              f"--gc-min auto --gc-max auto (the workflow's default for DNA and RNA)", file=sys.stderr)
+        print(f"note: {args.out}: {outside} of {len(codes)} designs have a GC fraction outside that of 98% of the "
+              f"--data sequences ({low:.2f} to {high:.2f}): a composition the predictor never saw, scored by "
+              f"extrapolation (right for a truly GC-rich or A/T-rich site, wrong for an array's composition bias); "
+              f"--gc-min auto --gc-max auto keeps designs within it", file=sys.stderr)
     return outside
 
 
