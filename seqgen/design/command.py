@@ -478,7 +478,7 @@ def count_long_runs(codes: np.ndarray, constraints: Constraints, out, limit: int
 
 def count_gc_outside(codes: np.ndarray, reference: SequenceSet | None, alphabet, args) -> int | None:
     """How many ``(N, L)`` DNA/RNA designs have a GC fraction outside that of 98% of the ``--data`` sequences
-    (:func:`~seqgen.design.constraints.data_gc_window`; None without --data, or for protein); a one-line warning
+    (:func:`~seqgen.design.constraints.data_gc_window`; None without --data, or for protein); a one-line note
     if any and the run set no GC window: the predictor's scores of such designs are extrapolations."""
     if reference is None or not alphabet.is_nucleic or reference.alphabet.name != alphabet.name:
         return None

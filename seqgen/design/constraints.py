@@ -434,7 +434,8 @@ def data_gc_window(codes: np.ndarray, alphabet) -> tuple[float, float]:
     the UniPROBE WT1 array, whose A/T-rich probes are bright, Fast SeqProp without a window designed A/T-only
     probes (mean GC 0.05) holding no WT1 site by the array's own 8-mer E-scores; within 1-99% of the probes' GC,
     99% of its designs held one. Where binding truly needs a composition the data lacks, the window costs it (EGR2
-    on the 8-mer oracle benchmark: hits from 63-66% to 1-5%; ``benchmarks/RESULTS.md``), so it is no default."""
+    and PAX3 on the 8-mer oracle benchmark: hits from 63-67% to 1-5%; ``benchmarks/RESULTS.md``), so it is no
+    default."""
     from seqgen.metrics import gc_content
 
     gc = gc_content(codes, alphabet)
