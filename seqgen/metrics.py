@@ -80,11 +80,16 @@ def _rows(codes: np.ndarray) -> np.ndarray:
     return codes.view(np.dtype((np.void, codes.shape[1]))).ravel()
 
 
+def rows_in(codes: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``(N,)`` whether each row of ``codes`` ``(N, L)`` is also a row of ``pool`` ``(M, L)``."""
+    return np.isin(_rows(codes), _rows(pool))
+
+
 def copy_fraction(query: np.ndarray, training: np.ndarray) -> float:
     """Fraction of ``query`` ``(N, L)`` codes that occur exactly in ``training`` ``(M, L)``."""
     if len(query) == 0:
         return float("nan")
-    return float(np.isin(_rows(query), _rows(training)).mean())
+    return float(rows_in(query, training).mean())
 
 
 def _matches(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

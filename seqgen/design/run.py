@@ -50,6 +50,7 @@ from seqgen.design.constraints import Constraints
 from seqgen.design.objectives import ObjectiveSet
 from seqgen.design.parametrize import FastSeqProp, FixedPositions, LatentParam, SoftmaxParam
 from seqgen.errors import SeqgenError
+from seqgen.metrics import rows_in
 from seqgen.settings import DESIGN_METHODS, DESIGN_OPTIONS
 
 METHODS = DESIGN_METHODS
@@ -267,13 +268,6 @@ def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constrain
                         {k: (m.cpu().numpy()[order], s.cpu().numpy()[order]) for k, (m, s) in parts.items()},
                         dropped=n - len(codes), duplicates=satisfied - len(codes), broken=broken,
                         repaired=~rows_in(codes[order], raw))
-
-
-def rows_in(codes: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """``(M,)`` whether each row of ``codes`` ``(M, L)`` is also a row of ``pool`` ``(N, L)``."""
-    def rows(c):
-        return np.ascontiguousarray(c, dtype=np.uint8).view(np.dtype((np.void, c.shape[1]))).ravel()
-    return np.isin(rows(codes), rows(pool))
 
 
 class _Plateau:
