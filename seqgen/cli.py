@@ -293,6 +293,8 @@ def _add_motifs(sub) -> None:
 
 
 def _run_motifs(args) -> None:
+    from pathlib import Path
+
     from seqgen import motifs as m
     from seqgen.atomic import check_folder
     from seqgen.jaspar import jaspar_motifs, tax_group_or_all
@@ -339,6 +341,8 @@ def _run_motifs(args) -> None:
     if args.max_sequences is not None:
         params["max_sequences"] = args.max_sequences
     numbers = _residue_numbers(data, loaded if args.background else None)
+    if predictor is not None:  # an earlier OUT/predictor/ is unfinished (no params.json) until this run's search ends
+        (Path(args.out) / "predictor" / "params.json").unlink(missing_ok=True)
     matches = m.write_results(args.out, found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
                               tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,
                               residue_numbers=numbers)

@@ -1111,7 +1111,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     alphabet = data.alphabet if data is not None else None
     motif_html, motif_list, colors = motif_section(res, alphabet)
     searched = res.json("motifs/params.json", "motif settings", optional=True) or {}
-    if res.path("motifs/predictor/motifs.meme") and searched.get("predictor", True):  # None: an older run's folder
+    # predictor None: an older run's folder; no params.json (written last): a search that did not finish
+    if res.path("motifs/predictor/params.json") and searched.get("predictor", True):
         learned = motif_section(res, alphabet, "motifs/predictor")[0]
         motif_html += ("<h3>Motifs the predictor learned</h3><p class='sub'>In-silico mutagenesis of the top "
                        "sequences, cut into seqlets and clustered (motifs/predictor/).</p>" + learned)

@@ -221,6 +221,27 @@ def test_motifs_with_a_predictor_writes_its_own_folder(models, tmp_path, capsys)
     assert (results / "motifs" / "predictor" / "motifs.meme").is_file()  # and nothing of the folder is deleted
 
 
+def test_motifs_killed_in_the_predictor_search_leaves_no_earlier_predictor_motifs_as_this_runs(models, tmp_path,
+                                                                                            monkeypatch):
+    """The data's motifs (params.json naming the predictor) are written before the predictor's search: a run killed
+    in that search must not leave an earlier run's motifs/predictor/ reported as this run's."""
+    import seqgen.interpret
+    from seqgen.report import build_report
+
+    results = tmp_path / "results"
+    args = ["motifs", "--input", str(models / "data.npz"), "--top", "50", "--n-motifs", "2", "--out",
+            str(results / "motifs"), "--predictor", str(models / "predictor")]
+    assert main(args) == 0 and "Motifs the predictor learned" in build_report(results)[0]
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(seqgen.interpret, "attribution_motifs", killed)
+    assert main(args) == 130  # "seqgen motifs: interrupted"
+    assert json.loads((results / "motifs" / "params.json").read_text())["predictor"] == str(models / "predictor")
+    assert "Motifs the predictor learned" not in build_report(results)[0]  # the earlier run's: unfinished now
+
+
 def test_motifs_refuses_a_predictor_of_another_length(models, tmp_path, capsys):
     assert main(["encode", str(models / "len35.fa"), "--out", str(tmp_path / "l35.npz")]) == 0
     status = main(["motifs", "--input", str(tmp_path / "l35.npz"), "--predictor", str(models / "predictor"),
