@@ -464,7 +464,7 @@ def _add_predict(sub) -> None:
                                    "flagged spot).")
     p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "
                                                   "checkpoint.pt is read as model.pt would be (a run not finished)")
-    p.add_argument("--input", required=True, help="sequences to score")
+    p.add_argument("--input", required=True, help="sequences to score (-: standard input, with --format)")
     p.add_argument("--out", required=True, help="output .tsv")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")

@@ -9,5 +9,5 @@ class SeqgenError(Exception):
     """Bad input, bad settings or a failed check, explained in one line."""
 
     def __init__(self, message: str, path=None):
-        self.path = None if path is None else str(path)
+        self.path = None if path is None else "standard input" if str(path) == "-" else str(path)
         super().__init__(f"{self.path}: {message}" if self.path else message)

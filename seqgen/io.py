@@ -24,6 +24,8 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import stat
+import sys
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -120,8 +122,15 @@ class RawRecords:
 
 # ---------------------------------------------------------------- file access
 
+#: the file name that stands for standard input (``seqgen predict --input - --format fasta``)
+STDIN = "-"
+
+
 def detect_format(path, option: str = "--format") -> str:
     """The format implied by the file name (``.gz`` ignored); else an error naming the command-line ``option``."""
+    if str(path) == STDIN:
+        raise SeqgenError(f"no file name to tell the format by; pass {option} "
+                          f"({'|'.join(FORMATS)})", path)
     name = Path(path).name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -155,6 +164,8 @@ def check_memory_for(path) -> None:
     """
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe (/dev/stdin, <(zcat ...)) has no size, and is read once
+            return
         size = path.stat().st_size
         with open(path, "rb") as handle:
             if handle.read(2) == b"\x1f\x8b" and size >= 18:
@@ -170,17 +181,17 @@ def check_memory_for(path) -> None:
 
 
 def read_bytes(path) -> bytes:
-    """Read a (possibly gzip-compressed) text file, with LF line endings and without a byte-order mark.
+    """Read a (possibly gzip-compressed) text file, with LF line endings and without a byte-order mark; ``-``:
+    standard input.
 
     Raises :class:`SeqgenError` for a missing, empty, binary or truncated file, and for a file too
     large to parse in the available memory (:func:`check_memory_for`).
     """
     check_memory_for(path)
     try:
-        data = Path(path).read_bytes()
+        data = sys.stdin.buffer.read() if str(path) == STDIN else Path(path).read_bytes()
     except MemoryError:
-        raise SeqgenError(f"file too large to read into memory ({Path(path).stat().st_size / 2**30:.1f} GiB)",
-                          path) from None
+        raise SeqgenError("file too large to read into memory", path) from None
     except FileNotFoundError:
         raise SeqgenError("no such file", path) from None
     except IsADirectoryError:

@@ -498,3 +498,24 @@ def test_encode_focus_option(tmp_path):
                  "--out", str(tmp_path / "f.npz")]) == 0
     data = SequenceSet.load(tmp_path / "f.npz")
     assert data.meta["focus_id"] == "F/3-8" and data.meta["focus_positions"] == [3, -1, 4, 5, 7, 8]
+
+
+def test_a_pipe_and_standard_input_are_read_whole(monkeypatch):
+    """`seqgen predict --input /dev/stdin` (or `<(zcat x.fa.gz)`) read a pipe twice: the memory check's first
+    bytes took the data, and the reader found the file empty; `-` is standard input."""
+    import os
+    import sys
+
+    text = b">a\nACGTACGT\n>b\nTTTTGGGG\n"
+    read, write = os.pipe()
+    os.write(write, gzip.compress(text))  # a pipe gives no size, and may hold gzip
+    os.close(write)
+    try:
+        data = read_sequences(f"/proc/self/fd/{read}", "dna", "fasta")
+    finally:
+        os.close(read)
+    assert list(data.ids) == ["a", "b"] and data.sequences == ["ACGTACGT", "TTTTGGGG"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    assert read_sequences("-", "dna", "fasta").sequences == ["ACGTACGT", "TTTTGGGG"]
+    with pytest.raises(SeqgenError, match="^standard input: no file name to tell the format by; pass --format"):
+        read_sequences("-", "dna")
