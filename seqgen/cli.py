@@ -465,7 +465,7 @@ def _add_predict(sub) -> None:
     p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "
                                                   "checkpoint.pt is read as model.pt would be (a run not finished)")
     p.add_argument("--input", required=True, help="sequences to score (-: standard input, with --format)")
-    p.add_argument("--out", required=True, help="output .tsv")
+    p.add_argument("--out", required=True, help="output .tsv (-: standard output)")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
     p.add_argument("--id-column", help="CSV/TSV column holding ids")
@@ -486,6 +486,7 @@ def _add_predict(sub) -> None:
 
 def _run_predict(args) -> None:
     from seqgen.device import select_device
+    from seqgen.io import STDOUT
     from seqgen.predict import predict_file
 
     if args.batch_size is not None and args.batch_size < 1:
@@ -494,7 +495,8 @@ def _run_predict(args) -> None:
                      sequence_column=args.sequence_column, id_column=args.id_column,
                      label_columns=args.label_column, ambiguous=args.ambiguous,
                      lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress)
-    print(f"predicted {n} sequences -> {args.out}", file=sys.stderr)
+    where = "standard output" if args.out == STDOUT else args.out
+    print(f"predicted {n} sequence{'' if n == 1 else 's'} -> {where}", file=sys.stderr)
 
 def _add_sample(sub) -> None:
     p = sub.add_parser("sample", help="sample sequences from a trained generator (vae, gan)",
@@ -784,7 +786,7 @@ def _check_out_is_not_an_input(args) -> None:
     from pathlib import Path
 
     out = getattr(args, "out", None)
-    if not out or args.command in ("train", "motifs"):  # their --out is a folder: a file there is refused already
+    if not out or out == "-" or args.command in ("train", "motifs"):  # -: standard output (predict)  # their --out is a folder: a file there is refused already
         return
     target = Path(out)
     for name in INPUT_OPTIONS:

@@ -122,8 +122,8 @@ class RawRecords:
 
 # ---------------------------------------------------------------- file access
 
-#: the file name that stands for standard input (``seqgen predict --input - --format fasta``)
-STDIN = "-"
+#: the file names that stand for standard input and output (``seqgen predict --input - --format fasta --out -``)
+STDIN = STDOUT = "-"
 
 
 def detect_format(path, option: str = "--format") -> str:

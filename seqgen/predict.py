@@ -18,6 +18,7 @@ from seqgen.alphabets import PAD, decode, get_alphabet
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
+from seqgen.io import STDOUT
 from seqgen.device import batch_rows
 from seqgen.errors import SeqgenError
 from seqgen.labels import LabelTransform
@@ -225,7 +226,8 @@ def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> N
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int | None = None, progress: bool = False, **options) -> int:
-    """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically), then
+    """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically; ``-``:
+    to standard output, as ``input_path`` ``-`` reads standard input), then
     ``measured_<label>`` for each label the input holds (a DREAM5 table's signal and background, a UniPROBE
     table's intensity), so predictions on another array design sit beside what was measured there.
 
@@ -247,6 +249,9 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
     for name in data.label_names:
         table[f"measured_{name}"] = data.label(name)
-    with atomic_path(Path(out_path)) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    if str(out_path) == STDOUT:
+        table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
+    else:
+        with atomic_path(Path(out_path)) as tmp:
+            table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     return len(table)

@@ -411,7 +411,7 @@ def test_predict_says_how_many_sequences_it_dropped(models, tmp_path, capsys):
     assert main(["predict", "--model", str(models / "predictor"), "--input", str(tmp_path / "x.fa"), "--out",
                  str(tmp_path / "p.tsv"), "--ambiguous", "drop"]) == 0
     err = capsys.readouterr().err
-    assert "1 of the 2 sequences have ambiguity codes and were dropped" in err and "predicted 1 sequences" in err
+    assert "1 of the 2 sequences have ambiguity codes and were dropped" in err and "predicted 1 sequence -> " in err
     assert len(pd.read_csv(tmp_path / "p.tsv", sep="\t")) == 1
 
 
@@ -858,3 +858,19 @@ def test_design_warns_of_gc_outside_the_training_data_and_auto_keeps_to_it(model
     with pytest.raises(SystemExit):
         main([*base, "--gc-max", "high"])
     assert "a fraction from 0 to 1, or auto, not 'high'" in capsys.readouterr().err
+
+
+def test_predict_reads_standard_input_and_writes_standard_output(models, tmp_path, capsys, monkeypatch):
+    """``zcat x.fa.gz | seqgen predict --input - --format fasta --out - | sort ...``: the table goes to standard
+    output, the messages to standard error, and a file of the same sequences gives the same table."""
+    import io
+    import sys
+
+    model = str(models / "predictor")
+    assert main(["predict", "--model", model, "--input", str(models / "one.fa"), "--out", str(tmp_path / "p.tsv")]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((models / "one.fa").read_bytes())))
+    assert main(["predict", "--model", model, "--input", "-", "--format", "fasta", "--out", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert out == (tmp_path / "p.tsv").read_text() and "predicted 1 sequence -> standard output" in err
+    assert not (tmp_path / "-").exists() and not os.path.exists("-")
