@@ -364,3 +364,11 @@ def test_a_mutant_library_gets_a_note_that_its_ratios_have_no_real_yardstick(tmp
     assert main(["evaluate", "--reference", str(tmp_path / "real.fa"), "--query", str(tmp_path / "samples.fa"),
                  "--out", str(tmp_path / "e.json")]) == 0
     assert "note: the real sequences differ at" in capsys.readouterr().err
+
+
+def test_classifier_auroc_small_sets_still_train():
+    """150 sequences a class (a VAE's 10% hold-out of a promoter set) give 2 batches an epoch: 10 epochs were 20
+    Adam steps, too few to see a GC shift (Arabidopsis promoters: AUROC 0.53 where GC alone gives 0.81)."""
+    real = random_codes(150, 251, (0.32, 0.18, 0.18, 0.32), seed=1)  # GC 0.36
+    generated = random_codes(150, 251, (0.29, 0.21, 0.21, 0.29), seed=2)  # GC 0.42
+    assert classifier_auroc(real, generated, 4) > 0.8
