@@ -569,6 +569,7 @@ def test_naturalness_is_the_vae_elbo_over_seeded_latent_draws(models, tmp_path):
     assert np.allclose(table["utility"], 0.5 * table["naturalness_mean"], atol=5e-5)
     summary = json.loads((tmp_path / "design.json").read_text())
     assert summary["predictor"] is None and summary["direction"] is None and summary["naturalness"] == 0.5
+    assert summary["naturalness_samples"] == 3  # the ELBO's draws: a run with other draws can be told apart
 
 
 def test_an_avoid_predictor_of_another_length_is_refused(models):

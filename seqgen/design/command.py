@@ -284,6 +284,7 @@ def _summary(args, settings: DesignSettings, result: DesignResult, constraints: 
                 avoid=[str(p) for p in args.avoid], avoid_below=args.avoid_below,
                 avoid_weight=args.avoid_weight if args.avoid else None, conservative=args.conservative,
                 naturalness=args.naturalness, generator=str(args.generator) if args.generator else None,
+                naturalness_samples=args.naturalness_samples if args.naturalness else None,
                 data=str(args.data) if args.data else None,
                 settings=_option_values(args),
                 constraints=_constraint_options(args),
