@@ -811,6 +811,9 @@ def resolve_format(path, format: str | None = None, label_columns=(), option: st
     fmt = (format or detect_format(path, option)).lower()
     if fmt not in FORMATS:
         raise SeqgenError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path)
+    if label_columns and fmt in PBM_LABELS:  # e.g. config/README's `label: intensity` taken for a column to name
+        raise SeqgenError(f"a {fmt} table's labels are read without naming them: {', '.join(PBM_LABELS[fmt])}; "
+                          f"label columns ({', '.join(label_columns)}) are named only in a CSV/TSV table", path)
     if label_columns and fmt not in ("csv", "tsv"):
         raise SeqgenError(f"a {fmt} file has no label columns to read {', '.join(label_columns)} from; give the "
                           f"labels as columns of a CSV/TSV table", path)

@@ -54,6 +54,8 @@ CASES = [
     ("semicolon csv", "x.csv", "sequence;y\nACGT;1\n", (), "the columns are 'sequence;y' (is it separated by ';'? "
                                                            "a CSV is by ',')"),
     ("label of a fasta", "x.fa", GOOD, ("--label-column", "y"), "a fasta file has no label columns to read y"),
+    ("label column of a PBM table", "x.txt", "1.5\tACGT\n", ("--format", "uniprobe", "--label-column", "intensity"),
+     "a uniprobe table's labels are read without naming them: intensity; label columns (intensity) are named only"),
 ]
 
 
