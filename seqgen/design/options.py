@@ -27,12 +27,15 @@ def add_arguments(p) -> None:
                    help="penalize an --avoid predictor only above VALUE (on its label's scale, as `seqgen "
                         "predict` gives it) instead of minimizing it")
     p.add_argument("--conservative", type=float, default=0.0, metavar="K",
-                   help="maximize mean - K * std of the ensemble (designs where the members agree)")
+                   help="maximize mean - K * std of the ensemble (designs where the members agree; a bias every "
+                        "member learned from the data, such as an array's composition, is no disagreement)")
     p.add_argument("--generator", help="generator folder (vae or gan), for --method latent and --naturalness")
     p.add_argument("--naturalness", type=float, default=0.0, metavar="WEIGHT",
                    help="also maximize WEIGHT x the --generator VAE's ELBO (nats; its own likelihood of the "
                         "sequence, e.g. a family VAE); alone, without --predictor, it is the only objective")
-    p.add_argument("--naturalness-samples", type=int, default=8, help="latent samples per ELBO in --naturalness")
+    p.add_argument("--naturalness-samples", type=int, default=8,
+                   help="latent samples per ELBO in --naturalness, drawn once (by --seed): designs can fit those "
+                        "draws, so designs.tsv's naturalness_mean is optimistic (more samples: slower, less so)")
     p.add_argument("--method", choices=METHODS, default="fast-seqprop")
     for option in DESIGN_OPTIONS:
         _add_setting(p, option)
