@@ -65,6 +65,12 @@ def gc_content(codes: np.ndarray, alphabet) -> np.ndarray:
     return ((codes == g) | (codes == c)).sum(1) / np.maximum(valid, 1)
 
 
+def letter_fractions(codes: np.ndarray, alphabet_size: int) -> np.ndarray:
+    """``(N, A)`` fraction of each letter over the letters of each sequence ``codes (N, L)`` (padding left out)."""
+    counts = np.stack([(codes == a).sum(1) for a in range(alphabet_size)], 1)  # (N, A): A passes, no (N, A, L)
+    return counts / np.maximum(counts.sum(1, keepdims=True), 1)
+
+
 def gc_histogram(gc: np.ndarray, bins: int = 20) -> np.ndarray:
     """``(bins,)`` counts of GC fractions ``gc (N,)`` in equal bins of [0, 1], each holding its lower edge (the last
     also 1). A fraction on an edge (7/20 = 0.35) goes to the bin it starts, which ``np.histogram`` misses by a

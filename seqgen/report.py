@@ -317,33 +317,37 @@ def extrapolation_note(designs: pd.DataFrame, col: str | None, label_max: float 
                 f"extrapolates, so read their scores as a ranking, not as the values an assay would give.")
 
 
-def reference_gc(res: Results, data) -> tuple[np.ndarray, str] | None:
-    """GC fractions of the training sequences that designs should resemble, and what they are: the best 1% (at
-    least 100) by the predictor's label, or all of them without one; None for protein data or without data."""
-    from seqgen.metrics import gc_content
+def reference_letters(res: Results, data) -> tuple[np.ndarray, str] | None:
+    """Letter fractions ``(N, A)`` of the training sequences that designs should resemble, and what they are: the
+    best 1% (at least 100) by the predictor's label, a classifier's positives, or all of them without a label; None
+    for protein data or without data."""
+    from seqgen.metrics import letter_fractions
 
     if data is None or not data.alphabet.is_nucleic:
         return None
-    gc = gc_content(data.codes, data.alphabet)
+    fractions = letter_fractions(data.codes, data.alphabet.size)
     metrics = res.json("predictor/metrics.json", "predictor quality", optional=True)
     label = (metrics or {}).get("label")
     if label not in (data.label_names or []):
-        return gc, "the training sequences"
+        return fractions, "the training sequences"
     y = data.label(label)
+    if metrics.get("task") == "classification" and (y == 1).sum() >= 2:  # the positives, not 1% of them
+        return fractions[y == 1], f"the {int((y == 1).sum())} training sequences of {label} 1"
     best = np.argsort(-np.where(np.isfinite(y), y, -np.inf), kind="stable")[: max(100, len(y) // 100)]
-    return gc[best], f"the {len(best)} training sequences of highest {label}"
+    return fractions[best], f"the {len(best)} training sequences of highest {label}"
 
 
 def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarray, str] | None,
                      run_limit: int | None = None) -> str:
-    """Notes on DNA/RNA designs whose composition models are known to over-rate: a mean GC outside that of 90%
-    of the ``reference`` sequences (:func:`reference_gc`), runs of one letter longer than the design's warning
-    length (``run_limit``, the training data's that design.json records; default
-    :data:`~seqgen.settings.LONG_RUN`). Neither happens to designs that carry the sites of the best training
+    """Notes on DNA/RNA designs whose composition models are known to over-rate: a mean GC, or a mean fraction of
+    one letter, outside that of 90% of the ``reference`` sequences (:func:`reference_letters`; a classifier of
+    promoters against gene bodies designs promoters without G, at an ordinary GC), runs of one letter longer than
+    the design's warning length (``run_limit``, the training data's that design.json records; default
+    :data:`~seqgen.settings.LONG_RUN`). None happens to designs that carry the sites of the best training
     sequences."""
     from seqgen.alphabets import encode
     from seqgen.design.constraints import long_runs
-    from seqgen.metrics import gc_content
+    from seqgen.metrics import letter_fractions
     from seqgen.settings import LONG_RUN
 
     if reference is None or "sequence" not in designs or not len(designs):
@@ -355,12 +359,20 @@ def composition_note(designs: pd.DataFrame, alphabet, reference: tuple[np.ndarra
         codes = None
     if codes is None:
         return ""
-    notes = []
-    gc, (ref_gc, what) = float(gc_content(codes, alphabet).mean()), reference
-    low, high = np.quantile(ref_gc, [0.05, 0.95])
+    notes, (ref, what) = [], reference
+    mean = letter_fractions(codes, alphabet.size).mean(0)  # (A,)
+    gc_letters = [alphabet.letters.index("G"), alphabet.letters.index("C")]
+    low, high = np.quantile(ref[:, gc_letters].sum(1), [0.05, 0.95])
+    gc = float(mean[gc_letters].sum())
     if not low <= gc <= high:
         notes.append(f"The designs' mean GC content, {gc:.2f}, lies outside that of 90% of {what} ({low:.2f}-"
                      f"{high:.2f}).")
+    lows, highs = np.quantile(ref, [0.05, 0.95], axis=0)  # (A,) each
+    off = [f"{letter} {mean[a]:.2f} ({lows[a]:.2f}-{highs[a]:.2f})"
+           for a, letter in enumerate(alphabet.letters[:alphabet.size]) if not lows[a] <= mean[a] <= highs[a]]
+    if off:
+        notes.append(f"The designs' mean fraction of {'each of these letters' if len(off) > 1 else 'a letter'} "
+                     f"lies outside that of 90% of {what}: {', '.join(off)}.")
     run_limit = run_limit or LONG_RUN
     runs = int(long_runs(codes, alphabet, limit=run_limit).sum())
     if runs:
@@ -535,7 +547,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     """Top designs per method with marked motif sites, and the trajectories. Returns html and summary numbers.
 
     ``label_max``: the highest training label; designs predicted above it are flagged as extrapolation.
-    ``reference``: GC fractions designs should resemble (:func:`reference_gc`); see :func:`composition_note`."""
+    ``reference``: letter fractions designs should resemble (:func:`reference_letters`); see
+    :func:`composition_note`."""
     from seqgen import plots
     from seqgen.motifs import SITE_P, unreachable_note
 
@@ -1121,7 +1134,7 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
 
         alphabet = motif_list[0].alphabet if motif_list else DNA
     design_html, design_numbers = design_section(res, motif_list, colors, top, alphabet,
-                                                 training_label_max(res, data), reference_gc(res, data))
+                                                 training_label_max(res, data), reference_letters(res, data))
     # data without labels (an alignment) has no predictor: its absence is not noted as missing
     expect_predictor = bool(res.path("predictor")) or data is None or bool(data.label_names)
     quality_html, quality_numbers = quality_section(res, expect_predictor, data)

@@ -276,7 +276,7 @@ def test_designs_beyond_the_training_labels_are_flagged():
 
 def test_designs_of_a_composition_unlike_the_best_training_sequences_are_flagged(tmp_path):
     from seqgen.data import SequenceSet
-    from seqgen.report import Results, composition_note, reference_gc
+    from seqgen.report import Results, composition_note, reference_letters
 
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 4, (400, 30)).astype(np.uint8)
@@ -285,8 +285,8 @@ def test_designs_of_a_composition_unlike_the_best_training_sequences_are_flagged
     data = SequenceSet(codes, DNA, labels=labels, label_names=["signal"], ids=np.array([f"s{i}" for i in range(400)]))
     (tmp_path / "predictor").mkdir()
     (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "regression"}))
-    reference = reference_gc(Results(tmp_path), data)
-    assert reference[1] == "the 100 training sequences of highest signal" and reference[0].min() > 0.4
+    reference = reference_letters(Results(tmp_path), data)
+    assert reference[1] == "the 100 training sequences of highest signal" and reference[0][:, 1:3].sum(1).min() > 0.4
     best = [seq for seq in decode(codes[:100], DNA) if not re.search(r"(.)\1{6}", seq)]  # no run of 7
     like_the_best = pd.DataFrame({"sequence": best[:20]})
     assert composition_note(like_the_best, DNA, reference) == ""
@@ -296,9 +296,17 @@ def test_designs_of_a_composition_unlike_the_best_training_sequences_are_flagged
     runs = pd.DataFrame({"sequence": decode(codes[:4], DNA)[:3] + ["GCGCGCCGGCGC" + "G" * 8 + "ACGTACGTAC"]})
     assert "1 of 4 designs have a run of more than 6 of one letter" in composition_note(runs, DNA, reference)
     (tmp_path / "none").mkdir()
-    everything = reference_gc(Results(tmp_path / "none"), data)  # no predictor: all the training sequences
+    everything = reference_letters(Results(tmp_path / "none"), data)  # no predictor: all the training sequences
     assert everything[1] == "the training sequences" and len(everything[0]) == 400
-    assert reference_gc(Results(tmp_path), SequenceSet(codes[:, :5], "protein", ids=data.ids)) is None
+    assert reference_letters(Results(tmp_path), SequenceSet(codes[:, :5], "protein", ids=data.ids)) is None
+    (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "signal", "task": "classification"}))
+    classes = SequenceSet(codes, DNA, labels=(labels > 0).astype(np.float32), label_names=["signal"], ids=data.ids)
+    positives = reference_letters(Results(tmp_path), classes)  # a classifier's: every positive
+    assert positives[1] == "the 100 training sequences of signal 1" and np.array_equal(positives[0], reference[0])
+    no_g = pd.DataFrame({"sequence": [seq.replace("G", "C") for seq in decode(codes[:20], DNA)]})  # GC as before
+    flagged = composition_note(no_g, DNA, reference)  # G gone, C doubled: each outside its own range
+    assert "each of these letters lies outside that of 90% of the 100 training sequences of highest signal: C " in \
+        flagged and ", G 0.00 (" in flagged and "mean GC" not in flagged
 
 
 def test_the_summary_gives_the_kmer_ratios_of_the_targets():
@@ -553,8 +561,10 @@ def test_extrapolation_training_label_and_marked_sites():
     assert extrapolation_note(designs, "score_label_mean", label_max=2.6e4) == ""  # at the highest: not above
     assert score_column(pd.DataFrame({"id": ["a"], "predicted": [1.0], "gc": [0.5]})) == "predicted"
     low_gc = pd.DataFrame({"sequence": ["G" + ("ATTA" * 13)[:49]] * 3})  # GC 0.02: inside 0-1, below the 5% point
+    gc = np.linspace(0, 1, 101)  # (101, 4) letter fractions of GC 0 .. 1, half of it G, half C
+    reference = np.stack([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2], 1)
     assert "mean GC content, 0.02, lies outside that of 90% of the reference (0.05-0.95)" in composition_note(
-        low_gc, DNA, (np.linspace(0, 1, 101), "the reference"))
+        low_gc, DNA, (reference, "the reference"))
 
     class Res:
         def __init__(self, metrics):
