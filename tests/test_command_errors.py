@@ -570,6 +570,30 @@ def test_naturalness_is_the_vae_elbo_over_seeded_latent_draws(models, tmp_path):
     summary = json.loads((tmp_path / "design.json").read_text())
     assert summary["predictor"] is None and summary["direction"] is None and summary["naturalness"] == 0.5
     assert summary["naturalness_samples"] == 3  # the ELBO's draws: a run with other draws can be told apart
+    fresh = torch.randn(64, vae.latent_dim, generator=torch.Generator().manual_seed(5 + 1_000_003))  # never optimized
+    with torch.no_grad():  # against: the estimate the designs could not fit
+        elbo = vae.elbo(torch.as_tensor(one_hot(encode(table["sequence"].tolist(), "dna"), 4)), fresh).numpy()
+    assert np.allclose(table["naturalness_fresh"], elbo, rtol=1e-5, atol=1e-3)
+
+
+def test_designs_that_fit_their_elbo_draws_get_a_note(models, capsys):
+    """The ELBO's draws are fixed, so designs can fit them (WT1 probes: 1-2.5 nats above a fresh estimate): where
+    the design's own estimate exceeds the fresh one by over half a nat (median), a note says so."""
+    from types import SimpleNamespace
+
+    from seqgen.design.command import fresh_elbo
+    from seqgen.generate import load_generator
+
+    generator = load_generator(models / "vae")
+    codes = np.load(models / "data.npz")["codes"][:6]
+    args = SimpleNamespace(seed=1, naturalness_samples=8, out="d.fasta")
+    fresh = fresh_elbo(SimpleNamespace(codes=codes, predictions={"naturalness": (np.full(6, -1e3), None)}),
+                       generator, args, 4, "cpu")
+    assert (fresh < 0).all() and "they fit those draws" not in capsys.readouterr().err  # own estimate below: no note
+    fitted = SimpleNamespace(codes=codes, predictions={"naturalness": (fresh + 1.25, None)})
+    assert np.allclose(fresh_elbo(fitted, generator, args, 4, "cpu"), fresh)  # the same draws each call
+    assert ("note: d.fasta: the designs' ELBO over the 8 latent draws they were optimized against exceeds a fresh "
+            "64-draw estimate by 1.25 nats (median): they fit those draws") in capsys.readouterr().err
 
 
 def test_an_avoid_predictor_of_another_length_is_refused(models):
