@@ -786,7 +786,8 @@ def _check_out_is_not_an_input(args) -> None:
     from pathlib import Path
 
     out = getattr(args, "out", None)
-    if not out or out == "-" or args.command in ("train", "motifs"):  # -: standard output (predict)  # their --out is a folder: a file there is refused already
+    # -: standard output (predict); train's and motifs' --out is a folder, where a file is refused already
+    if not out or out == "-" or args.command in ("train", "motifs"):
         return
     target = Path(out)
     for name in INPUT_OPTIONS:

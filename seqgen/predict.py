@@ -18,9 +18,9 @@ from seqgen.alphabets import PAD, decode, get_alphabet
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
-from seqgen.io import STDOUT
 from seqgen.device import batch_rows
 from seqgen.errors import SeqgenError
+from seqgen.io import STDOUT
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
 
