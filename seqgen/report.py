@@ -569,6 +569,9 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         unreachable = unreachable_note(motifs, site_p)
         if unreachable:
             parts.append(note(unreachable + "."))
+    preds = res.csv("predictor/predictions.tsv", "predictor predictions", optional=True)
+    held_out_best = float(preds["predicted"].max()) if preds is not None and "predicted" in preds and \
+        preds["predicted"].notna().any() else None  # a yardstick for the designs' scores, a classifier's too
     for method in methods:
         df = _designs_table(res, method, alphabet)
         if df is None:
@@ -578,7 +581,8 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
         if rank:
             df = df.sort_values(rank, ascending=False, kind="stable")
         numbers[method] = {"n": len(df), "first": float(df[col].iloc[0]), "mean": float(df[col].mean()),
-                           "column": col, "label_max": label_max if col == "score_label_mean" else None} if col \
+                           "column": col, "label_max": label_max if col == "score_label_mean" else None,
+                           "held_out_best": held_out_best if col == "score_label_mean" else None} if col \
             and len(df) else {"n": len(df)}
         shown = _marked_designs(df.head(top).reset_index(drop=True), motifs, colors, alphabet, site_p)
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
@@ -1083,14 +1087,17 @@ def held_out_caveat(metrics: dict) -> str:
 
 def design_card_key(method: str, nums: dict) -> str:
     """The summary card's name for a method's first-ranked design: its utility, or its score as the predictor
-    predicts it, flagged where it lies above every training label (the predictor extrapolates there).
+    predicts it, flagged where it lies above every training label (the predictor extrapolates there), else beside
+    the highest prediction of a held-out training sequence (``predictor/predictions.tsv``; a classifier's only
+    yardstick).
 
     Parameters
     ----------
     method : str
         The design method.
     nums : dict
-        The method's numbers from :func:`design_section` (``first``, ``column``, ``label_max``).
+        The method's numbers from :func:`design_section` (``first``, ``column``, ``label_max``,
+        ``held_out_best``).
 
     Returns
     -------
@@ -1100,9 +1107,11 @@ def design_card_key(method: str, nums: dict) -> str:
     if nums.get("column") == "utility":
         return f"{method} first-ranked design's utility"
     key = f"{method} first-ranked design's predicted score"
-    label_max = nums.get("label_max")
+    label_max, held_out_best = nums.get("label_max"), nums.get("held_out_best")
     if label_max is not None and nums["first"] > label_max:
         key += f" (above the highest training label, {fmt(label_max)}: extrapolated)"
+    elif held_out_best is not None:
+        key += f" (held-out sequences' highest: {fmt(held_out_best)})"
     return key
 
 
