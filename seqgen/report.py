@@ -711,7 +711,8 @@ def quality_section(res: Results, expect_predictor: bool = True, data=None) -> t
     if metrics is not None:
         quality = ("val_pearson", "val_spearman", "val_auroc", "val_pearson_log")  # the cards: how good it is
         numbers["predictor"] = {k.replace("_", " "): metrics[k] for k in quality if metrics.get(k) is not None}
-        parts.append("<h3>Predictor</h3>" + held_out_caveat(metrics) + kv_table(metrics))
+        shown = {k: v for k, v in metrics.items() if k != "baseline"}
+        parts.append("<h3>Predictor</h3>" + held_out_caveat(metrics) + baseline_sentence(metrics) + kv_table(shown))
     elif not res.path("predictor") and expect_predictor and data is not None and data.label_names:
         parts.append(note(f"No predictor yet (the data set has a label, {data.label_names[0]}): run `seqgen train "
                           f"predictor`; until then nothing here predicts it."))
@@ -1083,6 +1084,23 @@ def held_out_caveat(metrics: dict) -> str:
             f"are a little optimistic). They come from the same experiment as the training sequences (the same "
             f"array or cells); on another one a predictor usually does worse (PBM: train on one array design, test "
             f"on the other, as DREAM5 did).</p>")
+
+
+def baseline_sentence(metrics: dict) -> str:
+    """A sentence comparing the predictor's held-out figure with that of ``metrics.json``'s ``baseline`` (a ridge
+    regression on k-mer counts fitted to the same training sequences, :mod:`seqgen.baselines`); '' without one."""
+    base = metrics.get("baseline") or {}
+    key = "val_auroc" if "val_auroc" in base else "val_spearman"
+    ours, theirs = metrics.get(key), base.get(key)
+    if ours is None or theirs is None:
+        return ""
+    name = "AUROC" if key == "val_auroc" else "Spearman"
+    verdict = (f"the predictor adds {ours - theirs:.3f} to counting k-mers" if ours > theirs + 0.005 else
+               "the predictor does no better than counting k-mers: it has learned little beyond them (more "
+               "training time, other settings, or a task a k-mer model already solves)")
+    return (f"<p class='sub'>Yardstick: a {esc(base.get('model', 'k-mer model'))}, fitted to the same training "
+            f"sequences, scores {name} {fmt(theirs)} on the held-out ones, the predictor {fmt(ours)}: "
+            f"{esc(verdict)}.</p>")
 
 
 def design_card_key(method: str, nums: dict) -> str:

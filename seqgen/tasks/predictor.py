@@ -190,12 +190,24 @@ def split_index(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndar
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+def model_targets(config: dict, data: SequenceSet, train_index: np.ndarray,
+                  task_type: str) -> tuple[LabelTransform | None, np.ndarray]:
+    """The label normalization fitted on the training split (None for a classifier) and the ``(N,)`` targets the
+    model learns: the normalized label, or the 0/1 classes."""
+    y = data.label(config["label"])
+    if task_type != "regression":
+        return None, y.astype(np.float32)
+    background = None if config["background_label"] is None else data.label(config["background_label"])
+    norm = LabelTransform.fit(y[train_index], None if background is None else background[train_index],
+                              config["transform"], config["log_offset"])
+    return norm, norm.apply(y, background)
+
+
 def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[PredictorTask, DeviceData]:
     """Split off the validation set, fit the label normalization on the rest, build the ensemble."""
     y = data.label(config["label"])
     _check_label(y)
     task_type = _task_type(config, y)
-    background = None if config["background_label"] is None else data.label(config["background_label"])
     train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
     n_val = len(val_index)
     if len(train_index) == 0:
@@ -205,12 +217,9 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
               f"split, so no early stopping and no held-out figures", file=sys.stderr)
     if task_type == "regression":
         _note_skewed_label(config, y)
-        norm = LabelTransform.fit(y[train_index], None if background is None else background[train_index],
-                                  config["transform"], config["log_offset"])
-        target = norm.apply(y, background)
     else:
         _note_regression_settings(config)
-        norm, target = None, y.astype(np.float32)
+    norm, target = model_targets(config, data, train_index, task_type)
     arch = architecture(config, data)
     try:
         model = Predictor(**arch)
@@ -242,12 +251,13 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
 
     from seqgen.alphabets import decode
     from seqgen.atomic import atomic_path, write_json
+    from seqgen.baselines import kmer_baseline
     from seqgen.stats import spearman
     from seqgen.predict import load_predictor
 
     out = Path(out)
     predictor = load_predictor(out)
-    _, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
+    train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
     metrics = {"label": predictor_label(config, data), "task": predictor.task, "members": predictor.members,
                "n_sequences": len(data), "n_validation": int(len(val_index)), "steps": result.steps,
                "stopped": result.stopped, "seconds": round(result.seconds, 1), "best_val_loss": result.best_score}
@@ -265,6 +275,9 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
             metrics["val_spearman"] = spearman(mean, measured)
             if (measured > 0).all() and (mean > 0).all():
                 metrics["val_pearson_log"] = pearson(np.log(mean), np.log(measured))
+        _, target = model_targets(config, data, train_index, predictor.task)
+        metrics["baseline"] = kmer_baseline(data.codes, data.alphabet, target, train_index, val_index, measured,
+                                            predictor.task == "classification")
     else:  # an earlier run's, with a validation split, would be read (and reported) as this model's
         (out / "predictions.tsv").unlink(missing_ok=True)
     write_json(out / "metrics.json", metrics)  # strict JSON: a metric of a one-sequence split is null, not NaN
