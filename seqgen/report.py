@@ -1070,7 +1070,22 @@ def summary_cards(data, motif_list, matches, design_numbers, quality_numbers, fa
             for _, r in best.iterrows():
                 weak = "; weak evidence" if match_strength(r) == "weak" else ""
                 cards.append(card(f"{r['query']} best match (q = {r['q_value']:.2g}{weak})", f"{r['target_name']}"))
+        cards += unmatched_cards(motif_list, matches)
     return f'<div class="cards">{"".join(cards)}</div>' if cards else note("The results folder is empty.")
+
+
+def unmatched_cards(motif_list: list, matches: pd.DataFrame | None, top: int = 3) -> list[str]:
+    """Cards for the first ``top`` motifs found (the most enriched) that match no JASPAR motif significantly: a
+    motif the collection lacks (a plant TATA box against JASPAR's plant matrices) is still a finding. DNA motifs
+    only (the others are compared with nothing)."""
+    from seqgen.motifs import significant
+
+    if not motif_list or not motif_list[0].alphabet.double_stranded:
+        return []
+    matched = set() if matches is None or not len(matches) else \
+        set(matches.loc[(matches["rank"] == 1) & significant(matches), "query"])
+    return [card(f"{m.name}: no significant JASPAR match", m.consensus) for m in motif_list[:top]
+            if m.name not in matched]
 
 
 def held_out_caveat(metrics: dict) -> str:

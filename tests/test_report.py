@@ -700,6 +700,28 @@ def test_generator_row_reads_each_evaluation_number():
     assert generator_row({"classifier_auroc": 0.5, "copies": 0.0})["classifier AUROC"] == 0.5
 
 
+def test_an_unmatched_motif_among_the_first_three_gets_a_card_of_its_own(tmp_path):
+    """Arabidopsis promoters: the TATA box, the second motif found, matches nothing in JASPAR's plant collection,
+    and the summary listed only matched motifs."""
+    from seqgen.motifs import TOMTOM_COLUMNS, Motif, write_meme
+
+    (tmp_path / "motifs").mkdir()
+    pwm = np.eye(4)[:, [3, 0, 3, 0, 3, 0]] * 0.9 + 0.025  # TATATA
+    write_meme(tmp_path / "motifs" / "motifs.meme", [Motif(n, pwm, DNA) for n in ("m1", "m2", "m3", "m4")])
+    rows = [{"query": "m1", "rank": 1, "target": "MA0001.1", "target_name": "BPC1", "target_family": "",
+             "p_value": 1e-10, "e_value": 1e-9, "q_value": 1e-9, "offset": 0, "overlap": 6, "orientation": "+",
+             "query_bits": 9, "order_p": 0.001},
+            {"query": "m3", "rank": 1, "target": "MA0002.1", "target_name": "X", "target_family": "",
+             "p_value": 0.5, "e_value": 5, "q_value": 0.6, "offset": 0, "overlap": 6, "orientation": "+",
+             "query_bits": 9, "order_p": 0.5}]
+    pd.DataFrame(rows, columns=TOMTOM_COLUMNS).to_csv(tmp_path / "motifs" / "tomtom.tsv", sep="\t", index=False)
+    page, _ = build_report(tmp_path)
+    cards = re.findall(r'<div class="k">([^<]+)</div>', page)
+    assert cards == ["motifs", "m1 best match (q = 1e-09)", "m2: no significant JASPAR match",
+                     "m3: no significant JASPAR match"]  # m4: not among the first three
+    assert '<div class="v">TATATA</div><div class="k">m2: no significant JASPAR match' in page
+
+
 def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_significant_matches(tmp_path):
     from seqgen.motifs import TOMTOM_COLUMNS, Motif, write_meme
 
