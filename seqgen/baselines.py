@@ -27,21 +27,14 @@ def kmer_size(alphabet_size: int) -> int:
 def kmer_features(codes: np.ndarray, alphabet, k: int) -> np.ndarray:
     """``(N, A^k)`` counts of each k-mer in each sequence ``codes (N, L)``; windows holding padding are skipped,
     and a double-stranded alphabet also counts the reverse complement's k-mers (a site on either strand)."""
-    size = alphabet.size
-    n, length = codes.shape
-    counts = np.zeros((n, size ** k), dtype=np.float32)
-    if length < k:
-        return counts
-    strands = [codes]
-    if alphabet.double_stranded:
-        pairs = np.array([alphabet.letters.index(c) for c in alphabet.complement[:size]])  # letter -> its complement
-        complement = np.where(codes < size, pairs[np.minimum(codes, size - 1)], codes)
-        strands.append(complement[:, ::-1])
-    rows = np.repeat(np.arange(n), length - k + 1)
+    from seqgen.alphabets import kmer_index, reverse_complement
+
+    counts = np.zeros((len(codes), alphabet.size ** k), dtype=np.float32)
+    strands = [codes, reverse_complement(codes, alphabet)] if alphabet.double_stranded else [codes]
     for strand in strands:
-        windows = np.lib.stride_tricks.sliding_window_view(strand.astype(np.int64), k, axis=1)  # (N, L-k+1, k)
-        valid = (windows < size).all(2).ravel()
-        index = (windows * size ** np.arange(k - 1, -1, -1)).sum(2).ravel()
+        index = kmer_index(strand, k, alphabet.size)  # (N, L - k + 1); -1 where a window holds padding
+        rows = np.broadcast_to(np.arange(len(codes))[:, None], index.shape)
+        valid = index >= 0
         np.add.at(counts, (rows[valid], index[valid]), 1.0)
     return counts
 
