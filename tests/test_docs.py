@@ -1,5 +1,6 @@
 """The documentation's examples stay true: every `seqgen` command line of the README files parses with the
-command's own parser, every name their Python examples import exists, and every YAML example of config/README.md
+command's own parser, as does every `python benchmarks/...` command quoted there and in benchmarks/RESULTS.md,
+every name their Python examples import exists, and every YAML example of config/README.md
 passes the workflow's schema and its checks at start (its files replaced by stand-ins of the same names)."""
 import ast
 import importlib
@@ -179,6 +180,55 @@ def test_the_tests_and_benchmarks_section_names_every_benchmark_script():
     section = readme_section("Tests and benchmarks")
     scripts = [p.name for p in (ROOT / "benchmarks").iterdir() if p.suffix in (".py", ".sh") and p.name != "common.py"]
     assert [name for name in scripts if f"`{name}`" not in section] == []
+
+
+def benchmark_commands():
+    """``(doc, script, words)`` of every ``python benchmarks/NAME.py ...`` command quoted in README.md,
+    config/README.md and benchmarks/RESULTS.md (fenced or inline, wrapped lines joined); a one-letter capital
+    word stands for a number (``--seed S``) and is read as 0."""
+    commands = []
+    for doc in (*DOCS, "benchmarks/RESULTS.md"):
+        text = (ROOT / doc).read_text().replace("\\\n", " ")
+        fenced = re.findall(r"^```\w*\n(.*?)^```", text, re.M | re.S)
+        inline = [span.replace("\n", " ") for span in re.findall(r"`([^`]+)`", re.sub(r"^```.*?^```", "", text,
+                                                                                    flags=re.M | re.S))]
+        for line in "\n".join(fenced + inline).splitlines():
+            for script, rest in re.findall(r"python\S*\s+(benchmarks/\w+\.py)([^;|&]*)", line):
+                words = ["0" if re.fullmatch(r"[A-Z]", w) else w for w in shlex.split(rest, comments=True)]
+                commands.append((doc, script, words))
+    return commands
+
+
+class _Parsed(Exception):
+    """Raised by a benchmark's parser once its arguments parsed, before the benchmark runs."""
+
+
+def test_the_documents_quote_benchmark_commands():
+    assert len(benchmark_commands()) >= 15
+    assert {"benchmarks/protein.py", "benchmarks/design.py", "benchmarks/dream5.py"} <= {
+        script for _, script, _ in benchmark_commands()}
+
+
+@pytest.mark.parametrize("doc,script,words", benchmark_commands(),
+                         ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_every_benchmark_command_in_the_documents_parses(doc, script, words, monkeypatch):
+    """Each quoted command's options are those its script takes today (the script stops once they parse)."""
+    import argparse
+    import runpy
+
+    parse = argparse.ArgumentParser.parse_args
+
+    def parse_then_stop(self, args=None, namespace=None):
+        raise _Parsed(parse(self, args, namespace))
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
+    monkeypatch.setattr("sys.argv", [script, *words])
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    with pytest.raises(_Parsed):
+        try:
+            runpy.run_path(str(ROOT / script), run_name="__main__")
+        except SystemExit as exit:
+            pytest.fail(f"{doc}: `python {script} {' '.join(words)}` does not parse (exit {exit.code})")
 
 
 def test_the_readers_speed_quoted_in_the_readme_covers_the_stored_benchmark():
