@@ -595,6 +595,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                      + extrapolation_note(df, col, label_max)
                      + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
                      + siteless_note(shown, site_p, motifs)
+                     + junction_note(df, motifs, alphabet, site_p)
                      + table(design_columns(shown, col, rank), raw_columns=("sequence",)))
         if res.path(f"design/{method}/motifs"):  # what seqgen motifs found in these designs
             found, _, _ = motif_section(res, alphabet, f"design/{method}/motifs", heading="h5", coloured=False)
@@ -633,6 +634,35 @@ def siteless_note(shown: pd.DataFrame, site_p: float, motifs=()) -> str:
     return note(f"{bare} of the top {len(shown)} designs hold no site of the data's motifs (p < {site_p:g})"
                 f"{uncounted}: their predicted scores rest on something else (weaker sites, other letters), which "
                 f"only a measurement can confirm.")
+
+
+def junction_note(designs: pd.DataFrame, motifs: list, alphabet, site_p: float) -> str:
+    """A note where array-ready probes (``designs.tsv``'s ``probe`` column: each design followed by the
+    ``--linker``) hold a site of the data's motifs (FIMO, p < ``site_p``) that starts in the design and ends in the
+    linker: a site the design's scores leave out, as they score the designed letters alone."""
+    from seqgen.alphabets import encode
+    from seqgen.motifs import scan
+
+    if not motifs or "probe" not in designs or not len(designs) or not alphabet.double_stranded:
+        return ""
+    probes = designs["probe"].astype(str).str.upper()
+    designed = designs["sequence"].astype(str).str.len().to_numpy()
+    if probes.str.len().nunique() != 1 or len(set(designed)) != 1:
+        return ""
+    try:
+        codes = encode(probes.tolist(), alphabet)
+    except ValueError:
+        return ""
+    sites = scan(motifs, codes, threshold=site_p)
+    junction = designed[0]
+    across = sites[(sites["start"].astype(int) < junction) & (sites["end"].astype(int) > junction)]
+    if not len(across):
+        return ""
+    per_motif = across.groupby("motif")["index"].nunique().sort_values(ascending=False)
+    which = ", ".join(f"{name} in {n}" for name, n in per_motif.items())
+    return note(f"{across['index'].nunique()} of {len(designs)} probes (probes.fasta) hold a site of the data's "
+                f"motifs (p < {site_p:g}) across the junction of the design and the linker ({which}): the design's "
+                f"scores leave it out, as they score the designed letters alone.")
 
 
 def _designs_table(res: Results, method: str, alphabet) -> pd.DataFrame | None:

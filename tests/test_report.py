@@ -658,6 +658,21 @@ def test_design_sites_are_marked_in_the_sequence_that_holds_them():
     assert '<span style="background:#123456" title="m + p=2.4e-07">TGTTTACTTAG</span>' in marked["sequence"][1]
 
 
+def test_a_site_across_the_design_and_linker_junction_is_noted():
+    from seqgen.motifs import Motif, counts_to_pwm
+    from seqgen.report import junction_note
+
+    pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
+    linker = "ACTTAG" + "C" * 10
+    designs = pd.DataFrame({"sequence": ["C" * 15 + "TGTTT", "C" * 20, "TGTTTACTTAG" + "C" * 9]})
+    designs["probe"] = designs["sequence"] + linker  # the first forms the site across the junction, the third holds it
+    motifs = [Motif("m", pwm, DNA)]
+    text = junction_note(designs, motifs, DNA, 1e-4)
+    assert "1 of 3 probes (probes.fasta) hold a site" in html.unescape(text) and "(m in 1)" in text
+    assert junction_note(designs.drop(index=0), motifs, DNA, 1e-4) == ""  # a site inside the design is no junction's
+    assert junction_note(designs.drop(columns="probe"), motifs, DNA, 1e-4) == ""  # no --linker, no probes
+
+
 def test_held_out_predictions_stand_for_the_training_scores(tmp_path, monkeypatch):
     from seqgen import plots
     from seqgen.report import Results, sequence_section
