@@ -9,7 +9,9 @@ import platform
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+#: the real data sets: ../shared/data beside the checkout, or the folder SEQGEN_SHARED_DATA names
+SHARED_DATA = Path(os.environ.get("SEQGEN_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 def machine() -> dict:

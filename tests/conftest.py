@@ -1,9 +1,12 @@
 """Shared fixtures: where the real data live (tests using them skip when absent)."""
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+#: the real data sets: ../shared/data beside the checkout, or the folder SEQGEN_SHARED_DATA names
+SHARED_DATA = Path(os.environ.get("SEQGEN_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 @pytest.fixture

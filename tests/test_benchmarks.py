@@ -886,3 +886,22 @@ def test_the_machine_lists_every_gpu_not_the_first_only(monkeypatch):
     assert info["gpus"] == ["H200", "A100"] and "gpu" not in info
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert "gpus" not in machine()
+
+
+def test_the_gpu_session_refuses_a_machine_without_cuda_and_an_unknown_stage(tmp_path):
+    import torch
+
+    script, env = str(BENCHMARKS / "gpu_session.sh"), {"PATH": "/usr/bin:/bin", "PYTHON": sys.executable}
+    if not torch.cuda.is_available():
+        no_gpu = subprocess.run(["bash", script, "tests"], env=env, capture_output=True, text=True)
+        assert no_gpu.returncode == 1 and "no CUDA device here" in no_gpu.stderr
+    unknown = subprocess.run(["bash", script, "tset"], env={**env, "SEQGEN_BENCH_DEVICE": "cpu"}, capture_output=True,
+                             text=True)
+    assert unknown.returncode == 2 and "unknown stage 'tset'" in unknown.stderr
+
+
+def test_the_real_data_folder_can_be_named(tmp_path):
+    code = f"import sys; sys.path.insert(0, {str(BENCHMARKS)!r}); import common; print(common.SHARED_DATA)"
+    shown = subprocess.run([sys.executable, "-c", code], env={"SEQGEN_SHARED_DATA": str(tmp_path)},
+                           capture_output=True, text=True)
+    assert shown.stdout.strip() == str(tmp_path)
