@@ -48,7 +48,8 @@ def test_the_baseline_scores_a_classifier_and_a_regression_on_held_out_rows():
 
 def test_training_records_the_baseline_and_the_report_compares_it(tmp_path):
     from seqgen.cli import main
-    from seqgen.report import baseline_sentence, build_report
+    from seqgen.report import build_report
+    from seqgen.report.quality import baseline_sentence
 
     assert main(["simulate", "--n", "300", "--length", "30", "--out", str(tmp_path / "sim.tsv")]) == 0
     assert main(["encode", str(tmp_path / "sim.tsv"), "--label-column", "signal", "--out",

@@ -811,7 +811,7 @@ def test_duplicate_candidates_are_counted_apart_from_unrepairable_ones():
     """Chains that reach one sequence (latent designs at one mode of a VAE) leave fewer designs than --n: finalize
     counts them as duplicates, and the report does not blame the constraints for them."""
     from seqgen.design.run import finalize
-    from seqgen.report import dropped_text
+    from seqgen.report.designs import dropped_text
 
     cons = Constraints.from_options("dna", 12)
     codes = np.repeat(encode(["ACGTACGTACGT", "TTTTACGTACGT"], DNA), [5, 3], axis=0)

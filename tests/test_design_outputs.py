@@ -90,7 +90,7 @@ def test_a_conservative_design_records_k_and_the_report_names_it(predictor, tmp_
     while its utility column sat far below its predicted score (a ChIP-seq classifier's anneal designs)."""
     import json
 
-    from seqgen.report import objective_text
+    from seqgen.report.designs import objective_text
 
     out = tmp_path / "designs.fasta"
     assert main(["design", "--predictor", str(predictor / "predictor"), "--n", "2", "--steps", "2", "--method",

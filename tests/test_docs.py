@@ -252,15 +252,15 @@ def test_the_models_package_docstring_names_every_model_module():
 
 
 def test_the_report_layouts_name_every_file_the_report_reads():
-    """The files `seqgen report` reads (its ``res.csv("...")`` and like calls) are named in report.py's docstring
-    and in the results layout README.md gives under "Motifs and the report"."""
+    """The files `seqgen report` reads (its ``res.csv("...")`` and like calls, in any module of seqgen/report/) are
+    named in the package's docstring and in the results layout README.md gives under "Motifs and the report"."""
     import seqgen.report
 
-    source = (ROOT / "seqgen" / "report.py").read_text()
+    source = "".join(p.read_text() for p in sorted((ROOT / "seqgen" / "report").glob("*.py")))
     calls = re.findall(r'res\.(?:csv|json|read|path|sequences)\(f?"([^"]+)"', source)
     read = {path.rsplit("/", 1)[-1] for path in calls}
     read = {name for name in read if "." in name and "{" not in name}
     assert {"designs.tsv", "training_utility.tsv", "mutations.tsv"} <= read
     block = re.search(r"It\nreads the results layout below.*?\n```\n(.*?)```", DOCS["README.md"].read_text(), re.S)
-    for where, text in (("seqgen/report.py", seqgen.report.__doc__), ("README.md", block.group(1))):
+    for where, text in (("seqgen/report/__init__.py", seqgen.report.__doc__), ("README.md", block.group(1))):
         assert sorted(name for name in read if name not in text) == [], where

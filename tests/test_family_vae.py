@@ -849,7 +849,8 @@ def test_an_ensemble_of_one_focus_sequence_numbered_differently_is_refused(monke
 def test_the_report_shows_the_family_vaes_alignment(tmp_path):
     """The effective number of sequences, the first figure a protein user checks, was only in the training log."""
     from seqgen.checkpoint import load_checkpoint
-    from seqgen.report import build_report, card
+    from seqgen.report import build_report
+    from seqgen.report.page import card
 
     write_alignment(tmp_path / "fam.a2m", n=30)
     assert main(["encode", str(tmp_path / "fam.a2m"), "--alphabet", "protein-gap", "--out",

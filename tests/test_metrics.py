@@ -347,7 +347,7 @@ def test_a_mutant_library_gets_a_note_that_its_ratios_have_no_real_yardstick(tmp
     from seqgen.cli import main
     from seqgen.io import write_fasta
     from seqgen.metrics import near_copies_note
-    from seqgen.report import near_copies_sentence
+    from seqgen.report.quality import near_copies_sentence
 
     real = dna(mutant_library(400, 60))
     samples = mutant_library(400, 60, seed=0)

@@ -221,7 +221,8 @@ def test_report_renders_in_headless_chromium(results, tmp_path):
 
 
 def test_mutation_section_counts_unscored_mutants(tmp_path):
-    from seqgen.report import Results, mutation_section
+    from seqgen.report.mutations import mutation_section
+    from seqgen.report.results import Results
 
     pd.DataFrame({"mutant": ["A1C", "D2E", "G3W", "K90R"], "vae": [-1.0, 0.5, -3.0, np.nan],
                   "site_independent": [-0.5, 0.2, -2.0, np.nan],
@@ -237,7 +238,8 @@ def test_mutation_section_counts_unscored_mutants(tmp_path):
 
 
 def test_mutation_section_gives_the_spearman_correlation_with_a_measured_column(tmp_path):
-    from seqgen.report import Results, mutation_section
+    from seqgen.report.mutations import mutation_section
+    from seqgen.report.results import Results
 
     pd.DataFrame({"mutant": ["A1C", "D2E", "G3W", "K4R", "K90R"], "vae": [-1.0, 0.5, -3.0, -2.0, np.nan],
                   "site_independent": [-0.5, -0.6, -2.0, 0.1, np.nan], "note": ["", "", "", "", "outside"],
@@ -250,7 +252,7 @@ def test_mutation_section_gives_the_spearman_correlation_with_a_measured_column(
 
 
 def test_designs_are_ranked_on_the_label_scale():
-    from seqgen.report import score_column
+    from seqgen.report.results import score_column
 
     designs = pd.DataFrame({"id": ["a", "b"], "sequence": ["AC", "GT"], "utility": [0.9, 0.8],
                             "score_mean": [0.9, 0.8], "score_std": [0.1, 0.1], "score_label_mean": [2.0e4, 1.0e4]})
@@ -265,7 +267,7 @@ def test_designs_are_ranked_on_the_label_scale():
 
 
 def test_designs_beyond_the_training_labels_are_flagged():
-    from seqgen.report import extrapolation_note
+    from seqgen.report.designs import extrapolation_note
 
     designs = pd.DataFrame({"score_label_mean": [3.0e7, 2.0e4, 1.0e3]})
     text = extrapolation_note(designs, "score_label_mean", label_max=2.6e4)
@@ -276,7 +278,8 @@ def test_designs_beyond_the_training_labels_are_flagged():
 
 def test_designs_of_a_composition_unlike_the_best_training_sequences_are_flagged(tmp_path):
     from seqgen.data import SequenceSet
-    from seqgen.report import Results, composition_note, reference_letters
+    from seqgen.report.designs import composition_note, reference_letters
+    from seqgen.report.results import Results
 
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 4, (400, 30)).astype(np.uint8)
@@ -310,7 +313,7 @@ def test_designs_of_a_composition_unlike_the_best_training_sequences_are_flagged
 
 
 def test_the_summary_gives_the_kmer_ratios_of_the_targets():
-    from seqgen.report import kmer_ratios
+    from seqgen.report.quality import kmer_ratios
 
     row = {"JS ratio k=1": 272.1, "JS ratio k=4": 8.28, "JS ratio k=6": 1.545, "copies": 0}
     assert kmer_ratios(row) == {"k-mer JS ratio (k = 4 / 6)": "8.28 / 1.545"}  # not the forgiving 6-mer alone
@@ -543,7 +546,8 @@ def test_the_same_logo_saves_to_the_same_svg_bytes(tmp_path):
 
 
 def test_mutation_section_spearman_boundary_and_mutants_scored_by_the_vae_alone(tmp_path):
-    from seqgen.report import Results, mutation_section
+    from seqgen.report.mutations import mutation_section
+    from seqgen.report.results import Results
 
     pd.DataFrame({"mutant": ["A1C", "D2E", "G3W", "K4R", "L5W"], "vae": [1.0, 2.0, 3.0, 100.0, np.nan],
                   "site_independent": [1.0, 2.0, 3.0, 4.0, 0.5]}).to_csv(tmp_path / "mutations.tsv", sep="\t",
@@ -555,7 +559,8 @@ def test_mutation_section_spearman_boundary_and_mutants_scored_by_the_vae_alone(
 
 
 def test_extrapolation_training_label_and_marked_sites():
-    from seqgen.report import composition_note, extrapolation_note, marked_sequence, score_column, training_label_max
+    from seqgen.report.designs import composition_note, extrapolation_note, marked_sequence, training_label_max
+    from seqgen.report.results import score_column
 
     designs = pd.DataFrame({"score_label_mean": [2.6e4, 1.0e3]})
     assert extrapolation_note(designs, "score_label_mean", label_max=2.6e4) == ""  # at the highest: not above
@@ -587,7 +592,8 @@ def test_extrapolation_training_label_and_marked_sites():
 
 
 def test_design_summary_sentences_and_number_formats():
-    from seqgen.report import fmt, objective_text, scored_training
+    from seqgen.report.designs import objective_text, scored_training
+    from seqgen.report.page import fmt
 
     assert scored_training({"training_scored": 21, "training_sequences": 300, "training_comparable": 21}) == (
         "21 of the 300 training sequences (the 21 of full length, without padding or gaps, compare with the designs)")
@@ -610,7 +616,7 @@ def test_design_summary_sentences_and_number_formats():
 
 
 def test_a_table_asked_for_by_two_sections_is_read_once_and_each_gets_its_own_copy(tmp_path, monkeypatch):
-    from seqgen.report import Results
+    from seqgen.report.results import Results
 
     (tmp_path / "design" / "softmax").mkdir(parents=True)
     pd.DataFrame({"id": ["a", "b"], "utility": [1.0, 2.0]}).to_csv(tmp_path / "design/softmax/designs.tsv", sep="\t",
@@ -629,7 +635,7 @@ def test_a_table_asked_for_by_two_sections_is_read_once_and_each_gets_its_own_co
 
 
 def test_a_missing_value_shows_as_n_a_in_a_table():
-    from seqgen.report import table
+    from seqgen.report.page import table
 
     html = table(pd.DataFrame({"name": ["a", "b"], "value": [np.nan, 1.5]}))
     assert '<td class="num">n/a</td>' in html and '<td class="num">1.5</td>' in html and "nan" not in html
@@ -647,7 +653,7 @@ def test_rna_motifs_are_logos_on_one_strand_without_jaspar(tmp_path):
 
 def test_design_sites_are_marked_in_the_sequence_that_holds_them():
     from seqgen.motifs import Motif, counts_to_pwm
-    from seqgen.report import _marked_designs
+    from seqgen.report.designs import _marked_designs
 
     pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
     shown = pd.DataFrame({"id": ["plain", "with", "twice"], "sequence": ["C" * 30, "C" * 5 + "TGTTTACTTAG" + "C" * 14,
@@ -660,7 +666,7 @@ def test_design_sites_are_marked_in_the_sequence_that_holds_them():
 
 def test_a_site_across_the_design_and_linker_junction_is_noted():
     from seqgen.motifs import Motif, counts_to_pwm
-    from seqgen.report import junction_note
+    from seqgen.report.designs import junction_note
 
     pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
     linker = "ACTTAG" + "C" * 10
@@ -675,7 +681,8 @@ def test_a_site_across_the_design_and_linker_junction_is_noted():
 
 def test_held_out_predictions_stand_for_the_training_scores(tmp_path, monkeypatch):
     from seqgen import plots
-    from seqgen.report import Results, sequence_section
+    from seqgen.report.results import Results
+    from seqgen.report.sequences import sequence_section
 
     plotted = []
     monkeypatch.setattr(plots, "distributions", lambda scores, **kw: plotted.append(scores) or plots.plt.figure())
@@ -704,7 +711,7 @@ def test_a_config_found_is_shown_and_not_noted_missing(tmp_path):
 
 
 def test_generator_row_reads_each_evaluation_number():
-    from seqgen.report import generator_row
+    from seqgen.report.quality import generator_row
 
     ev = {"kmer_js": {"4": {"ratio": 1.5}, "6": {"ratio": 1.1}}, "gc": {"query_mean": 0.41, "reference_mean": 0.52},
           "copies": {"fraction": 0.02, "of": "training"}, "nearest_hamming": {"mean": 7.5, "median": 7.0},
@@ -765,7 +772,9 @@ def test_the_summary_cards_give_three_quality_numbers_and_the_three_most_signifi
 
 
 def test_motif_settings_list_versions_once_and_no_training_comparison_without_scored_training(tmp_path):
-    from seqgen.report import Results, provenance_section, training_comparison
+    from seqgen.report.designs import training_comparison
+    from seqgen.report.provenance import provenance_section
+    from seqgen.report.results import Results
 
     (tmp_path / "motifs").mkdir()
     (tmp_path / "motifs" / "params.json").write_text(json.dumps({"site_threshold": 1e-4, "predictor": None,
@@ -834,7 +843,7 @@ def test_a_histogram_from_zero_is_on_a_linear_axis_and_a_saved_figure_is_closed(
 
 
 def test_the_training_comparison_names_the_best_measured_sequences_it_holds():
-    from seqgen.report import scored_training
+    from seqgen.report.designs import scored_training
 
     assert scored_training({"training_scored": 1000, "training_sequences": 40000, "training_best_measured": 100}) == (
         "1000 of the 40000 training sequences (the 100 best measured and a random 900 of the rest)")
@@ -851,7 +860,7 @@ def test_a_mutations_table_of_an_earlier_run_is_left_out_when_asked(tmp_path):
 
 def test_a_protein_design_s_mutations_come_right_after_its_sequence():
     """The mutations column (a protein family's designs) is never among the columns cut to keep the table short."""
-    from seqgen.report import design_columns
+    from seqgen.report.designs import design_columns
 
     shown = pd.DataFrame({"id": ["d1"], "sequence": ["MKV"], "utility": [1.0], "naturalness_mean": [2.0],
                           "naturalness_std": [0.1], **{f"extra_{i}": [i] for i in range(8)},
@@ -864,7 +873,7 @@ def test_a_protein_design_s_mutations_come_right_after_its_sequence():
 def test_constraints_met_is_shown_for_a_design_that_avoids_another_predictor():
     """A design with --avoid has more columns than the six others the table keeps (the avoided predictor's mean
     and std on both scales): its "constraints met" column is kept all the same."""
-    from seqgen.report import design_columns
+    from seqgen.report.designs import design_columns
 
     shown = pd.DataFrame({"id": ["d1"], "sequence": ["ACGT"], "utility": [4.8], "score_label_mean": [2.1e5],
                           "score_label_std": [5e3], "avoid1_mean": [-1.0], "avoid1_std": [0.1], "ok_fixed": [True],
@@ -902,7 +911,7 @@ def test_the_summary_card_of_a_design_says_predicted_and_flags_extrapolation(tmp
 
 
 def test_design_claims_come_with_the_predictor_s_held_out_accuracy(tmp_path):
-    from seqgen.report import predictor_accuracy
+    from seqgen.report.designs import predictor_accuracy
 
     (tmp_path / "design" / "anneal").mkdir(parents=True)
     pd.DataFrame({"id": ["a"], "sequence": ["ACGT"], "utility": [2.0], "score_label_mean": [900.0]}).to_csv(
@@ -923,7 +932,8 @@ def test_design_claims_come_with_the_predictor_s_held_out_accuracy(tmp_path):
 
 def test_the_score_axis_says_what_the_scores_are(tmp_path, monkeypatch):
     from seqgen import plots
-    from seqgen.report import Results, sequence_section
+    from seqgen.report.results import Results
+    from seqgen.report.sequences import sequence_section
 
     axes = []
     monkeypatch.setattr(plots, "distributions", lambda scores, xlabel="score", **kw: axes.append(xlabel)
@@ -947,7 +957,7 @@ def test_the_score_axis_says_what_the_scores_are(tmp_path, monkeypatch):
 
 def test_top_designs_without_a_site_of_the_data_s_motifs_are_noted():
     """12 of 16 DREAM5 Egr2 designs held no site of the motifs found in the data, and the report said nothing."""
-    from seqgen.report import siteless_note
+    from seqgen.report.designs import siteless_note
 
     shown = pd.DataFrame({"id": ["a", "b", "c"], "sites": [2, 0, 0]})
     assert "2 of the top 3 designs hold no site of the data&#x27;s motifs (p &lt; 0.0001)" in siteless_note(shown,
@@ -957,7 +967,7 @@ def test_top_designs_without_a_site_of_the_data_s_motifs_are_noted():
 
 
 def test_the_predictor_s_held_out_figures_say_what_was_held_out():
-    from seqgen.report import held_out_caveat
+    from seqgen.report.quality import held_out_caveat
 
     text = held_out_caveat({"n_sequences": 4000, "n_validation": 400})
     assert "Held out: 400 of the 4,000 sequences (10%, drawn at random, never trained on, but they chose when training stopped" in text
@@ -993,7 +1003,7 @@ def test_no_siteless_note_when_no_motif_can_reach_the_site_p_value():
     """A 6-wide RNA motif (UGCAUG) can never reach p < 1e-4, so every design scanned 0 sites, and the report said
     that designs full of UGCAUG held no site of the data's motifs and 'rest on something else'."""
     from seqgen.motifs import Motif
-    from seqgen.report import siteless_note
+    from seqgen.report.designs import siteless_note
 
     def motif(name, consensus):
         pwm = np.full((4, len(consensus)), 0.01)
@@ -1010,7 +1020,7 @@ def test_no_siteless_note_when_no_motif_can_reach_the_site_p_value():
 def test_a_classifier_s_design_utility_is_said_to_be_on_the_logit_scale():
     """The sentence comparing designs with training sequences called a classifier's utility 'a predictor's
     standardized output': it is a logit (a ChIP-seq bound/unbound classifier)."""
-    from seqgen.report import training_comparison
+    from seqgen.report.designs import training_comparison
 
     summary = {"training_scored": 1000, "training_sequences": 1000, "designs": 8, "designs_above_training_max": 0,
                "training_utility_median": -0.09, "training_utility_max": 0.66}
@@ -1041,7 +1051,8 @@ def test_a_classifier_s_held_out_plot_gives_its_auroc_not_pearson(tmp_path, monk
 def test_a_classifier_s_score_axis_says_probability(tmp_path):
     """The score distributions of a bound/unbound classifier were labelled "Bound, predicted (the label's scale)",
     which does not say the numbers are probabilities of class 1."""
-    from seqgen.report import Results, score_axis_label
+    from seqgen.report.results import Results
+    from seqgen.report.sequences import score_axis_label
 
     (tmp_path / "predictor").mkdir()
     (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "Bound", "task": "classification"}))
@@ -1056,7 +1067,8 @@ def test_a_classifier_s_score_axis_says_probability(tmp_path):
 def test_a_classifier_s_scores_are_drawn_on_a_logit_axis_in_the_report(tmp_path, monkeypatch, task, logit):
     from seqgen import plots
     from seqgen.alphabets import DNA
-    from seqgen.report import Results, sequence_section
+    from seqgen.report.results import Results
+    from seqgen.report.sequences import sequence_section
 
     (tmp_path / "predictor").mkdir()
     (tmp_path / "predictor" / "metrics.json").write_text(json.dumps({"label": "Bound", "task": task}))
@@ -1081,7 +1093,7 @@ def test_a_validation_split_of_fewer_than_two_sequences_is_noted_not_a_crash(tmp
 def test_a_metric_that_could_not_be_computed_reads_n_a_not_none_or_nan(tmp_path):
     """evaluation.json stores a classifier AUROC of too few samples as null, and a Spearman of two mutants is NaN:
     the summary card read "None", the mutation sentence "nan"."""
-    from seqgen.report import fmt
+    from seqgen.report.page import fmt
 
     assert [fmt(v) for v in (None, float("nan"), np.float32("nan"))] == ["n/a"] * 3
     (tmp_path / "generator" / "vae").mkdir(parents=True)
@@ -1182,7 +1194,7 @@ def test_the_generators_table_says_a_ratio_below_1_is_memorization_without_a_hel
 
 
 def test_a_design_s_composition_limits_are_stated():
-    from seqgen.report import composition_limits
+    from seqgen.report.designs import composition_limits
 
     auto = {"gc_window": [0.3056, 0.6944], "constraints": {"gc_min": "auto", "gc_max": "auto"}, "max_homopolymer": 6}
     assert composition_limits(auto) == ("; kept to GC 0.31-0.69 (auto: the 1st and 99th percentile of the training "
