@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seqgen.motifs as motifs  # noqa: E402
+from seqgen.motifs import discovery, windows  # noqa: E402
 from common import SHARED_DATA, write_json  # noqa: E402
 from seqgen.alphabets import DNA, kmer_index, reverse_complement  # noqa: E402
 from seqgen.jaspar import jaspar_motif  # noqa: E402
@@ -145,7 +146,7 @@ def whole_set_kmer_presence(codes, k, alphabet, canonical=True):
     idx[~valid] = -1
     if canonical and alphabet.double_stranded:
         every = np.arange(size ** k)
-        idx = np.append(np.minimum(every, motifs._kmer_rc(every, k)), -1)[idx]
+        idx = np.append(np.minimum(every, discovery._kmer_rc(every, k)), -1)[idx]
     idx = np.sort(idx, axis=1)
     first = np.ones(idx.shape, dtype=bool)
     first[:, 1:] = idx[:, 1:] != idx[:, :-1]
@@ -167,7 +168,7 @@ def baseline_kmer_presence(codes, k, alphabet, canonical=True):
     size = alphabet.size
     idx = kmer_index(codes, k, size)
     if canonical and alphabet.double_stranded:
-        idx = np.where(idx >= 0, np.minimum(idx, motifs._kmer_rc(np.maximum(idx, 0), k)), -1)
+        idx = np.where(idx >= 0, np.minimum(idx, discovery._kmer_rc(np.maximum(idx, 0), k)), -1)
     rows = np.broadcast_to(np.arange(len(codes))[:, None], idx.shape)
     ok = idx >= 0
     pairs = np.unique(rows[ok] * size ** k + idx[ok])
@@ -223,21 +224,25 @@ FORMS = {
 }
 
 
+#: the module whose global each part of a form is: the one that calls it
+HOMES = {"most_enriched": discovery, "hypergeom_log_tail": discovery, "kmer_presence": discovery,
+         "best_sites": discovery, "scaled_scores": windows}
+
 #: forms that must give the very floats of ``seqgen`` (the others: the same motifs, p-values to 1e-6)
 EXACT = ("session27",)
 
 
 @contextlib.contextmanager
 def form(name):
-    """``seqgen.motifs`` with the parts of form ``name`` swapped in."""
-    saved = {part: getattr(motifs, part) for part in FORMS[name]}
+    """``seqgen.motifs`` with the parts of form ``name`` swapped in (each in its :data:`HOMES` module)."""
+    saved = {part: getattr(HOMES[part], part) for part in FORMS[name]}
     for part, function in FORMS[name].items():
-        setattr(motifs, part, function)
+        setattr(HOMES[part], part, function)
     try:
         yield
     finally:
         for part, function in saved.items():
-            setattr(motifs, part, function)
+            setattr(HOMES[part], part, function)
 
 
 # ---------------------------------------------------------------- measuring

@@ -32,7 +32,8 @@ from common import SHARED_DATA, write_json  # noqa: E402
 
 def best_only(codes, lo, alphabet, threshold):
     """Each sequence's best site at or above ``threshold`` masked, one pass."""
-    from seqgen.motifs import _mask_sites, best_sites
+    from seqgen.motifs import best_sites
+    from seqgen.motifs.discovery import _mask_sites
 
     score, start, strand = best_sites(codes, lo, alphabet)
     return _mask_sites(codes, start, strand, score >= threshold, lo.shape[1])
@@ -40,7 +41,8 @@ def best_only(codes, lo, alphabet, threshold):
 
 def full_rescans(codes, lo, alphabet, threshold):
     """Every site masked, each pass over every sequence."""
-    from seqgen.motifs import _mask_sites, best_sites
+    from seqgen.motifs import best_sites
+    from seqgen.motifs.discovery import _mask_sites
 
     while True:
         score, start, strand = best_sites(codes, lo, alphabet)
@@ -60,22 +62,22 @@ def main() -> None:
         sys.exit(f"skipped: {SHARED_DATA / 'chipseq'} is absent")
     from motif_discovery import peaks
 
-    from seqgen import motifs
+    from seqgen.motifs import discovery
 
     name, n = args.peaks.split(":")
     fg, bg = peaks(name, int(n))
-    shipped = motifs._mask_all_sites
+    shipped = discovery._mask_all_sites
     rows = {}
     for form, mask in (("best only", best_only), ("every site, full rescans", full_rescans), ("every site", shipped)):
-        motifs._mask_all_sites = mask
+        discovery._mask_all_sites = mask
         try:
             times = []
             for _ in range(args.repeats):
                 start = time.perf_counter()
-                found = motifs.discover_motifs(fg, bg, "dna", n_motifs=args.motifs)
+                found = discovery.discover_motifs(fg, bg, "dna", n_motifs=args.motifs)
                 times.append(time.perf_counter() - start)
         finally:
-            motifs._mask_all_sites = shipped
+            discovery._mask_all_sites = shipped
         rows[form] = {"seconds": round(min(times), 2), "motifs": [m.consensus for m in found]}
         print(f"{form:26s} {rows[form]['seconds']:6.2f} s  {' '.join(rows[form]['motifs'])}", flush=True)
     assert rows["every site"]["motifs"] == rows["every site, full rescans"]["motifs"]

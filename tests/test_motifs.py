@@ -510,8 +510,7 @@ def test_grouped_scores_match_window_by_window_sums_with_padding_on_both_strands
 
 
 def test_best_sites_scores_both_strands_and_prefers_the_forward_strand_and_the_first_window_on_ties():
-    from seqgen import motifs
-    from seqgen.motifs import best_sites
+    from seqgen.motifs import best_sites, windows
 
     lo = np.full((4, 4), -1.0)
     lo[encode(["ACGT"], DNA)[0], np.arange(4)] = 1.0  # ACGT is its own reverse complement: a tie of strands
@@ -522,12 +521,12 @@ def test_best_sites_scores_both_strands_and_prefers_the_forward_strand_and_the_f
     score, start, strand = best_sites(encode(["TTGCGTTTTT", "ACGCTTGCGT"], DNA), lo, DNA)
     assert strand.tolist() == [-1, 1] and start.tolist() == [2, 0] and score.tolist() == [4.0, 4.0]
     assert best_sites(codes[:, :3], lo, DNA)[0].tolist() == [-np.inf] * 4  # shorter than the motif
-    rows = motifs.SCORE_ROWS
+    rows = windows.SCORE_ROWS
     try:  # blocks of rows: the same answer
-        motifs.SCORE_ROWS = 3
+        windows.SCORE_ROWS = 3
         blocked = best_sites(codes, lo, DNA)
     finally:
-        motifs.SCORE_ROWS = rows
+        windows.SCORE_ROWS = rows
     assert all(np.array_equal(a, b) for a, b in zip(blocked, best_sites(codes, lo, DNA)))
     assert all(len(part) == 0 for part in best_sites(codes[:0], lo, DNA))
 
@@ -678,7 +677,7 @@ def test_most_enriched_is_the_first_smallest_p_value_of_all():
 
 
 def test_kmer_presence_counts_as_sets_of_k_mers_per_sequence(monkeypatch):
-    from seqgen import motifs
+    from seqgen.motifs import discovery
 
     rng = np.random.default_rng(4)
     for alphabet, k in [(DNA, 3), (DNA, 5), (PROTEIN, 2)]:
@@ -700,7 +699,7 @@ def test_kmer_presence_counts_as_sets_of_k_mers_per_sequence(monkeypatch):
                 want[list(seen)] += 1
             got = kmer_presence(codes, k, alphabet, canonical)
             assert got.dtype == np.int64 and np.array_equal(got, want)
-            monkeypatch.setattr(motifs, "KMER_ROWS", 7)  # blocks of 7 rows (or as many as hold A**k windows)
+            monkeypatch.setattr(discovery, "KMER_ROWS", 7)  # blocks of 7 rows (or as many as hold A**k windows)
             assert np.array_equal(kmer_presence(codes, k, alphabet, canonical), want)
             monkeypatch.undo()
 
@@ -762,7 +761,7 @@ def test_shuffled_background_copies_differ_from_each_other():
 
 def test_discovery_scores_dna_against_a_strand_symmetric_background(monkeypatch):
     """DNA sites lie on either strand: the background letter frequencies are averaged with their complements."""
-    import seqgen.motifs as motifs
+    from seqgen.motifs import discovery
 
     class Stop(Exception):
         pass
@@ -775,7 +774,7 @@ def test_discovery_scores_dna_against_a_strand_symmetric_background(monkeypatch)
 
     fg, bg, _, _ = planted(n_fg=60, n_bg=60)
     bg[:, :20] = 0  # an A-rich background
-    monkeypatch.setattr(motifs, "refine", refine)
+    monkeypatch.setattr(discovery, "refine", refine)
     with pytest.raises(Stop):
         discover_motifs(fg, bg, max_log10_p=0.0)
     counts = np.bincount(bg.ravel(), minlength=4) + 1.0
@@ -907,7 +906,7 @@ def test_consensus_is_lower_case_under_one_bit_only():
 
 
 def test_masking_sets_the_sites_of_the_hit_sequences_to_padding():
-    from seqgen.motifs import _mask_sites
+    from seqgen.motifs.discovery import _mask_sites
 
     codes = np.zeros((3, 8), dtype=np.uint8)
     masked = _mask_sites(codes, np.array([1, 5, 2]), np.array([1, -1, 1]), np.array([True, True, False]), 3)
@@ -1146,8 +1145,7 @@ def test_protein_family_sites_are_numbered_as_the_focus_residues(tmp_path):
 
 
 def test_a_motif_run_killed_before_writing_leaves_the_earlier_folder_whole(tmp_path, monkeypatch):
-    from seqgen import motifs as motifs_module
-    from seqgen.motifs import write_results
+    from seqgen.motifs import files, write_results
 
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 20, (20, 12)).astype(np.uint8)
@@ -1159,7 +1157,7 @@ def test_a_motif_run_killed_before_writing_leaves_the_earlier_folder_whole(tmp_p
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # Ctrl-C (or SIGTERM) while FIMO scans: nothing of this run may be written yet
 
-    monkeypatch.setattr(motifs_module, "scan", killed)
+    monkeypatch.setattr(files, "scan", killed)  # write_results' scan
     with pytest.raises(KeyboardInterrupt):
         write_results(tmp_path, [three], codes, ids)
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
