@@ -434,8 +434,8 @@ def data_gc_window(codes: np.ndarray, alphabet) -> tuple[float, float]:
     the UniPROBE WT1 array, whose A/T-rich probes are bright, Fast SeqProp without a window designed A/T-only
     probes (mean GC 0.05) holding no WT1 site by the array's own 8-mer E-scores; within 1-99% of the probes' GC,
     99% of its designs held one. Where binding truly needs a composition the data lacks, the window costs it (EGR2
-    and PAX3 on the 8-mer oracle benchmark: hits from 63-67% to 1-5%; ``benchmarks/RESULTS.md``), so it is no
-    default."""
+    and PAX3 on the 8-mer oracle benchmark: hits from 63-74% to 1-5%, while CRX, whose sites' GC lies inside the
+    window, keeps 74-83%; ``benchmarks/RESULTS.md``), so it is no default."""
     from seqgen.metrics import gc_content
 
     gc = gc_content(codes, alphabet)
