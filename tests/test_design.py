@@ -648,7 +648,7 @@ def test_gradient_chains_keep_their_best_under_the_penalized_utility():
     objectives = ObjectiveSet([Objective("gc-loving", lambda x: (x * weights).sum((1, 2)))])
     constraints = Constraints.from_options("dna", 20, gc_min=0.4, gc_max=0.6)
     settings = DesignSettings(method="fast-seqprop", n=16, steps=100, penalty_weight=10.0, seed=0)
-    codes, _ = _gradient(objectives, constraints, settings, CPU, torch.Generator().manual_seed(0), None, None, None,
+    codes, _, _ = _gradient(objectives, constraints, settings, CPU, torch.Generator().manual_seed(0), None, None, None,
                          _Progress(settings, _Plateau(0, 50)))
     gc = constraints.gc_fraction(codes)
     assert ((gc >= 0.4) & (gc <= 0.6)).sum() >= 14
@@ -951,7 +951,7 @@ def test_fast_seqprop_keeps_the_best_of_its_samples():
         return (x * weight).sum((1, 2))
 
     settings = DesignSettings(method="fast-seqprop", n=3, steps=1, samples=6, seed=0)
-    codes, _ = _gradient(ObjectiveSet([Objective("linear", linear)]), Constraints(DNA, 10), settings, CPU,
+    codes, _, _ = _gradient(ObjectiveSet([Objective("linear", linear)]), Constraints(DNA, 10), settings, CPU,
                          torch.Generator().manual_seed(0), None, None, None, _Progress(settings, _Plateau(0, 50)))
     x = inputs[0].reshape(6, 3, 4, 10)
     scores = (x * weight).sum((2, 3))  # (S, N)
@@ -1214,3 +1214,23 @@ def test_the_best_measured_of_tied_labels_are_drawn_at_random_not_in_file_order(
         assert rows.max() >= TRAINING_BEST  # not just the first TRAINING_BEST in the file
         picks.append(set(rows))
     assert picks[0] != picks[1]
+
+
+def test_latent_designs_whose_fixed_letters_the_generator_did_not_write_are_marked_repaired():
+    """A latent design holds its --fixed letters whatever the generator wrote there; where the generator's own most
+    likely letter differs, the design is not the generator's output, and designs.tsv's repaired says so."""
+    torch.manual_seed(0)
+    decoder_net = torch.nn.Linear(8, 4 * 12)
+    bias = torch.zeros(4, 12)
+    bias[0, 0] = 50.0  # the generator always writes A at the first position
+
+    def decoder(z):
+        return torch.softmax(decoder_net(z).reshape(-1, 4, 12) + bias, dim=1)
+
+    obj = ObjectiveSet([Objective("egr2", lambda x: x[:, 2].sum(1))])  # as many G as can be
+    settings = DesignSettings(method="latent", n=6, steps=5, lr=0.1, seed=0)
+    for first, repaired in (("A", False), ("C", True)):
+        cons = Constraints.from_options("dna", 12, fixed=first + "." * 11)
+        result = design(obj, cons, settings, CPU, decoder=decoder, latent_dim=8)
+        assert len(result.codes) and (result.codes[:, 0] == DNA.letters.index(first)).all()
+        assert result.repaired.tolist() == [repaired] * len(result.codes), first

@@ -154,7 +154,17 @@ class LatentParam(nn.Module):
 
     def probs(self) -> torch.Tensor:
         p = self.decoder(self.z)
+        self.decoded = p.detach()  # (N, A, L) as the generator wrote it, before the fixed letters
         return self.fixed.apply(p) if self.fixed is not None else p
+
+    def writes_fixed(self) -> torch.Tensor | None:
+        """``(N,)`` bool: whether the generator's own most likely letter at every fixed position, at the last
+        decoding, is the fixed one (else a design holds fixed letters the generator did not write); None without
+        fixed positions."""
+        if self.fixed is None:
+            return None
+        fixed = self.fixed.free < 1  # (L,)
+        return (self.decoded.argmax(1)[:, fixed] == self.fixed.codes[fixed].long()).all(1)
 
     def forward(self, n_samples: int = 1, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
         p = self.probs()

@@ -151,7 +151,8 @@ class DesignResult:
         :meth:`~seqgen.design.constraints.Constraints.check` gives them; only those broken by any).
     repaired : np.ndarray or None
         ``(M,)`` bool: the designs the final repair changed, none of them a sequence any chain ended with (a latent
-        design so changed is not the generator's own output); None where not known.
+        design so changed is not the generator's own output), and latent designs whose fixed letters the generator
+        did not write itself; None where not known.
     """
 
     codes: np.ndarray
@@ -225,11 +226,12 @@ def _design(objectives: ObjectiveSet, constraints: Constraints, settings: Design
     start = time.perf_counter()
     plateau = _Plateau(settings.plateau, settings.plateau_window)
     tracker = _Progress(settings, plateau)
+    own = None  # latent chains whose generator wrote every fixed letter itself (None: every chain's output)
     if settings.method == "anneal":
         codes, trajectory = _anneal(objectives, constraints, settings, device, generator, callback, tracker)
     else:
-        codes, trajectory = _gradient(objectives, constraints, settings, device, generator, decoder, latent_dim,
-                                      callback, tracker)
+        codes, trajectory, own = _gradient(objectives, constraints, settings, device, generator, decoder,
+                                           latent_dim, callback, tracker)
     tracker.bar.close()
     calls = len(trajectory) * settings.calls_per_step
     if settings.polish and settings.method != "anneal" and not plateau.reached:
@@ -239,13 +241,14 @@ def _design(objectives: ObjectiveSet, constraints: Constraints, settings: Design
             lambda step, c, codes_: callback(offset[0] + step, offset[1] + c, codes_))
         polish_tracker = _Progress(polish, plateau, calls)
         codes, more = _anneal(objectives, constraints, polish, device, generator, shifted, polish_tracker, codes)
+        own = None  # the polish's own output
         polish_tracker.bar.close()
         if polish_tracker.stopped_at is not None:  # the plateau rule ended the polish (else: as the gradient phase)
             tracker.stopped_at = polish_tracker.stopped_at + offset[0]
         trajectory += [{**t, "step": t["step"] + offset[0], "calls": t["calls"] + offset[1], "phase": "polish"}
                        for t in more]
         calls += len(more) * polish.calls_per_step
-    result = finalize(codes, objectives, constraints, device, rng)
+    result = finalize(codes, objectives, constraints, device, rng, own)
     result.trajectory = trajectory
     result.calls_per_sequence = calls
     result.restarts, result.stopped_at = tracker.restarts, tracker.stopped_at
@@ -253,9 +256,12 @@ def _design(objectives: ObjectiveSet, constraints: Constraints, settings: Design
     return result
 
 
-def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constraints, device, rng) -> DesignResult:
-    """Repair, drop what still breaks a constraint, deduplicate, score and sort best first."""
-    n, raw = len(codes), np.array(codes, dtype=np.uint8)
+def finalize(codes: np.ndarray, objectives: ObjectiveSet, constraints: Constraints, device, rng,
+             own: np.ndarray | None = None) -> DesignResult:
+    """Repair, drop what still breaks a constraint, deduplicate, score and sort best first. ``own``: ``(N,)`` bool,
+    the chains whose ``codes`` are their method's own output (a latent chain whose generator wrote the fixed letters
+    itself); a design none of them ended with is marked ``repaired``. Default: every chain's."""
+    n, raw = len(codes), np.array(codes if own is None else codes[own], dtype=np.uint8)
     codes = constraints.enforce(codes, rng)
     checks = constraints.check(codes)
     broken = {name: int((~ok).sum()) for name, ok in checks.items() if not ok.all()}
@@ -356,6 +362,8 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
     sampled = settings.method == "fast-seqprop" or (settings.method == "latent" and settings.straight_through)
     best_codes = param.discrete()  # (N, L) uint8 on the device, as each chain's best utility: one host copy a step
     best_util = torch.full((settings.n,), -torch.inf, device=device)
+    track_own = isinstance(param, LatentParam) and fixed is not None
+    best_own = torch.ones(settings.n, dtype=torch.bool, device=device)  # latent: the generator wrote the fixed letters
     trajectory = []
     chunk = objectives.batch_rows(constraints.length, device, gradient=True)
     for step in range(1, settings.steps + 1):
@@ -392,6 +400,8 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             stats = torch.stack([kept.max(), kept.mean(), _entropy(probs).mean().float()])  # penalized, as annealing
             host = torch.cat([best_util, stats]).cpu().numpy().astype(np.float64)  # the one sync
             best_codes = torch.where(improved[:, None], cand, best_codes)
+            if track_own:  # of the decoding scored, before the optimizer's step
+                best_own = torch.where(improved, param.writes_fixed(), best_own)
         trajectory.append({"step": step, "calls": step * settings.calls_per_step,
                            "best_score": float(host[n]), "mean_score": float(host[n + 1]),
                            "entropy": float(host[n + 2])})
@@ -405,7 +415,7 @@ def _gradient(objectives, constraints, settings, device, generator, decoder, lat
             fresh = torch.randn(k, latent_dim, generator=generator, device=device) if settings.method == "latent" \
                 else _init_logits(settings, constraints, device, generator, k)
             _restart(param, optimizer, rows, fresh)
-    return best_codes.cpu().numpy(), trajectory
+    return best_codes.cpu().numpy(), trajectory, best_own.cpu().numpy() if track_own else None
 
 
 def _restart(param, optimizer, rows: torch.Tensor, fresh: torch.Tensor) -> None:
