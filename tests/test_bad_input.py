@@ -104,17 +104,17 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_file_larger_than_memory_is_refused_before_reading(tmp_path, capsys, monkeypatch):
-    from seqgen import io as seqgen_io
+    from seqgen.io import records  # check_memory_for's available_memory
 
     path = tmp_path / "peaks.fa.gz"
     path.write_bytes(gzip.compress("".join(f">s{i}\nACGTACGT\n" for i in range(25_000)).encode()))  # 390 kB
-    monkeypatch.setattr(seqgen_io, "available_memory", lambda: 1_000_000)  # pretend 1 MB is free
+    monkeypatch.setattr(records, "available_memory", lambda: 1_000_000)  # pretend 1 MB is free
     out = tmp_path / "out.npz"
     assert main(["encode", str(path), "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "peaks.fa.gz" in err and "too large to read here" in err
     assert not out.exists()
-    monkeypatch.setattr(seqgen_io, "available_memory", lambda: 10_000_000)  # 6 x 400 kB fits in 10 MB
+    monkeypatch.setattr(records, "available_memory", lambda: 10_000_000)  # 6 x 400 kB fits in 10 MB
     assert main(["encode", str(path), "--out", str(out)]) == 0 and out.exists()
 
 

@@ -288,14 +288,14 @@ def test_fasta_error_columns_count_the_blanks_of_the_line(tmp_path):
 def test_padding_and_trimming_copy_in_blocks_with_the_same_result(tmp_path, monkeypatch, lengths):
     import random
 
-    import seqgen.io
+    from seqgen.io import encoding
 
     rng = random.Random(0)
     records = ["".join(rng.choice("ACGT") for _ in range(rng.randint(3, 40))) for _ in range(60)]
     path = tmp_path / "var.fa"
     path.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(records)))
     whole = read_sequences(path, lengths=lengths)
-    monkeypatch.setattr(seqgen.io, "GATHER_BLOCK", 7)  # shorter than most records: many blocks
+    monkeypatch.setattr(encoding, "GATHER_BLOCK", 7)  # shorter than most records: many blocks (_gather_rows)
     blocks = read_sequences(path, lengths=lengths)
     assert (blocks.codes == whole.codes).all() and blocks.sequences == whole.sequences
     width = whole.length
@@ -303,11 +303,11 @@ def test_padding_and_trimming_copy_in_blocks_with_the_same_result(tmp_path, monk
 
 
 def test_padding_beyond_the_memory_available_is_refused(tmp_path, monkeypatch):
-    import seqgen.io
+    from seqgen.io import encoding
 
     path = tmp_path / "x.fa"
     path.write_text(">a\n" + "A" * 1000 + "\n" + "".join(f">b{i}\nAC\n" for i in range(99)))  # ~1.8 kB
-    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 20_000)  # enough to parse, not to pad to 100 kB
+    monkeypatch.setattr(encoding, "available_memory", lambda: 20_000)  # enough to parse, not to pad to 100 kB
     with pytest.raises(SeqgenError, match=r"x\.fa: 100 records padded to length 1000 need .* GiB, more than half"):
         read_sequences(path, lengths="pad")
     assert read_sequences(path, lengths="trim").length == 2
@@ -416,25 +416,25 @@ def test_old_mac_line_endings_are_read(tmp_path):
 def test_a_gzip_whose_size_field_wrapped_is_taken_as_three_times_its_size(tmp_path, monkeypatch):
     """The gzip trailer holds the size modulo 4 GiB: a 4.1 GiB file may claim 100 MB. The check takes at least
     three times the compressed size."""
-    import seqgen.io
+    from seqgen.io import records
 
     path = tmp_path / "x.fa.gz"
     packed = gzip.compress(b"".join(b">s%d\nACGTACGTACGT\n" % i for i in range(2000)), mtime=0)
     path.write_bytes(packed[:-4] + (0).to_bytes(4, "little"))  # the size field of a file of exactly 4 GiB
-    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 5 * 3 * len(packed))  # 6 x 3 x size would not fit
+    monkeypatch.setattr(records, "available_memory", lambda: 5 * 3 * len(packed))  # 6 x 3 x size would not fit
     with pytest.raises(SeqgenError, match="too large to read here"):
         read_sequences(path)
 
 
 def test_padding_needing_more_than_half_the_memory_is_refused(tmp_path, monkeypatch):
-    import seqgen.io
+    from seqgen.io import encoding
 
     path = tmp_path / "x.fa"
     path.write_text(">a\n" + "A" * 1000 + "\n" + "".join(f">b{i}\nAC\n" for i in range(99)))  # pads to 100 kB
-    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 150_000)  # parsing fits; 100 kB is above half
+    monkeypatch.setattr(encoding, "available_memory", lambda: 150_000)  # parsing fits; 100 kB is above half
     with pytest.raises(SeqgenError, match=r"100 records padded to length 1000 need .* more than half"):
         read_sequences(path, lengths="pad")
-    monkeypatch.setattr(seqgen.io, "available_memory", lambda: 250_000)
+    monkeypatch.setattr(encoding, "available_memory", lambda: 250_000)
     assert read_sequences(path, lengths="pad").codes.shape == (100, 1000)
 
 
