@@ -392,7 +392,7 @@ def linear_problem(seed: int, length: int, fixed: str, n: int):
 
 def test_guided_mutations_are_the_best_single_letter_changes_of_a_linear_scorer():
     """For a linear scorer the gradient's first-order gain is exact: at temperature 0 the top changes are drawn."""
-    from seqgen.design.run import _guided_mutations, _penalized_with_gradient
+    from seqgen.design.anneal import _guided_mutations, _penalized_with_gradient
 
     weight, obj, cons, codes = linear_problem(seed=0, length=12, fixed="AC", n=5)
     settings = DesignSettings(method="anneal", n=5, proposals=6, guided=True, guide_temperature=0.0)
@@ -434,18 +434,18 @@ def test_guided_annealing_counts_its_gradient_call_and_beats_random_proposals_at
 def test_guided_annealing_always_proposes_from_the_gradient_at_the_current_sequence(monkeypatch):
     """With one proposal a step, the gradient carried from the accepted proposal (or the combined mutant, or a
     restart) is the one a fresh pass gives at the current sequence."""
-    import seqgen.design.run as run
+    import seqgen.design.anneal as anneal
 
     obj = ObjectiveSet([Objective("egr2", PWMScorer())])
     cons = Constraints.from_options(DNA, 30, gc_min=0.3, gc_max=0.6)  # a penalty term in the gradient too
-    original, checked = run._guided_mutations, []
+    original, checked = anneal._guided_mutations, []
 
     def checking(grad, constraints, settings, codes, generator):
-        _, fresh = run._penalized_with_gradient(obj, constraints, settings.penalty_weight, codes, CPU)
+        _, fresh = anneal._penalized_with_gradient(obj, constraints, settings.penalty_weight, codes, CPU)
         checked.append(torch.allclose(grad, fresh, atol=1e-5))
         return original(grad, constraints, settings, codes, generator)
 
-    monkeypatch.setattr(run, "_guided_mutations", checking)
+    monkeypatch.setattr(anneal, "_guided_mutations", checking)
     settings = DesignSettings(method="anneal", n=8, steps=30, proposals=1, guided=True, combine=True, restart=4,
                               t_start=1.0, seed=1)
     design(obj, cons, settings, CPU)
@@ -453,7 +453,7 @@ def test_guided_annealing_always_proposes_from_the_gradient_at_the_current_seque
 
 
 def test_combining_improving_mutants_applies_each_position_once():
-    from seqgen.design.run import _combine_improving
+    from seqgen.design.anneal import _combine_improving
 
     codes = np.zeros((3, 6), np.uint8)
     pos = np.array([[1, 1, 4], [2, 3, 5], [0, 1, 2]])
@@ -482,7 +482,7 @@ def test_combined_mutants_climb_a_linear_scorer_in_fewer_calls():
 
 
 def test_multi_letter_mutants_change_distinct_positions_and_climb_a_linear_scorer_in_fewer_calls():
-    from seqgen.design.run import _guided_mutations, _penalized_with_gradient, _random_mutations
+    from seqgen.design.anneal import _guided_mutations, _penalized_with_gradient, _random_mutations
 
     weight, obj, cons, codes = linear_problem(seed=2, length=30, fixed="ACG", n=6)
     _, grad = _penalized_with_gradient(obj, cons, 1.0, codes, CPU)
@@ -578,7 +578,7 @@ def test_forbidden_kmers_of_rna_are_read_on_one_strand():
 
 
 def test_diversity_terms_equal_their_pairwise_definitions():
-    from seqgen.design.run import _similarity
+    from seqgen.design.gradient import _similarity
 
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 4, (30, 12)).astype(np.uint8)
@@ -640,7 +640,8 @@ def test_gradient_chains_keep_their_best_under_the_penalized_utility():
     """Fast SeqProp keeps each chain's best sampled sequence by utility minus the constraint penalty, as annealing
     does: against an objective that rewards G and C, the kept sequences respect a GC window the loss holds them to
     (ranked by the utility alone, none of the 16 did: the highest-GC samples won)."""
-    from seqgen.design.run import _gradient, _Plateau, _Progress
+    from seqgen.design.gradient import gradient_chains
+    from seqgen.design.run import _Plateau, _Progress
 
     torch.manual_seed(0)
     weights = torch.randn(4, 20) * 0.3
@@ -648,8 +649,8 @@ def test_gradient_chains_keep_their_best_under_the_penalized_utility():
     objectives = ObjectiveSet([Objective("gc-loving", lambda x: (x * weights).sum((1, 2)))])
     constraints = Constraints.from_options("dna", 20, gc_min=0.4, gc_max=0.6)
     settings = DesignSettings(method="fast-seqprop", n=16, steps=100, penalty_weight=10.0, seed=0)
-    codes, _, _ = _gradient(objectives, constraints, settings, CPU, torch.Generator().manual_seed(0), None, None, None,
-                         _Progress(settings, _Plateau(0, 50)))
+    codes, _, _ = gradient_chains(objectives, constraints, settings, CPU, torch.Generator().manual_seed(0), None, None,
+                                  None, _Progress(settings, _Plateau(0, 50)))
     gc = constraints.gc_fraction(codes)
     assert ((gc >= 0.4) & (gc <= 0.6)).sum() >= 14
 
@@ -915,7 +916,7 @@ def test_designs_of_fewer_letters_are_scored_with_zero_channels_for_the_rest():
 
 
 def test_annealing_temperature_falls_geometrically_from_start_to_end():
-    from seqgen.design.run import _temperature
+    from seqgen.design.anneal import _temperature
 
     settings = DesignSettings(method="anneal", steps=5, t_start=0.1, t_end=0.001)
     temps = [_temperature(settings, 2.0, step) for step in range(1, 6)]
@@ -923,7 +924,7 @@ def test_annealing_temperature_falls_geometrically_from_start_to_end():
 
 
 def test_metropolis_takes_every_better_candidate_and_no_worse_one_when_cold():
-    from seqgen.design.run import _Chains
+    from seqgen.design.anneal import _Chains
 
     obj = ObjectiveSet([Objective("flat", CountingScorer())])
     chains = _Chains(obj, Constraints(DNA, 6), DesignSettings(method="anneal", n=4, seed=0), CPU, None)
@@ -941,7 +942,8 @@ def test_metropolis_takes_every_better_candidate_and_no_worse_one_when_cold():
 
 def test_fast_seqprop_keeps_the_best_of_its_samples():
     """Each chain keeps the best of its ``samples`` straight-through samples (scored for free)."""
-    from seqgen.design.run import _gradient, _Plateau, _Progress
+    from seqgen.design.gradient import gradient_chains
+    from seqgen.design.run import _Plateau, _Progress
 
     weight = torch.randn(4, 10, generator=torch.Generator().manual_seed(0))
     inputs = []
@@ -951,8 +953,9 @@ def test_fast_seqprop_keeps_the_best_of_its_samples():
         return (x * weight).sum((1, 2))
 
     settings = DesignSettings(method="fast-seqprop", n=3, steps=1, samples=6, seed=0)
-    codes, _, _ = _gradient(ObjectiveSet([Objective("linear", linear)]), Constraints(DNA, 10), settings, CPU,
-                         torch.Generator().manual_seed(0), None, None, None, _Progress(settings, _Plateau(0, 50)))
+    codes, _, _ = gradient_chains(ObjectiveSet([Objective("linear", linear)]), Constraints(DNA, 10), settings, CPU,
+                                  torch.Generator().manual_seed(0), None, None, None,
+                                  _Progress(settings, _Plateau(0, 50)))
     x = inputs[0].reshape(6, 3, 4, 10)
     scores = (x * weight).sum((2, 3))  # (S, N)
     best = x[scores.argmax(0), torch.arange(3)].argmax(1).numpy()
@@ -961,7 +964,8 @@ def test_fast_seqprop_keeps_the_best_of_its_samples():
 
 
 def test_designs_start_from_the_start_sequence():
-    from seqgen.design.run import _init_logits, _start_codes
+    from seqgen.design.anneal import _start_codes
+    from seqgen.design.gradient import _init_logits
 
     start = "ACGTTGCAACGTTGCAACGT"
     cons = Constraints.from_options("dna", 20, fixed="GG" + "." * 18, start=start, max_edits=4)
@@ -974,7 +978,7 @@ def test_designs_start_from_the_start_sequence():
 
 def test_a_restarted_fast_seqprop_chain_gets_fresh_logits_scale_offset_and_adam_state():
     from seqgen.design.parametrize import FastSeqProp
-    from seqgen.design.run import _restart
+    from seqgen.design.gradient import _restart
 
     param = FastSeqProp(torch.randn(3, 4, 5))
     optimizer = torch.optim.Adam(param.parameters(), lr=0.1)

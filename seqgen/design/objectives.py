@@ -3,7 +3,7 @@
 A scorer is any callable ``x: (B, A, L) float -> mean (B,)`` or ``(mean (B,), std (B,))``,
 differentiable in ``x`` for the gradient methods (an ensemble predictor gives a std). It must be a function
 of ``x`` alone: above the memory budget, gradient design calls it again in the backward pass
-(:func:`seqgen.design.run._differentiable_utility`), replaying torch's global random state (dropout) but not
+(:func:`seqgen.design.gradient._differentiable_utility`), replaying torch's global random state (dropout) but not
 a scorer's own ``torch.Generator`` or other state.
 Each objective turns a prediction into a utility to maximize:
 
