@@ -333,11 +333,12 @@ def test_atomic_writes_get_the_usual_permissions_and_refuse_unwritable_places(tm
 
 def test_ctrl_c_ends_a_command_with_status_130_and_one_line(tmp_path, capsys, monkeypatch):
     import seqgen.cli
+    import seqgen.cli.report
 
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(seqgen.cli.COMMANDS, "report", (seqgen.cli._add_report, interrupted))
+    monkeypatch.setitem(seqgen.cli.COMMANDS, "report", (seqgen.cli.report._add_report, interrupted))
     assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 130
     assert capsys.readouterr().err == "seqgen report: interrupted\n"
 

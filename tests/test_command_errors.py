@@ -645,7 +645,7 @@ def test_predictor_motifs_come_from_the_ensemble_mean_and_stop_at_n_motifs(model
     import seqgen.interpret
     import seqgen.motifs
     from seqgen.alphabets import DNA
-    from seqgen.cli import _predictor_motifs
+    from seqgen.cli.motifs import _predictor_motifs
     from seqgen.motifs import Motif
 
     seen = {}

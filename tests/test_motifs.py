@@ -982,7 +982,7 @@ def test_a_table_searched_against_a_background_has_its_numeric_columns_left_unre
 
 
 def test_each_motif_line_names_its_best_jaspar_match_when_it_is_significant(capsys):
-    from seqgen.cli import _print_motifs
+    from seqgen.cli.motifs import _print_motifs
     from seqgen.motifs import MATCH_Q
 
     pwm = np.full((4, 8), 0.01) + 0.96 * np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]].T

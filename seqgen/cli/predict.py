@@ -1,0 +1,54 @@
+"""``seqgen predict``: scoring sequences with a trained predictor."""
+from __future__ import annotations
+
+import sys
+
+from seqgen.cli.common import _add_common
+from seqgen.errors import SeqgenError
+
+
+def _add_predict(sub) -> None:
+    from seqgen.io import FORMATS
+
+    p = sub.add_parser("predict", help="predict sequences with a trained predictor",
+                       description="Score every sequence of a file (any format 'encode' reads, or an encoded .npz) "
+                                   "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
+                                   "ensemble's members, on the label's own scale; probabilities for "
+                                   "classification), then measured_LABEL for each label the input holds (a PBM "
+                                   "table's signal, a CSV/TSV's --label-column; empty where the table has none, a "
+                                   "flagged spot).")
+    p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "
+                                                  "checkpoint.pt is read as model.pt would be (a run not finished)")
+    p.add_argument("--input", required=True, help="sequences to score (-: standard input, with --format)")
+    p.add_argument("--out", required=True, help="output .tsv (-: standard output)")
+    p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
+    p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
+    p.add_argument("--id-column", help="CSV/TSV column holding ids")
+    p.add_argument("--label-column", action="append", default=[],
+                   help="CSV/TSV column of measured values, written beside the predictions as measured_COLUMN "
+                        "(repeatable)")
+    p.add_argument("--ambiguous", choices=["error", "drop"], default="error")
+    p.add_argument("--lengths", choices=["error", "pad", "trim"], default="error",
+                   help="records whose length is not the model's: stop with an error, or pad or trim them to it "
+                        "(as a model trained on padded data expects)")
+    p.add_argument("--duplicate-ids", choices=["error", "keep"], default="error")
+    p.add_argument("--batch-size", type=int,
+                   help="sequences a batch (default: as many as fit 512 MiB of activations, or a quarter of the free "
+                        "GPU memory)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
+    _add_common(p, seed=False)
+
+
+def _run_predict(args) -> None:
+    from seqgen.device import select_device
+    from seqgen.io import STDOUT
+    from seqgen.predict import predict_file
+
+    if args.batch_size is not None and args.batch_size < 1:
+        raise SeqgenError(f"--batch-size must be at least 1, not {args.batch_size}")
+    n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
+                     sequence_column=args.sequence_column, id_column=args.id_column,
+                     label_columns=args.label_column, ambiguous=args.ambiguous,
+                     lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress)
+    where = "standard output" if args.out == STDOUT else args.out
+    print(f"predicted {n} sequence{'' if n == 1 else 's'} -> {where}", file=sys.stderr)
