@@ -121,15 +121,11 @@ def site_independent_differences(log_freq: np.ndarray, focus_codes: np.ndarray, 
     return log_freq[mutant_codes, cols].sum(1) - log_freq[focus_codes, cols].sum()
 
 
-def read_mutant_names(path) -> list[str]:
-    """Mutant names from a CSV/TSV with a ``mutant`` column (any case), or a plain list (one per line, an optional
-    ``mutant`` header); gzip-compressed or not. Every row needs a name: the output keeps the input's rows."""
-    return read_mutants(path)[0]
-
-
 def read_mutants(path, measured=()) -> tuple[list[str], pd.DataFrame]:
-    """As :func:`read_mutant_names`, with the table's ``measured`` columns (e.g. a scan's fitness, ``2500``) as
-    floats, an empty or NA cell NaN: ``(names, DataFrame of M rows)``."""
+    """Mutant names from a CSV/TSV with a ``mutant`` column (any case), or a plain list (one per line, an optional
+    ``mutant`` header); gzip-compressed or not. Every row needs a name: the output keeps the input's rows. With the
+    table's ``measured`` columns (e.g. a scan's fitness, ``2500``) as floats, an empty or NA cell NaN:
+    ``(names, DataFrame of M rows)``."""
     from seqgen.io import read_bytes
 
     try:
