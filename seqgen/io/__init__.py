@@ -16,7 +16,7 @@ a2m        A2M, A3M or aligned FASTA, focus first       .a2m .afa .a3m
 FASTA and FASTQ are parsed by a vectorized byte-level reader (numpy over the
 whole file, no per-record Python), which also knows the line and column of
 every letter, so that errors can name them. Its output is checked against
-Biopython's parsers in the tests. Every problem raises :class:`SeqgenError`
+Biopython's parsers in the tests. Every problem raises :class:`~seqgen.errors.SeqgenError`
 with a one-line message naming the file, the record and the problem.
 
 The modules, each importing only those above it:

@@ -53,7 +53,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     path : str or Path
     alphabet : {'dna', 'rna', 'protein', 'protein-gap'}
     format : str, optional
-        One of :data:`FORMATS`; from the extension when None.
+        One of :data:`~seqgen.io.records.FORMATS`; from the extension when None.
     sequence_column, label_columns, id_column
         Column names for CSV/TSV tables (``label_columns``: a list of names, or one name).
     ambiguous : {'error', 'drop'}
