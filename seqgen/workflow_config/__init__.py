@@ -3,8 +3,9 @@ what each rule is given (command-line options, always shell-quoted, and the inpu
 for).
 
 ``config`` is the workflow's config after the schema's defaults are filled in (``validate(..., set_default=True)``);
-``name`` a data set's name, ``ds`` its block (``config["datasets"][name]``). A check raises :class:`~seqgen.errors.SeqgenError`
-with a one-line message naming the data set or key; ``workflow/rules/common.smk`` stops the workflow with it.
+``name`` a data set's name, ``ds`` its block (``config["datasets"][name]``). A check raises
+:class:`~seqgen.errors.SeqgenError` with a one-line message naming the data set or key; ``workflow/rules/common.smk``
+stops the workflow with it.
 
 Standard library and :mod:`seqgen.settings` only at import, so that any Snakemake can load it; the checks that need
 the package's readers import them inside :func:`package_errors`, and are skipped where those cannot be imported.
