@@ -664,6 +664,21 @@ def test_design_sites_are_marked_in_the_sequence_that_holds_them():
     assert '<span style="background:#123456" title="m + p=2.4e-07">TGTTTACTTAG</span>' in marked["sequence"][1]
 
 
+def test_designs_that_cannot_be_scanned_get_no_site_count():
+    """Designs of other lengths or with a letter outside the alphabet are shown unmarked, without a sites count of 0
+    that would read as "no site" (and draw the note that their scores rest on something else)."""
+    from seqgen.motifs import Motif, counts_to_pwm
+    from seqgen.report.designs import _marked_designs, siteless_note
+
+    pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
+    motifs = [Motif("m", pwm, DNA)]
+    for seqs in (["TGTTTACTTAG" + "C" * 9, "C" * 30], ["TGTTTACTTAG" + "C" * 9, "C" * 19 + "Z"]):
+        marked = _marked_designs(pd.DataFrame({"id": ["a", "b"], "sequence": seqs}), motifs, {"m": "#123456"}, DNA,
+                                 1e-4)
+        assert "sites" not in marked and "#123456" not in "".join(marked["sequence"])
+        assert siteless_note(marked, 1e-4, motifs) == ""
+
+
 def test_a_site_across_the_design_and_linker_junction_is_noted():
     from seqgen.motifs import Motif, counts_to_pwm
     from seqgen.report.designs import junction_note

@@ -346,20 +346,12 @@ def junction_note(designs: pd.DataFrame, motifs: list, alphabet, site_p: float) 
     """A note where array-ready probes (``designs.tsv``'s ``probe`` column: each design followed by the
     ``--linker``) hold a site of the data's motifs (FIMO, p < ``site_p``) that starts in the design and ends in the
     linker: a site the design's scores leave out, as they score the designed letters alone."""
-    from seqgen.alphabets import encode
-    from seqgen.motifs import scan
-
     if not motifs or "probe" not in designs or not len(designs) or not alphabet.double_stranded:
         return ""
-    probes = designs["probe"].astype(str).str.upper()
     designed = designs["sequence"].astype(str).str.len().to_numpy()
-    if probes.str.len().nunique() != 1 or len(set(designed)) != 1:
+    sites = _sites(designs["probe"].astype(str).str.upper().tolist(), motifs, alphabet, site_p)
+    if sites is None or len(set(designed)) != 1:
         return ""
-    try:
-        codes = encode(probes.tolist(), alphabet)
-    except ValueError:
-        return ""
-    sites = scan(motifs, codes, threshold=site_p)
     junction = designed[0]
     across = sites[(sites["start"].astype(int) < junction) & (sites["end"].astype(int) > junction)]
     if not len(across):
@@ -380,25 +372,36 @@ def _designs_table(res: Results, method: str, alphabet) -> pd.DataFrame | None:
     return None if data is None else pd.DataFrame({"id": data.ids, "sequence": data.sequences})
 
 
-def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, site_p: float) -> pd.DataFrame:
-    """``shown`` (the top designs) with each sequence as HTML, its motif sites (FIMO, p < ``site_p``) coloured,
-    and a ``sites`` count column when the sequences could be scanned."""
+def _sites(sequences: list[str], motifs: list, alphabet, site_p: float) -> pd.DataFrame | None:
+    """FIMO sites (p < ``site_p``) of upper-case ``sequences`` of one length (:func:`seqgen.motifs.scan`); None when
+    they cannot be scanned: lengths that differ, or a letter outside ``alphabet``."""
     from seqgen.alphabets import encode
     from seqgen.motifs import scan
 
+    if len({len(s) for s in sequences}) != 1:
+        return None
+    try:
+        codes = encode(sequences, alphabet)
+    except ValueError:
+        return None
+    return scan(motifs, codes, threshold=site_p)
+
+
+def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, site_p: float) -> pd.DataFrame:
+    """``shown`` (the top designs) with each sequence as HTML, its motif sites (FIMO, p < ``site_p``) coloured,
+    and a ``sites`` count column when the sequences could be scanned."""
     if not motifs or not len(shown):
         shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
         return shown
     seqs = shown["sequence"].astype(str).str.upper().tolist()
-    try:
-        codes = encode(seqs, alphabet) if len({len(s) for s in seqs}) == 1 else None
-    except ValueError:
-        codes = None
-    sites = scan(motifs, codes, threshold=site_p) if codes is not None else pd.DataFrame(columns=["index"])
+    sites = _sites(seqs, motifs, alphabet, site_p)
+    if sites is None:  # not scanned: the sequences unmarked, and no count that would read as "no site"
+        shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in seqs]
+        return shown
     shown["sequence"] = [marked_sequence(s, sites[sites["index"] == i], colors) for i, s in enumerate(seqs)]
-    if "index" in sites:  # a designs.tsv column of the same name is kept beside the count, under its file's name
-        shown = shown.rename(columns={"sites": "sites (designs.tsv)"})
-        shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
+    # a designs.tsv column of the same name is kept beside the count, under its file's name
+    shown = shown.rename(columns={"sites": "sites (designs.tsv)"})
+    shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
     return shown
 
 
