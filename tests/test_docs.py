@@ -71,14 +71,15 @@ def test_every_name_the_python_examples_import_exists(doc, text):
 
 
 def stand_ins(config, folder):
-    """The config with each data set's input and mutants file replaced by an existing file of the same name (a
-    mutants table with the columns its ``mutants_measured`` names; an alignment whose focus has that mutant's
+    """The config with each data set's input, mutants and genome file replaced by an existing file of the same name
+    (a mutants table with the columns its ``mutants_measured`` names; an alignment whose focus has that mutant's
     residue)."""
     for ds in config["datasets"].values():
         measured = [str(c) for c in ds.get("mutants_measured", [])]
         mutants = ",".join(["mutant", *measured]) + "\n" + ",".join(["H24A", *["0.5"] * len(measured)]) + "\n"
-        files = {"mutants": mutants, "input": ">BLAT_ECOLX/24-30\nHPETLVK\n" if "mutants" in ds else ""}
-        for key in ("input", "mutants"):
+        files = {"mutants": mutants, "input": ">BLAT_ECOLX/24-30\nHPETLVK\n" if "mutants" in ds else "",
+                 "genome": ">chr1\nACGT\n"}
+        for key in ("input", "mutants", "genome"):
             if key in ds:
                 path = folder / ds[key].rsplit("/", 1)[-1]
                 path.write_text(files[key])

@@ -18,19 +18,25 @@ VALID = {
     "dream5": b"ACGTACGT\t100\t10\nGGCCAATT\t20.5\t11\n",
     "uniprobe": b"100.5\tACGTACGTGTCTGTGTTCCGTTGTCCGTGCTG\n20\tGGCCAATTGTCTGTGTTCCGTTGTCCGTGCTG\n",
     "a2m": b">q/1-4\nACDE\n>s\nAc-.DE\n",
+    "bed": b"chr1\t2\t10\tp1\t5\t+\nchr2\t0\t6\t.\t7\t-\n",
 }
+GENOME = b">chr1 one\nACGTACGTAC\nGTNNACGT\n>chr2\nGGGCCCAAATTT\n"  #: the genome the BED examples' intervals are in
 EXTENSION = {"fasta": "fa", "fastq": "fq", "csv": "csv", "tsv": "tsv", "dream5": "txt", "uniprobe": "txt",
-             "a2m": "a2m"}
+             "a2m": "a2m", "bed": "bed"}
 
 
 def read(tmp_path, fmt, content, name="x"):
     path = tmp_path / f"{name}.{EXTENSION[fmt]}"
     path.write_bytes(content)
     alphabet = "protein-gap" if fmt == "a2m" else "dna"
-    labels = ["y"] if fmt in ("csv", "tsv") else []
+    labels = {"csv": ["y"], "tsv": ["y"], "bed": ["score"]}.get(fmt, [])
+    genome = tmp_path / "genome.fa" if fmt == "bed" else None
+    if genome:
+        genome.write_bytes(GENOME)
     try:
         return read_sequences(path, alphabet, format=fmt, label_columns=labels, ambiguous="drop",
-                              lengths="error" if fmt == "a2m" else "pad")  # padding would shift an alignment
+                              lengths="error" if fmt == "a2m" else "pad",  # padding would shift an alignment
+                              genome=genome)
     except SeqgenError as exc:
         assert "\n" not in str(exc) and str(path) in str(exc)
         return None

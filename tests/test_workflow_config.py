@@ -237,6 +237,25 @@ def test_encode_options_from_the_config(tmp_path):
         assert option in out, option
 
 
+def test_a_bed_data_set_is_encoded_from_its_genome(tmp_path):
+    """The encode job reads the genome (an input: a new genome remakes the data) and re-centres the intervals."""
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    (workdir / "g.fa").write_text(">chr1\n" + "ACGTTGCA" * 50 + "\n")
+    (workdir / "p.narrowPeak").write_text("".join(f"chr1\t{i}\t{i + 60}\tp{i}\t0\t+\t{i / 10}\t1\t1\t30\n"
+                                                  for i in range(20, 300, 20)))
+    text = "datasets:\n  mine:\n    input: p.narrowPeak\n    genome: g.fa\n    width: 24\n    label: signalValue\n"
+    make_workdir(workdir, text)
+    jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1", "results/mine/data.npz").stdout)
+    encode = next(job for job in jobs if job["rule"] == "encode")
+    assert encode["input"] == ["p.narrowPeak", "g.fa"] and "--genome g.fa" in encode["command"]
+    snakemake(workdir, "--cores", "1", "results/mine/data.npz")
+    from seqgen.data import SequenceSet
+
+    data = SequenceSet.load(workdir / "results" / "mine" / "data.npz")
+    assert (len(data), data.length, data.label_names) == (14, 24, ["signalValue"])
+
+
 def test_the_jaspar_taxon_reaches_tomtom(tmp_path):
     text = TEST_CONFIG.read_text().replace("    label: signal\n", "    label: signal\n    jaspar_tax_group: all\n")
     out = snakemake(make_workdir(tmp_path / "a", text), "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv",

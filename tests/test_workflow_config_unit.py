@@ -445,13 +445,31 @@ def test_model_settings_are_checked_at_start_even_for_a_model_not_trained():
 def test_an_input_format_that_cannot_be_told_or_cannot_hold_the_labels():
     assert refusal(wfc.check_input_format, "tiny", dataset(input="probes.txt")) == (
         "data set 'tiny': probes.txt: cannot tell the format from the extension; pass format: in the data set's "
-        "config (fasta|fastq|csv|tsv|dream5|uniprobe|a2m)")
+        "config (fasta|fastq|csv|tsv|dream5|uniprobe|a2m|bed)")
     assert refusal(wfc.check_input_format, "tiny", dataset(input="p.fa", label="signal")) == (
         "data set 'tiny': p.fa: a fasta file has no label columns to read signal from; give the labels as columns "
         "of a CSV/TSV table")
     wfc.check_input_format("tiny", dataset(input="probes.txt", format="dream5", label="signal"))
     wfc.check_input_format("tiny", dataset(input="p.csv", label="signal"))
     wfc.check_input_format("tiny", dataset())  # simulated: no file
+
+
+def test_a_bed_input_needs_its_genome_and_only_a_bed_input_takes_one(tmp_path):
+    assert refusal(wfc.check_input_format, "p", dataset(input="peaks.narrowPeak", label="signalValue")) == (
+        "data set 'p': its input peaks.narrowPeak is a BED file of genome intervals: give the genome FASTA they "
+        "are in (genome: in the data set's config)")
+    assert refusal(wfc.check_input_format, "p", dataset(input="p.fa", genome="hg38.fa", width=200)) == (
+        "data set 'p': genome and width read the intervals of a BED input, and its input p.fa is read as fasta")
+    assert refusal(wfc.check_input_format, "p", dataset(input="p.bed", genome="g.fa", label="signal")) == (
+        "data set 'p': p.bed: a BED file's label columns are score, signalValue, pValue, qValue (signalValue, "
+        "pValue and qValue of narrowPeak and broadPeak), not 'signal'")
+    ds = dataset(input=str(tmp_path / "p.bed"), genome=str(tmp_path / "g.fa"), width=200, label="signalValue")
+    wfc.check_input_format("p", ds)
+    (tmp_path / "p.bed").write_text("chr1\t0\t10\n")
+    assert refusal(wfc.check_input_files, "p", ds) == f"data set 'p': its genome file {tmp_path / 'g.fa'} does not exist"
+    config = make_config({"p": ds})
+    assert wfc.genome_input(config, "p") == [ds["genome"]] and wfc.genome_input(make_config(), "tiny") == []
+    assert f"--genome {ds['genome']} " in wfc.encode_options(ds) and wfc.encode_options(ds).endswith("--width 200")
 
 
 def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_path, monkeypatch):
@@ -583,6 +601,8 @@ def test_known_length():
     assert wfc.known_length(dataset(input="p.csv", lengths="trim")) is None  # the shortest, known only on reading
     assert wfc.known_length(dataset(input="p.csv", lengths="trim", length=5)) == 5
     assert wfc.known_length(dataset(input="p.csv", length=12)) is None  # lengths: error
+    assert wfc.known_length(dataset(input="p.bed", genome="g.fa", width=200)) == 200  # intervals re-centred
+    assert wfc.known_length(dataset(input="p.bed", genome="g.fa", width=200, lengths="pad", length=250)) == 250
 
 
 def test_design_blocks_refuse_options_their_method_does_not_use():

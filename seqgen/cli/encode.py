@@ -12,14 +12,16 @@ def _add_encode(sub) -> None:
     from seqgen.io import DUPLICATE_POLICIES, FORMATS, LENGTH_POLICIES
 
     p = sub.add_parser("encode", help="read a sequence file and store it encoded as .npz",
-                       description="Read FASTA/FASTQ/CSV/TSV/PBM/A2M (plain or gzip), validate it and write "
-                                   "(N, L) uint8 codes, ids and labels to an .npz file.")
+                       description="Read FASTA/FASTQ/CSV/TSV/PBM/A2M (plain or gzip), or the intervals of a BED "
+                                   "file in a genome FASTA, validate it and write (N, L) uint8 codes, ids and labels "
+                                   "to an .npz file.")
     p.add_argument("input", help="sequence file")
     p.add_argument("--alphabet", choices=list(ALPHABETS), default="dna")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the extension)")
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--sequence-column", default="sequence", help="CSV/TSV column holding sequences")
-    p.add_argument("--label-column", action="append", default=[], help="CSV/TSV label column (repeatable)")
+    p.add_argument("--label-column", action="append", default=[],
+                   help="CSV/TSV label column, or a BED file's score, signalValue, pValue or qValue (repeatable)")
     p.add_argument("--id-column", help="CSV/TSV column holding ids (default: 'id' if present, else row numbers)")
     p.add_argument("--ambiguous", choices=["error", "drop"], default="error",
                    help="records with ambiguity codes (N, X, IUPAC): stop with an error, or drop them")
@@ -33,6 +35,11 @@ def _add_encode(sub) -> None:
                         "error, or leave them out")
     p.add_argument("--focus", metavar="ID", help="an alignment's focus sequence, whose match columns are kept and "
                                                  "whose numbering mutants use (default: the first record)")
+    p.add_argument("--genome", metavar="FASTA", help="a BED file's genome (FASTA, plain or gzip), whose sequences "
+                                                     "the BED file's first column names")
+    p.add_argument("--width", type=int, help="a BED file's intervals re-centred to this many letters on their summit "
+                                             "(narrowPeak's peak column) or middle; minus-strand ones are read "
+                                             "reverse-complemented")
 
 
 def _encode_notes(args, data) -> list[str]:
@@ -72,6 +79,10 @@ def _encode_notes(args, data) -> list[str]:
     if data.meta.get("n_missing_labels"):
         notes.append(f"{args.input}: {data.meta['n_missing_labels']} of the {data.meta['n_read']} records have a "
                      f"missing label and were left out (--missing-labels drop)")
+    if data.meta.get("n_off_chromosome"):
+        notes.append(f"{args.input}: {data.meta['n_off_chromosome']} of the {data.meta['n_intervals']} intervals run "
+                     f"off their chromosome at "
+                     f"--width {data.meta['width']} and were left out")
     if data.meta.get("linker_missing"):
         notes.append(f"{data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the "
                      f"universal PBM linker, so no probe's linker was removed")
@@ -88,7 +99,7 @@ def _run_encode(args) -> None:
         raise SeqgenError("encode writes a NumPy archive: name the output *.npz", args.out)
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids,
-                          args.missing_labels, focus=args.focus)
+                          args.missing_labels, focus=args.focus, genome=args.genome, width=args.width)
     for text in _encode_notes(args, data):
         print(f"note: {text}", file=sys.stderr)
     data.save(args.out)

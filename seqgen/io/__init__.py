@@ -11,6 +11,7 @@ csv / tsv  a table with a header and a sequence column  .csv / .tsv .seq
 dream5     DREAM5 PBM: probe, signal, background        (name it)
 uniprobe   UniPROBE PBM: intensity, 60-nt probe          (name it)
 a2m        A2M, A3M or aligned FASTA, focus first       .a2m .afa .a3m
+bed        BED/narrowPeak intervals of ``genome=FASTA``  .bed .narrowPeak .broadPeak
 ========== ============================================ ==========================
 
 FASTA and FASTQ are parsed by a vectorized byte-level reader (numpy over the
@@ -26,6 +27,7 @@ The modules, each importing only those above it:
 - :mod:`seqgen.io.fasta`: FASTA and FASTQ, and the vectorized line helpers;
 - :mod:`seqgen.io.tables`: CSV/TSV tables and the PBM tables (DREAM5, UniPROBE);
 - :mod:`seqgen.io.a2m`: alignments (A2M, A3M, aligned FASTA) and their focus sequence;
+- :mod:`seqgen.io.bed`: genome intervals (BED, narrowPeak, broadPeak) cut out of a genome FASTA;
 - :mod:`seqgen.io.encoding`: :func:`~seqgen.io.encoding.encode_records`, the ambiguity and length policies;
 - :mod:`seqgen.io.read`: the entry points, :func:`~seqgen.io.read.parse` and :func:`read_sequences`;
 - :mod:`seqgen.io.writers`: :func:`write_fasta`.

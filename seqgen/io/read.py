@@ -8,6 +8,7 @@ from seqgen.alphabets import Alphabet, get_alphabet
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io.a2m import parse_a2m
+from seqgen.io.bed import parse_bed
 from seqgen.io.encoding import encode_records
 from seqgen.io.fasta import parse_fasta, parse_fastq
 from seqgen.io.records import (DUPLICATE_POLICIES, MISSING_LABEL_POLICIES, RawRecords, detect_format, read_bytes,
@@ -15,9 +16,11 @@ from seqgen.io.records import (DUPLICATE_POLICIES, MISSING_LABEL_POLICIES, RawRe
 from seqgen.io.tables import parse_dream5, parse_table, parse_uniprobe
 
 def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
-          id_column: str | None = None, missing_labels: str = "error", focus: str | None = None) -> RawRecords:
+          id_column: str | None = None, missing_labels: str = "error", focus: str | None = None, genome=None,
+          width: int | None = None) -> RawRecords:
     """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name;
-    ``missing_labels``: 'error', or 'keep' as NaN; ``focus``: an alignment's focus id (default: its first record)."""
+    ``missing_labels``: 'error', or 'keep' as NaN; ``focus``: an alignment's focus id (default: its first record);
+    ``genome``, ``width``: a BED file's genome FASTA and the width its intervals are re-centred to."""
     if missing_labels not in ("error", "keep"):
         raise SeqgenError(f"missing-label policy must be 'error' or 'keep', not {missing_labels!r}")
     keep = missing_labels == "keep"
@@ -27,7 +30,11 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
     if focus is not None and fmt != "a2m":
         raise SeqgenError(f"--focus names an alignment's focus sequence, but this is read as {fmt} (--format a2m "
                           f"reads an aligned FASTA as an alignment)", path)
+    if fmt != "bed" and (genome is not None or width is not None):
+        raise SeqgenError(f"--genome and --width read the intervals of a BED file, and this is read as {fmt}", path)
     data = read_bytes(path)
+    if fmt == "bed":
+        return parse_bed(data, path, genome, label_columns, width, keep)
     if fmt == "fasta":
         return parse_fasta(data, path)
     if fmt == "fastq":
@@ -44,8 +51,8 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
 def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = None,
                    sequence_column: str = "sequence", label_columns=(), id_column: str | None = None,
                    ambiguous: str = "error", lengths: str = "error", length: int | None = None,
-                   duplicate_ids: str = "error", missing_labels: str = "error", focus: str | None = None
-                   ) -> SequenceSet:
+                   duplicate_ids: str = "error", missing_labels: str = "error", focus: str | None = None,
+                   genome=None, width: int | None = None) -> SequenceSet:
     """Read and encode a sequence file.
 
     Parameters
@@ -68,6 +75,10 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     focus : str, optional
         The id of an alignment's focus sequence (its match columns and numbering), which is moved first;
         default: the first record, as EVcouplings, DeepSequence and HHblits write it.
+    genome : str or Path, optional
+        A BED file's genome FASTA, whose letters its intervals name (:func:`~seqgen.io.bed.parse_bed`).
+    width : int, optional
+        A BED file's intervals re-centred to this many letters on their summit (narrowPeak) or middle.
 
     Returns
     -------
@@ -80,7 +91,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         raise SeqgenError(f"missing-label policy must be one of {', '.join(MISSING_LABEL_POLICIES)}, not "
                           f"{missing_labels!r}")
     raw = parse(path, fmt, sequence_column, label_columns, id_column,
-                "keep" if missing_labels == "drop" else missing_labels, focus)
+                "keep" if missing_labels == "drop" else missing_labels, focus, genome, width)
     n_read, missing = len(raw.ids), 0
     if missing_labels == "drop" and raw.labels is not None:
         whole = np.isfinite(raw.labels).all(1)

@@ -16,7 +16,7 @@ import numpy as np
 from seqgen.errors import SeqgenError
 from seqgen.settings import PBM_LABELS
 
-FORMATS = ("fasta", "fastq", "csv", "tsv", "dream5", "uniprobe", "a2m")
+FORMATS = ("fasta", "fastq", "csv", "tsv", "dream5", "uniprobe", "a2m", "bed")
 LENGTH_POLICIES = ("error", "pad", "trim")
 DUPLICATE_POLICIES = ("error", "keep")
 #: what ``read_sequences`` does with a record whose label is missing (an empty field, NA): stop, keep it as NaN
@@ -25,7 +25,7 @@ MISSING_LABEL_POLICIES = ("error", "keep", "drop")
 EXTENSIONS = {
     ".fa": "fasta", ".fasta": "fasta", ".fna": "fasta", ".fas": "fasta", ".faa": "fasta", ".ffn": "fasta",
     ".fsa": "fasta", ".fq": "fastq", ".fastq": "fastq", ".csv": "csv", ".tsv": "tsv", ".seq": "tsv",
-    ".a2m": "a2m", ".afa": "a2m", ".a3m": "a2m",
+    ".a2m": "a2m", ".afa": "a2m", ".a3m": "a2m", ".bed": "bed", ".narrowpeak": "bed", ".broadpeak": "bed",
 }
 
 
@@ -209,7 +209,14 @@ def resolve_format(path, format: str | None = None, label_columns=(), option: st
     if label_columns and fmt in PBM_LABELS:  # e.g. config/README's `label: intensity` taken for a column to name
         raise SeqgenError(f"a {fmt} table's labels are read without naming them: {', '.join(PBM_LABELS[fmt])}; "
                           f"label columns ({', '.join(label_columns)}) are named only in a CSV/TSV table", path)
-    if label_columns and fmt not in ("csv", "tsv"):
+    if fmt == "bed":
+        from seqgen.io.bed import BED_LABELS
+
+        unknown = [name for name in label_columns if name not in BED_LABELS]
+        if unknown:
+            raise SeqgenError(f"a BED file's label columns are {', '.join(BED_LABELS)} (signalValue, pValue and "
+                              f"qValue of narrowPeak and broadPeak), not {unknown[0]!r}", path)
+    elif label_columns and fmt not in ("csv", "tsv"):
         raise SeqgenError(f"a {fmt} file has no label columns to read {', '.join(label_columns)} from; give the "
                           f"labels as columns of a CSV/TSV table", path)
     return fmt

@@ -231,14 +231,22 @@ def check_input_format(name, ds) -> None:
     with package_errors(name):
         from seqgen.io import resolve_format
 
-        resolve_format(ds["input"], ds.get("format"), requested_labels(ds), option="format: in the data set's config")
+        fmt = resolve_format(ds["input"], ds.get("format"), requested_labels(ds),
+                             option="format: in the data set's config")
+        if fmt == "bed" and "genome" not in ds:
+            raise SeqgenError(f"its input {ds['input']} is a BED file of genome intervals: give the genome FASTA "
+                              f"they are in (genome: in the data set's config)")
+        given = [key for key in ("genome", "width") if key in ds]
+        if fmt != "bed" and given:
+            raise SeqgenError(f"{' and '.join(given)} read the intervals of a BED input, and its input "
+                              f"{ds['input']} is read as {fmt}")
 
 
 def check_input_files(name, ds) -> None:
     """Refuse a missing input or mutants file: where its results exist, Snakemake would not ask for it, and the
     report would describe the old results under the new file's name. A mutants file without its column (or its
     ``mutants_measured`` columns) is refused too (score-mutants would say so only after the VAE has trained)."""
-    for key in ("input", "mutants"):
+    for key in ("input", "mutants", "genome"):
         if key in ds and not Path(ds[key]).is_file():
             where = "" if Path(ds[key]).is_absolute() else (f" (a relative path is read from the workflow's folder, "
                                                              f"not the config file's: {Path(ds[key]).absolute()})")
@@ -281,11 +289,12 @@ def check_simulated_motif(name, ds) -> None:
 
 
 def known_length(ds):
-    """The length of a data set's sequences where the config gives it (simulated, or padded/trimmed to
-    ``length``), else None."""
+    """The length of a data set's sequences where the config gives it (simulated, padded/trimmed to ``length``, or a
+    BED input's ``width``), else None."""
     if "simulate" in ds:
         return ds["simulate"]["length"]
-    return ds.get("length") if ds.get("lengths") in ("pad", "trim") else None
+    fixed = ds.get("length") if ds.get("lengths") in ("pad", "trim") else None
+    return fixed or ds.get("width")  # a BED input's intervals, re-centred
 
 
 def check_design_lengths(config, name, ds) -> None:

@@ -89,6 +89,13 @@ def raw_input(config, name) -> str:
     return ds["input"] if "input" in ds else f"results/{name}/input.tsv"
 
 
+def genome_input(config, name) -> list:
+    """The genome FASTA a data set's BED input names intervals of (an input of encoding, so that a new genome
+    remakes the data), else none."""
+    ds = config["datasets"][name]
+    return [ds["genome"]] if "genome" in ds else []
+
+
 def simulate_options(config, name) -> str:
     """``seqgen simulate`` options: the data set's ``simulate`` block and the JASPAR release."""
     simulate = config["datasets"][name]["simulate"]
@@ -106,7 +113,8 @@ def encode_options(ds) -> str:
         "duplicate_ids": ds["duplicate_ids"],
     }
     if "input" in ds:
-        options.update({k: ds[k] for k in ("format", "id_column", "focus", "missing_labels") if k in ds})
+        options.update({k: ds[k] for k in ("format", "id_column", "focus", "missing_labels", "genome", "width")
+                        if k in ds})
         options["sequence_column"] = ds["sequence_column"]
         options["label_column"] = requested_labels(ds)
     else:

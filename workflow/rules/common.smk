@@ -37,6 +37,10 @@ def raw_input(wildcards):
     return wfc.raw_input(config, wildcards.dataset)
 
 
+def genome_input(wildcards):
+    return wfc.genome_input(config, wildcards.dataset)
+
+
 def simulate_options(wildcards):
     return wfc.simulate_options(config, wildcards.dataset)
 

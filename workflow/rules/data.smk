@@ -16,7 +16,8 @@ rule simulate:
 
 rule encode:
     input:
-        raw_input,
+        data=raw_input,
+        genome=genome_input,
     output:
         "results/{dataset}/data.npz",
     log:
@@ -26,7 +27,7 @@ rule encode:
     params:
         options=encode_options,
     shell:
-        "seqgen encode {input:q} {params.options} --out {output:q} 2> {log:q}"
+        "seqgen encode {input.data:q} {params.options} --out {output:q} 2> {log:q}"
 
 # Writing a YAML file needs no cluster job: run it where snakemake runs (not queued for the profile's resources).
 localrules:

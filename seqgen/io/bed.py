@@ -1,0 +1,255 @@
+"""Genomic intervals: a BED file (BED3-BED12, ENCODE's narrowPeak and broadPeak) read against a genome FASTA, each
+interval's letters cut out of it (minus-strand intervals reverse-complemented, as ``bedtools getfasta -s``), and
+optionally re-centred to a fixed width on each peak's summit (narrowPeak's tenth column) or midpoint.
+
+Coordinates are BED's: 0-based starts, exclusive ends. The genome is read once, one sequence at a time, by
+Biopython's FASTA parser (plain or gzip), and only the sequences the intervals name are kept, so a mammalian genome
+needs the memory of its largest chromosome, not of all of it.
+"""
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seqgen.errors import SeqgenError
+from seqgen.io.records import RawRecords
+
+#: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
+PEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak")
+#: the columns that can be labels: BED's score, and the peak formats' three values
+BED_LABELS = ("score", "signalValue", "pValue", "qValue")
+#: the complement of every IUPAC letter, either case (N stays N)
+_COMPLEMENT = bytes.maketrans(b"ACGTRYKMBDHVNacgtrykmbdhvn", b"TGCAYRMKVHDBNtgcayrmkvhdbn")
+
+
+@dataclass
+class Intervals:
+    """The intervals of a BED file, one row each.
+
+    Attributes
+    ----------
+    chrom : list of str
+    start, end : np.ndarray
+        ``(N,)`` int64, 0-based, ``end`` exclusive (as re-centred by ``width``).
+    minus : np.ndarray
+        ``(N,)`` bool: on the minus strand (read reverse-complemented).
+    names : list of str
+    lines : np.ndarray
+        ``(N,)`` int64, the 1-based line of each interval in the file.
+    labels : np.ndarray
+        ``(N, K)`` float32, the columns asked for (NaN where '.').
+    given_end : np.ndarray
+        ``(N,)`` int64, the end as the file gives it (past its chromosome: an error; moved past it by ``width``:
+        left out).
+    kind : str
+        'narrowPeak', 'broadPeak' or 'bed' (:func:`bed_kind`).
+    """
+
+    chrom: list
+    start: np.ndarray
+    end: np.ndarray
+    minus: np.ndarray
+    names: list
+    lines: np.ndarray
+    labels: np.ndarray
+    given_end: np.ndarray
+    kind: str
+
+
+def bed_kind(path, columns: int) -> str:
+    """'narrowPeak' (ten columns), 'broadPeak' (nine, the file named so) or 'bed'."""
+    name = Path(str(path)).name.lower().removesuffix(".gz")
+    if columns == 10 and not name.endswith(".broadpeak"):
+        return "narrowPeak"
+    if columns == 9 and name.endswith(".broadpeak"):
+        return "broadPeak"
+    return "bed"
+
+
+def label_column_index(kind: str, name: str, path) -> int:
+    """The 0-based column of label ``name`` in a BED file of ``kind``; else an error naming what it has."""
+    have = {"narrowPeak": BED_LABELS, "broadPeak": BED_LABELS}.get(kind, ("score",))
+    if name not in have:
+        raise SeqgenError(f"a {kind} file has no label column {name!r}; its label columns are {', '.join(have)}",
+                          path)
+    return PEAK_COLUMNS.index(name)
+
+
+def _fields(data: bytes, path):
+    """``(line number, fields)`` of every interval line (blank, '#', 'track' and 'browser' lines skipped)."""
+    for number, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+        text = line.strip()
+        if not text or text.startswith(("#", "track", "browser")):
+            continue
+        yield number, text.split("\t") if "\t" in text else text.split()
+
+
+def _integer(text: str, what: str, number: int, path) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SeqgenError(f"line {number}: the {what} {text!r} is not a whole number", path) from None
+
+
+def _label(text: str, name: str, number: int, path, keep_missing: bool) -> float:
+    if text in (".", "", "NA") and keep_missing:
+        return float("nan")
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        what = "missing ('.'; --missing-labels drop leaves such intervals out)" if text in (".", "", "NA") \
+            else f"{text!r}, not a finite number"
+        raise SeqgenError(f"line {number}: the {name} is {what}", path)
+    return value
+
+
+def parse_intervals(data: bytes, path, label_columns=(), width: int | None = None,
+                    keep_missing: bool = False) -> Intervals:
+    """The intervals of a BED file's bytes, checked, re-centred to ``width`` when given: on a narrowPeak's summit
+    where it has one, else on the middle, the extra letter of an even width upstream on either strand."""
+    rows = list(_fields(data, path))
+    if not rows:
+        raise SeqgenError("no intervals: every line is blank, a comment or a track line", path)
+    kind = bed_kind(path, min(len(fields) for _, fields in rows))
+    indexes = [label_column_index(kind, name, path) for name in label_columns]
+    chrom, start, end, minus, names, lines, labels, given_end = [], [], [], [], [], [], [], []
+    for number, fields in rows:
+        if len(fields) < 3:
+            raise SeqgenError(f"line {number}: a BED line has at least 3 fields (chrom, start, end), this one "
+                              f"{len(fields)}", path)
+        first, last = _integer(fields[1], "start", number, path), _integer(fields[2], "end", number, path)
+        if not 0 <= first < last:
+            raise SeqgenError(f"line {number}: the interval {fields[0]}:{first}-{last} is empty or starts below 0 "
+                              f"(BED: 0-based start, exclusive end)", path)
+        strand = fields[5] if len(fields) > 5 else "."
+        if strand not in ("+", "-", "."):
+            raise SeqgenError(f"line {number}: the strand is {strand!r}, not +, - or .", path)
+        given_end.append(last)
+        if width is not None:
+            summit = _integer(fields[9], "peak", number, path) if kind == "narrowPeak" else -1
+            centre = first + summit if summit >= 0 else (first + last) // 2
+            below = width // 2 if strand != "-" else width - 1 - width // 2  # letters at lower coordinates
+            first, last = centre - below, centre - below + width
+        chrom.append(fields[0])
+        start.append(first)
+        end.append(last)
+        minus.append(strand == "-")
+        name = fields[3] if len(fields) > 3 and fields[3] != "." else ""
+        names.append(name or f"{fields[0]}:{first}-{last}" + (f"({strand})" if strand != "." else ""))
+        lines.append(number)
+        labels.append([_label(fields[i] if i < len(fields) else ".", n, number, path, keep_missing)
+                       for i, n in zip(indexes, label_columns)])
+    return Intervals(chrom, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64), np.array(minus),
+                     names, np.array(lines, dtype=np.int64),
+                     np.array(labels, dtype=np.float32).reshape(len(rows), len(label_columns)),
+                     np.array(given_end, dtype=np.int64), kind)
+
+
+def _open_text(path):
+    """A text handle on a (possibly gzip-compressed) FASTA file; an error naming it where it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+        return gzip.open(path, "rt", encoding="ascii", errors="replace") if gzipped else \
+            open(path, encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        raise SeqgenError("no such file (the genome FASTA)", path) from None
+    except IsADirectoryError:
+        raise SeqgenError("is a folder, not the genome FASTA", path) from None
+    except PermissionError:
+        raise SeqgenError("permission denied", path) from None
+
+
+def genome_slices(genome, intervals: Intervals) -> tuple[list, dict]:
+    """Each interval's letters (bytes, ``None`` where it runs off its chromosome) and the length of every genome
+    sequence read (``{name: length}``), reading ``genome`` once, one sequence at a time."""
+    import zlib
+
+    from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+    wanted: dict = {}
+    for i, name in enumerate(intervals.chrom):
+        wanted.setdefault(name, []).append(i)
+    slices, lengths = [None] * len(intervals.chrom), {}
+    try:
+        with _open_text(genome) as handle:
+            for title, letters in SimpleFastaParser(handle):
+                name = title.split(None, 1)[0] if title.strip() else ""
+                lengths[name] = len(letters)
+                for i in wanted.get(name, ()):
+                    if 0 <= intervals.start[i] and intervals.end[i] <= len(letters):
+                        slices[i] = letters[intervals.start[i]:intervals.end[i]].encode("ascii")
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        raise SeqgenError(f"cannot read the genome FASTA ({exc})", genome) from None
+    if not lengths:
+        raise SeqgenError("no sequences in the genome FASTA (no '>' header line)", genome)
+    return slices, lengths
+
+
+def _check_chromosomes(intervals: Intervals, lengths: dict, path, genome) -> None:
+    """Refuse an interval on a sequence the genome lacks, or past its end as the file gives it (another assembly)."""
+    for i, name in enumerate(intervals.chrom):
+        if name not in lengths:
+            some = ", ".join(list(lengths)[:5]) + (", ..." if len(lengths) > 5 else "")
+            raise SeqgenError(f"line {intervals.lines[i]}: {name!r} is not a sequence of the genome {genome} "
+                              f"({len(lengths)} sequences: {some}); do the BED file and the genome use the same "
+                              f"names and assembly?", path)
+        if intervals.given_end[i] > lengths[name]:
+            raise SeqgenError(f"line {intervals.lines[i]}: the interval ends at {intervals.given_end[i]:,}, past the "
+                              f"end of {name} ({lengths[name]:,} letters in {genome}): is it of another assembly?",
+                              path)
+
+
+def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = None,
+              keep_missing: bool = False) -> RawRecords:
+    """The letters of every interval of a BED file's bytes, cut out of ``genome`` (a FASTA file).
+
+    Parameters
+    ----------
+    data : bytes
+        The BED file (:func:`~seqgen.io.records.read_bytes`).
+    path : str or Path
+        Its name, for messages.
+    genome : str or Path
+        The genome FASTA (plain or gzip), sequences named as the BED file's first column.
+    label_columns : sequence of str
+        Of :data:`BED_LABELS` (``signalValue``, ``pValue``, ``qValue``: narrowPeak and broadPeak only).
+    width : int, optional
+        Re-centre every interval to this many letters on its summit (narrowPeak) or middle. An interval that this
+        moves past an end of its chromosome is left out (``meta['n_off_chromosome']``).
+    keep_missing : bool
+        A label given as '.' is NaN, not an error.
+
+    Returns
+    -------
+    RawRecords
+        One record an interval, ids the interval's name (else ``chrom:start-end``, with ``(strand)`` where given);
+        a letter's place in an error is its line in the BED file and its place in the interval's sequence.
+    """
+    if genome is None:
+        raise SeqgenError("a BED file gives intervals of a genome: name its FASTA (seqgen encode --genome FASTA; "
+                          "in the workflow, the data set's genome key), then use the .npz it writes", path)
+    if width is not None and width < 1:
+        raise SeqgenError(f"--width is a number of letters, at least 1, not {width}", path)
+    intervals = parse_intervals(data, path, label_columns, width, keep_missing)
+    slices, lengths = genome_slices(genome, intervals)
+    _check_chromosomes(intervals, lengths, path, genome)
+    kept = [i for i, letters in enumerate(slices) if letters is not None]
+    if not kept:
+        raise SeqgenError(f"every interval runs off its chromosome at --width {width}", path)
+    sequences = [slices[i].translate(_COMPLEMENT)[::-1] if intervals.minus[i] else slices[i] for i in kept]
+    lens = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": len(intervals.chrom)}
+    if width is not None:
+        meta.update(width=int(width), n_off_chromosome=len(intervals.chrom) - len(kept))
+    return RawRecords(np.array([intervals.names[i] for i in kept], dtype=str),
+                      np.frombuffer(b"".join(sequences), dtype=np.uint8), starts, ends, starts,
+                      intervals.lines[kept], labels=intervals.labels[kept], label_names=list(label_columns),
+                      meta=meta, table=True)
