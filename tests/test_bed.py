@@ -108,6 +108,9 @@ def test_a_letter_error_names_the_bed_line(tmp_path):
     with pytest.raises(SeqgenError, match=r"record 'gap' \(line 4, letter 3 of its sequence\)"):
         read_sequences(bed, genome=genome)
     assert read_sequences(bed, genome=genome, ambiguous="drop", lengths="pad").ids.tolist() == ["clean"]
+    twice = write_bed(tmp_path / "y.bed", [("chr1", 0, 4, "peak"), ("chr1", 6, 10, "peak")])
+    with pytest.raises(SeqgenError, match=r"duplicated id 'peak' \(sequences at lines 3 and 4\)"):
+        read_sequences(twice, genome=genome)
 
 
 def test_label_columns_a_bed_file_has(tmp_path):
@@ -133,6 +136,10 @@ def test_a_bed_file_needs_its_genome_and_the_genome_options_a_bed_file(tmp_path)
         read_sequences(genome, genome=genome)
     with pytest.raises(SeqgenError, match="no such file"):
         read_sequences(bed, genome=tmp_path / "missing.fa")
+    two_bit = tmp_path / "hg38.2bit"
+    two_bit.write_bytes(b"\x43\x27\x41\x1a" + bytes(60))
+    with pytest.raises(SeqgenError, match=r"hg38.2bit: a .2bit genome, not FASTA: convert it \(twoBitToFa"):
+        read_sequences(bed, genome=two_bit)
     with pytest.raises(SeqgenError, match="no sequences in the genome FASTA"):
         read_sequences(bed, genome=write_bed(tmp_path / "not-fasta.fa", [("chr1", 0, 10)], header=""))
     assert [detect_format(name) for name in ("a.bed", "a.bed.gz", "b.narrowPeak.gz", "c.broadPeak")] == ["bed"] * 4

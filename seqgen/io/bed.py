@@ -154,7 +154,10 @@ def _open_text(path):
     """A text handle on a (possibly gzip-compressed) FASTA file; an error naming it where it cannot be read."""
     try:
         with open(path, "rb") as handle:
-            gzipped = handle.read(2) == b"\x1f\x8b"
+            head = handle.read(4)
+        if head in (b"\x43\x27\x41\x1a", b"\x1a\x41\x27\x43"):  # UCSC's .2bit signature, either byte order
+            raise SeqgenError("a .2bit genome, not FASTA: convert it (twoBitToFa GENOME.2bit GENOME.fa)", path)
+        gzipped = head[:2] == b"\x1f\x8b"
         return gzip.open(path, "rt", encoding="ascii", errors="replace") if gzipped else \
             open(path, encoding="ascii", errors="replace")
     except FileNotFoundError:
