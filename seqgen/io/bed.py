@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from seqgen.errors import SeqgenError
-from seqgen.io.records import RawRecords
+from seqgen.io.records import OPEN_ERRORS, RawRecords, open_error
 
 #: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
 PEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak")
@@ -160,12 +160,8 @@ def _open_text(path):
         gzipped = head[:2] == b"\x1f\x8b"
         return gzip.open(path, "rt", encoding="ascii", errors="replace") if gzipped else \
             open(path, encoding="ascii", errors="replace")
-    except FileNotFoundError:
-        raise SeqgenError("no such file (the genome FASTA)", path) from None
-    except IsADirectoryError:
-        raise SeqgenError("is a folder, not the genome FASTA", path) from None
-    except PermissionError:
-        raise SeqgenError("permission denied", path) from None
+    except tuple(OPEN_ERRORS) as exc:
+        raise open_error(exc, path) from None
 
 
 def genome_slices(genome, intervals: Intervals) -> tuple[list, dict]:

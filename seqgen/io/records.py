@@ -153,6 +153,16 @@ def check_memory_for(path) -> None:
                           path)
 
 
+#: what an error opening a file means, in a message naming it
+OPEN_ERRORS = {FileNotFoundError: "no such file", IsADirectoryError: "is a folder, not a file",
+               PermissionError: "permission denied"}
+
+
+def open_error(exc: OSError, path) -> SeqgenError:
+    """The one-line error of ``exc``, one of :data:`OPEN_ERRORS`' kinds, raised opening ``path``."""
+    return SeqgenError(next(text for kind, text in OPEN_ERRORS.items() if isinstance(exc, kind)), path)
+
+
 def read_bytes(path) -> bytes:
     """Read a (possibly gzip-compressed) text file, with LF line endings and without a byte-order mark; ``-``:
     standard input.
@@ -165,12 +175,8 @@ def read_bytes(path) -> bytes:
         data = sys.stdin.buffer.read() if str(path) == STDIN else Path(path).read_bytes()
     except MemoryError:
         raise SeqgenError("file too large to read into memory", path) from None
-    except FileNotFoundError:
-        raise SeqgenError("no such file", path) from None
-    except IsADirectoryError:
-        raise SeqgenError("is a folder, not a file", path) from None
-    except PermissionError:
-        raise SeqgenError("permission denied", path) from None
+    except tuple(OPEN_ERRORS) as exc:
+        raise open_error(exc, path) from None
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
