@@ -236,6 +236,8 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     predictor = load_predictor(model_path, device)
     if options.get("lengths") in ("pad", "trim"):
         options["length"] = predictor.length
+    if options.get("genome") is not None and options.get("width") is None:
+        options["width"] = predictor.length  # a BED input's intervals, centred at the model's length
     data = read_input(input_path, predictor.alphabet.name, format, missing_labels="keep", **options)
     _check_full_probes(predictor, data, input_path)
     check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)

@@ -152,3 +152,21 @@ def test_broadpeak_labels_and_bed12_reads_the_span(tmp_path):
     bed12 = write_bed(tmp_path / "t.bed", [("chr1", 0, 30, "tx", 0, "+", 0, 30, 0, 2, "10,10", "0,20")])
     data = read_sequences(bed12, genome=genome)
     assert data.meta["bed_format"] == "bed" and np.array_equal(data.codes[0], codes_of(GENOME["chr1"][:30]))
+
+
+def test_predict_scores_a_bed_file_at_the_model_s_length_as_encode_would(tmp_path, capsys):
+    genome = write_genome(tmp_path / "g.fa")
+    rows = [("chr1", 30 * i, 30 * i + 40, f"p{i}", i % 7, "+-"[i % 2]) for i in range(30)]
+    bed = write_bed(tmp_path / "x.bed", rows)
+    data, model = tmp_path / "x.npz", tmp_path / "model"
+    assert main(["encode", str(bed), "--genome", str(genome), "--width", "20", "--label-column", "score",
+                 "--out", str(data)]) == 0
+    assert main(["train", "predictor", "--data", str(data), "--out", str(model), "--steps", "3", "--no-progress",
+                 "--set", "members=1", "--set", "filters=4", "--set", "kernel=5"]) == 0
+    from_bed, from_npz = tmp_path / "bed.tsv", tmp_path / "npz.tsv"
+    assert main(["predict", "--model", str(model), "--input", str(bed), "--genome", str(genome), "--label-column",
+                 "score", "--out", str(from_bed)]) == 0  # no --width: the model's 20
+    assert main(["predict", "--model", str(model), "--input", str(data), "--out", str(from_npz)]) == 0
+    assert from_bed.read_text() == from_npz.read_text() and from_bed.read_text().count("\n") == 31
+    assert main(["predict", "--model", str(model), "--input", str(bed), "--out", str(from_bed)]) == 1
+    assert "a BED file gives intervals of a genome: name its FASTA (--genome FASTA" in capsys.readouterr().err

@@ -32,6 +32,10 @@ def _add_predict(sub) -> None:
                    help="records whose length is not the model's: stop with an error, or pad or trim them to it "
                         "(as a model trained on padded data expects)")
     p.add_argument("--duplicate-ids", choices=["error", "keep"], default="error")
+    p.add_argument("--genome", metavar="FASTA", help="a BED input's genome (FASTA, plain or gzip): score the genome's "
+                                                     "letters in its intervals")
+    p.add_argument("--width", type=int, help="a BED input's intervals re-centred to this many letters on their "
+                                             "summit or middle (default: the model's length)")
     p.add_argument("--batch-size", type=int,
                    help="sequences a batch (default: as many as fit 512 MiB of activations, or a quarter of the free "
                         "GPU memory)")
@@ -49,6 +53,7 @@ def _run_predict(args) -> None:
     n = predict_file(args.model, args.input, args.out, args.format, select_device(args.device), args.batch_size,
                      sequence_column=args.sequence_column, id_column=args.id_column,
                      label_columns=args.label_column, ambiguous=args.ambiguous,
-                     lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress)
+                     lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress,
+                     genome=args.genome, width=args.width)
     where = "standard output" if args.out == STDOUT else args.out
     print(f"predicted {n} sequence{'' if n == 1 else 's'} -> {where}", file=sys.stderr)

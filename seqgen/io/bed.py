@@ -231,8 +231,9 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         a letter's place in an error is its line in the BED file and its place in the interval's sequence.
     """
     if genome is None:
-        raise SeqgenError("a BED file gives intervals of a genome: name its FASTA (seqgen encode --genome FASTA; "
-                          "in the workflow, the data set's genome key), then use the .npz it writes", path)
+        raise SeqgenError("a BED file gives intervals of a genome: name its FASTA (--genome FASTA of seqgen encode "
+                          "or predict; in the workflow, the data set's genome key), or give the .npz that seqgen "
+                          "encode --genome writes", path)
     if width is not None and width < 1:
         raise SeqgenError(f"--width is a number of letters, at least 1, not {width}", path)
     intervals = parse_intervals(data, path, label_columns, width, keep_missing)
