@@ -96,6 +96,15 @@ def test_bad_intervals_name_their_line(tmp_path, rows, message):
         read_sequences(write_bed(tmp_path / "x.bed", rows), genome=genome)
 
 
+def test_a_header_line_naming_the_columns_is_skipped(tmp_path):
+    genome = write_genome(tmp_path / "g.fa")
+    bed = write_bed(tmp_path / "x.bed", [("chr2", 5, 9, "a")], header="chrom\tstart\tend\tname\n")
+    assert read_sequences(bed, genome=genome).ids.tolist() == ["a"]
+    later = write_bed(tmp_path / "y.bed", [("chr2", 5, 9, "a"), ("chrom", "start", "end", "name")], header="")
+    with pytest.raises(SeqgenError, match="line 2: the start 'start' is not a whole number"):
+        read_sequences(later, genome=genome)
+
+
 def test_an_unknown_chromosome_is_named_with_the_genome_names(tmp_path):
     genome = write_genome(tmp_path / "g.fa")
     with pytest.raises(SeqgenError, match=r"'1' is not a sequence .* \(2 sequences: chr1, chr2\); do the BED"):

@@ -79,12 +79,19 @@ def label_column_index(kind: str, name: str, path) -> int:
 
 
 def _fields(data: bytes, path):
-    """``(line number, fields)`` of every interval line (blank, '#', 'track' and 'browser' lines skipped)."""
+    """``(line number, fields)`` of every interval line (blank, '#', 'track' and 'browser' lines skipped, and a
+    first line naming the columns, as a table exported with its header has: start and end not numbers)."""
+    first = True
     for number, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
         text = line.strip()
         if not text or text.startswith(("#", "track", "browser")):
             continue
-        yield number, text.split("\t") if "\t" in text else text.split()
+        fields = text.split("\t") if "\t" in text else text.split()
+        if first and len(fields) >= 3 and not any(f.lstrip("-").isdigit() for f in fields[1:3]):
+            first = False
+            continue
+        first = False
+        yield number, fields
 
 
 def _integer(text: str, what: str, number: int, path) -> int:
@@ -114,7 +121,7 @@ def parse_intervals(data: bytes, path, label_columns=(), width: int | None = Non
     where it has one, else on the middle, the extra letter of an even width upstream on either strand."""
     rows = list(_fields(data, path))
     if not rows:
-        raise SeqgenError("no intervals: every line is blank, a comment or a track line", path)
+        raise SeqgenError("no intervals: every line is blank, a comment, a track line or a header", path)
     kind = bed_kind(path, min(len(fields) for _, fields in rows))
     indexes = [label_column_index(kind, name, path) for name in label_columns]
     chrom, start, end, minus, names, lines, labels, given_end = [], [], [], [], [], [], [], []
