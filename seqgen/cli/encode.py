@@ -81,8 +81,7 @@ def _encode_notes(args, data) -> list[str]:
                      f"missing label and were left out (--missing-labels drop)")
     if data.meta.get("n_off_chromosome"):
         notes.append(f"{args.input}: {data.meta['n_off_chromosome']} of the {data.meta['n_intervals']} intervals run "
-                     f"off their chromosome at "
-                     f"--width {data.meta['width']} and were left out")
+                     f"off their chromosome at --width {data.meta['width']} and were left out")
     if data.meta.get("linker_missing"):
         notes.append(f"{data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the "
                      f"universal PBM linker, so no probe's linker was removed")
