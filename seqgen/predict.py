@@ -205,6 +205,9 @@ def read_input(path, alphabet: str, format: str | None = None, **options) -> Seq
     from seqgen.io import read_sequences
 
     if format is None and str(path).endswith(".npz"):
+        if options.get("genome") is not None or options.get("width") is not None:
+            raise SeqgenError("--genome and --width read the intervals of a BED file, and this is an encoded .npz "
+                              "(its sequences were cut out when it was encoded)", path)
         return SequenceSet.load(path)
     return read_sequences(path, alphabet, format, **options)
 

@@ -179,3 +179,7 @@ def test_predict_scores_a_bed_file_at_the_model_s_length_as_encode_would(tmp_pat
     assert from_bed.read_text() == from_npz.read_text() and from_bed.read_text().count("\n") == 31
     assert main(["predict", "--model", str(model), "--input", str(bed), "--out", str(from_bed)]) == 1
     assert "a BED file gives intervals of a genome: name its FASTA (--genome FASTA" in capsys.readouterr().err
+    out = tmp_path / "none.tsv"
+    assert main(["predict", "--model", str(model), "--input", str(data), "--genome", str(genome),
+                 "--out", str(out)]) == 1
+    assert "this is an encoded .npz" in capsys.readouterr().err and not out.exists()
