@@ -10,6 +10,7 @@ from seqgen.errors import SeqgenError
 def _add_encode(sub) -> None:
     from seqgen.alphabets import ALPHABETS
     from seqgen.io import DUPLICATE_POLICIES, FORMATS, LENGTH_POLICIES
+    from seqgen.negatives import FLANK_DISTANCE
 
     p = sub.add_parser("encode", help="read a sequence file and store it encoded as .npz",
                        description="Read FASTA/FASTQ/CSV/TSV/PBM/A2M (plain or gzip), or the intervals of a BED "
@@ -40,6 +41,15 @@ def _add_encode(sub) -> None:
     p.add_argument("--width", type=int, help="a BED file's intervals re-centred to this many letters on their summit "
                                              "(narrowPeak's peak column) or middle; minus-strand ones are read "
                                              "reverse-complemented")
+    p.add_argument("--negatives", choices=["shuffle", "flanks"],
+                   help="add negatives for a classifier of the input's sequences, labelled bound (1: read, 0: "
+                        "added): a dinucleotide shuffle of each sequence, or a BED file's flanks (the genome's "
+                        "windows of the same width --flank-distance either way, overlapping no interval, of A, C, "
+                        "G, T only); generators learn the positives only (seqgen split --positives bound)")
+    p.add_argument("--flank-distance", type=int, default=FLANK_DISTANCE,
+                   help=f"--negatives flanks: letters between an interval's centre and its flanks' (default "
+                        f"{FLANK_DISTANCE:,})")
+    p.add_argument("--seed", type=seed_value, default=0, help="--negatives shuffle: seed of the shuffles")
 
 
 def _encode_notes(args, data) -> list[str]:
@@ -82,6 +92,8 @@ def _encode_notes(args, data) -> list[str]:
     if data.meta.get("n_off_chromosome"):
         notes.append(f"{args.input}: {data.meta['n_off_chromosome']} of the {data.meta['n_intervals']} intervals run "
                      f"off their chromosome at --width {data.meta['width']} and were left out")
+    if data.meta.get("negatives"):
+        notes.append(_negatives_note(args.input, data.meta["negatives"]))
     if data.meta.get("linker_missing"):
         notes.append(f"{data.meta['linker_missing']} of the {data.meta['n_read']} probes do not end with the "
                      f"universal PBM linker, so no probe's linker was removed")
@@ -91,6 +103,21 @@ def _encode_notes(args, data) -> list[str]:
     return notes
 
 
+def _negatives_note(path, negatives: dict) -> str:
+    """What ``--negatives`` added, and (flanks) what it left out and why."""
+    text = f"{path}: {negatives['n_negatives']:,} negatives ({negatives['kind']}) added after the " \
+           f"{negatives['n_positives']:,} sequences read, labelled bound 0 (the sequences read: 1)"
+    if negatives.get("n_identical"):
+        text += f"; {negatives['n_identical']:,} shuffles came out as their own sequence (too short for another " \
+                f"order) and were left out"
+    if negatives["kind"] == "flanks":
+        text += f"; of the {negatives['n_windows']:,} flanks {negatives['distance']:,} letters either way of the " \
+                f"intervals, {negatives['n_overlapping']:,} overlap an interval, {negatives['n_off_chromosome']:,} " \
+                f"run off their chromosome, {negatives['n_ambiguous']:,} hold N (or another letter than A, C, G, " \
+                f"T) and {negatives['n_duplicates']:,} repeat another's window"
+    return text
+
+
 def _run_encode(args) -> None:
     from seqgen.io import read_sequences
 
@@ -98,7 +125,8 @@ def _run_encode(args) -> None:
         raise SeqgenError("encode writes a NumPy archive: name the output *.npz", args.out)
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids,
-                          args.missing_labels, focus=args.focus, genome=args.genome, width=args.width)
+                          args.missing_labels, focus=args.focus, genome=args.genome, width=args.width,
+                          negatives=args.negatives, flank_distance=args.flank_distance, seed=args.seed)
     for text in _encode_notes(args, data):
         print(f"note: {text}", file=sys.stderr)
     data.save(args.out)
@@ -153,6 +181,9 @@ def _add_split(sub) -> None:
     p.add_argument("--training", required=True, help="output .npz: the rest")
     p.add_argument("--heldout", required=True, help="output .npz: the held-out sequences")
     p.add_argument("--seed", type=seed_value, help="random seed of the split (default 0)")
+    p.add_argument("--positives", metavar="LABEL",
+                   help="split only the sequences whose 0/1 LABEL is 1 (bound peaks, not the negatives beside "
+                        "them), for generators to learn the positives alone")
 
 
 #: fewer held-out sequences than this draw a note: the evaluation's k-mer spectra and classifier rest on few
@@ -161,9 +192,14 @@ HELD_OUT_FEW = 100
 
 def _run_split(args) -> None:
     from seqgen.data import SequenceSet
+    from seqgen.negatives import positives
 
     _check_split_options(args)
     data = SequenceSet.load(args.data)
+    if args.positives is not None:
+        n_all, data = len(data), positives(data, args.positives)
+        print(f"note: {n_all - len(data):,} of the {n_all:,} sequences have {args.positives} 0 and are in neither "
+              f"part", file=sys.stderr)
     training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
     if min(len(training), len(heldout)) < 2:
         raise SeqgenError(f"--holdout {args.holdout:g} of its {len(data)} sequences leaves {len(training)} to train "
@@ -171,6 +207,8 @@ def _run_split(args) -> None:
                           f"a larger evaluate.holdout, or the data set's holdout: 0)", args.data)
     for part, name in ((training, "training"), (heldout, "held out")):
         part.meta["split"] = {"part": name, "holdout": args.holdout, "seed": args.seed or 0, "of": len(data)}
+        if args.positives is not None:
+            part.meta["split"]["positives"] = args.positives
     heldout.meta = {k: v for k, v in heldout.meta.items() if not k.startswith("focus")}  # its first row is not it
     _save_parts(training, heldout, args)
     print(f"split {len(data)} sequences: {len(training)} to train on -> {args.training}, {len(heldout)} held out -> "

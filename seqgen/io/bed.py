@@ -1,6 +1,7 @@
 """Genomic intervals: a BED file (BED3-BED12, ENCODE's narrowPeak and broadPeak) read against a genome FASTA, each
 interval's letters cut out of it (minus-strand intervals reverse-complemented, as ``bedtools getfasta -s``), and
-optionally re-centred to a fixed width on each peak's summit (narrowPeak's tenth column) or midpoint.
+optionally re-centred to a fixed width on each peak's summit (narrowPeak's tenth column) or midpoint; optionally
+followed by the genome's windows flanking them, as negatives (:mod:`seqgen.negatives`).
 
 Coordinates are BED's: 0-based starts, exclusive ends. The genome is read once, one sequence at a time, by
 Biopython's FASTA parser (plain or gzip), and only the sequences the intervals name are kept, so a mammalian genome
@@ -16,6 +17,7 @@ import numpy as np
 
 from seqgen.errors import SeqgenError
 from seqgen.io.records import OPEN_ERRORS, RawRecords, open_error
+from seqgen.negatives import BOUND, flank_windows, overlapping
 
 #: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
 PEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak")
@@ -41,9 +43,9 @@ class Intervals:
         ``(N,)`` int64, the 1-based line of each interval in the file.
     labels : np.ndarray
         ``(N, K)`` float32, the columns asked for (NaN where '.').
-    given_end : np.ndarray
-        ``(N,)`` int64, the end as the file gives it (past its chromosome: an error; moved past it by ``width``:
-        left out).
+    given_start, given_end : np.ndarray
+        ``(N,)`` int64, the interval as the file gives it (an end past its chromosome: an error; moved past it by
+        ``width``: left out).
     kind : str
         'narrowPeak', 'broadPeak' or 'bed' (:func:`bed_kind`).
     """
@@ -55,6 +57,7 @@ class Intervals:
     names: list
     lines: np.ndarray
     labels: np.ndarray
+    given_start: np.ndarray
     given_end: np.ndarray
     kind: str
 
@@ -124,7 +127,7 @@ def parse_intervals(data: bytes, path, label_columns=(), width: int | None = Non
         raise SeqgenError("no intervals: every line is blank, a comment, a track line or a header", path)
     kind = bed_kind(path, min(len(fields) for _, fields in rows))
     indexes = [label_column_index(kind, name, path) for name in label_columns]
-    chrom, start, end, minus, names, lines, labels, given_end = [], [], [], [], [], [], [], []
+    chrom, start, end, minus, names, lines, labels, given_start, given_end = [], [], [], [], [], [], [], [], []
     for number, fields in rows:
         if len(fields) < 3:
             raise SeqgenError(f"line {number}: a BED line has at least 3 fields (chrom, start, end), this one "
@@ -136,6 +139,7 @@ def parse_intervals(data: bytes, path, label_columns=(), width: int | None = Non
         strand = fields[5] if len(fields) > 5 else "."
         if strand not in ("+", "-", "."):
             raise SeqgenError(f"line {number}: the strand is {strand!r}, not +, - or .", path)
+        given_start.append(first)
         given_end.append(last)
         if width is not None:
             summit = _integer(fields[9], "peak", number, path) if kind == "narrowPeak" else -1
@@ -154,7 +158,7 @@ def parse_intervals(data: bytes, path, label_columns=(), width: int | None = Non
     return Intervals(chrom, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64), np.array(minus),
                      names, np.array(lines, dtype=np.int64),
                      np.array(labels, dtype=np.float32).reshape(len(rows), len(label_columns)),
-                     np.array(given_end, dtype=np.int64), kind)
+                     np.array(given_start, dtype=np.int64), np.array(given_end, dtype=np.int64), kind)
 
 
 def _open_text(path):
@@ -171,25 +175,26 @@ def _open_text(path):
         raise open_error(exc, path) from None
 
 
-def genome_slices(genome, intervals: Intervals) -> tuple[list, dict]:
-    """Each interval's letters (bytes, ``None`` where it runs off its chromosome) and the length of every genome
-    sequence read (``{name: length}``), reading ``genome`` once, one sequence at a time."""
+def genome_slices(genome, chrom: list, start: np.ndarray, end: np.ndarray) -> tuple[list, dict]:
+    """The letters of each window ``chrom[i]:start[i]-end[i]`` (bytes, ``None`` where it runs off its chromosome)
+    and the length of every genome sequence read (``{name: length}``), reading ``genome`` once, one sequence at a
+    time."""
     import zlib
 
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
     wanted: dict = {}
-    for i, name in enumerate(intervals.chrom):
+    for i, name in enumerate(chrom):
         wanted.setdefault(name, []).append(i)
-    slices, lengths = [None] * len(intervals.chrom), {}
+    slices, lengths = [None] * len(chrom), {}
     try:
         with _open_text(genome) as handle:
             for title, letters in SimpleFastaParser(handle):
                 name = title.split(None, 1)[0] if title.strip() else ""
                 lengths[name] = len(letters)
                 for i in wanted.get(name, ()):
-                    if 0 <= intervals.start[i] and intervals.end[i] <= len(letters):
-                        slices[i] = letters[intervals.start[i]:intervals.end[i]].encode("ascii")
+                    if 0 <= start[i] and end[i] <= len(letters):
+                        slices[i] = letters[start[i]:end[i]].encode("ascii")
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise SeqgenError(f"cannot read the genome FASTA ({exc})", genome) from None
     if not lengths:
@@ -212,7 +217,7 @@ def _check_chromosomes(intervals: Intervals, lengths: dict, path, genome) -> Non
 
 
 def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = None,
-              keep_missing: bool = False) -> RawRecords:
+              keep_missing: bool = False, flank_distance: int | None = None) -> RawRecords:
     """The letters of every interval of a BED file's bytes, cut out of ``genome`` (a FASTA file).
 
     Parameters
@@ -230,6 +235,10 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         moves past an end of its chromosome is left out (``meta['n_off_chromosome']``).
     keep_missing : bool
         A label given as '.' is NaN, not an error.
+    flank_distance : int, optional
+        Add negatives: each interval's flanks, the genome's letters of the interval moved this many letters either
+        way (:func:`_flanks`), after the intervals, with the label :data:`~seqgen.negatives.BOUND` (1 for the
+        intervals, 0 for the flanks; no ``label_columns`` then).
 
     Returns
     -------
@@ -243,20 +252,71 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
                           "encode --genome writes", path)
     if width is not None and width < 1:
         raise SeqgenError(f"--width is a number of letters, at least 1, not {width}", path)
+    if flank_distance is not None and label_columns:
+        raise SeqgenError(f"flanks are labelled {BOUND} 0, and have no {', '.join(label_columns)}: encode the "
+                          f"intervals with negatives or with --label-column, not both", path)
     intervals = parse_intervals(data, path, label_columns, width, keep_missing)
-    slices, lengths = genome_slices(genome, intervals)
+    n = len(intervals.chrom)
+    chrom, start, end = intervals.chrom, intervals.start, intervals.end
+    if flank_distance is not None:
+        flank_start, flank_end = flank_windows(start, end, flank_distance)
+        chrom, start, end = chrom + [c for c in chrom for _ in (0, 1)], np.concatenate([start, flank_start]), \
+            np.concatenate([end, flank_end])
+    slices, lengths = genome_slices(genome, chrom, start, end)
     _check_chromosomes(intervals, lengths, path, genome)
-    kept = [i for i, letters in enumerate(slices) if letters is not None]
+    kept = [i for i in range(n) if slices[i] is not None]
     if not kept:
         raise SeqgenError(f"every interval runs off its chromosome at --width {width}", path)
-    sequences = [slices[i].translate(_COMPLEMENT)[::-1] if intervals.minus[i] else slices[i] for i in kept]
+    sequences = [_stranded(slices[i], intervals.minus[i]) for i in kept]
+    ids, lines = [intervals.names[i] for i in kept], list(intervals.lines[kept])
+    labels, label_names = intervals.labels[kept], list(label_columns)
+    meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": n}
+    if width is not None:
+        meta.update(width=int(width), n_off_chromosome=n - len(kept))
+    if flank_distance is not None:
+        flanks, meta["negatives"] = _flanks(intervals, slices[n:], flank_start, flank_end, flank_distance)
+        sequences += [_stranded(slices[n + j], intervals.minus[j // 2]) for j in flanks]
+        ids += [f"{intervals.names[j // 2]}_flank{(-1) ** (j % 2 + 1) * flank_distance:+d}" for j in flanks]
+        lines += [intervals.lines[j // 2] for j in flanks]
+        labels = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(kept), len(flanks)])[:, None]
+        label_names = [BOUND]
     lens = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
     ends = np.cumsum(lens)
     starts = ends - lens
-    meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": len(intervals.chrom)}
-    if width is not None:
-        meta.update(width=int(width), n_off_chromosome=len(intervals.chrom) - len(kept))
-    return RawRecords(np.array([intervals.names[i] for i in kept], dtype=str),
-                      np.frombuffer(b"".join(sequences), dtype=np.uint8), starts, ends, starts,
-                      intervals.lines[kept], labels=intervals.labels[kept], label_names=list(label_columns),
-                      meta=meta, table=True)
+    return RawRecords(np.array(ids, dtype=str), np.frombuffer(b"".join(sequences), dtype=np.uint8), starts, ends,
+                      starts, np.array(lines, dtype=np.int64), labels=labels, label_names=label_names, meta=meta,
+                      table=True)
+
+
+def _stranded(letters: bytes, minus: bool) -> bytes:
+    """A window's letters as read on its strand: reverse-complemented on the minus strand."""
+    return letters.translate(_COMPLEMENT)[::-1] if minus else letters
+
+
+def _flanks(intervals: Intervals, slices: list, start: np.ndarray, end: np.ndarray, distance: int):
+    """Which of the ``(2N,)`` flank windows (:func:`~seqgen.negatives.flank_windows`) are negatives: on their
+    chromosome, overlapping no interval (as given or re-centred), of A, C, G, T only (either case), each window
+    once (two intervals with one centre share their flanks).
+
+    Returns
+    -------
+    kept : list of int
+        The flanks kept, indexes into the ``2N`` windows (``j // 2`` is the interval of flank ``j``).
+    meta : dict
+        What was kept and left out, by reason.
+    """
+    names, codes = np.unique(np.array(intervals.chrom, dtype=str), return_inverse=True)
+    flank_chrom = np.repeat(codes, 2)
+    covered = overlapping(flank_chrom, start, end, codes, np.minimum(intervals.given_start, intervals.start),
+                          np.maximum(intervals.given_end, intervals.end))
+    on_chromosome = np.array([letters is not None for letters in slices], dtype=bool)
+    plain = np.array([letters is not None and not letters.upper().translate(None, b"ACGT") for letters in slices],
+                     dtype=bool)
+    candidates = np.flatnonzero(on_chromosome & ~covered & plain)
+    _, first = np.unique(flank_chrom[candidates] * (np.int64(1) << 40) + start[candidates], return_index=True)
+    kept = sorted(candidates[first].tolist())
+    meta = {"kind": "flanks", "distance": int(distance), "n_windows": len(start), "n_negatives": len(kept),
+            "n_duplicates": len(candidates) - len(kept),
+            "n_off_chromosome": int((~on_chromosome).sum()), "n_overlapping": int((on_chromosome & covered).sum()),
+            "n_ambiguous": int((on_chromosome & ~covered & ~plain).sum())}
+    return kept, meta

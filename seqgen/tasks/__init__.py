@@ -111,12 +111,20 @@ def train(kind: str, data, out, settings: dict | None = None, device="auto", res
 
 def _training_notes(kind: str, config: dict, user: dict, settings: TrainSettings, data) -> list[str]:
     """Settings that work but are likely not what was meant: a batch larger than the data set, VAE settings the
-    chosen architecture or the data does not read."""
+    chosen architecture or the data does not read, a generator trained on negatives."""
+    from seqgen.negatives import BOUND
+
     notes = []
     if settings.batch_size > len(data):
         notes.append(f"batch_size {settings.batch_size} is above the {len(data)} sequences: every step draws "
                      f"{settings.batch_size} of them with replacement, {settings.batch_size / len(data):.0f}x the data "
                      f"set; a batch of at most {len(data)} is as good and faster")
+    if kind in ("vae", "gan") and data.meta.get("negatives") and BOUND in data.label_names:
+        n_negatives = int((data.label(BOUND) == 0).sum())
+        if n_negatives:
+            notes.append(f"{n_negatives:,} of the {len(data):,} sequences are negatives that encode --negatives "
+                         f"added ({BOUND} 0): the {kind} learns them as well; seqgen split --positives {BOUND} "
+                         f"gives it the positives alone")
     if kind == "vae":
         from seqgen.settings import ignored_vae_settings
 

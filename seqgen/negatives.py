@@ -1,0 +1,124 @@
+"""Negatives for a classifier of bound sequences, such as ChIP-seq peaks, which come without any: the label
+:data:`BOUND` (1 for the input's sequences, 0 for the negatives added) and two kinds of negatives.
+
+- ``shuffle``: one dinucleotide shuffle of each sequence (DeepBind's background for ChIP-seq, Alipanahi et al.
+  2015): the same letters and neighbouring-letter counts, no motif. A classifier against them learns what makes
+  a sequence more than its composition. Proteins get letter shuffles (a short protein's dinucleotides, nearly
+  all different, often allow no other order), and a shuffle that comes out as its own sequence is left out.
+- ``flanks``: the genome's windows of each interval's width centred ``distance`` letters either way of its centre
+  (the interval moved along the genome), leaving out those that overlap any interval, run off their chromosome or
+  hold a letter other than A, C, G, T. Real genomic sequence of the peaks' neighbourhoods (their GC content,
+  repeats, other factors' sites): a classifier against them learns what sets bound sites apart from the sequence
+  around them.
+
+The generators should learn the bound sequences only: ``seqgen split --positives bound`` (the workflow does it).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from seqgen.data import SequenceSet
+from seqgen.errors import SeqgenError
+from seqgen.shuffle import shuffled
+
+#: the kinds of negatives ``seqgen encode --negatives`` adds
+NEGATIVES = ("shuffle", "flanks")
+#: the label negatives make: 1 for the input's sequences, 0 for the negatives
+BOUND = "bound"
+#: letters between an interval and its flanks, by default (``--flank-distance``)
+FLANK_DISTANCE = 3000
+
+
+def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None) -> SequenceSet:
+    """``data`` followed by a shuffle of each of its sequences (ids ``ID_shuffle``; dinucleotide shuffles of DNA
+    and RNA, letter shuffles of proteins), labelled :data:`BOUND` 1 and 0; a shuffle identical to its sequence
+    (a short one's only order) is left out.
+
+    Parameters
+    ----------
+    data : SequenceSet
+        ``codes (N, L)``, without labels (a negative has no value of the input's labels).
+    seed : int
+        Seed of the shuffles.
+    source : str or Path, optional
+        The file ``data`` was read from, named in errors (default: ``data.path``).
+
+    Returns
+    -------
+    SequenceSet
+        ``codes (N + M, L)``, ``labels (N + M, 1)``, the ``M <= N`` shuffles after the sequences;
+        ``meta['negatives']`` says how they were made.
+    """
+    if data.label_names:
+        raise SeqgenError(f"negatives are labelled {BOUND} 0, and have no value of the input's labels "
+                          f"({', '.join(data.label_names)}): encode the input without them (no --label-column; a PBM "
+                          f"table's signal is a label to regress on)", source or data.path)
+    kmer = 2 if data.alphabet.is_nucleic else 1
+    negatives = shuffled(data.codes, seed, kmer=kmer)
+    new = np.flatnonzero((negatives != data.codes).any(1))
+    codes = np.concatenate([data.codes, negatives[new]])
+    ids = np.concatenate([data.ids, np.char.add(data.ids[new].astype(str), "_shuffle")])
+    bound = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(data), len(new)])
+    meta = {**data.meta, "negatives": {"kind": "shuffle", "kmer": kmer, "n_positives": len(data),
+                                       "n_negatives": len(new), "n_identical": len(data) - len(new),
+                                       "seed": int(seed)}}
+    return SequenceSet(codes, data.alphabet, ids, np.concatenate([data.lengths, data.lengths[new]]), bound[:, None],
+                       [BOUND], meta)
+
+
+def overlapping(chrom: np.ndarray, start: np.ndarray, end: np.ndarray, region_chrom: np.ndarray,
+                region_start: np.ndarray, region_end: np.ndarray) -> np.ndarray:
+    """Which windows overlap any region, without a loop over either.
+
+    Parameters
+    ----------
+    chrom, start, end : np.ndarray
+        ``(N,)`` windows: integer chromosome codes, 0-based starts, exclusive ends.
+    region_chrom, region_start, region_end : np.ndarray
+        ``(M,)`` regions, chromosome codes as ``chrom``'s.
+
+    Returns
+    -------
+    np.ndarray
+        ``(N,)`` bool.
+    """
+    if not len(region_start):
+        return np.zeros(len(start), dtype=bool)
+    shift = np.int64(1) << 40  # past any chromosome: coordinates of all chromosomes on one line, never adjacent
+    order = np.argsort(region_chrom * shift + region_start, kind="stable")
+    lo = (region_chrom * shift + region_start)[order]
+    reach = np.maximum.accumulate((region_chrom * shift + region_end)[order])  # the furthest end of regions so far
+    before = np.searchsorted(lo, chrom * shift + end, side="left")  # regions starting before each window's end
+    return (before > 0) & (reach[np.maximum(before - 1, 0)] > chrom * shift + start)
+
+
+def flank_windows(start: np.ndarray, end: np.ndarray, distance: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two flanks of each interval: ``(2N,)`` starts and ends, the interval moved ``distance`` letters down
+    then up the genome, so centred ``distance`` letters from its centre (rows ``2i`` and ``2i + 1`` of interval
+    ``i``)."""
+    if distance < 1:
+        raise SeqgenError(f"--flank-distance is a number of letters, at least 1, not {distance}")
+    offsets = np.array([-distance, distance], dtype=np.int64)
+    return (start[:, None] + offsets).ravel(), (end[:, None] + offsets).ravel()
+
+
+def positives(data: SequenceSet, label: str = BOUND) -> SequenceSet:
+    """The sequences of ``data`` whose 0/1 ``label`` is 1: what generators should learn of a classifier's data.
+
+    Parameters
+    ----------
+    data : SequenceSet
+        ``codes (N, L)`` with the label ``label`` (a class: every value 0 or 1).
+
+    Returns
+    -------
+    SequenceSet
+        ``codes (P, L)``, the ``P`` positives in their order, all labels kept.
+    """
+    values = data.label(label)
+    if not np.isin(values, (0.0, 1.0)).all():
+        raise SeqgenError(f"the label {label!r} is not a class of 0s and 1s (it has {values.min():g} to "
+                          f"{values.max():g}): only a class's positives can be picked out", data.path)
+    if not (values == 1).any():
+        raise SeqgenError(f"no sequence has {label} 1: nothing positive to keep", data.path)
+    return data.subset(values == 1)
