@@ -256,6 +256,31 @@ def test_a_bed_data_set_is_encoded_from_its_genome(tmp_path):
     assert (len(data), data.length, data.label_names) == (14, 24, ["signalValue"])
 
 
+def test_a_data_set_with_negatives_trains_its_generators_on_the_positives(tmp_path):
+    """encode adds the flanks (label bound), and the generators' split keeps the peaks alone."""
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    (workdir / "g.fa").write_text(">chr1\n" + "ACGTTGCAAGGC" * 400 + "\n")
+    (workdir / "p.narrowPeak").write_text("".join(f"chr1\t{i}\t{i + 60}\tp{i}\t0\t+\t1\t1\t1\t30\n"
+                                                  for i in range(1000, 3800, 100)))
+    text = ("datasets:\n  mine:\n    input: p.narrowPeak\n    genome: g.fa\n    width: 24\n    negatives: flanks\n"
+            "    flank_distance: 900\n")
+    make_workdir(workdir, text)
+    jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1", "results/mine/generator/training.npz").stdout)
+    commands = {job["rule"]: job["command"] for job in jobs}
+    assert "--negatives flanks" in commands["encode"] and "--flank-distance 900" in commands["encode"]
+    assert "--positives bound" in commands["split_generator_data"]
+    snakemake(workdir, "--cores", "1", "results/mine/generator/training.npz")
+    from seqgen.data import SequenceSet
+
+    data = SequenceSet.load(workdir / "results" / "mine" / "data.npz")
+    training = SequenceSet.load(workdir / "results" / "mine" / "generator" / "training.npz")
+    heldout = SequenceSet.load(workdir / "results" / "mine" / "generator" / "heldout.npz")
+    assert data.label_names == ["bound"] and (data.label() == 0).sum() > 0
+    assert len(training) + len(heldout) == (data.label() == 1).sum() == 28
+    assert (training.label() == 1).all() and (heldout.label() == 1).all()
+
+
 def test_the_jaspar_taxon_reaches_tomtom(tmp_path):
     text = TEST_CONFIG.read_text().replace("    label: signal\n", "    label: signal\n    jaspar_tax_group: all\n")
     out = snakemake(make_workdir(tmp_path / "a", text), "-n", "-p", "--cores", "1", "results/tiny/motifs/tomtom.tsv",

@@ -472,6 +472,53 @@ def test_a_bed_input_needs_its_genome_and_only_a_bed_input_takes_one(tmp_path):
     assert f"--genome {ds['genome']} " in wfc.encode_options(ds) and wfc.encode_options(ds).endswith("--width 200")
 
 
+def test_negatives_label_bound_and_the_generators_learn_the_positives_alone():
+    flanks = dataset(input="p.narrowPeak", genome="g.fa", width=200, negatives="flanks", flank_distance=2000)
+    assert wfc.read_labels(flanks) == ["bound"] and wfc.requested_labels(flanks) == [] and wfc.labelled(flanks)
+    assert wfc.positives_label(flanks) == "bound" and wfc.positives_label(dataset()) is None
+    options = wfc.encode_options(flanks, seed=5)
+    assert "--negatives flanks " in options and "--flank-distance 2000 " in options and "--seed" not in options
+    assert "--label-column" not in options
+    shuffle = dataset(input="peaks.fa", negatives="shuffle")
+    assert "--negatives shuffle --seed 5" in wfc.encode_options(shuffle, seed=5)
+    config = make_config({"p": flanks, "s": shuffle, "tiny": dataset(), "t": dataset(input="c.tsv", label="Bound",
+                                                                                    positives="Bound")})
+    assert [wfc.split_options(config, n) for n in ("p", "tiny", "t")] == [
+        "--holdout 0.1 --positives bound --seed 0", "--holdout 0.1 --seed 0", "--holdout 0.1 --positives Bound --seed 0"]
+    for name in ("p", "s", "tiny", "t"):
+        wfc.check_negatives(config, name, config["datasets"][name])
+    wfc.check_input_format("p", flanks)
+    wfc.check_labels("p", {**flanks, "label": "bound"})
+
+
+def test_negatives_and_positives_that_cannot_work_are_refused():
+    config = make_config()
+    refusals = [
+        (dataset(negatives="shuffle"), "data set 'x' is simulated: its label is signal, and negatives are for a file "
+                                       "of bound sequences without one"),
+        (dataset(input="c.tsv", label_columns=["signal"], negatives="shuffle"),
+         "data set 'x': negatives are labelled bound 0 and have no value of its label_columns: negatives or labels, "
+         "not both"),
+        (dataset(input="p.fa", negatives="shuffle", flank_distance=100),
+         "data set 'x': flank_distance places the flanks of negatives: flanks, and it has negatives: shuffle"),
+        (dataset(input="c.tsv", label="signal", positives="Bound"),
+         "data set 'x': positives names a 0/1 label, and 'Bound' is not among the columns it reads (signal)"),
+        (dataset(input="p.fa", negatives="shuffle", holdout=0),
+         "data set 'x': its generators learn the positives of bound alone, split from the rest with a held-out "
+         "part: a holdout above 0 (the data set's holdout, or evaluate.holdout)"),
+    ]
+    for ds, message in refusals:
+        assert refusal(wfc.check_negatives, {**config, "datasets": {"x": ds}}, "x", ds) == message
+    assert refusal(wfc.check_input_format, "x", dataset(input="p.fa", negatives="flanks")) == (
+        "data set 'x': negatives: flanks are the genome around a BED input's intervals, and its input p.fa is read "
+        "as fasta (negatives: shuffle makes negatives of any input)")
+    assert refusal(wfc.check_input_format, "x", dataset(input="p.txt", format="dream5", negatives="shuffle")) == (
+        "data set 'x': its input p.txt is a PBM table, labelled by its format: negatives are for a file of bound "
+        "sequences without labels")
+    assert refusal(wfc.check_labels, "x", dataset(input="p.fa", negatives="shuffle", label="signal")) == (
+        "data set 'x': its label 'signal' is not among the columns it reads (bound)")
+
+
 def test_input_and_mutants_files_must_exist_and_mutants_need_their_column(tmp_path, monkeypatch):
     fasta, mutants = tmp_path / "f.a2m", tmp_path / "m.txt"
     ds = dataset(input=str(fasta), format="a2m", mutants=str(mutants))

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from seqgen.errors import SeqgenError
 from seqgen.settings import DESIGN_ANNEALING, DESIGN_METHODS, PBM_LABELS, ignored_design_options, load_config_file
-from seqgen.workflow_config.common import as_list, labelled, naturalness, read_labels, requested_labels
-from seqgen.workflow_config.options import avoided_models, design_block, predictor_inputs
+from seqgen.workflow_config.common import (as_list, labelled, naturalness, positives_label, read_labels,
+                                           requested_labels)
+from seqgen.workflow_config.options import avoided_models, design_block, generator_holdout, predictor_inputs
 
 
 MODEL_BLOCKS = ("vae", "gan", "predictor")  #: the config's blocks of model settings (global, and per data set)
@@ -85,6 +86,7 @@ def check_datasets(config) -> None:
         check_avoided_datasets(config, name, ds)
         check_avoid(config, name, ds)
         check_labels(name, ds)
+        check_negatives(config, name, ds)
         check_mutants_format(name, ds)
         check_seeds(config, name, ds)
         check_model_settings(config, name, ds)
@@ -178,8 +180,33 @@ def check_labels(name, ds) -> None:
         raise SeqgenError(
             f"data set {name!r}: its label {ds['label']!r} is not among the columns it reads "
             f"({', '.join(read) or 'none'})"
-            + ("" if ds.get("format") in PBM_LABELS else ": add it to label_columns")
+            + ("" if ds.get("format") in PBM_LABELS or "negatives" in ds else ": add it to label_columns")
         )
+
+
+def check_negatives(config, name, ds) -> None:
+    """``negatives`` of a file without labels, ``flank_distance`` with flanks, ``positives`` a label it reads, with
+    a held-out part for the generators' split to make."""
+    negatives = ds.get("negatives")
+    if negatives and "input" not in ds:
+        raise SeqgenError(f"data set {name!r} is simulated: its label is signal, and negatives are for a file of "
+                          f"bound sequences without one")
+    if negatives and ds.get("label_columns"):
+        raise SeqgenError(f"data set {name!r}: negatives are labelled bound 0 and have no value of its "
+                          f"label_columns: negatives or labels, not both")
+    if "flank_distance" in ds and negatives != "flanks":
+        raise SeqgenError(f"data set {name!r}: flank_distance places the flanks of negatives: flanks, and it has "
+                          f"{f'negatives: {negatives}' if negatives else 'no negatives'}")
+    positives = positives_label(ds)
+    if positives is None:
+        return
+    if positives not in read_labels(ds):
+        raise SeqgenError(f"data set {name!r}: positives names a 0/1 label, and {positives!r} is not among the "
+                          f"columns it reads ({', '.join(read_labels(ds)) or 'none'})")
+    if not generator_holdout(config, name):
+        raise SeqgenError(f"data set {name!r}: its generators learn the positives of {positives} alone, split from "
+                          f"the rest with a held-out part: a holdout above 0 (the data set's holdout, or "
+                          f"evaluate.holdout)")
 
 
 def check_mutants_format(name, ds) -> None:
@@ -240,6 +267,12 @@ def check_input_format(name, ds) -> None:
         if fmt != "bed" and given:
             raise SeqgenError(f"{' and '.join(given)} read the intervals of a BED input, and its input "
                               f"{ds['input']} is read as {fmt}")
+        if fmt != "bed" and ds.get("negatives") == "flanks":
+            raise SeqgenError(f"negatives: flanks are the genome around a BED input's intervals, and its input "
+                              f"{ds['input']} is read as {fmt} (negatives: shuffle makes negatives of any input)")
+        if fmt in PBM_LABELS and ds.get("negatives"):
+            raise SeqgenError(f"its input {ds['input']} is a PBM table, labelled by its format: negatives are for a "
+                              f"file of bound sequences without labels")
 
 
 def check_input_files(name, ds) -> None:

@@ -11,9 +11,15 @@ from seqgen.settings import PBM_LABELS
 # Labels and objectives of a data set
 
 
+#: the label of a data set with ``negatives`` (:data:`seqgen.negatives.BOUND`, not imported: see the module doc)
+BOUND = "bound"
+
+
 def requested_labels(ds) -> list:
     """The columns encoding is asked to read as labels (``--label-column``): ``label_columns``, else ``label``
-    (not for a PBM table, whose format gives its own)."""
+    (not for a PBM table, whose format gives its own, nor with ``negatives``, which give :data:`BOUND`)."""
+    if "negatives" in ds:
+        return []
     if ds.get("label_columns"):
         return ds["label_columns"]
     return [ds["label"]] if "label" in ds and ds.get("format") not in PBM_LABELS else []
@@ -23,7 +29,15 @@ def read_labels(ds) -> list:
     """The label columns a data set's encoding holds."""
     if "simulate" in ds:
         return ["signal"]
+    if "negatives" in ds:
+        return [BOUND]
     return PBM_LABELS.get(ds.get("format")) or requested_labels(ds)
+
+
+def positives_label(ds) -> str | None:
+    """The 0/1 label whose 1s a data set's generators learn alone: its ``positives``, else :data:`BOUND` with
+    ``negatives``, else None (they learn every sequence)."""
+    return ds.get("positives", BOUND if "negatives" in ds else None)
 
 
 def labelled(ds) -> bool:

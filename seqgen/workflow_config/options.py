@@ -12,7 +12,7 @@ import math
 import shlex
 from pathlib import Path
 
-from seqgen.workflow_config.common import as_list, labelled, naturalness, requested_labels
+from seqgen.workflow_config.common import as_list, labelled, naturalness, positives_label, requested_labels
 
 
 # Settings as command-line text
@@ -102,9 +102,9 @@ def simulate_options(config, name) -> str:
     return cli_options({**simulate, "jaspar_release": config["motifs"]["jaspar_release"]})
 
 
-def encode_options(ds) -> str:
-    """``seqgen encode`` options of a data set: its alphabet and policies, and the columns of its input (a
-    simulated table's are id and signal)."""
+def encode_options(ds, seed: int = 0) -> str:
+    """``seqgen encode`` options of a data set: its alphabet and policies, the columns of its input (a
+    simulated table's are id and signal), and its negatives (shuffled ones: by the workflow's ``seed``)."""
     options = {
         "alphabet": ds["alphabet"],
         "ambiguous": ds["ambiguous"],
@@ -117,6 +117,11 @@ def encode_options(ds) -> str:
                         if k in ds})
         options["sequence_column"] = ds["sequence_column"]
         options["label_column"] = requested_labels(ds)
+        options["negatives"] = ds.get("negatives")
+        if ds.get("negatives") == "flanks":
+            options["flank_distance"] = ds.get("flank_distance")
+        if ds.get("negatives") == "shuffle":
+            options["seed"] = seed
     else:
         options["label_column"] = ["signal"]
         options["id_column"] = "id"
@@ -165,6 +170,13 @@ def generator_holdout(config, name) -> float:
     if "holdout" in ds:
         return ds["holdout"]
     return 0 if "mutants" in ds else config["evaluate"]["holdout"]
+
+
+def split_options(config, name) -> str:
+    """``seqgen split``'s options: the data set's held-out share, the workflow's seed, and ``--positives`` for a
+    data set whose generators learn a class's positives alone."""
+    return cli_options({"holdout": generator_holdout(config, name), "seed": config["seed"],
+                        "positives": positives_label(config["datasets"][name])})
 
 
 def generator_data(config, name) -> str:

@@ -46,11 +46,11 @@ def simulate_options(wildcards):
 
 
 def encode_options(wildcards):
-    return wfc.encode_options(dataset(wildcards))
+    return wfc.encode_options(dataset(wildcards), config["seed"])
 
 
-def generator_holdout(wildcards):
-    return wfc.generator_holdout(config, wildcards.dataset)
+def split_options(wildcards):
+    return wfc.split_options(config, wildcards.dataset)
 
 
 def generator_data(wildcards):

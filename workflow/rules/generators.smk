@@ -1,4 +1,5 @@
-# Generators: hold out a share of the data, train (vae, gan) on the rest, sample, evaluate against the held-out part.
+# Generators: hold out a share of the data (of its positives, with negatives), train (vae, gan) on the rest, sample,
+# evaluate against the held-out part.
 
 
 rule split_generator_data:
@@ -12,11 +13,10 @@ rule split_generator_data:
     conda:
         "../envs/seqgen.yaml"
     params:
-        holdout=generator_holdout,
-        seed=config["seed"],
+        options=split_options,
     shell:
-        "seqgen split {input:q} --holdout {params.holdout} --seed {params.seed} --training {output.training:q} "
-        "--heldout {output.heldout:q} 2> {log:q}"
+        "seqgen split {input:q} {params.options} --training {output.training:q} --heldout {output.heldout:q} "
+        "2> {log:q}"
 
 
 rule train_generator:
