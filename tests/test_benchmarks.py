@@ -905,3 +905,30 @@ def test_the_real_data_folder_can_be_named(tmp_path):
     shown = subprocess.run([sys.executable, "-c", code], env={"SEQGEN_SHARED_DATA": str(tmp_path)},
                            capture_output=True, text=True)
     assert shown.stdout.strip() == str(tmp_path)
+
+
+def test_chipseq_trains_on_peaks_and_their_shuffles_and_tests_on_fold_b(tmp_path, monkeypatch):
+    import gzip
+
+    chipseq, common = bench("chipseq"), bench("common")
+    folder = tmp_path / "chipseq"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+
+    def peak(bound: bool) -> str:
+        letters = "".join(rng.choice(list("ACGT"), 30))
+        return letters[:10] + "GGGCGTGGC" + letters[19:] if bound else letters
+
+    header = "FoldID\tEventID\tseq\tBound\n"
+    with gzip.open(folder / "TOY_cell_AC.seq.gz", "wt") as handle:
+        handle.write(header + "".join(f"A\tp{i}\t{peak(True)}\t1\n" for i in range(300)))
+    with gzip.open(folder / "TOY_cell_B.seq.gz", "wt") as handle:
+        handle.write(header + "".join(f"B\tt{i}\t{peak(i % 2 == 0)}\t{int(i % 2 == 0)}\n" for i in range(60)))
+    monkeypatch.setattr(chipseq, "CHIPSEQ", folder)
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    assert chipseq.main(["--max-time", "0.05", "--device", "cpu", "--name", "toy", "--threads", "1"]) == 0
+    stored = json.loads((tmp_path / "toy.json").read_text())
+    (row,) = stored["tfs"]
+    assert (row["tf"], row["n_peaks"], row["n_test"]) == ("TOY_cell", 300, 60)
+    assert row["auroc_kmer_ridge"] > 0.9  # the planted site's 5-mers, against shuffles that break it
+    assert stored["mean_auroc"] == row["auroc"] and len(row["auroc_members"]) == 5

@@ -265,3 +265,18 @@ def test_the_report_layouts_name_every_file_the_report_reads():
     block = re.search(r"It\nreads the results layout below.*?\n```\n(.*?)```", DOCS["README.md"].read_text(), re.S)
     for where, text in (("seqgen/report/__init__.py", seqgen.report.__doc__), ("README.md", block.group(1))):
         assert sorted(name for name in read if name not in text) == [], where
+
+
+def test_the_chipseq_table_in_results_md_is_the_stored_run():
+    """benchmarks/RESULTS.md's ChIP-seq table (AUROC of the ensemble, its members' range, the k-mer yardstick)
+    is benchmarks/results/chipseq.json rounded: a rerun must rewrite the table."""
+    import json
+
+    stored = json.loads((ROOT / "benchmarks" / "results" / "chipseq.json").read_text())
+    text = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    for row in stored["tfs"]:
+        members = f"{min(row['auroc_members']):.3f}-{max(row['auroc_members']):.3f}"
+        line = (f"| {row['tf']} | {row['n_peaks']:,} | {row['auroc']:.3f} | {members} | "
+                f"{row['auroc_kmer_ridge']:.3f} | {row['steps']} |")
+        assert line in text, line
+    assert f"| mean | | **{stored['mean_auroc']:.3f}** | | {stored['mean_auroc_kmer_ridge']:.3f} | |" in text
