@@ -276,7 +276,7 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     if flank_distance is not None:
         flanks, meta["negatives"] = _flanks(intervals, slices[n:], flank_start, flank_end, flank_distance)
         sequences += [_stranded(slices[n + j], intervals.minus[j // 2]) for j in flanks]
-        ids += [f"{intervals.names[j // 2]}_flank{(-1) ** (j % 2 + 1) * flank_distance:+d}" for j in flanks]
+        ids += [f"{intervals.names[j // 2]}_flank{flank_distance if j % 2 else -flank_distance:+d}" for j in flanks]
         lines += [intervals.lines[j // 2] for j in flanks]
         labels = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(kept), len(flanks)])[:, None]
         label_names = [BOUND]
@@ -305,7 +305,7 @@ def _flanks(intervals: Intervals, slices: list, start: np.ndarray, end: np.ndarr
     meta : dict
         What was kept and left out, by reason.
     """
-    names, codes = np.unique(np.array(intervals.chrom, dtype=str), return_inverse=True)
+    _, codes = np.unique(np.array(intervals.chrom, dtype=str), return_inverse=True)  # chromosomes as numbers
     flank_chrom = np.repeat(codes, 2)
     covered = overlapping(flank_chrom, start, end, codes, np.minimum(intervals.given_start, intervals.start),
                           np.maximum(intervals.given_end, intervals.end))
