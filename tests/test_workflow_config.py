@@ -237,15 +237,20 @@ def test_encode_options_from_the_config(tmp_path):
         assert option in out, option
 
 
+def peaks_workdir(folder, genome_repeats: int, summits: range, keys: str):
+    """A workflow folder with a one-chromosome genome (``g.fa``: ACGTTGCAAGGC repeated) and 60-nt narrowPeak
+    intervals at ``summits`` (``p.narrowPeak``, signalValue i / 10), configured as data set ``mine`` with
+    ``keys`` (YAML lines) after its input and genome."""
+    folder.mkdir()
+    (folder / "g.fa").write_text(">chr1\n" + "ACGTTGCAAGGC" * genome_repeats + "\n")
+    (folder / "p.narrowPeak").write_text("".join(f"chr1\t{i}\t{i + 60}\tp{i}\t0\t+\t{i / 10}\t1\t1\t30\n"
+                                                  for i in summits))
+    return make_workdir(folder, "datasets:\n  mine:\n    input: p.narrowPeak\n    genome: g.fa\n" + keys)
+
+
 def test_a_bed_data_set_is_encoded_from_its_genome(tmp_path):
     """The encode job reads the genome (an input: a new genome remakes the data) and re-centres the intervals."""
-    workdir = tmp_path / "w"
-    workdir.mkdir()
-    (workdir / "g.fa").write_text(">chr1\n" + "ACGTTGCA" * 50 + "\n")
-    (workdir / "p.narrowPeak").write_text("".join(f"chr1\t{i}\t{i + 60}\tp{i}\t0\t+\t{i / 10}\t1\t1\t30\n"
-                                                  for i in range(20, 300, 20)))
-    text = "datasets:\n  mine:\n    input: p.narrowPeak\n    genome: g.fa\n    width: 24\n    label: signalValue\n"
-    make_workdir(workdir, text)
+    workdir = peaks_workdir(tmp_path / "w", 40, range(20, 300, 20), "    width: 24\n    label: signalValue\n")
     jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1", "results/mine/data.npz").stdout)
     encode = next(job for job in jobs if job["rule"] == "encode")
     assert encode["input"] == ["p.narrowPeak", "g.fa"] and "--genome g.fa" in encode["command"]
@@ -258,14 +263,8 @@ def test_a_bed_data_set_is_encoded_from_its_genome(tmp_path):
 
 def test_a_data_set_with_negatives_trains_its_generators_on_the_positives(tmp_path):
     """encode adds the flanks (label bound), and the generators' split keeps the peaks alone."""
-    workdir = tmp_path / "w"
-    workdir.mkdir()
-    (workdir / "g.fa").write_text(">chr1\n" + "ACGTTGCAAGGC" * 400 + "\n")
-    (workdir / "p.narrowPeak").write_text("".join(f"chr1\t{i}\t{i + 60}\tp{i}\t0\t+\t1\t1\t1\t30\n"
-                                                  for i in range(1000, 3800, 100)))
-    text = ("datasets:\n  mine:\n    input: p.narrowPeak\n    genome: g.fa\n    width: 24\n    negatives: flanks\n"
-            "    flank_distance: 900\n")
-    make_workdir(workdir, text)
+    workdir = peaks_workdir(tmp_path / "w", 400, range(1000, 3800, 100),
+                            "    width: 24\n    negatives: flanks\n    flank_distance: 900\n")
     jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1", "results/mine/generator/training.npz").stdout)
     commands = {job["rule"]: job["command"] for job in jobs}
     assert "--negatives flanks" in commands["encode"] and "--flank-distance 900" in commands["encode"]
