@@ -10,6 +10,12 @@
   hold a letter other than A, C, G, T. Real genomic sequence of the peaks' neighbourhoods (their GC content,
   repeats, other factors' sites): a classifier against them learns what sets bound sites apart from the sequence
   around them.
+- ``gc-matched``: random windows of the genome (of the chromosomes the intervals are on), as many as there are
+  intervals and of their length, drawn so that their GC content follows the intervals' (in bins of
+  :data:`GC_BINS`), overlapping no interval and of A, C, G, T only: the genome-wide background, GC-matched as
+  gkm-SVM's ``genNullSeqs`` and HOMER's backgrounds are. Genomic negatives chosen for their similarity to the
+  positives did best in Tourne et al. (2026); GC content is the similarity this one keeps. A classifier against
+  them cannot tell bound from unbound by GC content alone.
 
 The generators should learn the bound sequences only: ``seqgen split --positives bound`` (the workflow does it).
 """
@@ -22,11 +28,24 @@ from seqgen.errors import SeqgenError
 from seqgen.shuffle import shuffled
 
 #: the kinds of negatives ``seqgen encode --negatives`` adds
-NEGATIVES = ("shuffle", "flanks")
+NEGATIVES = ("shuffle", "flanks", "gc-matched")
+#: the kinds cut out of a BED file's genome
+GENOMIC_NEGATIVES = ("flanks", "gc-matched")
 #: the label negatives make: 1 for the input's sequences, 0 for the negatives
 BOUND = "bound"
 #: letters between an interval and its flanks, by default (``--flank-distance``)
 FLANK_DISTANCE = 3000
+#: the GC-content bins ``gc-matched`` negatives match the intervals' in: fractions 0-0.02, 0.02-0.04, ..., 0.98-1
+GC_BINS = 50
+#: ``gc-matched``: genome windows drawn a negative, from which those of the right GC are kept (fewer where the
+#: chromosomes have fewer windows)
+CANDIDATES_PER_NEGATIVE = 100
+#: a letter's GC class: 0 for A and T, 1 for C and G (either case), 2 for anything else (N, IUPAC codes)
+_GC_CLASS = np.full(256, 2, dtype=np.uint8)
+_GC_CLASS[np.frombuffer(b"ATat", dtype=np.uint8)] = 0
+_GC_CLASS[np.frombuffer(b"CGcg", dtype=np.uint8)] = 1
+#: letters :func:`window_composition` weighs at a time
+_CHUNK = 1 << 22
 
 
 def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None) -> SequenceSet:
@@ -122,3 +141,66 @@ def positives(data: SequenceSet, label: str = BOUND) -> SequenceSet:
     if not (values == 1).any():
         raise SeqgenError(f"no sequence has {label} 1: nothing positive to keep", data.path)
     return data.subset(values == 1)
+
+
+def gc_bin(gc: np.ndarray, length: int) -> np.ndarray:
+    """``(N,)`` GC bins (0 to :data:`GC_BINS` - 1) of windows of ``length`` letters holding ``gc`` C or G."""
+    return np.minimum(np.asarray(gc, dtype=np.int64) * GC_BINS // length, GC_BINS - 1)
+
+
+def gc_counts(letters: bytes) -> int:
+    """The number of C and G (either case) in ``letters``."""
+    return int((_GC_CLASS[np.frombuffer(letters, dtype=np.uint8)] == 1).sum())
+
+
+def window_composition(letters: bytes, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """GC count and plainness of windows of one sequence, without a loop over them: one sum a window of a weight a
+    letter (A, T 0; C, G 1; others ``length + 1``), over stretches of :data:`_CHUNK` letters at a time, so that a
+    chromosome needs no more than its bytes.
+
+    Parameters
+    ----------
+    letters : bytes
+        A chromosome, any case.
+    starts : np.ndarray
+        ``(K,)`` increasing window starts, ``starts[i] + length <= starts[i + 1]`` and ``<= len(letters)``.
+    length : int
+
+    Returns
+    -------
+    gc : np.ndarray
+        ``(K,)`` int64, the C and G in each window.
+    plain : np.ndarray
+        ``(K,)`` bool, the window is of A, C, G, T only.
+    """
+    dtype = np.int32 if length * (length + 2) < 2 ** 31 else np.int64
+    weights = np.where(_GC_CLASS == 2, length + 1, _GC_CLASS).astype(dtype)
+    raw, sums = np.frombuffer(letters, dtype=np.uint8), np.zeros(len(starts), dtype=np.int64)
+    edges = np.searchsorted(starts, np.arange(0, len(raw) + _CHUNK, _CHUNK))
+    for first, last in zip(edges[:-1], edges[1:]):
+        if first == last:
+            continue
+        low = starts[first]
+        stretch = weights[raw[low:starts[last - 1] + length]]
+        bounds = (np.stack([starts[first:last], starts[first:last] + length], 1) - low).ravel()[:-1]
+        sums[first:last] = np.add.reduceat(stretch, bounds)[::2]  # the last window runs to the stretch's end
+    return sums % (length + 1), sums <= length
+
+
+def grid_windows(size: int, stride: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """``(K,)`` starts of windows of ``length`` letters, one in each ``stride`` letters of a sequence of ``size``
+    (``stride >= length``), placed at random within it: windows that never overlap."""
+    slots = np.arange(size // stride, dtype=np.int64) * stride
+    return slots + rng.integers(0, stride - length + 1, size=len(slots))
+
+
+def lowest_in_bins(bins: np.ndarray, keys: np.ndarray, quota: np.ndarray) -> np.ndarray:
+    """Which of ``(N,)`` items to keep: in each bin ``b``, the ``quota[b]`` with the lowest keys (all of a bin that
+    has fewer). With random keys: a uniform sample of each bin, which merging samples keeps (the lowest of a union
+    are the lowest of the lowest of each part), so a genome can be sampled one chromosome at a time."""
+    order = np.lexsort((keys, bins))
+    sorted_bins = bins[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_bins, sorted_bins, side="left")
+    keep = np.zeros(len(bins), dtype=bool)
+    keep[order[rank < quota[sorted_bins]]] = True
+    return keep

@@ -1,5 +1,5 @@
 """Negatives for a classifier of bound sequences (seqgen.negatives): dinucleotide shuffles, a BED file's flanks in
-its genome, and the generators' split of the positives alone."""
+its genome, random genome windows GC-matched to its intervals, and the generators' split of the positives alone."""
 import numpy as np
 import pytest
 
@@ -8,7 +8,8 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import read_sequences
-from seqgen.negatives import BOUND, flank_windows, overlapping, positives, with_shuffled_negatives
+from seqgen.negatives import (BOUND, GC_BINS, flank_windows, gc_bin, gc_counts, lowest_in_bins, overlapping, positives,
+                              window_composition, with_shuffled_negatives)
 
 RNG = np.random.default_rng(11)
 #: a soft-masked genome; chr1 holds an N at 1,230 (in the upper flank of the peak at 700-760 at distance 500)
@@ -115,7 +116,7 @@ def test_negatives_refuse_labels_and_flanks_need_a_bed_file(tmp_path):
         read_sequences(peaks, genome=genome, negatives="flanks", label_columns=["signalValue"])
     with pytest.raises(SeqgenError, match="read as fasta .--negatives shuffle makes negatives of any input"):
         read_sequences(genome, negatives="flanks")
-    with pytest.raises(SeqgenError, match="negatives must be one of shuffle, flanks, not 'random'"):
+    with pytest.raises(SeqgenError, match="negatives must be one of shuffle, flanks, gc-matched, not 'random'"):
         read_sequences(genome, negatives="random")
     probes = tmp_path / "probes.txt"  # a DREAM5 table: its format gives the labels
     probes.write_text("ACGTACGTAC\t1500\t90\nTTGCATGCAA\t800\t85\n")
@@ -158,3 +159,97 @@ def test_encode_negatives_then_split_the_positives_for_the_generators(tmp_path, 
     assert main(["train", "vae", "--data", str(training), "--out", str(tmp_path / "v2"), "--steps", "1",
                  "--no-progress"]) == 0
     assert "negatives that encode" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 64])  # the default, and stretches shorter than the gaps
+def test_window_composition_counts_each_window_s_gc_and_other_letters(monkeypatch, chunk):
+    monkeypatch.setattr("seqgen.negatives._CHUNK", chunk)
+    rng = np.random.default_rng(4)
+    letters = "".join(rng.choice(list("ACGTacgtN"), 1000)).encode()
+    starts = np.array([0, 30, 60, 90, 400, 977])  # windows that touch; the last one ends where the sequence does
+    gc, plain = window_composition(letters, starts, 23)
+    windows = [letters[a:a + 23] for a in starts]
+    assert gc.tolist() == [sum(w.upper().count(c) for c in b"CG") for w in windows]
+    assert gc.tolist() == [gc_counts(w) for w in windows]
+    assert plain.tolist() == [b"N" not in w for w in windows]
+    assert window_composition(letters, np.zeros(0, int), 23)[0].shape == (0,)
+    assert gc_bin(np.array([0, 49, 50, 99, 100]), 100).tolist() == [0, 24, 25, 49, GC_BINS - 1]
+
+
+def test_lowest_in_bins_is_a_sample_of_each_bin_that_merging_chunks_keeps():
+    rng = np.random.default_rng(5)
+    bins, keys = rng.integers(0, 6, 3000), rng.random(3000)
+    quota = np.array([0, 5, 40, 600, 9, 2])
+    keep = lowest_in_bins(bins, keys, quota)
+    for b in range(6):
+        in_bin = bins == b
+        want = min(quota[b], in_bin.sum())
+        assert keep[in_bin].sum() == want
+        assert set(np.flatnonzero(keep & in_bin)) == set(np.flatnonzero(in_bin)[np.argsort(keys[in_bin])[:want]])
+    running = np.zeros(0, dtype=int)  # chunk by chunk, as a genome is read: the same sample
+    for chunk in np.array_split(np.arange(3000), 7):
+        both = np.concatenate([running, chunk])
+        running = both[lowest_in_bins(bins[both], keys[both], quota)]
+    assert set(running) == set(np.flatnonzero(keep))
+
+
+def test_gc_matched_negatives_follow_the_intervals_gc_outside_them(tmp_path):
+    rng = np.random.default_rng(6)
+
+    def letters(n, gc):
+        return "".join(rng.choice(list("ATCG"), n, p=[(1 - gc) / 2] * 2 + [gc / 2] * 2))
+
+    genome = {"chr1": letters(60000, 0.3) + letters(60000, 0.7), "chr2": letters(50000, 0.45) + "N" * 3000,
+              "chrU": letters(40000, 0.7)}  # no interval: never sampled
+    fasta = tmp_path / "g.fa"
+    fasta.write_text("".join(f">{name} assembled\n{seq}\n" for name, seq in genome.items()))
+    bed = tmp_path / "p.bed"
+    starts = rng.choice(np.arange(60000, 119000, 300), 90, replace=False)
+    bed.write_text("".join(f"chr1\t{s}\t{s + 250}\tp{i}\t0\t-\n" for i, s in enumerate(starts))
+                   + "".join(f"chr2\t{s}\t{s + 250}\tq{s}\t0\t-\n" for s in range(1000, 40000, 1300)))
+    data = read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=1)
+    n = 90 + len(range(1000, 40000, 1300))
+    negatives = data.subset(data.label(BOUND) == 0)
+    assert data.label(BOUND)[:n].tolist() == [1.0] * n and 0.9 * n <= len(negatives) <= n
+    meta = data.meta["negatives"]
+    assert meta["kind"] == "gc-matched" and meta["n_positives"] == n and meta["n_negatives"] == len(negatives)
+    assert meta["n_negatives"] + meta["n_short"] == n and meta["n_overlapping"] > 0 and meta["n_ambiguous"] > 0
+    gc_of = dict(zip(data.ids, np.isin(data.codes, [DNA.letters.index("C"), DNA.letters.index("G")]).sum(1)))
+    peaks = np.array([gc_of[i] for i in data.ids[:n]])
+    drawn = np.array([gc_of[i] for i in negatives.ids])
+    assert abs(drawn.mean() - peaks.mean()) < 2 and peaks.mean() > 60  # 100 letters: GC counts; the genome's ~52
+    assert (np.bincount(gc_bin(drawn, 100), minlength=GC_BINS) <= np.bincount(gc_bin(peaks, 100),
+                                                                              minlength=GC_BINS)).all()
+    spans = []
+    for name, row in zip(negatives.ids, negatives.codes):
+        chrom, span = name.removeprefix("gc-matched_").split(":")
+        first, last = map(int, span.split("-"))
+        assert chrom in ("chr1", "chr2") and last - first == 100
+        window = codes_of(genome[chrom][first:last])
+        assert np.array_equal(row, window) or np.array_equal(row, reverse_complement(window[None], DNA)[0])
+        spans.append((chrom, first, last))
+    peak_spans = [("chr1", s, s + 250) for s in starts] + [("chr2", s, s + 250) for s in range(1000, 40000, 1300)]
+    assert not any(c == pc and a < pe and ps < b for c, a, b in spans for pc, ps, pe in peak_spans)
+    assert len(set(spans)) == len(spans)
+    again = read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=1)
+    assert np.array_equal(again.codes, data.codes)
+    assert not np.array_equal(read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=2).ids,
+                              data.ids)
+
+
+def test_gc_matched_negatives_need_one_length_and_a_bed_file(tmp_path, capsys):
+    genome = write_genome(tmp_path / "g.fa")
+    bed = tmp_path / "p.bed"
+    bed.write_text("chr1\t700\t760\ta\nchr2\t100\t190\tb\n")
+    with pytest.raises(SeqgenError, match="p.bed: gc-matched negatives are windows of one length, and the "
+                                          "intervals have 60 to 90 letters: give --width"):
+        read_sequences(bed, genome=genome, negatives="gc-matched", lengths="pad")
+    with pytest.raises(SeqgenError, match="gc-matched negatives are cut out of a BED file's genome, and this is "
+                                          "read as fasta"):
+        read_sequences(genome, negatives="gc-matched")
+    assert main(["encode", str(bed), "--genome", str(genome), "--width", "50", "--negatives", "gc-matched",
+                 "--out", str(tmp_path / "d.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "negatives (gc-matched) added after the 2 sequences read" in err
+    assert "windows of 50 letters on the intervals' 2 chromosomes" in err
+    assert SequenceSet.load(tmp_path / "d.npz").meta["negatives"]["seed"] == 0

@@ -481,6 +481,9 @@ def test_negatives_label_bound_and_the_generators_learn_the_positives_alone():
     assert "--label-column" not in options
     shuffle = dataset(input="peaks.fa", negatives="shuffle")
     assert "--negatives shuffle --seed 5" in wfc.encode_options(shuffle, seed=5)
+    gc_matched = dataset(input="p.narrowPeak", genome="g.fa", width=200, negatives="gc-matched")
+    assert "--negatives gc-matched --seed 5" in wfc.encode_options(gc_matched, seed=5)
+    wfc.check_input_format("p", gc_matched)
     config = make_config({"p": flanks, "s": shuffle, "tiny": dataset(), "t": dataset(input="c.tsv", label="Bound",
                                                                                     positives="Bound")})
     assert [wfc.split_options(config, n) for n in ("p", "tiny", "t")] == [
@@ -509,9 +512,10 @@ def test_negatives_and_positives_that_cannot_work_are_refused():
     ]
     for ds, message in refusals:
         assert refusal(wfc.check_negatives, {**config, "datasets": {"x": ds}}, "x", ds) == message
-    assert refusal(wfc.check_input_format, "x", dataset(input="p.fa", negatives="flanks")) == (
-        "data set 'x': negatives: flanks are the genome around a BED input's intervals, and its input p.fa is read "
-        "as fasta (negatives: shuffle makes negatives of any input)")
+    for kind in ("flanks", "gc-matched"):
+        assert refusal(wfc.check_input_format, "x", dataset(input="p.fa", negatives=kind)) == (
+            f"data set 'x': negatives: {kind} are cut out of a BED input's genome, and its input p.fa is read as "
+            f"fasta (negatives: shuffle makes negatives of any input)")
     assert refusal(wfc.check_input_format, "x", dataset(input="p.txt", format="dream5", negatives="shuffle")) == (
         "data set 'x': its input p.txt is a PBM table, labelled by its format: negatives are for a file of bound "
         "sequences without labels")

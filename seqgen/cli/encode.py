@@ -10,7 +10,7 @@ from seqgen.errors import SeqgenError
 def _add_encode(sub) -> None:
     from seqgen.alphabets import ALPHABETS
     from seqgen.io import DUPLICATE_POLICIES, FORMATS, LENGTH_POLICIES
-    from seqgen.negatives import FLANK_DISTANCE
+    from seqgen.negatives import FLANK_DISTANCE, NEGATIVES
 
     p = sub.add_parser("encode", help="read a sequence file and store it encoded as .npz",
                        description="Read FASTA/FASTQ/CSV/TSV/PBM/A2M (plain or gzip), or the intervals of a BED "
@@ -41,15 +41,18 @@ def _add_encode(sub) -> None:
     p.add_argument("--width", type=int, help="a BED file's intervals re-centred to this many letters on their summit "
                                              "(narrowPeak's peak column) or middle; minus-strand ones are read "
                                              "reverse-complemented")
-    p.add_argument("--negatives", choices=["shuffle", "flanks"],
+    p.add_argument("--negatives", choices=NEGATIVES,
                    help="add negatives for a classifier of the input's sequences, labelled bound (1: read, 0: "
-                        "added): a dinucleotide shuffle of each sequence, or a BED file's flanks (the genome's "
-                        "windows of the same width --flank-distance either way, overlapping no interval, of A, C, "
-                        "G, T only); generators learn the positives only (seqgen split --positives bound)")
+                        "added): a dinucleotide shuffle of each sequence; or, of a BED file's genome, windows "
+                        "overlapping no interval and of A, C, G, T only: its intervals' flanks (the same width "
+                        "--flank-distance either way), or random windows of its intervals' chromosomes, one an "
+                        "interval, GC-matched to them (gc-matched); generators learn the positives only (seqgen "
+                        "split --positives bound)")
     p.add_argument("--flank-distance", type=int, default=FLANK_DISTANCE,
                    help=f"--negatives flanks: letters between an interval's centre and its flanks' (default "
                         f"{FLANK_DISTANCE:,})")
-    p.add_argument("--seed", type=seed_value, default=0, help="--negatives shuffle: seed of the shuffles")
+    p.add_argument("--seed", type=seed_value, default=0,
+                   help="--negatives shuffle and gc-matched: seed of the shuffles or of the windows drawn")
 
 
 def _encode_notes(args, data) -> list[str]:
@@ -115,6 +118,16 @@ def _negatives_note(path, negatives: dict) -> str:
                 f"intervals, {negatives['n_overlapping']:,} overlap an interval, {negatives['n_off_chromosome']:,} " \
                 f"run off their chromosome, {negatives['n_ambiguous']:,} hold N (or another letter than A, C, G, " \
                 f"T) and {negatives['n_duplicates']:,} repeat another's window"
+    if negatives["kind"] == "gc-matched":
+        chromosomes = f"{negatives['n_chromosomes']:,} chromosome" + ("s" if negatives["n_chromosomes"] > 1 else "")
+        text += f"; drawn from {negatives['n_windows']:,} windows of {negatives['length']:,} letters on the " \
+                f"intervals' {chromosomes}, less {negatives['n_overlapping']:,} that " \
+                f"overlap an interval and {negatives['n_ambiguous']:,} that hold N (or another letter than A, C, " \
+                f"G, T); mean GC {negatives['gc_negatives']:.3f}, the intervals' {negatives['gc_positives']:.3f}"
+        if negatives["n_short"]:
+            low, high = negatives["short_gc"]
+            text += f"; {negatives['n_short']:,} fewer than the intervals: too few windows of their GC " \
+                    f"({low:.2f}-{high:.2f}) were drawn"
     return text
 
 

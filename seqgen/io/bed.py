@@ -1,11 +1,12 @@
 """Genomic intervals: a BED file (BED3-BED12, ENCODE's narrowPeak and broadPeak) read against a genome FASTA, each
 interval's letters cut out of it (minus-strand intervals reverse-complemented, as ``bedtools getfasta -s``), and
 optionally re-centred to a fixed width on each peak's summit (narrowPeak's tenth column) or midpoint; optionally
-followed by the genome's windows flanking them, as negatives (:mod:`seqgen.negatives`).
+followed by negatives of the genome (:mod:`seqgen.negatives`): the windows flanking them, or random windows
+GC-matched to them.
 
-Coordinates are BED's: 0-based starts, exclusive ends. The genome is read once, one sequence at a time, by
-Biopython's FASTA parser (plain or gzip), and only the sequences the intervals name are kept, so a mammalian genome
-needs the memory of its largest chromosome, not of all of it.
+Coordinates are BED's: 0-based starts, exclusive ends. The genome is read once (twice for GC-matched negatives), one
+sequence at a time, by Biopython's FASTA parser (plain or gzip), and only the sequences the intervals name are kept,
+so a mammalian genome needs the memory of its largest chromosome, not of all of it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import numpy as np
 
 from seqgen.errors import SeqgenError
 from seqgen.io.records import OPEN_ERRORS, RawRecords, open_error
-from seqgen.negatives import BOUND, flank_windows, overlapping
+from seqgen.negatives import (BOUND, CANDIDATES_PER_NEGATIVE, FLANK_DISTANCE, GC_BINS, GENOMIC_NEGATIVES,
+                              flank_windows, gc_bin, gc_counts, grid_windows, lowest_in_bins, overlapping,
+                              window_composition)
 
 #: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
 PEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak")
@@ -175,30 +178,38 @@ def _open_text(path):
         raise open_error(exc, path) from None
 
 
-def genome_slices(genome, chrom: list, start: np.ndarray, end: np.ndarray) -> tuple[list, dict]:
-    """The letters of each window ``chrom[i]:start[i]-end[i]`` (bytes, ``None`` where it runs off its chromosome)
-    and the length of every genome sequence read (``{name: length}``), reading ``genome`` once, one sequence at a
-    time."""
+def genome_sequences(genome):
+    """``(name, letters)`` of each sequence of a genome FASTA (plain or gzip), one at a time; an error naming the
+    file where it cannot be read or holds no sequence."""
     import zlib
 
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
+    any_read = False
+    try:
+        with _open_text(genome) as handle:
+            for title, letters in SimpleFastaParser(handle):
+                any_read = True
+                yield (title.split(None, 1)[0] if title.strip() else ""), letters
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        raise SeqgenError(f"cannot read the genome FASTA ({exc})", genome) from None
+    if not any_read:
+        raise SeqgenError("no sequences in the genome FASTA (no '>' header line)", genome)
+
+
+def genome_slices(genome, chrom: list, start: np.ndarray, end: np.ndarray) -> tuple[list, dict]:
+    """The letters of each window ``chrom[i]:start[i]-end[i]`` (bytes, ``None`` where it runs off its chromosome)
+    and the length of every genome sequence read (``{name: length}``), reading ``genome`` once, one sequence at a
+    time."""
     wanted: dict = {}
     for i, name in enumerate(chrom):
         wanted.setdefault(name, []).append(i)
     slices, lengths = [None] * len(chrom), {}
-    try:
-        with _open_text(genome) as handle:
-            for title, letters in SimpleFastaParser(handle):
-                name = title.split(None, 1)[0] if title.strip() else ""
-                lengths[name] = len(letters)
-                for i in wanted.get(name, ()):
-                    if 0 <= start[i] and end[i] <= len(letters):
-                        slices[i] = letters[start[i]:end[i]].encode("ascii")
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
-        raise SeqgenError(f"cannot read the genome FASTA ({exc})", genome) from None
-    if not lengths:
-        raise SeqgenError("no sequences in the genome FASTA (no '>' header line)", genome)
+    for name, letters in genome_sequences(genome):
+        lengths[name] = len(letters)
+        for i in wanted.get(name, ()):
+            if 0 <= start[i] and end[i] <= len(letters):
+                slices[i] = letters[start[i]:end[i]].encode("ascii")
     return slices, lengths
 
 
@@ -216,8 +227,8 @@ def _check_chromosomes(intervals: Intervals, lengths: dict, path, genome) -> Non
                               path)
 
 
-def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = None,
-              keep_missing: bool = False, flank_distance: int | None = None) -> RawRecords:
+def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = None, keep_missing: bool = False,
+              negatives: str | None = None, flank_distance: int = FLANK_DISTANCE, seed: int = 0) -> RawRecords:
     """The letters of every interval of a BED file's bytes, cut out of ``genome`` (a FASTA file).
 
     Parameters
@@ -235,10 +246,11 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         moves past an end of its chromosome is left out (``meta['n_off_chromosome']``).
     keep_missing : bool
         A label given as '.' is NaN, not an error.
-    flank_distance : int, optional
-        Add negatives: each interval's flanks, the genome's letters of the interval moved this many letters either
-        way (:func:`_flanks`), after the intervals, with the label :data:`~seqgen.negatives.BOUND` (1 for the
-        intervals, 0 for the flanks; no ``label_columns`` then).
+    negatives : {None, 'flanks', 'gc-matched'}
+        Add negatives of the genome after the intervals, with the label :data:`~seqgen.negatives.BOUND` (1 for the
+        intervals, 0 for the negatives; no ``label_columns`` then): each interval's flanks, the interval moved
+        ``flank_distance`` letters either way (:func:`_flanks`), or random windows of the intervals' chromosomes
+        whose GC content follows theirs (:func:`_gc_matched`, drawn by ``seed``).
 
     Returns
     -------
@@ -252,13 +264,15 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
                           "encode --genome writes", path)
     if width is not None and width < 1:
         raise SeqgenError(f"--width is a number of letters, at least 1, not {width}", path)
-    if flank_distance is not None and label_columns:
-        raise SeqgenError(f"flanks are labelled {BOUND} 0, and have no {', '.join(label_columns)}: encode the "
+    if negatives not in (None, *GENOMIC_NEGATIVES):
+        raise SeqgenError(f"negatives of a genome are {' or '.join(GENOMIC_NEGATIVES)}, not {negatives!r}", path)
+    if negatives is not None and label_columns:
+        raise SeqgenError(f"negatives are labelled {BOUND} 0, and have no {', '.join(label_columns)}: encode the "
                           f"intervals with negatives or with --label-column, not both", path)
     intervals = parse_intervals(data, path, label_columns, width, keep_missing)
     n = len(intervals.chrom)
     chrom, start, end = intervals.chrom, intervals.start, intervals.end
-    if flank_distance is not None:
+    if negatives == "flanks":
         flank_start, flank_end = flank_windows(start, end, flank_distance)
         chrom, start, end = chrom + [c for c in chrom for _ in (0, 1)], np.concatenate([start, flank_start]), \
             np.concatenate([end, flank_end])
@@ -273,12 +287,19 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": n}
     if width is not None:
         meta.update(width=int(width), n_off_chromosome=n - len(kept))
-    if flank_distance is not None:
+    if negatives == "flanks":
         flanks, meta["negatives"] = _flanks(intervals, slices[n:], flank_start, flank_end, flank_distance)
         sequences += [_stranded(slices[n + j], intervals.minus[j // 2]) for j in flanks]
         ids += [f"{intervals.names[j // 2]}_flank{flank_distance if j % 2 else -flank_distance:+d}" for j in flanks]
         lines += [intervals.lines[j // 2] for j in flanks]
-        labels = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(kept), len(flanks)])[:, None]
+    if negatives == "gc-matched":
+        windows, meta["negatives"] = _gc_matched(genome, intervals, kept, sequences, lengths, path, seed)
+        sequences += windows["letters"]
+        ids += [f"gc-matched_{c}:{a}-{b}" for c, a, b in zip(windows["chrom"], windows["start"], windows["end"])]
+        lines += [0] * len(windows["letters"])  # of no line of the file
+    if negatives is not None:
+        meta["negatives"]["n_positives"] = len(kept)
+        labels = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(kept), len(sequences) - len(kept)])[:, None]
         label_names = [BOUND]
     lens = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
     ends = np.cumsum(lens)
@@ -307,8 +328,7 @@ def _flanks(intervals: Intervals, slices: list, start: np.ndarray, end: np.ndarr
     """
     _, codes = np.unique(np.array(intervals.chrom, dtype=str), return_inverse=True)  # chromosomes as numbers
     flank_chrom = np.repeat(codes, 2)
-    covered = overlapping(flank_chrom, start, end, codes, np.minimum(intervals.given_start, intervals.start),
-                          np.maximum(intervals.given_end, intervals.end))
+    covered = overlapping(flank_chrom, start, end, codes, *_covering(intervals))
     on_chromosome = np.array([letters is not None for letters in slices], dtype=bool)
     plain = np.array([letters is not None and not letters.upper().translate(None, b"ACGT") for letters in slices],
                      dtype=bool)
@@ -320,3 +340,85 @@ def _flanks(intervals: Intervals, slices: list, start: np.ndarray, end: np.ndarr
             "n_off_chromosome": int((~on_chromosome).sum()), "n_overlapping": int((on_chromosome & covered).sum()),
             "n_ambiguous": int((on_chromosome & ~covered & ~plain).sum())}
     return kept, meta
+
+
+def _covering(intervals: Intervals) -> tuple[np.ndarray, np.ndarray]:
+    """``(N,)`` starts and ends spanning each interval as given and as re-centred: what negatives must not touch."""
+    return np.minimum(intervals.given_start, intervals.start), np.maximum(intervals.given_end, intervals.end)
+
+
+def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: dict, path, seed: int):
+    """Random genome windows as negatives, as many as ``peaks`` and of their length, GC-matched to them: in each
+    GC bin (:func:`~seqgen.negatives.gc_bin`) as many as the peaks have there, a uniform sample of the windows of
+    that GC on the peaks' chromosomes that overlap no interval and are of A, C, G, T only. The genome is read a
+    second time, one sequence at a time: about :data:`~seqgen.negatives.CANDIDATES_PER_NEGATIVE` windows a peak
+    are drawn on a grid (so they never overlap one another), and a running sample of each bin is kept
+    (:func:`~seqgen.negatives.lowest_in_bins`).
+
+    Parameters
+    ----------
+    kept : list of int
+        The intervals ``peaks`` are of.
+    peaks : list of bytes
+        Their letters, all of one length.
+    lengths : dict
+        ``{name: length}`` of the genome's sequences.
+
+    Returns
+    -------
+    windows : dict
+        ``letters`` (list of bytes, each on a strand drawn as the peaks' strands are), ``chrom``, ``start``,
+        ``end``: the negatives, sorted by chromosome and start.
+    meta : dict
+        What was drawn and left out, by reason, and the mean GC of the peaks and of the negatives.
+    """
+    sizes = {len(p) for p in peaks}
+    if len(sizes) > 1:
+        raise SeqgenError(f"gc-matched negatives are windows of one length, and the intervals have {min(sizes):,} to "
+                          f"{max(sizes):,} letters: give --width (in the workflow, width:) to re-centre them", path)
+    length = sizes.pop()
+    peak_gc = np.array([gc_counts(p) for p in peaks], dtype=np.int64)
+    quota = np.bincount(gc_bin(peak_gc, length), minlength=GC_BINS)
+    names = sorted({intervals.chrom[i] for i in kept})
+    codes = {name: code for code, name in enumerate(names)}
+    region_chrom = np.array([codes.get(name, -1) for name in intervals.chrom], dtype=np.int64)
+    region_start, region_end = _covering(intervals)
+    stride = max(length, sum(lengths[name] for name in names) // (CANDIDATES_PER_NEGATIVE * len(peaks)))
+    rng = np.random.default_rng(seed)
+    chrom, start, bins, keys = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), \
+        np.zeros(0, dtype=np.int64), np.zeros(0)
+    letters, counts = [], {"n_windows": 0, "n_overlapping": 0, "n_ambiguous": 0}
+    for name, sequence in genome_sequences(genome):
+        if name not in codes:
+            continue
+        raw = sequence.encode("ascii")
+        starts = grid_windows(len(raw), stride, length, rng)
+        gc, plain = window_composition(raw, starts, length)
+        covered = overlapping(np.full(len(starts), codes[name]), starts, starts + length, region_chrom, region_start,
+                              region_end)
+        counts["n_windows"] += len(starts)
+        counts["n_overlapping"] += int(covered.sum())
+        counts["n_ambiguous"] += int((~covered & ~plain).sum())
+        starts, gc = starts[plain & ~covered], gc[plain & ~covered]
+        chrom = np.concatenate([chrom, np.full(len(starts), codes[name])])
+        start, bins = np.concatenate([start, starts]), np.concatenate([bins, gc_bin(gc, length)])
+        keys = np.concatenate([keys, rng.random(len(starts))])
+        keep = lowest_in_bins(bins, keys, quota)
+        new = keep[len(letters):]
+        letters = [w for w, k in zip(letters, keep) if k] + [raw[a:a + length] for a in starts[new]]
+        chrom, start, bins, keys = chrom[keep], start[keep], bins[keep], keys[keep]
+    if not letters:
+        raise SeqgenError(f"no window of {length:,} letters of A, C, G, T only outside the intervals on their "
+                          f"chromosomes in {genome}: no gc-matched negatives", path)
+    order = np.lexsort((start, chrom))
+    flip = rng.random(len(order)) < intervals.minus[kept].mean()
+    windows = {"letters": [_stranded(letters[i], minus) for i, minus in zip(order, flip)],
+               "chrom": [names[c] for c in chrom[order]], "start": start[order], "end": start[order] + length}
+    got = np.bincount(bins, minlength=GC_BINS)
+    short = np.flatnonzero(got < quota)
+    meta = {"kind": "gc-matched", "length": int(length), "seed": int(seed), "n_chromosomes": len(names),
+            **counts, "n_negatives": len(letters), "n_short": int((quota - got).sum()),
+            "short_gc": [float(short.min() / GC_BINS), float((short.max() + 1) / GC_BINS)] if len(short) else None,
+            "gc_positives": float(peak_gc.mean() / length),
+            "gc_negatives": float(np.mean([gc_counts(w) for w in letters]) / length)}
+    return windows, meta

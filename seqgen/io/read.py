@@ -14,15 +14,18 @@ from seqgen.io.fasta import parse_fasta, parse_fastq
 from seqgen.io.records import (DUPLICATE_POLICIES, MISSING_LABEL_POLICIES, RawRecords, detect_format, read_bytes,
                                resolve_format)
 from seqgen.io.tables import parse_dream5, parse_table, parse_uniprobe
-from seqgen.negatives import FLANK_DISTANCE, NEGATIVES, with_shuffled_negatives
+from seqgen.negatives import FLANK_DISTANCE, GENOMIC_NEGATIVES, NEGATIVES, with_shuffled_negatives
+
 
 def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
           id_column: str | None = None, missing_labels: str = "error", focus: str | None = None, genome=None,
-          width: int | None = None, flank_distance: int | None = None) -> RawRecords:
+          width: int | None = None, negatives: str | None = None, flank_distance: int = FLANK_DISTANCE,
+          seed: int = 0) -> RawRecords:
     """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name;
     ``missing_labels``: 'error', or 'keep' as NaN; ``focus``: an alignment's focus id (default: its first record);
     ``genome``, ``width``: a BED file's genome FASTA and the width its intervals are re-centred to;
-    ``flank_distance``: a BED file's intervals followed by their flanks as negatives (:func:`parse_bed`)."""
+    ``negatives``: 'flanks' or 'gc-matched', a BED file's intervals followed by negatives of its genome
+    (:func:`parse_bed`: flanks at ``flank_distance``, GC-matched windows drawn by ``seed``)."""
     if missing_labels not in ("error", "keep"):
         raise SeqgenError(f"missing-label policy must be 'error' or 'keep', not {missing_labels!r}")
     keep = missing_labels == "keep"
@@ -34,12 +37,12 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
                           f"reads an aligned FASTA as an alignment)", path)
     if fmt != "bed" and (genome is not None or width is not None):
         raise SeqgenError(f"--genome and --width read the intervals of a BED file, and this is read as {fmt}", path)
-    if fmt != "bed" and flank_distance is not None:
-        raise SeqgenError(f"flanks are the genome around a BED file's intervals, and this is read as {fmt} "
+    if fmt != "bed" and negatives is not None:
+        raise SeqgenError(f"{negatives} negatives are cut out of a BED file's genome, and this is read as {fmt} "
                           f"(--negatives shuffle makes negatives of any input)", path)
     data = read_bytes(path)
     if fmt == "bed":
-        return parse_bed(data, path, genome, label_columns, width, keep, flank_distance)
+        return parse_bed(data, path, genome, label_columns, width, keep, negatives, flank_distance, seed)
     if fmt == "fasta":
         return parse_fasta(data, path)
     if fmt == "fastq":
@@ -85,10 +88,11 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         A BED file's genome FASTA, whose letters its intervals name (:func:`~seqgen.io.bed.parse_bed`).
     width : int, optional
         A BED file's intervals re-centred to this many letters on their summit (narrowPeak) or middle.
-    negatives : {None, 'shuffle', 'flanks'}
+    negatives : {None, 'shuffle', 'flanks', 'gc-matched'}
         Add negatives after the sequences read, with the label ``bound`` (1 for the sequences read, 0 for the
-        negatives; no other labels then): a dinucleotide shuffle of each (``seed``), or a BED file's flanks at
-        ``flank_distance`` (:mod:`seqgen.negatives`).
+        negatives; no other labels then): a dinucleotide shuffle of each (``seed``), a BED file's flanks at
+        ``flank_distance``, or random windows of its genome matched to its intervals' GC (``seed``;
+        :mod:`seqgen.negatives`).
 
     Returns
     -------
@@ -107,7 +111,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
                           f"{missing_labels!r}")
     raw = parse(path, fmt, sequence_column, label_columns, id_column,
                 "keep" if missing_labels == "drop" else missing_labels, focus, genome, width,
-                flank_distance if negatives == "flanks" else None)
+                negatives if negatives in GENOMIC_NEGATIVES else None, flank_distance, seed)
     n_read, missing = len(raw.ids), 0
     if missing_labels == "drop" and raw.labels is not None:
         whole = np.isfinite(raw.labels).all(1)
@@ -126,7 +130,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
             "n_read": int(n_read), "n_dropped": int(len(raw.ids) - len(kept)), **raw.meta}
     if missing_labels == "drop":
         meta["n_missing_labels"] = missing
-    if negatives == "flanks":
+    if negatives in GENOMIC_NEGATIVES:
         meta["negatives"]["n_positives"] = int((labels[:, 0] == 1).sum())  # less those --ambiguous drop left out
     data = SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta)
     return with_shuffled_negatives(data, seed, source=path) if negatives == "shuffle" else data

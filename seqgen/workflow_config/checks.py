@@ -267,8 +267,8 @@ def check_input_format(name, ds) -> None:
         if fmt != "bed" and given:
             raise SeqgenError(f"{' and '.join(given)} read the intervals of a BED input, and its input "
                               f"{ds['input']} is read as {fmt}")
-        if fmt != "bed" and ds.get("negatives") == "flanks":
-            raise SeqgenError(f"negatives: flanks are the genome around a BED input's intervals, and its input "
+        if fmt != "bed" and ds.get("negatives") in ("flanks", "gc-matched"):
+            raise SeqgenError(f"negatives: {ds['negatives']} are cut out of a BED input's genome, and its input "
                               f"{ds['input']} is read as {fmt} (negatives: shuffle makes negatives of any input)")
         if fmt in PBM_LABELS and ds.get("negatives"):
             raise SeqgenError(f"its input {ds['input']} is a PBM table, labelled by its format: negatives are for a "

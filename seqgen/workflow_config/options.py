@@ -104,7 +104,8 @@ def simulate_options(config, name) -> str:
 
 def encode_options(ds, seed: int = 0) -> str:
     """``seqgen encode`` options of a data set: its alphabet and policies, the columns of its input (a
-    simulated table's are id and signal), and its negatives (shuffled ones: by the workflow's ``seed``)."""
+    simulated table's are id and signal), and its negatives (shuffled and GC-matched ones: drawn by the workflow's
+    ``seed``)."""
     options = {
         "alphabet": ds["alphabet"],
         "ambiguous": ds["ambiguous"],
@@ -120,7 +121,7 @@ def encode_options(ds, seed: int = 0) -> str:
         options["negatives"] = ds.get("negatives")
         if ds.get("negatives") == "flanks":
             options["flank_distance"] = ds.get("flank_distance")
-        if ds.get("negatives") == "shuffle":
+        if ds.get("negatives") in ("shuffle", "gc-matched"):
             options["seed"] = seed
     else:
         options["label_column"] = ["signal"]
