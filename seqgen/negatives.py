@@ -11,11 +11,11 @@
   repeats, other factors' sites): a classifier against them learns what sets bound sites apart from the sequence
   around them.
 - ``gc-matched``: random windows of the genome (of the chromosomes the intervals are on), as many as there are
-  intervals and of their length, drawn so that their GC content follows the intervals' (in bins of
-  :data:`GC_BINS`), overlapping no interval and of A, C, G, T only: the genome-wide background, GC-matched as
-  gkm-SVM's ``genNullSeqs`` and HOMER's backgrounds are. Genomic negatives chosen for their similarity to the
-  positives did best in Tourne et al. (2026); GC content is the similarity this one keeps. A classifier against
-  them cannot tell bound from unbound by GC content alone.
+  intervals and of their length, drawn so that their GC content and soft-masked (repeat) share follow the
+  intervals' (in bins of :data:`GC_BINS` and :data:`REPEAT_BINS`), overlapping no interval and of A, C, G, T only:
+  the genome-wide background, matched as gkm-SVM's ``genNullSeqs`` matches it (HOMER's matches GC). Genomic
+  negatives chosen for their similarity to the positives did best in Tourne et al. (2026); composition is the
+  similarity these keep. A classifier against them cannot tell bound from unbound by GC content or repeats alone.
 
 The generators should learn the bound sequences only: ``seqgen split --positives bound`` (the workflow does it).
 """
@@ -37,13 +37,15 @@ BOUND = "bound"
 FLANK_DISTANCE = 3000
 #: the GC-content bins ``gc-matched`` negatives match the intervals' in: fractions 0-0.02, 0.02-0.04, ..., 0.98-1
 GC_BINS = 50
-#: ``gc-matched``: genome windows drawn a negative, from which those of the right GC are kept (fewer where the
-#: chromosomes have fewer windows)
-CANDIDATES_PER_NEGATIVE = 100
-#: a letter's GC class: 0 for A and T, 1 for C and G (either case), 2 for anything else (N, IUPAC codes)
-_GC_CLASS = np.full(256, 2, dtype=np.uint8)
-_GC_CLASS[np.frombuffer(b"ATat", dtype=np.uint8)] = 0
-_GC_CLASS[np.frombuffer(b"CGcg", dtype=np.uint8)] = 1
+#: the bins of soft-masked (lowercase: repeat) share they match them in as well, within each GC bin: 0-0.1, ...
+REPEAT_BINS = 10
+#: ``gc-matched``: genome windows drawn a negative at most (all the windows of the chromosomes, side by side,
+#: where there are fewer), from which those of the right composition are kept
+CANDIDATES_PER_NEGATIVE = 1000
+#: a letter's class: 0 for A and T, 1 for C and G, 2 and 3 for a, t and c, g (soft-masked), 4 for anything else
+_CLASS = np.full(256, 4, dtype=np.uint8)
+for _letters, _class in ((b"AT", 0), (b"CG", 1), (b"at", 2), (b"cg", 3)):
+    _CLASS[np.frombuffer(_letters, dtype=np.uint8)] = _class
 #: letters :func:`window_composition` weighs at a time
 _CHUNK = 1 << 22
 
@@ -143,20 +145,24 @@ def positives(data: SequenceSet, label: str = BOUND) -> SequenceSet:
     return data.subset(values == 1)
 
 
-def gc_bin(gc: np.ndarray, length: int) -> np.ndarray:
-    """``(N,)`` GC bins (0 to :data:`GC_BINS` - 1) of windows of ``length`` letters holding ``gc`` C or G."""
-    return np.minimum(np.asarray(gc, dtype=np.int64) * GC_BINS // length, GC_BINS - 1)
+def composition_bin(gc: np.ndarray, masked: np.ndarray, length: int) -> np.ndarray:
+    """``(N,)`` bins (0 to ``GC_BINS * REPEAT_BINS - 1``) of windows of ``length`` letters holding ``gc`` C or G
+    and ``masked`` soft-masked letters: the GC bin, then the soft-masked share's bin within it."""
+    gc_part = np.minimum(np.asarray(gc, dtype=np.int64) * GC_BINS // length, GC_BINS - 1)
+    masked_part = np.minimum(np.asarray(masked, dtype=np.int64) * REPEAT_BINS // length, REPEAT_BINS - 1)
+    return gc_part * REPEAT_BINS + masked_part
 
 
-def gc_counts(letters: bytes) -> int:
-    """The number of C and G (either case) in ``letters``."""
-    return int((_GC_CLASS[np.frombuffer(letters, dtype=np.uint8)] == 1).sum())
+def composition(letters: bytes) -> tuple[int, int]:
+    """The C and G (either case), and the soft-masked (lowercase) letters, of ``letters``."""
+    counts = np.bincount(_CLASS[np.frombuffer(letters, dtype=np.uint8)], minlength=5)
+    return int(counts[1] + counts[3]), int(counts[2] + counts[3])
 
 
-def window_composition(letters: bytes, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """GC count and plainness of windows of one sequence, without a loop over them: one sum a window of a weight a
-    letter (A, T 0; C, G 1; others ``length + 1``), over stretches of :data:`_CHUNK` letters at a time, so that a
-    chromosome needs no more than its bytes.
+def window_composition(letters: bytes, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Composition of windows of one sequence, without a loop over them: one sum a window of a weight a letter
+    (with ``m = length + 1``: A, T 0; C, G 1; a, t ``m``; c, g ``m + 1``; others ``m * m``), over stretches of
+    :data:`_CHUNK` letters at a time, so that a chromosome needs little more memory than its bytes.
 
     Parameters
     ----------
@@ -169,12 +175,15 @@ def window_composition(letters: bytes, starts: np.ndarray, length: int) -> tuple
     Returns
     -------
     gc : np.ndarray
-        ``(K,)`` int64, the C and G in each window.
+        ``(K,)`` int64, the C and G (either case) in each window.
+    masked : np.ndarray
+        ``(K,)`` int64, the soft-masked (lowercase) letters in each window.
     plain : np.ndarray
-        ``(K,)`` bool, the window is of A, C, G, T only.
+        ``(K,)`` bool, the window is of A, C, G, T only (either case).
     """
-    dtype = np.int32 if length * (length + 2) < 2 ** 31 else np.int64
-    weights = np.where(_GC_CLASS == 2, length + 1, _GC_CLASS).astype(dtype)
+    m = length + 1
+    dtype = np.int32 if length * m * m < 2 ** 31 else np.int64
+    weights = np.array([0, 1, m, m + 1, m * m], dtype=dtype)[_CLASS]
     raw, sums = np.frombuffer(letters, dtype=np.uint8), np.zeros(len(starts), dtype=np.int64)
     edges = np.searchsorted(starts, np.arange(0, len(raw) + _CHUNK, _CHUNK))
     for first, last in zip(edges[:-1], edges[1:]):
@@ -184,7 +193,7 @@ def window_composition(letters: bytes, starts: np.ndarray, length: int) -> tuple
         stretch = weights[raw[low:starts[last - 1] + length]]
         bounds = (np.stack([starts[first:last], starts[first:last] + length], 1) - low).ravel()[:-1]
         sums[first:last] = np.add.reduceat(stretch, bounds)[::2]  # the last window runs to the stretch's end
-    return sums % (length + 1), sums <= length
+    return sums % m, sums // m % m, sums < m * m
 
 
 def grid_windows(size: int, stride: int, length: int, rng: np.random.Generator) -> np.ndarray:

@@ -8,8 +8,8 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.io import read_sequences
-from seqgen.negatives import (BOUND, GC_BINS, flank_windows, gc_bin, gc_counts, lowest_in_bins, overlapping, positives,
-                              window_composition, with_shuffled_negatives)
+from seqgen.negatives import (BOUND, GC_BINS, REPEAT_BINS, composition, composition_bin, flank_windows, lowest_in_bins,
+                              overlapping, positives, window_composition, with_shuffled_negatives)
 
 RNG = np.random.default_rng(11)
 #: a soft-masked genome; chr1 holds an N at 1,230 (in the upper flank of the peak at 700-760 at distance 500)
@@ -167,13 +167,16 @@ def test_window_composition_counts_each_window_s_gc_and_other_letters(monkeypatc
     rng = np.random.default_rng(4)
     letters = "".join(rng.choice(list("ACGTacgtN"), 1000)).encode()
     starts = np.array([0, 30, 60, 90, 400, 977])  # windows that touch; the last one ends where the sequence does
-    gc, plain = window_composition(letters, starts, 23)
+    gc, masked, plain = window_composition(letters, starts, 23)
     windows = [letters[a:a + 23] for a in starts]
     assert gc.tolist() == [sum(w.upper().count(c) for c in b"CG") for w in windows]
-    assert gc.tolist() == [gc_counts(w) for w in windows]
+    assert masked.tolist() == [sum(w.count(c) for c in b"acgt") for w in windows]
+    assert list(zip(gc.tolist(), masked.tolist())) == [composition(w) for w in windows]
     assert plain.tolist() == [b"N" not in w for w in windows]
     assert window_composition(letters, np.zeros(0, int), 23)[0].shape == (0,)
-    assert gc_bin(np.array([0, 49, 50, 99, 100]), 100).tolist() == [0, 24, 25, 49, GC_BINS - 1]
+    gc_bins = composition_bin(np.array([0, 49, 50, 99, 100]), np.zeros(5, int), 100) // REPEAT_BINS
+    assert gc_bins.tolist() == [0, 24, 25, 49, GC_BINS - 1]
+    assert (composition_bin(np.zeros(4, int), np.array([0, 9, 10, 100]), 100) % REPEAT_BINS).tolist() == [0, 0, 1, 9]
 
 
 def test_lowest_in_bins_is_a_sample_of_each_bin_that_merging_chunks_keeps():
@@ -193,18 +196,20 @@ def test_lowest_in_bins_is_a_sample_of_each_bin_that_merging_chunks_keeps():
     assert set(running) == set(np.flatnonzero(keep))
 
 
-def test_gc_matched_negatives_follow_the_intervals_gc_outside_them(tmp_path):
+def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(tmp_path):
     rng = np.random.default_rng(6)
 
     def letters(n, gc):
         return "".join(rng.choice(list("ATCG"), n, p=[(1 - gc) / 2] * 2 + [gc / 2] * 2))
 
-    genome = {"chr1": letters(60000, 0.3) + letters(60000, 0.7), "chr2": letters(50000, 0.45) + "N" * 3000,
-              "chrU": letters(40000, 0.7)}  # no interval: never sampled
+    # chr1: AT-rich, then GC-rich and soft-masked (a repeat), then GC-rich; two thirds of its peaks in the repeat
+    genome = {"chr1": letters(60000, 0.3) + letters(40000, 0.7).lower() + letters(150000, 0.7),
+              "chr2": letters(50000, 0.45) + "N" * 3000, "chrU": letters(40000, 0.7)}  # no interval: never sampled
     fasta = tmp_path / "g.fa"
     fasta.write_text("".join(f">{name} assembled\n{seq}\n" for name, seq in genome.items()))
     bed = tmp_path / "p.bed"
-    starts = rng.choice(np.arange(60000, 119000, 300), 90, replace=False)
+    starts = np.concatenate([rng.choice(np.arange(60000, 99700, 600), 60, replace=False),
+                             rng.choice(np.arange(100000, 249000, 600), 30, replace=False)])
     bed.write_text("".join(f"chr1\t{s}\t{s + 250}\tp{i}\t0\t-\n" for i, s in enumerate(starts))
                    + "".join(f"chr2\t{s}\t{s + 250}\tq{s}\t0\t-\n" for s in range(1000, 40000, 1300)))
     data = read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=1)
@@ -218,8 +223,10 @@ def test_gc_matched_negatives_follow_the_intervals_gc_outside_them(tmp_path):
     peaks = np.array([gc_of[i] for i in data.ids[:n]])
     drawn = np.array([gc_of[i] for i in negatives.ids])
     assert abs(drawn.mean() - peaks.mean()) < 2 and peaks.mean() > 60  # 100 letters: GC counts; the genome's ~52
-    assert (np.bincount(gc_bin(drawn, 100), minlength=GC_BINS) <= np.bincount(gc_bin(peaks, 100),
-                                                                              minlength=GC_BINS)).all()
+    assert (np.bincount(composition_bin(drawn, 0, 100), minlength=GC_BINS * REPEAT_BINS) <= np.bincount(
+        composition_bin(peaks, 0, 100), minlength=GC_BINS * REPEAT_BINS)).all()
+    # soft-masked: half the peaks, and as many negatives (of chr1's GC-rich windows, a fifth are)
+    assert meta["masked_positives"] > 0.45 and abs(meta["masked_negatives"] - meta["masked_positives"]) < 0.05
     spans = []
     for name, row in zip(negatives.ids, negatives.codes):
         chrom, span = name.removeprefix("gc-matched_").split(":")

@@ -124,10 +124,13 @@ def _negatives_note(path, negatives: dict) -> str:
                 f"intervals' {chromosomes}, less {negatives['n_overlapping']:,} that " \
                 f"overlap an interval and {negatives['n_ambiguous']:,} that hold N (or another letter than A, C, " \
                 f"G, T); mean GC {negatives['gc_negatives']:.3f}, the intervals' {negatives['gc_positives']:.3f}"
+        if negatives["masked_positives"] or negatives["masked_negatives"]:
+            text += f"; soft-masked (repeat) share {negatives['masked_negatives']:.3f}, the intervals' " \
+                    f"{negatives['masked_positives']:.3f}"
         if negatives["n_short"]:
             low, high = negatives["short_gc"]
             text += f"; {negatives['n_short']:,} fewer than the intervals: too few windows of their GC " \
-                    f"({low:.2f}-{high:.2f}) were drawn"
+                    f"({low:.2f}-{high:.2f}) and soft-masked share were drawn"
     return text
 
 

@@ -19,8 +19,8 @@ import numpy as np
 from seqgen.errors import SeqgenError
 from seqgen.io.records import OPEN_ERRORS, RawRecords, open_error
 from seqgen.negatives import (BOUND, CANDIDATES_PER_NEGATIVE, FLANK_DISTANCE, GC_BINS, GENOMIC_NEGATIVES,
-                              flank_windows, gc_bin, gc_counts, grid_windows, lowest_in_bins, overlapping,
-                              window_composition)
+                              REPEAT_BINS, composition, composition_bin, flank_windows, grid_windows, lowest_in_bins,
+                              overlapping, window_composition)
 
 #: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
 PEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak")
@@ -348,10 +348,11 @@ def _covering(intervals: Intervals) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: dict, path, seed: int):
-    """Random genome windows as negatives, as many as ``peaks`` and of their length, GC-matched to them: in each
-    GC bin (:func:`~seqgen.negatives.gc_bin`) as many as the peaks have there, a uniform sample of the windows of
-    that GC on the peaks' chromosomes that overlap no interval and are of A, C, G, T only. The genome is read a
-    second time, one sequence at a time: about :data:`~seqgen.negatives.CANDIDATES_PER_NEGATIVE` windows a peak
+    """Random genome windows as negatives, as many as ``peaks`` and of their length, matched to them in GC content
+    and soft-masked (repeat) share, as gkm-SVM's ``genNullSeqs`` matches them: in each bin of the two
+    (:func:`~seqgen.negatives.composition_bin`) as many as the peaks have there, a uniform sample of the windows of
+    that bin on the peaks' chromosomes that overlap no interval and are of A, C, G, T only. The genome is read a
+    second time, one sequence at a time; up to :data:`~seqgen.negatives.CANDIDATES_PER_NEGATIVE` windows a peak
     are drawn on a grid (so they never overlap one another), and a running sample of each bin is kept
     (:func:`~seqgen.negatives.lowest_in_bins`).
 
@@ -370,15 +371,16 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
         ``letters`` (list of bytes, each on a strand drawn as the peaks' strands are), ``chrom``, ``start``,
         ``end``: the negatives, sorted by chromosome and start.
     meta : dict
-        What was drawn and left out, by reason, and the mean GC of the peaks and of the negatives.
+        What was drawn and left out, by reason, and the mean GC and soft-masked shares of the peaks and of the
+        negatives.
     """
     sizes = {len(p) for p in peaks}
     if len(sizes) > 1:
         raise SeqgenError(f"gc-matched negatives are windows of one length, and the intervals have {min(sizes):,} to "
                           f"{max(sizes):,} letters: give --width (in the workflow, width:) to re-centre them", path)
     length = sizes.pop()
-    peak_gc = np.array([gc_counts(p) for p in peaks], dtype=np.int64)
-    quota = np.bincount(gc_bin(peak_gc, length), minlength=GC_BINS)
+    peak_gc, peak_masked = np.array([composition(p) for p in peaks], dtype=np.int64).reshape(-1, 2).T
+    quota = np.bincount(composition_bin(peak_gc, peak_masked, length), minlength=GC_BINS * REPEAT_BINS)
     names = sorted({intervals.chrom[i] for i in kept})
     codes = {name: code for code, name in enumerate(names)}
     region_chrom = np.array([codes.get(name, -1) for name in intervals.chrom], dtype=np.int64)
@@ -393,19 +395,20 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
             continue
         raw = sequence.encode("ascii")
         starts = grid_windows(len(raw), stride, length, rng)
-        gc, plain = window_composition(raw, starts, length)
+        gc, masked, plain = window_composition(raw, starts, length)
         covered = overlapping(np.full(len(starts), codes[name]), starts, starts + length, region_chrom, region_start,
                               region_end)
         counts["n_windows"] += len(starts)
         counts["n_overlapping"] += int(covered.sum())
         counts["n_ambiguous"] += int((~covered & ~plain).sum())
-        starts, gc = starts[plain & ~covered], gc[plain & ~covered]
-        chrom = np.concatenate([chrom, np.full(len(starts), codes[name])])
-        start, bins = np.concatenate([start, starts]), np.concatenate([bins, gc_bin(gc, length)])
-        keys = np.concatenate([keys, rng.random(len(starts))])
+        usable = plain & ~covered
+        chrom = np.concatenate([chrom, np.full(int(usable.sum()), codes[name])])
+        start = np.concatenate([start, starts[usable]])
+        bins = np.concatenate([bins, composition_bin(gc[usable], masked[usable], length)])
+        keys = np.concatenate([keys, rng.random(int(usable.sum()))])
         keep = lowest_in_bins(bins, keys, quota)
         new = keep[len(letters):]
-        letters = [w for w, k in zip(letters, keep) if k] + [raw[a:a + length] for a in starts[new]]
+        letters = [w for w, k in zip(letters, keep) if k] + [raw[a:a + length] for a in starts[usable][new]]
         chrom, start, bins, keys = chrom[keep], start[keep], bins[keep], keys[keep]
     if not letters:
         raise SeqgenError(f"no window of {length:,} letters of A, C, G, T only outside the intervals on their "
@@ -414,11 +417,12 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
     flip = rng.random(len(order)) < intervals.minus[kept].mean()
     windows = {"letters": [_stranded(letters[i], minus) for i, minus in zip(order, flip)],
                "chrom": [names[c] for c in chrom[order]], "start": start[order], "end": start[order] + length}
-    got = np.bincount(bins, minlength=GC_BINS)
-    short = np.flatnonzero(got < quota)
+    short = np.flatnonzero(np.bincount(bins, minlength=len(quota)) < quota) // REPEAT_BINS
+    drawn_gc, drawn_masked = np.array([composition(w) for w in letters], dtype=np.int64).T
     meta = {"kind": "gc-matched", "length": int(length), "seed": int(seed), "n_chromosomes": len(names),
-            **counts, "n_negatives": len(letters), "n_short": int((quota - got).sum()),
+            **counts, "n_negatives": len(letters), "n_short": len(peaks) - len(letters),
             "short_gc": [float(short.min() / GC_BINS), float((short.max() + 1) / GC_BINS)] if len(short) else None,
-            "gc_positives": float(peak_gc.mean() / length),
-            "gc_negatives": float(np.mean([gc_counts(w) for w in letters]) / length)}
+            "gc_positives": float(peak_gc.mean() / length), "gc_negatives": float(drawn_gc.mean() / length),
+            "masked_positives": float(peak_masked.mean() / length),
+            "masked_negatives": float(drawn_masked.mean() / length)}
     return windows, meta
