@@ -932,3 +932,18 @@ def test_chipseq_trains_on_peaks_and_their_shuffles_and_tests_on_fold_b(tmp_path
     assert (row["tf"], row["n_peaks"], row["n_test"]) == ("TOY_cell", 300, 60)
     assert row["auroc_kmer_ridge"] > 0.9  # the planted site's 5-mers, against shuffles that break it
     assert stored["mean_auroc"] == row["auroc"] and len(row["auroc_members"]) == 5
+
+
+def test_negatives_gc_matched_windows_follow_the_peaks_composition_and_random_ones_do_not(tmp_path, monkeypatch):
+    negatives, common = bench("negatives"), bench("common")
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    assert negatives.main(["--genome-mb", "6", "--peaks", "600", "--name", "toy"]) == 0
+    stored = json.loads((tmp_path / "toy.json").read_text())
+    kinds, peaks = stored["kinds"], stored["peaks"]
+    assert peaks["gc"] > stored["genome"]["gc"] + 0.02 and peaks["masked"] < stored["genome"]["masked"] - 0.1
+    matched, random = kinds["gc-matched"], kinds["random windows (baseline)"]
+    assert matched["n"] >= 0.95 * stored["n_peaks"] and random["n"] == stored["n_peaks"]
+    assert abs(matched["gc"] - peaks["gc"]) < 0.01 and abs(matched["masked"] - peaks["masked"]) < 0.02
+    assert matched["auroc_gc"] < 0.56 and matched["auroc_masked"] < 0.56
+    assert random["auroc_gc"] > 0.65 and random["auroc_masked"] > 0.6
+    assert kinds["flanks"]["auroc_masked"] > 0.6  # repeats are local: the flanks do not share the peaks' depletion

@@ -267,6 +267,24 @@ def test_the_report_layouts_name_every_file_the_report_reads():
         assert sorted(name for name in read if name not in text) == [], where
 
 
+def test_the_negatives_table_in_results_md_is_the_stored_run():
+    """benchmarks/RESULTS.md's genomic negatives table is benchmarks/results/negatives.json rounded."""
+    import json
+
+    stored = json.loads((ROOT / "benchmarks" / "results" / "negatives.json").read_text())
+    text = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    kinds = stored["kinds"]
+    assert (f"| (the peaks) | {stored['n_peaks']:,} | {stored['peaks']['gc']:.3f} | | {stored['peaks']['masked']:.3f} "
+            f"| | {kinds['peaks alone']['seconds']:.2f} |") in text
+    for kind, label in (("flanks", "flanks (3,000 bp either way)"), ("gc-matched", "gc-matched"),
+                        ("random windows (baseline)", "random windows (baseline)")):
+        row = kinds[kind]
+        seconds = f" {row['seconds']:.2f} " if "seconds" in row else " "
+        line = (f"| {label} | {row['n']:,} | {row['gc']:.3f} | {row['auroc_gc']:.3f} | {row['masked']:.3f} | "
+                f"{row['auroc_masked']:.3f} |{seconds}|")
+        assert line in text, line
+
+
 def test_the_chipseq_table_in_results_md_is_the_stored_run():
     """benchmarks/RESULTS.md's ChIP-seq table (AUROC of the ensemble, its members' range, the k-mer yardstick)
     is benchmarks/results/chipseq.json rounded: a rerun must rewrite the table."""
