@@ -42,6 +42,9 @@ class SequenceSet:
         JSON-serializable provenance (source file, format, settings).
     path : str or None
         The ``.npz`` it was loaded from (named in errors), None when built in memory.
+    chroms : np.ndarray or None
+        ``(N,)`` str, the genome sequence (chromosome) each sequence was cut from (a BED input's intervals and
+        their genomic negatives), for splits that hold whole chromosomes out; None for other inputs.
     """
 
     codes: np.ndarray
@@ -52,6 +55,7 @@ class SequenceSet:
     label_names: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     path: str | None = field(default=None, compare=False, repr=False)
+    chroms: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.codes = np.ascontiguousarray(self.codes, dtype=np.uint8)
@@ -73,14 +77,21 @@ class SequenceSet:
             raise ValueError("ids, lengths and codes disagree on the number of sequences")
         if self.labels.shape[1] != len(self.label_names):
             raise ValueError("labels and label_names disagree on the number of labels")
+        if self.chroms is not None:
+            self.chroms = np.asarray(self.chroms, dtype=str)
+            if self.chroms.shape != (n,):
+                raise ValueError("chroms and codes disagree on the number of sequences")
 
     def __eq__(self, other) -> bool:
-        """Same alphabet, codes, ids, lengths, labels, label names and meta (``path`` is not compared)."""
+        """Same alphabet, codes, ids, lengths, labels, label names, meta and chromosomes (``path`` is not
+        compared)."""
         if not isinstance(other, SequenceSet):
             return NotImplemented
         return (self.alphabet == other.alphabet and self.label_names == other.label_names and self.meta == other.meta
+                and (self.chroms is None) == (other.chroms is None)
                 and all(np.array_equal(a, b) for a, b in ((self.codes, other.codes), (self.ids, other.ids),
-                                                          (self.lengths, other.lengths), (self.labels, other.labels))))
+                                                          (self.lengths, other.lengths), (self.labels, other.labels),
+                                                          (self.chroms, other.chroms)) if a is not None))
 
     __hash__ = None  # mutable arrays
 
@@ -111,7 +122,8 @@ class SequenceSet:
     def subset(self, index) -> "SequenceSet":
         """The sequences selected by ``index`` (a boolean mask or integer array)."""
         return SequenceSet(self.codes[index], self.alphabet, self.ids[index], self.lengths[index],
-                           self.labels[index], list(self.label_names), dict(self.meta), self.path)
+                           self.labels[index], list(self.label_names), dict(self.meta), self.path,
+                           None if self.chroms is None else self.chroms[index])
 
     def padded(self, length: int) -> "SequenceSet":
         """The same sequences with ``codes`` ``(N, length)``: PAD appended to reach ``length`` (no shorter than
@@ -120,7 +132,7 @@ class SequenceSet:
             raise ValueError(f"cannot pad sequences of length {self.length} to {length}")
         codes = np.pad(self.codes, ((0, 0), (0, length - self.length)), constant_values=PAD)
         return SequenceSet(codes, self.alphabet, self.ids, self.lengths, self.labels, list(self.label_names),
-                           dict(self.meta), self.path)
+                           dict(self.meta), self.path, self.chroms)
 
     def split(self, fraction: float, seed: int = 0, keep_first: bool = False) -> tuple["SequenceSet", "SequenceSet"]:
         """Random split into ``(rest, held_out)`` with ``fraction`` (between 0 and 1) of the sequences held out
@@ -155,7 +167,8 @@ class SequenceSet:
             np.savez(tmp, codes=self.codes, lengths=self.lengths, ids=self.ids, labels=self.labels,
                      label_names=np.asarray(self.label_names, dtype=str),
                      alphabet=np.asarray(self.alphabet.name),
-                     meta=np.asarray(json.dumps(self.meta)), format_version=np.asarray(FORMAT_VERSION))
+                     meta=np.asarray(json.dumps(self.meta)), format_version=np.asarray(FORMAT_VERSION),
+                     **({} if self.chroms is None else {"chroms": self.chroms}))
 
     @classmethod
     def load(cls, path) -> "SequenceSet":
@@ -174,7 +187,7 @@ class SequenceSet:
         try:
             return cls(arrays["codes"], str(arrays["alphabet"]), arrays["ids"], arrays.get("lengths"),
                        arrays.get("labels"), list(arrays.get("label_names", [])),
-                       json.loads(str(arrays.get("meta", "{}"))), str(path))
+                       json.loads(str(arrays.get("meta", "{}"))), str(path), arrays.get("chroms"))
         except ValueError as exc:
             raise SeqgenError(f"corrupt seqgen data file: {exc}", path) from None
 

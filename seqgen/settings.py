@@ -106,6 +106,7 @@ DEFAULTS = {
         "huber_delta": 1.0,
         "val_fraction": 0.1,
         "val_seed": 0,
+        "val_chromosomes": [],  #: genome intervals: hold these chromosomes' sequences out instead of val_fraction
         # engine settings (TrainSettings)
         "steps": 5000,
         "batch_size": 256,
@@ -427,6 +428,8 @@ RANGES = {
     "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "huber_delta": (lambda v: v > 0, "positive"),
     "val_fraction": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "val_chromosomes": (lambda v: all(isinstance(c, (str, int)) and not isinstance(c, bool) and str(c) for c in v),
+                        "a list of chromosome names"),
 }
 
 #: settings that fit only with others: kind -> (holds, what it needs)

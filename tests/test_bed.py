@@ -44,6 +44,7 @@ def test_bed_intervals_are_the_genome_letters_minus_strand_reverse_complemented(
     assert np.array_equal(data.codes[1], reverse_complement(codes_of(GENOME["chr1"][500:530])[None], DNA)[0])
     assert np.array_equal(data.codes[2], codes_of(GENOME["chr2"][:30]))
     assert data.meta["format"] == "bed" and data.meta["bed_format"] == "bed"
+    assert data.chroms.tolist() == ["chr1", "chr1", "chr2"] and data.meta["n_near_copies"] == 0
 
 
 def test_narrowpeak_width_centres_on_the_summit_else_the_middle(tmp_path):
@@ -80,6 +81,23 @@ def test_intervals_widened_off_their_chromosome_are_left_out_and_counted(tmp_pat
     assert main(["encode", str(bed), "--genome", str(genome), "--width", "50", "--out", str(out)]) == 0
     assert "2 of the 3 intervals run off their chromosome at --width 50" in capsys.readouterr().err
     assert len(SequenceSet.load(out)) == 1
+
+
+def test_intervals_that_overlap_by_half_or_more_are_counted_as_near_copies(tmp_path, capsys):
+    """Several summits of one region (ENCODE's narrowPeak repeats the region, one summit a line): re-centred, their
+    windows overlap, so a random split puts near-copies on both sides; the note points at val_chromosomes."""
+    genome = write_genome(tmp_path / "g.fa")
+    rows = [("chr1", 100, 400, f"r{i}", 0, ".", 1, 1, 1, summit) for i, summit in enumerate((50, 60, 200))]
+    rows += [("chr1", 600, 700, "lone", 0, ".", 1, 1, 1, 50), ("chr2", 100, 200, "other", 0, ".", 1, 1, 1, 10)]
+    bed = write_bed(tmp_path / "p.narrowPeak", rows, header="")
+    data = read_sequences(bed, genome=genome, width=40)  # summits at 150, 160, 300: the first two overlap by 30
+    assert data.meta["n_near_copies"] == 2 and data.chroms.tolist() == ["chr1"] * 4 + ["chr2"]
+    assert read_sequences(bed, genome=genome, width=18).meta["n_near_copies"] == 0  # overlap 8 of 18: less than half
+    assert main(["encode", str(bed), "--genome", str(genome), "--width", "40", "--out", str(tmp_path / "d.npz")]) == 0
+    assert ("2 of the 5 intervals overlap another by half their length or more (several summits of one region?): a "
+            "random validation split holds near-copies of training sequences; the predictor's val_chromosomes holds "
+            "whole chromosomes out") in capsys.readouterr().err
+    assert SequenceSet.load(tmp_path / "d.npz").chroms.tolist() == data.chroms.tolist()
 
 
 @pytest.mark.parametrize("rows, message", [

@@ -128,6 +128,29 @@ def test_sets_compare_by_content_and_a_round_trip_is_equal(tmp_path):
     assert data != data.subset(np.arange(len(data))[::-1])
 
 
+def test_chromosomes_of_genome_intervals_follow_subsets_padding_and_round_trips(tmp_path):
+    data = make_set()
+    assert data.chroms is None
+    data.save(tmp_path / "plain.npz")
+    assert "chroms" not in np.load(tmp_path / "plain.npz").files and SequenceSet.load(tmp_path / "plain.npz") == data
+    chroms = np.array([f"chr{i % 3}" for i in range(len(data))])
+    genomic = SequenceSet(data.codes, data.alphabet, data.ids, data.lengths, data.labels, data.label_names,
+                          dict(data.meta), chroms=chroms)
+    assert genomic != data and genomic.chroms.tolist() == chroms.tolist()
+    genomic.save(tmp_path / "g.npz")
+    back = SequenceSet.load(tmp_path / "g.npz")
+    assert back == genomic and back.chroms.tolist() == chroms.tolist()
+    rest, held = genomic.split(0.4, seed=1)
+    assert sorted([*rest.chroms, *held.chroms]) == sorted(chroms)
+    assert all(chroms[data.ids.tolist().index(i)] == c for i, c in zip(held.ids, held.chroms))
+    assert genomic.padded(genomic.length + 3).chroms.tolist() == chroms.tolist()
+    other = SequenceSet(data.codes, data.alphabet, data.ids, data.lengths, data.labels, data.label_names,
+                        dict(data.meta), chroms=chroms[::-1])
+    assert other != genomic
+    with pytest.raises(ValueError, match="chroms and codes disagree"):
+        SequenceSet(data.codes, data.alphabet, data.ids, chroms=chroms[:-1])
+
+
 @pytest.mark.parametrize("fraction", [-0.2, 1.5, 100])
 def test_split_refuses_a_fraction_outside_0_and_1(fraction):
     """-0.2 held out 80% without a word (a negative slice)."""

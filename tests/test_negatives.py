@@ -99,6 +99,7 @@ def test_flanks_are_the_genome_windows_either_way_less_overlaps_ends_and_ns(tmp_
     assert data.ids.tolist() == ["up", "mid", "near", "left", "over",
                                  "up_flank-500", "mid_flank-500", "mid_flank+500", "over_flank+500"]
     assert data.label(BOUND).tolist() == [1.0] * 5 + [0.0] * 4
+    assert data.chroms.tolist() == ["chr1"] * 3 + ["chr2"] * 2 + ["chr1"] * 3 + ["chr2"]
     expected = [CHR1[200:260], CHR1[1000:1060], CHR1[2000:2060], GENOME["chr2"][1120:1200]]
     for row, letters, minus in zip(data.codes[5:], expected, [False, True, True, False]):
         want = codes_of(letters)
@@ -122,6 +123,9 @@ def test_negatives_refuse_labels_and_flanks_need_a_bed_file(tmp_path):
     probes.write_text("ACGTACGTAC\t1500\t90\nTTGCATGCAA\t800\t85\n")
     with pytest.raises(SeqgenError, match=r"probes.txt: .*no value of the input's labels \(signal, background\)"):
         read_sequences(probes, format="dream5", negatives="shuffle")
+    peaks.write_text("chr1\t700\t760\tup\t0\t+\t2.5\t1\t1\t30\nchr2\t100\t160\tb\t0\t+\t2.5\t1\t1\t30\n")
+    with_shuffles = read_sequences(peaks, genome=genome, negatives="shuffle")
+    assert with_shuffles.chroms.tolist() == ["chr1", "chr2", "chr1", "chr2"]  # a shuffle: its sequence's
     shuffled = read_sequences(genome, negatives="shuffle", lengths="trim", length=1000, seed=2)  # any input
     assert shuffled.label(BOUND).tolist() == [1, 1, 0, 0] and shuffled.ids[2:].tolist() == ["chr1_shuffle",
                                                                                            "chr2_shuffle"]
@@ -228,8 +232,9 @@ def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(t
     # soft-masked: half the peaks, and as many negatives (of chr1's GC-rich windows, a fifth are)
     assert meta["masked_positives"] > 0.45 and abs(meta["masked_negatives"] - meta["masked_positives"]) < 0.05
     spans = []
-    for name, row in zip(negatives.ids, negatives.codes):
+    for name, row, on in zip(negatives.ids, negatives.codes, negatives.chroms):
         chrom, span = name.removeprefix("gc-matched_").split(":")
+        assert on == chrom
         first, last = map(int, span.split("-"))
         assert chrom in ("chr1", "chr2") and last - first == 100
         window = codes_of(genome[chrom][first:last])

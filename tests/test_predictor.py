@@ -643,6 +643,39 @@ def test_predict_averages_the_members_on_the_label_scale(simulated, tmp_path):
     np.testing.assert_allclose(std, members.std(1, ddof=1), rtol=1e-4)
 
 
+def test_val_chromosomes_hold_whole_chromosomes_out(tmp_path):
+    """The validation split of genome intervals: every sequence of the chromosomes named, none of the others; a
+    data set without chromosomes, or a name none is on, is refused."""
+    from seqgen.tasks.predictor import validation_split
+
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 4, (60, 16)).astype(np.uint8)
+    chroms = np.array(["chr1", "chr2", "chr8", "chrX"])[rng.integers(0, 4, 60)]
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(60)], labels=(codes[:, 3] == 2).astype(float),
+                       label_names=["bound"], chroms=chroms)
+    config, _ = merge_config("predictor", {**SMALL, "val_chromosomes": ["chr8", "chrX"]})
+    train_index, val_index = validation_split(config, data)
+    assert set(chroms[val_index]) == {"chr8", "chrX"} and set(chroms[train_index]) == {"chr1", "chr2"}
+    assert len(train_index) + len(val_index) == 60
+    data.save(tmp_path / "data.npz")
+    assert main(["train", "predictor", "--data", str(tmp_path / "data.npz"), "--out", str(tmp_path / "p"), "--steps",
+                 "4", "--no-progress", "--set", "members=1", "--set", "val_chromosomes=[chr8, chrX]"]) == 0
+    metrics = json.loads((tmp_path / "p" / "metrics.json").read_text())
+    assert metrics["n_validation"] == len(val_index) and metrics["val_chromosomes"] == ["chr8", "chrX"]
+    assert sorted(pd.read_csv(tmp_path / "p" / "predictions.tsv", sep="\t")["id"]) == sorted(data.ids[val_index])
+    with pytest.raises(SeqgenError, match="val_chromosomes names chr9, which no sequence is on .the data set's "
+                                          "chromosomes: chr1, chr2, chr8, chrX."):
+        validation_split({**config, "val_chromosomes": ["chr8", "chr9"]}, data)
+    plain = SequenceSet(codes, "dna", data.ids, labels=data.labels, label_names=["bound"])
+    with pytest.raises(SeqgenError, match="this data set has none: encode genome intervals"):
+        validation_split(config, plain)
+    with pytest.raises(SeqgenError, match="'val_chromosomes' must be a list of chromosome names"):
+        merge_config("predictor", {"val_chromosomes": [["chr1"]]})
+    numbered = SequenceSet(codes, "dna", data.ids, labels=data.labels, label_names=["bound"],
+                           chroms=np.char.lstrip(chroms, "chr"))
+    assert np.array_equal(validation_split({**config, "val_chromosomes": [8, "X"]}, numbered)[1], val_index)
+
+
 def test_split_index_rounds_the_validation_share_and_partitions_the_items():
     from seqgen.tasks.predictor import split_index
 

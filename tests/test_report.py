@@ -987,6 +987,8 @@ def test_the_predictor_s_held_out_figures_say_what_was_held_out():
     text = held_out_caveat({"n_sequences": 4000, "n_validation": 400})
     assert "Held out: 400 of the 4,000 sequences (10%, drawn at random, never trained on, but they chose when training stopped" in text
     assert "same experiment" in text and held_out_caveat({"n_sequences": 4000, "n_validation": 0}) == ""
+    whole = held_out_caveat({"n_sequences": 4000, "n_validation": 300, "val_chromosomes": ["chr8", "chr9"]})
+    assert "Held out: 300 of the 4,000 sequences (8%, every sequence of chr8, chr9, never trained on" in whole
 
 
 def test_the_trajectory_axis_names_its_scale():

@@ -95,6 +95,11 @@ def _encode_notes(args, data) -> list[str]:
     if data.meta.get("n_off_chromosome"):
         notes.append(f"{args.input}: {data.meta['n_off_chromosome']} of the {data.meta['n_intervals']} intervals run "
                      f"off their chromosome at --width {data.meta['width']} and were left out")
+    if data.meta.get("n_near_copies"):
+        notes.append(f"{args.input}: {data.meta['n_near_copies']:,} of the {data.meta['n_intervals']:,} intervals "
+                     f"overlap another by half their length or more (several summits of one region?): a random "
+                     f"validation split holds near-copies of training sequences; the predictor's val_chromosomes "
+                     f"holds whole chromosomes out")
     if data.meta.get("negatives"):
         notes.append(_negatives_note(args.input, data.meta["negatives"]))
     if data.meta.get("linker_missing"):

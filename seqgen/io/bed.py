@@ -255,8 +255,9 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     Returns
     -------
     RawRecords
-        One record an interval, ids the interval's name (else ``chrom:start-end``, with ``(strand)`` where given);
-        a letter's place in an error is its line in the BED file and its place in the interval's sequence.
+        One record an interval, ids the interval's name (else ``chrom:start-end``, with ``(strand)`` where given),
+        ``chroms`` their chromosomes; a letter's place in an error is its line in the BED file and its place in the
+        interval's sequence.
     """
     if genome is None:
         raise SeqgenError("a BED file gives intervals of a genome: name its FASTA (--genome FASTA of seqgen encode "
@@ -283,8 +284,10 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         raise SeqgenError(f"every interval runs off its chromosome at --width {width}", path)
     sequences = [_stranded(slices[i], intervals.minus[i]) for i in kept]
     ids, lines = [intervals.names[i] for i in kept], list(intervals.lines[kept])
+    chroms = [intervals.chrom[i] for i in kept]
     labels, label_names = intervals.labels[kept], list(label_columns)
-    meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": n}
+    meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": n,
+            "n_near_copies": _near_copies(intervals, kept)}
     if width is not None:
         meta.update(width=int(width), n_off_chromosome=n - len(kept))
     if negatives == "flanks":
@@ -292,11 +295,13 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         sequences += [_stranded(slices[n + j], intervals.minus[j // 2]) for j in flanks]
         ids += [f"{intervals.names[j // 2]}_flank{flank_distance if j % 2 else -flank_distance:+d}" for j in flanks]
         lines += [intervals.lines[j // 2] for j in flanks]
+        chroms += [intervals.chrom[j // 2] for j in flanks]
     if negatives == "gc-matched":
         windows, meta["negatives"] = _gc_matched(genome, intervals, kept, sequences, lengths, path, seed)
         sequences += windows["letters"]
         ids += [f"gc-matched_{c}:{a}-{b}" for c, a, b in zip(windows["chrom"], windows["start"], windows["end"])]
         lines += [0] * len(windows["letters"])  # of no line of the file
+        chroms += windows["chrom"]
     if negatives is not None:
         meta["negatives"]["n_positives"] = len(kept)
         labels = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(kept), len(sequences) - len(kept)])[:, None]
@@ -306,7 +311,24 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     starts = ends - lens
     return RawRecords(np.array(ids, dtype=str), np.frombuffer(b"".join(sequences), dtype=np.uint8), starts, ends,
                       starts, np.array(lines, dtype=np.int64), labels=labels, label_names=label_names, meta=meta,
-                      table=True)
+                      table=True, chroms=np.array(chroms, dtype=str))
+
+
+def _near_copies(intervals: Intervals, kept: list) -> int:
+    """How many of the intervals ``kept`` (as re-centred) overlap a neighbour by half the shorter's length or more:
+    several summits of one peak region, whose sequences a random split puts on both sides."""
+    if len(kept) < 2:
+        return 0
+    _, chrom = np.unique(np.array(intervals.chrom, dtype=str)[kept], return_inverse=True)
+    start, end = intervals.start[kept], intervals.end[kept]
+    order = np.lexsort((start, chrom))
+    chrom, start, end = chrom[order], start[order], end[order]
+    overlap = np.minimum(end[:-1], end[1:]) - start[1:]
+    near = (chrom[:-1] == chrom[1:]) & (2 * overlap >= np.minimum(end - start, np.roll(end - start, -1))[:-1])
+    marked = np.zeros(len(order), dtype=bool)
+    marked[:-1] |= near
+    marked[1:] |= near
+    return int(marked.sum())
 
 
 def _stranded(letters: bytes, minus: bool) -> bytes:

@@ -132,7 +132,8 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         meta["n_missing_labels"] = missing
     if negatives in GENOMIC_NEGATIVES:
         meta["negatives"]["n_positives"] = int((labels[:, 0] == 1).sum())  # less those --ambiguous drop left out
-    data = SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta)
+    data = SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta,
+                       chroms=None if raw.chroms is None else raw.chroms[kept])
     return with_shuffled_negatives(data, seed, source=path) if negatives == "shuffle" else data
 
 

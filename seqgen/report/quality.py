@@ -200,11 +200,14 @@ def generator_row(ev: dict) -> dict:
 
 def held_out_caveat(metrics: dict) -> str:
     """A sentence above the predictor's figures: what its held-out sequences are (a random part of the same data
-    set), and that accuracy on another experiment is usually lower; '' without a validation split."""
+    set, or its chromosomes ``val_chromosomes`` names), and that accuracy on another experiment is usually lower;
+    '' without a validation split."""
     n_val, n = metrics.get("n_validation"), metrics.get("n_sequences")
     if not n_val or not n:
         return ""
-    return (f"<p class='sub'>Held out: {fmt(n_val)} of the {fmt(n)} sequences ({n_val / n:.0%}, drawn at random, "
+    chromosomes = metrics.get("val_chromosomes")
+    drawn = f"every sequence of {', '.join(chromosomes)}" if chromosomes else "drawn at random"
+    return (f"<p class='sub'>Held out: {fmt(n_val)} of the {fmt(n)} sequences ({n_val / n:.0%}, {drawn}, "
             f"never trained on, but they chose when training stopped and which weights were kept, so the figures "
             f"are a little optimistic). They come from the same experiment as the training sequences (the same "
             f"array or cells); on another one a predictor usually does worse (PBM: train on one array design, test "

@@ -5,7 +5,9 @@ background correction, see :mod:`seqgen.labels`; mean squared error, or the
 Huber loss, quadratic within ``huber_delta`` standard deviations of the target
 and linear beyond, which gives outlying measurements less pull) or binary
 classification (0/1 labels; binary cross-entropy). A random ``val_fraction``
-of the data is held out for early stopping on the ensemble's validation loss.
+of the data is held out for early stopping on the ensemble's validation loss,
+or, for genome intervals, the sequences of the chromosomes ``val_chromosomes``
+names (overlapping peaks and their negatives never on both sides).
 Each member draws its own mini-batch every step, so the members differ by
 their initialization and their data order.
 """
@@ -190,6 +192,25 @@ def split_index(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndar
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+def validation_split(config: dict, data: SequenceSet) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted ``(train, validation)`` indices: the sequences of the chromosomes ``config['val_chromosomes']`` names
+    held out (a BED input's, :attr:`SequenceSet.chroms`), else a random ``val_fraction`` of them."""
+    names = [str(name) for name in config["val_chromosomes"]]
+    if not names:
+        return split_index(len(data), config["val_fraction"], config["val_seed"])
+    if data.chroms is None:
+        raise SeqgenError("val_chromosomes holds out the sequences of whole chromosomes, and this data set has none: "
+                          "encode genome intervals (a BED file with --genome) to have them, or use val_fraction",
+                          data.path)
+    missing = sorted(set(names) - set(data.chroms.tolist()))
+    if missing:
+        have = sorted(set(data.chroms.tolist()))
+        raise SeqgenError(f"val_chromosomes names {', '.join(missing)}, which no sequence is on (the data set's "
+                          f"chromosomes: {', '.join(have[:10])}{', ...' if len(have) > 10 else ''})", data.path)
+    held = np.isin(data.chroms, names)
+    return np.flatnonzero(~held), np.flatnonzero(held)
+
+
 def model_targets(config: dict, data: SequenceSet, train_index: np.ndarray,
                   task_type: str) -> tuple[LabelTransform | None, np.ndarray]:
     """The label normalization fitted on the training split (None for a classifier) and the ``(N,)`` targets the
@@ -208,7 +229,7 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
     y = data.label(config["label"])
     _check_label(y)
     task_type = _task_type(config, y)
-    train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
+    train_index, val_index = validation_split(config, data)
     n_val = len(val_index)
     if len(train_index) == 0:
         raise SeqgenError("no sequences left to train on")
@@ -257,10 +278,12 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
 
     out = Path(out)
     predictor = load_predictor(out)
-    train_index, val_index = split_index(len(data), config["val_fraction"], config["val_seed"])
+    train_index, val_index = validation_split(config, data)
     metrics = {"label": predictor_label(config, data), "task": predictor.task, "members": predictor.members,
                "n_sequences": len(data), "n_validation": int(len(val_index)), "steps": result.steps,
                "stopped": result.stopped, "seconds": round(result.seconds, 1), "best_val_loss": result.best_score}
+    if config["val_chromosomes"]:
+        metrics["val_chromosomes"] = [str(name) for name in config["val_chromosomes"]]
     if len(val_index):
         measured = data.label(config["label"])[val_index]
         mean, std = predictor.predict(data.codes[val_index])
@@ -300,7 +323,7 @@ def _warn_if_diverged(predictor, data: SequenceSet, config: dict, result, val_in
     loss = result.best_score if len(val_index) else result.last_metrics.get("loss")
     if loss is None:
         return
-    index = val_index if len(val_index) else split_index(len(data), config["val_fraction"], config["val_seed"])[0]
+    index = val_index if len(val_index) else validation_split(config, data)[0]
     background = None if config["background_label"] is None else data.label(config["background_label"])[index]
     z = torch.from_numpy(predictor.normalization.apply(data.label(config["label"])[index], background))
     baseline = float(regression_loss(torch.zeros_like(z), z, config["loss"], config["huber_delta"]))
