@@ -46,8 +46,8 @@ def _add_encode(sub) -> None:
                         "added): a dinucleotide shuffle of each sequence; or, of a BED file's genome, windows "
                         "overlapping no interval and of A, C, G, T only: its intervals' flanks (the same width "
                         "--flank-distance either way), or random windows of its intervals' chromosomes, one an "
-                        "interval, GC-matched to them (gc-matched); generators learn the positives only (seqgen "
-                        "split --positives bound)")
+                        "interval, matched to them in GC and soft-masked (repeat) share (gc-matched); generators "
+                        "learn the positives only (seqgen split --positives bound)")
     p.add_argument("--flank-distance", type=int, default=FLANK_DISTANCE,
                    help=f"--negatives flanks: letters between an interval's centre and its flanks' (default "
                         f"{FLANK_DISTANCE:,})")

@@ -250,7 +250,7 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         Add negatives of the genome after the intervals, with the label :data:`~seqgen.negatives.BOUND` (1 for the
         intervals, 0 for the negatives; no ``label_columns`` then): each interval's flanks, the interval moved
         ``flank_distance`` letters either way (:func:`_flanks`), or random windows of the intervals' chromosomes
-        whose GC content follows theirs (:func:`_gc_matched`, drawn by ``seed``).
+        whose GC content and soft-masked share follow theirs (:func:`_gc_matched`, drawn by ``seed``).
 
     Returns
     -------

@@ -91,7 +91,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     negatives : {None, 'shuffle', 'flanks', 'gc-matched'}
         Add negatives after the sequences read, with the label ``bound`` (1 for the sequences read, 0 for the
         negatives; no other labels then): a dinucleotide shuffle of each (``seed``), a BED file's flanks at
-        ``flank_distance``, or random windows of its genome matched to its intervals' GC (``seed``;
+        ``flank_distance``, or random windows of its genome matched to its intervals' GC and repeats (``seed``;
         :mod:`seqgen.negatives`).
 
     Returns
