@@ -146,6 +146,22 @@ class SequenceSet:
         rest = np.concatenate([np.arange(first), np.sort(order[n_out:])])
         return self.subset(rest), self.subset(np.sort(order[:n_out]))
 
+    def chromosome_split(self, names, option: str = "chromosomes") -> tuple[np.ndarray, np.ndarray]:
+        """Sorted ``(rest, held_out)`` indices: every sequence of the chromosomes ``names`` held out (genome
+        intervals, :attr:`chroms`), so that overlapping ones are never on both sides; an error naming ``option``
+        where the set has no chromosomes or no sequence is on one of ``names``."""
+        names = [str(name) for name in names]
+        if self.chroms is None:
+            raise SeqgenError(f"{option} holds out the sequences of whole chromosomes, and this data set has none: "
+                              f"encode genome intervals (a BED file with --genome) to have them", self.path)
+        missing = sorted(set(names) - set(self.chroms.tolist()))
+        if missing:
+            have = sorted(set(self.chroms.tolist()))
+            raise SeqgenError(f"{option} names {', '.join(missing)}, which no sequence is on (the data set's "
+                              f"chromosomes: {', '.join(have[:10])}{', ...' if len(have) > 10 else ''})", self.path)
+        held = np.isin(self.chroms, names)
+        return np.flatnonzero(~held), np.flatnonzero(held)
+
     def looks_like_dna(self) -> bool:
         """True for protein sequences made of A, C, G, T and N only: likely DNA read with the wrong alphabet."""
         if self.alphabet.is_nucleic:

@@ -95,8 +95,9 @@ def test_intervals_that_overlap_by_half_or_more_are_counted_as_near_copies(tmp_p
     assert read_sequences(bed, genome=genome, width=18).meta["n_near_copies"] == 0  # overlap 8 of 18: less than half
     assert main(["encode", str(bed), "--genome", str(genome), "--width", "40", "--out", str(tmp_path / "d.npz")]) == 0
     assert ("2 of the 5 intervals overlap another by half their length or more (several summits of one region?): a "
-            "random validation split holds near-copies of training sequences; the predictor's val_chromosomes holds "
-            "whole chromosomes out") in capsys.readouterr().err
+            "random split holds near-copies of training sequences; seqgen split --chromosomes and the predictor's "
+            "val_chromosomes (in the workflow, holdout_chromosomes) hold whole chromosomes out") in \
+        capsys.readouterr().err
     assert SequenceSet.load(tmp_path / "d.npz").chroms.tolist() == data.chroms.tolist()
 
 

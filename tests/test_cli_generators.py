@@ -175,8 +175,8 @@ def test_split_refuses_to_write_over_the_data_set_it_splits(tmp_path, capsys, mo
 
 @pytest.mark.parametrize("options, message", [
     (["--holdout", "0.01"], "data.npz: --holdout 0.01 of its 40 sequences leaves 40 to train on and 0 held out: an "
-                           "evaluation needs at least 2 of each (the workflow: a larger evaluate.holdout, or the "
-                           "data set's holdout: 0)"),
+                           "evaluation needs at least 2 of each (the workflow: a larger evaluate.holdout, other "
+                           "holdout_chromosomes, or the data set's holdout: 0)"),
     (["--holdout", "1"], "--holdout is the share of sequences held out, between 0 and 1 (exclusive), not 1"),
     (["--holdout", "0.5", "--heldout", "t.npz"], "t.npz: --training and --heldout name the same file"),
     (["--holdout", "0.5", "--heldout", "h.fasta"], "h.fasta: --heldout is an encoded data set: name it .npz")])

@@ -265,3 +265,38 @@ def test_gc_matched_negatives_need_one_length_and_a_bed_file(tmp_path, capsys):
     assert "negatives (gc-matched) added after the 2 sequences read" in err
     assert "windows of 50 letters on the intervals' 2 chromosomes" in err
     assert SequenceSet.load(tmp_path / "d.npz").meta["negatives"]["seed"] == 0
+
+
+def test_split_holds_out_whole_chromosomes_of_genome_intervals(tmp_path, capsys):
+    genome = write_genome(tmp_path / "g.fa")
+    peaks = tmp_path / "p.narrowPeak"
+    peaks.write_text("".join(f"chr{1 + i % 2}\t{s}\t{s + 40}\tp{i}\t0\t+\t1\t1\t1\t20\n"
+                             for i, s in enumerate(range(100, 1900, 60))))
+    data, training, heldout = tmp_path / "d.npz", tmp_path / "t.npz", tmp_path / "h.npz"
+    assert main(["encode", str(peaks), "--genome", str(genome), "--width", "30", "--negatives", "gc-matched",
+                 "--out", str(data)]) == 0
+    assert main(["split", str(data), "--chromosomes", "chr2", "--positives", BOUND, "--training", str(training),
+                 "--heldout", str(heldout)]) == 0
+    parts = SequenceSet.load(training), SequenceSet.load(heldout)
+    assert set(parts[0].chroms) == {"chr1"} and set(parts[1].chroms) == {"chr2"}
+    assert all((p.label(BOUND) == 1).all() for p in parts)
+    whole = SequenceSet.load(data)
+    assert len(parts[1]) == ((whole.chroms == "chr2") & (whole.label(BOUND) == 1)).sum() > 2
+    assert parts[1].meta["split"] == {"part": "held out", "chromosomes": ["chr2"], "of": len(parts[0]) + len(parts[1]),
+                                      "positives": BOUND}
+    capsys.readouterr()
+    assert main(["split", str(data), "--chromosomes", "chr3", "--training", str(training), "--heldout",
+                 str(heldout)]) == 1
+    assert "--chromosomes names chr3, which no sequence is on (the data set's chromosomes: chr1, chr2)" in \
+        capsys.readouterr().err
+    fasta = tmp_path / "s.fa"
+    fasta.write_text("".join(f">s{i}\nACGTACGTTGCA\n" for i in range(6)))
+    assert main(["encode", str(fasta), "--out", str(tmp_path / "s.npz")]) == 0
+    capsys.readouterr()
+    assert main(["split", str(tmp_path / "s.npz"), "--chromosomes", "chr1", "--training", str(training),
+                 "--heldout", str(heldout)]) == 1
+    assert "--chromosomes holds out the sequences of whole chromosomes, and this data set has none" in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one way to hold out, not both
+        main(["split", str(data), "--chromosomes", "chr1", "--holdout", "0.2", "--training", str(training),
+              "--heldout", str(heldout)])

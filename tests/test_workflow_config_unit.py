@@ -3,6 +3,7 @@ and acceptance, and the options and inputs the rules are given. tests/test_workf
 per kind of check, so that the wiring through workflow/rules/common.smk stays tested."""
 import copy
 import json
+import shlex
 import subprocess
 import sys
 
@@ -494,6 +495,30 @@ def test_negatives_label_bound_and_the_generators_learn_the_positives_alone():
     wfc.check_labels("p", {**flanks, "label": "bound"})
 
 
+def test_holdout_chromosomes_split_the_generators_data_and_validate_the_predictor():
+    peaks = dataset(input="p.narrowPeak", genome="g.fa", width=200, negatives="gc-matched",
+                    holdout_chromosomes=["chr8", 9])
+    config = make_config({"p": peaks, "q": {**peaks, "predictor": {"val_chromosomes": ["chr1"]}},
+                          "r": dataset(input="p.narrowPeak", genome="g.fa", holdout=0)})
+    assert wfc.split_options(config, "p") == "--chromosomes chr8 --chromosomes 9 --positives bound"
+    assert wfc.holds_out(config, "p") and wfc.holds_out(config, "q") and not wfc.holds_out(config, "r")
+    assert wfc.generator_data(config, "p") == "results/p/generator/training.npz"
+    assert wfc.evaluation_inputs(config, "p")["reference"] == "results/p/generator/heldout.npz"
+    assert json.loads(shlex.split(wfc.predictor_settings(config, "p"))[0])["val_chromosomes"] == ["chr8", "9"]
+    assert json.loads(shlex.split(wfc.predictor_settings(config, "q"))[0])["val_chromosomes"] == ["chr1"]  # its own wins
+    assert "val_chromosomes" not in json.loads(shlex.split(wfc.predictor_settings(config, "r"))[0])
+    no_share = {**config, "evaluate": {"holdout": 0}}  # no random share, and yet a held-out part
+    assert wfc.holds_out(no_share, "p") and wfc.generator_data(no_share, "p") == "results/p/generator/training.npz"
+    wfc.check_negatives(no_share, "p", peaks)
+    wfc.check_input_format("p", peaks)
+    assert refusal(wfc.check_input_format, "x", dataset(input="p.fa", holdout_chromosomes=["chr1"])) == (
+        "data set 'x': holdout_chromosomes holds out the chromosomes of a BED input's intervals, and its input p.fa "
+        "is read as fasta (holdout: a random share of any input)")
+    assert refusal(wfc.check_input_format, "x", {**peaks, "holdout": 0.2}) == (
+        "data set 'x': holdout_chromosomes holds out whole chromosomes instead of a random share: give it or "
+        "holdout, not both")
+
+
 def test_negatives_and_positives_that_cannot_work_are_refused():
     config = make_config()
     refusals = [
@@ -508,7 +533,7 @@ def test_negatives_and_positives_that_cannot_work_are_refused():
          "data set 'x': positives names a 0/1 label, and 'Bound' is not among the columns it reads (signal)"),
         (dataset(input="p.fa", negatives="shuffle", holdout=0),
          "data set 'x': its generators learn the positives of bound alone, split from the rest with a held-out "
-         "part: a holdout above 0 (the data set's holdout, or evaluate.holdout)"),
+         "part: a holdout above 0 (the data set's holdout, or evaluate.holdout), or holdout_chromosomes"),
     ]
     for ds, message in refusals:
         assert refusal(wfc.check_negatives, {**config, "datasets": {"x": ds}}, "x", ds) == message

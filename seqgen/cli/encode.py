@@ -98,8 +98,8 @@ def _encode_notes(args, data) -> list[str]:
     if data.meta.get("n_near_copies"):
         notes.append(f"{args.input}: {data.meta['n_near_copies']:,} of the {data.meta['n_intervals']:,} intervals "
                      f"overlap another by half their length or more (several summits of one region?): a random "
-                     f"validation split holds near-copies of training sequences; the predictor's val_chromosomes "
-                     f"holds whole chromosomes out")
+                     f"split holds near-copies of training sequences; seqgen split --chromosomes and the predictor's "
+                     f"val_chromosomes (in the workflow, holdout_chromosomes) hold whole chromosomes out")
     if data.meta.get("negatives"):
         notes.append(_negatives_note(args.input, data.meta["negatives"]))
     if data.meta.get("linker_missing"):
@@ -193,12 +193,17 @@ def _run_simulate(args) -> None:
 
 def _add_split(sub) -> None:
     p = sub.add_parser("split", help="hold out a random share of an encoded data set (to evaluate generators on)",
-                       description="Split an encoded data set (.npz from 'seqgen encode') at random into a training "
-                                   "part and a held-out part, both .npz: train a generator on the first and give "
-                                   "'seqgen evaluate' the second as --reference and the first as --training. An "
-                                   "alignment's focus sequence (its first record) stays in the training part.")
+                       description="Split an encoded data set (.npz from 'seqgen encode') at random, or by "
+                                   "chromosome, into a training part and a held-out part, both .npz: train a "
+                                   "generator on the first and give 'seqgen evaluate' the second as --reference and "
+                                   "the first as --training. An alignment's focus sequence (its first record) stays "
+                                   "in the training part.")
     p.add_argument("data", help="encoded data set (.npz)")
-    p.add_argument("--holdout", type=float, required=True, help="the share of sequences held out, in (0, 1)")
+    held = p.add_mutually_exclusive_group(required=True)
+    held.add_argument("--holdout", type=float, help="the share of sequences held out at random, in (0, 1)")
+    held.add_argument("--chromosomes", nargs="+", action="extend", metavar="NAME",
+                      help="genome intervals: hold out every sequence of these chromosomes instead, so that "
+                           "overlapping intervals are never on both sides")
     p.add_argument("--training", required=True, help="output .npz: the rest")
     p.add_argument("--heldout", required=True, help="output .npz: the held-out sequences")
     p.add_argument("--seed", type=seed_value, help="random seed of the split (default 0)")
@@ -221,13 +226,18 @@ def _run_split(args) -> None:
         n_all, data = len(data), positives(data, args.positives)
         print(f"note: {n_all - len(data):,} of the {n_all:,} sequences have {args.positives} 0 and are in neither "
               f"part", file=sys.stderr)
-    training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
+    if args.chromosomes:
+        training, heldout = (data.subset(index) for index in data.chromosome_split(args.chromosomes, "--chromosomes"))
+        how, held = f"--chromosomes {' '.join(args.chromosomes)}", {"chromosomes": list(args.chromosomes)}
+    else:
+        training, heldout = data.split(args.holdout, args.seed or 0, keep_first="focus_positions" in data.meta)
+        how, held = f"--holdout {args.holdout:g}", {"holdout": args.holdout, "seed": args.seed or 0}
     if min(len(training), len(heldout)) < 2:
-        raise SeqgenError(f"--holdout {args.holdout:g} of its {len(data)} sequences leaves {len(training)} to train "
-                          f"on and {len(heldout)} held out: an evaluation needs at least 2 of each (the workflow: "
-                          f"a larger evaluate.holdout, or the data set's holdout: 0)", args.data)
+        raise SeqgenError(f"{how} of its {len(data)} sequences leaves {len(training)} to train on and {len(heldout)} "
+                          f"held out: an evaluation needs at least 2 of each (the workflow: a larger "
+                          f"evaluate.holdout, other holdout_chromosomes, or the data set's holdout: 0)", args.data)
     for part, name in ((training, "training"), (heldout, "held out")):
-        part.meta["split"] = {"part": name, "holdout": args.holdout, "seed": args.seed or 0, "of": len(data)}
+        part.meta["split"] = {"part": name, **held, "of": len(data)}
         if args.positives is not None:
             part.meta["split"]["positives"] = args.positives
     heldout.meta = {k: v for k, v in heldout.meta.items() if not k.startswith("focus")}  # its first row is not it
@@ -245,7 +255,7 @@ def _check_split_options(args) -> None:
 
     from seqgen.atomic import check_writable
 
-    if not 0 < args.holdout < 1:
+    if args.holdout is not None and not 0 < args.holdout < 1:
         raise SeqgenError(f"--holdout is the share of sequences held out, between 0 and 1 (exclusive), not "
                           f"{args.holdout:g}")
     for role in ("training", "heldout"):

@@ -195,20 +195,9 @@ def split_index(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndar
 def validation_split(config: dict, data: SequenceSet) -> tuple[np.ndarray, np.ndarray]:
     """Sorted ``(train, validation)`` indices: the sequences of the chromosomes ``config['val_chromosomes']`` names
     held out (a BED input's, :attr:`SequenceSet.chroms`), else a random ``val_fraction`` of them."""
-    names = [str(name) for name in config["val_chromosomes"]]
-    if not names:
+    if not config["val_chromosomes"]:
         return split_index(len(data), config["val_fraction"], config["val_seed"])
-    if data.chroms is None:
-        raise SeqgenError("val_chromosomes holds out the sequences of whole chromosomes, and this data set has none: "
-                          "encode genome intervals (a BED file with --genome) to have them, or use val_fraction",
-                          data.path)
-    missing = sorted(set(names) - set(data.chroms.tolist()))
-    if missing:
-        have = sorted(set(data.chroms.tolist()))
-        raise SeqgenError(f"val_chromosomes names {', '.join(missing)}, which no sequence is on (the data set's "
-                          f"chromosomes: {', '.join(have[:10])}{', ...' if len(have) > 10 else ''})", data.path)
-    held = np.isin(data.chroms, names)
-    return np.flatnonzero(~held), np.flatnonzero(held)
+    return data.chromosome_split(config["val_chromosomes"], "val_chromosomes")
 
 
 def model_targets(config: dict, data: SequenceSet, train_index: np.ndarray,

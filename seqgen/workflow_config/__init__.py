@@ -34,11 +34,11 @@ from seqgen.workflow_config.common import labelled, naturalness, positives_label
 from seqgen.workflow_config.options import (RUNTIME_MARGIN, TRAINING_RUNTIME, as_json, avoided_folders, cli_options,
                                             dataset_config_yaml, design_block, design_generator, design_inputs,
                                             design_options, design_steps, encode_options, evaluation_inputs,
-                                            generator_data, generator_holdout, genome_input, gpu_resources, job_device,
-                                            model_settings, motif_options, motif_predictor_inputs, mutation_inputs,
-                                            mutation_options, predictor_inputs, predictor_settings, raw_input,
-                                            report_options, report_summaries, sample_score_inputs, simulate_options,
-                                            split_options, trained_settings, training_runtime)
+                                            generator_data, generator_holdout, genome_input, gpu_resources, holds_out,
+                                            job_device, model_settings, motif_options, motif_predictor_inputs,
+                                            mutation_inputs, mutation_options, predictor_inputs, predictor_settings,
+                                            raw_input, report_options, report_summaries, sample_score_inputs,
+                                            simulate_options, split_options, trained_settings, training_runtime)
 
 __all__ = [
     "RUNTIME_MARGIN", "TRAINING_RUNTIME", "as_json", "avoided_folders", "check_avoid", "check_avoided_datasets",
@@ -48,9 +48,8 @@ __all__ = [
     "check_negatives", "check_objectives", "check_seeds", "check_simulated_motif", "check_source", "cli_options",
     "dataset_config_yaml", "design_block", "design_generator", "design_inputs", "design_options", "design_steps",
     "encode_options", "evaluation_inputs", "generator_data", "generator_holdout", "genome_input", "gpu_resources",
-    "job_device",
-    "known_length", "labelled", "model_settings", "motif_options", "motif_predictor_inputs", "mutation_inputs",
-    "mutation_options", "naturalness", "package_errors", "positives_label", "predictor_inputs", "predictor_settings",
-    "raw_input", "read_labels", "report_options", "report_summaries", "requested_labels", "sample_score_inputs",
-    "simulate_options", "split_options", "trained_settings", "training_runtime",
+    "holds_out", "job_device", "known_length", "labelled", "model_settings", "motif_options", "motif_predictor_inputs",
+    "mutation_inputs", "mutation_options", "naturalness", "package_errors", "positives_label", "predictor_inputs",
+    "predictor_settings", "raw_input", "read_labels", "report_options", "report_summaries", "requested_labels",
+    "sample_score_inputs", "simulate_options", "split_options", "trained_settings", "training_runtime",
 ]

@@ -15,7 +15,7 @@ from seqgen.errors import SeqgenError
 from seqgen.settings import DESIGN_ANNEALING, DESIGN_METHODS, PBM_LABELS, ignored_design_options, load_config_file
 from seqgen.workflow_config.common import (as_list, labelled, naturalness, positives_label, read_labels,
                                            requested_labels)
-from seqgen.workflow_config.options import avoided_models, design_block, generator_holdout, predictor_inputs
+from seqgen.workflow_config.options import avoided_models, design_block, holds_out, predictor_inputs
 
 
 MODEL_BLOCKS = ("vae", "gan", "predictor")  #: the config's blocks of model settings (global, and per data set)
@@ -203,10 +203,10 @@ def check_negatives(config, name, ds) -> None:
     if positives not in read_labels(ds):
         raise SeqgenError(f"data set {name!r}: positives names a 0/1 label, and {positives!r} is not among the "
                           f"columns it reads ({', '.join(read_labels(ds)) or 'none'})")
-    if not generator_holdout(config, name):
+    if not holds_out(config, name):
         raise SeqgenError(f"data set {name!r}: its generators learn the positives of {positives} alone, split from "
                           f"the rest with a held-out part: a holdout above 0 (the data set's holdout, or "
-                          f"evaluate.holdout)")
+                          f"evaluate.holdout), or holdout_chromosomes")
 
 
 def check_mutants_format(name, ds) -> None:
@@ -267,6 +267,12 @@ def check_input_format(name, ds) -> None:
         if fmt != "bed" and given:
             raise SeqgenError(f"{' and '.join(given)} read the intervals of a BED input, and its input "
                               f"{ds['input']} is read as {fmt}")
+        if fmt != "bed" and ds.get("holdout_chromosomes"):
+            raise SeqgenError(f"holdout_chromosomes holds out the chromosomes of a BED input's intervals, and its "
+                              f"input {ds['input']} is read as {fmt} (holdout: a random share of any input)")
+        if "holdout_chromosomes" in ds and "holdout" in ds:
+            raise SeqgenError("holdout_chromosomes holds out whole chromosomes instead of a random share: give it "
+                              "or holdout, not both")
         if fmt != "bed" and ds.get("negatives") in ("flanks", "gc-matched"):
             raise SeqgenError(f"negatives: {ds['negatives']} are cut out of a BED input's genome, and its input "
                               f"{ds['input']} is read as {fmt} (negatives: shuffle makes negatives of any input)")

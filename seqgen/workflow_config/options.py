@@ -140,6 +140,9 @@ def predictor_settings(config, name) -> str:
     settings = model_settings(config, name, "predictor")
     if "label" in config["datasets"][name]:
         settings["label"] = config["datasets"][name]["label"]
+    chromosomes = config["datasets"][name].get("holdout_chromosomes")
+    if chromosomes and "val_chromosomes" not in settings:  # the predictor validates on what the generators left out
+        settings["val_chromosomes"] = [str(c) for c in chromosomes]
     return as_json(settings)
 
 
@@ -163,6 +166,12 @@ def trained_settings(config, name, inputs) -> str:
     return json.dumps(settings, sort_keys=True)
 
 
+def holds_out(config, name) -> bool:
+    """Whether data set ``name``'s generators leave sequences out to be evaluated on: a ``holdout`` share above 0,
+    or ``holdout_chromosomes``."""
+    return bool(config["datasets"][name].get("holdout_chromosomes")) or generator_holdout(config, name) > 0
+
+
 def generator_holdout(config, name) -> float:
     """The share of data set ``name``'s sequences its generators do not train on, to evaluate their samples
     against: its own ``holdout``, else 0 with ``mutants`` (the family VAE that scores them learns the whole family,
@@ -174,22 +183,24 @@ def generator_holdout(config, name) -> float:
 
 
 def split_options(config, name) -> str:
-    """``seqgen split``'s options: the data set's held-out share, the workflow's seed, and ``--positives`` for a
-    data set whose generators learn a class's positives alone."""
-    return cli_options({"holdout": generator_holdout(config, name), "seed": config["seed"],
-                        "positives": positives_label(config["datasets"][name])})
+    """``seqgen split``'s options: the data set's held-out chromosomes, else its held-out share and the workflow's
+    seed; and ``--positives`` for a data set whose generators learn a class's positives alone."""
+    ds = config["datasets"][name]
+    held = {"chromosomes": [str(c) for c in ds["holdout_chromosomes"]]} if ds.get("holdout_chromosomes") else \
+        {"holdout": generator_holdout(config, name), "seed": config["seed"]}
+    return cli_options({**held, "positives": positives_label(ds)})
 
 
 def generator_data(config, name) -> str:
     """What the generators of data set ``name`` train on: the training part of its split, or all its data without
     a holdout."""
-    return f"results/{name}/generator/training.npz" if generator_holdout(config, name) else f"results/{name}/data.npz"
+    return f"results/{name}/generator/training.npz" if holds_out(config, name) else f"results/{name}/data.npz"
 
 
 def evaluation_inputs(config, name) -> dict:
     """``seqgen evaluate``'s real sequences: the held-out ``reference`` and the generators' ``training`` part, or
     without a holdout the training data as the reference (split in two halves by evaluate)."""
-    if generator_holdout(config, name):
+    if holds_out(config, name):
         return {"reference": f"results/{name}/generator/heldout.npz",
                 "training": f"results/{name}/generator/training.npz"}
     return {"reference": f"results/{name}/data.npz"}
