@@ -20,23 +20,23 @@ VALID = {
     "a2m": b">q/1-4\nACDE\n>s\nAc-.DE\n",
     "bed": b"chr1\t2\t10\tp1\t5\t+\nchr2\t0\t6\t.\t7\t-\n",
 }
-GENOME = b">chr1 one\nACGTACGTAC\nGTNNACGT\n>chr2\nGGGCCCAAATTT\n"  #: the genome the BED examples' intervals are in
+GENOME = b">chr1 one\nACGTacgtAC\nGTNNACGT\n>chr2\nGGGCCCAAATTT\n"  #: the genome the BED examples' intervals are in
 EXTENSION = {"fasta": "fa", "fastq": "fq", "csv": "csv", "tsv": "tsv", "dream5": "txt", "uniprobe": "txt",
              "a2m": "a2m", "bed": "bed"}
 
 
-def read(tmp_path, fmt, content, name="x"):
+def read(tmp_path, fmt, content, name="x", **options):
     path = tmp_path / f"{name}.{EXTENSION[fmt]}"
     path.write_bytes(content)
     alphabet = "protein-gap" if fmt == "a2m" else "dna"
-    labels = {"csv": ["y"], "tsv": ["y"], "bed": ["score"]}.get(fmt, [])
+    labels = [] if options.get("negatives") else {"csv": ["y"], "tsv": ["y"], "bed": ["score"]}.get(fmt, [])
     genome = tmp_path / "genome.fa" if fmt == "bed" else None
     if genome:
         genome.write_bytes(GENOME)
     try:
         return read_sequences(path, alphabet, format=fmt, label_columns=labels, ambiguous="drop",
                               lengths="error" if fmt == "a2m" else "pad",  # padding would shift an alignment
-                              genome=genome)
+                              genome=genome, **options)
     except SeqgenError as exc:
         assert "\n" not in str(exc) and str(path) in str(exc)
         return None
@@ -58,7 +58,22 @@ def test_random_bytes_never_crash(tmp_path, fmt, data):
 @FUZZ
 @given(data=st.data())
 def test_near_valid_files_never_crash(tmp_path, fmt, data):
-    content = bytearray(VALID[fmt])
+    read(tmp_path, fmt, near_valid(VALID[fmt], data))
+
+
+@FUZZ
+@given(data=st.data())
+def test_near_valid_intervals_with_negatives_never_crash(tmp_path, data):
+    """Negatives of every kind, at any width and flank distance, of intervals that may run off, overlap or hold N."""
+    options = {"negatives": data.draw(st.sampled_from(["shuffle", "flanks", "gc-matched"])),
+               "width": data.draw(st.one_of(st.none(), st.integers(1, 14))),
+               "flank_distance": data.draw(st.integers(1, 20)), "seed": data.draw(st.integers(0, 3))}
+    read(tmp_path, "bed", near_valid(VALID["bed"], data), **options)
+
+
+def near_valid(valid: bytes, data) -> bytes:
+    """``valid`` with 1 to 4 letters flipped, deleted or inserted (line ends, field separators, N...), or cut."""
+    content = bytearray(valid)
     for _ in range(data.draw(st.integers(1, 4))):
         op = data.draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
         pos = data.draw(st.integers(0, max(len(content) - 1, 0)))
@@ -70,7 +85,7 @@ def test_near_valid_files_never_crash(tmp_path, fmt, data):
             content[pos:pos] = data.draw(st.sampled_from([b"\n", b">", b"@", b"+", b"\t", b",", b"N", b"\r", b" "]))
         else:
             content = content[:pos]
-    read(tmp_path, fmt, bytes(content))
+    return bytes(content)
 
 
 @FUZZ

@@ -265,6 +265,16 @@ def test_gc_matched_negatives_need_one_length_and_a_bed_file(tmp_path, capsys):
     assert "negatives (gc-matched) added after the 2 sequences read" in err
     assert "windows of 50 letters on the intervals' 2 chromosomes" in err
     assert SequenceSet.load(tmp_path / "d.npz").meta["negatives"]["seed"] == 0
+    tiny = tmp_path / "tiny.fa"
+    tiny.write_text(">chr1\nACGTACGTACNNACGT\n>chr2\nGGGGCCCCATATATAT\n")
+    bed.write_text("chr2\t0\t8\tgc\n")  # GC 1; chr2's one window outside it, ATATATAT, has none
+    with pytest.raises(SeqgenError, match="on the intervals' chromosomes in .*tiny.fa, none of the 1 windows of 8 "
+                                          "letters outside them .of A, C, G, T only. has an interval's GC content"):
+        read_sequences(bed, genome=tiny, negatives="gc-matched")
+    bed.write_text("chr1\t0\t8\ta\n")  # chr1's other window holds N
+    with pytest.raises(SeqgenError, match="no window of 8 letters of A, C, G, T only lies outside them: no "
+                                          "gc-matched negatives .--negatives flanks or shuffle make others."):
+        read_sequences(bed, genome=tiny, negatives="gc-matched")
 
 
 def test_split_holds_out_whole_chromosomes_of_genome_intervals(tmp_path, capsys):

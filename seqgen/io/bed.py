@@ -433,8 +433,12 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
         letters = [w for w, k in zip(letters, keep) if k] + [raw[a:a + length] for a in starts[usable][new]]
         chrom, start, bins, keys = chrom[keep], start[keep], bins[keep], keys[keep]
     if not letters:
-        raise SeqgenError(f"no window of {length:,} letters of A, C, G, T only outside the intervals on their "
-                          f"chromosomes in {genome}: no gc-matched negatives", path)
+        usable = counts["n_windows"] - counts["n_overlapping"] - counts["n_ambiguous"]
+        what = f"none of the {usable:,} windows of {length:,} letters outside them (of A, C, G, T only) has an " \
+               f"interval's GC content and soft-masked share" if usable else \
+            f"no window of {length:,} letters of A, C, G, T only lies outside them"
+        raise SeqgenError(f"on the intervals' chromosomes in {genome}, {what}: no gc-matched negatives (--negatives "
+                          f"flanks or shuffle make others)", path)
     order = np.lexsort((start, chrom))
     flip = rng.random(len(order)) < intervals.minus[kept].mean()
     windows = {"letters": [_stranded(letters[i], minus) for i, minus in zip(order, flip)],
