@@ -154,10 +154,15 @@ def composition_bin(gc: np.ndarray, masked: np.ndarray, length: int) -> np.ndarr
     return gc_part * REPEAT_BINS + masked_part
 
 
-def composition(letters: bytes) -> tuple[int, int]:
-    """The C and G (either case), and the soft-masked (lowercase) letters, of ``letters``."""
-    counts = np.bincount(_CLASS[np.frombuffer(letters, dtype=np.uint8)], minlength=5)
-    return int(counts[1] + counts[3]), int(counts[2] + counts[3])
+def compositions(sequences: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(N,)`` C and G (either case), and ``(N,)`` soft-masked (lowercase) letters, of each of ``sequences``
+    (bytes, all of one length), in one pass: :func:`window_composition` over them joined."""
+    if not sequences:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    length = len(sequences[0])
+    starts = np.arange(len(sequences), dtype=np.int64) * length
+    gc, masked, _ = window_composition(b"".join(sequences), starts, length)
+    return gc, masked
 
 
 def window_composition(letters: bytes, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import numpy as np
 from seqgen.errors import SeqgenError
 from seqgen.io.records import OPEN_ERRORS, RawRecords, open_error
 from seqgen.negatives import (BOUND, CANDIDATES_PER_NEGATIVE, FLANK_DISTANCE, GC_BINS, GENOMIC_NEGATIVES,
-                              REPEAT_BINS, composition, composition_bin, flank_windows, grid_windows, lowest_in_bins,
+                              REPEAT_BINS, composition_bin, compositions, flank_windows, grid_windows, lowest_in_bins,
                               overlapping, window_composition)
 
 #: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
@@ -323,8 +323,8 @@ def _near_copies(intervals: Intervals, kept: list) -> int:
     start, end = intervals.start[kept], intervals.end[kept]
     order = np.lexsort((start, chrom))
     chrom, start, end = chrom[order], start[order], end[order]
-    overlap = np.minimum(end[:-1], end[1:]) - start[1:]
-    near = (chrom[:-1] == chrom[1:]) & (2 * overlap >= np.minimum(end - start, np.roll(end - start, -1))[:-1])
+    overlap, size = np.minimum(end[:-1], end[1:]) - start[1:], end - start
+    near = (chrom[:-1] == chrom[1:]) & (2 * overlap >= np.minimum(size[:-1], size[1:]))
     marked = np.zeros(len(order), dtype=bool)
     marked[:-1] |= near
     marked[1:] |= near
@@ -401,7 +401,7 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
         raise SeqgenError(f"gc-matched negatives are windows of one length, and the intervals have {min(sizes):,} to "
                           f"{max(sizes):,} letters: give --width (in the workflow, width:) to re-centre them", path)
     length = sizes.pop()
-    peak_gc, peak_masked = np.array([composition(p) for p in peaks], dtype=np.int64).reshape(-1, 2).T
+    peak_gc, peak_masked = compositions(peaks)
     quota = np.bincount(composition_bin(peak_gc, peak_masked, length), minlength=GC_BINS * REPEAT_BINS)
     names = sorted({intervals.chrom[i] for i in kept})
     codes = {name: code for code, name in enumerate(names)}
@@ -444,7 +444,7 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
     windows = {"letters": [_stranded(letters[i], minus) for i, minus in zip(order, flip)],
                "chrom": [names[c] for c in chrom[order]], "start": start[order], "end": start[order] + length}
     short = np.flatnonzero(np.bincount(bins, minlength=len(quota)) < quota) // REPEAT_BINS
-    drawn_gc, drawn_masked = np.array([composition(w) for w in letters], dtype=np.int64).T
+    drawn_gc, drawn_masked = compositions(letters)
     meta = {"kind": "gc-matched", "length": int(length), "seed": int(seed), "n_chromosomes": len(names),
             **counts, "n_negatives": len(letters), "n_short": len(peaks) - len(letters),
             "short_gc": [float(short.min() / GC_BINS), float((short.max() + 1) / GC_BINS)] if len(short) else None,
