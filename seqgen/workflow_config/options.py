@@ -140,9 +140,9 @@ def predictor_settings(config, name) -> str:
     settings = model_settings(config, name, "predictor")
     if "label" in config["datasets"][name]:
         settings["label"] = config["datasets"][name]["label"]
-    chromosomes = config["datasets"][name].get("holdout_chromosomes")
+    chromosomes = holdout_chromosomes(config["datasets"][name])
     if chromosomes and "val_chromosomes" not in settings:  # the predictor validates on what the generators left out
-        settings["val_chromosomes"] = [str(c) for c in chromosomes]
+        settings["val_chromosomes"] = chromosomes
     return as_json(settings)
 
 
@@ -166,10 +166,15 @@ def trained_settings(config, name, inputs) -> str:
     return json.dumps(settings, sort_keys=True)
 
 
+def holdout_chromosomes(ds) -> list:
+    """A data set's ``holdout_chromosomes`` as names (YAML reads ``[8, 9]`` as numbers), else none."""
+    return [str(name) for name in ds.get("holdout_chromosomes", [])]
+
+
 def holds_out(config, name) -> bool:
     """Whether data set ``name``'s generators leave sequences out to be evaluated on: a ``holdout`` share above 0,
     or ``holdout_chromosomes``."""
-    return bool(config["datasets"][name].get("holdout_chromosomes")) or generator_holdout(config, name) > 0
+    return bool(holdout_chromosomes(config["datasets"][name])) or generator_holdout(config, name) > 0
 
 
 def generator_holdout(config, name) -> float:
@@ -186,8 +191,9 @@ def split_options(config, name) -> str:
     """``seqgen split``'s options: the data set's held-out chromosomes, else its held-out share and the workflow's
     seed; and ``--positives`` for a data set whose generators learn a class's positives alone."""
     ds = config["datasets"][name]
-    held = {"chromosomes": [str(c) for c in ds["holdout_chromosomes"]]} if ds.get("holdout_chromosomes") else \
-        {"holdout": generator_holdout(config, name), "seed": config["seed"]}
+    chromosomes = holdout_chromosomes(ds)
+    held = {"chromosomes": chromosomes} if chromosomes else {"holdout": generator_holdout(config, name),
+                                                             "seed": config["seed"]}
     return cli_options({**held, "positives": positives_label(ds)})
 
 
