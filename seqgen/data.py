@@ -20,6 +20,10 @@ from seqgen.errors import SeqgenError
 
 FORMAT_VERSION = 1
 
+#: The optional ``(N,)`` arrays that place each sequence on a genome (a BED input's), in order.
+LOCUS_FIELDS = ("chroms", "starts", "strands")
+_LOCUS_DTYPES = {"chroms": str, "starts": np.int64, "strands": str}
+
 
 @dataclass
 class SequenceSet:
@@ -45,6 +49,12 @@ class SequenceSet:
     chroms : np.ndarray or None
         ``(N,)`` str, the genome sequence (chromosome) each sequence was cut from (a BED input's intervals and
         their genomic negatives), for splits that hold whole chromosomes out; None for other inputs.
+    starts : np.ndarray or None
+        ``(N,)`` int64, where on its chromosome each sequence begins (0-based, as BED): the sequence is the genome's
+        ``[start, start + length)``, reverse-complemented on strand ``-``; a shuffle's are its sequence's. None
+        for other inputs.
+    strands : np.ndarray or None
+        ``(N,)`` str, ``+``, ``-`` (read reverse-complemented) or ``.`` (no strand given); None for other inputs.
     """
 
     codes: np.ndarray
@@ -56,6 +66,8 @@ class SequenceSet:
     meta: dict = field(default_factory=dict)
     path: str | None = field(default=None, compare=False, repr=False)
     chroms: np.ndarray | None = field(default=None, repr=False)
+    starts: np.ndarray | None = field(default=None, repr=False)
+    strands: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.codes = np.ascontiguousarray(self.codes, dtype=np.uint8)
@@ -77,21 +89,23 @@ class SequenceSet:
             raise ValueError("ids, lengths and codes disagree on the number of sequences")
         if self.labels.shape[1] != len(self.label_names):
             raise ValueError("labels and label_names disagree on the number of labels")
-        if self.chroms is not None:
-            self.chroms = np.asarray(self.chroms, dtype=str)
-            if self.chroms.shape != (n,):
-                raise ValueError("chroms and codes disagree on the number of sequences")
+        for name in LOCUS_FIELDS:
+            if getattr(self, name) is not None:
+                setattr(self, name, np.asarray(getattr(self, name), dtype=_LOCUS_DTYPES[name]))
+                if getattr(self, name).shape != (n,):
+                    raise ValueError(f"{name} and codes disagree on the number of sequences")
 
     def __eq__(self, other) -> bool:
-        """Same alphabet, codes, ids, lengths, labels, label names, meta and chromosomes (``path`` is not
+        """Same alphabet, codes, ids, lengths, labels, label names, meta and genome places (``path`` is not
         compared)."""
         if not isinstance(other, SequenceSet):
             return NotImplemented
+        mine, theirs = self.locus(), other.locus()
         return (self.alphabet == other.alphabet and self.label_names == other.label_names and self.meta == other.meta
-                and (self.chroms is None) == (other.chroms is None)
+                and mine.keys() == theirs.keys()
                 and all(np.array_equal(a, b) for a, b in ((self.codes, other.codes), (self.ids, other.ids),
                                                           (self.lengths, other.lengths), (self.labels, other.labels),
-                                                          (self.chroms, other.chroms)) if a is not None))
+                                                          *((mine[k], theirs[k]) for k in mine))))
 
     __hash__ = None  # mutable arrays
 
@@ -119,11 +133,24 @@ class SequenceSet:
             raise SeqgenError(f"no label {name!r}; the data set has {', '.join(self.label_names)}", self.path)
         return self.labels[:, self.label_names.index(name)]
 
+    def locus(self, index=slice(None)) -> dict:
+        """``{name: array}`` of the :data:`LOCUS_FIELDS` the set has (none but a BED input's), rows ``index``."""
+        return {name: getattr(self, name)[index] for name in LOCUS_FIELDS if getattr(self, name) is not None}
+
+    def coordinates(self, index=slice(None)) -> dict:
+        """``{"chrom", "start", "end", "strand"}``, each ``(N,)`` (rows ``index``): the genome window of each
+        sequence as BED gives it (0-based, ``end`` exclusive), for genome intervals (:attr:`starts`); ``{}`` for
+        other input."""
+        if self.starts is None or self.chroms is None or self.strands is None:
+            return {}
+        return {"chrom": self.chroms[index], "start": self.starts[index],
+                "end": self.starts[index] + self.lengths[index], "strand": self.strands[index]}
+
     def subset(self, index) -> "SequenceSet":
         """The sequences selected by ``index`` (a boolean mask or integer array)."""
         return SequenceSet(self.codes[index], self.alphabet, self.ids[index], self.lengths[index],
                            self.labels[index], list(self.label_names), dict(self.meta), self.path,
-                           None if self.chroms is None else self.chroms[index])
+                           **self.locus(index))
 
     def padded(self, length: int) -> "SequenceSet":
         """The same sequences with ``codes`` ``(N, length)``: PAD appended to reach ``length`` (no shorter than
@@ -132,7 +159,7 @@ class SequenceSet:
             raise ValueError(f"cannot pad sequences of length {self.length} to {length}")
         codes = np.pad(self.codes, ((0, 0), (0, length - self.length)), constant_values=PAD)
         return SequenceSet(codes, self.alphabet, self.ids, self.lengths, self.labels, list(self.label_names),
-                           dict(self.meta), self.path, self.chroms)
+                           dict(self.meta), self.path, **self.locus())
 
     def split(self, fraction: float, seed: int = 0, keep_first: bool = False) -> tuple["SequenceSet", "SequenceSet"]:
         """Random split into ``(rest, held_out)`` with ``fraction`` (between 0 and 1) of the sequences held out
@@ -184,7 +211,7 @@ class SequenceSet:
                      label_names=np.asarray(self.label_names, dtype=str),
                      alphabet=np.asarray(self.alphabet.name),
                      meta=np.asarray(json.dumps(self.meta)), format_version=np.asarray(FORMAT_VERSION),
-                     **({} if self.chroms is None else {"chroms": self.chroms}))
+                     **self.locus())
 
     @classmethod
     def load(cls, path) -> "SequenceSet":
@@ -203,7 +230,8 @@ class SequenceSet:
         try:
             return cls(arrays["codes"], str(arrays["alphabet"]), arrays["ids"], arrays.get("lengths"),
                        arrays.get("labels"), list(arrays.get("label_names", [])),
-                       json.loads(str(arrays.get("meta", "{}"))), str(path), arrays.get("chroms"))
+                       json.loads(str(arrays.get("meta", "{}"))), str(path),
+                       **{name: arrays.get(name) for name in LOCUS_FIELDS})
         except ValueError as exc:
             raise SeqgenError(f"corrupt seqgen data file: {exc}", path) from None
 

@@ -83,9 +83,9 @@ def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None) -> Se
     meta = {**data.meta, "negatives": {"kind": "shuffle", "kmer": kmer, "n_positives": len(data),
                                        "n_negatives": len(new), "n_identical": len(data) - len(new),
                                        "seed": int(seed)}}
-    chroms = None if data.chroms is None else np.concatenate([data.chroms, data.chroms[new]])  # a shuffle's: its own
+    locus = {name: np.concatenate([values, values[new]]) for name, values in data.locus().items()}  # its sequence's
     return SequenceSet(codes, data.alphabet, ids, np.concatenate([data.lengths, data.lengths[new]]), bound[:, None],
-                       [BOUND], meta, chroms=chroms)
+                       [BOUND], meta, **locus)
 
 
 def overlapping(chrom: np.ndarray, start: np.ndarray, end: np.ndarray, region_chrom: np.ndarray,

@@ -230,7 +230,8 @@ def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> N
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int | None = None, progress: bool = False, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically; ``-``:
-    to standard output, as ``input_path`` ``-`` reads standard input), then
+    to standard output, as ``input_path`` ``-`` reads standard input), then, for genome intervals (a BED input or
+    its ``.npz``), the ``chrom, start, end, strand`` of the window scored (:meth:`SequenceSet.coordinates`), then
     ``measured_<label>`` for each label the input holds (a DREAM5 table's signal and background, a UniPROBE
     table's intensity), so predictions on another array design sit beside what was measured there.
 
@@ -251,7 +252,8 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         print(f"note: {input_path}: {data.meta['n_dropped']} of the {data.meta['n_read']} sequences have ambiguity "
               f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
     mean, std = predictor.predict(data.codes, batch_size, progress)
-    table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std})
+    table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std,
+                          **data.coordinates()})
     for name in data.label_names:
         table[f"measured_{name}"] = data.label(name)
     if str(out_path) == STDOUT:

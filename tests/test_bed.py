@@ -2,6 +2,7 @@
 import gzip
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from seqgen.alphabets import DNA, encode, reverse_complement
@@ -30,6 +31,10 @@ def write_bed(path, rows, header="track name=peaks\n# a comment\n"):
     return path
 
 
+def reverse_complement_text(text: str) -> str:
+    return text[::-1].translate(str.maketrans("ACGT", "TGCA"))
+
+
 def codes_of(text: str) -> np.ndarray:
     return encode([text.upper()], DNA)[0]
 
@@ -45,6 +50,32 @@ def test_bed_intervals_are_the_genome_letters_minus_strand_reverse_complemented(
     assert np.array_equal(data.codes[2], codes_of(GENOME["chr2"][:30]))
     assert data.meta["format"] == "bed" and data.meta["bed_format"] == "bed"
     assert data.chroms.tolist() == ["chr1", "chr1", "chr2"] and data.meta["n_near_copies"] == 0
+
+
+def assert_placed(data, genome=GENOME):
+    """Every sequence is its genome place's letters: ``[start, start + length)`` of its chromosome, reverse-
+    complemented on strand '-'."""
+    assert data.starts is not None and data.strands is not None
+    for row, length, chrom, start, strand in zip(data.codes, data.lengths, data.chroms, data.starts, data.strands):
+        window = codes_of(genome[chrom][start:start + length])
+        if strand == "-":
+            window = reverse_complement(window[None], DNA)[0]
+        assert np.array_equal(row[:length], window), (chrom, start, strand)
+
+
+def test_genome_places_are_the_windows_read_also_once_trimmed(tmp_path):
+    genome = write_genome(tmp_path / "g.fa")
+    bed = write_bed(tmp_path / "x.bed", [("chr1", 10, 40, ".", 0, "+"), ("chr1", 500, 537, "b", 0, "-"),
+                                         ("chr2", 3, 29, "c", 0, "."), ("chr1", 700, 745, "d", 0, "-")])
+    data = read_sequences(bed, genome=genome, lengths="pad")
+    assert data.starts.tolist() == [10, 500, 3, 700] and data.strands.tolist() == ["+", "-", ".", "-"]
+    assert_placed(data)
+    trimmed = read_sequences(bed, genome=genome, lengths="trim")  # the shortest, 26: a minus window's upper end
+    assert trimmed.length == 26 and trimmed.starts.tolist() == [10, 511, 3, 719]
+    assert_placed(trimmed)
+    centred = read_sequences(bed, genome=genome, width=11)
+    assert centred.starts.tolist() == [20, 513, 11, 717]
+    assert_placed(centred)
 
 
 def test_narrowpeak_width_centres_on_the_summit_else_the_middle(tmp_path):
@@ -196,6 +227,13 @@ def test_predict_scores_a_bed_file_at_the_model_s_length_as_encode_would(tmp_pat
                  "score", "--out", str(from_bed)]) == 0  # no --width: the model's 20
     assert main(["predict", "--model", str(model), "--input", str(data), "--out", str(from_npz)]) == 0
     assert from_bed.read_text() == from_npz.read_text() and from_bed.read_text().count("\n") == 31
+    table = pd.read_csv(from_bed, sep="\t")
+    assert table.columns.tolist() == ["id", "sequence", "mean", "std", "chrom", "start", "end", "strand",
+                                      "measured_score"]
+    assert (table.end - table.start == 20).all() and table.strand.tolist() == ["+-"[i % 2] for i in range(30)]
+    for _, row in table.iterrows():  # each window scored is its row's sequence
+        window = GENOME[row.chrom][row.start:row.end].upper()
+        assert row.sequence == (window if row.strand == "+" else reverse_complement_text(window))
     assert main(["predict", "--model", str(model), "--input", str(bed), "--out", str(from_bed)]) == 1
     assert "a BED file gives intervals of a genome: name its FASTA (--genome FASTA" in capsys.readouterr().err
     out = tmp_path / "none.tsv"

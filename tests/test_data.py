@@ -151,6 +151,31 @@ def test_chromosomes_of_genome_intervals_follow_subsets_padding_and_round_trips(
         SequenceSet(data.codes, data.alphabet, data.ids, chroms=chroms[:-1])
 
 
+def test_genome_places_follow_subsets_padding_and_round_trips(tmp_path):
+    data = make_set()
+    n = len(data)
+    place = {"chroms": np.array([f"chr{i % 2}" for i in range(n)]), "starts": np.arange(n) * 1000 + 7,
+             "strands": np.array(["+", "-", "."] * n)[:n]}
+    placed = SequenceSet(data.codes, data.alphabet, data.ids, data.lengths, data.labels, data.label_names,
+                         dict(data.meta), **place)
+    assert placed.starts.dtype == np.int64 and placed != data
+    assert placed != SequenceSet(data.codes, data.alphabet, data.ids, data.lengths, data.labels, data.label_names,
+                                 dict(data.meta), chroms=place["chroms"])  # a chromosome alone is not a place
+    placed.save(tmp_path / "p.npz")
+    back = SequenceSet.load(tmp_path / "p.npz")
+    assert back == placed and {"chroms", "starts", "strands"} <= set(np.load(tmp_path / "p.npz").files)
+    rows = np.array([4, 0, 2])
+    part = placed.subset(rows)
+    assert part.starts.tolist() == place["starts"][rows].tolist()
+    assert part.strands.tolist() == place["strands"][rows].tolist()
+    assert placed.padded(placed.length + 2).locus().keys() == place.keys()
+    moved = dict(place, starts=place["starts"] + 1)
+    assert placed != SequenceSet(data.codes, data.alphabet, data.ids, data.lengths, data.labels, data.label_names,
+                                 dict(data.meta), **moved)
+    with pytest.raises(ValueError, match="starts and codes disagree"):
+        SequenceSet(data.codes, data.alphabet, data.ids, starts=place["starts"][:-1])
+
+
 @pytest.mark.parametrize("fraction", [-0.2, 1.5, 100])
 def test_split_refuses_a_fraction_outside_0_and_1(fraction):
     """-0.2 held out 80% without a word (a negative slice)."""

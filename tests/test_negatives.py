@@ -101,6 +101,8 @@ def test_flanks_are_the_genome_windows_either_way_less_overlaps_ends_and_ns(tmp_
     assert data.label(BOUND).tolist() == [1.0] * 5 + [0.0] * 4
     assert data.chroms.tolist() == ["chr1"] * 3 + ["chr2"] * 2 + ["chr1"] * 3 + ["chr2"]
     expected = [CHR1[200:260], CHR1[1000:1060], CHR1[2000:2060], GENOME["chr2"][1120:1200]]
+    assert data.starts.tolist() == [700, 1500, 2500, 100, 620, 200, 1000, 2000, 1120]
+    assert data.strands.tolist() == ["+", "-", "+", "+", "+", "+", "-", "-", "+"]  # a flank: its peak's
     for row, letters, minus in zip(data.codes[5:], expected, [False, True, True, False]):
         want = codes_of(letters)
         assert np.array_equal(row[:len(want)], reverse_complement(want[None], DNA)[0] if minus else want)
@@ -126,6 +128,7 @@ def test_negatives_refuse_labels_and_flanks_need_a_bed_file(tmp_path):
     peaks.write_text("chr1\t700\t760\tup\t0\t+\t2.5\t1\t1\t30\nchr2\t100\t160\tb\t0\t+\t2.5\t1\t1\t30\n")
     with_shuffles = read_sequences(peaks, genome=genome, negatives="shuffle")
     assert with_shuffles.chroms.tolist() == ["chr1", "chr2", "chr1", "chr2"]  # a shuffle: its sequence's
+    assert with_shuffles.starts.tolist() == [700, 100, 700, 100] and with_shuffles.strands.tolist() == ["+"] * 4
     shuffled = read_sequences(genome, negatives="shuffle", lengths="trim", length=1000, seed=2)  # any input
     assert shuffled.label(BOUND).tolist() == [1, 1, 0, 0] and shuffled.ids[2:].tolist() == ["chr1_shuffle",
                                                                                            "chr2_shuffle"]
@@ -232,13 +235,14 @@ def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(t
     # soft-masked: half the peaks, and as many negatives (of chr1's GC-rich windows, a fifth are)
     assert meta["masked_positives"] > 0.45 and abs(meta["masked_negatives"] - meta["masked_positives"]) < 0.05
     spans = []
-    for name, row, on in zip(negatives.ids, negatives.codes, negatives.chroms):
+    for name, row, on, at, strand in zip(negatives.ids, negatives.codes, negatives.chroms, negatives.starts,
+                                         negatives.strands):
         chrom, span = name.removeprefix("gc-matched_").split(":")
-        assert on == chrom
         first, last = map(int, span.split("-"))
+        assert on == chrom and at == first and strand in "+-"
         assert chrom in ("chr1", "chr2") and last - first == 100
         window = codes_of(genome[chrom][first:last])
-        assert np.array_equal(row, window) or np.array_equal(row, reverse_complement(window[None], DNA)[0])
+        assert np.array_equal(row, window if strand == "+" else reverse_complement(window[None], DNA)[0])
         spans.append((chrom, first, last))
     peak_spans = [("chr1", s, s + 250) for s in starts] + [("chr2", s, s + 250) for s in range(1000, 40000, 1300)]
     assert not any(c == pc and a < pe and ps < b for c, a, b in spans for pc, ps, pe in peak_spans)

@@ -652,7 +652,8 @@ def test_val_chromosomes_hold_whole_chromosomes_out(tmp_path):
     codes = rng.integers(0, 4, (60, 16)).astype(np.uint8)
     chroms = np.array(["chr1", "chr2", "chr8", "chrX"])[rng.integers(0, 4, 60)]
     data = SequenceSet(codes, "dna", [f"s{i}" for i in range(60)], labels=(codes[:, 3] == 2).astype(float),
-                       label_names=["bound"], chroms=chroms)
+                       label_names=["bound"], chroms=chroms, starts=np.arange(60) * 100,
+                       strands=np.where(np.arange(60) % 2, "-", "+"))
     config, _ = merge_config("predictor", {**SMALL, "val_chromosomes": ["chr8", "chrX"]})
     train_index, val_index = validation_split(config, data)
     assert set(chroms[val_index]) == {"chr8", "chrX"} and set(chroms[train_index]) == {"chr1", "chr2"}
@@ -662,7 +663,11 @@ def test_val_chromosomes_hold_whole_chromosomes_out(tmp_path):
                  "4", "--no-progress", "--set", "members=1", "--set", "val_chromosomes=[chr8, chrX]"]) == 0
     metrics = json.loads((tmp_path / "p" / "metrics.json").read_text())
     assert metrics["n_validation"] == len(val_index) and metrics["val_chromosomes"] == ["chr8", "chrX"]
-    assert sorted(pd.read_csv(tmp_path / "p" / "predictions.tsv", sep="\t")["id"]) == sorted(data.ids[val_index])
+    held = pd.read_csv(tmp_path / "p" / "predictions.tsv", sep="\t")
+    assert sorted(held["id"]) == sorted(data.ids[val_index])
+    rows = [int(name[1:]) for name in held["id"]]  # each held-out sequence's genome window beside it
+    assert held["chrom"].tolist() == chroms[rows].tolist() and held["start"].tolist() == [100 * i for i in rows]
+    assert (held["end"] - held["start"] == 16).all() and held["strand"].tolist() == ["+-"[i % 2] for i in rows]
     with pytest.raises(SeqgenError, match="val_chromosomes names chr9, which no sequence is on .the data set's "
                                           "chromosomes: chr1, chr2, chr8, chrX."):
         validation_split({**config, "val_chromosomes": ["chr8", "chr9"]}, data)

@@ -14,7 +14,9 @@ def _add_predict(sub) -> None:
                        description="Score every sequence of a file (any format 'encode' reads, or an encoded .npz) "
                                    "with a predictor ensemble; writes a TSV with id, sequence, mean, std (over the "
                                    "ensemble's members, on the label's own scale; probabilities for "
-                                   "classification), then measured_LABEL for each label the input holds (a PBM "
+                                   "classification), then, for genome intervals (a BED file with --genome, or its "
+                                   ".npz), chrom, start, end, strand of the window scored (0-based, as BED), then "
+                                   "measured_LABEL for each label the input holds (a PBM "
                                    "table's signal, a CSV/TSV's --label-column; empty where the table has none, a "
                                    "flagged spot).")
     p.add_argument("--model", required=True, help="model folder (or model.pt) from 'seqgen train predictor'; a "

@@ -39,8 +39,8 @@ class Intervals:
     chrom : list of str
     start, end : np.ndarray
         ``(N,)`` int64, 0-based, ``end`` exclusive (as re-centred by ``width``).
-    minus : np.ndarray
-        ``(N,)`` bool: on the minus strand (read reverse-complemented).
+    strands : np.ndarray
+        ``(N,)`` str: ``+``, ``-`` (read reverse-complemented) or ``.`` (none given).
     names : list of str
     lines : np.ndarray
         ``(N,)`` int64, the 1-based line of each interval in the file.
@@ -56,13 +56,18 @@ class Intervals:
     chrom: list
     start: np.ndarray
     end: np.ndarray
-    minus: np.ndarray
+    strands: np.ndarray
     names: list
     lines: np.ndarray
     labels: np.ndarray
     given_start: np.ndarray
     given_end: np.ndarray
     kind: str
+
+    @property
+    def minus(self) -> np.ndarray:
+        """``(N,)`` bool: on the minus strand."""
+        return self.strands == "-"
 
 
 def bed_kind(path, columns: int) -> str:
@@ -130,7 +135,7 @@ def parse_intervals(data: bytes, path, label_columns=(), width: int | None = Non
         raise SeqgenError("no intervals: every line is blank, a comment, a track line or a header", path)
     kind = bed_kind(path, min(len(fields) for _, fields in rows))
     indexes = [label_column_index(kind, name, path) for name in label_columns]
-    chrom, start, end, minus, names, lines, labels, given_start, given_end = [], [], [], [], [], [], [], [], []
+    chrom, start, end, strands, names, lines, labels, given_start, given_end = [], [], [], [], [], [], [], [], []
     for number, fields in rows:
         if len(fields) < 3:
             raise SeqgenError(f"line {number}: a BED line has at least 3 fields (chrom, start, end), this one "
@@ -152,13 +157,13 @@ def parse_intervals(data: bytes, path, label_columns=(), width: int | None = Non
         chrom.append(fields[0])
         start.append(first)
         end.append(last)
-        minus.append(strand == "-")
+        strands.append(strand)
         name = fields[3] if len(fields) > 3 and fields[3] != "." else ""
         names.append(name or f"{fields[0]}:{first}-{last}" + (f"({strand})" if strand != "." else ""))
         lines.append(number)
         labels.append([_label(fields[i] if i < len(fields) else ".", n, number, path, keep_missing)
                        for i, n in zip(indexes, label_columns)])
-    return Intervals(chrom, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64), np.array(minus),
+    return Intervals(chrom, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64), np.array(strands),
                      names, np.array(lines, dtype=np.int64),
                      np.array(labels, dtype=np.float32).reshape(len(rows), len(label_columns)),
                      np.array(given_start, dtype=np.int64), np.array(given_end, dtype=np.int64), kind)
@@ -255,9 +260,9 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     Returns
     -------
     RawRecords
-        One record an interval, ids the interval's name (else ``chrom:start-end``, with ``(strand)`` where given),
-        ``chroms`` their chromosomes; a letter's place in an error is its line in the BED file and its place in the
-        interval's sequence.
+        One record an interval, ids the interval's name (else ``chrom:start-end``, with ``(strand)`` where
+        given), ``locus`` the windows' chromosomes, starts and strands; a letter's place in an error is its line
+        in the BED file and its place in the interval's sequence.
     """
     if genome is None:
         raise SeqgenError("a BED file gives intervals of a genome: name its FASTA (--genome FASTA of seqgen encode "
@@ -284,7 +289,8 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         raise SeqgenError(f"every interval runs off its chromosome at --width {width}", path)
     sequences = [_stranded(slices[i], intervals.minus[i]) for i in kept]
     ids, lines = [intervals.names[i] for i in kept], list(intervals.lines[kept])
-    chroms = [intervals.chrom[i] for i in kept]
+    chroms, firsts, strands = [intervals.chrom[i] for i in kept], list(intervals.start[kept]), \
+        list(intervals.strands[kept])
     labels, label_names = intervals.labels[kept], list(label_columns)
     meta = {"genome": str(genome), "bed_format": intervals.kind, "n_intervals": n,
             "n_near_copies": _near_copies(intervals, kept)}
@@ -296,12 +302,16 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         ids += [f"{intervals.names[j // 2]}_flank{flank_distance if j % 2 else -flank_distance:+d}" for j in flanks]
         lines += [intervals.lines[j // 2] for j in flanks]
         chroms += [intervals.chrom[j // 2] for j in flanks]
+        firsts += [flank_start[j] for j in flanks]
+        strands += [intervals.strands[j // 2] for j in flanks]
     if negatives == "gc-matched":
         windows, meta["negatives"] = _gc_matched(genome, intervals, kept, sequences, lengths, path, seed)
         sequences += windows["letters"]
         ids += [f"gc-matched_{c}:{a}-{b}" for c, a, b in zip(windows["chrom"], windows["start"], windows["end"])]
         lines += [0] * len(windows["letters"])  # of no line of the file
         chroms += windows["chrom"]
+        firsts += list(windows["start"])
+        strands += windows["strand"]
     if negatives is not None:
         meta["negatives"]["n_positives"] = len(kept)
         labels = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(kept), len(sequences) - len(kept)])[:, None]
@@ -311,7 +321,9 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     starts = ends - lens
     return RawRecords(np.array(ids, dtype=str), np.frombuffer(b"".join(sequences), dtype=np.uint8), starts, ends,
                       starts, np.array(lines, dtype=np.int64), labels=labels, label_names=label_names, meta=meta,
-                      table=True, chroms=np.array(chroms, dtype=str))
+                      table=True, locus={"chroms": np.array(chroms, dtype=str),
+                                         "starts": np.array(firsts, dtype=np.int64),
+                                         "strands": np.array(strands, dtype=str)})
 
 
 def _near_copies(intervals: Intervals, kept: list) -> int:
@@ -391,7 +403,7 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
     -------
     windows : dict
         ``letters`` (list of bytes, each on a strand drawn as the peaks' strands are), ``chrom``, ``start``,
-        ``end``: the negatives, sorted by chromosome and start.
+        ``end``, ``strand`` (``+`` or ``-``: reverse-complemented): the negatives, sorted by chromosome and start.
     meta : dict
         What was drawn and left out, by reason, and the mean GC and soft-masked shares of the peaks and of the
         negatives.
@@ -442,7 +454,8 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
     order = np.lexsort((start, chrom))
     flip = rng.random(len(order)) < intervals.minus[kept].mean()
     windows = {"letters": [_stranded(letters[i], minus) for i, minus in zip(order, flip)],
-               "chrom": [names[c] for c in chrom[order]], "start": start[order], "end": start[order] + length}
+               "chrom": [names[c] for c in chrom[order]], "start": start[order], "end": start[order] + length,
+               "strand": ["-" if minus else "+" for minus in flip]}
     short = np.flatnonzero(np.bincount(bins, minlength=len(quota)) < quota) // REPEAT_BINS
     drawn_gc, drawn_masked = compositions(letters)
     meta = {"kind": "gc-matched", "length": int(length), "seed": int(seed), "n_chromosomes": len(names),

@@ -132,9 +132,19 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         meta["n_missing_labels"] = missing
     if negatives in GENOMIC_NEGATIVES:
         meta["negatives"]["n_positives"] = int((labels[:, 0] == 1).sum())  # less those --ambiguous drop left out
-    data = SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta,
-                       chroms=None if raw.chroms is None else raw.chroms[kept])
+    data = SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta, **_locus(raw, kept, lens))
     return with_shuffled_negatives(data, seed, source=path) if negatives == "shuffle" else data
+
+
+def _locus(raw: RawRecords, kept: np.ndarray, lens: np.ndarray) -> dict:
+    """The genome places of the records ``kept`` (``{}`` for input other than BED), once encoded at ``lens``
+    letters: ``--lengths trim`` keeps a sequence's first letters, the end of a reverse-complemented window."""
+    if raw.locus is None:
+        return {}
+    locus = {name: values[kept] for name, values in raw.locus.items()}
+    cut = (raw.ends - raw.starts)[kept] - lens
+    locus["starts"] = locus["starts"] + np.where(locus["strands"] == "-", cut, 0)
+    return locus
 
 
 def _check_unique(ids: np.ndarray, raw: RawRecords, kept: np.ndarray, path) -> None:

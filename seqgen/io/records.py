@@ -51,8 +51,9 @@ class RawRecords:
     source : np.ndarray or None
         ``(len(buffer),)`` int64: where each letter was in the buffer that ``line_offsets`` describe, when only
         some letters were kept (blanks inside FASTA lines, A2M match columns); None when ``buffer`` is that buffer.
-    chroms : np.ndarray or None
-        ``(N,)`` str, the genome sequence each record was cut from (BED input), else None.
+    locus : dict or None
+        Where on a genome each record was cut from (BED input), else None: ``chroms`` ``(N,)`` str, ``starts``
+        ``(N,)`` int64 (0-based) and ``strands`` ``(N,)`` str, as :class:`~seqgen.data.SequenceSet` holds them.
     """
 
     ids: np.ndarray
@@ -66,7 +67,7 @@ class RawRecords:
     meta: dict = field(default_factory=dict)
     source: np.ndarray | None = None
     table: bool = False  #: a table's row: the column of a letter is its place in the sequence field
-    chroms: np.ndarray | None = None
+    locus: dict | None = None
 
     def _in_file(self, position: int) -> int:
         """A position in ``buffer`` as a position in the buffer of ``line_offsets``."""
@@ -91,7 +92,7 @@ class RawRecords:
         return replace(self, ids=self.ids[rows], buffer=self.buffer[index], starts=starts, ends=ends,
                        labels=None if self.labels is None else self.labels[rows], meta=dict(self.meta),
                        source=index if self.source is None else self.source[index],
-                       chroms=None if self.chroms is None else self.chroms[rows])
+                       locus=None if self.locus is None else {k: v[rows] for k, v in self.locus.items()})
 
     def record_line(self, record: int) -> int:
         """1-based file line of the first letter of ``record``."""

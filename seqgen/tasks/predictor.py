@@ -251,7 +251,8 @@ def make_task(config: dict, data: SequenceSet, device: torch.device) -> tuple[Pr
 
 
 def after_training(out, data: SequenceSet, config: dict, result) -> dict:
-    """Write ``predictions.tsv`` (the validation split: id, sequence, measured, predicted) and ``metrics.json``.
+    """Write ``predictions.tsv`` (the validation split: id, sequence, measured, predicted, std, and genome
+    intervals' ``chrom, start, end, strand``) and ``metrics.json``.
 
     Uses the saved model (the best weights under early stopping), on the label's own scale.
     """
@@ -277,7 +278,8 @@ def after_training(out, data: SequenceSet, config: dict, result) -> dict:
         measured = data.label(config["label"])[val_index]
         mean, std = predictor.predict(data.codes[val_index])
         table = pd.DataFrame({"id": data.ids[val_index], "sequence": decode(data.codes[val_index], data.alphabet),
-                              "measured": measured, "predicted": mean, "std": std})
+                              "measured": measured, "predicted": mean, "std": std,
+                              **data.coordinates(val_index)})
         with atomic_path(out / "predictions.tsv") as tmp:
             table.to_csv(tmp, sep="\t", index=False)
         if predictor.task == "classification":
