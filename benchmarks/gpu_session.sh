@@ -5,11 +5,13 @@
 #   protein     benchmarks/protein.py: one family VAE on BLAT_ECOLX trained towards DeepSequence's 300,000 steps,
 #               scored on the way; resumable: run the stage again and it continues from its checkpoint
 #   dream5      benchmarks/dream5.py: the DREAM5 protocol (both directions) for the TFs in $DREAM5_TFS
+#   scan        benchmarks/scan.py: PBM models scanned along ChIP-seq peaks, and the scan's windows a second
 # Usage: bash benchmarks/gpu_session.sh STAGE...   (default: tests throughput)
 # Settings: PYTHON (python3), SEQGEN_BENCH_DEVICE (cuda), PROTEIN_SEED (0), PROTEIN_STAGES
 # (6000,300000), STAGE_MINUTES (4: the training budget of each protein stage, a run that stops at it is scored
 # where it stopped and continued by the next call), DREAM5_TFS (all),
 # DREAM5_MINUTES (0.5: per TF and direction), DREAM5_ARGS (more options of dream5.py, e.g. "--set members=8"),
+# SCAN_MINUTES (1: training per PBM model),
 # SEQGEN_SHARED_DATA (the real data; default ../shared/data). Figures go to benchmarks/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,7 @@ for stage in "${stages[@]}"; do
     case $stage in
         tests)
             "$PYTHON" -m pytest -q -p no:cacheprovider -m gpu tests/test_training.py tests/test_generators.py \
-                tests/test_predictor.py tests/test_family_vae.py tests/test_design.py ;;
+                tests/test_predictor.py tests/test_family_vae.py tests/test_design.py tests/test_scan.py ;;
         throughput)
             "$PYTHON" benchmarks/train_throughput.py ;;
         protein)
@@ -43,8 +45,10 @@ for stage in "${stages[@]}"; do
             # shellcheck disable=SC2086
             "$PYTHON" benchmarks/dream5.py --device "$DEVICE" --max-time "${DREAM5_MINUTES:-0.5}" \
                 --name "$DEVICE" ${DREAM5_TFS:+--tfs $DREAM5_TFS} ${DREAM5_ARGS:-} ;;
+        scan)
+            "$PYTHON" benchmarks/scan.py --device "$DEVICE" --max-time "${SCAN_MINUTES:-1}" --name "scan-$DEVICE" ;;
         *)
-            echo "gpu_session.sh: unknown stage '$stage' (tests, throughput, protein, dream5)" >&2
+            echo "gpu_session.sh: unknown stage '$stage' (tests, throughput, protein, dream5, scan)" >&2
             exit 2 ;;
     esac
 done

@@ -23,6 +23,7 @@ from seqgen.errors import SeqgenError
 from seqgen.io import STDOUT
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
+from seqgen.scan import best_windows, check_scannable, scan_windows, window_coordinates, window_counts
 
 
 class LoadedPredictor:
@@ -143,6 +144,15 @@ class LoadedPredictor:
         return batch_rows(self.model.forward_bytes(self.length) * (3 if gradient else 1), self.device)
 
     @torch.no_grad()
+    def label_mean_std(self, codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(B, L)`` integer codes on the device -> the members' mean and std, ``(B,)`` each, on the label's own
+        scale: each member's output mapped back (regression: inverse standardization and transform;
+        classification: probability), then averaged."""
+        out = self.outputs(one_hot(codes, self.alphabet.size)).float()
+        out = torch.sigmoid(out) if self.task == "classification" else self.normalization.invert(out)
+        return out.mean(1), out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
+
+    @torch.no_grad()
     def predict(self, codes: np.ndarray, batch_size: int | None = None,
                 progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std over members of the prediction on the label's own scale.
@@ -182,13 +192,11 @@ class LoadedPredictor:
         batch_size = batch_size or self.batch_rows()
         bar = tqdm(total=len(codes), unit="seq", desc="predict", leave=False, disable=None if progress else True)
         for start in range(0, len(codes), batch_size):
-            x = one_hot(torch.from_numpy(np.ascontiguousarray(codes[start:start + batch_size])).to(self.device),
-                        self.alphabet.size)
-            out = self.outputs(x).float()
-            out = torch.sigmoid(out) if self.task == "classification" else self.normalization.invert(out)
-            means.append(out.mean(1))
-            stds.append(out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0]))
-            bar.update(len(x))
+            mean, std = self.label_mean_std(
+                torch.from_numpy(np.ascontiguousarray(codes[start:start + batch_size])).to(self.device))
+            means.append(mean)
+            stds.append(std)
+            bar.update(len(mean))
         bar.close()
         if not means:
             return np.zeros(0), np.zeros(0)
@@ -228,37 +236,80 @@ def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> N
 
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
-                 batch_size: int | None = None, progress: bool = False, **options) -> int:
+                 batch_size: int | None = None, progress: bool = False, scan: bool = False, stride: int = 1,
+                 windows_path=None, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically; ``-``:
     to standard output, as ``input_path`` ``-`` reads standard input), then, for genome intervals (a BED input or
     its ``.npz``), the ``chrom, start, end, strand`` of the window scored (:meth:`SequenceSet.coordinates`), then
     ``measured_<label>`` for each label the input holds (a DREAM5 table's signal and background, a UniPROBE
     table's intensity), so predictions on another array design sit beside what was measured there.
 
+    With ``scan``, sequences of any length at least the model's are scored window by window (``stride`` letters
+    apart, :mod:`seqgen.scan`): a row a sequence for its highest window (``sequence`` its letters, then
+    ``position``, its first letter's place in the sequence, and ``windows``, how many were scored), and, at
+    ``windows_path``, a row a window (``id, position, mean, std`` and the genome columns). A BED input's intervals
+    are then scanned whole unless ``width`` is given.
+
     Returns the number of sequences predicted.
     """
     predictor = load_predictor(model_path, device)
-    if options.get("lengths") in ("pad", "trim"):
+    if windows_path is not None and not scan:
+        raise SeqgenError("--windows writes the score of every window that --scan scores: add --scan")
+    if scan and options.get("lengths") not in (None, "error"):
+        raise SeqgenError(f"--scan scores windows of sequences of any length, which --lengths {options['lengths']} "
+                          f"would change: leave it out")
+    if scan:
+        options["lengths"] = "pad"
+    elif options.get("lengths") in ("pad", "trim"):
         options["length"] = predictor.length
-    if options.get("genome") is not None and options.get("width") is None:
+    if options.get("genome") is not None and options.get("width") is None and not scan:
         options["width"] = predictor.length  # a BED input's intervals, centred at the model's length
     data = read_input(input_path, predictor.alphabet.name, format, missing_labels="keep", **options)
-    _check_full_probes(predictor, data, input_path)
-    check_compatible(predictor.payload, data.alphabet.name, data.length, input_path)
+    if scan:
+        check_scannable(data, predictor.length, stride, input_path)
+    else:
+        _check_full_probes(predictor, data, input_path)
+    check_compatible(predictor.payload, data.alphabet.name, None if scan else data.length, input_path)
     if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "
               f"{predictor.alphabet.name}", file=sys.stderr)
     if data.meta.get("n_dropped"):
         print(f"note: {input_path}: {data.meta['n_dropped']} of the {data.meta['n_read']} sequences have ambiguity "
               f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
-    mean, std = predictor.predict(data.codes, batch_size, progress)
-    table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std,
-                          **data.coordinates()})
+    if scan:
+        table, windows = _scanned(predictor, data, stride, batch_size, progress)
+    else:
+        mean, std = predictor.predict(data.codes, batch_size, progress)
+        table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std,
+                              **data.coordinates()})
     for name in data.label_names:
         table[f"measured_{name}"] = data.label(name)
-    if str(out_path) == STDOUT:
+    if windows_path is not None:
+        _write_table(windows, windows_path)
+    _write_table(table, out_path)
+    return len(table)
+
+
+def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_size: int | None,
+             progress: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each sequence's highest window and every window scored (:func:`seqgen.scan.scan_windows`), as tables."""
+    found = scan_windows(predictor, data.codes, data.lengths, stride, batch_size, progress)
+    width, sequence, position = predictor.length, found["sequence"], found["position"]
+    windows = pd.DataFrame({"id": data.ids[sequence], "position": position, "mean": found["mean"],
+                            "std": found["std"], **window_coordinates(data, sequence, position, width)})
+    best = best_windows(sequence, found["mean"])
+    letters = data.codes[sequence[best, None], position[best, None] + np.arange(width)]  # (N, L)
+    table = pd.DataFrame({"id": data.ids, "sequence": decode(letters, data.alphabet), "mean": found["mean"][best],
+                          "std": found["std"][best], "position": position[best],
+                          "windows": window_counts(data.lengths, width, stride),
+                          **window_coordinates(data, sequence[best], position[best], width)})
+    return table, windows
+
+
+def _write_table(table: pd.DataFrame, path) -> None:
+    """``table`` as TSV at ``path`` (atomically), or on standard output (``-``)."""
+    if str(path) == STDOUT:
         table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
     else:
-        with atomic_path(Path(out_path)) as tmp:
+        with atomic_path(Path(path)) as tmp:
             table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-    return len(table)

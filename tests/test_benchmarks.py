@@ -947,3 +947,32 @@ def test_negatives_gc_matched_windows_follow_the_peaks_composition_and_random_on
     assert matched["auroc_gc"] < 0.56 and matched["auroc_masked"] < 0.56
     assert random["auroc_gc"] > 0.65 and random["auroc_masked"] > 0.6
     assert kinds["flanks"]["auroc_masked"] > 0.6  # repeats are local: the flanks do not share the peaks' depletion
+
+
+def test_scan_scores_chipseq_folds_with_pbm_models_and_times_the_scan_against_numpy_windows(tmp_path, monkeypatch):
+    import gzip
+
+    scan, common = bench("scan"), bench("common")
+    rng = np.random.default_rng(2)
+    (tmp_path / "dream5").mkdir()
+    (tmp_path / "chipseq").mkdir()
+    probes = ["".join(rng.choice(list("ACGT"), 35)) for _ in range(300)]
+    (tmp_path / "dream5" / "Toy_HK.txt").write_text(
+        "".join(f"{p}\t{100 + 900 * ('GGGCG' in p):.1f}\t50\n" for p in probes))
+    peaks = ["".join(rng.choice(list("ACGT"), 50)) for _ in range(40)]
+    with gzip.open(tmp_path / "chipseq" / "TOY_cell_B.seq.gz", "wt") as handle:
+        handle.write("FoldID\tEventID\tseq\tBound\n" + "".join(f"B\tp{i}\t{s}\t{i % 2}\n" for i, s in
+                                                                 enumerate(peaks)))
+    monkeypatch.setattr(scan, "DREAM5", tmp_path / "dream5")
+    monkeypatch.setattr(scan, "CHIPSEQ", tmp_path / "chipseq")
+    monkeypatch.setattr(scan, "RELATED", {"Toy": "TOY_cell"})
+    monkeypatch.setattr(scan, "SETTINGS", {**scan.SETTINGS, "members": 2, "filters": 4, "layers": 1})
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    assert scan.main(["--max-time", "0.01", "--threads", "1", "--name", "toy"]) == 0
+    stored = json.loads((tmp_path / "toy.json").read_text())
+    (pair,) = stored["pairs"]
+    assert pair["pbm"] == "Toy" and pair["chipseq"] == "TOY_cell" and pair["related"]
+    assert all(0 <= pair[f"auroc_{k}"] <= 1 for k in ("scan", "centre", "first"))
+    speed = stored["speed"]
+    assert speed["windows"] == 40 * 16 and speed["baseline_bytes"] == 40 * 16 * 35
+    assert speed["max_abs_difference"] <= 1e-5 * speed["max_score"]

@@ -298,3 +298,21 @@ def test_the_chipseq_table_in_results_md_is_the_stored_run():
                 f"{row['auroc_kmer_ridge']:.3f} | {row['steps']} |")
         assert line in text, line
     assert f"| mean | | **{stored['mean_auroc']:.3f}** | | {stored['mean_auroc_kmer_ridge']:.3f} | |" in text
+
+
+def test_the_scan_table_in_results_md_is_the_stored_run():
+    """benchmarks/RESULTS.md's table of PBM models scanned along ChIP-seq peaks is benchmarks/results/scan.json
+    rounded, and so is its speed line."""
+    import json
+
+    stored = json.loads((ROOT / "benchmarks" / "results" / "scan.json").read_text())
+    text = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    for row in stored["pairs"]:
+        scan = f"**{row['auroc_scan']:.3f}**" if row["pbm"] == "Foxo1" and row["related"] else \
+            f"{row['auroc_scan']:.3f}"
+        line = (f"| {row['pbm']} | {row['chipseq']} | {'yes' if row['related'] else 'no'} | {scan} | "
+                f"{row['auroc_centre']:.3f} | {row['auroc_first']:.3f} |")
+        assert line in text, line
+    speed = stored["speed"]
+    assert f"{speed['windows']:,} windows of FOXA1's fold B at {speed['windows_per_second']['scan']:,.0f}" in text
+    assert f"against {speed['windows_per_second']['numpy']:,.0f} for the baseline" in text

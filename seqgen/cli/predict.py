@@ -37,7 +37,15 @@ def _add_predict(sub) -> None:
     p.add_argument("--genome", metavar="FASTA", help="a BED input's genome (FASTA, plain or gzip): score the genome's "
                                                      "letters in its intervals")
     p.add_argument("--width", type=int, help="a BED input's intervals re-centred to this many letters on their "
-                                             "summit or middle (default: the model's length)")
+                                             "summit or middle (default: the model's length; with --scan, the "
+                                             "intervals as given)")
+    p.add_argument("--scan", action="store_true",
+                   help="score sequences longer than the model reads (promoters, whole peaks) window by window: a "
+                        "row a sequence for its highest window, with its position (0-based) and the number of "
+                        "windows; a BED input's intervals are scanned whole unless --width is given")
+    p.add_argument("--stride", type=int, default=1, help="--scan: letters between windows")
+    p.add_argument("--windows", metavar="TSV", help="--scan: also write every window's id, position, mean, std (and "
+                                                    "a genome interval's chrom, start, end, strand: a track)")
     p.add_argument("--batch-size", type=int,
                    help="sequences a batch (default: as many as fit 512 MiB of activations, or a quarter of the free "
                         "GPU memory)")
@@ -56,6 +64,7 @@ def _run_predict(args) -> None:
                      sequence_column=args.sequence_column, id_column=args.id_column,
                      label_columns=args.label_column, ambiguous=args.ambiguous,
                      lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress,
-                     genome=args.genome, width=args.width)
+                     genome=args.genome, width=args.width, scan=args.scan, stride=args.stride,
+                     windows_path=args.windows)
     where = "standard output" if args.out == STDOUT else args.out
     print(f"predicted {n} sequence{'' if n == 1 else 's'} -> {where}", file=sys.stderr)

@@ -1,0 +1,133 @@
+"""PBM models scanned along ChIP-seq peaks: DeepBind's in vitro -> in vivo test of ``seqgen predict --scan``.
+
+A predictor trained on PBM probes reads 35 letters; ChIP-seq peaks are longer (DeepBind's ENCODE sets: 101 nt).
+DeepBind scored peaks with PBM-trained models to ask whether what a TF binds on the array is what it binds in
+cells (Alipanahi et al. 2015, Fig. 2). This script does that with the real data in ``../shared/data`` (skipped
+when absent):
+
+1. a predictor of each PBM TF, trained on its DREAM5 HK array with the settings the DREAM5 benchmark chose
+   (``benchmarks/RESULTS.md``), ``--max-time`` minutes;
+2. each ChIP-seq test fold B (500 bound peaks, 500 unbound sequences of DeepBind's) scored three ways: **scan**,
+   the highest of a sequence's 67 windows (:mod:`seqgen.scan`, what ``--scan`` writes); **centre**, the middle 35
+   letters only; **first**, the first 35 (what ``--lengths trim`` scores);
+3. the AUROC of bound against unbound for each model and ChIP set: related TFs (Foxo1 and FOXA1, both forkhead;
+   Egr2 and SP1, both GC-box zinc fingers) against unrelated pairs, the control.
+
+The speed: every window of every fold-B sequence scored by :func:`seqgen.scan.scan_windows` (windows gathered
+from device-resident codes a batch at a time) against the baseline in the same run, the windows cut out with
+numpy (``sliding_window_view``, copied: ``N x W x L`` bytes) and scored by ``LoadedPredictor.predict``; the
+scores must agree. Writes ``results/scan.json``.
+
+    flock /tmp/seqgen-bench.lock python benchmarks/scan.py [--max-time 2] [--device cuda]
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # no spinning threads on a shared machine
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
+
+from common import SHARED_DATA, write_json  # noqa: E402
+from seqgen.device import select_device  # noqa: E402
+from seqgen.io import read_sequences  # noqa: E402
+from seqgen.predict import load_predictor  # noqa: E402
+from seqgen.scan import best_windows, scan_windows  # noqa: E402
+from seqgen.stats import auroc  # noqa: E402
+from seqgen.tasks import train  # noqa: E402
+
+DREAM5 = SHARED_DATA / "pbm" / "dream5"
+CHIPSEQ = SHARED_DATA / "chipseq"
+#: the DREAM5 benchmark's choice (RESULTS.md, "Final table, session 10")
+SETTINGS = {"label": "signal", "transform": "log", "strands": "forward", "layers": 2, "dilation": 2, "kernel": 9,
+            "padding": "full", "members": 3, "progress": False}
+#: PBM TF -> the ChIP-seq set of a TF of its family
+RELATED = {"Foxo1": "FOXA1_HepG2", "Egr2": "SP1_GM12878"}
+
+
+def train_pbm(tf: str, folder: str, max_time: float, device, seed: int) -> dict:
+    """Train ``tf``'s predictor on its HK array into ``folder``; the steps and seconds."""
+    probes = read_sequences(DREAM5 / f"{tf}_HK.txt", "dna", "dream5")
+    started = time.perf_counter()
+    result = train("predictor", probes, folder, {**SETTINGS, "max_time": max_time, "seed": seed}, device)
+    return {"steps": result.steps, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def scores(predictor, test) -> dict:
+    """Fold-B scores, ``(N,)`` each: the highest window, the centre window, the first window."""
+    width = predictor.length
+    found = scan_windows(predictor, test.codes, test.lengths)
+    middle = (test.length - width) // 2
+    return {"scan": found["mean"][best_windows(found["sequence"], found["mean"])],
+            "centre": predictor.predict(test.codes[:, middle:middle + width])[0],
+            "first": predictor.predict(test.codes[:, :width])[0]}
+
+
+def speed(predictor, test, repeats: int = 3) -> dict:
+    """Windows a second of :func:`scan_windows` and of the numpy baseline (best of ``repeats``), and the largest
+    difference between their scores."""
+    width = predictor.length
+    timings = {"scan": [], "numpy": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        found = scan_windows(predictor, test.codes, test.lengths)
+        timings["scan"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        windows = np.lib.stride_tricks.sliding_window_view(test.codes, width, axis=1).reshape(-1, width).copy()
+        baseline, _ = predictor.predict(windows)
+        timings["numpy"].append(time.perf_counter() - t0)
+    n = len(found["mean"])
+    return {"windows": n, "baseline_bytes": int(windows.nbytes),
+            "windows_per_second": {k: round(n / min(v), 0) for k, v in timings.items()},
+            "max_abs_difference": float(np.abs(found["mean"] - baseline).max()),
+            "max_score": float(np.abs(baseline).max())}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-time", type=float, default=2.0, help="minutes of training per PBM model")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--name", default="scan", help="results/NAME.json")
+    args = parser.parse_args(argv)
+    if not (DREAM5.is_dir() and CHIPSEQ.is_dir()):
+        print(f"skipped: no {DREAM5} or {CHIPSEQ}", file=sys.stderr)
+        return 0
+    torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    tests = {name: read_sequences(CHIPSEQ / f"{name}_B.seq.gz", format="tsv", sequence_column="seq",
+                                  id_column="EventID", label_columns=["Bound"]) for name in RELATED.values()}
+    models, rows, timing = {}, [], None
+    with tempfile.TemporaryDirectory() as root:
+        for tf in RELATED:
+            models[tf] = train_pbm(tf, f"{root}/{tf}", args.max_time, device, args.seed)
+            predictor = load_predictor(f"{root}/{tf}", device)
+            for name, test in tests.items():
+                bound = test.label("Bound") == 1
+                row = {"pbm": tf, "chipseq": name, "related": RELATED[tf] == name,
+                       **{f"auroc_{k}": auroc(v, bound) for k, v in scores(predictor, test).items()}}
+                rows.append(row)
+                print(f"{tf} -> {name}: AUROC scan {row['auroc_scan']:.3f}, centre {row['auroc_centre']:.3f}, "
+                      f"first {row['auroc_first']:.3f}", file=sys.stderr)
+            if timing is None:
+                timing = speed(predictor, next(iter(tests.values())))
+                print(f"speed: {timing['windows_per_second']} windows/s", file=sys.stderr)
+    path = write_json(args.name, {"device": str(device), "threads": args.threads, "max_time_minutes": args.max_time,
+                                  "seed": args.seed, "settings": SETTINGS, "models": models, "pairs": rows,
+                                  "speed": timing})
+    print(f"-> {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

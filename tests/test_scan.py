@@ -1,0 +1,168 @@
+"""Scanning sequences longer than a predictor reads (seqgen.scan, seqgen predict --scan)."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from seqgen.alphabets import DNA, encode
+from seqgen.cli import main
+from seqgen.data import SequenceSet
+from seqgen.errors import SeqgenError
+from seqgen.predict import load_predictor
+from seqgen.scan import best_windows, check_scannable, scan_windows, window_coordinates, window_counts
+
+SITE = "ACGCCCACGCA"  #: the consensus of JASPAR MA0472.2 (EGR2), the motif the probes are simulated from
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    """A 3-member predictor of 30-nt simulated EGR2 probes (the CLI's training, 250 steps, one thread)."""
+    from seqgen.simulate import simulate_pbm
+
+    folder = tmp_path_factory.mktemp("scan")
+    table, _ = simulate_pbm(n=1500, length=30, seed=1, noise=0.1, threshold=8.0)
+    data = SequenceSet(encode(table["sequence"].tolist(), "dna"), "dna", table["id"].to_numpy(),
+                       labels=table[["signal"]].to_numpy(), label_names=["signal"])
+    data.save(folder / "probes.npz")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["train", "predictor", "--data", str(folder / "probes.npz"), "--out", str(folder / "model"),
+                     "--steps", "250", "--no-progress", "--seed", "0", "--set", "members=3", "--set", "filters=16",
+                     "--set", "kernel=9", "--set", "transform=log", "--set", "lr=0.01"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    return folder / "model"
+
+
+def random_dna(rng, n):
+    return "".join(rng.choice(list("ACGT"), n))
+
+
+def test_every_window_scores_as_predict_scores_it_cut_out(model):
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(3)
+    sequences = [random_dna(rng, n) for n in (30, 47, 95, 31)]
+    codes = np.full((4, 95), 255, dtype=np.uint8)
+    for i, s in enumerate(sequences):
+        codes[i, :len(s)] = encode([s], DNA)[0]
+    lengths = np.array([len(s) for s in sequences])
+    for stride in (1, 4):
+        found = scan_windows(predictor, codes, lengths, stride=stride, batch_size=7)
+        counts = window_counts(lengths, 30, stride)
+        assert counts.tolist() == [1, 17 // stride + 1, 65 // stride + 1, 1 // stride + 1]
+        assert np.bincount(found["sequence"]).tolist() == counts.tolist()
+        cut = [sequences[i][p:p + 30] for i, p in zip(found["sequence"], found["position"])]
+        assert all(len(w) == 30 for w in cut) and all(p % stride == 0 for p in found["position"])
+        mean, std = predictor.predict(encode(cut, DNA))
+        np.testing.assert_allclose(found["mean"], mean, rtol=1e-5)
+        np.testing.assert_allclose(found["std"], std, rtol=1e-4, atol=1e-6 * std.max())
+        whole = scan_windows(predictor, codes, lengths, stride=stride)  # the default batch: the same scores
+        np.testing.assert_allclose(whole["mean"], found["mean"], rtol=1e-5)
+
+
+def test_the_highest_window_of_a_long_sequence_holds_the_planted_site(model):
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(5)
+    places = [17, 140, 260]
+    sequences = []
+    for place in places:
+        background = random_dna(rng, 300)
+        sequences.append(background[:place] + SITE + background[place + len(SITE):])
+    codes = encode(sequences, DNA)
+    found = scan_windows(predictor, codes, np.full(3, 300))
+    best = best_windows(found["sequence"], found["mean"])
+    for k, (place, i) in enumerate(zip(places, best)):
+        assert found["sequence"][i] == k
+        assert found["position"][i] <= place and place + len(SITE) <= found["position"][i] + 30  # site inside
+        mine = found["mean"][found["sequence"] == k]
+        assert found["mean"][i] == mine.max() > 3 * np.median(mine)
+
+
+def test_best_windows_take_the_first_of_equal_highs_and_minus_strand_windows_count_from_the_end():
+    sequence = np.array([0, 0, 0, 1, 1, 2])
+    mean = np.array([1.0, 3.0, 3.0, 5.0, 2.0, 0.5])
+    assert best_windows(sequence, mean).tolist() == [1, 3, 5]
+    data = SequenceSet(np.zeros((2, 50), dtype=np.uint8), "dna", ["a", "b"], lengths=[50, 40],
+                       chroms=["chr1", "chr2"], starts=[1000, 2000], strands=["+", "-"])
+    places = window_coordinates(data, np.array([0, 1, 1]), np.array([5, 0, 10]), 30)
+    assert places["start"].tolist() == [1005, 2010, 2000] and places["end"].tolist() == [1035, 2040, 2030]
+    assert places["chrom"].tolist() == ["chr1", "chr2", "chr2"] and places["strand"].tolist() == ["+", "-", "-"]
+    assert window_coordinates(SequenceSet(data.codes, "dna", data.ids), np.array([0]), np.array([0]), 30) == {}
+
+
+def test_records_shorter_than_the_model_and_a_stride_below_1_are_refused():
+    data = SequenceSet(np.zeros((3, 40), dtype=np.uint8), "dna", ["a", "b", "c"], lengths=[40, 12, 20])
+    with pytest.raises(SeqgenError, match=r"record 'b' has 12 letters, fewer than the 30 the model reads "
+                                          r"\(2 records are so short\)"):
+        check_scannable(data, 30, 1)
+    with pytest.raises(SeqgenError, match="--stride is the letters between windows, at least 1, not 0"):
+        check_scannable(data, 10, 0)
+
+
+def test_cli_scans_a_bed_file_whole_and_writes_every_window_as_a_track(model, tmp_path, capsys):
+    rng = np.random.default_rng(8)
+    chrom = random_dna(rng, 2000)
+    chrom = chrom[:700] + SITE + chrom[700 + len(SITE):]  # in the second interval, on the genome's + strand
+    (tmp_path / "g.fa").write_text(f">chr1\n{chrom}\n")
+    (tmp_path / "x.bed").write_text("chr1\t100\t220\ta\t0\t+\nchr1\t650\t790\tb\t0\t-\nchr1\t1500\t1530\tc\t0\t.\n")
+    out, windows = tmp_path / "best.tsv", tmp_path / "windows.tsv"
+    assert main(["predict", "--model", str(model), "--input", str(tmp_path / "x.bed"), "--genome",
+                 str(tmp_path / "g.fa"), "--scan", "--stride", "2", "--out", str(out), "--windows", str(windows),
+                 "--no-progress"]) == 0
+    best, every = pd.read_csv(out, sep="\t"), pd.read_csv(windows, sep="\t")
+    assert best.columns.tolist() == ["id", "sequence", "mean", "std", "position", "windows", "chrom", "start", "end",
+                                     "strand"]
+    assert best["windows"].tolist() == [46, 56, 1] and len(every) == 103
+    complement = str.maketrans("ACGT", "TGCA")
+    for _, row in best.iterrows():  # the best window's letters are where its genome columns say
+        window = chrom[row.start:row.end]
+        assert row.sequence == (window[::-1].translate(complement) if row.strand == "-" else window)
+    interval = {"a": (100, 220), "b": (650, 790), "c": (1500, 1530)}
+    for _, row in every.iterrows():  # a minus-strand window counts its position from the interval's end
+        first, last = interval[row["id"]]
+        assert (row.start, row.end) == ((last - row.position - 30, last - row.position) if row.strand == "-" else
+                                        (first + row.position, first + row.position + 30))
+    for _, row in best.iterrows():
+        mine = every[every["id"] == row["id"]]
+        assert row["mean"] == pytest.approx(mine["mean"].max(), rel=1e-5)
+        assert row["position"] == mine["position"].iloc[int(np.argmax(mine["mean"].to_numpy()))]
+    b = best.set_index("id").loc["b"]
+    assert b.start <= 700 and 700 + len(SITE) <= b.end  # the planted site, found on the minus-strand interval
+    assert main(["predict", "--model", str(model), "--input", str(tmp_path / "x.bed"), "--genome",
+                 str(tmp_path / "g.fa"), "--out", str(tmp_path / "plain.tsv")]) == 0  # without --scan: centred
+    assert pd.read_csv(tmp_path / "plain.tsv", sep="\t")["end"].sub(
+        pd.read_csv(tmp_path / "plain.tsv", sep="\t")["start"]).eq(30).all()
+
+
+@pytest.mark.parametrize("options,message", [
+    (["--windows", "w.tsv"], "--windows writes the score of every window that --scan scores: add --scan"),
+    (["--scan", "--lengths", "pad"], "--scan scores windows of sequences of any length, which --lengths pad"),
+    (["--scan", "--stride", "0"], "--stride is the letters between windows, at least 1, not 0"),
+])
+def test_cli_scan_options_are_checked(model, tmp_path, capsys, options, message):
+    fasta = tmp_path / "x.fa"
+    fasta.write_text(">a\n" + "ACGT" * 20 + "\n")
+    out = tmp_path / "out.tsv"
+    assert main(["predict", "--model", str(model), "--input", str(fasta), "--out", str(out), *options]) == 1
+    assert message in capsys.readouterr().err and not out.exists() and not (tmp_path / "w.tsv").exists()
+
+
+def test_cli_scan_refuses_a_record_shorter_than_the_model_naming_it(model, tmp_path, capsys):
+    fasta = tmp_path / "x.fa"
+    fasta.write_text(">long\n" + "ACGT" * 20 + "\n>short\nACGTACGTAC\n")
+    assert main(["predict", "--model", str(model), "--input", str(fasta), "--scan", "--out", "-"]) == 1
+    err = capsys.readouterr().err
+    assert "x.fa: record 'short' has 10 letters, fewer than the 30 the model reads" in err and err.count("\n") == 1
+
+
+@pytest.mark.gpu
+def test_scanning_on_cuda_scores_as_on_the_cpu(model):
+    rng = np.random.default_rng(4)
+    codes = encode([random_dna(rng, 80) for _ in range(5)], DNA)
+    lengths = np.array([80, 80, 61, 30, 79])
+    codes[2, 61:] = codes[3, 30:] = codes[4, 79:] = 255
+    on_cpu = scan_windows(load_predictor(model), codes, lengths, stride=2)
+    on_gpu = scan_windows(load_predictor(model, "cuda"), codes, lengths, stride=2, batch_size=9)
+    assert on_gpu["sequence"].tolist() == on_cpu["sequence"].tolist()
+    np.testing.assert_allclose(on_gpu["mean"], on_cpu["mean"], rtol=1e-3)
