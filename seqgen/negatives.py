@@ -50,10 +50,10 @@ for _letters, _class in ((b"AT", 0), (b"CG", 1), (b"at", 2), (b"cg", 3)):
 _CHUNK = 1 << 22
 
 
-def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None) -> SequenceSet:
-    """``data`` followed by a shuffle of each of its sequences (ids ``ID_shuffle``; dinucleotide shuffles of DNA
-    and RNA, letter shuffles of proteins), labelled :data:`BOUND` 1 and 0; a shuffle identical to its sequence
-    (a short one's only order) is left out.
+def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None, per_positive: int = 1) -> SequenceSet:
+    """``data`` followed by ``per_positive`` shuffles of each of its sequences (ids ``ID_shuffle``, then
+    ``ID_shuffle2``...; dinucleotide shuffles of DNA and RNA, letter shuffles of proteins), labelled :data:`BOUND`
+    1 and 0; a shuffle identical to its sequence (a short one's only order) is left out.
 
     Parameters
     ----------
@@ -63,11 +63,14 @@ def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None) -> Se
         Seed of the shuffles.
     source : str or Path, optional
         The file ``data`` was read from, named in errors (default: ``data.path``).
+    per_positive : int
+        Shuffles of each sequence, each drawn on its own (the first as with one).
 
     Returns
     -------
     SequenceSet
-        ``codes (N + M, L)``, ``labels (N + M, 1)``, the ``M <= N`` shuffles after the sequences;
+        ``codes (N + M, L)``, ``labels (N + M, 1)``, the ``M <= per_positive * N`` shuffles after the sequences
+        (every sequence's first, then every sequence's second...);
         ``meta['negatives']`` says how they were made.
     """
     if data.label_names:
@@ -75,17 +78,33 @@ def with_shuffled_negatives(data: SequenceSet, seed: int = 0, source=None) -> Se
                           f"({', '.join(data.label_names)}): encode the input without them (no --label-column; a PBM "
                           f"table's signal is a label to regress on)", source or data.path)
     kmer = 2 if data.alphabet.is_nucleic else 1
-    negatives = shuffled(data.codes, seed, kmer=kmer)
-    new = np.flatnonzero((negatives != data.codes).any(1))
+    check_per_positive(per_positive, "shuffle", source or data.path)
+    rounds = [shuffled(data.codes, seed if r == 0 else [seed, r], kmer=kmer) for r in range(per_positive)]
+    negatives = np.concatenate(rounds)  # (per_positive * N, L)
+    new = np.flatnonzero((negatives != np.tile(data.codes, (per_positive, 1))).any(1))
+    of = new % len(data)  # the sequence each negative shuffles
+    suffix = np.array(["_shuffle"] + [f"_shuffle{r + 1}" for r in range(1, per_positive)])[new // len(data)]
     codes = np.concatenate([data.codes, negatives[new]])
-    ids = np.concatenate([data.ids, np.char.add(data.ids[new].astype(str), "_shuffle")])
+    ids = np.concatenate([data.ids, np.char.add(data.ids[of].astype(str), suffix)])
     bound = np.repeat(np.array([1.0, 0.0], dtype=np.float32), [len(data), len(new)])
     meta = {**data.meta, "negatives": {"kind": "shuffle", "kmer": kmer, "n_positives": len(data),
-                                       "n_negatives": len(new), "n_identical": len(data) - len(new),
-                                       "seed": int(seed)}}
-    locus = {name: np.concatenate([values, values[new]]) for name, values in data.locus().items()}  # its sequence's
-    return SequenceSet(codes, data.alphabet, ids, np.concatenate([data.lengths, data.lengths[new]]), bound[:, None],
+                                       "n_negatives": len(new), "n_identical": per_positive * len(data) - len(new),
+                                       "seed": int(seed), "per_positive": int(per_positive)}}
+    locus = {name: np.concatenate([values, values[of]]) for name, values in data.locus().items()}  # its sequence's
+    return SequenceSet(codes, data.alphabet, ids, np.concatenate([data.lengths, data.lengths[of]]), bound[:, None],
                        [BOUND], meta, **locus)
+
+
+def check_per_positive(per_positive, kind: str | None, path=None) -> None:
+    """Refuse, naming the option, a number of negatives a positive that is not a whole number of at least 1, or
+    other than 1 where ``kind`` (the negatives) cannot make more: none, or flanks (two an interval)."""
+    if isinstance(per_positive, bool) or not isinstance(per_positive, (int, np.integer)) or per_positive < 1:
+        raise SeqgenError(f"--negatives-per-positive is a whole number of negatives, at least 1, not "
+                          f"{per_positive!r}", path)
+    if per_positive != 1 and kind not in ("shuffle", "gc-matched"):
+        what = "flanks are the two windows either way of each interval" if kind == "flanks" else "no --negatives"
+        raise SeqgenError(f"--negatives-per-positive {per_positive} is for --negatives shuffle or gc-matched, and "
+                          f"{what}", path)
 
 
 def overlapping(chrom: np.ndarray, start: np.ndarray, end: np.ndarray, region_chrom: np.ndarray,

@@ -64,10 +64,13 @@ def test_near_valid_files_never_crash(tmp_path, fmt, data):
 @FUZZ
 @given(data=st.data())
 def test_near_valid_intervals_with_negatives_never_crash(tmp_path, data):
-    """Negatives of every kind, at any width and flank distance, of intervals that may run off, overlap or hold N."""
+    """Negatives of every kind, at any width, flank distance and number a positive, of intervals that may run off,
+    overlap or hold N."""
     options = {"negatives": data.draw(st.sampled_from(["shuffle", "flanks", "gc-matched"])),
                "width": data.draw(st.one_of(st.none(), st.integers(1, 14))),
                "flank_distance": data.draw(st.integers(1, 20)), "seed": data.draw(st.integers(0, 3))}
+    if options["negatives"] != "flanks":
+        options["negatives_per_positive"] = data.draw(st.integers(1, 3))
     result = read(tmp_path, "bed", near_valid(VALID["bed"], data), **options)
     if result is not None:  # every sequence but a shuffle is the genome's letters at its place
         genome = dict(part.split("\n", 1) for part in GENOME.decode().split(">")[1:])

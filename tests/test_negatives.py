@@ -61,11 +61,50 @@ def test_shuffled_negatives_keep_each_sequence_s_dinucleotides_and_are_labelled_
         assert np.array_equal(dinucleotide_counts(original), dinucleotide_counts(negative))
     assert (both.codes[30:] != codes).any(1).mean() > 0.9  # shuffled, not copied
     assert both.meta["negatives"] == {"kind": "shuffle", "kmer": 2, "n_positives": 30, "n_negatives": 30,
-                                      "n_identical": 0, "seed": 3}
+                                      "n_identical": 0, "seed": 3, "per_positive": 1}
     assert np.array_equal(with_shuffled_negatives(data, seed=3).codes, both.codes)  # seeded
     labelled = SequenceSet(codes, "dna", data.ids, labels=np.ones(30), label_names=["signal"])
     with pytest.raises(SeqgenError, match=r"no value of the input's labels \(signal\)"):
         with_shuffled_negatives(labelled)
+
+
+def test_several_shuffles_a_sequence_are_drawn_each_on_its_own(tmp_path, capsys):
+    codes = np.random.default_rng(2).integers(0, 4, (20, 40)).astype(np.uint8)
+    data = SequenceSet(codes, "dna", [f"s{i}" for i in range(20)], chroms=[f"chr{i % 2}" for i in range(20)],
+                       starts=np.arange(20) * 100, strands=["+"] * 20)
+    one, three = with_shuffled_negatives(data, seed=5), with_shuffled_negatives(data, seed=5, per_positive=3)
+    assert len(three) == 80 and three.label().tolist() == [1.0] * 20 + [0.0] * 60
+    assert np.array_equal(three.codes[:40], one.codes)  # the first shuffles are those of one a sequence
+    assert three.ids[20:].tolist() == [f"s{i}{suffix}" for suffix in ("_shuffle", "_shuffle2", "_shuffle3")
+                                       for i in range(20)]
+    rounds = three.codes[20:].reshape(3, 20, 40)
+    assert all((rounds[a] != rounds[b]).any(1).mean() > 0.9 for a, b in ((0, 1), (0, 2), (1, 2)))  # drawn apart
+    for r in range(3):
+        for original, negative in zip(codes, rounds[r]):
+            assert np.array_equal(dinucleotide_counts(original), dinucleotide_counts(negative))
+    assert three.chroms[20:].tolist() == data.chroms.tolist() * 3 and three.starts[40:60].tolist() == \
+        data.starts.tolist()  # a shuffle's place: its sequence's
+    assert three.meta["negatives"]["per_positive"] == 3 and three.meta["negatives"]["n_negatives"] == 60
+    fasta = tmp_path / "s.fa"
+    fasta.write_text("".join(f">s{i}\n{seq}\n" for i, seq in enumerate(data.sequences)))
+    assert main(["encode", str(fasta), "--negatives", "shuffle", "--negatives-per-positive", "2", "--out",
+                 str(tmp_path / "s.npz")]) == 0
+    assert "40 negatives (shuffle, 2 a sequence read) added after the 20 sequences read" in capsys.readouterr().err
+    assert len(SequenceSet.load(tmp_path / "s.npz")) == 60
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"negatives": "flanks", "negatives_per_positive": 2},
+     "--negatives-per-positive 2 is for --negatives shuffle or gc-matched, and flanks are the two windows"),
+    ({"negatives_per_positive": 3}, "--negatives-per-positive 3 is for --negatives shuffle or gc-matched, and no "),
+    ({"negatives": "shuffle", "negatives_per_positive": 0}, "a whole number of negatives, at least 1, not 0"),
+])
+def test_negatives_per_positive_is_refused_where_it_cannot_apply(tmp_path, options, message):
+    genome = write_genome(tmp_path / "g.fa")
+    bed = tmp_path / "p.bed"
+    bed.write_text("chr1\t700\t760\tup\t0\t+\n")
+    with pytest.raises(SeqgenError, match=message):
+        read_sequences(bed, genome=genome, **options)
 
 
 def test_proteins_get_letter_shuffles_and_a_shuffle_identical_to_its_sequence_is_left_out(tmp_path, capsys):
@@ -203,7 +242,8 @@ def test_lowest_in_bins_is_a_sample_of_each_bin_that_merging_chunks_keeps():
     assert set(running) == set(np.flatnonzero(keep))
 
 
-def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(tmp_path):
+@pytest.mark.parametrize("each", [1, 3])
+def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(tmp_path, each):
     rng = np.random.default_rng(6)
 
     def letters(n, gc):
@@ -219,18 +259,20 @@ def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(t
                              rng.choice(np.arange(100000, 249000, 600), 30, replace=False)])
     bed.write_text("".join(f"chr1\t{s}\t{s + 250}\tp{i}\t0\t-\n" for i, s in enumerate(starts))
                    + "".join(f"chr2\t{s}\t{s + 250}\tq{s}\t0\t-\n" for s in range(1000, 40000, 1300)))
-    data = read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=1)
+    options = dict(genome=fasta, negatives="gc-matched", width=100, negatives_per_positive=each)
+    data = read_sequences(bed, **options, seed=1)
     n = 90 + len(range(1000, 40000, 1300))
     negatives = data.subset(data.label(BOUND) == 0)
-    assert data.label(BOUND)[:n].tolist() == [1.0] * n and 0.9 * n <= len(negatives) <= n
+    assert data.label(BOUND)[:n].tolist() == [1.0] * n and 0.9 * each * n <= len(negatives) <= each * n
     meta = data.meta["negatives"]
     assert meta["kind"] == "gc-matched" and meta["n_positives"] == n and meta["n_negatives"] == len(negatives)
-    assert meta["n_negatives"] + meta["n_short"] == n and meta["n_overlapping"] > 0 and meta["n_ambiguous"] > 0
+    assert meta["n_negatives"] + meta["n_short"] == each * n and meta["per_positive"] == each
+    assert meta["n_overlapping"] > 0 and meta["n_ambiguous"] > 0
     gc_of = dict(zip(data.ids, np.isin(data.codes, [DNA.letters.index("C"), DNA.letters.index("G")]).sum(1)))
     peaks = np.array([gc_of[i] for i in data.ids[:n]])
     drawn = np.array([gc_of[i] for i in negatives.ids])
     assert abs(drawn.mean() - peaks.mean()) < 2 and peaks.mean() > 60  # 100 letters: GC counts; the genome's ~52
-    assert (np.bincount(composition_bin(drawn, 0, 100), minlength=GC_BINS * REPEAT_BINS) <= np.bincount(
+    assert (np.bincount(composition_bin(drawn, 0, 100), minlength=GC_BINS * REPEAT_BINS) <= each * np.bincount(
         composition_bin(peaks, 0, 100), minlength=GC_BINS * REPEAT_BINS)).all()
     # soft-masked: half the peaks, and as many negatives (of chr1's GC-rich windows, a fifth are)
     assert meta["masked_positives"] > 0.45 and abs(meta["masked_negatives"] - meta["masked_positives"]) < 0.05
@@ -247,10 +289,9 @@ def test_gc_matched_negatives_follow_the_intervals_gc_and_repeats_outside_them(t
     peak_spans = [("chr1", s, s + 250) for s in starts] + [("chr2", s, s + 250) for s in range(1000, 40000, 1300)]
     assert not any(c == pc and a < pe and ps < b for c, a, b in spans for pc, ps, pe in peak_spans)
     assert len(set(spans)) == len(spans)
-    again = read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=1)
+    again = read_sequences(bed, **options, seed=1)
     assert np.array_equal(again.codes, data.codes)
-    assert not np.array_equal(read_sequences(bed, genome=fasta, negatives="gc-matched", width=100, seed=2).ids,
-                              data.ids)
+    assert not np.array_equal(read_sequences(bed, **options, seed=2).ids, data.ids)
 
 
 def test_gc_matched_negatives_need_one_length_and_a_bed_file(tmp_path, capsys):

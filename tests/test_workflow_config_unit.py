@@ -484,6 +484,9 @@ def test_negatives_label_bound_and_the_generators_learn_the_positives_alone():
     assert "--negatives shuffle --seed 5" in wfc.encode_options(shuffle, seed=5)
     gc_matched = dataset(input="p.narrowPeak", genome="g.fa", width=200, negatives="gc-matched")
     assert "--negatives gc-matched --seed 5" in wfc.encode_options(gc_matched, seed=5)
+    assert "--negatives-per-positive" not in wfc.encode_options(gc_matched, seed=5)
+    assert "--negatives gc-matched --negatives-per-positive 4 --seed 5" in wfc.encode_options(
+        {**gc_matched, "negatives_per_positive": 4}, seed=5)
     wfc.check_input_format("p", gc_matched)
     config = make_config({"p": flanks, "s": shuffle, "tiny": dataset(), "t": dataset(input="c.tsv", label="Bound",
                                                                                     positives="Bound")})
@@ -529,6 +532,11 @@ def test_negatives_and_positives_that_cannot_work_are_refused():
          "not both"),
         (dataset(input="p.fa", negatives="shuffle", flank_distance=100),
          "data set 'x': flank_distance places the flanks of negatives: flanks, and it has negatives: shuffle"),
+        (dataset(input="p.bed", genome="g.fa", negatives="flanks", negatives_per_positive=2),
+         "data set 'x': negatives_per_positive is for negatives: shuffle or gc-matched, and it has negatives: flanks "
+         "(two an interval)"),
+        (dataset(input="p.fa", negatives_per_positive=2),
+         "data set 'x': negatives_per_positive is for negatives: shuffle or gc-matched, and it has no negatives"),
         (dataset(input="c.tsv", label="signal", positives="Bound"),
          "data set 'x': positives names a 0/1 label, and 'Bound' is not among the columns it reads (signal)"),
         (dataset(input="p.fa", negatives="shuffle", holdout=0),

@@ -51,6 +51,9 @@ def _add_encode(sub) -> None:
     p.add_argument("--flank-distance", type=int, default=FLANK_DISTANCE,
                    help=f"--negatives flanks: letters between an interval's centre and its flanks' (default "
                         f"{FLANK_DISTANCE:,})")
+    p.add_argument("--negatives-per-positive", type=int, default=1, metavar="N",
+                   help="--negatives shuffle and gc-matched: negatives a sequence read, each drawn on its own (gkm-"
+                        "SVM's xfold; flanks are two an interval) (default 1)")
     p.add_argument("--seed", type=seed_value, default=0,
                    help="--negatives shuffle and gc-matched: seed of the shuffles or of the windows drawn")
 
@@ -113,8 +116,10 @@ def _encode_notes(args, data) -> list[str]:
 
 def _negatives_note(path, negatives: dict) -> str:
     """What ``--negatives`` added, and (flanks) what it left out and why."""
-    text = f"{path}: {negatives['n_negatives']:,} negatives ({negatives['kind']}) added after the " \
-           f"{negatives['n_positives']:,} sequences read, labelled bound 0 (the sequences read: 1)"
+    each = negatives.get("per_positive", 1)
+    text = f"{path}: {negatives['n_negatives']:,} negatives ({negatives['kind']}" + \
+        (f", {each} a sequence read" if each > 1 else "") + f") added after the {negatives['n_positives']:,} " \
+        f"sequences read, labelled bound 0 (the sequences read: 1)"
     if negatives.get("n_identical"):
         text += f"; {negatives['n_identical']:,} shuffles came out as their own sequence (too short for another " \
                 f"order) and were left out"
@@ -134,7 +139,8 @@ def _negatives_note(path, negatives: dict) -> str:
                     f"{negatives['masked_positives']:.3f}"
         if negatives["n_short"]:
             low, high = negatives["short_gc"]
-            text += f"; {negatives['n_short']:,} fewer than the intervals: too few windows of their GC " \
+            asked = "the intervals" if each == 1 else f"{each} an interval"
+            text += f"; {negatives['n_short']:,} fewer than {asked}: too few windows of their GC " \
                     f"({low:.2f}-{high:.2f}) and soft-masked share were drawn"
     return text
 
@@ -147,7 +153,8 @@ def _run_encode(args) -> None:
     data = read_sequences(args.input, args.alphabet, args.format, args.sequence_column, args.label_column,
                           args.id_column, args.ambiguous, args.lengths, args.length, args.duplicate_ids,
                           args.missing_labels, focus=args.focus, genome=args.genome, width=args.width,
-                          negatives=args.negatives, flank_distance=args.flank_distance, seed=args.seed)
+                          negatives=args.negatives, flank_distance=args.flank_distance, seed=args.seed,
+                          negatives_per_positive=args.negatives_per_positive)
     for text in _encode_notes(args, data):
         print(f"note: {text}", file=sys.stderr)
     data.save(args.out)

@@ -19,8 +19,8 @@ import numpy as np
 from seqgen.errors import SeqgenError
 from seqgen.io.records import OPEN_ERRORS, RawRecords, open_error
 from seqgen.negatives import (BOUND, CANDIDATES_PER_NEGATIVE, FLANK_DISTANCE, GC_BINS, GENOMIC_NEGATIVES,
-                              REPEAT_BINS, composition_bin, compositions, flank_windows, grid_windows, lowest_in_bins,
-                              overlapping, window_composition)
+                              REPEAT_BINS, check_per_positive, composition_bin, compositions, flank_windows,
+                              grid_windows, lowest_in_bins, overlapping, window_composition)
 
 #: the columns of ENCODE's peak formats (narrowPeak: all ten; broadPeak: the first nine)
 PEAK_COLUMNS = ("chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak")
@@ -233,7 +233,8 @@ def _check_chromosomes(intervals: Intervals, lengths: dict, path, genome) -> Non
 
 
 def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = None, keep_missing: bool = False,
-              negatives: str | None = None, flank_distance: int = FLANK_DISTANCE, seed: int = 0) -> RawRecords:
+              negatives: str | None = None, flank_distance: int = FLANK_DISTANCE, seed: int = 0,
+              per_positive: int = 1) -> RawRecords:
     """The letters of every interval of a BED file's bytes, cut out of ``genome`` (a FASTA file).
 
     Parameters
@@ -255,7 +256,8 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         Add negatives of the genome after the intervals, with the label :data:`~seqgen.negatives.BOUND` (1 for the
         intervals, 0 for the negatives; no ``label_columns`` then): each interval's flanks, the interval moved
         ``flank_distance`` letters either way (:func:`_flanks`), or random windows of the intervals' chromosomes
-        whose GC content and soft-masked share follow theirs (:func:`_gc_matched`, drawn by ``seed``).
+        whose GC content and soft-masked share follow theirs (:func:`_gc_matched`, drawn by ``seed``,
+        ``per_positive`` an interval).
 
     Returns
     -------
@@ -275,6 +277,7 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
     if negatives is not None and label_columns:
         raise SeqgenError(f"negatives are labelled {BOUND} 0, and have no {', '.join(label_columns)}: encode the "
                           f"intervals with negatives or with --label-column, not both", path)
+    check_per_positive(per_positive, negatives, path)
     intervals = parse_intervals(data, path, label_columns, width, keep_missing)
     n = len(intervals.chrom)
     chrom, start, end = intervals.chrom, intervals.start, intervals.end
@@ -305,7 +308,8 @@ def parse_bed(data: bytes, path, genome, label_columns=(), width: int | None = N
         firsts += [flank_start[j] for j in flanks]
         strands += [intervals.strands[j // 2] for j in flanks]
     if negatives == "gc-matched":
-        windows, meta["negatives"] = _gc_matched(genome, intervals, kept, sequences, lengths, path, seed)
+        windows, meta["negatives"] = _gc_matched(genome, intervals, kept, sequences, lengths, path, seed,
+                                                 per_positive)
         sequences += windows["letters"]
         ids += [f"gc-matched_{c}:{a}-{b}" for c, a, b in zip(windows["chrom"], windows["start"], windows["end"])]
         lines += [0] * len(windows["letters"])  # of no line of the file
@@ -381,10 +385,13 @@ def _covering(intervals: Intervals) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(intervals.given_start, intervals.start), np.maximum(intervals.given_end, intervals.end)
 
 
-def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: dict, path, seed: int):
-    """Random genome windows as negatives, as many as ``peaks`` and of their length, matched to them in GC content
+def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: dict, path, seed: int,
+                per_positive: int = 1):
+    """Random genome windows as negatives, ``per_positive`` times as many as ``peaks`` and of their length, matched
+    to them in GC content
     and soft-masked (repeat) share, as gkm-SVM's ``genNullSeqs`` matches them: in each bin of the two
-    (:func:`~seqgen.negatives.composition_bin`) as many as the peaks have there, a uniform sample of the windows of
+    (:func:`~seqgen.negatives.composition_bin`) ``per_positive`` times as many as the peaks have there, a uniform
+    sample of the windows of
     that bin on the peaks' chromosomes that overlap no interval and are of A, C, G, T only. The genome is read a
     second time, one sequence at a time; up to :data:`~seqgen.negatives.CANDIDATES_PER_NEGATIVE` windows a peak
     are drawn on a grid (so they never overlap one another), and a running sample of each bin is kept
@@ -414,12 +421,12 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
                           f"{max(sizes):,} letters: give --width (in the workflow, width:) to re-centre them", path)
     length = sizes.pop()
     peak_gc, peak_masked = compositions(peaks)
-    quota = np.bincount(composition_bin(peak_gc, peak_masked, length), minlength=GC_BINS * REPEAT_BINS)
+    quota = per_positive * np.bincount(composition_bin(peak_gc, peak_masked, length), minlength=GC_BINS * REPEAT_BINS)
     names = sorted({intervals.chrom[i] for i in kept})
     codes = {name: code for code, name in enumerate(names)}
     region_chrom = np.array([codes.get(name, -1) for name in intervals.chrom], dtype=np.int64)
     region_start, region_end = _covering(intervals)
-    stride = max(length, sum(lengths[name] for name in names) // (CANDIDATES_PER_NEGATIVE * len(peaks)))
+    stride = max(length, sum(lengths[name] for name in names) // (CANDIDATES_PER_NEGATIVE * int(quota.sum())))
     rng = np.random.default_rng(seed)
     chrom, start, bins, keys = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), \
         np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -458,8 +465,9 @@ def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: 
                "strand": ["-" if minus else "+" for minus in flip]}
     short = np.flatnonzero(np.bincount(bins, minlength=len(quota)) < quota) // REPEAT_BINS
     drawn_gc, drawn_masked = compositions(letters)
-    meta = {"kind": "gc-matched", "length": int(length), "seed": int(seed), "n_chromosomes": len(names),
-            **counts, "n_negatives": len(letters), "n_short": len(peaks) - len(letters),
+    meta = {"kind": "gc-matched", "length": int(length), "seed": int(seed), "per_positive": int(per_positive),
+            "n_chromosomes": len(names), **counts, "n_negatives": len(letters),
+            "n_short": int(quota.sum()) - len(letters),
             "short_gc": [float(short.min() / GC_BINS), float((short.max() + 1) / GC_BINS)] if len(short) else None,
             "gc_positives": float(peak_gc.mean() / length), "gc_negatives": float(drawn_gc.mean() / length),
             "masked_positives": float(peak_masked.mean() / length),

@@ -14,18 +14,20 @@ from seqgen.io.fasta import parse_fasta, parse_fastq
 from seqgen.io.records import (DUPLICATE_POLICIES, MISSING_LABEL_POLICIES, RawRecords, detect_format, read_bytes,
                                resolve_format)
 from seqgen.io.tables import parse_dream5, parse_table, parse_uniprobe
-from seqgen.negatives import FLANK_DISTANCE, GENOMIC_NEGATIVES, NEGATIVES, with_shuffled_negatives
+from seqgen.negatives import (FLANK_DISTANCE, GENOMIC_NEGATIVES, NEGATIVES, check_per_positive,
+                              with_shuffled_negatives)
 
 
 def parse(path, format: str | None = None, sequence_column: str = "sequence", label_columns=(),
           id_column: str | None = None, missing_labels: str = "error", focus: str | None = None, genome=None,
           width: int | None = None, negatives: str | None = None, flank_distance: int = FLANK_DISTANCE,
-          seed: int = 0) -> RawRecords:
+          seed: int = 0, negatives_per_positive: int = 1) -> RawRecords:
     """Parse ``path`` into :class:`RawRecords` (no alphabet applied yet); ``label_columns``: names, or one name;
     ``missing_labels``: 'error', or 'keep' as NaN; ``focus``: an alignment's focus id (default: its first record);
     ``genome``, ``width``: a BED file's genome FASTA and the width its intervals are re-centred to;
     ``negatives``: 'flanks' or 'gc-matched', a BED file's intervals followed by negatives of its genome
-    (:func:`parse_bed`: flanks at ``flank_distance``, GC-matched windows drawn by ``seed``)."""
+    (:func:`parse_bed`: flanks at ``flank_distance``, GC-matched windows drawn by ``seed``,
+    ``negatives_per_positive`` an interval)."""
     if missing_labels not in ("error", "keep"):
         raise SeqgenError(f"missing-label policy must be 'error' or 'keep', not {missing_labels!r}")
     keep = missing_labels == "keep"
@@ -42,7 +44,8 @@ def parse(path, format: str | None = None, sequence_column: str = "sequence", la
                           f"(--negatives shuffle makes negatives of any input)", path)
     data = read_bytes(path)
     if fmt == "bed":
-        return parse_bed(data, path, genome, label_columns, width, keep, negatives, flank_distance, seed)
+        return parse_bed(data, path, genome, label_columns, width, keep, negatives, flank_distance, seed,
+                         negatives_per_positive)
     if fmt == "fasta":
         return parse_fasta(data, path)
     if fmt == "fastq":
@@ -61,7 +64,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
                    ambiguous: str = "error", lengths: str = "error", length: int | None = None,
                    duplicate_ids: str = "error", missing_labels: str = "error", focus: str | None = None,
                    genome=None, width: int | None = None, negatives: str | None = None,
-                   flank_distance: int = FLANK_DISTANCE, seed: int = 0) -> SequenceSet:
+                   flank_distance: int = FLANK_DISTANCE, seed: int = 0, negatives_per_positive: int = 1) -> SequenceSet:
     """Read and encode a sequence file.
 
     Parameters
@@ -93,6 +96,8 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         negatives; no other labels then): a dinucleotide shuffle of each (``seed``), a BED file's flanks at
         ``flank_distance``, or random windows of its genome matched to its intervals' GC and repeats (``seed``;
         :mod:`seqgen.negatives`).
+    negatives_per_positive : int
+        Shuffles, or GC-matched windows, a sequence read (flanks are always two an interval).
 
     Returns
     -------
@@ -106,12 +111,13 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     if negatives is not None and label_columns:
         raise SeqgenError("negatives are labelled bound 0, and have no value of a --label-column: encode with "
                           "negatives or with a label column, not both", path)
+    check_per_positive(negatives_per_positive, negatives, path)
     if missing_labels not in MISSING_LABEL_POLICIES:
         raise SeqgenError(f"missing-label policy must be one of {', '.join(MISSING_LABEL_POLICIES)}, not "
                           f"{missing_labels!r}")
     raw = parse(path, fmt, sequence_column, label_columns, id_column,
                 "keep" if missing_labels == "drop" else missing_labels, focus, genome, width,
-                negatives if negatives in GENOMIC_NEGATIVES else None, flank_distance, seed)
+                negatives if negatives in GENOMIC_NEGATIVES else None, flank_distance, seed, negatives_per_positive)
     n_read, missing = len(raw.ids), 0
     if missing_labels == "drop" and raw.labels is not None:
         whole = np.isfinite(raw.labels).all(1)
@@ -133,7 +139,7 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
     if negatives in GENOMIC_NEGATIVES:
         meta["negatives"]["n_positives"] = int((labels[:, 0] == 1).sum())  # less those --ambiguous drop left out
     data = SequenceSet(codes, alphabet, ids, lens, labels, raw.label_names, meta, **_locus(raw, kept, lens))
-    return with_shuffled_negatives(data, seed, source=path) if negatives == "shuffle" else data
+    return with_shuffled_negatives(data, seed, path, negatives_per_positive) if negatives == "shuffle" else data
 
 
 def _locus(raw: RawRecords, kept: np.ndarray, lens: np.ndarray) -> dict:

@@ -185,7 +185,8 @@ def check_labels(name, ds) -> None:
 
 
 def check_negatives(config, name, ds) -> None:
-    """``negatives`` of a file without labels, ``flank_distance`` with flanks, ``positives`` a label it reads, with
+    """``negatives`` of a file without labels, ``flank_distance`` with flanks, ``negatives_per_positive`` with
+    shuffles or gc-matched windows, ``positives`` a label it reads, with
     a held-out part for the generators' split to make."""
     negatives = ds.get("negatives")
     if negatives and "input" not in ds:
@@ -197,6 +198,9 @@ def check_negatives(config, name, ds) -> None:
     if "flank_distance" in ds and negatives != "flanks":
         raise SeqgenError(f"data set {name!r}: flank_distance places the flanks of negatives: flanks, and it has "
                           f"{f'negatives: {negatives}' if negatives else 'no negatives'}")
+    if ds.get("negatives_per_positive", 1) != 1 and negatives not in ("shuffle", "gc-matched"):
+        raise SeqgenError(f"data set {name!r}: negatives_per_positive is for negatives: shuffle or gc-matched, and it "
+                          f"has {f'negatives: {negatives} (two an interval)' if negatives else 'no negatives'}")
     positives = positives_label(ds)
     if positives is None:
         return

@@ -123,6 +123,7 @@ def encode_options(ds, seed: int = 0) -> str:
             options["flank_distance"] = ds.get("flank_distance")
         if ds.get("negatives") in ("shuffle", "gc-matched"):
             options["seed"] = seed
+            options["negatives_per_positive"] = ds.get("negatives_per_positive")
     else:
         options["label_column"] = ["signal"]
         options["id_column"] = "id"
