@@ -7,9 +7,10 @@ when absent):
 
 1. a predictor of each PBM TF, trained on its DREAM5 HK array with the settings the DREAM5 benchmark chose
    (``benchmarks/RESULTS.md``), ``--max-time`` minutes;
-2. each ChIP-seq test fold B (500 bound peaks, 500 unbound sequences of DeepBind's) scored three ways: **scan**,
-   the highest of a sequence's 67 windows (:mod:`seqgen.scan`, what ``--scan`` writes); **centre**, the middle 35
-   letters only; **first**, the first 35 (what ``--lengths trim`` scores);
+2. each ChIP-seq test fold B (500 bound peaks, 500 unbound sequences of DeepBind's) scored four ways: **scan**,
+   the highest of a sequence's 67 windows (:mod:`seqgen.scan`, what ``--scan`` writes); **both**, the highest of
+   its 134 windows on both strands (``--scan --both-strands``); **centre**, the middle 35 letters only; **first**,
+   the first 35 (what ``--lengths trim`` scores);
 3. the AUROC of bound against unbound for each model and ChIP set: related TFs (Foxo1 and FOXA1, both forkhead;
    Egr2 and SP1, both GC-box zinc fingers) against unrelated pairs, the control.
 
@@ -63,11 +64,14 @@ def train_pbm(tf: str, folder: str, max_time: float, device, seed: int) -> dict:
 
 
 def scores(predictor, test) -> dict:
-    """Fold-B scores, ``(N,)`` each: the highest window, the centre window, the first window."""
+    """Fold-B scores, ``(N,)`` each: the highest window, the highest on both strands, the centre window, the
+    first window."""
     width = predictor.length
     found = scan_windows(predictor, test.codes, test.lengths)
+    both = scan_windows(predictor, test.codes, test.lengths, both_strands=True)
     middle = (test.length - width) // 2
     return {"scan": found["mean"][best_windows(found["sequence"], found["mean"])],
+            "both": both["mean"][best_windows(both["sequence"], both["mean"])],
             "centre": predictor.predict(test.codes[:, middle:middle + width])[0],
             "first": predictor.predict(test.codes[:, :width])[0]}
 
@@ -117,8 +121,8 @@ def main(argv=None) -> int:
                 row = {"pbm": tf, "chipseq": name, "related": RELATED[tf] == name,
                        **{f"auroc_{k}": auroc(v, bound) for k, v in scores(predictor, test).items()}}
                 rows.append(row)
-                print(f"{tf} -> {name}: AUROC scan {row['auroc_scan']:.3f}, centre {row['auroc_centre']:.3f}, "
-                      f"first {row['auroc_first']:.3f}", file=sys.stderr)
+                print(f"{tf} -> {name}: AUROC scan {row['auroc_scan']:.3f}, both strands {row['auroc_both']:.3f}, "
+                      f"centre {row['auroc_centre']:.3f}, first {row['auroc_first']:.3f}", file=sys.stderr)
             if timing is None:
                 timing = speed(predictor, next(iter(tests.values())))
                 print(f"speed: {timing['windows_per_second']} windows/s", file=sys.stderr)

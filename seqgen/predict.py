@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from seqgen.alphabets import PAD, decode, get_alphabet
+from seqgen.alphabets import PAD, decode, get_alphabet, reverse_complement
 from seqgen.atomic import atomic_path
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
@@ -237,7 +237,7 @@ def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> N
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int | None = None, progress: bool = False, scan: bool = False, stride: int = 1,
-                 windows_path=None, **options) -> int:
+                 windows_path=None, both_strands: bool = False, **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically; ``-``:
     to standard output, as ``input_path`` ``-`` reads standard input), then, for genome intervals (a BED input or
     its ``.npz``), the ``chrom, start, end, strand`` of the window scored (:meth:`SequenceSet.coordinates`), then
@@ -247,14 +247,18 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     With ``scan``, sequences of any length at least the model's are scored window by window (``stride`` letters
     apart, :mod:`seqgen.scan`): a row a sequence for its highest window (``sequence`` its letters, then
     ``position``, its first letter's place in the sequence, and ``windows``, how many were scored), and, at
-    ``windows_path``, a row a window (``id, position, mean, std`` and the genome columns). A BED input's intervals
-    are then scanned whole unless ``width`` is given.
+    ``windows_path``, a row a window (``id, position, mean, std`` and the genome columns); ``both_strands`` also
+    scans each sequence's reverse complement (an ``orientation`` column, ``+`` or ``-``, after ``position``). A BED
+    input's intervals are then scanned whole unless ``width`` is given.
 
     Returns the number of sequences predicted.
     """
     predictor = load_predictor(model_path, device)
     if windows_path is not None and not scan:
         raise SeqgenError("--windows writes the score of every window that --scan scores: add --scan")
+    if both_strands and not scan:
+        raise SeqgenError("--both-strands scans the reverse complement too: add --scan (a model that reads both "
+                          "strands itself was trained with strands: max or concat)")
     if scan and options.get("lengths") not in (None, "error"):
         raise SeqgenError(f"--scan scores windows of sequences of any length, which --lengths {options['lengths']} "
                           f"would change: leave it out")
@@ -277,7 +281,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         print(f"note: {input_path}: {data.meta['n_dropped']} of the {data.meta['n_read']} sequences have ambiguity "
               f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
     if scan:
-        table, windows = _scanned(predictor, data, stride, batch_size, progress)
+        table, windows = _scanned(predictor, data, stride, batch_size, progress, both_strands)
     else:
         mean, std = predictor.predict(data.codes, batch_size, progress)
         table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std,
@@ -291,18 +295,23 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
 
 
 def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_size: int | None,
-             progress: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each sequence's highest window and every window scored (:func:`seqgen.scan.scan_windows`), as tables."""
-    found = scan_windows(predictor, data.codes, data.lengths, stride, batch_size, progress)
-    width, sequence, position = predictor.length, found["sequence"], found["position"]
-    windows = pd.DataFrame({"id": data.ids[sequence], "position": position, "mean": found["mean"],
-                            "std": found["std"], **window_coordinates(data, sequence, position, width)})
+             progress: bool, both_strands: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each sequence's highest window and every window scored (:func:`seqgen.scan.scan_windows`), as tables; with
+    ``both_strands``, an ``orientation`` column says which strand of the sequence each window was read on."""
+    found = scan_windows(predictor, data.codes, data.lengths, stride, batch_size, progress, both_strands)
+    width, sequence, position, reverse = predictor.length, found["sequence"], found["position"], found["reverse"]
+    orientation = {"orientation": np.where(reverse, "-", "+")} if both_strands else {}
+    windows = pd.DataFrame({"id": data.ids[sequence], "position": position, **orientation, "mean": found["mean"],
+                            "std": found["std"], **window_coordinates(data, sequence, position, width, reverse)})
     best = best_windows(sequence, found["mean"])
-    letters = data.codes[sequence[best, None], position[best, None] + np.arange(width)]  # (N, L)
+    letters = data.codes[sequence[best, None], position[best, None] + np.arange(width)]  # (N, L), as given
+    if reverse[best].any():
+        letters[reverse[best]] = reverse_complement(letters[reverse[best]], data.alphabet)  # as scored
     table = pd.DataFrame({"id": data.ids, "sequence": decode(letters, data.alphabet), "mean": found["mean"][best],
                           "std": found["std"][best], "position": position[best],
-                          "windows": window_counts(data.lengths, width, stride),
-                          **window_coordinates(data, sequence[best], position[best], width)})
+                          **{k: v[best] for k, v in orientation.items()},
+                          "windows": window_counts(data.lengths, width, stride) * (2 if both_strands else 1),
+                          **window_coordinates(data, sequence[best], position[best], width, reverse[best])})
     return table, windows
 
 

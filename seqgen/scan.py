@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from seqgen.alphabets import reverse_complement
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 
@@ -37,10 +38,10 @@ def check_scannable(data: SequenceSet, width: int, stride: int, path=None) -> No
                           f"--lengths pad", path or data.path)
 
 
-@torch.no_grad()
 def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int = 1, batch_size: int | None = None,
-                 progress: bool = False) -> dict:
-    """Score every window of ``predictor.length`` letters, ``stride`` apart, of each sequence.
+                 progress: bool = False, both_strands: bool = False) -> dict:
+    """Score every window of ``predictor.length`` letters, ``stride`` apart, of each sequence (and, with
+    ``both_strands``, of its reverse complement).
 
     Parameters
     ----------
@@ -55,14 +56,38 @@ def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int 
         Windows a batch; by default as many as the predictor's memory budget allows.
     progress : bool
         A progress bar over windows on stderr (only on a terminal).
+    both_strands : bool
+        Nucleic acids: also score the windows of each sequence's reverse complement (as FIMO scans both strands).
 
     Returns
     -------
     dict
-        ``sequence`` ``(M,)`` int64 (the row of ``codes``), ``position`` ``(M,)`` int64 (the window's first letter,
-        0-based), ``mean`` and ``std`` ``(M,)`` float64 (over the ensemble, on the label's scale, as
-        :meth:`~seqgen.predict.LoadedPredictor.predict` gives them): every window, by sequence, then position.
+        ``sequence`` ``(M,)`` int64 (the row of ``codes``), ``position`` ``(M,)`` int64 (where the window lies in
+        the sequence as given: its first letter there, 0-based), ``reverse`` ``(M,)`` bool (the window read
+        reverse-complemented), ``mean`` and ``std`` ``(M,)`` float64 (over the ensemble, on the label's scale, as
+        :meth:`~seqgen.predict.LoadedPredictor.predict` gives them): every window, by sequence, then the given
+        strand's by position, then the reverse complement's.
     """
+    if not both_strands:
+        return {**_scan_one_strand(predictor, codes, lengths, stride, batch_size, progress),
+                "reverse": np.zeros(int(window_counts(lengths, predictor.length, stride).sum()), dtype=bool)}
+    if not predictor.alphabet.is_nucleic:
+        raise SeqgenError(f"both strands are read of DNA or RNA, and the model reads {predictor.alphabet.name}")
+    n = len(codes)
+    found = _scan_one_strand(predictor, np.concatenate([codes, reverse_complement(codes, predictor.alphabet)]),
+                             np.concatenate([lengths, lengths]), stride, batch_size, progress)
+    reverse = found["sequence"] >= n
+    sequence = found["sequence"] % n
+    position = np.where(reverse, lengths[sequence] - found["position"] - predictor.length, found["position"])
+    order = np.argsort(sequence, kind="stable")  # by sequence; each one's given strand, then its reverse
+    return {"sequence": sequence[order], "position": position[order], "reverse": reverse[order],
+            "mean": found["mean"][order], "std": found["std"][order]}
+
+
+@torch.no_grad()
+def _scan_one_strand(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int, batch_size: int | None,
+                     progress: bool) -> dict:
+    """:func:`scan_windows` of the sequences as given: ``sequence``, ``position``, ``mean``, ``std``."""
     from tqdm.auto import tqdm
 
     width = predictor.length
@@ -96,12 +121,17 @@ def best_windows(sequence: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return order[first]
 
 
-def window_coordinates(data: SequenceSet, sequence: np.ndarray, position: np.ndarray, width: int) -> dict:
-    """``chrom, start, end, strand`` of windows (``sequence``, ``position``: as :func:`scan_windows` gives them) of
-    genome intervals (:meth:`SequenceSet.coordinates`; ``{}`` for other input): a window ``position`` letters into a
-    minus-strand sequence, which is reverse-complemented, ends ``position`` letters below its end on the genome."""
+def window_coordinates(data: SequenceSet, sequence: np.ndarray, position: np.ndarray, width: int,
+                       reverse: np.ndarray | None = None) -> dict:
+    """``chrom, start, end, strand`` of windows (``sequence``, ``position``, ``reverse``: as :func:`scan_windows`
+    gives them) of genome intervals (:meth:`SequenceSet.coordinates`; ``{}`` for other input): a window
+    ``position`` letters into a minus-strand sequence, which is reverse-complemented, ends ``position`` letters
+    below its end on the genome; a window read reverse-complemented is on the other strand (``-`` of an
+    interval without one)."""
     if not data.coordinates():
         return {}
-    start, minus = data.starts[sequence], data.strands[sequence] == "-"
-    first = np.where(minus, start + data.lengths[sequence] - position - width, start + position)
-    return {"chrom": data.chroms[sequence], "start": first, "end": first + width, "strand": data.strands[sequence]}
+    start, strand = data.starts[sequence], data.strands[sequence]
+    first = np.where(strand == "-", start + data.lengths[sequence] - position - width, start + position)
+    if reverse is not None:
+        strand = np.where(reverse, np.where(strand == "-", "+", "-"), strand)
+    return {"chrom": data.chroms[sequence], "start": first, "end": first + width, "strand": strand}

@@ -972,7 +972,7 @@ def test_scan_scores_chipseq_folds_with_pbm_models_and_times_the_scan_against_nu
     stored = json.loads((tmp_path / "toy.json").read_text())
     (pair,) = stored["pairs"]
     assert pair["pbm"] == "Toy" and pair["chipseq"] == "TOY_cell" and pair["related"]
-    assert all(0 <= pair[f"auroc_{k}"] <= 1 for k in ("scan", "centre", "first"))
+    assert all(0 <= pair[f"auroc_{k}"] <= 1 for k in ("scan", "both", "centre", "first"))
     speed = stored["speed"]
     assert speed["windows"] == 40 * 16 and speed["baseline_bytes"] == 40 * 16 * 35
     assert speed["max_abs_difference"] <= 1e-5 * speed["max_score"]

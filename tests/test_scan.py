@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seqgen.alphabets import DNA, encode
+from seqgen.alphabets import DNA, encode, get_alphabet
 from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
@@ -59,6 +59,31 @@ def test_every_window_scores_as_predict_scores_it_cut_out(model):
         np.testing.assert_allclose(found["std"], std, rtol=1e-4, atol=1e-6 * std.max())
         whole = scan_windows(predictor, codes, lengths, stride=stride)  # the default batch: the same scores
         np.testing.assert_allclose(whole["mean"], found["mean"], rtol=1e-5)
+
+
+def test_both_strands_score_each_window_s_reverse_complement_where_it_lies_in_the_sequence(model):
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(9)
+    sequences = [random_dna(rng, n) for n in (30, 52, 41)]
+    codes = np.full((3, 52), 255, dtype=np.uint8)
+    for i, s in enumerate(sequences):
+        codes[i, :len(s)] = encode([s], DNA)[0]
+    lengths = np.array([30, 52, 41])
+    found = scan_windows(predictor, codes, lengths, stride=3, both_strands=True)
+    one = scan_windows(predictor, codes, lengths, stride=3)
+    assert np.bincount(found["sequence"]).tolist() == (2 * window_counts(lengths, 30, 3)).tolist()
+    assert found["reverse"].sum() == len(one["mean"]) and not one["reverse"].any()
+    complement = str.maketrans("ACGT", "TGCA")
+    cut = [sequences[i][p:p + 30][::-1].translate(complement) if r else sequences[i][p:p + 30]
+           for i, p, r in zip(found["sequence"], found["position"], found["reverse"])]
+    assert all(len(w) == 30 for w in cut)
+    np.testing.assert_allclose(found["mean"], predictor.predict(encode(cut, DNA))[0], rtol=1e-5)
+    np.testing.assert_allclose(found["mean"][~found["reverse"]], one["mean"], rtol=1e-5)
+    assert found["position"][found["reverse"]].min() == 0 and (found["position"] + 30 <= lengths[found["sequence"]]).all()
+    proteins = load_predictor(model)
+    proteins.alphabet = get_alphabet("protein")
+    with pytest.raises(SeqgenError, match="both strands are read of DNA or RNA, and the model reads protein"):
+        scan_windows(proteins, codes, lengths, both_strands=True)
 
 
 def test_the_highest_window_of_a_long_sequence_holds_the_planted_site(model):
@@ -130,6 +155,19 @@ def test_cli_scans_a_bed_file_whole_and_writes_every_window_as_a_track(model, tm
     b = best.set_index("id").loc["b"]
     assert b.start <= 700 and 700 + len(SITE) <= b.end  # the planted site, found on the minus-strand interval
     assert main(["predict", "--model", str(model), "--input", str(tmp_path / "x.bed"), "--genome",
+                 str(tmp_path / "g.fa"), "--scan", "--both-strands", "--stride", "2", "--out", str(out), "--windows",
+                 str(windows), "--no-progress"]) == 0
+    best, every = pd.read_csv(out, sep="\t"), pd.read_csv(windows, sep="\t")
+    assert best.columns.tolist()[4:7] == ["position", "orientation", "windows"] and len(every) == 2 * 103
+    assert sorted(set(every["orientation"])) == ["+", "-"] and best["windows"].tolist() == [92, 112, 2]
+    for _, row in best.iterrows():  # the letters scored are the genome's on the strand the genome columns give
+        window = chrom[row.start:row.end]
+        assert row.sequence == (window[::-1].translate(complement) if row.strand == "-" else window)
+    flipped = every.merge(every, on=["id", "position"])  # each window's two orientations: on opposite strands
+    flipped = flipped[flipped.orientation_x != flipped.orientation_y]
+    assert len(flipped) == 2 * 103 and (flipped.start_x == flipped.start_y).all()
+    assert {tuple(sorted(pair)) for pair in zip(flipped.strand_x, flipped.strand_y)} == {("+", "-"), ("-", ".")}
+    assert main(["predict", "--model", str(model), "--input", str(tmp_path / "x.bed"), "--genome",
                  str(tmp_path / "g.fa"), "--out", str(tmp_path / "plain.tsv")]) == 0  # without --scan: centred
     assert pd.read_csv(tmp_path / "plain.tsv", sep="\t")["end"].sub(
         pd.read_csv(tmp_path / "plain.tsv", sep="\t")["start"]).eq(30).all()
@@ -139,6 +177,7 @@ def test_cli_scans_a_bed_file_whole_and_writes_every_window_as_a_track(model, tm
     (["--windows", "w.tsv"], "--windows writes the score of every window that --scan scores: add --scan"),
     (["--scan", "--lengths", "pad"], "--scan scores windows of sequences of any length, which --lengths pad"),
     (["--scan", "--stride", "0"], "--stride is the letters between windows, at least 1, not 0"),
+    (["--both-strands"], "--both-strands scans the reverse complement too: add --scan"),
 ])
 def test_cli_scan_options_are_checked(model, tmp_path, capsys, options, message):
     fasta = tmp_path / "x.fa"
@@ -166,3 +205,18 @@ def test_scanning_on_cuda_scores_as_on_the_cpu(model):
     on_gpu = scan_windows(load_predictor(model, "cuda"), codes, lengths, stride=2, batch_size=9)
     assert on_gpu["sequence"].tolist() == on_cpu["sequence"].tolist()
     np.testing.assert_allclose(on_gpu["mean"], on_cpu["mean"], rtol=1e-3)
+
+
+def test_a_best_window_read_reverse_complemented_is_written_as_scored(model, monkeypatch):
+    import seqgen.predict as predict
+
+    rng = np.random.default_rng(12)
+    sequence = random_dna(rng, 40)
+    data = SequenceSet(encode([sequence], DNA), "dna", ["s"])
+    found = {"sequence": np.array([0, 0]), "position": np.array([0, 7]), "reverse": np.array([False, True]),
+             "mean": np.array([1.0, 5.0]), "std": np.array([0.1, 0.2])}
+    monkeypatch.setattr(predict, "scan_windows", lambda *args: found)
+    best, windows = predict._scanned(load_predictor(model), data, 1, None, False, True)
+    assert best["sequence"][0] == sequence[7:37][::-1].translate(str.maketrans("ACGT", "TGCA"))
+    assert (best["position"][0], best["orientation"][0], best["mean"][0], best["windows"][0]) == (7, "-", 5.0, 22)
+    assert windows["orientation"].tolist() == ["+", "-"] and "chrom" not in windows

@@ -44,6 +44,9 @@ def _add_predict(sub) -> None:
                         "row a sequence for its highest window, with its position (0-based) and the number of "
                         "windows; a BED input's intervals are scanned whole unless --width is given")
     p.add_argument("--stride", type=int, default=1, help="--scan: letters between windows")
+    p.add_argument("--both-strands", action="store_true",
+                   help="--scan of DNA or RNA: also the windows of each sequence's reverse complement (as FIMO scans "
+                        "both strands), with an orientation column (+, -)")
     p.add_argument("--windows", metavar="TSV", help="--scan: also write every window's id, position, mean, std (and "
                                                     "a genome interval's chrom, start, end, strand: a track)")
     p.add_argument("--batch-size", type=int,
@@ -65,6 +68,6 @@ def _run_predict(args) -> None:
                      label_columns=args.label_column, ambiguous=args.ambiguous,
                      lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress,
                      genome=args.genome, width=args.width, scan=args.scan, stride=args.stride,
-                     windows_path=args.windows)
+                     windows_path=args.windows, both_strands=args.both_strands)
     where = "standard output" if args.out == STDOUT else args.out
     print(f"predicted {n} sequence{'' if n == 1 else 's'} -> {where}", file=sys.stderr)
