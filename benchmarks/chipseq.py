@@ -32,7 +32,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
 
-from common import SHARED_DATA, write_json  # noqa: E402
+from common import SHARED_DATA, add_training_options, write_json  # noqa: E402
 from seqgen.baselines import kmer_baseline  # noqa: E402
 from seqgen.data import one_hot  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
@@ -80,11 +80,7 @@ def run_tf(name: str, max_time: float, device: torch.device, seed: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tfs", nargs="*", help="TF_cell names (default: every *_AC.seq.gz with its _B)")
-    parser.add_argument("--max-time", type=float, default=2.0, help="minutes of training per TF")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
-    parser.add_argument("--name", default="chipseq", help="results/NAME.json")
+    add_training_options(parser, "chipseq", "TF")
     args = parser.parse_args(argv)
     if not CHIPSEQ.is_dir():
         print(f"skipped: no {CHIPSEQ}", file=sys.stderr)

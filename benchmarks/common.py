@@ -29,6 +29,17 @@ def machine() -> dict:
     return info
 
 
+def add_training_options(parser, name: str, what: str) -> None:
+    """The options of a benchmark that trains models for minutes: ``--max-time`` (minutes of training per
+    ``what``), ``--device``, ``--seed``, ``--threads`` (torch's, default 2) and ``--name`` (``results/NAME.json``,
+    default ``name``)."""
+    parser.add_argument("--max-time", type=float, default=2.0, help=f"minutes of training per {what}")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--name", default=name, help="results/NAME.json")
+
+
 def write_text(path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (a run killed part way leaves the previous file whole)."""
     from seqgen.atomic import atomic_path

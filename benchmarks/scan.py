@@ -38,7 +38,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's seqgen first
 
-from common import SHARED_DATA, write_json  # noqa: E402
+from common import SHARED_DATA, add_training_options, write_json  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402
@@ -98,11 +98,7 @@ def speed(predictor, test, repeats: int = 3) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-time", type=float, default=2.0, help="minutes of training per PBM model")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
-    parser.add_argument("--name", default="scan", help="results/NAME.json")
+    add_training_options(parser, "scan", "PBM model")
     args = parser.parse_args(argv)
     if not (DREAM5.is_dir() and CHIPSEQ.is_dir()):
         print(f"skipped: no {DREAM5} or {CHIPSEQ}", file=sys.stderr)
