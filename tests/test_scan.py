@@ -3,6 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seqgen.alphabets import DNA, encode, get_alphabet
 from seqgen.cli import main
@@ -220,3 +222,28 @@ def test_a_best_window_read_reverse_complemented_is_written_as_scored(model, mon
     assert best["sequence"][0] == sequence[7:37][::-1].translate(str.maketrans("ACGT", "TGCA"))
     assert (best["position"][0], best["orientation"][0], best["mean"][0], best["windows"][0]) == (7, "-", 5.0, 22)
     assert windows["orientation"].tolist() == ["+", "-"] and "chrom" not in windows
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lengths=st.lists(st.integers(30, 70), min_size=1, max_size=4), stride=st.integers(1, 45),
+       both=st.booleans(), seed=st.integers(0, 2**16))
+def test_any_lengths_and_stride_score_every_window_inside_each_sequence(model, lengths, stride, both, seed):
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(seed)
+    sequences = [random_dna(rng, n) for n in lengths]
+    codes = np.full((len(lengths), max(lengths)), 255, dtype=np.uint8)
+    for i, s in enumerate(sequences):
+        codes[i, :len(s)] = encode([s], DNA)[0]
+    found = scan_windows(predictor, codes, np.array(lengths), stride=stride, both_strands=both)
+    per_strand = [(n - 30) // stride + 1 for n in lengths]
+    assert np.bincount(found["sequence"], minlength=len(lengths)).tolist() == [(2 if both else 1) * k
+                                                                              for k in per_strand]
+    complement = str.maketrans("ACGT", "TGCA")
+    cut = [sequences[i][p:p + 30][::-1].translate(complement) if r else sequences[i][p:p + 30]
+           for i, p, r in zip(found["sequence"], found["position"], found["reverse"])]
+    assert all(len(w) == 30 for w in cut)
+    np.testing.assert_allclose(found["mean"], predictor.predict(encode(cut, DNA))[0], rtol=1e-5)
+    best = best_windows(found["sequence"], found["mean"])
+    assert found["sequence"][best].tolist() == list(range(len(lengths)))
+    for i, b in enumerate(best):
+        assert found["mean"][b] == found["mean"][found["sequence"] == i].max()
