@@ -253,15 +253,8 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
 
     Returns the number of sequences predicted.
     """
+    _check_scan_options(scan, windows_path, both_strands, options.get("lengths"))
     predictor = load_predictor(model_path, device)
-    if windows_path is not None and not scan:
-        raise SeqgenError("--windows writes the score of every window that --scan scores: add --scan")
-    if both_strands and not scan:
-        raise SeqgenError("--both-strands scans the reverse complement too: add --scan (a model that reads both "
-                          "strands itself was trained with strands: max or concat)")
-    if scan and options.get("lengths") not in (None, "error"):
-        raise SeqgenError(f"--scan scores windows of sequences of any length, which --lengths {options['lengths']} "
-                          f"would change: leave it out")
     if scan:
         options["lengths"] = "pad"
     elif options.get("lengths") in ("pad", "trim"):
@@ -292,6 +285,18 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         _write_table(windows, windows_path)
     _write_table(table, out_path)
     return len(table)
+
+
+def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: str | None) -> None:
+    """Refuse, naming them, the scan's options without ``--scan``, and a length policy with it."""
+    if windows_path is not None and not scan:
+        raise SeqgenError("--windows writes the score of every window that --scan scores: add --scan")
+    if both_strands and not scan:
+        raise SeqgenError("--both-strands scans the reverse complement too: add --scan (a model that reads both "
+                          "strands itself was trained with strands: max or concat)")
+    if scan and lengths not in (None, "error"):
+        raise SeqgenError(f"--scan scores windows of sequences of any length, which --lengths {lengths} would "
+                          f"change: leave it out")
 
 
 def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_size: int | None,

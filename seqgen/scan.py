@@ -96,21 +96,23 @@ def _scan_one_strand(predictor, codes: np.ndarray, lengths: np.ndarray, stride: 
     total = int(offsets[-1])
     sequence = np.repeat(np.arange(len(counts)), counts)
     position = (np.arange(total) - offsets[sequence]) * stride
-    windows = torch.from_numpy(np.ascontiguousarray(codes)).to(predictor.device).unfold(1, width, stride)
-    rows, starts = torch.from_numpy(sequence), torch.from_numpy(position // stride)  # (M,): a window's view index
+    device = predictor.device
+    windows = torch.from_numpy(np.ascontiguousarray(codes)).to(device).unfold(1, width, stride)  # (N, W, L) view
+    rows = torch.from_numpy(sequence).to(device)  # (M,): each window's place in the view, on the device
+    starts = torch.from_numpy(position // stride).to(device)
     means, stds = [], []
     batch_size = batch_size or predictor.batch_rows()
     bar = tqdm(total=total, unit="window", desc="scan", leave=False, disable=None if progress else True)
     for a in range(0, total, batch_size):
-        batch = slice(a, a + batch_size)
-        mean, std = predictor.label_mean_std(windows[rows[batch].to(windows.device), starts[batch].to(windows.device)])
-        means.append(mean.double().cpu())
-        stds.append(std.double().cpu())
+        mean, std = predictor.label_mean_std(windows[rows[a:a + batch_size], starts[a:a + batch_size]])
+        means.append(mean)  # stays on the device: one copy to the host at the end
+        stds.append(std)
         bar.update(len(mean))
     bar.close()
-    return {"sequence": sequence, "position": position,
-            "mean": torch.cat(means).numpy() if means else np.zeros(0), "std": torch.cat(stds).numpy() if stds
-            else np.zeros(0)}
+    if not means:
+        return {"sequence": sequence, "position": position, "mean": np.zeros(0), "std": np.zeros(0)}
+    return {"sequence": sequence, "position": position, "mean": torch.cat(means).double().cpu().numpy(),
+            "std": torch.cat(stds).double().cpu().numpy()}
 
 
 def best_windows(sequence: np.ndarray, mean: np.ndarray) -> np.ndarray:

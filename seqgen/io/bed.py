@@ -387,15 +387,13 @@ def _covering(intervals: Intervals) -> tuple[np.ndarray, np.ndarray]:
 
 def _gc_matched(genome, intervals: Intervals, kept: list, peaks: list, lengths: dict, path, seed: int,
                 per_positive: int = 1):
-    """Random genome windows as negatives, ``per_positive`` times as many as ``peaks`` and of their length, matched
-    to them in GC content
-    and soft-masked (repeat) share, as gkm-SVM's ``genNullSeqs`` matches them: in each bin of the two
-    (:func:`~seqgen.negatives.composition_bin`) ``per_positive`` times as many as the peaks have there, a uniform
-    sample of the windows of
-    that bin on the peaks' chromosomes that overlap no interval and are of A, C, G, T only. The genome is read a
-    second time, one sequence at a time; up to :data:`~seqgen.negatives.CANDIDATES_PER_NEGATIVE` windows a peak
-    are drawn on a grid (so they never overlap one another), and a running sample of each bin is kept
-    (:func:`~seqgen.negatives.lowest_in_bins`).
+    """Random genome windows as negatives, ``per_positive`` times as many as ``peaks`` and of their length,
+    matched to them in GC content and soft-masked (repeat) share, as gkm-SVM's ``genNullSeqs`` matches them: in
+    each bin of the two (:func:`~seqgen.negatives.composition_bin`) ``per_positive`` times as many as the peaks
+    have there, a uniform sample of the windows of that bin on the peaks' chromosomes that overlap no interval and
+    are of A, C, G, T only. The genome is read a second time, one sequence at a time; up to
+    :data:`~seqgen.negatives.CANDIDATES_PER_NEGATIVE` windows a negative are drawn on a grid (so they never overlap
+    one another), and a running sample of each bin is kept (:func:`~seqgen.negatives.lowest_in_bins`).
 
     Parameters
     ----------
