@@ -14,10 +14,13 @@ when absent):
 3. the AUROC of bound against unbound for each model and ChIP set: related TFs (Foxo1 and FOXA1, both forkhead;
    Egr2 and SP1, both GC-box zinc fingers) against unrelated pairs, the control.
 
-The speed: every window of every fold-B sequence scored by :func:`seqgen.scan.scan_windows` (windows gathered
-from device-resident codes a batch at a time) against the baseline in the same run, the windows cut out with
-numpy (``sliding_window_view``, copied: ``N x W x L`` bytes) and scored by ``LoadedPredictor.predict``; the
-scores must agree. Writes ``results/scan.json``.
+The speed: every window of FOXA1's fold B scored by :func:`seqgen.scan.scan_windows` (``scan``: windows
+gathered from device-resident codes a batch at a time, or, for a model whose windows share their convolutions,
+a tile of windows from one convolution; ``one_by_one``: every window on its own) against the baseline in the same
+run, the windows cut out with numpy (``sliding_window_view``, copied: ``N x W x L`` bytes) and scored by
+``LoadedPredictor.predict``; the scores must agree. Twice: with the DREAM5 settings (full padding, two layers:
+windows cannot share), and with Foxo1 trained on the package's default architecture (one layer of kernel 13, no
+padding: they can), whose scan AUROC is measured as well. Writes ``results/scan.json``.
 
     flock /tmp/seqgen-bench.lock python benchmarks/scan.py [--max-time 2] [--device cuda]
 """
@@ -53,13 +56,17 @@ SETTINGS = {"label": "signal", "transform": "log", "strands": "forward", "layers
             "padding": "full", "members": 3, "progress": False}
 #: PBM TF -> the ChIP-seq set of a TF of its family
 RELATED = {"Foxo1": "FOXA1_HepG2", "Egr2": "SP1_GM12878"}
+#: the package's default architecture (one layer, kernel 13, padding valid), forward strand as the PBM choice
+DEFAULT_ARCHITECTURE = {"label": "signal", "transform": "log", "strands": "forward", "members": 3, "progress": False}
 
 
-def train_pbm(tf: str, folder: str, max_time: float, device, seed: int) -> dict:
-    """Train ``tf``'s predictor on its HK array into ``folder``; the steps and seconds."""
+def train_pbm(tf: str, folder: str, max_time: float, device, seed: int, settings: dict | None = None) -> dict:
+    """Train ``tf``'s predictor on its HK array into ``folder`` (``settings``: :data:`SETTINGS`); the steps and
+    seconds."""
     probes = read_sequences(DREAM5 / f"{tf}_HK.txt", "dna", "dream5")
     started = time.perf_counter()
-    result = train("predictor", probes, folder, {**SETTINGS, "max_time": max_time, "seed": seed}, device)
+    result = train("predictor", probes, folder, {**(settings or SETTINGS), "max_time": max_time, "seed": seed},
+                   device)
     return {"steps": result.steps, "seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -77,23 +84,25 @@ def scores(predictor, test) -> dict:
 
 
 def speed(predictor, test, repeats: int = 3) -> dict:
-    """Windows a second of :func:`scan_windows` and of the numpy baseline (best of ``repeats``), and the largest
-    difference between their scores."""
+    """Windows a second of :func:`scan_windows` (as it chooses, and every window on its own) and of the numpy
+    baseline (best of ``repeats``), and the largest difference between their scores."""
     width = predictor.length
-    timings = {"scan": [], "numpy": []}
+    timings = {"scan": [], "one_by_one": [], "numpy": []}
+    scores = {}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        found = scan_windows(predictor, test.codes, test.lengths)
-        timings["scan"].append(time.perf_counter() - t0)
+        for name, shared in (("scan", None), ("one_by_one", False)):
+            t0 = time.perf_counter()
+            scores[name] = scan_windows(predictor, test.codes, test.lengths, shared=shared)["mean"]
+            timings[name].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         windows = np.lib.stride_tricks.sliding_window_view(test.codes, width, axis=1).reshape(-1, width).copy()
-        baseline, _ = predictor.predict(windows)
+        scores["numpy"], _ = predictor.predict(windows)
         timings["numpy"].append(time.perf_counter() - t0)
-    n = len(found["mean"])
-    return {"windows": n, "baseline_bytes": int(windows.nbytes),
+    n = len(scores["numpy"])
+    return {"windows": n, "baseline_bytes": int(windows.nbytes), "shares_windows": predictor.model.shares_windows,
             "windows_per_second": {k: round(n / min(v), 0) for k, v in timings.items()},
-            "max_abs_difference": float(np.abs(found["mean"] - baseline).max()),
-            "max_score": float(np.abs(baseline).max())}
+            "max_abs_difference": max(float(np.abs(scores[k] - scores["numpy"]).max()) for k in ("scan", "one_by_one")),
+            "max_score": float(np.abs(scores["numpy"]).max())}
 
 
 def main(argv=None) -> int:
@@ -120,11 +129,21 @@ def main(argv=None) -> int:
                 print(f"{tf} -> {name}: AUROC scan {row['auroc_scan']:.3f}, both strands {row['auroc_both']:.3f}, "
                       f"centre {row['auroc_centre']:.3f}, first {row['auroc_first']:.3f}", file=sys.stderr)
             if timing is None:
-                timing = speed(predictor, next(iter(tests.values())))
+                timing = speed(predictor, tests[RELATED[tf]])
                 print(f"speed: {timing['windows_per_second']} windows/s", file=sys.stderr)
+        tf, chipseq = next(iter(RELATED.items()))  # the first pair, Foxo1's, on the default architecture
+        models[f"{tf}, default architecture"] = train_pbm(tf, f"{root}/default", args.max_time, device, args.seed,
+                                                          DEFAULT_ARCHITECTURE)
+        predictor = load_predictor(f"{root}/default", device)
+        test = tests[chipseq]
+        shared = {"auroc_scan": auroc(scores(predictor, test)["scan"], test.label("Bound") == 1),
+                  **speed(predictor, test)}
+        print(f"default architecture: AUROC scan {shared['auroc_scan']:.3f}, {shared['windows_per_second']} "
+              f"windows/s", file=sys.stderr)
     path = write_json(args.name, {"device": str(device), "threads": args.threads, "max_time_minutes": args.max_time,
                                   "seed": args.seed, "settings": SETTINGS, "models": models, "pairs": rows,
-                                  "speed": timing})
+                                  "speed": timing, "default_architecture": {"settings": DEFAULT_ARCHITECTURE,
+                                                                            **shared}})
     print(f"-> {path}", file=sys.stderr)
     return 0
 

@@ -148,7 +148,12 @@ class LoadedPredictor:
         """``(B, L)`` integer codes on the device -> the members' mean and std, ``(B,)`` each, on the label's own
         scale: each member's output mapped back (regression: inverse standardization and transform;
         classification: probability), then averaged."""
-        out = self.outputs(one_hot(codes, self.alphabet.size)).float()
+        return self.mean_std_of(self.outputs(one_hot(codes, self.alphabet.size)))
+
+    def mean_std_of(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(B, K)`` member outputs (the model's scale) -> their mean and std on the label's scale, ``(B,)``
+        each (:meth:`label_mean_std`)."""
+        out = out.float()
         out = torch.sigmoid(out) if self.task == "classification" else self.normalization.invert(out)
         return out.mean(1), out.std(1) if self.members > 1 else torch.zeros_like(out[:, 0])
 

@@ -13,9 +13,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from seqgen.alphabets import reverse_complement
-from seqgen.data import SequenceSet
+from seqgen.alphabets import PAD, reverse_complement
+from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
+
+#: letters a tile of windows spans at most when a model's windows share their convolutions (fewer when the windows
+#: of a sequence need fewer); the tiles of a batch take the predictor's memory budget
+TILE_WINDOWS = 2048
 
 
 def window_counts(lengths: np.ndarray, width: int, stride: int) -> np.ndarray:
@@ -39,7 +43,7 @@ def check_scannable(data: SequenceSet, width: int, stride: int, path=None) -> No
 
 
 def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int = 1, batch_size: int | None = None,
-                 progress: bool = False, both_strands: bool = False) -> dict:
+                 progress: bool = False, both_strands: bool = False, shared: bool | None = None) -> dict:
     """Score every window of ``predictor.length`` letters, ``stride`` apart, of each sequence (and, with
     ``both_strands``, of its reverse complement).
 
@@ -58,6 +62,10 @@ def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int 
         A progress bar over windows on stderr (only on a terminal).
     both_strands : bool
         Nucleic acids: also score the windows of each sequence's reverse complement (as FIMO scans both strands).
+    shared : bool, optional
+        Compute each convolution once for all the windows that read it (a model of one layer without end
+        padding, :attr:`~seqgen.models.predictor.Predictor.shares_windows`; the default where it has them), or
+        score every window on its own (``False``). Both give the same scores, up to float rounding.
 
     Returns
     -------
@@ -69,13 +77,13 @@ def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int 
         strand's by position, then the reverse complement's.
     """
     if not both_strands:
-        return {**_scan_one_strand(predictor, codes, lengths, stride, batch_size, progress),
+        return {**_scan_one_strand(predictor, codes, lengths, stride, batch_size, progress, shared),
                 "reverse": np.zeros(int(window_counts(lengths, predictor.length, stride).sum()), dtype=bool)}
     if not predictor.alphabet.is_nucleic:
         raise SeqgenError(f"both strands are read of DNA or RNA, and the model reads {predictor.alphabet.name}")
     n = len(codes)
     found = _scan_one_strand(predictor, np.concatenate([codes, reverse_complement(codes, predictor.alphabet)]),
-                             np.concatenate([lengths, lengths]), stride, batch_size, progress)
+                             np.concatenate([lengths, lengths]), stride, batch_size, progress, shared)
     reverse = found["sequence"] >= n
     sequence = found["sequence"] % n
     position = np.where(reverse, lengths[sequence] - found["position"] - predictor.length, found["position"])
@@ -86,16 +94,30 @@ def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int 
 
 @torch.no_grad()
 def _scan_one_strand(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int, batch_size: int | None,
-                     progress: bool) -> dict:
-    """:func:`scan_windows` of the sequences as given: ``sequence``, ``position``, ``mean``, ``std``."""
-    from tqdm.auto import tqdm
-
+                     progress: bool, shared: bool | None = None) -> dict:
+    """:func:`scan_windows` of the sequences as given: ``sequence``, ``position``, ``mean``, ``std``; windows
+    that share their convolutions (``shared``; by default where the model allows it) are scored a tile at a
+    time (:func:`_shared_scores`), others one at a time."""
     width = predictor.length
     counts = window_counts(lengths, width, stride)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     total = int(offsets[-1])
     sequence = np.repeat(np.arange(len(counts)), counts)
     position = (np.arange(total) - offsets[sequence]) * stride
+    if shared is None:
+        shared = predictor.model.shares_windows
+    score = _shared_scores if shared else _window_scores
+    mean, std = score(predictor, codes, counts, sequence, position, stride, batch_size, progress)
+    return {"sequence": sequence, "position": position, "mean": mean, "std": std}
+
+
+def _window_scores(predictor, codes: np.ndarray, counts: np.ndarray, sequence: np.ndarray, position: np.ndarray,
+                   stride: int, batch_size: int | None, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(M,)`` means and stds of the windows (``sequence``, ``position``), each window scored on its own:
+    gathered from the device-resident codes a batch at a time."""
+    from tqdm.auto import tqdm
+
+    width, total = predictor.length, len(sequence)
     device = predictor.device
     windows = torch.from_numpy(np.ascontiguousarray(codes)).to(device).unfold(1, width, stride)  # (N, W, L) view
     rows = torch.from_numpy(sequence).to(device)  # (M,): each window's place in the view, on the device
@@ -109,10 +131,51 @@ def _scan_one_strand(predictor, codes: np.ndarray, lengths: np.ndarray, stride: 
         stds.append(std)
         bar.update(len(mean))
     bar.close()
+    return _to_host(means, stds)
+
+
+def _shared_scores(predictor, codes: np.ndarray, counts: np.ndarray, sequence: np.ndarray, position: np.ndarray,
+                   stride: int, batch_size: int | None, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_window_scores`, each convolution computed once: the sequences cut into tiles of up to
+    :data:`TILE_WINDOWS` letters' worth of windows (``T`` windows, ``(T - 1) * stride + width`` letters; a
+    sequence's last tile reads past its end, and its windows there are dropped), each scored by
+    :meth:`~seqgen.models.predictor.Predictor.window_outputs`."""
+    from tqdm.auto import tqdm
+
+    from seqgen.device import batch_rows
+
+    width, model, device = predictor.length, predictor.model, predictor.device
+    per_tile = max(1, min(TILE_WINDOWS // stride, int(counts.max())))  # T
+    span = (per_tile - 1) * stride + width
+    tiles = -(-counts // per_tile)  # (N,) tiles of each sequence
+    tile_sequence = np.repeat(np.arange(len(counts)), tiles)
+    first_window = (np.arange(int(tiles.sum())) - np.repeat(np.cumsum(tiles) - tiles, tiles)) * per_tile
+    real = (first_window[:, None] + np.arange(per_tile) < counts[tile_sequence, None]).reshape(-1)  # (tiles * T,)
+    padded = np.pad(codes, ((0, 0), (0, span)), constant_values=PAD)  # the last tiles read PAD past the end
+    letters = torch.from_numpy(np.ascontiguousarray(padded)).to(device)
+    rows = torch.from_numpy(tile_sequence).to(device)
+    starts = torch.from_numpy(first_window * stride).to(device)
+    real = torch.from_numpy(real).to(device)
+    batch = max(1, batch_size // per_tile) if batch_size else batch_rows(model.forward_bytes(span), device)
+    columns = torch.arange(span, device=device)
+    means, stds = [], []
+    bar = tqdm(total=len(sequence), unit="window", desc="scan", leave=False, disable=None if progress else True)
+    for a in range(0, len(tile_sequence), batch):
+        x = one_hot(letters[rows[a:a + batch, None], starts[a:a + batch, None] + columns], predictor.alphabet.size)
+        out = model.window_outputs(x, width, stride).reshape(-1, predictor.members)  # (tiles * T, K)
+        mean, std = predictor.mean_std_of(out[real[a * per_tile:(a + batch) * per_tile]])
+        means.append(mean)
+        stds.append(std)
+        bar.update(len(mean))
+    bar.close()
+    return _to_host(means, stds)
+
+
+def _to_host(means: list, stds: list) -> tuple[np.ndarray, np.ndarray]:
+    """Batches of means and stds on the device -> ``(M,)`` float64 numpy arrays (one copy to the host)."""
     if not means:
-        return {"sequence": sequence, "position": position, "mean": np.zeros(0), "std": np.zeros(0)}
-    return {"sequence": sequence, "position": position, "mean": torch.cat(means).double().cpu().numpy(),
-            "std": torch.cat(stds).double().cpu().numpy()}
+        return np.zeros(0), np.zeros(0)
+    return torch.cat(means).double().cpu().numpy(), torch.cat(stds).double().cpu().numpy()
 
 
 def best_windows(sequence: np.ndarray, mean: np.ndarray) -> np.ndarray:

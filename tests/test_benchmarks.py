@@ -973,6 +973,10 @@ def test_scan_scores_chipseq_folds_with_pbm_models_and_times_the_scan_against_nu
     (pair,) = stored["pairs"]
     assert pair["pbm"] == "Toy" and pair["chipseq"] == "TOY_cell" and pair["related"]
     assert all(0 <= pair[f"auroc_{k}"] <= 1 for k in ("scan", "both", "centre", "first"))
-    speed = stored["speed"]
-    assert speed["windows"] == 40 * 16 and speed["baseline_bytes"] == 40 * 16 * 35
-    assert speed["max_abs_difference"] <= 1e-5 * speed["max_score"]
+    speed, default = stored["speed"], stored["default_architecture"]
+    assert speed["windows"] == 40 * 16 and speed["baseline_bytes"] == 40 * 16 * 35 and not speed["shares_windows"]
+    assert default["shares_windows"] and default["windows"] == 40 * 16 and 0 <= default["auroc_scan"] <= 1
+    for figures in (speed, default):
+        assert figures["max_abs_difference"] <= 1e-5 * figures["max_score"]
+        assert set(figures["windows_per_second"]) == {"scan", "one_by_one", "numpy"}
+    assert set(stored["models"]) == {"Toy", "Toy, default architecture"}

@@ -911,3 +911,19 @@ def test_full_pbm_probes_given_to_a_variable_region_predictor_name_the_linker(si
     with pytest.raises(SeqgenError, match="length") as error:
         predict_file(tmp_path / "p", tmp_path / "padded.npz", tmp_path / "out.tsv")
     assert "linker" not in str(error.value)
+
+
+@pytest.mark.parametrize("strands", ["forward", "max", "concat"])
+@pytest.mark.parametrize("bins,stride", [(1, 1), (3, 1), (1, 3), (3, 4)])
+def test_window_outputs_are_the_forward_pass_of_every_window_cut_out(strands, bins, stride):
+    torch.manual_seed(0)
+    model = Predictor(4, 20, members=2, filters=5, kernel=7, strands=strands, pool_bins=bins, hidden=6).eval()
+    assert model.shares_windows
+    x = one_hot(torch.randint(0, 4, (3, 47), dtype=torch.uint8), 4)
+    got = model.window_outputs(x, 20, stride)
+    cut = torch.stack([x[:, :, p:p + 20] for p in range(0, 47 - 20 + 1, stride)], 1)  # (N, W, A, 20)
+    assert got.shape == (3, cut.shape[1], 2)
+    assert_equal_up_to_rounding(got.numpy(), model(cut.reshape(-1, 4, 20)).view(3, -1, 2).detach().numpy())
+    for unshared in (dict(padding="full"), dict(layers=2)):
+        with pytest.raises(ValueError, match="one convolution layer and padding 'valid'"):
+            Predictor(4, 20, kernel=7, **unshared).window_outputs(x, 20)

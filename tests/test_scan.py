@@ -247,3 +247,49 @@ def test_any_lengths_and_stride_score_every_window_inside_each_sequence(model, l
     assert found["sequence"][best].tolist() == list(range(len(lengths)))
     for i, b in enumerate(best):
         assert found["mean"][b] == found["mean"][found["sequence"] == i].max()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lengths=st.lists(st.integers(30, 90), min_size=1, max_size=4), stride=st.integers(1, 7),
+       tile=st.integers(1, 12), both=st.booleans(), seed=st.integers(0, 2**16))
+def test_shared_convolutions_score_as_every_window_on_its_own_across_tiles(model, monkeypatch, lengths, stride, tile,
+                                                                           both, seed):
+    """A one-layer model without end padding scores a tile of windows from one convolution of the tile; tiles of
+    any size (TILE_WINDOWS), the last one of a sequence reading past its end, give every window's own score."""
+    import seqgen.scan as scan
+
+    predictor = load_predictor(model)
+    assert predictor.model.shares_windows
+    monkeypatch.setattr(scan, "TILE_WINDOWS", tile)
+    rng = np.random.default_rng(seed)
+    codes = np.full((len(lengths), max(lengths)), 255, dtype=np.uint8)
+    for i, n in enumerate(lengths):
+        codes[i, :n] = rng.integers(0, 4, n)
+    one_by_one = scan_windows(predictor, codes, np.array(lengths), stride, both_strands=both, shared=False)
+    shared = scan_windows(predictor, codes, np.array(lengths), stride, both_strands=both,
+                          batch_size=int(rng.integers(1, 40)))
+    for key in ("sequence", "position", "reverse"):
+        assert shared[key].tolist() == one_by_one[key].tolist()
+    np.testing.assert_allclose(shared["mean"], one_by_one["mean"], rtol=1e-5)
+    np.testing.assert_allclose(shared["std"], one_by_one["std"], rtol=1e-4, atol=1e-6 * one_by_one["std"].max())
+
+
+def test_a_model_whose_windows_cannot_share_convolutions_scores_each_window(tmp_path):
+    """Full padding (and a second layer) reach past a window's ends, so each window is scored on its own."""
+    from seqgen.simulate import simulate_pbm
+
+    table, _ = simulate_pbm(n=200, length=30, seed=2)
+    data = SequenceSet(encode(table["sequence"].tolist(), "dna"), "dna", table["id"].to_numpy(),
+                       labels=table[["signal"]].to_numpy(), label_names=["signal"])
+    data.save(tmp_path / "d.npz")
+    assert main(["train", "predictor", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), "--steps",
+                 "2", "--no-progress", "--set", "members=2", "--set", "filters=4", "--set", "padding=full"]) == 0
+    predictor = load_predictor(tmp_path / "m")
+    assert not predictor.model.shares_windows
+    rng = np.random.default_rng(1)
+    sequence = random_dna(rng, 50)
+    found = scan_windows(predictor, encode([sequence], DNA), np.array([50]), stride=4)
+    cut = [sequence[p:p + 30] for p in found["position"]]
+    np.testing.assert_allclose(found["mean"], predictor.predict(encode(cut, DNA))[0], rtol=1e-5)
+    with pytest.raises(ValueError, match="window_outputs needs one convolution layer and padding 'valid'"):
+        scan_windows(predictor, encode([sequence], DNA), np.array([50]), shared=True)

@@ -248,6 +248,60 @@ class Predictor(nn.Module):
         f = torch.maximum(f[:, :n], f[:, n:]) if self.strands == "max" else torch.cat([f[:, :n], f[:, n:]], -1)
         return self._head(f)
 
+    @property
+    def shares_windows(self) -> bool:
+        """Whether overlapping windows of a longer sequence share their convolutions exactly: one layer and no
+        end padding, so a window's first-layer outputs are the longer sequence's (:meth:`window_outputs`)."""
+        return self.end_pad == 0 and len(self.conv_w) == 1
+
+    @torch.no_grad()
+    def window_outputs(self, x: torch.Tensor, width: int, stride: int = 1) -> torch.Tensor:
+        """Outputs of every window of ``width`` letters, ``stride`` apart, of longer sequences, computing each
+        convolution once per sequence rather than once per window (needs :attr:`shares_windows`).
+
+        The first layer's output over the whole sequence holds every window's: a window at ``p`` reads its
+        positions ``[p, p + P)``, ``P = width - kernel + 1``; each window pools them (as :meth:`_pool`, bins
+        included) and the head reads the pooled features. Equal to :meth:`forward` of each window cut out, up to
+        float rounding. The reverse complement of a window is a window of the whole sequence's reverse
+        complement (a flip of one-hot ACGT/ACGU): the same positions read from the other end.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            ``(N, A, S)`` one-hot, ``S >= width``; a window must not reach zero columns (padding) that are not
+            at the end of ``x``.
+        width : int
+            The window length, the length the model was built for.
+        stride : int
+            Letters between the starts of consecutive windows.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(N, W, K)``: the members' outputs for the ``W = (S - width) // stride + 1`` windows of each sequence.
+        """
+        if not self.shares_windows:
+            raise ValueError("window_outputs needs one convolution layer and padding 'valid'")
+        n, _, length = x.shape
+        count = (length - width) // stride + 1
+        f = self._window_features(self._trunk(x.unsqueeze(0)), width, torch.arange(count, device=x.device) * stride)
+        if self.strands != "forward":  # the window at p is, flipped, the window at S - width - p
+            flipped = torch.arange(count, device=x.device) * -stride + (length - width)
+            r = self._window_features(self._trunk(x.flip(1, 2).unsqueeze(0)), width, flipped)
+            f = torch.maximum(f, r) if self.strands == "max" else torch.cat([f, r], -1)
+        return self._head(f).view(n, count, self.members)
+
+    def _window_features(self, h: torch.Tensor, width: int, starts: torch.Tensor) -> torch.Tensor:
+        """``(N, K * F, S')`` first-layer outputs -> ``(K, N * W, D)``: :meth:`_pool` of the windows starting at
+        ``starts`` (``(W,)`` letters), each reading ``P = width - kernel + 1`` positions."""
+        n, channels, _ = h.shape
+        positions = width - self.kernel + 1
+        windows = h.unfold(2, positions, 1)[:, :, starts]  # (N, K * F, W, P)
+        windows = windows.view(n, self.members, self.filters, len(starts), positions)
+        parts = [windows[..., a:b] for a, b in self._bins(positions)]
+        pooled = torch.cat([p.amax(-1) for p in parts] + [p.mean(-1) for p in parts], 2)  # (N, K, D, W)
+        return pooled.permute(1, 0, 3, 2).reshape(self.members, n * len(starts), -1)
+
     @torch.no_grad()
     def substituted_outputs(self, x: torch.Tensor, letters: torch.Tensor) -> torch.Tensor:
         """Outputs of single-letter substitutions of ``x``, each computed only where it changes the network.
