@@ -81,7 +81,8 @@ def test_both_strands_score_each_window_s_reverse_complement_where_it_lies_in_th
     assert all(len(w) == 30 for w in cut)
     np.testing.assert_allclose(found["mean"], predictor.predict(encode(cut, DNA))[0], rtol=1e-5)
     np.testing.assert_allclose(found["mean"][~found["reverse"]], one["mean"], rtol=1e-5)
-    assert found["position"][found["reverse"]].min() == 0 and (found["position"] + 30 <= lengths[found["sequence"]]).all()
+    assert found["position"][found["reverse"]].min() == 0
+    assert (found["position"] + 30 <= lengths[found["sequence"]]).all()
     proteins = load_predictor(model)
     proteins.alphabet = get_alphabet("protein")
     with pytest.raises(SeqgenError, match="both strands are read of DNA or RNA, and the model reads protein"):

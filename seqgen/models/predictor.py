@@ -284,23 +284,27 @@ class Predictor(nn.Module):
             raise ValueError("window_outputs needs one convolution layer and padding 'valid'")
         n, _, length = x.shape
         count = (length - width) // stride + 1
-        f = self._window_features(self._trunk(x.unsqueeze(0)), width, torch.arange(count, device=x.device) * stride)
-        if self.strands != "forward":  # the window at p is, flipped, the window at S - width - p
-            flipped = torch.arange(count, device=x.device) * -stride + (length - width)
-            r = self._window_features(self._trunk(x.flip(1, 2).unsqueeze(0)), width, flipped)
+        f = self._window_features(self._trunk(x.unsqueeze(0)), width, 0, stride, count)
+        if self.strands != "forward":  # window j, at p = j * stride, is the flipped window at S - width - p
+            r = self._window_features(self._trunk(x.flip(1, 2).unsqueeze(0)), width,
+                                      length - width - (count - 1) * stride, stride, count)
+            r = r.view(self.members, n, count, -1).flip(2).reshape(r.shape)  # flipped windows in forward order
             f = torch.maximum(f, r) if self.strands == "max" else torch.cat([f, r], -1)
         return self._head(f).view(n, count, self.members)
 
-    def _window_features(self, h: torch.Tensor, width: int, starts: torch.Tensor) -> torch.Tensor:
-        """``(N, K * F, S')`` first-layer outputs -> ``(K, N * W, D)``: :meth:`_pool` of the windows starting at
-        ``starts`` (``(W,)`` letters), each reading ``P = width - kernel + 1`` positions."""
-        n, channels, _ = h.shape
+    def _window_features(self, h: torch.Tensor, width: int, offset: int, stride: int, count: int) -> torch.Tensor:
+        """``(N, K * F, S')`` first-layer outputs -> ``(K, N * W, D)``: :meth:`_pool` of the ``count`` windows
+        starting ``offset``, ``offset + stride``... letters in, each reading ``P = width - kernel + 1`` positions
+        (sliding max and average pooling: no copy of a window's positions)."""
+        n = h.shape[0]
         positions = width - self.kernel + 1
-        windows = h.unfold(2, positions, 1)[:, :, starts]  # (N, K * F, W, P)
-        windows = windows.view(n, self.members, self.filters, len(starts), positions)
-        parts = [windows[..., a:b] for a, b in self._bins(positions)]
-        pooled = torch.cat([p.amax(-1) for p in parts] + [p.mean(-1) for p in parts], 2)  # (N, K, D, W)
-        return pooled.permute(1, 0, 3, 2).reshape(self.members, n * len(starts), -1)
+        maxima, means = [], []
+        for a, b in self._bins(positions):
+            part = h[..., offset + a:]
+            maxima.append(nn.functional.max_pool1d(part, b - a, stride)[..., :count])
+            means.append(nn.functional.avg_pool1d(part, b - a, stride)[..., :count])
+        pooled = torch.cat([p.view(n, self.members, self.filters, count) for p in maxima + means], 2)  # (N, K, D, W)
+        return pooled.permute(1, 0, 3, 2).reshape(self.members, n * count, -1)
 
     @torch.no_grad()
     def substituted_outputs(self, x: torch.Tensor, letters: torch.Tensor) -> torch.Tensor:
