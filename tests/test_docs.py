@@ -313,6 +313,8 @@ def test_the_scan_table_in_results_md_is_the_stored_run():
         line = (f"| {row['pbm']} | {row['chipseq']} | {'yes' if row['related'] else 'no'} | {row['auroc_scan']:.3f} "
                 f"| {both} | {row['auroc_centre']:.3f} | {row['auroc_first']:.3f} |")
         assert line in text, line
-    speed = stored["speed"]
-    assert f"{speed['windows']:,} windows of FOXA1's fold B at {speed['windows_per_second']['scan']:,.0f}" in text
-    assert f"against {speed['windows_per_second']['numpy']:,.0f} for the baseline" in text
+    for figures, label in ((stored["speed"], "DREAM5 settings"), (stored["default_architecture"], "default arch")):
+        rate = figures["windows_per_second"]
+        scan = f"**{rate['scan']:,.0f}**" if figures["shares_windows"] else f"{rate['scan']:,.0f}"
+        assert f"| {scan} windows/s | {rate['one_by_one']:,.0f} | {rate['numpy']:,.0f} |" in text, label
+    assert f"AUROC **{stored['default_architecture']['auroc_scan']:.3f}** by its best window" in text

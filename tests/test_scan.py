@@ -205,9 +205,12 @@ def test_scanning_on_cuda_scores_as_on_the_cpu(model):
     lengths = np.array([80, 80, 61, 30, 79])
     codes[2, 61:] = codes[3, 30:] = codes[4, 79:] = 255
     on_cpu = scan_windows(load_predictor(model), codes, lengths, stride=2)
-    on_gpu = scan_windows(load_predictor(model, "cuda"), codes, lengths, stride=2, batch_size=9)
-    assert on_gpu["sequence"].tolist() == on_cpu["sequence"].tolist()
-    np.testing.assert_allclose(on_gpu["mean"], on_cpu["mean"], rtol=1e-3)
+    for shared in (None, False):  # a tile of windows from one convolution (this model allows it), or one by one
+        on_gpu = scan_windows(load_predictor(model, "cuda"), codes, lengths, stride=2, batch_size=9, shared=shared,
+                              both_strands=True)
+        forward = ~on_gpu["reverse"]
+        assert on_gpu["sequence"][forward].tolist() == on_cpu["sequence"].tolist()
+        np.testing.assert_allclose(on_gpu["mean"][forward], on_cpu["mean"], rtol=1e-3)
 
 
 def test_a_best_window_read_reverse_complemented_is_written_as_scored(model, monkeypatch):
