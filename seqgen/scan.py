@@ -6,7 +6,9 @@ them, as DeepBind and PBM k-mer scans do, gives the predicted signal of every wi
 for genome intervals) and each sequence's highest window, its likeliest site.
 
 The sequences stay on the device as ``(N, L_max)`` codes; windows are views of them (``Tensor.unfold``), gathered a
-batch at a time, so memory does not grow with the number of windows scored.
+batch at a time, so memory does not grow with the number of windows scored. Where the model has one convolution
+layer and no end padding, overlapping windows share that convolution exactly: tiles of windows are cut instead,
+each convolved once and pooled window by window (:meth:`~seqgen.models.predictor.Predictor.window_outputs`).
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from seqgen.alphabets import PAD, reverse_complement
 from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
 
-#: letters a tile of windows spans at most when a model's windows share their convolutions (fewer when the windows
-#: of a sequence need fewer); the tiles of a batch take the predictor's memory budget
+#: when a model's windows share their convolution: windows a tile holds, times the stride (a tile spans about this
+#: many letters beyond one window; fewer where a sequence has fewer windows); a batch of tiles takes the
+#: predictor's memory budget
 TILE_WINDOWS = 2048
 
 
