@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from seqgen.alphabets import PAD, decode, get_alphabet, reverse_complement
-from seqgen.atomic import atomic_path
+from seqgen.atomic import atomic_path, check_writable
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
 from seqgen.device import batch_rows
@@ -259,6 +259,9 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     Returns the number of sequences predicted.
     """
     _check_scan_options(scan, windows_path, both_strands, options.get("lengths"))
+    for path in (out_path, windows_path):  # fail before the work, not after
+        if path is not None and str(path) != STDOUT:
+            check_writable(path)
     predictor = load_predictor(model_path, device)
     if scan:
         options["lengths"] = "pad"
@@ -286,9 +289,16 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
                               **data.coordinates()})
     for name in data.label_names:
         table[f"measured_{name}"] = data.label(name)
-    if windows_path is not None:
-        _write_table(windows, windows_path)
-    _write_table(table, out_path)
+    if windows_path is None:
+        _write_table(table, out_path)
+        return len(table)
+    _write_table(windows, windows_path)
+    try:
+        _write_table(table, out_path)
+    except BaseException:  # both tables or neither
+        if str(windows_path) != STDOUT:
+            Path(windows_path).unlink(missing_ok=True)
+        raise
     return len(table)
 
 

@@ -190,6 +190,20 @@ def test_cli_scan_options_are_checked(model, tmp_path, capsys, options, message)
     assert message in capsys.readouterr().err and not out.exists() and not (tmp_path / "w.tsv").exists()
 
 
+def test_an_output_that_cannot_be_written_stops_the_scan_before_any_table_is_written(model, tmp_path, capsys):
+    fasta = tmp_path / "x.fa"
+    fasta.write_text(">a\n" + "ACGT" * 20 + "\n")
+    windows, blocked = tmp_path / "w.tsv", tmp_path / "x.fa" / "out.tsv"  # a folder that is a file
+    assert main(["predict", "--model", str(model), "--input", str(fasta), "--scan", "--windows", str(windows),
+                 "--out", str(blocked)]) == 1
+    err = capsys.readouterr().err
+    assert "out.tsv: cannot write output: cannot make folder" in err and err.count("\n") == 1
+    assert not windows.exists()
+    assert main(["predict", "--model", str(model), "--input", str(fasta), "--scan", "--windows", str(blocked),
+                 "--out", str(tmp_path / "o.tsv")]) == 1
+    assert not (tmp_path / "o.tsv").exists()
+
+
 def test_cli_scan_refuses_a_record_shorter_than_the_model_naming_it(model, tmp_path, capsys):
     fasta = tmp_path / "x.fa"
     fasta.write_text(">long\n" + "ACGT" * 20 + "\n>short\nACGTACGTAC\n")
