@@ -13,6 +13,10 @@ from seqgen.errors import SeqgenError
 from seqgen.predict import load_predictor
 from seqgen.scan import best_windows, check_scannable, scan_windows, window_coordinates, window_counts
 
+#: float32 rounding of the members' outputs, relative to the predictions' scale: an ensemble's std is a difference of
+#: close members' outputs, so its own relative error can be far larger (1.1e-4 of a std of 1.25 seen in a
+#: 1.5e5-scale model when windows were convolved in tiles rather than one by one)
+ROUNDING = 1e-6
 SITE = "ACGCCCACGCA"  #: the consensus of JASPAR MA0472.2 (EGR2), the motif the probes are simulated from
 
 
@@ -58,7 +62,7 @@ def test_every_window_scores_as_predict_scores_it_cut_out(model):
         assert all(len(w) == 30 for w in cut) and all(p % stride == 0 for p in found["position"])
         mean, std = predictor.predict(encode(cut, DNA))
         np.testing.assert_allclose(found["mean"], mean, rtol=1e-5)
-        np.testing.assert_allclose(found["std"], std, rtol=1e-4, atol=1e-6 * std.max())
+        np.testing.assert_allclose(found["std"], std, rtol=1e-4, atol=ROUNDING * np.abs(mean).max())
         whole = scan_windows(predictor, codes, lengths, stride=stride)  # the default batch: the same scores
         np.testing.assert_allclose(whole["mean"], found["mean"], rtol=1e-5)
 
@@ -289,7 +293,8 @@ def test_shared_convolutions_score_as_every_window_on_its_own_across_tiles(model
     for key in ("sequence", "position", "reverse"):
         assert shared[key].tolist() == one_by_one[key].tolist()
     np.testing.assert_allclose(shared["mean"], one_by_one["mean"], rtol=1e-5)
-    np.testing.assert_allclose(shared["std"], one_by_one["std"], rtol=1e-4, atol=1e-6 * one_by_one["std"].max())
+    np.testing.assert_allclose(shared["std"], one_by_one["std"], rtol=1e-4,
+                               atol=ROUNDING * np.abs(one_by_one["mean"]).max())
 
 
 def test_a_model_whose_windows_cannot_share_convolutions_scores_each_window(tmp_path):
