@@ -1,18 +1,19 @@
 """Negatives for a classifier of bound sequences, such as ChIP-seq peaks, which come without any: the label
-:data:`BOUND` (1 for the input's sequences, 0 for the negatives added) and two kinds of negatives.
+:data:`BOUND` (1 for the input's sequences, 0 for the negatives added) and three kinds of negatives.
 
-- ``shuffle``: one dinucleotide shuffle of each sequence (DeepBind's background for ChIP-seq, Alipanahi et al.
-  2015): the same letters and neighbouring-letter counts, no motif. A classifier against them learns what makes
-  a sequence more than its composition. Proteins get letter shuffles (a short protein's dinucleotides, nearly
-  all different, often allow no other order), and a shuffle that comes out as its own sequence is left out.
+- ``shuffle``: a dinucleotide shuffle of each sequence, or several (``per_positive``; DeepBind's background for
+  ChIP-seq, Alipanahi et al. 2015): the same letters and neighbouring-letter counts, no motif. A classifier
+  against them learns what makes a sequence more than its composition. Proteins get letter shuffles (a short
+  protein's dinucleotides, nearly all different, often allow no other order), and a shuffle that comes out as its
+  own sequence is left out.
 - ``flanks``: the genome's windows of each interval's width centred ``distance`` letters either way of its centre
   (the interval moved along the genome), leaving out those that overlap any interval, run off their chromosome or
   hold a letter other than A, C, G, T. Real genomic sequence of the peaks' neighbourhoods (their GC content,
   repeats, other factors' sites): a classifier against them learns what sets bound sites apart from the sequence
   around them.
 - ``gc-matched``: random windows of the genome (of the chromosomes the intervals are on), as many as there are
-  intervals and of their length, drawn so that their GC content and soft-masked (repeat) share follow the
-  intervals' (in bins of :data:`GC_BINS` and :data:`REPEAT_BINS`), overlapping no interval and of A, C, G, T only:
+  intervals (or ``per_positive`` times as many) and of their length, drawn so that their GC content and
+  soft-masked (repeat) share follow the intervals' (in bins of :data:`GC_BINS` and :data:`REPEAT_BINS`), overlapping no interval and of A, C, G, T only:
   the genome-wide background, matched as gkm-SVM's ``genNullSeqs`` matches it (HOMER's matches GC). Genomic
   negatives chosen for their similarity to the positives did best in Tourne et al. (2026); composition is the
   similarity these keep. A classifier against them cannot tell bound from unbound by GC content or repeats alone.
