@@ -23,7 +23,9 @@ from seqgen.errors import SeqgenError
 from seqgen.io import STDOUT
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
-from seqgen.scan import best_windows, check_scannable, scan_windows, window_coordinates, window_counts
+from seqgen.scan import (best_window_pvalues, best_windows, check_scannable, scan_windows, shuffled_background,
+                         window_coordinates, window_counts)
+from seqgen.stats import bh_qvalues
 
 
 class LoadedPredictor:
@@ -242,7 +244,8 @@ def _check_full_probes(predictor: LoadedPredictor, data: SequenceSet, path) -> N
 
 def predict_file(model_path, input_path, out_path, format: str | None = None, device="cpu",
                  batch_size: int | None = None, progress: bool = False, scan: bool = False, stride: int = 1,
-                 windows_path=None, both_strands: bool = False, **options) -> int:
+                 windows_path=None, both_strands: bool = False, shuffles: int | None = None, seed: int = 0,
+                 **options) -> int:
     """Predict every sequence of ``input_path`` and write ``id, sequence, mean, std`` as TSV (atomically; ``-``:
     to standard output, as ``input_path`` ``-`` reads standard input), then, for genome intervals (a BED input or
     its ``.npz``), the ``chrom, start, end, strand`` of the window scored (:meth:`SequenceSet.coordinates`), then
@@ -254,11 +257,14 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     ``position``, its first letter's place in the sequence, and ``windows``, how many were scored), and, at
     ``windows_path``, a row a window (``id, position, mean, std`` and the genome columns); ``both_strands`` also
     scans each sequence's reverse complement (an ``orientation`` column, ``+`` or ``-``, after ``position``). A BED
-    input's intervals are then scanned whole unless ``width`` is given.
+    input's intervals are then scanned whole unless ``width`` is given. ``shuffles`` (``K``) also scans ``K``
+    dinucleotide shuffles of each sequence (drawn with ``seed``) and adds ``p_value`` (the best window's, against
+    the shuffles' best windows over as many windows: :func:`seqgen.scan.best_window_pvalues`) and ``q_value``
+    (Benjamini-Hochberg over the sequences) after ``windows``.
 
     Returns the number of sequences predicted.
     """
-    _check_scan_options(scan, windows_path, both_strands, options.get("lengths"))
+    _check_scan_options(scan, windows_path, both_strands, options.get("lengths"), shuffles)
     for path in (out_path, windows_path):  # fail before the work, not after
         if path is not None and str(path) != STDOUT:
             check_writable(path)
@@ -282,7 +288,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         print(f"note: {input_path}: {data.meta['n_dropped']} of the {data.meta['n_read']} sequences have ambiguity "
               f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
     if scan:
-        table, windows = _scanned(predictor, data, stride, batch_size, progress, both_strands)
+        table, windows = _scanned(predictor, data, stride, batch_size, progress, both_strands, shuffles, seed)
     else:
         mean, std = predictor.predict(data.codes, batch_size, progress)
         table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std,
@@ -302,8 +308,15 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     return len(table)
 
 
-def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: str | None) -> None:
+def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: str | None,
+                        shuffles: int | None = None) -> None:
     """Refuse, naming them, the scan's options without ``--scan``, and a length policy with it."""
+    if shuffles is not None and not scan:
+        raise SeqgenError("--shuffles scans shuffled copies of each sequence as the background of its best window: "
+                          "add --scan")
+    if shuffles is not None and shuffles < 1:
+        raise SeqgenError(f"--shuffles is the shuffles of each sequence scanned as its background, at least 1, not "
+                          f"{shuffles}")
     if windows_path is not None and not scan:
         raise SeqgenError("--windows writes the score of every window that --scan scores: add --scan")
     if both_strands and not scan:
@@ -315,9 +328,11 @@ def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: s
 
 
 def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_size: int | None,
-             progress: bool, both_strands: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+             progress: bool, both_strands: bool = False, shuffles: int | None = None,
+             seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each sequence's highest window and every window scored (:func:`seqgen.scan.scan_windows`), as tables; with
-    ``both_strands``, an ``orientation`` column says which strand of the sequence each window was read on."""
+    ``both_strands``, an ``orientation`` column says which strand of the sequence each window was read on; with
+    ``shuffles``, ``p_value`` and ``q_value`` columns say how its best window compares with its shuffles'."""
     found = scan_windows(predictor, data.codes, data.lengths, stride, batch_size, progress, both_strands)
     width, sequence, position, reverse = predictor.length, found["sequence"], found["position"], found["reverse"]
     orientation = {"orientation": np.where(reverse, "-", "+")} if both_strands else {}
@@ -331,8 +346,24 @@ def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_s
                           "std": found["std"][best], "position": position[best],
                           **{k: v[best] for k, v in orientation.items()},
                           "windows": window_counts(data.lengths, width, stride) * (2 if both_strands else 1),
+                          **_significance(predictor, data, found["mean"][best], stride, batch_size, progress,
+                                          both_strands, shuffles, seed),
                           **window_coordinates(data, sequence[best], position[best], width, reverse[best])})
     return table, windows
+
+
+def _significance(predictor: LoadedPredictor, data: SequenceSet, best: np.ndarray, stride: int,
+                  batch_size: int | None, progress: bool, both_strands: bool, shuffles: int | None,
+                  seed: int) -> dict:
+    """``p_value`` and ``q_value`` of each sequence's ``best`` window score against ``shuffles`` dinucleotide
+    shuffles of every sequence (``{}`` without ``shuffles``)."""
+    if not shuffles:
+        return {}
+    background = shuffled_background(predictor, data.codes, data.lengths, shuffles, seed, stride=stride,
+                                     batch_size=batch_size, progress=progress, both_strands=both_strands)
+    p = best_window_pvalues(best, window_counts(data.lengths, predictor.length, stride), background, stride,
+                            2 if both_strands else 1)
+    return {"p_value": p, "q_value": bh_qvalues(p)}
 
 
 def _write_table(table: pd.DataFrame, path) -> None:

@@ -203,3 +203,111 @@ def window_coordinates(data: SequenceSet, sequence: np.ndarray, position: np.nda
     if reverse is not None:
         strand = np.where(reverse, np.where(strand == "-", "+", "-"), strand)
     return {"chrom": data.chroms[sequence], "start": first, "end": first + width, "strand": strand}
+
+
+#: at most this many window counts get a background of their own (:func:`best_window_pvalues`); sequences of more
+#: distinct lengths are compared at the next of as many counts spaced evenly in log scale (a longer stretch of
+#: background: a conservative p-value)
+MAX_BACKGROUND_COUNTS = 256
+
+
+def shuffled_background(predictor, codes: np.ndarray, lengths: np.ndarray, shuffles: int, seed: int = 0,
+                        **scan_options) -> dict:
+    """:func:`scan_windows` of ``shuffles`` dinucleotide shuffles of every sequence (:func:`seqgen.shuffle.shuffled`:
+    each keeps its sequence's length, letter and dinucleotide counts, and loses its longer words, sites among them).
+
+    Parameters
+    ----------
+    predictor : seqgen.predict.LoadedPredictor
+    codes : np.ndarray
+        ``(N, L_max)`` uint8, PAD past each sequence's end.
+    lengths : np.ndarray
+        ``(N,)`` each sequence's length.
+    shuffles : int
+        Shuffles of each sequence, ``K``.
+    seed : int
+        Seed of the shuffles.
+    **scan_options
+        ``stride``, ``batch_size``, ``progress``, ``both_strands``, ``shared``: as :func:`scan_windows`.
+
+    Returns
+    -------
+    dict
+        :func:`scan_windows`' arrays of the ``(N * K,)`` shuffles (shuffle ``k`` of sequence ``i`` is row
+        ``k * N + i``), with ``lengths`` ``(N * K,)``.
+    """
+    from seqgen.shuffle import shuffled
+
+    if shuffles < 1:
+        raise SeqgenError(f"--shuffles is the shuffles of each sequence scanned as its background, at least 1, not "
+                          f"{shuffles}")
+    tiled = shuffled(np.tile(codes, (shuffles, 1)), seed=seed)
+    all_lengths = np.tile(lengths, shuffles)
+    return {**scan_windows(predictor, tiled, all_lengths, **scan_options), "lengths": all_lengths}
+
+
+def best_window_pvalues(best: np.ndarray, counts: np.ndarray, background: dict, stride: int,
+                        strands: int) -> np.ndarray:
+    """Empirical p-values of each sequence's best window against the best windows of shuffled sequences, over as
+    many windows.
+
+    A sequence of ``n`` windows is compared with the highest of the first ``n`` window positions (``strands``
+    windows each) of every shuffle that has at least ``n`` of them, its own shuffles among them, so that a long
+    sequence's best, the highest of many windows, meets a background of as many: ``p = (1 + b) / (1 + B)``, ``b``
+    of the ``B`` background bests at or above it (Phipson and Smyth 2010: never 0). Windows of a sequence overlap
+    and are not independent; the background's overlap as much, so no correction for the number of windows is
+    needed.
+
+    Parameters
+    ----------
+    best : np.ndarray
+        ``(N,)`` each sequence's highest window ``mean``.
+    counts : np.ndarray
+        ``(N,)`` each sequence's window positions (:func:`window_counts`).
+    background : dict
+        :func:`shuffled_background` of the sequences (``sequence``, ``position``, ``mean``, ``lengths``).
+    stride : int
+        Letters between windows (as scanned).
+    strands : int
+        Windows at each position: 2 with both strands, else 1.
+
+    Returns
+    -------
+    np.ndarray
+        ``(N,)`` float64 p-values in ``(0, 1]``.
+    """
+    prefix_best, first = _prefix_bests(background, stride)
+    null_counts = np.bincount(background["sequence"], minlength=len(background["lengths"])) // strands
+    compared = _compared_counts(np.asarray(counts, dtype=np.int64), int(null_counts.max()))
+    p = np.ones(len(best))
+    for n in np.unique(compared):
+        rows = np.flatnonzero(compared == n)
+        nulls = np.sort(prefix_best[first[null_counts >= n] + strands * n - 1])
+        above = len(nulls) - np.searchsorted(nulls, best[rows], side="left")
+        p[rows] = (1 + above) / (1 + len(nulls))
+    return p
+
+
+def _prefix_bests(background: dict, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Running maxima of each shuffle's window ``mean`` by position (both strands' windows at a position side by
+    side), ``(M,)``, and where each shuffle's run starts, ``(N * K,)``."""
+    sequence, mean = background["sequence"], background["mean"]
+    order = np.lexsort((background["position"] // stride, sequence))
+    sequence, mean = sequence[order], mean[order]
+    rank = np.empty(len(mean), dtype=np.int64)
+    by_value = np.argsort(mean, kind="stable")
+    rank[by_value] = np.arange(len(mean))
+    offset = sequence.astype(np.int64) * len(mean)  # each shuffle's ranks above the last one's: a running max per run
+    running = np.maximum.accumulate(offset + rank) - offset
+    sizes = np.bincount(sequence, minlength=len(background["lengths"]))
+    return mean[by_value][running], np.concatenate([[0], np.cumsum(sizes)[:-1]])
+
+
+def _compared_counts(counts: np.ndarray, most: int) -> np.ndarray:
+    """The window count each sequence's best is compared at: its own, or, with more than
+    :data:`MAX_BACKGROUND_COUNTS` distinct ones, the next of that many counts spaced evenly in log scale up to
+    ``most`` (never past ``most``, the longest shuffle's)."""
+    if len(np.unique(counts)) <= MAX_BACKGROUND_COUNTS:
+        return counts
+    grid = np.unique(np.ceil(np.geomspace(counts.min(), most, MAX_BACKGROUND_COUNTS)).astype(np.int64))
+    return grid[np.minimum(np.searchsorted(grid, counts), len(grid) - 1)]

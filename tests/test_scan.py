@@ -6,12 +6,13 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seqgen.alphabets import DNA, encode, get_alphabet
+from seqgen.alphabets import DNA, decode, encode, get_alphabet
 from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.predict import load_predictor
-from seqgen.scan import best_windows, check_scannable, scan_windows, window_coordinates, window_counts
+from seqgen.scan import (best_window_pvalues, best_windows, check_scannable, scan_windows, shuffled_background,
+                         window_coordinates, window_counts)
 
 #: float32 rounding of the members' outputs, relative to the predictions' scale: an ensemble's std is a difference of
 #: close members' outputs, so its own relative error can be far larger (1.1e-4 of a std of 1.25 seen in a
@@ -185,6 +186,10 @@ def test_cli_scans_a_bed_file_whole_and_writes_every_window_as_a_track(model, tm
     (["--scan", "--lengths", "pad"], "--scan scores windows of sequences of any length, which --lengths pad"),
     (["--scan", "--stride", "0"], "--stride is the letters between windows, at least 1, not 0"),
     (["--both-strands"], "--both-strands scans the reverse complement too: add --scan"),
+    (["--shuffles", "3"], "--shuffles scans shuffled copies of each sequence as the background of its best window: "
+                          "add --scan"),
+    (["--scan", "--shuffles", "0"], "--shuffles is the shuffles of each sequence scanned as its background, at least "
+                                    "1, not 0"),
 ])
 def test_cli_scan_options_are_checked(model, tmp_path, capsys, options, message):
     fasta = tmp_path / "x.fa"
@@ -316,3 +321,87 @@ def test_a_model_whose_windows_cannot_share_convolutions_scores_each_window(tmp_
     np.testing.assert_allclose(found["mean"], predictor.predict(encode(cut, DNA))[0], rtol=1e-5)
     with pytest.raises(ValueError, match="window_outputs needs one convolution layer and padding 'valid'"):
         scan_windows(predictor, encode([sequence], DNA), np.array([50]), shared=True)
+
+
+def planted_and_plain(rng, lengths, planted):
+    """``(N, max(lengths))`` codes of random DNA of ``lengths``, the first ``planted`` holding SITE somewhere."""
+    codes = np.full((len(lengths), max(lengths)), 255, dtype=np.uint8)
+    for i, n in enumerate(lengths):
+        s = random_dna(rng, n)
+        if i < planted:
+            place = rng.integers(0, n - len(SITE) + 1)
+            s = s[:place] + SITE + s[place + len(SITE):]
+        codes[i, :n] = encode([s], DNA)[0]
+    return codes
+
+
+def test_shuffle_p_values_are_calibrated_without_a_site_and_small_with_one(model):
+    """Sequences of mixed lengths (40 to 250 letters), a third with the EGR2 site planted, against 5 shuffles each:
+    the plain sequences' p-values are near uniform (measured: 8% below 0.1), the planted ones' below 0.05."""
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(40, 251, 240)
+    codes = planted_and_plain(rng, lengths, 80)
+    found = scan_windows(predictor, codes, lengths, stride=2, both_strands=True)
+    best = found["mean"][best_windows(found["sequence"], found["mean"])]
+    background = shuffled_background(predictor, codes, lengths, 5, seed=2, stride=2, both_strands=True)
+    assert len(background["lengths"]) == 5 * 240 and (background["lengths"] == np.tile(lengths, 5)).all()
+    p = best_window_pvalues(best, window_counts(lengths, 30, 2), background, 2, 2)
+    assert ((p > 0) & (p <= 1)).all()
+    assert (p[:80] < 0.05).all() and np.median(p[:80]) < 0.005  # the longest have few shuffles as long: p >= 1/21
+    assert 0.03 <= (p[80:] < 0.1).mean() <= 0.2 and 0.35 <= np.median(p[80:]) <= 0.65
+
+
+def test_p_values_compare_each_best_with_the_shuffles_best_over_as_many_windows(model):
+    """The vectorized p-values against a loop: every shuffle with at least a sequence's windows, its highest over
+    that many window positions (both strands), counted where it reaches the sequence's best."""
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(4)
+    lengths = np.array([30, 33, 45, 45, 60, 38])
+    codes = planted_and_plain(rng, lengths, 2)
+    found = scan_windows(predictor, codes, lengths, stride=3, both_strands=True)
+    best = found["mean"][best_windows(found["sequence"], found["mean"])]
+    background = shuffled_background(predictor, codes, lengths, 4, seed=0, stride=3, both_strands=True)
+    counts = window_counts(lengths, 30, 3)
+    expected = []
+    for i, n in enumerate(counts):
+        nulls = []
+        for j in range(len(background["lengths"])):
+            mine = background["sequence"] == j
+            if mine.sum() >= 2 * n:
+                nulls.append(background["mean"][mine & (background["position"] // 3 < n)].max())
+        expected.append((1 + np.sum(np.array(nulls) >= best[i])) / (1 + len(nulls)))
+    np.testing.assert_allclose(best_window_pvalues(best, counts, background, 3, 2), expected)
+
+
+def test_p_values_by_hand_and_many_lengths_compared_at_longer_stretches(monkeypatch):
+    import seqgen.scan as scan
+
+    background = {"sequence": np.array([0, 0, 0, 1, 1]), "position": np.array([0, 1, 2, 0, 1]),
+                  "mean": np.array([1.0, 5.0, 2.0, 4.0, 0.0]), "lengths": np.array([32, 31])}
+    # two windows: the shuffles' bests 5 and 4; three: only the first shuffle has them, best 5
+    p = best_window_pvalues(np.array([4.5, 4.5, 4.0, 6.0]), np.array([2, 3, 2, 1]), background, 1, 1)
+    np.testing.assert_allclose(p, [2 / 3, 1.0, 1.0, 1 / 3])
+    monkeypatch.setattr(scan, "MAX_BACKGROUND_COUNTS", 3)
+    compared = scan._compared_counts(np.array([1, 2, 3, 5, 9, 40]), 40)
+    assert (compared >= [1, 2, 3, 5, 9, 40]).all() and compared.max() == 40 and len(np.unique(compared)) <= 3
+
+
+def test_cli_shuffles_add_p_and_q_values_that_find_the_planted_sequences(model, tmp_path):
+    rng = np.random.default_rng(8)
+    codes = planted_and_plain(rng, [120] * 40, 10)
+    fasta = tmp_path / "x.fa"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(decode(codes, DNA))))
+    out = tmp_path / "best.tsv"
+    assert main(["predict", "--model", str(model), "--input", str(fasta), "--out", str(out), "--scan",
+                 "--both-strands", "--shuffles", "20", "--seed", "3", "--no-progress"]) == 0
+    table = pd.read_csv(out, sep="\t")
+    assert list(table.columns) == ["id", "sequence", "mean", "std", "position", "orientation", "windows", "p_value",
+                                   "q_value"]
+    assert (table["q_value"] >= table["p_value"]).all()
+    found, planted = set(table.loc[table["q_value"] < 0.05, "id"]), {f"s{i}" for i in range(10)}
+    assert planted <= found and len(found - planted) <= 2  # a false discovery rate of 5%, in expectation
+    again = tmp_path / "again.tsv"
+    assert main(["predict", "--model", str(model), "--input", str(fasta), "--out", str(again), "--scan",
+                 "--both-strands", "--shuffles", "20", "--seed", "3", "--no-progress"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again, sep="\t"), table)  # the seed draws the same shuffles

@@ -49,11 +49,16 @@ def _add_predict(sub) -> None:
                         "both strands), with an orientation column (+, -)")
     p.add_argument("--windows", metavar="TSV", help="--scan: also write every window's id, position, mean, std (and "
                                                     "a genome interval's chrom, start, end, strand: a track)")
+    p.add_argument("--shuffles", type=int, metavar="K",
+                   help="--scan: also scan K dinucleotide shuffles of each sequence (its length and letter pairs, "
+                        "without its sites) and add p_value, how often a shuffle's best window over as many windows "
+                        "scores at least the sequence's best, and q_value (Benjamini-Hochberg over the sequences); "
+                        "costs K times the scan (--seed draws the shuffles)")
     p.add_argument("--batch-size", type=int,
                    help="sequences a batch (default: as many as fit 512 MiB of activations, or a quarter of the free "
                         "GPU memory)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
-    _add_common(p, seed=False)
+    _add_common(p)
 
 
 def _run_predict(args) -> None:
@@ -68,6 +73,7 @@ def _run_predict(args) -> None:
                      label_columns=args.label_column, ambiguous=args.ambiguous,
                      lengths=args.lengths, duplicate_ids=args.duplicate_ids, progress=not args.no_progress,
                      genome=args.genome, width=args.width, scan=args.scan, stride=args.stride,
-                     windows_path=args.windows, both_strands=args.both_strands)
+                     windows_path=args.windows, both_strands=args.both_strands, shuffles=args.shuffles,
+                     seed=args.seed or 0)
     where = "standard output" if args.out == STDOUT else args.out
     print(f"predicted {n} sequence{'' if n == 1 else 's'} -> {where}", file=sys.stderr)
