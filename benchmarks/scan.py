@@ -20,9 +20,16 @@ a tile of windows from one convolution; ``one_by_one``: every window on its own)
 run, the windows cut out with numpy (``sliding_window_view``, copied: ``N x W x L`` bytes) and scored by
 ``LoadedPredictor.predict``; the scores must agree. Twice: with the DREAM5 settings (full padding, two layers:
 windows cannot share), and with Foxo1 trained on the package's default architecture (one layer of kernel 13, no
-padding: they can), whose scan AUROC is measured as well. Writes ``results/scan.json``.
+padding: they can), whose scan AUROC is measured as well.
 
-    flock /tmp/seqgen-bench.lock python benchmarks/scan.py [--max-time 2] [--device cuda]
+What a best window is worth (``--scan --both-strands --shuffles K``): the default-architecture model's p-values of
+each fold-B sequence's best window against ``--shuffles`` dinucleotide shuffles of every sequence
+(:func:`seqgen.scan.shuffle_pvalues`), and the shares of bound and unbound sequences with p below 0.05, 0.01 and
+0.001 and with q < 0.05 (Benjamini-Hochberg over the fold), on the related ChIP-seq set and the control's. Fold B's unbound
+sequences are themselves dinucleotide shuffles of peaks (``SOURCE.txt``), so their p-values should be uniform:
+about 5% below 0.05. Writes ``results/scan.json``.
+
+    flock /tmp/seqgen-bench.lock python benchmarks/scan.py [--max-time 2] [--shuffles 10] [--device cuda]
 """
 from __future__ import annotations
 
@@ -45,7 +52,8 @@ from common import SHARED_DATA, add_training_options, write_json  # noqa: E402
 from seqgen.device import select_device  # noqa: E402
 from seqgen.io import read_sequences  # noqa: E402
 from seqgen.predict import load_predictor  # noqa: E402
-from seqgen.scan import best_windows, scan_windows  # noqa: E402
+from seqgen.scan import best_windows, scan_windows, shuffle_pvalues  # noqa: E402
+from seqgen.stats import bh_qvalues  # noqa: E402
 from seqgen.stats import auroc  # noqa: E402
 from seqgen.tasks import train  # noqa: E402
 
@@ -83,6 +91,23 @@ def scores(predictor, test) -> dict:
             "first": predictor.predict(test.codes[:, :width])[0]}
 
 
+def significance(predictor, test, shuffles: int, seed: int) -> dict:
+    """Shares of the bound and unbound sequences of ``test`` whose best window on both strands has p below 0.05,
+    0.01 and 0.001 and q below 0.05 against ``shuffles`` dinucleotide shuffles of each sequence, the AUROC of the
+    p-values (lower: bound), the smallest q-value, and the seconds it took."""
+    started = time.perf_counter()
+    found = scan_windows(predictor, test.codes, test.lengths, both_strands=True)
+    best = found["mean"][best_windows(found["sequence"], found["mean"])]
+    p = shuffle_pvalues(predictor, test.codes, test.lengths, best, shuffles, seed, both_strands=True)
+    q = bh_qvalues(p)
+    bound = test.label("Bound") == 1
+    shares = {f"{kind}_{name}": round(float((values[rows] < cut).mean()), 3)
+              for kind, rows in (("bound", bound), ("unbound", ~bound))
+              for name, values, cut in (("p05", p, 0.05), ("p01", p, 0.01), ("p001", p, 0.001), ("q05", q, 0.05))}
+    return {"shuffles": shuffles, "seconds": round(time.perf_counter() - started, 1), **shares,
+            "auroc_p": auroc(-p, bound), "q_min": float(q.min())}
+
+
 def speed(predictor, test, repeats: int = 3) -> dict:
     """Windows a second of :func:`scan_windows` (as it chooses, and every window on its own) and of the numpy
     baseline (best of ``repeats``), and the largest difference between their scores."""
@@ -108,6 +133,8 @@ def speed(predictor, test, repeats: int = 3) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_training_options(parser, "scan", "PBM model")
+    parser.add_argument("--shuffles", type=int, default=10, help="shuffles of each sequence as its best window's "
+                                                                   "background")
     args = parser.parse_args(argv)
     if not (DREAM5.is_dir() and CHIPSEQ.is_dir()):
         print(f"skipped: no {DREAM5} or {CHIPSEQ}", file=sys.stderr)
@@ -140,6 +167,9 @@ def main(argv=None) -> int:
                   **speed(predictor, test)}
         print(f"default architecture: AUROC scan {shared['auroc_scan']:.3f}, {shared['windows_per_second']} "
               f"windows/s", file=sys.stderr)
+        shared["significance"] = {name: significance(predictor, other, args.shuffles, args.seed)
+                                  for name, other in tests.items()}
+        print(f"significance: {shared['significance']}", file=sys.stderr)
     path = write_json(args.name, {"device": str(device), "threads": args.threads, "max_time_minutes": args.max_time,
                                   "seed": args.seed, "settings": SETTINGS, "models": models, "pairs": rows,
                                   "speed": timing, "default_architecture": {"settings": DEFAULT_ARCHITECTURE,

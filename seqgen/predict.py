@@ -23,8 +23,8 @@ from seqgen.errors import SeqgenError
 from seqgen.io import STDOUT
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
-from seqgen.scan import (best_window_pvalues, best_windows, check_scannable, scan_windows, shuffled_background,
-                         window_coordinates, window_counts)
+from seqgen.scan import (best_windows, check_scannable, scan_windows, shuffle_pvalues, window_coordinates,
+                         window_counts)
 from seqgen.stats import bh_qvalues
 
 
@@ -259,7 +259,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
     scans each sequence's reverse complement (an ``orientation`` column, ``+`` or ``-``, after ``position``). A BED
     input's intervals are then scanned whole unless ``width`` is given. ``shuffles`` (``K``) also scans ``K``
     dinucleotide shuffles of each sequence (drawn with ``seed``) and adds ``p_value`` (the best window's, against
-    the shuffles' best windows over as many windows: :func:`seqgen.scan.best_window_pvalues`) and ``q_value``
+    the shuffles' best windows over as many windows: :func:`seqgen.scan.shuffle_pvalues`) and ``q_value``
     (Benjamini-Hochberg over the sequences) after ``windows``.
 
     Returns the number of sequences predicted.
@@ -359,11 +359,12 @@ def _significance(predictor: LoadedPredictor, data: SequenceSet, best: np.ndarra
     shuffles of every sequence (``{}`` without ``shuffles``)."""
     if not shuffles:
         return {}
-    background = shuffled_background(predictor, data.codes, data.lengths, shuffles, seed, stride=stride,
-                                     batch_size=batch_size, progress=progress, both_strands=both_strands)
-    p = best_window_pvalues(best, window_counts(data.lengths, predictor.length, stride), background, stride,
-                            2 if both_strands else 1)
-    return {"p_value": p, "q_value": bh_qvalues(p)}
+    p = shuffle_pvalues(predictor, data.codes, data.lengths, best, shuffles, seed, stride, both_strands,
+                        batch_size=batch_size, progress=progress)
+    q = bh_qvalues(p)
+    print(f"note: {int((q < 0.05).sum())} of the {len(q)} sequences have a best window with q < 0.05 against "
+          f"{shuffles} dinucleotide shuffles of each", file=sys.stderr)
+    return {"p_value": p, "q_value": q}
 
 
 def _write_table(table: pd.DataFrame, path) -> None:

@@ -205,16 +205,27 @@ def window_coordinates(data: SequenceSet, sequence: np.ndarray, position: np.nda
     return {"chrom": data.chroms[sequence], "start": first, "end": first + width, "strand": strand}
 
 
-#: at most this many window counts get a background of their own (:func:`best_window_pvalues`); sequences of more
+
+#: at most this many window counts get a background of their own (:func:`shuffle_pvalues`); sequences of more
 #: distinct lengths are compared at the next of as many counts spaced evenly in log scale (a longer stretch of
 #: background: a conservative p-value)
 MAX_BACKGROUND_COUNTS = 256
 
 
-def shuffled_background(predictor, codes: np.ndarray, lengths: np.ndarray, shuffles: int, seed: int = 0,
-                        **scan_options) -> dict:
-    """:func:`scan_windows` of ``shuffles`` dinucleotide shuffles of every sequence (:func:`seqgen.shuffle.shuffled`:
-    each keeps its sequence's length, letter and dinucleotide counts, and loses its longer words, sites among them).
+def shuffle_pvalues(predictor, codes: np.ndarray, lengths: np.ndarray, best: np.ndarray, shuffles: int,
+                    seed: int = 0, stride: int = 1, both_strands: bool = False, **scan_options) -> np.ndarray:
+    """Empirical p-values of each sequence's best window against the best windows of dinucleotide shuffles, over as
+    many windows.
+
+    ``shuffles`` rounds: in each, every sequence is shuffled (:func:`shuffle_rounds`: its length, letter and
+    dinucleotide counts kept, its longer words, sites among them, lost) and scanned as the sequences were. A
+    sequence of ``n`` window positions is compared with the highest window of the first ``n`` positions of every
+    shuffle that has at least ``n`` (its own shuffles among them), so that a long sequence's best, the highest of many
+    windows, meets a background of as many: ``p = (1 + b) / (1 + B)``, ``b`` of the ``B`` background bests at or
+    above it (Phipson and Smyth 2010: never 0; the longest sequences, with few shuffles as long, cannot reach a
+    small p). A sequence's windows overlap and are not independent; the shuffles' overlap as much, so no correction
+    for the number of windows is needed. Only each round's bests are kept, so memory grows with the shuffles only
+    as ``N`` numbers a round.
 
     Parameters
     ----------
@@ -223,91 +234,95 @@ def shuffled_background(predictor, codes: np.ndarray, lengths: np.ndarray, shuff
         ``(N, L_max)`` uint8, PAD past each sequence's end.
     lengths : np.ndarray
         ``(N,)`` each sequence's length.
+    best : np.ndarray
+        ``(N,)`` each sequence's highest window ``mean`` (:func:`scan_windows`, :func:`best_windows`).
     shuffles : int
-        Shuffles of each sequence, ``K``.
+        Rounds of shuffles, ``K``.
     seed : int
         Seed of the shuffles.
-    **scan_options
-        ``stride``, ``batch_size``, ``progress``, ``both_strands``, ``shared``: as :func:`scan_windows`.
-
-    Returns
-    -------
-    dict
-        :func:`scan_windows`' arrays of the ``(N * K,)`` shuffles (shuffle ``k`` of sequence ``i`` is row
-        ``k * N + i``), with ``lengths`` ``(N * K,)``.
-    """
-    from seqgen.shuffle import shuffled
-
-    if shuffles < 1:
-        raise SeqgenError(f"--shuffles is the shuffles of each sequence scanned as its background, at least 1, not "
-                          f"{shuffles}")
-    tiled = shuffled(np.tile(codes, (shuffles, 1)), seed=seed)
-    all_lengths = np.tile(lengths, shuffles)
-    return {**scan_windows(predictor, tiled, all_lengths, **scan_options), "lengths": all_lengths}
-
-
-def best_window_pvalues(best: np.ndarray, counts: np.ndarray, background: dict, stride: int,
-                        strands: int) -> np.ndarray:
-    """Empirical p-values of each sequence's best window against the best windows of shuffled sequences, over as
-    many windows.
-
-    A sequence of ``n`` windows is compared with the highest of the first ``n`` window positions (``strands``
-    windows each) of every shuffle that has at least ``n`` of them, its own shuffles among them, so that a long
-    sequence's best, the highest of many windows, meets a background of as many: ``p = (1 + b) / (1 + B)``, ``b``
-    of the ``B`` background bests at or above it (Phipson and Smyth 2010: never 0). Windows of a sequence overlap
-    and are not independent; the background's overlap as much, so no correction for the number of windows is
-    needed.
-
-    Parameters
-    ----------
-    best : np.ndarray
-        ``(N,)`` each sequence's highest window ``mean``.
-    counts : np.ndarray
-        ``(N,)`` each sequence's window positions (:func:`window_counts`).
-    background : dict
-        :func:`shuffled_background` of the sequences (``sequence``, ``position``, ``mean``, ``lengths``).
-    stride : int
-        Letters between windows (as scanned).
-    strands : int
-        Windows at each position: 2 with both strands, else 1.
+    stride, both_strands, **scan_options
+        As the sequences were scanned (:func:`scan_windows`: ``batch_size``, ``progress``, ``shared``).
 
     Returns
     -------
     np.ndarray
         ``(N,)`` float64 p-values in ``(0, 1]``.
     """
-    prefix_best, first = _prefix_bests(background, stride)
-    null_counts = np.bincount(background["sequence"], minlength=len(background["lengths"])) // strands
-    compared = _compared_counts(np.asarray(counts, dtype=np.int64), int(null_counts.max()))
-    p = np.ones(len(best))
-    for n in np.unique(compared):
-        rows = np.flatnonzero(compared == n)
-        nulls = np.sort(prefix_best[first[null_counts >= n] + strands * n - 1])
-        above = len(nulls) - np.searchsorted(nulls, best[rows], side="left")
-        p[rows] = (1 + above) / (1 + len(nulls))
-    return p
+    counts = window_counts(lengths, predictor.length, stride)
+    compared = _compared_counts(counts)
+    nulls: dict = {}
+    for shuffled_codes in shuffle_rounds(codes, shuffles, seed):
+        found = scan_windows(predictor, shuffled_codes, lengths, stride, both_strands=both_strands, **scan_options)
+        for n, values in null_bests(found, counts, np.unique(compared), stride, 2 if both_strands else 1).items():
+            nulls.setdefault(n, []).append(values)
+    return empirical_pvalues(best, compared, {n: np.concatenate(v) for n, v in nulls.items()})
 
 
-def _prefix_bests(background: dict, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Running maxima of each shuffle's window ``mean`` by position (both strands' windows at a position side by
-    side), ``(M,)``, and where each shuffle's run starts, ``(N * K,)``."""
-    sequence, mean = background["sequence"], background["mean"]
-    order = np.lexsort((background["position"] // stride, sequence))
+def shuffle_rounds(codes: np.ndarray, shuffles: int, seed: int = 0):
+    """``shuffles`` arrays of ``(N, L_max)`` codes, each a dinucleotide shuffle of every sequence
+    (:func:`seqgen.shuffle.shuffled`), one round at a time, each round with its own seed drawn from ``seed``."""
+    from seqgen.shuffle import shuffled
+
+    if shuffles < 1:
+        raise SeqgenError(f"--shuffles is the shuffles of each sequence scanned as its background, at least 1, not "
+                          f"{shuffles}")
+    for round_seed in np.random.default_rng(seed).integers(2**62, size=shuffles):
+        yield shuffled(codes, seed=int(round_seed))
+
+
+def null_bests(found: dict, counts: np.ndarray, levels: np.ndarray, stride: int, strands: int) -> dict:
+    """For each window count ``n`` of ``levels``, the highest window over the first ``n`` positions of every
+    scanned sequence with at least ``n`` (``counts``).
+
+    Parameters
+    ----------
+    found : dict
+        :func:`scan_windows` of the sequences: ``sequence``, ``position``, ``mean`` ``(M,)``.
+    counts : np.ndarray
+        ``(N,)`` each sequence's window positions (:func:`window_counts`).
+    levels : np.ndarray
+        The window counts asked.
+    stride : int
+        Letters between windows, as scanned.
+    strands : int
+        Windows at each position: 2 with both strands, else 1.
+
+    Returns
+    -------
+    dict
+        ``n`` -> ``(N_n,)`` float64, the ``N_n`` sequences' highest windows.
+    """
+    sequence, mean = found["sequence"], found["mean"]
+    order = np.lexsort((found["position"] // stride, sequence))  # by sequence, then position; both strands at one
     sequence, mean = sequence[order], mean[order]
     rank = np.empty(len(mean), dtype=np.int64)
     by_value = np.argsort(mean, kind="stable")
     rank[by_value] = np.arange(len(mean))
-    offset = sequence.astype(np.int64) * len(mean)  # each shuffle's ranks above the last one's: a running max per run
-    running = np.maximum.accumulate(offset + rank) - offset
-    sizes = np.bincount(sequence, minlength=len(background["lengths"]))
-    return mean[by_value][running], np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    offset = sequence.astype(np.int64) * len(mean)  # each sequence's ranks above the one before's: a running max each
+    running = mean[by_value][np.maximum.accumulate(offset + rank) - offset]
+    first = np.concatenate([[0], np.cumsum(counts * strands)[:-1]])
+    return {int(n): running[first[counts >= n] + strands * n - 1] for n in levels}
 
 
-def _compared_counts(counts: np.ndarray, most: int) -> np.ndarray:
+def empirical_pvalues(best: np.ndarray, compared: np.ndarray, nulls: dict) -> np.ndarray:
+    """``(N,)`` p-values ``(1 + b) / (1 + B)`` of each ``best`` against the ``B`` values ``nulls[compared[i]]``,
+    ``b`` of them at or above it."""
+    p = np.ones(len(best))
+    for n, values in nulls.items():
+        rows = np.flatnonzero(compared == n)
+        values = np.sort(values)
+        above = len(values) - np.searchsorted(values, best[rows], side="left")
+        p[rows] = (1 + above) / (1 + len(values))
+    return p
+
+
+def _compared_counts(counts: np.ndarray) -> np.ndarray:
     """The window count each sequence's best is compared at: its own, or, with more than
-    :data:`MAX_BACKGROUND_COUNTS` distinct ones, the next of that many counts spaced evenly in log scale up to
-    ``most`` (never past ``most``, the longest shuffle's)."""
+    :data:`MAX_BACKGROUND_COUNTS` distinct ones, the next of that many counts spaced evenly in log scale up to the
+    largest (so never more than a shuffle of the longest sequence has)."""
+    counts = np.asarray(counts, dtype=np.int64)
     if len(np.unique(counts)) <= MAX_BACKGROUND_COUNTS:
         return counts
-    grid = np.unique(np.ceil(np.geomspace(counts.min(), most, MAX_BACKGROUND_COUNTS)).astype(np.int64))
+    grid = np.unique(np.ceil(np.geomspace(counts.min(), counts.max(), MAX_BACKGROUND_COUNTS)).astype(np.int64))
+    grid[-1] = counts.max()
     return grid[np.minimum(np.searchsorted(grid, counts), len(grid) - 1)]

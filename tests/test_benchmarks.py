@@ -968,7 +968,7 @@ def test_scan_scores_chipseq_folds_with_pbm_models_and_times_the_scan_against_nu
     monkeypatch.setattr(scan, "RELATED", {"Toy": "TOY_cell"})
     monkeypatch.setattr(scan, "SETTINGS", {**scan.SETTINGS, "members": 2, "filters": 4, "layers": 1})
     monkeypatch.setattr(common, "RESULTS", tmp_path)
-    assert scan.main(["--max-time", "0.01", "--threads", "1", "--name", "toy"]) == 0
+    assert scan.main(["--max-time", "0.01", "--threads", "1", "--name", "toy", "--shuffles", "2"]) == 0
     stored = json.loads((tmp_path / "toy.json").read_text())
     (pair,) = stored["pairs"]
     assert pair["pbm"] == "Toy" and pair["chipseq"] == "TOY_cell" and pair["related"]
@@ -980,3 +980,7 @@ def test_scan_scores_chipseq_folds_with_pbm_models_and_times_the_scan_against_nu
         assert figures["max_abs_difference"] <= 1e-5 * figures["max_score"]
         assert set(figures["windows_per_second"]) == {"scan", "one_by_one", "numpy"}
     assert set(stored["models"]) == {"Toy", "Toy, default architecture"}
+    (significance,) = default["significance"].values()
+    assert significance["shuffles"] == 2 and all(0 <= significance[f"{kind}_{name}"] <= 1 for kind in ("bound", "unbound")
+                                                 for name in ("p05", "p01", "p001", "q05"))
+    assert 0 <= significance["auroc_p"] <= 1 and 0 < significance["q_min"] <= 1

@@ -11,8 +11,8 @@ from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.predict import load_predictor
-from seqgen.scan import (best_window_pvalues, best_windows, check_scannable, scan_windows, shuffled_background,
-                         window_coordinates, window_counts)
+from seqgen.scan import (best_windows, check_scannable, empirical_pvalues, null_bests, scan_windows, shuffle_pvalues,
+                         shuffle_rounds, window_coordinates, window_counts)
 
 #: float32 rounding of the members' outputs, relative to the predictions' scale: an ensemble's std is a difference of
 #: close members' outputs, so its own relative error can be far larger (1.1e-4 of a std of 1.25 seen in a
@@ -344,12 +344,29 @@ def test_shuffle_p_values_are_calibrated_without_a_site_and_small_with_one(model
     codes = planted_and_plain(rng, lengths, 80)
     found = scan_windows(predictor, codes, lengths, stride=2, both_strands=True)
     best = found["mean"][best_windows(found["sequence"], found["mean"])]
-    background = shuffled_background(predictor, codes, lengths, 5, seed=2, stride=2, both_strands=True)
-    assert len(background["lengths"]) == 5 * 240 and (background["lengths"] == np.tile(lengths, 5)).all()
-    p = best_window_pvalues(best, window_counts(lengths, 30, 2), background, 2, 2)
+    p = shuffle_pvalues(predictor, codes, lengths, best, 5, seed=2, stride=2, both_strands=True)
     assert ((p > 0) & (p <= 1)).all()
     assert (p[:80] < 0.05).all() and np.median(p[:80]) < 0.005  # the longest have few shuffles as long: p >= 1/21
     assert 0.03 <= (p[80:] < 0.1).mean() <= 0.2 and 0.35 <= np.median(p[80:]) <= 0.65
+
+
+def letter_pairs(codes):
+    """The sorted pairs of neighbouring letters of one row of codes (PAD left out)."""
+    letters = codes[codes != 255]
+    return sorted(zip(letters[:-1], letters[1:]))
+
+
+def test_shuffle_rounds_keep_each_sequence_s_length_and_letter_pairs_and_differ():
+    codes = planted_and_plain(np.random.default_rng(1), [50, 35, 44], 1)
+    rounds = list(shuffle_rounds(codes, 3, seed=5))
+    assert len(rounds) == 3 and all((r == 255).tolist() == (codes == 255).tolist() for r in rounds)
+    for r in rounds:
+        for row, original in zip(r, codes):
+            assert letter_pairs(row) == letter_pairs(original)
+    assert not (rounds[0] == rounds[1]).all()
+    assert all((a == b).all() for a, b in zip(rounds, shuffle_rounds(codes, 3, seed=5)))  # the seed repeats them
+    with pytest.raises(SeqgenError, match="at least 1, not 0"):
+        next(shuffle_rounds(codes, 0))
 
 
 def test_p_values_compare_each_best_with_the_shuffles_best_over_as_many_windows(model):
@@ -361,33 +378,35 @@ def test_p_values_compare_each_best_with_the_shuffles_best_over_as_many_windows(
     codes = planted_and_plain(rng, lengths, 2)
     found = scan_windows(predictor, codes, lengths, stride=3, both_strands=True)
     best = found["mean"][best_windows(found["sequence"], found["mean"])]
-    background = shuffled_background(predictor, codes, lengths, 4, seed=0, stride=3, both_strands=True)
     counts = window_counts(lengths, 30, 3)
-    expected = []
-    for i, n in enumerate(counts):
-        nulls = []
-        for j in range(len(background["lengths"])):
-            mine = background["sequence"] == j
-            if mine.sum() >= 2 * n:
-                nulls.append(background["mean"][mine & (background["position"] // 3 < n)].max())
-        expected.append((1 + np.sum(np.array(nulls) >= best[i])) / (1 + len(nulls)))
-    np.testing.assert_allclose(best_window_pvalues(best, counts, background, 3, 2), expected)
+    nulls = [[] for _ in lengths]
+    for shuffled_codes in shuffle_rounds(codes, 4, seed=0):
+        background = scan_windows(predictor, shuffled_codes, lengths, stride=3, both_strands=True)
+        for i, n in enumerate(counts):
+            for j in np.flatnonzero(counts >= n):
+                mine = (background["sequence"] == j) & (background["position"] // 3 < n)
+                nulls[i].append(background["mean"][mine].max())
+    expected = [(1 + np.sum(np.array(v) >= b)) / (1 + len(v)) for v, b in zip(nulls, best)]
+    np.testing.assert_allclose(shuffle_pvalues(predictor, codes, lengths, best, 4, seed=0, stride=3,
+                                               both_strands=True), expected)
 
 
 def test_p_values_by_hand_and_many_lengths_compared_at_longer_stretches(monkeypatch):
     import seqgen.scan as scan
 
-    background = {"sequence": np.array([0, 0, 0, 1, 1]), "position": np.array([0, 1, 2, 0, 1]),
-                  "mean": np.array([1.0, 5.0, 2.0, 4.0, 0.0]), "lengths": np.array([32, 31])}
-    # two windows: the shuffles' bests 5 and 4; three: only the first shuffle has them, best 5
-    p = best_window_pvalues(np.array([4.5, 4.5, 4.0, 6.0]), np.array([2, 3, 2, 1]), background, 1, 1)
+    found = {"sequence": np.array([0, 0, 0, 1, 1]), "position": np.array([0, 1, 2, 0, 1]),
+             "mean": np.array([1.0, 5.0, 2.0, 4.0, 0.0])}
+    nulls = null_bests(found, np.array([3, 2]), np.array([1, 2, 3]), 1, 1)
+    # one window: the shuffles' first, 1 and 4; two: 5 and 4; three: only the first shuffle has them, best 5
+    assert {n: v.tolist() for n, v in nulls.items()} == {1: [1.0, 4.0], 2: [5.0, 4.0], 3: [5.0]}
+    p = empirical_pvalues(np.array([4.5, 4.5, 4.0, 6.0]), np.array([2, 3, 2, 1]), nulls)
     np.testing.assert_allclose(p, [2 / 3, 1.0, 1.0, 1 / 3])
     monkeypatch.setattr(scan, "MAX_BACKGROUND_COUNTS", 3)
-    compared = scan._compared_counts(np.array([1, 2, 3, 5, 9, 40]), 40)
+    compared = scan._compared_counts(np.array([1, 2, 3, 5, 9, 40]))
     assert (compared >= [1, 2, 3, 5, 9, 40]).all() and compared.max() == 40 and len(np.unique(compared)) <= 3
 
 
-def test_cli_shuffles_add_p_and_q_values_that_find_the_planted_sequences(model, tmp_path):
+def test_cli_shuffles_add_p_and_q_values_that_find_the_planted_sequences(model, tmp_path, capsys):
     rng = np.random.default_rng(8)
     codes = planted_and_plain(rng, [120] * 40, 10)
     fasta = tmp_path / "x.fa"
@@ -401,6 +420,8 @@ def test_cli_shuffles_add_p_and_q_values_that_find_the_planted_sequences(model, 
     assert (table["q_value"] >= table["p_value"]).all()
     found, planted = set(table.loc[table["q_value"] < 0.05, "id"]), {f"s{i}" for i in range(10)}
     assert planted <= found and len(found - planted) <= 2  # a false discovery rate of 5%, in expectation
+    assert (f"note: {len(found)} of the 40 sequences have a best window with q < 0.05 against 20 dinucleotide "
+            f"shuffles of each") in capsys.readouterr().err
     again = tmp_path / "again.tsv"
     assert main(["predict", "--model", str(model), "--input", str(fasta), "--out", str(again), "--scan",
                  "--both-strands", "--shuffles", "20", "--seed", "3", "--no-progress"]) == 0
