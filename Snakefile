@@ -1,5 +1,5 @@
 # seqgen: the whole chain, per data set: simulate/encode -> generators -> predictor (when the data
-# set has a label) -> design -> motifs -> report.  Run:  snakemake --cores 4   (settings: config/config.yaml)
+# set has a label) -> design -> motifs -> (scan) -> report.  Run:  snakemake --cores 4   (settings: config/config.yaml)
 import json
 import shlex
 from pathlib import Path
@@ -48,6 +48,7 @@ include: "workflow/rules/predictor.smk"
 include: "workflow/rules/design.smk"
 include: "workflow/rules/motifs.smk"
 include: "workflow/rules/mutations.smk"
+include: "workflow/rules/scan.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -305,3 +305,39 @@ def composition(sets: dict[str, np.ndarray], alphabet, k: int = 4):
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig, js
+
+
+def scan_tracks(windows: pd.DataFrame, ids: list, width: int, threshold: float | None = None):
+    """The predicted score of every window along each of ``ids`` (one panel each, stacked), a line a strand.
+
+    Parameters
+    ----------
+    windows : pd.DataFrame
+        ``seqgen predict --scan --windows``' table: ``id, position, mean`` and, with both strands,
+        ``orientation``.
+    ids : list
+        The sequences to draw, top first.
+    width : int
+        Letters a window reads; each window is drawn at its middle.
+    threshold : float, optional
+        A score drawn as a dashed line (the lowest best window called significant).
+    """
+    fig, axes = plt.subplots(len(ids), 1, figsize=(8, 1.4 * len(ids) + 0.4), sharey=True, squeeze=False)
+    strands = windows["orientation"] if "orientation" in windows else pd.Series("+", index=windows.index)
+    for ax, name in zip(axes[:, 0], ids):
+        mine = windows["id"].astype(str) == str(name)
+        for i, strand in enumerate(("+", "-")):
+            rows = windows[mine & (strands == strand)].sort_values("position")
+            if len(rows):
+                ax.plot(rows["position"] + width / 2, rows["mean"], lw=1, color=COLORS[i],
+                        label=f"{strand} strand" if "orientation" in windows else None)
+        if threshold is not None:
+            ax.axhline(threshold, color="gray", ls="--", lw=0.8)
+        ax.set_title(str(name), fontsize=8, loc="left")
+        ax.tick_params(labelsize=7)
+    axes[-1, 0].set_xlabel("window middle (letters into the sequence)")
+    axes[len(ids) // 2, 0].set_ylabel("predicted score")
+    if "orientation" in windows:
+        axes[0, 0].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    return fig

@@ -71,15 +71,15 @@ def test_every_name_the_python_examples_import_exists(doc, text):
 
 
 def stand_ins(config, folder):
-    """The config with each data set's input, mutants and genome file replaced by an existing file of the same name
-    (a mutants table with the columns its ``mutants_measured`` names; an alignment whose focus has that mutant's
-    residue)."""
+    """The config with each data set's input, mutants, genome, scan and scan_genome file replaced by an existing
+    file of the same name (a mutants table with the columns its ``mutants_measured`` names; an alignment whose focus
+    has that mutant's residue)."""
     for ds in config["datasets"].values():
         measured = [str(c) for c in ds.get("mutants_measured", [])]
         mutants = ",".join(["mutant", *measured]) + "\n" + ",".join(["H24A", *["0.5"] * len(measured)]) + "\n"
         files = {"mutants": mutants, "input": ">BLAT_ECOLX/24-30\nHPETLVK\n" if "mutants" in ds else "",
-                 "genome": ">chr1\nACGT\n"}
-        for key in ("input", "mutants", "genome"):
+                 "genome": ">chr1\nACGT\n", "scan": "", "scan_genome": ">chr1\nACGT\n"}
+        for key in ("input", "mutants", "genome", "scan", "scan_genome"):
             if key in ds:
                 path = folder / ds[key].rsplit("/", 1)[-1]
                 path.write_text(files[key])
@@ -302,7 +302,7 @@ def test_the_chipseq_table_in_results_md_is_the_stored_run():
 
 def test_the_scan_table_in_results_md_is_the_stored_run():
     """benchmarks/RESULTS.md's table of PBM models scanned along ChIP-seq peaks is benchmarks/results/scan.json
-    rounded, and so is its speed line."""
+    rounded, and so are its speed lines and its table of p-values against shuffles."""
     import json
 
     stored = json.loads((ROOT / "benchmarks" / "results" / "scan.json").read_text())
@@ -318,3 +318,9 @@ def test_the_scan_table_in_results_md_is_the_stored_run():
         scan = f"**{rate['scan']:,.0f}**" if figures["shares_windows"] else f"{rate['scan']:,.0f}"
         assert f"| {scan} windows/s | {rate['one_by_one']:,.0f} | {rate['numpy']:,.0f} |" in text, label
     assert f"AUROC **{stored['default_architecture']['auroc_scan']:.3f}** by its best window" in text
+    for name, figures in stored["default_architecture"]["significance"].items():
+        for kind in ("bound", "unbound"):
+            shares = " | ".join(f"{figures[f'{kind}_{key}']:.3f}" for key in ("p05", "p01", "p001", "q05"))
+            auroc = f" {figures['auroc_p']:.3f} |" if kind == "bound" else " |"
+            assert f"| {name} ({'related' if name == 'FOXA1_HepG2' else 'control'}) | {kind} | {shares} |{auroc}" \
+                in text, (name, kind)

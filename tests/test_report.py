@@ -251,6 +251,50 @@ def test_mutation_section_gives_the_spearman_correlation_with_a_measured_column(
             "site-independent model 0.5.") in section
 
 
+def write_scan(folder, p_values=True):
+    """scan/best.tsv and scan/windows.tsv of three 40-letter sequences scanned on both strands (11 windows each)."""
+    (folder / "scan").mkdir(parents=True)
+    best = pd.DataFrame({"id": ["low", "high", "mid"], "sequence": ["ACGTACGTAC", "GGGCGTGGGC", "TTTTAAAACC"],
+                         "mean": [0.5, 9.0, 3.0], "std": [0.1, 0.4, 0.2], "position": [3, 17, 0],
+                         "orientation": ["+", "-", "+"], "windows": [22, 22, 22]})
+    if p_values:
+        best["p_value"], best["q_value"] = [0.6, 0.001, 0.04], [0.6, 0.003, 0.06]
+    best.to_csv(folder / "scan" / "best.tsv", sep="\t", index=False)
+    positions = np.r_[0:31:3, 30:-1:-3]  # each strand's 11 windows
+    windows = pd.DataFrame({"id": np.repeat(["low", "high", "mid"], 22), "position": np.tile(positions, 3),
+                            "orientation": np.tile(np.repeat(["+", "-"], 11), 3), "mean": np.linspace(0, 9, 66)})
+    windows.to_csv(folder / "scan" / "windows.tsv", sep="\t", index=False)
+
+
+def test_the_scan_section_counts_significant_best_windows_and_ranks_them(tmp_path):
+    from seqgen.report.results import Results
+    from seqgen.report.scan import scan_section
+
+    write_scan(tmp_path)
+    section = scan_section(Results(tmp_path), top=2)
+    assert "3 sequences of the data set's scan file, scored by its predictor in every window of 10 letters (their 66 " \
+           "windows, both strands" in section
+    assert "<b>1</b> have a best window with q &lt; 0.05 (2 with p &lt; 0.05, where 0.2 would be by chance)" in section
+    assert "The lowest best window called so scores 9" in section and section.count("<img") == 1
+    shown = section.split("The 2 highest best windows")[1]
+    assert shown.index("high") < shown.index("mid") and "low" not in shown and "GGGCGTGGGC" in shown
+    (tmp_path / "scan" / "windows.tsv").unlink()
+    (tmp_path / "plain").mkdir()
+    write_scan(tmp_path / "plain", p_values=False)
+    plain = scan_section(Results(tmp_path / "plain"), top=5)
+    assert "q &lt;" not in plain and "p_value" not in plain and "ACGTACGTAC" in plain
+    res = Results(tmp_path)
+    assert "<img" not in scan_section(res, top=5) and "no scan/windows.tsv (every scanned window's score)" in res.notes
+
+
+def test_the_report_leaves_out_a_scan_with_no_scan(tmp_path):
+    write_scan(tmp_path)
+    assert "Scanned sequences" in build_report(tmp_path)[0]
+    page, notes = build_report(tmp_path, scan=False)
+    assert "Scanned sequences" not in page and not any("scan" in n for n in notes)
+    assert "Scanned sequences" not in build_report(tmp_path, predictor=False)[0]  # scored by a predictor not this run's
+
+
 def test_designs_are_ranked_on_the_label_scale():
     from seqgen.report.results import score_column
 

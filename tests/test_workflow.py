@@ -3,6 +3,7 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,10 +14,16 @@ from workflow_helpers import TEST_CONFIG, job_counts, make_workdir, snakemake
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    """The tiny chain, on a data set whose name has a space and a quote (shell quoting is tested too)."""
+    """The tiny chain, on a data set whose name has a space and a quote (shell quoting is tested too), which also
+    scans 12 sequences of 90 letters, the first four with the EGR2 site its probes are simulated from."""
     workdir = tmp_path_factory.mktemp("workflow")
-    text = TEST_CONFIG.read_text().replace("  tiny:", "  \"it's tiny\":")
+    text = TEST_CONFIG.read_text().replace("  tiny:", "  \"it's tiny\":").replace(
+        "    label: signal\n", "    label: signal\n    scan: long sequences.fa\n") + "scan: {shuffles: 3, stride: 2}\n"
     make_workdir(workdir, text)
+    rng = np.random.default_rng(0)
+    long = ["".join(rng.choice(list("ACGT"), 90)) for _ in range(12)]
+    long[:4] = [s[:40] + "ACGCCCACGCA" + s[51:] for s in long[:4]]
+    (workdir / "long sequences.fa").write_text("".join(f">long{i}\n{s}\n" for i, s in enumerate(long)))
     snakemake(workdir, "--cores", "2")
     return workdir
 
@@ -43,6 +50,12 @@ def test_whole_chain_on_tiny_data(finished_run):
     scores = pd.read_csv(results / "generator" / "gan" / "samples.tsv", sep="\t")  # the predictor's, of the samples
     assert list(scores.columns) == ["id", "sequence", "mean", "std"] and len(scores) == 100
     assert scores["mean"].notna().all() and scores["std"].gt(0).all()  # a 2-member ensemble disagrees a little
+    best = pd.read_csv(results / "scan" / "best.tsv", sep="\t")  # 31 windows of 30 letters on each strand
+    assert best["id"].tolist() == [f"long{i}" for i in range(12)] and (best["windows"] == 62).all()
+    assert best["p_value"].between(1 / 37, 1).all() and (best["q_value"] >= best["p_value"]).all()
+    windows = pd.read_csv(results / "scan" / "windows.tsv", sep="\t")
+    assert len(windows) == 12 * 62 and set(windows["orientation"]) == {"+", "-"}
+    assert "Scanned sequences" in html and "12 sequences of the data set's scan file" in html
 
 
 @pytest.mark.slow

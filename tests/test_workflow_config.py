@@ -261,6 +261,27 @@ def test_a_bed_data_set_is_encoded_from_its_genome(tmp_path):
     assert (len(data), data.length, data.label_names) == (14, 24, ["signalValue"])
 
 
+def test_a_scan_of_genome_intervals_runs_after_the_predictor_and_feeds_the_report(tmp_path):
+    """A PBM-like data set scanning peaks of a genome of its own (scan_genome): the scan job reads the predictor,
+    the intervals and the genome, and the report reads what it writes."""
+    text = TEST_CONFIG.read_text().replace("    label: signal\n", "    label: signal\n    scan: peaks.bed\n"
+                                           "    scan_genome: g.fa\n") + "scan: {stride: 5, shuffles: 2}\n"
+    workdir = make_workdir(tmp_path, text)
+    (workdir / "peaks.bed").write_text("chr1\t10\t90\n")
+    (workdir / "g.fa").write_text(">chr1\n" + "ACGT" * 30 + "\n")
+    jobs = planned_jobs(snakemake(workdir, "-n", "-p", "--cores", "1").stdout)
+    (scan,) = [job for job in jobs if job["rule"] == "scan"]
+    r = "results/tiny"
+    assert scan["input"] == [f"{r}/predictor/model.pt", "peaks.bed", "g.fa"]
+    assert scan["output"] == [f"{r}/scan/best.tsv", f"{r}/scan/windows.tsv"]
+    assert scan["command"] == (f"seqgen predict --model {r}/predictor/model.pt --input peaks.bed --scan --stride 5 "
+                               f"--shuffles 2 --both-strands --genome g.fa --seed 0 --device cpu --no-progress --out "
+                               f"{r}/scan/best.tsv --windows {r}/scan/windows.tsv 2> {r}/logs/scan.log")
+    (report,) = [job for job in jobs if job["rule"] == "report_html"]
+    assert {f"{r}/scan/best.tsv", f"{r}/scan/windows.tsv"} <= set(report["input"])
+    assert "--no-scan" not in report["command"]
+
+
 def test_a_data_set_with_negatives_trains_its_generators_on_the_positives(tmp_path):
     """encode adds the flanks (label bound), and the generators' split keeps the peaks alone."""
     workdir = peaks_workdir(tmp_path / "w", 400, range(1000, 3800, 100),
@@ -388,7 +409,7 @@ def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes
                for name in ("motifs.tsv", "params.json")] + [f"{r}/predictor/metrics.json"],
             [f"{r}/report.html"],
             f"seqgen report --results {r} --title tiny --top 5 --methods fast-seqprop softmax anneal latent "
-            f"--generators vae gan --no-mutations --out {r}/report.html {log}/report.log"),
+            f"--generators vae gan --no-mutations --no-scan --out {r}/report.html {log}/report.log"),
     }
     for key, (inputs, outputs, command) in expected.items():
         job = jobs[key]
@@ -432,7 +453,8 @@ def test_the_schema_s_defaults_are_those_config_readme_documents():
                 assert node["default"] == yaml.safe_load(default), key
     assert checked == {
         "device": "auto", "gpu": False, "seed": 0, "generators": ["vae"], "vae": {}, "gan": {}, "predictor": {},
-        "sample.n": 1000, "evaluate.holdout": 0.1, "mutations.samples": 500, "design.methods": ["fast-seqprop"], "design.n": 64,
+        "sample.n": 1000, "evaluate.holdout": 0.1, "mutations.samples": 500, "scan.stride": 1, "scan.both_strands": True,
+        "scan.shuffles": 10, "design.methods": ["fast-seqprop"], "design.n": 64,
         "design.steps": 200, "motifs.top": 400, "motifs.n_motifs": 3,
         "motifs.jaspar_release": "JASPAR2024", "motifs.jaspar_tax_group": "vertebrates", "motifs.site_p": 0.0001,
         "motifs.predictor": True,

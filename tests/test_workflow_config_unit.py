@@ -17,6 +17,7 @@ from workflow_helpers import ROOT
 SIMULATE = {"motif": "MA0472.2", "n": 600, "length": 30, "noise": 0.15, "threshold": 8.0, "seed": 0}
 DATASET_DEFAULTS = {"alphabet": "dna", "sequence_column": "sequence", "ambiguous": "error", "lengths": "error",
                     "duplicate_ids": "error"}
+SCAN_DEFAULTS = {"stride": 1, "both_strands": True, "shuffles": 10}
 MOTIF_DEFAULTS = {"top": 400, "n_motifs": 3, "jaspar_release": "JASPAR2024",
                   "jaspar_tax_group": "vertebrates", "site_p": 0.0001, "predictor": True}
 
@@ -33,7 +34,7 @@ def make_config(datasets=None, **keys):
               "seed": 0, "generators": ["vae", "gan"], "vae": {}, "gan": {}, "predictor": {},
               "sample": {"n": 1000}, "evaluate": {"holdout": 0.1}, "mutations": {"samples": 500},
               "design": {"methods": ["fast-seqprop", "anneal"], "n": 64, "steps": 200},
-              "motifs": dict(MOTIF_DEFAULTS), "report": {"top": 20}}
+              "motifs": dict(MOTIF_DEFAULTS), "report": {"top": 20}, "scan": dict(SCAN_DEFAULTS)}
     return {**config, **copy.deepcopy(keys)}
 
 
@@ -50,6 +51,7 @@ def test_the_fixture_fills_in_the_schema_s_defaults():
     assert {k: v["default"] for k, v in properties["simulate"]["properties"].items()}.keys() == SIMULATE.keys()
     motifs = schema["properties"]["motifs"]["properties"]
     assert {k: v["default"] for k, v in motifs.items() if "default" in v} == MOTIF_DEFAULTS  # max_sequences: by alphabet
+    assert {k: v["default"] for k, v in schema["properties"]["scan"]["properties"].items()} == SCAN_DEFAULTS
 
 
 def test_the_module_imports_neither_snakemake_nor_the_numeric_stack():
@@ -740,10 +742,11 @@ def test_a_data_set_name_yaml_reads_as_a_number_or_boolean_is_refused():
 def test_the_report_reads_only_what_the_config_makes_now():
     config = make_config({"tiny": dataset(), "blat": dataset(input="f.a2m", alphabet="protein-gap",
                                                                 mutants="m.csv")})
-    assert wfc.report_options(config, "tiny") == (
-        "--methods fast-seqprop anneal --generators vae gan --no-mutations")  # a mutations.tsv left is not its
+    assert wfc.report_options(config, "tiny") == (  # a mutations.tsv or scan/ left is not its
+        "--methods fast-seqprop anneal --generators vae gan --no-mutations --no-scan")
     assert wfc.report_options(config, "blat") == (
-        "--methods fast-seqprop anneal --generators vae gan --no-predictor")  # no label: a predictor left is not its
+        "--methods fast-seqprop anneal --generators vae gan --no-scan --no-predictor")  # no label: a predictor left
+    # is not its
 
 
 def test_mutation_options_name_each_measured_column_quoted():
@@ -826,3 +829,43 @@ def test_a_data_set_s_own_design_block_overrides_every_method_s():
     for bad in ({"steps": 10}, {"max_edits": 0}, {"conservative": -1}):  # a method's setting; out of range
         errors = list(validator.iter_errors({"datasets": {"scan": {"input": "s.csv", "design": bad}}}))
         assert errors, bad
+
+
+def test_a_scan_is_scored_by_the_data_set_s_predictor_with_the_scan_settings():
+    config = make_config({"tiny": dataset(scan="promoters.fa"), "peaks": dataset(scan="peaks.narrowPeak.gz",
+                                                                               genome="my genome.fa"),
+                          "protein": dataset(input="p.csv", alphabet="protein", label="y", scan="long.csv"),
+                          "plain": dataset()}, scan={"stride": 3, "both_strands": True, "shuffles": 7})
+    assert wfc.scan_inputs(config, "tiny") == {"scan": "results/tiny/scan/best.tsv",
+                                               "scan_windows": "results/tiny/scan/windows.tsv"}
+    assert wfc.scan_inputs(config, "plain") == {} and wfc.scan_genome(config, "tiny") == []
+    assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7 --both-strands"
+    assert wfc.scan_options(config, "protein") == "--stride 3 --shuffles 7"  # one strand: no reverse complement
+    assert wfc.scan_genome(config, "peaks") == ["my genome.fa"]
+    assert wfc.scan_options(config, "peaks") == "--stride 3 --shuffles 7 --both-strands --genome 'my genome.fa'"
+    config["datasets"]["tiny"].update(scan="chip.bed", scan_genome="hg38.fa")  # a PBM data set scanning peaks
+    assert wfc.scan_genome(config, "tiny") == ["hg38.fa"] and wfc.scan_options(config, "tiny").endswith(
+        "--genome hg38.fa")
+    config["datasets"]["tiny"].update(scan="promoters.fa")
+    del config["datasets"]["tiny"]["scan_genome"]
+    assert "--no-scan" not in wfc.report_options(config, "tiny") and "--no-scan" in wfc.report_options(config, "plain")
+    config["scan"]["both_strands"] = False
+    assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7"
+
+
+def test_a_scan_without_a_label_or_of_intervals_without_a_genome_is_refused(tmp_path):
+    family = dataset(input="f.a2m", format="a2m", alphabet="protein-gap", scan="long.fa")
+    assert refusal(wfc.check_scan, "family", family) == (
+        "data set 'family' scans long.fa with its predictor, and it has no label to train one on (label, "
+        "label_columns, or a PBM format)")
+    assert refusal(wfc.check_scan, "peaks", dataset(scan="more.bed")) == (
+        "data set 'peaks': its scan file more.bed holds genome intervals: add scan_genome, the FASTA they are cut "
+        "from")
+    assert refusal(wfc.check_scan, "tiny", dataset(scan="long.fa", scan_genome="g.fa")) == (
+        "data set 'tiny': scan_genome is the genome of a scan file of intervals (BED, narrowPeak), and its scan is "
+        "long.fa")
+    wfc.check_scan("tiny", dataset(scan="promoters.fa"))
+    wfc.check_scan("peaks", dataset(scan="more.bed", genome="g.fa"))
+    wfc.check_scan("pbm", dataset(scan="peaks.narrowPeak", scan_genome="hg38.fa.gz"))
+    assert refusal(wfc.check_input_files, "tiny", dataset(scan=str(tmp_path / "none.fa"))).startswith(
+        f"data set 'tiny': its scan file {tmp_path / 'none.fa'} does not exist")

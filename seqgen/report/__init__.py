@@ -12,6 +12,7 @@ design/{method}/designs.fasta, designs.tsv (id, sequence, score_label_mean...), 
                 training_utility.tsv (id, utility), motifs/ (the designs' motifs, as motifs/ below)
 motifs/motifs.meme, motifs.tsv, tomtom.tsv, logos/*.png, params.json; motifs/predictor/ (the predictor's motifs)
 mutations.tsv (optional: mutant, vae, site_independent, note) mutation effects from ``seqgen score-mutants``
+scan/best.tsv, windows.tsv (optional) sequences scanned window by window (``seqgen predict --scan``)
 config.yaml or config.json                 the settings the results were made with
 ```
 
@@ -26,6 +27,7 @@ The modules, one per part of the report:
 - :mod:`seqgen.report.designs`: the design section and its notes;
 - :mod:`seqgen.report.quality`: the model quality section (predictor, training curves, generators);
 - :mod:`seqgen.report.mutations`: the mutation effects section;
+- :mod:`seqgen.report.scan`: the scanned sequences section;
 - :mod:`seqgen.report.sequences`: score distributions and composition of the sequences;
 - :mod:`seqgen.report.provenance`: how the results were made (configuration, data, versions);
 - :mod:`seqgen.report.build`: the summary cards and the whole page, :func:`build_report` and :func:`write_report`.

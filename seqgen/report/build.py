@@ -10,6 +10,7 @@ from seqgen.report.page import CSS, card, esc, fmt, note
 from seqgen.report.provenance import family_summary, provenance_section
 from seqgen.report.quality import quality_section
 from seqgen.report.results import Results
+from seqgen.report.scan import scan_section
 from seqgen.report.sequences import sequence_section
 
 
@@ -73,15 +74,16 @@ def design_card_key(method: str, nums: dict) -> str:
 
 def build_report(results, title: str | None = None, top: int = 20, methods: list[str] | None = None,
                  generators: list[str] | None = None, mutations: bool = True,
-                 predictor: bool = True) -> tuple[str, list[str]]:
+                 predictor: bool = True, scan: bool = True) -> tuple[str, list[str]]:
     """HTML text of the report for one results folder, and the notes on what was missing.
 
     ``methods`` and ``generators`` restrict the design and generator sub-folders read (default: all found), so a
     folder left by an earlier configuration is not reported as this one's; ``mutations=False`` leaves out a
     ``mutations.tsv`` the folder may hold (an earlier configuration's, with ``mutants``), and ``predictor=False``
     its ``predictor/`` and the samples' scores by it (``generator/*/samples.tsv``: an earlier configuration's, when
-    the data set has no label now)."""
+    the data set has no label now), and ``scan=False`` its ``scan/`` (an earlier configuration's)."""
     hidden = (() if mutations else ("mutations.tsv",)) + (() if predictor else ("predictor", "generator/*/samples.tsv"))
+    hidden += () if scan and predictor else ("scan",)
     res = Results(results, {"design": methods, "generator": generators}, hidden)
     from seqgen.data import SequenceSet
 
@@ -109,11 +111,12 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     prov_html = provenance_section(res, data, family)
     mutation_html = (f"<h2>Mutation effects</h2>{mutation_section(res, top)}"
                      if res.path("mutations.tsv") else "")
+    scan_html = f"<h2>Scanned sequences</h2>{scan_section(res, top)}" if res.path("scan/best.tsv") else ""
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"
             f"<h2>Summary</h2>{summary_cards(data, motif_list, matches, design_numbers, quality_numbers, family)}"
-            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}{mutation_html}"
+            f"<h2>Motifs</h2>{motif_html}<h2>Designs</h2>{design_html}{mutation_html}{scan_html}"
             f"<h2>Model quality</h2>{quality_html}<h2>Sequences: training, generated, designed</h2>{seq_html}"
             f"<h2>How it was made</h2>{prov_html}"
             f"<h2>Not in this folder</h2>" + ("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
@@ -124,8 +127,9 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
 
 
 def write_report(results, out, title: str | None = None, top: int = 20, methods: list[str] | None = None,
-                 generators: list[str] | None = None, mutations: bool = True, predictor: bool = True) -> list[str]:
+                 generators: list[str] | None = None, mutations: bool = True, predictor: bool = True,
+                 scan: bool = True) -> list[str]:
     """Write the report of ``results`` to ``out`` (HTML, atomically); returns the notes."""
-    page, notes = build_report(results, title, top, methods, generators, mutations, predictor)
+    page, notes = build_report(results, title, top, methods, generators, mutations, predictor, scan)
     write_text(out, page)
     return notes

@@ -28,7 +28,8 @@ from seqgen.workflow_config.checks import (check_avoid, check_avoided_datasets, 
                                            check_design_constraints, check_design_lengths, check_design_options,
                                            check_input_files, check_input_format, check_labels, check_model_settings,
                                            check_mutants_format, check_mutants_scorable, check_negatives,
-                                           check_objectives, check_seeds, check_simulated_motif, check_source,
+                                           check_objectives, check_scan, check_seeds, check_simulated_motif,
+                                           check_source,
                                            known_length, package_errors)
 from seqgen.workflow_config.common import labelled, naturalness, positives_label, read_labels, requested_labels
 from seqgen.workflow_config.options import (RUNTIME_MARGIN, TRAINING_RUNTIME, as_json, avoided_folders, cli_options,
@@ -38,6 +39,7 @@ from seqgen.workflow_config.options import (RUNTIME_MARGIN, TRAINING_RUNTIME, as
                                             job_device, model_settings, motif_options, motif_predictor_inputs,
                                             mutation_inputs, mutation_options, predictor_inputs, predictor_settings,
                                             raw_input, report_options, report_summaries, sample_score_inputs,
+                                            scan_genome, scan_inputs, scan_options, scans_intervals,
                                             simulate_options, split_options, trained_settings, training_runtime)
 
 __all__ = [
@@ -45,11 +47,12 @@ __all__ = [
     "check_command", "check_config", "check_config_files", "check_datasets", "check_design_block",
     "check_design_constraints", "check_design_lengths", "check_design_options", "check_input_files",
     "check_input_format", "check_labels", "check_model_settings", "check_mutants_format", "check_mutants_scorable",
-    "check_negatives", "check_objectives", "check_seeds", "check_simulated_motif", "check_source", "cli_options",
-    "dataset_config_yaml", "design_block", "design_generator", "design_inputs", "design_options", "design_steps",
-    "encode_options", "evaluation_inputs", "generator_data", "generator_holdout", "genome_input", "gpu_resources",
-    "holds_out", "job_device", "known_length", "labelled", "model_settings", "motif_options", "motif_predictor_inputs",
-    "mutation_inputs", "mutation_options", "naturalness", "package_errors", "positives_label", "predictor_inputs",
-    "predictor_settings", "raw_input", "read_labels", "report_options", "report_summaries", "requested_labels",
-    "sample_score_inputs", "simulate_options", "split_options", "trained_settings", "training_runtime",
+    "check_negatives", "check_objectives", "check_scan", "check_seeds", "check_simulated_motif", "check_source",
+    "cli_options", "dataset_config_yaml", "design_block", "design_generator", "design_inputs", "design_options",
+    "design_steps", "encode_options", "evaluation_inputs", "generator_data", "generator_holdout", "genome_input",
+    "gpu_resources", "holds_out", "job_device", "known_length", "labelled", "model_settings", "motif_options",
+    "motif_predictor_inputs", "mutation_inputs", "mutation_options", "naturalness", "package_errors",
+    "positives_label", "predictor_inputs", "predictor_settings", "raw_input", "read_labels", "report_options",
+    "report_summaries", "requested_labels", "sample_score_inputs", "scan_genome", "scan_inputs", "scan_options",
+    "scans_intervals", "simulate_options", "split_options", "trained_settings", "training_runtime",
 ]

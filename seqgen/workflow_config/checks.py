@@ -15,7 +15,8 @@ from seqgen.errors import SeqgenError
 from seqgen.settings import DESIGN_ANNEALING, DESIGN_METHODS, PBM_LABELS, ignored_design_options, load_config_file
 from seqgen.workflow_config.common import (as_list, labelled, naturalness, positives_label, read_labels,
                                            requested_labels)
-from seqgen.workflow_config.options import avoided_models, design_block, holds_out, predictor_inputs
+from seqgen.workflow_config.options import (avoided_models, design_block, holds_out, predictor_inputs,
+                                            scans_intervals)
 
 
 MODEL_BLOCKS = ("vae", "gan", "predictor")  #: the config's blocks of model settings (global, and per data set)
@@ -88,6 +89,7 @@ def check_datasets(config) -> None:
         check_labels(name, ds)
         check_negatives(config, name, ds)
         check_mutants_format(name, ds)
+        check_scan(name, ds)
         check_seeds(config, name, ds)
         check_model_settings(config, name, ds)
         check_input_format(name, ds)
@@ -128,6 +130,22 @@ def check_objectives(config, name, ds) -> None:
         raise SeqgenError(
             f"data set {name!r} designs with the VAE's likelihood (naturalness): add vae to generators"
         )
+
+
+def check_scan(name, ds) -> None:
+    """A ``scan`` is scored by the data set's predictor, so it needs a label; genome intervals need a genome
+    (``scan_genome``, else the data set's own ``genome``), and ``scan_genome`` needs intervals."""
+    if "scan_genome" in ds and not scans_intervals(ds):
+        raise SeqgenError(f"data set {name!r}: scan_genome is the genome of a scan file of intervals (BED, "
+                          f"narrowPeak), and its scan is {ds.get('scan', 'not given')}")
+    if "scan" not in ds:
+        return
+    if not labelled(ds):
+        raise SeqgenError(f"data set {name!r} scans {ds['scan']} with its predictor, and it has no label to train "
+                          f"one on (label, label_columns, or a PBM format)")
+    if scans_intervals(ds) and not ({"genome", "scan_genome"} & set(ds)):
+        raise SeqgenError(f"data set {name!r}: its scan file {ds['scan']} holds genome intervals: add scan_genome, "
+                          f"the FASTA they are cut from")
 
 
 def check_avoid(config, name, ds) -> None:
@@ -289,7 +307,7 @@ def check_input_files(name, ds) -> None:
     """Refuse a missing input or mutants file: where its results exist, Snakemake would not ask for it, and the
     report would describe the old results under the new file's name. A mutants file without its column (or its
     ``mutants_measured`` columns) is refused too (score-mutants would say so only after the VAE has trained)."""
-    for key in ("input", "mutants", "genome"):
+    for key in ("input", "mutants", "genome", "scan", "scan_genome"):
         if key in ds and not Path(ds[key]).is_file():
             where = "" if Path(ds[key]).is_absolute() else (f" (a relative path is read from the workflow's folder, "
                                                              f"not the config file's: {Path(ds[key]).absolute()})")

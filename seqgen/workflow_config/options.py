@@ -246,6 +246,42 @@ def mutation_options(config, name) -> str:
                    for column in config["datasets"][name].get("mutants_measured", []))
 
 
+#: file name endings of genome intervals (read against the data set's genome)
+INTERVAL_SUFFIXES = (".bed", ".narrowpeak", ".broadpeak")
+
+
+def scans_intervals(ds) -> bool:
+    """Whether a data set's ``scan`` file is genome intervals (BED, narrowPeak, broadPeak; gzip or not)."""
+    path = str(ds.get("scan", "")).lower()
+    return path.removesuffix(".gz").endswith(INTERVAL_SUFFIXES)
+
+
+def scan_inputs(config, name) -> dict:
+    """The scan tables of a labelled data set with ``scan``: each sequence's best window and every window scored
+    (none otherwise)."""
+    ds = config["datasets"][name]
+    if "scan" in ds and labelled(ds):
+        return {"scan": f"results/{name}/scan/best.tsv", "scan_windows": f"results/{name}/scan/windows.tsv"}
+    return {}
+
+
+def scan_genome(config, name) -> list:
+    """The genome FASTA a data set's ``scan`` intervals are cut from (its ``scan_genome``, else its ``genome``),
+    else none."""
+    ds = config["datasets"][name]
+    return [ds.get("scan_genome", ds.get("genome"))] if scans_intervals(ds) else []
+
+
+def scan_options(config, name) -> str:
+    """``seqgen predict --scan`` options of a data set: the global ``scan`` settings (``--both-strands`` of DNA and
+    RNA only), and ``--genome`` for intervals (:func:`scan_genome`)."""
+    ds, settings = config["datasets"][name], config["scan"]
+    words = ["--stride", str(settings["stride"]), "--shuffles", str(settings["shuffles"])]
+    if settings["both_strands"] and ds.get("alphabet", "dna") in ("dna", "rna"):
+        words.append("--both-strands")
+    return " ".join(words + [f"--genome {shlex.quote(genome)}" for genome in scan_genome(config, name)])
+
+
 def report_summaries(config, name) -> list:
     """The files the report reads beside those its other inputs name: each design's ``design.json`` and each motif
     search's ``motifs.tsv`` and ``params.json``, the predictor's ``metrics.json``; inputs of the report, so that a
@@ -260,9 +296,11 @@ def report_options(config, name) -> str:
     """``seqgen report`` options that keep an earlier configuration's results out of the report: the design
     methods and generators configured now, ``--no-mutations`` for a data set without ``mutants`` (a
     ``mutations.tsv`` of a run with them stays in the folder) and ``--no-predictor`` for one without a label (a
-    ``predictor/`` of a run with one stays)."""
+    ``predictor/`` of a run with one stays), and ``--no-scan`` for one without ``scan`` (a ``scan/`` of a run with
+    it stays)."""
     words = ["--methods", *map(shlex.quote, config["design"]["methods"]), "--generators", *config["generators"]]
     words += [] if mutation_inputs(config, name) else ["--no-mutations"]
+    words += [] if scan_inputs(config, name) else ["--no-scan"]
     return " ".join(words + ([] if predictor_inputs(config, name) else ["--no-predictor"]))
 
 

@@ -114,6 +114,18 @@ def mutation_options(wildcards):
     return wfc.mutation_options(config, wildcards.dataset)
 
 
+def scan_genome(wildcards):
+    return wfc.scan_genome(config, wildcards.dataset)
+
+
+def scan_options(wildcards):
+    return wfc.scan_options(config, wildcards.dataset)
+
+
+def scan_inputs(wildcards):
+    return wfc.scan_inputs(config, wildcards.dataset)
+
+
 def report_options(wildcards):
     return wfc.report_options(config, wildcards.dataset)
 

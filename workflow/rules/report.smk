@@ -12,6 +12,7 @@ rule report_html:
         unpack(predictor_inputs),
         sample_score_inputs,
         unpack(mutation_inputs),
+        unpack(scan_inputs),
         "results/{dataset}/config.yaml",
         report_summaries,
     output:
