@@ -23,8 +23,8 @@ from seqgen.errors import SeqgenError
 from seqgen.io import STDOUT
 from seqgen.labels import LabelTransform
 from seqgen.models.predictor import Predictor
-from seqgen.scan import (best_windows, check_scannable, scan_windows, shuffle_pvalues, window_coordinates,
-                         window_counts)
+from seqgen.scan import (best_windows, check_scannable, check_shuffles, scan_windows, shuffle_pvalues,
+                         window_coordinates, window_counts)
 from seqgen.stats import bh_qvalues
 
 
@@ -314,9 +314,8 @@ def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: s
     if shuffles is not None and not scan:
         raise SeqgenError("--shuffles scans shuffled copies of each sequence as the background of its best window: "
                           "add --scan")
-    if shuffles is not None and shuffles < 1:
-        raise SeqgenError(f"--shuffles is the shuffles of each sequence scanned as its background, at least 1, not "
-                          f"{shuffles}")
+    if shuffles is not None:
+        check_shuffles(shuffles)
     if windows_path is not None and not scan:
         raise SeqgenError("--windows writes the score of every window that --scan scores: add --scan")
     if both_strands and not scan:

@@ -205,7 +205,6 @@ def window_coordinates(data: SequenceSet, sequence: np.ndarray, position: np.nda
     return {"chrom": data.chroms[sequence], "start": first, "end": first + width, "strand": strand}
 
 
-
 #: at most this many window counts get a background of their own (:func:`shuffle_pvalues`); sequences of more
 #: distinct lengths are compared at the next of as many counts spaced evenly in log scale (a longer stretch of
 #: background: a conservative p-value)
@@ -263,11 +262,16 @@ def shuffle_rounds(codes: np.ndarray, shuffles: int, seed: int = 0):
     (:func:`seqgen.shuffle.shuffled`), one round at a time, each round with its own seed drawn from ``seed``."""
     from seqgen.shuffle import shuffled
 
+    check_shuffles(shuffles)
+    for round_seed in np.random.default_rng(seed).integers(2**62, size=shuffles):
+        yield shuffled(codes, seed=int(round_seed))
+
+
+def check_shuffles(shuffles: int) -> None:
+    """Refuse, in one line, fewer than one round of shuffles."""
     if shuffles < 1:
         raise SeqgenError(f"--shuffles is the shuffles of each sequence scanned as its background, at least 1, not "
                           f"{shuffles}")
-    for round_seed in np.random.default_rng(seed).integers(2**62, size=shuffles):
-        yield shuffled(codes, seed=int(round_seed))
 
 
 def null_bests(found: dict, counts: np.ndarray, levels: np.ndarray, stride: int, strands: int) -> dict:

@@ -29,8 +29,7 @@ from seqgen.workflow_config.checks import (check_avoid, check_avoided_datasets, 
                                            check_input_files, check_input_format, check_labels, check_model_settings,
                                            check_mutants_format, check_mutants_scorable, check_negatives,
                                            check_objectives, check_scan, check_seeds, check_simulated_motif,
-                                           check_source,
-                                           known_length, package_errors)
+                                           check_source, known_length, package_errors)
 from seqgen.workflow_config.common import labelled, naturalness, positives_label, read_labels, requested_labels
 from seqgen.workflow_config.options import (RUNTIME_MARGIN, TRAINING_RUNTIME, as_json, avoided_folders, cli_options,
                                             dataset_config_yaml, design_block, design_generator, design_inputs,
