@@ -236,6 +236,33 @@ def test_scanning_on_cuda_scores_as_on_the_cpu(model):
         np.testing.assert_allclose(on_gpu["mean"][forward], on_cpu["mean"], rtol=1e-3)
 
 
+@pytest.mark.gpu
+def test_shuffle_p_values_on_cuda_are_the_cpu_s():
+    """The same shuffles (drawn on the host) scanned on the GPU rank the sequences' bests as on the CPU: p-values
+    equal but for a background best within float rounding of a sequence's own."""
+    import tempfile
+
+    folder = tempfile.mkdtemp()
+    from seqgen.simulate import simulate_pbm
+
+    table, _ = simulate_pbm(n=400, length=30, seed=1, noise=0.1, threshold=8.0)
+    data = SequenceSet(encode(table["sequence"].tolist(), "dna"), "dna", table["id"].to_numpy(),
+                       labels=table[["signal"]].to_numpy(), label_names=["signal"])
+    data.save(f"{folder}/probes.npz")
+    assert main(["train", "predictor", "--data", f"{folder}/probes.npz", "--out", f"{folder}/model", "--steps", "50",
+                 "--no-progress", "--set", "members=2", "--set", "filters=8", "--device", "cpu"]) == 0
+    rng = np.random.default_rng(6)
+    lengths = rng.integers(40, 120, 30)
+    codes = planted_and_plain(rng, lengths, 10)
+    p = {}
+    for device in ("cpu", "cuda"):
+        predictor = load_predictor(f"{folder}/model", device)
+        found = scan_windows(predictor, codes, lengths, both_strands=True)
+        best = found["mean"][best_windows(found["sequence"], found["mean"])]
+        p[device] = shuffle_pvalues(predictor, codes, lengths, best, 4, seed=1, both_strands=True)
+    assert np.mean(np.isclose(p["cpu"], p["cuda"])) >= 0.9 and np.abs(p["cpu"] - p["cuda"]).max() < 0.1
+
+
 def test_a_best_window_read_reverse_complemented_is_written_as_scored(model, monkeypatch):
     import seqgen.predict as predict
 
