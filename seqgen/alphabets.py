@@ -16,6 +16,9 @@ INVALID = 254  #: lookup-table value of a byte that is no letter of the alphabet
 AMBIGUOUS = 253  #: lookup-table value of an ambiguity code (N, X, IUPAC ...)
 
 AMBIGUITY_POLICIES = ("error", "drop")
+#: a further policy, for scanning only (``seqgen predict --scan``): ambiguity codes kept as :data:`AMBIGUOUS` (a zero
+#: one-hot column), and every window that holds one left out
+KEEP_AMBIGUOUS = "keep"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from seqgen.alphabets import PAD, decode, get_alphabet, reverse_complement
+from seqgen.alphabets import KEEP_AMBIGUOUS, PAD, decode, get_alphabet, reverse_complement
 from seqgen.atomic import atomic_path, check_writable
 from seqgen.checkpoint import check_compatible, load_model_file
 from seqgen.data import SequenceSet, one_hot
@@ -264,7 +264,7 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
 
     Returns the number of sequences predicted.
     """
-    _check_scan_options(scan, windows_path, both_strands, options.get("lengths"), shuffles)
+    _check_scan_options(scan, windows_path, both_strands, options.get("lengths"), shuffles, options.get("ambiguous"))
     for path in (out_path, windows_path):  # fail before the work, not after
         if path is not None and str(path) != STDOUT:
             check_writable(path)
@@ -309,8 +309,11 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
 
 
 def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: str | None,
-                        shuffles: int | None = None) -> None:
+                        shuffles: int | None = None, ambiguous: str | None = None) -> None:
     """Refuse, naming them, the scan's options without ``--scan``, and a length policy with it."""
+    if ambiguous == KEEP_AMBIGUOUS and not scan:
+        raise SeqgenError("--ambiguous keep scores the windows of a record that hold no ambiguity code: add --scan "
+                          "(a record scored whole cannot leave its N out; --ambiguous drop leaves the record out)")
     if shuffles is not None and not scan:
         raise SeqgenError("--shuffles scans shuffled copies of each sequence as the background of its best window: "
                           "add --scan")
@@ -333,6 +336,10 @@ def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_s
     ``both_strands``, an ``orientation`` column says which strand of the sequence each window was read on; with
     ``shuffles``, ``p_value`` and ``q_value`` columns say how its best window compares with its shuffles'."""
     found = scan_windows(predictor, data.codes, data.lengths, stride, batch_size, progress, both_strands)
+    skipped = int(window_counts(data.lengths, predictor.length, stride).sum()) * (1 + both_strands) - len(found["mean"])
+    if skipped:
+        print(f"note: {data.meta.get('source', 'input')}: {skipped} windows hold an ambiguity code (N) and were not "
+              f"scored (--ambiguous keep)", file=sys.stderr)
     width, sequence, position, reverse = predictor.length, found["sequence"], found["position"], found["reverse"]
     orientation = {"orientation": np.where(reverse, "-", "+")} if both_strands else {}
     windows = pd.DataFrame({"id": data.ids[sequence], "position": position, **orientation, "mean": found["mean"],
@@ -344,7 +351,7 @@ def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_s
     table = pd.DataFrame({"id": data.ids, "sequence": decode(letters, data.alphabet), "mean": found["mean"][best],
                           "std": found["std"][best], "position": position[best],
                           **{k: v[best] for k, v in orientation.items()},
-                          "windows": window_counts(data.lengths, width, stride) * (2 if both_strands else 1),
+                          "windows": np.bincount(sequence, minlength=len(data)),
                           **_significance(predictor, data, found["mean"][best], stride, batch_size, progress,
                                           both_strands, shuffles, seed),
                           **window_coordinates(data, sequence[best], position[best], width, reverse[best])})

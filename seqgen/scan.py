@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from seqgen.alphabets import PAD, reverse_complement
+from seqgen.alphabets import AMBIGUOUS, PAD, reverse_complement
 from seqgen.data import SequenceSet, one_hot
 from seqgen.errors import SeqgenError
 
@@ -32,8 +32,26 @@ def window_counts(lengths: np.ndarray, width: int, stride: int) -> np.ndarray:
     return np.where(lengths >= width, (lengths - width) // stride + 1, 0)
 
 
+def clean_window_counts(codes: np.ndarray, lengths: np.ndarray, width: int, stride: int) -> np.ndarray:
+    """``(N,)`` int64: as :func:`window_counts`, less the windows that hold an ambiguity code (an N kept as
+    :data:`~seqgen.alphabets.AMBIGUOUS` by ``ambiguous='keep'``)."""
+    counts = window_counts(lengths, width, stride)
+    ambiguous = codes == AMBIGUOUS
+    rows = np.flatnonzero(ambiguous.any(axis=1))
+    if not len(rows):
+        return counts
+    held = np.zeros((len(rows), codes.shape[1] + 1), dtype=np.int32)  # ambiguity codes before each position
+    held[:, 1:] = np.cumsum(ambiguous[rows], axis=1)
+    starts = np.arange(int(counts[rows].max())) * stride
+    inside = starts < (counts[rows, None] * stride)
+    ends = np.minimum(starts + width, codes.shape[1])
+    counts[rows] = (inside & (held[:, ends] == held[:, starts])).sum(axis=1)
+    return counts
+
+
 def check_scannable(data: SequenceSet, width: int, stride: int, path=None) -> None:
-    """Refuse, naming it, a stride below 1 or the first sequence shorter than ``width`` (the model's length)."""
+    """Refuse, naming it, a stride below 1, the first sequence shorter than ``width`` (the model's length), or one
+    whose every window holds an ambiguity code."""
     if stride < 1:
         raise SeqgenError(f"--stride is the letters between windows, at least 1, not {stride}")
     short = np.flatnonzero(data.lengths < width)
@@ -43,6 +61,12 @@ def check_scannable(data: SequenceSet, width: int, stride: int, path=None) -> No
                           f"the model reads ({len(short)} record{'s are' if len(short) > 1 else ' is'} so short): "
                           f"--scan scores windows of {width} letters; predict such records without --scan, with "
                           f"--lengths pad", path or data.path)
+    unclean = np.flatnonzero(clean_window_counts(data.codes, data.lengths, width, stride) == 0)
+    if len(unclean):
+        i = unclean[0]
+        raise SeqgenError(f"record {str(data.ids[i])!r} has no window of {width} letters without an ambiguity code "
+                          f"(N) at stride {stride} ({len(unclean)} record{'s' if len(unclean) > 1 else ''} so): "
+                          f"leave such records out (--ambiguous drop)", path or data.path)
 
 
 def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int = 1, batch_size: int | None = None,
@@ -77,8 +101,16 @@ def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int 
         the sequence as given: its first letter there, 0-based), ``reverse`` ``(M,)`` bool (the window read
         reverse-complemented), ``mean`` and ``std`` ``(M,)`` float64 (over the ensemble, on the label's scale, as
         :meth:`~seqgen.predict.LoadedPredictor.predict` gives them): every window, by sequence, then the given
-        strand's by position, then the reverse complement's.
+        strand's by position, then the reverse complement's; a window that holds an ambiguity code
+        (:data:`~seqgen.alphabets.AMBIGUOUS`, read with ``ambiguous='keep'``) is left out.
     """
+    return _without_ambiguous_windows(codes, predictor.length, _scan_strands(
+        predictor, codes, lengths, stride, batch_size, progress, both_strands, shared))
+
+
+def _scan_strands(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int, batch_size: int | None,
+                  progress: bool, both_strands: bool, shared: bool | None) -> dict:
+    """:func:`scan_windows` of every window, those holding ambiguity codes included."""
     if not both_strands:
         return {**_scan_one_strand(predictor, codes, lengths, stride, batch_size, progress, shared),
                 "reverse": np.zeros(int(window_counts(lengths, predictor.length, stride).sum()), dtype=bool)}
@@ -93,6 +125,24 @@ def scan_windows(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int 
     order = np.argsort(sequence, kind="stable")  # by sequence; each one's given strand, then its reverse
     return {"sequence": sequence[order], "position": position[order], "reverse": reverse[order],
             "mean": found["mean"][order], "std": found["std"][order]}
+
+
+def _without_ambiguous_windows(codes: np.ndarray, width: int, found: dict) -> dict:
+    """``found`` less the windows (``sequence``, ``position``: ``width`` letters of ``codes`` from there) that hold
+    an ambiguity code; as it is where no sequence holds one."""
+    ambiguous = codes == AMBIGUOUS
+    rows = np.flatnonzero(ambiguous.any(axis=1))
+    if not len(rows):
+        return found
+    held = np.zeros((len(rows), codes.shape[1] + 1), dtype=np.int32)
+    held[:, 1:] = np.cumsum(ambiguous[rows], axis=1)
+    slot = np.full(len(codes), -1)
+    slot[rows] = np.arange(len(rows))
+    affected = np.flatnonzero(slot[found["sequence"]] >= 0)
+    row, start = slot[found["sequence"][affected]], found["position"][affected]
+    keep = np.ones(len(found["sequence"]), dtype=bool)
+    keep[affected] = held[row, start + width] == held[row, start]
+    return {key: values[keep] for key, values in found.items()}
 
 
 @torch.no_grad()
@@ -218,8 +268,9 @@ def shuffle_pvalues(predictor, codes: np.ndarray, lengths: np.ndarray, best: np.
 
     ``shuffles`` rounds: in each, every sequence is shuffled (:func:`shuffle_rounds`: its length, letter and
     dinucleotide counts kept, its longer words, sites among them, lost) and scanned as the sequences were. A
-    sequence of ``n`` window positions is compared with the highest window of the first ``n`` positions of every
-    shuffle that has at least ``n`` (its own shuffles among them), so that a long sequence's best, the highest of many
+    sequence of ``n`` window positions (less those holding an ambiguity code; its shuffles are of its other
+    letters) is compared with the highest window of the first ``n`` positions of every shuffle that has at least
+    ``n`` (its own shuffles among them), so that a long sequence's best, the highest of many
     windows, meets a background of as many: ``p = (1 + b) / (1 + B)``, ``b`` of the ``B`` background bests at or
     above it (Phipson and Smyth 2010: never 0; the longest sequences, with few shuffles as long, cannot reach a
     small p). A sequence's windows overlap and are not independent; the shuffles' overlap as much, so no correction
@@ -247,14 +298,29 @@ def shuffle_pvalues(predictor, codes: np.ndarray, lengths: np.ndarray, best: np.
     np.ndarray
         ``(N,)`` float64 p-values in ``(0, 1]``.
     """
-    counts = window_counts(lengths, predictor.length, stride)
-    compared = _compared_counts(counts)
+    compared = _compared_counts(clean_window_counts(codes, lengths, predictor.length, stride))
+    letters, letter_lengths = letters_only(codes, lengths)  # a sequence with an N: its other letters are shuffled
+    counts = window_counts(letter_lengths, predictor.length, stride)
     nulls: dict = {}
-    for shuffled_codes in shuffle_rounds(codes, shuffles, seed):
-        found = scan_windows(predictor, shuffled_codes, lengths, stride, both_strands=both_strands, **scan_options)
+    for shuffled_codes in shuffle_rounds(letters, shuffles, seed):
+        found = scan_windows(predictor, shuffled_codes, letter_lengths, stride, both_strands=both_strands,
+                             **scan_options)
         for n, values in null_bests(found, counts, np.unique(compared), stride, 2 if both_strands else 1).items():
             nulls.setdefault(n, []).append(values)
     return empirical_pvalues(best, compared, {n: np.concatenate(v) for n, v in nulls.items()})
+
+
+def letters_only(codes: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, L_max)`` codes and ``(N,)`` lengths of each sequence's letters without its ambiguity codes
+    (:data:`~seqgen.alphabets.AMBIGUOUS`), in order, joined; the codes and lengths given where none holds one."""
+    ambiguous = codes == AMBIGUOUS
+    if not ambiguous.any():
+        return codes, lengths
+    order = np.argsort(ambiguous | (codes == PAD), axis=1, kind="stable")  # letters first, in their order
+    letters = np.take_along_axis(codes, order, axis=1)
+    kept = np.asarray(lengths) - ambiguous.sum(axis=1)
+    letters[np.arange(codes.shape[1]) >= kept[:, None]] = PAD
+    return letters, kept
 
 
 def shuffle_rounds(codes: np.ndarray, shuffles: int, seed: int = 0):

@@ -6,13 +6,13 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seqgen.alphabets import DNA, decode, encode, get_alphabet
+from seqgen.alphabets import AMBIGUOUS, DNA, decode, encode, get_alphabet
 from seqgen.cli import main
 from seqgen.data import SequenceSet
 from seqgen.errors import SeqgenError
 from seqgen.predict import load_predictor
-from seqgen.scan import (best_windows, check_scannable, empirical_pvalues, null_bests, scan_windows, shuffle_pvalues,
-                         shuffle_rounds, window_coordinates, window_counts)
+from seqgen.scan import (best_windows, check_scannable, clean_window_counts, empirical_pvalues, letters_only, null_bests,
+                         scan_windows, shuffle_pvalues, shuffle_rounds, window_coordinates, window_counts)
 
 #: float32 rounding of the members' outputs, relative to the predictions' scale: an ensemble's std is a difference of
 #: close members' outputs, so its own relative error can be far larger (1.1e-4 of a std of 1.25 seen in a
@@ -188,6 +188,8 @@ def test_cli_scans_a_bed_file_whole_and_writes_every_window_as_a_track(model, tm
     (["--both-strands"], "--both-strands scans the reverse complement too: add --scan"),
     (["--shuffles", "3"], "--shuffles scans shuffled copies of each sequence as the background of its best window: "
                           "add --scan"),
+    (["--ambiguous", "keep"], "--ambiguous keep scores the windows of a record that hold no ambiguity code: add "
+                              "--scan"),
     (["--scan", "--shuffles", "0"], "--shuffles is the shuffles of each sequence scanned as its background, at least "
                                     "1, not 0"),
 ])
@@ -274,7 +276,7 @@ def test_a_best_window_read_reverse_complemented_is_written_as_scored(model, mon
     monkeypatch.setattr(predict, "scan_windows", lambda *args: found)
     best, windows = predict._scanned(load_predictor(model), data, 1, None, False, True)
     assert best["sequence"][0] == sequence[7:37][::-1].translate(str.maketrans("ACGT", "TGCA"))
-    assert (best["position"][0], best["orientation"][0], best["mean"][0], best["windows"][0]) == (7, "-", 5.0, 22)
+    assert (best["position"][0], best["orientation"][0], best["mean"][0], best["windows"][0]) == (7, "-", 5.0, 2)
     assert windows["orientation"].tolist() == ["+", "-"] and "chrom" not in windows
 
 
@@ -396,21 +398,28 @@ def test_shuffle_rounds_keep_each_sequence_s_length_and_letter_pairs_and_differ(
         next(shuffle_rounds(codes, 0))
 
 
-def test_p_values_compare_each_best_with_the_shuffles_best_over_as_many_windows(model):
+@pytest.mark.parametrize("with_n", [False, True])
+def test_p_values_compare_each_best_with_the_shuffles_best_over_as_many_windows(model, with_n):
     """The vectorized p-values against a loop: every shuffle with at least a sequence's windows, its highest over
-    that many window positions (both strands), counted where it reaches the sequence's best."""
+    that many window positions (both strands), counted where it reaches the sequence's best; with an N in two
+    sequences, a sequence's windows without one, against shuffles of its other letters."""
     predictor = load_predictor(model)
     rng = np.random.default_rng(4)
     lengths = np.array([30, 33, 45, 45, 60, 38])
     codes = planted_and_plain(rng, lengths, 2)
+    if with_n:
+        codes[3, 40] = codes[4, 2] = AMBIGUOUS
     found = scan_windows(predictor, codes, lengths, stride=3, both_strands=True)
     best = found["mean"][best_windows(found["sequence"], found["mean"])]
-    counts = window_counts(lengths, 30, 3)
+    counts = clean_window_counts(codes, lengths, 30, 3)
+    assert (counts == window_counts(lengths, 30, 3) - ([0, 0, 0, 2, 1, 0] if with_n else 0)).all()
+    letters, letter_lengths = letters_only(codes, lengths)
     nulls = [[] for _ in lengths]
-    for shuffled_codes in shuffle_rounds(codes, 4, seed=0):
-        background = scan_windows(predictor, shuffled_codes, lengths, stride=3, both_strands=True)
+    for shuffled_codes in shuffle_rounds(letters, 4, seed=0):
+        background = scan_windows(predictor, shuffled_codes, letter_lengths, stride=3, both_strands=True)
+        available = window_counts(letter_lengths, 30, 3)
         for i, n in enumerate(counts):
-            for j in np.flatnonzero(counts >= n):
+            for j in np.flatnonzero(available >= n):
                 mine = (background["sequence"] == j) & (background["position"] // 3 < n)
                 nulls[i].append(background["mean"][mine].max())
     expected = [(1 + np.sum(np.array(v) >= b)) / (1 + len(v)) for v, b in zip(nulls, best)]
@@ -453,3 +462,48 @@ def test_cli_shuffles_add_p_and_q_values_that_find_the_planted_sequences(model, 
     assert main(["predict", "--model", str(model), "--input", str(fasta), "--out", str(again), "--scan",
                  "--both-strands", "--shuffles", "20", "--seed", "3", "--no-progress"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(again, sep="\t"), table)  # the seed draws the same shuffles
+
+
+def test_windows_holding_an_n_are_left_out_and_the_others_score_as_without_it(model):
+    predictor = load_predictor(model)
+    rng = np.random.default_rng(21)
+    lengths = np.array([70, 52, 40])
+    codes = planted_and_plain(rng, lengths, 0)
+    plain = scan_windows(predictor, codes, lengths, stride=2, both_strands=True)
+    codes[0, 35] = codes[0, 36] = codes[2, 39] = AMBIGUOUS
+    found = scan_windows(predictor, codes, lengths, stride=2, both_strands=True)
+    holds = ((found["sequence"] == 0) & (found["position"] <= 36) & (found["position"] + 30 > 35)) | (
+        (found["sequence"] == 2) & (found["position"] + 30 > 39))
+    assert not holds.any() and len(found["mean"]) == len(plain["mean"]) - 2 * (16 + 1)  # 16 and 1 positions
+    kept = ~(((plain["sequence"] == 0) & (plain["position"] <= 36) & (plain["position"] + 30 > 35))
+             | ((plain["sequence"] == 2) & (plain["position"] + 30 > 39)))
+    for key in ("sequence", "position", "reverse"):
+        assert found[key].tolist() == plain[key][kept].tolist()
+    np.testing.assert_allclose(found["mean"], plain["mean"][kept], rtol=1e-5)
+    assert np.bincount(found["sequence"]).tolist() == (2 * clean_window_counts(codes, lengths, 30, 2)).tolist()
+    letters, kept_lengths = letters_only(codes, lengths)
+    assert kept_lengths.tolist() == [68, 52, 39] and (letters[1] == codes[1]).all()
+    assert decode(letters[0], DNA)[0] == decode(np.delete(codes[0, :70], [35, 36]), DNA)[0]
+    assert (letters[2, 39:] == 255).all() and (letters[2, :39] == codes[2, :39]).all()
+
+
+def test_cli_scans_around_the_n_of_a_record_kept_with_ambiguous_keep(model, tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    first, second = random_dna(rng, 60), random_dna(rng, 50)
+    first = first[:20] + "NN" + first[22:]
+    fasta = tmp_path / "n.fa"
+    fasta.write_text(f">a\n{first}\n>b\n{second}\n")
+    out, windows = tmp_path / "best.tsv", tmp_path / "windows.tsv"
+    args = ["predict", "--model", str(model), "--input", str(fasta), "--out", str(out), "--scan", "--both-strands",
+            "--no-progress"]
+    assert main(args) == 1 and "is an ambiguity code" in capsys.readouterr().err  # the default: refused
+    assert main([*args, "--ambiguous", "keep", "--windows", str(windows), "--shuffles", "3"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {fasta}: 44 windows hold an ambiguity code (N) and were not scored" in err  # 22 positions
+    best, every = pd.read_csv(out, sep="\t"), pd.read_csv(windows, sep="\t")
+    assert best["windows"].tolist() == [2 * 9, 2 * 21] and best["p_value"].between(0, 1).all()
+    assert not ((every["id"] == "a") & (every["position"] <= 21) & (every["position"] + 30 > 20)).any()
+    assert "N" not in "".join(best["sequence"])
+    fasta.write_text(f">a\n{first}\n>c\n{second[:25]}N{second[26:]}\n")
+    assert main([*args, "--ambiguous", "keep"]) == 1
+    assert "record 'c' has no window of 30 letters without an ambiguity code (N) at stride 1" in capsys.readouterr().err

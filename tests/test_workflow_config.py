@@ -275,7 +275,7 @@ def test_a_scan_of_genome_intervals_runs_after_the_predictor_and_feeds_the_repor
     assert scan["input"] == [f"{r}/predictor/model.pt", "peaks.bed", "g.fa"]
     assert scan["output"] == [f"{r}/scan/best.tsv", f"{r}/scan/windows.tsv"]
     assert scan["command"] == (f"seqgen predict --model {r}/predictor/model.pt --input peaks.bed --scan --stride 5 "
-                               f"--shuffles 2 --both-strands --genome g.fa --seed 0 --device cpu --no-progress --out "
+                               f"--shuffles 2 --ambiguous keep --both-strands --genome g.fa --seed 0 --device cpu --no-progress --out "
                                f"{r}/scan/best.tsv --windows {r}/scan/windows.tsv 2> {r}/logs/scan.log")
     (report,) = [job for job in jobs if job["rule"] == "report_html"]
     assert {f"{r}/scan/best.tsv", f"{r}/scan/windows.tsv"} <= set(report["input"])

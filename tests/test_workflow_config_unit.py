@@ -839,10 +839,10 @@ def test_a_scan_is_scored_by_the_data_set_s_predictor_with_the_scan_settings():
     assert wfc.scan_inputs(config, "tiny") == {"scan": "results/tiny/scan/best.tsv",
                                                "scan_windows": "results/tiny/scan/windows.tsv"}
     assert wfc.scan_inputs(config, "plain") == {} and wfc.scan_genome(config, "tiny") == []
-    assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7 --both-strands"
-    assert wfc.scan_options(config, "protein") == "--stride 3 --shuffles 7"  # one strand: no reverse complement
+    assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7 --ambiguous keep --both-strands"
+    assert wfc.scan_options(config, "protein") == "--stride 3 --shuffles 7 --ambiguous keep"  # one strand: no reverse complement
     assert wfc.scan_genome(config, "peaks") == ["my genome.fa"]
-    assert wfc.scan_options(config, "peaks") == "--stride 3 --shuffles 7 --both-strands --genome 'my genome.fa'"
+    assert wfc.scan_options(config, "peaks") == "--stride 3 --shuffles 7 --ambiguous keep --both-strands --genome 'my genome.fa'"
     config["datasets"]["tiny"].update(scan="chip.bed", scan_genome="hg38.fa")  # a PBM data set scanning peaks
     assert wfc.scan_genome(config, "tiny") == ["hg38.fa"] and wfc.scan_options(config, "tiny").endswith(
         "--genome hg38.fa")
@@ -850,7 +850,7 @@ def test_a_scan_is_scored_by_the_data_set_s_predictor_with_the_scan_settings():
     del config["datasets"]["tiny"]["scan_genome"]
     assert "--no-scan" not in wfc.report_options(config, "tiny") and "--no-scan" in wfc.report_options(config, "plain")
     config["scan"]["both_strands"] = False
-    assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7"
+    assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7 --ambiguous keep"
 
 
 def test_a_scan_without_a_label_or_of_intervals_without_a_genome_is_refused(tmp_path):

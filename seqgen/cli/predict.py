@@ -29,7 +29,9 @@ def _add_predict(sub) -> None:
     p.add_argument("--label-column", action="append", default=[],
                    help="CSV/TSV column of measured values, written beside the predictions as measured_COLUMN "
                         "(repeatable)")
-    p.add_argument("--ambiguous", choices=["error", "drop"], default="error")
+    p.add_argument("--ambiguous", choices=["error", "drop", "keep"], default="error",
+                   help="records holding ambiguity codes (N): stop with an error, leave them out, or (--scan) keep "
+                        "them and score only their windows without one")
     p.add_argument("--lengths", choices=["error", "pad", "trim"], default="error",
                    help="records whose length is not the model's: stop with an error, or pad or trim them to it "
                         "(as a model trained on padded data expects)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqgen.alphabets import AMBIGUITY_POLICIES, AMBIGUOUS, INVALID, PAD, Alphabet, get_alphabet
+from seqgen.alphabets import AMBIGUITY_POLICIES, AMBIGUOUS, INVALID, KEEP_AMBIGUOUS, PAD, Alphabet, get_alphabet
 from seqgen.errors import SeqgenError
 from seqgen.io.records import LENGTH_POLICIES, RawRecords, _letter_error, available_memory
 
@@ -15,7 +15,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     Returns
     -------
     codes : np.ndarray
-        ``(M, L)`` uint8, PAD past each record's end.
+        ``(M, L)`` uint8, PAD past each record's end; under ``ambiguous='keep'`` (scanning only: the windows that
+        hold one are skipped), an ambiguity code is kept as :data:`~seqgen.alphabets.AMBIGUOUS`.
     lengths : np.ndarray
         ``(M,)`` int32 kept lengths.
     kept : np.ndarray
@@ -25,7 +26,7 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     alphabet = get_alphabet(alphabet)
     if len(raw.ids) == 0:
         raise SeqgenError("no sequences in the file", path)
-    if ambiguous not in AMBIGUITY_POLICIES:
+    if ambiguous not in (*AMBIGUITY_POLICIES, KEEP_AMBIGUOUS):
         raise SeqgenError(f"ambiguity policy must be one of {', '.join(AMBIGUITY_POLICIES)}, not {ambiguous!r}")
     if lengths not in LENGTH_POLICIES:
         raise SeqgenError(f"length policy must be one of {', '.join(LENGTH_POLICIES)}, not {lengths!r}")
@@ -37,8 +38,8 @@ def encode_records(raw: RawRecords, alphabet: str | Alphabet, path, ambiguous: s
     suspicious = len(flat) and flat.max() >= AMBIGUOUS  # one pass; the details only when needed
     if suspicious:
         _refuse_invalid_letters(raw, flat, alphabet, path)
-    kept = _without_ambiguous(raw, flat, stripped, ambiguous, lengths, length, path) if suspicious else \
-        np.arange(len(raw.ids))
+    kept = _without_ambiguous(raw, flat, stripped, ambiguous, lengths, length, path) \
+        if suspicious and ambiguous != KEEP_AMBIGUOUS else np.arange(len(raw.ids))
     starts, ends = raw.starts[kept], raw.ends[kept]
     lens = ends - starts
     width = _target_length(raw, kept, lens, lengths, length, path)

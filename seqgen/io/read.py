@@ -75,8 +75,9 @@ def read_sequences(path, alphabet: str | Alphabet = "dna", format: str | None = 
         One of :data:`~seqgen.io.records.FORMATS`; from the extension when None.
     sequence_column, label_columns, id_column
         Column names for CSV/TSV tables (``label_columns``: a list of names, or one name).
-    ambiguous : {'error', 'drop'}
-        What to do with records holding ambiguity codes (N, X, IUPAC).
+    ambiguous : {'error', 'drop', 'keep'}
+        What to do with records holding ambiguity codes (N, X, IUPAC); ``'keep'``, for scanning only, keeps them as
+        :data:`~seqgen.alphabets.AMBIGUOUS` codes (:mod:`seqgen.scan` leaves out the windows that hold one).
     lengths : {'error', 'pad', 'trim'}
         What to do with records of different lengths; ``length`` fixes ``L``.
     duplicate_ids : {'error', 'keep'}

@@ -274,9 +274,10 @@ def scan_genome(config, name) -> list:
 
 def scan_options(config, name) -> str:
     """``seqgen predict --scan`` options of a data set: the global ``scan`` settings (``--both-strands`` of DNA and
-    RNA only), and ``--genome`` for intervals (:func:`scan_genome`)."""
+    RNA only), ``--ambiguous keep`` (a window holding an N is left out, not its sequence), and ``--genome`` for
+    intervals (:func:`scan_genome`)."""
     ds, settings = config["datasets"][name], config["scan"]
-    words = ["--stride", str(settings["stride"]), "--shuffles", str(settings["shuffles"])]
+    words = ["--stride", str(settings["stride"]), "--shuffles", str(settings["shuffles"]), "--ambiguous", "keep"]
     if settings["both_strands"] and ds.get("alphabet", "dna") in ("dna", "rna"):
         words.append("--both-strands")
     return " ".join(words + [f"--genome {shlex.quote(genome)}" for genome in scan_genome(config, name)])
