@@ -36,17 +36,24 @@ def clean_window_counts(codes: np.ndarray, lengths: np.ndarray, width: int, stri
     """``(N,)`` int64: as :func:`window_counts`, less the windows that hold an ambiguity code (an N kept as
     :data:`~seqgen.alphabets.AMBIGUOUS` by ``ambiguous='keep'``)."""
     counts = window_counts(lengths, width, stride)
-    ambiguous = codes == AMBIGUOUS
-    rows = np.flatnonzero(ambiguous.any(axis=1))
+    rows, held = _ambiguity_counts(codes)
     if not len(rows):
         return counts
-    held = np.zeros((len(rows), codes.shape[1] + 1), dtype=np.int32)  # ambiguity codes before each position
-    held[:, 1:] = np.cumsum(ambiguous[rows], axis=1)
     starts = np.arange(int(counts[rows].max())) * stride
     inside = starts < (counts[rows, None] * stride)
     ends = np.minimum(starts + width, codes.shape[1])
     counts[rows] = (inside & (held[:, ends] == held[:, starts])).sum(axis=1)
     return counts
+
+
+def _ambiguity_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``(N, L)`` codes that hold an ambiguity code, ``(R,)``, and for each the number of them before
+    each position, ``(R, L + 1)`` (a window from ``a`` to ``b`` holds ``held[:, b] - held[:, a]``)."""
+    ambiguous = codes == AMBIGUOUS
+    rows = np.flatnonzero(ambiguous.any(axis=1))
+    held = np.zeros((len(rows), codes.shape[1] + 1), dtype=np.int32)
+    held[:, 1:] = np.cumsum(ambiguous[rows], axis=1)
+    return rows, held
 
 
 def check_scannable(data: SequenceSet, width: int, stride: int, path=None) -> None:
@@ -130,12 +137,9 @@ def _scan_strands(predictor, codes: np.ndarray, lengths: np.ndarray, stride: int
 def _without_ambiguous_windows(codes: np.ndarray, width: int, found: dict) -> dict:
     """``found`` less the windows (``sequence``, ``position``: ``width`` letters of ``codes`` from there) that hold
     an ambiguity code; as it is where no sequence holds one."""
-    ambiguous = codes == AMBIGUOUS
-    rows = np.flatnonzero(ambiguous.any(axis=1))
+    rows, held = _ambiguity_counts(codes)
     if not len(rows):
         return found
-    held = np.zeros((len(rows), codes.shape[1] + 1), dtype=np.int32)
-    held[:, 1:] = np.cumsum(ambiguous[rows], axis=1)
     slot = np.full(len(codes), -1)
     slot[rows] = np.arange(len(rows))
     affected = np.flatnonzero(slot[found["sequence"]] >= 0)
