@@ -287,6 +287,22 @@ def test_the_scan_section_counts_significant_best_windows_and_ranks_them(tmp_pat
     assert "<img" not in scan_section(res, top=5) and "no scan/windows.tsv (every scanned window's score)" in res.notes
 
 
+def test_the_scan_table_marks_the_data_s_motif_sites_in_the_best_windows(tmp_path):
+    from seqgen.alphabets import DNA as dna
+    from seqgen.motifs import Motif, counts_to_pwm
+    from seqgen.report.results import Results
+    from seqgen.report.scan import scan_section
+
+    write_scan(tmp_path)
+    counts = np.eye(4)[encode(["GGGCGTGG"], dna)[0]] * 10  # an 8-mer: a 6-mer cannot reach p 1e-4
+    motif = Motif("gc", counts_to_pwm(counts.T, 0.01), dna)
+    section = scan_section(Results(tmp_path), top=3, motifs=[motif], colors={"gc": "#abcdef"}, alphabet=dna)
+    assert "sites (FIMO, p &lt; 0.0001) are marked" in section
+    rows = section.split("<tr>")[2:]  # high, mid, low
+    assert "#abcdef" in rows[0] and "#abcdef" not in rows[1] + rows[2]  # only GGGCGTGGGC holds it
+    assert "<th>q_value</th><th>sites</th><th>sequence</th>" in section
+
+
 def test_the_report_leaves_out_a_scan_with_no_scan(tmp_path):
     write_scan(tmp_path)
     assert "Scanned sequences" in build_report(tmp_path)[0]
@@ -697,12 +713,12 @@ def test_rna_motifs_are_logos_on_one_strand_without_jaspar(tmp_path):
 
 def test_design_sites_are_marked_in_the_sequence_that_holds_them():
     from seqgen.motifs import Motif, counts_to_pwm
-    from seqgen.report.designs import _marked_designs
+    from seqgen.report.designs import marked_sites
 
     pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
     shown = pd.DataFrame({"id": ["plain", "with", "twice"], "sequence": ["C" * 30, "C" * 5 + "TGTTTACTTAG" + "C" * 14,
                                                                          "TGTTTACTTAG" * 2 + "C" * 8]})
-    marked = _marked_designs(shown, [Motif("m", pwm, DNA)], {"m": "#123456"}, DNA, 1e-4)
+    marked = marked_sites(shown, [Motif("m", pwm, DNA)], {"m": "#123456"}, DNA, 1e-4)
     assert marked["sites"].tolist() == [0, 1, 2] and list(marked.columns) == ["id", "sequence", "sites"]
     assert "#123456" not in marked["sequence"][0]
     assert '<span style="background:#123456" title="m + p=2.4e-07">TGTTTACTTAG</span>' in marked["sequence"][1]
@@ -712,12 +728,12 @@ def test_designs_that_cannot_be_scanned_get_no_site_count():
     """Designs of other lengths or with a letter outside the alphabet are shown unmarked, without a sites count of 0
     that would read as "no site" (and draw the note that their scores rest on something else)."""
     from seqgen.motifs import Motif, counts_to_pwm
-    from seqgen.report.designs import _marked_designs, siteless_note
+    from seqgen.report.designs import marked_sites, siteless_note
 
     pwm = counts_to_pwm(np.eye(4)[:, [3, 2, 3, 3, 3, 0, 1, 3, 3, 0, 2]] * 20 + 0.1)  # TGTTTACTTAG
     motifs = [Motif("m", pwm, DNA)]
     for seqs in (["TGTTTACTTAG" + "C" * 9, "C" * 30], ["TGTTTACTTAG" + "C" * 9, "C" * 19 + "Z"]):
-        marked = _marked_designs(pd.DataFrame({"id": ["a", "b"], "sequence": seqs}), motifs, {"m": "#123456"}, DNA,
+        marked = marked_sites(pd.DataFrame({"id": ["a", "b"], "sequence": seqs}), motifs, {"m": "#123456"}, DNA,
                                  1e-4)
         assert "sites" not in marked and "#123456" not in "".join(marked["sequence"])
         assert siteless_note(marked, 1e-4, motifs) == ""

@@ -111,7 +111,8 @@ def build_report(results, title: str | None = None, top: int = 20, methods: list
     prov_html = provenance_section(res, data, family)
     mutation_html = (f"<h2>Mutation effects</h2>{mutation_section(res, top)}"
                      if res.path("mutations.tsv") else "")
-    scan_html = f"<h2>Scanned sequences</h2>{scan_section(res, top)}" if res.path("scan/best.tsv") else ""
+    scan_html = (f"<h2>Scanned sequences</h2>{scan_section(res, top, motif_list, colors, alphabet)}"
+                 if res.path("scan/best.tsv") else "")
     title = title or res.root.resolve().name
     notes = sorted(set(res.notes))
     body = (f"<h1>seqgen report: {esc(title)}</h1><p class='sub'>{esc(res.root.resolve())}</p>"

@@ -256,7 +256,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     ``reference``: letter fractions designs should resemble (:func:`reference_letters`); see
     :func:`composition_note`."""
     from seqgen import plots
-    from seqgen.motifs import SITE_P, unreachable_note
+    from seqgen.motifs import unreachable_note
 
     methods = res.subdirs("design")
     if not methods:
@@ -268,7 +268,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
     parts, numbers, trajectories = [], {}, {}
     params = res.json("motifs/params.json", "motif settings", optional=True)
     metrics = res.json("predictor/metrics.json", "predictor quality", optional=True)
-    site_p = float((params or {}).get("site_threshold", SITE_P))  # the threshold of the motifs' own sites.tsv
+    site_p = site_threshold(params)
     if colors:
         parts.append(f'<p class="legend">Motif sites (FIMO, p &lt; {site_p:g}): ' + "".join(
             f'<span style="background:{c}">{esc(n)}</span>' for n, c in colors.items()) + "</p>")
@@ -290,7 +290,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                            "column": col, "label_max": label_max if col == "score_label_mean" else None,
                            "held_out_best": held_out_best if col == "score_label_mean" else None} if col \
             and len(df) else {"n": len(df)}
-        shown = _marked_designs(df.head(top).reset_index(drop=True), motifs, colors, alphabet, site_p)
+        shown = marked_sites(df.head(top).reset_index(drop=True), motifs, colors, alphabet, site_p)
         summary = res.json(f"design/{method}/design.json", f"{method} design summary")
         dropped = dropped_text(summary)
         parts.append(f"<h3>{esc(method)}</h3><p class='sub'>{len(df)} designs{esc(dropped)}; "
@@ -387,8 +387,8 @@ def _sites(sequences: list[str], motifs: list, alphabet, site_p: float) -> pd.Da
     return scan(motifs, codes, threshold=site_p)
 
 
-def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, site_p: float) -> pd.DataFrame:
-    """``shown`` (the top designs) with each sequence as HTML, its motif sites (FIMO, p < ``site_p``) coloured,
+def marked_sites(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, site_p: float) -> pd.DataFrame:
+    """``shown`` (the top designs, or the best windows of a scan) with each sequence as HTML, its motif sites (FIMO, p < ``site_p``) coloured,
     and a ``sites`` count column when the sequences could be scanned."""
     if not motifs or not len(shown):
         shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
@@ -403,6 +403,14 @@ def _marked_designs(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, s
     shown = shown.rename(columns={"sites": "sites (designs.tsv)"})
     shown.insert(2, "sites", np.bincount(sites["index"].astype(int), minlength=len(shown)))
     return shown
+
+
+def site_threshold(params: dict | None) -> float:
+    """The p-value below which a window is a motif site: that of the motifs' own sites.tsv (``motifs/params.json``),
+    else :data:`~seqgen.settings.SITE_P`."""
+    from seqgen.motifs import SITE_P
+
+    return float((params or {}).get("site_threshold", SITE_P))
 
 
 def dropped_text(summary: dict | None) -> str:

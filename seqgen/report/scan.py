@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from seqgen.report.designs import marked_sites, site_threshold
 from seqgen.report.page import esc, fmt, img, note, table
 from seqgen.report.results import Results
 
@@ -12,9 +13,10 @@ TRACKS = 4
 SIGNIFICANT_Q = 0.05
 
 
-def scan_section(res: Results, top: int) -> str:
+def scan_section(res: Results, top: int, motifs: list = (), colors: dict | None = None, alphabet=None) -> str:
     """The scanned sequences: how many have a best window the shuffles rarely reach, the scores along the top
-    :data:`TRACKS` sequences, and the ``top`` best windows as a table."""
+    :data:`TRACKS` sequences, and the ``top`` best windows as a table, the sites of ``motifs`` (the data's, in
+    ``colors``) marked in them as in the designs."""
     best = res.csv("scan/best.tsv", "each scanned sequence's best window",
                    columns=("id", "sequence", "mean", "position", "windows"))
     if best is None:
@@ -38,8 +40,17 @@ def scan_section(res: Results, top: int) -> str:
                  f"(never below one over the shuffles compared), and q corrects for the {len(best):,} sequences "
                  f"(Benjamini-Hochberg)." + (f" The lowest best window called so scores {fmt(threshold)} (the dashed "
                                              f"line)." if threshold is not None else ""))
+    shown = _shown(ranked.head(top).reset_index(drop=True))
+    if motifs and alphabet is not None:
+        site_p = site_threshold(res.json("motifs/params.json", "motif settings", optional=True))
+        shown = marked_sites(shown, list(motifs), colors or {}, alphabet, site_p)
+        last = [c for c in ("sites", "sequence") if c in shown]  # the sites count beside the letters
+        shown = shown[[c for c in shown.columns if c not in last] + last]
+        text += f" The data's motifs' sites (FIMO, p &lt; {site_p:g}) are marked in the windows, as in the designs."
+    else:
+        shown["sequence"] = [f"<span class='seq'>{esc(s)}</span>" for s in shown["sequence"]]
     return text + "</p>" + _tracks(res, ranked, width, threshold) + f"<h3>The {min(top, len(best))} highest best " \
-        f"windows</h3>" + table(_shown(ranked.head(top)), raw_columns=("sequence",))
+        f"windows</h3>" + table(shown, raw_columns=("sequence",))
 
 
 def _tracks(res: Results, ranked: pd.DataFrame, width: int, threshold: float | None) -> str:
@@ -57,7 +68,5 @@ def _tracks(res: Results, ranked: pd.DataFrame, width: int, threshold: float | N
 def _shown(rows: pd.DataFrame) -> pd.DataFrame:
     """The table's columns: the window's place and scores first, its letters (as scored) last."""
     first = [c for c in ("id", "position", "orientation", "mean", "std", "p_value", "q_value", "chrom", "start", "end",
-                         "strand") if c in rows]
-    shown = rows[first].copy()
-    shown["sequence"] = [f"<span class='seq'>{esc(s)}</span>" for s in rows["sequence"]]
-    return shown
+                         "strand", "sequence") if c in rows]
+    return rows[first].copy()
