@@ -239,13 +239,12 @@ def test_scanning_on_cuda_scores_as_on_the_cpu(model):
 
 
 @pytest.mark.gpu
-def test_shuffle_p_values_on_cuda_are_the_cpu_s():
+def test_shuffle_p_values_on_cuda_are_the_cpu_s(tmp_path):
     """The same shuffles (drawn on the host) scanned on the GPU rank the sequences' bests as on the CPU: p-values
     equal but for a background best within float rounding of a sequence's own."""
-    import tempfile
-
-    folder = tempfile.mkdtemp()
     from seqgen.simulate import simulate_pbm
+
+    folder = str(tmp_path)
 
     table, _ = simulate_pbm(n=400, length=30, seed=1, noise=0.1, threshold=8.0)
     data = SequenceSet(encode(table["sequence"].tolist(), "dna"), "dna", table["id"].to_numpy(),
