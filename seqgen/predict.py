@@ -288,7 +288,8 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         print(f"note: {input_path}: {data.meta['n_dropped']} of the {data.meta['n_read']} sequences have ambiguity "
               f"codes and were dropped (--ambiguous drop): they have no prediction", file=sys.stderr)
     if scan:
-        table, windows = _scanned(predictor, data, stride, batch_size, progress, both_strands, shuffles, seed)
+        table, windows = _scanned(predictor, data, stride, batch_size, progress, both_strands, shuffles, seed,
+                                  every_window=windows_path is not None)
     else:
         mean, std = predictor.predict(data.codes, batch_size, progress)
         table = pd.DataFrame({"id": data.ids, "sequence": data.sequences, "mean": mean, "std": std,
@@ -330,11 +331,12 @@ def _check_scan_options(scan: bool, windows_path, both_strands: bool, lengths: s
 
 
 def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_size: int | None,
-             progress: bool, both_strands: bool = False, shuffles: int | None = None,
-             seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each sequence's highest window and every window scored (:func:`seqgen.scan.scan_windows`), as tables; with
-    ``both_strands``, an ``orientation`` column says which strand of the sequence each window was read on; with
-    ``shuffles``, ``p_value`` and ``q_value`` columns say how its best window compares with its shuffles'."""
+             progress: bool, both_strands: bool = False, shuffles: int | None = None, seed: int = 0,
+             every_window: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Each sequence's highest window and, with ``every_window`` (else None), every window scored
+    (:func:`seqgen.scan.scan_windows`), as tables; with ``both_strands``, an ``orientation`` column says which
+    strand of the sequence each window was read on; with ``shuffles``, ``p_value`` and ``q_value`` columns say how
+    its best window compares with its shuffles'."""
     found = scan_windows(predictor, data.codes, data.lengths, stride, batch_size, progress, both_strands)
     skipped = int(window_counts(data.lengths, predictor.length, stride).sum()) * (1 + both_strands) - len(found["mean"])
     if skipped:
@@ -343,7 +345,8 @@ def _scanned(predictor: LoadedPredictor, data: SequenceSet, stride: int, batch_s
     width, sequence, position, reverse = predictor.length, found["sequence"], found["position"], found["reverse"]
     orientation = {"orientation": np.where(reverse, "-", "+")} if both_strands else {}
     windows = pd.DataFrame({"id": data.ids[sequence], "position": position, **orientation, "mean": found["mean"],
-                            "std": found["std"], **window_coordinates(data, sequence, position, width, reverse)})
+                            "std": found["std"], **window_coordinates(data, sequence, position, width, reverse)}) \
+        if every_window else None  # millions of rows: made only when written
     best = best_windows(sequence, found["mean"])
     letters = data.codes[sequence[best, None], position[best, None] + np.arange(width)]  # (N, L), as given
     if reverse[best].any():
