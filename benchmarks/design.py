@@ -197,6 +197,8 @@ def main() -> None:
     parser.add_argument("--specificity-only", action="store_true",
                         help="only the specificity task, with the predictors kept in --models (seed: the first of "
                              "--seeds); merge it into the main file with --merge")
+    parser.add_argument("--conservative", nargs="+", type=float, default=[], metavar="K",
+                        help="specificity task: also each K as design's --conservative (ensemble mean -/+ K x std)")
     parser.add_argument("--name", default="design", help="results file name (for runs split over processes)")
     parser.add_argument("--merge", nargs="+", metavar="NAME",
                         help="only merge the results files NAME.json (TFs and specificity) into --name.json")
@@ -225,7 +227,8 @@ def main() -> None:
         if not args.models:
             raise SystemExit("--specificity-only needs --models (the folder that kept the predictors)")
         results["specificity"] = specificity(*args.specificity, Path(args.models), args.seeds[0], args.n, device,
-                                             folder, args.methods, args.probes)
+                                             folder, args.methods, args.probes,
+                                             conservative=tuple(args.conservative))
         write_json(args.name, results)
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,7 +262,7 @@ def main() -> None:
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
             results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder,
-                                                 args.methods, args.probes)
+                                                 args.methods, args.probes, conservative=tuple(args.conservative))
     write_json(args.name, results)
     summarize(results)
     write_text(RESULTS / f"{args.name}.md", markdown(results))
@@ -295,11 +298,13 @@ def merge(names: list[str], out: str) -> dict:
 
 
 def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder, methods, probes: int,
-                budget: int = 200) -> dict:
+                budget: int = 200, conservative: tuple[float, ...] = ()) -> dict:
     """Design for ``up`` and against ``down`` with each method at ``budget`` calls; score the designs with
     both oracles, against random probes. Two ways to say "not ``down``" (weight 1 each): ``min`` (minimize
     its prediction) and ``below`` (penalize it only above its mean prediction on random probes,
-    ``seqgen design --avoid-below``).
+    ``seqgen design --avoid-below``), and for each K of ``conservative`` ``below, K``: the same held below
+    at its mean + K x std over the down ensemble's members (``seqgen design --conservative K``, which applies
+    it to every objective: the up TF's mean - K x std too).
 
     Per method and formulation: each oracle's mean occupancy; ``up_hits``, the up TF's hit fraction (the
     main protocol's definition); ``specific``, the fraction that is an up hit AND scores below the down
@@ -315,12 +320,15 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
                                  for chunk in np.array_split(random, 20)]).mean())
     formulations = {"min": Objective(down, down_model.score, "min"),
                     "below": Objective(down, down_model.score, "below", target=level)}
+    cautious = {f"below, conservative {k:g}": k for k in conservative}
+    formulations.update({form: Objective(down, down_model.score, "below", target=level, conservative=k)
+                         for form, k in cautious.items()})
     out = {"up": up, "down": down, "seed": seed, "budget": budget, "designs": n,
            "random": {tf: float(o.occupancy(random).mean()) for tf, o in oracles.items()},
            "down_median_random": down_median, "below_level": level, "methods": {}}
     for method in methods:
         for form, against in formulations.items():
-            objectives = ObjectiveSet([Objective(up, up_model.score), against])
+            objectives = ObjectiveSet([Objective(up, up_model.score, conservative=cautious.get(form, 0.0)), against])
             start = time.perf_counter()
             constraints = method_constraints(method, data)
             result = design(objectives, constraints, method_settings(method, n, seed, budget), device)

@@ -746,7 +746,8 @@ def test_design_specificity_counts_up_hits_below_the_down_oracle_s_random_median
     monkeypatch.setattr(design, "tfbind8_path", lambda folder, tf: folder / tf)
     monkeypatch.setattr(design, "load_predictor", lambda folder, device: oracles[folder.name.split("_")[0]])
     monkeypatch.setattr(design, "design", fake_design)
-    out = design.specificity("UP", "DOWN", tmp_path, 0, 4, torch.device("cpu"), tmp_path, ["anneal"], 300)
+    out = design.specificity("UP", "DOWN", tmp_path, 0, 4, torch.device("cpu"), tmp_path, ["anneal"], 300,
+                             conservative=(2.0,))
     random = np.random.default_rng(1).integers(0, 4, (300, 36))
     t_counts = (random == 3).sum(1)
     assert out["down_median_random"] == np.median(t_counts) and 7 <= np.median(t_counts) <= 11
@@ -759,6 +760,11 @@ def test_design_specificity_counts_up_hits_below_the_down_oracle_s_random_median
     (up, down), steps = objectives[1]
     assert (up.direction, down.direction, down.target, steps) == ("max", "below", out["below_level"], 25)
     assert objectives[0][0][1].direction == "min"
+    assert (up.conservative, down.conservative) == (0.0, 0.0)
+    (up, down), _ = objectives[2]  # as seqgen design --conservative 2: K on both objectives
+    assert list(out["methods"]) == ["anneal (min)", "anneal (below)", "anneal (below, conservative 2)"]
+    assert (up.direction, up.conservative, down.direction, down.target, down.conservative) == (
+        "max", 2.0, "below", out["below_level"], 2.0)
 
 
 def write_potts_family(folder, protein):
