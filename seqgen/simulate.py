@@ -1,4 +1,5 @@
-"""A PBM-like demo data set simulated from a real JASPAR motif (offline, deterministic).
+"""A PBM-like demo data set simulated from a real JASPAR motif (offline, deterministic), and longer sequences to
+scan with a site of it planted in some (:func:`simulate_sites`).
 
 Model
 -----
@@ -90,6 +91,51 @@ def simulate_pbm(matrix_id: str = "MA0472.2", n: int = 5000, length: int = 35, s
     info = {"motif_id": matrix_id, "motif_name": name, "n": n, "length": length, "seed": seed, "noise": noise,
             "threshold": threshold, "background": background, "scale": scale,
             "fraction_bound": float((scale * occ > background).mean())}  #: probes whose sites outshine the background
+    return table, info
+
+
+def simulate_sites(matrix_id: str = "MA0472.2", n: int = 200, length: int = 300, planted: float = 0.25,
+                   seed: int = 0, release: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Simulate longer sequences to scan: uniform random DNA, one site of the motif planted in a share of them.
+
+    A planted site is drawn letter by letter from the motif's frequencies (JASPAR counts, the pseudocount of
+    :func:`counts_log_odds`), so it is as strong as the motif's real sites are, not always its consensus; it goes
+    to a uniform random place, on a random strand.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``id`` (``planted_i`` or ``plain_i``, in random order), ``sequence``, and the site's ``site_start``
+        (0-based; -1 where none), ``site_strand`` (``+``/``-``/``.``) and ``site`` (its letters, as on the +
+        strand) (``n`` rows).
+    info : dict
+        The motif and the settings used.
+    """
+    if n <= 0:
+        raise SeqgenError(f"--n must be positive, not {n}")
+    if not (np.isfinite(planted) and 0 <= planted <= 1):
+        raise SeqgenError(f"--planted is the share of sequences given a site: between 0 and 1, not {planted}")
+    name, counts, matrix_id = jaspar_motif(matrix_id, release)
+    width = counts.shape[1]
+    if width > length:
+        raise SeqgenError(f"motif {matrix_id} is {width} wide, longer than the sequences ({length})")
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, size=(n, length), dtype=np.uint8)
+    has_site = rng.permutation(n) < round(planted * n)
+    freqs = np.exp(counts_log_odds(counts)) / 4  # (4, W): each column sums to one
+    sites = (rng.random((n, width, 1)) > freqs.T.cumsum(axis=1)[:, :3]).sum(axis=2).astype(np.uint8)  # (N, W) drawn
+    minus = rng.random(n) < 0.5
+    sites[minus] = reverse_complement(sites[minus], DNA)
+    starts = rng.integers(0, length - width + 1, n)
+    rows = np.flatnonzero(has_site)
+    codes[rows[:, None], starts[rows, None] + np.arange(width)] = sites[rows]
+    kind = np.where(has_site, "planted", "plain")
+    table = pd.DataFrame({
+        "id": [f"{k}_{i + 1}" for i, k in enumerate(kind)], "sequence": decode(codes, DNA),
+        "site_start": np.where(has_site, starts, -1), "site_strand": np.where(has_site, np.where(minus, "-", "+"), "."),
+        "site": [seq if site else "" for seq, site in zip(decode(sites, DNA), has_site)]})
+    info = {"motif_id": matrix_id, "motif_name": name, "n": n, "length": length, "planted": int(has_site.sum()),
+            "seed": seed}
     return table, info
 
 

@@ -20,10 +20,18 @@ def test_lint_passes():
 
 def test_default_config_plans_the_whole_chain(tmp_path):
     workdir = make_workdir(tmp_path, (ROOT / "config" / "config.yaml").read_text())
-    jobs = job_counts(snakemake(workdir, "-n", "--cores", "1").stdout)
+    out = snakemake(workdir, "-n", "-p", "--cores", "1").stdout
+    jobs = job_counts(out)
     for rule in ("simulate", "encode", "train_generator", "sample", "evaluate_generator", "train_predictor",
-                 "score_samples", "design", "motifs_data", "motifs_design", "report_html"):
+                 "score_samples", "design", "motifs_data", "motifs_design", "simulate_scan", "scan", "report_html"):
         assert jobs.get(rule, 0) >= 1, rule
+    planned = {job["rule"]: job for job in planned_jobs(out)}  # the demo scans sequences simulated with sites
+    r = "results/demo"
+    assert planned["simulate_scan"]["command"] == (
+        f"seqgen simulate --jaspar-release JASPAR2024 --length 300 --motif MA0472.2 --n 200 --planted 0.25 --seed 0 "
+        f"--out {r}/scan/input.fasta 2> {r}/logs/simulate_scan.log")
+    assert planned["scan"]["input"] == [f"{r}/predictor/model.pt", f"{r}/scan/input.fasta"]
+    assert "--no-scan" not in planned["report_html"]["command"]
 
 
 def test_a_configfile_replaces_the_demo_config(tmp_path):

@@ -15,6 +15,7 @@ from seqgen.errors import SeqgenError
 from workflow_helpers import ROOT
 
 SIMULATE = {"motif": "MA0472.2", "n": 600, "length": 30, "noise": 0.15, "threshold": 8.0, "seed": 0}
+SIMULATED_SCAN = {"n": 200, "length": 300, "planted": 0.25}
 DATASET_DEFAULTS = {"alphabet": "dna", "sequence_column": "sequence", "ambiguous": "error", "lengths": "error",
                     "duplicate_ids": "error"}
 SCAN_DEFAULTS = {"stride": 1, "both_strands": True, "shuffles": 10}
@@ -48,7 +49,9 @@ def test_the_fixture_fills_in_the_schema_s_defaults():
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     properties = schema["properties"]["datasets"]["additionalProperties"]["properties"]
     assert {k: v["default"] for k, v in properties.items() if "default" in v} == DATASET_DEFAULTS
-    assert {k: v["default"] for k, v in properties["simulate"]["properties"].items()}.keys() == SIMULATE.keys()
+    simulate = properties["simulate"]["properties"]
+    assert {k: v["default"] for k, v in simulate.items() if "default" in v}.keys() == SIMULATE.keys()
+    assert {k: v["default"] for k, v in simulate["scan"]["properties"].items()} == SIMULATED_SCAN
     motifs = schema["properties"]["motifs"]["properties"]
     assert {k: v["default"] for k, v in motifs.items() if "default" in v} == MOTIF_DEFAULTS  # max_sequences: by alphabet
     assert {k: v["default"] for k, v in schema["properties"]["scan"]["properties"].items()} == SCAN_DEFAULTS
@@ -851,6 +854,24 @@ def test_a_scan_is_scored_by_the_data_set_s_predictor_with_the_scan_settings():
     assert "--no-scan" not in wfc.report_options(config, "tiny") and "--no-scan" in wfc.report_options(config, "plain")
     config["scan"]["both_strands"] = False
     assert wfc.scan_options(config, "tiny") == "--stride 3 --shuffles 7 --ambiguous keep"
+
+
+def test_a_simulated_data_set_scans_sequences_simulated_from_its_motif():
+    simulated = dataset(simulate={**SIMULATE, "seed": 4, "scan": dict(SIMULATED_SCAN)})
+    config = make_config({"tiny": simulated, "plain": dataset(), "file": dataset(scan="promoters.fa")})
+    assert wfc.scan_file(config, "tiny") == "results/tiny/scan/input.fasta"  # made by the rule simulate_scan
+    assert wfc.scan_file(config, "file") == "promoters.fa" and wfc.scan_file(config, "plain") is None
+    assert wfc.simulated_scan_options(config, "tiny") == (
+        "--jaspar-release JASPAR2024 --length 300 --motif MA0472.2 --n 200 --planted 0.25 --seed 4")
+    assert wfc.simulate_options(config, "tiny") == (  # the probes' simulation is as without a scan
+        "--jaspar-release JASPAR2024 --length 30 --motif MA0472.2 --n 600 --noise 0.15 --seed 4 --threshold 8.0")
+    assert wfc.scan_inputs(config, "tiny") == {"scan": "results/tiny/scan/best.tsv",
+                                               "scan_windows": "results/tiny/scan/windows.tsv"}
+    assert "--no-scan" not in wfc.report_options(config, "tiny") and wfc.scan_genome(config, "tiny") == []
+    assert wfc.scan_options(config, "tiny") == "--stride 1 --shuffles 10 --ambiguous keep --both-strands"
+    wfc.check_scan("tiny", simulated)
+    assert refusal(wfc.check_scan, "tiny", {**simulated, "scan": "promoters.fa"}) == (
+        "data set 'tiny' scans promoters.fa and simulates sequences to scan (simulate: scan): give one of the two")
 
 
 def test_a_scan_without_a_label_or_of_intervals_without_a_genome_is_refused(tmp_path):

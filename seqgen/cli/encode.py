@@ -169,21 +169,29 @@ def _add_simulate(sub) -> None:
 
     p = sub.add_parser("simulate", help="simulate a PBM-like data set from a JASPAR motif (offline)",
                        description="Random probes scored by an occupancy model of a real JASPAR motif "
-                                   "(see seqgen.simulate). Writes a TSV with id, sequence, signal.")
+                                   "(see seqgen.simulate). Writes a TSV with id, sequence, signal. With --planted: "
+                                   "longer sequences to scan instead, a site of the motif planted in a share of them, "
+                                   "as FASTA whose headers say where.")
     p.add_argument("--motif", default="MA0472.2", help="JASPAR matrix id (default: MA0472.2, EGR2)")
     p.add_argument("--n", type=int, default=5000, help="number of probes")
     p.add_argument("--length", type=int, default=35, help="probe length")
     p.add_argument("--noise", type=float, default=0.15, help="lognormal noise sigma")
     p.add_argument("--threshold", type=float, default=8.0,
                    help="half-occupancy point, in nats below the motif's best log-odds score")
+    p.add_argument("--planted", type=float, metavar="SHARE",
+                   help="instead of probes: --n random sequences of --length, one site drawn from the motif planted "
+                        "in this share of them (ids planted_i and plain_i; each header gives the site's start, "
+                        "strand and letters), written as FASTA: sequences to scan (seqgen predict --scan)")
     p.add_argument("--seed", type=seed_value, default=0)
     p.add_argument("--jaspar-release", help=f"pyjaspar release (default: {JASPAR_RELEASE}, as seqgen motifs)")
-    p.add_argument("--out", required=True, help="output .tsv")
+    p.add_argument("--out", required=True, help="output .tsv (with --planted: .fasta)")
 
 
 def _run_simulate(args) -> None:
     from seqgen.simulate import simulate_pbm, write_table
 
+    if args.planted is not None:
+        return _run_simulate_sites(args)
     _refuse_npz_out(args.out, "a TSV table (id, sequence, signal)", ".tsv")
     table, info = simulate_pbm(args.motif, args.n, args.length, args.seed, args.noise, args.threshold,
                                release=args.jaspar_release)
@@ -196,6 +204,20 @@ def _run_simulate(args) -> None:
               f"signal says little about the motif; move --threshold (now {args.threshold} nats below the best "
               f"score: {'raise' if bound < 0.005 else 'lower'} it) for a {info['motif_id']} motif of this width",
               file=sys.stderr)
+
+
+def _run_simulate_sites(args) -> None:
+    """``seqgen simulate --planted``: sequences to scan, a site planted in some, as FASTA."""
+    from seqgen.io.writers import write_fasta
+    from seqgen.simulate import simulate_sites
+
+    _refuse_npz_out(args.out, "FASTA (sequences to scan)", ".fasta")
+    table, info = simulate_sites(args.motif, args.n, args.length, args.planted, args.seed, args.jaspar_release)
+    notes = [f"site {start} {strand} {site}" if start >= 0 else "no site"
+             for start, strand, site in table[["site_start", "site_strand", "site"]].itertuples(index=False)]
+    write_fasta(args.out, table["id"], table["sequence"], notes)
+    print(f"simulated {args.n} sequences of {args.length} nt, {info['planted']} with a planted {info['motif_name']} "
+          f"({info['motif_id']}) site -> {args.out}", file=sys.stderr)
 
 
 def _add_split(sub) -> None:

@@ -388,8 +388,8 @@ def _sites(sequences: list[str], motifs: list, alphabet, site_p: float) -> pd.Da
 
 
 def marked_sites(shown: pd.DataFrame, motifs: list, colors: dict, alphabet, site_p: float) -> pd.DataFrame:
-    """``shown`` (the top designs, or the best windows of a scan) with each sequence as HTML, its motif sites (FIMO, p < ``site_p``) coloured,
-    and a ``sites`` count column when the sequences could be scanned."""
+    """``shown`` (the top designs, or the best windows of a scan) with each sequence as HTML, its motif sites (FIMO,
+    p < ``site_p``) coloured, and a ``sites`` count column when the sequences could be scanned."""
     if not motifs or not len(shown):
         shown["sequence"] = [f'<span class="seq">{esc(s)}</span>' for s in shown["sequence"]]
         return shown

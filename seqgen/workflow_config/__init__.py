@@ -38,8 +38,9 @@ from seqgen.workflow_config.options import (RUNTIME_MARGIN, TRAINING_RUNTIME, as
                                             job_device, model_settings, motif_options, motif_predictor_inputs,
                                             mutation_inputs, mutation_options, predictor_inputs, predictor_settings,
                                             raw_input, report_options, report_summaries, sample_score_inputs,
-                                            scan_genome, scan_inputs, scan_options, scans_intervals,
-                                            simulate_options, split_options, trained_settings, training_runtime)
+                                            scan_file, scan_genome, scan_inputs, scan_options, scans_intervals,
+                                            simulate_options, simulated_scan_options, split_options, trained_settings,
+                                            training_runtime)
 
 __all__ = [
     "RUNTIME_MARGIN", "TRAINING_RUNTIME", "as_json", "avoided_folders", "check_avoid", "check_avoided_datasets",
@@ -52,6 +53,7 @@ __all__ = [
     "gpu_resources", "holds_out", "job_device", "known_length", "labelled", "model_settings", "motif_options",
     "motif_predictor_inputs", "mutation_inputs", "mutation_options", "naturalness", "package_errors",
     "positives_label", "predictor_inputs", "predictor_settings", "raw_input", "read_labels", "report_options",
-    "report_summaries", "requested_labels", "sample_score_inputs", "scan_genome", "scan_inputs", "scan_options",
-    "scans_intervals", "simulate_options", "split_options", "trained_settings", "training_runtime",
+    "report_summaries", "requested_labels", "sample_score_inputs", "scan_file", "scan_genome", "scan_inputs",
+    "scan_options", "scans_intervals", "simulate_options", "simulated_scan_options", "split_options",
+    "trained_settings", "training_runtime",
 ]

@@ -134,7 +134,11 @@ def check_objectives(config, name, ds) -> None:
 
 def check_scan(name, ds) -> None:
     """A ``scan`` is scored by the data set's predictor, so it needs a label; genome intervals need a genome
-    (``scan_genome``, else the data set's own ``genome``), and ``scan_genome`` needs intervals."""
+    (``scan_genome``, else the data set's own ``genome``), and ``scan_genome`` needs intervals; a simulated data set
+    scans its ``scan`` file or simulated sequences (``simulate: {scan: ...}``), not both."""
+    if "scan" in ds and "scan" in ds.get("simulate", {}):
+        raise SeqgenError(f"data set {name!r} scans {ds['scan']} and simulates sequences to scan (simulate: scan): "
+                          f"give one of the two")
     if "scan_genome" in ds and not scans_intervals(ds):
         raise SeqgenError(f"data set {name!r}: scan_genome is the genome of a scan file of intervals (BED, "
                           f"narrowPeak), and its scan is {ds.get('scan', 'not given')}")

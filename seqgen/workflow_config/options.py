@@ -99,7 +99,16 @@ def genome_input(config, name) -> list:
 def simulate_options(config, name) -> str:
     """``seqgen simulate`` options: the data set's ``simulate`` block and the JASPAR release."""
     simulate = config["datasets"][name]["simulate"]
-    return cli_options({**simulate, "jaspar_release": config["motifs"]["jaspar_release"]})
+    return cli_options({**{k: v for k, v in simulate.items() if k != "scan"},
+                        "jaspar_release": config["motifs"]["jaspar_release"]})
+
+
+def simulated_scan_options(config, name) -> str:
+    """``seqgen simulate --planted`` options of a simulated data set's ``scan``: its sequences to scan, a site of the
+    data set's motif planted in some (the simulation's seed)."""
+    simulate = config["datasets"][name]["simulate"]
+    return cli_options({"motif": simulate["motif"], **simulate["scan"], "seed": simulate["seed"],
+                        "jaspar_release": config["motifs"]["jaspar_release"]})
 
 
 def encode_options(ds, seed: int = 0) -> str:
@@ -256,11 +265,20 @@ def scans_intervals(ds) -> bool:
     return path.removesuffix(".gz").endswith(INTERVAL_SUFFIXES)
 
 
-def scan_inputs(config, name) -> dict:
-    """The scan tables of a labelled data set with ``scan``: each sequence's best window and every window scored
-    (none otherwise)."""
+def scan_file(config, name) -> str | None:
+    """The sequences a data set scans: its ``scan`` file, a simulated data set's simulated ones
+    (``simulate: {scan: ...}``, made by the rule ``simulate_scan``), else None."""
     ds = config["datasets"][name]
-    if "scan" in ds and labelled(ds):
+    if "scan" in ds.get("simulate", {}):
+        return f"results/{name}/scan/input.fasta"
+    return ds.get("scan")
+
+
+def scan_inputs(config, name) -> dict:
+    """The scan tables of a labelled data set with sequences to scan (:func:`scan_file`): each sequence's best
+    window and every window scored (none otherwise)."""
+    ds = config["datasets"][name]
+    if scan_file(config, name) and labelled(ds):
         return {"scan": f"results/{name}/scan/best.tsv", "scan_windows": f"results/{name}/scan/windows.tsv"}
     return {}
 

@@ -114,6 +114,14 @@ def mutation_options(wildcards):
     return wfc.mutation_options(config, wildcards.dataset)
 
 
+def scan_file(wildcards):
+    return wfc.scan_file(config, wildcards.dataset)
+
+
+def simulated_scan_options(wildcards):
+    return wfc.simulated_scan_options(config, wildcards.dataset)
+
+
 def scan_genome(wildcards):
     return wfc.scan_genome(config, wildcards.dataset)
 

@@ -1,11 +1,25 @@
 # Scanning: a data set's `scan` sequences, longer than its own, scored window by window by its predictor, each
-# one's best window beside dinucleotide shuffles of it (seqgen predict --scan --shuffles).
+# one's best window beside dinucleotide shuffles of it (seqgen predict --scan --shuffles). A simulated data set's may
+# be simulated too: random sequences, a site of its motif planted in some (seqgen simulate --planted).
+
+
+rule simulate_scan:
+    output:
+        "results/{dataset}/scan/input.fasta",
+    log:
+        "results/{dataset}/logs/simulate_scan.log",
+    conda:
+        "../envs/seqgen.yaml"
+    params:
+        options=simulated_scan_options,
+    shell:
+        "seqgen simulate {params.options} --out {output:q} 2> {log:q}"
 
 
 rule scan:
     input:
         model="results/{dataset}/predictor/model.pt",
-        sequences=lambda w: dataset(w)["scan"],
+        sequences=scan_file,
         genome=scan_genome,
     output:
         best=report(
