@@ -114,3 +114,5 @@ def test_simulate_planted_writes_fasta_that_says_where_the_sites_are(tmp_path, c
         args = ["simulate", "--planted", "0.5", "--n", "10", "--length", "40", option, value, "--out",
                 str(tmp_path / "bad.fasta")]
         assert main(args) == 1 and message in capsys.readouterr().err and not (tmp_path / "bad.fasta").exists()
+    assert main(["simulate", "--planted", "0.5", "--n", "10", "--length", "40", "--out", str(tmp_path / "s.tsv")]) == 1
+    assert "writes FASTA, not a table: name it .fasta" in capsys.readouterr().err and not (tmp_path / "s.tsv").exists()

@@ -212,6 +212,8 @@ def _run_simulate_sites(args) -> None:
     from seqgen.simulate import simulate_sites
 
     _refuse_npz_out(args.out, "FASTA (sequences to scan)", ".fasta")
+    if str(args.out).lower().endswith((".tsv", ".csv")):
+        raise SeqgenError("with --planted this command writes FASTA, not a table: name it .fasta", args.out)
     table, info = simulate_sites(args.motif, args.n, args.length, args.planted, args.seed, args.jaspar_release)
     notes = [f"site {start} {strand} {site}" if start >= 0 else "no site"
              for start, strand, site in table[["site_start", "site_strand", "site"]].itertuples(index=False)]
