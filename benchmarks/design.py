@@ -92,13 +92,14 @@ METHOD_SETTINGS = {  # settings of each method (an entry may name its `method`);
 PREDICTOR = {"members": 4, "steps": 3000, "max_time": None, "transform": "none", "progress": False, "eval_every": 100, "patience": 8}
 
 
-def make_training_set(oracle: KmerOracle, n: int, seed: int):
-    """Random probes, oracle score + 0.1 SD noise, the lower half kept; and the best random probe's score."""
+def make_training_set(oracle: KmerOracle, n: int, seed: int, keep_all: bool = False):
+    """Random probes, oracle score + 0.1 SD noise, the lower half kept (``keep_all``: every probe); and the best
+    random probe's score."""
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 4, (n, LENGTH)).astype(np.uint8)
     true = oracle.occupancy(codes)
     noisy = true + 0.1 * true.std() * rng.standard_normal(n)
-    lower = noisy <= np.median(noisy)
+    lower = noisy <= (np.inf if keep_all else np.median(noisy))
     data = SequenceSet(codes[lower], "dna", [f"p{i}" for i in np.flatnonzero(lower)],
                        labels=noisy[lower, None], label_names=["score"])
     return data, float(true.max()), float(true[lower].max())
@@ -199,6 +200,13 @@ def main() -> None:
                              "--seeds); merge it into the main file with --merge")
     parser.add_argument("--conservative", nargs="+", type=float, default=[], metavar="K",
                         help="specificity task: also each K as design's --conservative (ensemble mean -/+ K x std)")
+    parser.add_argument("--down-trained-on-all", action="store_true",
+                        help="specificity task: the down TF's predictor trained on every random probe, not the lower "
+                             "half (so it has seen its sites; kept in --models as DOWN_all_SEED)")
+    parser.add_argument("--specificity-budget", type=int, default=200, metavar="CALLS",
+                        help="specificity task: predictor calls a design (default 200)")
+    parser.add_argument("--oracle-ceiling", action="store_true",
+                        help="specificity task: also annealing on the two oracles themselves (perfect predictors)")
     parser.add_argument("--name", default="design", help="results file name (for runs split over processes)")
     parser.add_argument("--merge", nargs="+", metavar="NAME",
                         help="only merge the results files NAME.json (TFs and specificity) into --name.json")
@@ -228,7 +236,8 @@ def main() -> None:
             raise SystemExit("--specificity-only needs --models (the folder that kept the predictors)")
         results["specificity"] = specificity(*args.specificity, Path(args.models), args.seeds[0], args.n, device,
                                              folder, args.methods, args.probes,
-                                             conservative=tuple(args.conservative))
+                                             args.specificity_budget, tuple(args.conservative),
+                                             args.down_trained_on_all, args.oracle_ceiling)
         write_json(args.name, results)
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -262,7 +271,9 @@ def main() -> None:
         up, down = args.specificity
         if {up, down} <= set(args.tfs):
             results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder,
-                                                 args.methods, args.probes, conservative=tuple(args.conservative))
+                                                 args.methods, args.probes, args.specificity_budget,
+                                                 tuple(args.conservative), args.down_trained_on_all,
+                                                 args.oracle_ceiling)
     write_json(args.name, results)
     summarize(results)
     write_text(RESULTS / f"{args.name}.md", markdown(results))
@@ -297,21 +308,45 @@ def merge(names: list[str], out: str) -> dict:
     return merged
 
 
+def trained_predictor(oracle: KmerOracle, folder: Path, probes: int, seed: int, device, keep_all: bool = False):
+    """The predictor kept in ``folder``, trained there first (by the protocol, on ``probes`` random probes' lower
+    half, or all of them) when it is not."""
+    if not (folder / "train_seconds.txt").is_file():
+        data, _, _ = make_training_set(oracle, probes, seed=0, keep_all=keep_all)
+        write_text(folder / "train_seconds.txt", f"{train_predictor(data, seed, folder, device)}\n")
+    return load_predictor(folder, device)
+
+
+def oracle_scorer(oracle: KmerOracle):
+    """``score(x)`` of a design objective from an oracle: ``x (B, 4, L)`` one-hot -> its occupancy ``(B,)`` and a std
+    of 0 (no gradient: for annealing only)."""
+    def score(x: torch.Tensor):
+        occupancy = torch.as_tensor(oracle.occupancy(x.argmax(1).cpu().numpy().astype(np.uint8)), dtype=x.dtype)
+        return occupancy.to(x.device), torch.zeros_like(occupancy, device=x.device)
+    return score
+
+
 def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder, methods, probes: int,
-                budget: int = 200, conservative: tuple[float, ...] = ()) -> dict:
+                budget: int = 200, conservative: tuple[float, ...] = (), down_all: bool = False,
+                ceiling: bool = False) -> dict:
     """Design for ``up`` and against ``down`` with each method at ``budget`` calls; score the designs with
     both oracles, against random probes. Two ways to say "not ``down``" (weight 1 each): ``min`` (minimize
     its prediction) and ``below`` (penalize it only above its mean prediction on random probes,
     ``seqgen design --avoid-below``), and for each K of ``conservative`` ``below, K``: the same held below
     at its mean + K x std over the down ensemble's members (``seqgen design --conservative K``, which applies
-    it to every objective: the up TF's mean - K x std too).
+    it to every objective: the up TF's mean - K x std too). ``down_all``: the down TF's predictor is trained on all
+    the random probes, not their lower half (kept as ``DOWN_all_SEED``), so that it has seen its own sites.
+    ``ceiling``: also ``oracle ceiling`` (annealing, ``anneal-h6``, on the two oracles themselves, the down one held
+    below its median random probe): what designs could reach with perfect predictors.
 
     Per method and formulation: each oracle's mean occupancy; ``up_hits``, the up TF's hit fraction (the
     main protocol's definition); ``specific``, the fraction that is an up hit AND scores below the down
     oracle's median random probe.
     """
     oracles = {tf: KmerOracle.from_file(tfbind8_path(folder, tf)) for tf in (up, down)}
-    up_model, down_model = (load_predictor(models / f"{tf}_{seed}", device) for tf in (up, down))
+    up_model = load_predictor(models / f"{up}_{seed}", device)
+    down_model = (trained_predictor(oracles[down], models / f"{down}_all_{seed}", probes, seed, device, keep_all=True)
+                  if down_all else load_predictor(models / f"{down}_{seed}", device))
     data, best_random, _ = make_training_set(oracles[up], probes, seed=0)
     random = np.random.default_rng(1).integers(0, 4, (probes, LENGTH)).astype(np.uint8)
     down_median = float(np.median(oracles[down].occupancy(random)))
@@ -323,23 +358,27 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
     cautious = {f"below, conservative {k:g}": k for k in conservative}
     formulations.update({form: Objective(down, down_model.score, "below", target=level, conservative=k)
                          for form, k in cautious.items()})
-    out = {"up": up, "down": down, "seed": seed, "budget": budget, "designs": n,
+    out = {"up": up, "down": down, "seed": seed, "budget": budget, "designs": n, "down_trained_on_all": down_all,
            "random": {tf: float(o.occupancy(random).mean()) for tf, o in oracles.items()},
            "down_median_random": down_median, "below_level": level, "methods": {}}
-    for method in methods:
-        for form, against in formulations.items():
-            objectives = ObjectiveSet([Objective(up, up_model.score, conservative=cautious.get(form, 0.0)), against])
-            start = time.perf_counter()
-            constraints = method_constraints(method, data)
-            result = design(objectives, constraints, method_settings(method, n, seed, budget), device)
-            up_occ, down_occ = oracles[up].occupancy(result.codes), oracles[down].occupancy(result.codes)
-            up_hits = hit_mask(oracles[up], result.codes, best_random, constraints)
-            out["methods"][f"{method} ({form})"] = {
-                up: float(up_occ.mean()), down: float(down_occ.mean()), "up_hits": float(up_hits.mean()),
-                "specific": float((up_hits & (down_occ < down_median)).mean()),
-                "calls_used": result.calls_per_sequence, "seconds": round(time.perf_counter() - start, 1)}
-            print(f"specificity {up} up / {down} down, {method} ({form}): "
-                  + json.dumps(out["methods"][f"{method} ({form})"]), flush=True)
+    runs = {f"{method} ({form})": (method, ObjectiveSet([
+        Objective(up, up_model.score, conservative=cautious.get(form, 0.0)), against]))
+        for method in methods for form, against in formulations.items()}
+    if ceiling:
+        runs["oracle ceiling: anneal-h6 (below)"] = ("anneal-h6", ObjectiveSet([
+            Objective(up, oracle_scorer(oracles[up])),
+            Objective(down, oracle_scorer(oracles[down]), "below", target=down_median)]))
+    for name, (method, objectives) in runs.items():
+        start = time.perf_counter()
+        constraints = method_constraints(method, data)
+        result = design(objectives, constraints, method_settings(method, n, seed, budget), device)
+        up_occ, down_occ = oracles[up].occupancy(result.codes), oracles[down].occupancy(result.codes)
+        up_hits = hit_mask(oracles[up], result.codes, best_random, constraints)
+        out["methods"][name] = {
+            up: float(up_occ.mean()), down: float(down_occ.mean()), "up_hits": float(up_hits.mean()),
+            "specific": float((up_hits & (down_occ < down_median)).mean()),
+            "calls_used": result.calls_per_sequence, "seconds": round(time.perf_counter() - start, 1)}
+        print(f"specificity {up} up / {down} down, {name}: " + json.dumps(out["methods"][name]), flush=True)
     return out
 
 

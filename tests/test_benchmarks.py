@@ -58,6 +58,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
+from seqgen.data import one_hot  # noqa: E402
+
 RESULTS = BENCHMARKS / "results"
 
 
@@ -479,6 +481,10 @@ def test_design_training_set_keeps_the_lower_half_of_noisy_oracle_scores():
     np.testing.assert_array_equal(data.codes, codes[kept])
     np.testing.assert_allclose(data.label("score"), noisy[kept], rtol=1e-6)
     assert (best_random, best_training) == (true.max(), true[kept].max()) and best_random > best_training
+    every, best_random, best_training = design.make_training_set(Counts(), 4000, seed=0, keep_all=True)
+    np.testing.assert_array_equal(every.codes, codes)  # the same probes, none left out
+    np.testing.assert_allclose(every.label("score"), noisy, rtol=1e-6)
+    assert best_random == best_training == true.max()
 
 
 def test_design_hit_needs_a_score_above_the_best_random_a_strong_8mer_and_the_constraints():
@@ -765,6 +771,21 @@ def test_design_specificity_counts_up_hits_below_the_down_oracle_s_random_median
     assert list(out["methods"]) == ["anneal (min)", "anneal (below)", "anneal (below, conservative 2)"]
     assert (up.direction, up.conservative, down.direction, down.target, down.conservative) == (
         "max", 2.0, "below", out["below_level"], 2.0)
+    assert out["down_trained_on_all"] is False
+    trained = []  # the down TF's predictor trained on every probe: its own folder, made by trained_predictor
+    monkeypatch.setattr(design, "trained_predictor", lambda oracle, folder, probes, seed, device, keep_all: (
+        trained.append((oracle, folder.name, probes, keep_all)) or Letters(0)))  # A: a down predictor of its own
+    out = design.specificity("UP", "DOWN", tmp_path, 0, 4, torch.device("cpu"), tmp_path, ["anneal"], 300,
+                             down_all=True, ceiling=True)
+    assert trained == [(oracles["DOWN"], "DOWN_all_0", 300, True)] and out["down_trained_on_all"] is True
+    assert out["below_level"] == pytest.approx((random == 0).sum(1).mean())  # the new predictor's level
+    assert list(out["methods"]) == ["anneal (min)", "anneal (below)", "oracle ceiling: anneal-h6 (below)"]
+    (up, down), steps = objectives[-1]  # the ceiling: the oracles themselves, the down one below its random median
+    x = torch.as_tensor(one_hot(designs, 4))
+    for objective, letter in ((up, 2), (down, 3)):
+        mean, std = objective.scorer(x)
+        assert mean.tolist() == (designs == letter).sum(1).tolist() and not std.any()
+    assert (down.direction, down.target, steps) == ("below", out["down_median_random"], 25)  # anneal's 8 a step
 
 
 def write_potts_family(folder, protein):
@@ -990,3 +1011,16 @@ def test_scan_scores_chipseq_folds_with_pbm_models_and_times_the_scan_against_nu
     assert significance["shuffles"] == 2 and all(0 <= significance[f"{kind}_{name}"] <= 1 for kind in ("bound", "unbound")
                                                  for name in ("p05", "p01", "p001", "q05"))
     assert 0 <= significance["auroc_p"] <= 1 and 0 < significance["q_min"] <= 1
+
+
+def test_design_trained_predictor_trains_once_on_the_probes_asked_for(tmp_path, monkeypatch):
+    design = bench("design")
+    calls = []
+    monkeypatch.setattr(design, "make_training_set", lambda oracle, n, seed, keep_all: (("data", n, keep_all), 0, 0))
+    monkeypatch.setattr(design, "train_predictor", lambda data, seed, folder, device: calls.append((data, seed)) or 2.5)
+    monkeypatch.setattr(design, "load_predictor", lambda folder, device: folder.name)
+    folder = tmp_path / "KLF1_all_3"
+    assert design.trained_predictor("oracle", folder, 500, 3, "cpu", keep_all=True) == "KLF1_all_3"
+    assert calls == [(("data", 500, True), 3)] and (folder / "train_seconds.txt").read_text() == "2.5\n"
+    assert design.trained_predictor("oracle", folder, 500, 3, "cpu", keep_all=True) == "KLF1_all_3"
+    assert len(calls) == 1  # kept: not trained again
