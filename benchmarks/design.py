@@ -203,6 +203,8 @@ def main() -> None:
     parser.add_argument("--down-trained-on-all", action="store_true",
                         help="specificity task: the down TF's predictor trained on every random probe, not the lower "
                              "half (so it has seen its sites; kept in --models as DOWN_all_SEED)")
+    parser.add_argument("--up-trained-on-all", action="store_true",
+                        help="specificity task: the up TF's predictor trained on every random probe too (UP_all_SEED)")
     parser.add_argument("--specificity-budget", type=int, default=200, metavar="CALLS",
                         help="specificity task: predictor calls a design (default 200)")
     parser.add_argument("--oracle-ceiling", action="store_true",
@@ -237,7 +239,7 @@ def main() -> None:
         results["specificity"] = specificity(*args.specificity, Path(args.models), args.seeds[0], args.n, device,
                                              folder, args.methods, args.probes,
                                              args.specificity_budget, tuple(args.conservative),
-                                             args.down_trained_on_all, args.oracle_ceiling)
+                                             args.down_trained_on_all, args.oracle_ceiling, args.up_trained_on_all)
         write_json(args.name, results)
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -273,7 +275,7 @@ def main() -> None:
             results["specificity"] = specificity(up, down, models, args.seeds[0], args.n, device, folder,
                                                  args.methods, args.probes, args.specificity_budget,
                                                  tuple(args.conservative), args.down_trained_on_all,
-                                                 args.oracle_ceiling)
+                                                 args.oracle_ceiling, args.up_trained_on_all)
     write_json(args.name, results)
     summarize(results)
     write_text(RESULTS / f"{args.name}.md", markdown(results))
@@ -328,14 +330,15 @@ def oracle_scorer(oracle: KmerOracle):
 
 def specificity(up: str, down: str, models: Path, seed: int, n: int, device, folder, methods, probes: int,
                 budget: int = 200, conservative: tuple[float, ...] = (), down_all: bool = False,
-                ceiling: bool = False) -> dict:
+                ceiling: bool = False, up_all: bool = False) -> dict:
     """Design for ``up`` and against ``down`` with each method at ``budget`` calls; score the designs with
     both oracles, against random probes. Two ways to say "not ``down``" (weight 1 each): ``min`` (minimize
     its prediction) and ``below`` (penalize it only above its mean prediction on random probes,
     ``seqgen design --avoid-below``), and for each K of ``conservative`` ``below, K``: the same held below
     at its mean + K x std over the down ensemble's members (``seqgen design --conservative K``, which applies
     it to every objective: the up TF's mean - K x std too). ``down_all``: the down TF's predictor is trained on all
-    the random probes, not their lower half (kept as ``DOWN_all_SEED``), so that it has seen its own sites.
+    the random probes, not their lower half (kept as ``DOWN_all_SEED``), so that it has seen its own sites; ``up_all``
+    the same for the up TF's (no extrapolation asked of it).
     ``ceiling``: also ``oracle ceiling`` (annealing, ``anneal-h6``, on the two oracles themselves, the down one held
     below its median random probe): what designs could reach with perfect predictors.
 
@@ -344,9 +347,9 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
     oracle's median random probe.
     """
     oracles = {tf: KmerOracle.from_file(tfbind8_path(folder, tf)) for tf in (up, down)}
-    up_model = load_predictor(models / f"{up}_{seed}", device)
-    down_model = (trained_predictor(oracles[down], models / f"{down}_all_{seed}", probes, seed, device, keep_all=True)
-                  if down_all else load_predictor(models / f"{down}_{seed}", device))
+    up_model, down_model = (
+        trained_predictor(oracles[tf], models / f"{tf}_all_{seed}", probes, seed, device, keep_all=True) if every
+        else load_predictor(models / f"{tf}_{seed}", device) for tf, every in ((up, up_all), (down, down_all)))
     data, best_random, _ = make_training_set(oracles[up], probes, seed=0)
     random = np.random.default_rng(1).integers(0, 4, (probes, LENGTH)).astype(np.uint8)
     down_median = float(np.median(oracles[down].occupancy(random)))
@@ -359,6 +362,7 @@ def specificity(up: str, down: str, models: Path, seed: int, n: int, device, fol
     formulations.update({form: Objective(down, down_model.score, "below", target=level, conservative=k)
                          for form, k in cautious.items()})
     out = {"up": up, "down": down, "seed": seed, "budget": budget, "designs": n, "down_trained_on_all": down_all,
+           "up_trained_on_all": up_all,
            "random": {tf: float(o.occupancy(random).mean()) for tf, o in oracles.items()},
            "down_median_random": down_median, "below_level": level, "methods": {}}
     runs = {f"{method} ({form})": (method, ObjectiveSet([

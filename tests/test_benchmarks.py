@@ -778,6 +778,7 @@ def test_design_specificity_counts_up_hits_below_the_down_oracle_s_random_median
     out = design.specificity("UP", "DOWN", tmp_path, 0, 4, torch.device("cpu"), tmp_path, ["anneal"], 300,
                              down_all=True, ceiling=True)
     assert trained == [(oracles["DOWN"], "DOWN_all_0", 300, True)] and out["down_trained_on_all"] is True
+    assert out["up_trained_on_all"] is False
     assert out["below_level"] == pytest.approx((random == 0).sum(1).mean())  # the new predictor's level
     assert list(out["methods"]) == ["anneal (min)", "anneal (below)", "oracle ceiling: anneal-h6 (below)"]
     (up, down), steps = objectives[-1]  # the ceiling: the oracles themselves, the down one below its random median
@@ -786,6 +787,12 @@ def test_design_specificity_counts_up_hits_below_the_down_oracle_s_random_median
         mean, std = objective.scorer(x)
         assert mean.tolist() == (designs == letter).sum(1).tolist() and not std.any()
     assert (down.direction, down.target, steps) == ("below", out["down_median_random"], 25)  # anneal's 8 a step
+    trained.clear()
+    out = design.specificity("UP", "DOWN", tmp_path, 0, 4, torch.device("cpu"), tmp_path, ["anneal"], 300,
+                             up_all=True)
+    assert trained == [(oracles["UP"], "UP_all_0", 300, True)] and out["up_trained_on_all"] is True
+    assert out["methods"]["anneal (min)"]["UP"] == 21.0  # the designs scored by the oracles, as before
+    assert objectives[-1][0][0].scorer.__self__.letter == 0  # the up objective: the predictor trained on all
 
 
 def write_potts_family(folder, protein):

@@ -872,6 +872,11 @@ def test_a_simulated_data_set_scans_sequences_simulated_from_its_motif():
     wfc.check_scan("tiny", simulated)
     assert refusal(wfc.check_scan, "tiny", {**simulated, "scan": "promoters.fa"}) == (
         "data set 'tiny' scans promoters.fa and simulates sequences to scan (simulate: scan): give one of the two")
+    short = dataset(simulate={**SIMULATE, "scan": {**SIMULATED_SCAN, "length": 29}})
+    assert refusal(wfc.check_scan, "tiny", short) == (
+        "data set 'tiny': its simulated sequences to scan (simulate.scan.length 29) are shorter than its probes (30), "
+        "the window its predictor scores")
+    wfc.check_scan("tiny", dataset(simulate={**SIMULATE, "scan": {**SIMULATED_SCAN, "length": 30}}))
 
 
 def test_a_scan_without_a_label_or_of_intervals_without_a_genome_is_refused(tmp_path):

@@ -139,6 +139,11 @@ def check_scan(name, ds) -> None:
     if "scan" in ds and "scan" in ds.get("simulate", {}):
         raise SeqgenError(f"data set {name!r} scans {ds['scan']} and simulates sequences to scan (simulate: scan): "
                           f"give one of the two")
+    simulated = ds.get("simulate", {})
+    if "scan" in simulated and simulated["scan"]["length"] < simulated["length"]:  # the schema filled both in
+        raise SeqgenError(f"data set {name!r}: its simulated sequences to scan (simulate.scan.length "
+                          f"{simulated['scan']['length']}) are shorter than its probes ({simulated['length']}), the "
+                          f"window its predictor scores")
     if "scan_genome" in ds and not scans_intervals(ds):
         raise SeqgenError(f"data set {name!r}: scan_genome is the genome of a scan file of intervals (BED, "
                           f"narrowPeak), and its scan is {ds.get('scan', 'not given')}")
