@@ -250,14 +250,10 @@ def main() -> None:
             entry = {"best_random": best_random, "best_training": best_train, "runs": []}
             for seed in args.seeds:
                 model_dir = models / f"{tf}_{seed}"
-                if args.models and (model_dir / "train_seconds.txt").is_file():
-                    train_seconds = float((model_dir / "train_seconds.txt").read_text())
-                else:
-                    train_seconds = train_predictor(data, seed, model_dir, device)
-                    write_text(model_dir / "train_seconds.txt", f"{train_seconds}\n")
+                predictor = trained_predictor(oracle, model_dir, args.probes, seed, device)  # one kept: reused
+                train_seconds = float((model_dir / "train_seconds.txt").read_text())
                 metrics = (model_dir / "metrics.csv").read_text().strip().splitlines()
                 train_steps = int(metrics[-1].split(",")[0]) if len(metrics) > 1 else None  # time-bound: varies
-                predictor = load_predictor(model_dir, device)
                 objectives = ObjectiveSet([Objective(tf, predictor.score)])
                 for method in args.methods:
                     budgets, speed = run_method(method, objectives, oracle, best_random, args.n, device, seed,
