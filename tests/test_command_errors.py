@@ -461,6 +461,40 @@ def test_designs_an_avoided_predictor_still_puts_above_its_level_are_counted_and
     assert json.loads((tmp_path / "design.json").read_text())["avoid_above"] is None  # no level, no count
 
 
+def test_designs_are_placed_among_the_avoided_predictors_own_held_out_sequences(models, tmp_path, capsys):
+    """design.json's avoid_held_out puts the designs' avoidN_label_mean among the avoided predictor's predictions of
+    its own held-out sequences (its predictions.tsv); designs that minimize it lie below their median, designs that
+    raise it (the main objective outweighs a light avoid weight) draw a note; a folder without held-out predictions
+    gives null."""
+    p = models / "predictor"
+    held = pd.read_csv(p / "predictions.tsv", sep="\t")["predicted"].to_numpy()
+
+    def run(name, *options):
+        out = tmp_path / name / "designs.fasta"
+        out.parent.mkdir()
+        assert main(["design", *options, "--n", "16", "--steps", "40", "--seed", "1", "--out", str(out)]) == 0
+        table = pd.read_csv(out.parent / "designs.tsv", sep="\t")
+        return json.loads((out.parent / "design.json").read_text())["avoid_held_out"], table, capsys.readouterr().err
+
+    (low,), table, err = run("low", "--predictor", str(p), "--direction", "min", "--avoid", str(p))
+    designs = table["avoid1_label_mean"].to_numpy()
+    assert low == {"held_out": "held-out sequences", "n_held_out": len(held),
+                   "held_out_median": round(float(np.median(held)), 5),
+                   "designs_median": round(float(np.median(designs)), 5),
+                   "designs_median_percentile": round(float((held < np.median(designs)).mean()) * 100, 1),
+                   "designs_below_held_out_median": int((designs < np.median(held)).sum()), "designs": 16}
+    assert low["designs_below_held_out_median"] == 16 and low["designs_median_percentile"] < 20
+    assert "below the median" not in err
+    (high,), _, err = run("high", "--predictor", str(p), "--avoid", str(p), "--avoid-weight", "0.1")
+    assert high["designs_below_held_out_median"] < 8 and high["designs_median_percentile"] > 50
+    assert f"designs are predicted below the median of {p}'s {len(held)} held-out sequences" in err
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "model.pt").write_bytes((p / "model.pt").read_bytes())  # the model without its held-out predictions
+    bare_entry, kept = run("none", "--predictor", str(p), "--avoid", str(bare), "--avoid", str(p))[0]
+    assert bare_entry is None and kept["n_held_out"] == len(held)
+
+
 def test_designs_tsv_fasta_and_summary_agree_with_the_objectives(models, tmp_path):
     """Utility = (mean - K std) of the predictor + w x (-mean - K std) of the --avoid one; the files and design.json
     say the same of each design."""

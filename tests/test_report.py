@@ -651,6 +651,27 @@ def test_extrapolation_training_label_and_marked_sites():
         '<span style="background:#222" title="strong - p=1e-06">GTAC</span>GT</span>')  # the stronger wins
 
 
+def test_designs_are_placed_among_the_avoided_predictors_held_out_sequences():
+    """design.json's avoid_held_out, in the objective's sentence; a note only where most designs lie at or above the
+    avoided predictor's held-out median (not specific against it); older design.json files without it read as before."""
+    from seqgen.report.designs import avoided_data_note, objective_text
+
+    low = {"held_out": "held-out sequences", "n_held_out": 400, "held_out_median": 0.52, "designs_median": 0.21,
+           "designs_median_percentile": 3.5, "designs_below_held_out_median": 240, "designs": 256}
+    high = {**low, "held_out": "held-out negatives", "designs_median": 0.9, "designs_median_percentile": 97.0,
+            "designs_below_held_out_median": 100}
+    summary = {"predictor": "p", "avoid": ["q", "r"], "avoid_below": None, "avoid_held_out": [low, None]}
+    assert objective_text(summary) == (
+        "objective: the predictor p (maximized) + the predictor q (minimized; the designs' median prediction, 0.21, is "
+        "above 3.5% of its predictions of its 400 held-out sequences, and 240 of 256 designs lie below their median, "
+        "0.52) + the predictor r (minimized)")
+    assert avoided_data_note(summary) == "" and avoided_data_note({"avoid": ["q"]}) == ""
+    assert objective_text({"avoid": ["q"]}) == "objective: the predictor q (minimized)"
+    text = avoided_data_note({"avoid": ["q", "r"], "avoid_held_out": [low, high]})
+    assert "Only 100 of 256 designs are predicted by r below the median of its own held-out negatives" in text
+    assert " q " not in text
+
+
 def test_design_summary_sentences_and_number_formats():
     from seqgen.report.designs import objective_text, scored_training
     from seqgen.report.page import fmt

@@ -88,6 +88,7 @@ def run(args) -> dict:
         summary.update(_write_training(training, table["utility"], reference, designed, args.out))
     summary.update(_summary(args, settings, result, constraints))
     summary["avoid_above"] = count_above_avoid_level(table, args)
+    summary["avoid_held_out"] = compare_with_avoided_data(table, predictors, args)
     summary["gc_outside_training"] = count_gc_outside(result.codes, reference, designed, args)
     summary["start_score"] = None if constraints.start is None else \
         score_start(objectives, constraints.start, predictors, table["utility"], designed, device)
@@ -466,6 +467,52 @@ def count_above_avoid_level(table: pd.DataFrame, args) -> list | None:
                   f"{args.avoid_below:g} by {path} (a penalty, not a limit: raise --avoid-weight, or keep the designs "
                   f"whose avoid*_label_mean in designs.tsv is below it)", file=sys.stderr)
     return counts
+
+
+def avoided_reference(path, classifier: bool) -> tuple[np.ndarray, str] | None:
+    """``(M,)`` predictions, on the label's scale, of the held-out sequences of an ``--avoid`` predictor's own data
+    (``predictions.tsv``, written beside its model at training), and what they are: a ``classifier``'s held-out
+    negatives (what it does not bind), else all of them; None where the folder keeps none."""
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    try:
+        held = pd.read_csv(folder / "predictions.tsv", sep="\t", usecols=["measured", "predicted"])
+    except (OSError, ValueError, pd.errors.ParserError):  # no validation split, or not seqgen's table
+        return None
+    held = held[np.isfinite(pd.to_numeric(held["predicted"], errors="coerce"))]
+    if classifier:
+        held = held[held["measured"] == 0]
+    return (held["predicted"].to_numpy(), "held-out negatives" if classifier else "held-out sequences") \
+        if len(held) else None
+
+
+def compare_with_avoided_data(table: pd.DataFrame, predictors: dict, args) -> list | None:
+    """Where the designs' predictions by each ``--avoid`` predictor (``avoidN_label_mean``) fall among its predictions
+    of the held-out sequences of its own data (:func:`avoided_reference`): the percentile of the designs' median and
+    how many designs lie below the held-out median; a one-line note where most do not (the designs are no lower for
+    it than its own data: the objective traded it away, or the predictor does not know the sites to avoid). None
+    without ``--avoid``; an entry None for a predictor whose folder keeps no held-out predictions."""
+    if not args.avoid:
+        return None
+    comparisons = []
+    for i, path in enumerate(args.avoid):
+        reference = avoided_reference(path, predictors[f"avoid{i + 1}"].task == "classification")
+        if reference is None:
+            comparisons.append(None)
+            continue
+        held, what = reference
+        designs = table[f"avoid{i + 1}_label_mean"].to_numpy()
+        median, designs_median = float(np.median(held)), float(np.median(designs))
+        below = int((designs < median).sum())
+        comparisons.append({"held_out": what, "n_held_out": len(held), "held_out_median": round(median, 5),
+                            "designs_median": round(designs_median, 5),
+                            "designs_median_percentile": round(float((held < designs_median).mean()) * 100, 1),
+                            "designs_below_held_out_median": below, "designs": len(designs)})
+        if 2 * below < len(designs):
+            print(f"note: {args.out}: only {below} of {len(designs)} designs are predicted below the median of "
+                  f"{path}'s {len(held)} {what} ({median:.4g}): for it the designs are no lower than its own data "
+                  f"(raise --avoid-weight; an avoided predictor keeps out only the sites its data showed it)",
+                  file=sys.stderr)
+    return comparisons
 
 
 def count_long_runs(codes: np.ndarray, constraints: Constraints, out, limit: int = LONG_RUN) -> int:

@@ -180,17 +180,46 @@ def objective_text(summary: dict | None) -> str:
     if summary.get("conservative"):  # mean - K x std: the utility column is not the predicted score
         goal += f", less {summary['conservative']:g} x its ensemble's std (--conservative)"
     parts = [f"the predictor {summary['predictor']} ({goal})"] if summary.get("predictor") else []
-    above = summary.get("avoid_above") or [None] * len(summary.get("avoid") or [])
-    for path, count in zip(summary.get("avoid") or [], above):
+    avoided = summary.get("avoid") or []
+    above = summary.get("avoid_above") or [None] * len(avoided)
+    held_out = summary.get("avoid_held_out") or [None] * len(avoided)
+    for path, count, comparison in zip(avoided, above, held_out):
         level = summary.get("avoid_below")
         held = "minimized" if level is None else f"penalized above {level}" + (
             "" if count is None else f": {count} of {summary.get('designs')} designs still predicted above it")
-        parts.append(f"the predictor {path} ({held})")
+        parts.append(f"the predictor {path} ({held}{avoided_data_text(comparison)})")
     if summary.get("naturalness"):
         parts.append(f"{summary['naturalness']:g} x the generator VAE's ELBO (naturalness)")
     searched = f", searched in the latent space of the generator {summary['generator']}" \
         if summary.get("method") == "latent" and summary.get("generator") else ""
     return "objective: " + (" + ".join(parts) or "none recorded") + searched
+
+
+def avoided_data_text(comparison: dict | None) -> str:
+    """``; the designs' median prediction, 0.2, is above 12% of its predictions of its 400 held-out sequences...``
+    from an entry of design.json's ``avoid_held_out``: where an avoided predictor puts the designs among its own
+    data."""
+    if not comparison:
+        return ""
+    return (f"; the designs' median prediction, {fmt(comparison['designs_median'])}, is above "
+            f"{comparison['designs_median_percentile']:g}% of its predictions of its {fmt(comparison['n_held_out'])} "
+            f"{comparison['held_out']}, and {comparison['designs_below_held_out_median']} of {comparison['designs']} "
+            f"designs lie below their median, {fmt(comparison['held_out_median'])}")
+
+
+def avoided_data_note(summary: dict | None) -> str:
+    """A note where most designs are predicted by an avoided predictor no lower than the median of its own held-out
+    sequences (design.json's ``avoid_held_out``): against it they are not specific."""
+    notes = []
+    for path, comparison in zip((summary or {}).get("avoid") or [], (summary or {}).get("avoid_held_out") or []):
+        if comparison and 2 * comparison["designs_below_held_out_median"] < comparison["designs"]:
+            notes.append(f"Only {comparison['designs_below_held_out_median']} of {comparison['designs']} designs are "
+                         f"predicted by {path} below the median of its own {comparison['held_out']}: for it these "
+                         f"designs are no lower than its data, so they are not specific against it.")
+    if not notes:
+        return ""
+    return note(" ".join(notes) + " An avoided predictor keeps out only the sites its training data showed it (train "
+                "it on data that holds them), and the main objective can outweigh it (a larger avoid weight).")
 
 
 def composition_limits(summary: dict | None) -> str:
@@ -299,6 +328,7 @@ def design_section(res: Results, motifs: list, colors: dict, top: int, alphabet,
                      f"{esc(training_comparison(summary, metrics))}{esc(start_comparison(summary))}"
                      f"{esc(predictor_accuracy(summary, metrics))}</p>"
                      + extrapolation_note(df, col, label_max)
+                     + avoided_data_note(summary)
                      + composition_note(df, alphabet, reference, (summary or {}).get("run_limit"))
                      + siteless_note(shown, site_p, motifs)
                      + junction_note(df, motifs, alphabet, site_p)
