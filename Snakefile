@@ -21,7 +21,12 @@ if not workflow.overwrite_configfiles:
 config.update(scientific_numbers(config))  # 1e-4 is a number (YAML 1.2), not the string YAML 1.1 reads
 if isinstance(config.get("gpu"), str):  # --config gpu=true arrives as the string 'true'
     config["gpu"] = {"true": True, "false": False}.get(config["gpu"].lower(), config["gpu"])
-validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
+
+
+include: "workflow/rules/common.smk"
+
+
+validate_config("workflow/schemas/config.schema.yaml")
 
 DATASETS = list(config["datasets"])
 GENERATORS = config["generators"]
@@ -30,9 +35,6 @@ METHODS = config["design"]["methods"]
 
 wildcard_constraints:
     dataset="[^/]+",  # results/A/motifs/ is data set A's, not the motifs of a data set "A/design/M"
-
-
-include: "workflow/rules/common.smk"
 
 
 check_config()

@@ -895,3 +895,23 @@ def test_a_scan_without_a_label_or_of_intervals_without_a_genome_is_refused(tmp_
     wfc.check_scan("pbm", dataset(scan="peaks.narrowPeak", scan_genome="hg38.fa.gz"))
     assert refusal(wfc.check_input_files, "tiny", dataset(scan=str(tmp_path / "none.fa"))).startswith(
         f"data set 'tiny': its scan file {tmp_path / 'none.fa'} does not exist")
+
+
+def test_a_schema_problem_is_one_line_naming_the_key_with_the_close_known_ones():
+    """schema_problem: None for the demo config; else jsonschema's best match, where it is and (for an unknown key)
+    the close and all known keys, in one line."""
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    demo = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert wfc.schema_problem(demo, schema) is None
+    typo = copy.deepcopy(demo)
+    typo["datasets"]["demo"]["negative"] = "shuffle"
+    problem = wfc.schema_problem(typo, schema)
+    assert problem.startswith("config datasets.demo: Additional properties are not allowed ('negative' was "
+                              "unexpected); did you mean negatives? (known keys: alphabet, ambiguous, avoid, ")
+    assert "\n" not in problem
+    typo = copy.deepcopy(demo)
+    typo["design"]["n"] = "sixty-four"
+    assert wfc.schema_problem(typo, schema) == "config design.n: 'sixty-four' is not of type 'integer'"
+    typo = copy.deepcopy(demo)
+    typo["zzz"] = 1
+    assert "('zzz' was unexpected) (known keys: datasets, design, device" in wfc.schema_problem(typo, schema)

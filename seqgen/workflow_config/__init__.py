@@ -29,7 +29,7 @@ from seqgen.workflow_config.checks import (check_avoid, check_avoided_datasets, 
                                            check_input_files, check_input_format, check_labels, check_model_settings,
                                            check_mutants_format, check_mutants_scorable, check_negatives,
                                            check_objectives, check_scan, check_seeds, check_simulated_motif,
-                                           check_source, known_length, package_errors)
+                                           check_source, known_length, package_errors, schema_problem)
 from seqgen.workflow_config.common import labelled, naturalness, positives_label, read_labels, requested_labels
 from seqgen.workflow_config.options import (RUNTIME_MARGIN, TRAINING_RUNTIME, as_json, avoided_folders, cli_options,
                                             dataset_config_yaml, design_block, design_generator, design_inputs,
@@ -54,6 +54,6 @@ __all__ = [
     "motif_predictor_inputs", "mutation_inputs", "mutation_options", "naturalness", "package_errors",
     "positives_label", "predictor_inputs", "predictor_settings", "raw_input", "read_labels", "report_options",
     "report_summaries", "requested_labels", "sample_score_inputs", "scan_file", "scan_genome", "scan_inputs",
-    "scan_options", "scans_intervals", "simulate_options", "simulated_scan_options", "split_options",
+    "scan_options", "schema_problem", "scans_intervals", "simulate_options", "simulated_scan_options", "split_options",
     "trained_settings", "training_runtime",
 ]

@@ -7,6 +7,7 @@ import them inside :func:`package_errors`, and are skipped where those cannot be
 """
 from __future__ import annotations
 
+import difflib
 import math
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,30 @@ def check_command(deployed: bool = False, which=None) -> None:
         raise SeqgenError("the command seqgen, which every job runs, is not on PATH: activate the environment "
                           "(source .venv/bin/activate, or export PATH=\"$PWD/.venv/bin:$PATH\" as scripts/demo.sh "
                           "does) before snakemake")
+
+
+def schema_problem(config, schema_path) -> str | None:
+    """The config's first problem under the JSON schema at ``schema_path`` (jsonschema's best match), in one line
+    naming the key, where Snakemake's own validation prints the whole schema below it: ``config datasets.rest:
+    Additional properties are not allowed ('negative' was unexpected); known keys: ...``. None where the schema
+    passes it, or where jsonschema (a dependency of Snakemake) cannot be imported."""
+    try:
+        import jsonschema
+        import yaml
+    except ImportError:
+        return None
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    where = ".".join(map(str, error.absolute_path)) or "(top level)"
+    known = sorted(error.schema.get("properties") or {}) if error.validator == "additionalProperties" else []
+    if not known:
+        return f"config {where}: {error.message}"
+    close = [match for key in error.instance if key not in known for match in difflib.get_close_matches(key, known, 1)]
+    return (f"config {where}: {error.message}" + (f"; did you mean {', '.join(close)}?" if close else "")
+            + f" (known keys: {', '.join(known)})")
 
 
 def check_config_files(paths) -> None:

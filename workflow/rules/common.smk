@@ -1,7 +1,21 @@
 # Thin wrappers of seqgen.workflow_config (the config's checks at start, and each rule's options and inputs):
 # they pass the config and the wildcards; a check's SeqgenError stops the workflow with its one line.
+from snakemake.exceptions import WorkflowError
+
 from seqgen import workflow_config as wfc
 from seqgen.errors import SeqgenError
+
+
+def validate_config(schema):
+    """Validate the config against the JSON ``schema`` and fill in its defaults; stop with one line naming the key
+    where the schema rejects it (Snakemake's validation error prints the whole schema below its message)."""
+    try:
+        validate(config, schema, set_default=True)
+    except WorkflowError:
+        problem = wfc.schema_problem(config, Path(workflow.basedir) / schema)
+        if problem is None:
+            raise
+        raise ValueError(problem) from None
 
 
 def check_config():
