@@ -323,6 +323,10 @@ def test_numeric_columns_left_unread_draw_a_note(tmp_path, capsys):
         in capsys.readouterr().err
     assert main(["encode", str(path), "--label-column", "signal", "--out", str(tmp_path / "b.npz")]) == 0
     assert "not read" not in capsys.readouterr().err
+    assert main(["encode", str(path), "--negatives", "shuffle", "--out", str(tmp_path / "c.npz")]) == 0
+    err = capsys.readouterr().err  # the negatives make the label: no advice that encode would then refuse
+    assert "numeric columns signal, batch not read: --negatives shuffle makes the label, bound: 1 for these " \
+        "sequences, 0 for their negatives" in err and "--label-column" not in err
 
 
 def test_a_protein_records_final_stop_is_removed_and_an_inner_one_refused(tmp_path, capsys):

@@ -72,8 +72,10 @@ def _encode_notes(args, data) -> list[str]:
                      f"removed")
     unread = data.meta.get("unread_numeric_columns")
     if unread:
+        why = f"--negatives {args.negatives} makes the label, bound: 1 for these sequences, 0 for their negatives" \
+            if args.negatives else f"--label-column {unread[0]} keeps one as a label (a predictor needs one)"
         notes.append(f"{args.input}: numeric column{'s' if len(unread) > 1 else ''} {', '.join(unread)} not "
-                     f"read: --label-column {unread[0]} keeps one as a label (a predictor needs one)")
+                     f"read: {why}")
     if data.meta.get("focus_range_mismatch"):
         start, end, residues = data.meta["focus_range_mismatch"]
         notes.append(f"{args.input}: the focus id's range {start}-{end} spans {end - start + 1} residues, but the "
