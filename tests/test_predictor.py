@@ -359,7 +359,8 @@ def test_a_label_of_one_value_is_refused():
     codes = np.random.default_rng(0).integers(0, 4, (40, 12)).astype(np.uint8)
     data = SequenceSet(codes, "dna", [f"s{i}" for i in range(40)], labels=np.ones((40, 1)), label_names=["Bound"])
     config, _ = merge_config("predictor", SMALL)
-    with pytest.raises(SeqgenError, match="the label has one value only \\(1 for every sequence\\)"):
+    with pytest.raises(SeqgenError, match="the label has one value only \\(1 for every sequence\\).*encode them "
+                                          "with --negatives"):
         recipe("predictor").make_task(config, data, CPU)
     data.labels[:20] = 0.0
     data.labels[5] = np.nan  # an .npz made outside seqgen encode, which refuses these

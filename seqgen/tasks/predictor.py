@@ -118,7 +118,8 @@ def _check_label(y: np.ndarray) -> None:
                           f"drop those sequences first")
     if len(np.unique(y)) < 2:
         raise SeqgenError(f"the label has one value only ({y[0]:g} for every sequence): there is nothing to learn "
-                          f"(a classifier needs sequences of both classes, 0 and 1)")
+                          f"(a classifier needs sequences of both classes, 0 and 1; for bound sequences alone, "
+                          f"encode them with --negatives, workflow: negatives)")
 
 
 def _task_type(config: dict, y: np.ndarray) -> str:
