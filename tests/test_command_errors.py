@@ -495,6 +495,24 @@ def test_designs_are_placed_among_the_avoided_predictors_own_held_out_sequences(
     assert bare_entry is None and kept["n_held_out"] == len(held)
 
 
+def test_a_table_on_stdout_read_by_a_command_that_stops_early_ends_quietly(models, tmp_path):
+    """predict --out - | head: once the reader closes the pipe, seqgen stops with exit status 141 (128 + SIGPIPE, as a
+    shell tool) and no traceback."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    write_fasta(tmp_path / "many.fa", [f"s{i}" for i in range(20000)],
+                decode(rng.integers(0, 4, (20000, 30)).astype(np.uint8), "dna"))  # far more than a pipe's buffer
+    proc = subprocess.Popen([sys.executable, "-m", "seqgen.cli", "predict", "--model", str(models / "predictor"),
+                             "--input", str(tmp_path / "many.fa"), "--out", "-", "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().decode().split() == ["id", "sequence", "mean", "std"]
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_designs_tsv_fasta_and_summary_agree_with_the_objectives(models, tmp_path):
     """Utility = (mean - K std) of the predictor + w x (-mean - K std) of the --avoid one; the files and design.json
     say the same of each design."""

@@ -24,6 +24,7 @@ function must replace it in the module that looks it up: ``seqgen.cli.build_pars
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -119,6 +120,18 @@ def _terminate(signum, frame):
     raise Terminated()
 
 
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that its closed pipe raises nothing more when Python flushes it at
+    exit (nothing to do where it is no file, as under pytest's capture)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)  # no top-level option takes a value
@@ -144,6 +157,9 @@ def main(argv=None) -> int:
     except Terminated:
         print(f"{name}: terminated (SIGTERM)", file=sys.stderr)
         return 143
+    except BrokenPipeError:  # --out - read by a command that stopped early (| head): quiet, as a shell tool is
+        _silence_stdout()
+        return 141
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
