@@ -466,8 +466,16 @@ def test_cli_train_then_predict(simulated, tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "short.fa"),
                  "--out", str(tmp_path / "bad.tsv")]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "trained on sequences of length 30, not 8" in err
+    assert "trained on sequences of length 30, not 8" in err and "--scan" not in err
     assert not (tmp_path / "bad.tsv").exists()
+    (tmp_path / "long.fa").write_text(">a\n" + "ACGT" * 10 + "\n")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "long.fa"),
+                 "--out", str(tmp_path / "bad.tsv")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # longer sequences: the way to score them
+    assert err.endswith("long.fa: model was trained on sequences of length 30, not 40: --scan scores longer "
+                        "sequences window by window")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "long.fa"), "--scan",
+                 "--out", str(tmp_path / "scan.tsv")]) == 0
     protein = SequenceSet(np.zeros((2, 30), np.uint8), "protein", ["x", "y"])
     protein.save(tmp_path / "protein.npz")
     assert main(["predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "protein.npz"),
