@@ -248,7 +248,9 @@ def test_motifs_cli_errors(tmp_path, capsys):
     assert main(["motifs", "--input", str(tmp_path / "missing.fa"), "--site-p", "2", "--out", str(tmp_path / "m")]) == 1
     assert "--site-p must be between 0 and 1, not 2" in capsys.readouterr().err and not (tmp_path / "m").exists()
     for option, value, message in [("--max-sequences", "1", "--max-sequences must be at least 2, not 1"),
-                                    ("--seqlet-width", "1", "--seqlet-width at least 2"),
+                                    ("--seqlet-width", "1", "--seqlet-width must be at least 2, not 1"),
+                                    ("--k", "0", "error: --k must be at least 1, not 0"),
+                                    ("--top", "-1", "error: --top must be at least 1, not -1"),
                                     ("--n-motifs", "0", "--n-motifs must be at least 1, not 0"),
                                     ("--n-motifs", "-2", "--n-motifs must be at least 1, not -2")]:
         assert main(["motifs", "--input", str(tmp_path / "missing.fa"), option, value, "--out",

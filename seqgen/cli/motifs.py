@@ -69,8 +69,9 @@ def _run_motifs(args) -> None:
 
     if args.max_sequences is not None and args.max_sequences < 2:
         raise SeqgenError(f"--max-sequences must be at least 2, not {args.max_sequences}")
-    if args.top < 1 or (args.k is not None and args.k < 1) or (args.seqlet_width is not None and args.seqlet_width < 2):
-        raise SeqgenError("--top and --k must be at least 1, and --seqlet-width at least 2")
+    for option, value, least in (("--top", args.top, 1), ("--k", args.k, 1), ("--seqlet-width", args.seqlet_width, 2)):
+        if value is not None and value < least:
+            raise SeqgenError(f"{option} must be at least {least}, not {value}")
     if not 0 < args.site_p < 1:
         raise SeqgenError(f"--site-p must be between 0 and 1, not {args.site_p:g}")
     if not re.fullmatch(r"[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*", args.prefix):  # MEME names and logo file names
