@@ -335,7 +335,8 @@ def test_numbers_in_scientific_notation_and_the_site_threshold_reach_the_command
     assert "--site-p 0.0001 " in next(line for line in default.splitlines() if "seqgen motifs" in line)
     wrong = TEST_CONFIG.read_text().replace("motifs: {top: 100, n_motifs: 2}", "motifs: {site_p: 5}")
     result = snakemake(make_workdir(tmp_path / "w", wrong), "-n", "--cores", "1", check=False)
-    assert result.returncode != 0 and "instance['motifs']['site_p']" in result.stdout + result.stderr
+    assert result.returncode != 0 and "config motifs.site_p: 5 is greater than or equal to" in \
+        result.stdout + result.stderr
 
 
 def test_each_rule_reads_the_files_its_command_names_and_declares_what_it_writes(tmp_path):
