@@ -68,7 +68,7 @@ def design_card_key(method: str, nums: dict) -> str:
     if label_max is not None and nums["first"] > label_max:
         key += f" (above the highest training label, {fmt(label_max)}: extrapolated)"
     elif held_out_best is not None:
-        key += f" (held-out sequences' highest: {fmt(held_out_best)})"
+        key += f" (the highest prediction of a held-out sequence: {fmt(held_out_best)})"
     return key
 
 
