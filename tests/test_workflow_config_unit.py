@@ -796,8 +796,31 @@ def test_dna_constraints_on_an_rna_data_set_of_unknown_length_are_refused_at_sta
         "alphabet, nor one of its IUPAC codes")
     config["design"]["fast-seqprop"] = {"forbid": ["GAAUUC"], "fixed": "U...T"}
     assert "design.fast-seqprop: --fixed" in refusal(wfc.check_design_constraints, config, "rbp", rna)
-    config["design"]["fast-seqprop"] = {"forbid": ["GAAUUC"], "fixed": "U...A"}
+    config["design"]["fast-seqprop"] = {"forbid": ["GAAUUC"], "fixed": "U.....A"}
     wfc.check_design_constraints(config, "rbp", rna)  # RNA letters: the design job checks the length
+
+
+def test_constraints_no_design_could_meet_are_refused_at_start_for_an_input_file_of_unknown_length():
+    """An input file's length is unknown before it is read, but fixed letters or a start sequence must have it: their
+    length serves, so fixed letters holding a forbidden k-mer, or a GC window they rule out, stop the run at start
+    rather than the design job after training; so does a GC window on protein, auto included."""
+    probes = dataset(input="wt1.txt", format="uniprobe", label="intensity")
+    config = make_config(design={"methods": ["anneal"], "n": 64, "steps": 200,
+                                 "anneal": {"fixed": "GAATTC" + "." * 30, "forbid": ["GAATTC"]}})
+    assert refusal(wfc.check_design_constraints, config, "wt1", probes).startswith(
+        "data set 'wt1': design.anneal: the fixed letters hold a forbidden k-mer (GAATTC at position 1)")
+    config["design"]["anneal"] = {"fixed": "GGGGGGCCCCCCGGGGGGCCCCCC" + "." * 12, "gc_max": 0.5}
+    assert "GC window 0-0.5 cannot be met" in refusal(wfc.check_design_constraints, config, "wt1", probes)
+    config["design"]["anneal"] = {"start": "GAATTC" + "A" * 30, "max_edits": 2, "forbid": ["GAATTC"]}
+    wfc.check_design_constraints(config, "wt1", probes)  # the edits can remove it: the design job repairs
+    config["design"]["anneal"] = {"fixed": "GGGGCC" + "." * 30, "gc_max": 0.5}
+    wfc.check_design_constraints(config, "wt1", probes)  # 6 of 36 letters: the window can be met
+    family = dataset(input="blat.a2m", format="a2m", alphabet="protein-gap")
+    for window in ({"gc_min": 0.3}, {"gc_max": "auto"}):
+        config["design"]["anneal"] = window
+        assert refusal(wfc.check_design_constraints, config, "blat", family) == (
+            "data set 'blat': design.anneal: a GC window (gc_min, gc_max) applies to DNA or RNA only, not to "
+            "protein-gap")
 
 
 def test_a_data_set_s_own_design_block_overrides_every_method_s():

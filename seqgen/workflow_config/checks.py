@@ -412,10 +412,12 @@ def check_design_lengths(config, name, ds) -> None:
 def check_design_constraints(config, name, ds) -> None:
     """Refuse, before any job rather than in the design job after training, a data set's ``linker`` that is not
     made of its alphabet's letters, and a design method's constraints that no design could meet: a linker, or
-    ``fixed`` letters (where the data set's length is known), holding a k-mer the method ``forbid``s or a run
-    longer than its ``max_homopolymer``; a GC window or an edit budget the fixed letters rule out. Where neither
-    is known, the letters of ``fixed`` and ``forbid`` alone (a DNA ``forbid: [GAATTC]`` on an RNA data set)."""
-    length = known_length(ds)
+    ``fixed`` letters, holding a k-mer the method ``forbid``s or a run longer than its ``max_homopolymer``; a GC
+    window or an edit budget the fixed letters rule out; a GC window on protein. The sequences' length is the
+    config's (:func:`known_length`), else that of ``fixed`` or ``start``, which must have it (the design job checks
+    that against the data); with neither, the linker alone, or the letters of ``forbid`` alone (a DNA
+    ``forbid: [GAATTC]`` on an RNA data set)."""
+    known = known_length(ds)
     with package_errors(name):
         from seqgen.alphabets import get_alphabet
         from seqgen.design.constraints import Constraints, _encode_or_fail
@@ -426,9 +428,12 @@ def check_design_constraints(config, name, ds) -> None:
             block = design_block(config, ds, method)
             run = block.get("max_homopolymer")
             low, high = (None if block.get(k) == "auto" else block.get(k) for k in ("gc_min", "gc_max"))
-            forbid = block.get("forbid", [])
-            forbid = as_list(forbid)
+            forbid = as_list(block.get("forbid", []))
+            length = known or len(block.get("fixed") or block.get("start") or "")
             try:
+                if not alphabet.is_nucleic and (block.get("gc_min") is not None or block.get("gc_max") is not None):
+                    raise SeqgenError(f"a GC window (gc_min, gc_max) applies to DNA or RNA only, not to "
+                                      f"{alphabet.name}")
                 if length:
                     Constraints.from_options(alphabet, length, block.get("fixed"), low, high, forbid,
                                              run if isinstance(run, int) else None,
@@ -437,11 +442,8 @@ def check_design_constraints(config, name, ds) -> None:
                     fits = [k.upper() for k in forbid if len(k) <= len(linker)]
                     Constraints(alphabet, 1, forbidden=fits, max_homopolymer=run if isinstance(run, int) else None,
                                 suffix=linker).check_pinned()
-                else:  # the input file's length, unknown here: the letters alone
-                    if block.get("fixed"):
-                        Constraints.from_options(alphabet, len(block["fixed"]), block["fixed"])
-                    if forbid:
-                        Constraints(alphabet, max(len(k) for k in forbid), forbidden=[k.upper() for k in forbid])
+                elif forbid:  # the input file's length, unknown here: the letters alone
+                    Constraints(alphabet, max(len(k) for k in forbid), forbidden=[k.upper() for k in forbid])
             except SeqgenError as exc:
                 own = " with the data set's own design block" if "design" in ds else ""
                 raise SeqgenError(f"design.{method}{own}: {exc}") from None
