@@ -477,7 +477,8 @@ class Trainer:
     def _progress_bar(self, start: int):
         from tqdm.auto import tqdm
 
-        return tqdm(total=self.settings.steps, initial=start, disable=not self.settings.progress or self.rank != 0,
+        off = not self.settings.progress or self.rank != 0
+        return tqdm(total=self.settings.steps, initial=start, disable=True if off else None,  # None: a terminal only
                     desc=self.task.kind, dynamic_ncols=True, leave=False)
 
     def _param_groups(self) -> list[dict]:

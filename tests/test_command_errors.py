@@ -570,6 +570,25 @@ def test_design_draws_a_progress_bar_on_a_terminal_only_and_takes_no_progress(mo
     assert "fast-seqprop:" in drawn and "polish:" in drawn and "/3 [" in drawn and "/2 [" in drawn
 
 
+def test_training_draws_its_progress_bar_on_a_terminal_only(models, tmp_path, capsys, monkeypatch):
+    """seqgen train drew its bar into a redirected log (a line a refresh) unless given --no-progress; as the other
+    commands, it now draws it on a terminal only."""
+    import io
+
+    train = ["train", "predictor", "--data", str(models / "data.npz"), "--steps", "3", "--set", "members=1"]
+    assert main([*train, "--out", str(tmp_path / "log")]) == 0
+    assert "predictor:" not in capsys.readouterr().err  # stderr to a file or pipe: no bar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main([*train, "--out", str(tmp_path / "tty")]) == 0
+    assert "predictor:" in terminal.getvalue() and "/3 [" in terminal.getvalue()
+
+
 def test_the_seed_draws_the_designs_and_the_training_sequences_scored(models, tmp_path, monkeypatch):
     import seqgen.design.command as command
 

@@ -32,7 +32,7 @@ def _add_train(sub) -> None:
                    help="continue from OUT/checkpoint.pt if it was written with the same settings and data, else "
                         "train from scratch (what the workflow does, so an interrupted run picks up where it was)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (none is drawn off a terminal)")
     p.add_argument("--settings", metavar="JSON", help="settings as one JSON mapping (used by the workflow)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one setting (YAML value), repeatable")
