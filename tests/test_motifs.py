@@ -209,6 +209,9 @@ def test_motifs_cli_on_unlabelled_fasta(tmp_path, capsys):
     out = tmp_path / "motifs"
     assert main(["motifs", "--input", str(fasta), "--out", str(out), "--n-motifs", "2"]) == 0
     assert "note: 1 of the 151 input sequences have ambiguity codes and are left out" in capsys.readouterr().err
+    assert main(["encode", str(fasta), "--ambiguous", "drop", "--out", str(tmp_path / "d.npz")]) == 0
+    assert main(["motifs", "--input", str(tmp_path / "d.npz"), "--out", str(tmp_path / "npz"), "--n-motifs", "1"]) == 0
+    assert "left out" not in capsys.readouterr().err  # encode dropped it, and said so: nothing is left out here
     for name in ("motifs.meme", "motifs.tsv", "tomtom.tsv", "sites.tsv", "params.json"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "tomtom.tsv", sep="\t")
