@@ -22,7 +22,7 @@ from seqgen.atomic import atomic_path, check_writable
 from seqgen.checkpoint import load_model_file
 from seqgen.data import one_hot
 from seqgen.errors import SeqgenError
-from seqgen.protein import apply_mutants, mutant_notes, parse_mutants
+from seqgen.protein import apply_mutants, mutant_notes, parse_mutants, unscorable
 
 
 #: how a sequence's log-likelihood is estimated from the latent draws
@@ -215,7 +215,7 @@ def score_mutants(model_path, mutants_path, out, samples: int = 500, seed: int =
     notes = np.array(mutant_notes(names, family, source=mutants_path), dtype=object)
     ok = notes == ""
     if not ok.any():
-        raise SeqgenError(f"none of the {len(names)} mutants can be scored ({notes[0]}: {names[0]})", mutants_path)
+        raise SeqgenError(unscorable(names, notes), mutants_path)
     kept = [n for n, k in zip(names, ok) if k]
     focus = np.asarray(family["focus_codes"], dtype=np.uint8)
     codes = apply_mutants(focus, parse_mutants(kept, family["focus_positions"], focus, source=mutants_path))

@@ -161,6 +161,16 @@ def mutant_notes(names, family: dict, source="mutants") -> list[str]:
     return notes
 
 
+def unscorable(names, notes) -> str:
+    """``none of the 2 mutants can be scored (a residue outside the alignment's match columns: H24A; a stop codon:
+    V29*)``: each reason of :func:`mutant_notes` with its first mutant, for a file of which no mutant can be
+    scored."""
+    first = {}
+    for name, note in zip(names, notes):
+        first.setdefault(note.removeprefix("not scored: "), name)
+    return f"none of the {len(names)} mutants can be scored ({'; '.join(f'{n}: {m}' for n, m in first.items())})"
+
+
 def _check_focus_residues(name, parts, residues: str, start: int, source) -> None:
     """Refuse a mutant whose residue is not in the focus sequence (``residues`` from number ``start``, inserts
     included) or whose wild-type letter is not the focus's."""

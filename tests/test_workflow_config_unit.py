@@ -589,8 +589,10 @@ def test_mutants_the_alignment_cannot_score_are_refused_before_the_vae_trains(tm
     alignment, mutants = tmp_path / "f.a2m", tmp_path / "m.txt"
     alignment.write_text(">BLAT/24-31\nhpETLVKV\n>other\n--KTLVRV\n")  # H24 and P25: insert columns
     ds = dataset(input=str(alignment), format="a2m", mutants=str(mutants))
-    for names, message in (("H24A\nP25G\n", "none of the 2 mutants can be scored (not scored: a residue outside "
-                                            "the alignment's match columns: H24A)"),
+    for names, message in (("H24A\nP25G\n", "none of the 2 mutants can be scored (a residue outside the "
+                                            "alignment's match columns: H24A)"),
+                           ("H24A\nE26*\nP25G\n", "none of the 3 mutants can be scored (a residue outside the "
+                                                   "alignment's match columns: H24A; a stop codon: E26*)"),
                            ("E26A\nP311A\n", "mutant 'P311A': residue 311 is not in the focus sequence (residues "
                                              "24-31)"),
                            ("T27A\nL28G:V29W\nE27K\n", "mutant 'E27K': residue 27 is T, not E")):

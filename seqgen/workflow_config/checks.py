@@ -364,14 +364,13 @@ def check_mutants_scorable(name, ds) -> None:
     with package_errors(name):
         from seqgen.io import parse_a2m, read_bytes
         from seqgen.mutations import read_mutants
-        from seqgen.protein import mutant_notes
+        from seqgen.protein import mutant_notes, unscorable
 
         family = parse_a2m(read_bytes(ds["input"]), ds["input"], ds.get("focus")).meta
         names, _ = read_mutants(ds["mutants"])
         notes = mutant_notes(names, family, source=ds["mutants"])
         if all(notes):
-            raise SeqgenError(f"none of the {len(names)} mutants can be scored ({notes[0]}: {names[0]})",
-                              ds["mutants"])
+            raise SeqgenError(unscorable(names, notes), ds["mutants"])
 
 
 def check_simulated_motif(name, ds) -> None:
