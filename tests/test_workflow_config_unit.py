@@ -333,6 +333,8 @@ def test_a_data_set_s_config_yaml_holds_only_the_blocks_it_uses():
     family = yaml.safe_load(wfc.dataset_config_yaml(config, "family"))
     assert family["datasets"] == {"family": config["datasets"]["family"]}
     assert "predictor" not in family and family["mutations"] == {"samples": 500}
+    assert tiny["evaluate"] == {"holdout": 0.1} and "evaluate" not in family  # a family with mutants holds out 0
+    assert wfc.generator_holdout(family, "family") == wfc.generator_holdout(config, "family") == 0
     config.update(gpu=True, gpu_partition="gpu")  # where the jobs run: the report (which reads the file) stays
     assert yaml.safe_load(wfc.dataset_config_yaml(config, "tiny")) == tiny and "gpu" not in tiny
 

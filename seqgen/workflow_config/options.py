@@ -430,8 +430,9 @@ SCHEDULING_KEYS = ("gpu", "gpu_partition")
 
 def dataset_config_yaml(config, name) -> str:
     """The settings of one data set's run, as YAML (copied into its results folder for the report): only the
-    blocks it uses, so that a change to another data set's kind of model reruns nothing of it, and only the data
-    set and those it ``avoid``s (their predictors score its designs: a config of its own must name them). Where the
+    blocks it uses (no ``evaluate`` where each data set holds out its own share, or none for its mutants), so that
+    a change to another data set's kind of model reruns nothing of it, and only the data set and those it
+    ``avoid``s (their predictors score its designs: a config of its own must name them). Where the
     jobs run (:data:`SCHEDULING_KEYS`) is left out: it changes no result, and the report reads this file."""
     import yaml
 
@@ -441,6 +442,8 @@ def dataset_config_yaml(config, name) -> str:
         unused.add("predictor")
     if not any("mutants" in ds for ds in datasets.values()):
         unused.add("mutations")
+    if all("holdout" in ds or "mutants" in ds for ds in datasets.values()):  # generator_holdout: theirs, not this
+        unused.add("evaluate")
     settings = {k: v for k, v in config.items() if k not in unused}
     settings["datasets"] = datasets  # a config of its own: --configfile reruns this data set
     return yaml.safe_dump(settings, sort_keys=True)
