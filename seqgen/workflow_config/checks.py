@@ -61,8 +61,8 @@ def check_command(deployed: bool = False, which=None) -> None:
 def schema_problem(config, schema_path) -> str | None:
     """The config's first problem under the JSON schema at ``schema_path`` (jsonschema's best match), in one line
     naming the key, where Snakemake's own validation prints the whole schema below it: ``config datasets.rest:
-    Additional properties are not allowed ('negative' was unexpected); known keys: ...``. None where the schema
-    passes it, or where jsonschema (a dependency of Snakemake) cannot be imported."""
+    Additional properties are not allowed ('negative' was unexpected); did you mean negatives? (known keys: ...)``.
+    None where the schema passes it, or where jsonschema (a dependency of Snakemake) cannot be imported."""
     try:
         import jsonschema
         import yaml
