@@ -221,6 +221,24 @@ def test_motifs_with_a_predictor_writes_its_own_folder(models, tmp_path, capsys)
     assert (results / "motifs" / "predictor" / "motifs.meme").is_file()  # and nothing of the folder is deleted
 
 
+def test_predictor_motifs_are_listed_and_those_too_short_for_sites_named(models, tmp_path, capsys, monkeypatch):
+    """The predictor's motifs get a line each, as the data's, and a 6-wide one that cannot reach --site-p (its
+    sites.tsv lists none) is named, where before only 'N predictor motifs' was said."""
+    import seqgen.interpret
+    from seqgen.alphabets import DNA
+    from seqgen.motifs import Motif
+
+    pwm = np.full((4, 6), 0.02)
+    pwm[encode(["TATAAT"], DNA)[0], np.arange(6)] = 0.94
+    monkeypatch.setattr(seqgen.interpret, "attribution_motifs", lambda *a, **k: [Motif("predictor-1", pwm, DNA)])
+    assert main(["motifs", "--input", str(models / "data.npz"), "--top", "50", "--n-motifs", "1", "--out",
+                 str(tmp_path / "m"), "--predictor", str(models / "predictor")]) == 0
+    err = capsys.readouterr().err
+    assert "\npredictor-1 TATAAT" in err and "1 predictor motif -> " in err
+    assert "note: predictor-1 (TATAAT, best p 0.00024) cannot reach p < 0.0001 at any window" in err
+    assert len(pd.read_csv(tmp_path / "m" / "predictor" / "sites.tsv", sep="\t")) == 0
+
+
 def test_motifs_killed_in_the_predictor_search_leaves_no_earlier_predictor_motifs_as_this_runs(models, tmp_path,
                                                                                             monkeypatch):
     """The data's motifs (params.json naming the predictor) are written before the predictor's search: a run killed

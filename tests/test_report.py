@@ -110,6 +110,22 @@ def test_full_report_is_self_contained(results, tmp_path):
     assert "background:#ffd166" in page  # a motif site marked in the designs table
 
 
+def test_predictor_motifs_too_short_for_the_site_threshold_are_named_in_their_section(results, tmp_path):
+    """A predictor's 6-wide TATAAT has no sites at p 1e-4 (its sites.tsv lists none): its own section says why."""
+    from seqgen.motifs import Motif, write_meme
+
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy)
+    folder = copy / "motifs" / "predictor"
+    folder.mkdir(exist_ok=True)
+    pwm = np.full((4, 6), 0.02)
+    pwm[encode(["TATAAT"], DNA)[0], np.arange(6)] = 0.94
+    write_meme(folder / "motifs.meme", [Motif("predictor-1", pwm, DNA)])
+    (folder / "params.json").write_text(json.dumps({"site_threshold": 1e-4, "method": "in-silico mutagenesis"}))
+    page, _ = build_report(copy)
+    assert page.count("predictor-1 (TATAAT, best p 0.00024) cannot reach p &lt; 0.0001 at any window") == 1
+
+
 def test_design_sites_are_marked_at_the_motif_search_threshold(results, tmp_path):
     copy = tmp_path / "results"
     shutil.copytree(results, copy)

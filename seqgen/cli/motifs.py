@@ -130,8 +130,9 @@ def _residue_numbers(data, background=None):
     return None
 
 
-def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> None:
-    """One line per motif found (its best JASPAR match), then notes and the summary line, on stderr."""
+def _print_found(found, matches, site_p: float) -> None:
+    """One line per motif found (its best JASPAR match of ``matches``), and the note on those whose sites can never
+    reach ``site_p`` (too short), on stderr."""
     from seqgen import motifs as m
 
     best = matches[matches["rank"] == 1] if len(matches) else matches
@@ -141,13 +142,18 @@ def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> N
         if len(hit):
             match = f", {m.match_verdict(hit.iloc[0])}"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
+    unreachable = m.unreachable_note(found, site_p)
+    if unreachable:
+        print(f"note: {unreachable}", file=sys.stderr)
+
+
+def _print_motifs(found, matches, n_fg: int, n_bg: int, site_p: float, out) -> None:
+    """:func:`_print_found`, a note where none was found, and the summary line, on stderr."""
+    _print_found(found, matches, site_p)
     if not found:
         print(f"note: no motif is enriched at p <= 1e-5 in the {n_fg} foreground sequences against the "
               f"background; more foreground sequences (--top), more data or a closer --background may find one",
               file=sys.stderr)
-    unreachable = m.unreachable_note(found, site_p)
-    if unreachable:
-        print(f"note: {unreachable}", file=sys.stderr)
     print(f"{len(found)} motif{'' if len(found) == 1 else 's'} from {n_fg} sequences against {n_bg} -> "
           f"{out}", file=sys.stderr)
 
@@ -185,7 +191,10 @@ def _predictor_motifs(args, predictor, fg, fg_ids, alphabet, residue_numbers=Non
                                width=args.seqlet_width, prefix="predictor", seed=args.seed,
                                substituted=predictor.substituted_score, progress=True)[: args.n_motifs]
     params = {"predictor": args.predictor, "method": "in-silico mutagenesis seqlets", "n_sequences": len(fg)}
-    m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release, args.jaspar_collection,
-                    tax_group_or_all(args.jaspar_tax_group), params, site_threshold=args.site_p,
-                    stat_columns=("source", "n_seqlets", "method"), residue_numbers=residue_numbers)
-    print(f"{len(found)} predictor motifs -> {Path(args.out) / 'predictor'}", file=sys.stderr)
+    matches = m.write_results(Path(args.out) / "predictor", found, fg, fg_ids, args.jaspar_release,
+                              args.jaspar_collection, tax_group_or_all(args.jaspar_tax_group), params,
+                              site_threshold=args.site_p, stat_columns=("source", "n_seqlets", "method"),
+                              residue_numbers=residue_numbers)
+    _print_found(found, matches, args.site_p)
+    print(f"{len(found)} predictor motif{'' if len(found) == 1 else 's'} -> {Path(args.out) / 'predictor'}",
+          file=sys.stderr)

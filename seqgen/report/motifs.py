@@ -20,7 +20,8 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     ``coloured``: False names the motifs on grey, not in the colours that mark the data's motifs' sites in designs.
     """
     from seqgen import plots
-    from seqgen.motifs import MATCH_Q, MIN_MATCH_BITS, ORDER_COPIES, ORDER_P, match_strength, read_meme
+    from seqgen.motifs import (MATCH_Q, MIN_MATCH_BITS, ORDER_COPIES, ORDER_P, SITE_P, match_strength, read_meme,
+                               unreachable_note)
 
     motifs = res.read(f"{folder}/motifs.meme", read_meme, "motif discovery: run `seqgen motifs`")
     if motifs is None:
@@ -47,6 +48,9 @@ def motif_section(res: Results, alphabet, folder: str = "motifs", heading: str =
     parts = [f'<p class="sub">{len(motifs)} motif{"" if len(motifs) == 1 else "s"}{searched}. {matched}</p>']
     if not motifs:
         parts.append(note("Motif discovery found no significant motif."))
+    unreachable = unreachable_note(motifs, float(params.get("site_threshold", SITE_P)))
+    if unreachable:  # its sites.tsv has none of theirs: say why
+        parts.append(note(unreachable + "."))
     for number, m in enumerate(motifs):
         logo_png = res.path(f"{folder}/logos/{m.name}.png")
         picture = img(logo_png.read_bytes(), m.name) if logo_png else img(plots.to_png_bytes(plots.logo(m)), m.name)
