@@ -745,7 +745,11 @@ def test_predictor_motifs_come_from_the_ensemble_mean_and_stop_at_n_motifs(model
         return [Motif(f"predictor-{i + 1}", np.full((4, 6), 0.25)) for i in range(5)]
 
     monkeypatch.setattr(seqgen.interpret, "attribution_motifs", attribution_motifs)
-    monkeypatch.setattr(seqgen.motifs, "write_results", lambda out, found, *args, **options: seen.update(found=found))
+    def write_results(out, found, *args, **options):  # no files; no Tomtom match, as the real one returns
+        seen.update(found=found)
+        return pd.DataFrame(columns=seqgen.motifs.TOMTOM_COLUMNS)
+
+    monkeypatch.setattr(seqgen.motifs, "write_results", write_results)
     predictor = load_predictor(models / "predictor")
     args = build_parser("motifs").parse_args(["motifs", "--input", "x", "--predictor", "p", "--n-motifs", "2",
                                               "--out", str(tmp_path)])

@@ -135,11 +135,11 @@ def _print_found(found, matches, site_p: float) -> None:
     reach ``site_p`` (too short), on stderr."""
     from seqgen import motifs as m
 
-    best = matches[matches["rank"] == 1] if len(matches) else matches
+    best = matches[matches["rank"] == 1] if matches is not None and len(matches) else None
     for motif in found:
-        hit = best[best["query"] == motif.name]
+        hit = None if best is None else best[best["query"] == motif.name]
         match = ""
-        if len(hit):
+        if hit is not None and len(hit):
             match = f", {m.match_verdict(hit.iloc[0])}"
         print(f"{motif.name} {motif.consensus}{match}", file=sys.stderr)
     unreachable = m.unreachable_note(found, site_p)
