@@ -149,9 +149,11 @@ def _finite(states) -> bool:
     return not (torch.is_tensor(states) and states.is_floating_point()) or bool(torch.isfinite(states).all())
 
 
-def check_compatible(payload: dict, alphabet: str, length: int | None, path=None) -> None:
-    """Refuse a model made for another alphabet or sequence length."""
+def check_compatible(payload: dict, alphabet: str, length: int | None, path=None, longer: str = "") -> None:
+    """Refuse a model made for another alphabet or sequence length; ``longer``: what to do instead, added to the
+    message where the sequences are longer than the model's (e.g. scan them)."""
     if payload["alphabet"] != alphabet:
         raise SeqgenError(f"model was trained on {payload['alphabet']} sequences, not {alphabet}", path)
     if length is not None and payload["length"] is not None and int(payload["length"]) != int(length):
-        raise SeqgenError(f"model was trained on sequences of length {payload['length']}, not {length}", path)
+        hint = f": {longer}" if longer and int(length) > int(payload["length"]) else ""
+        raise SeqgenError(f"model was trained on sequences of length {payload['length']}, not {length}{hint}", path)

@@ -280,10 +280,8 @@ def predict_file(model_path, input_path, out_path, format: str | None = None, de
         check_scannable(data, predictor.length, stride, input_path)
     else:
         _check_full_probes(predictor, data, input_path)
-        if predictor.length and data.length > predictor.length and data.alphabet.name == predictor.alphabet.name:
-            raise SeqgenError(f"model was trained on sequences of length {predictor.length}, not {data.length}: "
-                              f"--scan scores longer sequences window by window", input_path)
-    check_compatible(predictor.payload, data.alphabet.name, None if scan else data.length, input_path)
+    check_compatible(predictor.payload, data.alphabet.name, None if scan else data.length, input_path,
+                     longer="--scan scores longer sequences window by window")
     if data.looks_like_dna():
         print(f"note: {input_path}: every sequence is made of A, C, G, T (and N) only; is it DNA? the model reads "
               f"{predictor.alphabet.name}", file=sys.stderr)

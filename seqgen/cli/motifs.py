@@ -168,12 +168,9 @@ def _checked_predictor(path, device, data, pad: bool = False):
     predictor = load_predictor(path, select_device(device))
     if pad and data.length < predictor.length:
         data = data.padded(predictor.length)
-    if predictor.length and data.length > predictor.length and data.alphabet.name == predictor.alphabet.name:
-        raise SeqgenError(f"model was trained on sequences of length {predictor.length}, not {data.length}: "
-                          f"--predictor reads sequences of its length (seqgen predict --scan finds its best window "
-                          f"in longer ones)", path)
     check_compatible({"alphabet": predictor.alphabet.name, "length": predictor.length}, data.alphabet.name,
-                     data.length, path)
+                     data.length, path, longer="--predictor reads sequences of its length (seqgen predict --scan "
+                                               "finds its best window in longer ones)")
     return predictor, data
 
 
